@@ -1,0 +1,76 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface Result<T> {
+  data: T | null | undefined;
+  errors?: GraphQLFormattedError[];
+  status: number;
+}
+
+/** Sends a typed operation to the gateway the way a browser would. */
+export async function request<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<Result<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: GraphQLFormattedError[] };
+  return { data: body.data, errors: body.errors, status: response.status };
+}
+
+/** The data of a call that must succeed. */
+export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<T> {
+  const result = await request(url, document, variables, { token });
+  if (result.errors?.length || !result.data) throw new Error(`expected success, got ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+/** The error codes of a call that must fail. */
+export async function codes<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<string[]> {
+  const result = await request(url, document, variables, { token });
+  return (result.errors ?? []).map((e) => String(e.extensions?.code));
+}
+
+export function wsClient(url: string, token?: string): Client {
+  return createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Collects what a subscription delivers: results, an error, or completion. */
+export class Subscription<T> {
+  readonly results: { data?: T | null; errors?: readonly GraphQLFormattedError[] }[] = [];
+  error: unknown;
+  completed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(client: Client, document: TypedDocumentNode<T, any>, variables?: Record<string, unknown>) {
+    this.unsubscribe = client.subscribe<T>(
+      { query: print(document), variables },
+      {
+        next: (value) => void this.results.push(value as never),
+        error: (error) => void (this.error = error),
+        complete: () => void (this.completed = true),
+      },
+    );
+  }
+
+  stop() {
+    this.unsubscribe();
+  }
+}

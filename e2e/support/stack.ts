@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, type Stack } from '@peerlink/launcher/stack';
+import { loadConfig } from '@peerlink/platform/config';
+import type { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
+import { createLogger } from '@peerlink/platform/logger';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Mailbox } from './mailbox.js';
+
+/** Where the machine's real services are; override to point the suite elsewhere. */
+export const services = {
+  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  nats: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+export interface TestStack {
+  url: string;
+  stack: Stack;
+  mailbox: Mailbox;
+  namespace: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole supergraph against the real PostgreSQL, NATS and Redis, isolated by a fresh database,
+ * a fresh JetStream namespace and a Redis key prefix, all removed by stop(). Spec files each start
+ * their own, so they can run in parallel.
+ */
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const namespace = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: `${services.postgres}/postgres` });
+  await admin.connect();
+  await admin.query(`create database ${namespace}`);
+  await admin.end();
+  const databaseUrl = `${services.postgres}/${namespace}`;
+  const mailbox = await Mailbox.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: services.nats,
+    REDIS_URL: services.redis,
+    SMTP_URL: mailbox.url,
+    EVENT_NAMESPACE: namespace,
+    EVENT_RETRY_BASE_MS: '50',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const stack = await startStack(config, createLogger({ level: config.LOG_LEVEL, service: 'test' }), { migrate: true });
+  return {
+    url: stack.gateway.url,
+    stack,
+    mailbox,
+    namespace,
+    databaseUrl,
+    async stop() {
+      const bus = stack.infrastructure.bus as NatsEventBus;
+      await stack.stop();
+      await mailbox.close();
+      await dropNamespace(namespace, bus);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function dropNamespace(namespace: string, _bus: NatsEventBus) {
+  const { NatsEventBus } = await import('@peerlink/platform/events/nats-event-bus');
+  const bus = await NatsEventBus.connect(services.nats, namespace, { maxAttempts: 1, baseDelayMs: 1 }, createLogger({ level: 'silent', service: 'test' }));
+  await bus.destroy();
+  const redis = new Redis(services.redis);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+  const admin = new pg.Client({ connectionString: `${services.postgres}/postgres` });
+  await admin.connect();
+  await admin.query(`drop database if exists ${namespace} with (force)`);
+  await admin.end();
+}
+
+let counter = 0;
+/** A unique, valid new user for this test run. */
+export function newUser(prefix = 'user') {
+  const id = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(0, 30);
+  return { email: `${id}@example.com`, username: id, password: 'a long passphrase 42', displayName: `Test ${id}` };
+}

@@ -1,0 +1,230 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
+import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
+import type { Cache } from '@peerlink/platform/cache/cache';
+import type { Config } from '@peerlink/platform/config';
+import { formatError } from '@peerlink/platform/errors';
+import type { EventBus } from '@peerlink/platform/events/event-bus';
+import { uuidv7 } from '@peerlink/platform/ids';
+import type { Logger } from '@peerlink/platform/logger';
+import type { GatewayContext } from './context.js';
+import { explorerRouter } from './explorer.js';
+import { RateLimiter, queryLimitsRule } from './limits.js';
+import { readLiveFields, type LiveField } from './live/live-fields.js';
+import { LiveServer } from './live/live-server.js';
+import { GatewayMetrics } from './metrics.js';
+import { SubgraphClient } from './subgraph-client.js';
+import { supergraphFromFile } from './supergraph.js';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  bus: EventBus;
+  cache: Cache;
+  /** Subgraph name to URL; overrides the routing URLs in the supergraph file. */
+  subgraphUrls?: Record<string, string>;
+  port: number;
+  host: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  httpServer: Server;
+  live: LiveServer;
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/**
+ * The one endpoint clients use: Apollo Gateway over HTTP, live subscriptions over graphql-ws on the
+ * same path, the explorer for browsers, and health, readiness and metrics for operators.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { config, logger, bus, cache } = options;
+  const metrics = new GatewayMetrics();
+  const tokens = new InternalTokenCache(config.internalSecret);
+  const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE);
+  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES });
+  const subgraphUrls = new Map<string, string>();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),
+    buildService: ({ name, url }) => {
+      const target = options.subgraphUrls?.[name] ?? config.subgraphUrls[name] ?? url!;
+      subgraphUrls.set(name, target);
+      return new SubgraphClient(target, tokens, config.UPSTREAM_TIMEOUT_MS);
+    },
+    logger,
+  });
+
+  let schema: { apiSchema: GraphQLSchema; liveFields: Map<string, LiveField> } | null = null;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    schema = { apiSchema, liveFields: readLiveFields(coreSupergraphSdl) };
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.INTROSPECTION,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [limitsRule],
+    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused()],
+    formatError: (formatted, error) => {
+      const safe = formatError(formatted, error);
+      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
+      return safe;
+    },
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const httpServer = createServer(app);
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const subgraphs = schema ? await checkSubgraphs(subgraphUrls, tokens) : {};
+    const ready = !!schema && Object.values(subgraphs).every((s) => s === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', schemaLoaded: !!schema, subgraphs });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
+
+  app.use(
+    GRAPHQL_PATH,
+    (req: Request, res: Response, next: NextFunction) => {
+      res.locals.requestId = sanitizeRequestId(req.header('x-request-id')) ?? uuidv7();
+      res.setHeader('x-request-id', res.locals.requestId);
+      const started = performance.now();
+      res.on('finish', () =>
+        logger.info({ requestId: res.locals.requestId, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'graphql request'),
+      );
+      next();
+    },
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    async (req: Request, res: Response, next: NextFunction) => {
+      const token = bearerToken(req.header('authorization'));
+      const verified = token ? await verifyAccessToken(config.jwtSecret, token) : null;
+      if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
+      res.locals.viewer = verified?.viewer ?? null;
+      const retryAfter = await rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`);
+      if (retryAfter) {
+        res.setHeader('retry-after', String(retryAfter));
+        return void sendError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down.');
+      }
+      next();
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GatewayContext> => ({
+        viewer: res.locals.viewer,
+        client: { ip: req.ip, userAgent: req.header('user-agent') },
+        requestId: res.locals.requestId,
+      }),
+    }),
+  );
+  // Body-parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
+  app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status ?? 500;
+    if (status >= 500) logger.error({ err: error }, 'request failed');
+    const message = error.type === 'entity.too.large' ? 'The request body is too large.' : status < 500 ? 'The request is malformed.' : 'Internal server error.';
+    sendError(res, status, status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR', message);
+  });
+
+  const execute = async (query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, contextValue: GatewayContext) => {
+    const response = await apollo.executeOperation({ query, variables, operationName, http: internalHttpRequest() }, { contextValue });
+    return response.body.kind === 'single' ? response.body.singleResult : ({ errors: [{ message: 'Incremental delivery is not supported here.' }] } as FormattedExecutionResult);
+  };
+  const live = new LiveServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    bus,
+    logger,
+    schema: () => schema,
+    validationRules: [limitsRule],
+    maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
+    authenticate: (token) => verifyAccessToken(config.jwtSecret, token),
+    execute: execute as never,
+    rateLimit: (key) => rateLimiter.take(key),
+    onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}${GRAPHQL_PATH}`;
+  return {
+    url,
+    httpServer,
+    live,
+    async stop() {
+      await live.close();
+      await new Promise((resolve) => httpServer.close(resolve));
+      httpServer.closeAllConnections();
+      await apollo.stop();
+    },
+  };
+}
+
+function sendError(res: Response, status: number, code: string, message: string) {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+function sanitizeRequestId(value: string | undefined): string | undefined {
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+/** Operations the gateway runs itself (subscription events) pass CSRF checks as trusted. */
+function internalHttpRequest() {
+  const headers = new HeaderMap();
+  headers.set('content-type', 'application/json');
+  return { method: 'POST', headers, search: '', body: undefined };
+}
+
+/** Apollo Gateway cannot run subscriptions; say where they are served instead of failing obscurely. */
+function subscriptionsOverHttpRefused() {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }: { operation?: { operation: string } }) {
+          if (operation?.operation === 'subscription') {
+            const { GraphQLError } = await import('graphql');
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL.', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+async function checkSubgraphs(urls: Map<string, string>, tokens: InternalTokenCache): Promise<Record<string, string>> {
+  const token = await tokens.get({ viewer: null, client: {} });
+  const entries = await Promise.all(
+    [...urls].map(async ([name, url]) => {
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token },
+          body: JSON.stringify({ query: '{ __typename }' }),
+          signal: AbortSignal.timeout(2000),
+        });
+        return [name, response.ok ? 'ok' : `HTTP ${response.status}`];
+      } catch (error) {
+        return [name, (error as Error).message];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,259 @@
+import type { Server } from 'node:http';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
+import type { DomainEvent, EventBus, Unsubscribe } from '@peerlink/platform/events/event-bus';
+import { uuidv7 } from '@peerlink/platform/ids';
+import type { Logger } from '@peerlink/platform/logger';
+import type { GatewayContext } from '../context.js';
+import type { LiveField } from './live-fields.js';
+import { Channel } from './channel.js';
+import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
+
+export interface LiveSchema {
+  apiSchema: GraphQLSchema;
+  liveFields: Map<string, LiveField>;
+}
+
+export interface LiveServerOptions {
+  httpServer: Server;
+  path: string;
+  bus: EventBus;
+  logger: Logger;
+  schema: () => LiveSchema | null;
+  validationRules: ValidationRule[];
+  maxSubscriptionsPerConnection: number;
+  queueSize: number;
+  /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
+  authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
+  /** Runs an operation through the gateway's normal federated path. */
+  execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
+  rateLimit(clientKey: string): Promise<number>;
+  onSubscriptionCountChange?(delta: number): void;
+}
+
+type ConnectionParams = Record<string, unknown> | undefined;
+
+interface Connection {
+  viewer: Viewer | null;
+  client: ClientInfo;
+  subscriptions: number;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** Errors that mean "this event is not for you": the subscriber simply does not see the event. */
+const INVISIBLE = new Set(['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED']);
+
+/**
+ * GraphQL subscriptions over graphql-ws, served by the gateway because Apollo Gateway cannot.
+ * A `@live` field names the event that triggers it; for each event the gateway runs the field's
+ * lookup query with the subscriber's identity, so the payload can span subgraphs and passes the
+ * same authorization as any query. All clients on one event subject share one broker subscription.
+ */
+export class LiveServer {
+  private readonly topics = new Map<string, { listeners: Set<(event: DomainEvent) => void>; stop: Promise<Unsubscribe> }>();
+  private readonly connections = new WeakMap<object, Connection>();
+  private readonly perUser = new Map<string, number>();
+  private readonly wss: WebSocketServer;
+  private readonly dispose: () => Promise<void>;
+
+  constructor(private readonly options: LiveServerOptions) {
+    this.wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1_000_000 });
+    const serverCleanup = useServer<ConnectionParams>(
+      {
+        onConnect: (ctx) => this.connect(ctx),
+        onSubscribe: (ctx, _id, payload) => this.prepare(ctx, payload),
+        execute: (args) => this.executeOnce(args),
+        subscribe: (args) => this.subscribe(args),
+        onClose: (ctx) => clearTimeout(this.connections.get(ctx.extra)?.expiryTimer),
+      },
+      this.wss,
+    );
+    this.dispose = async () => void (await serverCleanup.dispose());
+  }
+
+  /** Live subscriptions a user holds right now, across all their connections. */
+  subscriptionsOf(userId: string): number {
+    return this.perUser.get(userId) ?? 0;
+  }
+
+  async close() {
+    await this.dispose();
+    await new Promise((resolve) => this.wss.close(resolve));
+    await Promise.all([...this.topics.values()].map(async (topic) => (await topic.stop)()));
+    this.topics.clear();
+  }
+
+  /** A token is optional, but a bad one closes the connection (4403) rather than being ignored. */
+  private async connect(ctx: Context<ConnectionParams, Extra>) {
+    const extra = ctx.extra;
+    const connection: Connection = {
+      viewer: null,
+      client: { ip: extra.request.socket.remoteAddress, userAgent: extra.request.headers['user-agent'] },
+      subscriptions: 0,
+    };
+    const authorization = ctx.connectionParams?.authorization;
+    if (authorization !== undefined && authorization !== null && authorization !== '') {
+      const token = /^Bearer\s+(.+)$/i.exec(String(authorization).trim())?.[1];
+      const verified = token ? await this.options.authenticate(token) : null;
+      if (!verified) return false;
+      connection.viewer = verified.viewer;
+      // A socket must not outlive its token; the client reconnects with a fresh one.
+      const remaining = Math.min(verified.expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
+      connection.expiryTimer = setTimeout(() => extra.socket.close(4403, 'Forbidden: token expired'), remaining);
+      connection.expiryTimer.unref();
+    }
+    this.connections.set(ctx.extra, connection);
+    return true;
+  }
+
+  private async prepare(
+    ctx: Context<ConnectionParams, Extra>,
+    payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const connection = this.connections.get(ctx.extra)!;
+    const schema = this.options.schema();
+    if (!schema) return [codedError('The gateway is starting; try again shortly.', 'SERVICE_UNAVAILABLE')];
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+    }
+    const errors = validate(schema.apiSchema, document, [...specifiedRules, ...this.options.validationRules]);
+    if (errors.length) return errors.map((e) => codedError(e.message, 'GRAPHQL_VALIDATION_FAILED'));
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
+    const retryAfter = await this.options.rateLimit(connection.viewer?.userId ?? connection.client.ip ?? 'unknown');
+    if (retryAfter) return [codedError('Too many requests; slow down.', 'RATE_LIMITED')];
+
+    if (operation.operation === 'subscription') {
+      const root = operation.selectionSet.selections[0];
+      if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
+      const live = schema.liveFields.get(root.name.value);
+      if (!live) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
+      if (live.audience && !connection.viewer) return [codedError('Sign in to subscribe to this.', 'UNAUTHENTICATED')];
+      if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
+        return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'BAD_USER_INPUT')];
+      }
+    }
+    const contextValue: GatewayContext = { viewer: connection.viewer, client: connection.client, requestId: uuidv7() };
+    return {
+      schema: schema.apiSchema,
+      document,
+      operationName: payload.operationName ?? undefined,
+      variableValues: payload.variables ?? undefined,
+      contextValue: { gateway: contextValue, connection },
+    };
+  }
+
+  /** Queries and mutations sent over the socket take the same path as HTTP ones. */
+  private async executeOnce(args: ExecutionArgs): Promise<ExecutionResult> {
+    const { gateway } = args.contextValue as { gateway: GatewayContext };
+    return (await this.options.execute(print(args.document), args.variableValues as never, args.operationName ?? undefined, gateway)) as ExecutionResult;
+  }
+
+  private async subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    const { gateway, connection } = args.contextValue as { gateway: GatewayContext; connection: Connection };
+    const schema = this.options.schema()!;
+    const operation = getOperationAST(args.document, args.operationName)!;
+    const root = operation.selectionSet.selections[0] as FieldNode;
+    const live = schema.liveFields.get(root.name.value)!;
+    const fieldDef = schema.apiSchema.getSubscriptionType()!.getFields()[root.name.value]!;
+    const filters = getArgumentValues(fieldDef, root, args.variableValues ?? {});
+    const query = toLookupQuery(args.document, operation, live.lookup);
+    const alias = root.alias?.value ?? root.name.value;
+    const variables = { ...(args.variableValues ?? {}) };
+
+    let stopListening = () => {};
+    const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
+    stopListening = await this.listen(live.subject, (event) => {
+      if (!matches(event, live, filters, connection.viewer)) return;
+      if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
+    });
+    this.track(connection, +1);
+
+    const execute = this.options.execute;
+    const track = (delta: number) => this.track(connection, delta);
+    return (async function* results() {
+      try {
+        for await (const event of channel) {
+          const id = event.payload[live.key];
+          const result = await execute(query, { ...variables, [LIVE_ID_VARIABLE]: id }, operation.name?.value, {
+            ...gateway,
+            requestId: event.requestId ?? uuidv7(),
+          });
+          const invisible = result.data?.[alias] == null && result.errors?.every((e) => INVISIBLE.has(String(e.extensions?.code)));
+          if (!invisible) yield result as ExecutionResult;
+        }
+      } finally {
+        await channel.return();
+        track(-1);
+      }
+    })();
+  }
+
+  private track(connection: Connection, delta: number) {
+    connection.subscriptions += delta;
+    const userId = connection.viewer?.userId;
+    if (userId) {
+      const count = (this.perUser.get(userId) ?? 0) + delta;
+      if (count > 0) this.perUser.set(userId, count);
+      else this.perUser.delete(userId);
+    }
+    this.options.onSubscriptionCountChange?.(delta);
+  }
+
+  /** One broker subscription per subject, shared by every subscriber on it. */
+  private async listen(subject: string, listener: (event: DomainEvent) => void): Promise<() => void> {
+    let topic = this.topics.get(subject);
+    if (!topic) {
+      const listeners = new Set<(event: DomainEvent) => void>();
+      const stop = this.options.bus.listen(subject, (event) => {
+        for (const l of listeners) l(event);
+      });
+      topic = { listeners, stop };
+      this.topics.set(subject, topic);
+    }
+    topic.listeners.add(listener);
+    await topic.stop;
+    const current = topic;
+    return () => {
+      if (!current.listeners.delete(listener) || current.listeners.size) return;
+      if (this.topics.get(subject) === current) this.topics.delete(subject);
+      void current.stop.then((stop) => stop());
+    };
+  }
+}
+
+function matches(event: DomainEvent, live: LiveField, filters: Record<string, unknown>, viewer: Viewer | null): boolean {
+  const payload = event.payload as Record<string, unknown>;
+  if (live.audience) {
+    const audience = payload[live.audience];
+    const allowed = Array.isArray(audience) ? audience : [audience];
+    if (!viewer || !allowed.includes(viewer.userId)) return false;
+  }
+  return Object.entries(filters).every(([name, value]) => value == null || payload[name] === value);
+}
+
+function codedError(message: string, code: string) {
+  return new GraphQLError(message, { extensions: { code } });
+}

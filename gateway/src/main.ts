@@ -1,0 +1,19 @@
+import { loadConfig } from '@peerlink/platform/config';
+import { createInfrastructure } from '@peerlink/platform/infrastructure';
+import { createLogger } from '@peerlink/platform/logger';
+import { startGateway } from './gateway.js';
+
+/** The gateway as its own process, in front of subgraphs at SUBGRAPH_URLS (or the supergraph's URLs). */
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL, service: 'gateway' });
+const infrastructure = await createInfrastructure(config, logger);
+const gateway = await startGateway({ config, logger, bus: infrastructure.bus, cache: infrastructure.cache, port: config.PORT, host: config.HOST });
+logger.info({ url: gateway.url, supergraph: config.SUPERGRAPH_PATH }, 'gateway ready');
+
+const shutdown = async () => {
+  await gateway.stop();
+  await infrastructure.close();
+  process.exit(0);
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

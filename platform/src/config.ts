@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable PeerLink reads, validated in one place. An unset optional URL selects
+ * the embedded adapter (PGlite, in-process bus, memory cache, mail to files), so no configuration
+ * runs the whole supergraph on one machine.
+ */
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => v || undefined)
+    .pipe(
+      z
+        .url()
+        .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), `must start with ${protocols.map((p) => p + '://').join(' or ')}`)
+        .optional(),
+    )
+    .optional();
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const secret = z.string().min(32, 'must be at least 32 characters').optional();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SERVICE: z.string().default('all'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl(['http', 'https']),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  NATS_URL: optionalUrl(['nats', 'tls']),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  MAIL_FROM: z.string().default('PeerLink <no-reply@peerlink.local>'),
+  SMS_WEBHOOK_URL: optionalUrl(['http', 'https']),
+
+  JWT_SECRET: secret,
+  INTERNAL_SECRET: secret,
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+
+  EVENT_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and underscores, starting with a letter')
+    .default('peerlink'),
+  EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+
+  SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+  SUBGRAPH_URLS: z.string().default(''),
+  INTROSPECTION: flag.default(true),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_QUERY_FIELDS: z.coerce.number().int().min(1).default(250),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+  SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  jwtSecret: string;
+  internalSecret: string;
+  publicUrl: string;
+  /** Subgraph name to URL, for a gateway whose subgraphs run as their own processes. */
+  subgraphUrls: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads and validates the environment once, reporting every bad variable together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const values = parsed.data;
+  const problems: string[] = [];
+
+  const subgraphUrls: Record<string, string> = {};
+  for (const pair of values.SUBGRAPH_URLS.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, url] = pair.split('=');
+    if (!name || !url || !URL.canParse(url)) problems.push(`SUBGRAPH_URLS: "${pair}" is not name=http://host:port/graphql`);
+    else subgraphUrls[name.trim()] = url.trim();
+  }
+
+  // Separate processes must agree on the secrets; one process may keep generated ones in DATA_DIR.
+  const distributed = values.SERVICE !== 'all';
+  if (distributed && !values.JWT_SECRET) problems.push('JWT_SECRET: required when SERVICE is not "all"');
+  if (distributed && !values.INTERNAL_SECRET) problems.push('INTERNAL_SECRET: required when SERVICE is not "all"');
+  if (problems.length) throw new ConfigError(problems);
+
+  const generated = distributed ? undefined : generatedSecrets(values.DATA_DIR);
+  return {
+    ...values,
+    jwtSecret: values.JWT_SECRET ?? generated!.jwtSecret,
+    internalSecret: values.INTERNAL_SECRET ?? generated!.internalSecret,
+    publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
+    subgraphUrls,
+  };
+}
+
+function generatedSecrets(dataDir: string): { jwtSecret: string; internalSecret: string } {
+  const file = join(resolve(dataDir), 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = { jwtSecret: randomBytes(32).toString('base64url'), internalSecret: randomBytes(32).toString('base64url') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,48 @@
+import { RequestContext } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger.js';
+import type { DomainEvent, EventBus, EventMap, Unsubscribe } from './event-bus.js';
+import type { Outbox, Publish } from './outbox.js';
+
+export interface HandlerContext<Published extends EventMap> {
+  em: EntityManager;
+  /** Records this subgraph's own events in the same transaction. */
+  publish: Publish<Published>;
+  event: DomainEvent;
+}
+
+export type EventHandlers<Consumed extends EventMap, Published extends EventMap> = {
+  [K in keyof Consumed & string]?: (payload: Consumed[K], context: HandlerContext<Published>) => Promise<void>;
+};
+
+/**
+ * Subscribes a subgraph's handlers under one durable consumer name. Each event runs in one
+ * transaction with its inbox record and the events it causes, so a redelivered event changes
+ * nothing twice.
+ */
+export async function consumeEvents<Consumed extends EventMap, Published extends EventMap>(options: {
+  bus: EventBus;
+  outbox: Outbox<Published>;
+  consumer: string;
+  handlers: EventHandlers<Consumed, Published>;
+  logger: Logger;
+}): Promise<Unsubscribe> {
+  const { bus, outbox, consumer, handlers, logger } = options;
+  return bus.consume(consumer, Object.keys(handlers), async (event) => {
+    const handler = handlers[event.name as keyof Consumed & string];
+    if (!handler) return;
+    await RequestContext.create(outbox.orm.em, () =>
+      outbox.transaction(async (em, publish) => {
+        const claimed = await em.execute(
+          `insert into "${outbox.schema}".processed_event (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
+          [consumer, event.id],
+        );
+        if (claimed.length === 0) return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
+        await handler(event.payload as never, { em, publish, event });
+      }, event.requestId),
+    ).catch((err) => {
+      logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');
+      throw err;
+    });
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Events cross subgraph boundaries; nothing else does. Names are `<domain>.<thing>.<past-tense-verb>`
+ * and each domain declares its own in an EventMap beside its code.
+ */
+export type EventMap = Record<string, object>;
+
+export interface DomainEvent<P extends object = Record<string, unknown>> {
+  /** Unique per event; consumers use it to ignore redeliveries. */
+  id: string;
+  name: string;
+  occurredAt: string;
+  payload: P;
+  /** The request that caused the event, for following one action through every service's logs. */
+  requestId?: string;
+}
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+export type Unsubscribe = () => Promise<void>;
+
+export interface DeadLetter {
+  id: string;
+  consumer: string;
+  event: DomainEvent;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Delay before the second attempt; it doubles for each later one. */
+  baseDelayMs: number;
+}
+
+export const retryDelay = (policy: RetryPolicy, attempt: number) =>
+  Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 60 * 60_000);
+
+export interface EventBus {
+  /** Stores the event for every consumer; publishing the same id twice delivers it once. */
+  publish(event: DomainEvent): Promise<void>;
+  /**
+   * Durable, at-least-once delivery to one named consumer (instances sharing the name share the
+   * work). A handler that throws is retried with backoff; after the last attempt the event goes to
+   * the dead letters.
+   */
+  consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
+  /** Live fan-out to every listener in every process; nothing is kept for absent listeners. */
+  listen(eventName: string, handler: (event: DomainEvent) => void): Promise<Unsubscribe>;
+  deadLetters(): Promise<DeadLetter[]>;
+  /** Sends a dead letter's event to its consumer again and forgets the dead letter. */
+  replayDeadLetter(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,166 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../logger.js';
+import { retryDelay, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+
+const SECOND_NS = 1_000_000_000;
+
+/**
+ * JetStream behind the EventBus contract. Subjects:
+ *   <ns>.events.<event name>            every published event (stream <NS>_EVENTS)
+ *   <ns>.replay.<consumer>.<event name> a dead letter sent back to the one consumer it failed in
+ *   <ns>.dead.<consumer>.<event name>   dead letters (stream <NS>_DEAD_LETTERS), kept for operators
+ * Each consumer gets one durable JetStream consumer per event name (NATS 2.9 filters on one subject).
+ */
+export class NatsEventBus implements EventBus {
+  private readonly eventsStream: string;
+  private readonly deadStream: string;
+  private readonly stoppers = new Set<() => Promise<void>>();
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly namespace: string,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+  ) {
+    this.eventsStream = `${namespace.toUpperCase()}_EVENTS`;
+    this.deadStream = `${namespace.toUpperCase()}_DEAD_LETTERS`;
+  }
+
+  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger): Promise<NatsEventBus> {
+    const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1 });
+    const jsm = await jetstreamManager(nc);
+    const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger);
+    await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], 7 * 24 * 3600);
+    await bus.ensureStream(bus.deadStream, [`${namespace}.dead.>`], 30 * 24 * 3600);
+    return bus;
+  }
+
+  async publish(event: DomainEvent) {
+    await this.js.publish(`${this.namespace}.events.${event.name}`, JSON.stringify(event), { msgID: event.id });
+  }
+
+  async consume(consumer: string, eventNames: string[], handler: EventHandler) {
+    const subjects = [
+      ...eventNames.map((name) => ({ durable: durableName(consumer, name), subject: `${this.namespace}.events.${name}` })),
+      { durable: durableName(consumer, 'replay'), subject: `${this.namespace}.replay.${consumer}.>` },
+    ];
+    const stops = await Promise.all(subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler)));
+    const stop = async () => {
+      this.stoppers.delete(stop);
+      await Promise.all(stops.map((s) => s()));
+    };
+    this.stoppers.add(stop);
+    return stop;
+  }
+
+  async listen(eventName: string, handler: (event: DomainEvent) => void) {
+    const sub = this.nc.subscribe(`${this.namespace}.events.${eventName}`, {
+      callback: (error, msg) => {
+        if (error) return this.logger.error({ err: error, eventName }, 'live subscription failed');
+        try {
+          handler(msg.json<DomainEvent>());
+        } catch (err) {
+          this.logger.error({ err, eventName }, 'live listener threw');
+        }
+      },
+    });
+    // Once listen() resolves, the server knows the subscription: no event published after it is missed.
+    await this.nc.flush();
+    return async () => sub.unsubscribe();
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const info = await this.jsm.streams.info(this.deadStream);
+    const letters: DeadLetter[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && letters.length < 1000; seq++) {
+      const stored = await this.jsm.streams.getMessage(this.deadStream, { seq }).catch(() => null);
+      if (stored) letters.push({ ...stored.json<Omit<DeadLetter, 'id'>>(), id: String(seq) });
+    }
+    return letters;
+  }
+
+  async replayDeadLetter(id: string) {
+    const seq = Number(id);
+    if (!Number.isSafeInteger(seq) || seq <= 0) return false;
+    const stored = await this.jsm.streams.getMessage(this.deadStream, { seq }).catch(() => null);
+    if (!stored) return false;
+    const letter = stored.json<DeadLetter>();
+    await this.js.publish(`${this.namespace}.replay.${letter.consumer}.${letter.event.name}`, JSON.stringify(letter.event), {
+      msgID: `${letter.event.id}:replay:${seq}`,
+    });
+    await this.jsm.streams.deleteMessage(this.deadStream, seq);
+    return true;
+  }
+
+  async close() {
+    await Promise.all([...this.stoppers].map((stop) => stop()));
+    await this.nc.drain();
+  }
+
+  /** Deletes this namespace's streams: for tests that made their own namespace. */
+  async destroy() {
+    await Promise.all([...this.stoppers].map((stop) => stop()));
+    for (const stream of [this.eventsStream, this.deadStream]) await this.jsm.streams.delete(stream).catch(() => false);
+    await this.nc.drain();
+  }
+
+  private async ensureStream(name: string, subjects: string[], maxAgeSeconds: number) {
+    const config = { name, subjects, max_age: maxAgeSeconds * SECOND_NS, duplicate_window: 120 * SECOND_NS };
+    try {
+      await this.jsm.streams.info(name);
+      await this.jsm.streams.update(name, config);
+    } catch {
+      await this.jsm.streams.add(config);
+    }
+  }
+
+  private async runConsumer(consumer: string, durable: string, subject: string, handler: EventHandler) {
+    await this.jsm.consumers.add(this.eventsStream, {
+      durable_name: durable,
+      filter_subject: subject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: 60 * SECOND_NS,
+    });
+    const messages = await (await this.js.consumers.get(this.eventsStream, durable)).consume({ max_messages: 64 });
+    const done = (async () => {
+      for await (const msg of messages) await this.handle(consumer, msg, handler);
+    })().catch((err) => this.logger.error({ err, durable }, 'event consumer stopped'));
+    return async () => {
+      await messages.close();
+      await done;
+    };
+  }
+
+  private async handle(consumer: string, msg: JsMsg, handler: EventHandler) {
+    const attempt = msg.info.deliveryCount;
+    let event: DomainEvent;
+    try {
+      event = msg.json<DomainEvent>();
+    } catch {
+      this.logger.error({ subject: msg.subject }, 'unreadable event discarded');
+      return msg.term('unreadable');
+    }
+    try {
+      await handler(event);
+      msg.ack();
+    } catch (error) {
+      if (attempt < this.retry.maxAttempts) return msg.nak(retryDelay(this.retry, attempt));
+      const letter: Omit<DeadLetter, 'id'> = {
+        consumer,
+        event,
+        error: String((error as Error)?.message ?? error),
+        attempts: attempt,
+        failedAt: new Date().toISOString(),
+      };
+      await this.js.publish(`${this.namespace}.dead.${consumer}.${event.name}`, JSON.stringify(letter));
+      this.logger.warn({ consumer, event: event.name, eventId: event.id, attempts: attempt }, 'event dead-lettered');
+      msg.term('dead-lettered');
+    }
+  }
+}
+
+const durableName = (consumer: string, eventName: string) => `${consumer}__${eventName}`.replace(/[^A-Za-z0-9_-]/g, '_');

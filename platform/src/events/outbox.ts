@@ -1,0 +1,105 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../db/database.js';
+import { uuidv7 } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { DomainEvent, EventBus, EventMap } from './event-bus.js';
+
+export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, payload: E[K]) => void;
+
+/**
+ * The transactional outbox. A service changes state and records its events in one transaction;
+ * the relay hands committed events to the bus afterwards, so an event is never published for a
+ * change that rolled back, and never lost for one that committed.
+ */
+export class Outbox<E extends EventMap> {
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly orm: Orm,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    pollMs = 1000,
+  ) {
+    // The poll catches events left by a crash between commit and relay, or by another instance.
+    this.timer = setInterval(() => this.flush(), pollMs).unref();
+  }
+
+  get schema(): string {
+    return this.orm.config.get('schema')!;
+  }
+
+  private get table() {
+    return `"${this.schema}".outbox`;
+  }
+
+  /** Runs `work` in a transaction on the request's entity manager; its events publish after commit. */
+  async transaction<T>(work: (em: EntityManager, publish: Publish<E>) => Promise<T>, requestId?: string): Promise<T> {
+    const result = await (this.orm.em as EntityManager).transactional(async (em) => {
+      const events: DomainEvent[] = [];
+      const publish: Publish<E> = (name, payload) =>
+        events.push({ id: uuidv7(), name, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), requestId });
+      const value = await work(em, publish);
+      await em.flush();
+      for (const event of events) {
+        await em.execute(`insert into ${this.table} (id, name, payload, request_id, occurred_at) values (?, ?, ?, ?, ?)`, [
+          event.id,
+          event.name,
+          JSON.stringify(event.payload),
+          event.requestId ?? null,
+          event.occurredAt,
+        ]);
+      }
+      return value;
+    });
+    void this.flush();
+    return result;
+  }
+
+  /** Publishes everything committed and unpublished, oldest first. Concurrent calls coalesce. */
+  flush(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = this.drain()
+      .catch((err) => this.logger.warn({ err }, 'outbox relay will retry'))
+      .finally(() => {
+        this.draining = null;
+        if (this.again) {
+          this.again = false;
+          void this.flush();
+        }
+      });
+    return this.draining;
+  }
+
+  async close() {
+    clearInterval(this.timer);
+    await this.draining;
+  }
+
+  private async drain() {
+    for (;;) {
+      const published = await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
+        const rows = await em.execute<{ id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]>(
+          `select id, name, payload, request_id, occurred_at from ${this.table}
+           where published_at is null order by seq limit 100 for update skip locked`,
+        );
+        for (const row of rows) {
+          await this.bus.publish({
+            id: row.id,
+            name: row.name,
+            payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+            occurredAt: new Date(row.occurred_at).toISOString(),
+            ...(row.request_id ? { requestId: row.request_id } : {}),
+          });
+        }
+        if (rows.length) await em.execute(`update ${this.table} set published_at = now() where id in (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
+        return rows.length;
+      });
+      if (published < 100) return;
+    }
+  }
+}

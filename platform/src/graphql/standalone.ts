@@ -1,0 +1,26 @@
+import { loadConfig } from '../config.js';
+import { createInfrastructure } from '../infrastructure.js';
+import { createLogger } from '../logger.js';
+import { startSubgraph } from './start-subgraph.js';
+import type { SubgraphDefinition } from './subgraph.js';
+
+/** Runs one subgraph as its own process (the distributed setup), until SIGINT or SIGTERM. */
+export async function runStandalone(definition: SubgraphDefinition<any, any>, options: { defaultPort: number }) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, service: definition.name });
+  const infrastructure = await createInfrastructure(config, logger);
+  const subgraph = await startSubgraph(definition, infrastructure, {
+    port: process.env.PORT ? config.PORT : options.defaultPort,
+    host: config.HOST,
+    // Shared databases are migrated by `npm run migrate`, deliberately; an embedded one on start.
+    migrateOnStart: !config.DATABASE_URL,
+  });
+  logger.info({ url: subgraph.url, adapters: infrastructure.adapters }, `${definition.name} subgraph ready`);
+  const shutdown = async () => {
+    await subgraph.stop();
+    await infrastructure.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}

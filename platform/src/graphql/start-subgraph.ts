@@ -1,0 +1,41 @@
+import { migrate, openDatabase } from '../db/database.js';
+import type { Infrastructure } from '../infrastructure.js';
+import { serveSubgraph, type SubgraphDefinition } from './subgraph.js';
+
+export interface StartedSubgraph {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Opens the subgraph's database, migrates it when asked, starts its work and serves it. */
+export async function startSubgraph(
+  definition: SubgraphDefinition<any, any>,
+  infrastructure: Infrastructure,
+  options: { port: number; host: string; migrateOnStart: boolean },
+): Promise<StartedSubgraph> {
+  const { config, logger } = infrastructure;
+  const orm = await openDatabase({
+    name: definition.name,
+    entities: definition.entities,
+    migrations: definition.migrations,
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    logger,
+  });
+  if (options.migrateOnStart) {
+    const applied = await migrate(orm);
+    if (applied.length) logger.info({ subgraph: definition.name, applied }, 'migrations applied');
+  }
+  const running = await definition.start(infrastructure, orm);
+  const server = await serveSubgraph({ definition, running, orm, infrastructure, port: options.port, host: options.host });
+  return {
+    name: definition.name,
+    url: server.url,
+    async stop() {
+      await server.close();
+      await running.stop?.();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MigrationObject } from '@mikro-orm/core';
+import { RequestContext } from '@mikro-orm/core';
+import express from 'express';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.js';
+import type { ClientInfo, Viewer } from '../auth/viewer.js';
+import type { Orm } from '../db/database.js';
+import { formatError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { Infrastructure } from '../infrastructure.js';
+import { buildFederatedSchema, type SchemaDefinition } from './federation.js';
+
+/** What every resolver receives. `services` and `loaders` are the subgraph's own. */
+export interface SubgraphContext<Services = unknown, Loaders = unknown> {
+  viewer: Viewer | null;
+  client: ClientInfo;
+  requestId: string;
+  logger: Logger;
+  services: Services;
+  /** DataLoaders, fresh for every request so nothing is cached across users. */
+  loaders: Loaders;
+}
+
+export interface RunningSubgraph<Services, Loaders> {
+  services: Services;
+  createLoaders(): Loaders;
+  stop?(): Promise<void>;
+}
+
+/** One domain, as the launcher and the composition script see it. */
+export interface SubgraphDefinition<Services = unknown, Loaders = unknown> extends SchemaDefinition {
+  name: string;
+  entities: Function[];
+  migrations: MigrationObject[];
+  /** Wires the domain's services and background work (event consumers) onto the infrastructure. */
+  start(infrastructure: Infrastructure, orm: Orm): Promise<RunningSubgraph<Services, Loaders>>;
+}
+
+export interface SubgraphServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves one subgraph over HTTP. Only requests signed by the gateway get through: the internal
+ * token carries the viewer the gateway verified, so a caller who reaches the subgraph directly
+ * cannot claim to be anyone.
+ */
+export async function serveSubgraph<S, L>(options: {
+  definition: SubgraphDefinition<S, L>;
+  running: RunningSubgraph<S, L>;
+  orm: Orm;
+  infrastructure: Infrastructure;
+  port: number;
+  host: string;
+}): Promise<SubgraphServer> {
+  const { definition, running, orm, infrastructure, port, host } = options;
+  const { config } = infrastructure;
+  const logger = infrastructure.logger.child({ subgraph: definition.name });
+  const schema = await buildFederatedSchema(definition);
+  const apollo = new ApolloServer<SubgraphContext<S, L>>({
+    schema,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    formatError: (formatted, error) => {
+      const safe = formatError(formatted, error);
+      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'resolver failed');
+      return safe;
+    },
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const connected = await orm.isConnected().catch(() => false);
+    res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    async (req, res, next) => {
+      const identity = await verifyInternalToken(config.internalSecret, req.header(INTERNAL_TOKEN_HEADER));
+      if (!identity) {
+        res.status(401).json({
+          errors: [{ message: 'Requests must come through the gateway.', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
+        return;
+      }
+      res.locals.identity = identity;
+      const started = performance.now();
+      res.on('finish', () =>
+        logger.info({ requestId: req.header('x-request-id'), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'graphql request'),
+      );
+      // Each request gets its own MikroORM identity map.
+      RequestContext.create(orm.em, next);
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = req.header('x-request-id') ?? uuidv7();
+        return {
+          viewer: res.locals.identity.viewer,
+          client: res.locals.identity.client,
+          requestId,
+          logger: logger.child({ requestId }),
+          services: running.services,
+          loaders: running.createLoaders(),
+        };
+      },
+    }),
+  );
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, host, () => resolve(s));
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  const url = `http://${host}:${boundPort}/graphql`;
+  logger.info({ url }, 'subgraph listening');
+  return {
+    url,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import type { Cache } from './cache/cache.js';
+import { MemoryCache } from './cache/memory-cache.js';
+import { RedisCache } from './cache/redis-cache.js';
+import type { Config } from './config.js';
+import type { EventBus } from './events/event-bus.js';
+import { InProcessEventBus } from './events/in-process-event-bus.js';
+import { NatsEventBus } from './events/nats-event-bus.js';
+import type { Logger } from './logger.js';
+import { FileMailer } from './mail/file-mailer.js';
+import type { Mailer } from './mail/mailer.js';
+import { SmtpMailer } from './mail/smtp-mailer.js';
+import { LogSms, WebhookSms, type SmsSender } from './sms/sms-sender.js';
+
+/** The shared services a process runs on, each behind its interface. */
+export interface Infrastructure {
+  config: Config;
+  logger: Logger;
+  bus: EventBus;
+  cache: Cache;
+  mailer: Mailer;
+  sms: SmsSender;
+  /** Which adapter was chosen for each service, for the start-up log and /readyz. */
+  adapters: Record<'database' | 'bus' | 'cache' | 'mail' | 'sms', string>;
+  close(): Promise<void>;
+}
+
+/** The one place adapters are chosen: a configured URL selects the real service, none the embedded one. */
+export async function createInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
+  const retry = { maxAttempts: config.EVENT_MAX_ATTEMPTS, baseDelayMs: config.EVENT_RETRY_BASE_MS };
+  const bus = config.NATS_URL
+    ? await NatsEventBus.connect(config.NATS_URL, config.EVENT_NAMESPACE, retry, logger)
+    : new InProcessEventBus(retry);
+  const cache = config.REDIS_URL ? new RedisCache(config.REDIS_URL, config.EVENT_NAMESPACE) : new MemoryCache();
+  const mailer = config.SMTP_URL
+    ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)
+    : new FileMailer(join(config.DATA_DIR, 'mail'), config.MAIL_FROM, logger);
+  const sms = config.SMS_WEBHOOK_URL ? new WebhookSms(config.SMS_WEBHOOK_URL) : new LogSms(logger);
+  const adapters = {
+    database: config.DATABASE_URL ? 'postgres' : 'pglite',
+    bus: config.NATS_URL ? 'nats' : 'in-process',
+    cache: config.REDIS_URL ? 'redis' : 'memory',
+    mail: config.SMTP_URL ? 'smtp' : 'file',
+    sms: config.SMS_WEBHOOK_URL ? 'webhook' : 'log',
+  };
+  return {
+    config,
+    logger,
+    bus,
+    cache,
+    mailer,
+    sms,
+    adapters,
+    async close() {
+      await bus.close();
+      await cache.close();
+      await mailer.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
+import { hasRole } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import type { Outbox } from '@peerlink/platform/events/outbox';
+import { ActivityKind } from './activity.entity.js';
+import type { ActivityService } from './activity.service.js';
+import type { AuthService } from './auth.service.js';
+import type { IdentityEvents } from './events.js';
+import { checkPassword, normalizeAvatarUrl, normalizeBio, normalizeDisplayName, normalizeUsername } from './rules.js';
+import { hashPassword, verifyPassword } from './secrets.js';
+import { Role, User } from './user.entity.js';
+import { publishUpdated } from './verification.service.js';
+
+export interface ProfileChanges {
+  displayName?: string | null;
+  username?: string | null;
+  bio?: string | null;
+  avatarUrl?: string | null;
+}
+
+/** Roles anyone may take on for themselves. */
+const SELF_SERVICE_ROLES = new Set([Role.SELLER, Role.INSTRUCTOR]);
+
+export class AccountService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly outbox: Outbox<IdentityEvents>,
+    private readonly activity: ActivityService,
+    private readonly auth: AuthService,
+  ) {}
+
+  async byIds(ids: readonly string[]): Promise<(User | null)[]> {
+    const users = await this.orm.em.find(User, { id: { $in: [...ids] } });
+    const byId = new Map(users.map((u) => [u.id, u]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async byUsername(username: string): Promise<User | null> {
+    return this.orm.em.findOne(User, { username: username.trim().toLowerCase() });
+  }
+
+  async updateProfile(viewer: Viewer, changes: ProfileChanges, client: ClientInfo): Promise<User> {
+    const next: Partial<User> = {};
+    if (changes.displayName != null) next.displayName = normalizeDisplayName(changes.displayName);
+    if (changes.username != null) next.username = normalizeUsername(changes.username);
+    if (changes.bio !== undefined) next.bio = normalizeBio(changes.bio);
+    if (changes.avatarUrl !== undefined) next.avatarUrl = normalizeAvatarUrl(changes.avatarUrl);
+    if (Object.keys(next).length === 0) throw badInput('Nothing to update.');
+
+    return this.outbox.transaction(async (em, publish) => {
+      const user = await em.findOneOrFail(User, viewer.userId);
+      if (next.username && next.username !== user.username && (await em.count(User, { username: next.username }))) {
+        throw conflict('That username is taken.', 'username');
+      }
+      em.assign(user, next);
+      this.activity.record(em, user, ActivityKind.PROFILE_UPDATED, client, Object.keys(next).join(','));
+      publishUpdated(publish, user, Object.keys(next));
+      return user;
+    });
+  }
+
+  /** Ends every other session: whoever else had the old password is signed out. */
+  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
+    const user = await this.orm.em.findOneOrFail(User, viewer.userId);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw badInput('Your current password is not right.', 'currentPassword');
+    checkPassword(newPassword, { username: user.username, email: user.email }, 'newPassword');
+    if (currentPassword === newPassword) throw badInput('The new password must differ from the current one.', 'newPassword');
+    const passwordHash = await hashPassword(newPassword);
+    return this.outbox.transaction(async (em, publish) => {
+      const fresh = await em.findOneOrFail(User, viewer.userId);
+      fresh.passwordHash = passwordHash;
+      await this.auth.revokeSessions(em, fresh.id, viewer.sessionId);
+      this.activity.record(em, fresh, ActivityKind.PASSWORD_CHANGED, client);
+      publish('identity.password.changed', { userId: fresh.id, reason: 'changed' });
+      return true;
+    });
+  }
+
+  async takeRole(viewer: Viewer, role: Role, client: ClientInfo): Promise<User> {
+    if (!SELF_SERVICE_ROLES.has(role)) throw forbidden();
+    return this.setRole(viewer.userId, role, true, client, 'self');
+  }
+
+  async grantRole(viewer: Viewer, userId: string, role: Role, granted: boolean, client: ClientInfo): Promise<User> {
+    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can grant or revoke roles.');
+    if (role === Role.USER) throw badInput('Every account has the USER role.', 'role');
+    if (!granted && role === Role.ADMIN && userId === viewer.userId) throw badInput('Admins cannot revoke their own admin role.', 'role');
+    return this.setRole(userId, role, granted, client, viewer.userId);
+  }
+
+  /** Makes a user an admin without a signed-in admin: for `npm run seed` and the bootstrap command. */
+  async bootstrapAdmin(username: string): Promise<User> {
+    const user = await this.byUsername(username);
+    if (!user) throw notFound('User');
+    return this.setRole(user.id, Role.ADMIN, true, {}, 'bootstrap');
+  }
+
+  private async setRole(userId: string, role: Role, granted: boolean, client: ClientInfo, by: string) {
+    return this.outbox.transaction(async (em, publish) => {
+      const user = await em.findOne(User, { id: userId });
+      if (!user) throw notFound('User');
+      const has = user.roles.includes(role);
+      if (granted !== has) {
+        user.roles = granted ? [...user.roles, role] : user.roles.filter((r) => r !== role);
+        this.activity.record(em, user, granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED, client, `${role} by ${by}`);
+        publishUpdated(publish, user, ['roles']);
+      }
+      return user;
+    });
+  }
+}
+

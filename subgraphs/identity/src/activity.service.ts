@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
+import { hasRole } from '@peerlink/platform/auth/viewer';
+import { forbidden } from '@peerlink/platform/errors';
+import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import type { Orm } from '@peerlink/platform/db/database';
+import { Activity, type ActivityKind } from './activity.entity.js';
+import type { User } from './user.entity.js';
+
+export class ActivityService {
+  constructor(private readonly orm: Orm) {}
+
+  /** Adds an entry to the user's security log, inside the caller's transaction. */
+  record(em: EntityManager, user: User, kind: ActivityKind, client: ClientInfo, detail?: string) {
+    em.create(Activity, { user, kind, ip: client.ip ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null, detail: detail ?? null });
+  }
+
+  /** A user reads their own log; admins read anyone's. */
+  async list(viewer: Viewer, userId: string, first?: number | null, after?: string | null) {
+    if (viewer.userId !== userId && !hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can read another user\'s activity.');
+    const size = pageSize(first);
+    const rows = await this.orm.em.find(
+      Activity,
+      { user: userId, ...olderThan(decodeCursor(after)) },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
+    );
+    return toConnection(rows, size);
+  }
+}

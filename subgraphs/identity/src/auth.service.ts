@@ -1,0 +1,161 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { issueAccessToken } from '@peerlink/platform/auth/access-token';
+import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
+import type { Cache } from '@peerlink/platform/cache/cache';
+import type { Config } from '@peerlink/platform/config';
+import { badInput, conflict, rateLimited, unauthenticated } from '@peerlink/platform/errors';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import { ActivityKind } from './activity.entity.js';
+import type { ActivityService } from './activity.service.js';
+import type { IdentityEvents } from './events.js';
+import { checkPassword, normalizeDisplayName, normalizeEmail, normalizeUsername } from './rules.js';
+import { decoyHash, hashPassword, newToken, sha256, verifyPassword } from './secrets.js';
+import { KnownDevice, RefreshToken, Session } from './session.entity.js';
+import { User } from './user.entity.js';
+import type { VerificationService } from './verification.service.js';
+
+export interface AuthResult {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+  user: User;
+}
+
+/** Failed sign-ins allowed per window before the account, or the address, must wait. */
+const THROTTLE = { window: 15 * 60, perAccount: 5, perAddress: 30 };
+
+export class AuthService {
+  constructor(
+    private readonly outbox: Outbox<IdentityEvents>,
+    private readonly cache: Cache,
+    private readonly config: Config,
+    private readonly activity: ActivityService,
+    private readonly verifications: VerificationService,
+  ) {}
+
+  async register(input: { email: string; username: string; password: string; displayName: string }, client: ClientInfo) {
+    const email = normalizeEmail(input.email);
+    const username = normalizeUsername(input.username);
+    const displayName = normalizeDisplayName(input.displayName);
+    checkPassword(input.password, { username, email });
+    const passwordHash = await hashPassword(input.password);
+
+    return this.outbox.transaction(async (em, publish) => {
+      if (await em.count(User, { email })) throw conflict('An account with that email already exists.', 'email');
+      if (await em.count(User, { username })) throw conflict('That username is taken.', 'username');
+      const user = em.create(User, { email, username, displayName, passwordHash });
+      publish('identity.user.registered', { userId: user.id, username, displayName, email });
+      this.activity.record(em, user, ActivityKind.SIGNED_UP, client);
+      this.verifications.issueEmailVerification(em, publish, user, client);
+      return this.startSession(em, publish, user, client, { firstDevice: true });
+    });
+  }
+
+  async login(input: { login: string; password: string }, client: ClientInfo) {
+    const login = input.login.trim().toLowerCase();
+    if (!login || !input.password) throw badInput('Enter your email or username and your password.', 'login');
+    const addressKey = `login-fail:ip:${client.ip ?? 'unknown'}`;
+    await this.checkThrottle(addressKey, THROTTLE.perAddress);
+
+    return this.outbox.transaction(async (em, publish) => {
+      const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
+      const accountKey = `login-fail:account:${user?.id ?? login}`;
+      await this.checkThrottle(accountKey, THROTTLE.perAccount);
+      const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
+      if (!user || !valid) {
+        await this.cache.increment(accountKey, THROTTLE.window);
+        await this.cache.increment(addressKey, THROTTLE.window);
+        if (user) this.activity.record(em, user, ActivityKind.SIGN_IN_FAILED, client);
+        // The failed attempt is recorded; the error is raised after the transaction commits it.
+        return null;
+      }
+      await this.cache.delete(accountKey);
+      return this.startSession(em, publish, user, client, { firstDevice: false });
+    }).then((result) => result ?? Promise.reject(unauthenticated('Wrong email, username or password.')));
+  }
+
+  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    const result = await this.outbox.transaction(async (em, publish) => {
+      const token = await em.findOne(RefreshToken, { tokenHash: sha256(refreshToken) }, { populate: ['session', 'session.user'] });
+      if (!token || token.session.revokedAt || token.expiresAt < new Date()) return 'invalid' as const;
+      if (token.replacedAt) {
+        // A replaced token came back: someone holds a stolen copy. End the whole session.
+        token.session.revokedAt = new Date();
+        this.activity.record(em, token.session.user, ActivityKind.SESSION_REVOKED, client, 'refresh token reused');
+        return 'reused' as const;
+      }
+      token.replacedAt = new Date();
+      return this.issueTokens(em, token.session);
+    });
+    if (result === 'invalid') throw unauthenticated('The refresh token is invalid or expired.');
+    if (result === 'reused') throw unauthenticated('The refresh token was already used; the session has been ended.');
+    return result;
+  }
+
+  async logout(viewer: Viewer, refreshToken: string | null | undefined, client: ClientInfo): Promise<boolean> {
+    return this.outbox.transaction(async (em) => {
+      const session = refreshToken
+        ? (await em.findOne(RefreshToken, { tokenHash: sha256(refreshToken) }, { populate: ['session'] }))?.session
+        : await em.findOne(Session, { id: viewer.sessionId });
+      if (!session || session.user.id !== viewer.userId) return false;
+      session.revokedAt ??= new Date();
+      this.activity.record(em, session.user, ActivityKind.SIGNED_OUT, client);
+      return true;
+    });
+  }
+
+  async logoutEverywhere(viewer: Viewer, client: ClientInfo): Promise<boolean> {
+    return this.outbox.transaction(async (em) => {
+      const user = await em.findOneOrFail(User, viewer.userId);
+      await this.revokeSessions(em, user.id);
+      this.activity.record(em, user, ActivityKind.SIGNED_OUT_EVERYWHERE, client);
+      return true;
+    });
+  }
+
+  /** Ends every session of a user except, optionally, one. */
+  async revokeSessions(em: EntityManager, userId: string, exceptSessionId?: string) {
+    await em.nativeUpdate(
+      Session,
+      { user: userId, revokedAt: null, ...(exceptSessionId ? { id: { $ne: exceptSessionId } } : {}) },
+      { revokedAt: new Date() },
+    );
+  }
+
+  private async startSession(em: EntityManager, publish: Publish<IdentityEvents>, user: User, client: ClientInfo, options: { firstDevice: boolean }) {
+    const session = em.create(Session, { user, userAgent: client.userAgent ?? null, ip: client.ip ?? null });
+    const fingerprint = sha256(client.userAgent ?? 'unknown');
+    const known = options.firstDevice ? null : await em.findOne(KnownDevice, { user, fingerprint });
+    if (!known) em.create(KnownDevice, { user, fingerprint });
+    this.activity.record(em, user, ActivityKind.SIGNED_IN, client);
+    publish('identity.user.signed_in', {
+      userId: user.id,
+      sessionId: session.id,
+      newDevice: !options.firstDevice && !known,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent ?? null,
+    });
+    return this.issueTokens(em, session);
+  }
+
+  private async issueTokens(em: EntityManager, session: Session): Promise<AuthResult> {
+    const refreshToken = newToken();
+    em.create(RefreshToken, {
+      session,
+      tokenHash: sha256(refreshToken),
+      expiresAt: new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+    });
+    const user = session.user;
+    const access = await issueAccessToken(
+      this.config.jwtSecret,
+      { userId: user.id, sessionId: session.id, roles: user.roles },
+      this.config.ACCESS_TOKEN_TTL_SECONDS,
+    );
+    return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, user };
+  }
+
+  private async checkThrottle(key: string, limit: number) {
+    const failures = Number((await this.cache.get(key)) ?? 0);
+    if (failures >= limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
+  }
+}

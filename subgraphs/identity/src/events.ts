@@ -1,0 +1,32 @@
+/**
+ * The events identity publishes: its public contract. Other subgraphs may `import type` this file
+ * and nothing else from identity.
+ */
+export type IdentityEvents = {
+  'identity.user.registered': { userId: string; username: string; displayName: string; email: string };
+  /** The user's current contact and profile facts after any change to them. */
+  'identity.user.updated': {
+    userId: string;
+    username: string;
+    displayName: string;
+    email: string;
+    emailVerified: boolean;
+    phone: string | null;
+    phoneVerified: boolean;
+    changed: string[];
+  };
+  'identity.password.changed': { userId: string; reason: 'changed' | 'reset' };
+  /**
+   * A secret to deliver: an email link token or a phone code. It travels in the event because the
+   * notifications subgraph sends it; it is single-use, short-lived and stored only hashed here.
+   */
+  'identity.verification.requested': {
+    userId: string;
+    purpose: 'email_verification' | 'password_reset' | 'phone_verification';
+    channel: 'email' | 'sms';
+    to: string;
+    secret: string;
+    expiresAt: string;
+  };
+  'identity.user.signed_in': { userId: string; sessionId: string; newDevice: boolean; ip: string | null; userAgent: string | null };
+};

@@ -1,0 +1,43 @@
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import DataLoader from 'dataloader';
+import { AccountService } from './account.service.js';
+import { Activity } from './activity.entity.js';
+import { ActivityResolver } from './activity.resolver.js';
+import { ActivityService } from './activity.service.js';
+import { AuthResolver } from './auth.resolver.js';
+import { AuthService } from './auth.service.js';
+import type { IdentityContext, IdentityLoaders, IdentityServices } from './context.js';
+import type { IdentityEvents } from './events.js';
+import { migrations } from './migrations/index.js';
+import { KnownDevice, RefreshToken, Session } from './session.entity.js';
+import { User } from './user.entity.js';
+import { UserResolver } from './user.resolver.js';
+import { Verification } from './verification.entity.js';
+import { VerificationResolver } from './verification.resolver.js';
+import { VerificationService } from './verification.service.js';
+
+/** Accounts, sessions and verification: who people are and how they prove it. */
+export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
+  name: 'identity',
+  entities: [User, Session, RefreshToken, KnownDevice, Verification, Activity],
+  migrations,
+  resolvers: [AuthResolver, UserResolver, VerificationResolver, ActivityResolver],
+  references: {
+    User: (reference: { id: string }, ctx: IdentityContext) => ctx.loaders.user.load(reference.id),
+  } as never,
+
+  async start({ bus, cache, config, logger }, orm) {
+    const outbox = new Outbox<IdentityEvents>(orm, bus, logger);
+    const activity = new ActivityService(orm);
+    let auth: AuthService;
+    const verifications = new VerificationService(outbox, cache, activity, () => auth);
+    auth = new AuthService(outbox, cache, config, activity, verifications);
+    const accounts = new AccountService(orm, outbox, activity, auth);
+    return {
+      services: { auth, accounts, verifications, activity },
+      createLoaders: () => ({ user: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)) }),
+      stop: () => outbox.close(),
+    };
+  },
+};

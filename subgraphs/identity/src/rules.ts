@@ -1,0 +1,70 @@
+import { badInput } from '@peerlink/platform/errors';
+
+/** Input rules for accounts, pure so they are tested on their own. Each throws BAD_USER_INPUT. */
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const USERNAME = /^[a-z0-9_]{3,30}$/;
+const PHONE = /^\+[1-9][0-9]{6,14}$/;
+const RESERVED_USERNAMES = new Set(['admin', 'administrator', 'root', 'system', 'support', 'peerlink', 'me', 'settings', 'api', 'graphql']);
+const COMMON_PASSWORDS = new Set([
+  'password', 'password1', 'password12', 'password123', '1234567890', '12345678910', 'qwertyuiop', 'qwerty1234',
+  'iloveyou12', 'letmein123', 'welcome123', 'admin12345', 'abc1234567', '1q2w3e4r5t', 'passw0rd12', 'football12',
+]);
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 200;
+
+export function normalizeEmail(value: string): string {
+  const email = value.trim().toLowerCase();
+  if (!email) throw badInput('Email is required.', 'email');
+  if (email.length > 254 || !EMAIL.test(email)) throw badInput('That is not a valid email address.', 'email');
+  return email;
+}
+
+export function normalizeUsername(value: string): string {
+  const username = value.trim().toLowerCase();
+  if (!USERNAME.test(username)) {
+    throw badInput('Usernames are 3 to 30 characters: letters, digits and underscores.', 'username');
+  }
+  if (RESERVED_USERNAMES.has(username)) throw badInput('That username is reserved.', 'username');
+  return username;
+}
+
+export function normalizeDisplayName(value: string): string {
+  const name = value.trim().replace(/\s+/g, ' ');
+  if (!name) throw badInput('Display name is required.', 'displayName');
+  if (name.length > 60) throw badInput('Display name is at most 60 characters.', 'displayName');
+  return name;
+}
+
+export function normalizeBio(value: string | null | undefined): string | null {
+  const bio = value?.trim() ?? '';
+  if (bio.length > 500) throw badInput('Bio is at most 500 characters.', 'bio');
+  return bio || null;
+}
+
+export function normalizeAvatarUrl(value: string | null | undefined): string | null {
+  const url = value?.trim() ?? '';
+  if (!url) return null;
+  if (url.length > 2048 || !/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw badInput('Avatar URL must be an http(s) URL.', 'avatarUrl');
+  }
+  return url;
+}
+
+export function normalizePhone(value: string): string {
+  const phone = value.replace(/[\s().-]/g, '');
+  if (!PHONE.test(phone)) throw badInput('Phone numbers are in international format, e.g. +15551234567.', 'phone');
+  return phone;
+}
+
+/** Length and a blocklist (as NIST SP 800-63B advises) rather than character-class rules. */
+export function checkPassword(password: string, personal: { username?: string; email?: string }, field = 'password'): void {
+  if (password.length < PASSWORD_MIN) throw badInput(`Passwords are at least ${PASSWORD_MIN} characters.`, field);
+  if (password.length > PASSWORD_MAX) throw badInput(`Passwords are at most ${PASSWORD_MAX} characters.`, field);
+  const lower = password.toLowerCase();
+  if (COMMON_PASSWORDS.has(lower) || /^(.)\1+$/.test(password)) throw badInput('That password is too easy to guess.', field);
+  const emailName = personal.email?.split('@')[0];
+  if ((personal.username && lower.includes(personal.username)) || (emailName && emailName.length >= 4 && lower.includes(emailName))) {
+    throw badInput('Passwords must not contain your username or email.', field);
+  }
+}

@@ -1,0 +1,90 @@
+import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { IdentityContext } from './context.js';
+import { Role, User } from './user.entity.js';
+
+@InputType()
+export class UpdateProfileInput {
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  username?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Empty clears it.' })
+  bio?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Empty clears it.' })
+  avatarUrl?: string | null;
+}
+
+/** Contact details are for the user and admins only; everyone else reads null. */
+const canSeePrivate = (user: User, ctx: IdentityContext) =>
+  ctx.viewer?.userId === user.id || ctx.signedInAs === user.id || hasRole(ctx.viewer, 'ADMIN');
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The signed-in user, or null.' })
+  me(@Ctx() ctx: IdentityContext) {
+    return ctx.viewer ? ctx.loaders.user.load(ctx.viewer.userId) : null;
+  }
+
+  @Query(() => User, { nullable: true })
+  user(@Arg('username') username: string, @Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.byUsername(username);
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  email(@Root() user: User, @Ctx() ctx: IdentityContext) {
+    return canSeePrivate(user, ctx) ? user.email : null;
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true })
+  emailVerified(@Root() user: User, @Ctx() ctx: IdentityContext) {
+    return canSeePrivate(user, ctx) ? user.emailVerified : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  phone(@Root() user: User, @Ctx() ctx: IdentityContext) {
+    return canSeePrivate(user, ctx) ? user.phone : null;
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true })
+  phoneVerified(@Root() user: User, @Ctx() ctx: IdentityContext) {
+    return canSeePrivate(user, ctx) ? user.phoneVerified : null;
+  }
+
+  @Mutation(() => User)
+  updateProfile(@Arg('input') input: UpdateProfileInput, @Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.updateProfile(requireViewer(ctx.viewer), input, ctx.client);
+  }
+
+  @Mutation(() => Boolean, { description: 'Also signs out every other session.' })
+  changePassword(
+    @Arg('currentPassword') currentPassword: string,
+    @Arg('newPassword') newPassword: string,
+    @Ctx() ctx: IdentityContext,
+  ) {
+    return ctx.services.accounts.changePassword(requireViewer(ctx.viewer), currentPassword, newPassword, ctx.client);
+  }
+
+  @Mutation(() => User, { description: 'Anyone may sell. Takes effect in access tokens issued from now on.' })
+  becomeSeller(@Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.takeRole(requireViewer(ctx.viewer), Role.SELLER, ctx.client);
+  }
+
+  @Mutation(() => User, { description: 'Anyone may teach. Takes effect in access tokens issued from now on.' })
+  becomeInstructor(@Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.takeRole(requireViewer(ctx.viewer), Role.INSTRUCTOR, ctx.client);
+  }
+
+  @Mutation(() => User, { description: 'Admins only.' })
+  grantRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, true, ctx.client);
+  }
+
+  @Mutation(() => User, { description: 'Admins only.' })
+  revokeRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, false, ctx.client);
+  }
+}

@@ -1,0 +1,10 @@
+import type { EventBus } from '@peerlink/platform/events/event-bus';
+import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
+import type { NotificationService } from './notification.service.js';
+
+export interface NotificationsServices {
+  notifications: NotificationService;
+  bus: EventBus;
+}
+
+export type NotificationsContext = SubgraphContext<NotificationsServices, Record<string, never>>;

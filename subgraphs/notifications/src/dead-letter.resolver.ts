@@ -1,0 +1,61 @@
+import { hasRole, requireViewer, type Viewer } from '@peerlink/platform/auth/viewer';
+import { forbidden } from '@peerlink/platform/errors';
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { NotificationsContext } from './context.js';
+
+/** An event a consumer gave up on after its last retry. */
+@ObjectType()
+export class DeadLetter {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'The consuming service that failed.' })
+  consumer!: string;
+
+  @Field()
+  eventName!: string;
+
+  @Field(() => ID)
+  eventId!: string;
+
+  @Field({ description: 'The event payload as JSON.' })
+  payload!: string;
+
+  @Field()
+  error!: string;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field()
+  failedAt!: Date;
+}
+
+const requireAdmin = (viewer: Viewer | null) => {
+  if (!hasRole(requireViewer(viewer), 'ADMIN')) throw forbidden('Only admins can see dead letters.');
+};
+
+/** Operators' view of the event bus's dead letters (also `npm run dead-letters`). */
+@Resolver()
+export class DeadLetterResolver {
+  @Query(() => [DeadLetter], { description: 'Admins only.' })
+  async deadLetters(@Ctx() ctx: NotificationsContext): Promise<DeadLetter[]> {
+    requireAdmin(ctx.viewer);
+    return (await ctx.services.bus.deadLetters()).map((letter) => ({
+      id: letter.id,
+      consumer: letter.consumer,
+      eventName: letter.event.name,
+      eventId: letter.event.id,
+      payload: JSON.stringify(letter.event.payload),
+      error: letter.error,
+      attempts: letter.attempts,
+      failedAt: new Date(letter.failedAt),
+    }));
+  }
+
+  @Mutation(() => Boolean, { description: 'Admins only: delivers the event to its consumer again.' })
+  replayDeadLetter(@Arg('id', () => ID) id: string, @Ctx() ctx: NotificationsContext) {
+    requireAdmin(ctx.viewer);
+    return ctx.services.bus.replayDeadLetter(id);
+  }
+}

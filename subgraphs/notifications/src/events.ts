@@ -1,0 +1,5 @@
+/** The events notifications publishes. */
+export type NotificationsEvents = {
+  /** A notification landed in a user's in-app inbox; the gateway pushes it to `notificationAdded`. */
+  'notifications.notification.created': { id: string; recipientId: string; kind: string };
+};

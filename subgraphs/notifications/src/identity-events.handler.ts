@@ -1,0 +1,70 @@
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { IdentityEvents } from '@peerlink/identity/events';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { NotificationsEvents } from './events.js';
+import { NotificationKind } from './notification.entity.js';
+import type { NotificationService } from './notification.service.js';
+import { Recipient } from './recipient.entity.js';
+import type { Mailer } from '@peerlink/platform/mail/mailer';
+import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
+import { verificationMessage } from './messages.js';
+
+/** What notifications does when something happens to an account. */
+export function identityEventHandlers(deps: {
+  notifications: NotificationService;
+  mailer: Mailer;
+  sms: SmsSender;
+  publicUrl: string;
+}): EventHandlers<IdentityEvents, NotificationsEvents> {
+  const { notifications, mailer, sms, publicUrl } = deps;
+  return {
+    'identity.user.registered': async (user, { em, publish, event }) => {
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null });
+      await notifications.notify(em, publish, {
+        recipientId: user.userId,
+        kind: NotificationKind.WELCOME,
+        title: `Welcome to PeerLink, ${user.displayName}!`,
+        body: 'Find people to follow, start a conversation, or set up your profile.',
+        sourceEventId: event.id,
+      });
+    },
+
+    'identity.user.updated': async (user, { em }) => {
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone });
+    },
+
+    'identity.password.changed': async ({ userId, reason }, { em, publish, event }) => {
+      await notifications.notify(em, publish, {
+        recipientId: userId,
+        kind: NotificationKind.SECURITY,
+        title: reason === 'reset' ? 'Your password was reset' : 'Your password was changed',
+        body: 'Your other sessions were signed out. If this was not you, reset your password now.',
+        actorId: userId,
+        sourceEventId: event.id,
+      });
+    },
+
+    'identity.user.signed_in': async ({ userId, newDevice, ip, userAgent }, { em, publish, event }) => {
+      if (!newDevice) return;
+      await notifications.notify(em, publish, {
+        recipientId: userId,
+        kind: NotificationKind.SECURITY,
+        title: 'New sign-in to your account',
+        body: `Signed in from ${userAgent ?? 'an unknown device'}${ip ? ` at ${ip}` : ''}. If this was not you, change your password.`,
+        actorId: userId,
+        sourceEventId: event.id,
+      });
+    },
+
+    // Verification messages are transactional: they go out whatever the user's preferences say.
+    'identity.verification.requested': async (request) => {
+      const message = verificationMessage(request, publicUrl);
+      if (request.channel === 'sms') await sms.send(request.to, message.text);
+      else await mailer.send({ to: request.to, ...message });
+    },
+  };
+}
+
+async function saveRecipient(em: EntityManager, data: Recipient) {
+  await em.upsert(Recipient, data);
+}

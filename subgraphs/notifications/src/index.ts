@@ -1,0 +1,42 @@
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { IdentityEvents } from '@peerlink/identity/events';
+import type { NotificationsServices } from './context.js';
+import { DeadLetterResolver } from './dead-letter.resolver.js';
+import type { NotificationsEvents } from './events.js';
+import { identityEventHandlers } from './identity-events.handler.js';
+import { migrations } from './migrations/index.js';
+import { Notification } from './notification.entity.js';
+import { NotificationResolver } from './notification.resolver.js';
+import { NotificationService } from './notification.service.js';
+import { NotificationPreference } from './preference.entity.js';
+import { Recipient } from './recipient.entity.js';
+
+/** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
+export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
+  name: 'notifications',
+  entities: [Notification, NotificationPreference, Recipient],
+  migrations,
+  resolvers: [NotificationResolver, DeadLetterResolver],
+
+  async start({ bus, mailer, sms, config, logger }, orm) {
+    const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
+    const service = new NotificationService(orm, mailer, sms);
+    const stopConsuming = await consumeEvents<IdentityEvents, NotificationsEvents>({
+      bus,
+      outbox,
+      consumer: 'notifications',
+      handlers: identityEventHandlers({ notifications: service, mailer, sms, publicUrl: config.publicUrl }),
+      logger,
+    });
+    return {
+      services: { notifications: service, bus },
+      createLoaders: () => ({}),
+      async stop() {
+        await stopConsuming();
+        await outbox.close();
+      },
+    };
+  },
+};

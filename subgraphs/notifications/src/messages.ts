@@ -1,0 +1,26 @@
+import type { IdentityEvents } from '@peerlink/identity/events';
+
+type VerificationRequest = IdentityEvents['identity.verification.requested'];
+
+/** The words of verification messages. Links point at the web app, which redeems the token. */
+export function verificationMessage(request: VerificationRequest, publicUrl: string): { subject: string; text: string } {
+  const expires = new Date(request.expiresAt).toUTCString();
+  switch (request.purpose) {
+    case 'email_verification': {
+      const link = `${publicUrl}/verify-email?token=${encodeURIComponent(request.secret)}`;
+      return {
+        subject: 'Confirm your email address',
+        text: `Confirm this address for your PeerLink account:\n\n${link}\n\nThe link works once, until ${expires}.\nToken: ${request.secret}\n`,
+      };
+    }
+    case 'password_reset': {
+      const link = `${publicUrl}/reset-password?token=${encodeURIComponent(request.secret)}`;
+      return {
+        subject: 'Reset your PeerLink password',
+        text: `Someone asked to reset your PeerLink password. If it was you, choose a new one here:\n\n${link}\n\nThe link works once, until ${expires}. If it was not you, ignore this message.\nToken: ${request.secret}\n`,
+      };
+    }
+    case 'phone_verification':
+      return { subject: 'PeerLink code', text: `Your PeerLink code is ${request.secret}. It expires in 10 minutes.` };
+  }
+}

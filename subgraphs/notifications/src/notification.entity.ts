@@ -1,0 +1,79 @@
+import { OptionalProps, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { uuidv7 } from '@peerlink/platform/ids';
+import { PageInfo } from '@peerlink/platform/graphql/pagination';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { User } from './user.reference.js';
+
+export enum NotificationKind {
+  WELCOME = 'WELCOME',
+  SECURITY = 'SECURITY',
+  SYSTEM = 'SYSTEM',
+}
+registerEnumType(NotificationKind, { name: 'NotificationKind' });
+
+@Directive('@key(fields: "id")')
+@ObjectType()
+@Entity({ tableName: 'notifications' })
+@Index({ properties: ['recipientId', 'createdAt', 'id'] })
+@Unique({ properties: ['recipientId', 'sourceEventId'] })
+export class Notification {
+  [OptionalProps]?: 'id' | 'actorId' | 'read' | 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  recipientId!: string;
+
+  @Field(() => NotificationKind)
+  @Enum({ items: () => NotificationKind })
+  kind!: NotificationKind;
+
+  @Field()
+  @Property()
+  title!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  body!: string;
+
+  /** Who caused it, resolved by the identity subgraph. */
+  @Property({ type: 'uuid', nullable: true })
+  actorId: string | null = null;
+
+  @Field()
+  @Property()
+  read: boolean = false;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  /** The event that caused it: the same event twice makes one notification. */
+  @Property({ type: 'uuid' })
+  sourceEventId!: string;
+
+  @Field(() => User, { nullable: true })
+  actor(): User | null {
+    return this.actorId ? { id: this.actorId } : null;
+  }
+}
+
+@ObjectType()
+export class NotificationEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Notification)
+  node!: Notification;
+}
+
+@ObjectType()
+export class NotificationConnection {
+  @Field(() => [NotificationEdge])
+  edges!: NotificationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

@@ -1,0 +1,58 @@
+import { requireViewer } from '@peerlink/platform/auth/viewer';
+import { liveDirective } from '@peerlink/platform/graphql/live';
+import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { NotificationsContext } from './context.js';
+import { Notification, NotificationConnection } from './notification.entity.js';
+import { NotificationPreference, NotificationPreferenceInput } from './preference.entity.js';
+
+@Resolver(() => Notification)
+export class NotificationResolver {
+  @Query(() => NotificationConnection, { description: 'Your notifications, newest first.' })
+  notifications(
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly: boolean | null,
+    @Ctx() ctx: NotificationsContext,
+  ) {
+    return ctx.services.notifications.list(requireViewer(ctx.viewer), first, after, unreadOnly);
+  }
+
+  @Query(() => Notification, { description: 'One of your notifications.' })
+  notification(@Arg('id', () => ID) id: string, @Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.byId(requireViewer(ctx.viewer), id);
+  }
+
+  @Query(() => Int)
+  unreadNotificationCount(@Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.unreadCount(requireViewer(ctx.viewer));
+  }
+
+  @Mutation(() => Int, { description: 'Marks the given notifications read; returns how many changed.' })
+  markNotificationsRead(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.markRead(requireViewer(ctx.viewer), ids);
+  }
+
+  @Mutation(() => Int)
+  markAllNotificationsRead(@Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.markAllRead(requireViewer(ctx.viewer));
+  }
+
+  @Query(() => [NotificationPreference], { description: 'How each kind of notification reaches you.' })
+  notificationPreferences(@Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.preferences(requireViewer(ctx.viewer));
+  }
+
+  @Mutation(() => [NotificationPreference])
+  updateNotificationPreferences(
+    @Arg('input', () => [NotificationPreferenceInput]) input: NotificationPreferenceInput[],
+    @Ctx() ctx: NotificationsContext,
+  ) {
+    return ctx.services.notifications.updatePreferences(requireViewer(ctx.viewer), input);
+  }
+
+  @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))
+  @Subscription(() => Notification, { subscribe: () => undefined as never, description: 'Your new notifications, as they arrive.' })
+  notificationAdded(@Root() notification: Notification) {
+    return notification;
+  }
+}

@@ -1,0 +1,103 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { badInput, notFound } from '@peerlink/platform/errors';
+import type { Publish } from '@peerlink/platform/events/outbox';
+import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import type { Mailer } from '@peerlink/platform/mail/mailer';
+import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
+import { isUuid } from '@peerlink/platform/ids';
+import type { NotificationsEvents } from './events.js';
+import { Notification, NotificationKind } from './notification.entity.js';
+import { DEFAULT_CHANNELS, NotificationPreference, type NotificationPreferenceInput } from './preference.entity.js';
+import { Recipient } from './recipient.entity.js';
+
+export interface NewNotification {
+  recipientId: string;
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  actorId?: string | null;
+  sourceEventId: string;
+}
+
+export class NotificationService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly mailer: Mailer,
+    private readonly sms: SmsSender,
+  ) {}
+
+  /** Delivers a notification on the channels the recipient chose for its kind. */
+  async notify(em: EntityManager, publish: Publish<NotificationsEvents>, input: NewNotification) {
+    const channels = await this.channelsFor(em, input.recipientId, input.kind);
+    if (channels.inApp) {
+      const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null });
+      publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
+    }
+    if (channels.email || channels.sms) {
+      const recipient = await em.findOne(Recipient, { userId: input.recipientId });
+      if (channels.email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
+      if (channels.sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
+    }
+  }
+
+  async list(viewer: Viewer, first?: number | null, after?: string | null, unreadOnly?: boolean | null) {
+    const size = pageSize(first);
+    const rows = await this.orm.em.find(
+      Notification,
+      { recipientId: viewer.userId, ...(unreadOnly ? { read: false } : {}), ...olderThan(decodeCursor(after)) },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
+    );
+    return toConnection(rows, size);
+  }
+
+  /** Only the recipient may read a notification; to anyone else it does not exist. */
+  async byId(viewer: Viewer, id: string) {
+    const notification = isUuid(id) ? await this.orm.em.findOne(Notification, { id, recipientId: viewer.userId }) : null;
+    if (!notification) throw notFound('Notification');
+    return notification;
+  }
+
+  unreadCount(viewer: Viewer) {
+    return this.orm.em.count(Notification, { recipientId: viewer.userId, read: false });
+  }
+
+  async markRead(viewer: Viewer, ids: string[]) {
+    if (ids.length > 500) throw badInput('Mark at most 500 notifications at once.', 'ids');
+    const valid = ids.filter(isUuid);
+    if (valid.length !== ids.length) throw badInput('Some ids are not notification ids.', 'ids');
+    return this.orm.em.nativeUpdate(Notification, { id: { $in: valid }, recipientId: viewer.userId, read: false }, { read: true });
+  }
+
+  markAllRead(viewer: Viewer) {
+    return this.orm.em.nativeUpdate(Notification, { recipientId: viewer.userId, read: false }, { read: true });
+  }
+
+  /** Every kind, with the user's choices over the defaults. */
+  async preferences(viewer: Viewer): Promise<NotificationPreference[]> {
+    const saved = await this.orm.em.find(NotificationPreference, { userId: viewer.userId });
+    return Object.values(NotificationKind).map(
+      (kind) => saved.find((p) => p.kind === kind) ?? Object.assign(new NotificationPreference(), { userId: viewer.userId, kind, ...DEFAULT_CHANNELS[kind] }),
+    );
+  }
+
+  async updatePreferences(viewer: Viewer, changes: NotificationPreferenceInput[]) {
+    if (new Set(changes.map((c) => c.kind)).size !== changes.length) throw badInput('Each kind may appear once.', 'input');
+    await this.orm.em.transactional(async (em) => {
+      for (const change of changes) {
+        const current =
+          (await em.findOne(NotificationPreference, { userId: viewer.userId, kind: change.kind })) ??
+          em.create(NotificationPreference, { userId: viewer.userId, kind: change.kind, ...DEFAULT_CHANNELS[change.kind] });
+        if (change.inApp != null) current.inApp = change.inApp;
+        if (change.email != null) current.email = change.email;
+        if (change.sms != null) current.sms = change.sms;
+      }
+    });
+    return this.preferences(viewer);
+  }
+
+  private async channelsFor(em: EntityManager, userId: string, kind: NotificationKind) {
+    return (await em.findOne(NotificationPreference, { userId, kind })) ?? DEFAULT_CHANNELS[kind];
+  }
+}

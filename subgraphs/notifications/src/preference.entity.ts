@@ -1,0 +1,49 @@
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { NotificationKind } from './notification.entity.js';
+
+/** How a user wants one kind of notification delivered. Absent rows mean the kind's defaults. */
+@ObjectType()
+@Entity({ tableName: 'preferences' })
+export class NotificationPreference {
+  @PrimaryKey({ type: 'uuid' })
+  userId!: string;
+
+  @Field(() => NotificationKind)
+  @PrimaryKey()
+  @Enum({ items: () => NotificationKind })
+  kind!: NotificationKind;
+
+  @Field({ description: 'Shown in the app and pushed to live subscribers.' })
+  @Property()
+  inApp!: boolean;
+
+  @Field()
+  @Property()
+  email!: boolean;
+
+  @Field()
+  @Property()
+  sms!: boolean;
+}
+
+@InputType()
+export class NotificationPreferenceInput {
+  @Field(() => NotificationKind)
+  kind!: NotificationKind;
+
+  @Field({ nullable: true })
+  inApp?: boolean;
+
+  @Field({ nullable: true })
+  email?: boolean;
+
+  @Field({ nullable: true })
+  sms?: boolean;
+}
+
+export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email: boolean; sms: boolean }> = {
+  [NotificationKind.WELCOME]: { inApp: true, email: false, sms: false },
+  [NotificationKind.SECURITY]: { inApp: true, email: true, sms: false },
+  [NotificationKind.SYSTEM]: { inApp: true, email: false, sms: false },
+};

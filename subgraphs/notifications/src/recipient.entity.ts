@@ -1,0 +1,22 @@
+import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * Where to reach a user, copied from identity's events: notifications never reads identity's
+ * tables, so it keeps the contact details it needs, current as of the last identity.user.* event.
+ */
+@Entity({ tableName: 'recipients' })
+export class Recipient {
+  [OptionalProps]?: 'phone';
+
+  @PrimaryKey({ type: 'uuid' })
+  userId!: string;
+
+  @Property()
+  displayName!: string;
+
+  @Property()
+  email!: string;
+
+  @Property({ type: 'text', nullable: true })
+  phone: string | null = null;
+}
