@@ -11,15 +11,22 @@ export interface ReceivedMail {
 /** A real SMTP server on a free port; the stack's SmtpMailer delivers to it. */
 export class Mailbox {
   readonly messages: ReceivedMail[] = [];
+  /** While true the server refuses every message, as a full or broken mail server would. */
+  rejecting = false;
   private constructor(private readonly server: SMTPServer, readonly url: string) {}
 
   static async start(): Promise<Mailbox> {
     const messages: ReceivedMail[] = [];
+    let mailbox!: Mailbox;
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData(stream, session, callback) {
+        if (mailbox.rejecting) {
+          stream.resume();
+          return stream.on('end', () => callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 451 })));
+        }
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
@@ -31,7 +38,7 @@ export class Mailbox {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.server.address() as AddressInfo;
-    const mailbox = new Mailbox(server, `smtp://127.0.0.1:${port}`);
+    mailbox = new Mailbox(server, `smtp://127.0.0.1:${port}`);
     (mailbox as { messages: ReceivedMail[] }).messages = messages;
     return mailbox;
   }

@@ -18,6 +18,8 @@ export const services = {
 
 export interface TestStack {
   url: string;
+  /** Every log line the stack wrote, parsed, when started with `captureLogs`. */
+  logs: Record<string, unknown>[];
   stack: Stack;
   mailbox: Mailbox;
   namespace: string;
@@ -30,7 +32,7 @@ export interface TestStack {
  * a fresh JetStream namespace and a Redis key prefix, all removed by stop(). Spec files each start
  * their own, so they can run in parallel.
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, options: { captureLogs?: boolean } = {}): Promise<TestStack> {
   const namespace = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: `${services.postgres}/postgres` });
   await admin.connect();
@@ -51,9 +53,13 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const stack = await startStack(config, createLogger({ level: config.LOG_LEVEL, service: 'test' }), { migrate: true });
+  const logs: Record<string, unknown>[] = [];
+  const destination = options.captureLogs ? { write: (line: string) => void logs.push(JSON.parse(line)) } : undefined;
+  const level = options.captureLogs ? 'info' : config.LOG_LEVEL;
+  const stack = await startStack(config, createLogger({ level, service: 'test', destination }), { migrate: true });
   return {
     url: stack.gateway.url,
+    logs,
     stack,
     mailbox,
     namespace,
@@ -91,4 +97,12 @@ let counter = 0;
 export function newUser(prefix = 'user') {
   const id = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(0, 30);
   return { email: `${id}@example.com`, username: id, password: 'a long passphrase 42', displayName: `Test ${id}` };
+}
+
+/** Gives a user the ADMIN role the way an operator would, in the identity database. */
+export async function makeAdmin(t: TestStack, username: string) {
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  await db.query(`update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = any(roles)`, [username]);
+  await db.end();
 }

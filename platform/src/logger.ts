@@ -1,9 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level: string; service: string }): Logger {
-  return pino({
+/** JSON logs, one line per event; `destination` defaults to stdout. */
+export function createLogger(options: { level: string; service: string; destination?: DestinationStream }): Logger {
+  const settings = {
     level: options.level,
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -12,5 +13,6 @@ export function createLogger(options: { level: string; service: string }): Logge
       paths: ['*.password', '*.newPassword', '*.currentPassword', '*.token', '*.refreshToken', '*.authorization', 'req.headers.authorization'],
       censor: '[redacted]',
     },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -154,6 +154,8 @@ export class LiveServer {
       if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
         return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'BAD_USER_INPUT')];
       }
+      // Counted now, not when it starts: several subscribe messages can arrive at once.
+      connection.subscriptions += 1;
     }
     const contextValue: GatewayContext = { viewer: connection.viewer, client: connection.client, requestId: uuidv7() };
     return {
@@ -171,7 +173,7 @@ export class LiveServer {
     return (await this.options.execute(print(args.document), args.variableValues as never, args.operationName ?? undefined, gateway)) as ExecutionResult;
   }
 
-  private async subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
     const { gateway, connection } = args.contextValue as { gateway: GatewayContext; connection: Connection };
     const schema = this.options.schema()!;
     const operation = getOperationAST(args.document, args.operationName)!;
@@ -185,34 +187,63 @@ export class LiveServer {
 
     let stopListening = () => {};
     const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
-    stopListening = await this.listen(live.subject, (event) => {
-      if (!matches(event, live, filters, connection.viewer)) return;
-      if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
-    });
+    try {
+      stopListening = await this.listen(live.subject, (event) => {
+        if (!matches(event, live, filters, connection.viewer)) return;
+        if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
+      });
+    } catch (error) {
+      connection.subscriptions -= 1;
+      throw error;
+    }
     this.track(connection, +1);
 
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      connection.subscriptions -= 1;
+      this.track(connection, -1);
+    };
     const execute = this.options.execute;
-    const track = (delta: number) => this.track(connection, delta);
-    return (async function* results() {
-      try {
-        for await (const event of channel) {
-          const id = event.payload[live.key];
-          const result = await execute(query, { ...variables, [LIVE_ID_VARIABLE]: id }, operation.name?.value, {
-            ...gateway,
-            requestId: event.requestId ?? uuidv7(),
-          });
-          const invisible = result.data?.[alias] == null && result.errors?.every((e) => INVISIBLE.has(String(e.extensions?.code)));
-          if (!invisible) yield result as ExecutionResult;
+    // A hand-written iterator rather than an async generator: a generator suspended while awaiting
+    // the next event would not run its cleanup until an event arrived, so return() must be ours.
+    const results: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        try {
+          for (;;) {
+            const item = await channel.next();
+            if (item.done) {
+              end();
+              return { value: undefined, done: true };
+            }
+            const event = item.value;
+            const result = await execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operation.name?.value, {
+              ...gateway,
+              requestId: event.requestId ?? uuidv7(),
+            });
+            const invisible = result.data?.[alias] == null && result.errors?.every((e) => INVISIBLE.has(String(e.extensions?.code)));
+            if (!invisible) return { value: result as ExecutionResult, done: false };
+          }
+        } catch (error) {
+          end();
+          throw error;
         }
-      } finally {
+      },
+      async return() {
         await channel.return();
-        track(-1);
-      }
-    })();
+        end();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return results;
   }
 
+  /** Per-user counts and the metric; the connection's own count is kept by prepare() and the generator. */
   private track(connection: Connection, delta: number) {
-    connection.subscriptions += delta;
     const userId = connection.viewer?.userId;
     if (userId) {
       const count = (this.perUser.get(userId) ?? 0) + delta;

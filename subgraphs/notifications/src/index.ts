@@ -22,7 +22,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
 
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
-    const service = new NotificationService(orm, mailer, sms);
+    const service = new NotificationService(orm, outbox, mailer, sms);
     const stopConsuming = await consumeEvents<IdentityEvents, NotificationsEvents>({
       bus,
       outbox,

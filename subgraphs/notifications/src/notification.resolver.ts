@@ -50,6 +50,11 @@ export class NotificationResolver {
     return ctx.services.notifications.updatePreferences(requireViewer(ctx.viewer), input);
   }
 
+  @Mutation(() => Int, { description: 'Admins only: a SYSTEM notification to every user; returns how many received it.' })
+  sendAnnouncement(@Arg('title') title: string, @Arg('body') body: string, @Ctx() ctx: NotificationsContext) {
+    return ctx.services.notifications.announce(requireViewer(ctx.viewer), title, body);
+  }
+
   @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))
   @Subscription(() => Notification, { subscribe: () => undefined as never, description: 'Your new notifications, as they arrive.' })
   notificationAdded(@Root() notification: Notification) {

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, notFound } from '@peerlink/platform/errors';
-import type { Publish } from '@peerlink/platform/events/outbox';
+import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { Mailer } from '@peerlink/platform/mail/mailer';
 import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
-import { isUuid } from '@peerlink/platform/ids';
+import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import type { NotificationsEvents } from './events.js';
 import { Notification, NotificationKind } from './notification.entity.js';
 import { DEFAULT_CHANNELS, NotificationPreference, type NotificationPreferenceInput } from './preference.entity.js';
@@ -24,6 +24,7 @@ export interface NewNotification {
 export class NotificationService {
   constructor(
     private readonly orm: Orm,
+    private readonly outbox: Outbox<NotificationsEvents>,
     private readonly mailer: Mailer,
     private readonly sms: SmsSender,
   ) {}
@@ -40,6 +41,37 @@ export class NotificationService {
       if (channels.email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
       if (channels.sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
     }
+  }
+
+  /**
+   * An admin's message to every user, in-app only (mass email is a job for a mailing service).
+   * Users who turned off in-app SYSTEM notifications are skipped. Returns how many were notified.
+   */
+  async announce(viewer: Viewer, titleInput: string, bodyInput: string): Promise<number> {
+    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can send announcements.');
+    const title = titleInput.trim();
+    const body = bodyInput.trim();
+    if (!title || title.length > 120) throw badInput('The title is 1 to 120 characters.', 'title');
+    if (!body || body.length > 2000) throw badInput('The body is 1 to 2000 characters.', 'body');
+    const announcementId = uuidv7();
+    return this.outbox.transaction(async (em, publish) => {
+      const optedOut = new Set(
+        (await em.find(NotificationPreference, { kind: NotificationKind.SYSTEM, inApp: false }, { fields: ['userId'] })).map((p) => p.userId),
+      );
+      const recipients = (await em.find(Recipient, {}, { fields: ['userId'] })).filter((r) => !optedOut.has(r.userId));
+      for (const { userId } of recipients) {
+        const notification = em.create(Notification, {
+          recipientId: userId,
+          kind: NotificationKind.SYSTEM,
+          title,
+          body,
+          actorId: viewer.userId,
+          sourceEventId: announcementId,
+        });
+        publish('notifications.notification.created', { id: notification.id, recipientId: userId, kind: NotificationKind.SYSTEM });
+      }
+      return recipients.length;
+    });
   }
 
   async list(viewer: Viewer, first?: number | null, after?: string | null, unreadOnly?: boolean | null) {

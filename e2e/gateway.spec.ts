@@ -1,0 +1,251 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway, type RunningGateway } from '@peerlink/gateway';
+import { issueAccessToken } from '@peerlink/platform/auth/access-token';
+import { signInternalToken } from '@peerlink/platform/auth/internal-token';
+import { createLogger } from '@peerlink/platform/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument, RegisterDocument } from './generated/graphql.js';
+import { ok, request, Subscription, wsClient } from './support/client.js';
+import { newUser, startTestStack, type TestStack } from './support/stack.js';
+import { waitFor } from './support/wait.js';
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack(
+    {
+      MAX_QUERY_DEPTH: '4',
+      MAX_QUERY_ALIASES: '3',
+      MAX_QUERY_FIELDS: '40',
+      MAX_BODY_BYTES: '4096',
+      RATE_LIMIT_PER_MINUTE: '100',
+      MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+    },
+    { captureLogs: true },
+  );
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function signUp() {
+  const input = newUser('gw');
+  const { register } = await ok(t.url, RegisterDocument, { input });
+  return { ...input, id: register.user.id, token: register.accessToken };
+}
+
+const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+// Response bodies here are GraphQL envelopes whose shape each assertion spells out.
+const json = (response: Response): Promise<any> => response.json();
+
+describe('federated queries', () => {
+  it('composes one response from two subgraphs', async () => {
+    const user = await signUp();
+    const data = await waitFor('the welcome notification', async () => {
+      const result = await ok(t.url, MeWithNotificationsDocument, {}, user.token);
+      return result.notifications.edges.length ? result : null;
+    });
+    expect(data.me).toEqual({ id: user.id, username: user.username, displayName: user.displayName });
+    expect(data.notifications.edges[0]!.node.title).toMatch(/Welcome/);
+  });
+
+  it('passes the request id to subgraphs, which log it', async () => {
+    const requestId = `test-${Date.now()}`;
+    const response = await post(t.url, { query: '{ me { id } }' }, { 'x-request-id': requestId });
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    await waitFor('a subgraph log line with the request id', () =>
+      t.logs.some((line) => line.subgraph === 'identity' && line.requestId === requestId),
+    );
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a request sent straight to a subgraph without the gateway\'s signature', async () => {
+    const identityUrl = t.stack.subgraphs.find((s) => s.name === 'identity')!.url;
+    const query = { query: '{ me { id email } }' };
+    const forgedClaims = await signInternalToken('a-secret-that-is-not-the-gateways-secret', {
+      viewer: { userId: '00000000-0000-7000-8000-000000000000', sessionId: 'x', roles: ['ADMIN'] },
+      client: {},
+    });
+    const attempts: Record<string, string>[] = [{}, { 'x-peerlink-internal': 'garbage' }, { 'x-peerlink-internal': forgedClaims }, { 'x-user-id': 'someone' }];
+    for (const headers of attempts) {
+      const response = await post(identityUrl, query, headers);
+      expect(response.status).toBe(401);
+      expect((await json(response)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('rejects an invalid or expired access token rather than treating it as anonymous', async () => {
+    const user = await signUp();
+    const expired = await issueAccessToken(t.stack.infrastructure.config.jwtSecret, { userId: user.id, sessionId: 's', roles: ['USER'] }, -60);
+    for (const token of ['not-a-jwt', expired.token, user.token.slice(0, -3) + 'abc']) {
+      const result = await request(t.url, MeDocument, {}, { token });
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await ok(t.url, MeDocument, {}, user.token)).me?.id).toBe(user.id);
+    expect((await ok(t.url, MeDocument, {})).me).toBeNull();
+  });
+});
+
+describe('protection', () => {
+  it('limits depth, aliases and field count', async () => {
+    const user = await signUp();
+    const deep = '{ notifications { edges { node { actor { id } } } } }';
+    const aliases = '{ a: me { id } b: me { id } c: me { id } d: me { id } }';
+    const wide = `{ me { ${Array.from({ length: 45 }, (_, i) => `f${i}: id`).join(' ')} } }`;
+    for (const [query, message] of [[deep, /levels deep/], [aliases, /aliases/], [wide, /fields/]] as const) {
+      const response = await post(t.url, { query }, { authorization: `Bearer ${user.token}` });
+      const body = await json(response);
+      expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors.map((e: { message: string }) => e.message).join()).toMatch(message);
+    }
+  });
+
+  it('refuses oversized and malformed bodies with a GraphQL-shaped error', async () => {
+    const large = await post(t.url, { query: `{ me { id } }${' '.repeat(5000)}` });
+    expect(large.status).toBe(413);
+    expect((await json(large)).errors[0].extensions.code).toBe('BAD_REQUEST');
+    const malformed = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
+    expect(malformed.status).toBe(400);
+    const body = await json(malformed);
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.js/);
+  });
+
+  it('rate-limits a client that sends too many requests', async () => {
+    const user = await signUp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 110; i++) statuses.push((await post(t.url, { query: '{ me { id } }' }, { authorization: `Bearer ${user.token}` })).status);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(100);
+    const limited = await post(t.url, { query: '{ me { id } }' }, { authorization: `Bearer ${user.token}` });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(limited)).errors[0].extensions.code).toBe('RATE_LIMITED');
+  });
+
+  it('keeps CSRF prevention on for GET requests', async () => {
+    const response = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`);
+    expect(response.status).toBe(400);
+    const allowed = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('serves subscriptions only over WebSocket', async () => {
+    const response = await post(t.url, { query: 'subscription { notificationAdded { id } }' });
+    expect(response.status).toBe(400);
+    expect((await json(response)).errors[0].message).toMatch(/WebSocket/);
+  });
+});
+
+describe('subscriptions', () => {
+  it('closes a connection whose token is invalid', async () => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } }));
+    const [code] = await new Promise<[number]>((resolve) => socket.once('close', (c) => resolve([c])));
+    expect(code).toBe(4403);
+  });
+
+  it('refuses an anonymous subscription to a private field', async () => {
+    const client = wsClient(t.url);
+    const subscription = new Subscription(client, NotificationAddedDocument);
+    const error = await waitFor('the refusal', () => subscription.error as { extensions?: { code?: string } }[] | undefined);
+    expect(error[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await client.dispose();
+  });
+
+  it('delivers a notification only to its recipient and bounds subscriptions per connection', async () => {
+    const alice = await signUp();
+    const bob = await signUp();
+    const aliceClient = wsClient(t.url, alice.token);
+    const bobClient = wsClient(t.url, bob.token);
+    const forAlice = new Subscription(aliceClient, NotificationAddedDocument);
+    const forBob = new Subscription(bobClient, NotificationAddedDocument);
+    await waitFor('both subscriptions', () => t.stack.gateway.live.subscriptionsOf(alice.id) === 1 && t.stack.gateway.live.subscriptionsOf(bob.id) === 1);
+
+    await ok(t.url, ChangePasswordDocument, { currentPassword: alice.password, newPassword: 'brand new passphrase 5' }, alice.token);
+    const security = (results: typeof forAlice.results) => results.filter((r) => r.data?.notificationAdded.kind === 'SECURITY');
+    await waitFor('alice\'s notification', () => security(forAlice.results).length === 1);
+    expect(security(forBob.results)).toHaveLength(0);
+
+    const second = new Subscription(bobClient, NotificationAddedDocument);
+    const third = new Subscription(bobClient, NotificationAddedDocument);
+    const refusal = await waitFor('the third subscription to be refused', () => third.error as { message: string }[] | undefined);
+    expect(refusal[0]?.message).toMatch(/At most 2 subscriptions/);
+    for (const s of [forAlice, forBob, second]) s.stop();
+    await waitFor('subscriptions to end', () => t.stack.gateway.live.subscriptionsOf(bob.id) === 0);
+    await aliceClient.dispose();
+    await bobClient.dispose();
+  });
+});
+
+describe('operations endpoints', () => {
+  it('reports health, readiness and metrics', async () => {
+    const base = t.url.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await json(await fetch(`${base}/readyz`));
+    expect(ready).toMatchObject({ status: 'ready', schemaLoaded: true, subgraphs: { identity: 'ok', notifications: 'ok' } });
+    await post(t.url, { query: 'query MetricsProbe { me { id } }' });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/peerlink_graphql_requests_total\{operation="MetricsProbe",type="query"\} \d+/);
+    expect(metrics).toMatch(/peerlink_graphql_request_duration_seconds_bucket\{le="0.005",operation="MetricsProbe"\}/);
+    expect(metrics).toMatch(/peerlink_active_subscriptions \d+/);
+  });
+});
+
+describe('a gateway started on its own', () => {
+  let dir: string;
+  let gateway: RunningGateway;
+  const logs: { msg?: string }[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'peerlink-supergraph-'));
+    copyFileSync('schema/supergraph.graphql', join(dir, 'supergraph.graphql'));
+    const { config, bus, cache } = t.stack.infrastructure;
+    gateway = await startGateway({
+      config: { ...config, SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'), INTROSPECTION: false },
+      logger: createLogger({ level: 'info', service: 'test', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } }),
+      bus,
+      cache,
+      subgraphUrls: Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url])),
+      port: 0,
+      host: '127.0.0.1',
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('can switch introspection off', async () => {
+    const body = await json(await post(gateway.url, { query: '{ __schema { queryType { name } } }' }));
+    expect(body.errors[0].message).toMatch(/introspection/i);
+    expect((await json(await post(t.url, { query: '{ __schema { queryType { name } } }' }))).data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('reloads the supergraph file when it changes, and keeps the old one when the new one is broken', async () => {
+    const file = join(dir, 'supergraph.graphql');
+    const original = readFileSync(file, 'utf8');
+    expect((await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+
+    // A supergraph without the unreadNotificationCount field: queries for it stop validating.
+    writeFileSync(file, original.replace(/^\s*unreadNotificationCount: Int!.*$/m, ''));
+    await waitFor('the new schema', async () => {
+      const body = await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }));
+      return body.errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED';
+    });
+
+    writeFileSync(file, 'this is not a supergraph');
+    await waitFor('the broken file to be rejected', () => logs.some((line) => line.msg?.includes('new supergraph rejected')));
+    expect((await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+
+    writeFileSync(file, original);
+    await waitFor('the original schema again', async () => {
+      const body = await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }));
+      return body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+    });
+  });
+});

@@ -1,0 +1,231 @@
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ChangePasswordDocument,
+  DeadLettersDocument,
+  LoginDocument,
+  MarkAllNotificationsReadDocument,
+  MarkNotificationsReadDocument,
+  NotificationDocument,
+  NotificationPreferencesDocument,
+  NotificationsDocument,
+  RegisterDocument,
+  ReplayDeadLetterDocument,
+  RequestPasswordResetDocument,
+  SendAnnouncementDocument,
+  UpdateNotificationPreferencesDocument,
+} from './generated/graphql.js';
+import { codes, ok, request } from './support/client.js';
+import { makeAdmin, newUser, services, startTestStack, type TestStack } from './support/stack.js';
+import { waitFor } from './support/wait.js';
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function signUp(prefix = 'note') {
+  const input = newUser(prefix);
+  const { register } = await ok(t.url, RegisterDocument, { input });
+  return { ...input, id: register.user.id, token: register.accessToken };
+}
+
+async function inbox(token: string, variables: { first?: number; after?: string; unreadOnly?: boolean } = {}) {
+  return ok(t.url, NotificationsDocument, variables, token);
+}
+
+/** Waits until the user's inbox holds a notification whose title matches. */
+async function notificationTitled(token: string, title: RegExp) {
+  return waitFor(`a notification titled ${title}`, async () =>
+    (await inbox(token)).notifications.edges.map((e) => e.node).find((n) => title.test(n.title)),
+  );
+}
+
+const loginFrom = (login: string, password: string, userAgent: string) =>
+  request(t.url, LoginDocument, { input: { login, password } }, { headers: { 'user-agent': userAgent } });
+
+describe('notifications from identity events', () => {
+  it('welcomes a new user in the app and emails a verification link', async () => {
+    const user = await signUp();
+    const welcome = await notificationTitled(user.token, /^Welcome to PeerLink/);
+    expect(welcome.kind).toBe('WELCOME');
+    expect((await inbox(user.token)).unreadNotificationCount).toBe(1);
+    await t.mailbox.waitFor(user.email, /Confirm your email address/);
+  });
+
+  it('tells the user about a sign-in from a new device, not from a known one', async () => {
+    const user = await signUp();
+    await loginFrom(user.username, user.password, 'TestBrowser/1.0');
+    const alert = await notificationTitled(user.token, /New sign-in/);
+    expect(alert.kind).toBe('SECURITY');
+    expect(alert.body).toContain('TestBrowser/1.0');
+    expect(alert.actor?.username).toBe(user.username);
+
+    await loginFrom(user.username, user.password, 'TestBrowser/1.0');
+    await loginFrom(user.username, user.password, 'OtherBrowser/2.0');
+    await notificationTitled(user.token, /New sign-in/);
+    await waitFor('the second device alert', async () =>
+      (await inbox(user.token)).notifications.edges.some((e) => e.node.body.includes('OtherBrowser/2.0')),
+    );
+    const alerts = (await inbox(user.token)).notifications.edges.filter((e) => /New sign-in/.test(e.node.title));
+    expect(alerts).toHaveLength(2);
+  });
+
+  it('sends a security notification and email when the password changes', async () => {
+    const user = await signUp();
+    await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'a different passphrase 9' }, user.token);
+    const changed = await notificationTitled(user.token, /password was changed/);
+    expect(changed.actor?.displayName).toBe(user.displayName);
+    await t.mailbox.waitFor(user.email, /password was changed/);
+  });
+
+  it('emails a password reset link', async () => {
+    const user = await signUp();
+    expect((await ok(t.url, RequestPasswordResetDocument, { email: user.email })).requestPasswordReset).toBe(true);
+    const mail = await t.mailbox.waitFor(user.email, /Reset your PeerLink password/);
+    expect(mail.text).toMatch(/\/reset-password\?token=/);
+  });
+});
+
+describe('the inbox', () => {
+  it('pages newest first with stable cursors', async () => {
+    const user = await signUp('page');
+    for (const agent of ['A/1', 'B/1', 'C/1']) await loginFrom(user.username, user.password, agent);
+    await waitFor('four notifications', async () => (await inbox(user.token)).notifications.edges.length === 4);
+
+    const first = await inbox(user.token, { first: 2 });
+    expect(first.notifications.pageInfo.hasNextPage).toBe(true);
+    const second = await inbox(user.token, { first: 2, after: first.notifications.pageInfo.endCursor! });
+    expect(second.notifications.pageInfo.hasNextPage).toBe(false);
+    const all = (await inbox(user.token, { first: 10 })).notifications.edges.map((e) => e.node.id);
+    expect([...first.notifications.edges, ...second.notifications.edges].map((e) => e.node.id)).toEqual(all);
+    expect(all.at(-1)).toBe((await notificationTitled(user.token, /^Welcome/)).id);
+  });
+
+  it('marks notifications read, only the reader\'s own', async () => {
+    const owner = await signUp();
+    const stranger = await signUp();
+    const welcome = await notificationTitled(owner.token, /^Welcome/);
+
+    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, stranger.token)).markNotificationsRead).toBe(0);
+    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead).toBe(1);
+    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead).toBe(0);
+    expect((await inbox(owner.token, { unreadOnly: true })).notifications.edges).toHaveLength(0);
+
+    await loginFrom(owner.username, owner.password, 'Another/1');
+    await notificationTitled(owner.token, /New sign-in/);
+    expect((await ok(t.url, MarkAllNotificationsReadDocument, {}, owner.token)).markAllNotificationsRead).toBe(1);
+    expect((await inbox(owner.token)).unreadNotificationCount).toBe(0);
+  });
+
+  it('hides one user\'s notification from another and rejects bad input', async () => {
+    const owner = await signUp();
+    const stranger = await signUp();
+    const welcome = await notificationTitled(owner.token, /^Welcome/);
+    expect((await ok(t.url, NotificationDocument, { id: welcome.id }, owner.token)).notification.id).toBe(welcome.id);
+    expect(await codes(t.url, NotificationDocument, { id: welcome.id }, stranger.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, NotificationDocument, { id: 'not-an-id' }, owner.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, NotificationsDocument, {})).toContain('UNAUTHENTICATED');
+    expect(await codes(t.url, NotificationsDocument, { first: 0 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, NotificationsDocument, { after: 'garbage' }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, MarkNotificationsReadDocument, { ids: ['nope'] }, owner.token)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('preferences', () => {
+  it('starts from defaults and stops security emails when turned off', async () => {
+    const user = await signUp('pref');
+    const defaults = (await ok(t.url, NotificationPreferencesDocument, {}, user.token)).notificationPreferences;
+    expect(defaults.find((p) => p.kind === 'SECURITY')).toEqual({ kind: 'SECURITY', inApp: true, email: true, sms: false });
+
+    const updated = await ok(t.url, UpdateNotificationPreferencesDocument, { input: [{ kind: 'SECURITY', email: false }] }, user.token);
+    expect(updated.updateNotificationPreferences.find((p) => p.kind === 'SECURITY')?.email).toBe(false);
+
+    await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'quiet passphrase 123' }, user.token);
+    // The in-app notification and any email come from the same event handler; once one is
+    // visible the other would have been sent.
+    await notificationTitled(user.token, /password was changed/);
+    expect(t.mailbox.count(user.email, /password was changed/)).toBe(0);
+  });
+
+  it('rejects a kind listed twice and anonymous callers', async () => {
+    const user = await signUp('pref');
+    const twice = { input: [{ kind: 'SECURITY' as const, email: false }, { kind: 'SECURITY' as const, sms: true }] };
+    expect(await codes(t.url, UpdateNotificationPreferencesDocument, twice, user.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, NotificationPreferencesDocument, {})).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('announcements', () => {
+  it('lets an admin notify everyone, and nobody else', async () => {
+    const admin = await signUp('admin');
+    const reader = await signUp('reader');
+    expect(await codes(t.url, SendAnnouncementDocument, { title: 'Hi', body: 'there' }, reader.token)).toEqual(['FORBIDDEN']);
+
+    await makeAdmin(t, admin.username);
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    expect(await codes(t.url, SendAnnouncementDocument, { title: ' ', body: 'x' }, adminToken)).toEqual(['BAD_USER_INPUT']);
+    await waitFor('both users to be known to notifications', async () => (await inbox(reader.token)).notifications.edges.length > 0);
+    const sent = (await ok(t.url, SendAnnouncementDocument, { title: 'Maintenance tonight', body: 'Back soon.' }, adminToken)).sendAnnouncement;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    const note = await notificationTitled(reader.token, /Maintenance tonight/);
+    expect(note.kind).toBe('SYSTEM');
+    expect(note.actor?.username).toBe(admin.username);
+  });
+});
+
+describe('delivery guarantees', () => {
+  it('turns the same event delivered twice into one notification', async () => {
+    const user = await signUp('dup');
+    const nc = await connect({ servers: services.nats });
+    const event = {
+      id: '01900000-0000-7000-8000-' + Date.now().toString(16).padStart(12, '0').slice(-12),
+      name: 'identity.password.changed',
+      occurredAt: new Date().toISOString(),
+      payload: { userId: user.id, reason: 'changed' },
+    };
+    // The replay subject bypasses JetStream's publish de-duplication, so only the inbox can stop the second one.
+    for (let i = 0; i < 2; i++) nc.publish(`${t.namespace}.replay.notifications.identity.password.changed`, JSON.stringify(event));
+    await nc.drain();
+    await notificationTitled(user.token, /password was changed/);
+    await loginFrom(user.username, user.password, 'Marker/1');
+    await notificationTitled(user.token, /New sign-in/);
+    const changes = (await inbox(user.token)).notifications.edges.filter((e) => /password was changed/.test(e.node.title));
+    expect(changes).toHaveLength(1);
+  });
+
+  it('dead-letters an event that keeps failing and delivers it on replay', async () => {
+    const admin = await signUp('ops');
+    await makeAdmin(t, admin.username);
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const user = await signUp('dead');
+    await t.mailbox.waitFor(user.email, /Confirm your email address/);
+
+    t.mailbox.rejecting = true;
+    try {
+      await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'failing passphrase 77' }, user.token);
+      const letter = await waitFor('the dead letter', async () =>
+        (await ok(t.url, DeadLettersDocument, {}, adminToken)).deadLetters.find(
+          (d) => d.eventName === 'identity.password.changed' && JSON.parse(d.payload).userId === user.id,
+        ),
+      );
+      expect(letter).toMatchObject({ consumer: 'notifications', eventName: 'identity.password.changed', attempts: 5 });
+      expect(letter.error).toMatch(/Mailbox unavailable|451/);
+      // Nothing half-done: the failed handler left no notification behind.
+      expect((await inbox(user.token)).notifications.edges.some((e) => /password was changed/.test(e.node.title))).toBe(false);
+      expect(await codes(t.url, DeadLettersDocument, {}, user.token)).toEqual(['FORBIDDEN']);
+
+      t.mailbox.rejecting = false;
+      expect((await ok(t.url, ReplayDeadLetterDocument, { id: letter.id }, adminToken)).replayDeadLetter).toBe(true);
+      await notificationTitled(user.token, /password was changed/);
+      await t.mailbox.waitFor(user.email, /password was changed/);
+      const remaining = (await ok(t.url, DeadLettersDocument, {}, adminToken)).deadLetters;
+      expect(remaining.some((d) => d.id === letter.id)).toBe(false);
+    } finally {
+      t.mailbox.rejecting = false;
+    }
+  });
+});
