@@ -11,6 +11,7 @@ import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/au
 import type { Cache } from '@peerlink/platform/cache/cache';
 import type { Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
+import { closeServer } from '@peerlink/platform/http';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
@@ -74,6 +75,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     gateway,
     introspection: config.INTROSPECTION,
     csrfPrevention: true,
+    // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     validationRules: [limitsRule],
     plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused()],
@@ -169,8 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     live,
     async stop() {
       await live.close();
-      await new Promise((resolve) => httpServer.close(resolve));
-      httpServer.closeAllConnections();
+      await closeServer(httpServer);
       await apollo.stop();
     },
   };

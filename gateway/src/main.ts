@@ -1,6 +1,7 @@
 import { loadConfig } from '@peerlink/platform/config';
 import { createInfrastructure } from '@peerlink/platform/infrastructure';
 import { createLogger } from '@peerlink/platform/logger';
+import { onShutdown } from '@peerlink/platform/shutdown';
 import { startGateway } from './gateway.js';
 
 /** The gateway as its own process, in front of subgraphs at SUBGRAPH_URLS (or the supergraph's URLs). */
@@ -10,10 +11,7 @@ const infrastructure = await createInfrastructure(config, logger);
 const gateway = await startGateway({ config, logger, bus: infrastructure.bus, cache: infrastructure.cache, port: config.PORT, host: config.HOST });
 logger.info({ url: gateway.url, supergraph: config.SUPERGRAPH_PATH }, 'gateway ready');
 
-const shutdown = async () => {
+onShutdown(logger, async () => {
   await gateway.stop();
   await infrastructure.close();
-  process.exit(0);
-};
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+});

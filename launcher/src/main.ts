@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
+import { onShutdown } from '@peerlink/platform/shutdown';
 import { startStack } from './stack.js';
 
 /**
@@ -19,9 +20,4 @@ const stack = await startStack(config, logger);
 logger.info({ adapters: stack.infrastructure.adapters, dataDir: config.DATA_DIR }, 'PeerLink is running');
 console.log(`\n  PeerLink supergraph ready at ${stack.gateway.url}\n  Open it in a browser to explore the schema.\n`);
 
-const shutdown = async () => {
-  await stack.stop();
-  process.exit(0);
-};
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+onShutdown(logger, () => stack.stop());

@@ -96,8 +96,8 @@ export class LiveServer {
   }
 
   async close() {
+    // Closes every socket (1001 Going away) and the WebSocket server.
     await this.dispose();
-    await new Promise((resolve) => this.wss.close(resolve));
     await Promise.all([...this.topics.values()].map(async (topic) => (await topic.stop)()));
     this.topics.clear();
   }

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { createInfrastructure } from '../infrastructure.js';
 import { createLogger } from '../logger.js';
+import { onShutdown } from '../shutdown.js';
 import { startSubgraph } from './start-subgraph.js';
 import type { SubgraphDefinition } from './subgraph.js';
 
@@ -16,11 +17,8 @@ export async function runStandalone(definition: SubgraphDefinition<any, any>, op
     migrateOnStart: !config.DATABASE_URL,
   });
   logger.info({ url: subgraph.url, adapters: infrastructure.adapters }, `${definition.name} subgraph ready`);
-  const shutdown = async () => {
+  onShutdown(logger, async () => {
     await subgraph.stop();
     await infrastructure.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  });
 }

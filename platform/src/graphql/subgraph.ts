@@ -10,6 +10,7 @@ import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-tok
 import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
 import { formatError } from '../errors.js';
+import { closeServer } from '../http.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Infrastructure } from '../infrastructure.js';
@@ -67,6 +68,8 @@ export async function serveSubgraph<S, L>(options: {
     schema,
     introspection: true,
     csrfPrevention: true,
+    // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {
@@ -127,8 +130,7 @@ export async function serveSubgraph<S, L>(options: {
   return {
     url,
     async close() {
-      await new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
+      await closeServer(server);
       await apollo.stop();
     },
   };

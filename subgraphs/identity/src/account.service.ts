@@ -3,6 +3,7 @@ import { hasRole } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
+import { isUuid } from '@peerlink/platform/ids';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { AuthService } from './auth.service.js';
@@ -98,7 +99,8 @@ export class AccountService {
 
   private async setRole(userId: string, role: Role, granted: boolean, client: ClientInfo, by: string) {
     return this.outbox.transaction(async (em, publish) => {
-      const user = await em.findOne(User, { id: userId });
+      // Ids are opaque to clients: one that is not a UUID names no user (and would be a SQL error).
+      const user = isUuid(userId) ? await em.findOne(User, { id: userId }) : null;
       if (!user) throw notFound('User');
       const has = user.roles.includes(role);
       if (granted !== has) {

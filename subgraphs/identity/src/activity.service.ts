@@ -4,6 +4,7 @@ import { hasRole } from '@peerlink/platform/auth/viewer';
 import { forbidden } from '@peerlink/platform/errors';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { Orm } from '@peerlink/platform/db/database';
+import { isUuid } from '@peerlink/platform/ids';
 import { Activity, type ActivityKind } from './activity.entity.js';
 import type { User } from './user.entity.js';
 
@@ -19,11 +20,11 @@ export class ActivityService {
   async list(viewer: Viewer, userId: string, first?: number | null, after?: string | null) {
     if (viewer.userId !== userId && !hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can read another user\'s activity.');
     const size = pageSize(first);
-    const rows = await this.orm.em.find(
-      Activity,
-      { user: userId, ...olderThan(decodeCursor(after)) },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
-    );
+    const cursor = decodeCursor(after);
+    // An id that is not a UUID names no user, so it has no activity (and would be a SQL error).
+    const rows = isUuid(userId)
+      ? await this.orm.em.find(Activity, { user: userId, ...olderThan(cursor) }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 })
+      : [];
     return toConnection(rows, size);
   }
 }

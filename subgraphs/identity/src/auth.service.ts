@@ -60,10 +60,9 @@ export class AuthService {
     return this.outbox.transaction(async (em, publish) => {
       const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
       const accountKey = `login-fail:account:${user?.id ?? login}`;
-      await this.checkThrottle(accountKey, THROTTLE.perAccount);
+      await this.takeAttempt(accountKey, THROTTLE.perAccount);
       const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
       if (!user || !valid) {
-        await this.cache.increment(accountKey, THROTTLE.window);
         await this.cache.increment(addressKey, THROTTLE.window);
         if (user) this.activity.record(em, user, ActivityKind.SIGN_IN_FAILED, client);
         // The failed attempt is recorded; the error is raised after the transaction commits it.
@@ -78,13 +77,14 @@ export class AuthService {
     const result = await this.outbox.transaction(async (em, publish) => {
       const token = await em.findOne(RefreshToken, { tokenHash: sha256(refreshToken) }, { populate: ['session', 'session.user'] });
       if (!token || token.session.revokedAt || token.expiresAt < new Date()) return 'invalid' as const;
-      if (token.replacedAt) {
+      // Claimed with one conditional update, so of two refreshes racing with a token only one wins.
+      const claimed = !token.replacedAt && (await em.nativeUpdate(RefreshToken, { id: token.id, replacedAt: null }, { replacedAt: new Date() }));
+      if (!claimed) {
         // A replaced token came back: someone holds a stolen copy. End the whole session.
         token.session.revokedAt = new Date();
         this.activity.record(em, token.session.user, ActivityKind.SESSION_REVOKED, client, 'refresh token reused');
         return 'reused' as const;
       }
-      token.replacedAt = new Date();
       return this.issueTokens(em, token.session);
     });
     if (result === 'invalid') throw unauthenticated('The refresh token is invalid or expired.');
@@ -157,5 +157,13 @@ export class AuthService {
   private async checkThrottle(key: string, limit: number) {
     const failures = Number((await this.cache.get(key)) ?? 0);
     if (failures >= limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
+  }
+
+  /**
+   * Counts the attempt before the password is checked, so simultaneous guesses cannot all pass a
+   * stale count; a successful sign-in clears it.
+   */
+  private async takeAttempt(key: string, limit: number) {
+    if ((await this.cache.increment(key, THROTTLE.window)) > limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
   }
 }

@@ -35,7 +35,7 @@ export class Verification {
   @Property({ type: 'timestamptz', nullable: true })
   usedAt: Date | null = null;
 
-  /** Wrong guesses, for codes short enough to guess. */
+  /** Guesses made, for codes short enough to guess. */
   @Property()
   attempts: number = 0;
 

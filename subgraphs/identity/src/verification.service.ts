@@ -1,3 +1,4 @@
+import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import { badInput, rateLimited } from '@peerlink/platform/errors';
@@ -68,7 +69,7 @@ export class VerificationService {
     });
   }
 
-  /** Codes are short, so they are looked up by user and counted against guesses. */
+  /** Codes are short, so they are looked up by user and every guess uses up one of a few attempts. */
   async verifyPhone(viewer: Viewer, code: string, client: ClientInfo): Promise<User> {
     const result = await this.outbox.transaction(async (em, publish) => {
       const pending = await em.findOne(
@@ -76,11 +77,11 @@ export class VerificationService {
         { user: viewer.userId, purpose: VerificationPurpose.PHONE_VERIFICATION, usedAt: null, expiresAt: { $gt: new Date() } },
         { orderBy: { createdAt: 'desc' }, populate: ['user'] },
       );
-      if (!pending || pending.attempts >= MAX_CODE_ATTEMPTS) return 'expired' as const;
-      if (pending.secretHash !== sha256(`${viewer.userId}:${code.trim()}`)) {
-        pending.attempts += 1;
-        return 'wrong' as const;
-      }
+      if (!pending) return 'expired' as const;
+      // One conditional update takes the attempt, so simultaneous guesses cannot share one.
+      const attempt = await em.nativeUpdate(Verification, { id: pending.id, attempts: { $lt: MAX_CODE_ATTEMPTS } }, { attempts: raw('attempts + 1') });
+      if (!attempt) return 'expired' as const;
+      if (pending.secretHash !== sha256(`${viewer.userId}:${code.trim()}`)) return 'wrong' as const;
       pending.usedAt = new Date();
       const user = pending.user;
       user.phone = pending.target;

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
+import { ok } from './support/client.js';
+import { newUser } from './support/stack.js';
+import { waitFor } from './support/wait.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-embedded-'));
+const running: ChildProcess[] = [];
+
+/** `npm start` as a user runs it: no configuration at all, only a port and a data directory. */
+async function startEmbedded(): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['launcher/dist/main.js'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await waitFor('the ready line', () => /ready at (http:\/\/\S+)/.exec(output)?.[1], 60_000).catch((error) => {
+    throw new Error(`${error.message}\n${output}`);
+  });
+  return { url, process: child };
+}
+
+/** Stops the process as an operator would, and expects a clean exit. */
+async function stop(child: ChildProcess) {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+}
+
+afterAll(async () => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) await stop(child);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('embedded mode', () => {
+  const user = newUser('embedded');
+
+  it('registers, signs in and receives a notification with no outside services', async () => {
+    const { url, process } = await startEmbedded();
+    const { register } = await ok(url, RegisterDocument, { input: user });
+    const { login } = await ok(url, LoginDocument, { input: { login: user.email, password: user.password } });
+    expect(login.user.id).toBe(register.user.id);
+    const welcome = await waitFor('the welcome notification', async () =>
+      (await ok(url, NotificationsDocument, {}, login.accessToken)).notifications.edges.find((e) => e.node.kind === 'WELCOME'),
+    );
+    expect(welcome.node.title).toContain(user.displayName);
+    // Mail is captured to files under DATA_DIR.
+    await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
+    await stop(process);
+  });
+
+  it('keeps its data across a restart', async () => {
+    const { url } = await startEmbedded();
+    const { login } = await ok(url, LoginDocument, { input: { login: user.username, password: user.password } });
+    const { notifications } = await ok(url, NotificationsDocument, {}, login.accessToken);
+    expect(notifications.edges.some((e) => e.node.kind === 'WELCOME')).toBe(true);
+  });
+});
