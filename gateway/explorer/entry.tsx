@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
-import { createClient } from 'graphql-ws';
+import { getOperationAST, parse } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
 import 'graphiql/graphiql.css';
 
 const TOKEN_KEY = 'peerlink.accessToken';
@@ -41,6 +42,21 @@ function fetchWithToken(token: string): typeof fetch {
   };
 }
 
+// The toolkit only recognises a subscription by its operation name, so an anonymous
+// `subscription { … }` would go over HTTP; send every subscription over the socket.
+function withAnonymousSubscriptions(fetcher: Fetcher, wsClient: Client): Fetcher {
+  return (params, options) => {
+    let isSubscription = false;
+    try {
+      isSubscription = getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation === 'subscription';
+    } catch {
+      // Unparseable: let the server explain.
+    }
+    if (!isSubscription) return fetcher(params, options);
+    return wsClient.iterate({ query: params.query, variables: params.variables ?? undefined, operationName: params.operationName ?? undefined });
+  };
+}
+
 // Tolerate pasted whitespace or a pasted "Bearer " prefix.
 const normalize = (raw: string) => raw.trim().replace(/^Bearer\s+/i, '');
 
@@ -64,7 +80,7 @@ function App() {
       lazy: true,
       connectionParams: () => ({ authorization: token ? `Bearer ${token}` : undefined }),
     });
-    const next = createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) });
+    const next = withAnonymousSubscriptions(createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) }), wsClient);
     setFetcher(() => next); // function form: store the fetcher itself, don't call it
     return () => void wsClient.dispose();
   }, [token]);
