@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { newUser } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-embedded-'));
 const running: ChildProcess[] = [];
@@ -42,7 +42,8 @@ afterAll(async () => {
 describe('embedded mode', () => {
   const user = newUser('embedded');
 
-  it('registers, signs in and receives a notification with no outside services', async () => {
+  // A cold PGlite start is slow on a busy two-core machine, hence the generous timeouts.
+  it('registers, signs in and receives a notification with no outside services', { timeout: 120_000 }, async () => {
     const { url, process } = await startEmbedded();
     const { register } = await ok(url, RegisterDocument, { input: user });
     const { login } = await ok(url, LoginDocument, { input: { login: user.email, password: user.password } });
@@ -56,7 +57,7 @@ describe('embedded mode', () => {
     await stop(process);
   });
 
-  it('keeps its data across a restart', async () => {
+  it('keeps its data across a restart', { timeout: 120_000 }, async () => {
     const { url } = await startEmbedded();
     const { login } = await ok(url, LoginDocument, { input: { login: user.username, password: user.password } });
     const { notifications } = await ok(url, NotificationsDocument, {}, login.accessToken);

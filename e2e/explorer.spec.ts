@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 const CHROMIUM = '/usr/bin/chromium';
 

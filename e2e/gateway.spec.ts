@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument, RegisterDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let t: TestStack;
 beforeAll(async () => {

@@ -30,7 +30,7 @@ import {
 import { ok, request } from './support/client.js';
 import { tokenFrom } from './support/mailbox.js';
 import { makeAdmin, newUser, startTestStack, type TestStack } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 const CONFIRM_EMAIL = /Confirm your email address/;
 const RESET_PASSWORD = /Reset your PeerLink password/;

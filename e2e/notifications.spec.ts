@@ -17,7 +17,7 @@ import {
 } from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';
 import { makeAdmin, newUser, services, startTestStack, type TestStack } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let t: TestStack;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangePasswordDocument, NotificationAddedDocument, RegisterDocument } from './generated/graphql.js';
 import { ok, Subscription, wsClient } from './support/client.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let t: TestStack;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { waitFor } from './wait.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 export interface ReceivedMail {
   to: string;

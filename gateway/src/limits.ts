@@ -24,10 +24,10 @@ export function queryLimitsRule(limits: QueryLimits) {
     for (const definition of context.getDocument().definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
+    const costs = new Map<string, Cost | null>();
     return {
       OperationDefinition(operation) {
-        const totals = { fields: 0, aliases: 0, depth: 0 };
-        measure(operation.selectionSet, 1, totals, fragments, new Set());
+        const totals = measure(operation.selectionSet, fragments, costs);
         const name = operation.name?.value ?? 'anonymous';
         if (totals.depth > limits.maxDepth) {
           context.reportError(new GraphQLError(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`, { nodes: [operation] }));
@@ -43,33 +43,52 @@ export function queryLimitsRule(limits: QueryLimits) {
   };
 }
 
-function measure(
-  selectionSet: SelectionSetNode,
-  depth: number,
-  totals: { fields: number; aliases: number; depth: number },
-  fragments: Map<string, FragmentDefinitionNode>,
-  visiting: Set<string>,
-) {
-  // Stop early: a hostile operation should cost us no more than the limit to reject.
-  if (totals.fields > 100_000) return;
+interface Cost {
+  fields: number;
+  aliases: number;
+  depth: number;
+}
+
+const NOTHING: Cost = { fields: 0, aliases: 0, depth: 0 };
+
+/**
+ * What a selection set costs once executed, fragments expanded. Each fragment is measured once and
+ * reused at every spread, so a small document that spreads fragments into each other many times
+ * costs time in proportion to its size to reject, not to the size of its expansion.
+ */
+function measure(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, costs: Map<string, Cost | null>): Cost {
+  const cost = { ...NOTHING };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.name.value.startsWith('__')) continue;
-      totals.fields += 1;
-      if (selection.alias) totals.aliases += 1;
-      totals.depth = Math.max(totals.depth, depth);
-      if (selection.selectionSet) measure(selection.selectionSet, depth + 1, totals, fragments, visiting);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      measure(selection.selectionSet, depth, totals, fragments, visiting);
+      const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, costs) : NOTHING;
+      cost.fields += 1 + inner.fields;
+      cost.aliases += (selection.alias ? 1 : 0) + inner.aliases;
+      cost.depth = Math.max(cost.depth, 1 + inner.depth);
     } else {
-      const fragment = fragments.get(selection.name.value);
-      // A fragment cycle is reported by graphql's own NoFragmentCycles rule.
-      if (!fragment || visiting.has(fragment.name.value)) continue;
-      visiting.add(fragment.name.value);
-      measure(fragment.selectionSet, depth, totals, fragments, visiting);
-      visiting.delete(fragment.name.value);
+      const inner =
+        selection.kind === Kind.INLINE_FRAGMENT
+          ? measure(selection.selectionSet, fragments, costs)
+          : fragmentCost(selection.name.value, fragments, costs);
+      cost.fields += inner.fields;
+      cost.aliases += inner.aliases;
+      cost.depth = Math.max(cost.depth, inner.depth);
     }
   }
+  return cost;
+}
+
+function fragmentCost(name: string, fragments: Map<string, FragmentDefinitionNode>, costs: Map<string, Cost | null>): Cost {
+  const known = costs.get(name);
+  if (known) return known;
+  const fragment = fragments.get(name);
+  // null marks a fragment being measured: a spread of it inside itself is a cycle, which graphql's
+  // own NoFragmentCycles rule reports, so it adds nothing here.
+  if (!fragment || known === null) return NOTHING;
+  costs.set(name, null);
+  const cost = measure(fragment.selectionSet, fragments, costs);
+  costs.set(name, cost);
+  return cost;
 }
 
 /** Fixed one-minute windows per client, counted in the shared cache so every gateway agrees. */

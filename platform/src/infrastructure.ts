@@ -30,7 +30,7 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
   const retry = { maxAttempts: config.EVENT_MAX_ATTEMPTS, baseDelayMs: config.EVENT_RETRY_BASE_MS };
   const bus = config.NATS_URL
     ? await NatsEventBus.connect(config.NATS_URL, config.EVENT_NAMESPACE, retry, logger)
-    : new InProcessEventBus(retry);
+    : new InProcessEventBus(retry, 10_000, logger);
   const cache = config.REDIS_URL ? new RedisCache(config.REDIS_URL, config.EVENT_NAMESPACE) : new MemoryCache();
   const mailer = config.SMTP_URL
     ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)

@@ -2,8 +2,10 @@ import {
   Kind,
   print,
   visit,
+  type ASTNode,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
@@ -34,7 +36,9 @@ export function toLookupQuery(document: DocumentNode, operation: OperationDefini
     operation: 'query' as OperationDefinitionNode['operation'],
     selectionSet: { ...operation.selectionSet, selections: [lookupField] },
   };
-  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  // Only the fragments this selection spreads: the document may hold other operations, and a query
+  // carrying a fragment it never uses fails validation.
+  const fragments = usedFragments(document, lookupField);
   const used = usedVariables([query, ...fragments]);
   // The subscription's own arguments filter events; variables only they used must go.
   const variableDefinitions: VariableDefinitionNode[] = [
@@ -46,6 +50,25 @@ export function toLookupQuery(document: DocumentNode, operation: OperationDefini
     },
   ];
   return print({ kind: Kind.DOCUMENT, definitions: [{ ...query, variableDefinitions }, ...fragments] });
+}
+
+/** The fragments `root` spreads, directly or through other fragments, in document order. */
+function usedFragments(document: DocumentNode, root: FieldNode): FragmentDefinitionNode[] {
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const byName = new Map(fragments.map((f) => [f.name.value, f]));
+  const used = new Set<string>();
+  const pending: ASTNode[] = [root];
+  while (pending.length) {
+    visit(pending.pop()!, {
+      FragmentSpread: (spread) => {
+        const fragment = byName.get(spread.name.value);
+        if (!fragment || used.has(fragment.name.value)) return;
+        used.add(fragment.name.value);
+        pending.push(fragment);
+      },
+    });
+  }
+  return fragments.filter((f) => used.has(f.name.value));
 }
 
 function usedVariables(nodes: readonly object[]): Set<string> {

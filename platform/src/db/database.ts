@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { MigrationObject, Options } from '@mikro-orm/core';
@@ -51,6 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   }
   const directory = resolve(join(dataDir, 'pglite', name));
   mkdirSync(directory, { recursive: true });
+  const unlock = lockDirectory(directory);
   const pglite = new PGlite(directory);
   const orm = (await MikroORM.init({
     ...common,
@@ -62,6 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   orm.close = async (force?: boolean) => {
     await close(force);
     await pglite.close();
+    unlock();
   };
   return orm;
 }
@@ -72,4 +74,37 @@ export async function migrate(orm: Orm): Promise<string[]> {
   await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it.
+ * A lock file holding our pid turns that mistake into a clear error; a stale one is taken over.
+ */
+function lockDirectory(directory: string): () => void {
+  const file = `${directory}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(file, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`${directory} is in use by process ${holder}; stop it or choose another DATA_DIR.`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${directory}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,41 +1,70 @@
 import { uuidv7 } from '../ids.js';
+import type { Logger } from '../logger.js';
 import { retryDelay, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
 
 interface Consumer {
   name: string;
   eventNames: Set<string>;
-  handler: EventHandler;
+  /** Null while nobody consumes under the name; its events wait in `parked`, as in a broker. */
+  handler: EventHandler | null;
+  parked: { event: DomainEvent; attempt: number }[];
 }
 
 /**
- * The embedded bus: the same contract as NATS JetStream inside one process. Events are not kept
+ * The embedded bus: the same contract as NATS JetStream inside one process. Like a durable
+ * JetStream consumer, a consumer name that subscribes for the first time is handed the recent
+ * events (up to `retained`), so an outbox relaying before every subgraph has subscribed loses
+ * nothing; one that unsubscribes gets what it missed when it subscribes again. Events are not kept
  * across restarts (the outboxes are, so nothing committed is lost before it is handed over).
  */
 export class InProcessEventBus implements EventBus {
   private readonly consumers = new Map<string, Consumer>();
   private readonly listeners = new Map<string, Set<(event: DomainEvent) => void>>();
   private readonly seen = new Set<string>();
+  private readonly history: DomainEvent[] = [];
   private readonly dead = new Map<string, DeadLetter>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  constructor(private readonly retry: RetryPolicy) {}
+  constructor(
+    private readonly retry: RetryPolicy,
+    private readonly retained = 10_000,
+    private readonly logger?: Logger,
+  ) {}
 
   async publish(event: DomainEvent) {
     if (this.seen.has(event.id)) return;
     this.seen.add(event.id);
     if (this.seen.size > 100_000) this.seen.delete(this.seen.values().next().value!);
-    for (const listener of this.listeners.get(event.name) ?? []) queueMicrotask(() => listener(event));
+    this.history.push(event);
+    if (this.history.length > this.retained) this.history.shift();
+    for (const listener of this.listeners.get(event.name) ?? []) {
+      queueMicrotask(() => {
+        // As on NATS, one listener's failure is logged and harms no one else.
+        try {
+          listener(event);
+        } catch (err) {
+          this.logger?.error({ err, eventName: event.name }, 'live listener threw');
+        }
+      });
+    }
     for (const consumer of this.consumers.values()) {
       if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
     }
   }
 
   async consume(name: string, eventNames: string[], handler: EventHandler) {
-    const consumer = { name, eventNames: new Set(eventNames), handler };
+    const known = this.consumers.get(name);
+    const consumer: Consumer = known ?? { name, eventNames: new Set(), handler: null, parked: [] };
+    consumer.eventNames = new Set(eventNames);
+    consumer.handler = handler;
     this.consumers.set(name, consumer);
+    const backlog = known
+      ? consumer.parked.splice(0)
+      : this.history.filter((event) => consumer.eventNames.has(event.name)).map((event) => ({ event, attempt: 1 }));
+    for (const { event, attempt } of backlog) this.deliver(consumer, event, attempt);
     return async () => {
-      if (this.consumers.get(name) === consumer) this.consumers.delete(name);
+      if (consumer.handler === handler) consumer.handler = null;
     };
   }
 
@@ -68,7 +97,13 @@ export class InProcessEventBus implements EventBus {
   private deliver(consumer: Consumer, event: DomainEvent, attempt: number) {
     const run = () => {
       if (this.closed) return;
-      consumer.handler(event).catch((error: unknown) => {
+      const handler = consumer.handler;
+      if (!handler) {
+        consumer.parked.push({ event, attempt });
+        if (consumer.parked.length > this.retained) consumer.parked.shift();
+        return;
+      }
+      handler(event).catch((error: unknown) => {
         if (attempt >= this.retry.maxAttempts) {
           const id = uuidv7();
           this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });

@@ -57,11 +57,17 @@ export class NatsEventBus implements EventBus {
   }
 
   async listen(eventName: string, handler: (event: DomainEvent) => void) {
+    // The stream stores a re-published event once (msgID), but core subscribers hear every publish.
+    const heard = new Set<string>();
     const sub = this.nc.subscribe(`${this.namespace}.events.${eventName}`, {
       callback: (error, msg) => {
         if (error) return this.logger.error({ err: error, eventName }, 'live subscription failed');
         try {
-          handler(msg.json<DomainEvent>());
+          const event = msg.json<DomainEvent>();
+          if (heard.has(event.id)) return;
+          heard.add(event.id);
+          if (heard.size > 10_000) heard.delete(heard.values().next().value!);
+          handler(event);
         } catch (err) {
           this.logger.error({ err, eventName }, 'live listener threw');
         }
@@ -127,7 +133,11 @@ export class NatsEventBus implements EventBus {
     });
     const messages = await (await this.js.consumers.get(this.eventsStream, durable)).consume({ max_messages: 64 });
     const done = (async () => {
-      for await (const msg of messages) await this.handle(consumer, msg, handler);
+      for await (const msg of messages) {
+        // One message we could not settle (say its dead letter failed to store) must not stop the
+        // consumer; left unacknowledged, it comes back after ack_wait.
+        await this.handle(consumer, msg, handler).catch((err) => this.logger.error({ err, durable }, 'event left for redelivery'));
+      }
     })().catch((err) => this.logger.error({ err, durable }, 'event consumer stopped'));
     return async () => {
       await messages.close();

@@ -13,7 +13,7 @@ export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, 
  */
 export class Outbox<E extends EventMap> {
   private draining: Promise<void> | null = null;
-  private again = false;
+  private queued: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -57,27 +57,26 @@ export class Outbox<E extends EventMap> {
     return result;
   }
 
-  /** Publishes everything committed and unpublished, oldest first. Concurrent calls coalesce. */
+  /**
+   * Publishes everything committed and unpublished, oldest first. Calls made while a relay runs
+   * share one more relay after it, which sees their commits; the running one may not.
+   */
   flush(): Promise<void> {
     if (this.draining) {
-      this.again = true;
-      return this.draining;
+      return (this.queued ??= this.draining.then(() => {
+        this.queued = null;
+        return this.flush();
+      }));
     }
     this.draining = this.drain()
       .catch((err) => this.logger.warn({ err }, 'outbox relay will retry'))
-      .finally(() => {
-        this.draining = null;
-        if (this.again) {
-          this.again = false;
-          void this.flush();
-        }
-      });
+      .finally(() => (this.draining = null));
     return this.draining;
   }
 
   async close() {
     clearInterval(this.timer);
-    await this.draining;
+    await (this.queued ?? this.draining);
   }
 
   private async drain() {

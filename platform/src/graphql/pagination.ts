@@ -1,5 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { badInput } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 @Directive('@shareable')
 @ObjectType({ description: 'Relay-style page information.' })
@@ -40,7 +41,7 @@ export function decodeCursor(cursor: string | null | undefined): KeysetCursor | 
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error();
+    if (typeof id !== 'string' || !isUuid(id) || Number.isNaN(date.getTime())) throw new Error();
     return { createdAt: date, id };
   } catch {
     throw badInput('The cursor is not valid.', 'after');

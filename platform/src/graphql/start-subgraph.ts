@@ -1,10 +1,13 @@
-import { migrate, openDatabase } from '../db/database.js';
+import { migrate, openDatabase, type Orm } from '../db/database.js';
 import type { Infrastructure } from '../infrastructure.js';
 import { serveSubgraph, type SubgraphDefinition } from './subgraph.js';
 
-export interface StartedSubgraph {
+export interface StartedSubgraph<Services = unknown> {
   name: string;
   url: string;
+  /** The domain's services, for in-process tooling such as `npm run seed`. */
+  services: Services;
+  orm: Orm;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,8 @@ export async function startSubgraph(
   return {
     name: definition.name,
     url: server.url,
+    services: running.services,
+    orm,
     async stop() {
       await server.close();
       await running.stop?.();

@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DomainEvent, EventBus, RetryPolicy } from '@peerlink/platform/events/event-bus';
+import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
+import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
+import { uuidv7 } from '@peerlink/platform/ids';
+import { createLogger } from '@peerlink/platform/logger';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20 };
+const logger = createLogger({ level: 'silent', service: 'event-bus-test' });
+
+interface Adapter {
+  name: string;
+  open(): Promise<{ bus: EventBus; dispose(): Promise<void> }>;
+}
+
+/**
+ * Every adapter must pass the same suite: code written against the in-process bus in embedded mode
+ * then behaves the same on NATS in production.
+ */
+const adapters: Adapter[] = [
+  {
+    name: 'InProcessEventBus',
+    async open() {
+      const bus = new InProcessEventBus(retry);
+      return { bus, dispose: () => bus.close() };
+    },
+  },
+  {
+    name: 'NatsEventBus',
+    async open() {
+      // A namespace per test: its own streams and durable consumers, deleted by destroy().
+      const bus = await NatsEventBus.connect(NATS_URL, `test_${randomBytes(6).toString('hex')}`, retry, logger);
+      return { bus, dispose: () => bus.destroy() };
+    },
+  },
+];
+
+const HAPPENED = 'test.thing.happened';
+const REMOVED = 'test.thing.removed';
+
+const newEvent = (name = HAPPENED, payload: Record<string, unknown> = {}): DomainEvent => ({
+  id: uuidv7(),
+  name,
+  occurredAt: new Date().toISOString(),
+  payload,
+});
+
+/** A handler that records what it was given. */
+function recorder() {
+  const events: DomainEvent[] = [];
+  return {
+    events,
+    ids: () => events.map((e) => e.id),
+    handler: async (event: DomainEvent) => void events.push(event),
+    listener: (event: DomainEvent) => void events.push(event),
+  };
+}
+
+describe.each(adapters)('EventBus contract: $name', ({ open }) => {
+  let bus: EventBus;
+  let dispose: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ bus, dispose } = await open());
+  });
+  afterEach(async () => {
+    await dispose();
+  });
+
+  describe('consume', () => {
+    it('delivers a published event to a consumer of its name, and only of its name', async () => {
+      const reader = recorder();
+      await bus.consume('reader', [HAPPENED], reader.handler);
+
+      await bus.publish(newEvent(REMOVED));
+      const sent = newEvent(HAPPENED, { thingId: 'a', count: 2 });
+      await bus.publish(sent);
+
+      await waitFor('the event', () => reader.events.length === 1);
+      expect(reader.events).toEqual([sent]);
+    });
+
+    it('delivers an event published twice under one id once', async () => {
+      const reader = recorder();
+      await bus.consume('reader', [HAPPENED], reader.handler);
+
+      const sent = newEvent();
+      await bus.publish(sent);
+      await bus.publish(sent);
+      // One consumer handles its events in order, so once the later event is in, a duplicate would be too.
+      const later = newEvent();
+      await bus.publish(later);
+
+      await waitFor('the later event', () => reader.ids().includes(later.id));
+      expect(reader.ids()).toEqual([sent.id, later.id]);
+    });
+
+    it('gives every event to each consumer name', async () => {
+      const billing = recorder();
+      const mailing = recorder();
+      await bus.consume('billing', [HAPPENED, REMOVED], billing.handler);
+      await bus.consume('mailing', [HAPPENED], mailing.handler);
+
+      const sent = [newEvent(), newEvent(), newEvent()];
+      for (const event of sent) await bus.publish(event);
+
+      await waitFor('both consumers to have every event', () => billing.events.length === 3 && mailing.events.length === 3);
+      expect(billing.ids()).toEqual(sent.map((e) => e.id));
+      expect(mailing.ids()).toEqual(sent.map((e) => e.id));
+    });
+
+    // JetStream keeps events in its stream for a new durable consumer. The embedded bus keeps its
+    // recent ones for the same reason: in embedded mode one subgraph's outbox may relay before
+    // another subgraph has subscribed, and the relay marks what it handed over as published.
+    it('delivers events published before the consumer first subscribed', async () => {
+      const early = [newEvent(), newEvent()];
+      for (const event of early) await bus.publish(event);
+      await bus.publish(newEvent(REMOVED));
+
+      const latecomer = recorder();
+      await bus.consume('latecomer', [HAPPENED], latecomer.handler);
+
+      await waitFor('the events published earlier', () => latecomer.events.length === 2);
+      expect(latecomer.ids()).toEqual(early.map((e) => e.id));
+    });
+
+    it('resumes a consumer where it stopped, without repeating what it handled', async () => {
+      const reader = recorder();
+      const stop = await bus.consume('reader', [HAPPENED], reader.handler);
+      const before = newEvent();
+      await bus.publish(before);
+      await waitFor('the first event', () => reader.events.length === 1);
+      await stop();
+
+      const during = newEvent();
+      await bus.publish(during);
+      await bus.consume('reader', [HAPPENED], reader.handler);
+
+      await waitFor('the event published while it was stopped', () => reader.ids().includes(during.id));
+      expect(reader.ids()).toEqual([before.id, during.id]);
+    });
+  });
+
+  describe('retries and dead letters', () => {
+    it('retries a handler that throws until it succeeds', async () => {
+      let calls = 0;
+      const reader = recorder();
+      await bus.consume('flaky', [HAPPENED], async (event) => {
+        if (++calls < 2) throw new Error('not yet');
+        await reader.handler(event);
+      });
+
+      const sent = newEvent();
+      await bus.publish(sent);
+
+      await waitFor('the retried event', () => reader.events.length === 1);
+      expect(calls).toBe(2);
+      expect(reader.events).toEqual([sent]);
+      expect(await bus.deadLetters()).toEqual([]);
+    });
+
+    it('backs off between attempts and dead-letters the event after the last one', async () => {
+      const calls: number[] = [];
+      await bus.consume('fragile', [HAPPENED], async () => {
+        calls.push(Date.now());
+        throw new Error('the handler broke');
+      });
+
+      const sent = newEvent(HAPPENED, { thingId: 'x' });
+      await bus.publish(sent);
+
+      const [letter, ...others] = await waitFor('the dead letter', async () => nonEmpty(await bus.deadLetters()));
+      expect(others).toEqual([]);
+      expect(letter).toMatchObject({ consumer: 'fragile', event: sent, error: 'the handler broke', attempts: retry.maxAttempts });
+      expect(typeof letter!.id).toBe('string');
+      expect(Number.isNaN(Date.parse(letter!.failedAt))).toBe(false);
+      expect(calls).toHaveLength(retry.maxAttempts);
+      // The delay doubles: baseDelayMs before the second attempt, twice that before the third (a
+      // millisecond of slack for timer rounding).
+      const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
+      expect(gaps[0]).toBeGreaterThanOrEqual(retry.baseDelayMs - 1);
+      expect(gaps[1]).toBeGreaterThanOrEqual(2 * retry.baseDelayMs - 1);
+    });
+
+    it('replays a dead letter to its own consumer only, once, and forgets it', async () => {
+      let broken = true;
+      const fragile = recorder();
+      const steady = recorder();
+      await bus.consume('fragile', [HAPPENED], async (event) => {
+        if (broken) throw new Error('down for maintenance');
+        await fragile.handler(event);
+      });
+      await bus.consume('steady', [HAPPENED], steady.handler);
+
+      const sent = newEvent();
+      await bus.publish(sent);
+      const [letter] = await waitFor('the dead letter', async () => nonEmpty(await bus.deadLetters()));
+      await waitFor('the steady consumer to have the event', () => steady.events.length === 1);
+
+      broken = false;
+      expect(await bus.replayDeadLetter(letter!.id)).toBe(true);
+      await waitFor('the replayed event', () => fragile.events.length === 1);
+      expect(fragile.events).toEqual([sent]);
+      expect(await bus.deadLetters()).toEqual([]);
+      expect(await bus.replayDeadLetter(letter!.id)).toBe(false);
+
+      // Had the replay reached the steady consumer too, it would be in before this later event.
+      const later = newEvent();
+      await bus.publish(later);
+      await waitFor('the later event everywhere', () => steady.ids().includes(later.id) && fragile.ids().includes(later.id));
+      expect(steady.ids()).toEqual([sent.id, later.id]);
+      expect(fragile.ids()).toEqual([sent.id, later.id]);
+    });
+
+    it('refuses to replay a dead letter it does not have', async () => {
+      expect(await bus.replayDeadLetter('12345')).toBe(false);
+      expect(await bus.replayDeadLetter(uuidv7())).toBe(false);
+      expect(await bus.replayDeadLetter('not an id')).toBe(false);
+    });
+  });
+
+  describe('listen', () => {
+    it('fans live events out to every listener until it unsubscribes', async () => {
+      const first = recorder();
+      const second = recorder();
+      const stopFirst = await bus.listen(HAPPENED, first.listener);
+      const stopSecond = await bus.listen(HAPPENED, second.listener);
+
+      const a = newEvent();
+      await bus.publish(a);
+      await bus.publish(newEvent(REMOVED));
+      await waitFor('both listeners to hear the event', () => first.events.length === 1 && second.events.length === 1);
+      expect(first.events).toEqual([a]);
+
+      await stopFirst();
+      const b = newEvent();
+      await bus.publish(b);
+      await waitFor('the remaining listener to hear the next event', () => second.ids().includes(b.id));
+      expect(second.ids()).toEqual([a.id, b.id]);
+      expect(first.ids()).toEqual([a.id]);
+      await stopSecond();
+    });
+
+    it('keeps nothing for listeners that were not there', async () => {
+      await bus.publish(newEvent());
+      const late = recorder();
+      const stop = await bus.listen(HAPPENED, late.listener);
+      const b = newEvent();
+      await bus.publish(b);
+
+      await waitFor('the live event', () => late.events.length > 0);
+      expect(late.ids()).toEqual([b.id]);
+      await stop();
+    });
+
+    it('tells listeners about an event published twice under one id once', async () => {
+      const listener = recorder();
+      const stop = await bus.listen(HAPPENED, listener.listener);
+
+      const sent = newEvent();
+      await bus.publish(sent);
+      await bus.publish(sent);
+      const later = newEvent();
+      await bus.publish(later);
+
+      await waitFor('the later event', () => listener.ids().includes(later.id));
+      expect(listener.ids()).toEqual([sent.id, later.id]);
+      await stop();
+    });
+  });
+});
+
+const nonEmpty = <T>(items: T[]) => (items.length ? items : null);

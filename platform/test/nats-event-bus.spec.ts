@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '@peerlink/platform/events/event-bus';
+import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
+import { uuidv7 } from '@peerlink/platform/ids';
+import { createLogger } from '@peerlink/platform/logger';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const logger = createLogger({ level: 'silent', service: 'nats-event-bus-test' });
+
+const newEvent = (): DomainEvent => ({ id: uuidv7(), name: 'test.thing.happened', occurredAt: new Date().toISOString(), payload: {} });
+
+/** What only the NATS adapter can get wrong; the shared behaviour is in event-bus.contract.spec.ts. */
+describe('NatsEventBus', () => {
+  let ns: string;
+  let bus: NatsEventBus;
+  let admin: NatsConnection;
+
+  beforeEach(async () => {
+    ns = `test_${randomBytes(6).toString('hex')}`;
+    bus = await NatsEventBus.connect(NATS_URL, ns, { maxAttempts: 2, baseDelayMs: 20 }, logger);
+    admin = await connect({ servers: NATS_URL });
+  });
+  afterEach(async () => {
+    await bus.destroy();
+    await admin.close();
+  });
+
+  it('keeps consuming when a dead letter cannot be recorded', async () => {
+    // Without its dead-letter stream the bus cannot park a failed event: publishing one fails.
+    await (await jetstreamManager(admin)).streams.delete(`${ns.toUpperCase()}_DEAD_LETTERS`);
+    const poison = newEvent();
+    let poisonCalls = 0;
+    const handled: string[] = [];
+    await bus.consume('reader', ['test.thing.happened'], async (event) => {
+      if (event.id === poison.id) {
+        poisonCalls += 1;
+        throw new Error('poison');
+      }
+      handled.push(event.id);
+    });
+
+    await bus.publish(poison);
+    await waitFor('the last attempt at the poison event', () => poisonCalls === 2);
+    const next = newEvent();
+    await bus.publish(next);
+
+    await waitFor('the next event', () => handled.includes(next.id));
+    expect(handled).toEqual([next.id]);
+  });
+
+  it('keeps its streams across connections and deletes them on destroy()', async () => {
+    const own = `test_${randomBytes(6).toString('hex')}`.toUpperCase();
+    const jsm = await jetstreamManager(admin);
+    const streams = async () => {
+      const found: string[] = [];
+      for await (const stream of jsm.streams.list()) if (stream.config.name.startsWith(own)) found.push(stream.config.name);
+      return found.sort();
+    };
+    const first = await NatsEventBus.connect(NATS_URL, own.toLowerCase(), { maxAttempts: 2, baseDelayMs: 20 }, logger);
+    await first.close();
+    expect(await streams()).toEqual([`${own}_DEAD_LETTERS`, `${own}_EVENTS`]);
+
+    const second = await NatsEventBus.connect(NATS_URL, own.toLowerCase(), { maxAttempts: 2, baseDelayMs: 20 }, logger);
+    await second.destroy();
+    expect(await streams()).toEqual([]);
+  });
+});

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openDatabase, type Orm } from '@peerlink/platform/db/database';
+import { consumeEvents, type EventHandlers } from '@peerlink/platform/events/consumer';
+import type { DomainEvent, EventHandler } from '@peerlink/platform/events/event-bus';
+import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import { uuidv7 } from '@peerlink/platform/ids';
+import { createLogger } from '@peerlink/platform/logger';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const logger = createLogger({ level: 'silent', service: 'outbox-test' });
+
+@Entity({ tableName: 'widgets' })
+class Widget {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+}
+
+class Migration20260101000000_widgets extends Migration {
+  override async up() {
+    this.addSql(`create table "${this.config.get('schema')}".widgets (id uuid primary key, name text not null)`);
+  }
+}
+
+type WidgetEvents = {
+  'test.widget.created': { widgetId: string };
+  'test.widget.welcomed': { widgetId: string };
+};
+
+/** A real in-process bus that also records what it was asked to publish and which deliveries finished. */
+class ObservedBus extends InProcessEventBus {
+  readonly published: DomainEvent[] = [];
+  readonly handled: DomainEvent[] = [];
+
+  constructor() {
+    super({ maxAttempts: 3, baseDelayMs: 20 });
+  }
+
+  override async publish(event: DomainEvent) {
+    this.published.push(event);
+    await super.publish(event);
+  }
+
+  override async consume(name: string, eventNames: string[], handler: EventHandler) {
+    return super.consume(name, eventNames, async (event) => {
+      await handler(event);
+      this.handled.push(event);
+    });
+  }
+}
+
+const database = `peerlink_test_outbox_${randomBytes(6).toString('hex')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-outbox-'));
+let orm: Orm;
+
+beforeAll(async () => {
+  await admin(`create database "${database}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  orm = await openDatabase({
+    name: 'outbox_test',
+    entities: [Widget],
+    migrations: [{ name: 'Migration20260101000000_widgets', class: Migration20260101000000_widgets }],
+    databaseUrl: url.toString(),
+    dataDir,
+    logger,
+  });
+  await migrate(orm);
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  await admin(`drop database if exists "${database}" with (force)`);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A bus and an outbox that relays to it, closed after the test. */
+async function withOutbox(test: (outbox: Outbox<WidgetEvents>, bus: ObservedBus) => Promise<void>) {
+  const bus = new ObservedBus();
+  // A long poll: every relay in these tests comes from a commit or an explicit flush.
+  const outbox = new Outbox<WidgetEvents>(orm, bus, logger, 60_000);
+  try {
+    await test(outbox, bus);
+  } finally {
+    await outbox.close();
+    await bus.close();
+  }
+}
+
+const createWidget = (name: string) => Object.assign(new Widget(), { id: uuidv7(), name });
+
+async function count(sql: string, params: unknown[] = []) {
+  const [row] = await orm.em.fork().getConnection().execute<{ count: string }[]>(sql, params);
+  return Number(row!.count);
+}
+
+describe('Outbox', () => {
+  it('never publishes the events of a transaction that throws', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const widget = createWidget('doomed');
+      await expect(
+        outbox.transaction(async (em, publish) => {
+          em.persist(widget);
+          publish('test.widget.created', { widgetId: widget.id });
+          await em.flush();
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+
+      await outbox.flush();
+      expect(bus.published).toEqual([]);
+      expect(await count('select count(*) from outbox_test.widgets where id = ?', [widget.id])).toBe(0);
+      expect(await count(`select count(*) from outbox_test.outbox where payload->>'widgetId' = ?`, [widget.id])).toBe(0);
+    });
+  });
+
+  it('publishes the events of a committed transaction exactly once', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const widget = createWidget('keeper');
+      const result = await outbox.transaction(async (em, publish) => {
+        em.persist(widget);
+        publish('test.widget.created', { widgetId: widget.id });
+        return 'saved';
+      }, 'request-1');
+      expect(result).toBe('saved');
+
+      const [event] = await waitFor('the relayed event', () => nonEmpty(bus.published.filter((e) => e.payload.widgetId === widget.id)));
+      expect(event).toMatchObject({ name: 'test.widget.created', payload: { widgetId: widget.id }, requestId: 'request-1' });
+      await waitFor('the outbox row to be marked published', async () =>
+        (await count('select count(*) from outbox_test.outbox where id = ? and published_at is not null', [event!.id])) === 1,
+      );
+
+      // Later relays, concurrent ones included, leave published events alone.
+      await Promise.all([outbox.flush(), outbox.flush(), outbox.flush()]);
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.id === event!.id)).toHaveLength(1);
+      expect(await count('select count(*) from outbox_test.widgets where id = ?', [widget.id])).toBe(1);
+    });
+  });
+
+  it('relays events committed while a relay is already running when flush() resolves', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const widgets = Array.from({ length: 5 }, (_, i) => createWidget(`batch ${i}`));
+      await Promise.all(
+        widgets.map((widget) =>
+          outbox.transaction(async (em, publish) => {
+            em.persist(widget);
+            publish('test.widget.created', { widgetId: widget.id });
+          }),
+        ),
+      );
+      await outbox.flush();
+      const relayed = bus.published.map((e) => e.payload.widgetId);
+      expect(relayed).toEqual(expect.arrayContaining(widgets.map((w) => w.id)));
+      expect(relayed).toHaveLength(widgets.length);
+    });
+  });
+});
+
+describe('consumeEvents', () => {
+  it('runs the handler once for an event delivered twice, with the events it causes recorded once', async () => {
+    // Two instances sharing the consumer name both get the event, as after a broker redelivery.
+    const first = new ObservedBus();
+    const second = new ObservedBus();
+    await withOutbox(async (outbox, relayed) => {
+      let runs = 0;
+      const handlers: EventHandlers<WidgetEvents, WidgetEvents> = {
+        'test.widget.created': async ({ widgetId }, { em, publish }) => {
+          runs += 1;
+          em.persist(createWidget(`copy of ${widgetId}`));
+          publish('test.widget.welcomed', { widgetId });
+        },
+      };
+      const stops = await Promise.all(
+        [first, second].map((bus) => consumeEvents<WidgetEvents, WidgetEvents>({ bus, outbox, consumer: 'copier', handlers, logger })),
+      );
+
+      const event: DomainEvent = { id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } };
+      await Promise.all([first.publish(event), second.publish(event)]);
+      await waitFor('both deliveries to finish', () => first.handled.length === 1 && second.handled.length === 1);
+
+      expect(runs).toBe(1);
+      expect(await count(`select count(*) from outbox_test.widgets where name = ?`, [`copy of ${event.payload.widgetId}`])).toBe(1);
+      expect(await count('select count(*) from outbox_test.processed_event where consumer = ? and event_id = ?', ['copier', event.id])).toBe(1);
+      await waitFor('the caused event to be relayed', () => relayed.published.some((e) => e.name === 'test.widget.welcomed'));
+      expect(relayed.published.filter((e) => e.payload.widgetId === event.payload.widgetId)).toHaveLength(1);
+      for (const stop of stops) await stop();
+    });
+    await first.close();
+    await second.close();
+  });
+
+  it('forgets the inbox record of a handler that failed, so the retry runs it', async () => {
+    const bus = new ObservedBus();
+    await withOutbox(async (outbox) => {
+      let runs = 0;
+      const stop = await consumeEvents<WidgetEvents, WidgetEvents>({
+        bus,
+        outbox,
+        consumer: 'stubborn',
+        handlers: {
+          'test.widget.created': async ({ widgetId }, { em }) => {
+            runs += 1;
+            em.persist(createWidget(`retried ${widgetId}`));
+            await em.flush();
+            if (runs === 1) throw new Error('first attempt fails after writing');
+          },
+        },
+        logger,
+      });
+
+      const event: DomainEvent = { id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } };
+      await bus.publish(event);
+      await waitFor('the retried delivery', () => bus.handled.length === 1);
+
+      expect(runs).toBe(2);
+      expect(await count(`select count(*) from outbox_test.widgets where name = ?`, [`retried ${event.payload.widgetId}`])).toBe(1);
+      expect(await bus.deadLetters()).toEqual([]);
+      await stop();
+    });
+    await bus.close();
+  });
+});
+
+const nonEmpty = <T>(items: T[]) => (items.length ? items : null);
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
