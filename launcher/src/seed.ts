@@ -7,7 +7,7 @@ import { startStack } from './stack.js';
 
 /**
  * `npm run seed`: demo accounts, created through the public API like any client would. The first,
- * `admin`, is made an administrator; this is also the documented way to bootstrap the first admin.
+ * `demo_admin`, is made an administrator; this is also the documented way to bootstrap the first admin.
  * Run it while the supergraph is stopped (embedded data belongs to one process at a time).
  * Accounts that already exist are left as they are.
  */
@@ -15,7 +15,7 @@ const config = loadConfig({ ...process.env, PORT: '0' });
 const logger = createLogger({ level: 'warn', service: 'seed' });
 const password = process.env.SEED_PASSWORD ?? randomBytes(9).toString('base64url');
 const people = [
-  { username: 'admin', displayName: 'PeerLink Admin' },
+  { username: 'demo_admin', displayName: 'PeerLink Admin' },
   { username: 'alice', displayName: 'Alice Example' },
   { username: 'bob', displayName: 'Bob Example' },
 ];
@@ -37,8 +37,8 @@ try {
     console.log(code ? `${person.username}: already exists` : `${person.username}: created`);
   }
   const identity = stack.subgraphs.find((s) => s.name === 'identity')!;
-  await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapAdmin('admin'));
-  console.log(`admin has the ADMIN role. Password for new accounts: ${password}`);
+  await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapAdmin('demo_admin'));
+  console.log(`demo_admin has the ADMIN role. Password for new accounts: ${password}`);
 } finally {
   await stack.stop();
 }

@@ -8,6 +8,8 @@ interface Consumer {
   /** Null while nobody consumes under the name; its events wait in `parked`, as in a broker. */
   handler: EventHandler | null;
   parked: { event: DomainEvent; attempt: number }[];
+  /** Handler runs not yet finished: unsubscribing waits for them, as a NATS consumer's stop does. */
+  running: Set<Promise<void>>;
 }
 
 /**
@@ -55,7 +57,7 @@ export class InProcessEventBus implements EventBus {
 
   async consume(name: string, eventNames: string[], handler: EventHandler) {
     const known = this.consumers.get(name);
-    const consumer: Consumer = known ?? { name, eventNames: new Set(), handler: null, parked: [] };
+    const consumer: Consumer = known ?? { name, eventNames: new Set(), handler: null, parked: [], running: new Set() };
     consumer.eventNames = new Set(eventNames);
     consumer.handler = handler;
     this.consumers.set(name, consumer);
@@ -65,6 +67,7 @@ export class InProcessEventBus implements EventBus {
     for (const { event, attempt } of backlog) this.deliver(consumer, event, attempt);
     return async () => {
       if (consumer.handler === handler) consumer.handler = null;
+      await Promise.allSettled([...consumer.running]);
     };
   }
 
@@ -103,7 +106,7 @@ export class InProcessEventBus implements EventBus {
         if (consumer.parked.length > this.retained) consumer.parked.shift();
         return;
       }
-      handler(event).catch((error: unknown) => {
+      const running: Promise<void> = handler(event).catch((error: unknown) => {
         if (attempt >= this.retry.maxAttempts) {
           const id = uuidv7();
           this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });
@@ -115,6 +118,8 @@ export class InProcessEventBus implements EventBus {
           this.timers.add(timer);
         }
       });
+      consumer.running.add(running);
+      void running.finally(() => consumer.running.delete(running));
     };
     // Asynchronous like a broker: the publisher never runs a consumer's code on its own stack.
     setImmediate(run);

@@ -13,6 +13,8 @@ export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, 
  */
 export class Outbox<E extends EventMap> {
   private draining: Promise<void> | null = null;
+  /** After close() nothing new starts: what is left is published by the next start (or another instance). */
+  private closed = false;
   private queued: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
 
@@ -62,6 +64,7 @@ export class Outbox<E extends EventMap> {
    * share one more relay after it, which sees their commits; the running one may not.
    */
   flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.draining) {
       return (this.queued ??= this.draining.then(() => {
         this.queued = null;
@@ -75,6 +78,7 @@ export class Outbox<E extends EventMap> {
   }
 
   async close() {
+    this.closed = true;
     clearInterval(this.timer);
     await (this.queued ?? this.draining);
   }
