@@ -150,6 +150,22 @@ describe('subscriptions', () => {
     expect(code).toBe(4403);
   });
 
+  it('closes a socket when its token expires', async () => {
+    const user = await signUp();
+    const { config } = t.stack.infrastructure;
+    const shortLived = await issueAccessToken(config.jwtSecret, { userId: user.id, sessionId: 's', roles: ['USER'] }, 2);
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+    const received: string[] = [];
+    socket.on('message', (message) => received.push(JSON.parse(String(message)).type));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${shortLived.token}` } }));
+    const [code, reason] = await closed;
+    expect(received).toContain('connection_ack');
+    expect(code).toBe(4403);
+    expect(reason).toMatch(/expired/);
+  });
+
   it('refuses an anonymous subscription to a private field', async () => {
     const client = wsClient(t.url);
     const subscription = new Subscription(client, NotificationAddedDocument);
