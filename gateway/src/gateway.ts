@@ -144,9 +144,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     sendError(res, status, status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR', message);
   });
 
-  const execute = async (query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, contextValue: GatewayContext) => {
+  /** Runs an operation through the full Apollo pipeline (validation, plugins, query plan) in-process. */
+  const execute = async (
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+    contextValue: GatewayContext,
+  ): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation({ query, variables, operationName, http: internalHttpRequest() }, { contextValue });
-    return response.body.kind === 'single' ? response.body.singleResult : ({ errors: [{ message: 'Incremental delivery is not supported here.' }] } as FormattedExecutionResult);
+    return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported here.' }] };
   };
   const live = new LiveServer({
     httpServer,
@@ -158,7 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(config.jwtSecret, token),
-    execute: execute as never,
+    execute,
     rateLimit: (key) => rateLimiter.take(key),
     onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),
   });

@@ -170,7 +170,7 @@ export class LiveServer {
   /** Queries and mutations sent over the socket take the same path as HTTP ones. */
   private async executeOnce(args: ExecutionArgs): Promise<ExecutionResult> {
     const { gateway } = args.contextValue as { gateway: GatewayContext };
-    return (await this.options.execute(print(args.document), args.variableValues as never, args.operationName ?? undefined, gateway)) as ExecutionResult;
+    return (await this.options.execute(print(args.document), args.variableValues ?? undefined, args.operationName ?? undefined, gateway)) as ExecutionResult;
   }
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {

@@ -25,7 +25,7 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
   resolvers: [AuthResolver, UserResolver, VerificationResolver, ActivityResolver],
   references: {
     User: (reference: { id: string }, ctx: IdentityContext) => ctx.loaders.user.load(reference.id),
-  } as never,
+  },
 
   async start({ bus, cache, config, logger }, orm) {
     const outbox = new Outbox<IdentityEvents>(orm, bus, logger);

@@ -56,7 +56,7 @@ export class NotificationResolver {
   }
 
   @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))
-  @Subscription(() => Notification, { subscribe: () => undefined as never, description: 'Your new notifications, as they arrive.' })
+  @Subscription(() => Notification, { topics: 'served-by-the-gateway', description: 'Your new notifications, as they arrive.' })
   notificationAdded(@Root() notification: Notification) {
     return notification;
   }
