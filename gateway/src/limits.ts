@@ -91,15 +91,25 @@ function fragmentCost(name: string, fragments: Map<string, FragmentDefinitionNod
   return cost;
 }
 
-/** Fixed one-minute windows per client, counted in the shared cache so every gateway agrees. */
+/**
+ * A sliding-window counter per client, kept in the shared cache so every gateway agrees: the count
+ * of the current minute plus the previous minute's, weighted by how much of it is still inside the
+ * last sixty seconds. Unlike fixed windows, a burst that straddles a minute boundary is still seen
+ * whole.
+ */
 export class RateLimiter {
   constructor(private readonly cache: Cache, private readonly perMinute: number) {}
 
-  /** Returns 0 when allowed, else the seconds until the window resets. */
-  async take(clientKey: string): Promise<number> {
+  /** Returns 0 when allowed, else the seconds to wait before trying again. */
+  async take(clientKey: string, now = Date.now()): Promise<number> {
     if (this.perMinute === 0) return 0;
-    const window = Math.floor(Date.now() / 60_000);
-    const count = await this.cache.increment(`rate:${clientKey}:${window}`, 61);
-    return count > this.perMinute ? 60 - (Math.floor(Date.now() / 1000) % 60) : 0;
+    const window = Math.floor(now / 60_000);
+    const elapsed = (now % 60_000) / 60_000;
+    const [current, previous] = await Promise.all([
+      this.cache.increment(`rate:${clientKey}:${window}`, 120),
+      this.cache.get(`rate:${clientKey}:${window - 1}`),
+    ]);
+    const estimate = Number(previous ?? 0) * (1 - elapsed) + current;
+    return estimate > this.perMinute ? Math.max(1, Math.ceil(60 - elapsed * 60)) : 0;
   }
 }

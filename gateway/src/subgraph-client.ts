@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { INTERNAL_TOKEN_HEADER, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { GatewayContext } from './context.js';
+import { keepAliveFetcher } from './keep-alive-fetcher.js';
 
 /**
  * Calls one subgraph. Every request carries the gateway-signed identity and the request id, and is
@@ -8,10 +9,7 @@ import type { GatewayContext } from './context.js';
  */
 export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(url: string, private readonly tokens: InternalTokenCache, timeoutMs: number) {
-    super({
-      url,
-      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
-    });
+    super({ url, fetcher: keepAliveFetcher(timeoutMs) as never });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {

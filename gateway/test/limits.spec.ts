@@ -96,7 +96,7 @@ describe('RateLimiter', () => {
     vi.useRealTimers();
   });
 
-  it('allows perMinute requests per client in each minute, then says when the minute ends', async () => {
+  it('allows perMinute requests per client over a sliding minute, then says when to retry', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-03-01T12:00:45Z'));
     const cache = new MemoryCache();
@@ -106,7 +106,12 @@ describe('RateLimiter', () => {
     expect(await limiter.take('alice')).toBe(15);
     expect(await limiter.take('bob')).toBe(0);
 
+    // A new minute does not forgive a burst from fifteen seconds ago.
     vi.setSystemTime(new Date('2026-03-01T12:01:00Z'));
+    expect(await limiter.take('alice')).toBeGreaterThan(0);
+
+    // By 12:01:50 only a sixth of the earlier minute still counts: 4/6 + 2 is within 3.
+    vi.setSystemTime(new Date('2026-03-01T12:01:50Z'));
     expect(await limiter.take('alice')).toBe(0);
     await cache.close();
   });

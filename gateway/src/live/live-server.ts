@@ -69,7 +69,10 @@ const INVISIBLE = new Set(['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED']);
  * same authorization as any query. All clients on one event subject share one broker subscription.
  */
 export class LiveServer {
-  private readonly topics = new Map<string, { listeners: Set<(event: DomainEvent) => void>; stop: Promise<Unsubscribe> }>();
+  private readonly topics = new Map<
+    string,
+    { everyone: Set<Listener>; byAudience: Map<string, Map<unknown, Set<Listener>>>; stop: Promise<Unsubscribe> }
+  >();
   private readonly connections = new WeakMap<object, Connection>();
   private readonly perUser = new Map<string, number>();
   private readonly wss: WebSocketServer;
@@ -188,7 +191,8 @@ export class LiveServer {
     let stopListening = () => {};
     const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
     try {
-      stopListening = await this.listen(live.subject, (event) => {
+      const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
+      stopListening = await this.listen(live.subject, route, (event) => {
         if (!matches(event, live, filters, connection.viewer)) return;
         if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
       });
@@ -253,34 +257,62 @@ export class LiveServer {
     this.options.onSubscriptionCountChange?.(delta);
   }
 
-  /** One broker subscription per subject, shared by every subscriber on it. */
-  private async listen(subject: string, listener: (event: DomainEvent) => void): Promise<() => void> {
+  /**
+   * One broker subscription per subject, shared by every subscriber on it. Subscribers of a field
+   * with an audience are indexed by user, so an event reaches only its recipients' listeners: a
+   * burst of N events for N users costs N deliveries, not N × N checks.
+   */
+  private async listen(subject: string, route: Route, listener: Listener): Promise<() => void> {
     let topic = this.topics.get(subject);
     if (!topic) {
-      const listeners = new Set<(event: DomainEvent) => void>();
+      const everyone = new Set<Listener>();
+      const byAudience = new Map<string, Map<unknown, Set<Listener>>>();
       const stop = this.options.bus.listen(subject, (event) => {
-        for (const l of listeners) l(event);
+        const payload = event.payload as Record<string, unknown>;
+        for (const l of everyone) l(event);
+        for (const [field, byUser] of byAudience) {
+          for (const userId of audienceOf(payload[field])) for (const l of byUser.get(userId) ?? []) l(event);
+        }
       });
-      topic = { listeners, stop };
+      topic = { everyone, byAudience, stop };
       this.topics.set(subject, topic);
     }
-    topic.listeners.add(listener);
-    await topic.stop;
     const current = topic;
+    let listeners = current.everyone;
+    if (route) {
+      const byUser = current.byAudience.get(route.field) ?? new Map<unknown, Set<Listener>>();
+      current.byAudience.set(route.field, byUser);
+      listeners = byUser.get(route.userId) ?? new Set<Listener>();
+      byUser.set(route.userId, listeners);
+    }
+    listeners.add(listener);
+    await current.stop;
     return () => {
-      if (!current.listeners.delete(listener) || current.listeners.size) return;
+      if (!listeners.delete(listener)) return;
+      if (route && !listeners.size) {
+        const byUser = current.byAudience.get(route.field)!;
+        byUser.delete(route.userId);
+        if (!byUser.size) current.byAudience.delete(route.field);
+      }
+      if (current.everyone.size || current.byAudience.size) return;
       if (this.topics.get(subject) === current) this.topics.delete(subject);
       void current.stop.then((stop) => stop());
     };
   }
+
+
 }
+
+type Listener = (event: DomainEvent) => void;
+/** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
+type Route = { field: string; userId: string } | null;
+
+const audienceOf = (value: unknown): unknown[] => (Array.isArray(value) ? [...new Set(value)] : [value]);
 
 function matches(event: DomainEvent, live: LiveField, filters: Record<string, unknown>, viewer: Viewer | null): boolean {
   const payload = event.payload as Record<string, unknown>;
   if (live.audience) {
-    const audience = payload[live.audience];
-    const allowed = Array.isArray(audience) ? audience : [audience];
-    if (!viewer || !allowed.includes(viewer.userId)) return false;
+    if (!viewer || !audienceOf(payload[live.audience]).includes(viewer.userId)) return false;
   }
   return Object.entries(filters).every(([name, value]) => value == null || payload[name] === value);
 }

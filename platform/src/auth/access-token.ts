@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { ROLES, type RoleName, type Viewer } from './viewer.js';
 
@@ -19,14 +20,14 @@ export async function issueAccessToken(secret: string, viewer: Viewer, ttlSecond
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(key(secret));
+    .sign(secretKey(secret));
   return { token, expiresAt };
 }
 
 /** Returns the viewer and when the token expires, or null for a missing, malformed or expired token. */
 export async function verifyAccessToken(secret: string, token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, secretKey(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is RoleName => ROLES.includes(r));
     if (!payload.sub || typeof payload.sid !== 'string' || !payload.exp) return null;
     return { viewer: { userId: payload.sub, sessionId: payload.sid, roles }, expiresAt: new Date(payload.exp * 1000) };
@@ -35,10 +36,11 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
 }
 
-const keys = new Map<string, Uint8Array>();
-function key(secret: string): Uint8Array {
+/** A KeyObject made once per secret: jose would otherwise import the raw bytes on every call. */
+const keys = new Map<string, KeyObject>();
+export function secretKey(secret: string): KeyObject {
   let k = keys.get(secret);
-  if (!k) keys.set(secret, (k = new TextEncoder().encode(secret)));
+  if (!k) keys.set(secret, (k = createSecretKey(Buffer.from(secret, 'utf8'))));
   return k;
 }
 

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { secretKey } from './access-token.js';
 import type { ClientInfo, RoleName, Viewer } from './viewer.js';
 
 /**
@@ -27,14 +28,14 @@ export async function signInternalToken(secret: string, identity: InternalIdenti
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${TTL_SECONDS}s`)
-    .sign(new TextEncoder().encode(secret));
+    .sign(secretKey(secret));
 }
 
 /** Returns the identity, or null when the token is missing, forged or stale. */
 export async function verifyInternalToken(secret: string, token: string | undefined): Promise<InternalIdentity | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, secretKey(secret), {
       issuer: 'peerlink-gateway',
       audience: AUDIENCE,
       algorithms: ['HS256'],
