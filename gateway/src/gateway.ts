@@ -5,7 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { Cache } from '@peerlink/platform/cache/cache';
@@ -206,7 +206,6 @@ function subscriptionsOverHttpRefused() {
       return {
         async didResolveOperation({ operation }: { operation?: { operation: string } }) {
           if (operation?.operation === 'subscription') {
-            const { GraphQLError } = await import('graphql');
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL.', {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });

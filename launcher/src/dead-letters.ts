@@ -1,4 +1,4 @@
-import { loadConfig } from '@peerlink/platform/config';
+import { loadConfigOrExit } from '@peerlink/platform/config';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { createLogger } from '@peerlink/platform/logger';
 
@@ -8,7 +8,7 @@ import { createLogger } from '@peerlink/platform/logger';
  * so there use the admin-only `deadLetters` query and `replayDeadLetter` mutation instead.
  */
 const [command = 'list', id] = process.argv.slice(2);
-const config = loadConfig();
+const config = loadConfigOrExit();
 if (!config.NATS_URL) {
   console.error('NATS_URL is not set. In embedded mode, query `deadLetters` (and `replayDeadLetter`) as an admin.');
   process.exit(2);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@peerlink/platform/config';
+import { loadConfigOrExit } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
 import { onShutdown } from '@peerlink/platform/shutdown';
 import { startStack } from './stack.js';
@@ -7,14 +7,7 @@ import { startStack } from './stack.js';
  * `npm start`: the whole supergraph in this process. With no configuration it needs nothing
  * outside it (PGlite, in-process bus, memory cache, mail to files under DATA_DIR).
  */
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'peerlink' });
 const stack = await startStack(config, logger);
 logger.info({ adapters: stack.infrastructure.adapters, dataDir: config.DATA_DIR }, 'PeerLink is running');

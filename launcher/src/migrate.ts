@@ -1,4 +1,4 @@
-import { loadConfig } from '@peerlink/platform/config';
+import { loadConfigOrExit } from '@peerlink/platform/config';
 import { migrate, openDatabase } from '@peerlink/platform/db/database';
 import { createLogger } from '@peerlink/platform/logger';
 import { subgraphs } from './subgraphs.js';
@@ -7,7 +7,7 @@ import { subgraphs } from './subgraphs.js';
  * `npm run migrate [subgraph…]`: applies pending migrations to each subgraph's schema in
  * DATABASE_URL (or the embedded databases under DATA_DIR). Safe to run repeatedly.
  */
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'migrate' });
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !subgraphs.some((s) => s.definition.name === name));

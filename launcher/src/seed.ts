@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RequestContext } from '@mikro-orm/core';
 import type { IdentityServices } from '@peerlink/identity/context';
-import { loadConfig } from '@peerlink/platform/config';
+import { loadConfigOrExit } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
 import { startStack } from './stack.js';
 
@@ -11,7 +11,7 @@ import { startStack } from './stack.js';
  * Run it while the supergraph is stopped (embedded data belongs to one process at a time).
  * Accounts that already exist are left as they are.
  */
-const config = loadConfig({ ...process.env, PORT: '0' });
+const config = loadConfigOrExit({ ...process.env, PORT: '0' });
 const logger = createLogger({ level: 'warn', service: 'seed' });
 const password = process.env.SEED_PASSWORD ?? randomBytes(9).toString('base64url');
 const people = [

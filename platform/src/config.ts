@@ -116,6 +116,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** For a process's entry point: a bad configuration prints every problem and exits, without a stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
 function generatedSecrets(dataDir: string): { jwtSecret: string; internalSecret: string } {
   const file = join(resolve(dataDir), 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));

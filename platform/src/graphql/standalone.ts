@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createInfrastructure } from '../infrastructure.js';
 import { createLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
@@ -7,7 +7,7 @@ import type { SubgraphDefinition } from './subgraph.js';
 
 /** Runs one subgraph as its own process (the distributed setup), until SIGINT or SIGTERM. */
 export async function runStandalone(definition: SubgraphDefinition<any, any>, options: { defaultPort: number }) {
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   const logger = createLogger({ level: config.LOG_LEVEL, service: definition.name });
   const infrastructure = await createInfrastructure(config, logger);
   const subgraph = await startSubgraph(definition, infrastructure, {
