@@ -79,6 +79,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     validationRules: [limitsRule],
+    // Parsing is the one cost paid before any limit applies: cap it in tokens.
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused()],
     formatError: (formatted, error) => {
       const safe = formatError(formatted, error);
@@ -131,7 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => ({
         viewer: res.locals.viewer,
-        client: { ip: req.ip, userAgent: req.header('user-agent') },
+        // Bounded: the user agent rides in every signed internal token and in the activity log.
+        client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256) },
         requestId: res.locals.requestId,
       }),
     }),
@@ -161,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     schema: () => schema,
     validationRules: [limitsRule],
+    maxTokens: config.MAX_QUERY_TOKENS,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(config.jwtSecret, token),

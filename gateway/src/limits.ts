@@ -60,7 +60,9 @@ function measure(selectionSet: SelectionSetNode, fragments: Map<string, Fragment
   const cost = { ...NOTHING };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (selection.name.value.startsWith('__')) continue;
+      // Introspection fields count like any other (a pile of aliased __schema is as costly as data);
+      // only the plain `__typename` leaf is free.
+      if (selection.name.value === '__typename' && !selection.alias) continue;
       const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, costs) : NOTHING;
       cost.fields += 1 + inner.fields;
       cost.aliases += (selection.alias ? 1 : 0) + inner.aliases;

@@ -45,7 +45,22 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (isValidationError(error)) {
     return { message: formatted.message, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   }
+  // A safety net for races the services' own checks cannot close (two sign-ups with one email at
+  // the same instant) and input the database refuses: the client gets a proper code, not a 500.
+  switch (postgresCode(error)) {
+    case '23505':
+      return { message: 'That already exists.', path: formatted.path, extensions: { code: 'CONFLICT' } };
+    case '22021':
+    case '22P02':
+    case '22001':
+      return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
+  }
   return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+function postgresCode(error: unknown): string | undefined {
+  const original = (error as { originalError?: { code?: unknown } })?.originalError;
+  return typeof original?.code === 'string' ? original.code : undefined;
 }
 
 /** type-graphql reports invalid arguments (e.g. a scalar it could not parse) as ArgumentValidationError. */

@@ -40,6 +40,7 @@ export interface LiveServerOptions {
   logger: Logger;
   schema: () => LiveSchema | null;
   validationRules: ValidationRule[];
+  maxTokens: number;
   maxSubscriptionsPerConnection: number;
   queueSize: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
@@ -101,7 +102,7 @@ export class LiveServer {
   async close() {
     // Closes every socket (1001 Going away) and the WebSocket server.
     await this.dispose();
-    await Promise.all([...this.topics.values()].map(async (topic) => (await topic.stop)()));
+    await Promise.all([...this.topics.values()].map((topic) => topic.stop.then((stop) => stop(), () => undefined)));
     this.topics.clear();
   }
 
@@ -110,7 +111,7 @@ export class LiveServer {
     const extra = ctx.extra;
     const connection: Connection = {
       viewer: null,
-      client: { ip: extra.request.socket.remoteAddress, userAgent: extra.request.headers['user-agent'] },
+      client: { ip: extra.request.socket.remoteAddress, userAgent: extra.request.headers['user-agent']?.slice(0, 256) },
       subscriptions: 0,
     };
     const authorization = ctx.connectionParams?.authorization;
@@ -133,11 +134,14 @@ export class LiveServer {
     payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.connections.get(ctx.extra)!;
+    // Counted before any parsing, so invalid operations spend the budget too.
+    const retryAfter = await this.options.rateLimit(connection.viewer?.userId ?? `ip:${connection.client.ip}`);
+    if (retryAfter) return [codedError('Too many requests; slow down.', 'RATE_LIMITED')];
     const schema = this.options.schema();
     if (!schema) return [codedError('The gateway is starting; try again shortly.', 'SERVICE_UNAVAILABLE')];
     let document: DocumentNode;
     try {
-      document = parse(payload.query);
+      document = parse(payload.query, { maxTokens: this.options.maxTokens });
     } catch (error) {
       return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
     }
@@ -145,8 +149,6 @@ export class LiveServer {
     if (errors.length) return errors.map((e) => codedError(e.message, 'GRAPHQL_VALIDATION_FAILED'));
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
-    const retryAfter = await this.options.rateLimit(connection.viewer?.userId ?? connection.client.ip ?? 'unknown');
-    if (retryAfter) return [codedError('Too many requests; slow down.', 'RATE_LIMITED')];
 
     if (operation.operation === 'subscription') {
       const root = operation.selectionSet.selections[0];
@@ -178,19 +180,26 @@ export class LiveServer {
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
     const { gateway, connection } = args.contextValue as { gateway: GatewayContext; connection: Connection };
-    const schema = this.options.schema()!;
-    const operation = getOperationAST(args.document, args.operationName)!;
-    const root = operation.selectionSet.selections[0] as FieldNode;
-    const live = schema.liveFields.get(root.name.value)!;
-    const fieldDef = schema.apiSchema.getSubscriptionType()!.getFields()[root.name.value]!;
-    const filters = getArgumentValues(fieldDef, root, args.variableValues ?? {});
-    const query = toLookupQuery(args.document, operation, live.lookup);
-    const alias = root.alias?.value ?? root.name.value;
-    const variables = { ...(args.variableValues ?? {}) };
-
     let stopListening = () => {};
     const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
+    let prepared;
     try {
+      // prepare() checked all of this against the schema of that moment; a hot reload since then
+      // may have removed the field, which ends up here as an error rather than a crash.
+      const schema = this.options.schema()!;
+      const operation = getOperationAST(args.document, args.operationName)!;
+      const root = operation.selectionSet.selections[0] as FieldNode;
+      const live = schema.liveFields.get(root.name.value);
+      const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
+      if (!live || !fieldDef) throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
+      const filters = getArgumentValues(fieldDef, root, args.variableValues ?? {});
+      prepared = {
+        live,
+        operation,
+        query: toLookupQuery(args.document, operation, live.lookup),
+        alias: root.alias?.value ?? root.name.value,
+        variables: { ...(args.variableValues ?? {}) },
+      };
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
       stopListening = await this.listen(live.subject, route, (event) => {
         if (!matches(event, live, filters, connection.viewer)) return;
@@ -200,6 +209,7 @@ export class LiveServer {
       connection.subscriptions -= 1;
       throw error;
     }
+    const { live, operation, query, alias, variables } = prepared;
     this.track(connection, +1);
 
     let ended = false;
@@ -246,7 +256,7 @@ export class LiveServer {
     return results;
   }
 
-  /** Per-user counts and the metric; the connection's own count is kept by prepare() and the generator. */
+  /** Per-user counts and the metric; the connection's own count is kept by prepare() and the iterator. */
   private track(connection: Connection, delta: number) {
     const userId = connection.viewer?.userId;
     if (userId) {
@@ -286,7 +296,14 @@ export class LiveServer {
       byUser.set(route.userId, listeners);
     }
     listeners.add(listener);
-    await current.stop;
+    try {
+      await current.stop;
+    } catch (error) {
+      // The broker refused: forget the topic so the next subscriber tries afresh.
+      listeners.delete(listener);
+      if (this.topics.get(subject) === current) this.topics.delete(subject);
+      throw error;
+    }
     return () => {
       if (!listeners.delete(listener)) return;
       if (route && !listeners.size) {

@@ -1,8 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Tables every subgraph has in its own schema: the outbox it publishes from and the inbox that makes
- * its event consumers idempotent. They run before the subgraph's own migrations.
+ * Tables every subgraph has in its own schema: the outbox it publishes from (a row lives until the
+ * relay has handed its event to the bus) and the inbox that makes its event consumers idempotent.
+ * They run before the subgraph's own migrations.
  */
 export class Migration00000000000000_platform extends Migration {
   override async up() {
@@ -13,10 +14,8 @@ export class Migration00000000000000_platform extends Migration {
       name text not null,
       payload jsonb not null,
       request_id text,
-      occurred_at timestamptz not null,
-      published_at timestamptz
+      occurred_at timestamptz not null
     )`);
-    this.addSql(`create index if not exists outbox_unpublished on ${schema}.outbox (seq) where published_at is null`);
     this.addSql(`create table if not exists ${schema}.processed_event (
       consumer text not null,
       event_id uuid not null,

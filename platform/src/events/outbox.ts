@@ -87,7 +87,7 @@ export class Outbox<E extends EventMap> {
       const published = await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
         const rows = await em.execute<{ id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]>(
           `select id, name, payload, request_id, occurred_at from ${this.table}
-           where published_at is null order by seq limit 500 for update skip locked`,
+           order by seq limit 500 for update skip locked`,
         );
         // Sent back to back, in order, on one connection; then every acknowledgement is awaited.
         await Promise.all(
@@ -101,7 +101,9 @@ export class Outbox<E extends EventMap> {
             }),
           ),
         );
-        if (rows.length) await em.execute(`update ${this.table} set published_at = now() where id in (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
+        // Handed over: JetStream keeps the event now. Deleting the row also means secrets some events
+        // carry (verification codes) do not stay at rest in the database.
+        if (rows.length) await em.execute(`delete from ${this.table} where id in (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
         return rows.length;
       });
       if (published < 500) return;

@@ -38,7 +38,9 @@ export class AccountService {
   }
 
   async byUsername(username: string): Promise<User | null> {
-    return this.orm.em.findOne(User, { username: username.trim().toLowerCase() });
+    const key = username.trim().toLowerCase();
+    // Anything that cannot be a username names nobody (and never reaches the database).
+    return /^[a-z0-9_]{1,30}$/.test(key) ? this.orm.em.findOne(User, { username: key }) : null;
   }
 
   async updateProfile(viewer: Viewer, changes: ProfileChanges, client: ClientInfo): Promise<User> {
@@ -64,6 +66,8 @@ export class AccountService {
   /** Ends every other session: whoever else had the old password is signed out. */
   async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
     const user = await this.orm.em.findOneOrFail(User, viewer.userId);
+    // Someone holding a stolen access token must not get unlimited guesses at the password.
+    await this.auth.takeAttempt(`change-password:${user.id}`, 10);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) throw badInput('Your current password is not right.', 'currentPassword');
     checkPassword(newPassword, { username: user.username, email: user.email }, 'newPassword');
     if (currentPassword === newPassword) throw badInput('The new password must differ from the current one.', 'newPassword');
@@ -87,6 +91,10 @@ export class AccountService {
     if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can grant or revoke roles.');
     if (role === Role.USER) throw badInput('Every account has the USER role.', 'role');
     if (!granted && role === Role.ADMIN && userId === viewer.userId) throw badInput('Admins cannot revoke their own admin role.', 'role');
+    // The token's roles may be up to one access-token lifetime old: an admin who was just demoted
+    // must not be able to act on them, so the database has the last word.
+    const actor = await this.orm.em.findOne(User, { id: viewer.userId });
+    if (!actor?.roles.includes(Role.ADMIN)) throw forbidden('Only admins can grant or revoke roles.');
     return this.setRole(userId, role, granted, client, viewer.userId);
   }
 
@@ -106,6 +114,8 @@ export class AccountService {
       if (granted !== has) {
         user.roles = granted ? [...user.roles, role] : user.roles.filter((r) => r !== role);
         this.activity.record(em, user, granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED, client, `${role} by ${by}`);
+        // Losing a role ends the user's sessions, so no refreshed token carries it again.
+        if (!granted) await this.auth.revokeSessions(em, user.id);
         publishUpdated(publish, user, ['roles']);
       }
       return user;

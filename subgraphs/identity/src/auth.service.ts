@@ -8,7 +8,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { IdentityEvents } from './events.js';
-import { checkPassword, normalizeDisplayName, normalizeEmail, normalizeUsername } from './rules.js';
+import { checkPassword, hasControlCharacters, normalizeDisplayName, normalizeEmail, normalizeUsername, PASSWORD_MAX } from './rules.js';
 import { decoyHash, hashPassword, newToken, sha256, verifyPassword } from './secrets.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
@@ -21,8 +21,8 @@ export interface AuthResult {
   user: User;
 }
 
-/** Failed sign-ins allowed per window before the account, or the address, must wait. */
-const THROTTLE = { window: 15 * 60, perAccount: 5, perAddress: 30 };
+/** Sign-in attempts allowed per window: failed ones per account (a success clears them), all of them per address. */
+const THROTTLE = { window: 15 * 60, perAccount: 5, perAddress: 100 };
 
 export class AuthService {
   constructor(
@@ -54,16 +54,18 @@ export class AuthService {
   async login(input: { login: string; password: string }, client: ClientInfo) {
     const login = input.login.trim().toLowerCase();
     if (!login || !input.password) throw badInput('Enter your email or username and your password.', 'login');
-    const addressKey = `login-fail:ip:${client.ip ?? 'unknown'}`;
-    await this.checkThrottle(addressKey, THROTTLE.perAddress);
+    if (login.length > 254 || hasControlCharacters(login)) throw badInput('That is not an email address or username.', 'login');
+    if (input.password.length > PASSWORD_MAX) throw unauthenticated('Wrong email, username or password.');
+    // Every attempt from an address counts, so a burst cannot outrun the check.
+    await this.takeAttempt(`sign-in:ip:${client.ip ?? 'unknown'}`, THROTTLE.perAddress);
 
     return this.outbox.transaction(async (em, publish) => {
       const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
-      const accountKey = `login-fail:account:${user?.id ?? login}`;
+      // Hashed: an unknown login is the client's text, and keys must stay small.
+      const accountKey = `login-fail:account:${user?.id ?? sha256(login)}`;
       await this.takeAttempt(accountKey, THROTTLE.perAccount);
       const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
       if (!user || !valid) {
-        await this.cache.increment(addressKey, THROTTLE.window);
         if (user) this.activity.record(em, user, ActivityKind.SIGN_IN_FAILED, client);
         // The failed attempt is recorded; the error is raised after the transaction commits it.
         return null;
@@ -154,16 +156,11 @@ export class AuthService {
     return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, user };
   }
 
-  private async checkThrottle(key: string, limit: number) {
-    const failures = Number((await this.cache.get(key)) ?? 0);
-    if (failures >= limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
-  }
-
   /**
    * Counts the attempt before the password is checked, so simultaneous guesses cannot all pass a
    * stale count; a successful sign-in clears it.
    */
-  private async takeAttempt(key: string, limit: number) {
+  async takeAttempt(key: string, limit: number) {
     if ((await this.cache.increment(key, THROTTLE.window)) > limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
   }
 }

@@ -13,7 +13,18 @@ const COMMON_PASSWORDS = new Set([
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
 
+/**
+ * Control characters (NUL above all, which Postgres refuses) have no place in any account field.
+ * Tabs and line breaks are whitespace, which each field trims or collapses as it sees fit.
+ */
+export const hasControlCharacters = (value: string) => /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value);
+
+function refuseControlCharacters(value: string, field: string) {
+  if (hasControlCharacters(value)) throw badInput('Control characters are not allowed.', field);
+}
+
 export function normalizeEmail(value: string): string {
+  refuseControlCharacters(value, 'email');
   const email = value.trim().toLowerCase();
   if (!email) throw badInput('Email is required.', 'email');
   if (email.length > 254 || !EMAIL.test(email)) throw badInput('That is not a valid email address.', 'email');
@@ -30,6 +41,7 @@ export function normalizeUsername(value: string): string {
 }
 
 export function normalizeDisplayName(value: string): string {
+  refuseControlCharacters(value, 'displayName');
   const name = value.trim().replace(/\s+/g, ' ');
   if (!name) throw badInput('Display name is required.', 'displayName');
   if (name.length > 60) throw badInput('Display name is at most 60 characters.', 'displayName');
@@ -37,12 +49,14 @@ export function normalizeDisplayName(value: string): string {
 }
 
 export function normalizeBio(value: string | null | undefined): string | null {
+  if (value) refuseControlCharacters(value, 'bio');
   const bio = value?.trim() ?? '';
   if (bio.length > 500) throw badInput('Bio is at most 500 characters.', 'bio');
   return bio || null;
 }
 
 export function normalizeAvatarUrl(value: string | null | undefined): string | null {
+  if (value) refuseControlCharacters(value, 'avatarUrl');
   const url = value?.trim() ?? '';
   if (!url) return null;
   if (url.length > 2048 || !/^https?:\/\//i.test(url) || !URL.canParse(url)) {
@@ -59,6 +73,7 @@ export function normalizePhone(value: string): string {
 
 /** Length and a blocklist (as NIST SP 800-63B advises) rather than character-class rules. */
 export function checkPassword(password: string, personal: { username?: string; email?: string }, field = 'password'): void {
+  if (password.includes('\u0000')) throw badInput('Passwords cannot contain NUL characters.', field);
   if (password.length < PASSWORD_MIN) throw badInput(`Passwords are at least ${PASSWORD_MIN} characters.`, field);
   if (password.length > PASSWORD_MAX) throw badInput(`Passwords are at most ${PASSWORD_MAX} characters.`, field);
   const lower = password.toLowerCase();

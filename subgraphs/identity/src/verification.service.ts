@@ -139,16 +139,18 @@ export class VerificationService {
   }
 
   private async peek(em: EntityManager, token: string, purpose: VerificationPurpose) {
-    const verification = await em.findOne(Verification, { secretHash: sha256(token.trim()), purpose }, { populate: ['user'] });
+    const verification = token.length <= 200 ? await em.findOne(Verification, { secretHash: sha256(token.trim()), purpose }, { populate: ['user'] }) : null;
     if (!verification || verification.usedAt || verification.expiresAt < new Date()) {
       throw badInput('This link is invalid, expired or already used.', 'token');
     }
     return verification;
   }
 
+  /** Claimed with one conditional update, so two requests racing with the same token cannot both win. */
   private async redeem(em: EntityManager, token: string, purpose: VerificationPurpose) {
     const verification = await this.peek(em, token, purpose);
-    verification.usedAt = new Date();
+    const claimed = await em.nativeUpdate(Verification, { id: verification.id, usedAt: null }, { usedAt: new Date() });
+    if (!claimed) throw badInput('This link is invalid, expired or already used.', 'token');
     return verification;
   }
 

@@ -18,7 +18,7 @@ export class DeadLetter {
   @Field(() => ID)
   eventId!: string;
 
-  @Field({ description: 'The event payload as JSON.' })
+  @Field({ description: 'The event payload as JSON, with credentials redacted.' })
   payload!: string;
 
   @Field()
@@ -30,6 +30,9 @@ export class DeadLetter {
   @Field()
   failedAt!: Date;
 }
+
+/** Payload fields that are credentials (a verification code, a reset token): admins see that they were there, not what. */
+const SECRET_KEYS = /secret|token|password|code/i;
 
 const requireAdmin = (viewer: Viewer | null) => {
   if (!hasRole(requireViewer(viewer), 'ADMIN')) throw forbidden('Only admins can see dead letters.');
@@ -46,7 +49,7 @@ export class DeadLetterResolver {
       consumer: letter.consumer,
       eventName: letter.event.name,
       eventId: letter.event.id,
-      payload: JSON.stringify(letter.event.payload),
+      payload: JSON.stringify(letter.event.payload, (key, value) => (SECRET_KEYS.test(key) ? '[redacted]' : value)),
       error: letter.error,
       attempts: letter.attempts,
       failedAt: new Date(letter.failedAt),

@@ -19,7 +19,7 @@ export function identityEventHandlers(deps: {
   const { notifications, mailer, sms, publicUrl } = deps;
   return {
     'identity.user.registered': async (user, { em, publish, event }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null });
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null }, event.id);
       await notifications.notify(em, publish, {
         recipientId: user.userId,
         kind: NotificationKind.WELCOME,
@@ -29,8 +29,8 @@ export function identityEventHandlers(deps: {
       });
     },
 
-    'identity.user.updated': async (user, { em }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone });
+    'identity.user.updated': async (user, { em, event }) => {
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone }, event.id);
     },
 
     'identity.password.changed': async ({ userId, reason }, { em, publish, event }) => {
@@ -65,6 +65,18 @@ export function identityEventHandlers(deps: {
   };
 }
 
-async function saveRecipient(em: EntityManager, data: Recipient) {
-  await em.upsert(Recipient, data);
+/**
+ * Consumers of different event names run independently and retries arrive late, so an older
+ * account event can be handled after a newer one. Event ids are time-ordered (UUIDv7): a row only
+ * ever moves forward to a later event's facts.
+ */
+async function saveRecipient(em: EntityManager, data: Omit<Recipient, 'lastEventId'>, eventId: string) {
+  const table = `"${em.config.get('schema')}".recipients`;
+  await em.execute(
+    `insert into ${table} (user_id, display_name, email, phone, last_event_id) values (?, ?, ?, ?, ?)
+     on conflict (user_id) do update set display_name = excluded.display_name, email = excluded.email,
+       phone = excluded.phone, last_event_id = excluded.last_event_id
+     where ${table}.last_event_id < excluded.last_event_id`,
+    [data.userId, data.displayName, data.email, data.phone, eventId],
+  );
 }

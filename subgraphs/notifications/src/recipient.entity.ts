@@ -19,4 +19,8 @@ export class Recipient {
 
   @Property({ type: 'text', nullable: true })
   phone: string | null = null;
+
+  /** The identity event these facts come from; older events never overwrite newer facts. */
+  @Property({ type: 'uuid' })
+  lastEventId!: string;
 }

@@ -29,7 +29,8 @@ export class Migration20261122000000_notifications extends Migration {
       user_id uuid primary key,
       display_name text not null,
       email text not null,
-      phone text
+      phone text,
+      last_event_id uuid not null
     )`);
   }
 }
