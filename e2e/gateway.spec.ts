@@ -22,6 +22,7 @@ beforeAll(async () => {
       MAX_BODY_BYTES: '4096',
       RATE_LIMIT_PER_MINUTE: '100',
       MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      MAX_CONNECTIONS_PER_ADDRESS: '4',
     },
     { captureLogs: true },
   );
@@ -164,6 +165,30 @@ describe('subscriptions', () => {
     expect(received).toContain('connection_ack');
     expect(code).toBe(4403);
     expect(reason).toMatch(/expired/);
+  });
+
+  it('bounds the sockets one address may hold open', async () => {
+    const open = () =>
+      new Promise<WebSocket | number>((resolve) => {
+        const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        socket.once('open', () => resolve(socket));
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      });
+    const sockets: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 4; i++) sockets.push((await open()) as WebSocket);
+      expect(sockets.every((s) => s instanceof WebSocket)).toBe(true);
+      expect(await open()).toBe(401);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+    // Closed sockets free their places.
+    const again = await waitFor('a free place', async () => {
+      const result = await open();
+      if (typeof result === 'number') return null;
+      return result;
+    });
+    again.close();
   });
 
   it('refuses an anonymous subscription to a private field', async () => {

@@ -5,6 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import proxyaddr from 'proxy-addr';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
@@ -92,7 +93,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which hops may tell us the client's address (X-Forwarded-For): rate limits and the activity
+  // log key on it. The WebSocket server uses the same rule.
+  app.set('trust proxy', trustSetting(config.TRUST_PROXY));
   const httpServer = createServer(app);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -166,6 +169,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     maxTokens: config.MAX_QUERY_TOKENS,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(config.jwtSecret, token),
     execute,
@@ -186,6 +191,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
     },
   };
+}
+
+/** TRUST_PROXY as Express understands it: true/false, a hop count, or addresses and subnets. */
+function trustSetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function sendError(res: Response, status: number, code: string, message: string) {

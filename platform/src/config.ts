@@ -66,6 +66,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+  TRUST_PROXY: z.string().default('loopback'),
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
 });
 

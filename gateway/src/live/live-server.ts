@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import {
   GraphQLError,
   Kind,
@@ -42,6 +42,10 @@ export interface LiveServerOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   maxSubscriptionsPerConnection: number;
+  /** Open sockets one client address may hold; more are refused at the handshake. */
+  maxConnectionsPerAddress: number;
+  /** The client's address, by the same proxy rules as HTTP requests. */
+  clientAddress(request: IncomingMessage): string;
   queueSize: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
@@ -76,11 +80,27 @@ export class LiveServer {
   >();
   private readonly connections = new WeakMap<object, Connection>();
   private readonly perUser = new Map<string, number>();
+  private readonly perAddress = new Map<string, number>();
   private readonly wss: WebSocketServer;
   private readonly dispose: () => Promise<void>;
 
   constructor(private readonly options: LiveServerOptions) {
-    this.wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1_000_000 });
+    this.wss = new WebSocketServer({
+      server: options.httpServer,
+      path: options.path,
+      maxPayload: 1_000_000,
+      // Refused before the upgrade: one address cannot hold the server's sockets hostage.
+      verifyClient: ({ req }: { req: IncomingMessage }) => (this.perAddress.get(options.clientAddress(req)) ?? 0) < options.maxConnectionsPerAddress,
+    });
+    this.wss.on('connection', (socket, request) => {
+      const address = options.clientAddress(request);
+      this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+      socket.once('close', () => {
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(address, left);
+        else this.perAddress.delete(address);
+      });
+    });
     const serverCleanup = useServer<ConnectionParams>(
       {
         onConnect: (ctx) => this.connect(ctx),
@@ -111,7 +131,7 @@ export class LiveServer {
     const extra = ctx.extra;
     const connection: Connection = {
       viewer: null,
-      client: { ip: extra.request.socket.remoteAddress, userAgent: extra.request.headers['user-agent']?.slice(0, 256) },
+      client: { ip: this.options.clientAddress(extra.request), userAgent: extra.request.headers['user-agent']?.slice(0, 256) },
       subscriptions: 0,
     };
     const authorization = ctx.connectionParams?.authorization;
