@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,11 +68,17 @@ describe('authentication', () => {
   it('refuses a request sent straight to a subgraph without the gateway\'s signature', async () => {
     const identityUrl = t.stack.subgraphs.find((s) => s.name === 'identity')!.url;
     const query = { query: '{ me { id email } }' };
-    const forgedClaims = await signInternalToken('a-secret-that-is-not-the-gateways-secret', {
-      viewer: { userId: '00000000-0000-7000-8000-000000000000', sessionId: 'x', roles: ['ADMIN'] },
-      client: {},
-    });
-    const attempts: Record<string, string>[] = [{}, { 'x-peerlink-internal': 'garbage' }, { 'x-peerlink-internal': forgedClaims }, { 'x-user-id': 'someone' }];
+    const admin = { viewer: { userId: '00000000-0000-7000-8000-000000000000', sessionId: 'x', roles: ['ADMIN' as const] }, client: {} };
+    // Signed with a key that is not the gateway's, and signed by the gateway for another subgraph.
+    const forgedClaims = await signInternalToken(generateKeyPairSync('ed25519').privateKey, admin, 'identity');
+    const meantForAnother = await signInternalToken(t.stack.infrastructure.config.gatewayKeys!.privateKey!, admin, 'notifications');
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-peerlink-internal': 'garbage' },
+      { 'x-peerlink-internal': forgedClaims },
+      { 'x-peerlink-internal': meantForAnother },
+      { 'x-user-id': 'someone' },
+    ];
     for (const headers of attempts) {
       const response = await post(identityUrl, query, headers);
       expect(response.status).toBe(401);
@@ -81,7 +88,7 @@ describe('authentication', () => {
 
   it('rejects an invalid or expired access token rather than treating it as anonymous', async () => {
     const user = await signUp();
-    const expired = await issueAccessToken(t.stack.infrastructure.config.jwtSecret, { userId: user.id, sessionId: 's', roles: ['USER'] }, -60);
+    const expired = await issueAccessToken(t.stack.infrastructure.config.accessTokenKeys!.privateKey!, { userId: user.id, sessionId: 's', roles: ['USER'] }, -60);
     for (const token of ['not-a-jwt', expired.token, user.token.slice(0, -3) + 'abc']) {
       const result = await request(t.url, MeDocument, {}, { token });
       expect(result.status).toBe(401);
@@ -154,7 +161,7 @@ describe('subscriptions', () => {
   it('closes a socket when its token expires', async () => {
     const user = await signUp();
     const { config } = t.stack.infrastructure;
-    const shortLived = await issueAccessToken(config.jwtSecret, { userId: user.id, sessionId: 's', roles: ['USER'] }, 2);
+    const shortLived = await issueAccessToken(config.accessTokenKeys!.privateKey!, { userId: user.id, sessionId: 's', roles: ['USER'] }, 2);
     const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
     const received: string[] = [];

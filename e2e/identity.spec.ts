@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -300,8 +301,8 @@ describe('sessions', () => {
   it('refuses expired, forged and malformed access tokens with UNAUTHENTICATED', async () => {
     const account = await signUp();
     const viewer = { userId: account.id, sessionId: account.id, roles: ['USER' as const, 'ADMIN' as const] };
-    const expired = await issueAccessToken(t.stack.infrastructure.config.jwtSecret, viewer, -60);
-    const forged = await issueAccessToken('a secret that is not the gateway secret', viewer, 600);
+    const expired = await issueAccessToken(t.stack.infrastructure.config.accessTokenKeys!.privateKey!, viewer, -60);
+    const forged = await issueAccessToken(generateKeyPairSync('ed25519').privateKey, viewer, 600);
     for (const accessToken of [expired.token, forged.token, 'not.a.jwt']) {
       await fails('UNAUTHENTICATED', MeDocument, {}, { accessToken });
     }

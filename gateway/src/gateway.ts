@@ -10,7 +10,7 @@ import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 
 import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { Cache } from '@peerlink/platform/cache/cache';
-import type { Config } from '@peerlink/platform/config';
+import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
 import { closeServer } from '@peerlink/platform/http';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
@@ -52,7 +52,10 @@ const GRAPHQL_PATH = '/graphql';
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, logger, bus, cache } = options;
   const metrics = new GatewayMetrics();
-  const tokens = new InternalTokenCache(config.internalSecret);
+  const signingKey = config.gatewayKeys?.privateKey;
+  const accessTokenKey = config.accessTokenKeys?.publicKey;
+  if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
+  const tokens = new InternalTokenCache(signingKey);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE);
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES });
   const subgraphUrls = new Map<string, string>();
@@ -62,7 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? config.subgraphUrls[name] ?? url!;
       subgraphUrls.set(name, target);
-      return new SubgraphClient(target, tokens, config.UPSTREAM_TIMEOUT_MS);
+      return new SubgraphClient(name, target, tokens, config.UPSTREAM_TIMEOUT_MS);
     },
     logger,
   });
@@ -123,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
-      const verified = token ? await verifyAccessToken(config.jwtSecret, token) : null;
+      const verified = token ? await verifyAccessToken(accessTokenKey, token) : null;
       if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
       res.locals.viewer = verified?.viewer ?? null;
       const retryAfter = await rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`);
@@ -172,7 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
     clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
-    authenticate: (token) => verifyAccessToken(config.jwtSecret, token),
+    authenticate: (token) => verifyAccessToken(accessTokenKey, token),
     execute,
     rateLimit: (key) => rateLimiter.take(key),
     onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),
@@ -232,10 +235,10 @@ function subscriptionsOverHttpRefused() {
 }
 
 async function checkSubgraphs(urls: Map<string, string>, tokens: InternalTokenCache): Promise<Record<string, string>> {
-  const token = await tokens.get({ viewer: null, client: {} });
   const entries = await Promise.all(
     [...urls].map(async ([name, url]) => {
       try {
+        const token = await tokens.get({ viewer: null, client: {} }, name);
         const response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token },

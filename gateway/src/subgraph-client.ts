@@ -8,13 +8,13 @@ import { keepAliveFetcher } from './keep-alive-fetcher.js';
  * abandoned after the upstream timeout so one slow subgraph cannot hold a client forever.
  */
 export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, private readonly tokens: InternalTokenCache, timeoutMs: number) {
+  constructor(private readonly subgraph: string, url: string, private readonly tokens: InternalTokenCache, timeoutMs: number) {
     super({ url, fetcher: keepAliveFetcher(timeoutMs) as never });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const ctx = context as Partial<GatewayContext>;
-    const token = await this.tokens.get({ viewer: ctx.viewer ?? null, client: ctx.client ?? {} });
+    const token = await this.tokens.get({ viewer: ctx.viewer ?? null, client: ctx.client ?? {} }, this.subgraph);
     request.http!.headers.set(INTERNAL_TOKEN_HEADER, token);
     if (ctx.requestId) request.http!.headers.set('x-request-id', ctx.requestId);
   }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { generateKeyPairPem, readSigningKeys, type SigningKeys } from './auth/keys.js';
 
 /**
  * Every environment variable PeerLink reads, validated in one place. An unset optional URL selects
@@ -25,7 +25,7 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const secret = z.string().min(32, 'must be at least 32 characters').optional();
+const key = z.string().trim().min(1).optional();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -43,8 +43,10 @@ const envSchema = z.object({
   MAIL_FROM: z.string().default('PeerLink <no-reply@peerlink.local>'),
   SMS_WEBHOOK_URL: optionalUrl(['http', 'https']),
 
-  JWT_SECRET: secret,
-  INTERNAL_SECRET: secret,
+  ACCESS_TOKEN_PRIVATE_KEY: key,
+  ACCESS_TOKEN_PUBLIC_KEY: key,
+  GATEWAY_PRIVATE_KEY: key,
+  GATEWAY_PUBLIC_KEY: key,
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
 
@@ -74,8 +76,10 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
-  jwtSecret: string;
-  internalSecret: string;
+  /** Identity signs access tokens; the gateway verifies them. */
+  accessTokenKeys?: SigningKeys;
+  /** The gateway signs internal tokens; subgraphs verify them. */
+  gatewayKeys?: SigningKeys;
   publicUrl: string;
   /** Subgraph name to URL, for a gateway whose subgraphs run as their own processes. */
   subgraphUrls: Record<string, string>;
@@ -103,20 +107,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else subgraphUrls[name.trim()] = url.trim();
   }
 
-  // Separate processes must agree on the secrets; one process may keep generated ones in DATA_DIR.
-  const distributed = values.SERVICE !== 'all';
-  if (distributed && !values.JWT_SECRET) problems.push('JWT_SECRET: required when SERVICE is not "all"');
-  if (distributed && !values.INTERNAL_SECRET) problems.push('INTERNAL_SECRET: required when SERVICE is not "all"');
+  // One process keeps generated keys in DATA_DIR; separate processes are given theirs.
+  const all = values.SERVICE === 'all';
+  const generated = all ? generatedKeys(values.DATA_DIR) : undefined;
+  const accessTokenKeys = readKeys(problems, 'ACCESS_TOKEN', {
+    privateKey: values.ACCESS_TOKEN_PRIVATE_KEY ?? generated?.accessToken.privateKey,
+    // A private key given without its public half: derive it, never pair it with a generated one.
+    publicKey: values.ACCESS_TOKEN_PUBLIC_KEY ?? (values.ACCESS_TOKEN_PRIVATE_KEY ? undefined : generated?.accessToken.publicKey),
+  });
+  const gatewayKeys = readKeys(problems, 'GATEWAY', {
+    privateKey: values.GATEWAY_PRIVATE_KEY ?? generated?.gateway.privateKey,
+    publicKey: values.GATEWAY_PUBLIC_KEY ?? (values.GATEWAY_PRIVATE_KEY ? undefined : generated?.gateway.publicKey),
+  });
+  if (values.SERVICE === 'gateway') {
+    if (!accessTokenKeys) problems.push('ACCESS_TOKEN_PUBLIC_KEY: required by the gateway');
+    if (!gatewayKeys?.privateKey) problems.push('GATEWAY_PRIVATE_KEY: required by the gateway');
+  } else if (!all && values.SERVICE !== 'migrate' && !gatewayKeys) {
+    problems.push('GATEWAY_PUBLIC_KEY: required by every subgraph');
+  }
   if (problems.length) throw new ConfigError(problems);
 
-  const generated = distributed ? undefined : generatedSecrets(values.DATA_DIR);
   return {
     ...values,
-    jwtSecret: values.JWT_SECRET ?? generated!.jwtSecret,
-    internalSecret: values.INTERNAL_SECRET ?? generated!.internalSecret,
+    accessTokenKeys,
+    gatewayKeys,
     publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
     subgraphUrls,
   };
+}
+
+function readKeys(problems: string[], prefix: string, keys: { privateKey?: string; publicKey?: string }): SigningKeys | undefined {
+  try {
+    return readSigningKeys(keys);
+  } catch (error) {
+    problems.push(`${prefix}_PRIVATE_KEY / ${prefix}_PUBLIC_KEY: not a usable Ed25519 key (${(error as Error).message})`);
+    return undefined;
+  }
 }
 
 /** For a process's entry point: a bad configuration prints every problem and exits, without a stack trace. */
@@ -130,11 +156,16 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-function generatedSecrets(dataDir: string): { jwtSecret: string; internalSecret: string } {
-  const file = join(resolve(dataDir), 'secrets.json');
+interface KeyFile {
+  accessToken: { privateKey: string; publicKey: string };
+  gateway: { privateKey: string; publicKey: string };
+}
+
+function generatedKeys(dataDir: string): KeyFile {
+  const file = join(resolve(dataDir), 'keys.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = { jwtSecret: randomBytes(32).toString('base64url'), internalSecret: randomBytes(32).toString('base64url') };
+  const keys: KeyFile = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
-  return secrets;
+  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
 import { ConfigError, loadConfig } from '@peerlink/platform/config';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -14,12 +15,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL ?? config.NATS_URL ?? config.REDIS_URL ?? config.SMTP_URL).toBeUndefined();
   });
 
-  it('generates secrets once and keeps them in DATA_DIR, so a restart keeps sessions valid', () => {
+  it('generates signing keys once and keeps them in DATA_DIR, so a restart keeps sessions valid', () => {
     const first = loadConfig({ DATA_DIR: dataDir });
-    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
-    expect(first.internalSecret).not.toBe(first.jwtSecret);
-    expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toBe(first.jwtSecret);
-    expect(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).jwtSecret).toBe(first.jwtSecret);
+    expect(first.accessTokenKeys?.privateKey?.asymmetricKeyType).toBe('ed25519');
+    expect(first.gatewayKeys?.privateKey).toBeDefined();
+    const pem = (config: typeof first) => config.accessTokenKeys!.publicKey.export({ type: 'spki', format: 'pem' });
+    expect(pem(loadConfig({ DATA_DIR: dataDir }))).toEqual(pem(first));
+    expect(JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')).accessToken.publicKey).toEqual(pem(first));
   });
 
   it('lists every bad variable at once', () => {
@@ -34,11 +36,21 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'NATS_URL', 'EVENT_NAMESPACE', 'LOG_LEVEL']) expect(problems).toContain(name);
   });
 
-  it('requires shared secrets for a process that is one part of a distributed setup', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'identity' })).toThrow(/JWT_SECRET[\s\S]*INTERNAL_SECRET/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'identity', JWT_SECRET: 'short', INTERNAL_SECRET: 'x'.repeat(32) })).toThrow(/JWT_SECRET: must be at least 32/);
-    const secret = 's'.repeat(32);
-    expect(loadConfig({ DATA_DIR: dataDir, SERVICE: 'identity', JWT_SECRET: secret, INTERNAL_SECRET: secret }).jwtSecret).toBe(secret);
+  it('gives each process of a distributed setup only the keys it needs, and requires those', () => {
+    const access = generateKeyPairPem();
+    const gateway = generateKeyPairPem();
+    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'gateway' })).toThrow(/ACCESS_TOKEN_PUBLIC_KEY[\s\S]*GATEWAY_PRIVATE_KEY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications' })).toThrow(/GATEWAY_PUBLIC_KEY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications', GATEWAY_PUBLIC_KEY: 'not a key' })).toThrow(/GATEWAY_.*not a usable Ed25519 key/);
+
+    const subgraph = loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications', GATEWAY_PUBLIC_KEY: Buffer.from(gateway.publicKey).toString('base64') });
+    expect(subgraph.gatewayKeys?.privateKey).toBeUndefined();
+    expect(subgraph.accessTokenKeys).toBeUndefined();
+
+    const gatewayProcess = loadConfig({ DATA_DIR: dataDir, SERVICE: 'gateway', ACCESS_TOKEN_PUBLIC_KEY: access.publicKey, GATEWAY_PRIVATE_KEY: gateway.privateKey });
+    expect(gatewayProcess.accessTokenKeys?.privateKey).toBeUndefined();
+    // The public half is derived from the private key.
+    expect(gatewayProcess.gatewayKeys?.publicKey.export({ type: 'spki', format: 'pem' })).toEqual(gateway.publicKey);
   });
 
   it('parses subgraph URL overrides and rejects malformed ones', () => {

@@ -1,14 +1,15 @@
+import type { KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import { secretKey } from './access-token.js';
 import type { ClientInfo, RoleName, Viewer } from './viewer.js';
 
 /**
  * The gateway signs every request it forwards to a subgraph with a token that carries the verified
- * viewer and client facts. Subgraphs accept nothing else, so an identity header forged by someone
- * who reaches a subgraph directly is worthless.
+ * viewer and client facts, addressed to that one subgraph. Subgraphs hold only the gateway's public
+ * key and accept nothing else: an identity header forged by someone who reaches a subgraph
+ * directly is worthless, and a token meant for one subgraph is refused by the others.
  */
 export const INTERNAL_TOKEN_HEADER = 'x-peerlink-internal';
-const AUDIENCE = 'peerlink-subgraph';
+const ISSUER = 'peerlink-gateway';
 const TTL_SECONDS = 60;
 
 export interface InternalIdentity {
@@ -16,30 +17,27 @@ export interface InternalIdentity {
   client: ClientInfo;
 }
 
-export async function signInternalToken(secret: string, identity: InternalIdentity): Promise<string> {
+/** `subgraph` is the audience: the name of the subgraph the request goes to. */
+export async function signInternalToken(privateKey: KeyObject, identity: InternalIdentity, subgraph: string): Promise<string> {
   const { viewer, client } = identity;
   return new SignJWT({
     ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}),
     ip: client.ip,
     ua: client.userAgent,
   })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('peerlink-gateway')
-    .setAudience(AUDIENCE)
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(ISSUER)
+    .setAudience(subgraph)
     .setIssuedAt()
     .setExpirationTime(`${TTL_SECONDS}s`)
-    .sign(secretKey(secret));
+    .sign(privateKey);
 }
 
-/** Returns the identity, or null when the token is missing, forged or stale. */
-export async function verifyInternalToken(secret: string, token: string | undefined): Promise<InternalIdentity | null> {
+/** Returns the identity, or null when the token is missing, forged, stale or meant for another subgraph. */
+export async function verifyInternalToken(publicKey: KeyObject, token: string | undefined, subgraph: string): Promise<InternalIdentity | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, secretKey(secret), {
-      issuer: 'peerlink-gateway',
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-    });
+    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: subgraph, algorithms: ['EdDSA'] });
     const viewer =
       typeof payload.sub === 'string' && typeof payload.sid === 'string'
         ? { userId: payload.sub, sessionId: payload.sid, roles: (payload.roles as RoleName[]) ?? [] }
@@ -52,17 +50,18 @@ export async function verifyInternalToken(secret: string, token: string | undefi
 
 /**
  * Signing costs little, but a subscription fan-out signs thousands at once; a token is reused for
- * half its lifetime per identity.
+ * half its lifetime per identity and subgraph.
  */
 export class InternalTokenCache {
   private readonly tokens = new Map<string, { token: string; freshUntil: number }>();
-  constructor(private readonly secret: string, private readonly maxEntries = 10_000) {}
+  constructor(private readonly privateKey: KeyObject, private readonly maxEntries = 10_000) {}
 
-  async get(identity: InternalIdentity): Promise<string> {
-    const key = `${identity.viewer?.userId}|${identity.viewer?.sessionId}|${identity.viewer?.roles.join()}|${identity.client.ip}|${identity.client.userAgent}`;
+  async get(identity: InternalIdentity, subgraph: string): Promise<string> {
+    const { viewer, client } = identity;
+    const key = `${subgraph}|${viewer?.userId}|${viewer?.sessionId}|${viewer?.roles.join()}|${client.ip}|${client.userAgent}`;
     const hit = this.tokens.get(key);
     if (hit && hit.freshUntil > Date.now()) return hit.token;
-    const token = await signInternalToken(this.secret, identity);
+    const token = await signInternalToken(this.privateKey, identity, subgraph);
     if (this.tokens.size >= this.maxEntries) this.tokens.clear();
     this.tokens.set(key, { token, freshUntil: Date.now() + (TTL_SECONDS / 2) * 1000 });
     return token;

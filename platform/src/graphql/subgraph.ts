@@ -9,6 +9,7 @@ import express from 'express';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.js';
 import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
+import { ConfigError } from '../config.js';
 import { formatError } from '../errors.js';
 import { closeServer } from '../http.js';
 import { uuidv7 } from '../ids.js';
@@ -63,6 +64,8 @@ export async function serveSubgraph<S, L>(options: {
   const { definition, running, orm, infrastructure, port, host } = options;
   const { config } = infrastructure;
   const logger = infrastructure.logger.child({ subgraph: definition.name });
+  const gatewayKey = config.gatewayKeys?.publicKey;
+  if (!gatewayKey) throw new ConfigError(['GATEWAY_PUBLIC_KEY: required by every subgraph']);
   const schema = await buildFederatedSchema(definition);
   const apollo = new ApolloServer<SubgraphContext<S, L>>({
     schema,
@@ -91,7 +94,7 @@ export async function serveSubgraph<S, L>(options: {
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req, res, next) => {
-      const identity = await verifyInternalToken(config.internalSecret, req.header(INTERNAL_TOKEN_HEADER));
+      const identity = await verifyInternalToken(gatewayKey, req.header(INTERNAL_TOKEN_HEADER), definition.name);
       if (!identity) {
         res.status(401).json({
           errors: [{ message: 'Requests must come through the gateway.', extensions: { code: 'UNAUTHENTICATED' } }],

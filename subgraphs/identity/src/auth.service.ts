@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
@@ -29,6 +30,7 @@ export class AuthService {
     private readonly outbox: Outbox<IdentityEvents>,
     private readonly cache: Cache,
     private readonly config: Config,
+    private readonly signingKey: KeyObject,
     private readonly activity: ActivityService,
     private readonly verifications: VerificationService,
   ) {}
@@ -149,7 +151,7 @@ export class AuthService {
     });
     const user = session.user;
     const access = await issueAccessToken(
-      this.config.jwtSecret,
+      this.signingKey,
       { userId: user.id, sessionId: session.id, roles: user.roles },
       this.config.ACCESS_TOKEN_TTL_SECONDS,
     );

@@ -1,4 +1,5 @@
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { ConfigError } from '@peerlink/platform/config';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import DataLoader from 'dataloader';
 import { AccountService } from './account.service.js';
@@ -32,7 +33,10 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
     const activity = new ActivityService(orm);
     let auth: AuthService;
     const verifications = new VerificationService(outbox, cache, activity, () => auth);
-    auth = new AuthService(outbox, cache, config, activity, verifications);
+    // Identity is the one place access tokens are made, so it alone holds the private key.
+    const signingKey = config.accessTokenKeys?.privateKey;
+    if (!signingKey) throw new ConfigError(['ACCESS_TOKEN_PRIVATE_KEY: required by the identity subgraph']);
+    auth = new AuthService(outbox, cache, config, signingKey, activity, verifications);
     const accounts = new AccountService(orm, outbox, activity, auth);
     return {
       services: { auth, accounts, verifications, activity },
