@@ -54,6 +54,7 @@ export async function measureFanout(system, { clients, deliveryTimeoutMs, log })
 
     log(`  memory after: waiting up to ${SETTLE_SECONDS} s for the heap to settle`);
     const after = await settledMemory(system, SETTLE_SECONDS);
+    const residentByProcess = system.residentBytes();
 
     log('  sending the announcement');
     const delivery = await announce(system, adminToken, title, subscribers, deliveryTimeoutMs);
@@ -66,6 +67,7 @@ export async function measureFanout(system, { clients, deliveryTimeoutMs, log })
         after,
         rssPerSocket: (after.rss - before.rss) / clients,
         heapPerSocket: (after.heapUsed - before.heapUsed) / clients,
+        residentByProcess,
       },
       delivery,
     };
@@ -166,6 +168,7 @@ function subscribe(url, user, title, subscribers) {
 }
 
 async function announce(system, adminToken, title, subscribers, timeoutMs) {
+  const cpuBefore = system.cpuSeconds();
   const sentAt = performance.now();
   const { sendAnnouncement } = await graphql(
     system.url,
@@ -176,6 +179,9 @@ async function announce(system, adminToken, title, subscribers, timeoutMs) {
   const mutationMs = performance.now() - sentAt;
   const deadline = sentAt + timeoutMs;
   while (performance.now() < deadline && subscribers.some((s) => s.receivedAt === null)) await sleep(20);
+  // Read at once, so the window is mutation plus delivery (give or take the 20 ms poll).
+  const cpu = system.cpuSince(cpuBefore);
+  const windowMs = performance.now() - sentAt;
 
   const latencies = subscribers
     .filter((s) => s.receivedAt !== null)
@@ -192,9 +198,14 @@ async function announce(system, adminToken, title, subscribers, timeoutMs) {
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
     perSecond: latencies.length > 1 ? (latencies.length - 1) / ((latencies.at(-1) - latencies[0]) / 1000) : NaN,
+    // Busy share of one core per stack process over that window: which process the delivery waited on.
+    cpuPercentByProcess: Object.fromEntries(Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000 * 100) / windowMs])),
+    windowMs,
   };
 }
 
+/** graphql-ws reports a failure as an Error, a CloseEvent or an array of GraphQL errors. */
 function describeClose(event) {
+  if (Array.isArray(event)) return `subscription refused: ${event.map((e) => e?.message ?? JSON.stringify(e)).join('; ')}`;
   return event && typeof event === 'object' && 'code' in event ? `socket closed ${event.code} ${event.reason ?? ''}` : String(event);
 }

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { bearer, benchUser, graphql, jwtClaims, login, register } from './graphql.js';
-import { cpuSeconds } from './proc.js';
 import { percentile, waitFor } from './util.js';
 
 const ME = 'me { id username displayName }';
@@ -26,8 +25,8 @@ export async function measureGatewayOverhead(system, { durationSeconds, warmupSe
   const user = await seedUser(system);
   const targets = [
     { name: 'gateway', url: system.url, headers: async () => bearer(user.token) },
-    { name: 'identity', url: system.subgraphs.identity, headers: () => system.internalHeader(user.viewer) },
-    { name: 'notifications', url: system.subgraphs.notifications, headers: () => system.internalHeader(user.viewer) },
+    { name: 'identity', url: system.subgraphs.identity, headers: () => system.internalHeader(user.viewer, 'identity') },
+    { name: 'notifications', url: system.subgraphs.notifications, headers: () => system.internalHeader(user.viewer, 'notifications') },
   ];
 
   const results = [];
@@ -69,7 +68,8 @@ async function check(target, body, headers) {
 async function load(system, target, body, { connections, seconds }) {
   const latencies = [];
   const headers = { 'content-type': 'application/json', ...(await target.headers()) };
-  const cpuBefore = cpuSeconds(system.pid);
+  const cpuBefore = system.cpuSeconds();
+  const generatorCpuBefore = process.cpuUsage();
   const started = performance.now();
   const instance = autocannon({
     url: target.url,
@@ -86,7 +86,9 @@ async function load(system, target, body, { connections, seconds }) {
   });
   const result = await instance;
   const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(system.pid) - cpuBefore;
+  const cpu = system.cpuSince(cpuBefore);
+  const generatorCpu = process.cpuUsage(generatorCpuBefore);
+  const answered = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -94,16 +96,22 @@ async function load(system, target, body, { connections, seconds }) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
-    // All of the stack's CPU (every thread) per answered request: where the time goes when latency does not say.
-    cpuPercent: (cpu / elapsed) * 100,
-    cpuMsPerRequest: (cpu * 1000) / Math.max(1, latencies.length),
+    // CPU (every thread) per answered request, of every stack process and of the gateway's alone:
+    // where the time goes when latency does not say. In the single topology the two are the same process.
+    cpuPercent: (cpu.total / elapsed) * 100,
+    gatewayCpuPercent: (cpu.gateway / elapsed) * 100,
+    // This process: autocannon and the bench itself, on the same CPUs.
+    generatorCpuPercent: ((generatorCpu.user + generatorCpu.system) / 1e6 / elapsed) * 100,
+    cpuMsPerRequest: (cpu.total * 1000) / answered,
+    gatewayCpuMsPerRequest: (cpu.gateway * 1000) / answered,
+    cpuMsPerRequestByProcess: Object.fromEntries(Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000) / answered])),
   };
 }
 
 /**
  * The gateway asks both subgraphs at once, so its latency is at least the slower one's; what it
- * adds beyond that is its overhead. In this one-process stack the two subgraphs' CPU work shares
- * the gateway's event loop, so "minus both" is the stricter (smaller) figure.
+ * adds beyond that is its overhead. When the subgraphs share the gateway's process (the single
+ * topology), their CPU work does not overlap, so "minus both" is the stricter (smaller) figure.
  */
 function overheadOf(results) {
   const by = Object.fromEntries(results.map((r) => [r.target, r]));

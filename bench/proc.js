@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /**
- * Linux /proc readers for the system under test. Reading its listening ports here lets the child
- * run at LOG_LEVEL=warn: the "subgraph listening" line is info, and info would also log every
- * request, adding work to the very process being measured.
+ * Linux /proc readers for the system under test. Reading the single-process stack's listening
+ * ports here lets it run at LOG_LEVEL=warn: the "subgraph listening" line is info, and info would
+ * also log every request, adding work to the very process being measured.
  */
 
 /** TCP ports the process `pid` is listening on. */
@@ -35,6 +35,12 @@ export function cpuSeconds(pid) {
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Resident set size of the process `pid`, in bytes. */
+export function residentBytes(pid) {
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kib === undefined ? NaN : Number(kib) * 1024;
 }
 
 /** The CPU model, for the results header. */

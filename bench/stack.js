@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@peerlink/platform/auth/internal-token';
+import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
 import pg from 'pg';
-import { listeningPorts } from './proc.js';
-import { waitFor } from './util.js';
+import { NodeProcess } from './child.js';
+import { cpuSeconds, listeningPorts, residentBytes } from './proc.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
@@ -20,45 +20,55 @@ const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? `redis://${HOST}:6379`,
 };
 
+/** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
+export const TOPOLOGIES = ['distributed', 'single'];
+const GATEWAY = { distributed: 'gateway', single: 'stack' };
+
 /**
- * `node launcher/dist/main.js` (the gateway and every subgraph in one process) as a child process,
- * so the load generator's CPU and memory never count as the gateway's. Everything it creates,
- * stop() removes, whether or not the run got that far.
+ * The system under test, always as child processes, so the load generator's CPU and memory never
+ * count as the stack's. Two topologies:
+ * - `distributed`: `launcher/dist/migrate.js` to completion, then identity, notifications and the
+ *   gateway each in its own process, as production runs them;
+ * - `single`: `launcher/dist/main.js`, the gateway and every subgraph in one process on one event
+ *   loop. The only one embedded adapters allow: the in-process event bus cannot cross processes.
+ * Everything it creates, stop() removes, whether or not the run got that far.
  */
 export class SystemUnderTest {
-  /** @param {{ embedded: boolean }} options */
-  constructor({ embedded }) {
+  /** @param {{ embedded: boolean, topology: 'distributed' | 'single' }} options */
+  constructor({ embedded, topology }) {
     this.embedded = embedded;
+    this.topology = topology;
     this.runId = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
     this.namespace = `bench_${this.runId}`;
     this.databaseUrl = embedded ? undefined : `${SERVICES.postgres}/${this.namespace}`;
     this.dataDir = mkdtempSync(join(tmpdir(), 'peerlink-bench-'));
-    this.secrets = { jwt: randomBytes(32).toString('base64url'), internal: randomBytes(32).toString('base64url') };
+    this.keys = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
     this.adapters = embedded
       ? { database: 'PGlite (embedded)', bus: 'in-process', cache: 'memory' }
       : { database: 'PostgreSQL', bus: 'NATS JetStream', cache: 'Redis' };
-    /** @type {import('node:child_process').ChildProcess | null} */
-    this.child = null;
-    this.output = [];
+    /** Every process of the stack that may be running. @type {NodeProcess[]} */
+    this.processes = [];
     this.createdDatabase = false;
-  }
-
-  get pid() {
-    return this.child.pid;
+    this.stopping = false;
   }
 
   get url() {
     return `http://${HOST}:${this.port}/graphql`;
   }
 
+  /** The process that serves the gateway: alone when distributed, with the subgraphs when single. */
+  get gatewayProcess() {
+    return this.processes.find((p) => p.name === GATEWAY[this.topology]);
+  }
+
   async start() {
-    this.port = await freePort();
+    [this.port, ...this.subgraphPorts] = await freePorts(3);
     if (!this.embedded) {
       await withPg(`${SERVICES.postgres}/postgres`, (db) => db.query(`create database ${this.namespace}`));
       this.createdDatabase = true;
-      await runScript(join(ROOT, 'launcher/dist/migrate.js'), this.env());
+      await this.runToCompletion('migrate', 'launcher/dist/migrate.js', { SERVICE: 'migrate' });
     }
-    await this.startChild();
+    await this.startProcesses();
   }
 
   /** Gives `username` the ADMIN role in identity's table, as an operator would. */
@@ -66,7 +76,7 @@ export class SystemUnderTest {
     const sql = `update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = any(roles)`;
     if (!this.embedded) return void (await withPg(this.databaseUrl, (db) => db.query(sql, [username])));
     // PGlite allows one process at a time: stop the stack, edit its files, start it again.
-    await this.stopChild();
+    await this.stopProcesses();
     const { PGlite } = await import('@electric-sql/pglite');
     const db = new PGlite(join(this.dataDir, 'pglite', 'identity'));
     try {
@@ -74,13 +84,35 @@ export class SystemUnderTest {
     } finally {
       await db.close();
     }
-    await this.startChild();
+    await this.startProcesses();
   }
 
-  /** An `x-peerlink-internal` header for calling a subgraph directly as `viewer`, as the gateway would. */
-  async internalHeader(viewer) {
-    const token = await signInternalToken(this.secrets.internal, { viewer, client: { ip: HOST, userAgent: 'peerlink-bench' } });
+  /** An `x-peerlink-internal` header for calling `subgraph` directly as `viewer`, as the gateway would. */
+  async internalHeader(viewer, subgraph) {
+    const token = await signInternalToken(createPrivateKey(this.keys.gateway.privateKey), { viewer, client: { ip: HOST, userAgent: 'peerlink-bench' } }, subgraph);
     return { [INTERNAL_TOKEN_HEADER]: token };
+  }
+
+  /**
+   * The Ed25519 keys `service` needs, as `npm run keys` prints them (base64 of the PEM), and no
+   * others, as in production: identity signs access tokens, the gateway verifies them and signs
+   * subgraph calls, every subgraph verifies those. The single process signs both.
+   */
+  keysFor(service) {
+    const env = (name, pem) => ({ [name]: Buffer.from(pem).toString('base64') });
+    const { accessToken, gateway } = this.keys;
+    switch (service) {
+      case 'identity':
+        return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey) };
+      case 'notifications':
+        return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
+      case 'gateway':
+        return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };
+      case 'all':
+        return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };
+      default:
+        return {};
+    }
   }
 
   /** Gateway /metrics as series → value; a labelled series keeps its labels, e.g. `x_count{kind="major"}`. */
@@ -94,6 +126,24 @@ export class SystemUnderTest {
     return values;
   }
 
+  /** CPU seconds (all threads) each stack process has used so far, by process name. */
+  cpuSeconds() {
+    return Object.fromEntries(this.processes.filter((p) => p.running).map((p) => [p.name, cpuSeconds(p.pid)]));
+  }
+
+  /** Resident memory of each running stack process, by process name. */
+  residentBytes() {
+    return Object.fromEntries(this.processes.filter((p) => p.running).map((p) => [p.name, residentBytes(p.pid)]));
+  }
+
+  /** CPU seconds each stack process used since the `cpuSeconds()` reading `before`, their sum, and the gateway process's part. */
+  cpuSince(before) {
+    const byProcess = {};
+    for (const [name, seconds] of Object.entries(this.cpuSeconds())) if (name in before) byProcess[name] = seconds - before[name];
+    const total = Object.values(byProcess).reduce((sum, seconds) => sum + seconds, 0);
+    return { byProcess, total, gateway: byProcess[this.gatewayProcess?.name] ?? NaN };
+  }
+
   /** How many of `userIds` notifications knows as recipients; null in embedded mode (the stack holds PGlite). */
   async recipientCount(userIds) {
     if (this.embedded) return null;
@@ -102,92 +152,104 @@ export class SystemUnderTest {
   }
 
   async stop() {
-    await this.stopChild().catch((error) => console.error(`bench: stopping the stack: ${error.message}`));
+    this.stopping = true;
+    await this.stopProcesses().catch((error) => console.error(`bench: stopping the stack: ${error.message}`));
     await this.removeNamespace().catch((error) => console.error(`bench: removing ${this.namespace}: ${error.message}`));
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  /** Last lines the child printed, for error messages. */
-  tail() {
-    return this.output.join('').split('\n').slice(-20).join('\n');
+  /** Which stack processes have exited, with their last output; empty while all run. */
+  deaths() {
+    return this.processes
+      .filter((p) => !p.running)
+      .map((p) => `${p.name} exited (${p.status.code ?? p.status.signal}); ${p.tail() ? `its last output:\n${p.tail()}` : 'it printed nothing'}`)
+      .join('\n');
   }
 
-  env() {
+  env(extra) {
     const env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
       HOST,
-      PORT: String(this.port),
       DATA_DIR: this.dataDir,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
-      JWT_SECRET: this.secrets.jwt,
-      INTERNAL_SECRET: this.secrets.internal,
+      // Every bench client connects from loopback; the per-address cap is for real clients.
+      MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       EVENT_NAMESPACE: this.namespace,
     };
     if (!this.embedded) Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });
-    return env;
+    return { ...env, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
   }
 
-  async startChild() {
-    this.output = [];
+  spawn(name, script, env) {
+    // A start still under way must not add processes (or streams) after stop() has cleaned up.
+    if (this.stopping) throw new Error(`not starting ${name}: the bench is stopping`);
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is for profiling the stack.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'launcher/dist/main.js')], { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const keep = (chunk) => {
-      this.output.push(String(chunk));
-      if (this.output.length > 200) this.output.splice(0, 100);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-
-    let exited = null;
-    void this.exited.then((status) => (exited = status));
-    await waitFor(
-      'the gateway to be ready (GET /readyz)',
-      async () => {
-        if (exited) throw new Error(`the stack exited (${JSON.stringify(exited)}):\n${this.tail()}`);
-        const response = await fetch(`http://${HOST}:${this.port}/readyz`, { signal: AbortSignal.timeout(3000) });
-        return response.ok;
-      },
-      90_000,
-      250,
-    ).catch((error) => {
-      throw new Error(`${error.message}\n${this.tail()}`);
-    });
-    this.subgraphs = await this.findSubgraphs();
+    const child = new NodeProcess(name, [...nodeArgs, join(ROOT, script)], { cwd: ROOT, env: this.env(env) });
+    this.processes.push(child);
+    return child;
   }
 
-  /** The subgraphs listen on random loopback ports; each says who it is through `_service { sdl }`. */
+  async runToCompletion(name, script, env) {
+    const child = this.spawn(name, script, env);
+    try {
+      await child.completion(120_000);
+    } finally {
+      this.processes = this.processes.filter((p) => p !== child);
+    }
+  }
+
+  async startProcesses() {
+    this.processes = [];
+    const ready = (port) => `http://${HOST}:${port}/readyz`;
+    if (this.topology === 'single') {
+      await this.spawn('stack', 'launcher/dist/main.js', { SERVICE: 'all', PORT: String(this.port) }).ready(ready(this.port));
+      this.subgraphs = await this.findSubgraphs();
+      return;
+    }
+    const [identity, notifications] = this.subgraphPorts;
+    this.subgraphs = { identity: `http://${HOST}:${identity}/graphql`, notifications: `http://${HOST}:${notifications}/graphql` };
+    await Promise.all([
+      this.spawn('identity', 'subgraphs/identity/dist/main.js', { SERVICE: 'identity', PORT: String(identity) }).ready(ready(identity)),
+      this.spawn('notifications', 'subgraphs/notifications/dist/main.js', { SERVICE: 'notifications', PORT: String(notifications) }).ready(ready(notifications)),
+    ]);
+    const gateway = this.spawn('gateway', 'gateway/dist/main.js', {
+      SERVICE: 'gateway',
+      PORT: String(this.port),
+      SUBGRAPH_URLS: Object.entries(this.subgraphs).map(([name, url]) => `${name}=${url}`).join(','),
+    });
+    await gateway.ready(ready(this.port));
+  }
+
+  /**
+   * The subgraphs listen on random loopback ports. Each accepts only internal tokens addressed to
+   * it by name, so the name whose token a port accepts is the subgraph behind it.
+   */
   async findSubgraphs() {
-    const header = await this.internalHeader(null);
     const found = {};
-    for (const port of listeningPorts(this.child.pid).filter((p) => p !== this.port)) {
+    for (const port of listeningPorts(this.gatewayProcess.pid).filter((p) => p !== this.port)) {
       const url = `http://${HOST}:${port}/graphql`;
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...header },
-        body: JSON.stringify({ query: '{ _service { sdl } }' }),
-        signal: AbortSignal.timeout(5000),
-      }).catch(() => null);
-      const sdl = response?.ok ? (await response.json()).data?._service?.sdl ?? '' : '';
-      if (/\bnotificationAdded\b/.test(sdl)) found.notifications = url;
-      else if (/\bregister\(/.test(sdl)) found.identity = url;
+      for (const name of ['identity', 'notifications']) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(await this.internalHeader(null, name)) },
+          body: JSON.stringify({ query: '{ _service { sdl } }' }),
+          signal: AbortSignal.timeout(5000),
+        }).catch(() => null);
+        if (response?.ok && (await response.json()).data?._service) found[name] = url;
+      }
     }
     if (!found.identity || !found.notifications) throw new Error(`could not find both subgraphs among the stack's ports: ${JSON.stringify(found)}`);
     return found;
   }
 
-  async stopChild() {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await this.exited;
-    clearTimeout(timer);
+  /** The gateway first, so it stops sending work to subgraphs that are going away. */
+  async stopProcesses() {
+    await this.gatewayProcess?.stop();
+    await Promise.all(this.processes.map((p) => p.stop()));
   }
 
   /** Drops the database, the JetStream streams and the Redis keys of this run's namespace. */
@@ -217,9 +279,9 @@ export class SystemUnderTest {
     }
   }
 
-  /** Last resort on an abrupt exit: never leave the stack running. */
+  /** Last resort on an abrupt exit (synchronous): never leave the stack running. */
   killNow() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    for (const child of this.processes) child.kill();
   }
 }
 
@@ -233,25 +295,18 @@ async function withPg(connectionString, work) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function runScript(file, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${file} failed (${code ?? signal})`));
-    });
-  });
+/** `count` distinct free loopback ports: all are held open together, so none is handed out twice. */
+async function freePorts(count) {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(0, HOST, () => resolve(server));
+      }),
+    ),
+  );
+  const ports = servers.map((server) => server.address().port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
