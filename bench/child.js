@@ -70,7 +70,7 @@ export class NodeProcess {
     throw new Error(`${this.name}: ${why} at GET ${url}; its last output:\n${this.tail()}`);
   }
 
-  /** Resolves with the exit status once the process ends by itself; kills it after `timeoutMs`. */
+  /** Waits for the process to end by itself and fails unless it exits 0; kills it after `timeoutMs`. */
   async completion(timeoutMs) {
     const timer = setTimeout(() => this.kill(), timeoutMs);
     const status = await this.exited;

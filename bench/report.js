@@ -164,7 +164,7 @@ function fanoutSection(result, options, machine, error) {
     `| users registered through the gateway | ${int(clients)} at ${int(result.registrationsPerSecond)}/s | |`,
     `| all sockets opened and subscriptions live | ${result.connectSeconds.toFixed(1)} s | |`,
     `| ${owner} heap used, before → after | ${mib(memory.before.heapUsed)}${settledNote(memory.before)} → ${mib(memory.after.heapUsed)}${settledNote(memory.after)} | |`,
-    `| **heap used per idle socket** | **${kib(memory.heapPerSocket)}** | under 50 KiB: ${verdict(memoryMet)} |`,
+    `| **heap used per idle socket** | **${kib(memory.heapPerSocket)}** | under 50 KiB: ${memoryVerdict(memory, memoryMet)} |`,
     `| ${owner} RSS, before → after | ${mib(memory.before.rss)} → ${mib(memory.after.rss)} | |`,
     `| RSS per idle socket | ${kib(memory.rssPerSocket)}${memory.rssPerSocket < memory.heapPerSocket / 2 ? ' (the heap grew into pages the process already held from earlier work, so RSS hardly moved)' : ''} | |`,
     ...(distributed ? [`| RSS of each stack process with the sockets live | ${Object.entries(memory.residentByProcess).map(([name, bytes]) => `${name} ${mib(bytes)}`).join(', ')} | |`] : []),
@@ -184,6 +184,12 @@ function fanoutSection(result, options, machine, error) {
   }
   lines.push('');
   return lines;
+}
+
+/** A heap that shrank while sockets opened measured garbage, not sockets; unsettled readings are said so. */
+function memoryVerdict(memory, met) {
+  if (!(memory.heapPerSocket > 0)) return 'not measured (the heap shrank: the reading before held garbage)';
+  return memory.before.settled && memory.after.settled ? verdict(met) : `${verdict(met)} (from unsettled readings)`;
 }
 
 const busyList = (delivery) =>
@@ -209,7 +215,7 @@ function deliveryCause({ clients, delivery }, options, machine) {
       notifications: ` (it stores and publishes the ${int(delivery.recipients)} notifications, then answers every lookup)`,
       gateway: ' (it receives every event, runs its lookup and pushes the payload)',
     };
-    pace = `the ${busiest} process was busy ${pct(busy)} of one core on average${role[busiest] ?? ''}, against ${others}: its event loop sets that rate.`;
+    pace = `the ${busiest} process was busy ${pct(busy)} of one core on average${role[busiest] ?? ''}, against ${others}: that one event loop, near a full core, sets the rate.`;
   } else if (total >= machine.cpus * 100 * 0.85) {
     pace = `the stack processes together kept ${pct(total)} of the machine’s ${machine.cpus * 100}% busy, so the cores, not one event loop, set that rate.`;
   } else {
