@@ -13,7 +13,7 @@ import {
 } from './generated/graphql.js';
 import { tokenFrom } from './support/mailbox.js';
 import { codes, ok, request } from './support/client.js';
-import { makeAdmin, newUser, startTestStack, type TestStack } from './support/stack.js';
+import { makeAdmin, newUser, signUp as signUpAt, startTestStack, type TestStack } from './support/stack.js';
 
 /** What attackers and unlucky timing try: each case once caused a wrong answer or a 500. */
 let t: TestStack;
@@ -24,11 +24,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function signUp(prefix = 'abuse') {
-  const input = newUser(prefix);
-  const { register } = await ok(t.url, RegisterDocument, { input });
-  return { ...input, id: register.user.id, token: register.accessToken };
-}
+const signUp = (prefix = 'abuse') => signUpAt(t, prefix);
 
 const login = async (username: string, password: string) => (await ok(t.url, LoginDocument, { input: { login: username, password } })).login.accessToken;
 

@@ -8,9 +8,9 @@ import { signInternalToken } from '@peerlink/platform/auth/internal-token';
 import { createLogger } from '@peerlink/platform/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument, RegisterDocument } from './generated/graphql.js';
+import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
-import { newUser, startTestStack, type TestStack } from './support/stack.js';
+import { signUp as signUpAt, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let t: TestStack;
@@ -32,11 +32,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function signUp() {
-  const input = newUser('gw');
-  const { register } = await ok(t.url, RegisterDocument, { input });
-  return { ...input, id: register.user.id, token: register.accessToken };
-}
+const signUp = (prefix = 'gw') => signUpAt(t, prefix);
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -9,14 +9,13 @@ import {
   NotificationDocument,
   NotificationPreferencesDocument,
   NotificationsDocument,
-  RegisterDocument,
   ReplayDeadLetterDocument,
   RequestPasswordResetDocument,
   SendAnnouncementDocument,
   UpdateNotificationPreferencesDocument,
 } from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';
-import { makeAdmin, newUser, services, startTestStack, type TestStack } from './support/stack.js';
+import { makeAdmin, services, signUp as signUpAt, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let t: TestStack;
@@ -27,11 +26,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function signUp(prefix = 'note') {
-  const input = newUser(prefix);
-  const { register } = await ok(t.url, RegisterDocument, { input });
-  return { ...input, id: register.user.id, token: register.accessToken };
-}
+const signUp = (prefix = 'note') => signUpAt(t, prefix);
 
 async function inbox(token: string, variables: { first?: number; after?: string; unreadOnly?: boolean } = {}) {
   return ok(t.url, NotificationsDocument, variables, token);

@@ -7,6 +7,8 @@ import type { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { createLogger } from '@peerlink/platform/logger';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { RegisterDocument } from '../generated/graphql.js';
+import { ok } from './client.js';
 import { Mailbox } from './mailbox.js';
 
 /** Where the machine's real services are; override to point the suite elsewhere. */
@@ -105,4 +107,11 @@ export async function makeAdmin(t: TestStack, username: string) {
   await db.connect();
   await db.query(`update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = any(roles)`, [username]);
   await db.end();
+}
+
+/** Registers a fresh user through the gateway: their credentials, id and access token. */
+export async function signUp(t: TestStack, prefix = 'user') {
+  const input = newUser(prefix);
+  const { register } = await ok(t.url, RegisterDocument, { input });
+  return { ...input, id: register.user.id, token: register.accessToken };
 }
