@@ -2,6 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readLiveFields } from '@peerlink/gateway/live/live-fields';
 
+/** What notifications' @live declaration reads as, in the test schema and the committed supergraph alike. */
+const NOTIFICATION_ADDED = {
+  field: 'notificationAdded',
+  subject: 'notifications.notification.created',
+  lookup: 'notification',
+  key: 'id',
+  audience: 'recipientId',
+};
+
 describe('readLiveFields', () => {
   it('reads each @live Subscription field with its subject, lookup, key and audience', () => {
     const fields = readLiveFields(`
@@ -20,13 +29,7 @@ describe('readLiveFields', () => {
     `);
 
     expect([...fields.keys()]).toEqual(['notificationAdded', 'postActivity', 'postPublished']);
-    expect(fields.get('notificationAdded')).toEqual({
-      field: 'notificationAdded',
-      subject: 'notifications.notification.created',
-      lookup: 'notification',
-      key: 'id',
-      audience: 'recipientId',
-    });
+    expect(fields.get('notificationAdded')).toEqual(NOTIFICATION_ADDED);
     expect(fields.get('postActivity')).toEqual({ field: 'postActivity', subject: 'posts.post.commented', lookup: 'post', key: 'postId' });
     expect(fields.get('postPublished')).toEqual({ field: 'postPublished', subject: 'posts.post.published', lookup: 'post', key: 'id' });
   });
@@ -37,12 +40,6 @@ describe('readLiveFields', () => {
 
   it('reads the fields the committed supergraph declares', () => {
     const fields = readLiveFields(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
-    expect(fields.get('notificationAdded')).toEqual({
-      field: 'notificationAdded',
-      subject: 'notifications.notification.created',
-      lookup: 'notification',
-      key: 'id',
-      audience: 'recipientId',
-    });
+    expect(fields.get('notificationAdded')).toEqual(NOTIFICATION_ADDED);
   });
 });
