@@ -8,6 +8,7 @@ COPY launcher/package.json launcher/
 COPY e2e/package.json e2e/
 COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
+COPY subgraphs/social/package.json subgraphs/social/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx turbo run build --filter=!@peerlink/e2e && npm prune --omit=dev

@@ -102,10 +102,13 @@ export function newUser(prefix = 'user') {
 }
 
 /** Gives a user the ADMIN role the way an operator would, in the identity database. */
-export async function makeAdmin(t: TestStack, username: string) {
+export const makeAdmin = (t: TestStack, username: string) => grantRole(t, username, 'ADMIN');
+
+/** Gives a user a role in the identity database; tokens issued from then on carry it. */
+export async function grantRole(t: TestStack, username: string, role: 'ADMIN' | 'MODERATOR') {
   const db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
-  await db.query(`update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = any(roles)`, [username]);
+  await db.query(`update identity.users set roles = array_append(roles, $2) where username = $1 and not $2 = any(roles)`, [username, role]);
   await db.end();
 }
 

@@ -1,9 +1,11 @@
 import { identity } from '@peerlink/identity';
 import { notifications } from '@peerlink/notifications';
+import { social } from '@peerlink/social';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
 export const subgraphs: { definition: SubgraphDefinition<any, any>; port: number }[] = [
   { definition: identity, port: 4001 },
   { definition: notifications, port: 4002 },
+  { definition: social, port: 4003 },
 ];

@@ -57,6 +57,11 @@ const envSchema = z.object({
   EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
 
+  /** Posts kept per home timeline in the cache; older pages are read from the database. */
+  FEED_TIMELINE_LENGTH: z.coerce.number().int().min(20).max(10_000).default(800),
+  /** Accounts with more followers are merged into feeds at read time rather than fanned out. */
+  FEED_FANOUT_MAX_FOLLOWERS: z.coerce.number().int().min(1).default(10_000),
+
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   SUBGRAPH_URLS: z.string().default(''),
   INTROSPECTION: flag.default(true),

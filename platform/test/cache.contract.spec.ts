@@ -98,4 +98,137 @@ describe.each(adapters)('Cache contract: $name', ({ open }) => {
     expect(await cache.increment('window', 60)).toBe(1);
     expect(await cache.ttl('window')).toBeGreaterThan(1);
   });
+
+  // Time-ordered ids like UUIDv7; '~' sorts above every hex digit and '!' below, as marker members.
+  const [early, middle, late] = [
+    '0190f0a1-7c2e-7000-8a00-000000000001',
+    '0190f0a1-7c2e-7000-8a00-00000000000a',
+    '0190f0a2-0000-7000-8a00-000000000000',
+  ];
+
+  it('keeps sorted-set members once each, ordered bytewise, and ranges over them descending', async () => {
+    await cache.sortedAdd(['timeline'], [middle, '~', late]);
+    await cache.sortedAdd(['timeline'], [early, '!', middle, '~']);
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['~', late, middle, early, '!']);
+    expect(await cache.sortedRange('timeline', { limit: 2 })).toEqual(['~', late]);
+    expect(await cache.sortedHas('timeline', middle)).toBe(true);
+    expect(await cache.sortedHas('timeline', '~')).toBe(true);
+    expect(await cache.sortedHas('timeline', 'absent')).toBe(false);
+    expect(await cache.sortedHas('missing', middle)).toBe(false);
+    expect(await cache.sortedRange('missing', { limit: 10 })).toEqual([]);
+    expect(await cache.ttl('timeline')).toBeNull();
+  });
+
+  it('ranges strictly below and strictly above the given bounds', async () => {
+    await cache.sortedAdd(['timeline'], ['!', early, middle, late, '~']);
+    expect(await cache.sortedRange('timeline', { below: '~', limit: 10 })).toEqual([late, middle, early, '!']);
+    expect(await cache.sortedRange('timeline', { below: '~', limit: 2 })).toEqual([late, middle]);
+    expect(await cache.sortedRange('timeline', { below: late, limit: 10 })).toEqual([middle, early, '!']);
+    expect(await cache.sortedRange('timeline', { above: middle, limit: 10 })).toEqual(['~', late]);
+    expect(await cache.sortedRange('timeline', { below: '~', above: '!', limit: 10 })).toEqual([late, middle, early]);
+    expect(await cache.sortedRange('timeline', { below: '~', above: '!', limit: 1 })).toEqual([late]);
+    // Bounds need not be members.
+    expect(await cache.sortedRange('timeline', { below: 'z', above: '0', limit: 10 })).toEqual([late, middle, early]);
+    expect(await cache.sortedRange('timeline', { below: middle, above: early, limit: 10 })).toEqual([]);
+    expect(await cache.sortedRange('missing', { below: '~', above: '!', limit: 10 })).toEqual([]);
+  });
+
+  it('treats empty keys or empty members as a no-op', async () => {
+    await cache.sortedAdd([], ['a'], { ttlSeconds: 60 });
+    await cache.sortedAdd(['timeline'], [], { ttlSeconds: 60 });
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual([]);
+    expect(await cache.ttl('timeline')).toBeNull();
+
+    await cache.sortedAdd(['timeline'], ['a']);
+    await cache.sortedRemove([], ['a']);
+    await cache.sortedRemove(['timeline'], []);
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['a']);
+  });
+
+  it('trims each set to its keep greatest members', async () => {
+    await cache.sortedAdd(['timeline', 'other'], ['a', 'b', 'c', 'd', 'e'], { keep: 3 });
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['e', 'd', 'c']);
+    expect(await cache.sortedRange('other', { limit: 10 })).toEqual(['e', 'd', 'c']);
+    await cache.sortedAdd(['timeline'], ['b'], { keep: 3 });
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['e', 'd', 'c']);
+    await cache.sortedAdd(['timeline'], ['f'], { keep: 3 });
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['f', 'e', 'd']);
+    await cache.sortedAdd(['timeline'], ['a']);
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual(['f', 'e', 'd', 'a']);
+  });
+
+  it('adds only to sets that exist when onlyIfExists is set', async () => {
+    await cache.sortedAdd(['built'], [early]);
+    await cache.sortedAdd(['built', 'unbuilt'], [late], { onlyIfExists: true, ttlSeconds: 60 });
+    expect(await cache.sortedRange('built', { limit: 10 })).toEqual([late, early]);
+    expect(await cache.ttl('built')).toBeGreaterThan(0);
+    expect(await cache.sortedHas('unbuilt', late)).toBe(false);
+    expect(await cache.sortedRange('unbuilt', { limit: 10 })).toEqual([]);
+    expect(await cache.ttl('unbuilt')).toBeNull();
+  });
+
+  it('expires a sorted set with a TTL, which each add with a TTL resets', async () => {
+    await cache.sortedAdd(['timeline'], [early], { ttlSeconds: 3600 });
+    expect(await cache.ttl('timeline')).toBeGreaterThan(1);
+    await cache.sortedAdd(['timeline'], [late], { ttlSeconds: 1 });
+    const ttl = await cache.ttl('timeline');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1);
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual([late, early]);
+
+    await waitFor('the set to expire', async () => !(await cache.sortedHas('timeline', early)), 3_000);
+    expect(await cache.sortedRange('timeline', { limit: 10 })).toEqual([]);
+    expect(await cache.ttl('timeline')).toBeNull();
+    await cache.sortedAdd(['timeline'], [middle], { onlyIfExists: true });
+    expect(await cache.sortedHas('timeline', middle)).toBe(false);
+  });
+
+  it('removes members, drops a set left empty, and deletes a set', async () => {
+    await cache.sortedAdd(['one', 'two'], [early, middle], { ttlSeconds: 60 });
+    await cache.sortedRemove(['one', 'two', 'missing'], [early, 'absent']);
+    expect(await cache.sortedRange('one', { limit: 10 })).toEqual([middle]);
+    expect(await cache.sortedRange('two', { limit: 10 })).toEqual([middle]);
+
+    await cache.sortedRemove(['one'], [middle]);
+    expect(await cache.sortedHas('one', middle)).toBe(false);
+    expect(await cache.ttl('one')).toBeNull();
+    await cache.sortedAdd(['one'], [late], { onlyIfExists: true });
+    expect(await cache.sortedRange('one', { limit: 10 })).toEqual([]);
+
+    await cache.delete('two');
+    expect(await cache.sortedHas('two', middle)).toBe(false);
+    expect(await cache.ttl('two')).toBeNull();
+  });
+
+  it('fans out to thousands of keys and adds thousands of members at once', async () => {
+    const keys = Array.from({ length: 1_201 }, (_, i) => `timeline:${i}`);
+    await cache.sortedAdd(keys, [early, late], { keep: 1_000, ttlSeconds: 60 });
+    for (const key of [keys[0], keys[499], keys[500], keys[1_200]]) {
+      expect(await cache.sortedRange(key, { limit: 10 })).toEqual([late, early]);
+    }
+
+    const members = Array.from({ length: 2_500 }, (_, i) => `m${String(i).padStart(5, '0')}`);
+    await cache.sortedAdd(['big'], [...members].reverse(), { keep: 2_001 });
+    expect(await cache.sortedRange('big', { limit: 3 })).toEqual(['m02499', 'm02498', 'm02497']);
+    expect(await cache.sortedRange('big', { below: 'm02000', above: 'm01995', limit: 10 })).toEqual(['m01999', 'm01998', 'm01997', 'm01996']);
+    expect(await cache.sortedRange('big', { below: 'm00501', limit: 5 })).toEqual(['m00500', 'm00499']);
+    expect(await cache.sortedHas('big', 'm00498')).toBe(false);
+  });
+});
+
+describe('RedisCache', () => {
+  it('prefixes the keys of its sorted-set script like any other key', async () => {
+    const prefix = `test_${randomBytes(6).toString('hex')}`;
+    const cache = new RedisCache(REDIS_URL, prefix);
+    const redis = new Redis(REDIS_URL);
+    try {
+      await cache.sortedAdd(['timeline:1'], ['b', 'a'], { ttlSeconds: 60 });
+      expect(await redis.keys(`${prefix}:*`)).toEqual([`${prefix}:timeline:1`]);
+      expect(await redis.zrange(`${prefix}:timeline:1`, 0, -1, 'WITHSCORES')).toEqual(['a', '0', 'b', '0']);
+    } finally {
+      await cache.close();
+      await redis.del(`${prefix}:timeline:1`);
+      await redis.quit();
+    }
+  });
 });

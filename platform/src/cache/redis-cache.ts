@@ -1,5 +1,36 @@
-import { Redis } from 'ioredis';
+import { type ChainableCommander, Redis } from 'ioredis';
 import type { Cache } from './cache.js';
+
+/** Keys per script call, so that a fan-out to thousands of keys never blocks Redis for long. */
+const KEYS_PER_CALL = 500;
+
+/**
+ * KEYS: the sets; ARGV: keep, ttlSeconds, onlyIfExists ('1'), then the members. Every score is 0,
+ * so Redis orders members bytewise. ZADD takes 1000 members at a time to stay within Lua's stack.
+ */
+const SORTED_ADD = `
+local keep, ttl, onlyIfExists = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local chunks = {}
+for i = 4, #ARGV, 1000 do
+  local chunk = {}
+  for j = i, math.min(i + 999, #ARGV) do
+    chunk[#chunk + 1] = 0
+    chunk[#chunk + 1] = ARGV[j]
+  end
+  chunks[#chunks + 1] = chunk
+end
+for _, key in ipairs(KEYS) do
+  if not onlyIfExists or redis.call('EXISTS', key) == 1 then
+    for _, chunk in ipairs(chunks) do redis.call('ZADD', key, unpack(chunk)) end
+    if keep then redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1)) end
+    if ttl then redis.call('EXPIRE', key, ttl) end
+  end
+end`;
+
+/** The command `defineCommand` adds; ioredis applies `keyPrefix` to its KEYS as to any key. */
+interface SortedAddCommand {
+  cacheSortedAdd(keyCount: number, ...keysThenArgs: (string | number)[]): unknown;
+}
 
 export class RedisCache implements Cache {
   private readonly redis: Redis;
@@ -7,6 +38,7 @@ export class RedisCache implements Cache {
   /** `prefix` keeps deployments (and test runs) that share one Redis apart. */
   constructor(url: string, private readonly prefix: string) {
     this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3, keyPrefix: `${prefix}:` });
+    this.redis.defineCommand('cacheSortedAdd', { lua: SORTED_ADD });
   }
 
   async get(key: string) {
@@ -32,7 +64,39 @@ export class RedisCache implements Cache {
     return seconds >= 0 ? seconds : null;
   }
 
+  async sortedAdd(keys: string[], members: string[], options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {}) {
+    if (!keys.length || !members.length) return;
+    const args = [options.keep ?? '', options.ttlSeconds || '', options.onlyIfExists ? '1' : '0', ...members];
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
+      const chunk = keys.slice(i, i + KEYS_PER_CALL);
+      (pipeline as unknown as SortedAddCommand).cacheSortedAdd(chunk.length, ...chunk, ...args);
+    }
+    await run(pipeline);
+  }
+
+  async sortedRemove(keys: string[], members: string[]) {
+    if (!keys.length || !members.length) return;
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.zrem(key, ...members);
+    await run(pipeline);
+  }
+
+  async sortedRange(key: string, { below, above, limit }: { below?: string; above?: string; limit: number }) {
+    if (limit <= 0) return []; // Redis reads a negative count as "no limit".
+    return this.redis.zrevrangebylex(key, below === undefined ? '+' : `(${below}`, above === undefined ? '-' : `(${above}`, 'LIMIT', 0, limit);
+  }
+
+  async sortedHas(key: string, member: string) {
+    return (await this.redis.zscore(key, member)) !== null;
+  }
+
   async close() {
     await this.redis.quit();
   }
+}
+
+/** Pipelines report each command's error in their result; this rethrows the first one. */
+async function run(pipeline: ChainableCommander) {
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }

@@ -30,7 +30,8 @@ export interface SubgraphContext<Services = unknown, Loaders = unknown> {
 
 export interface RunningSubgraph<Services, Loaders> {
   services: Services;
-  createLoaders(): Loaders;
+  /** DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?"). */
+  createLoaders(viewer: Viewer | null): Loaders;
   stop?(): Promise<void>;
 }
 
@@ -118,7 +119,7 @@ export async function serveSubgraph<S, L>(options: {
           requestId,
           logger: logger.child({ requestId }),
           services: running.services,
-          loaders: running.createLoaders(),
+          loaders: running.createLoaders(res.locals.identity.viewer),
         };
       },
     }),

@@ -1,6 +1,6 @@
 import { OptionalProps, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { uuidv7 } from '@peerlink/platform/ids';
-import { PageInfo } from '@peerlink/platform/graphql/pagination';
+import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from './user.entity.js';
 
@@ -58,20 +58,4 @@ export class Activity {
   createdAt: Date = new Date();
 }
 
-@ObjectType()
-export class ActivityEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => Activity)
-  node!: Activity;
-}
-
-@ObjectType()
-export class ActivityConnection {
-  @Field(() => [ActivityEdge])
-  edges!: ActivityEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ActivityConnection = connectionOf(Activity);

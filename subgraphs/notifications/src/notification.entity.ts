@@ -1,13 +1,18 @@
 import { OptionalProps, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { uuidv7 } from '@peerlink/platform/ids';
-import { PageInfo } from '@peerlink/platform/graphql/pagination';
+import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { User } from './user.reference.js';
+import { Post, User } from './references.js';
 
 export enum NotificationKind {
   WELCOME = 'WELCOME',
   SECURITY = 'SECURITY',
   SYSTEM = 'SYSTEM',
+  LIKE = 'LIKE',
+  /** Comments on your posts and replies to your comments. */
+  COMMENT = 'COMMENT',
+  FOLLOW = 'FOLLOW',
+  SHARE = 'SHARE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
@@ -17,7 +22,7 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @Index({ properties: ['recipientId', 'createdAt', 'id'] })
 @Unique({ properties: ['recipientId', 'sourceEventId'] })
 export class Notification {
-  [OptionalProps]?: 'id' | 'actorId' | 'read' | 'createdAt';
+  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'read' | 'createdAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -42,6 +47,10 @@ export class Notification {
   @Property({ type: 'uuid', nullable: true })
   actorId: string | null = null;
 
+  /** The post it is about, resolved by the social subgraph. */
+  @Property({ type: 'uuid', nullable: true })
+  postId: string | null = null;
+
   @Field()
   @Property()
   read: boolean = false;
@@ -58,22 +67,11 @@ export class Notification {
   actor(): User | null {
     return this.actorId ? { id: this.actorId } : null;
   }
+
+  @Field(() => Post, { nullable: true, description: 'The post it is about, while you may see it.' })
+  post(): Post | null {
+    return this.postId ? { id: this.postId } : null;
+  }
 }
 
-@ObjectType()
-export class NotificationEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => Notification)
-  node!: Notification;
-}
-
-@ObjectType()
-export class NotificationConnection {
-  @Field(() => [NotificationEdge])
-  edges!: NotificationEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const NotificationConnection = connectionOf(Notification);

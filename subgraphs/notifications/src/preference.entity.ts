@@ -46,4 +46,8 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.WELCOME]: { inApp: true, email: false, sms: false },
   [NotificationKind.SECURITY]: { inApp: true, email: true, sms: false },
   [NotificationKind.SYSTEM]: { inApp: true, email: false, sms: false },
+  [NotificationKind.LIKE]: { inApp: true, email: false, sms: false },
+  [NotificationKind.COMMENT]: { inApp: true, email: false, sms: false },
+  [NotificationKind.FOLLOW]: { inApp: true, email: false, sms: false },
+  [NotificationKind.SHARE]: { inApp: true, email: false, sms: false },
 };

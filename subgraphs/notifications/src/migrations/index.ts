@@ -1,3 +1,7 @@
 import { Migration20261122000000_notifications } from './Migration20261122000000_notifications.js';
+import { Migration20261122100000_notification_posts } from './Migration20261122100000_notification_posts.js';
 
-export const migrations = [{ name: 'Migration20261122000000_notifications', class: Migration20261122000000_notifications }];
+export const migrations = [
+  { name: 'Migration20261122000000_notifications', class: Migration20261122000000_notifications },
+  { name: 'Migration20261122100000_notification_posts', class: Migration20261122100000_notification_posts },
+];

@@ -7,3 +7,11 @@ export class User {
   @Field(() => ID)
   id!: string;
 }
+
+/** A post as notifications knows one: by id. The social subgraph resolves it, and hides it from those who may not see it. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType()
+export class Post {
+  @Field(() => ID)
+  id!: string;
+}

@@ -1,0 +1,50 @@
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { Publish } from '@peerlink/platform/events/outbox';
+import type { IdentityEvents } from '@peerlink/identity/events';
+import type { SocialEvents } from './events.js';
+import type { FeedService } from './feed.service.js';
+import { FeedEventKind, liveEventId } from './live.js';
+import { table } from './sql.js';
+
+/** Recipients per live feed event: a large audience is told in several events of bounded size. */
+const RECIPIENTS_PER_EVENT = 1000;
+
+/**
+ * Social's own consumer: members from identity, and the fan-out that keeps home timelines current
+ * after a post is committed. Handlers are idempotent (timeline writes are set operations), so a
+ * retried event changes nothing twice.
+ */
+export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEvents & SocialEvents, SocialEvents> {
+  return {
+    'identity.user.registered': async ({ userId }, { em, event }) => {
+      await em.execute(`insert into ${table(em, 'members')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
+    },
+
+    // An account above the fan-out limit is merged into feeds at read time; its own timeline and
+    // the live events still get the post.
+    'social.post.created': async ({ postId, actorId }, { publish }) => {
+      const fanOut = (await feed.followerCount(actorId)) <= feed.fanoutMaxFollowers;
+      await feed.timelines.add([actorId], postId);
+      tellFeeds(publish, FeedEventKind.POST_ADDED, postId, [actorId]);
+      for await (const followers of feed.followersOf(actorId)) {
+        if (fanOut) await feed.timelines.add(followers, postId);
+        tellFeeds(publish, FeedEventKind.POST_ADDED, postId, followers);
+      }
+    },
+
+    'social.post.deleted': async ({ postId, authorId }, { publish }) => {
+      await feed.timelines.remove([authorId], [postId]);
+      tellFeeds(publish, FeedEventKind.POST_REMOVED, postId, [authorId]);
+      for await (const followers of feed.followersOf(authorId)) {
+        await feed.timelines.remove(followers, [postId]);
+        tellFeeds(publish, FeedEventKind.POST_REMOVED, postId, followers);
+      }
+    },
+  };
+}
+
+function tellFeeds(publish: Publish<SocialEvents>, kind: FeedEventKind, postId: string, recipientIds: string[]) {
+  for (let start = 0; start < recipientIds.length; start += RECIPIENTS_PER_EVENT) {
+    publish('social.feed.updated', { id: liveEventId(kind, postId), postId, recipientIds: recipientIds.slice(start, start + RECIPIENTS_PER_EVENT) });
+  }
+}

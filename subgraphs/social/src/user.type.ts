@@ -1,0 +1,36 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { PageInfo } from '@peerlink/platform/graphql/pagination';
+
+/**
+ * A user as social sees one: identity owns the profile; social adds the follow graph and posts
+ * (see user.resolver.ts). Social resolves its fields for any user id the gateway hands it.
+ */
+@Directive('@key(fields: "id")')
+@ObjectType()
+export class User {
+  @Field(() => ID)
+  id!: string;
+}
+
+export const userRef = (id: string): User => ({ id });
+
+@ObjectType()
+export class UserEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => User)
+  node!: User;
+
+  @Field({ description: 'When the follow began.' })
+  followedAt!: Date;
+}
+
+@ObjectType()
+export class UserConnection {
+  @Field(() => [UserEdge])
+  edges!: UserEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

@@ -1,0 +1,74 @@
+/**
+ * Who may see what. Pure rules, so the same answer comes from feeds, lookups, comments and live
+ * events alike.
+ */
+
+export type PostVisibility = 'PUBLIC' | 'FOLLOWERS';
+
+/** How the viewer stands towards one other user. */
+export interface Relation {
+  /** The viewer follows them. */
+  follows: boolean;
+  /** The viewer blocked them. */
+  blocks: boolean;
+  /** They blocked the viewer. */
+  blockedBy: boolean;
+}
+
+export const NO_RELATION: Relation = { follows: false, blocks: false, blockedBy: false };
+
+export interface ViewerStanding {
+  /** null for an anonymous caller. */
+  userId: string | null;
+  /** Moderators and admins review everything that has not been removed. */
+  moderates: boolean;
+}
+
+export interface PostFacts {
+  authorId: string;
+  visibility: PostVisibility;
+  deletedAt: Date | null;
+}
+
+/** A block hides both people's posts and comments from each other. */
+export const blockedEitherWay = (relation: Relation) => relation.blocks || relation.blockedBy;
+
+export function canSeePost(post: PostFacts, viewer: ViewerStanding, relation: Relation): boolean {
+  if (post.deletedAt) return false;
+  if (viewer.moderates || post.authorId === viewer.userId) return true;
+  if (blockedEitherWay(relation)) return false;
+  return post.visibility === 'PUBLIC' || (viewer.userId !== null && relation.follows);
+}
+
+/** A comment is seen by whoever sees its post, unless it was removed or its author and the viewer are blocked. */
+export function canSeeComment(comment: { authorId: string; deletedAt: Date | null }, viewer: ViewerStanding, authorRelation: Relation): boolean {
+  if (comment.deletedAt) return false;
+  if (viewer.moderates || comment.authorId === viewer.userId) return true;
+  return !blockedEitherWay(authorRelation);
+}
+
+/** Whether `recipientId` should hear that `actorId` did something: never about oneself, never across a block. */
+export function shouldNotify(actorId: string, recipientId: string, relation: Relation): boolean {
+  return actorId !== recipientId && !blockedEitherWay(relation);
+}
+
+export const MAX_POST_LENGTH = 5000;
+export const MAX_COMMENT_LENGTH = 2000;
+export const MAX_REPORT_REASON_LENGTH = 500;
+
+/** Trims text and checks its length; `min` 0 allows empty text (a share without words). */
+export function checkText(text: string, what: string, max: number, min = 1): { ok: true; text: string } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  if (trimmed.length < min) return { ok: false, message: `The ${what} cannot be empty.` };
+  if (trimmed.length > max) return { ok: false, message: `The ${what} is at most ${max} characters.` };
+  return { ok: true, text: trimmed };
+}
+
+/** The start of a text for a notification, cut at a word where it can be. */
+export function excerpt(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
