@@ -13,7 +13,7 @@ const pct = (v) => (Number.isFinite(v) ? `${Math.round(v)}%` : 'n/a');
 /** One section of RESULTS.md per kind of run, in this order; each run replaces its own and keeps the others. */
 const SECTIONS = {
   distributed: 'Distributed: the gateway and each subgraph in its own process',
-  single: 'Single process: the gateway and both subgraphs on one event loop',
+  single: 'Single process: the gateway and every subgraph on one event loop',
   embedded: 'Single process with embedded adapters',
 };
 const sectionOf = (options) => (options.embedded ? 'embedded' : options.topology);
@@ -21,11 +21,11 @@ const sectionOf = (options) => (options.embedded ? 'embedded' : options.topology
 const SYSTEM_UNDER_TEST = {
   distributed: (cpus) =>
     'System under test: the production layout, each as its own child process (NODE_ENV=production, LOG_LEVEL=warn, no rate limit and no per-address connection cap, since every client connects from loopback): ' +
-    '`launcher/dist/migrate.js` run to completion, then `subgraphs/identity/dist/main.js` and `subgraphs/notifications/dist/main.js`, then `gateway/dist/main.js` with `SUBGRAPH_URLS` pointing at them. ' +
-    `Each has its own event loop, but all three share the machine’s ${cpus} CPUs with PostgreSQL, NATS, Redis and the load generator (autocannon, the WebSocket clients), which is the parent process.`,
+    '`launcher/dist/migrate.js` run to completion, then `subgraphs/{identity,notifications,social}/dist/main.js`, then `gateway/dist/main.js` with `SUBGRAPH_URLS` pointing at them. ' +
+    `Each has its own event loop, but all share the machine’s ${cpus} CPUs with PostgreSQL, NATS, Redis and the load generator (autocannon, the WebSocket clients), which is the parent process.`,
   single: () =>
     'System under test: `node launcher/dist/main.js` as a child process (NODE_ENV=production, LOG_LEVEL=warn, no rate limit and no per-address connection cap, since every client connects from loopback). ' +
-    'The gateway and both subgraphs run in that one process, on one event loop. The load generator (autocannon, the WebSocket clients) is the parent process on the same machine, competing for the same CPUs.',
+    'The gateway and every subgraph run in that one process, on one event loop. The load generator (autocannon, the WebSocket clients) is the parent process on the same machine, competing for the same CPUs.',
 };
 
 /**
@@ -150,13 +150,13 @@ function fanoutSection(result, options, machine, error) {
   // Heap used, not RSS: RSS hides growth into pages the process already holds from earlier bursts.
   const memoryMet = memory.heapPerSocket < TARGETS.bytesPerSocket;
   const distributed = options.topology === 'distributed';
-  const owner = distributed ? 'gateway process' : 'stack process (gateway and both subgraphs)';
+  const owner = distributed ? 'gateway process' : 'stack process (gateway and every subgraph)';
   const settledNote = (m) => (m.settled ? '' : ` (not settled after ${Math.round(m.waitedSeconds)} s: may include garbage)`);
   lines.push(
     `${int(clients)} graphql-ws clients, each signed in as its own user and subscribed to \`notificationAdded { id title }\`. ` +
       `Memory comes from the gateway’s /metrics ${distributed ? '(the gateway process alone) ' : ''}before any socket opens and again once all are live (\`peerlink_active_subscriptions\` = ` +
       `${int(clients)}) and idle. No GC is forced: each time the bench waits (up to 45 s) for V8’s own major GC to run and heap used to stay flat for 3 s, and takes the median of those samples. ` +
-      (options.topology === 'single' ? 'That process also runs both subgraphs, so the totals include theirs. ' : '') +
+      (options.topology === 'single' ? 'That process also runs every subgraph, so the totals include theirs. ' : '') +
       'Then an admin’s `sendAnnouncement` creates a SYSTEM notification for every user; each latency runs from sending the mutation to that client receiving its notification.',
     '',
     '| Measure | Result | Target |',
@@ -209,7 +209,7 @@ function deliveryCause({ clients, delivery }, options, machine) {
   const total = ranked.reduce((sum, [, v]) => sum + v, 0);
   let pace;
   if (options.topology === 'single' && busy >= 85) {
-    pace = `the stack process was busy ${pct(busy)} of one core on average, so its one event loop (gateway and both subgraphs) is what sets that rate.`;
+    pace = `the stack process was busy ${pct(busy)} of one core on average, so its one event loop (gateway and every subgraph) is what sets that rate.`;
   } else if (busy >= 85) {
     const role = {
       notifications: ` (it stores and publishes the ${int(delivery.recipients)} notifications, then answers every lookup)`,

@@ -14,11 +14,14 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
 
 /** The machine's real services; the bench makes its own database, NATS namespace and Redis prefix in them. */
-const SERVICES = {
+export const SERVICES = {
   postgres: process.env.BENCH_POSTGRES_URL ?? `postgres://postgres@${HOST}:5432`,
   nats: process.env.BENCH_NATS_URL ?? `nats://${HOST}:4222`,
   redis: process.env.BENCH_REDIS_URL ?? `redis://${HOST}:6379`,
 };
+
+/** The subgraphs, each its own process in the distributed topology. */
+const SUBGRAPHS = ['identity', 'notifications', 'social'];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];
@@ -27,17 +30,19 @@ const GATEWAY = { distributed: 'gateway', single: 'stack' };
 /**
  * The system under test, always as child processes, so the load generator's CPU and memory never
  * count as the stack's. Two topologies:
- * - `distributed`: `launcher/dist/migrate.js` to completion, then identity, notifications and the
- *   gateway each in its own process, as production runs them;
+ * - `distributed`: `launcher/dist/migrate.js` to completion, then each subgraph and the gateway
+ *   in its own process, as production runs them;
  * - `single`: `launcher/dist/main.js`, the gateway and every subgraph in one process on one event
  *   loop. The only one embedded adapters allow: the in-process event bus cannot cross processes.
  * Everything it creates, stop() removes, whether or not the run got that far.
  */
 export class SystemUnderTest {
-  /** @param {{ embedded: boolean, topology: 'distributed' | 'single' }} options */
-  constructor({ embedded, topology }) {
+  /** @param {{ embedded: boolean, topology: 'distributed' | 'single', env?: Record<string, string> }} options */
+  constructor({ embedded, topology, env = {} }) {
     this.embedded = embedded;
     this.topology = topology;
+    /** Settings every stack process gets on top of the bench's own (e.g. FEED_FANOUT_MAX_FOLLOWERS). */
+    this.extraEnv = env;
     this.runId = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
     this.namespace = `bench_${this.runId}`;
     this.databaseUrl = embedded ? undefined : `${SERVICES.postgres}/${this.namespace}`;
@@ -62,7 +67,7 @@ export class SystemUnderTest {
   }
 
   async start() {
-    [this.port, ...this.subgraphPorts] = await freePorts(3);
+    [this.port, ...this.subgraphPorts] = await freePorts(1 + SUBGRAPHS.length);
     if (!this.embedded) {
       await withPg(`${SERVICES.postgres}/postgres`, (db) => db.query(`create database ${this.namespace}`));
       this.createdDatabase = true;
@@ -105,6 +110,7 @@ export class SystemUnderTest {
       case 'identity':
         return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey) };
       case 'notifications':
+      case 'social':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };
@@ -180,7 +186,7 @@ export class SystemUnderTest {
       EVENT_NAMESPACE: this.namespace,
     };
     if (!this.embedded) Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });
-    return { ...env, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
+    return { ...env, ...this.extraEnv, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
   }
 
   spawn(name, script, env) {
@@ -210,12 +216,13 @@ export class SystemUnderTest {
       this.subgraphs = await this.findSubgraphs();
       return;
     }
-    const [identity, notifications] = this.subgraphPorts;
-    this.subgraphs = { identity: `http://${HOST}:${identity}/graphql`, notifications: `http://${HOST}:${notifications}/graphql` };
-    await Promise.all([
-      this.spawn('identity', 'subgraphs/identity/dist/main.js', { SERVICE: 'identity', PORT: String(identity) }).ready(ready(identity)),
-      this.spawn('notifications', 'subgraphs/notifications/dist/main.js', { SERVICE: 'notifications', PORT: String(notifications) }).ready(ready(notifications)),
-    ]);
+    this.subgraphs = Object.fromEntries(SUBGRAPHS.map((name, i) => [name, `http://${HOST}:${this.subgraphPorts[i]}/graphql`]));
+    await Promise.all(
+      SUBGRAPHS.map((name, i) => {
+        const port = String(this.subgraphPorts[i]);
+        return this.spawn(name, `subgraphs/${name}/dist/main.js`, { SERVICE: name, PORT: port }).ready(ready(port));
+      }),
+    );
     const gateway = this.spawn('gateway', 'gateway/dist/main.js', {
       SERVICE: 'gateway',
       PORT: String(this.port),
@@ -232,7 +239,7 @@ export class SystemUnderTest {
     const found = {};
     for (const port of listeningPorts(this.gatewayProcess.pid).filter((p) => p !== this.port)) {
       const url = `http://${HOST}:${port}/graphql`;
-      for (const name of ['identity', 'notifications']) {
+      for (const name of SUBGRAPHS) {
         const response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(await this.internalHeader(null, name)) },
@@ -242,7 +249,7 @@ export class SystemUnderTest {
         if (response?.ok && (await response.json()).data?._service) found[name] = url;
       }
     }
-    if (!found.identity || !found.notifications) throw new Error(`could not find both subgraphs among the stack's ports: ${JSON.stringify(found)}`);
+    if (SUBGRAPHS.some((name) => !found[name])) throw new Error(`could not find every subgraph among the stack's ports: ${JSON.stringify(found)}`);
     return found;
   }
 
@@ -285,7 +292,7 @@ export class SystemUnderTest {
   }
 }
 
-async function withPg(connectionString, work) {
+export async function withPg(connectionString, work) {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
   await client.connect();
   try {

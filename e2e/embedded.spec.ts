@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
+import { CreatePostDocument, FeedDocument, LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { newUser } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
@@ -52,6 +52,10 @@ describe('embedded mode', () => {
       (await ok(url, NotificationsDocument, {}, login.accessToken)).notifications.edges.find((e) => e.node.kind === 'WELCOME'),
     );
     expect(welcome.node.title).toContain(user.displayName);
+    // The home feed's timelines live in the in-memory cache.
+    await ok(url, CreatePostDocument, { input: { body: 'posted with no outside services' } }, login.accessToken);
+    const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
+    expect(feed.edges.map((e) => [e.node.body, e.node.author.username])).toEqual([['posted with no outside services', user.username]]);
     // Mail is captured to files under DATA_DIR.
     await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
     await stop(process);
@@ -62,5 +66,8 @@ describe('embedded mode', () => {
     const { login } = await ok(url, LoginDocument, { input: { login: user.username, password: user.password } });
     const { notifications } = await ok(url, NotificationsDocument, {}, login.accessToken);
     expect(notifications.edges.some((e) => e.node.kind === 'WELCOME')).toBe(true);
+    // The cache started empty; the feed is rebuilt from the database.
+    const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
+    expect(feed.edges.map((e) => e.node.body)).toEqual(['posted with no outside services']);
   });
 });

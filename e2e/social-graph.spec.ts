@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddCommentDocument,
   BlockDocument,
+  DeleteCommentDocument,
   DismissReportsDocument,
   DeletePostDocument,
   FeedDocument,
@@ -81,6 +82,7 @@ describe('blocks', () => {
     const theirs = await post(t, pest, 'their public post');
     const elsewhere = await post(t, bystander, 'a third party post');
     const pestComment = (await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'pest was here' }, pest.token)).addComment;
+    const pestOnMine = (await ok(t.url, AddCommentDocument, { postId: mine.id, body: 'pest on my post' }, pest.token)).addComment;
 
     const blocked = (await ok(t.url, BlockDocument, { userId: pest.id }, blocker.token)).block;
     expect(blocked).toEqual({ id: pest.id, viewerHasBlocked: true, viewerIsFollowing: false });
@@ -105,9 +107,15 @@ describe('blocks', () => {
     const bystanderView = (await ok(t.url, PostWithCommentsDocument, { id: elsewhere.id }, bystander.token)).post.comments.edges.map((e) => e.node.id);
     expect(bystanderView).toEqual([pestComment.id, blockerComment.id]);
 
-    // Nothing the pest did after the block reached the blocker.
+    // Nothing the pest did after the block reached the blocker: only the follow and the comment from before it.
     const notes = await notificationsOf(t, blocker);
-    expect(notes.filter((n) => n.actor?.username === pest.username && n.kind !== 'FOLLOW')).toEqual([]);
+    const fromPest = notes.filter((n) => n.actor?.username === pest.username && n.kind !== 'FOLLOW' && n.body !== '“pest on my post”');
+    expect(fromPest).toEqual([]);
+
+    // The blocker no longer sees the pest's comment on their post, but can still clear it for everyone else.
+    expect(await codes(t.url, DeleteCommentDocument, { id: pestOnMine.id }, bystander.token)).toEqual(['FORBIDDEN']);
+    expect((await ok(t.url, DeleteCommentDocument, { id: pestOnMine.id }, blocker.token)).deleteComment).toBe(true);
+    expect((await ok(t.url, PostWithCommentsDocument, { id: mine.id }, bystander.token)).post.commentCount).toBe(0);
 
     expect((await ok(t.url, UnblockDocument, { userId: pest.id }, blocker.token)).unblock).toEqual({ id: pest.id, viewerHasBlocked: false });
     expect((await ok(t.url, PostDocument, { id: mine.id }, pest.token)).post.body).toBe('my public post');

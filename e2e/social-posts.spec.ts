@@ -73,6 +73,9 @@ describe('posts', () => {
     expect(await codes(t.url, DeletePostDocument, { id: target.id }, other.token)).toEqual(['FORBIDDEN']);
     expect(await codes(t.url, UpdatePostDocument, { id: target.id, input: { body: 'edited by mod' } }, mod.token)).toEqual(['FORBIDDEN']);
     expect((await ok(t.url, PostDocument, { id: target.id }, other.token)).post.body).toBe('mine');
+    const rude = (await ok(t.url, AddCommentDocument, { postId: target.id, body: 'rude' }, other.token)).addComment;
+    expect((await ok(t.url, DeleteCommentDocument, { id: rude.id }, mod.token)).deleteComment).toBe(true);
+    expect(await codes(t.url, CommentDocument, { id: rude.id }, other.token)).toEqual(['NOT_FOUND']);
     expect((await ok(t.url, DeletePostDocument, { id: target.id }, mod.token)).deletePost).toBe(true);
     expect(await codes(t.url, PostDocument, { id: target.id }, author.token)).toEqual(['NOT_FOUND']);
   });
@@ -146,6 +149,21 @@ describe('comments', () => {
     expect(await notified(t, author, new RegExp(`${second.displayName} commented on your post`))).toMatchObject({ body: '“a reply”' });
   });
 
+  it('show each post’s first comments across a feed page', async () => {
+    const [author, talker] = await Promise.all([member(t), member(t)]);
+    const quiet = await post(t, author, 'no comments');
+    const busy = await post(t, author, 'two comments');
+    await ok(t.url, AddCommentDocument, { postId: busy.id, body: 'one' }, talker.token);
+    await ok(t.url, AddCommentDocument, { postId: busy.id, body: 'two' }, talker.token);
+    const [quietPage, busyPage] = await Promise.all([
+      ok(t.url, PostWithCommentsDocument, { id: quiet.id, first: 1 }, talker.token),
+      ok(t.url, PostWithCommentsDocument, { id: busy.id, first: 1 }, talker.token),
+    ]);
+    expect(quietPage.post.comments.edges).toEqual([]);
+    expect(busyPage.post.comments.edges.map((e) => e.node.body)).toEqual(['one']);
+    expect(busyPage.post.comments.pageInfo.hasNextPage).toBe(true);
+  });
+
   it('page oldest first', async () => {
     const [author, talker] = await Promise.all([member(t), member(t)]);
     const target = await post(t, author, 'long thread');
@@ -211,6 +229,22 @@ describe('shares', () => {
 
     await ok(t.url, DeletePostDocument, { id: original.id }, author.token);
     expect((await ok(t.url, PostDocument, { id: share.id }, sharer.token)).post.sharedPost).toBeNull();
+  });
+
+  it('count only when public: a FOLLOWERS-only share is invisible to the rest, its author included', async () => {
+    const [author, sharer, witness] = await Promise.all([member(t), member(t), member(t)]);
+    const original = await post(t, author, 'share me quietly');
+    const quiet = (await ok(t.url, SharePostDocument, { postId: original.id, visibility: 'FOLLOWERS' }, sharer.token)).sharePost;
+    expect((await ok(t.url, PostDocument, { id: original.id }, witness.token)).post.shareCount).toBe(0);
+    expect(await codes(t.url, PostDocument, { id: quiet.id }, author.token)).toEqual(['NOT_FOUND']);
+
+    // Made public, it counts and would have been news; a later public share is.
+    await ok(t.url, UpdatePostDocument, { id: quiet.id, input: { visibility: 'PUBLIC' } }, sharer.token);
+    expect((await ok(t.url, PostDocument, { id: original.id }, witness.token)).post.shareCount).toBe(1);
+    const loud = (await ok(t.url, SharePostDocument, { postId: original.id }, witness.token)).sharePost;
+    await notified(t, author, new RegExp(`${witness.displayName} shared your post`));
+    const shares = (await notificationsOf(t, author)).filter((n) => n.kind === 'SHARE');
+    expect(shares.map((n) => n.post?.id)).toEqual([loud.id]);
   });
 });
 

@@ -25,10 +25,14 @@ export class User {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
+  // Shareable: other subgraphs keep copies of the names and may serve them where they say so
+  // (`@provides`), so a feed page needs no call here.
+  @Directive('@shareable')
   @Field({ description: 'Unique, lowercase; used in profile URLs and to sign in.' })
   @Property({ unique: true })
   username!: string;
 
+  @Directive('@shareable')
   @Field()
   @Property()
   displayName!: string;

@@ -8,9 +8,9 @@ import { isUuid } from '@peerlink/platform/ids';
 import { Comment } from './comment.entity.js';
 import type { NotifyRequest, SocialEvents } from './events.js';
 import { PostActivityKind } from './live.js';
-import type { SocialLoaders } from './loaders.js';
+import { canUserSeePost, type SocialLoaders } from './loaders.js';
 import type { Post } from './post.entity.js';
-import { moderates, text, type PostService } from './post.service.js';
+import { moderates, requireMember, text, type PostService } from './post.service.js';
 import { rows, table } from './sql.js';
 import { excerpt, MAX_COMMENT_LENGTH, shouldNotify } from './visibility.js';
 
@@ -37,14 +37,26 @@ export class CommentService {
     const parent = parentId ? await this.visible(parentId, loaders) : null;
     if (parent && parent.postId !== post.id) throw notFound('Comment');
     const body = text(bodyInput, 'comment', 'body', MAX_COMMENT_LENGTH);
+    await requireMember(loaders, viewer.userId);
+    const em = this.orm.em as EntityManager;
     const notify: NotifyRequest[] = [];
-    if (parent && shouldNotify(viewer.userId, parent.authorId, await loaders.relation.load(parent.authorId))) {
+    // The parent's author hears of a reply only while they may still see the post it is under.
+    if (
+      parent &&
+      shouldNotify(viewer.userId, parent.authorId, await loaders.relation.load(parent.authorId)) &&
+      (await canUserSeePost(em, parent.authorId, post))
+    ) {
       notify.push({ userId: parent.authorId, reason: 'comment_replied' });
     }
     if (parent?.authorId !== post.authorId && shouldNotify(viewer.userId, post.authorId, await loaders.relation.load(post.authorId))) {
       notify.push({ userId: post.authorId, reason: 'post_commented' });
     }
     const comment = await this.outbox.transaction(async (em, publish) => {
+      // A parent removed since it was read takes its thread with it: no orphaned reply.
+      if (parent) {
+        const live = await rows(em, `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for share`, [parent.id]);
+        if (!live.length) throw notFound('Comment');
+      }
       const comment = em.create(Comment, { postId: post.id, authorId: viewer.userId, parentId: parent?.id ?? null, body });
       await em.execute(`update ${table(em, 'posts')} set comment_count = comment_count + 1 where id = ?`, [post.id]);
       if (parent) await em.execute(`update ${table(em, 'comments')} set reply_count = reply_count + 1 where id = ?`, [parent.id]);
@@ -70,9 +82,14 @@ export class CommentService {
    * with it, and the post's count drops by all of them.
    */
   async remove(viewer: Viewer, id: string, loaders: SocialLoaders): Promise<boolean> {
-    const comment = await this.visible(id, loaders);
-    const post = (await loaders.post.load(comment.postId)) as Post;
-    if (comment.authorId !== viewer.userId && post.authorId !== viewer.userId && !moderates(viewer)) {
+    // The post's author may clear a comment they cannot see (one by someone they blocked), so the
+    // permission is decided on the comment itself; everyone else must be able to see it.
+    const raw = isUuid(id) ? await loaders.comment.load(id) : null;
+    const post = raw && !raw.deletedAt ? await loaders.post.load(raw.postId) : null;
+    if (!raw || !post || post.deletedAt) throw notFound('Comment');
+    const clearsOwnPost = post.authorId === viewer.userId || moderates(viewer);
+    const comment = clearsOwnPost ? raw : await this.visible(id, loaders);
+    if (comment.authorId !== viewer.userId && !clearsOwnPost) {
       throw forbidden('Only the author, the post’s author or a moderator can remove a comment.');
     }
     await this.outbox.transaction(async (em, publish) => {
@@ -84,7 +101,7 @@ export class CommentService {
            union all
            select c.id from ${comments} c join thread t on c.parent_id = t.id where c.deleted_at is null
          )
-         update ${comments} set deleted_at = now() where id in (select id from thread) returning id`,
+         update ${comments} set deleted_at = now() where id in (select id from thread) and deleted_at is null returning id`,
         [id],
       );
       if (!removed.length) return;
@@ -98,7 +115,10 @@ export class CommentService {
 
   async like(viewer: Viewer, id: string, loaders: SocialLoaders): Promise<Comment> {
     const comment = await this.visible(id, loaders);
-    const relation = await loaders.relation.load(comment.authorId);
+    const post = (await loaders.post.load(comment.postId)) as Post;
+    const tell =
+      shouldNotify(viewer.userId, comment.authorId, await loaders.relation.load(comment.authorId)) &&
+      (await canUserSeePost(this.orm.em as EntityManager, comment.authorId, post));
     await this.outbox.transaction(async (em, publish) => {
       const added = await rows(
         em,
@@ -112,7 +132,7 @@ export class CommentService {
         commentId: id,
         actorId: viewer.userId,
         excerpt: excerpt(comment.body),
-        notify: shouldNotify(viewer.userId, comment.authorId, relation) ? [{ userId: comment.authorId, reason: 'comment_liked' }] : [],
+        notify: tell ? [{ userId: comment.authorId, reason: 'comment_liked' }] : [],
       });
     });
     loaders.forget(id);
@@ -138,16 +158,12 @@ export class CommentService {
     loaders: SocialLoaders,
   ) {
     const size = pageSize(first);
-    const since = decodeCursor(after)?.id;
+    if (!after) return toConnection(await loaders.firstComments.load(`${where.postId}/${where.parentId ?? ''}/${size}`), size);
+    const since = decodeCursor(after)!.id;
     const hidden = await loaders.hiddenAuthors();
     const comments = await this.orm.em.find(
       Comment,
-      {
-        ...where,
-        deletedAt: null,
-        ...(hidden.length ? { authorId: { $nin: hidden } } : {}),
-        ...(since ? { id: { $gt: since } } : {}),
-      },
+      { ...where, deletedAt: null, ...(hidden.length ? { authorId: { $nin: hidden } } : {}), id: { $gt: since } },
       { orderBy: { id: 'asc' }, limit: size + 1 },
     );
     return toConnection(comments, size);

@@ -1,4 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { DomainEvent } from '@peerlink/platform/events/event-bus';
 import type { Publish } from '@peerlink/platform/events/outbox';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from './events.js';
@@ -10,15 +12,14 @@ import { table } from './sql.js';
 const RECIPIENTS_PER_EVENT = 1000;
 
 /**
- * Social's own consumer: members from identity, and the fan-out that keeps home timelines current
+ * Social's own consumer: members (and their names) from identity, and the fan-out that keeps home timelines current
  * after a post is committed. Handlers are idempotent (timeline writes are set operations), so a
  * retried event changes nothing twice.
  */
 export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEvents & SocialEvents, SocialEvents> {
   return {
-    'identity.user.registered': async ({ userId }, { em, event }) => {
-      await em.execute(`insert into ${table(em, 'members')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
-    },
+    'identity.user.registered': ({ userId, username, displayName }, { em, event }) => saveMember(em, { userId, username, displayName }, event),
+    'identity.user.updated': ({ userId, username, displayName }, { em, event }) => saveMember(em, { userId, username, displayName }, event),
 
     // An account above the fan-out limit is merged into feeds at read time; its own timeline and
     // the live events still get the post.
@@ -41,6 +42,21 @@ export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEv
       }
     },
   };
+}
+
+/**
+ * Consumers of different event names run independently and retries arrive late, so an older
+ * account event can be handled after a newer one: event ids are time-ordered (UUIDv7), and a row
+ * only ever moves forward to a later event's names. Counts are social's own and never touched here.
+ */
+async function saveMember(em: EntityManager, user: { userId: string; username: string; displayName: string }, event: DomainEvent) {
+  const members = table(em, 'members');
+  await em.execute(
+    `insert into ${members} (user_id, username, display_name, joined_at, last_event_id) values (?, ?, ?, ?, ?)
+     on conflict (user_id) do update set username = excluded.username, display_name = excluded.display_name, last_event_id = excluded.last_event_id
+     where ${members}.last_event_id < excluded.last_event_id`,
+    [user.userId, user.username, user.displayName, event.occurredAt, event.id],
+  );
 }
 
 function tellFeeds(publish: Publish<SocialEvents>, kind: FeedEventKind, postId: string, recipientIds: string[]) {

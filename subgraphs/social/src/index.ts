@@ -38,7 +38,7 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders> = {
   async start({ bus, cache, config, logger }, orm) {
     const outbox = new Outbox<SocialEvents>(orm, bus, logger);
     const timelines = new Timelines(cache, config.FEED_TIMELINE_LENGTH);
-    const feed = new FeedService(orm, timelines, config.FEED_FANOUT_MAX_FOLLOWERS);
+    const feed = new FeedService(orm, timelines, config.FEED_FANOUT_MAX_FOLLOWERS, logger);
     const posts = new PostService(orm, outbox);
     const comments = new CommentService(orm, outbox, posts);
     const relationships = new RelationshipService(orm, outbox, timelines, logger);

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { Comment } from './comment.entity.js';
 import { Member } from './member.entity.js';
 import { Post } from './post.entity.js';
-import { rows, table, uuidArray } from './sql.js';
+import { nullableUuidArray, rows, table, uuidArray } from './sql.js';
 import { canSeeComment, canSeePost, NO_RELATION, type Relation, type ViewerStanding } from './visibility.js';
 
 /**
@@ -24,38 +25,54 @@ export class SocialLoaders {
 
   /** Posts by id, removed ones included (callers decide with canSeePost). */
   readonly post = new DataLoader<string, Post | null>(async (ids) => {
-    const found = await this.em.find(Post, { id: { $in: [...ids] } }, { refresh: true });
-    const byId = new Map(found.map((p) => [p.id, p]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const found = await this.em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });
+    return byKey(ids, found, (p) => p.id);
   });
 
   readonly comment = new DataLoader<string, Comment | null>(async (ids) => {
-    const found = await this.em.find(Comment, { id: { $in: [...ids] } }, { refresh: true });
-    const byId = new Map(found.map((c) => [c.id, c]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const found = await this.em.find(Comment, { id: { $in: validIds(ids) } }, { refresh: true });
+    return byKey(ids, found, (c) => c.id);
   });
 
   readonly member = new DataLoader<string, Member | null>(async (ids) => {
-    const found = await this.em.find(Member, { userId: { $in: [...ids] } });
-    const byId = new Map(found.map((m) => [m.userId, m]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const found = await this.em.find(Member, { userId: { $in: validIds(ids) } }, { refresh: true });
+    return byKey(ids, found, (m) => m.userId);
   });
 
   /** How the viewer stands towards each user: one query for any number of users. */
   readonly relation = new DataLoader<string, Relation>(async (userIds) => {
     const viewerId = this.viewer?.userId;
     if (!viewerId) return userIds.map(() => NO_RELATION);
-    const found = await rows<{ id: string; follows: boolean; blocks: boolean; blocked_by: boolean }>(
+    const found = await relationsOf(this.em, viewerId, userIds);
+    return userIds.map((id) => found.get(id.toLowerCase()) ?? NO_RELATION);
+  });
+
+  /**
+   * First pages of comment threads (`Post.comments`, `Comment.replies` without a cursor), for
+   * many posts or comments at once: a feed page showing each post's first comments costs one query.
+   * Keys are `postId/parentId/size` (parentId empty for top-level comments).
+   */
+  readonly firstComments = new DataLoader<string, Comment[]>(async (keys) => {
+    const threads = keys.map((key) => {
+      const [postId, parentId, size] = key.split('/');
+      return { postId: postId!, parentId: parentId || null, size: Number(size) };
+    });
+    const hidden = await this.hiddenAuthors();
+    const limit = Math.max(...threads.map((t) => t.size)) + 1;
+    const comments = table(this.em, 'comments');
+    const found = await rows<Record<string, unknown> & { post_id: string; parent_id: string | null }>(
       this.em,
-      `select u.id,
-         exists (select 1 from ${table(this.em, 'follows')} where follower_id = ? and followee_id = u.id) as follows,
-         exists (select 1 from ${table(this.em, 'blocks')} where blocker_id = ? and blocked_id = u.id) as blocks,
-         exists (select 1 from ${table(this.em, 'blocks')} where blocker_id = u.id and blocked_id = ?) as blocked_by
-       from unnest(?::uuid[]) as u(id)`,
-      [viewerId, viewerId, viewerId, uuidArray(userIds)],
+      `select c.* from unnest(?::uuid[], ?::uuid[]) as t(post_id, parent_id)
+       cross join lateral (
+         select * from ${comments} c
+         where c.post_id = t.post_id and c.parent_id is not distinct from t.parent_id and c.deleted_at is null
+           and not (c.author_id = any(?::uuid[]))
+         order by c.id limit ?
+       ) c`,
+      [uuidArray(threads.map((t) => t.postId)), nullableUuidArray(threads.map((t) => t.parentId)), uuidArray(hidden), limit],
     );
-    const byId = new Map(found.map((r) => [r.id, { follows: r.follows, blocks: r.blocks, blockedBy: r.blocked_by }]));
-    return userIds.map((id) => byId.get(id) ?? NO_RELATION);
+    const entities = found.map((row) => this.em.map(Comment, row));
+    return threads.map((t) => entities.filter((c) => c.postId === t.postId && c.parentId === t.parentId).slice(0, t.size + 1));
   });
 
   readonly postLiked = this.likeLoader('post_likes', 'post_id');
@@ -116,7 +133,40 @@ export class SocialLoaders {
         [viewerId, uuidArray(ids)],
       );
       const liked = new Set(found.map((r) => r.id));
-      return ids.map((id) => liked.has(id));
+      return ids.map((id) => liked.has(id.toLowerCase()));
     });
   }
+}
+
+/** Keys that can name a row: anything else would make Postgres fail the whole batch. */
+const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
+
+/** Rows in the order of the keys asked for, null where none matched (ids compare case-insensitively). */
+function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) => string): (T | null)[] {
+  const byId = new Map(found.map((row) => [keyOf(row), row]));
+  return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
+}
+
+/** How `userId` stands towards each of `others`, by id. */
+export async function relationsOf(em: EntityManager, userId: string, others: readonly string[]): Promise<Map<string, Relation>> {
+  const follows = table(em, 'follows');
+  const blocks = table(em, 'blocks');
+  const found = await rows<{ id: string; follows: boolean; followed_by: boolean; blocks: boolean; blocked_by: boolean }>(
+    em,
+    `select u.id,
+       exists (select 1 from ${follows} where follower_id = ? and followee_id = u.id) as follows,
+       exists (select 1 from ${follows} where follower_id = u.id and followee_id = ?) as followed_by,
+       exists (select 1 from ${blocks} where blocker_id = ? and blocked_id = u.id) as blocks,
+       exists (select 1 from ${blocks} where blocker_id = u.id and blocked_id = ?) as blocked_by
+     from unnest(?::uuid[]) as u(id)`,
+    [userId, userId, userId, userId, uuidArray(others)],
+  );
+  return new Map(found.map((r) => [r.id, { follows: r.follows, followedBy: r.followed_by, blocks: r.blocks, blockedBy: r.blocked_by }]));
+}
+
+/** Whether another user (not the viewer) may see a post: the rules of canSeePost from their side. */
+export async function canUserSeePost(em: EntityManager, userId: string, post: Post): Promise<boolean> {
+  if (userId === post.authorId) return !post.deletedAt;
+  const relation = (await relationsOf(em, userId, [post.authorId])).get(post.authorId) ?? NO_RELATION;
+  return canSeePost(post, { userId, moderates: false }, relation);
 }

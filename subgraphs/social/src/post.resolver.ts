@@ -1,10 +1,10 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { CommentConnection } from './comment.entity.js';
 import type { SocialContext } from './context.js';
 import { Post, PostConnection, Visibility } from './post.entity.js';
 import { ReportedPostConnection } from './report.entity.js';
-import { userRef, User } from './user.type.js';
+import { User } from './user.type.js';
 
 @InputType()
 export class CreatePostInput {
@@ -43,7 +43,7 @@ export class PostResolver {
 
   @Mutation(() => Post)
   createPost(@Arg('input') input: CreatePostInput, @Ctx() ctx: SocialContext) {
-    return ctx.services.posts.create(requireViewer(ctx.viewer), input);
+    return ctx.services.posts.create(requireViewer(ctx.viewer), input, ctx.loaders);
   }
 
   @Mutation(() => Post, { description: 'The author only.' })
@@ -95,9 +95,12 @@ export class PostResolver {
     return ctx.services.posts.dismissReports(requireViewer(ctx.viewer), postId);
   }
 
+  /** The author's names come from social's own copy, so a feed page needs no call to identity. */
+  @Directive('@provides(fields: "username displayName")')
   @FieldResolver(() => User)
-  author(@Root() post: Post) {
-    return userRef(post.authorId);
+  async author(@Root() post: Post, @Ctx() ctx: SocialContext): Promise<User> {
+    const member = await ctx.loaders.member.load(post.authorId);
+    return { id: post.authorId, username: member?.username, displayName: member?.displayName };
   }
 
   @FieldResolver(() => Boolean)

@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { SocialEvents } from './events.js';
 import { liveEventId, PostActivityKind } from './live.js';
 import type { SocialLoaders } from './loaders.js';
+import type { Member } from './member.entity.js';
 import { Post, Visibility } from './post.entity.js';
 import { Report } from './report.entity.js';
 import { rows, table } from './sql.js';
@@ -27,9 +28,22 @@ export function text(value: string, what: string, field: string, max: number, mi
 
 export const moderates = (viewer: Viewer) => hasRole(viewer, 'MODERATOR') || hasRole(viewer, 'ADMIN');
 
-/** The viewer's own member row, so their counts exist even if identity's event is still on its way. */
-export async function ensureMember(em: EntityManager, userId: string) {
-  await em.execute(`insert into ${table(em, 'members')} (user_id, joined_at) values (?, now()) on conflict do nothing`, [userId]);
+const MEMBER_WAIT_MS = 3000;
+
+/**
+ * Social learns of new accounts from identity's events, milliseconds after sign-up. A write in
+ * that window waits for the viewer's member row (their counts, and the name their posts show)
+ * rather than failing at once.
+ */
+export async function requireMember(loaders: SocialLoaders, userId: string): Promise<Member> {
+  const deadline = Date.now() + MEMBER_WAIT_MS;
+  for (;;) {
+    const member = await loaders.member.load(userId);
+    if (member) return member;
+    if (Date.now() > deadline) throw conflict('Your account is still being set up; try again in a moment.');
+    loaders.member.clear(userId);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Posts: writing, sharing, liking, reporting and moderating them. */
@@ -46,18 +60,22 @@ export class PostService {
     return post;
   }
 
-  async create(viewer: Viewer, input: PostInput): Promise<Post> {
+  async create(viewer: Viewer, input: PostInput, loaders: SocialLoaders): Promise<Post> {
     const body = text(input.body ?? '', 'post', 'body', MAX_POST_LENGTH);
     const visibility = input.visibility ?? Visibility.PUBLIC;
+    await requireMember(loaders, viewer.userId);
     return this.outbox.transaction(async (em, publish) => {
-      await ensureMember(em, viewer.userId);
       const post = em.create(Post, { authorId: viewer.userId, body, visibility });
       publish('social.post.created', { postId: post.id, actorId: viewer.userId, visibility, sharedPostId: null, excerpt: excerpt(body), notify: [] });
       return post;
     });
   }
 
-  /** Shares a public post (a share of a share shares the original), with optional words of one's own. */
+  /**
+   * Shares a public post (a share of a share shares the original), with optional words of one's
+   * own. Only public shares count on the original and announce themselves: a FOLLOWERS-only share
+   * is invisible to everyone else, counts included.
+   */
   async share(viewer: Viewer, postId: string, bodyInput: string | null | undefined, visibilityInput: Visibility | null | undefined, loaders: SocialLoaders) {
     const seen = await this.visible(postId, loaders);
     const original = seen.sharedPostId ? await this.visible(seen.sharedPostId, loaders) : seen;
@@ -66,19 +84,20 @@ export class PostService {
     const body = text(bodyInput ?? '', 'post', 'body', MAX_POST_LENGTH, 0);
     const visibility = visibilityInput ?? Visibility.PUBLIC;
     const relation = await loaders.relation.load(original.authorId);
+    // The original's author must be able to see the share they are told about.
+    const authorSeesShare = visibility === Visibility.PUBLIC || relation.followedBy;
+    await requireMember(loaders, viewer.userId);
     const share = await this.outbox.transaction(async (em, publish) => {
-      await ensureMember(em, viewer.userId);
       const share = em.create(Post, { authorId: viewer.userId, body, visibility, sharedPostId: original.id });
-      await em.execute(`update ${table(em, 'posts')} set share_count = share_count + 1 where id = ?`, [original.id]);
+      if (visibility === Visibility.PUBLIC) await this.countShare(em, publish, original.id, +1);
       publish('social.post.created', {
         postId: share.id,
         actorId: viewer.userId,
         visibility,
         sharedPostId: original.id,
         excerpt: excerpt(original.body),
-        notify: shouldNotify(viewer.userId, original.authorId, relation) ? [{ userId: original.authorId, reason: 'post_shared' }] : [],
+        notify: authorSeesShare && shouldNotify(viewer.userId, original.authorId, relation) ? [{ userId: original.authorId, reason: 'post_shared' }] : [],
       });
-      this.activity(publish, PostActivityKind.SHARED, original.id);
       return share;
     });
     loaders.forget(original.id);
@@ -91,8 +110,14 @@ export class PostService {
     const changes: Partial<Post> = { editedAt: new Date() };
     if (input.body != null) changes.body = text(input.body, 'post', 'body', MAX_POST_LENGTH, post.sharedPostId ? 0 : 1);
     if (input.visibility != null) changes.visibility = input.visibility;
-    await this.orm.em.nativeUpdate(Post, { id, deletedAt: null }, changes);
-    loaders.forget(id);
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeUpdate(Post, { id, deletedAt: null }, changes);
+      // A share that becomes public (or stops being) counts on the original from now (or no longer).
+      if (post.sharedPostId && changes.visibility && changes.visibility !== post.visibility) {
+        await this.countShare(em, publish, post.sharedPostId, changes.visibility === Visibility.PUBLIC ? +1 : -1);
+      }
+    });
+    loaders.forget(id, ...(post.sharedPostId ? [post.sharedPostId] : []));
     return this.visible(id, loaders);
   }
 
@@ -103,10 +128,7 @@ export class PostService {
     await this.outbox.transaction(async (em, publish) => {
       const removed = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date(), deletedBy: viewer.userId });
       if (!removed) return;
-      if (post.sharedPostId) {
-        await em.execute(`update ${table(em, 'posts')} set share_count = greatest(share_count - 1, 0) where id = ?`, [post.sharedPostId]);
-        this.activity(publish, PostActivityKind.SHARED, post.sharedPostId);
-      }
+      if (post.sharedPostId && post.visibility === Visibility.PUBLIC) await this.countShare(em, publish, post.sharedPostId, -1);
       await em.nativeUpdate(Report, { postId: id, resolvedAt: null }, { resolvedAt: new Date(), resolution: 'REMOVED' });
       publish('social.post.deleted', { postId: id, authorId: post.authorId, removedBy: viewer.userId });
     });
@@ -179,9 +201,10 @@ export class PostService {
     if (post.authorId === viewer.userId) throw badInput('You cannot report your own post.', 'postId');
     const reason = text(reasonInput, 'reason', 'reason', MAX_REPORT_REASON_LENGTH);
     await this.orm.em.execute(
-      `insert into ${table(this.orm.em as EntityManager, 'reports')} (id, post_id, reporter_id, reason, created_at) values (?, ?, ?, ?, now())
-       on conflict (post_id, reporter_id) do update set reason = excluded.reason, created_at = now(), resolved_at = null, resolution = null`,
-      [new Report().id, postId, viewer.userId, reason],
+      `insert into ${table(this.orm.em as EntityManager, 'reports')} (id, post_id, reporter_id, reason, created_at) values (?, ?, ?, ?, ?)
+       on conflict (post_id, reporter_id) do update set reason = excluded.reason, created_at = excluded.created_at, resolved_at = null, resolution = null`,
+      // Millisecond times, as JS dates hold them: the queue's cursors compare them exactly.
+      [new Report().id, postId, viewer.userId, reason, new Date()],
     );
     return true;
   }
@@ -221,6 +244,11 @@ export class PostService {
     if (!moderates(viewer)) throw forbidden('Only moderators and admins review reports.');
     if (!isUuid(postId)) throw notFound('Post');
     return this.orm.em.nativeUpdate(Report, { postId, resolvedAt: null }, { resolvedAt: new Date(), resolution: 'DISMISSED' });
+  }
+
+  private async countShare(em: EntityManager, publish: Publish<SocialEvents>, originalId: string, delta: 1 | -1) {
+    await em.execute(`update ${table(em, 'posts')} set share_count = greatest(share_count + ?, 0) where id = ?`, [delta, originalId]);
+    this.activity(publish, PostActivityKind.SHARED, originalId);
   }
 
   /** Tells `postActivity` subscribers that the post changed; they read its current state. */

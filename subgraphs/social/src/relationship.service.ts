@@ -8,11 +8,29 @@ import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
 import type { SocialLoaders } from './loaders.js';
-import { ensureMember } from './post.service.js';
+import { requireMember } from './post.service.js';
 import { rows, table } from './sql.js';
 import type { Timelines } from './timeline.js';
 import { userRef, type User } from './user.type.js';
 import { blockedEitherWay, shouldNotify } from './visibility.js';
+
+/**
+ * Follows and blocks between two users take one lock per pair, so a follow and a block of the same
+ * two people happen one after the other, never interleaved.
+ */
+async function lockPair(em: EntityManager, a: string, b: string) {
+  const [first, second] = [a, b].sort();
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(? || ':' || ?, 0))`, [first, second]);
+}
+
+async function isBlockedEitherWay(em: EntityManager, a: string, b: string): Promise<boolean> {
+  const found = await rows(
+    em,
+    `select 1 from ${table(em, 'blocks')} where (blocker_id = ? and blocked_id = ?) or (blocker_id = ? and blocked_id = ?)`,
+    [a, b, b, a],
+  );
+  return found.length > 0;
+}
 
 /** Follows and blocks: who sees whose posts. */
 export class RelationshipService {
@@ -28,12 +46,15 @@ export class RelationshipService {
     await this.other(viewer, userId, loaders);
     const relation = await loaders.relation.load(userId);
     if (blockedEitherWay(relation)) throw forbidden('You cannot follow this user.');
+    await requireMember(loaders, viewer.userId);
     await this.outbox.transaction(async (em, publish) => {
-      await ensureMember(em, viewer.userId);
+      // Checked again under the pair's lock: a block committed since cannot be slipped past.
+      await lockPair(em, viewer.userId, userId);
+      if (await isBlockedEitherWay(em, viewer.userId, userId)) throw forbidden('You cannot follow this user.');
       const added = await rows(
         em,
-        `insert into ${table(em, 'follows')} (follower_id, followee_id, created_at) values (?, ?, now()) on conflict do nothing returning follower_id`,
-        [viewer.userId, userId],
+        `insert into ${table(em, 'follows')} (follower_id, followee_id, created_at) values (?, ?, ?) on conflict do nothing returning follower_id`,
+        [viewer.userId, userId, new Date()],
       );
       if (!added.length) return;
       await this.count(em, viewer.userId, userId, +1);
@@ -63,12 +84,13 @@ export class RelationshipService {
   /** Blocking ends following in both directions; each stops seeing the other's posts and comments. */
   async block(viewer: Viewer, userId: string, loaders: SocialLoaders): Promise<User> {
     await this.other(viewer, userId, loaders);
+    await requireMember(loaders, viewer.userId);
     await this.outbox.transaction(async (em, publish) => {
-      await ensureMember(em, viewer.userId);
+      await lockPair(em, viewer.userId, userId);
       const added = await rows(
         em,
-        `insert into ${table(em, 'blocks')} (blocker_id, blocked_id, created_at) values (?, ?, now()) on conflict do nothing returning blocker_id`,
-        [viewer.userId, userId],
+        `insert into ${table(em, 'blocks')} (blocker_id, blocked_id, created_at) values (?, ?, ?) on conflict do nothing returning blocker_id`,
+        [viewer.userId, userId, new Date()],
       );
       if (!added.length) return;
       await this.endFollow(em, viewer.userId, userId);

@@ -12,3 +12,6 @@ export const rows = <T>(em: EntityManager, sql: string, params: unknown[] = []) 
  * arrays travel as Postgres array literals; anything not a uuid could match no row and is left out.
  */
 export const uuidArray = (ids: readonly string[]) => `{${ids.filter(isUuid).join(',')}}`;
+
+/** A uuid[] parameter that may hold NULLs (positions matter, e.g. zipped with another array). */
+export const nullableUuidArray = (ids: readonly (string | null)[]) => `{${ids.map((id) => (id && isUuid(id) ? id : 'NULL')).join(',')}}`;

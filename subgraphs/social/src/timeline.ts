@@ -29,13 +29,15 @@ export class Timelines {
 
   /**
    * Rebuilds a timeline from `load` (the newest post ids, from Postgres). The BUILDING marker
-   * creates the key first, so a post fanned out while `load` runs is added, not skipped.
+   * creates the key first, so a post fanned out while `load` runs is added, not skipped; and if
+   * the timeline is dropped meanwhile (a follow changed whose posts it holds), the key is gone and
+   * this stale rebuild writes nothing.
    */
   async rebuild(userId: string, load: () => Promise<string[]>): Promise<void> {
     const key = this.key(userId);
     await this.cache.sortedAdd([key], [BUILDING], { ttlSeconds: BUILD_TTL_SECONDS });
     const ids = await load();
-    await this.cache.sortedAdd([key], [...ids, COMPLETE], { keep: this.length + 1, ttlSeconds: TTL_SECONDS });
+    await this.cache.sortedAdd([key], [...ids, COMPLETE], { keep: this.length + 1, ttlSeconds: TTL_SECONDS, onlyIfExists: true });
     await this.cache.sortedRemove([key], [BUILDING]);
   }
 

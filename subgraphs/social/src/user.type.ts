@@ -10,6 +10,15 @@ import { PageInfo } from '@peerlink/platform/graphql/pagination';
 export class User {
   @Field(() => ID)
   id!: string;
+
+  /** Identity's; social supplies it only where it says so (`@provides` on `Post.author`). */
+  @Directive('@external')
+  @Field()
+  username?: string;
+
+  @Directive('@external')
+  @Field()
+  displayName?: string;
 }
 
 export const userRef = (id: string): User => ({ id });

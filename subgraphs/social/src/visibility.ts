@@ -9,13 +9,15 @@ export type PostVisibility = 'PUBLIC' | 'FOLLOWERS';
 export interface Relation {
   /** The viewer follows them. */
   follows: boolean;
+  /** They follow the viewer. */
+  followedBy: boolean;
   /** The viewer blocked them. */
   blocks: boolean;
   /** They blocked the viewer. */
   blockedBy: boolean;
 }
 
-export const NO_RELATION: Relation = { follows: false, blocks: false, blockedBy: false };
+export const NO_RELATION: Relation = { follows: false, followedBy: false, blocks: false, blockedBy: false };
 
 export interface ViewerStanding {
   /** null for an anonymous caller. */

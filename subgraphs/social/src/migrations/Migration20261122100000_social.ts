@@ -5,9 +5,12 @@ export class Migration20261122100000_social extends Migration {
     const s = `"${this.config.get('schema')}"`;
     this.addSql(`create table ${s}.members (
       user_id uuid primary key,
+      username text not null,
+      display_name text not null,
       follower_count integer not null default 0,
       following_count integer not null default 0,
-      joined_at timestamptz not null
+      joined_at timestamptz not null,
+      last_event_id uuid not null
     )`);
     // The fan-out limit is read as "members above N followers": a handful of rows.
     this.addSql(`create index members_by_followers on ${s}.members (follower_count)`);
