@@ -8,17 +8,21 @@ import {
   FeedDocument,
   FollowDocument,
   LikePostDocument,
+  LoginDocument,
   PostDocument,
   PostWithCommentsDocument,
   ProfileDocument,
   ReportedPostsDocument,
   ReportPostDocument,
+  ResyncAccountsDocument,
   UnblockDocument,
   UnfollowDocument,
 } from './generated/graphql.js';
-import { codes, ok } from './support/client.js';
+import pg from 'pg';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { codes, ok, request } from './support/client.js';
 import { follow, member, moderator, notificationsOf, notified, post, type Member } from './support/social.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { makeAdmin, startTestStack, type TestStack } from './support/stack.js';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -125,6 +129,25 @@ describe('blocks', () => {
     const user = await member(t);
     expect(await codes(t.url, BlockDocument, { userId: user.id }, user.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, BlockDocument, { userId: UNKNOWN }, user.token)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('members', () => {
+  it('are learnt again from identity when an admin resyncs accounts', async () => {
+    const [fan, ghost, admin] = await Promise.all([member(t), member(t), member(t, 'adm')]);
+    // As if the account were older than social: social has never heard of it.
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    await db.query('delete from social.members where user_id = $1', [ghost.id]);
+    await db.end();
+    expect(await codes(t.url, FollowDocument, { userId: ghost.id }, fan.token)).toEqual(['NOT_FOUND']);
+
+    expect(await codes(t.url, ResyncAccountsDocument, {}, fan.token)).toEqual(['FORBIDDEN']);
+    await makeAdmin(t, admin.username);
+    const { login } = await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } });
+    expect((await ok(t.url, ResyncAccountsDocument, {}, login.accessToken)).resyncAccounts).toBeGreaterThanOrEqual(3);
+    const followed = await waitFor('social to know the account again', async () => (await request(t.url, FollowDocument, { userId: ghost.id }, { token: fan.token })).data?.follow);
+    expect(followed).toMatchObject({ username: ghost.username, followerCount: 1 });
   });
 });
 

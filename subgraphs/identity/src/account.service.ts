@@ -37,6 +37,26 @@ export class AccountService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
+  /**
+   * Admins only: announces every account again as `identity.user.updated`, in batches, so a
+   * subgraph added later (or a read model rebuilt) learns of accounts older than the event stream
+   * keeps. Consumers treat it like any update. Returns how many accounts were announced.
+   */
+  async resync(viewer: Viewer): Promise<number> {
+    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can resync accounts.');
+    let announced = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const batch = await this.orm.em.fork().find(User, { id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: 500 });
+      if (!batch.length) return announced;
+      await this.outbox.transaction(async (_em, publish) => {
+        for (const user of batch) publishUpdated(publish, user, []);
+      });
+      announced += batch.length;
+      after = batch.at(-1)!.id;
+    }
+  }
+
   async byUsername(username: string): Promise<User | null> {
     const key = username.trim().toLowerCase();
     // Anything that cannot be a username names nobody (and never reaches the database).

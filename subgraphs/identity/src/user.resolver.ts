@@ -1,5 +1,5 @@
 import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { IdentityContext } from './context.js';
 import { Role, User } from './user.entity.js';
 
@@ -81,6 +81,14 @@ export class UserResolver {
   @Mutation(() => User, { description: 'Admins only.' })
   grantRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
     return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, true, ctx.client);
+  }
+
+  @Mutation(() => Int, {
+    description:
+      'Admins only: announces every account to the other subgraphs again (after adding a subgraph, or to repair a read model). Returns how many.',
+  })
+  resyncAccounts(@Ctx() ctx: IdentityContext) {
+    return ctx.services.accounts.resync(requireViewer(ctx.viewer));
   }
 
   @Mutation(() => User, { description: 'Admins only.' })
