@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { DeletePostDocument, FeedDocument, FeedUpdatedDocument, UnfollowDocument } from './generated/graphql.js';
+import { AddCommentDocument, DeletePostDocument, FeedDocument, FeedUpdatedDocument, FeedWithPreviewsDocument, UnfollowDocument } from './generated/graphql.js';
 import { codes, ok, Subscription, wsClient } from './support/client.js';
 import { follow, member, post, type Member } from './support/social.js';
 import { services, startTestStack, type TestStack } from './support/stack.js';
@@ -85,6 +85,37 @@ describe('home feed', () => {
     expect(bodies(await feed(reader))).toEqual(['by other', 'by author']);
     await ok(t.url, UnfollowDocument, { userId: author.id }, reader.token);
     expect(bodies(await feed(reader))).toEqual(['by other']);
+  });
+
+  it('reads a page in a fixed number of queries, however many posts and authors it shows', async () => {
+    const reader = await member(t);
+    const authors = await Promise.all(Array.from({ length: 20 }, () => member(t)));
+    for (const author of authors) {
+      await follow(t, reader, author);
+      const written = await post(t, author, `by ${author.username}`);
+      await ok(t.url, AddCommentDocument, { postId: written.id, body: 'first' }, reader.token);
+    }
+    await waitFor('twenty posts in the feed', async () => (await feed(reader)).edges.length === 20);
+
+    // Every SQL statement the social subgraph sends, while it serves one page.
+    const social = t.stack.subgraphs.find((s) => s.name === 'social')!;
+    const statements = async (first: number) => {
+      const spy = vi.spyOn(social.orm.em.getConnection(), 'execute');
+      try {
+        const page = (await ok(t.url, FeedWithPreviewsDocument, { first }, reader.token)).feed;
+        expect(page.edges).toHaveLength(first);
+        expect(page.edges.every((e) => e.node.comments.edges.length === 1)).toBe(true);
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const forOne = await statements(1);
+    const forTwenty = await statements(20);
+    // One per kind of fact (posts, likes, relations, members, comments...) whatever the page
+    // size; one per post would be 20 more for each. The margin is the outbox's once-a-second poll.
+    expect(forOne).toBeLessThanOrEqual(12);
+    expect(forTwenty - forOne).toBeLessThanOrEqual(3);
   });
 
   it('needs a signed-in user and a valid page size and cursor', async () => {
