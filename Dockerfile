@@ -9,6 +9,7 @@ COPY e2e/package.json e2e/
 COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/social/package.json subgraphs/social/
+COPY subgraphs/chat/package.json subgraphs/chat/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx turbo run build --filter=!@peerlink/e2e && npm prune --omit=dev

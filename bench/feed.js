@@ -297,7 +297,7 @@ function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flu
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
     '',
-    '**System under test.** The production layout: `launcher/dist/migrate.js`, then identity, notifications and social each in its own process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis, ' +
+    '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis, ' +
       `with \`FEED_FANOUT_MAX_FOLLOWERS=${options.fanoutMaxFollowers}\` and the default \`FEED_TIMELINE_LENGTH\` (800). The load generator (autocannon) runs on the same cores.`,
     '',
     `**Data.** ${options.users.toLocaleString('en-US')} users; ${graph.follows.toLocaleString('en-US')} follows, each user following about ${options.followsPerUser} others picked by a Zipf law (exponent 1) over a random ranking of users, so a few accounts have thousands of followers and most a handful ` +

@@ -21,7 +21,7 @@ export const SERVICES = {
 };
 
 /** The subgraphs, each its own process in the distributed topology. */
-const SUBGRAPHS = ['identity', 'notifications', 'social'];
+const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat'];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];
@@ -111,6 +111,7 @@ export class SystemUnderTest {
         return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey) };
       case 'notifications':
       case 'social':
+      case 'chat':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };

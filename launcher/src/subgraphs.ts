@@ -1,6 +1,7 @@
 import { identity } from '@peerlink/identity';
 import { notifications } from '@peerlink/notifications';
 import { social } from '@peerlink/social';
+import { chat } from '@peerlink/chat';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -8,4 +9,5 @@ export const subgraphs: { definition: SubgraphDefinition<any, any>; port: number
   { definition: identity, port: 4001 },
   { definition: notifications, port: 4002 },
   { definition: social, port: 4003 },
+  { definition: chat, port: 4004 },
 ];

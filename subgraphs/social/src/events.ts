@@ -34,6 +34,7 @@ export type SocialEvents = {
   'social.user.followed': Interaction & { followeeId: string };
   'social.user.unfollowed': { followerId: string; followeeId: string };
   'social.user.blocked': { blockerId: string; blockedId: string };
+  'social.user.unblocked': { blockerId: string; blockedId: string };
   /** Live: a post entered or left these users' home feeds (`feedUpdated`). Large audiences come in several events. */
   'social.feed.updated': { id: string; postId: string; recipientIds: string[] };
   /** Live: a post's counts or comments changed (`postActivity`). */

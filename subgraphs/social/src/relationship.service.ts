@@ -104,7 +104,11 @@ export class RelationshipService {
 
   async unblock(viewer: Viewer, userId: string, loaders: SocialLoaders): Promise<User> {
     await this.other(viewer, userId, loaders);
-    await this.orm.em.execute(`delete from ${table(this.orm.em as EntityManager, 'blocks')} where blocker_id = ? and blocked_id = ?`, [viewer.userId, userId]);
+    await this.outbox.transaction(async (em, publish) => {
+      await lockPair(em, viewer.userId, userId);
+      const removed = await rows(em, `delete from ${table(em, 'blocks')} where blocker_id = ? and blocked_id = ? returning blocker_id`, [viewer.userId, userId]);
+      if (removed.length) publish('social.user.unblocked', { blockerId: viewer.userId, blockedId: userId });
+    });
     loaders.forgetUsers(userId, viewer.userId);
     return userRef(userId);
   }

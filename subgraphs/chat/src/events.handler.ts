@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventHandlers, HandlerContext } from '@peerlink/platform/events/consumer';
+import type { IdentityEvents } from '@peerlink/identity/events';
+import type { SocialEvents } from '@peerlink/social/events';
+import type { ChatEvents } from './events.js';
+import { table } from './sql.js';
+
+/** What chat copies from other domains: which accounts exist (identity) and who blocked whom (social). */
+export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents, ChatEvents> {
+  const savePerson = async (userId: string, { em, event }: HandlerContext<ChatEvents>) => {
+    await em.execute(`insert into ${table(em, 'people')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
+  };
+  return {
+    'identity.user.registered': ({ userId }, context) => savePerson(userId, context),
+    'identity.user.updated': ({ userId }, context) => savePerson(userId, context),
+    'social.user.blocked': ({ blockerId, blockedId }, { em, event }) => saveBlock(em, blockerId, blockedId, true, event.id),
+    'social.user.unblocked': ({ blockerId, blockedId }, { em, event }) => saveBlock(em, blockerId, blockedId, false, event.id),
+  };
+}
+
+/**
+ * Blocks and unblocks travel on separate consumers and may arrive out of order; event ids are
+ * time-ordered (UUIDv7), so a row only moves forward to a later event's state.
+ */
+async function saveBlock(em: EntityManager, blockerId: string, blockedId: string, active: boolean, eventId: string) {
+  const blocks = table(em, 'blocks');
+  await em.execute(
+    `insert into ${blocks} (blocker_id, blocked_id, active, last_event_id) values (?, ?, ?, ?)
+     on conflict (blocker_id, blocked_id) do update set active = excluded.active, last_event_id = excluded.last_event_id
+     where ${blocks}.last_event_id < excluded.last_event_id`,
+    [blockerId, blockedId, active, eventId],
+  );
+}

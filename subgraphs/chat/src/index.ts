@@ -1,0 +1,54 @@
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { IdentityEvents } from '@peerlink/identity/events';
+import type { SocialEvents } from '@peerlink/social/events';
+import type { ChatServices } from './context.js';
+import { Conversation, Membership } from './conversation.entity.js';
+import { ConversationResolver } from './conversation.resolver.js';
+import { ConversationService } from './conversation.service.js';
+import type { ChatEvents } from './events.js';
+import { chatEventHandlers } from './events.handler.js';
+import { ChatLoaders } from './loaders.js';
+import { Message } from './message.entity.js';
+import { MessageResolver } from './message.resolver.js';
+import { MessageService } from './message.service.js';
+import { migrations } from './migrations/index.js';
+import { Block, Person } from './people.entity.js';
+
+/** Private and group conversations, with live messages. */
+export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
+  name: 'chat',
+  entities: [Person, Block, Conversation, Membership, Message],
+  migrations,
+  resolvers: [ConversationResolver, MessageResolver],
+  references: {
+    Conversation: async (reference: { id: string }, ctx: { loaders: ChatLoaders }) =>
+      (await ctx.loaders.membership.load(reference.id)) ? ctx.loaders.conversation.load(reference.id) : null,
+    Message: async (reference: { id: string }, ctx: { loaders: ChatLoaders }) => {
+      const message = await ctx.loaders.message.load(reference.id);
+      return message && (await ctx.loaders.membership.load(message.conversationId)) ? message : null;
+    },
+  },
+
+  async start({ bus, logger }, orm) {
+    const outbox = new Outbox<ChatEvents>(orm, bus, logger);
+    const conversations = new ConversationService(orm);
+    const messages = new MessageService(orm, outbox, conversations);
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents, ChatEvents>({
+      bus,
+      outbox,
+      consumer: 'chat',
+      handlers: chatEventHandlers(),
+      logger,
+    });
+    return {
+      services: { conversations, messages },
+      createLoaders: (viewer) => new ChatLoaders(orm.em as never, viewer),
+      async stop() {
+        await stopConsuming();
+        await outbox.close();
+      },
+    };
+  },
+};
