@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
+  AddGroupMembersDocument,
   BlockDocument,
+  DeleteMessageDocument,
+  EditMessageDocument,
+  GroupMembersDocument,
+  LeaveConversationDocument,
+  MarkDeliveredDocument,
+  MarkReadDocument,
+  MessageReceiptsDocument,
+  RemoveGroupMemberDocument,
+  RenameGroupDocument,
+  SetMemberRoleDocument,
+  SetTypingDocument,
   ChatEventsDocument,
   ConversationDocument,
   ConversationsDocument,
@@ -121,8 +133,93 @@ describe('groups', () => {
   });
 });
 
+describe('receipts', () => {
+  it('move forward only, and give the sender a status: sent, delivered, read', async () => {
+    const [ada, bob] = await Promise.all([member(t, 'chat'), member(t, 'chat')]);
+    const { id } = await openDirect(ada, bob);
+    const first = await send(ada, id, 'one');
+    const second = await send(ada, id, 'two');
+    const status = async (as: Member) =>
+      (await ok(t.url, MessageReceiptsDocument, { conversationId: id }, as.token)).messages.edges.map((e) => [e.node.body, e.node.status]);
+    expect(await status(ada)).toEqual([['two', 'SENT'], ['one', 'SENT']]);
+    expect(await status(bob)).toEqual([['two', null], ['one', null]]);
+
+    expect((await ok(t.url, MarkDeliveredDocument, { conversationId: id, upToMessageId: first.id }, bob.token)).markDelivered.unreadCount).toBe(2);
+    expect(await status(ada)).toEqual([['two', 'SENT'], ['one', 'DELIVERED']]);
+    expect((await ok(t.url, MarkReadDocument, { conversationId: id, upToMessageId: second.id }, bob.token)).markRead.unreadCount).toBe(0);
+    // Going back is ignored: pointers only move forward.
+    await ok(t.url, MarkDeliveredDocument, { conversationId: id, upToMessageId: first.id }, bob.token);
+    expect(await status(ada)).toEqual([['two', 'READ'], ['one', 'READ']]);
+    const receipts = (await ok(t.url, MessageReceiptsDocument, { conversationId: id }, ada.token)).messages.edges[0]!.node.receipts;
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]!.user.username).toBe(bob.username);
+    expect(receipts[0]!.readAt).not.toBeNull();
+
+    const elsewhere = await openDirect(bob, await member(t, 'chat'));
+    const stray = await send(bob, elsewhere.id, 'not here');
+    expect(await codes(t.url, MarkReadDocument, { conversationId: id, upToMessageId: stray.id }, bob.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, MarkReadDocument, { conversationId: id, upToMessageId: 'nope' }, bob.token)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('messages', () => {
+  it('are edited by their sender and deleted by their sender or a group’s owner', async () => {
+    const [owner, a, b] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Edits', [a, b]);
+    const mine = await send(a, group.id, 'typo');
+    expect(await codes(t.url, EditMessageDocument, { id: mine.id, body: 'not yours' }, b.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, EditMessageDocument, { id: mine.id, body: ' ' }, a.token)).toEqual(['BAD_USER_INPUT']);
+    const edited = (await ok(t.url, EditMessageDocument, { id: mine.id, body: 'fixed' }, a.token)).editMessage;
+    expect(edited.body).toBe('fixed');
+    expect(edited.editedAt).not.toBeNull();
+    expect(await codes(t.url, DeleteMessageDocument, { id: mine.id }, b.token)).toEqual(['FORBIDDEN']);
+    expect((await ok(t.url, DeleteMessageDocument, { id: mine.id }, owner.token)).deleteMessage).toBe(true);
+    expect((await ok(t.url, MessagesDocument, { conversationId: group.id }, b.token)).messages.edges).toEqual([]);
+    const outsider = await member(t, 'chat');
+    expect(await codes(t.url, DeleteMessageDocument, { id: mine.id }, outsider.token)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('group membership', () => {
+  it('is managed by owners and admins, and a removed member loses access at once', async () => {
+    const [owner, a, b, c] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Team', [a, b]);
+    expect(await codes(t.url, AddGroupMembersDocument, { conversationId: group.id, userIds: [c.id] }, a.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, RenameGroupDocument, { conversationId: group.id, title: 'Mine now' }, a.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, SetMemberRoleDocument, { conversationId: group.id, userId: b.id, role: 'ADMIN' }, a.token)).toEqual(['FORBIDDEN']);
+
+    await ok(t.url, SetMemberRoleDocument, { conversationId: group.id, userId: a.id, role: 'ADMIN' }, owner.token);
+    await ok(t.url, AddGroupMembersDocument, { conversationId: group.id, userIds: [c.id] }, a.token);
+    expect((await ok(t.url, RenameGroupDocument, { conversationId: group.id, title: 'Team two' }, a.token)).renameGroup.title).toBe('Team two');
+    // An admin removes members, not other admins or the owner.
+    expect(await codes(t.url, RemoveGroupMemberDocument, { conversationId: group.id, userId: owner.id }, a.token)).toEqual(['FORBIDDEN']);
+
+    const bLive = await subscribe(b);
+    await ok(t.url, RemoveGroupMemberDocument, { conversationId: group.id, userId: b.id }, a.token);
+    expect(await codes(t.url, MessagesDocument, { conversationId: group.id }, b.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'still here?' } }, b.token)).toEqual(['NOT_FOUND']);
+    await send(owner, group.id, 'after b left');
+    // b's own direct conversation gets a later message; the group's can no longer reach b.
+    const friend = await member(t, 'chat');
+    const direct = await openDirect(friend, b);
+    await send(friend, direct.id, 'for b');
+    await waitFor('b’s direct message', () => bLive.subscription.results.some((r) => r.data?.chatEvent.message?.body === 'for b'));
+    expect(bLive.subscription.results.filter((r) => r.data?.chatEvent.conversation.id === group.id)).toEqual([]);
+    await bLive.close();
+
+    // The owner leaves; the admin takes over.
+    expect((await ok(t.url, LeaveConversationDocument, { conversationId: group.id }, owner.token)).leaveConversation).toBe(true);
+    const members = (await ok(t.url, GroupMembersDocument, { id: group.id }, a.token)).conversation.members;
+    expect(Object.fromEntries(members.map((m) => [m.user.id, m.role]))).toEqual({ [a.id]: 'OWNER', [c.id]: 'MEMBER' });
+
+    const { id: directId } = await openDirect(a, c);
+    expect(await codes(t.url, AddGroupMembersDocument, { conversationId: directId, userIds: [owner.id] }, a.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, LeaveConversationDocument, { conversationId: directId }, a.token)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
 describe('chatEvent', () => {
-  it('delivers new messages live to every member, with the sender resolved from identity; outsiders get nothing', async () => {
+  it('brings messages, receipts, typing, edits and deletions live and in order; outsiders get nothing', async () => {
     const [owner, a, b, outsider, outsidersFriend] = await Promise.all([
       member(t, 'chat'),
       member(t, 'chat'),
@@ -142,16 +239,30 @@ describe('chatEvent', () => {
       expect(event.errors).toBeUndefined();
       expect(event.data?.chatEvent).toEqual({
         kind: 'MESSAGE_ADDED',
-        conversation: { id: group.id },
+        conversation: { id: group.id, title: 'Live group' },
         message: { id: sent.id, body: 'hello group', createdAt: sent.createdAt, deleted: false, sender: { id: owner.id, username: owner.username, displayName: owner.displayName } },
+        user: null,
       });
     }
-    // In order: a second message arrives second.
-    await send(a, group.id, 'second');
-    await waitFor('the second message', () => bLive.subscription.results[1]);
-    expect(bLive.subscription.results.map((r) => r.data?.chatEvent.message?.body)).toEqual(['hello group', 'second']);
+    await ok(t.url, MarkReadDocument, { conversationId: group.id, upToMessageId: sent.id }, b.token);
+    await ok(t.url, SetTypingDocument, { conversationId: group.id }, b.token);
+    await ok(t.url, EditMessageDocument, { id: sent.id, body: 'hello, group' }, owner.token);
+    await ok(t.url, DeleteMessageDocument, { id: sent.id }, owner.token);
+    await waitFor('five events for a', () => aLive.subscription.results.length >= 5);
+    const seen = aLive.subscription.results.map((r) => r.data?.chatEvent);
+    expect(seen.map((e) => [e?.kind, e?.user?.username ?? null])).toEqual([
+      ['MESSAGE_ADDED', null],
+      ['RECEIPT', b.username],
+      ['TYPING', b.username],
+      ['MESSAGE_EDITED', null],
+      ['MESSAGE_DELETED', null],
+    ]);
+    expect(seen[4]?.message).toMatchObject({ id: sent.id, body: null, deleted: true });
+    // b hears of the edit and deletion but not of their own typing.
+    await waitFor('four events for b', () => bLive.subscription.results.length >= 4);
+    expect(bLive.subscription.results.map((r) => r.data?.chatEvent.kind)).toEqual(['MESSAGE_ADDED', 'RECEIPT', 'MESSAGE_EDITED', 'MESSAGE_DELETED']);
 
-    // Once the outsider has a later message of their own, the group's earlier ones can no longer reach them.
+    // Once the outsider has a later message of their own, the group's earlier events can no longer reach them.
     await send(outsidersFriend, own.id, 'just us');
     await waitFor('the outsider’s own message', () => outsiderLive.subscription.results.length > 0);
     expect(outsiderLive.subscription.results.map((r) => r.data?.chatEvent.message?.body)).toEqual(['just us']);

@@ -60,7 +60,7 @@ export const ConversationConnection = connectionOf(Conversation);
 @ObjectType('ConversationMember')
 @Entity({ tableName: 'members' })
 export class Membership {
-  [OptionalProps]?: 'joinedAt' | 'lastReadMessageId' | 'lastDeliveredMessageId';
+  [OptionalProps]?: 'joinedAt' | 'lastReadMessageId' | 'lastReadAt' | 'lastDeliveredMessageId' | 'lastDeliveredAt';
 
   @PrimaryKey({ type: 'uuid' })
   conversationId!: string;
@@ -76,11 +76,21 @@ export class Membership {
   @Property({ type: 'timestamptz' })
   joinedAt: Date = new Date();
 
+  /**
+   * Receipts are pointers, as in most messengers: "read up to this message", and when the pointer
+   * last moved. A message is read by a member once their pointer reaches it.
+   */
   @Property({ type: 'uuid', nullable: true })
   lastReadMessageId: string | null = null;
 
+  @Property({ type: 'timestamptz', nullable: true })
+  lastReadAt: Date | null = null;
+
   @Property({ type: 'uuid', nullable: true })
   lastDeliveredMessageId: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastDeliveredAt: Date | null = null;
 
   @Field(() => User)
   user(): User {

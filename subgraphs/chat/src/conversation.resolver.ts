@@ -1,7 +1,7 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChatContext } from './context.js';
-import { Conversation, ConversationConnection, Membership } from './conversation.entity.js';
+import { Conversation, ConversationConnection, MemberRole, Membership } from './conversation.entity.js';
 import { Message } from './message.entity.js';
 
 @Resolver(() => Conversation)
@@ -30,6 +30,51 @@ export class ConversationResolver {
     return ctx.services.conversations.createGroup(requireViewer(ctx.viewer), title, memberIds);
   }
 
+  @Mutation(() => Conversation, { description: 'Owners and admins: adds people to a group.' })
+  addGroupMembers(@Arg('conversationId', () => ID) conversationId: string, @Arg('userIds', () => [ID]) userIds: string[], @Ctx() ctx: ChatContext) {
+    return ctx.services.conversations.addMembers(requireViewer(ctx.viewer), conversationId, userIds, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { description: 'Owners remove anyone; admins remove members. The removed lose access at once.' })
+  removeGroupMember(@Arg('conversationId', () => ID) conversationId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.conversations.removeMember(requireViewer(ctx.viewer), conversationId, userId, ctx.loaders);
+  }
+
+  @Mutation(() => Boolean, { description: 'Leaves a group; an owner hands it to the longest-standing admin, or member.' })
+  leaveConversation(@Arg('conversationId', () => ID) conversationId: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.conversations.leave(requireViewer(ctx.viewer), conversationId, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { description: 'Owners and admins.' })
+  renameGroup(@Arg('conversationId', () => ID) conversationId: string, @Arg('title') title: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.conversations.rename(requireViewer(ctx.viewer), conversationId, title, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { description: 'The owner: makes a member an admin or a member again, or (OWNER) hands the group on.' })
+  setMemberRole(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => MemberRole) role: MemberRole,
+    @Ctx() ctx: ChatContext,
+  ) {
+    return ctx.services.conversations.setRole(requireViewer(ctx.viewer), conversationId, userId, role, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { description: 'You have received the conversation up to this message.' })
+  markDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, false, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { description: 'You have read the conversation up to this message (and so received it).' })
+  markRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, true, ctx.loaders);
+  }
+
+  @Mutation(() => Boolean, { description: 'Tells the other members you are typing; send again every few seconds while you do.' })
+  setTyping(@Arg('conversationId', () => ID) conversationId: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.messages.typing(requireViewer(ctx.viewer), conversationId, ctx.loaders);
+  }
+
   @FieldResolver(() => [Membership])
   members(@Root() conversation: Conversation, @Ctx() ctx: ChatContext) {
     return ctx.loaders.members.load(conversation.id);
@@ -43,5 +88,13 @@ export class ConversationResolver {
   @FieldResolver(() => Int, { description: 'Messages from others you have not read.' })
   unreadCount(@Root() conversation: Conversation, @Ctx() ctx: ChatContext) {
     return ctx.loaders.unread.load(conversation.id);
+  }
+}
+
+@Resolver(() => Membership)
+export class MembershipResolver {
+  @FieldResolver(() => Message, { nullable: true, description: 'How far they have read.' })
+  lastReadMessage(@Root() membership: Membership, @Ctx() ctx: ChatContext) {
+    return membership.lastReadMessageId ? ctx.loaders.message.load(membership.lastReadMessageId) : null;
   }
 }

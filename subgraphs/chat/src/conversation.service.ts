@@ -3,17 +3,31 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { decodeCursor, encodeCursor, pageSize } from '@peerlink/platform/graphql/pagination';
+import type { Outbox } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { Conversation, ConversationKind, Membership, MemberRole } from './conversation.entity.js';
+import type { ChatEvents } from './events.js';
+import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { rows, table } from './sql.js';
 
 export const MAX_GROUP_MEMBERS = 256;
 export const MAX_TITLE_LENGTH = 100;
 
+function checkTitle(input: string): string {
+  const title = input.trim();
+  if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`The title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
+  return title;
+}
+
+const manages = (membership: Membership | null) => membership?.role === MemberRole.OWNER || membership?.role === MemberRole.ADMIN;
+
 /** Conversations: opening them, and who is in them. Only members see a conversation at all. */
 export class ConversationService {
-  constructor(private readonly orm: Orm) {}
+  constructor(
+    private readonly orm: Orm,
+    private readonly outbox: Outbox<ChatEvents>,
+  ) {}
 
   private get em() {
     return this.orm.em as EntityManager;
@@ -32,7 +46,7 @@ export class ConversationService {
     if (userId === viewer.userId) throw badInput('Start a conversation with someone else.', 'userId');
     if (await this.blockedEitherWay(viewer.userId, userId)) throw forbidden('You cannot message this user.');
     const directKey = [viewer.userId, userId].sort().join(':');
-    return this.em.transactional(async (em) => {
+    return this.outbox.transaction(async (em, publish) => {
       const conversation = new Conversation();
       const created = await rows(
         em,
@@ -42,25 +56,115 @@ export class ConversationService {
       );
       if (created.length) {
         for (const member of [viewer.userId, userId]) em.create(Membership, { conversationId: conversation.id, userId: member, role: MemberRole.MEMBER });
+        tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: conversation.id }, [viewer.userId, userId]);
       }
       return em.findOneOrFail(Conversation, { directKey });
     });
   }
 
   async createGroup(viewer: Viewer, titleInput: string, memberIds: string[]): Promise<Conversation> {
-    const title = titleInput.trim();
-    if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`The title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
+    const title = checkTitle(titleInput);
     const others = [...new Set(memberIds)].filter((id) => id !== viewer.userId);
     if (others.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members.`, 'memberIds');
     if (others.some((id) => !isUuid(id)) || (others.length && !(await this.known(others)))) throw notFound('User');
-    return this.em.transactional(async (em) => {
+    return this.outbox.transaction(async (em, publish) => {
       const group = em.create(Conversation, { kind: ConversationKind.GROUP, title });
       // Members refer to the group by a plain id column, so the group is written first.
       await em.flush();
       em.create(Membership, { conversationId: group.id, userId: viewer.userId, role: MemberRole.OWNER });
       for (const userId of others) em.create(Membership, { conversationId: group.id, userId, role: MemberRole.MEMBER });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, [viewer.userId, ...others]);
       return group;
     });
+  }
+
+  /** Owners and admins add people to a group; people already in it are left as they are. */
+  async addMembers(viewer: Viewer, conversationId: string, userIds: string[], loaders: ChatLoaders): Promise<Conversation> {
+    const group = await this.group(viewer, conversationId, loaders);
+    if (!manages(await loaders.membership.load(group.id))) throw forbidden('Only the group’s owner and admins add members.');
+    const current = new Set((await loaders.members.load(group.id)).map((m) => m.userId));
+    const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    if (joining.some((id) => !isUuid(id)) || (joining.length && !(await this.known(joining)))) throw notFound('User');
+    if (current.size + joining.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members.`, 'userIds');
+    if (!joining.length) return group;
+    await this.outbox.transaction(async (em, publish) => {
+      for (const userId of joining) em.create(Membership, { conversationId: group.id, userId, role: MemberRole.MEMBER });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, [...current, ...joining]);
+    });
+    loaders.members.clear(group.id);
+    return group;
+  }
+
+  /** Owners remove anyone but themselves; admins remove members. The removed lose access at once. */
+  async removeMember(viewer: Viewer, conversationId: string, userId: string, loaders: ChatLoaders): Promise<Conversation> {
+    const group = await this.group(viewer, conversationId, loaders);
+    const mine = await loaders.membership.load(group.id);
+    const members = await loaders.members.load(group.id);
+    const target = members.find((m) => m.userId === userId);
+    if (!target) throw notFound('Member');
+    if (target.userId === viewer.userId) throw badInput('To leave a group, use leaveConversation.', 'userId');
+    const allowed = mine?.role === MemberRole.OWNER || (mine?.role === MemberRole.ADMIN && target.role === MemberRole.MEMBER);
+    if (!allowed) throw forbidden('Owners remove anyone; admins remove members.');
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeDelete(Membership, { conversationId: group.id, userId });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId }, members.map((m) => m.userId).filter((id) => id !== userId));
+    });
+    loaders.members.clear(group.id);
+    return group;
+  }
+
+  /** Leaves a group; an owner who leaves hands the group to the longest-standing admin, or member. */
+  async leave(viewer: Viewer, conversationId: string, loaders: ChatLoaders): Promise<boolean> {
+    const group = await this.group(viewer, conversationId, loaders);
+    const members = await loaders.members.load(group.id);
+    const me = members.find((m) => m.userId === viewer.userId)!;
+    const rest = members.filter((m) => m.userId !== viewer.userId);
+    const heir = me.role === MemberRole.OWNER ? (rest.find((m) => m.role === MemberRole.ADMIN) ?? rest[0]) : undefined;
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeDelete(Membership, { conversationId: group.id, userId: viewer.userId });
+      if (heir) await em.nativeUpdate(Membership, { conversationId: group.id, userId: heir.userId }, { role: MemberRole.OWNER });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId: viewer.userId }, rest.map((m) => m.userId));
+    });
+    loaders.members.clear(group.id);
+    loaders.membership.clear(group.id);
+    return true;
+  }
+
+  async rename(viewer: Viewer, conversationId: string, titleInput: string, loaders: ChatLoaders): Promise<Conversation> {
+    const group = await this.group(viewer, conversationId, loaders);
+    if (!manages(await loaders.membership.load(group.id))) throw forbidden('Only the group’s owner and admins rename it.');
+    const title = checkTitle(titleInput);
+    const members = await loaders.members.load(group.id);
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeUpdate(Conversation, { id: group.id }, { title });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, members.map((m) => m.userId));
+    });
+    loaders.conversation.clear(group.id);
+    return (await loaders.conversation.load(group.id))!;
+  }
+
+  /** The owner makes members admins and back, or hands ownership on (becoming an admin). */
+  async setRole(viewer: Viewer, conversationId: string, userId: string, role: MemberRole, loaders: ChatLoaders): Promise<Conversation> {
+    const group = await this.group(viewer, conversationId, loaders);
+    if ((await loaders.membership.load(group.id))?.role !== MemberRole.OWNER) throw forbidden('Only the group’s owner sets roles.');
+    const members = await loaders.members.load(group.id);
+    if (!members.some((m) => m.userId === userId)) throw notFound('Member');
+    if (userId === viewer.userId) throw badInput('Hand ownership to someone else instead.', 'userId');
+    await this.outbox.transaction(async (em, publish) => {
+      if (role === MemberRole.OWNER) await em.nativeUpdate(Membership, { conversationId: group.id, userId: viewer.userId }, { role: MemberRole.ADMIN });
+      await em.nativeUpdate(Membership, { conversationId: group.id, userId }, { role });
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId }, members.map((m) => m.userId));
+    });
+    loaders.members.clear(group.id);
+    loaders.membership.clear(group.id);
+    return group;
+  }
+
+  /** A group the viewer is in; direct conversations have no membership to manage. */
+  private async group(viewer: Viewer, conversationId: string, loaders: ChatLoaders): Promise<Conversation> {
+    const conversation = await this.visible(viewer, conversationId, loaders);
+    if (conversation.kind !== ConversationKind.GROUP) throw badInput('Only groups have members to manage.', 'conversationId');
+    return conversation;
   }
 
   /** The viewer's conversations, most recent activity first. */

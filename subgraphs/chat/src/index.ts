@@ -5,7 +5,7 @@ import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatServices } from './context.js';
 import { Conversation, Membership } from './conversation.entity.js';
-import { ConversationResolver } from './conversation.resolver.js';
+import { ConversationResolver, MembershipResolver } from './conversation.resolver.js';
 import { ConversationService } from './conversation.service.js';
 import type { ChatEvents } from './events.js';
 import { chatEventHandlers } from './events.handler.js';
@@ -21,7 +21,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
   name: 'chat',
   entities: [Person, Block, Conversation, Membership, Message],
   migrations,
-  resolvers: [ConversationResolver, MessageResolver],
+  resolvers: [ConversationResolver, MembershipResolver, MessageResolver],
   references: {
     Conversation: async (reference: { id: string }, ctx: { loaders: ChatLoaders }) =>
       (await ctx.loaders.membership.load(reference.id)) ? ctx.loaders.conversation.load(reference.id) : null,
@@ -33,7 +33,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
 
   async start({ bus, logger }, orm) {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
-    const conversations = new ConversationService(orm);
+    const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations);
     const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents, ChatEvents>({
       bus,

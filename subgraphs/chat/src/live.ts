@@ -1,17 +1,28 @@
 import { notFound } from '@peerlink/platform/errors';
+import type { Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
+import type { ChatEvents } from './events.js';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
+import { User } from './user.type.js';
 
 /**
- * What `chatEvent` delivers. The gateway resolves each event by calling `chatEvent(id)` under the
- * subscriber's identity; the lookup checks membership at that moment, so someone removed from a
- * conversation stops receiving its events at once, even on a subscription opened before.
+ * What `chatEvent` delivers. The gateway resolves each event by calling `chatEventById(id)` under
+ * the subscriber's identity; the lookup checks membership at that moment, so someone removed from
+ * a conversation stops receiving its events at once, even on a subscription opened before.
  */
 export enum ChatEventKind {
   MESSAGE_ADDED = 'MESSAGE_ADDED',
+  MESSAGE_EDITED = 'MESSAGE_EDITED',
+  MESSAGE_DELETED = 'MESSAGE_DELETED',
+  /** `user` has received (or read) the conversation up to `message`. */
+  RECEIPT = 'RECEIPT',
+  /** `user` is typing; not stored, and repeated every few seconds while they type. */
+  TYPING = 'TYPING',
+  /** Members joined, left or changed role, or the group was renamed. */
+  MEMBERS_CHANGED = 'MEMBERS_CHANGED',
 }
 registerEnumType(ChatEventKind, { name: 'ChatEventKind' });
 
@@ -23,27 +34,43 @@ export class ChatEvent {
   @Field(() => ChatEventKind)
   kind!: ChatEventKind;
 
-  @Field(() => Conversation)
+  @Field(() => Conversation, { description: 'The conversation as it is now.' })
   conversation!: Conversation;
 
-  @Field(() => Message, { nullable: true, description: 'The message it concerns, for message events.' })
+  @Field(() => Message, { nullable: true, description: 'The message it concerns: the new, edited or deleted one, or the one a receipt reaches.' })
   message!: Message | null;
+
+  @Field(() => User, { nullable: true, description: 'Who typed, or whose receipt it is.' })
+  user!: User | null;
 }
 
-/** Live event ids: opaque to clients, `kind:conversationId:messageId` inside. */
-export function chatEventId(kind: ChatEventKind, conversationId: string, messageId: string): string {
-  return Buffer.from([kind, conversationId, messageId].join(':')).toString('base64url');
+interface ChatEventFacts {
+  kind: ChatEventKind;
+  conversationId: string;
+  messageId?: string | null;
+  userId?: string | null;
+}
+
+/** Live event ids: opaque to clients, `kind:conversationId:messageId:userId` inside (`-` for none). */
+export function chatEventId({ kind, conversationId, messageId, userId }: ChatEventFacts): string {
+  return Buffer.from([kind, conversationId, messageId ?? '-', userId ?? '-'].join(':')).toString('base64url');
+}
+
+/** Tells these members' `chatEvent` subscriptions, after the transaction commits. */
+export function tellMembers(publish: Publish<ChatEvents>, facts: ChatEventFacts, recipientIds: string[]) {
+  publish('chat.event', { id: chatEventId(facts), conversationId: facts.conversationId, recipientIds });
 }
 
 export async function lookUpChatEvent(id: string, loaders: ChatLoaders): Promise<ChatEvent> {
-  const [kind, conversationId, messageId, ...rest] = Buffer.from(id, 'base64url').toString('utf8').split(':');
+  const [kind, conversationId, messageId, userId, ...rest] = Buffer.from(id, 'base64url').toString('utf8').split(':');
   const known = Object.values(ChatEventKind).includes(kind as ChatEventKind) && !rest.length;
-  if (!known || !conversationId || !isUuid(conversationId) || !messageId || !isUuid(messageId)) throw notFound('Chat event');
+  const idOrNone = (value: string | undefined) => value === '-' || (!!value && isUuid(value));
+  if (!known || !conversationId || !isUuid(conversationId) || !idOrNone(messageId) || !idOrNone(userId)) throw notFound('Chat event');
   const [membership, conversation, message] = await Promise.all([
     loaders.membership.load(conversationId),
     loaders.conversation.load(conversationId),
-    loaders.message.load(messageId),
+    messageId !== '-' ? loaders.message.load(messageId!) : null,
   ]);
-  if (!membership || !conversation || message?.conversationId !== conversation.id) throw notFound('Chat event');
-  return { id, kind: kind as ChatEventKind, conversation, message };
+  if (!membership || !conversation || (message && message.conversationId !== conversation.id)) throw notFound('Chat event');
+  return { id, kind: kind as ChatEventKind, conversation, message, user: userId !== '-' ? { id: userId! } : null };
 }

@@ -1,11 +1,40 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective } from '@peerlink/platform/graphql/live';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChatContext } from './context.js';
-import { Conversation } from './conversation.entity.js';
+import { Conversation, type Membership } from './conversation.entity.js';
 import { ChatEvent, lookUpChatEvent } from './live.js';
 import { Message, MessageConnection } from './message.entity.js';
 import { User, userRef } from './user.type.js';
+
+export enum MessageStatus {
+  SENT = 'SENT',
+  DELIVERED = 'DELIVERED',
+  READ = 'READ',
+}
+registerEnumType(MessageStatus, { name: 'MessageStatus' });
+
+@ObjectType()
+export class MessageReceipt {
+  @Field(() => User)
+  user!: User;
+
+  @Field(() => Date, { nullable: true, description: 'When their device had it; when their receipt pointer passed it, if it passed several at once.' })
+  deliveredAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  readAt!: Date | null;
+}
+
+/** Receipts are read-up-to pointers: a member has a message once their pointer reaches its id. */
+function receiptOf(member: Membership, message: Message): MessageReceipt {
+  const reached = (pointer: string | null) => pointer !== null && pointer >= message.id;
+  return {
+    user: userRef(member.userId),
+    deliveredAt: reached(member.lastDeliveredMessageId) ? member.lastDeliveredAt : null,
+    readAt: reached(member.lastReadMessageId) ? member.lastReadAt : null,
+  };
+}
 
 @InputType()
 export class SendMessageInput {
@@ -34,6 +63,16 @@ export class MessageResolver {
   @Mutation(() => Message)
   sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.send(requireViewer(ctx.viewer), input, ctx.loaders);
+  }
+
+  @Mutation(() => Message, { description: 'The sender only.' })
+  editMessage(@Arg('id', () => ID) id: string, @Arg('body') body: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.messages.edit(requireViewer(ctx.viewer), id, body, ctx.loaders);
+  }
+
+  @Mutation(() => Boolean, { description: 'The sender, or a group’s owner and admins.' })
+  deleteMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: ChatContext) {
+    return ctx.services.messages.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
   @Query(() => ChatEvent, { description: 'One `chatEvent` event, by id; the gateway uses it to resolve subscriptions.' })
@@ -69,5 +108,20 @@ export class MessageResolver {
   @FieldResolver(() => Boolean)
   deleted(@Root() message: Message) {
     return !!message.deletedAt;
+  }
+
+  @FieldResolver(() => [MessageReceipt], { description: 'Each other member: when the message reached them and when they read it.' })
+  async receipts(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageReceipt[]> {
+    const members = await ctx.loaders.members.load(message.conversationId);
+    return members.filter((m) => m.userId !== message.senderId).map((m) => receiptOf(m, message));
+  }
+
+  @FieldResolver(() => MessageStatus, { nullable: true, description: 'For the sender: how far the message has got with everyone else. Null for others.' })
+  async status(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageStatus | null> {
+    if (message.senderId !== ctx.viewer?.userId) return null;
+    const receipts = (await ctx.loaders.members.load(message.conversationId)).filter((m) => m.userId !== message.senderId).map((m) => receiptOf(m, message));
+    if (receipts.length && receipts.every((r) => r.readAt)) return MessageStatus.READ;
+    if (receipts.length && receipts.every((r) => r.deliveredAt)) return MessageStatus.DELIVERED;
+    return MessageStatus.SENT;
   }
 }

@@ -1,16 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, forbidden } from '@peerlink/platform/errors';
+import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
-import { ConversationKind, Membership } from './conversation.entity.js';
+import { isUuid } from '@peerlink/platform/ids';
+import { ConversationKind, MemberRole, Membership, type Conversation } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { ChatEvents } from './events.js';
-import { ChatEventKind, chatEventId } from './live.js';
+import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
-import { table } from './sql.js';
+import { rows, table } from './sql.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -21,7 +22,13 @@ export interface SendMessageInput {
   clientMessageId?: string | null;
 }
 
-/** Messages: sending and reading them. Only members do either. */
+function checkBody(input: string): string {
+  const body = input.trim();
+  if (!body || body.length > MAX_MESSAGE_LENGTH) throw badInput(`A message is 1 to ${MAX_MESSAGE_LENGTH} characters.`, 'body');
+  return body;
+}
+
+/** Messages: sending, reading, editing and acknowledging them. Only members do any of it. */
 export class MessageService {
   constructor(
     private readonly orm: Orm,
@@ -32,8 +39,7 @@ export class MessageService {
   /** A retried send (same `clientMessageId`) returns the message already stored and tells nobody twice. */
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
     const conversation = await this.conversations.visible(viewer, input.conversationId, loaders);
-    const body = input.body.trim();
-    if (!body || body.length > MAX_MESSAGE_LENGTH) throw badInput(`A message is 1 to ${MAX_MESSAGE_LENGTH} characters.`, 'body');
+    const body = checkBody(input.body);
     const clientMessageId = input.clientMessageId?.trim() || null;
     if (clientMessageId && clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
       throw badInput(`clientMessageId is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters.`, 'clientMessageId');
@@ -55,11 +61,106 @@ export class MessageService {
         conversation.id,
       ]);
       // The sender reads what they wrote.
-      await em.nativeUpdate(Membership, { conversationId: conversation.id, userId: viewer.userId }, { lastReadMessageId: message.id, lastDeliveredMessageId: message.id });
-      publish('chat.event', { id: chatEventId(ChatEventKind.MESSAGE_ADDED, conversation.id, message.id), conversationId: conversation.id, recipientIds: members.map((m) => m.userId) });
+      const now = new Date();
+      await em.nativeUpdate(
+        Membership,
+        { conversationId: conversation.id, userId: viewer.userId },
+        { lastReadMessageId: message.id, lastReadAt: now, lastDeliveredMessageId: message.id, lastDeliveredAt: now },
+      );
+      tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId: conversation.id, messageId: message.id }, members.map((m) => m.userId));
       publish('chat.message.sent', { messageId: message.id, conversationId: conversation.id, senderId: viewer.userId, recipientIds: others, excerpt: body.slice(0, 80) });
       return message;
     });
+  }
+
+  /** The sender edits their message; members see the new text live. */
+  async edit(viewer: Viewer, id: string, bodyInput: string, loaders: ChatLoaders): Promise<Message> {
+    const message = await this.visible(viewer, id, loaders);
+    if (message.senderId !== viewer.userId) throw forbidden('Only the sender can edit a message.');
+    if (message.deletedAt) throw badInput('A deleted message cannot be edited.', 'id');
+    const body = checkBody(bodyInput);
+    const members = await loaders.members.load(message.conversationId);
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeUpdate(Message, { id, deletedAt: null }, { body, editedAt: new Date() });
+      tellMembers(publish, { kind: ChatEventKind.MESSAGE_EDITED, conversationId: message.conversationId, messageId: id }, members.map((m) => m.userId));
+    });
+    loaders.message.clear(id);
+    return (await loaders.message.load(id))!;
+  }
+
+  /** The sender deletes their message, as do a group's owner and admins; its text is gone for everyone. */
+  async remove(viewer: Viewer, id: string, loaders: ChatLoaders): Promise<boolean> {
+    const message = await this.visible(viewer, id, loaders);
+    const mine = await loaders.membership.load(message.conversationId);
+    const moderates = mine?.role === MemberRole.OWNER || mine?.role === MemberRole.ADMIN;
+    if (message.senderId !== viewer.userId && !moderates) throw forbidden('Only the sender or a group’s owner and admins can delete a message.');
+    if (message.deletedAt) return true;
+    const members = await loaders.members.load(message.conversationId);
+    await this.outbox.transaction(async (em, publish) => {
+      await em.nativeUpdate(Message, { id, deletedAt: null }, { deletedAt: new Date() });
+      tellMembers(publish, { kind: ChatEventKind.MESSAGE_DELETED, conversationId: message.conversationId, messageId: id }, members.map((m) => m.userId));
+    });
+    loaders.message.clear(id);
+    return true;
+  }
+
+  /**
+   * Receipts: the viewer has received (`delivered`) or read the conversation up to a message.
+   * Pointers only move forward, and reading implies receiving. Members see the receipt live.
+   */
+  async acknowledge(viewer: Viewer, conversationId: string, upToMessageId: string, read: boolean, loaders: ChatLoaders): Promise<Conversation> {
+    const conversation = await this.conversations.visible(viewer, conversationId, loaders);
+    const upTo = isUuid(upToMessageId) ? await loaders.message.load(upToMessageId) : null;
+    if (!upTo || upTo.conversationId !== conversation.id) throw notFound('Message');
+    const members = await loaders.members.load(conversation.id);
+    await this.outbox.transaction(async (em, publish) => {
+      const now = new Date();
+      const memberships = table(em, 'members');
+      const moved = await rows(
+        em,
+        `update ${memberships} set
+           last_delivered_message_id = greatest(coalesce(last_delivered_message_id, ?), ?),
+           last_delivered_at = case when last_delivered_message_id is null or last_delivered_message_id < ? then ? else last_delivered_at end
+           ${read ? `, last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?),
+           last_read_at = case when last_read_message_id is null or last_read_message_id < ? then ? else last_read_at end` : ''}
+         where conversation_id = ? and user_id = ?
+           and (last_delivered_message_id is null or last_delivered_message_id < ? ${read ? 'or last_read_message_id is null or last_read_message_id < ?' : ''})
+         returning user_id`,
+        [
+          upTo.id, upTo.id, upTo.id, now,
+          ...(read ? [upTo.id, upTo.id, upTo.id, now] : []),
+          conversation.id, viewer.userId, upTo.id,
+          ...(read ? [upTo.id] : []),
+        ],
+      );
+      if (moved.length) {
+        tellMembers(publish, { kind: ChatEventKind.RECEIPT, conversationId: conversation.id, messageId: upTo.id, userId: viewer.userId }, members.map((m) => m.userId));
+      }
+    });
+    loaders.members.clear(conversation.id);
+    loaders.membership.clear(conversation.id);
+    loaders.unread.clear(conversation.id);
+    return conversation;
+  }
+
+  /**
+   * Tells the other members the viewer is typing. Nothing about it is kept, but it goes through the
+   * outbox like every other chat event, so it reaches subscribers in order with them.
+   */
+  async typing(viewer: Viewer, conversationId: string, loaders: ChatLoaders): Promise<boolean> {
+    const conversation = await this.conversations.visible(viewer, conversationId, loaders);
+    const others = (await loaders.members.load(conversation.id)).map((m) => m.userId).filter((id) => id !== viewer.userId);
+    await this.outbox.transaction(async (_em, publish) => {
+      tellMembers(publish, { kind: ChatEventKind.TYPING, conversationId: conversation.id, userId: viewer.userId }, others);
+    });
+    return true;
+  }
+
+  /** A message in a conversation the viewer is in, or NOT_FOUND. */
+  async visible(viewer: Viewer, id: string, loaders: ChatLoaders): Promise<Message> {
+    const message = isUuid(id) ? await loaders.message.load(id) : null;
+    if (!message || !(await loaders.membership.load(message.conversationId))) throw notFound('Message');
+    return message;
   }
 
   /** A conversation's messages, newest first, paged backwards with `before`. */

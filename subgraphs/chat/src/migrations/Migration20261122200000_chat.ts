@@ -29,7 +29,9 @@ export class Migration20261122200000_chat extends Migration {
       role text not null check (role in ('OWNER', 'ADMIN', 'MEMBER')),
       joined_at timestamptz not null,
       last_read_message_id uuid,
+      last_read_at timestamptz,
       last_delivered_message_id uuid,
+      last_delivered_at timestamptz,
       primary key (conversation_id, user_id)
     )`);
     // The inbox: a user's conversations by recent activity.
