@@ -3,6 +3,7 @@ import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
   AddGroupMembersDocument,
   BlockDocument,
+  ChatNotificationsDocument,
   DeleteMessageDocument,
   EditMessageDocument,
   GroupMembersDocument,
@@ -29,7 +30,8 @@ import { startTestStack, type TestStack } from './support/stack.js';
 
 let t: TestStack;
 beforeAll(async () => {
-  t = await startTestStack();
+  // Missed messages become notifications after 2 s here, so the test of it stays short.
+  t = await startTestStack({ CHAT_MISSED_AFTER_SECONDS: '2' });
 });
 afterAll(async () => {
   await t?.stop();
@@ -215,6 +217,37 @@ describe('group membership', () => {
     const { id: directId } = await openDirect(a, c);
     expect(await codes(t.url, AddGroupMembersDocument, { conversationId: directId, userIds: [owner.id] }, a.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, LeaveConversationDocument, { conversationId: directId }, a.token)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('missed messages', () => {
+  const missed = async (user: Member) =>
+    (await ok(t.url, ChatNotificationsDocument, {}, user.token)).notifications.edges.map((e) => e.node).filter((n) => n.kind === 'MESSAGE');
+
+  it('notify members whose devices did not receive them, once per burst', async () => {
+    const [owner, away, present, late] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Burst', [away, present]);
+    for (const body of ['one', 'two', 'three']) {
+      const message = await send(owner, group.id, body);
+      // A connected client acknowledges what it receives.
+      await ok(t.url, MarkDeliveredDocument, { conversationId: group.id, upToMessageId: message.id }, present.token);
+    }
+    const [first] = await waitFor('the away member’s notification', async () => ((await missed(away)).length ? missed(away) : null));
+    expect(first).toMatchObject({ title: '3 new messages in Burst', body: `${owner.displayName}: three`, actor: { username: owner.username }, conversation: { id: group.id } });
+    expect(await missed(present)).toEqual([]);
+
+    // Still away: a newcomer is told of the next message, and the away member not again.
+    await ok(t.url, AddGroupMembersDocument, { conversationId: group.id, userIds: [late.id] }, owner.token);
+    const fourth = await send(owner, group.id, 'four');
+    await waitFor('the newcomer’s notification', async () => (await missed(late)).length === 1);
+    expect(await missed(away)).toHaveLength(1);
+
+    // Caught up, the away member is told of the next burst.
+    await ok(t.url, MarkReadDocument, { conversationId: group.id, upToMessageId: fourth.id }, away.token);
+    await send(owner, group.id, 'five');
+    await waitFor('the second burst’s notification', async () => (await missed(away)).length === 2);
+    expect((await missed(away))[0]).toMatchObject({ title: 'New message in Burst', body: `${owner.displayName}: five` });
+    expect(await missed(late)).toHaveLength(1);
   });
 });
 

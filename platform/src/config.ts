@@ -62,6 +62,9 @@ const envSchema = z.object({
   /** Accounts with more followers are merged into feeds at read time rather than fanned out. */
   FEED_FANOUT_MAX_FOLLOWERS: z.coerce.number().int().min(1).default(10_000),
 
+  /** A chat message nobody's device received within this many seconds becomes a notification. */
+  CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
+
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   SUBGRAPH_URLS: z.string().default(''),
   INTROSPECTION: flag.default(true),

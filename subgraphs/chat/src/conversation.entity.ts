@@ -60,7 +60,7 @@ export const ConversationConnection = connectionOf(Conversation);
 @ObjectType('ConversationMember')
 @Entity({ tableName: 'members' })
 export class Membership {
-  [OptionalProps]?: 'joinedAt' | 'lastReadMessageId' | 'lastReadAt' | 'lastDeliveredMessageId' | 'lastDeliveredAt';
+  [OptionalProps]?: 'joinedAt' | 'lastReadMessageId' | 'lastReadAt' | 'lastDeliveredMessageId' | 'lastDeliveredAt' | 'notifiedUpToMessageId';
 
   @PrimaryKey({ type: 'uuid' })
   conversationId!: string;
@@ -91,6 +91,10 @@ export class Membership {
 
   @Property({ type: 'timestamptz', nullable: true })
   lastDeliveredAt: Date | null = null;
+
+  /** The last message they were notified of while away; no more until they catch up to it. */
+  @Property({ type: 'uuid', nullable: true })
+  notifiedUpToMessageId: string | null = null;
 
   @Field(() => User)
   user(): User {

@@ -5,6 +5,19 @@
 export type ChatEvents = {
   /** A message was stored; `recipientIds` are the other members at that moment. */
   'chat.message.sent': { messageId: string; conversationId: string; senderId: string; recipientIds: string[]; excerpt: string };
+  /**
+   * Messages in a conversation that these members' devices have not received for a while (they
+   * are not connected): one event per burst, each member counted once until they catch up.
+   */
+  'chat.messages.missed': {
+    conversationId: string;
+    /** The group's title; null for a direct conversation. */
+    title: string | null;
+    lastMessageId: string;
+    lastSenderId: string;
+    excerpt: string;
+    recipients: { userId: string; count: number }[];
+  };
   /** Live: something happened in a conversation, for these members' `chatEvent` subscriptions. */
   'chat.event': { id: string; conversationId: string; recipientIds: string[] };
 };

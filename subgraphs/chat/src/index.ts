@@ -14,6 +14,7 @@ import { Message } from './message.entity.js';
 import { MessageResolver } from './message.resolver.js';
 import { MessageService } from './message.service.js';
 import { migrations } from './migrations/index.js';
+import { MissedMessages } from './missed-messages.js';
 import { Block, Person } from './people.entity.js';
 
 /** Private and group conversations, with live messages. */
@@ -31,7 +32,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
     },
   },
 
-  async start({ bus, logger }, orm) {
+  async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations);
@@ -42,10 +43,13 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
       handlers: chatEventHandlers(),
       logger,
     });
+    const missed = new MissedMessages(orm, outbox, config.CHAT_MISSED_AFTER_SECONDS, logger);
+    missed.start();
     return {
       services: { conversations, messages },
       createLoaders: (viewer) => new ChatLoaders(orm.em as never, viewer),
       async stop() {
+        await missed.stop();
         await stopConsuming();
         await outbox.close();
       },

@@ -2,7 +2,7 @@ import { OptionalProps, Entity, Enum, Index, PrimaryKey, Property, Unique } from
 import { uuidv7 } from '@peerlink/platform/ids';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Post, User } from './references.js';
+import { Conversation, Post, User } from './references.js';
 
 export enum NotificationKind {
   WELCOME = 'WELCOME',
@@ -13,6 +13,8 @@ export enum NotificationKind {
   COMMENT = 'COMMENT',
   FOLLOW = 'FOLLOW',
   SHARE = 'SHARE',
+  /** Chat messages that arrived while you were away. */
+  MESSAGE = 'MESSAGE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
@@ -22,7 +24,7 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @Index({ properties: ['recipientId', 'createdAt', 'id'] })
 @Unique({ properties: ['recipientId', 'sourceEventId'] })
 export class Notification {
-  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'read' | 'createdAt';
+  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'read' | 'createdAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -51,6 +53,10 @@ export class Notification {
   @Property({ type: 'uuid', nullable: true })
   postId: string | null = null;
 
+  /** The conversation it is about, resolved by the chat subgraph. */
+  @Property({ type: 'uuid', nullable: true })
+  conversationId: string | null = null;
+
   @Field()
   @Property()
   read: boolean = false;
@@ -71,6 +77,11 @@ export class Notification {
   @Field(() => Post, { nullable: true, description: 'The post it is about, while you may see it.' })
   post(): Post | null {
     return this.postId ? { id: this.postId } : null;
+  }
+
+  @Field(() => Conversation, { nullable: true, description: 'The conversation it is about, while you are in it.' })
+  conversation(): Conversation | null {
+    return this.conversationId ? { id: this.conversationId } : null;
   }
 }
 

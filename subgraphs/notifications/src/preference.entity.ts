@@ -50,4 +50,5 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.COMMENT]: { inApp: true, email: false, sms: false },
   [NotificationKind.FOLLOW]: { inApp: true, email: false, sms: false },
   [NotificationKind.SHARE]: { inApp: true, email: false, sms: false },
+  [NotificationKind.MESSAGE]: { inApp: true, email: false, sms: false },
 };

@@ -15,3 +15,11 @@ export class Post {
   @Field(() => ID)
   id!: string;
 }
+
+/** A conversation as notifications knows one: by id. The chat subgraph resolves it, for its members only. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType()
+export class Conversation {
+  @Field(() => ID)
+  id!: string;
+}

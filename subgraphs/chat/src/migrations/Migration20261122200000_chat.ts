@@ -32,6 +32,7 @@ export class Migration20261122200000_chat extends Migration {
       last_read_at timestamptz,
       last_delivered_message_id uuid,
       last_delivered_at timestamptz,
+      notified_up_to_message_id uuid,
       primary key (conversation_id, user_id)
     )`);
     // The inbox: a user's conversations by recent activity.

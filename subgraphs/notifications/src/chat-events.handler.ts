@@ -1,0 +1,27 @@
+import type { ChatEvents } from '@peerlink/chat/events';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { NotificationsEvents } from './events.js';
+import { NotificationKind } from './notification.entity.js';
+import type { NotificationService } from './notification.service.js';
+import { Recipient } from './recipient.entity.js';
+
+/** Chat messages that members missed: chat decides who missed what, once per burst; this says so. */
+export function chatEventHandlers(notifications: NotificationService): EventHandlers<ChatEvents, NotificationsEvents> {
+  return {
+    'chat.messages.missed': async ({ conversationId, title, lastSenderId, excerpt, recipients }, { em, publish, event }) => {
+      const sender = (await em.findOne(Recipient, { userId: lastSenderId }))?.displayName ?? 'Someone';
+      for (const { userId, count } of recipients) {
+        const what = count === 1 ? 'New message' : `${count} new messages`;
+        await notifications.notify(em, publish, {
+          recipientId: userId,
+          kind: NotificationKind.MESSAGE,
+          title: title ? `${what} in ${title}` : `${what} from ${sender}`,
+          body: title ? `${sender}: ${excerpt}` : excerpt,
+          actorId: lastSenderId,
+          conversationId,
+          sourceEventId: event.id,
+        });
+      }
+    },
+  };
+}
