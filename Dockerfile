@@ -10,6 +10,7 @@ COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/social/package.json subgraphs/social/
 COPY subgraphs/chat/package.json subgraphs/chat/
+COPY subgraphs/drive/package.json subgraphs/drive/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx turbo run build --filter=!@peerlink/e2e && npm prune --omit=dev

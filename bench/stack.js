@@ -21,7 +21,7 @@ export const SERVICES = {
 };
 
 /** The subgraphs, each its own process in the distributed topology. */
-const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat'];
+const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive'];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];
@@ -112,6 +112,7 @@ export class SystemUnderTest {
       case 'notifications':
       case 'social':
       case 'chat':
+      case 'drive':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };

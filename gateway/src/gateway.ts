@@ -18,6 +18,7 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
 import { explorerRouter } from './explorer.js';
+import { filesProxy } from './files-proxy.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
 import { readLiveFields, type LiveField } from './live/live-fields.js';
 import { LiveServer } from './live/live-server.js';
@@ -111,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use('/files', filesProxy(() => subgraphUrls.get('drive'), logger));
 
   app.use(
     GRAPHQL_PATH,
@@ -140,7 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       context: async ({ req, res }): Promise<GatewayContext> => ({
         viewer: res.locals.viewer,
         // Bounded: the user agent rides in every signed internal token and in the activity log.
-        client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256) },
+        client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
         requestId: res.locals.requestId,
       }),
     }),
@@ -174,6 +176,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
     clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
+    clientOrigin: (request) => {
+      const trusted = app.get('trust proxy fn')(request.socket.remoteAddress ?? '', 0);
+      const forwarded = trusted ? String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
+      return originOf(forwarded || 'http', request.headers.host);
+    },
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(accessTokenKey, token),
     execute,
@@ -252,4 +259,10 @@ async function checkSubgraphs(urls: Map<string, string>, tokens: InternalTokenCa
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** The origin a client called, from the request's (proxy-aware) scheme and Host; absent when unusable. */
+export function originOf(protocol: string, host: string | undefined): string | undefined {
+  if (!host || !/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host)) return undefined;
+  return `${protocol === 'https' ? 'https' : 'http'}://${host.toLowerCase()}`;
 }

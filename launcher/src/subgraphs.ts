@@ -2,6 +2,7 @@ import { identity } from '@peerlink/identity';
 import { notifications } from '@peerlink/notifications';
 import { social } from '@peerlink/social';
 import { chat } from '@peerlink/chat';
+import { drive } from '@peerlink/drive';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -10,4 +11,5 @@ export const subgraphs: { definition: SubgraphDefinition<any, any>; port: number
   { definition: notifications, port: 4002 },
   { definition: social, port: 4003 },
   { definition: chat, port: 4004 },
+  { definition: drive, port: 4005 },
 ];

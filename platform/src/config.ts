@@ -62,6 +62,13 @@ const envSchema = z.object({
   /** Accounts with more followers are merged into feeds at read time rather than fanned out. */
   FEED_FANOUT_MAX_FOLLOWERS: z.coerce.number().int().min(1).default(10_000),
 
+  /** Where clients reach the gateway's /files (local storage's signed URLs); by default the origin they called. */
+  FILES_PUBLIC_URL: optionalUrl(['http', 'https']),
+  /** Signs local storage URLs; needed when several drive processes serve one store. Random per process otherwise. */
+  FILE_URL_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  DRIVE_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
+  DRIVE_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 ** 2),
+
   /** A chat message nobody's device received within this many seconds becomes a notification. */
   CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
 

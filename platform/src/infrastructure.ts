@@ -11,6 +11,8 @@ import { FileMailer } from './mail/file-mailer.js';
 import type { Mailer } from './mail/mailer.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
 import { LogSms, WebhookSms, type SmsSender } from './sms/sms-sender.js';
+import { LocalStorage } from './storage/local-storage.js';
+import type { ObjectStorage } from './storage/object-storage.js';
 
 /** The shared services a process runs on, each behind its interface. */
 export interface Infrastructure {
@@ -20,8 +22,10 @@ export interface Infrastructure {
   cache: Cache;
   mailer: Mailer;
   sms: SmsSender;
+  /** File bytes (drive). */
+  storage: ObjectStorage;
   /** Which adapter was chosen for each service, for the start-up log and /readyz. */
-  adapters: Record<'database' | 'bus' | 'cache' | 'mail' | 'sms', string>;
+  adapters: Record<'database' | 'bus' | 'cache' | 'mail' | 'sms' | 'storage', string>;
   close(): Promise<void>;
 }
 
@@ -36,12 +40,18 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
     ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : new FileMailer(join(config.DATA_DIR, 'mail'), config.MAIL_FROM, logger);
   const sms = config.SMS_WEBHOOK_URL ? new WebhookSms(config.SMS_WEBHOOK_URL) : new LogSms(logger);
+  const storage = new LocalStorage(
+    join(config.DATA_DIR, 'files'),
+    config.FILE_URL_SECRET ? Buffer.from(config.FILE_URL_SECRET) : undefined,
+    config.FILES_PUBLIC_URL,
+  );
   const adapters = {
     database: config.DATABASE_URL ? 'postgres' : 'pglite',
     bus: config.NATS_URL ? 'nats' : 'in-process',
     cache: config.REDIS_URL ? 'redis' : 'memory',
     mail: config.SMTP_URL ? 'smtp' : 'file',
     sms: config.SMS_WEBHOOK_URL ? 'webhook' : 'log',
+    storage: storage.kind,
   };
   return {
     config,
@@ -50,11 +60,13 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
     cache,
     mailer,
     sms,
+    storage,
     adapters,
     async close() {
       await bus.close();
       await cache.close();
       await mailer.close();
+      await storage.close();
     },
   };
 }

@@ -46,6 +46,8 @@ export interface LiveServerOptions {
   maxConnectionsPerAddress: number;
   /** The client's address, by the same proxy rules as HTTP requests. */
   clientAddress(request: IncomingMessage): string;
+  /** The origin the client connected to, by the same proxy rules. */
+  clientOrigin(request: IncomingMessage): string | undefined;
   queueSize: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
@@ -131,7 +133,11 @@ export class LiveServer {
     const extra = ctx.extra;
     const connection: Connection = {
       viewer: null,
-      client: { ip: this.options.clientAddress(extra.request), userAgent: extra.request.headers['user-agent']?.slice(0, 256) },
+      client: {
+        ip: this.options.clientAddress(extra.request),
+        userAgent: extra.request.headers['user-agent']?.slice(0, 256),
+        origin: this.options.clientOrigin(extra.request),
+      },
       subscriptions: 0,
     };
     const authorization = ctx.connectionParams?.authorization;

@@ -24,6 +24,7 @@ export async function signInternalToken(privateKey: KeyObject, identity: Interna
     ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}),
     ip: client.ip,
     ua: client.userAgent,
+    org: client.origin,
   })
     .setProtectedHeader({ alg: 'EdDSA' })
     .setIssuer(ISSUER)
@@ -42,7 +43,8 @@ export async function verifyInternalToken(publicKey: KeyObject, token: string | 
       typeof payload.sub === 'string' && typeof payload.sid === 'string'
         ? { userId: payload.sub, sessionId: payload.sid, roles: (payload.roles as RoleName[]) ?? [] }
         : null;
-    return { viewer, client: { ip: payload.ip as string | undefined, userAgent: payload.ua as string | undefined } };
+    const client = { ip: payload.ip as string | undefined, userAgent: payload.ua as string | undefined, origin: payload.org as string | undefined };
+    return { viewer, client };
   } catch {
     return null;
   }
@@ -58,7 +60,7 @@ export class InternalTokenCache {
 
   async get(identity: InternalIdentity, subgraph: string): Promise<string> {
     const { viewer, client } = identity;
-    const key = `${subgraph}|${viewer?.userId}|${viewer?.sessionId}|${viewer?.roles.join()}|${client.ip}|${client.userAgent}`;
+    const key = `${subgraph}|${viewer?.userId}|${viewer?.sessionId}|${viewer?.roles.join()}|${client.ip}|${client.userAgent}|${client.origin}`;
     const hit = this.tokens.get(key);
     if (hit && hit.freshUntil > Date.now()) return hit.token;
     const token = await signInternalToken(this.privateKey, identity, subgraph);

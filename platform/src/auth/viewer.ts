@@ -14,6 +14,8 @@ export interface Viewer {
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
+  /** The origin (scheme and host) the client called, e.g. for links back to the gateway's /files. */
+  origin?: string;
 }
 
 export const hasRole = (viewer: Viewer | null | undefined, role: RoleName) => !!viewer?.roles.includes(role);

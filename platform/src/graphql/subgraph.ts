@@ -32,6 +32,8 @@ export interface RunningSubgraph<Services, Loaders> {
   services: Services;
   /** DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?"). */
   createLoaders(viewer: Viewer | null): Loaders;
+  /** Plain HTTP routes under `/files` (file transfer), which the gateway passes through. */
+  files?: express.Router;
   stop?(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function serveSubgraph<S, L>(options: {
     const connected = await orm.isConnected().catch(() => false);
     res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
   });
+  if (running.files) app.use('/files', running.files);
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),

@@ -2,7 +2,7 @@ import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/co
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { User } from './user.type.js';
+import { UserReference as User } from '@peerlink/platform/graphql/user-reference';
 
 export enum ConversationKind {
   DIRECT = 'DIRECT',

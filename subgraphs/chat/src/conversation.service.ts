@@ -3,6 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { decodeCursor, encodeCursor, pageSize } from '@peerlink/platform/graphql/pagination';
+import { knowsEveryone } from '@peerlink/platform/accounts/people';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { Conversation, ConversationKind, Membership, MemberRole } from './conversation.entity.js';
@@ -185,13 +186,8 @@ export class ConversationService {
   }
 
   /** Whether chat knows every one of these users. */
-  private async known(userIds: string[]): Promise<boolean> {
-    const found = await rows<{ n: string }>(
-      this.em,
-      `select count(*) as n from ${table(this.em, 'people')} where user_id in (${userIds.map(() => '?').join(', ')})`,
-      userIds,
-    );
-    return Number(found[0]?.n) === new Set(userIds).size;
+  private known(userIds: string[]): Promise<boolean> {
+    return knowsEveryone(this.em, userIds);
   }
 
   async blockedEitherWay(a: string, b: string): Promise<boolean> {

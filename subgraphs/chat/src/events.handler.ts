@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventHandlers, HandlerContext } from '@peerlink/platform/events/consumer';
+import { rememberPerson } from '@peerlink/platform/accounts/people';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from './events.js';
@@ -7,12 +8,9 @@ import { table } from './sql.js';
 
 /** What chat copies from other domains: which accounts exist (identity) and who blocked whom (social). */
 export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents, ChatEvents> {
-  const savePerson = async (userId: string, { em, event }: HandlerContext<ChatEvents>) => {
-    await em.execute(`insert into ${table(em, 'people')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
-  };
   return {
-    'identity.user.registered': ({ userId }, context) => savePerson(userId, context),
-    'identity.user.updated': ({ userId }, context) => savePerson(userId, context),
+    'identity.user.registered': rememberPerson,
+    'identity.user.updated': rememberPerson,
     'social.user.blocked': ({ blockerId, blockedId }, { em, event }) => saveBlock(em, blockerId, blockedId, true, event.id),
     'social.user.unblocked': ({ blockerId, blockedId }, { em, event }) => saveBlock(em, blockerId, blockedId, false, event.id),
   };

@@ -15,7 +15,8 @@ import { MessageResolver } from './message.resolver.js';
 import { MessageService } from './message.service.js';
 import { migrations } from './migrations/index.js';
 import { MissedMessages } from './missed-messages.js';
-import { Block, Person } from './people.entity.js';
+import { Person } from '@peerlink/platform/accounts/people';
+import { Block } from './block.entity.js';
 
 /** Private and group conversations, with live messages. */
 export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {

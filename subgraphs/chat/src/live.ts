@@ -6,7 +6,7 @@ import { Conversation } from './conversation.entity.js';
 import type { ChatEvents } from './events.js';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
-import { User } from './user.type.js';
+import { UserReference as User } from '@peerlink/platform/graphql/user-reference';
 
 /**
  * What `chatEvent` delivers. The gateway resolves each event by calling `chatEventById(id)` under

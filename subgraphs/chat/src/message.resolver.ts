@@ -5,7 +5,7 @@ import type { ChatContext } from './context.js';
 import { Conversation, type Membership } from './conversation.entity.js';
 import { ChatEvent, lookUpChatEvent } from './live.js';
 import { Message, MessageConnection } from './message.entity.js';
-import { User, userRef } from './user.type.js';
+import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
 
 export enum MessageStatus {
   SENT = 'SENT',

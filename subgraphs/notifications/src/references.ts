@@ -1,12 +1,6 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
-/** A user as notifications knows one: by id. The identity subgraph resolves everything else. */
-@Directive('@key(fields: "id", resolvable: false)')
-@ObjectType()
-export class User {
-  @Field(() => ID)
-  id!: string;
-}
+export { UserReference as User } from '@peerlink/platform/graphql/user-reference';
 
 /** A post as notifications knows one: by id. The social subgraph resolves it, and hides it from those who may not see it. */
 @Directive('@key(fields: "id", resolvable: false)')

@@ -1,12 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
+import { PEOPLE_TABLE_SQL } from '@peerlink/platform/accounts/people';
 
 export class Migration20261122200000_chat extends Migration {
   override async up() {
     const s = `"${this.config.get('schema')}"`;
-    this.addSql(`create table ${s}.people (
-      user_id uuid primary key,
-      joined_at timestamptz not null
-    )`);
+    this.addSql(PEOPLE_TABLE_SQL(s));
     this.addSql(`create table ${s}.blocks (
       blocker_id uuid not null,
       blocked_id uuid not null,

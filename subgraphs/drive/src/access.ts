@@ -1,0 +1,48 @@
+/** Who may do what with a file. Pure rules, one place. */
+
+export type FileVisibilityName = 'PRIVATE' | 'PUBLIC' | 'RESTRICTED';
+export type ShareRoleName = 'VIEWER' | 'EDITOR';
+
+export interface FileFacts {
+  ownerId: string;
+  visibility: FileVisibilityName;
+}
+
+/** PRIVATE: the owner. PUBLIC: anyone. RESTRICTED: the owner and those it is shared with. Admins see all. */
+export function canRead(file: FileFacts, viewerId: string | null, share: ShareRoleName | null, admin = false): boolean {
+  if (admin || file.ownerId === viewerId) return true;
+  if (file.visibility === 'PUBLIC') return true;
+  return file.visibility === 'RESTRICTED' && share !== null;
+}
+
+/** The owner and editors upload new versions and restore old ones. */
+export function canEdit(file: FileFacts, viewerId: string | null, share: ShareRoleName | null): boolean {
+  return file.ownerId === viewerId || (file.visibility !== 'PRIVATE' && share === 'EDITOR');
+}
+
+export const MAX_NAME_LENGTH = 255;
+
+/** File names: trimmed, 1 to 255 characters, no control characters or path separators. */
+export function checkName(input: string): string | null {
+  const name = input.trim();
+  if (!name || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f/\\]/.test(name)) return null;
+  return name;
+}
+
+/** Types that are refused outright: programs a browser or OS might run straight from a download. */
+const DENIED_TYPES = new Set([
+  'application/x-msdownload',
+  'application/x-msdos-program',
+  'application/x-dosexec',
+  'application/vnd.microsoft.portable-executable',
+  'application/x-sh',
+  'application/x-csh',
+  'application/x-executable',
+]);
+
+export function checkMimeType(input: string): { ok: true; mimeType: string } | { ok: false; message: string } {
+  const mimeType = input.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(mimeType)) return { ok: false, message: 'That is not a MIME type.' };
+  if (DENIED_TYPES.has(mimeType)) return { ok: false, message: 'Files of this type cannot be stored.' };
+  return { ok: true, mimeType };
+}

@@ -1,0 +1,50 @@
+import type { IdentityEvents } from '@peerlink/identity/events';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { DriveServices } from './context.js';
+import type { DriveEvents } from './events.js';
+import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
+import { FileResolver, FileShareResolver, FileVersionResolver } from './file.resolver.js';
+import { FileService } from './file.service.js';
+import { DriveLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { Person, rememberPerson } from '@peerlink/platform/accounts/people';
+import { fileRoutes } from './routes.js';
+import { UploadService } from './upload.service.js';
+
+/** Files: uploads through signed URLs, versions, sharing, quotas; the bytes live in object storage. */
+export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
+  name: 'drive',
+  entities: [Person, DriveFile, FileVersion, FileShare, Upload],
+  migrations,
+  resolvers: [FileResolver, FileVersionResolver, FileShareResolver],
+  references: {
+    File: (reference: { id: string }, ctx: { loaders: DriveLoaders }) => ctx.loaders.readable(reference.id),
+  },
+
+  async start({ bus, config, logger, storage }, orm) {
+    const outbox = new Outbox<DriveEvents>(orm, bus, logger);
+    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
+    const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES }, logger);
+    uploads.startSweeping();
+    const stopConsuming = await consumeEvents<IdentityEvents, DriveEvents>({
+      bus,
+      outbox,
+      consumer: 'drive',
+      // Files are shared only with accounts drive has heard of.
+      handlers: { 'identity.user.registered': rememberPerson, 'identity.user.updated': rememberPerson },
+      logger,
+    });
+    return {
+      services: { files, uploads },
+      createLoaders: (viewer) => new DriveLoaders(orm.em as never, viewer),
+      files: fileRoutes(orm, storage, logger),
+      async stop() {
+        uploads.stopSweeping();
+        await stopConsuming();
+        await outbox.close();
+      },
+    };
+  },
+};

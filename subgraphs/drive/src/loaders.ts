@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { isUuid } from '@peerlink/platform/ids';
+import DataLoader from 'dataloader';
+import { canEdit, canRead } from './access.js';
+import { DriveFile, FileShare, FileVersion } from './file.entity.js';
+
+/** What a request reads about files, batched per request. */
+export class DriveLoaders {
+  readonly admin: boolean;
+
+  constructor(
+    private readonly em: EntityManager,
+    readonly viewer: Viewer | null,
+  ) {
+    this.admin = hasRole(viewer, 'ADMIN');
+  }
+
+  readonly file = new DataLoader<string, DriveFile | null>(async (ids) => {
+    const found = await this.em.find(DriveFile, { id: { $in: validIds(ids) } }, { refresh: true });
+    return byKey(ids, found, (f) => f.id);
+  });
+
+  /** Every version of each file, newest first. */
+  readonly versions = new DataLoader<string, FileVersion[]>(async (fileIds) => {
+    const found = await this.em.find(FileVersion, { fileId: { $in: validIds(fileIds) } }, { orderBy: { number: 'desc' }, refresh: true });
+    return fileIds.map((id) => found.filter((v) => v.fileId === id.toLowerCase()));
+  });
+
+  readonly shares = new DataLoader<string, FileShare[]>(async (fileIds) => {
+    const found = await this.em.find(FileShare, { fileId: { $in: validIds(fileIds) } }, { orderBy: { createdAt: 'asc' }, refresh: true });
+    return fileIds.map((id) => found.filter((s) => s.fileId === id.toLowerCase()));
+  });
+
+  /** The viewer's own share of each file, if any. */
+  async shareOf(file: DriveFile): Promise<FileShare | null> {
+    if (!this.viewer) return null;
+    return (await this.shares.load(file.id)).find((s) => s.userId === this.viewer!.userId) ?? null;
+  }
+
+  async canRead(file: DriveFile): Promise<boolean> {
+    return canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin);
+  }
+
+  async canEdit(file: DriveFile): Promise<boolean> {
+    return canEdit(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null);
+  }
+
+  /** A file the viewer may read, or null: to them it does not exist. */
+  async readable(id: string): Promise<DriveFile | null> {
+    const file = isUuid(id) ? await this.file.load(id) : null;
+    return file && (await this.canRead(file)) ? file : null;
+  }
+
+  forget(fileId: string) {
+    this.file.clear(fileId);
+    this.versions.clear(fileId);
+    this.shares.clear(fileId);
+  }
+}
+
+const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
+
+function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) => string): (T | null)[] {
+  const byId = new Map(found.map((row) => [keyOf(row), row]));
+  return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
+}
