@@ -6,10 +6,12 @@ import {
   ChatNotificationsDocument,
   DeleteMessageDocument,
   EditMessageDocument,
+  FileDocument,
   GroupMembersDocument,
   LeaveConversationDocument,
   MarkDeliveredDocument,
   MarkReadDocument,
+  MessageAttachmentsDocument,
   MessageReceiptsDocument,
   RemoveGroupMemberDocument,
   RenameGroupDocument,
@@ -25,6 +27,7 @@ import {
   UnblockDocument,
 } from './generated/graphql.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
+import { upload } from './support/drive.js';
 import { member, type Member } from './support/social.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -220,6 +223,42 @@ describe('group membership', () => {
   });
 });
 
+describe('attachments', () => {
+  const attachmentsSeenBy = async (user: Member, conversationId: string) =>
+    (await ok(t.url, MessageAttachmentsDocument, { conversationId }, user.token)).messages.edges.map((e) => e.node.attachments.map((a) => a.name));
+
+  it('are drive files the sender may read; members download them until they leave', async () => {
+    const [ada, bob, carl, eve] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const mine = await upload(t, ada.token, 'minutes.txt', Buffer.from('what we decided'));
+    const notMine = await upload(t, carl.token, 'secret.txt', Buffer.from('carl only'));
+    const group = await createGroup(ada, 'Files', [bob]);
+    const bobLive = await subscribe(bob, group.id);
+
+    const sent = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'see attached', attachmentIds: [mine.id, notMine.id] } }, ada.token)).sendMessage;
+    // Drive checks each file and answers; the message then shows the accepted ones, live.
+    const shown = await waitFor('the attachments to be accepted', () =>
+      bobLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === sent.id),
+    );
+    expect(shown.data?.chatEvent.message?.attachments).toEqual([{ id: mine.id, name: 'minutes.txt' }]);
+    expect(await attachmentsSeenBy(bob, group.id)).toEqual([['minutes.txt']]);
+
+    const [attachment] = (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, bob.token)).messages.edges[0]!.node.attachments;
+    expect(await (await fetch(attachment!.downloadUrl!)).text()).toBe('what we decided');
+    expect(await codes(t.url, FileDocument, { id: mine.id }, eve.token)).toEqual(['NOT_FOUND']);
+    // Carl's file was refused: attaching gave nobody access to it.
+    expect(await codes(t.url, FileDocument, { id: notMine.id }, bob.token)).toEqual(['NOT_FOUND']);
+
+    expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: ['nope'] } }, ada.token)).toEqual(['BAD_USER_INPUT']);
+    const eleven = Array.from({ length: 11 }, (_, i) => `0195f000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: eleven } }, ada.token)).toEqual(['BAD_USER_INPUT']);
+
+    // Removed from the group, bob loses the file with it.
+    await ok(t.url, RemoveGroupMemberDocument, { conversationId: group.id, userId: bob.id }, ada.token);
+    await waitFor('bob to lose the attachment', async () => (await codes(t.url, FileDocument, { id: mine.id }, bob.token))[0] === 'NOT_FOUND');
+    await bobLive.close();
+  });
+});
+
 describe('missed messages', () => {
   const missed = async (user: Member) =>
     (await ok(t.url, ChatNotificationsDocument, {}, user.token)).notifications.edges.map((e) => e.node).filter((n) => n.kind === 'MESSAGE');
@@ -273,7 +312,14 @@ describe('chatEvent', () => {
       expect(event.data?.chatEvent).toEqual({
         kind: 'MESSAGE_ADDED',
         conversation: { id: group.id, title: 'Live group' },
-        message: { id: sent.id, body: 'hello group', createdAt: sent.createdAt, deleted: false, sender: { id: owner.id, username: owner.username, displayName: owner.displayName } },
+        message: {
+          id: sent.id,
+          body: 'hello group',
+          createdAt: sent.createdAt,
+          deleted: false,
+          sender: { id: owner.id, username: owner.username, displayName: owner.displayName },
+          attachments: [],
+        },
         user: null,
       });
     }

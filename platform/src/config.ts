@@ -66,6 +66,14 @@ const envSchema = z.object({
   FILES_PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Signs local storage URLs; needed when several drive processes serve one store. Random per process otherwise. */
   FILE_URL_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** A bucket selects S3 storage in place of local files; S3_ENDPOINT points it at MinIO or another S3-compatible server. */
+  S3_BUCKET: z.string().trim().min(1).optional(),
+  S3_ENDPOINT: optionalUrl(['http', 'https']),
+  S3_REGION: z.string().trim().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: key,
+  S3_SECRET_ACCESS_KEY: key,
+  /** `endpoint/bucket/key` URLs; by default on when S3_ENDPOINT is set, as self-hosted servers usually need. */
+  S3_FORCE_PATH_STYLE: flag.optional(),
   DRIVE_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
   DRIVE_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 ** 2),
 
@@ -139,6 +147,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!gatewayKeys?.privateKey) problems.push('GATEWAY_PRIVATE_KEY: required by the gateway');
   } else if (!all && values.SERVICE !== 'migrate' && !gatewayKeys) {
     problems.push('GATEWAY_PUBLIC_KEY: required by every subgraph');
+  }
+  if (values.S3_BUCKET) {
+    if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
+    if (!values.S3_SECRET_ACCESS_KEY) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
   }
   if (problems.length) throw new ConfigError(problems);
 

@@ -13,6 +13,7 @@ import { SmtpMailer } from './mail/smtp-mailer.js';
 import { LogSms, WebhookSms, type SmsSender } from './sms/sms-sender.js';
 import { LocalStorage } from './storage/local-storage.js';
 import type { ObjectStorage } from './storage/object-storage.js';
+import { S3Storage } from './storage/s3-storage.js';
 
 /** The shared services a process runs on, each behind its interface. */
 export interface Infrastructure {
@@ -40,11 +41,7 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
     ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : new FileMailer(join(config.DATA_DIR, 'mail'), config.MAIL_FROM, logger);
   const sms = config.SMS_WEBHOOK_URL ? new WebhookSms(config.SMS_WEBHOOK_URL) : new LogSms(logger);
-  const storage = new LocalStorage(
-    join(config.DATA_DIR, 'files'),
-    config.FILE_URL_SECRET ? Buffer.from(config.FILE_URL_SECRET) : undefined,
-    config.FILES_PUBLIC_URL,
-  );
+  const storage = config.S3_BUCKET ? await openS3Storage(config) : openLocalStorage(config);
   const adapters = {
     database: config.DATABASE_URL ? 'postgres' : 'pglite',
     bus: config.NATS_URL ? 'nats' : 'in-process',
@@ -69,4 +66,32 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
       await storage.close();
     },
   };
+}
+
+function openLocalStorage(config: Config): LocalStorage {
+  return new LocalStorage(
+    join(config.DATA_DIR, 'files'),
+    config.FILE_URL_SECRET ? Buffer.from(config.FILE_URL_SECRET) : undefined,
+    config.FILES_PUBLIC_URL,
+  );
+}
+
+async function openS3Storage(config: Config): Promise<S3Storage> {
+  const storage = new S3Storage({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    bucket: config.S3_BUCKET!,
+    // loadConfig requires both whenever S3_BUCKET is set.
+    accessKeyId: config.S3_ACCESS_KEY_ID!,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE ?? Boolean(config.S3_ENDPOINT),
+  });
+  // A fresh MinIO has no buckets; and a wrong endpoint or key fails here, at start-up, not on the first upload.
+  try {
+    await storage.ensureBucket();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
 }

@@ -224,7 +224,7 @@ describe('RedisCache', () => {
     try {
       await cache.sortedAdd(['timeline:1'], ['b', 'a'], { ttlSeconds: 60 });
       expect(await redis.keys(`${prefix}:*`)).toEqual([`${prefix}:timeline:1`]);
-      expect(await redis.zrange(`${prefix}:timeline:1`, 0, -1, 'WITHSCORES')).toEqual(['a', '0', 'b', '0']);
+      expect(await redis.zrange(`${prefix}:timeline:1`, '0', '-1', 'WITHSCORES')).toEqual(['a', '0', 'b', '0']);
     } finally {
       await cache.close();
       await redis.del(`${prefix}:timeline:1`);

@@ -24,7 +24,7 @@ export class LocalStorage implements ObjectStorage {
 
   async signUpload(key: string, { contentType, size, expiresInSeconds, origin }: UploadOptions) {
     const params = { op: 'put', exp: String(expiresAt(expiresInSeconds)), len: String(size), type: contentType };
-    return this.url(key, params, origin);
+    return { url: this.url(key, params, origin), headers: { 'content-type': contentType } };
   }
 
   async signDownload(key: string, { fileName, contentType, expiresInSeconds, origin }: DownloadOptions) {

@@ -9,6 +9,11 @@ export interface DownloadOptions {
   origin?: string;
 }
 
+export interface SignedUpload {
+  url: string;
+  headers: Record<string, string>;
+}
+
 export interface UploadOptions {
   contentType: string;
   /** The size the client declared; more bytes than this are refused where the adapter can. */
@@ -20,12 +25,12 @@ export interface UploadOptions {
 /**
  * Where file bytes live. Bytes never pass through GraphQL: clients PUT to and GET from signed,
  * expiring URLs the adapter makes. LocalStorage (embedded default) keeps objects on disk and
- * serves them under the gateway's `/files`; S3Storage (`S3_ENDPOINT`) hands out presigned S3 URLs.
+ * serves them under the gateway's `/files`; S3Storage (`S3_BUCKET`, with `S3_ENDPOINT` for MinIO and the like) hands out presigned S3 URLs.
  */
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';
-  /** A URL that accepts one PUT of the object's bytes until it expires. */
-  signUpload(key: string, options: UploadOptions): Promise<string>;
+  /** A URL that accepts one PUT of the object's bytes until it expires, and the headers the PUT must carry. */
+  signUpload(key: string, options: UploadOptions): Promise<SignedUpload>;
   /** A URL that serves the object, with Range requests, until it expires. */
   signDownload(key: string, options: DownloadOptions): Promise<string>;
   /** The stored object's size, or null when there is none. */

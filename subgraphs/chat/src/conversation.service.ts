@@ -58,6 +58,7 @@ export class ConversationService {
       if (created.length) {
         for (const member of [viewer.userId, userId]) em.create(Membership, { conversationId: conversation.id, userId: member, role: MemberRole.MEMBER });
         tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: conversation.id }, [viewer.userId, userId]);
+        publish('chat.members.changed', { conversationId: conversation.id, memberIds: [viewer.userId, userId] });
       }
       return em.findOneOrFail(Conversation, { directKey });
     });
@@ -75,6 +76,7 @@ export class ConversationService {
       em.create(Membership, { conversationId: group.id, userId: viewer.userId, role: MemberRole.OWNER });
       for (const userId of others) em.create(Membership, { conversationId: group.id, userId, role: MemberRole.MEMBER });
       tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, [viewer.userId, ...others]);
+      publish('chat.members.changed', { conversationId: group.id, memberIds: [viewer.userId, ...others] });
       return group;
     });
   }
@@ -91,6 +93,7 @@ export class ConversationService {
     await this.outbox.transaction(async (em, publish) => {
       for (const userId of joining) em.create(Membership, { conversationId: group.id, userId, role: MemberRole.MEMBER });
       tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, [...current, ...joining]);
+      publish('chat.members.changed', { conversationId: group.id, memberIds: [...current, ...joining] });
     });
     loaders.members.clear(group.id);
     return group;
@@ -108,7 +111,9 @@ export class ConversationService {
     if (!allowed) throw forbidden('Owners remove anyone; admins remove members.');
     await this.outbox.transaction(async (em, publish) => {
       await em.nativeDelete(Membership, { conversationId: group.id, userId });
-      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId }, members.map((m) => m.userId).filter((id) => id !== userId));
+      const remaining = members.map((m) => m.userId).filter((id) => id !== userId);
+      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId }, remaining);
+      publish('chat.members.changed', { conversationId: group.id, memberIds: remaining });
     });
     loaders.members.clear(group.id);
     return group;
@@ -125,6 +130,7 @@ export class ConversationService {
       await em.nativeDelete(Membership, { conversationId: group.id, userId: viewer.userId });
       if (heir) await em.nativeUpdate(Membership, { conversationId: group.id, userId: heir.userId }, { role: MemberRole.OWNER });
       tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId: viewer.userId }, rest.map((m) => m.userId));
+      publish('chat.members.changed', { conversationId: group.id, memberIds: rest.map((m) => m.userId) });
     });
     loaders.members.clear(group.id);
     loaders.membership.clear(group.id);

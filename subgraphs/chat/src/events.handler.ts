@@ -4,11 +4,30 @@ import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from './events.js';
+import { AttachmentStatus, type AttachmentsChecked } from './attachment.entity.js';
+import { Membership } from './conversation.entity.js';
+import { ChatEventKind, tellMembers } from './live.js';
 import { table } from './sql.js';
 
-/** What chat copies from other domains: which accounts exist (identity) and who blocked whom (social). */
-export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents, ChatEvents> {
+/**
+ * What chat learns from other domains: which accounts exist (identity), who blocked whom (social),
+ * and which attachments drive accepted.
+ */
+export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents & { 'drive.attachments.checked': AttachmentsChecked }, ChatEvents> {
   return {
+    'drive.attachments.checked': async ({ messageId, conversationId, accepted, refused }, { em, publish }) => {
+      const attachments = table(em, 'message_attachments');
+      for (const [status, fileIds] of [[AttachmentStatus.ACCEPTED, accepted], [AttachmentStatus.REFUSED, refused]] as const) {
+        if (fileIds.length) {
+          await em.execute(`update ${attachments} set status = ? where message_id = ? and file_id in (${fileIds.map(() => '?').join(', ')})`, [status, messageId, ...fileIds]);
+        }
+      }
+      // The message changed for everyone in the conversation: its attachments can now be shown.
+      if (accepted.length) {
+        const members = await em.find(Membership, { conversationId }, { fields: ['userId'] });
+        tellMembers(publish, { kind: ChatEventKind.MESSAGE_EDITED, conversationId, messageId }, members.map((m) => m.userId));
+      }
+    },
     'identity.user.registered': rememberPerson,
     'identity.user.updated': rememberPerson,
     'social.user.blocked': ({ blockerId, blockedId }, { em, event }) => saveBlock(em, blockerId, blockedId, true, event.id),

@@ -3,8 +3,14 @@
  * nothing else from chat.
  */
 export type ChatEvents = {
-  /** A message was stored; `recipientIds` are the other members at that moment. */
-  'chat.message.sent': { messageId: string; conversationId: string; senderId: string; recipientIds: string[]; excerpt: string };
+  /**
+   * A message was stored; `recipientIds` are the other members at that moment. `attachmentIds` are
+   * drive files the sender asked to attach: drive checks them and answers with
+   * `drive.attachments.checked`.
+   */
+  'chat.message.sent': { messageId: string; conversationId: string; senderId: string; recipientIds: string[]; excerpt: string; attachmentIds: string[] };
+  /** Who is in a conversation now (drive lets members download its attachments). */
+  'chat.members.changed': { conversationId: string; memberIds: string[] };
   /**
    * Messages in a conversation that these members' devices have not received for a while (they
    * are not connected): one event per burst, each member counted once until they catch up.

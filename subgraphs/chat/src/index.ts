@@ -16,12 +16,13 @@ import { MessageService } from './message.service.js';
 import { migrations } from './migrations/index.js';
 import { MissedMessages } from './missed-messages.js';
 import { Person } from '@peerlink/platform/accounts/people';
+import { MessageAttachment, type AttachmentsChecked } from './attachment.entity.js';
 import { Block } from './block.entity.js';
 
 /** Private and group conversations, with live messages. */
 export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
   name: 'chat',
-  entities: [Person, Block, Conversation, Membership, Message],
+  entities: [Person, Block, Conversation, Membership, Message, MessageAttachment],
   migrations,
   resolvers: [ConversationResolver, MembershipResolver, MessageResolver],
   references: {
@@ -37,7 +38,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents, ChatEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & { 'drive.attachments.checked': AttachmentsChecked }, ChatEvents>({
       bus,
       outbox,
       consumer: 'chat',

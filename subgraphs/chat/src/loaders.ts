@@ -3,6 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { Conversation, Membership } from './conversation.entity.js';
+import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
 import { rows, table } from './sql.js';
 
@@ -37,6 +38,16 @@ export class ChatLoaders {
     if (!this.viewer) return conversationIds.map(() => null);
     const found = await this.em.find(Membership, { conversationId: { $in: validIds(conversationIds) }, userId: this.viewer.userId }, { refresh: true });
     return byKey(conversationIds, found, (m) => m.conversationId);
+  });
+
+  /** Each message's accepted attachments, in the sender's order. */
+  readonly attachments = new DataLoader<string, MessageAttachment[]>(async (messageIds) => {
+    const found = await this.em.find(
+      MessageAttachment,
+      { messageId: { $in: validIds(messageIds) }, status: AttachmentStatus.ACCEPTED },
+      { orderBy: { position: 'asc' }, refresh: true },
+    );
+    return messageIds.map((id) => found.filter((a) => a.messageId === id.toLowerCase()));
   });
 
   /** Messages from others after the viewer's last read one, per conversation. */

@@ -2,6 +2,7 @@ import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChatContext } from './context.js';
+import { FileReference } from './attachment.entity.js';
 import { Conversation, type Membership } from './conversation.entity.js';
 import { ChatEvent, lookUpChatEvent } from './live.js';
 import { Message, MessageConnection } from './message.entity.js';
@@ -46,6 +47,12 @@ export class SendMessageInput {
 
   @Field(() => String, { nullable: true, description: 'Your own id for this send: sending again with it returns the first message.' })
   clientMessageId?: string | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Drive files to attach (at most 10). Each appears once drive has checked you may read it; members may then download it.',
+  })
+  attachmentIds?: string[] | null;
 }
 
 @Resolver(() => Message)
@@ -108,6 +115,12 @@ export class MessageResolver {
   @FieldResolver(() => Boolean)
   deleted(@Root() message: Message) {
     return !!message.deletedAt;
+  }
+
+  @FieldResolver(() => [FileReference], { description: 'Files attached and accepted by drive; none once the message is deleted.' })
+  async attachments(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<FileReference[]> {
+    if (message.deletedAt) return [];
+    return (await ctx.loaders.attachments.load(message.id)).map((a) => ({ id: a.fileId }));
   }
 
   @FieldResolver(() => [MessageReceipt], { description: 'Each other member: when the message reached them and when they read it.' })

@@ -10,16 +10,20 @@ import type { ConversationService } from './conversation.service.js';
 import type { ChatEvents } from './events.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
+import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
 import { rows, table } from './sql.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
 
+export const MAX_ATTACHMENTS = 10;
+
 export interface SendMessageInput {
   conversationId: string;
   body: string;
   clientMessageId?: string | null;
+  attachmentIds?: string[] | null;
 }
 
 function checkBody(input: string): string {
@@ -40,6 +44,9 @@ export class MessageService {
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
     const conversation = await this.conversations.visible(viewer, input.conversationId, loaders);
     const body = checkBody(input.body);
+    const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+    if (attachmentIds.length > MAX_ATTACHMENTS) throw badInput(`At most ${MAX_ATTACHMENTS} attachments per message.`, 'attachmentIds');
+    if (!attachmentIds.every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
     const clientMessageId = input.clientMessageId?.trim() || null;
     if (clientMessageId && clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
       throw badInput(`clientMessageId is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters.`, 'clientMessageId');
@@ -55,6 +62,9 @@ export class MessageService {
     }
     return this.outbox.transaction(async (em, publish) => {
       const message = em.create(Message, { conversationId: conversation.id, senderId: viewer.userId, body, clientMessageId });
+      await em.flush();
+      // Drive decides whether the sender may attach each file; until it answers they are pending.
+      attachmentIds.forEach((fileId, position) => em.create(MessageAttachment, { messageId: message.id, fileId, position, status: AttachmentStatus.PENDING }));
       await em.execute(`update ${table(em, 'conversations')} set last_activity_at = ?, last_message_id = ? where id = ?`, [
         message.createdAt,
         message.id,
@@ -68,7 +78,14 @@ export class MessageService {
         { lastReadMessageId: message.id, lastReadAt: now, lastDeliveredMessageId: message.id, lastDeliveredAt: now },
       );
       tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId: conversation.id, messageId: message.id }, members.map((m) => m.userId));
-      publish('chat.message.sent', { messageId: message.id, conversationId: conversation.id, senderId: viewer.userId, recipientIds: others, excerpt: body.slice(0, 80) });
+      publish('chat.message.sent', {
+        messageId: message.id,
+        conversationId: conversation.id,
+        senderId: viewer.userId,
+        recipientIds: others,
+        excerpt: body.slice(0, 80),
+        attachmentIds: attachmentIds.map((id) => id.toLowerCase()),
+      });
       return message;
     });
   }

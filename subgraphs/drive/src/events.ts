@@ -3,5 +3,7 @@
  * nothing else from drive.
  */
 export type DriveEvents = {
+  /** The answer to `chat.message.sent`'s attachments: which files the conversation's members may now download. */
+  'drive.attachments.checked': { messageId: string; conversationId: string; accepted: string[]; refused: string[] };
   'drive.file.shared': { fileId: string; ownerId: string; userId: string; role: 'VIEWER' | 'EDITOR'; name: string };
 };

@@ -1,7 +1,9 @@
+import type { ChatEvents } from '@peerlink/chat/events';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { chatEventHandlers } from './chat-events.handler.js';
 import type { DriveServices } from './context.js';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
@@ -28,12 +30,16 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
     const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES }, logger);
     uploads.startSweeping();
-    const stopConsuming = await consumeEvents<IdentityEvents, DriveEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents, DriveEvents>({
       bus,
       outbox,
       consumer: 'drive',
-      // Files are shared only with accounts drive has heard of.
-      handlers: { 'identity.user.registered': rememberPerson, 'identity.user.updated': rememberPerson },
+      handlers: {
+        // Files are shared only with accounts drive has heard of.
+        'identity.user.registered': rememberPerson,
+        'identity.user.updated': rememberPerson,
+        ...chatEventHandlers(),
+      },
       logger,
     });
     return {

@@ -4,6 +4,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { canEdit, canRead } from './access.js';
 import { DriveFile, FileShare, FileVersion } from './file.entity.js';
+import { rows, table } from './sql.js';
 
 /** What a request reads about files, batched per request. */
 export class DriveLoaders {
@@ -32,14 +33,30 @@ export class DriveLoaders {
     return fileIds.map((id) => found.filter((s) => s.fileId === id.toLowerCase()));
   });
 
+  /** Whether each file was attached in a conversation the viewer is in now. */
+  readonly inViewersConversation = new DataLoader<string, boolean>(async (fileIds) => {
+    if (!this.viewer) return fileIds.map(() => false);
+    const found = await rows<{ file_id: string }>(
+      this.em,
+      `select distinct g.file_id from ${table(this.em, 'attachment_grants')} g
+       join ${table(this.em, 'conversation_members')} m on m.conversation_id = g.conversation_id
+       where g.file_id = any(?::uuid[]) and ? = any(m.member_ids)`,
+      [`{${validIds(fileIds).join(',')}}`, this.viewer.userId],
+    );
+    const granted = new Set(found.map((r) => r.file_id));
+    return fileIds.map((id) => granted.has(id.toLowerCase()));
+  });
+
   /** The viewer's own share of each file, if any. */
   async shareOf(file: DriveFile): Promise<FileShare | null> {
     if (!this.viewer) return null;
     return (await this.shares.load(file.id)).find((s) => s.userId === this.viewer!.userId) ?? null;
   }
 
+  /** By the file's own rules, or as an attachment in one of the viewer's conversations. */
   async canRead(file: DriveFile): Promise<boolean> {
-    return canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin);
+    if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
+    return this.inViewersConversation.load(file.id);
   }
 
   async canEdit(file: DriveFile): Promise<boolean> {

@@ -83,13 +83,14 @@ export class UploadService {
     });
     upload.storageKey = `objects/${upload.id}`;
     await this.em.flush();
-    const uploadUrl = await this.storage.signUpload(upload.storageKey, {
+    const signed = await this.storage.signUpload(upload.storageKey, {
       contentType: type.mimeType,
       size: input.size,
       expiresInSeconds: UPLOAD_TTL_SECONDS,
       origin: client.origin,
     });
-    return { uploadId: upload.id, uploadUrl, method: 'PUT', headers: [{ name: 'content-type', value: type.mimeType }], expiresAt: upload.expiresAt };
+    const headers = Object.entries(signed.headers).map(([name, value]) => ({ name, value }));
+    return { uploadId: upload.id, uploadUrl: signed.url, method: 'PUT', headers, expiresAt: upload.expiresAt };
   }
 
   /** Checks the bytes against what was declared and makes them the file's current version. */

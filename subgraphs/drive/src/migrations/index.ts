@@ -1,3 +1,7 @@
 import { Migration20261122300000_drive } from './Migration20261122300000_drive.js';
+import { Migration20261122310000_conversation_access } from './Migration20261122310000_conversation_access.js';
 
-export const migrations = [{ name: 'Migration20261122300000_drive', class: Migration20261122300000_drive }];
+export const migrations = [
+  { name: 'Migration20261122300000_drive', class: Migration20261122300000_drive },
+  { name: 'Migration20261122310000_conversation_access', class: Migration20261122310000_conversation_access },
+];

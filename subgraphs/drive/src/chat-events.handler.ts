@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ChatEvents } from '@peerlink/chat/events';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import { canRead } from './access.js';
+import type { DriveEvents } from './events.js';
+import { DriveFile, FileShare } from './file.entity.js';
+import { rows, table } from './sql.js';
+
+/**
+ * Chat attachments. Drive keeps who is in each conversation (chat's `chat.members.changed`) and,
+ * when a message asks to attach files, lets the conversation's members read those the sender may
+ * read, answering with `drive.attachments.checked`. A member who leaves loses access with the
+ * next membership event.
+ */
+export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
+  return {
+    'chat.members.changed': async ({ conversationId, memberIds }, { em, event }) => {
+      const members = table(em, 'conversation_members');
+      // Membership events may be handled out of order; a row only moves forward (UUIDv7 ids).
+      await em.execute(
+        `insert into ${members} (conversation_id, member_ids, last_event_id) values (?, ?::uuid[], ?)
+         on conflict (conversation_id) do update set member_ids = excluded.member_ids, last_event_id = excluded.last_event_id
+         where ${members}.last_event_id < excluded.last_event_id`,
+        [conversationId, `{${memberIds.join(',')}}`, event.id],
+      );
+    },
+
+    'chat.message.sent': async ({ messageId, conversationId, senderId, attachmentIds }, { em, publish }) => {
+      if (!attachmentIds?.length) return;
+      const accepted: string[] = [];
+      for (const fileId of attachmentIds) {
+        if (await senderMayRead(em, fileId, senderId)) accepted.push(fileId);
+      }
+      for (const fileId of accepted) {
+        await em.execute(
+          `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, granted_at) values (?, ?, now()) on conflict do nothing`,
+          [fileId, conversationId],
+        );
+      }
+      publish('drive.attachments.checked', { messageId, conversationId, accepted, refused: attachmentIds.filter((id) => !accepted.includes(id)) });
+    },
+  };
+}
+
+/** By the file's own rules, or because it was attached in a conversation the sender is in (forwarding). */
+async function senderMayRead(em: EntityManager, fileId: string, senderId: string): Promise<boolean> {
+  const file = await em.findOne(DriveFile, { id: fileId });
+  if (!file?.currentVersionId) return false;
+  const share = await em.findOne(FileShare, { fileId, userId: senderId });
+  if (canRead(file, senderId, share?.role ?? null)) return true;
+  const viaConversation = await rows(
+    em,
+    `select 1 from ${table(em, 'attachment_grants')} g join ${table(em, 'conversation_members')} m on m.conversation_id = g.conversation_id
+     where g.file_id = ? and ? = any(m.member_ids) limit 1`,
+    [fileId, senderId],
+  );
+  return viaConversation.length > 0;
+}
