@@ -229,8 +229,8 @@ describe('attachments', () => {
 
   it('are drive files the sender may read; members download them until they leave', async () => {
     const [ada, bob, carl, eve] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
-    const mine = await upload(t, ada.token, 'minutes.txt', Buffer.from('what we decided'));
-    const notMine = await upload(t, carl.token, 'secret.txt', Buffer.from('carl only'));
+    const mine = await upload(t.url, ada.token, 'minutes.txt', Buffer.from('what we decided'));
+    const notMine = await upload(t.url, carl.token, 'secret.txt', Buffer.from('carl only'));
     const group = await createGroup(ada, 'Files', [bob]);
     const bobLive = await subscribe(bob, group.id);
 

@@ -22,9 +22,9 @@ import { makeAdmin, signUp, startTestStack, type TestStack } from './support/sta
 let t: TestStack;
 type User = Awaited<ReturnType<typeof signUp>>;
 
-const startUpload = (user: User, input: Parameters<typeof startUploadAt>[2]) => startUploadAt(t, user.token, input);
+const startUpload = (user: User, input: Parameters<typeof startUploadAt>[2]) => startUploadAt(t.url, user.token, input);
 async function upload(user: User, name: string, bytes: Buffer, options: { mimeType?: string; fileId?: string } = {}) {
-  const file = await uploadAt(t, user.token, name, bytes, options);
+  const file = await uploadAt(t.url, user.token, name, bytes, options);
   expect(file.currentVersion).not.toBeNull();
   return file;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CreatePostDocument, FeedDocument, LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
+import { upload } from './support/drive.js';
 import { newUser } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
@@ -56,6 +57,9 @@ describe('embedded mode', () => {
     await ok(url, CreatePostDocument, { input: { body: 'posted with no outside services' } }, login.accessToken);
     const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
     expect(feed.edges.map((e) => [e.node.body, e.node.author.username])).toEqual([['posted with no outside services', user.username]]);
+    // Files land on local disk under DATA_DIR and come back through the gateway's /files.
+    const stored = await upload(url, login.accessToken, 'embedded.txt', Buffer.from('bytes on local disk'));
+    expect(await (await fetch(stored.downloadUrl!)).text()).toBe('bytes on local disk');
     // Mail is captured to files under DATA_DIR.
     await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
     await stop(process);

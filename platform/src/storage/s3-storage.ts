@@ -118,8 +118,8 @@ export class S3Storage implements ObjectStorage {
     } catch (error) {
       if (!isNotFound(error)) throw error;
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((error) => {
-        // Another process created it first.
-        if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+        // Another process created it first (servers differ in which of the two they answer).
+        if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
       });
     }
   }
