@@ -10,6 +10,7 @@ import {
   RestoreFileVersionDocument,
   SetFileVisibilityDocument,
   ShareFileDocument,
+  SocialNotificationsDocument,
   StorageTotalsDocument,
   StorageUsageDocument,
   UnshareFileDocument,
@@ -171,6 +172,10 @@ describe.each([
       const file = await upload(owner, 'plan.txt', Buffer.from('the plan'));
       const afterShare = await shareWith(owner, file.id, viewer.id, 'VIEWER');
       expect(afterShare.visibility).toBe('RESTRICTED');
+      const told = await waitFor('the share notification', async () =>
+        (await ok(t.url, SocialNotificationsDocument, {}, viewer.token)).notifications.edges.map((e) => e.node).find((n) => n.kind === 'FILE'),
+      );
+      expect(told).toMatchObject({ title: `${owner.displayName} shared a file with you`, body: '“plan.txt” (you can view it)', actor: { username: owner.username } });
       await shareWith(owner, file.id, editor.id, 'EDITOR');
 
       const seen = (await ok(t.url, FileDocument, { id: file.id }, viewer.token)).file;

@@ -80,6 +80,7 @@ export type MessageStatus =
 
 export type NotificationKind =
   | 'COMMENT'
+  | 'FILE'
   | 'FOLLOW'
   | 'LIKE'
   | 'MESSAGE'

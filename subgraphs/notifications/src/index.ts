@@ -4,6 +4,7 @@ import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from '@peerlink/chat/events';
+import type { DriveEvents } from '@peerlink/drive/events';
 import type { NotificationsServices } from './context.js';
 import { DeadLetterResolver } from './dead-letter.resolver.js';
 import type { NotificationsEvents } from './events.js';
@@ -16,6 +17,7 @@ import { NotificationPreference } from './preference.entity.js';
 import { Recipient } from './recipient.entity.js';
 import { socialEventHandlers } from './social-events.handler.js';
 import { chatEventHandlers } from './chat-events.handler.js';
+import { driveEventHandlers } from './drive-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
@@ -27,7 +29,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
     const service = new NotificationService(orm, outbox, mailer, sms);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents, NotificationsEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents, NotificationsEvents>({
       bus,
       outbox,
       consumer: 'notifications',
@@ -35,6 +37,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
         ...identityEventHandlers({ notifications: service, mailer, sms, publicUrl: config.publicUrl }),
         ...socialEventHandlers(service),
         ...chatEventHandlers(service),
+        ...driveEventHandlers(service),
       },
       logger,
     });

@@ -15,6 +15,8 @@ export enum NotificationKind {
   SHARE = 'SHARE',
   /** Chat messages that arrived while you were away. */
   MESSAGE = 'MESSAGE',
+  /** Files shared with you. */
+  FILE = 'FILE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 

@@ -51,4 +51,5 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.FOLLOW]: { inApp: true, email: false, sms: false },
   [NotificationKind.SHARE]: { inApp: true, email: false, sms: false },
   [NotificationKind.MESSAGE]: { inApp: true, email: false, sms: false },
+  [NotificationKind.FILE]: { inApp: true, email: false, sms: false },
 };

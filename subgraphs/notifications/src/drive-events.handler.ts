@@ -1,0 +1,23 @@
+import type { DriveEvents } from '@peerlink/drive/events';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { NotificationsEvents } from './events.js';
+import { NotificationKind } from './notification.entity.js';
+import type { NotificationService } from './notification.service.js';
+import { Recipient } from './recipient.entity.js';
+
+/** Files shared with someone: they hear who shared what, and whether they may edit it. */
+export function driveEventHandlers(notifications: NotificationService): EventHandlers<DriveEvents, NotificationsEvents> {
+  return {
+    'drive.file.shared': async ({ ownerId, userId, role, name }, { em, publish, event }) => {
+      const owner = (await em.findOne(Recipient, { userId: ownerId }))?.displayName ?? 'Someone';
+      await notifications.notify(em, publish, {
+        recipientId: userId,
+        kind: NotificationKind.FILE,
+        title: `${owner} shared a file with you`,
+        body: `“${name}” (${role === 'EDITOR' ? 'you can edit it' : 'you can view it'})`,
+        actorId: ownerId,
+        sourceEventId: event.id,
+      });
+    },
+  };
+}
