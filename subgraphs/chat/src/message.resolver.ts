@@ -3,7 +3,8 @@ import { liveDirective } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChatContext } from './context.js';
 import { FileReference } from './attachment.entity.js';
-import { Conversation, type Membership } from './conversation.entity.js';
+import { Conversation } from './conversation.entity.js';
+import { receiptsFor, statusOf } from './receipts.js';
 import { ChatEvent, lookUpChatEvent } from './live.js';
 import { Message, MessageConnection } from './message.entity.js';
 import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
@@ -25,16 +26,6 @@ export class MessageReceipt {
 
   @Field(() => Date, { nullable: true })
   readAt!: Date | null;
-}
-
-/** Receipts are read-up-to pointers: a member has a message once their pointer reaches its id. */
-function receiptOf(member: Membership, message: Message): MessageReceipt {
-  const reached = (pointer: string | null) => pointer !== null && pointer >= message.id;
-  return {
-    user: userRef(member.userId),
-    deliveredAt: reached(member.lastDeliveredMessageId) ? member.lastDeliveredAt : null,
-    readAt: reached(member.lastReadMessageId) ? member.lastReadAt : null,
-  };
 }
 
 @InputType()
@@ -126,15 +117,12 @@ export class MessageResolver {
   @FieldResolver(() => [MessageReceipt], { description: 'Each other member: when the message reached them and when they read it.' })
   async receipts(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageReceipt[]> {
     const members = await ctx.loaders.members.load(message.conversationId);
-    return members.filter((m) => m.userId !== message.senderId).map((m) => receiptOf(m, message));
+    return receiptsFor(message, members).map((r) => ({ user: userRef(r.userId), deliveredAt: r.deliveredAt, readAt: r.readAt }));
   }
 
   @FieldResolver(() => MessageStatus, { nullable: true, description: 'For the sender: how far the message has got with everyone else. Null for others.' })
   async status(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageStatus | null> {
     if (message.senderId !== ctx.viewer?.userId) return null;
-    const receipts = (await ctx.loaders.members.load(message.conversationId)).filter((m) => m.userId !== message.senderId).map((m) => receiptOf(m, message));
-    if (receipts.length && receipts.every((r) => r.readAt)) return MessageStatus.READ;
-    if (receipts.length && receipts.every((r) => r.deliveredAt)) return MessageStatus.DELIVERED;
-    return MessageStatus.SENT;
+    return MessageStatus[statusOf(receiptsFor(message, await ctx.loaders.members.load(message.conversationId)))];
   }
 }
