@@ -136,6 +136,26 @@ describe.each([
       expect(usage).toMatchObject({ usedBytes: bytes.length, fileCount: 1, quotaBytes: 100000 });
     });
 
+    it('count uploads under way against the quota, so parallel uploads cannot overrun it', async () => {
+      const owner = await signUp(t, 'drv');
+      await startUpload(owner, { name: 'reserved.bin', mimeType: 'application/octet-stream', size: 55000 });
+      expect(await codes(t.url, CreateUploadDocument, { input: { name: 'more.bin', mimeType: 'application/octet-stream', size: 50000 } }, owner.token)).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+    });
+
+    it('survive malformed file links and keep serving', async () => {
+      const owner = await signUp(t, 'drv');
+      const origin = new URL(t.url).origin;
+      for (const path of ['/files/o/ab%25cd?op=get', '/files/o/..%2F..%2Fetc%2Fpasswd?op=get&sig=x&exp=9999999999', '/files/public/not-an-id']) {
+        const response = await fetch(`${origin}${path}`);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+      }
+      const file = await upload(owner, 'still.txt', Buffer.from('still here'));
+      expect(await (await download(file.downloadUrl!)).text()).toBe('still here');
+    });
+
     it('enforce the quota at createUpload', async () => {
       const owner = await signUp(t, 'drv');
       await upload(owner, 'big.bin', Buffer.alloc(55000, 1), { mimeType: 'application/octet-stream' });

@@ -206,7 +206,7 @@ export type ChatEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type ChatEventsSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, title: string | null }, message: { id: string, body: string | null, createdAt: string, deleted: boolean, attachments: Array<{ id: string, name: string }>, sender: { id: string, username: string, displayName: string } } | null, user: { username: string } | null } };
+export type ChatEventsSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, title: string | null }, message: { id: string, body: string | null, createdAt: string, deleted: boolean, attachments: Array<{ id: string, name: string } | null>, sender: { id: string, username: string, displayName: string } } | null, user: { username: string } | null } };
 
 export type MessageReceiptsQueryVariables = Exact<{
   conversationId: string;
@@ -310,7 +310,7 @@ export type MessageAttachmentsQueryVariables = Exact<{
 }>;
 
 
-export type MessageAttachmentsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, attachments: Array<{ id: string, name: string, size: number, downloadUrl: string | null }> } }> } };
+export type MessageAttachmentsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, attachments: Array<{ id: string, name: string, size: number, downloadUrl: string | null } | null> } }> } };
 
 export type FileFieldsFragment = { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null };
 

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from '@peerlink/platform/logger';
 
@@ -23,7 +24,8 @@ export function filesProxy(target: () => string | undefined, logger: Logger) {
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         res.writeHead(answer.statusCode ?? 502, out);
-        answer.pipe(res);
+        // If drive aborts mid-answer, the client's response is cut too rather than left hanging.
+        pipeline(answer, res).catch(() => res.destroy());
       },
     );
     forward.on('error', (err) => {

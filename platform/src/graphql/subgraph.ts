@@ -93,7 +93,15 @@ export async function serveSubgraph<S, L>(options: {
     const connected = await orm.isConnected().catch(() => false);
     res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
   });
-  if (running.files) app.use('/files', running.files);
+  if (running.files) {
+    app.use('/files', running.files, (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      // Plain JSON, never Express's default page with a stack trace.
+      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+      if (status === 500) logger.error({ err: error }, 'file route failed');
+      if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'Internal error.' : error.message });
+      else res.destroy();
+    });
+  }
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
@@ -59,8 +59,9 @@ export class LocalStorage implements ObjectStorage {
 
   routes(): Router {
     const router = express.Router();
-    router.put(/^\/o\/(.+)$/, (req, res) => void this.receive(req, res));
-    router.get(/^\/o\/(.+)$/, (req, res) => void this.download(req, res));
+    // Failures end in Express's error handling, never as an unhandled rejection that stops the process.
+    router.put(/^\/o\/(.+)$/, (req, res, next) => void this.receive(req, res).catch(next));
+    router.get(/^\/o\/(.+)$/, (req, res, next) => void this.download(req, res).catch(next));
     return router;
   }
 
@@ -72,10 +73,10 @@ export class LocalStorage implements ObjectStorage {
     const declared = Number(req.query.len);
     const path = this.path(key);
     if (await this.stat(key)) return void res.status(409).json({ error: 'This upload link was already used.' });
-    await mkdir(dirname(path), { recursive: true });
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
     let received = 0;
     try {
+      await mkdir(dirname(path), { recursive: true });
       await pipeline(
         req,
         async function* (chunks: AsyncIterable<Buffer>) {
@@ -87,9 +88,12 @@ export class LocalStorage implements ObjectStorage {
         },
         createWriteStream(partial, { flags: 'wx' }),
       );
-      // The object appears whole or not at all; a racing second PUT loses here.
-      if (await this.stat(key)) throw Object.assign(new Error('already used'), { status: 409 });
-      await rename(partial, path);
+      // The object appears whole or not at all, and only once: link() fails if it already exists,
+      // so of two racing PUTs exactly one wins.
+      await link(partial, path).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'EEXIST' ? Object.assign(new Error('already used'), { status: 409 }) : error;
+      });
+      await rm(partial, { force: true });
       res.status(200).json({ size: received });
     } catch (error) {
       await rm(partial, { force: true });
@@ -120,7 +124,8 @@ export class LocalStorage implements ObjectStorage {
 
   /** The key of a correctly signed, unexpired request for `op`, or null. */
   private verified(req: Request, op: 'put' | 'get'): string | null {
-    const key = decodeURIComponent(req.params[0] ?? '');
+    // Express has decoded the path already; decoding again would misread (or throw on) a literal '%'.
+    const key = req.params[0] ?? '';
     const query = req.query as Record<string, string | undefined>;
     if (!isObjectKey(key) || query.op !== op || !query.sig || Number(query.exp) < Date.now() / 1000) return null;
     const params: Record<string, string> =

@@ -42,7 +42,8 @@ export class ConversationService {
   }
 
   /** The same conversation for the same pair, every time, from either side. */
-  async openDirect(viewer: Viewer, userId: string): Promise<Conversation> {
+  async openDirect(viewer: Viewer, userIdInput: string): Promise<Conversation> {
+    const userId = userIdInput.toLowerCase();
     if (!isUuid(userId) || !(await this.known([userId]))) throw notFound('User');
     if (userId === viewer.userId) throw badInput('Start a conversation with someone else.', 'userId');
     if (await this.blockedEitherWay(viewer.userId, userId)) throw forbidden('You cannot message this user.');
@@ -66,7 +67,7 @@ export class ConversationService {
 
   async createGroup(viewer: Viewer, titleInput: string, memberIds: string[]): Promise<Conversation> {
     const title = checkTitle(titleInput);
-    const others = [...new Set(memberIds)].filter((id) => id !== viewer.userId);
+    const others = [...new Set(memberIds.map((id) => id.toLowerCase()))].filter((id) => id !== viewer.userId);
     if (others.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members.`, 'memberIds');
     if (others.some((id) => !isUuid(id)) || (others.length && !(await this.known(others)))) throw notFound('User');
     return this.outbox.transaction(async (em, publish) => {
@@ -86,7 +87,7 @@ export class ConversationService {
     const group = await this.group(viewer, conversationId, loaders);
     if (!manages(await loaders.membership.load(group.id))) throw forbidden('Only the group’s owner and admins add members.');
     const current = new Set((await loaders.members.load(group.id)).map((m) => m.userId));
-    const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    const joining = [...new Set(userIds.map((id) => id.toLowerCase()))].filter((id) => !current.has(id));
     if (joining.some((id) => !isUuid(id)) || (joining.length && !(await this.known(joining)))) throw notFound('User');
     if (current.size + joining.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members.`, 'userIds');
     if (!joining.length) return group;
@@ -100,7 +101,8 @@ export class ConversationService {
   }
 
   /** Owners remove anyone but themselves; admins remove members. The removed lose access at once. */
-  async removeMember(viewer: Viewer, conversationId: string, userId: string, loaders: ChatLoaders): Promise<Conversation> {
+  async removeMember(viewer: Viewer, conversationId: string, userIdInput: string, loaders: ChatLoaders): Promise<Conversation> {
+    const userId = userIdInput.toLowerCase();
     const group = await this.group(viewer, conversationId, loaders);
     const mine = await loaders.membership.load(group.id);
     const members = await loaders.members.load(group.id);
@@ -151,7 +153,8 @@ export class ConversationService {
   }
 
   /** The owner makes members admins and back, or hands ownership on (becoming an admin). */
-  async setRole(viewer: Viewer, conversationId: string, userId: string, role: MemberRole, loaders: ChatLoaders): Promise<Conversation> {
+  async setRole(viewer: Viewer, conversationId: string, userIdInput: string, role: MemberRole, loaders: ChatLoaders): Promise<Conversation> {
+    const userId = userIdInput.toLowerCase();
     const group = await this.group(viewer, conversationId, loaders);
     if ((await loaders.membership.load(group.id))?.role !== MemberRole.OWNER) throw forbidden('Only the group’s owner sets roles.');
     const members = await loaders.members.load(group.id);

@@ -108,7 +108,10 @@ export class MessageResolver {
     return !!message.deletedAt;
   }
 
-  @FieldResolver(() => [FileReference], { description: 'Files attached and accepted by drive; none once the message is deleted.' })
+  @FieldResolver(() => [FileReference], {
+    nullable: 'items',
+    description: 'Files attached and accepted by drive; none once the message is deleted. An entry is null when the file is gone.',
+  })
   async attachments(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<FileReference[]> {
     if (message.deletedAt) return [];
     return (await ctx.loaders.attachments.load(message.id)).map((a) => ({ id: a.fileId }));

@@ -44,9 +44,9 @@ export class MessageService {
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
     const conversation = await this.conversations.visible(viewer, input.conversationId, loaders);
     const body = checkBody(input.body);
-    const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+    if (!(input.attachmentIds ?? []).every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
+    const attachmentIds = [...new Set((input.attachmentIds ?? []).map((id) => id.toLowerCase()))];
     if (attachmentIds.length > MAX_ATTACHMENTS) throw badInput(`At most ${MAX_ATTACHMENTS} attachments per message.`, 'attachmentIds');
-    if (!attachmentIds.every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
     const clientMessageId = input.clientMessageId?.trim() || null;
     if (clientMessageId && clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
       throw badInput(`clientMessageId is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters.`, 'clientMessageId');
@@ -56,38 +56,45 @@ export class MessageService {
     if (conversation.kind === ConversationKind.DIRECT && others[0] && (await this.conversations.blockedEitherWay(viewer.userId, others[0]))) {
       throw forbidden('You cannot message this user.');
     }
-    if (clientMessageId) {
-      const sent = await this.orm.em.findOne(Message, { conversationId: conversation.id, senderId: viewer.userId, clientMessageId });
-      if (sent) return sent;
-    }
-    return this.outbox.transaction(async (em, publish) => {
-      const message = em.create(Message, { conversationId: conversation.id, senderId: viewer.userId, body, clientMessageId });
-      await em.flush();
-      // Drive decides whether the sender may attach each file; until it answers they are pending.
-      attachmentIds.forEach((fileId, position) => em.create(MessageAttachment, { messageId: message.id, fileId, position, status: AttachmentStatus.PENDING }));
-      await em.execute(`update ${table(em, 'conversations')} set last_activity_at = ?, last_message_id = ? where id = ?`, [
-        message.createdAt,
-        message.id,
-        conversation.id,
-      ]);
-      // The sender reads what they wrote.
-      const now = new Date();
-      await em.nativeUpdate(
-        Membership,
-        { conversationId: conversation.id, userId: viewer.userId },
-        { lastReadMessageId: message.id, lastReadAt: now, lastDeliveredMessageId: message.id, lastDeliveredAt: now },
+    const draft = Object.assign(new Message(), { conversationId: conversation.id, senderId: viewer.userId, body, clientMessageId });
+    const stored = await this.outbox.transaction(async (em, publish) => {
+      // A retry racing the original finds the row taken and changes nothing.
+      const inserted = await rows(
+        em,
+        `insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values (?, ?, ?, ?, ?, ?)
+         on conflict (conversation_id, sender_id, client_message_id) do nothing returning id`,
+        [draft.id, draft.conversationId, draft.senderId, draft.body, draft.clientMessageId, draft.createdAt],
       );
-      tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId: conversation.id, messageId: message.id }, members.map((m) => m.userId));
+      if (!inserted.length) return null;
+      // Drive decides whether the sender may attach each file; until it answers they are pending.
+      attachmentIds.forEach((fileId, position) => em.create(MessageAttachment, { messageId: draft.id, fileId, position, status: AttachmentStatus.PENDING }));
+      // Concurrent sends finish in any order; the conversation's last message only moves forward.
+      await em.execute(
+        `update ${table(em, 'conversations')} set last_activity_at = greatest(last_activity_at, ?), last_message_id = greatest(coalesce(last_message_id, ?), ?) where id = ?`,
+        [draft.createdAt, draft.id, draft.id, conversation.id],
+      );
+      // The sender has read what they wrote.
+      const now = new Date();
+      await em.execute(
+        `update ${table(em, 'members')} set
+           last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?), last_read_at = ?,
+           last_delivered_message_id = greatest(coalesce(last_delivered_message_id, ?), ?), last_delivered_at = ?
+         where conversation_id = ? and user_id = ?`,
+        [draft.id, draft.id, now, draft.id, draft.id, now, conversation.id, viewer.userId],
+      );
+      tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId: conversation.id, messageId: draft.id }, members.map((m) => m.userId));
       publish('chat.message.sent', {
-        messageId: message.id,
+        messageId: draft.id,
         conversationId: conversation.id,
         senderId: viewer.userId,
         recipientIds: others,
         excerpt: body.slice(0, 80),
-        attachmentIds: attachmentIds.map((id) => id.toLowerCase()),
+        attachmentIds,
       });
-      return message;
+      return draft;
     });
+    if (stored) return stored;
+    return (this.orm.em as EntityManager).fork().findOneOrFail(Message, { conversationId: conversation.id, senderId: viewer.userId, clientMessageId });
   }
 
   /** The sender edits their message; members see the new text live. */

@@ -97,7 +97,7 @@ export class FileResolver {
 
   @Mutation(() => DriveFile, { description: 'Checks the uploaded bytes (size and checksum) and makes them the file’s current version.' })
   completeUpload(@Arg('uploadId', () => ID) uploadId: string, @Ctx() ctx: DriveContext) {
-    return ctx.services.uploads.complete(requireViewer(ctx.viewer), uploadId);
+    return ctx.services.uploads.complete(requireViewer(ctx.viewer), uploadId, ctx.loaders);
   }
 
   @Mutation(() => DriveFile, { description: 'Makes an earlier version current again (owner or editor).' })

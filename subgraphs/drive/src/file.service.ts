@@ -8,7 +8,7 @@ import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql
 import { isUuid } from '@peerlink/platform/ids';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import type { DriveEvents } from './events.js';
-import { DriveFile, FileShare, FileVersion, FileVisibility, ShareRole } from './file.entity.js';
+import { DriveFile, FileShare, FileVisibility, ShareRole, type FileVersion } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
 import { rows, table } from './sql.js';
 
@@ -115,11 +115,12 @@ export class FileService {
   /** Removes a file and every version's bytes. Only the owner may. */
   async remove(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<boolean> {
     const file = await this.owned(viewer, id, loaders);
-    const keys = (await loaders.versions.load(file.id)).map((v) => v.storageKey);
-    await this.em.transactional(async (em) => {
+    const keys = await this.em.transactional(async (em) => {
       await em.nativeDelete(FileShare, { fileId: file.id });
-      await em.nativeDelete(FileVersion, { fileId: file.id });
+      // Read as they are deleted, so a version completed meanwhile is not left behind.
+      const versions = await rows<{ storage_key: string }>(em, `delete from ${table(em, 'file_versions')} where file_id = ? returning storage_key`, [file.id]);
       await em.nativeDelete(DriveFile, { id: file.id });
+      return versions.map((v) => v.storage_key);
     });
     // After the rows are gone nothing can point at the bytes; a failure here leaves only orphans.
     await this.storage.delete(keys);

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
@@ -62,27 +63,31 @@ export class UploadService {
       if (!(await loaders.canEdit(file))) throw forbidden('Only the owner and editors upload new versions.');
       ownerId = file.ownerId;
     }
-    const used = await this.committedBytes(ownerId);
-    if (used + input.size > this.limits.quotaBytes) {
-      throw new AppError('BAD_USER_INPUT', `This would exceed the storage quota (${used} of ${this.limits.quotaBytes} bytes used).`, {
-        field: 'size',
-        usedBytes: used,
-        quotaBytes: this.limits.quotaBytes,
+    // Serialised per owner, and uploads under way count too: parallel uploads cannot overrun the quota.
+    const upload = await this.em.transactional(async (em) => {
+      await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`drive-quota:${ownerId}`]);
+      const used = (await this.committedBytes(ownerId, em)) + (await this.pendingBytes(ownerId, em));
+      if (used + input.size > this.limits.quotaBytes) {
+        throw new AppError('BAD_USER_INPUT', `This would exceed the storage quota (${used} of ${this.limits.quotaBytes} bytes used or reserved).`, {
+          field: 'size',
+          usedBytes: used,
+          quotaBytes: this.limits.quotaBytes,
+        });
+      }
+      const upload = em.create(Upload, {
+        fileId: input.fileId?.toLowerCase() ?? null,
+        uploaderId: viewer.userId,
+        ownerId,
+        name,
+        mimeType: type.mimeType,
+        size: input.size,
+        checksum,
+        storageKey: '',
+        expiresAt: new Date(Date.now() + UPLOAD_TTL_SECONDS * 1000),
       });
-    }
-    const upload = this.em.create(Upload, {
-      fileId: input.fileId ?? null,
-      uploaderId: viewer.userId,
-      ownerId,
-      name,
-      mimeType: type.mimeType,
-      size: input.size,
-      checksum,
-      storageKey: '',
-      expiresAt: new Date(Date.now() + UPLOAD_TTL_SECONDS * 1000),
+      upload.storageKey = `objects/${upload.id}`;
+      return upload;
     });
-    upload.storageKey = `objects/${upload.id}`;
-    await this.em.flush();
     const signed = await this.storage.signUpload(upload.storageKey, {
       contentType: type.mimeType,
       size: input.size,
@@ -94,7 +99,7 @@ export class UploadService {
   }
 
   /** Checks the bytes against what was declared and makes them the file's current version. */
-  async complete(viewer: Viewer, uploadId: string): Promise<DriveFile> {
+  async complete(viewer: Viewer, uploadId: string, loaders: DriveLoaders): Promise<DriveFile> {
     const upload = isUuid(uploadId) ? await this.em.findOne(Upload, { id: uploadId, uploaderId: viewer.userId }) : null;
     if (!upload) throw notFound('Upload');
     if (upload.completedAt) throw conflict('This upload was already completed.', 'uploadId');
@@ -112,12 +117,20 @@ export class UploadService {
     if (upload.checksum && upload.checksum !== checksum) throw await reject('The bytes do not match the checksum.');
 
     return this.em.transactional(async (em) => {
-      const claimed = await rows(em, `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null returning id`, [upload.id]);
-      if (!claimed.length) throw conflict('This upload was already completed.', 'uploadId');
+      // Claimed only while unexpired, so the sweeper cannot remove bytes that are becoming a version.
+      const claimed = await rows(
+        em,
+        `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null and expires_at > now() returning id`,
+        [upload.id],
+      );
+      if (!claimed.length) throw conflict('This upload was already completed, or has expired.', 'uploadId');
       let file: DriveFile;
       if (upload.fileId) {
-        const existing = await em.findOne(DriveFile, { id: upload.fileId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+        const existing = await em.findOne(DriveFile, { id: upload.fileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!existing) throw notFound('File');
+        // The right to add a version is checked again now: it may have been taken away since createUpload.
+        loaders.forget(existing.id);
+        if (!(await loaders.canEdit(existing))) throw forbidden('Only the owner and editors upload new versions.');
         file = existing;
       } else {
         file = em.create(DriveFile, { ownerId: upload.ownerId, name: upload.name, mimeType: upload.mimeType });
@@ -140,10 +153,20 @@ export class UploadService {
   }
 
   /** Bytes of every version of every file the user owns: what counts against the quota. */
-  async committedBytes(ownerId: string): Promise<number> {
+  async committedBytes(ownerId: string, em: EntityManager = this.em): Promise<number> {
     const [row] = await rows<{ bytes: string | null }>(
-      this.em,
-      `select sum(v.size) as bytes from ${table(this.em, 'file_versions')} v join ${table(this.em, 'files')} f on f.id = v.file_id where f.owner_id = ?`,
+      em,
+      `select sum(v.size) as bytes from ${table(em, 'file_versions')} v join ${table(em, 'files')} f on f.id = v.file_id where f.owner_id = ?`,
+      [ownerId],
+    );
+    return Number(row?.bytes ?? 0);
+  }
+
+  /** Bytes reserved by the owner's uploads still under way. */
+  private async pendingBytes(ownerId: string, em: EntityManager): Promise<number> {
+    const [row] = await rows<{ bytes: string | null }>(
+      em,
+      `select sum(size) as bytes from ${table(em, 'uploads')} where owner_id = ? and completed_at is null and expires_at > now()`,
       [ownerId],
     );
     return Number(row?.bytes ?? 0);
@@ -158,13 +181,19 @@ export class UploadService {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  /** Removes uploads that expired without completing, bytes first. */
+  /**
+   * Removes uploads that expired without completing (a minute's grace past their links' expiry):
+   * rows first, so a completion can no longer claim them, then their bytes.
+   */
   async sweep(): Promise<number> {
     const em = this.em.fork();
-    const stale = await em.find(Upload, { completedAt: null, expiresAt: { $lt: new Date() } }, { limit: 500 });
-    if (!stale.length) return 0;
-    await this.storage.delete(stale.map((u) => u.storageKey));
-    await em.nativeDelete(Upload, { id: { $in: stale.map((u) => u.id) } });
+    const stale = await rows<{ storage_key: string }>(
+      em,
+      `delete from ${table(em, 'uploads')} where id in (
+         select id from ${table(em, 'uploads')} where completed_at is null and expires_at < now() - interval '1 minute' limit 500
+       ) returning storage_key`,
+    );
+    if (stale.length) await this.storage.delete(stale.map((u) => u.storage_key));
     return stale.length;
   }
 }
