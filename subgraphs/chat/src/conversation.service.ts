@@ -4,7 +4,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { decodeCursor, encodeCursor, pageSize } from '@peerlink/platform/graphql/pagination';
 import { knowsEveryone } from '@peerlink/platform/accounts/people';
-import type { Outbox } from '@peerlink/platform/events/outbox';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { Conversation, ConversationKind, Membership, MemberRole } from './conversation.entity.js';
 import type { ChatEvents } from './events.js';
@@ -19,6 +19,26 @@ function checkTitle(input: string): string {
   const title = input.trim();
   if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`The title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
   return title;
+}
+
+/**
+ * Membership changes of one conversation take its row lock, and announce the member list read
+ * after the change inside the same transaction: the last announcement is always the true one,
+ * which drive relies on to let members (and only members) download attachments.
+ */
+async function lockConversation(em: EntityManager, conversationId: string) {
+  await em.execute(`select id from ${table(em, 'conversations')} where id = ? for update`, [conversationId]);
+}
+
+async function memberIdsOf(em: EntityManager, conversationId: string): Promise<string[]> {
+  return (await rows<{ user_id: string }>(em, `select user_id from ${table(em, 'members')} where conversation_id = ? order by joined_at`, [conversationId])).map(
+    (r) => r.user_id,
+  );
+}
+
+function announceMembers(publish: Publish<ChatEvents>, conversationId: string, memberIds: string[], changedUserId?: string) {
+  tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId, userId: changedUserId }, memberIds);
+  publish('chat.members.changed', { conversationId, memberIds });
 }
 
 const manages = (membership: Membership | null) => membership?.role === MemberRole.OWNER || membership?.role === MemberRole.ADMIN;
@@ -92,9 +112,14 @@ export class ConversationService {
     if (current.size + joining.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members.`, 'userIds');
     if (!joining.length) return group;
     await this.outbox.transaction(async (em, publish) => {
-      for (const userId of joining) em.create(Membership, { conversationId: group.id, userId, role: MemberRole.MEMBER });
-      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id }, [...current, ...joining]);
-      publish('chat.members.changed', { conversationId: group.id, memberIds: [...current, ...joining] });
+      await lockConversation(em, group.id);
+      for (const userId of joining) {
+        await em.execute(
+          `insert into ${table(em, 'members')} (conversation_id, user_id, role, joined_at) values (?, ?, 'MEMBER', ?) on conflict do nothing`,
+          [group.id, userId, new Date()],
+        );
+      }
+      announceMembers(publish, group.id, await memberIdsOf(em, group.id));
     });
     loaders.members.clear(group.id);
     return group;
@@ -112,10 +137,9 @@ export class ConversationService {
     const allowed = mine?.role === MemberRole.OWNER || (mine?.role === MemberRole.ADMIN && target.role === MemberRole.MEMBER);
     if (!allowed) throw forbidden('Owners remove anyone; admins remove members.');
     await this.outbox.transaction(async (em, publish) => {
+      await lockConversation(em, group.id);
       await em.nativeDelete(Membership, { conversationId: group.id, userId });
-      const remaining = members.map((m) => m.userId).filter((id) => id !== userId);
-      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId }, remaining);
-      publish('chat.members.changed', { conversationId: group.id, memberIds: remaining });
+      announceMembers(publish, group.id, await memberIdsOf(em, group.id), userId);
     });
     loaders.members.clear(group.id);
     return group;
@@ -129,10 +153,10 @@ export class ConversationService {
     const rest = members.filter((m) => m.userId !== viewer.userId);
     const heir = me.role === MemberRole.OWNER ? (rest.find((m) => m.role === MemberRole.ADMIN) ?? rest[0]) : undefined;
     await this.outbox.transaction(async (em, publish) => {
+      await lockConversation(em, group.id);
       await em.nativeDelete(Membership, { conversationId: group.id, userId: viewer.userId });
       if (heir) await em.nativeUpdate(Membership, { conversationId: group.id, userId: heir.userId }, { role: MemberRole.OWNER });
-      tellMembers(publish, { kind: ChatEventKind.MEMBERS_CHANGED, conversationId: group.id, userId: viewer.userId }, rest.map((m) => m.userId));
-      publish('chat.members.changed', { conversationId: group.id, memberIds: rest.map((m) => m.userId) });
+      announceMembers(publish, group.id, await memberIdsOf(em, group.id), viewer.userId);
     });
     loaders.members.clear(group.id);
     loaders.membership.clear(group.id);
