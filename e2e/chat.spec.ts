@@ -254,6 +254,14 @@ describe('attachments', () => {
     const eleven = Array.from({ length: 11 }, (_, i) => `0195f000-0000-7000-8000-${String(i).padStart(12, '0')}`);
     expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: eleven } }, ada.token)).toEqual(['BAD_USER_INPUT']);
 
+    // Deleting the message takes back what it shared; other attachments stay.
+    const draft = await upload(t.url, ada.token, 'draft.txt', Buffer.from('not final'));
+    const withDraft = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'draft', attachmentIds: [draft.id] } }, ada.token)).sendMessage;
+    await waitFor('bob to see the draft', async () => (await codes(t.url, FileDocument, { id: draft.id }, bob.token)).length === 0);
+    await ok(t.url, DeleteMessageDocument, { id: withDraft.id }, ada.token);
+    await waitFor('bob to lose the draft', async () => (await codes(t.url, FileDocument, { id: draft.id }, bob.token))[0] === 'NOT_FOUND');
+    expect(await codes(t.url, FileDocument, { id: mine.id }, bob.token)).toEqual([]);
+
     // Removed from the group, bob loses the file with it.
     await ok(t.url, RemoveGroupMemberDocument, { conversationId: group.id, userId: bob.id }, ada.token);
     await waitFor('bob to lose the attachment', async () => (await codes(t.url, FileDocument, { id: mine.id }, bob.token))[0] === 'NOT_FOUND');

@@ -9,6 +9,8 @@ export type ChatEvents = {
    * `drive.attachments.checked`.
    */
   'chat.message.sent': { messageId: string; conversationId: string; senderId: string; recipientIds: string[]; excerpt: string; attachmentIds: string[] };
+  /** A message was deleted: what it attached is no longer shared through it. */
+  'chat.message.deleted': { messageId: string; conversationId: string };
   /** Who is in a conversation now (drive lets members download its attachments). */
   'chat.members.changed': { conversationId: string; memberIds: string[] };
   /**

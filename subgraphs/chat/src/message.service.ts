@@ -121,8 +121,11 @@ export class MessageService {
     if (message.deletedAt) return true;
     const members = await loaders.members.load(message.conversationId);
     await this.outbox.transaction(async (em, publish) => {
-      await em.nativeUpdate(Message, { id, deletedAt: null }, { deletedAt: new Date() });
+      const deleted = await em.nativeUpdate(Message, { id, deletedAt: null }, { deletedAt: new Date() });
+      if (!deleted) return;
       tellMembers(publish, { kind: ChatEventKind.MESSAGE_DELETED, conversationId: message.conversationId, messageId: id }, members.map((m) => m.userId));
+      // Its attachments stop being shared with the conversation through it.
+      publish('chat.message.deleted', { messageId: id, conversationId: message.conversationId });
     });
     loaders.message.clear(id);
     return true;

@@ -9,11 +9,16 @@ import { rows, table } from './sql.js';
 /**
  * Chat attachments. Drive keeps who is in each conversation (chat's `chat.members.changed`) and,
  * when a message asks to attach files, lets the conversation's members read those the sender may
- * read, answering with `drive.attachments.checked`. A member who leaves loses access with the
- * next membership event.
+ * read, answering with `drive.attachments.checked`. Attaching shares the file with the members,
+ * whatever its visibility, as long as the message exists and they stay in the conversation.
  */
 export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
   return {
+    // The grant lives as long as the message that made it.
+    'chat.message.deleted': async ({ messageId }, { em }) => {
+      await em.execute(`delete from ${table(em, 'attachment_grants')} where message_id = ?`, [messageId]);
+    },
+
     'chat.members.changed': async ({ conversationId, memberIds }, { em, event }) => {
       const members = table(em, 'conversation_members');
       // Membership events may be handled out of order; a row only moves forward (UUIDv7 ids).
@@ -33,8 +38,9 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
       }
       for (const fileId of accepted) {
         await em.execute(
-          `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, granted_at) values (?, ?, now()) on conflict do nothing`,
-          [fileId, conversationId],
+          `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, message_id, granted_at) values (?, ?, ?, now())
+           on conflict (file_id, message_id) where message_id is not null do nothing`,
+          [fileId, conversationId, messageId],
         );
       }
       publish('drive.attachments.checked', { messageId, conversationId, accepted, refused: attachmentIds.filter((id) => !accepted.includes(id)) });

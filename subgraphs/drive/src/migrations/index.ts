@@ -1,7 +1,9 @@
 import { Migration20261122300000_drive } from './Migration20261122300000_drive.js';
 import { Migration20261122310000_conversation_access } from './Migration20261122310000_conversation_access.js';
+import { Migration20261122320000_grants_per_message } from './Migration20261122320000_grants_per_message.js';
 
 export const migrations = [
   { name: 'Migration20261122300000_drive', class: Migration20261122300000_drive },
   { name: 'Migration20261122310000_conversation_access', class: Migration20261122310000_conversation_access },
+  { name: 'Migration20261122320000_grants_per_message', class: Migration20261122320000_grants_per_message },
 ];
