@@ -100,6 +100,9 @@ describe.each([
       const short = await startUpload(owner, { name: 'a.txt', mimeType: 'text/plain', size: 100 });
       expect((await put(short, bytes)).status).toBe(200);
       expect(await codes(t.url, CompleteUploadDocument, { uploadId: short.uploadId }, owner.token)).toEqual(['BAD_USER_INPUT']);
+      // Refused for good: bytes PUT again to its link cannot make it complete.
+      await put(short, Buffer.alloc(100, 1));
+      expect(await codes(t.url, CompleteUploadDocument, { uploadId: short.uploadId }, owner.token)).toEqual(['BAD_USER_INPUT']);
       // More bytes than declared are cut off at the door.
       const long = await startUpload(owner, { name: 'b.txt', mimeType: 'text/plain', size: 5 });
       const tooLong = await put(long, bytes);

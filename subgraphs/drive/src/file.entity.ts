@@ -126,7 +126,7 @@ export class FileShare {
  */
 @Entity({ tableName: 'uploads' })
 export class Upload {
-  [OptionalProps]?: 'id' | 'createdAt' | 'completedAt' | 'fileId' | 'checksum';
+  [OptionalProps]?: 'id' | 'createdAt' | 'completedAt' | 'rejectedAt' | 'fileId' | 'checksum';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -163,6 +163,10 @@ export class Upload {
 
   @Property({ type: 'timestamptz', nullable: true })
   completedAt: Date | null = null;
+
+  /** Refused at completion (wrong size or checksum), or its file deleted: kept until swept. */
+  @Property({ type: 'timestamptz', nullable: true })
+  rejectedAt: Date | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

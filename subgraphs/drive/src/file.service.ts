@@ -11,6 +11,7 @@ import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVisibility, ShareRole, type FileVersion } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
 import { rows, table } from './sql.js';
+import type { UploadService } from './upload.service.js';
 
 /** How long a download link works. */
 export const DOWNLOAD_TTL_SECONDS = 15 * 60;
@@ -29,6 +30,7 @@ export class FileService {
     private readonly storage: ObjectStorage,
     private readonly quotaBytes: number,
     private readonly publicBaseUrl: string | undefined,
+    private readonly uploads: UploadService,
   ) {}
 
   private get em() {
@@ -120,7 +122,9 @@ export class FileService {
       // Read as they are deleted, so a version completed meanwhile is not left behind.
       const versions = await rows<{ storage_key: string }>(em, `delete from ${table(em, 'file_versions')} where file_id = ? returning storage_key`, [file.id]);
       await em.nativeDelete(DriveFile, { id: file.id });
-      return versions.map((v) => v.storage_key);
+      const keys = versions.map((v) => v.storage_key);
+      await this.uploads.tombstone(em, keys);
+      return keys;
     });
     // After the rows are gone nothing can point at the bytes; a failure here leaves only orphans.
     await this.storage.delete(keys);

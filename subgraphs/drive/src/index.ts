@@ -27,8 +27,8 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
 
   async start({ bus, config, logger, storage }, orm) {
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
-    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
     const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES }, logger);
+    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL, uploads);
     uploads.startSweeping();
     const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents, DriveEvents>({
       bus,

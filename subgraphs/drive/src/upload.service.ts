@@ -103,14 +103,17 @@ export class UploadService {
     const upload = isUuid(uploadId) ? await this.em.findOne(Upload, { id: uploadId, uploaderId: viewer.userId }) : null;
     if (!upload) throw notFound('Upload');
     if (upload.completedAt) throw conflict('This upload was already completed.', 'uploadId');
+    if (upload.rejectedAt) throw badInput('This upload was refused; start a new one.', 'uploadId');
     if (upload.expiresAt < new Date()) throw badInput('This upload has expired; start a new one.', 'uploadId');
     const stored = await this.storage.stat(upload.storageKey);
     if (!stored) throw badInput('No bytes have been uploaded yet.', 'uploadId');
     // A wrong upload is thrown away whole, so it can be retried with a fresh URL.
+    // A wrong upload is refused for good: its bytes go now, and its row stays (a tombstone) until
+    // the sweeper removes it after expiry, with anything PUT to its still-valid link meanwhile.
     const reject = async (message: string) => {
+      await this.em.nativeUpdate(Upload, { id: upload.id }, { rejectedAt: new Date() });
       await this.storage.delete([upload.storageKey]);
-      await this.em.nativeDelete(Upload, { id: upload.id });
-      return badInput(message, 'uploadId');
+      return badInput(`${message} Start a new upload.`, 'uploadId');
     };
     if (stored.size !== upload.size) throw await reject(`${stored.size} bytes arrived, ${upload.size} were declared.`);
     const checksum = await this.storage.sha256(upload.storageKey);
@@ -120,7 +123,7 @@ export class UploadService {
       // Claimed only while unexpired, so the sweeper cannot remove bytes that are becoming a version.
       const claimed = await rows(
         em,
-        `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null and expires_at > now() returning id`,
+        `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null and rejected_at is null and expires_at > now() returning id`,
         [upload.id],
       );
       if (!claimed.length) throw conflict('This upload was already completed, or has expired.', 'uploadId');
@@ -162,11 +165,23 @@ export class UploadService {
     return Number(row?.bytes ?? 0);
   }
 
+  /**
+   * After a file is deleted, the links that uploaded its versions may still be valid: their rows
+   * become tombstones, so whatever is PUT to them before they expire is swept too.
+   */
+  async tombstone(em: EntityManager, storageKeys: string[]) {
+    if (!storageKeys.length) return;
+    await em.execute(
+      `update ${table(em, 'uploads')} set completed_at = null, rejected_at = now() where storage_key in (${storageKeys.map(() => '?').join(', ')})`,
+      storageKeys,
+    );
+  }
+
   /** Bytes reserved by the owner's uploads still under way. */
   private async pendingBytes(ownerId: string, em: EntityManager): Promise<number> {
     const [row] = await rows<{ bytes: string | null }>(
       em,
-      `select sum(size) as bytes from ${table(em, 'uploads')} where owner_id = ? and completed_at is null and expires_at > now()`,
+      `select sum(size) as bytes from ${table(em, 'uploads')} where owner_id = ? and completed_at is null and rejected_at is null and expires_at > now()`,
       [ownerId],
     );
     return Number(row?.bytes ?? 0);
@@ -182,8 +197,8 @@ export class UploadService {
   }
 
   /**
-   * Removes uploads that expired without completing (a minute's grace past their links' expiry):
-   * rows first, so a completion can no longer claim them, then their bytes.
+   * Removes uploads that expired without completing, and tombstones (a minute's grace past their
+   * links' expiry): rows first, so a completion can no longer claim them, then their bytes.
    */
   async sweep(): Promise<number> {
     const em = this.em.fork();
