@@ -2,6 +2,7 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { HandlerContext } from '../events/consumer.js';
 import type { EventMap } from '../events/event-bus.js';
+import { table } from '../db/sql.js';
 
 /**
  * The accounts a subgraph knows of, copied from identity's `identity.user.registered` and
@@ -26,7 +27,7 @@ export const PEOPLE_TABLE_SQL = (schema: string) => `create table ${schema}.peop
 
 /** The handler for identity's account events: remembers the account. */
 export async function rememberPerson<E extends EventMap>({ userId }: { userId: string }, { em, event }: HandlerContext<E>) {
-  await em.execute(`insert into "${em.config.get('schema')}".people (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
+  await em.execute(`insert into ${table(em, 'people')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
 }
 
 /** Whether every one of these users exists. */
@@ -34,7 +35,7 @@ export async function knowsEveryone(em: EntityManager, userIds: string[]): Promi
   const unique = [...new Set(userIds)];
   if (!unique.length) return true;
   const found = await em.execute<{ n: string }[]>(
-    `select count(*) as n from "${em.config.get('schema')}".people where user_id in (${unique.map(() => '?').join(', ')})`,
+    `select count(*) as n from ${table(em, 'people')} where user_id in (${unique.map(() => '?').join(', ')})`,
     unique,
   );
   return Number(found[0]?.n) === unique.length;

@@ -36,7 +36,7 @@ export class RedisCache implements Cache {
   private readonly redis: Redis;
 
   /** `prefix` keeps deployments (and test runs) that share one Redis apart. */
-  constructor(url: string, private readonly prefix: string) {
+  constructor(url: string, prefix: string) {
     this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3, keyPrefix: `${prefix}:` });
     this.redis.defineCommand('cacheSortedAdd', { lua: SORTED_ADD });
   }

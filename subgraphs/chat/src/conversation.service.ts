@@ -10,7 +10,7 @@ import { Conversation, ConversationKind, Membership, MemberRole } from './conver
 import type { ChatEvents } from './events.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 
 export const MAX_GROUP_MEMBERS = 256;
 export const MAX_TITLE_LENGTH = 100;

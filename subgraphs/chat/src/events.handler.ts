@@ -7,7 +7,7 @@ import type { ChatEvents } from './events.js';
 import { AttachmentStatus, type AttachmentsChecked } from './attachment.entity.js';
 import { Membership } from './conversation.entity.js';
 import { ChatEventKind, tellMembers } from './live.js';
-import { table } from './sql.js';
+import { saveIfNewer, table } from '@peerlink/platform/db/sql';
 
 /**
  * What chat learns from other domains: which accounts exist (identity), who blocked whom (social),
@@ -35,16 +35,7 @@ export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents
   };
 }
 
-/**
- * Blocks and unblocks travel on separate consumers and may arrive out of order; event ids are
- * time-ordered (UUIDv7), so a row only moves forward to a later event's state.
- */
-async function saveBlock(em: EntityManager, blockerId: string, blockedId: string, active: boolean, eventId: string) {
-  const blocks = table(em, 'blocks');
-  await em.execute(
-    `insert into ${blocks} (blocker_id, blocked_id, active, last_event_id) values (?, ?, ?, ?)
-     on conflict (blocker_id, blocked_id) do update set active = excluded.active, last_event_id = excluded.last_event_id
-     where ${blocks}.last_event_id < excluded.last_event_id`,
-    [blockerId, blockedId, active, eventId],
-  );
+/** Blocks and unblocks travel on separate consumers and may arrive out of order: the latest event wins. */
+function saveBlock(em: EntityManager, blockerId: string, blockedId: string, active: boolean, eventId: string) {
+  return saveIfNewer(em, 'blocks', { key: { blocker_id: blockerId, blocked_id: blockedId }, values: { active }, eventId });
 }

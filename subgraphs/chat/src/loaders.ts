@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
-import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { Conversation, Membership } from './conversation.entity.js';
 import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
-import { rows, table } from './sql.js';
+import { byKey, rows, table, validIds } from '@peerlink/platform/db/sql';
 
 /**
  * What a request reads, batched per request: an inbox page of twenty conversations costs one query
@@ -67,11 +66,4 @@ export class ChatLoaders {
     const byId = new Map(found.map((r) => [r.conversation_id, Number(r.unread)]));
     return conversationIds.map((id) => byId.get(id.toLowerCase()) ?? 0);
   });
-}
-
-const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
-
-function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) => string): (T | null)[] {
-  const byId = new Map(found.map((row) => [keyOf(row), row]));
-  return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
 }

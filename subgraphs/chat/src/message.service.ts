@@ -5,14 +5,14 @@ import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
-import { ConversationKind, MemberRole, Membership, type Conversation } from './conversation.entity.js';
+import { ConversationKind, MemberRole, type Conversation } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { ChatEvents } from './events.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;

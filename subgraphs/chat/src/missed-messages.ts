@@ -3,7 +3,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import type { ChatEvents } from './events.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 
 interface Due {
   conversation_id: string;

@@ -4,7 +4,7 @@ import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import { canRead } from './access.js';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare } from './file.entity.js';
-import { rows, table } from './sql.js';
+import { rows, saveIfNewer, table, uuidArray } from '@peerlink/platform/db/sql';
 
 /**
  * Chat attachments. Drive keeps who is in each conversation (chat's `chat.members.changed`) and,
@@ -19,16 +19,9 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
       await em.execute(`delete from ${table(em, 'attachment_grants')} where message_id = ?`, [messageId]);
     },
 
-    'chat.members.changed': async ({ conversationId, memberIds }, { em, event }) => {
-      const members = table(em, 'conversation_members');
-      // Membership events may be handled out of order; a row only moves forward (UUIDv7 ids).
-      await em.execute(
-        `insert into ${members} (conversation_id, member_ids, last_event_id) values (?, ?::uuid[], ?)
-         on conflict (conversation_id) do update set member_ids = excluded.member_ids, last_event_id = excluded.last_event_id
-         where ${members}.last_event_id < excluded.last_event_id`,
-        [conversationId, `{${memberIds.join(',')}}`, event.id],
-      );
-    },
+    // Membership events may be handled out of order; the latest one wins.
+    'chat.members.changed': ({ conversationId, memberIds }, { em, event }) =>
+      saveIfNewer(em, 'conversation_members', { key: { conversation_id: conversationId }, values: { member_ids: uuidArray(memberIds) }, eventId: event.id }),
 
     'chat.message.sent': async ({ messageId, conversationId, senderId, attachmentIds }, { em, publish }) => {
       if (!attachmentIds?.length) return;

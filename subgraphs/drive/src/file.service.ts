@@ -10,7 +10,7 @@ import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVisibility, ShareRole, type FileVersion } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 import type { UploadService } from './upload.service.js';
 
 /** How long a download link works. */

@@ -4,7 +4,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { canEdit, canRead } from './access.js';
 import { DriveFile, FileShare, FileVersion } from './file.entity.js';
-import { rows, table } from './sql.js';
+import { byKey, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
 
 /** What a request reads about files, batched per request. */
 export class DriveLoaders {
@@ -41,7 +41,7 @@ export class DriveLoaders {
       `select distinct g.file_id from ${table(this.em, 'attachment_grants')} g
        join ${table(this.em, 'conversation_members')} m on m.conversation_id = g.conversation_id
        where g.file_id = any(?::uuid[]) and ? = any(m.member_ids)`,
-      [`{${validIds(fileIds).join(',')}}`, this.viewer.userId],
+      [uuidArray(fileIds), this.viewer.userId],
     );
     const granted = new Set(found.map((r) => r.file_id));
     return fileIds.map((id) => granted.has(id.toLowerCase()));
@@ -74,11 +74,4 @@ export class DriveLoaders {
     this.versions.clear(fileId);
     this.shares.clear(fileId);
   }
-}
-
-const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
-
-function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) => string): (T | null)[] {
-  const byId = new Map(found.map((row) => [keyOf(row), row]));
-  return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
 }

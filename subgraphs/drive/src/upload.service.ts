@@ -9,7 +9,7 @@ import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import { checkMimeType, checkName } from './access.js';
 import { DriveFile, FileVersion, Upload, type UploadTicket } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 
 const UPLOAD_TTL_SECONDS = 15 * 60;
 

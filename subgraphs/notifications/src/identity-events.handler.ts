@@ -8,6 +8,7 @@ import { Recipient } from './recipient.entity.js';
 import type { Mailer } from '@peerlink/platform/mail/mailer';
 import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
 import { verificationMessage } from './messages.js';
+import { saveIfNewer } from '@peerlink/platform/db/sql';
 
 /** What notifications does when something happens to an account. */
 export function identityEventHandlers(deps: {
@@ -65,18 +66,11 @@ export function identityEventHandlers(deps: {
   };
 }
 
-/**
- * Consumers of different event names run independently and retries arrive late, so an older
- * account event can be handled after a newer one. Event ids are time-ordered (UUIDv7): a row only
- * ever moves forward to a later event's facts.
- */
-async function saveRecipient(em: EntityManager, data: Omit<Recipient, 'lastEventId'>, eventId: string) {
-  const table = `"${em.config.get('schema')}".recipients`;
-  await em.execute(
-    `insert into ${table} (user_id, display_name, email, phone, last_event_id) values (?, ?, ?, ?, ?)
-     on conflict (user_id) do update set display_name = excluded.display_name, email = excluded.email,
-       phone = excluded.phone, last_event_id = excluded.last_event_id
-     where ${table}.last_event_id < excluded.last_event_id`,
-    [data.userId, data.displayName, data.email, data.phone, eventId],
-  );
+/** Where to reach a user, as of the latest identity event about them. */
+function saveRecipient(em: EntityManager, data: Omit<Recipient, 'lastEventId'>, eventId: string) {
+  return saveIfNewer(em, 'recipients', {
+    key: { user_id: data.userId },
+    values: { display_name: data.displayName, email: data.email, phone: data.phone },
+    eventId,
+  });
 }

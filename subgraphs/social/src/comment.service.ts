@@ -11,7 +11,7 @@ import { PostActivityKind } from './live.js';
 import { canUserSeePost, type SocialLoaders } from './loaders.js';
 import type { Post } from './post.entity.js';
 import { moderates, requireMember, text, type PostService } from './post.service.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 import { excerpt, MAX_COMMENT_LENGTH, shouldNotify } from './visibility.js';
 
 /** Comments and replies: whoever sees a post may comment on it. Lists read oldest first, like a conversation. */

@@ -6,7 +6,7 @@ import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from './events.js';
 import type { FeedService } from './feed.service.js';
 import { FeedEventKind, liveEventId } from './live.js';
-import { table } from './sql.js';
+import { saveIfNewer } from '@peerlink/platform/db/sql';
 
 /** Recipients per live feed event: a large audience is told in several events of bounded size. */
 const RECIPIENTS_PER_EVENT = 1000;
@@ -44,19 +44,14 @@ export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEv
   };
 }
 
-/**
- * Consumers of different event names run independently and retries arrive late, so an older
- * account event can be handled after a newer one: event ids are time-ordered (UUIDv7), and a row
- * only ever moves forward to a later event's names. Counts are social's own and never touched here.
- */
-async function saveMember(em: EntityManager, user: { userId: string; username: string; displayName: string }, event: DomainEvent) {
-  const members = table(em, 'members');
-  await em.execute(
-    `insert into ${members} (user_id, username, display_name, joined_at, last_event_id) values (?, ?, ?, ?, ?)
-     on conflict (user_id) do update set username = excluded.username, display_name = excluded.display_name, last_event_id = excluded.last_event_id
-     where ${members}.last_event_id < excluded.last_event_id`,
-    [user.userId, user.username, user.displayName, event.occurredAt, event.id],
-  );
+/** A member's names from identity; the counts are social's own and never touched here. */
+function saveMember(em: EntityManager, user: { userId: string; username: string; displayName: string }, event: DomainEvent) {
+  return saveIfNewer(em, 'members', {
+    key: { user_id: user.userId },
+    values: { username: user.username, display_name: user.displayName },
+    insertOnly: { joined_at: event.occurredAt },
+    eventId: event.id,
+  });
 }
 
 function tellFeeds(publish: Publish<SocialEvents>, kind: FeedEventKind, postId: string, recipientIds: string[]) {

@@ -5,7 +5,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { SocialLoaders } from './loaders.js';
 import { Post } from './post.entity.js';
-import { rows, table, uuidArray } from './sql.js';
+import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import type { Timelines } from './timeline.js';
 
 /** Extra candidates read per page, so a post hidden since it was fanned out does not shorten the page. */

@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
-import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { Comment } from './comment.entity.js';
 import { Member } from './member.entity.js';
 import { Post } from './post.entity.js';
-import { nullableUuidArray, rows, table, uuidArray } from './sql.js';
+import { byKey, nullableUuidArray, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
 import { canSeeComment, canSeePost, NO_RELATION, type Relation, type ViewerStanding } from './visibility.js';
 
 /**
@@ -136,15 +135,6 @@ export class SocialLoaders {
       return ids.map((id) => liked.has(id.toLowerCase()));
     });
   }
-}
-
-/** Keys that can name a row: anything else would make Postgres fail the whole batch. */
-const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
-
-/** Rows in the order of the keys asked for, null where none matched (ids compare case-insensitively). */
-function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) => string): (T | null)[] {
-  const byId = new Map(found.map((row) => [keyOf(row), row]));
-  return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
 }
 
 /** How `userId` stands towards each of `others`, by id. */

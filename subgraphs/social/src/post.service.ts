@@ -11,7 +11,7 @@ import type { SocialLoaders } from './loaders.js';
 import type { Member } from './member.entity.js';
 import { Post, Visibility } from './post.entity.js';
 import { Report } from './report.entity.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 import { checkText, excerpt, MAX_POST_LENGTH, MAX_REPORT_REASON_LENGTH, shouldNotify } from './visibility.js';
 
 export interface PostInput {

@@ -9,7 +9,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
 import type { SocialLoaders } from './loaders.js';
 import { requireMember } from './post.service.js';
-import { rows, table } from './sql.js';
+import { rows, table } from '@peerlink/platform/db/sql';
 import type { Timelines } from './timeline.js';
 import { userRef, type User } from './user.type.js';
 import { blockedEitherWay, shouldNotify } from './visibility.js';
