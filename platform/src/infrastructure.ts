@@ -41,7 +41,7 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
     ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : new FileMailer(join(config.DATA_DIR, 'mail'), config.MAIL_FROM, logger);
   const sms = config.SMS_WEBHOOK_URL ? new WebhookSms(config.SMS_WEBHOOK_URL) : new LogSms(logger);
-  const storage = config.S3_BUCKET ? await openS3Storage(config) : openLocalStorage(config);
+  const storage = config.S3_BUCKET ? openS3Storage(config) : openLocalStorage(config);
   const adapters = {
     database: config.DATABASE_URL ? 'postgres' : 'pglite',
     bus: config.NATS_URL ? 'nats' : 'in-process',
@@ -76,8 +76,9 @@ function openLocalStorage(config: Config): LocalStorage {
   );
 }
 
-async function openS3Storage(config: Config): Promise<S3Storage> {
-  const storage = new S3Storage({
+/** Only a client: nothing is contacted until drive prepares it, so other processes need no S3 at all. */
+function openS3Storage(config: Config): S3Storage {
+  return new S3Storage({
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,
     bucket: config.S3_BUCKET!,
@@ -86,12 +87,4 @@ async function openS3Storage(config: Config): Promise<S3Storage> {
     secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
     forcePathStyle: config.S3_FORCE_PATH_STYLE ?? Boolean(config.S3_ENDPOINT),
   });
-  // A fresh MinIO has no buckets; and a wrong endpoint or key fails here, at start-up, not on the first upload.
-  try {
-    await storage.ensureBucket();
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
-  return storage;
 }

@@ -55,7 +55,7 @@ const adapters: Adapter[] = [
         secretAccessKey: 'S3RVER',
         forcePathStyle: true,
       });
-      await storage.ensureBucket();
+      await storage.prepare();
       return {
         storage,
         async dispose() {

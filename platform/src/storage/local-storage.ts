@@ -22,6 +22,10 @@ export class LocalStorage implements ObjectStorage {
     private readonly publicBaseUrl?: string,
   ) {}
 
+  async prepare() {
+    await mkdir(this.root, { recursive: true });
+  }
+
   async signUpload(key: string, { contentType, size, expiresInSeconds, origin }: UploadOptions) {
     const params = { op: 'put', exp: String(expiresAt(expiresInSeconds)), len: String(size), type: contentType };
     return { url: this.url(key, params, origin), headers: { 'content-type': contentType } };

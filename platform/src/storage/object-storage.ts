@@ -29,6 +29,11 @@ export interface UploadOptions {
  */
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';
+  /**
+   * Readies the store for the subgraph that keeps files (S3: the bucket exists, and a wrong
+   * endpoint or key fails here rather than on the first upload). Other processes never call it.
+   */
+  prepare(): Promise<void>;
   /** A URL that accepts one PUT of the object's bytes until it expires, and the headers the PUT must carry. */
   signUpload(key: string, options: UploadOptions): Promise<SignedUpload>;
   /** A URL that serves the object, with Range requests, until it expires. */

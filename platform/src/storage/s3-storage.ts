@@ -112,7 +112,8 @@ export class S3Storage implements ObjectStorage {
   }
 
   /** Creates the bucket when missing, for embedded servers and tests; production buckets are provisioned. */
-  async ensureBucket() {
+  /** Creates the bucket if it does not exist (a fresh MinIO has none). */
+  async prepare() {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {

@@ -26,6 +26,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
   },
 
   async start({ bus, config, logger, storage }, orm) {
+    await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
     const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES }, logger);
     const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL, uploads);
