@@ -30,17 +30,10 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import { bearer, graphql } from './graphql.js';
 import { cpuModel } from './proc.js';
 import { SystemUnderTest } from './stack.js';
-import { mapLimit, percentile, waitFor } from './util.js';
+import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./CHAT-RESULTS.md', import.meta.url));
-const setting = (name, fallback) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) {
-    console.error(`bench:chat: ${name} must be a positive number`);
-    process.exit(2);
-  }
-  return value;
-};
+const setting = (name, fallback) => positiveInteger('bench:chat', name, fallback);
 const options = {
   groups: setting('BENCH_CHAT_GROUPS', 200),
   members: setting('BENCH_CHAT_MEMBERS', 10),

@@ -27,17 +27,10 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import { graphql, bearer } from './graphql.js';
 import { cpuModel } from './proc.js';
 import { SERVICES, SystemUnderTest } from './stack.js';
-import { mapLimit, percentile, waitFor } from './util.js';
+import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./FEED-RESULTS.md', import.meta.url));
-const setting = (name, fallback) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`bench:feed: ${name} must be a positive integer`);
-    process.exit(2);
-  }
-  return value;
-};
+const setting = (name, fallback) => positiveInteger('bench:feed', name, fallback);
 const options = {
   users: setting('FEED_BENCH_USERS', 10_000),
   posts: setting('FEED_BENCH_POSTS', 200_000),
@@ -304,7 +297,7 @@ function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flu
       `(median ${graph.median}, largest ${graph.max.toLocaleString('en-US')}; ${graph.large} accounts above the fan-out limit, merged at read time); one more account with exactly ${options.fanoutFollowers.toLocaleString('en-US')} followers; ` +
       `${options.posts.toLocaleString('en-US')} posts over 30 days by authors picked by a Zipf law (exponent 0.6), 85% PUBLIC. Seeded with bulk SQL; access tokens signed with the bench’s key.`,
     '',
-    `**Query.** \`feed(first: 20)\` with each post’s \`id body createdAt likeCount commentCount shareCount viewerHasLiked author { username displayName }\` (the author’s names from social’s copy, which `Post.author` provides, so the gateway makes one subgraph call), for ${options.readers.toLocaleString('en-US')} readers picked at random, each request the next reader in turn; every page had ${pageSize} posts.`,
+    `**Query.** \`feed(first: 20)\` with each post’s \`id body createdAt likeCount commentCount shareCount viewerHasLiked author { username displayName }\` (the author’s names from social’s copy, which \`Post.author\` provides, so the gateway makes one subgraph call), for ${options.readers.toLocaleString('en-US')} readers picked at random, each request the next reader in turn; every page had ${pageSize} posts.`,
     '',
     '| measure | result | target |',
     '| --- | --- | --- |',

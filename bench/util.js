@@ -43,3 +43,13 @@ export function percentile(sorted, p) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/** A positive whole-number setting from the environment; a bad one ends the bench, naming it. */
+export function positiveInteger(bench, name, fallback) {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`${bench}: ${name} must be a positive integer`);
+    process.exit(2);
+  }
+  return value;
+}
