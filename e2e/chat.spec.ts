@@ -3,6 +3,7 @@ import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
   AddGroupMembersDocument,
   BlockDocument,
+  ChatEventLookupDocument,
   ChatNotificationsDocument,
   DeleteMessageDocument,
   EditMessageDocument,
@@ -137,6 +138,44 @@ describe('groups', () => {
     expect(group).toMatchObject({ kind: 'GROUP', title: 'Book club' });
     const roles = Object.fromEntries(group.members.map((m) => [m.user.id, m.role]));
     expect(roles).toEqual({ [owner.id]: 'OWNER', [a.id]: 'MEMBER', [b.id]: 'MEMBER' });
+  });
+});
+
+describe('outsiders and bad input', () => {
+  it('are refused by every conversation operation, and change nothing', async () => {
+    const [owner, member_, outsider] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Closed', [member_]);
+    const message = await send(owner, group.id, 'members only');
+    const id = group.id;
+    for (const [document, variables] of [
+      [MarkReadDocument, { conversationId: id, upToMessageId: message.id }],
+      [MarkDeliveredDocument, { conversationId: id, upToMessageId: message.id }],
+      [SetTypingDocument, { conversationId: id }],
+      [EditMessageDocument, { id: message.id, body: 'mine now' }],
+      [DeleteMessageDocument, { id: message.id }],
+      [RenameGroupDocument, { conversationId: id, title: 'Taken' }],
+      [AddGroupMembersDocument, { conversationId: id, userIds: [outsider.id] }],
+      [LeaveConversationDocument, { conversationId: id }],
+    ] as const) {
+      expect(await codes(t.url, document as never, variables as never, outsider.token)).toEqual(['NOT_FOUND']);
+    }
+    // The lookup behind chatEvent checks membership too.
+    const liveId = Buffer.from(['MESSAGE_ADDED', id, message.id, '-'].join(':')).toString('base64url');
+    expect(await codes(t.url, ChatEventLookupDocument, { id: liveId }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, ChatEventLookupDocument, { id: liveId }, member_.token)).chatEventById.message?.body).toBe('members only');
+    expect(await codes(t.url, ChatEventLookupDocument, { id: 'garbage' }, member_.token)).toEqual(['NOT_FOUND']);
+
+    expect(await codes(t.url, RenameGroupDocument, { conversationId: id, title: ' ' }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, SetMemberRoleDocument, { conversationId: id, userId: outsider.id, role: 'ADMIN' }, owner.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, RemoveGroupMemberDocument, { conversationId: id, userId: outsider.id }, owner.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, RemoveGroupMemberDocument, { conversationId: id, userId: owner.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ConversationsDocument, { first: 0 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, MessagesDocument, { conversationId: id, before: 'not a cursor' }, owner.token)).toEqual(['BAD_USER_INPUT']);
+
+    const { conversation } = await ok(t.url, GroupMembersDocument, { id }, owner.token);
+    expect(conversation.title).toBe('Closed');
+    expect(conversation.members).toHaveLength(2);
+    expect((await ok(t.url, MessagesDocument, { conversationId: id }, member_.token)).messages.edges.map((e) => e.node.body)).toEqual(['members only']);
   });
 });
 

@@ -69,6 +69,8 @@ describe.each([
       expect(await part.text()).toBe('PeerLink');
 
       expect((await ok(t.url, FilesDocument, {}, owner.token)).files.edges.map((e) => e.node.name)).toEqual(['hello.txt']);
+      expect(await codes(t.url, FilesDocument, { first: 0 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+      expect(await codes(t.url, FilesDocument, {})).toEqual(['UNAUTHENTICATED']);
       // A tampered link is refused (local storage's own check; s3rver checks no signatures).
       if (!s3) expect((await download(file.downloadUrl!.replace('sig=', 'sig=x'))).status).toBe(403);
     });
@@ -212,6 +214,12 @@ describe.each([
       expect(await codes(t.url, DeleteFileDocument, { id: file.id }, editor.token)).toEqual(['FORBIDDEN']);
       expect(await codes(t.url, SetFileVisibilityDocument, { id: file.id, visibility: 'PUBLIC' }, editor.token)).toEqual(['FORBIDDEN']);
       expect(await codes(t.url, ShareFileDocument, { fileId: file.id, userId: stranger.id, role: 'VIEWER' }, editor.token)).toEqual(['FORBIDDEN']);
+      expect(await codes(t.url, UnshareFileDocument, { fileId: file.id, userId: viewer.id }, editor.token)).toEqual(['FORBIDDEN']);
+      const firstVersion = (await ok(t.url, FileDocument, { id: file.id }, owner.token)).file.versions.at(-1)!;
+      expect(await codes(t.url, RestoreFileVersionDocument, { fileId: file.id, versionId: firstVersion.id }, viewer.token)).toEqual(['FORBIDDEN']);
+      expect(await codes(t.url, RestoreFileVersionDocument, { fileId: file.id, versionId: firstVersion.id }, stranger.token)).toEqual(['NOT_FOUND']);
+      expect(await codes(t.url, RestoreFileVersionDocument, { fileId: file.id, versionId: '0195f000-0000-7000-8000-0000000000ff' }, editor.token)).toEqual(['NOT_FOUND']);
+      expect((await ok(t.url, RestoreFileVersionDocument, { fileId: file.id, versionId: firstVersion.id }, editor.token)).restoreFileVersion.currentVersion?.number).toBe(1);
 
       const owned = (await ok(t.url, FileDocument, { id: file.id }, owner.token)).file;
       expect(owned.shares?.map((s) => [s.user.username, s.role]).sort()).toEqual([[editor.username, 'EDITOR'], [viewer.username, 'VIEWER']].sort());

@@ -6,9 +6,11 @@ import {
   CreatePostDocument,
   DeleteCommentDocument,
   DeletePostDocument,
+  FeedEventLookupDocument,
   LikeCommentDocument,
   LikePostDocument,
   PostActivityDocument,
+  PostActivityLookupDocument,
   PostDocument,
   PostsByDocument,
   PostWithCommentsDocument,
@@ -92,6 +94,16 @@ describe('posts', () => {
     expect(await codes(t.url, AddCommentDocument, { postId: secret.id, body: 'sneaky' }, stranger.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, LikePostDocument, { postId: secret.id }, stranger.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, PostWithCommentsDocument, { id: secret.id }, stranger.token)).toEqual(['NOT_FOUND']);
+    const fanComment = (await ok(t.url, AddCommentDocument, { postId: secret.id, body: 'for followers' }, fan.token)).addComment;
+    expect(await codes(t.url, CommentDocument, { id: fanComment.id }, stranger.token)).toEqual(['NOT_FOUND']);
+    // The lookups behind the live fields apply the same rules (their ids are opaque to clients).
+    const liveId = (...parts: string[]) => Buffer.from(parts.join(':')).toString('base64url');
+    expect(await codes(t.url, FeedEventLookupDocument, { id: liveId('POST_ADDED', secret.id) }, stranger.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, FeedEventLookupDocument, { id: liveId('POST_ADDED', secret.id) }, fan.token)).feedEvent.postId).toBe(secret.id);
+    expect(await codes(t.url, FeedEventLookupDocument, { id: 'garbage' }, fan.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, FeedEventLookupDocument, { id: liveId('POST_ADDED', secret.id) })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, PostActivityLookupDocument, { id: liveId('LIKED', secret.id) }, stranger.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, PostActivityLookupDocument, { id: liveId('NOT_A_KIND', secret.id) }, fan.token)).toEqual(['NOT_FOUND']);
     // Sharing would show it to people the author did not choose, even for a follower.
     expect(await codes(t.url, SharePostDocument, { postId: secret.id }, fan.token)).toEqual(['BAD_USER_INPUT']);
 
