@@ -172,8 +172,9 @@ async function measureMessages(system, groups) {
     log(`${rate} messages/s for ${options.durationSeconds} s`);
     deliveries.length = 0;
     const before = sent.size;
-    const run = { rate, accepted: 0, failed: 0 };
+    const run = { rate, accepted: 0, failed: 0, failures: new Map() };
     const sendLatencies = [];
+    const cpuBefore = system.cpuSeconds();
     const total = Math.round(rate * options.durationSeconds);
     const started = performance.now();
     const inFlight = [];
@@ -192,7 +193,11 @@ async function measureMessages(system, groups) {
             run.accepted++;
             sendLatencies.push(performance.now() - at);
           },
-          () => void run.failed++,
+          (error) => {
+            run.failed++;
+            const reason = String(error.message ?? error).slice(0, 80);
+            run.failures.set(reason, (run.failures.get(reason) ?? 0) + 1);
+          },
         ),
       );
     }
@@ -200,10 +205,13 @@ async function measureMessages(system, groups) {
     const sendSeconds = (performance.now() - started) / 1000;
     const expected = (sent.size - before) * (options.members - 1);
     await waitFor('the deliveries to settle', () => deliveries.length >= expected, 60_000, 200).catch(() => null);
+    const cpu = system.cpuSince(cpuBefore);
+    for (const [reason, count] of run.failures) log(`  ${count} sends failed: ${reason}`);
     const latencies = deliveries.map((d) => d.ms).sort((a, b) => a - b);
     sendLatencies.sort((a, b) => a - b);
     results.push({
       ...run,
+      cpu,
       sendP50: percentile(sendLatencies, 50),
       sendP99: percentile(sendLatencies, 99),
       acceptedPerSecond: run.accepted / sendSeconds,
@@ -285,6 +293,12 @@ function render({ messages, localFiles, s3Files, wallSeconds }) {
       (r) =>
         `| ${r.rate} msg/s | ${r.acceptedPerSecond.toFixed(0)} msg/s (${r.failed} failed) | ${ms(r.sendP50)} / ${ms(r.sendP99)} | ${r.delivered.toLocaleString('en-US')} of ${r.expected.toLocaleString('en-US')} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.rate === 500 ? `p99 under 100 ms: ${r.p99 < 100 && r.delivered === r.expected ? 'met' : '**missed**'}` : ''} |`,
     ),
+    '',
+    'Where the CPU went, in seconds, from the first send of a rate until its deliveries settled (2 cores: at most 2 CPU-seconds per second):',
+    '',
+    `| target rate | ${Object.keys(messages[0]?.cpu.byProcess ?? {}).join(' | ')} | all |`,
+    `| --- | ${Object.keys(messages[0]?.cpu.byProcess ?? {}).map(() => '---').join(' | ')} | --- |`,
+    ...messages.map((r) => `| ${r.rate} msg/s | ${Object.values(r.cpu.byProcess).map((s) => s.toFixed(1)).join(' | ')} | ${r.cpu.total.toFixed(1)} |`),
     '',
     '**Files.** Through the public flow: `createUpload`, PUT to the signed URL, `completeUpload` (which reads the bytes back for their SHA-256), then a GET of the signed download URL. Local disk goes through the gateway’s `/files` passthrough to drive; S3 (a local s3rver, which keeps objects on disk) gets presigned URLs straight to the server.',
     '',

@@ -1,3 +1,4 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
@@ -19,6 +20,9 @@ import {
   SetMemberRoleDocument,
   SetTypingDocument,
   ChatEventsDocument,
+  type ChatEventsSubscription,
+  ChatEventsAlikeDocument,
+  ChatEventsWithUnreadDocument,
   ConversationDocument,
   ConversationsDocument,
   CreateGroupDocument,
@@ -59,10 +63,10 @@ async function createGroup(owner: Member, title: string, others: Member[]) {
 const send = async (from: Member, conversationId: string, body: string, clientMessageId?: string) =>
   (await ok(t.url, SendMessageDocument, { input: { conversationId, body, clientMessageId } }, from.token)).sendMessage;
 
-async function subscribe(user: Member, conversationId?: string) {
+async function subscribe<T = ChatEventsSubscription>(user: Member, conversationId?: string, document: TypedDocumentNode<T, any> = ChatEventsDocument as never) {
   const client = wsClient(t.url, user.token);
   const before = t.stack.gateway.live.subscriptionsOf(user.id);
-  const subscription = new Subscription(client, ChatEventsDocument, conversationId ? { conversationId } : {});
+  const subscription = new Subscription(client, document, conversationId ? { conversationId } : {});
   await waitFor(`${user.username}'s chat subscription`, () => t.stack.gateway.live.subscriptionsOf(user.id) > before);
   return { subscription, close: () => client.dispose() };
 }
@@ -395,5 +399,34 @@ describe('chatEvent', () => {
     await waitFor('the outsider’s own message', () => outsiderLive.subscription.results.length > 0);
     expect(outsiderLive.subscription.results.map((r) => r.data?.chatEvent.message?.body)).toEqual(['just us']);
     await Promise.all([aLive.close(), bLive.close(), outsiderLive.close()]);
+  });
+});
+
+describe('chatEvent for a whole group', () => {
+  /** How many events subscribers got from a lookup another subscriber made, per the gateway's metrics. */
+  async function sharedDeliveries() {
+    const metrics = await (await fetch(new URL('/metrics', t.url))).text();
+    return Number(/^peerlink_live_deliveries_total\{resolved="shared"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+  }
+
+  it('is resolved once for every member when nothing selected differs between them, and per member otherwise', async () => {
+    const [owner, a, b] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'One lookup', [a, b]);
+    const alike = [await subscribe(a, group.id, ChatEventsAlikeDocument), await subscribe(b, group.id, ChatEventsAlikeDocument)];
+    const unread = [await subscribe(owner, group.id, ChatEventsWithUnreadDocument), await subscribe(a, group.id, ChatEventsWithUnreadDocument)];
+    const before = await sharedDeliveries();
+
+    const sent = await send(owner, group.id, 'same for all');
+    for (const live of alike) {
+      const event = await waitFor('the message', () => live.subscription.results[0]);
+      expect(event).toEqual({ data: { chatEvent: { kind: 'MESSAGE_ADDED', message: { id: sent.id, body: 'same for all', sender: { displayName: owner.displayName } } } } });
+    }
+    // The sender has read their own message; a has not.
+    const [ownerUnread, aUnread] = await Promise.all(unread.map((live) => waitFor('the unread count', () => live.subscription.results[0])));
+    expect(ownerUnread?.data?.chatEvent.conversation).toEqual({ id: group.id, unreadCount: 0 });
+    expect(aUnread?.data?.chatEvent.conversation).toEqual({ id: group.id, unreadCount: 1 });
+    // Of the two alike subscribers, one resolved the event and the other reused it.
+    expect((await sharedDeliveries()) - before).toBe(1);
+    await Promise.all([...alike, ...unread].map((live) => live.close()));
   });
 });

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,5 +292,37 @@ describe('a gateway started on its own', () => {
       const body = await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }));
       return body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
     });
+  });
+});
+
+describe('a subgraph that does not answer', () => {
+  it('gives clients SERVICE_UNAVAILABLE, whether it is down or too slow', async () => {
+    // One "identity" that accepts connections and never answers, and a closed port for the other.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/graphql`;
+    const { config, bus, cache } = t.stack.infrastructure;
+    const subgraphUrls = Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url]));
+    const start = (identityUrl: string) =>
+      startGateway({
+        config: { ...config, UPSTREAM_TIMEOUT_MS: 300 },
+        logger: createLogger({ level: 'silent', service: 'test' }),
+        bus,
+        cache,
+        subgraphUrls: { ...subgraphUrls, identity: identityUrl },
+        port: 0,
+        host: '127.0.0.1',
+      });
+    const gateways = await Promise.all([start(silentUrl), start('http://127.0.0.1:1/graphql')]);
+    try {
+      for (const gateway of gateways) {
+        const body = await json(await post(gateway.url, { query: '{ user(username: "nobody") { id } }' }));
+        expect(body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/did not answer/), extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+      }
+    } finally {
+      await Promise.all(gateways.map((g) => g.stop()));
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import proxyaddr from 'proxy-addr';
-import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { Cache } from '@peerlink/platform/cache/cache';
@@ -19,9 +19,10 @@ import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
 import { explorerRouter } from './explorer.js';
 import { filesProxy } from './files-proxy.js';
+import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
-import { readLiveFields, type LiveField } from './live/live-fields.js';
-import { LiveServer } from './live/live-server.js';
+import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.js';
+import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
 import { SubgraphClient } from './subgraph-client.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -71,9 +72,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
 
-  let schema: { apiSchema: GraphQLSchema; liveFields: Map<string, LiveField> } | null = null;
+  let schema: LiveSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    schema = { apiSchema, liveFields: readLiveFields(coreSupergraphSdl) };
+    schema = { apiSchema, liveFields: readLiveFields(coreSupergraphSdl), viewerIndependent: readViewerIndependentMarks(coreSupergraphSdl) };
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -88,6 +89,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused()],
     formatError: (formatted, error) => {
+      if (causedBy(error, SubgraphUnavailableError)) {
+        logger.warn({ err: error }, 'a subgraph did not answer');
+        return { message: 'A service did not answer in time; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+      }
       const safe = formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
       return safe;
@@ -186,6 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     execute,
     rateLimit: (key) => rateLimiter.take(key),
     onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),
+    onDelivery: (resolved) => metrics.liveDeliveries.inc({ resolved }),
   });
 
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
@@ -265,4 +271,13 @@ async function checkSubgraphs(urls: Map<string, string>, tokens: InternalTokenCa
 export function originOf(protocol: string, host: string | undefined): string | undefined {
   if (!host || !/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host)) return undefined;
   return `${protocol === 'https' ? 'https' : 'http'}://${host.toLowerCase()}`;
+}
+
+/** Whether `error`, or an error it wraps (Apollo keeps the fetch failure as originalError), is a `type`. */
+function causedBy(error: unknown, type: new (...args: never[]) => Error): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof type) return true;
+    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -16,6 +16,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   readonly subscriptions = new Gauge({ name: 'peerlink_active_subscriptions', help: 'Live GraphQL subscriptions', registers: [this.registry] });
+  readonly liveDeliveries = new Counter({
+    name: 'peerlink_live_deliveries_total',
+    help: 'Events sent to subscribers, by whether their own lookup resolved them or one shared by every recipient',
+    labelNames: ['resolved'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'peerlink_gateway_' });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readLiveFields } from '@peerlink/gateway/live/live-fields';
+import { buildSchema, parse } from 'graphql';
+import { readLiveFields, readViewerIndependentMarks, selectsOnlyViewerIndependent } from '@peerlink/gateway/live/live-fields';
 
 /** What notifications' @live declaration reads as, in the test schema and the committed supergraph alike. */
 const NOTIFICATION_ADDED = {
@@ -41,5 +42,48 @@ describe('readLiveFields', () => {
   it('reads the fields the committed supergraph declares', () => {
     const fields = readLiveFields(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
     expect(fields.get('notificationAdded')).toEqual(NOTIFICATION_ADDED);
+  });
+});
+
+describe('viewer-independent selections', () => {
+  const sdl = `
+    directive @viewerIndependent on FIELD_DEFINITION | OBJECT
+    directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false) on FIELD_DEFINITION
+    type Query { eventById(id: ID!): Event }
+    type Event @viewerIndependent { id: ID! kind: String message: Message }
+    type Message { id: ID! body: String @viewerIndependent unreadCount: Int sender: User @viewerIndependent }
+    type User { id: ID! displayName: String @viewerIndependent email: String }
+    type Subscription {
+      event: Event @live(subject: "e", lookup: "eventById", audience: "recipientIds", audienceMaySee: true)
+      eventForSome: Event @live(subject: "e", lookup: "eventById", audience: "recipientIds")
+      eventForAnyone: Event @live(subject: "e", lookup: "eventById", audienceMaySee: true)
+    }
+  `;
+  const schema = buildSchema(sdl);
+  const marks = readViewerIndependentMarks(sdl);
+  const independent = (query: string) => selectsOnlyViewerIndependent(schema, parse(query), marks);
+
+  it('reads marked types and fields', () => {
+    expect(marks).toEqual({ types: new Set(['Event']), fields: new Set(['Message.body', 'Message.sender', 'User.displayName']) });
+  });
+
+  it('holds when every field below the lookup is marked, an id or __typename', () => {
+    expect(independent('query ($id: ID!) { e: eventById(id: $id) { __typename id kind message { id body sender { displayName } } } }')).toBe(true);
+    expect(independent('query ($id: ID!) { eventById(id: $id) { ...F } } fragment F on Event { message { ...M } } fragment M on Message { body }')).toBe(true);
+  });
+
+  it('fails on any unmarked field, however deep or wherever a fragment puts it', () => {
+    expect(independent('query ($id: ID!) { eventById(id: $id) { message { unreadCount } } }')).toBe(false);
+    expect(independent('query ($id: ID!) { eventById(id: $id) { message { sender { email } } } }')).toBe(false);
+    expect(independent('query ($id: ID!) { eventById(id: $id) { ...F } } fragment F on Event { message { unreadCount } }')).toBe(false);
+    expect(independent('query ($id: ID!) { eventById(id: $id) { message { sender { displayName unknownField } } } }')).toBe(false);
+  });
+
+  it('lets a live field share lookups only when it names an audience that may see the event', () => {
+    const fields = readLiveFields(sdl);
+    expect(fields.get('event')?.audienceMaySee).toBe(true);
+    expect(fields.get('eventForSome')?.audienceMaySee).toBeUndefined();
+    // Without an audience there is nobody the event vouches for.
+    expect(fields.get('eventForAnyone')?.audienceMaySee).toBeUndefined();
   });
 });

@@ -1,4 +1,16 @@
-import { Kind, parse, valueFromASTUntyped, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
+import {
+  Kind,
+  TypeInfo,
+  getNamedType,
+  parse,
+  valueFromASTUntyped,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
+} from 'graphql';
 
 /** A Subscription field the gateway serves, as declared by `@live` in the subgraph that owns it. */
 export interface LiveField {
@@ -7,6 +19,8 @@ export interface LiveField {
   lookup: string;
   key: string;
   audience?: string;
+  /** Everyone the event's audience names may see it: a viewer-independent selection is resolved once. */
+  audienceMaySee?: true;
 }
 
 /** Reads every `@live` Subscription field from the composed supergraph SDL. */
@@ -24,10 +38,54 @@ export function readLiveFields(supergraphSdl: string): Map<string, LiveField> {
         lookup: String(args.lookup),
         key: args.key ? String(args.key) : 'id',
         ...(args.audience ? { audience: String(args.audience) } : {}),
+        ...(args.audience && args.audienceMaySee === true ? { audienceMaySee: true as const } : {}),
       });
     }
   }
   return fields;
+}
+
+/** Where the subgraphs put `@viewerIndependent`: whole types, and `Type.field` coordinates. */
+export interface ViewerIndependentMarks {
+  types: Set<string>;
+  fields: Set<string>;
+}
+
+export function readViewerIndependentMarks(supergraphSdl: string): ViewerIndependentMarks {
+  const marks: ViewerIndependentMarks = { types: new Set(), fields: new Set() };
+  const marked = (node: { directives?: readonly { name: { value: string } }[] }) => node.directives?.some((d) => d.name.value === 'viewerIndependent');
+  for (const definition of parse(supergraphSdl).definitions) {
+    if (!isObjectType(definition)) continue;
+    if (marked(definition)) marks.types.add(definition.name.value);
+    for (const field of definition.fields ?? []) if (marked(field)) marks.fields.add(`${definition.name.value}.${field.name.value}`);
+  }
+  return marks;
+}
+
+/**
+ * True when every field a lookup query selects below its root is the same for every viewer allowed
+ * to see it: marked `@viewerIndependent` (on the field or its type), an `id`, or `__typename`. The
+ * root field is the lookup itself, which the event's audience authorizes. Any other field makes the
+ * answer false: unmarked means "ask per viewer".
+ */
+export function selectsOnlyViewerIndependent(schema: GraphQLSchema, lookupQuery: DocumentNode, marks: ViewerIndependentMarks): boolean {
+  const typeInfo = new TypeInfo(schema);
+  const operation = lookupQuery.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const root = operation?.selectionSet.selections[0];
+  let independent = true;
+  visit(
+    lookupQuery,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (node === root || node.name.value === '__typename') return;
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        const isId = node.name.value === 'id' && !!field && getNamedType(field.type).name === 'ID';
+        if (!parent || !field || (!isId && !marks.types.has(parent.name) && !marks.fields.has(`${parent.name}.${node.name.value}`))) independent = false;
+      },
+    }),
+  );
+  return independent;
 }
 
 function isObjectType(node: { kind: string }): node is ObjectTypeDefinitionNode | ObjectTypeExtensionNode {

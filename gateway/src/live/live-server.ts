@@ -24,13 +24,15 @@ import type { DomainEvent, EventBus, Unsubscribe } from '@peerlink/platform/even
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from '../context.js';
-import type { LiveField } from './live-fields.js';
+import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMarks } from './live-fields.js';
 import { Channel } from './channel.js';
+import { SharedLookups } from './shared-lookups.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 
 export interface LiveSchema {
   apiSchema: GraphQLSchema;
   liveFields: Map<string, LiveField>;
+  viewerIndependent: ViewerIndependentMarks;
 }
 
 export interface LiveServerOptions {
@@ -55,6 +57,8 @@ export interface LiveServerOptions {
   execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
   rateLimit(clientKey: string): Promise<number>;
   onSubscriptionCountChange?(delta: number): void;
+  /** Each event a subscriber receives: resolved by its own lookup, or by one shared with others. */
+  onDelivery?(resolved: 'own' | 'shared'): void;
 }
 
 type ConnectionParams = Record<string, unknown> | undefined;
@@ -68,6 +72,12 @@ interface Connection {
 
 /** Errors that mean "this event is not for you": the subscriber simply does not see the event. */
 const INVISIBLE = new Set(['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED']);
+
+const isInvisible = (result: FormattedExecutionResult, alias: string) =>
+  result.data?.[alias] == null && !!result.errors?.every((e) => INVISIBLE.has(String(e.extensions?.code)));
+
+/** How long a shared result waits for subscribers that queued its event and then left. */
+const SHARED_RESULT_TTL_MS = 60_000;
 
 /**
  * GraphQL subscriptions over graphql-ws, served by the gateway because Apollo Gateway cannot.
@@ -83,6 +93,7 @@ export class LiveServer {
   private readonly connections = new WeakMap<object, Connection>();
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
+  private readonly shared = new SharedLookups<FormattedExecutionResult>(SHARED_RESULT_TTL_MS);
   private readonly wss: WebSocketServer;
   private readonly dispose: () => Promise<void>;
 
@@ -126,6 +137,7 @@ export class LiveServer {
     await this.dispose();
     await Promise.all([...this.topics.values()].map((topic) => topic.stop.then((stop) => stop(), () => undefined)));
     this.topics.clear();
+    this.shared.clear();
   }
 
   /** A token is optional, but a bad one closes the connection (4403) rather than being ignored. */
@@ -219,23 +231,26 @@ export class LiveServer {
       const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
       if (!live || !fieldDef) throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
       const filters = getArgumentValues(fieldDef, root, args.variableValues ?? {});
-      prepared = {
-        live,
-        operation,
-        query: toLookupQuery(args.document, operation, live.lookup),
-        alias: root.alias?.value ?? root.name.value,
-        variables: { ...(args.variableValues ?? {}) },
-      };
+      const query = toLookupQuery(args.document, operation, live.lookup);
+      const variables = { ...(args.variableValues ?? {}) };
+      // Recipients the event names may all see it, and nothing selected differs between them:
+      // one lookup serves every subscriber with this same query.
+      const shareKey =
+        live.audienceMaySee && selectsOnlyViewerIndependent(schema.apiSchema, parse(query), schema.viewerIndependent)
+          ? [connection.client.origin ?? '', operation.name?.value ?? '', query, JSON.stringify(variables)].join('\n')
+          : null;
+      prepared = { live, operation, query, shareKey, alias: root.alias?.value ?? root.name.value, variables };
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
       stopListening = await this.listen(live.subject, route, (event) => {
         if (!matches(event, live, filters, connection.viewer)) return;
         if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
+        else if (shareKey) this.shared.expect(`${event.id}\n${shareKey}`);
       });
     } catch (error) {
       connection.subscriptions -= 1;
       throw error;
     }
-    const { live, operation, query, alias, variables } = prepared;
+    const { live, operation, query, shareKey, alias, variables } = prepared;
     this.track(connection, +1);
 
     let ended = false;
@@ -245,7 +260,8 @@ export class LiveServer {
       connection.subscriptions -= 1;
       this.track(connection, -1);
     };
-    const execute = this.options.execute;
+    const { execute, onDelivery } = this.options;
+    const shared = this.shared;
     // A hand-written iterator rather than an async generator: a generator suspended while awaiting
     // the next event would not run its cleanup until an event arrived, so return() must be ours.
     const results: AsyncIterableIterator<ExecutionResult> = {
@@ -258,12 +274,27 @@ export class LiveServer {
               return { value: undefined, done: true };
             }
             const event = item.value;
-            const result = await execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operation.name?.value, {
-              ...gateway,
-              requestId: event.requestId ?? uuidv7(),
-            });
-            const invisible = result.data?.[alias] == null && result.errors?.every((e) => INVISIBLE.has(String(e.extensions?.code)));
-            if (!invisible) return { value: result as ExecutionResult, done: false };
+            const lookUp = () =>
+              execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operation.name?.value, {
+                ...gateway,
+                requestId: event.requestId ?? uuidv7(),
+              });
+            let result: FormattedExecutionResult;
+            let resolved: 'own' | 'shared' = 'own';
+            if (shareKey) {
+              const share = shared.take(`${event.id}\n${shareKey}`, lookUp);
+              result = await share.result;
+              // Whoever resolved it may have lost access since the event was committed; that says
+              // nothing about this subscriber, who then asks for itself.
+              if (!share.resolvedHere && isInvisible(result, alias)) result = await lookUp();
+              else if (!share.resolvedHere) resolved = 'shared';
+            } else {
+              result = await lookUp();
+            }
+            if (!isInvisible(result, alias)) {
+              onDelivery?.(resolved);
+              return { value: result as ExecutionResult, done: false };
+            }
           }
         } catch (error) {
           end();

@@ -2,7 +2,7 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
-import { LIVE_DIRECTIVE_SDL, LIVE_SPEC_URL, servedByGateway } from './live.js';
+import { LIVE_DIRECTIVE_SDL, LIVE_SPEC_URL, VIEWER_INDEPENDENT, VIEWER_INDEPENDENT_DIRECTIVE_SDL, servedByGateway } from './live.js';
 
 export interface SchemaDefinition {
   resolvers: NonEmptyArray<Function>;
@@ -24,12 +24,19 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
     skipCheck: true,
   });
   const sdl = printSchemaWithDirectives(schema);
+  // PeerLink's directives are linked and composed only by the subgraphs that apply them, so each
+  // subgraph's SDL declares just what it uses.
   const usesLive = sdl.includes('@live(');
+  const usesViewerIndependent = sdl.includes(VIEWER_INDEPENDENT);
+  const imports = [...(usesLive ? ['"@live"'] : []), ...(usesViewerIndependent ? [`"${VIEWER_INDEPENDENT}"`] : [])];
   const typeDefs = parse(`
     extend schema
       @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@composeDirective"])
-      ${usesLive ? `@link(url: "${LIVE_SPEC_URL}", import: ["@live"]) @composeDirective(name: "@live")` : ''}
+      ${imports.length ? `@link(url: "${LIVE_SPEC_URL}", import: [${imports.join(', ')}])` : ''}
+      ${usesLive ? '@composeDirective(name: "@live")' : ''}
+      ${usesViewerIndependent ? `@composeDirective(name: "${VIEWER_INDEPENDENT}")` : ''}
     ${usesLive ? LIVE_DIRECTIVE_SDL : ''}
+    ${usesViewerIndependent ? VIEWER_INDEPENDENT_DIRECTIVE_SDL : ''}
     ${sdl}
   `);
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;

@@ -10,19 +10,32 @@ import type { PubSub } from 'type-graphql';
  *   key      the payload field holding that id (default "id")
  *   audience the payload field holding the user id(s) allowed to receive it; omitted = anyone who
  *            passes the lookup's own authorization
+ *   audienceMaySee  true when the subgraph names in `audience` only users allowed to see the event
+ *            as it stands at commit. Then a selection of `@viewerIndependent` fields is resolved
+ *            once, as one recipient, and the result is sent to every recipient: one federated
+ *            lookup per event instead of one per subscriber.
  * Every argument of the subscription field that the client sets must equal the payload field of the
  * same name (e.g. `postActivity(postId:)`).
  */
 export const LIVE_SPEC_URL = 'https://peerlink.dev/live/v0.1';
 
 export const LIVE_DIRECTIVE_SDL =
-  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String) on FIELD_DEFINITION';
+  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false) on FIELD_DEFINITION';
+
+/**
+ * `@viewerIndependent` on a field (or a whole type) promises that its value is the same for every
+ * viewer allowed to see the object that holds it: a message's body, yes; a conversation's unread
+ * count, no. Unmarked fields are resolved per subscriber, so a missing mark costs speed, never data.
+ */
+export const VIEWER_INDEPENDENT_DIRECTIVE_SDL = 'directive @viewerIndependent on FIELD_DEFINITION | OBJECT';
+export const VIEWER_INDEPENDENT = '@viewerIndependent';
 
 export interface LiveOptions {
   subject: string;
   lookup: string;
   key?: string;
   audience?: string;
+  audienceMaySee?: boolean;
 }
 
 export function liveDirective(options: LiveOptions): string {

@@ -3,6 +3,7 @@ import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { UserReference as User } from '@peerlink/platform/graphql/user-reference';
+import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 
 export enum ConversationKind {
   DIRECT = 'DIRECT',
@@ -31,10 +32,12 @@ export class Conversation {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field(() => ConversationKind)
   @Enum({ items: () => ConversationKind })
   kind!: ConversationKind;
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field(() => String, { nullable: true, description: 'Groups only.' })
   @Property({ type: 'text', nullable: true })
   title: string | null = null;
@@ -43,6 +46,7 @@ export class Conversation {
   @Property({ type: 'text', nullable: true })
   directKey: string | null = null;
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

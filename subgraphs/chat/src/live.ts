@@ -1,12 +1,13 @@
 import { notFound } from '@peerlink/platform/errors';
 import type { Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
 import type { ChatEvents } from './events.js';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
 import { UserReference as User } from '@peerlink/platform/graphql/user-reference';
+import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 
 /**
  * What `chatEvent` delivers. The gateway resolves each event by calling `chatEventById(id)` under
@@ -26,6 +27,7 @@ export enum ChatEventKind {
 }
 registerEnumType(ChatEventKind, { name: 'ChatEventKind' });
 
+@Directive(VIEWER_INDEPENDENT)
 @ObjectType({ description: 'Something that happened in one of your conversations.' })
 export class ChatEvent {
   @Field(() => ID)

@@ -2,6 +2,7 @@ import { Entity, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 
 /**
  * One message. Its id is a UUIDv7 whose time is `createdAt`, so a conversation reads newest first
@@ -30,10 +31,12 @@ export class Message {
   @Property({ type: 'text', nullable: true })
   clientMessageId: string | null = null;
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = timeOfUuidv7(this.id);
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field(() => Date, { nullable: true })
   @Property({ type: 'timestamptz', nullable: true })
   editedAt: Date | null = null;

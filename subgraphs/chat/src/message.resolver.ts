@@ -1,5 +1,5 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { liveDirective } from '@peerlink/platform/graphql/live';
+import { liveDirective, VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChatContext } from './context.js';
 import { FileReference } from './attachment.entity.js';
@@ -79,7 +79,7 @@ export class MessageResolver {
     return lookUpChatEvent(id, ctx.loaders);
   }
 
-  @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds' }))
+  @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds', audienceMaySee: true }))
   @Subscription(() => ChatEvent, {
     topics: 'served-by-the-gateway',
     description: 'What happens in your conversations, or in one (`conversationId`), as it happens.',
@@ -88,21 +88,26 @@ export class MessageResolver {
     return event;
   }
 
+  // What every member sees alike is marked, so a live event for a group is resolved once.
+  @Directive(VIEWER_INDEPENDENT)
   @FieldResolver(() => Conversation)
   async conversation(@Root() message: Message, @Ctx() ctx: ChatContext) {
     return ctx.loaders.conversation.load(message.conversationId);
   }
 
+  @Directive(VIEWER_INDEPENDENT)
   @FieldResolver(() => User)
   sender(@Root() message: Message) {
     return userRef(message.senderId);
   }
 
+  @Directive(VIEWER_INDEPENDENT)
   @FieldResolver(() => String, { nullable: true, description: 'Null once deleted.' })
   body(@Root() message: Message) {
     return message.deletedAt ? null : message.body;
   }
 
+  @Directive(VIEWER_INDEPENDENT)
   @FieldResolver(() => Boolean)
   deleted(@Root() message: Message) {
     return !!message.deletedAt;

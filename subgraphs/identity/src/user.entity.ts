@@ -1,6 +1,7 @@
 import { OptionalProps, ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 
 export enum Role {
   USER = 'USER',
@@ -28,19 +29,23 @@ export class User {
   // Shareable: other subgraphs keep copies of the names and may serve them where they say so
   // (`@provides`), so a feed page needs no call here.
   @Directive('@shareable')
+  @Directive(VIEWER_INDEPENDENT)
   @Field({ description: 'Unique, lowercase; used in profile URLs and to sign in.' })
   @Property({ unique: true })
   username!: string;
 
   @Directive('@shareable')
+  @Directive(VIEWER_INDEPENDENT)
   @Field()
   @Property()
   displayName!: string;
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   bio: string | null = null;
 
+  @Directive(VIEWER_INDEPENDENT)
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   avatarUrl: string | null = null;
