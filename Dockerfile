@@ -11,6 +11,8 @@ COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/social/package.json subgraphs/social/
 COPY subgraphs/chat/package.json subgraphs/chat/
 COPY subgraphs/drive/package.json subgraphs/drive/
+COPY subgraphs/marketplace/package.json subgraphs/marketplace/
+COPY subgraphs/payments/package.json subgraphs/payments/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx turbo run build --filter=!@peerlink/e2e && npm prune --omit=dev

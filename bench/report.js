@@ -21,7 +21,7 @@ const sectionOf = (options) => (options.embedded ? 'embedded' : options.topology
 const SYSTEM_UNDER_TEST = {
   distributed: (cpus) =>
     'System under test: the production layout, each as its own child process (NODE_ENV=production, LOG_LEVEL=warn, no rate limit and no per-address connection cap, since every client connects from loopback): ' +
-    '`launcher/dist/migrate.js` run to completion, then `subgraphs/{identity,notifications,social,chat,drive}/dist/main.js`, then `gateway/dist/main.js` with `SUBGRAPH_URLS` pointing at them. ' +
+    '`launcher/dist/migrate.js` run to completion, then `subgraphs/{identity,notifications,social,chat,drive,marketplace,payments}/dist/main.js`, then `gateway/dist/main.js` with `SUBGRAPH_URLS` pointing at them. ' +
     `Each has its own event loop, but all share the machine’s ${cpus} CPUs with PostgreSQL, NATS, Redis and the load generator (autocannon, the WebSocket clients), which is the parent process.`,
   single: () =>
     'System under test: `node launcher/dist/main.js` as a child process (NODE_ENV=production, LOG_LEVEL=warn, no rate limit and no per-address connection cap, since every client connects from loopback). ' +

@@ -21,7 +21,7 @@ export const SERVICES = {
 };
 
 /** The subgraphs, each its own process in the distributed topology. */
-const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive'];
+const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive', 'marketplace', 'payments'];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];

@@ -14,7 +14,8 @@ export class SubgraphUnavailableError extends Error {
 
 export function keepAliveFetcher(timeoutMs: number) {
   const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
-  return (url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) =>
+  type Init = { method?: string; headers?: Record<string, string>; body?: string };
+  const send = (url: string, init: Init, retried: boolean): Promise<SubgraphResponse> =>
     new Promise<SubgraphResponse>((resolve, reject) => {
       const target = new URL(url);
       const transport = target.protocol === 'https:' ? https : http;
@@ -35,11 +36,15 @@ export function keepAliveFetcher(timeoutMs: number) {
       const deadline = setTimeout(() => request.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)), timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(deadline);
+        // A reset on a reused socket is the subgraph closing it for idleness as we sent: the request
+        // was not read, so it goes again once, on a new socket (the remedy Node's docs give).
+        if (request.reusedSocket && error.code === 'ECONNRESET' && !retried) return void send(url, init, true).then(resolve, reject);
         const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
         reject(unreachable ? new SubgraphUnavailableError(`${target.host} is not reachable: ${error.code}`, { cause: error }) : error);
       });
       request.end(init.body);
     });
+  return (url: string, init: Init) => send(url, init, false);
 }
 
 class SubgraphResponse {

@@ -3,6 +3,8 @@ import { notifications } from '@peerlink/notifications';
 import { social } from '@peerlink/social';
 import { chat } from '@peerlink/chat';
 import { drive } from '@peerlink/drive';
+import { marketplace } from '@peerlink/marketplace';
+import { payments } from '@peerlink/payments';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -12,4 +14,6 @@ export const subgraphs: { definition: SubgraphDefinition<any, any>; port: number
   { definition: social, port: 4003 },
   { definition: chat, port: 4004 },
   { definition: drive, port: 4005 },
+  { definition: marketplace, port: 4006 },
+  { definition: payments, port: 4007 },
 ];

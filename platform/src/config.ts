@@ -80,6 +80,9 @@ const envSchema = z.object({
   /** A chat message nobody's device received within this many seconds becomes a notification. */
   CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
 
+  /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
+  ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),
+
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   SUBGRAPH_URLS: z.string().default(''),
   INTROSPECTION: flag.default(true),

@@ -45,8 +45,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
       handlers: chatEventHandlers(),
       logger,
     });
-    const missed = new MissedMessages(orm, outbox, config.CHAT_MISSED_AFTER_SECONDS, logger);
-    missed.start();
+    const missed = new MissedMessages(orm, outbox, config.CHAT_MISSED_AFTER_SECONDS, logger).sweepsEvery().start();
     return {
       services: { conversations, messages },
       createLoaders: (viewer) => new ChatLoaders(orm.em as never, viewer),

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '@peerlink/platform/db/database';
 import type { Outbox } from '@peerlink/platform/events/outbox';
+import { Repeating } from '@peerlink/platform/background/repeating';
 import type { Logger } from '@peerlink/platform/logger';
 import type { ChatEvents } from './events.js';
 import { rows, table } from '@peerlink/platform/db/sql';
@@ -21,9 +22,6 @@ interface Due {
  * moves under a condition, so nobody is told twice.
  */
 export class MissedMessages {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
   constructor(
     private readonly orm: Orm,
     private readonly outbox: Outbox<ChatEvents>,
@@ -31,23 +29,9 @@ export class MissedMessages {
     private readonly logger: Logger,
   ) {}
 
-  start() {
-    const everyMs = Math.min(5000, Math.max(100, (this.afterSeconds * 1000) / 3));
-    this.timer = setInterval(() => void this.tick(), everyMs);
-    this.timer.unref();
-  }
-
-  async stop() {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private tick() {
-    this.running ??= this.sweep()
-      .catch((err) => this.logger.warn({ err }, 'missed-message sweep failed'))
-      .finally(() => (this.running = null));
-    return this.running;
+  /** Often enough that nobody waits much longer than `afterSeconds`, at most every 5 s. */
+  sweepsEvery(): Repeating {
+    return new Repeating('missed-message sweep', Math.min(5000, Math.max(100, (this.afterSeconds * 1000) / 3)), () => this.sweep(), this.logger);
   }
 
   async sweep(): Promise<void> {

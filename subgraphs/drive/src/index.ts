@@ -1,5 +1,6 @@
 import type { ChatEvents } from '@peerlink/chat/events';
 import type { IdentityEvents } from '@peerlink/identity/events';
+import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -28,9 +29,9 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
   async start({ bus, config, logger, storage }, orm) {
     await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
-    const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES }, logger);
+    const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES });
     const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL, uploads);
-    uploads.startSweeping();
+    const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents, DriveEvents>({
       bus,
       outbox,
@@ -48,7 +49,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
       createLoaders: (viewer) => new DriveLoaders(orm.em as never, viewer),
       files: fileRoutes(orm, storage, logger),
       async stop() {
-        uploads.stopSweeping();
+        await sweeper.stop();
         await stopConsuming();
         await outbox.close();
       },

@@ -4,7 +4,6 @@ import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { AppError, badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
-import type { Logger } from '@peerlink/platform/logger';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import { checkMimeType, checkName } from './access.js';
 import { DriveFile, FileVersion, Upload, type UploadTicket } from './file.entity.js';
@@ -34,13 +33,10 @@ export interface DriveLimits {
  * are removed by `sweep`.
  */
 export class UploadService {
-  private sweeper: NodeJS.Timeout | null = null;
-
   constructor(
     private readonly orm: Orm,
     private readonly storage: ObjectStorage,
     private readonly limits: DriveLimits,
-    private readonly logger: Logger,
   ) {}
 
   private get em() {
@@ -185,15 +181,6 @@ export class UploadService {
       [ownerId],
     );
     return Number(row?.bytes ?? 0);
-  }
-
-  startSweeping(everyMs = 60_000) {
-    this.sweeper = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'upload sweep failed')), everyMs);
-    this.sweeper.unref();
-  }
-
-  stopSweeping() {
-    if (this.sweeper) clearInterval(this.sweeper);
   }
 
   /**

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddToCartDocument,
+  ArchiveProductDocument,
+  CancelOrderDocument,
+  CartDocument,
+  CheckoutDocument,
+  CreateProductDocument,
+  MarkOrderDeliveredDocument,
+  MarkOrderShippedDocument,
+  MyOrdersDocument,
+  OrderDocument,
+  OrderUpdatedDocument,
+  PaymentStatusDocument,
+  ProductDocument,
+  ProductsDocument,
+  PublishProductDocument,
+  RemoveFromCartDocument,
+  SalesDocument,
+  UpdateCartItemDocument,
+  UpdateProductDocument,
+} from './generated/graphql.js';
+import { codes, ok, request, Subscription, wsClient } from './support/client.js';
+import { ADDRESS, buy, listed, orderReaches, seller } from './support/marketplace.js';
+import { signUp, startTestStack, type TestStack } from './support/stack.js';
+
+let t: TestStack;
+beforeAll(async () => {
+  // Unpaid orders expire after 5 s here, so the test of it stays short.
+  t = await startTestStack({ ORDER_PAYMENT_SECONDS: '5' });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const UNKNOWN = '0195f000-0000-7000-8000-0000000000ff';
+const stockOf = async (productId: string, viewerToken: string) => (await ok(t.url, ProductDocument, { id: productId }, viewerToken)).product.stock;
+
+describe('the catalog', () => {
+  it('lets sellers list, publish, edit and archive their own products, and nobody else', async () => {
+    const [owner, other, buyer] = await Promise.all([seller(t), seller(t), signUp(t, 'buyer')]);
+    const { createProduct: draft } = await ok(
+      t.url,
+      CreateProductDocument,
+      { input: { title: 'Walnut desk', description: 'Solid walnut', kind: 'PHYSICAL', priceAmount: 45000, currency: 'USD', stock: 2 } },
+      owner.token,
+    );
+    expect(draft).toMatchObject({ status: 'DRAFT', stock: 2, price: { amount: 45000, currency: 'usd' }, seller: { id: owner.id, displayName: owner.displayName }, sponsored: false });
+    // A draft is its seller's alone.
+    expect(await codes(t.url, ProductDocument, { id: draft.id }, buyer.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, owner.token)).products.edges.map((e) => e.node.id)).toEqual([draft.id]);
+    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, buyer.token)).products.edges).toEqual([]);
+
+    await ok(t.url, PublishProductDocument, { id: draft.id }, owner.token);
+    expect((await ok(t.url, ProductDocument, { id: draft.id }, buyer.token)).product.status).toBe('ACTIVE');
+    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } })).products.edges.map((e) => e.node.id)).toEqual([draft.id]);
+
+    // Another seller, a buyer and an anonymous caller change nothing.
+    expect(await codes(t.url, UpdateProductDocument, { id: draft.id, input: { priceAmount: 1 } }, other.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, ArchiveProductDocument, { id: draft.id }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, UpdateProductDocument, { id: draft.id, input: { priceAmount: 1 } })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, CreateProductDocument, { input: { title: 'Nope', kind: 'DIGITAL', priceAmount: 100, currency: 'usd' } }, buyer.token)).toEqual(['FORBIDDEN']);
+
+    const { updateProduct } = await ok(t.url, UpdateProductDocument, { id: draft.id, input: { priceAmount: 42000, stock: 0 } }, owner.token);
+    expect(updateProduct).toMatchObject({ price: { amount: 42000 }, stock: 0, status: 'SOLD_OUT' });
+    expect((await ok(t.url, ArchiveProductDocument, { id: draft.id }, owner.token)).archiveProduct.status).toBe('ARCHIVED');
+    expect(await codes(t.url, ProductDocument, { id: draft.id }, buyer.token)).toEqual(['NOT_FOUND']);
+  });
+
+  it('refuses bad input with the field at fault', async () => {
+    const owner = await seller(t);
+    const create = async (input: Record<string, unknown>) => {
+      const result = await request(t.url, CreateProductDocument, { input: { title: 'Lamp', kind: 'PHYSICAL', priceAmount: 1000, currency: 'usd', stock: 1, ...input } as never }, { token: owner.token });
+      return result.errors?.map((e) => [e.extensions?.code, e.extensions?.field]);
+    };
+    expect(await create({ title: '  ' })).toEqual([['BAD_USER_INPUT', 'title']]);
+    expect(await create({ priceAmount: 0 })).toEqual([['BAD_USER_INPUT', 'priceAmount']]);
+    expect(await create({ currency: 'dollars' })).toEqual([['BAD_USER_INPUT', 'priceAmount']]);
+    expect(await create({ stock: -1 })).toEqual([['BAD_USER_INPUT', 'stock']]);
+    expect(await create({ kind: 'DIGITAL', stock: 3 })).toEqual([['BAD_USER_INPUT', 'stock']]);
+    expect(await create({ digitalFileId: 'not-a-file' })).toEqual([['BAD_USER_INPUT', 'digitalFileId']]);
+    expect(await codes(t.url, PublishProductDocument, { id: UNKNOWN }, owner.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, ProductDocument, { id: 'nonsense' })).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, owner.token)).products.edges).toEqual([]);
+  });
+});
+
+describe('the cart', () => {
+  it('adds, changes and removes products within stock, and never one of your own', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const desk = await listed(t, owner, { stock: 3, priceAmount: 2500 });
+    const ebook = await listed(t, owner, { kind: 'DIGITAL', stock: null, priceAmount: 900 });
+
+    await ok(t.url, AddToCartDocument, { productId: desk.id, quantity: 2 }, buyer.token);
+    const { addToCart } = await ok(t.url, AddToCartDocument, { productId: ebook.id }, buyer.token);
+    expect(addToCart.lines.map((l) => [l.product.id, l.quantity, l.subtotal.amount])).toEqual([
+      [desk.id, 2, 5000],
+      [ebook.id, 1, 900],
+    ]);
+    expect(addToCart.totals).toEqual([{ amount: 5900, currency: 'usd' }]);
+
+    expect(await codes(t.url, AddToCartDocument, { productId: desk.id, quantity: 2 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, AddToCartDocument, { productId: desk.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, AddToCartDocument, { productId: UNKNOWN }, buyer.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, AddToCartDocument, { productId: desk.id, quantity: 0 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, CartDocument, {})).toEqual(['UNAUTHENTICATED']);
+
+    expect((await ok(t.url, UpdateCartItemDocument, { productId: desk.id, quantity: 3 }, buyer.token)).updateCartItem.totals[0]?.amount).toBe(8400);
+    expect((await ok(t.url, RemoveFromCartDocument, { productId: ebook.id }, buyer.token)).removeFromCart.lines.map((l) => l.product.id)).toEqual([desk.id]);
+    expect((await ok(t.url, UpdateCartItemDocument, { productId: desk.id, quantity: 0 }, buyer.token)).updateCartItem.lines).toEqual([]);
+    expect(await codes(t.url, RemoveFromCartDocument, { productId: desk.id }, buyer.token)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('checkout and payment', () => {
+  it('carries an order from checkout to delivery, live for buyer and seller, with the payment on record', async () => {
+    const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
+    const lamp = await listed(t, owner, { title: 'Brass lamp', stock: 4, priceAmount: 3000 });
+
+    const { orders, changes } = await buy(t, buyer, lamp.id, 'pm_card_visa', 2);
+    expect(changes).toEqual([]);
+    expect(orders).toHaveLength(1);
+    const [placed] = orders;
+    expect(placed).toMatchObject({ status: 'PENDING_PAYMENT', total: { amount: 6000, currency: 'usd' }, buyer: { id: buyer.id }, seller: { id: owner.id } });
+    expect(placed!.items).toEqual([{ title: 'Brass lamp', quantity: 2, unitPrice: { amount: 3000 }, product: { id: lamp.id, title: 'Brass lamp' } }]);
+    expect(await stockOf(lamp.id, buyer.token)).toBe(2);
+    expect((await ok(t.url, CartDocument, {}, buyer.token)).cart.lines).toEqual([]);
+
+    await orderReaches(t, buyer, placed!.id, 'PAID');
+    const buyerSees = (await ok(t.url, PaymentStatusDocument, { orderId: placed!.id }, buyer.token)).paymentStatus;
+    expect(buyerSees).toMatchObject({ status: 'SUCCEEDED', amount: 6000, currency: 'usd', provider: 'sandbox', order: { id: placed!.id } });
+    expect(buyerSees.clientSecret).toEqual(expect.any(String));
+    expect((await ok(t.url, PaymentStatusDocument, { orderId: placed!.id }, owner.token)).paymentStatus.clientSecret).toBeNull();
+    expect(await codes(t.url, PaymentStatusDocument, { orderId: placed!.id }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, OrderDocument, { id: placed!.id }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, MyOrdersDocument, { status: 'PAID' }, buyer.token)).myOrders.edges.map((e) => e.node.id)).toEqual([placed!.id]);
+    expect((await ok(t.url, SalesDocument, {}, owner.token)).sales.edges.map((e) => e.node.id)).toEqual([placed!.id]);
+
+    // Both parties watch the rest of the order's life.
+    const watchers = [buyer, owner].map((who) => {
+      const client = wsClient(t.url, who.token);
+      return { client, subscription: new Subscription(client, OrderUpdatedDocument, { orderId: placed!.id }) };
+    });
+    const outsiderClient = wsClient(t.url, outsider.token);
+    const outsiderWatch = new Subscription(outsiderClient, OrderUpdatedDocument, { orderId: placed!.id });
+    await waitFor('three order subscriptions', () => t.stack.gateway.live.subscriptionsOf(buyer.id) + t.stack.gateway.live.subscriptionsOf(owner.id) + t.stack.gateway.live.subscriptionsOf(outsider.id) >= 3);
+
+    expect(await codes(t.url, MarkOrderShippedDocument, { id: placed!.id, trackingNumber: 'X1' }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, MarkOrderDeliveredDocument, { id: placed!.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect((await ok(t.url, MarkOrderShippedDocument, { id: placed!.id, trackingNumber: ' 1Z999 ' }, owner.token)).markOrderShipped).toMatchObject({ status: 'SHIPPED', trackingNumber: '1Z999' });
+    expect((await ok(t.url, MarkOrderDeliveredDocument, { id: placed!.id }, owner.token)).markOrderDelivered.status).toBe('DELIVERED');
+
+    for (const { subscription } of watchers) {
+      await waitFor('two order updates', () => subscription.results.length >= 2);
+      expect(subscription.results.map((r) => r.data?.orderUpdated.status)).toEqual(['SHIPPED', 'DELIVERED']);
+      expect(subscription.results[1]?.data?.orderUpdated).toMatchObject({ seller: { displayName: owner.displayName }, items: [{ product: { title: 'Brass lamp' } }] });
+    }
+    expect(outsiderWatch.results).toEqual([]);
+    await Promise.all([...watchers.map((w) => w.client.dispose()), outsiderClient.dispose()]);
+  });
+
+  it('marks a declined card PAYMENT_FAILED and puts the stock back', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const chair = await listed(t, owner, { stock: 3 });
+    const { orders } = await buy(t, buyer, chair.id, 'pm_card_chargeDeclined', 2);
+    expect(await stockOf(chair.id, buyer.token)).toBe(1);
+    await orderReaches(t, buyer, orders[0]!.id, 'PAYMENT_FAILED');
+    expect(await stockOf(chair.id, buyer.token)).toBe(3);
+    expect((await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/declined/) });
+  });
+
+  it('leaves a 3-D Secure payment waiting, then expires the unpaid order and releases its stock', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const rug = await listed(t, owner, { stock: 1 });
+    const { orders } = await buy(t, buyer, rug.id, 'pm_card_threeDSecure2Required');
+    expect((await ok(t.url, ProductDocument, { id: rug.id }, buyer.token)).product).toMatchObject({ stock: 0, status: 'SOLD_OUT' });
+    const payment = await waitFor('the payment to need action', async () => (await request(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, { token: buyer.token })).data?.paymentStatus);
+    expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/^https?:\/\//) });
+    await orderReaches(t, buyer, orders[0]!.id, 'CANCELLED', 20_000);
+    expect((await ok(t.url, ProductDocument, { id: rug.id }, buyer.token)).product).toMatchObject({ stock: 1, status: 'ACTIVE' });
+  });
+
+  it('places one order per seller, and a retried checkout returns the same orders', async () => {
+    const [first, second, buyer] = await Promise.all([seller(t), seller(t), signUp(t, 'buyer')]);
+    const [a, b] = [await listed(t, first), await listed(t, second, { kind: 'DIGITAL', stock: null })];
+    await ok(t.url, AddToCartDocument, { productId: a.id }, buyer.token);
+    await ok(t.url, AddToCartDocument, { productId: b.id }, buyer.token);
+    const input = { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId: 'pm_card_visa' };
+    const [once, again] = await Promise.all([ok(t.url, CheckoutDocument, { input }, buyer.token), ok(t.url, CheckoutDocument, { input }, buyer.token)]);
+    expect(once.checkout.orders.map((o) => o.seller.id).sort()).toEqual([first.id, second.id].sort());
+    expect(again.checkout.orders.map((o) => o.id).sort()).toEqual(once.checkout.orders.map((o) => o.id).sort());
+    expect((await ok(t.url, MyOrdersDocument, {}, buyer.token)).myOrders.edges).toHaveLength(2);
+    expect(await stockOf(a.id, buyer.token)).toBe(4);
+  });
+
+  it('tells the buyer what changed since they filled the cart, and orders nothing until they agree', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const [vase, bowl, cup] = [await listed(t, owner, { priceAmount: 1000 }), await listed(t, owner, { stock: 3 }), await listed(t, owner)];
+    await ok(t.url, AddToCartDocument, { productId: vase.id }, buyer.token);
+    await ok(t.url, AddToCartDocument, { productId: bowl.id, quantity: 3 }, buyer.token);
+    await ok(t.url, AddToCartDocument, { productId: cup.id }, buyer.token);
+    await ok(t.url, UpdateProductDocument, { id: vase.id, input: { priceAmount: 1200 } }, owner.token);
+    await ok(t.url, UpdateProductDocument, { id: bowl.id, input: { stock: 2 } }, owner.token);
+    await ok(t.url, ArchiveProductDocument, { id: cup.id }, owner.token);
+
+    const input = { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId: 'pm_card_visa' };
+    const first = (await ok(t.url, CheckoutDocument, { input }, buyer.token)).checkout;
+    expect(first.orders).toEqual([]);
+    expect(first.changes).toEqual(
+      expect.arrayContaining([
+        { productId: vase.id, kind: 'PRICE_CHANGED', previousPrice: { amount: 1000 }, price: { amount: 1200 }, quantity: 1 },
+        { productId: bowl.id, kind: 'QUANTITY_REDUCED', previousPrice: { amount: 1999 }, price: { amount: 1999 }, quantity: 2 },
+        { productId: cup.id, kind: 'UNAVAILABLE', previousPrice: { amount: 1999 }, price: { amount: 1999 }, quantity: 0 },
+      ]),
+    );
+    expect(first.changes).toHaveLength(3);
+    expect(await stockOf(bowl.id, buyer.token)).toBe(2);
+
+    const second = (await ok(t.url, CheckoutDocument, { input }, buyer.token)).checkout;
+    expect(second.changes).toEqual([]);
+    expect(second.orders[0]?.total.amount).toBe(1200 + 2 * 1999);
+  });
+
+  it('refuses bad checkouts and other people’s orders, and lets an unpaid order be cancelled', async () => {
+    const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
+    const table = await listed(t, owner, { stock: 2 });
+    const checkout = (input: Record<string, unknown>, token = buyer.token) =>
+      codes(t.url, CheckoutDocument, { input: { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId: 'pm_card_visa', ...input } as never }, token);
+    expect(await checkout({})).toEqual(['BAD_USER_INPUT']); // empty cart
+    await ok(t.url, AddToCartDocument, { productId: table.id }, buyer.token);
+    expect(await checkout({ shippingAddress: null })).toEqual(['BAD_USER_INPUT']);
+    expect(await checkout({ shippingAddress: { ...ADDRESS, country: 'Germany' } })).toEqual(['BAD_USER_INPUT']);
+    expect(await checkout({ idempotencyKey: ' ' })).toEqual(['BAD_USER_INPUT']);
+    expect(await checkout({ paymentMethodId: '' })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, CheckoutDocument, { input: { idempotencyKey: 'k', paymentMethodId: 'pm_card_visa' } })).toEqual(['UNAUTHENTICATED']);
+    expect(await stockOf(table.id, buyer.token)).toBe(2);
+
+    const { orders } = await buy(t, buyer, table.id, 'pm_card_threeDSecure2Required');
+    const id = orders[0]!.id;
+    expect(await codes(t.url, CancelOrderDocument, { id }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, OrderDocument, { id: 'nonsense' }, buyer.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, CancelOrderDocument, { id }, buyer.token)).cancelOrder.status).toBe('CANCELLED');
+    expect(await codes(t.url, CancelOrderDocument, { id }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await stockOf(table.id, buyer.token)).toBe(2);
+  });
+});

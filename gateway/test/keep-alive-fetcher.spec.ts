@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keepAliveFetcher, SubgraphUnavailableError } from '@peerlink/gateway/keep-alive-fetcher';
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** A server that answers the first request on each socket and resets the socket on any later one. */
+async function resettingServer(resetFirst = false) {
+  let requests = 0;
+  const perSocket = new WeakMap<object, number>();
+  server = createServer((req, res) => {
+    requests += 1;
+    const count = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, count);
+    if (resetFirst || count > 1) return void req.socket.destroy();
+    res.end(JSON.stringify({ data: { ok: true } }));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, requests: () => requests };
+}
+
+describe('keepAliveFetcher', () => {
+  it('sends again, on a new socket, a request whose kept-alive socket was reset', async () => {
+    const { url, requests } = await resettingServer();
+    const fetch = keepAliveFetcher(5_000);
+    expect(await (await fetch(url, { method: 'POST', body: '{}' })).json()).toEqual({ data: { ok: true } });
+    expect(await (await fetch(url, { method: 'POST', body: '{}' })).json()).toEqual({ data: { ok: true } });
+    expect(requests()).toBe(3);
+  });
+
+  it('does not retry a reset on a new socket: the subgraph is unreachable', async () => {
+    const { url, requests } = await resettingServer(true);
+    await expect(keepAliveFetcher(5_000)(url, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    expect(requests()).toBe(1);
+  });
+});

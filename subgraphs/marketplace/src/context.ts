@@ -1,0 +1,13 @@
+import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
+import type { CartService } from './cart.service.js';
+import type { MarketplaceLoaders } from './loaders.js';
+import type { OrderService } from './order.service.js';
+import type { ProductService } from './product.service.js';
+
+export interface MarketplaceServices {
+  products: ProductService;
+  cart: CartService;
+  orders: OrderService;
+}
+
+export type MarketplaceContext = SubgraphContext<MarketplaceServices, MarketplaceLoaders>;

@@ -1,0 +1,55 @@
+import type { PaymentsEvents } from '@peerlink/payments/events';
+import { Repeating } from '@peerlink/platform/background/repeating';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { CartItem } from './cart.entity.js';
+import { CartResolver } from './cart.resolver.js';
+import { CartService } from './cart.service.js';
+import type { MarketplaceServices } from './context.js';
+import type { MarketplaceEvents } from './events.js';
+import { MarketplaceLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { Order, OrderItem } from './order.entity.js';
+import { OrderItemResolver, OrderResolver } from './order.resolver.js';
+import { OrderService } from './order.service.js';
+import { paymentsEventHandlers } from './payments-events.handler.js';
+import { Product } from './product.entity.js';
+import { ProductResolver } from './product.resolver.js';
+import { ProductService } from './product.service.js';
+
+/** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
+export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
+  name: 'marketplace',
+  entities: [Product, CartItem, Order, OrderItem],
+  migrations,
+  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver],
+  references: {
+    Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
+    Order: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.order.load(reference.id).then((o) => (o && ctx.loaders.mayRead(o) ? o : null)),
+  },
+
+  async start({ bus, config, logger }, orm) {
+    const outbox = new Outbox<MarketplaceEvents>(orm, bus, logger);
+    const orders = new OrderService(orm, outbox, config.ORDER_PAYMENT_SECONDS);
+    // Checked a few times per payment window, so an order outlives its window by a quarter at most.
+    const everyMs = Math.min(30_000, Math.max(200, (config.ORDER_PAYMENT_SECONDS * 1000) / 4));
+    const unpaid = new Repeating('unpaid-order sweep', everyMs, () => orders.expireUnpaid(), logger).start();
+    const stopConsuming = await consumeEvents<PaymentsEvents, MarketplaceEvents>({
+      bus,
+      outbox,
+      consumer: 'marketplace',
+      handlers: paymentsEventHandlers(orders),
+      logger,
+    });
+    return {
+      services: { products: new ProductService(orm), cart: new CartService(orm), orders },
+      createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
+      async stop() {
+        await unpaid.stop();
+        await stopConsuming();
+        await outbox.close();
+      },
+    };
+  },
+};

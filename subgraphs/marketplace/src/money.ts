@@ -1,0 +1,24 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from '@peerlink/platform/errors';
+
+/** Prices are integers in the currency's minor unit (cents), never floats. */
+@ObjectType()
+export class Money {
+  @Field(() => Int, { description: 'In the minor unit: 1999 is 19.99 USD.' })
+  amount!: number;
+
+  @Field({ description: 'ISO 4217, lowercase: "usd".' })
+  currency!: string;
+}
+
+export const money = (amount: number, currency: string): Money => ({ amount, currency });
+
+/** Up to a million in major units: a price above that is a typo. */
+export const MAX_PRICE = 100_000_000;
+
+export function checkPrice(amount: number, currency: string, field = 'price'): Money {
+  if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_PRICE) throw badInput(`A price is a whole number of minor units from 1 to ${MAX_PRICE}.`, field);
+  const code = currency.trim().toLowerCase();
+  if (!/^[a-z]{3}$/.test(code)) throw badInput('A currency is a three-letter ISO 4217 code such as "usd".', field);
+  return money(amount, code);
+}

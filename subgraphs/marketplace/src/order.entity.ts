@@ -1,0 +1,111 @@
+import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { connectionOf } from '@peerlink/platform/graphql/pagination';
+import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { OrderStatus } from './order-states.js';
+
+registerEnumType(OrderStatus, { name: 'OrderStatus' });
+
+@ObjectType()
+@InputType('ShippingAddressInput')
+export class ShippingAddress {
+  @Field()
+  name!: string;
+
+  @Field()
+  line1!: string;
+
+  @Field(() => String, { nullable: true })
+  line2?: string | null;
+
+  @Field()
+  city!: string;
+
+  @Field()
+  postalCode!: string;
+
+  @Field({ description: 'ISO 3166-1 alpha-2, e.g. "DE".' })
+  country!: string;
+}
+
+/** What one checkout bought from one seller. Buyer and seller see it; nobody else does. */
+@Directive('@key(fields: "id")')
+@ObjectType()
+@Entity({ tableName: 'orders' })
+export class Order {
+  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  buyerId!: string;
+
+  @Property({ type: 'uuid' })
+  sellerId!: string;
+
+  @Field(() => OrderStatus)
+  @Enum({ items: () => OrderStatus })
+  status: OrderStatus = OrderStatus.PENDING_PAYMENT;
+
+  @Property({ type: 'integer' })
+  totalAmount!: number;
+
+  @Property({ type: 'text' })
+  currency!: string;
+
+  /** The buyer's idempotency key: the same checkout retried finds these orders. */
+  @Property({ type: 'text' })
+  checkoutKey!: string;
+
+  @Property({ type: 'text' })
+  paymentMethodId!: string;
+
+  @Field(() => ShippingAddress, { nullable: true, description: 'Null when everything in it is digital.' })
+  @Property({ type: 'json', nullable: true })
+  shippingAddress: ShippingAddress | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  trackingNumber: string | null = null;
+
+  @Field({ description: 'An unpaid order is cancelled at this time and its stock released.' })
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = timeOfUuidv7(this.id);
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
+
+@ObjectType({ description: 'A line of an order, as it was bought: title and price do not follow later edits.' })
+@Entity({ tableName: 'order_items' })
+export class OrderItem {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  orderId!: string;
+
+  @Property({ type: 'uuid' })
+  productId!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  title!: string;
+
+  @Property({ type: 'integer' })
+  unitAmount!: number;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  quantity!: number;
+}
+
+export const OrderConnection = connectionOf(Order);

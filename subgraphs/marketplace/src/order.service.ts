@@ -1,0 +1,313 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { rows, table } from '@peerlink/platform/db/sql';
+import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import type { MarketplaceEvents } from './events.js';
+import type { MarketplaceLoaders } from './loaders.js';
+import { money, type Money } from './money.js';
+import { Order, OrderItem, type ShippingAddress } from './order.entity.js';
+import { canMove, OrderStatus, releasesStock } from './order-states.js';
+import { ON_SALE, ProductKind, ProductStatus } from './product.entity.js';
+
+export const MAX_KEY_LENGTH = 100;
+export const MAX_TRACKING_LENGTH = 100;
+
+export interface CheckoutInput {
+  idempotencyKey: string;
+  shippingAddress?: ShippingAddress | null;
+  paymentMethodId: string;
+}
+
+/** Something in the cart that checkout found different from what the buyer saw. */
+export interface CartChange {
+  productId: string;
+  title: string;
+  kind: 'UNAVAILABLE' | 'PRICE_CHANGED' | 'QUANTITY_REDUCED';
+  previousPrice: Money | null;
+  price: Money | null;
+  quantity: number;
+}
+
+interface CartLine {
+  product_id: string;
+  quantity: number;
+  seen_price_amount: number;
+  seen_currency: string;
+  seller_id: string;
+  title: string;
+  kind: ProductKind;
+  price_amount: number;
+  currency: string;
+  stock: number | null;
+  status: ProductStatus;
+}
+
+function checkAddress(address: ShippingAddress): ShippingAddress {
+  const clean = (value: string | null | undefined, field: string, required = true) => {
+    const text = (value ?? '').trim();
+    if ((required && !text) || text.length > 200) throw badInput(`The address needs a ${field} of at most 200 characters.`, `shippingAddress.${field}`);
+    return text;
+  };
+  const country = clean(address.country, 'country').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country is a two-letter ISO code such as "DE".', 'shippingAddress.country');
+  return {
+    name: clean(address.name, 'name'),
+    line1: clean(address.line1, 'line1'),
+    line2: clean(address.line2, 'line2', false) || null,
+    city: clean(address.city, 'city'),
+    postalCode: clean(address.postalCode, 'postalCode'),
+    country,
+  };
+}
+
+/**
+ * Orders: checkout turns a cart into one order per seller and hands payment to the payments
+ * service (through `marketplace.order.placed`); its answer moves the order on. Every change
+ * tells the buyer's and seller's `orderUpdated`.
+ */
+export class OrderService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly outbox: Outbox<MarketplaceEvents>,
+    private readonly paymentSeconds: number,
+  ) {}
+
+  private get em() {
+    return this.orm.em as EntityManager;
+  }
+
+  /**
+   * Re-reads every cart line under lock. If anything changed since the buyer saw it, the cart is
+   * brought up to date and the changes are returned with no order; otherwise stock is reserved and
+   * the orders are placed. The same `idempotencyKey` returns the orders it placed before.
+   */
+  async checkout(viewer: Viewer, input: CheckoutInput): Promise<{ orders: Order[]; changes: CartChange[] }> {
+    const key = input.idempotencyKey.trim();
+    if (!key || key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    const paymentMethodId = input.paymentMethodId.trim();
+    if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
+    const address = input.shippingAddress ? checkAddress(input.shippingAddress) : null;
+
+    return this.outbox.transaction(async (em, publish) => {
+      // A buyer's checkouts run one at a time, so a retry waits for the first and finds its orders.
+      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`checkout:${viewer.userId}`]);
+      const placed = await em.find(Order, { buyerId: viewer.userId, checkoutKey: key }, { orderBy: { id: 'asc' } });
+      if (placed.length) return { orders: placed, changes: [] };
+
+      const lines = await rows<CartLine>(
+        em,
+        `select c.product_id, c.quantity, c.seen_price_amount, c.seen_currency,
+                p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status
+         from ${table(em, 'cart_items')} c join ${table(em, 'products')} p on p.id = c.product_id
+         where c.buyer_id = ? order by p.id for update of p, c`,
+        [viewer.userId],
+      );
+      if (!lines.length) throw badInput('Your cart is empty.', 'cart');
+      const changes = await this.bringCartUpToDate(em, viewer.userId, lines);
+      if (changes.length) return { orders: [], changes };
+      if (!address && lines.some((l) => l.kind === ProductKind.PHYSICAL)) throw badInput('Physical products need a shipping address.', 'shippingAddress');
+
+      const orders: Order[] = [];
+      const bySeller = new Map<string, CartLine[]>();
+      for (const line of lines) bySeller.set(`${line.seller_id}:${line.currency}`, [...(bySeller.get(`${line.seller_id}:${line.currency}`) ?? []), line]);
+      for (const group of bySeller.values()) {
+        const { seller_id: sellerId, currency } = group[0]!;
+        const order = em.create(Order, {
+          buyerId: viewer.userId,
+          sellerId,
+          currency,
+          totalAmount: group.reduce((sum, l) => sum + l.price_amount * l.quantity, 0),
+          checkoutKey: key,
+          paymentMethodId,
+          shippingAddress: group.some((l) => l.kind === ProductKind.PHYSICAL) ? address : null,
+          expiresAt: new Date(Date.now() + this.paymentSeconds * 1000),
+        });
+        // Items only name their order by id, so the unit of work must write the order first.
+        await em.flush();
+        for (const line of group) {
+          em.create(OrderItem, { orderId: order.id, productId: line.product_id, title: line.title, unitAmount: line.price_amount, quantity: line.quantity });
+          if (line.kind === ProductKind.PHYSICAL) await this.moveStock(em, line.product_id, -line.quantity);
+        }
+        orders.push(order);
+      }
+      await em.flush();
+      await em.execute(`delete from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
+      for (const order of orders) {
+        publish('marketplace.order.placed', {
+          orderId: order.id,
+          buyerId: order.buyerId,
+          sellerId: order.sellerId,
+          amount: order.totalAmount,
+          currency: order.currency,
+          paymentMethodId,
+        });
+        tellParties(publish, order);
+      }
+      return { orders, changes: [] };
+    });
+  }
+
+  async readable(id: string, loaders: MarketplaceLoaders): Promise<Order> {
+    const order = await loaders.order.load(id);
+    if (!order || !loaders.mayRead(order)) throw notFound('Order');
+    return order;
+  }
+
+  /** The viewer's purchases (`as: 'buyer'`) or sales (`as: 'seller'`), newest first. */
+  async list(viewer: Viewer, as: 'buyer' | 'seller', status: OrderStatus | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after);
+    const orders = await this.em.find(
+      Order,
+      {
+        ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }),
+        ...(status ? { status } : {}),
+        ...(cursor ? { id: { $lt: cursor.id } } : {}),
+      },
+      { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
+    );
+    return toConnection(orders, size);
+  }
+
+  /** The buyer cancels an unpaid order; the seller cancels one they have not shipped. */
+  async cancel(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Order> {
+    return this.change(viewer, id, loaders, (order) => {
+      const buyerMay = order.buyerId === viewer.userId && order.status === OrderStatus.PENDING_PAYMENT;
+      const sellerMay = order.sellerId === viewer.userId && order.status === OrderStatus.PENDING_PAYMENT;
+      if (!buyerMay && !sellerMay) {
+        if (order.status === OrderStatus.PAID) throw badInput('A paid order is ended by a refund (refundPayment).', 'id');
+        throw badInput(`An order that is ${order.status} cannot be cancelled.`, 'id');
+      }
+      return OrderStatus.CANCELLED;
+    });
+  }
+
+  async markShipped(viewer: Viewer, id: string, trackingNumber: string, loaders: MarketplaceLoaders): Promise<Order> {
+    const tracking = trackingNumber.trim();
+    if (!tracking || tracking.length > MAX_TRACKING_LENGTH) throw badInput(`A tracking number is 1 to ${MAX_TRACKING_LENGTH} characters.`, 'trackingNumber');
+    return this.change(viewer, id, loaders, (order) => {
+      this.sellerOnly(viewer, order);
+      if (order.status !== OrderStatus.PAID) throw badInput('Only a paid order can be shipped.', 'id');
+      if (!order.shippingAddress) throw badInput('Digital orders are not shipped.', 'id');
+      order.trackingNumber = tracking;
+      return OrderStatus.SHIPPED;
+    });
+  }
+
+  async markDelivered(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Order> {
+    return this.change(viewer, id, loaders, (order) => {
+      this.sellerOnly(viewer, order);
+      if (order.status !== OrderStatus.SHIPPED) throw badInput('Only a shipped order can be delivered.', 'id');
+      return OrderStatus.DELIVERED;
+    });
+  }
+
+  /** Payments' verdict on an order. Late or repeated verdicts change nothing. */
+  async applyPayment(em: EntityManager, publish: Publish<MarketplaceEvents>, orderId: string, outcome: OrderStatus.PAID | OrderStatus.PAYMENT_FAILED) {
+    const order = await this.locked(em, orderId);
+    if (!order || !canMove(order.status, outcome)) return;
+    await this.move(em, publish, order, outcome);
+    if (outcome === OrderStatus.PAID) {
+      publish('marketplace.order.paid', { orderId: order.id, buyerId: order.buyerId, sellerId: order.sellerId, amount: order.totalAmount, currency: order.currency });
+    }
+  }
+
+  /**
+   * Cancels every order whose payment window has passed, a batch per transaction. Several
+   * instances may sweep at once: each claims its batch with SKIP LOCKED.
+   */
+  async expireUnpaid(): Promise<void> {
+    while ((await this.expireBatch(100)) > 0);
+  }
+
+  private async expireBatch(limit: number): Promise<number> {
+    return this.outbox.transaction(async (em, publish) => {
+      const due = await rows<{ id: string }>(
+        em,
+        `select id from ${table(em, 'orders')} where status = 'PENDING_PAYMENT' and expires_at <= now()
+         order by expires_at limit ? for update skip locked`,
+        [limit],
+      );
+      for (const { id } of due) {
+        const order = await em.findOneOrFail(Order, { id }, { refresh: true });
+        await this.move(em, publish, order, OrderStatus.CANCELLED);
+      }
+      return due.length;
+    });
+  }
+
+  private async change(viewer: Viewer, id: string, loaders: MarketplaceLoaders, decide: (order: Order) => OrderStatus): Promise<Order> {
+    await this.readable(id, loaders);
+    return this.outbox.transaction(async (em, publish) => {
+      const order = (await this.locked(em, id))!;
+      const next = decide(order);
+      if (!canMove(order.status, next)) throw conflict(`The order is ${order.status}.`, 'id');
+      await this.move(em, publish, order, next);
+      return order;
+    });
+  }
+
+  private sellerOnly(viewer: Viewer, order: Order) {
+    if (order.sellerId !== viewer.userId) throw forbidden('Only the seller does that.');
+  }
+
+  private async locked(em: EntityManager, id: string): Promise<Order | null> {
+    await em.execute(`select id from ${table(em, 'orders')} where id = ? for update`, [id]);
+    return em.findOne(Order, { id }, { refresh: true });
+  }
+
+  private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus) {
+    if (releasesStock(order.status, next)) {
+      for (const item of await em.find(OrderItem, { orderId: order.id })) await this.moveStock(em, item.productId, item.quantity);
+    }
+    order.status = next;
+    order.updatedAt = new Date();
+    await em.flush();
+    tellParties(publish, order);
+  }
+
+  /** Takes stock (negative) or puts it back; SOLD_OUT follows the count while a product is on sale. */
+  private async moveStock(em: EntityManager, productId: string, delta: number) {
+    await em.execute(
+      `update ${table(em, 'products')} set stock = stock + ?, updated_at = now(),
+         status = case when status in ('ACTIVE', 'SOLD_OUT') then (case when stock + ? = 0 then 'SOLD_OUT' else 'ACTIVE' end) else status end
+       where id = ? and stock is not null`,
+      [delta, delta, productId],
+    );
+  }
+
+  private async bringCartUpToDate(em: EntityManager, buyerId: string, lines: CartLine[]): Promise<CartChange[]> {
+    const changes: CartChange[] = [];
+    const cart = table(em, 'cart_items');
+    for (const line of lines) {
+      const price = money(line.price_amount, line.currency);
+      const base = { productId: line.product_id, title: line.title, previousPrice: money(line.seen_price_amount, line.seen_currency), price, quantity: line.quantity };
+      const available = ON_SALE.includes(line.status) && line.seller_id !== buyerId && (line.kind === ProductKind.DIGITAL || (line.stock ?? 0) > 0);
+      if (!available) {
+        changes.push({ ...base, kind: 'UNAVAILABLE', quantity: 0 });
+        await em.execute(`delete from ${cart} where buyer_id = ? and product_id = ?`, [buyerId, line.product_id]);
+        continue;
+      }
+      if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency) changes.push({ ...base, kind: 'PRICE_CHANGED' });
+      const quantity = line.kind === ProductKind.PHYSICAL ? Math.min(line.quantity, line.stock ?? 0) : line.quantity;
+      if (quantity < line.quantity) changes.push({ ...base, kind: 'QUANTITY_REDUCED', quantity });
+      await em.execute(`update ${cart} set quantity = ?, seen_price_amount = ?, seen_currency = ? where buyer_id = ? and product_id = ?`, [
+        quantity,
+        line.price_amount,
+        line.currency,
+        buyerId,
+        line.product_id,
+      ]);
+    }
+    return changes;
+  }
+}
+
+/** Tells the buyer's and the seller's `orderUpdated`, after commit. */
+export function tellParties(publish: Publish<MarketplaceEvents>, order: Order) {
+  publish('marketplace.order.updated', { id: order.id, orderId: order.id, recipientIds: [order.buyerId, order.sellerId] });
+}
+

@@ -1,0 +1,18 @@
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { MarketplaceEvents as MarketplaceEventsAsPaymentsReadsThem } from '@peerlink/payments/marketplace-events';
+import type { PaymentsEvents } from '@peerlink/payments/events';
+import type { MarketplaceEvents } from './events.js';
+import { OrderStatus } from './order-states.js';
+import type { OrderService } from './order.service.js';
+
+// Payments declares the one event it reads from marketplace on its own side (the two packages
+// cannot depend on each other); this line fails to compile if the two declarations drift apart.
+export const samePlacedEvent = (placed: MarketplaceEvents['marketplace.order.placed']): MarketplaceEventsAsPaymentsReadsThem['marketplace.order.placed'] => placed;
+
+/** The saga's other half: payments' verdicts move orders on (PAID, or PAYMENT_FAILED with stock released). */
+export function paymentsEventHandlers(orders: OrderService): EventHandlers<PaymentsEvents, MarketplaceEvents> {
+  return {
+    'payments.payment.succeeded': ({ orderId }, { em, publish }) => orders.applyPayment(em, publish, orderId, OrderStatus.PAID),
+    'payments.payment.failed': ({ orderId }, { em, publish }) => orders.applyPayment(em, publish, orderId, OrderStatus.PAYMENT_FAILED),
+  };
+}

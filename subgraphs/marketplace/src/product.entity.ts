@@ -1,0 +1,78 @@
+import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { connectionOf } from '@peerlink/platform/graphql/pagination';
+import { uuidv7 } from '@peerlink/platform/ids';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ProductKind {
+  PHYSICAL = 'PHYSICAL',
+  /** A drive file buyers may download once they have paid. */
+  DIGITAL = 'DIGITAL',
+}
+registerEnumType(ProductKind, { name: 'ProductKind' });
+
+export enum ProductStatus {
+  /** Only the seller sees it. */
+  DRAFT = 'DRAFT',
+  ACTIVE = 'ACTIVE',
+  /** Active, with no stock left; it returns to ACTIVE when stock comes back. */
+  SOLD_OUT = 'SOLD_OUT',
+  /** Withdrawn for good; past orders still show it. */
+  ARCHIVED = 'ARCHIVED',
+}
+registerEnumType(ProductStatus, { name: 'ProductStatus' });
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'Something a seller offers. Prices are in `price`; `seller` comes from identity.' })
+@Entity({ tableName: 'products' })
+export class Product {
+  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  sellerId!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  title!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  description: string = '';
+
+  @Field(() => ProductKind)
+  @Enum({ items: () => ProductKind })
+  kind!: ProductKind;
+
+  @Property({ type: 'integer' })
+  priceAmount!: number;
+
+  @Property({ type: 'text' })
+  currency!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Units left; null for digital products, which never run out.' })
+  @Property({ type: 'integer', nullable: true })
+  stock: number | null = null;
+
+  @Field(() => ProductStatus)
+  @Enum({ items: () => ProductStatus })
+  status: ProductStatus = ProductStatus.DRAFT;
+
+  @Property({ type: 'uuid', nullable: true })
+  digitalFileId: string | null = null;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
+
+export const ProductConnection = connectionOf(Product);
+
+/** Buyers can see and buy these. */
+export const ON_SALE: ProductStatus[] = [ProductStatus.ACTIVE, ProductStatus.SOLD_OUT];

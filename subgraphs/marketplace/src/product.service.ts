@@ -1,0 +1,151 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { isUuid } from '@peerlink/platform/ids';
+import type { MarketplaceLoaders } from './loaders.js';
+import { checkPrice } from './money.js';
+import { ON_SALE, Product, ProductKind, ProductStatus } from './product.entity.js';
+
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+export const MAX_STOCK = 1_000_000;
+
+export interface ProductInput {
+  title?: string | null;
+  description?: string | null;
+  kind?: ProductKind | null;
+  priceAmount?: number | null;
+  currency?: string | null;
+  stock?: number | null;
+  digitalFileId?: string | null;
+}
+
+function checkTitle(input: string): string {
+  const title = input.trim();
+  if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`A title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
+  return title;
+}
+
+function checkStock(stock: number | null | undefined, kind: ProductKind): number | null {
+  if (kind === ProductKind.DIGITAL) {
+    if (stock != null) throw badInput('Digital products have no stock.', 'stock');
+    return null;
+  }
+  if (stock == null || !Number.isInteger(stock) || stock < 0 || stock > MAX_STOCK) throw badInput(`Stock is a whole number from 0 to ${MAX_STOCK}.`, 'stock');
+  return stock;
+}
+
+/** The catalog: sellers list and manage their own products; everyone browses what is on sale. */
+export class ProductService {
+  constructor(private readonly orm: Orm) {}
+
+  private get em() {
+    return this.orm.em as EntityManager;
+  }
+
+  /** Drafts and archived products are their seller's (and admins') business alone. */
+  async visible(id: string, loaders: MarketplaceLoaders): Promise<Product> {
+    const product = await loaders.product.load(id);
+    if (!product || !loaders.maySee(product)) throw notFound('Product');
+    return product;
+  }
+
+  async create(viewer: Viewer, input: ProductInput): Promise<Product> {
+    if (!hasRole(viewer, 'SELLER')) throw forbidden('Become a seller (becomeSeller) to list products.');
+    if (!input.kind) throw badInput('Say what kind of product it is.', 'kind');
+    const price = checkPrice(input.priceAmount ?? NaN, input.currency ?? '', 'priceAmount');
+    const product = this.em.create(Product, {
+      sellerId: viewer.userId,
+      title: checkTitle(input.title ?? ''),
+      description: this.description(input.description),
+      kind: input.kind,
+      priceAmount: price.amount,
+      currency: price.currency,
+      stock: checkStock(input.stock, input.kind),
+      digitalFileId: this.digitalFile(input.digitalFileId, input.kind),
+    });
+    await this.em.flush();
+    return product;
+  }
+
+  /** Only what is given changes. A product's kind is fixed once created. */
+  async update(viewer: Viewer, id: string, input: ProductInput, loaders: MarketplaceLoaders): Promise<Product> {
+    const product = await this.own(viewer, id, loaders);
+    if (product.status === ProductStatus.ARCHIVED) throw badInput('An archived product cannot change.', 'id');
+    if (input.kind && input.kind !== product.kind) throw badInput('A product’s kind cannot change; list a new one.', 'kind');
+    if (input.title != null) product.title = checkTitle(input.title);
+    if (input.description != null) product.description = this.description(input.description);
+    if (input.priceAmount != null || input.currency != null) {
+      const price = checkPrice(input.priceAmount ?? product.priceAmount, input.currency ?? product.currency, 'priceAmount');
+      product.priceAmount = price.amount;
+      product.currency = price.currency;
+    }
+    if (input.stock !== undefined && product.kind === ProductKind.PHYSICAL) {
+      product.stock = checkStock(input.stock, product.kind);
+      if (product.status !== ProductStatus.DRAFT) product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
+    }
+    if (input.digitalFileId !== undefined) product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
+    product.updatedAt = new Date();
+    await this.em.flush();
+    return product;
+  }
+
+  async publish(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
+    const product = await this.own(viewer, id, loaders);
+    if (product.status !== ProductStatus.DRAFT) throw badInput('Only a draft can be published.', 'id');
+    product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
+    product.updatedAt = new Date();
+    await this.em.flush();
+    return product;
+  }
+
+  async archive(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
+    const product = await this.own(viewer, id, loaders);
+    product.status = ProductStatus.ARCHIVED;
+    product.updatedAt = new Date();
+    await this.em.flush();
+    return product;
+  }
+
+  /** Products on sale, newest first; a seller's own list (`sellerId` = the viewer) includes drafts. */
+  async list(viewer: Viewer | null, filter: { sellerId?: string | null }, first: number | null | undefined, after: string | null | undefined) {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after);
+    if (filter.sellerId != null && !isUuid(filter.sellerId)) throw badInput('sellerId is a user id.', 'sellerId');
+    const own = !!filter.sellerId && filter.sellerId.toLowerCase() === viewer?.userId;
+    const products = await this.em.find(
+      Product,
+      {
+        ...(filter.sellerId ? { sellerId: filter.sellerId.toLowerCase() } : {}),
+        ...(own ? {} : { status: { $in: ON_SALE } }),
+        ...(cursor ? { id: { $lt: cursor.id } } : {}),
+      },
+      { orderBy: { id: 'desc' }, limit: size + 1 },
+    );
+    return toConnection(products, size);
+  }
+
+  private async own(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
+    const product = await this.visible(id, loaders);
+    if (product.sellerId !== viewer.userId) throw forbidden('Only its seller can change a product.');
+    return product;
+  }
+
+  private description(input: string | null | undefined): string {
+    const description = (input ?? '').trim();
+    if (description.length > MAX_DESCRIPTION_LENGTH) throw badInput(`A description is at most ${MAX_DESCRIPTION_LENGTH} characters.`, 'description');
+    return description;
+  }
+
+  private digitalFile(fileId: string | null | undefined, kind: ProductKind): string | null {
+    if (kind === ProductKind.PHYSICAL) {
+      if (fileId) throw badInput('Only digital products carry a file.', 'digitalFileId');
+      return null;
+    }
+    if (fileId == null) return null;
+    if (!isUuid(fileId)) throw badInput('digitalFileId is a drive file id.', 'digitalFileId');
+    return fileId.toLowerCase();
+  }
+}

@@ -1,0 +1,9 @@
+import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
+import type { PaymentLoaders } from './loaders.js';
+import type { PaymentService } from './payment.service.js';
+
+export interface PaymentsServices {
+  payments: PaymentService;
+}
+
+export type PaymentsContext = SubgraphContext<PaymentsServices, PaymentLoaders>;

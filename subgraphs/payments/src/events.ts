@@ -1,0 +1,12 @@
+/**
+ * The events payments publishes: its public contract. Other subgraphs may `import type` this file and
+ * nothing else from payments. Amounts are integers in minor units.
+ */
+export type PaymentsEvents = {
+  'payments.payment.succeeded': { paymentId: string; orderId: string; buyerId: string; sellerId: string; amount: number; currency: string };
+  'payments.payment.failed': { paymentId: string; orderId: string; buyerId: string; sellerId: string; reason: string };
+  /** The buyer must finish the payment at `actionUrl` (3-D Secure) before it can succeed. */
+  'payments.payment.requires_action': { paymentId: string; orderId: string; buyerId: string; sellerId: string; actionUrl: string };
+  /** Live: a payment changed, for the buyer's and the seller's subscriptions (`payment(id:)` is the lookup). */
+  'payments.payment.updated': { id: string; recipientIds: string[] };
+};

@@ -1,0 +1,45 @@
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { PaymentsServices } from './context.js';
+import type { PaymentsEvents } from './events.js';
+import { PaymentLoaders } from './loaders.js';
+import { marketplaceEventHandlers } from './marketplace-events.handler.js';
+import type { MarketplaceEvents } from './marketplace-events.js';
+import { migrations } from './migrations/index.js';
+import { Payment } from './payment.entity.js';
+import { PaymentResolver } from './payment.resolver.js';
+import { PaymentService } from './payment.service.js';
+import { SandboxPayments } from './sandbox-provider.js';
+
+/** Payments: each placed marketplace order charged once through a card provider, and its status. */
+export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
+  name: 'payments',
+  entities: [Payment],
+  migrations,
+  resolvers: [PaymentResolver],
+  references: {
+    Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
+  },
+
+  async start({ bus, logger }, orm) {
+    const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
+    // The sandbox until StripePayments exists; then the platform chooses one from the environment.
+    const payments = new PaymentService(new SandboxPayments());
+    const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
+      bus,
+      outbox,
+      consumer: 'payments',
+      handlers: marketplaceEventHandlers(payments),
+      logger,
+    });
+    return {
+      services: { payments },
+      createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
+      async stop() {
+        await stopConsuming();
+        await outbox.close();
+      },
+    };
+  },
+};

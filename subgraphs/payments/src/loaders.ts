@@ -1,0 +1,41 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { byKey, validIds } from '@peerlink/platform/db/sql';
+import DataLoader from 'dataloader';
+import { canSee } from './access.js';
+import { Payment } from './payment.entity.js';
+
+/** What a request reads about payments, batched per request (the gateway may resolve many references at once). */
+export class PaymentLoaders {
+  readonly admin: boolean;
+
+  constructor(
+    private readonly em: EntityManager,
+    readonly viewer: Viewer | null,
+  ) {
+    this.admin = hasRole(viewer, 'ADMIN');
+  }
+
+  readonly payment = new DataLoader<string, Payment | null>(async (ids) => {
+    const found = await this.em.find(Payment, { id: { $in: validIds(ids) } }, { refresh: true });
+    return byKey(ids, found, (p) => p.id);
+  });
+
+  readonly paymentOfOrder = new DataLoader<string, Payment | null>(async (orderIds) => {
+    const found = await this.em.find(Payment, { orderId: { $in: validIds(orderIds) } }, { refresh: true });
+    return byKey(orderIds, found, (p) => p.orderId);
+  });
+
+  /** A payment the viewer may see, or null: to them it does not exist. */
+  async visible(id: string): Promise<Payment | null> {
+    return this.ifVisible(await this.payment.load(id));
+  }
+
+  async visibleOfOrder(orderId: string): Promise<Payment | null> {
+    return this.ifVisible(await this.paymentOfOrder.load(orderId));
+  }
+
+  private ifVisible(payment: Payment | null): Payment | null {
+    return payment && canSee(payment, this.viewer?.userId ?? null, this.admin) ? payment : null;
+  }
+}

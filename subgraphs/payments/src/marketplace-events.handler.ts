@@ -1,0 +1,11 @@
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { PaymentsEvents } from './events.js';
+import type { MarketplaceEvents } from './marketplace-events.js';
+import type { PaymentService } from './payment.service.js';
+
+/** A placed order is charged at once; marketplace learns the result from payments' events. */
+export function marketplaceEventHandlers(payments: PaymentService): EventHandlers<MarketplaceEvents, PaymentsEvents> {
+  return {
+    'marketplace.order.placed': (order, { em, publish }) => payments.charge(em, publish, order),
+  };
+}
