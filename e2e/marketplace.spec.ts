@@ -5,6 +5,7 @@ import {
   AddToCartDocument,
   ArchiveProductDocument,
   CancelOrderDocument,
+  CategoriesDocument,
   CartDocument,
   CheckoutDocument,
   CreateProductDocument,
@@ -16,6 +17,7 @@ import {
   PaymentStatusDocument,
   ProductDocument,
   ProductsDocument,
+  type ProductsQuery,
   PublishProductDocument,
   RemoveFromCartDocument,
   SalesDocument,
@@ -84,6 +86,76 @@ describe('the catalog', () => {
     expect(await codes(t.url, PublishProductDocument, { id: UNKNOWN }, owner.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, ProductDocument, { id: 'nonsense' })).toEqual(['NOT_FOUND']);
     expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, owner.token)).products.edges).toEqual([]);
+  });
+});
+
+describe('search', () => {
+  /** A word no other test's products contain, so each run searches only its own. */
+  const word = () => `w${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const ids = (result: { products: { edges: { node: { id: string } }[] } }) => result.products.edges.map((e) => e.node.id);
+
+  it('finds products by their words, ranking title matches above description matches', async () => {
+    const owner = await seller(t);
+    const tag = word();
+    const walnut = await listed(t, owner, { title: `Walnut desk ${tag}` });
+    const lamp = await listed(t, owner, { title: `Brass desk lamps ${tag}` });
+    const organizer = await listed(t, owner, { title: `Organizer ${tag}`, description: 'Keeps your desk tidy' });
+    await listed(t, owner, { title: `Phone case ${tag}` });
+    await ok(t.url, CreateProductDocument, { input: { title: `Draft desk ${tag}`, kind: 'DIGITAL', priceAmount: 100, currency: 'usd' } }, owner.token);
+
+    const found = ids(await ok(t.url, ProductsDocument, { filter: { search: `${tag} desk` } }));
+    expect(new Set(found)).toEqual(new Set([walnut.id, lamp.id, organizer.id]));
+    expect(found.at(-1)).toBe(organizer.id);
+    // Stemming: "lamp" finds "lamps"; a minus excludes.
+    expect(ids(await ok(t.url, ProductsDocument, { filter: { search: `${tag} lamp` } }))).toEqual([lamp.id]);
+    expect(new Set(ids(await ok(t.url, ProductsDocument, { filter: { search: `${tag} desk -brass` } })))).toEqual(new Set([walnut.id, organizer.id]));
+  });
+
+  it('filters by category (with its subcategories), price, kind and stock, and sorts', async () => {
+    const owner = await seller(t);
+    const tag = word();
+    const { categories } = await ok(t.url, CategoriesDocument, {});
+    const home = categories.find((c) => c.name === 'Home')!;
+    const furniture = home.children.find((c) => c.name === 'Furniture')!;
+    const phones = categories.find((c) => c.name === 'Electronics')!.children.find((c) => c.name === 'Phones')!;
+    const chair = await listed(t, owner, { title: `Chair ${tag}`, priceAmount: 5000, categoryId: furniture.id });
+    const pan = await listed(t, owner, { title: `Pan ${tag}`, priceAmount: 2000, categoryId: home.id, stock: 1 });
+    const phone = await listed(t, owner, { title: `Phone ${tag}`, priceAmount: 30000, categoryId: phones.id });
+    const guide = await listed(t, owner, { title: `Guide ${tag}`, priceAmount: 900, kind: 'DIGITAL', stock: null });
+    await ok(t.url, UpdateProductDocument, { id: pan.id, input: { stock: 0 } }, owner.token);
+    expect((await ok(t.url, ProductDocument, { id: chair.id })).product.category).toEqual({ id: furniture.id, name: 'Furniture' });
+
+    const search = (filter: Record<string, unknown>, sort?: 'PRICE_ASC' | 'PRICE_DESC' | 'NEWEST') =>
+      ok(t.url, ProductsDocument, { filter: { search: tag, ...filter }, sort }).then(ids);
+    expect(new Set(await search({ categoryId: home.id }))).toEqual(new Set([chair.id, pan.id]));
+    expect(await search({ categoryId: furniture.id })).toEqual([chair.id]);
+    expect(new Set(await search({ minPrice: 1000, maxPrice: 6000 }))).toEqual(new Set([chair.id, pan.id]));
+    expect(await search({ kind: 'DIGITAL' })).toEqual([guide.id]);
+    expect(new Set(await search({ inStock: true }))).toEqual(new Set([chair.id, phone.id, guide.id]));
+    expect(await search({}, 'PRICE_ASC')).toEqual([guide.id, pan.id, chair.id, phone.id]);
+    expect(await search({}, 'PRICE_DESC')).toEqual([phone.id, chair.id, pan.id, guide.id]);
+    expect(await search({}, 'NEWEST')).toEqual([guide.id, phone.id, pan.id, chair.id]);
+  });
+
+  it('pages through results without repeats, and refuses a cursor from another sort or bad filters', async () => {
+    const owner = await seller(t);
+    const tag = word();
+    for (const price of [700, 300, 500, 100, 900]) await listed(t, owner, { title: `Item ${tag}`, priceAmount: price });
+    const seen: number[] = [];
+    let after: string | null | undefined = null;
+    do {
+      const page: ProductsQuery = await ok(t.url, ProductsDocument, { filter: { search: tag }, sort: 'PRICE_ASC', first: 2, after });
+      seen.push(...page.products.edges.map((e) => e.node.price.amount));
+      after = page.products.pageInfo.hasNextPage ? page.products.pageInfo.endCursor : null;
+      if (after) expect(await codes(t.url, ProductsDocument, { filter: { search: tag }, sort: 'PRICE_DESC', first: 2, after })).toEqual(['BAD_USER_INPUT']);
+    } while (after);
+    expect(seen).toEqual([100, 300, 500, 700, 900]);
+
+    expect(await codes(t.url, ProductsDocument, { filter: { categoryId: 'nope' } })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ProductsDocument, { filter: { minPrice: -1 } })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ProductsDocument, { filter: { search: 'x'.repeat(201) } })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ProductsDocument, { after: 'garbage' })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, CreateProductDocument, { input: { title: 'Lost', kind: 'DIGITAL', priceAmount: 100, currency: 'usd', categoryId: UNKNOWN } }, owner.token)).toEqual(['BAD_USER_INPUT']);
   });
 });
 

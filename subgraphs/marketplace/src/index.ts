@@ -14,14 +14,14 @@ import { Order, OrderItem } from './order.entity.js';
 import { OrderItemResolver, OrderResolver } from './order.resolver.js';
 import { OrderService } from './order.service.js';
 import { paymentsEventHandlers } from './payments-events.handler.js';
-import { Product } from './product.entity.js';
+import { Category, Product } from './product.entity.js';
 import { ProductResolver } from './product.resolver.js';
 import { ProductService } from './product.service.js';
 
 /** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
 export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
   name: 'marketplace',
-  entities: [Product, CartItem, Order, OrderItem],
+  entities: [Product, Category, CartItem, Order, OrderItem],
   migrations,
   resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver],
   references: {

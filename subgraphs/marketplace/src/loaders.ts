@@ -3,7 +3,7 @@ import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { Order, OrderItem } from './order.entity.js';
-import { ON_SALE, Product } from './product.entity.js';
+import { Category, ON_SALE, Product } from './product.entity.js';
 
 /** What a request reads, batched per request. */
 export class MarketplaceLoaders {
@@ -19,6 +19,11 @@ export class MarketplaceLoaders {
   readonly product = new DataLoader<string, Product | null>(async (ids) => {
     const found = await this.em.find(Product, { id: { $in: validIds(ids) } }, { refresh: true });
     return byKey(ids, found, (p) => p.id);
+  });
+
+  readonly category = new DataLoader<string, Category | null>(async (ids) => {
+    const found = await this.em.find(Category, { id: { $in: validIds(ids) } });
+    return byKey(ids, found, (c) => c.id);
   });
 
   readonly order = new DataLoader<string, Order | null>(async (ids) => {

@@ -1,7 +1,7 @@
 import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
-import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum ProductKind {
   PHYSICAL = 'PHYSICAL',
@@ -25,7 +25,7 @@ registerEnumType(ProductStatus, { name: 'ProductStatus' });
 @ObjectType({ description: 'Something a seller offers. Prices are in `price`; `seller` comes from identity.' })
 @Entity({ tableName: 'products' })
 export class Product {
-  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'categoryId' | 'ratingCount' | 'ratingAverage' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -63,6 +63,16 @@ export class Product {
   @Property({ type: 'uuid', nullable: true })
   digitalFileId: string | null = null;
 
+  @Property({ type: 'uuid', nullable: true })
+  categoryId: string | null = null;
+
+  /** Kept by reviews; `search` (a generated tsvector) is the database's alone and not mapped. */
+  @Property({ type: 'integer' })
+  ratingCount: number = 0;
+
+  @Property({ type: 'float', nullable: true })
+  ratingAverage: number | null = null;
+
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
@@ -73,6 +83,30 @@ export class Product {
 }
 
 export const ProductConnection = connectionOf(Product);
+
+@ObjectType()
+export class Rating {
+  @Field(() => Float, { nullable: true, description: 'From 1 to 5; null until the first review.' })
+  average!: number | null;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'Where a product belongs. Filtering by a category includes its subcategories.' })
+@Entity({ tableName: 'categories' })
+export class Category {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  @Field()
+  @Property({ type: 'text' })
+  name!: string;
+}
 
 /** Buyers can see and buy these. */
 export const ON_SALE: ProductStatus[] = [ProductStatus.ACTIVE, ProductStatus.SOLD_OUT];

@@ -1,9 +1,12 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
-import { Product, ProductConnection, ProductKind } from './product.entity.js';
+import { Category, Product, ProductConnection, ProductKind, Rating } from './product.entity.js';
+import { ProductSort } from './product-search.js';
+
+registerEnumType(ProductSort, { name: 'ProductSort' });
 
 @InputType()
 export class CreateProductInput {
@@ -27,6 +30,9 @@ export class CreateProductInput {
 
   @Field(() => ID, { nullable: true, description: 'Digital products only: the drive file buyers get.' })
   digitalFileId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'One of `categories`.' })
+  categoryId?: string | null;
 }
 
 @InputType({ description: 'Only the fields you set change.' })
@@ -48,12 +54,45 @@ export class UpdateProductInput {
 
   @Field(() => ID, { nullable: true })
   digitalFileId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  categoryId?: string | null;
 }
 
 @InputType()
 export class ProductFilter {
+  @Field(() => String, { nullable: true, description: 'Words to find in titles (first) and descriptions; "quotes" for phrases, -word to exclude.' })
+  search?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'This category and its subcategories.' })
+  categoryId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'In minor units, in each product’s own currency.' })
+  minPrice?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxPrice?: number | null;
+
   @Field(() => ID, { nullable: true, description: 'One seller’s products; your own include drafts and archived ones.' })
   sellerId?: string | null;
+
+  @Field(() => ProductKind, { nullable: true })
+  kind?: ProductKind | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only what can be bought now: digital, or physical with stock.' })
+  inStock?: boolean | null;
+}
+
+@ObjectType({ description: 'A category and the ones below it.' })
+export class CategoryNode {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => [CategoryNode])
+  children!: CategoryNode[];
 }
 
 @Resolver(() => Product)
@@ -63,14 +102,23 @@ export class ProductResolver {
     return ctx.services.products.visible(id, ctx.loaders);
   }
 
-  @Query(() => ProductConnection, { description: 'Products on sale, newest first.' })
+  @Query(() => ProductConnection, { description: 'Products on sale that match `filter`, best match first unless `sort` says otherwise.' })
   products(
     @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
+    @Arg('sort', () => ProductSort, { defaultValue: ProductSort.RELEVANCE }) sort: ProductSort,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: MarketplaceContext,
   ) {
-    return ctx.services.products.list(ctx.viewer, filter ?? {}, first, after);
+    return ctx.services.products.search(ctx.viewer, filter ?? {}, sort, first, after);
+  }
+
+  @Query(() => [CategoryNode], { description: 'The category tree, from the top.' })
+  async categories(@Ctx() ctx: MarketplaceContext): Promise<CategoryNode[]> {
+    const all = await ctx.services.products.categories();
+    const nodes = new Map(all.map((c) => [c.id, { id: c.id, name: c.name, children: [] as CategoryNode[] }]));
+    for (const c of all) if (c.parentId) nodes.get(c.parentId)?.children.push(nodes.get(c.id)!);
+    return all.filter((c) => !c.parentId).map((c) => nodes.get(c.id)!);
   }
 
   @Mutation(() => Product, { description: 'Sellers only (becomeSeller). Starts as a DRAFT.' })
@@ -101,6 +149,16 @@ export class ProductResolver {
   @FieldResolver(() => Money)
   price(@Root() product: Product) {
     return money(product.priceAmount, product.currency);
+  }
+
+  @FieldResolver(() => Category, { nullable: true })
+  category(@Root() product: Product, @Ctx() ctx: MarketplaceContext) {
+    return product.categoryId ? ctx.loaders.category.load(product.categoryId) : null;
+  }
+
+  @FieldResolver(() => Rating)
+  rating(@Root() product: Product): Rating {
+    return { average: product.ratingAverage, count: product.ratingCount };
   }
 
   @FieldResolver(() => Boolean, { description: 'Placed by an advertising campaign.' })

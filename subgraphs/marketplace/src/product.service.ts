@@ -2,11 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { pageSize } from '@peerlink/platform/graphql/pagination';
+import { rows } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import type { MarketplaceLoaders } from './loaders.js';
 import { checkPrice } from './money.js';
-import { ON_SALE, Product, ProductKind, ProductStatus } from './product.entity.js';
+import { Category, Product, ProductKind, ProductStatus } from './product.entity.js';
+import { decodeSearchCursor, encodeSearchCursor, productSearchSql, type ProductSearch, type ProductSort } from './product-search.js';
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 10_000;
@@ -20,6 +22,7 @@ export interface ProductInput {
   currency?: string | null;
   stock?: number | null;
   digitalFileId?: string | null;
+  categoryId?: string | null;
 }
 
 function checkTitle(input: string): string {
@@ -65,6 +68,7 @@ export class ProductService {
       currency: price.currency,
       stock: checkStock(input.stock, input.kind),
       digitalFileId: this.digitalFile(input.digitalFileId, input.kind),
+      categoryId: await this.category(input.categoryId),
     });
     await this.em.flush();
     return product;
@@ -87,6 +91,7 @@ export class ProductService {
       if (product.status !== ProductStatus.DRAFT) product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     }
     if (input.digitalFileId !== undefined) product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
+    if (input.categoryId !== undefined) product.categoryId = await this.category(input.categoryId);
     product.updatedAt = new Date();
     await this.em.flush();
     return product;
@@ -109,28 +114,35 @@ export class ProductService {
     return product;
   }
 
-  /** Products on sale, newest first; a seller's own list (`sellerId` = the viewer) includes drafts. */
-  async list(viewer: Viewer | null, filter: { sellerId?: string | null }, first: number | null | undefined, after: string | null | undefined) {
+  /** Products on sale that match, in the order asked for; a seller's own list (`sellerId` = the viewer) includes drafts. */
+  async search(viewer: Viewer | null, filter: ProductSearch, sort: ProductSort, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
-    const cursor = decodeCursor(after);
-    if (filter.sellerId != null && !isUuid(filter.sellerId)) throw badInput('sellerId is a user id.', 'sellerId');
-    const own = !!filter.sellerId && filter.sellerId.toLowerCase() === viewer?.userId;
-    const products = await this.em.find(
-      Product,
-      {
-        ...(filter.sellerId ? { sellerId: filter.sellerId.toLowerCase() } : {}),
-        ...(own ? {} : { status: { $in: ON_SALE } }),
-        ...(cursor ? { id: { $lt: cursor.id } } : {}),
-      },
-      { orderBy: { id: 'desc' }, limit: size + 1 },
-    );
-    return toConnection(products, size);
+    const cursor = decodeSearchCursor(after, sort);
+    const { sql, params } = productSearchSql(`"${this.em.config.get('schema')}"`, filter, sort, cursor, { ownerId: viewer?.userId ?? null, limit: size + 1 });
+    const found = await rows<Record<string, unknown> & { sort_key: number | null }>(this.em, sql, params);
+    const edges = found.slice(0, size).map((row) => {
+      const node = this.em.map(Product, row);
+      return { cursor: encodeSearchCursor({ sort, key: row.sort_key, id: node.id }), node };
+    });
+    return { edges, pageInfo: { hasNextPage: found.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** The category tree's every node; the resolver shapes the tree. */
+  categories(): Promise<Category[]> {
+    return this.em.find(Category, {}, { orderBy: { name: 'asc' } });
   }
 
   private async own(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.visible(id, loaders);
     if (product.sellerId !== viewer.userId) throw forbidden('Only its seller can change a product.');
     return product;
+  }
+
+  private async category(id: string | null | undefined): Promise<string | null> {
+    if (id == null) return null;
+    const category = isUuid(id) ? await this.em.findOne(Category, { id: id.toLowerCase() }) : null;
+    if (!category) throw badInput('No such category; see `categories`.', 'categoryId');
+    return category.id;
   }
 
   private description(input: string | null | undefined): string {
