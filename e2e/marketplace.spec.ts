@@ -12,6 +12,7 @@ import {
   MarkOrderDeliveredDocument,
   MarkOrderShippedDocument,
   MyOrdersDocument,
+  OrderNotificationsDocument,
   OrderDocument,
   OrderUpdatedDocument,
   PaymentStatusDocument,
@@ -25,7 +26,7 @@ import {
   UpdateProductDocument,
 } from './generated/graphql.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
-import { ADDRESS, buy, listed, orderReaches, seller } from './support/marketplace.js';
+import { ADDRESS, buy, listed, orderReaches, seller, type Account } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 let t: TestStack;
@@ -38,6 +39,12 @@ afterAll(async () => {
 });
 
 const UNKNOWN = '0195f000-0000-7000-8000-0000000000ff';
+/** Waits for an ORDER notification whose title matches, as `who` sees it. */
+const orderNotice = (who: Account, title: RegExp) =>
+  waitFor(`${who.username} to hear ${title}`, async () =>
+    (await ok(t.url, OrderNotificationsDocument, {}, who.token)).notifications.edges.map((e) => e.node).find((n) => n.kind === 'ORDER' && title.test(n.title)),
+  );
+
 const stockOf = async (productId: string, viewerToken: string) => (await ok(t.url, ProductDocument, { id: productId }, viewerToken)).product.stock;
 
 describe('the catalog', () => {
@@ -210,6 +217,11 @@ describe('checkout and payment', () => {
     expect((await ok(t.url, MyOrdersDocument, { status: 'PAID' }, buyer.token)).myOrders.edges.map((e) => e.node.id)).toEqual([placed!.id]);
     expect((await ok(t.url, SalesDocument, {}, owner.token)).sales.edges.map((e) => e.node.id)).toEqual([placed!.id]);
 
+    // The seller hears of the sale; the buyer gets a receipt, in the app and by email.
+    expect(await orderNotice(owner, /^New order: 2 × Brass lamp$/)).toMatchObject({ body: expect.stringContaining('$60.00'), order: { id: placed!.id, status: 'PAID' } });
+    expect(await orderNotice(buyer, /^Payment received$/)).toMatchObject({ order: { id: placed!.id } });
+    expect((await t.mailbox.waitFor(buyer.email, /^Payment received$/)).text).toContain('2 × Brass lamp is paid: $60.00');
+
     // Both parties watch the rest of the order's life.
     const watchers = [buyer, owner].map((who) => {
       const client = wsClient(t.url, who.token);
@@ -230,6 +242,7 @@ describe('checkout and payment', () => {
       expect(subscription.results[1]?.data?.orderUpdated).toMatchObject({ seller: { displayName: owner.displayName }, items: [{ product: { title: 'Brass lamp' } }] });
     }
     expect(outsiderWatch.results).toEqual([]);
+    expect((await orderNotice(buyer, /has shipped/)).body).toContain('1Z999');
     await Promise.all([...watchers.map((w) => w.client.dispose()), outsiderClient.dispose()]);
   });
 
@@ -241,6 +254,7 @@ describe('checkout and payment', () => {
     await orderReaches(t, buyer, orders[0]!.id, 'PAYMENT_FAILED');
     expect(await stockOf(chair.id, buyer.token)).toBe(3);
     expect((await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/declined/) });
+    expect((await orderNotice(buyer, /did not go through/)).body).toContain('Nothing was charged');
   });
 
   it('leaves a 3-D Secure payment waiting, then expires the unpaid order and releases its stock', async () => {

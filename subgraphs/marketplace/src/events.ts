@@ -5,8 +5,21 @@
 export type MarketplaceEvents = {
   /** An order awaits payment; payments charges `paymentMethodId` for `amount` (minor units). */
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
-  /** An order was paid: the seller has a sale to fulfil. */
-  'marketplace.order.paid': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string };
+  /**
+   * An order moved from `previousStatus` to `status` (an OrderStatus name). `summary` names what
+   * it holds ("2 × Brass lamp, 1 × Pan"), for messages about it.
+   */
+  'marketplace.order.changed': {
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    status: string;
+    previousStatus: string;
+    amount: number;
+    currency: string;
+    summary: string;
+    trackingNumber: string | null;
+  };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */
   'marketplace.order.updated': { id: string; orderId: string; recipientIds: string[] };
 };

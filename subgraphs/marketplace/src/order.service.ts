@@ -210,9 +210,6 @@ export class OrderService {
     const order = await this.locked(em, orderId);
     if (!order || !canMove(order.status, outcome)) return;
     await this.move(em, publish, order, outcome);
-    if (outcome === OrderStatus.PAID) {
-      publish('marketplace.order.paid', { orderId: order.id, buyerId: order.buyerId, sellerId: order.sellerId, amount: order.totalAmount, currency: order.currency });
-    }
   }
 
   /**
@@ -260,12 +257,25 @@ export class OrderService {
   }
 
   private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus) {
+    const items = await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } });
     if (releasesStock(order.status, next)) {
-      for (const item of await em.find(OrderItem, { orderId: order.id })) await this.moveStock(em, item.productId, item.quantity);
+      for (const item of items) await this.moveStock(em, item.productId, item.quantity);
     }
+    const previousStatus = order.status;
     order.status = next;
     order.updatedAt = new Date();
     await em.flush();
+    publish('marketplace.order.changed', {
+      orderId: order.id,
+      buyerId: order.buyerId,
+      sellerId: order.sellerId,
+      status: next,
+      previousStatus,
+      amount: order.totalAmount,
+      currency: order.currency,
+      summary: summarize(items),
+      trackingNumber: order.trackingNumber,
+    });
     tellParties(publish, order);
   }
 
@@ -304,6 +314,12 @@ export class OrderService {
     }
     return changes;
   }
+}
+
+/** "2 × Brass lamp, 1 × Pan", short enough for a notification's title. */
+export function summarize(items: { title: string; quantity: number }[]): string {
+  const text = items.map((i) => `${i.quantity} × ${i.title}`).join(', ');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 /** Tells the buyer's and the seller's `orderUpdated`, after commit. */

@@ -18,6 +18,8 @@ import { Recipient } from './recipient.entity.js';
 import { socialEventHandlers } from './social-events.handler.js';
 import { chatEventHandlers } from './chat-events.handler.js';
 import { driveEventHandlers } from './drive-events.handler.js';
+import { marketplaceEventHandlers } from './marketplace-events.handler.js';
+import type { MarketplaceEvents } from '@peerlink/marketplace/events';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
@@ -29,7 +31,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
     const service = new NotificationService(orm, outbox, mailer, sms);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents, NotificationsEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents, NotificationsEvents>({
       bus,
       outbox,
       consumer: 'notifications',
@@ -38,6 +40,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
         ...socialEventHandlers(service),
         ...chatEventHandlers(service),
         ...driveEventHandlers(service),
+        ...marketplaceEventHandlers(service),
       },
       logger,
     });

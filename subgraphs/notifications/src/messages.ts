@@ -24,3 +24,13 @@ export function verificationMessage(request: VerificationRequest, publicUrl: str
       return { subject: 'PeerLink code', text: `Your PeerLink code is ${request.secret}. It expires in 10 minutes.` };
   }
 }
+
+/** An amount in minor units as people read it: 6000 usd → "$60.00", 500 jpy → "¥500". */
+export function formatMoney(amount: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });
+    return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+  } catch {
+    return `${amount} ${currency.toUpperCase()} (minor units)`;
+  }
+}

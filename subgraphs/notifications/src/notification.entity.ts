@@ -2,7 +2,7 @@ import { OptionalProps, Entity, Enum, Index, PrimaryKey, Property, Unique } from
 import { uuidv7 } from '@peerlink/platform/ids';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Conversation, Post, User } from './references.js';
+import { Conversation, Order, Post, User } from './references.js';
 
 export enum NotificationKind {
   WELCOME = 'WELCOME',
@@ -17,6 +17,8 @@ export enum NotificationKind {
   MESSAGE = 'MESSAGE',
   /** Files shared with you. */
   FILE = 'FILE',
+  /** Orders you bought or sold: payment, shipping, cancellation, refunds. */
+  ORDER = 'ORDER',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
@@ -26,7 +28,7 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @Index({ properties: ['recipientId', 'createdAt', 'id'] })
 @Unique({ properties: ['recipientId', 'sourceEventId'] })
 export class Notification {
-  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'read' | 'createdAt';
+  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'orderId' | 'read' | 'createdAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -59,6 +61,10 @@ export class Notification {
   @Property({ type: 'uuid', nullable: true })
   conversationId: string | null = null;
 
+  /** The order it is about, resolved by the marketplace subgraph. */
+  @Property({ type: 'uuid', nullable: true })
+  orderId: string | null = null;
+
   @Field()
   @Property()
   read: boolean = false;
@@ -84,6 +90,11 @@ export class Notification {
   @Field(() => Conversation, { nullable: true, description: 'The conversation it is about, while you are in it.' })
   conversation(): Conversation | null {
     return this.conversationId ? { id: this.conversationId } : null;
+  }
+
+  @Field(() => Order, { nullable: true, description: 'The order it is about, for its buyer and seller.' })
+  order(): Order | null {
+    return this.orderId ? { id: this.orderId } : null;
   }
 }
 

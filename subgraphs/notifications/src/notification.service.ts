@@ -20,6 +20,7 @@ export interface NewNotification {
   actorId?: string | null;
   postId?: string | null;
   conversationId?: string | null;
+  orderId?: string | null;
   sourceEventId: string;
 }
 
@@ -35,7 +36,7 @@ export class NotificationService {
   async notify(em: EntityManager, publish: Publish<NotificationsEvents>, input: NewNotification) {
     const channels = await this.channelsFor(em, input.recipientId, input.kind);
     if (channels.inApp) {
-      const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null });
+      const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null });
       publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
     }
     if (channels.email || channels.sms) {

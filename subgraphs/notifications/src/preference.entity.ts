@@ -52,4 +52,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.SHARE]: { inApp: true, email: false, sms: false },
   [NotificationKind.MESSAGE]: { inApp: true, email: false, sms: false },
   [NotificationKind.FILE]: { inApp: true, email: false, sms: false },
+  // Receipts and shipping news are worth an email by default.
+  [NotificationKind.ORDER]: { inApp: true, email: true, sms: false },
 };

@@ -10,6 +10,14 @@ export class Post {
   id!: string;
 }
 
+/** An order as notifications knows one: by id. The marketplace subgraph resolves it, for its buyer and seller. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType()
+export class Order {
+  @Field(() => ID)
+  id!: string;
+}
+
 /** A conversation as notifications knows one: by id. The chat subgraph resolves it, for its members only. */
 @Directive('@key(fields: "id", resolvable: false)')
 @ObjectType()

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { orderMessages } from '@peerlink/notifications/marketplace-events.handler';
+import { formatMoney } from '@peerlink/notifications/messages';
+
+const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
+  orderId: 'o1',
+  buyerId: 'buyer',
+  sellerId: 'seller',
+  status,
+  previousStatus,
+  amount: 6000,
+  currency: 'usd',
+  summary: '2 × Lamp',
+  trackingNumber: '1Z9',
+});
+
+describe('order messages', () => {
+  it('tell the seller of a sale and give the buyer a receipt', () => {
+    expect(orderMessages(change('PAID')).map((m) => [m.recipientId, m.title])).toEqual([
+      ['seller', 'New order: 2 × Lamp'],
+      ['buyer', 'Payment received'],
+    ]);
+  });
+
+  it('tell only the buyer of failures, shipping and refunds', () => {
+    for (const status of ['PAYMENT_FAILED', 'SHIPPED', 'DELIVERED', 'REFUNDED']) expect(orderMessages(change(status)).map((m) => m.recipientId)).toEqual(['buyer']);
+    expect(orderMessages(change('SHIPPED'))[0]?.body).toContain('1Z9');
+  });
+
+  it('warn the seller when a paid order is cancelled, not an unpaid one', () => {
+    expect(orderMessages(change('CANCELLED', 'PENDING_PAYMENT')).map((m) => m.recipientId)).toEqual(['buyer']);
+    expect(orderMessages(change('CANCELLED', 'PAID')).map((m) => m.recipientId)).toEqual(['buyer', 'seller']);
+  });
+
+  it('say nothing of other moves', () => {
+    expect(orderMessages(change('PENDING_PAYMENT'))).toEqual([]);
+  });
+
+  it('write amounts in the currency’s own unit', () => {
+    expect(formatMoney(6000, 'usd')).toBe('$60.00');
+    expect(formatMoney(500, 'jpy')).toBe('¥500');
+    expect(formatMoney(1999, 'eur')).toBe('€19.99');
+  });
+});
