@@ -11,6 +11,24 @@ export interface PaymentProvider {
    * different arguments is an error, as at Stripe.
    */
   confirmPayment(request: PaymentRequest): Promise<ConfirmedPayment>;
+  /**
+   * Gives back part or all of a succeeded payment. The same `idempotencyKey` refunds once. Refusals
+   * (more than is left, a payment that did not succeed) reject with `RefundRefused`.
+   */
+  refund(request: RefundRequest): Promise<{ providerRefundId: string }>;
+}
+
+export interface RefundRequest {
+  providerPaymentId: string;
+  /** Minor units; at most what is left of the payment. */
+  amount: number;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+}
+
+/** The provider said no to a refund; `message` says why in words for the person asking. */
+export class RefundRefused extends Error {
+  override name = 'RefundRefused';
 }
 
 export interface PaymentRequest {
