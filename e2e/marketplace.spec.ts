@@ -16,6 +16,8 @@ import {
   OrderDocument,
   OrderUpdatedDocument,
   PaymentStatusDocument,
+  OrderRefundedDocument,
+  RefundPaymentDocument,
   ProductDocument,
   ProductsDocument,
   type ProductsQuery,
@@ -330,5 +332,54 @@ describe('checkout and payment', () => {
     expect((await ok(t.url, CancelOrderDocument, { id }, buyer.token)).cancelOrder.status).toBe('CANCELLED');
     expect(await codes(t.url, CancelOrderDocument, { id }, buyer.token)).toEqual(['BAD_USER_INPUT']);
     expect(await stockOf(table.id, buyer.token)).toBe(2);
+  });
+});
+
+describe('refunds', () => {
+  it('give money back in parts, by the seller or an admin only, and end the order REFUNDED with the buyer told', async () => {
+    const [owner, buyer, other] = await Promise.all([seller(t), signUp(t, 'buyer'), seller(t)]);
+    const kettle = await listed(t, owner, { title: 'Copper kettle', priceAmount: 4000 });
+    const { orders } = await buy(t, buyer, kettle.id, 'pm_card_visa', 2);
+    const orderId = orders[0]!.id;
+    await orderReaches(t, buyer, orderId, 'PAID');
+    const { paymentStatus: payment } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
+    const refund = (input: Record<string, unknown>, token: string) => request(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, reason: 'Dented', ...input } as never }, { token });
+    const codesOf = async (input: Record<string, unknown>, token: string) => (await refund(input, token)).errors?.map((e) => e.extensions?.code);
+
+    expect(await codesOf({ amount: 1000 }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codesOf({ amount: 1000 }, other.token)).toEqual(['NOT_FOUND']);
+    expect(await codesOf({ amount: 9000 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codesOf({ amount: 0 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codesOf({ reason: ' ' }, owner.token)).toEqual(['BAD_USER_INPUT']);
+
+    // A retried request with the same key refunds once.
+    const partial = await refund({ amount: 3000, idempotencyKey: 'dent-1' }, owner.token);
+    expect(partial.data?.refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3000, refunds: [{ amount: 3000, reason: 'Dented' }] });
+    expect((await refund({ amount: 3000, idempotencyKey: 'dent-1' }, owner.token)).data?.refundPayment.refundedAmount).toBe(3000);
+    expect((await orderNotice(buyer, /^Refund issued$/)).body).toBe('$30.00 for 2 × Copper kettle is on its way back to you ($30.00 so far).');
+    await waitFor('the order to record the refund', async () => (await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order.refunded.amount === 3000);
+
+    // Without an amount, whatever is left.
+    expect((await refund({}, owner.token)).data?.refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: 8000 });
+    expect((await orderReaches(t, buyer, orderId, 'REFUNDED')).status).toBe('REFUNDED');
+    expect(await codesOf({ amount: 1 }, owner.token)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('follow when the seller cancels a paid order: all of it goes back and the stock returns', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const stool = await listed(t, owner, { stock: 2, priceAmount: 2500 });
+    const { orders } = await buy(t, buyer, stool.id);
+    const orderId = orders[0]!.id;
+    await orderReaches(t, buyer, orderId, 'PAID');
+    expect(await codes(t.url, CancelOrderDocument, { id: orderId }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    expect((await ok(t.url, CancelOrderDocument, { id: orderId }, owner.token)).cancelOrder.status).toBe('CANCELLED');
+    expect(await stockOf(stool.id, buyer.token)).toBe(2);
+    const refunded = await waitFor('the automatic refund', async () => {
+      const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
+      return paymentStatus.status === 'REFUNDED' ? paymentStatus : null;
+    });
+    expect(refunded.failureReason).toBeNull();
+    expect((await orderNotice(buyer, /^Refund issued$/)).body).toMatch(/\$25\.00 .*the whole order/);
+    expect((await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order).toMatchObject({ status: 'CANCELLED', refunded: { amount: 2500 } });
   });
 });

@@ -20,6 +20,8 @@ export type MarketplaceEvents = {
     summary: string;
     trackingNumber: string | null;
   };
+  /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
+  'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */
   'marketplace.order.updated': { id: string; orderId: string; recipientIds: string[] };
 };

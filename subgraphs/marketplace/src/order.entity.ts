@@ -33,7 +33,7 @@ export class ShippingAddress {
 @ObjectType()
 @Entity({ tableName: 'orders' })
 export class Order {
-  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'refundedAmount' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -69,6 +69,10 @@ export class Order {
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   trackingNumber: string | null = null;
+
+  /** Given back so far, in minor units, as payments reported it. */
+  @Property({ type: 'integer' })
+  refundedAmount: number = 0;
 
   @Field({ description: 'An unpaid order is cancelled at this time and its stock released.' })
   @Property({ type: 'timestamptz' })

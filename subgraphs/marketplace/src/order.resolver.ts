@@ -128,6 +128,11 @@ export class OrderResolver {
     return money(order.totalAmount, order.currency);
   }
 
+  @FieldResolver(() => Money, { description: 'Given back to the buyer so far.' })
+  refunded(@Root() order: Order) {
+    return money(order.refundedAmount, order.currency);
+  }
+
   @FieldResolver(() => [OrderItem])
   items(@Root() order: Order, @Ctx() ctx: MarketplaceContext) {
     return ctx.loaders.items.load(order.id);

@@ -172,17 +172,42 @@ export class OrderService {
     return toConnection(orders, size);
   }
 
-  /** The buyer cancels an unpaid order; the seller cancels one they have not shipped. */
+  /**
+   * The buyer or seller cancels an unpaid order; the seller also one paid but not shipped, which
+   * payments then refunds in full. Stock goes back on sale either way.
+   */
   async cancel(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Order> {
     return this.change(viewer, id, loaders, (order) => {
-      const buyerMay = order.buyerId === viewer.userId && order.status === OrderStatus.PENDING_PAYMENT;
-      const sellerMay = order.sellerId === viewer.userId && order.status === OrderStatus.PENDING_PAYMENT;
-      if (!buyerMay && !sellerMay) {
-        if (order.status === OrderStatus.PAID) throw badInput('A paid order is ended by a refund (refundPayment).', 'id');
+      const unpaid = order.status === OrderStatus.PENDING_PAYMENT;
+      const sellerMay = order.sellerId === viewer.userId && (unpaid || order.status === OrderStatus.PAID);
+      if (!sellerMay && !(order.buyerId === viewer.userId && unpaid)) {
+        if (order.status === OrderStatus.PAID) throw badInput('Ask the seller to cancel a paid order; they refund it in full.', 'id');
         throw badInput(`An order that is ${order.status} cannot be cancelled.`, 'id');
       }
       return OrderStatus.CANCELLED;
     });
+  }
+
+  /** Payments gave money back: recorded on the order, which becomes REFUNDED once all of it is. */
+  async applyRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, refund: { orderId: string; amount: number; refundedTotal: number; fullyRefunded: boolean }) {
+    const order = await this.locked(em, refund.orderId);
+    if (!order || refund.refundedTotal <= order.refundedAmount) return;
+    order.refundedAmount = refund.refundedTotal;
+    order.updatedAt = new Date();
+    await em.flush();
+    const items = await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } });
+    publish('marketplace.order.refunded', {
+      orderId: order.id,
+      buyerId: order.buyerId,
+      sellerId: order.sellerId,
+      amount: refund.amount,
+      refundedTotal: refund.refundedTotal,
+      currency: order.currency,
+      summary: summarize(items),
+      fully: refund.fullyRefunded,
+    });
+    if (refund.fullyRefunded && canMove(order.status, OrderStatus.REFUNDED)) await this.move(em, publish, order, OrderStatus.REFUNDED);
+    else tellParties(publish, order);
   }
 
   async markShipped(viewer: Viewer, id: string, trackingNumber: string, loaders: MarketplaceLoaders): Promise<Order> {

@@ -30,11 +30,20 @@ export function orderMessages(change: OrderChanged): { recipientId: string; titl
             { recipientId: buyerId, title: 'Order cancelled', body: `Your order of ${summary} was cancelled; ${total} will be refunded.` },
             { recipientId: sellerId, title: `Order cancelled: ${summary}`, body: `Do not ship order ${orderId}.` },
           ];
-    case 'REFUNDED':
-      return [{ recipientId: buyerId, title: 'Refund issued', body: `${total} for ${summary} is on its way back to you.` }];
     default:
       return [];
   }
+}
+
+/** Each refund, partial or whole, as the buyer hears of it. */
+export function refundMessage(refund: MarketplaceEvents['marketplace.order.refunded']) {
+  const amount = formatMoney(refund.amount, refund.currency);
+  const total = formatMoney(refund.refundedTotal, refund.currency);
+  return {
+    recipientId: refund.buyerId,
+    title: 'Refund issued',
+    body: refund.fully ? `${amount} for ${refund.summary} is on its way back to you: the whole order.` : `${amount} for ${refund.summary} is on its way back to you (${total} so far).`,
+  };
 }
 
 /** Buyers hear of payment, shipping, cancellation and refunds (by email too, by default); sellers of new paid orders. */
@@ -45,5 +54,7 @@ export function marketplaceEventHandlers(notifications: NotificationService): Ev
         await notifications.notify(em, publish, { ...message, kind: NotificationKind.ORDER, orderId: change.orderId, sourceEventId: event.id });
       }
     },
+    'marketplace.order.refunded': (refund, { em, publish, event }) =>
+      notifications.notify(em, publish, { ...refundMessage(refund), kind: NotificationKind.ORDER, orderId: refund.orderId, sourceEventId: event.id }),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderMessages } from '@peerlink/notifications/marketplace-events.handler';
+import { orderMessages, refundMessage } from '@peerlink/notifications/marketplace-events.handler';
 import { formatMoney } from '@peerlink/notifications/messages';
 
 const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
@@ -23,7 +23,7 @@ describe('order messages', () => {
   });
 
   it('tell only the buyer of failures, shipping and refunds', () => {
-    for (const status of ['PAYMENT_FAILED', 'SHIPPED', 'DELIVERED', 'REFUNDED']) expect(orderMessages(change(status)).map((m) => m.recipientId)).toEqual(['buyer']);
+    for (const status of ['PAYMENT_FAILED', 'SHIPPED', 'DELIVERED']) expect(orderMessages(change(status)).map((m) => m.recipientId)).toEqual(['buyer']);
     expect(orderMessages(change('SHIPPED'))[0]?.body).toContain('1Z9');
   });
 
@@ -32,8 +32,12 @@ describe('order messages', () => {
     expect(orderMessages(change('CANCELLED', 'PAID')).map((m) => m.recipientId)).toEqual(['buyer', 'seller']);
   });
 
-  it('say nothing of other moves', () => {
+  it('say nothing of other moves; refunds have their own message, whole or in part', () => {
     expect(orderMessages(change('PENDING_PAYMENT'))).toEqual([]);
+    expect(orderMessages(change('REFUNDED', 'PAID'))).toEqual([]);
+    const refund = { orderId: 'o1', buyerId: 'buyer', sellerId: 'seller', amount: 1000, refundedTotal: 2500, currency: 'usd', summary: '2 × Lamp', fully: false };
+    expect(refundMessage(refund)).toEqual({ recipientId: 'buyer', title: 'Refund issued', body: '$10.00 for 2 × Lamp is on its way back to you ($25.00 so far).' });
+    expect(refundMessage({ ...refund, fully: true }).body).toMatch(/the whole order/);
   });
 
   it('write amounts in the currency’s own unit', () => {

@@ -7,6 +7,18 @@ export type PaymentsEvents = {
   'payments.payment.failed': { paymentId: string; orderId: string; buyerId: string; sellerId: string; reason: string };
   /** The buyer must finish the payment at `actionUrl` (3-D Secure) before it can succeed. */
   'payments.payment.requires_action': { paymentId: string; orderId: string; buyerId: string; sellerId: string; actionUrl: string };
+  /** Money went back to the buyer; `fullyRefunded` once nothing of the payment is left. */
+  'payments.refund.succeeded': {
+    refundId: string;
+    paymentId: string;
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    amount: number;
+    currency: string;
+    refundedTotal: number;
+    fullyRefunded: boolean;
+  };
   /** Live: a payment changed, for the buyer's and the seller's subscriptions (`payment(id:)` is the lookup). */
   'payments.payment.updated': { id: string; recipientIds: string[] };
 };

@@ -8,6 +8,7 @@ import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import type { MarketplaceEvents } from './marketplace-events.js';
 import { migrations } from './migrations/index.js';
 import { Payment } from './payment.entity.js';
+import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
 import { PaymentService } from './payment.service.js';
 import { SandboxPayments } from './sandbox-provider.js';
@@ -15,7 +16,7 @@ import { SandboxPayments } from './sandbox-provider.js';
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   name: 'payments',
-  entities: [Payment],
+  entities: [Payment, Refund],
   migrations,
   resolvers: [PaymentResolver],
   references: {
@@ -25,7 +26,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   async start({ bus, logger }, orm) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
     // The sandbox until StripePayments exists; then the platform chooses one from the environment.
-    const payments = new PaymentService(new SandboxPayments());
+    const payments = new PaymentService(new SandboxPayments(), outbox);
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,

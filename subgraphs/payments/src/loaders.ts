@@ -4,6 +4,7 @@ import { byKey, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { canSee } from './access.js';
 import { Payment } from './payment.entity.js';
+import { Refund } from './refund.entity.js';
 
 /** What a request reads about payments, batched per request (the gateway may resolve many references at once). */
 export class PaymentLoaders {
@@ -24,6 +25,11 @@ export class PaymentLoaders {
   readonly paymentOfOrder = new DataLoader<string, Payment | null>(async (orderIds) => {
     const found = await this.em.find(Payment, { orderId: { $in: validIds(orderIds) } }, { refresh: true });
     return byKey(orderIds, found, (p) => p.orderId);
+  });
+
+  readonly refunds = new DataLoader<string, Refund[]>(async (paymentIds) => {
+    const found = await this.em.find(Refund, { paymentId: { $in: validIds(paymentIds) } }, { orderBy: { id: 'asc' } });
+    return paymentIds.map((id) => found.filter((r) => r.paymentId === id.toLowerCase()));
   });
 
   /** A payment the viewer may see, or null: to them it does not exist. */

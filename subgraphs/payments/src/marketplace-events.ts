@@ -1,8 +1,11 @@
 /**
- * What payments reads of marketplace's events. Declared here until the marketplace subgraph exists;
- * then this becomes `import type { MarketplaceEvents } from '@peerlink/marketplace/events'`.
+ * What payments reads of marketplace's events. Declared on this side because marketplace already
+ * depends on payments (for PaymentsEvents) and packages cannot depend on each other; marketplace
+ * checks at compile time that its own declarations still fit these.
  */
 export type MarketplaceEvents = {
   /** `amount` is an integer in minor units (cents); `currency` is lowercase ISO 4217, e.g. 'usd'. */
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
+  /** Payments acts on one move: a paid order cancelled before shipping is refunded in full. */
+  'marketplace.order.changed': { orderId: string; status: string; previousStatus: string };
 };

@@ -26,7 +26,7 @@ registerEnumType(PaymentStatus, {
 @ObjectType()
 @Entity({ tableName: 'payments' })
 export class Payment {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerPaymentId' | 'clientSecret' | 'failureReason' | 'actionUrl';
+  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerPaymentId' | 'clientSecret' | 'failureReason' | 'actionUrl' | 'refundedAmount';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -69,6 +69,10 @@ export class Payment {
 
   @Property({ type: 'text', nullable: true })
   actionUrl: string | null = null;
+
+  @Field(() => Int, { description: 'Given back so far, in minor units.' })
+  @Property({ type: 'integer' })
+  refundedAmount: number = 0;
 
   @Field()
   @Property({ type: 'timestamptz' })

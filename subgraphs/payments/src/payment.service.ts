@@ -1,14 +1,27 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rows, table } from '@peerlink/platform/db/sql';
-import { notFound } from '@peerlink/platform/errors';
-import type { Publish } from '@peerlink/platform/events/outbox';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentLoaders } from './loaders.js';
 import type { MarketplaceEvents } from './marketplace-events.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
-import type { PaymentProvider } from './provider.js';
+import { RefundRefused, type PaymentProvider } from './provider.js';
+import { Refund } from './refund.entity.js';
+
+export const MAX_REASON_LENGTH = 500;
+export const MAX_KEY_LENGTH = 100;
+
+export interface RefundInput {
+  paymentId: string;
+  /** Minor units; everything left when omitted. */
+  amount?: number | null;
+  reason: string;
+  idempotencyKey?: string | null;
+}
 
 type PlacedOrder = MarketplaceEvents['marketplace.order.placed'];
 
@@ -20,7 +33,10 @@ export const idempotencyKeyFor = (orderId: string) => `peerlink-order-${orderId.
 
 /** Payments: charging placed orders through the provider, and showing the result to those involved. */
 export class PaymentService {
-  constructor(private readonly provider: PaymentProvider) {}
+  constructor(
+    private readonly provider: PaymentProvider,
+    private readonly outbox: Outbox<PaymentsEvents>,
+  ) {}
 
   /** The payment (buyer, seller or admin), or NOT_FOUND, as for anyone else. */
   async visible(id: string, loaders: PaymentLoaders): Promise<Payment> {
@@ -83,5 +99,86 @@ export class PaymentService {
         break;
     }
     publish('payments.payment.updated', { id, recipientIds: [buyerId, sellerId] });
+  }
+
+  /** The seller (or an admin) gives back part or all of a payment. The same `idempotencyKey` refunds once. */
+  async refund(viewer: Viewer, input: RefundInput, loaders: PaymentLoaders): Promise<Payment> {
+    const payment = await this.visible(input.paymentId, loaders);
+    if (payment.sellerId !== viewer.userId && !loaders.admin) throw forbidden('Only the seller or an admin refunds a payment.');
+    const reason = input.reason.trim();
+    if (!reason || reason.length > MAX_REASON_LENGTH) throw badInput(`A reason is 1 to ${MAX_REASON_LENGTH} characters.`, 'reason');
+    const key = input.idempotencyKey?.trim() || null;
+    if (key && key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    return this.outbox.transaction(async (em, publish) => {
+      const locked = await this.locked(em, payment.id);
+      if (key && (await em.count(Refund, { paymentId: locked.id, idempotencyKey: key }))) return locked;
+      if (locked.status !== PaymentStatus.SUCCEEDED && locked.status !== PaymentStatus.PARTIALLY_REFUNDED) {
+        throw badInput(`A ${locked.status} payment cannot be refunded.`, 'paymentId');
+      }
+      const left = locked.amount - locked.refundedAmount;
+      const amount = input.amount ?? left;
+      if (!Number.isSafeInteger(amount) || amount < 1 || amount > left) throw badInput(`Refund 1 to ${left} (minor units): that is what is left.`, 'amount');
+      await this.giveBack(em, publish, locked, { amount, reason, requestedBy: viewer.userId, key });
+      return locked;
+    });
+  }
+
+  /** A paid order cancelled before shipping: everything left goes back, once however often the news arrives. */
+  async refundCancelledOrder(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string): Promise<void> {
+    const found = await em.findOne(Payment, { orderId });
+    if (!found) return;
+    const payment = await this.locked(em, found.id);
+    const left = payment.amount - payment.refundedAmount;
+    if (left <= 0 || (payment.status !== PaymentStatus.SUCCEEDED && payment.status !== PaymentStatus.PARTIALLY_REFUNDED)) return;
+    if (await em.count(Refund, { paymentId: payment.id, idempotencyKey: 'order-cancelled' })) return;
+    await this.giveBack(em, publish, payment, { amount: left, reason: 'The order was cancelled.', requestedBy: null, key: 'order-cancelled' });
+  }
+
+  private async locked(em: EntityManager, id: string): Promise<Payment> {
+    await em.execute(`select id from ${table(em, 'payments')} where id = ? for update`, [id]);
+    return em.findOneOrFail(Payment, { id }, { refresh: true });
+  }
+
+  /**
+   * Asks the provider, then records the refund, in the caller's transaction with the payment
+   * locked. A refund with a key uses a provider key made from it, so a retry after a crash between
+   * the two gets the same refund back rather than a second one.
+   */
+  private async giveBack(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    payment: Payment,
+    refund: { amount: number; reason: string; requestedBy: string | null; key: string | null },
+  ) {
+    const record = em.create(Refund, { paymentId: payment.id, amount: refund.amount, reason: refund.reason, requestedBy: refund.requestedBy, idempotencyKey: refund.key });
+    try {
+      const { providerRefundId } = await this.provider.refund({
+        providerPaymentId: payment.providerPaymentId!,
+        amount: refund.amount,
+        idempotencyKey: `peerlink-refund-${payment.id}-${refund.key ?? record.id}`,
+        metadata: { paymentId: payment.id, orderId: payment.orderId },
+      });
+      record.providerRefundId = providerRefundId;
+    } catch (error) {
+      if (error instanceof RefundRefused) throw badInput(error.message, 'amount');
+      throw error;
+    }
+    payment.refundedAmount += refund.amount;
+    payment.status = payment.refundedAmount === payment.amount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
+    payment.updatedAt = new Date();
+    await em.flush();
+    const { id: paymentId, orderId, buyerId, sellerId, currency } = payment;
+    publish('payments.refund.succeeded', {
+      refundId: record.id,
+      paymentId,
+      orderId,
+      buyerId,
+      sellerId,
+      amount: refund.amount,
+      currency,
+      refundedTotal: payment.refundedAmount,
+      fullyRefunded: payment.status === PaymentStatus.REFUNDED,
+    });
+    publish('payments.payment.updated', { id: paymentId, recipientIds: [buyerId, sellerId] });
   }
 }

@@ -1,3 +1,7 @@
 import { Migration20261124100000_payments } from './Migration20261124100000_payments.js';
+import { Migration20261124110000_refunds } from './Migration20261124110000_refunds.js';
 
-export const migrations = [{ name: 'Migration20261124100000_payments', class: Migration20261124100000_payments }];
+export const migrations = [
+  { name: 'Migration20261124100000_payments', class: Migration20261124100000_payments },
+  { name: 'Migration20261124110000_refunds', class: Migration20261124110000_refunds },
+];
