@@ -20,6 +20,10 @@ import {
   RefundPaymentDocument,
   ProductDocument,
   ProductsDocument,
+  ProductReviewsDocument,
+  ReviewProductDocument,
+  ReviewSellerDocument,
+  SellerProfileDocument,
   type ProductsQuery,
   PublishProductDocument,
   RemoveFromCartDocument,
@@ -205,7 +209,8 @@ describe('checkout and payment', () => {
     expect(orders).toHaveLength(1);
     const [placed] = orders;
     expect(placed).toMatchObject({ status: 'PENDING_PAYMENT', total: { amount: 6000, currency: 'usd' }, buyer: { id: buyer.id }, seller: { id: owner.id } });
-    expect(placed!.items).toEqual([{ title: 'Brass lamp', quantity: 2, unitPrice: { amount: 3000 }, product: { id: lamp.id, title: 'Brass lamp' } }]);
+    expect(placed!.items).toEqual([{ id: expect.any(String), title: 'Brass lamp', quantity: 2, unitPrice: { amount: 3000 }, product: { id: lamp.id, title: 'Brass lamp' } }]);
+    const itemId = placed!.items[0]!.id;
     expect(await stockOf(lamp.id, buyer.token)).toBe(2);
     expect((await ok(t.url, CartDocument, {}, buyer.token)).cart.lines).toEqual([]);
 
@@ -245,6 +250,25 @@ describe('checkout and payment', () => {
     }
     expect(outsiderWatch.results).toEqual([]);
     expect((await orderNotice(buyer, /has shipped/)).body).toContain('1Z999');
+
+    // Delivered: the buyer reviews the product and the seller, once each; nobody else can.
+    expect(await codes(t.url, ReviewProductDocument, { orderItemId: itemId, rating: 5 }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, ReviewProductDocument, { orderItemId: itemId, rating: 6 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    const { reviewProduct } = await ok(t.url, ReviewProductDocument, { orderItemId: itemId, rating: 4, body: ' Bright and solid ' }, buyer.token);
+    expect(reviewProduct).toMatchObject({ rating: 4, body: 'Bright and solid', author: { id: buyer.id } });
+    expect(await codes(t.url, ReviewProductDocument, { orderItemId: itemId, rating: 1 }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, ProductReviewsDocument, { id: lamp.id })).product).toMatchObject({
+      rating: { average: 4, count: 1 },
+      reviews: { edges: [{ node: { rating: 4, body: 'Bright and solid', author: { username: buyer.username } } }] },
+    });
+    expect(await codes(t.url, ReviewSellerDocument, { orderId: placed!.id, rating: 5 }, owner.token)).toEqual(['NOT_FOUND']);
+    await ok(t.url, ReviewSellerDocument, { orderId: placed!.id, rating: 5, body: 'Fast shipping' }, buyer.token);
+    expect(await codes(t.url, ReviewSellerDocument, { orderId: placed!.id, rating: 5 }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, SellerProfileDocument, { username: owner.username })).user).toMatchObject({
+      displayName: owner.displayName,
+      sellerRating: { average: 5, count: 1 },
+      products: { edges: [{ node: { id: lamp.id, title: 'Brass lamp' } }] },
+    });
     await Promise.all([...watchers.map((w) => w.client.dispose()), outsiderClient.dispose()]);
   });
 
@@ -257,6 +281,8 @@ describe('checkout and payment', () => {
     expect(await stockOf(chair.id, buyer.token)).toBe(3);
     expect((await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/declined/) });
     expect((await orderNotice(buyer, /did not go through/)).body).toContain('Nothing was charged');
+    // Nothing was bought, so nothing can be reviewed.
+    expect(await codes(t.url, ReviewProductDocument, { orderItemId: orders[0]!.items[0]!.id, rating: 5 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('leaves a 3-D Secure payment waiting, then expires the unpaid order and releases its stock', async () => {

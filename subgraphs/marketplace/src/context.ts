@@ -3,11 +3,13 @@ import type { CartService } from './cart.service.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import type { OrderService } from './order.service.js';
 import type { ProductService } from './product.service.js';
+import type { ReviewService } from './review.service.js';
 
 export interface MarketplaceServices {
   products: ProductService;
   cart: CartService;
   orders: OrderService;
+  reviews: ReviewService;
 }
 
 export type MarketplaceContext = SubgraphContext<MarketplaceServices, MarketplaceLoaders>;

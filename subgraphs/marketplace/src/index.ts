@@ -15,16 +15,21 @@ import { OrderItemResolver, OrderResolver } from './order.resolver.js';
 import { OrderService } from './order.service.js';
 import { paymentsEventHandlers } from './payments-events.handler.js';
 import { Category, Product } from './product.entity.js';
+import { ProductReview, SellerReview } from './review.entity.js';
+import { ProductReviewResolver, SellerReviewResolver } from './review.resolver.js';
+import { ReviewService } from './review.service.js';
+import { SellerResolver, userRef } from './seller.js';
 import { ProductResolver } from './product.resolver.js';
 import { ProductService } from './product.service.js';
 
 /** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
 export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
   name: 'marketplace',
-  entities: [Product, Category, CartItem, Order, OrderItem],
+  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview],
   migrations,
-  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver],
+  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver],
   references: {
+    User: (reference: { id: string }) => userRef(reference.id),
     Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
     Order: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.order.load(reference.id).then((o) => (o && ctx.loaders.mayRead(o) ? o : null)),
   },
@@ -43,7 +48,7 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       logger,
     });
     return {
-      services: { products: new ProductService(orm), cart: new CartService(orm), orders },
+      services: { products: new ProductService(orm), cart: new CartService(orm), orders, reviews: new ReviewService(orm) },
       createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
       async stop() {
         await unpaid.stop();

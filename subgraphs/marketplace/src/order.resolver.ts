@@ -1,6 +1,6 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective } from '@peerlink/platform/graphql/live';
-import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
+import { User, userRef } from './seller.js';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';

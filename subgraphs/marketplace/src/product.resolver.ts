@@ -1,10 +1,11 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
+import { User, userRef } from './seller.js';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
 import { Category, Product, ProductConnection, ProductKind, Rating } from './product.entity.js';
 import { ProductSort } from './product-search.js';
+import { ProductReviewConnection } from './review.entity.js';
 
 registerEnumType(ProductSort, { name: 'ProductSort' });
 
@@ -159,6 +160,16 @@ export class ProductResolver {
   @FieldResolver(() => Rating)
   rating(@Root() product: Product): Rating {
     return { average: product.ratingAverage, count: product.ratingCount };
+  }
+
+  @FieldResolver(() => ProductReviewConnection, { description: 'Newest first.' })
+  reviews(
+    @Root() product: Product,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
+    return ctx.services.reviews.ofProduct(product.id, first, after);
   }
 
   @FieldResolver(() => Boolean, { description: 'Placed by an advertising campaign.' })
