@@ -80,6 +80,13 @@ const envSchema = z.object({
   /** A chat message nobody's device received within this many seconds becomes a notification. */
   CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
 
+  /** Payments go through Stripe when set (`sk_test_…` or `sk_live_…`); the in-process sandbox otherwise. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'a Stripe secret or restricted key (sk_… or rk_…)').optional(),
+  /** Stripe's API origin; only tests point it elsewhere (at a local server that speaks Stripe's API). */
+  STRIPE_API_BASE: optionalUrl(['http', 'https']),
+  /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
+  STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
+
   /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
   ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),
 

@@ -12,6 +12,7 @@ import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
 import { PaymentService } from './payment.service.js';
 import { SandboxPayments } from './sandbox-provider.js';
+import { StripePayments } from './stripe-provider.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
@@ -23,10 +24,16 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
   },
 
-  async start({ bus, logger }, orm) {
+  async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
-    // The sandbox until StripePayments exists; then the platform chooses one from the environment.
-    const payments = new PaymentService(new SandboxPayments(), outbox);
+    const provider = config.STRIPE_SECRET_KEY
+      ? new StripePayments({
+          secretKey: config.STRIPE_SECRET_KEY,
+          returnUrl: config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`,
+          apiBase: config.STRIPE_API_BASE,
+        })
+      : new SandboxPayments();
+    const payments = new PaymentService(provider, outbox);
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,

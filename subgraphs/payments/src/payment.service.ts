@@ -83,7 +83,7 @@ export class PaymentService {
       metadata: { orderId, buyerId, sellerId },
     });
     const parties = { paymentId: id, orderId, buyerId, sellerId };
-    const stored = { status: PaymentStatus[result.status], providerPaymentId: result.providerPaymentId, clientSecret: result.clientSecret, updatedAt: new Date() };
+    const stored = { status: PaymentStatus[result.status], providerPaymentId: result.providerPaymentId || null, clientSecret: result.clientSecret || null, updatedAt: new Date() };
     switch (result.status) {
       case 'SUCCEEDED':
         await em.nativeUpdate(Payment, { id }, stored);

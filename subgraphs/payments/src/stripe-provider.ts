@@ -1,0 +1,104 @@
+import Stripe from 'stripe';
+import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
+
+export interface StripePaymentsOptions {
+  /** A secret (`sk_…`) or restricted (`rk_…`) API key. */
+  secretKey: string;
+  /**
+   * Our page the buyer comes back to after 3-D Secure; Stripe adds `?payment_intent=pi_…`. Confirming
+   * with it makes Stripe answer an authentication with a page to open (`redirect_to_url`).
+   */
+  returnUrl: string;
+  /** Stripe's API origin; `https://api.stripe.com` unless tests point it at a fake. */
+  apiBase?: string;
+}
+
+/**
+ * Card payments through Stripe's PaymentIntents, created and confirmed in one call. Our idempotency
+ * keys are sent as Stripe's own, so Stripe keeps the promise that a repeated key charges once.
+ */
+export class StripePayments implements PaymentProvider {
+  readonly name = 'stripe';
+  private readonly stripe: Stripe;
+  private readonly returnUrl: string;
+
+  constructor({ secretKey, returnUrl, apiBase = 'https://api.stripe.com' }: StripePaymentsOptions) {
+    if (!/^(sk|rk)_(test|live)_/.test(secretKey)) throw new Error('StripePayments needs a secret or restricted API key (sk_… or rk_…).');
+    const api = new URL(apiBase);
+    const protocol = api.protocol === 'http:' ? 'http' : 'https';
+    // Retrying is safe: every request carries an idempotency key.
+    this.stripe = new Stripe(secretKey, { host: api.hostname, port: api.port || (protocol === 'http' ? 80 : 443), protocol, maxNetworkRetries: 2 });
+    this.returnUrl = new URL(returnUrl).href;
+  }
+
+  async confirmPayment({ amount, currency, paymentMethodId, idempotencyKey, metadata }: PaymentRequest): Promise<ConfirmedPayment> {
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.stripe.paymentIntents.create(
+        // Cards only (`payment_method_types` before API version 2026-09-30): cards skip `processing`.
+        { amount, currency, payment_method: paymentMethodId, allowed_payment_method_types: ['card'], confirm: true, return_url: this.returnUrl, metadata },
+        { idempotencyKey },
+      );
+    } catch (error) {
+      return failureOf(error);
+    }
+    return { ...outcomeOf(intent, this.returnUrl), providerPaymentId: intent.id, clientSecret: intent.client_secret ?? '' };
+  }
+
+  async refund({ providerPaymentId, amount, idempotencyKey, metadata }: RefundRequest): Promise<{ providerRefundId: string }> {
+    try {
+      const refund = await this.stripe.refunds.create({ payment_intent: providerPaymentId, amount, metadata }, { idempotencyKey });
+      return { providerRefundId: refund.id };
+    } catch (error) {
+      // More than is left, a payment that did not succeed, no such payment: Stripe's words suit the asker.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) throw new RefundRefused(error.message);
+      throw error;
+    }
+  }
+}
+
+/**
+ * What a confirmed PaymentIntent means here. `processing` (which cards skip) and the manual-capture
+ * states have no outcome yet and no name in `PaymentOutcome`: they throw, so nothing is recorded and
+ * the charge is tried again, rather than calling a payment that may still go either way failed or paid.
+ */
+export function outcomeOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | 'next_action' | 'last_payment_error'>, returnUrl: string): PaymentOutcome {
+  switch (intent.status) {
+    case 'succeeded':
+      return { status: 'SUCCEEDED' };
+    case 'requires_action':
+      return { status: 'REQUIRES_ACTION', actionUrl: actionUrlOf(intent, returnUrl) };
+    case 'requires_payment_method':
+    case 'canceled':
+      return { status: 'FAILED', failureReason: intent.last_payment_error?.message ?? 'The payment was not completed.' };
+    default:
+      throw new Error(`Stripe has no outcome yet for payment ${intent.id}: it is ${intent.status}.`);
+  }
+}
+
+/**
+ * Stripe's own page when it gave one. `use_stripe_sdk` holds data only Stripe.js can read, so the buyer
+ * is sent to our return page, which has the payment's client secret and calls `stripe.handleNextAction`.
+ */
+function actionUrlOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'next_action'>, returnUrl: string): string {
+  const redirect = intent.next_action?.redirect_to_url?.url;
+  if (redirect) return redirect;
+  const page = new URL(returnUrl);
+  page.searchParams.set('payment_intent', intent.id);
+  return page.href;
+}
+
+/**
+ * A decline comes as an error carrying the PaymentIntent it left behind. A payment method Stripe does not
+ * know leaves none, so there is no id or secret to give. Anything else is ours or Stripe's to fix: it throws.
+ */
+function failureOf(error: unknown): ConfirmedPayment {
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const intent = error.payment_intent;
+    return { status: 'FAILED', failureReason: error.message, providerPaymentId: intent?.id ?? '', clientSecret: intent?.client_secret ?? '' };
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
+    return { status: 'FAILED', failureReason: error.message, providerPaymentId: '', clientSecret: '' };
+  }
+  throw error;
+}
