@@ -1,5 +1,7 @@
+import { subgraphs } from '@peerlink/launcher/subgraphs';
+import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { OrderDocument, PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
@@ -38,5 +40,32 @@ describe('checkout through Stripe', () => {
     const refunded = await ok(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, amount: 1000, reason: 'Scratched' } }, owner.token);
     expect(refunded.refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 1000 });
     expect(stripe.received.filter((r) => r.path === '/v1/refunds').map((r) => [r.status, r.params.amount])).toEqual([[200, '1000']]);
+  });
+});
+
+describe('reliability', () => {
+  it('loses and double-charges nothing when payments is down while orders are placed', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const products = await Promise.all(Array.from({ length: 4 }, (_, i) => listed(t, owner, { priceAmount: 1000 + i, stock: 2 })));
+
+    // Payments goes away: its consumer stops where it was in JetStream, and its port closes.
+    const index = t.stack.subgraphs.findIndex((s) => s.name === 'payments');
+    const down = t.stack.subgraphs[index]!;
+    await down.stop();
+    const orders = [];
+    for (const product of products) orders.push((await buy(t, buyer, product.id)).orders[0]!);
+    for (const order of orders) expect((await ok(t.url, OrderDocument, { id: order.id }, buyer.token)).order.status).toBe('PENDING_PAYMENT');
+
+    // It comes back on the same port; the orders placed meanwhile are waiting for it.
+    const port = Number(new URL(down.url).port);
+    const definition = subgraphs.find((s) => s.definition.name === 'payments')!.definition;
+    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, { port, host: '127.0.0.1', migrateOnStart: false });
+    for (const order of orders) await orderReaches(t, buyer, order.id, 'PAID');
+
+    for (const order of orders) {
+      const charges = stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params['metadata[orderId]'] === order.id && !r.replayed);
+      expect(charges.map((c) => c.status)).toEqual([200]);
+      expect((await ok(t.url, PaymentStatusDocument, { orderId: order.id }, buyer.token)).paymentStatus.status).toBe('SUCCEEDED');
+    }
   });
 });
