@@ -113,6 +113,8 @@ export class SystemUnderTest {
       case 'social':
       case 'chat':
       case 'drive':
+      case 'marketplace':
+      case 'payments':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };

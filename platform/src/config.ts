@@ -56,6 +56,8 @@ const envSchema = z.object({
     .default('peerlink'),
   EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+  /** Events of one name each consumer handles at once, per process. */
+  EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
 
   /** Posts kept per home timeline in the cache; older pages are read from the database. */
   FEED_TIMELINE_LENGTH: z.coerce.number().int().min(20).max(10_000).default(800),

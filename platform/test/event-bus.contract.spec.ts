@@ -90,12 +90,31 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       const sent = newEvent();
       await bus.publish(sent);
       await bus.publish(sent);
-      // One consumer handles its events in order, so once the later event is in, a duplicate would be too.
+      // A consumer starts its events in the order they were stored, so once the later event is in, a duplicate would be too.
       const later = newEvent();
       await bus.publish(later);
 
       await waitFor('the later event', () => reader.ids().includes(later.id));
       expect(reader.ids()).toEqual([sent.id, later.id]);
+    });
+
+    it('handles several events at once, so one slow handler does not hold up the rest', async () => {
+      const started: string[] = [];
+      let releaseFirst = () => {};
+      const firstMayFinish = new Promise<void>((resolve) => (releaseFirst = resolve));
+      const first = newEvent();
+      await bus.consume('reader', [HAPPENED], async (event) => {
+        started.push(event.id);
+        if (event.id === first.id) await firstMayFinish;
+      });
+      await bus.publish(first);
+      const second = newEvent();
+      await bus.publish(second);
+      try {
+        await waitFor('the second event to start while the first is still running', () => started.includes(second.id));
+      } finally {
+        releaseFirst();
+      }
     });
 
     it('gives every event to each consumer name', async () => {

@@ -40,8 +40,9 @@ export interface EventBus {
   publish(event: DomainEvent): Promise<void>;
   /**
    * Durable, at-least-once delivery to one named consumer (instances sharing the name share the
-   * work). A handler that throws is retried with backoff; after the last attempt the event goes to
-   * the dead letters.
+   * work). Several events are handled at once and in no promised order, so handlers must not rely
+   * on order. A handler that throws is retried with backoff; after the last attempt the event goes
+   * to the dead letters.
    */
   consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
   /** Live fan-out to every listener in every process; nothing is kept for absent listeners. */

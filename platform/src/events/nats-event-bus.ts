@@ -24,15 +24,17 @@ export class NatsEventBus implements EventBus {
     private readonly namespace: string,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
+    private readonly concurrency: number,
   ) {
     this.eventsStream = `${namespace.toUpperCase()}_EVENTS`;
     this.deadStream = `${namespace.toUpperCase()}_DEAD_LETTERS`;
   }
 
-  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger): Promise<NatsEventBus> {
+  /** `concurrency`: events of one name a consumer handles at once in this process. */
+  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger, concurrency = 8): Promise<NatsEventBus> {
     const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);
-    const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger);
+    const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency);
     await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], 7 * 24 * 3600);
     await bus.ensureStream(bus.deadStream, [`${namespace}.dead.>`], 30 * 24 * 3600);
     return bus;
@@ -133,11 +135,19 @@ export class NatsEventBus implements EventBus {
     });
     const messages = await (await this.js.consumers.get(this.eventsStream, durable)).consume({ max_messages: 64 });
     const done = (async () => {
+      // Several at once: handlers mostly wait on the database, and none may rely on order anyway
+      // (retries and other event names overtake). Stopping waits for those under way.
+      const handling = new Set<Promise<void>>();
       for await (const msg of messages) {
         // One message we could not settle (say its dead letter failed to store) must not stop the
         // consumer; left unacknowledged, it comes back after ack_wait.
-        await this.handle(consumer, msg, handler).catch((err) => this.logger.error({ err, durable }, 'event left for redelivery'));
+        const one: Promise<void> = this.handle(consumer, msg, handler)
+          .catch((err) => this.logger.error({ err, durable }, 'event left for redelivery'))
+          .finally(() => handling.delete(one));
+        handling.add(one);
+        if (handling.size >= this.concurrency) await Promise.race(handling);
       }
+      await Promise.all(handling);
     })().catch((err) => this.logger.error({ err, durable }, 'event consumer stopped'));
     return async () => {
       await messages.close();
