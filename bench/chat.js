@@ -16,7 +16,6 @@
  */
 import { createPrivateKey, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +28,7 @@ import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { bearer, graphql } from './graphql.js';
 import { cpuModel } from './proc.js';
-import { SystemUnderTest } from './stack.js';
+import { runBench } from './stack.js';
 import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./CHAT-RESULTS.md', import.meta.url));
@@ -46,22 +45,10 @@ const log = (line) => console.error(`bench:chat: ${line}`);
 const SUBSCRIPTION = 'subscription { chatEvent { kind message { id body } } }';
 const SEND = 'mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
 
-const systems = [];
-process.on('exit', () => systems.forEach((s) => s.killNow()));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    await Promise.all(systems.map((s) => s.stop()));
-    process.exit(130);
-  });
-}
-
-let exitCode = 0;
 const startedAt = Date.now();
-try {
-  const system = new SystemUnderTest({ embedded: false, topology: 'distributed', env: { RATE_LIMIT_PER_MINUTE: '0' } });
-  systems.push(system);
+await runBench('bench:chat', RESULTS_FILE, async ({ start }) => {
   log('starting the stack (distributed; PostgreSQL, NATS JetStream, Redis)');
-  await system.start();
+  const system = await start({ embedded: false, topology: 'distributed', env: { RATE_LIMIT_PER_MINUTE: '0' } });
   const groups = await seedGroups(system);
   const messages = await measureMessages(system, groups);
   log('files on local disk');
@@ -72,26 +59,15 @@ try {
   const s3 = await startS3rver();
   let s3Files = [];
   try {
-    const s3System = new SystemUnderTest({ embedded: false, topology: 'distributed', env: s3.env });
-    systems.push(s3System);
-    await s3System.start();
+    const s3System = await start({ embedded: false, topology: 'distributed', env: s3.env });
     const [owner] = await seedUsers(s3System, 1);
     s3Files = await measureFiles(s3System, owner);
     await s3System.stop();
   } finally {
     await s3.stop();
   }
-  const report = render({ messages, localFiles, s3Files, wallSeconds: (Date.now() - startedAt) / 1000 });
-  console.log(report);
-  writeFileSync(RESULTS_FILE, report);
-  log(`wrote ${RESULTS_FILE}`);
-} catch (error) {
-  log(`failed: ${error.stack ?? error.message}${systems.map((s) => s.deaths()).filter(Boolean).join('\n')}`);
-  exitCode = 1;
-} finally {
-  await Promise.all(systems.map((s) => s.stop()));
-}
-process.exit(exitCode);
+  return render({ messages, localFiles, s3Files, wallSeconds: (Date.now() - startedAt) / 1000 });
+});
 
 /** Users in identity (names) and chat and drive (known accounts), with signed access tokens. */
 async function seedUsers(system, count) {

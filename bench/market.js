@@ -14,7 +14,6 @@
  * bench's key: neither registration nor listing is what is measured. Writes bench/MARKET-RESULTS.md.
  */
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +22,7 @@ import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { bearer, graphql } from './graphql.js';
 import { cpuModel } from './proc.js';
-import { SystemUnderTest } from './stack.js';
+import { runBench } from './stack.js';
 import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./MARKET-RESULTS.md', import.meta.url));
@@ -46,37 +45,16 @@ const SEARCH = `query Search($filter: ProductFilter, $sort: ProductSort) {
 const CHECKOUT = `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { orders { id } changes { kind } } }`;
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
-const systems = [];
-process.on('exit', () => systems.forEach((s) => s.killNow()));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    await Promise.all(systems.map((s) => s.stop()));
-    process.exit(130);
-  });
-}
-
-let exitCode = 0;
 const startedAt = Date.now();
-try {
-  const system = new SystemUnderTest({ embedded: false, topology: 'distributed', env: { RATE_LIMIT_PER_MINUTE: '0' } });
-  systems.push(system);
+await runBench('bench:market', RESULTS_FILE, async ({ start }) => {
   log('starting the stack (distributed; PostgreSQL, NATS JetStream, Redis)');
-  await system.start();
+  const system = await start({ embedded: false, topology: 'distributed', env: { RATE_LIMIT_PER_MINUTE: '0' } });
   const sellers = await seedUsers(system, 100);
   await seedProducts(system, sellers);
   const search = await measureSearch(system, sellers[0]);
   const checkout = await measureCheckout(system);
-  const report = render({ search, checkout, wallSeconds: (Date.now() - startedAt) / 1000 });
-  console.log(report);
-  writeFileSync(RESULTS_FILE, report);
-  log(`wrote ${RESULTS_FILE}`);
-} catch (error) {
-  log(`failed: ${error.stack ?? error.message}${systems.map((s) => s.deaths()).filter(Boolean).join('\n')}`);
-  exitCode = 1;
-} finally {
-  await Promise.all(systems.map((s) => s.stop()));
-}
-process.exit(exitCode);
+  return render({ search, checkout, wallSeconds: (Date.now() - startedAt) / 1000 });
+});
 
 async function withDb(system, work) {
   const db = new pg.Client({ connectionString: system.databaseUrl });

@@ -1,5 +1,5 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -320,4 +320,39 @@ async function freePorts(count) {
   const ports = servers.map((server) => server.address().port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
+}
+
+/**
+ * The frame of a bench script: `body` starts systems with `start(options)` and returns the report, which is printed and written to `resultsFile`. Every system started is stopped at the
+ * end, on failure (after printing what its processes last said) and on Ctrl-C.
+ */
+export async function runBench(name, resultsFile, body) {
+  const systems = [];
+  const log = (line) => console.error(`${name}: ${line}`);
+  process.on('exit', () => systems.forEach((s) => s.killNow()));
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, async () => {
+      await Promise.all(systems.map((s) => s.stop()));
+      process.exit(130);
+    });
+  }
+  const start = async (options) => {
+    const system = new SystemUnderTest(options);
+    systems.push(system);
+    await system.start();
+    return system;
+  };
+  let exitCode = 0;
+  try {
+    const report = await body({ start });
+    console.log(report);
+    writeFileSync(resultsFile, report);
+    log(`wrote ${resultsFile}`);
+  } catch (error) {
+    log(`failed: ${error.stack ?? error.message}${systems.map((s) => s.deaths()).filter(Boolean).join('\n')}`);
+    exitCode = 1;
+  } finally {
+    await Promise.all(systems.map((s) => s.stop()));
+  }
+  process.exit(exitCode);
 }
