@@ -1,9 +1,11 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDocument, PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
-import { ok } from './support/client.js';
-import { FakeStripe } from './support/fake-stripe.js';
+import { OrderDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { ok, request } from './support/client.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import Stripe from 'stripe';
+import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
@@ -11,14 +13,32 @@ import { signUp, startTestStack, type TestStack } from './support/stack.js';
 // talking to a local server that speaks Stripe's API (the real network is never touched).
 let t: TestStack;
 const stripe = new FakeStripe();
+const WEBHOOK_SECRET = 'whsec_test_peerlink';
+
+/** Delivers an event to the gateway's /webhooks/stripe as Stripe does, signed with the SDK's own test helper. */
+async function deliver(event: StripeEvent, secret = WEBHOOK_SECRET) {
+  const payload = JSON.stringify(event);
+  const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret });
+  const response = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+  return { status: response.status, body: (await response.json()) as { received?: boolean; duplicate?: boolean; error?: string } };
+}
+
+const intentOf = (orderId: string) => [...stripe.paymentIntents.values()].find((intent) => (intent.metadata as Record<string, string>).orderId === orderId)!;
 beforeAll(async () => {
   await stripe.start();
-  t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_RETURN_URL: 'https://shop.example/payments/return' });
+  t = await startTestStack({
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_RETURN_URL: 'https://shop.example/payments/return',
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
 });
 afterAll(async () => {
   await t?.stop();
   await stripe.stop();
 });
+
+const stockOf = async (productId: string, token: string) => (await ok(t.url, ProductDocument, { id: productId }, token)).product.stock;
 
 describe('checkout through Stripe', () => {
   it('charges once per order with an idempotency key, records declines, and refunds through Stripe', async () => {
@@ -40,6 +60,42 @@ describe('checkout through Stripe', () => {
     const refunded = await ok(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, amount: 1000, reason: 'Scratched' } }, owner.token);
     expect(refunded.refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 1000 });
     expect(stripe.received.filter((r) => r.path === '/v1/refunds').map((r) => [r.status, r.params.amount])).toEqual([[200, '1000']]);
+  });
+});
+
+describe('Stripe webhooks', () => {
+  it('finish 3-D Secure payments, once per event, whatever the order, and only when signed', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const vase = await listed(t, owner, { priceAmount: 3100, stock: 5 });
+    const waiting = async () => {
+      const order = (await buy(t, buyer, vase.id, 'pm_card_threeDSecure2Required')).orders[0]!;
+      const payment = await waitFor('the payment to need action', async () => (await request(t.url, PaymentStatusDocument, { orderId: order.id }, { token: buyer.token })).data?.paymentStatus);
+      expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/^https?:\/\//) });
+      return order;
+    };
+
+    // Authenticated: PAID. The same delivery again, and a stale failure after it, change nothing.
+    const passed = await waiting();
+    const succeeded = stripe.authenticate(intentOf(passed.id).id, true);
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+    await orderReaches(t, buyer, passed.id, 'PAID');
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    expect((await deliver(stripe.event('payment_intent.payment_failed', intentOf(passed.id)))).status).toBe(200);
+    expect((await ok(t.url, PaymentStatusDocument, { orderId: passed.id }, buyer.token)).paymentStatus.status).toBe('SUCCEEDED');
+
+    // Authentication failed: PAYMENT_FAILED, with Stripe's reason, and the stock is back.
+    const failed = await waiting();
+    expect((await deliver(stripe.authenticate(intentOf(failed.id).id, false))).status).toBe(200);
+    await orderReaches(t, buyer, failed.id, 'PAYMENT_FAILED');
+    expect((await ok(t.url, PaymentStatusDocument, { orderId: failed.id }, buyer.token)).paymentStatus.failureReason).toMatch(/failed authentication/);
+
+    // Unsigned, wrongly signed or about a payment nobody has: refused, or left for Stripe to retry.
+    const forged = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded' });
+    expect((await deliver(forged, 'whsec_someone_else')).status).toBe(400);
+    const unsigned = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) });
+    expect(unsigned.status).toBe(400);
+    expect((await deliver(forged)).status).toBe(500);
+    expect(await stockOf(vase.id, buyer.token)).toBe(4);
   });
 });
 

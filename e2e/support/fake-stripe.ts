@@ -15,6 +15,7 @@ export interface ReceivedRequest {
 }
 
 type Answer = { status: number; body: object };
+export type StripeEvent = { id: string; object: 'event'; api_version: string; created: number; livemode: false; type: string; data: { object: Record<string, unknown> } };
 type Intent = Record<string, unknown> & { id: string; amount: number; currency: string; status: string; latest_charge: string | null };
 type Outcome = 'succeeds' | 'authenticates' | { decline_code: string; message: string };
 
@@ -72,6 +73,23 @@ export class FakeStripe {
     this.server = server;
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.origin;
+  }
+
+  /**
+   * The buyer finishes (or fails) 3-D Secure on Stripe's page: the intent moves on, and the event
+   * Stripe would send to the webhook comes back, for the test to deliver (and redeliver) as Stripe does.
+   */
+  authenticate(intentId: string, succeed: boolean): StripeEvent {
+    const intent = this.paymentIntents.get(intentId);
+    if (!intent || intent.status !== 'requires_action') throw new Error(`${intentId} is not waiting for authentication`);
+    if (succeed) Object.assign(intent, { status: 'succeeded', amount_received: intent.amount, latest_charge: `ch_${token()}`, next_action: null });
+    else Object.assign(intent, { status: 'requires_payment_method', next_action: null, last_payment_error: { type: 'card_error', code: 'payment_intent_authentication_failure', message: 'The provided PaymentMethod has failed authentication.' } });
+    return this.event(succeed ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent);
+  }
+
+  /** An event as Stripe sends it to a webhook endpoint, about `object` as it is now. */
+  event(type: string, object: Record<string, unknown>): StripeEvent {
+    return { id: `evt_${token()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object: structuredClone(object) } };
   }
 
   async stop(): Promise<void> {

@@ -32,8 +32,8 @@ export interface RunningSubgraph<Services, Loaders> {
   services: Services;
   /** DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?"). */
   createLoaders(viewer: Viewer | null): Loaders;
-  /** Plain HTTP routes under `/files` (file transfer), which the gateway passes through. */
-  files?: express.Router;
+  /** Plain HTTP routes by mount path, which the gateway passes through: `/files` (drive), `/webhooks` (payments). */
+  routes?: Partial<Record<'/files' | '/webhooks', express.Router>>;
   stop?(): Promise<void>;
 }
 
@@ -93,11 +93,11 @@ export async function serveSubgraph<S, L>(options: {
     const connected = await orm.isConnected().catch(() => false);
     res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
   });
-  if (running.files) {
-    app.use('/files', running.files, (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  for (const [path, router] of Object.entries(running.routes ?? {})) {
+    app.use(path, router, (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       // Plain JSON, never Express's default page with a stack trace.
       const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error({ err: error }, 'file route failed');
+      if (status === 500) logger.error({ err: error, path }, 'route failed');
       if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'Internal error.' : error.message });
       else res.destroy();
     });

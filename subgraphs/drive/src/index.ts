@@ -47,7 +47,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     return {
       services: { files, uploads },
       createLoaders: (viewer) => new DriveLoaders(orm.em as never, viewer),
-      files: fileRoutes(orm, storage, logger),
+      routes: { '/files': fileRoutes(orm, storage, logger) },
       async stop() {
         await sweeper.stop();
         await stopConsuming();

@@ -13,6 +13,7 @@ import { PaymentResolver } from './payment.resolver.js';
 import { PaymentService } from './payment.service.js';
 import { SandboxPayments } from './sandbox-provider.js';
 import { StripePayments } from './stripe-provider.js';
+import { stripeWebhooks } from './stripe-webhooks.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
@@ -43,6 +44,10 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     });
     return {
       services: { payments },
+      // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
+      ...(provider instanceof StripePayments && config.STRIPE_WEBHOOK_SECRET
+        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, payments, outbox, logger }) } }
+        : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
         await stopConsuming();

@@ -181,4 +181,25 @@ export class PaymentService {
     });
     publish('payments.payment.updated', { id: paymentId, recipientIds: [buyerId, sellerId] });
   }
+
+  /**
+   * The provider's later word on a payment (3-D Secure finished or failed), from its webhook. Only a
+   * payment still waiting moves; a late or repeated word about a settled one changes nothing. An
+   * unknown payment throws: the charge that made it may not have committed yet, and the provider
+   * delivers the word again.
+   */
+  async settle(em: EntityManager, publish: Publish<PaymentsEvents>, providerPaymentId: string, outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string }) {
+    const found = await em.findOne(Payment, { providerPaymentId });
+    if (!found) throw new Error(`No payment ${providerPaymentId} yet`);
+    const payment = await this.locked(em, found.id);
+    if (payment.status !== PaymentStatus.REQUIRES_ACTION && payment.status !== PaymentStatus.PROCESSING) return;
+    const { id: paymentId, orderId, buyerId, sellerId, amount, currency } = payment;
+    payment.status = PaymentStatus[outcome.status];
+    payment.updatedAt = new Date();
+    if (outcome.status === 'FAILED') payment.failureReason = outcome.reason;
+    await em.flush();
+    if (outcome.status === 'SUCCEEDED') publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
+    else publish('payments.payment.failed', { paymentId, orderId, buyerId, sellerId, reason: outcome.reason });
+    publish('payments.payment.updated', { id: paymentId, recipientIds: [buyerId, sellerId] });
+  }
 }
