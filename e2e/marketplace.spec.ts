@@ -20,6 +20,10 @@ import {
   RefundPaymentDocument,
   ProductDocument,
   ProductsDocument,
+  ProductFilesDocument,
+  OrderDownloadsDocument,
+  SetFileVisibilityDocument,
+  FileDocument,
   ProductReviewsDocument,
   ReviewProductDocument,
   ReviewSellerDocument,
@@ -34,6 +38,7 @@ import {
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { ADDRESS, buy, listed, orderReaches, seller, type Account } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
+import { upload } from './support/drive.js';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -407,5 +412,43 @@ describe('refunds', () => {
     expect(refunded.failureReason).toBeNull();
     expect((await orderNotice(buyer, /^Refund issued$/)).body).toMatch(/\$25\.00 .*the whole order/);
     expect((await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order).toMatchObject({ status: 'CANCELLED', refunded: { amount: 2500 } });
+  });
+});
+
+describe('digital goods', () => {
+  it('deliver their file to the buyer once paid, never someone else’s file, and take it back on refund', async () => {
+    const [owner, buyer, stranger] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'stranger')]);
+    const bytes = Buffer.from('The complete guide, chapter one.');
+    const book = await upload(t.url, owner.token, 'guide.pdf', bytes, { mimeType: 'application/pdf' });
+    const cover = await upload(t.url, owner.token, 'cover.png', Buffer.from('png'), { mimeType: 'image/png' });
+    const hidden = await upload(t.url, owner.token, 'draft.png', Buffer.from('png'), { mimeType: 'image/png' });
+    await ok(t.url, SetFileVisibilityDocument, { id: cover.id, visibility: 'PUBLIC' }, owner.token);
+    const notTheirs = await upload(t.url, stranger.token, 'stolen.pdf', Buffer.from('not yours'), { mimeType: 'application/pdf' });
+
+    const guide = await listed(t, owner, { title: 'The guide', kind: 'DIGITAL', stock: null, digitalFileId: book.id, imageIds: [cover.id, hidden.id] });
+    // Buyers see public images only, and never the product's file; its seller sees it.
+    expect((await ok(t.url, ProductFilesDocument, { id: guide.id }, buyer.token)).product).toEqual({ id: guide.id, images: [{ id: cover.id, name: 'cover.png' }, null], digitalFile: null });
+    expect((await ok(t.url, ProductFilesDocument, { id: guide.id }, owner.token)).product.digitalFile).toEqual({ id: book.id, name: 'guide.pdf' });
+    expect(await codes(t.url, FileDocument, { id: book.id }, buyer.token)).toEqual(['NOT_FOUND']);
+
+    const { orders } = await buy(t, buyer, guide.id);
+    await orderReaches(t, buyer, orders[0]!.id, 'PAID');
+    const line = await waitFor('the download', async () => (await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download);
+    expect(line).toMatchObject({ id: book.id, name: 'guide.pdf' });
+    expect(Buffer.from(await (await fetch(line.downloadUrl!)).arrayBuffer())).toEqual(bytes);
+    expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, owner.token)).order.items[0]?.download).toBeNull();
+
+    // A seller cannot sell a file that is not theirs: the buyer pays and gets nothing from drive.
+    const fake = await listed(t, owner, { title: 'Not mine', kind: 'DIGITAL', stock: null, digitalFileId: notTheirs.id });
+    const fakeOrder = (await buy(t, buyer, fake.id)).orders[0]!;
+    await orderReaches(t, buyer, fakeOrder.id, 'PAID');
+    expect((await ok(t.url, OrderDownloadsDocument, { id: fakeOrder.id }, buyer.token)).order.items[0]?.download).toBeNull();
+    expect(await codes(t.url, FileDocument, { id: notTheirs.id }, buyer.token)).toEqual(['NOT_FOUND']);
+
+    // Refunded in full: the file is the seller's alone again.
+    const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token);
+    await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, reason: 'Wrong book' } }, owner.token);
+    await orderReaches(t, buyer, orders[0]!.id, 'REFUNDED');
+    await waitFor('the file to be taken back', async () => (await codes(t.url, FileDocument, { id: book.id }, buyer.token)).includes('NOT_FOUND'));
   });
 });

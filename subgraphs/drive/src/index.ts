@@ -1,10 +1,12 @@
 import type { ChatEvents } from '@peerlink/chat/events';
 import type { IdentityEvents } from '@peerlink/identity/events';
+import type { MarketplaceEvents } from '@peerlink/marketplace/events';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import { chatEventHandlers } from './chat-events.handler.js';
+import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import type { DriveServices } from './context.js';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
@@ -32,7 +34,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES });
     const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL, uploads);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
-    const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents, DriveEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents & MarketplaceEvents, DriveEvents>({
       bus,
       outbox,
       consumer: 'drive',
@@ -41,6 +43,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
         'identity.user.registered': rememberPerson,
         'identity.user.updated': rememberPerson,
         ...chatEventHandlers(),
+        ...marketplaceEventHandlers(),
       },
       logger,
     });

@@ -47,16 +47,28 @@ export class DriveLoaders {
     return fileIds.map((id) => granted.has(id.toLowerCase()));
   });
 
+  /** Whether the viewer bought each file (a digital product in a paid order). */
+  readonly bought = new DataLoader<string, boolean>(async (fileIds) => {
+    if (!this.viewer) return fileIds.map(() => false);
+    const found = await rows<{ file_id: string }>(
+      this.em,
+      `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[]) and buyer_id = ?`,
+      [uuidArray(fileIds), this.viewer.userId],
+    );
+    const granted = new Set(found.map((r) => r.file_id));
+    return fileIds.map((id) => granted.has(id.toLowerCase()));
+  });
+
   /** The viewer's own share of each file, if any. */
   async shareOf(file: DriveFile): Promise<FileShare | null> {
     if (!this.viewer) return null;
     return (await this.shares.load(file.id)).find((s) => s.userId === this.viewer!.userId) ?? null;
   }
 
-  /** By the file's own rules, or as an attachment in one of the viewer's conversations. */
+  /** By the file's own rules, as an attachment in one of the viewer's conversations, or as something they bought. */
   async canRead(file: DriveFile): Promise<boolean> {
     if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
-    return this.inViewersConversation.load(file.id);
+    return (await this.inViewersConversation.load(file.id)) || this.bought.load(file.id);
   }
 
   async canEdit(file: DriveFile): Promise<boolean> {

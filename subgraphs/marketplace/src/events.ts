@@ -19,6 +19,8 @@ export type MarketplaceEvents = {
     currency: string;
     summary: string;
     trackingNumber: string | null;
+    /** The files its digital products deliver: drive lets the buyer read them while the order is PAID onwards. */
+    digitalFileIds: string[];
   };
   /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
   'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };

@@ -110,6 +110,10 @@ export class OrderItem {
   @Field(() => Int)
   @Property({ type: 'integer' })
   quantity!: number;
+
+  /** For a digital product: the file it delivered when bought; drive lets the buyer read it once paid. */
+  @Property({ type: 'uuid', nullable: true })
+  digitalFileId: string | null = null;
 }
 
 export const OrderConnection = connectionOf(Order);

@@ -6,7 +6,7 @@ import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
 import { Order, OrderConnection, OrderItem, ShippingAddress } from './order.entity.js';
 import { OrderStatus } from './order-states.js';
-import { Product } from './product.entity.js';
+import { FileReference, Product } from './product.entity.js';
 
 export enum CartChangeKind {
   /** No longer on sale, sold out, or your own: removed from the cart. */
@@ -154,6 +154,13 @@ export class OrderItemResolver {
   @FieldResolver(() => Money)
   subtotal(@Root() item: OrderItem, @Ctx() ctx: MarketplaceContext) {
     return this.priced(item, ctx, item.unitAmount * item.quantity);
+  }
+
+  @FieldResolver(() => FileReference, { nullable: true, description: 'A digital product’s file, for the buyer once paid; download it through drive.' })
+  async download(@Root() item: OrderItem, @Ctx() ctx: MarketplaceContext): Promise<FileReference | null> {
+    const order = await ctx.loaders.order.load(item.orderId);
+    const paid = [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED].includes(order!.status);
+    return item.digitalFileId && paid && order!.buyerId === ctx.viewer?.userId ? { id: item.digitalFileId } : null;
   }
 
   private async priced(item: OrderItem, ctx: MarketplaceContext, amount: number) {

@@ -43,6 +43,7 @@ interface CartLine {
   currency: string;
   stock: number | null;
   status: ProductStatus;
+  digital_file_id: string | null;
 }
 
 function checkAddress(address: ShippingAddress): ShippingAddress {
@@ -100,7 +101,7 @@ export class OrderService {
       const lines = await rows<CartLine>(
         em,
         `select c.product_id, c.quantity, c.seen_price_amount, c.seen_currency,
-                p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status
+                p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status, p.digital_file_id
          from ${table(em, 'cart_items')} c join ${table(em, 'products')} p on p.id = c.product_id
          where c.buyer_id = ? order by p.id for update of p, c`,
         [viewer.userId],
@@ -128,7 +129,14 @@ export class OrderService {
         // Items only name their order by id, so the unit of work must write the order first.
         await em.flush();
         for (const line of group) {
-          em.create(OrderItem, { orderId: order.id, productId: line.product_id, title: line.title, unitAmount: line.price_amount, quantity: line.quantity });
+          em.create(OrderItem, {
+            orderId: order.id,
+            productId: line.product_id,
+            title: line.title,
+            unitAmount: line.price_amount,
+            quantity: line.quantity,
+            digitalFileId: line.digital_file_id,
+          });
           if (line.kind === ProductKind.PHYSICAL) await this.moveStock(em, line.product_id, -line.quantity);
         }
         orders.push(order);
@@ -300,6 +308,7 @@ export class OrderService {
       currency: order.currency,
       summary: summarize(items),
       trackingNumber: order.trackingNumber,
+      digitalFileIds: items.flatMap((i) => (i.digitalFileId ? [i.digitalFileId] : [])),
     });
     tellParties(publish, order);
   }

@@ -25,7 +25,7 @@ export interface ProductSearch {
 export const MAX_SEARCH_LENGTH = 200;
 
 /** What a product row maps from: everything but the search vector, which only the database reads. */
-const COLUMNS = ['id', 'seller_id', 'title', 'description', 'kind', 'price_amount', 'currency', 'stock', 'status', 'digital_file_id', 'category_id', 'rating_count', 'rating_average', 'created_at', 'updated_at'];
+const COLUMNS = ['id', 'seller_id', 'title', 'description', 'kind', 'price_amount', 'currency', 'stock', 'status', 'digital_file_id', 'image_ids', 'category_id', 'rating_count', 'rating_average', 'created_at', 'updated_at'];
 
 /** How each sort orders, as the SQL expression it pages by (then id) and its direction. */
 const ORDER: Record<ProductSort, { key: string; direction: 'asc' | 'desc' }> = {

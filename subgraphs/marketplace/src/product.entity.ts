@@ -1,4 +1,4 @@
-import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
@@ -25,7 +25,7 @@ registerEnumType(ProductStatus, { name: 'ProductStatus' });
 @ObjectType({ description: 'Something a seller offers. Prices are in `price`; `seller` comes from identity.' })
 @Entity({ tableName: 'products' })
 export class Product {
-  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'categoryId' | 'ratingCount' | 'ratingAverage' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'imageIds' | 'categoryId' | 'ratingCount' | 'ratingAverage' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -66,6 +66,10 @@ export class Product {
   @Property({ type: 'uuid', nullable: true })
   categoryId: string | null = null;
 
+  /** Drive files, in order; buyers see those drive lets them read (public ones, as sellers should use). */
+  @Property({ type: ArrayType, columnType: 'uuid[]' })
+  imageIds: string[] = [];
+
   /** Kept by reviews; `search` (a generated tsvector) is the database's alone and not mapped. */
   @Property({ type: 'integer' })
   ratingCount: number = 0;
@@ -83,6 +87,14 @@ export class Product {
 }
 
 export const ProductConnection = connectionOf(Product);
+
+/** A file as marketplace knows one: by id. The drive subgraph resolves it, for those who may read it. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('File')
+export class FileReference {
+  @Field(() => ID)
+  id!: string;
+}
 
 @ObjectType()
 export class Rating {

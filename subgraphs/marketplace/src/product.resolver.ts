@@ -3,7 +3,7 @@ import { User, userRef } from './seller.js';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
-import { Category, Product, ProductConnection, ProductKind, Rating } from './product.entity.js';
+import { Category, FileReference, Product, ProductConnection, ProductKind, Rating } from './product.entity.js';
 import { ProductSort } from './product-search.js';
 import { ProductReviewConnection } from './review.entity.js';
 
@@ -34,6 +34,9 @@ export class CreateProductInput {
 
   @Field(() => ID, { nullable: true, description: 'One of `categories`.' })
   categoryId?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Up to 10 drive files, first shown first; make them PUBLIC so buyers see them.' })
+  imageIds?: string[] | null;
 }
 
 @InputType({ description: 'Only the fields you set change.' })
@@ -58,6 +61,9 @@ export class UpdateProductInput {
 
   @Field(() => ID, { nullable: true })
   categoryId?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Replaces the images.' })
+  imageIds?: string[] | null;
 }
 
 @InputType()
@@ -155,6 +161,16 @@ export class ProductResolver {
   @FieldResolver(() => Category, { nullable: true })
   category(@Root() product: Product, @Ctx() ctx: MarketplaceContext) {
     return product.categoryId ? ctx.loaders.category.load(product.categoryId) : null;
+  }
+
+  @FieldResolver(() => [FileReference], { nullable: 'items', description: 'Resolved by drive; an entry is null where you may not see the file.' })
+  images(@Root() product: Product): FileReference[] {
+    return product.imageIds.map((id) => ({ id }));
+  }
+
+  @FieldResolver(() => FileReference, { nullable: true, description: 'The file a digital product delivers: shown to its seller. Buyers get theirs on the order line.' })
+  digitalFile(@Root() product: Product, @Ctx() ctx: MarketplaceContext): FileReference | null {
+    return product.digitalFileId && product.sellerId === ctx.viewer?.userId ? { id: product.digitalFileId } : null;
   }
 
   @FieldResolver(() => Rating)

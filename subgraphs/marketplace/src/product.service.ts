@@ -13,6 +13,7 @@ import { decodeSearchCursor, encodeSearchCursor, productSearchSql, type ProductS
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_STOCK = 1_000_000;
+export const MAX_IMAGES = 10;
 
 export interface ProductInput {
   title?: string | null;
@@ -23,6 +24,7 @@ export interface ProductInput {
   stock?: number | null;
   digitalFileId?: string | null;
   categoryId?: string | null;
+  imageIds?: string[] | null;
 }
 
 function checkTitle(input: string): string {
@@ -69,6 +71,7 @@ export class ProductService {
       stock: checkStock(input.stock, input.kind),
       digitalFileId: this.digitalFile(input.digitalFileId, input.kind),
       categoryId: await this.category(input.categoryId),
+      imageIds: this.images(input.imageIds),
     });
     await this.em.flush();
     return product;
@@ -92,6 +95,7 @@ export class ProductService {
     }
     if (input.digitalFileId !== undefined) product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
     if (input.categoryId !== undefined) product.categoryId = await this.category(input.categoryId);
+    if (input.imageIds != null) product.imageIds = this.images(input.imageIds);
     product.updatedAt = new Date();
     await this.em.flush();
     return product;
@@ -136,6 +140,12 @@ export class ProductService {
     const product = await this.visible(id, loaders);
     if (product.sellerId !== viewer.userId) throw forbidden('Only its seller can change a product.');
     return product;
+  }
+
+  private images(ids: string[] | null | undefined): string[] {
+    const images = [...new Set((ids ?? []).map((id) => id.toLowerCase()))];
+    if (images.length > MAX_IMAGES || !images.every(isUuid)) throw badInput(`Up to ${MAX_IMAGES} images, each a drive file id.`, 'imageIds');
+    return images;
   }
 
   private async category(id: string | null | undefined): Promise<string | null> {

@@ -12,6 +12,7 @@ const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
   currency: 'usd',
   summary: '2 × Lamp',
   trackingNumber: '1Z9',
+  digitalFileIds: [],
 });
 
 describe('order messages', () => {

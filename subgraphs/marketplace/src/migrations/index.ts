@@ -2,10 +2,12 @@ import { Migration20261122400000_marketplace } from './Migration20261122400000_m
 import { Migration20261122410000_search } from './Migration20261122410000_search.js';
 import { Migration20261122420000_refunds } from './Migration20261122420000_refunds.js';
 import { Migration20261122430000_reviews } from './Migration20261122430000_reviews.js';
+import { Migration20261122440000_files } from './Migration20261122440000_files.js';
 
 export const migrations = [
   { name: 'Migration20261122400000_marketplace', class: Migration20261122400000_marketplace },
   { name: 'Migration20261122410000_search', class: Migration20261122410000_search },
   { name: 'Migration20261122420000_refunds', class: Migration20261122420000_refunds },
   { name: 'Migration20261122430000_reviews', class: Migration20261122430000_reviews },
+  { name: 'Migration20261122440000_files', class: Migration20261122440000_files },
 ];

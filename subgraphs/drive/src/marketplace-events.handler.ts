@@ -1,0 +1,30 @@
+import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import { table, uuidArray } from '@peerlink/platform/db/sql';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { DriveEvents } from './events.js';
+
+/** An order's status in which its buyer keeps what it bought: paid, and on its way or arrived. */
+const OWNED = new Set(['PAID', 'SHIPPED', 'DELIVERED']);
+
+/**
+ * Digital goods. When an order is paid, its buyer may read the files it bought, provided the
+ * order's seller owns them (nobody sells someone else's file); cancelled or refunded, that ends.
+ */
+export function marketplaceEventHandlers(): EventHandlers<MarketplaceEvents, DriveEvents> {
+  return {
+    'marketplace.order.changed': async ({ orderId, buyerId, sellerId, status, digitalFileIds }, { em }) => {
+      if (!digitalFileIds.length) return;
+      const grants = table(em, 'purchase_grants');
+      if (OWNED.has(status)) {
+        await em.execute(
+          `insert into ${grants} (order_id, file_id, buyer_id)
+           select ?, f.id, ? from ${table(em, 'files')} f where f.id = any(?::uuid[]) and f.owner_id = ?
+           on conflict do nothing`,
+          [orderId, buyerId, uuidArray(digitalFileIds), sellerId],
+        );
+      } else {
+        await em.execute(`delete from ${grants} where order_id = ?`, [orderId]);
+      }
+    },
+  };
+}
