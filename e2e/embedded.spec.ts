@@ -3,7 +3,20 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreatePostDocument, FeedDocument, LoginDocument, NotificationsDocument, RegisterDocument } from './generated/graphql.js';
+import {
+  AddToCartDocument,
+  BecomeSellerDocument,
+  CheckoutDocument,
+  CreatePostDocument,
+  CreateProductDocument,
+  FeedDocument,
+  LoginDocument,
+  NotificationsDocument,
+  OrderDocument,
+  ProductsDocument,
+  PublishProductDocument,
+  RegisterDocument,
+} from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { upload } from './support/drive.js';
 import { newUser } from './support/stack.js';
@@ -60,6 +73,18 @@ describe('embedded mode', () => {
     // Files land on local disk under DATA_DIR and come back through the gateway's /files.
     const stored = await upload(url, login.accessToken, 'embedded.txt', Buffer.from('bytes on local disk'));
     expect(await (await fetch(stored.downloadUrl!)).text()).toBe('bytes on local disk');
+    // A sale, searched with PGlite's full-text search and paid through the in-process bus and the sandbox.
+    await ok(url, BecomeSellerDocument, {}, login.accessToken);
+    const seller = (await ok(url, LoginDocument, { input: { login: user.email, password: user.password } })).login.accessToken;
+    const { createProduct } = await ok(url, CreateProductDocument, { input: { title: 'Embedded walnut lamps', kind: 'PHYSICAL', priceAmount: 1500, currency: 'usd', stock: 1 } }, seller);
+    await ok(url, PublishProductDocument, { id: createProduct.id }, seller);
+    const found = await ok(url, ProductsDocument, { filter: { search: 'lamp walnut' } });
+    expect(found.products.edges.map((e) => e.node.id)).toEqual([createProduct.id]);
+    const buyer = (await ok(url, RegisterDocument, { input: newUser('embuyer') })).register.accessToken;
+    await ok(url, AddToCartDocument, { productId: createProduct.id }, buyer);
+    const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+    const { checkout } = await ok(url, CheckoutDocument, { input: { idempotencyKey: 'embedded-1', shippingAddress: address, paymentMethodId: 'pm_card_visa' } }, buyer);
+    await waitFor('the order to be paid', async () => (await ok(url, OrderDocument, { id: checkout.orders[0]!.id }, buyer)).order.status === 'PAID');
     // Mail is captured to files under DATA_DIR.
     await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
     await stop(process);

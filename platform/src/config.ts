@@ -130,7 +130,8 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment once, reporting every bad variable together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable is an unset one (docker compose passes `${STRIPE_SECRET_KEY:-}` as "").
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')).accessToken.publicKey).toEqual(pem(first));
   });
 
+  it('takes an empty variable as unset, and checks the Stripe settings it is given', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, STRIPE_SECRET_KEY: '', STRIPE_WEBHOOK_SECRET: '' }).STRIPE_SECRET_KEY).toBeUndefined();
+    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_SECRET_KEY: 'pk_test_publishable' })).toThrow(/STRIPE_SECRET_KEY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: 'secret' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+  });
+
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
