@@ -20,6 +20,10 @@ import {
   RefundPaymentDocument,
   ProductDocument,
   ProductsDocument,
+  PromoteProductDocument,
+  CampaignsDocument,
+  RecordAdClickDocument,
+  SponsoredSearchDocument,
   ProductFilesDocument,
   OrderDownloadsDocument,
   SetFileVisibilityDocument,
@@ -450,5 +454,48 @@ describe('digital goods', () => {
     await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, reason: 'Wrong book' } }, owner.token);
     await orderReaches(t, buyer, orders[0]!.id, 'REFUNDED');
     await waitFor('the file to be taken back', async () => (await codes(t.url, FileDocument, { id: book.id }, buyer.token)).includes('NOT_FOUND'));
+  });
+});
+
+describe('advertising', () => {
+  it('places a paid campaign’s product in matching first pages, a bounded share, and counts what it earns', async () => {
+    const [owner, rival, buyer] = await Promise.all([seller(t), seller(t), signUp(t, 'buyer')]);
+    const tag = `ad${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    // Twenty of the rival's matching products fill the first page before the promoted one would.
+    const promoted = await listed(t, owner, { title: `Teak bench ${tag}` });
+    for (let i = 0; i < 21; i++) await listed(t, rival, { title: `Garden bench ${tag} ${i}` });
+    const other = await listed(t, owner, { title: `Unrelated stool ${randomUUID().slice(0, 8)}` });
+
+    expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa' } }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa' } }, rival.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 5, days: 3, paymentMethodId: 'pm_card_visa' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 91, paymentMethodId: 'pm_card_visa' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    const { promoteProduct: campaign } = await ok(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa' } }, owner.token);
+    expect(campaign).toMatchObject({ status: 'PENDING_PAYMENT', days: 3, dailyBudget: { amount: 500 }, order: { total: { amount: 1500 } } });
+    await orderReaches(t, owner, campaign.order!.id, 'PAID');
+    const running = await waitFor('the campaign to run', async () =>
+      (await ok(t.url, CampaignsDocument, {}, owner.token)).campaigns.edges.find((e) => e.node.id === campaign.id && e.node.status === 'ACTIVE')?.node,
+    );
+    expect(running.product).toEqual({ id: promoted.id });
+
+    // First page of a matching search: the product is placed second, marked, once; later pages and other searches are organic.
+    const page = (await ok(t.url, SponsoredSearchDocument, { filter: { search: `${tag} bench` }, first: 20 }, buyer.token)).products.edges.map((e) => e.node);
+    expect(page).toHaveLength(21);
+    expect(page[1]).toEqual({ id: promoted.id, sponsored: true, adCampaignId: campaign.id });
+    expect(page.filter((p) => p.sponsored)).toHaveLength(1);
+    expect(page.filter((p) => p.id === promoted.id)).toHaveLength(1);
+    const small = (await ok(t.url, SponsoredSearchDocument, { filter: { search: `${tag} bench` }, first: 5 }, buyer.token)).products.edges;
+    expect(small.some((e) => e.node.sponsored)).toBe(false);
+    const unrelated = (await ok(t.url, SponsoredSearchDocument, { filter: { search: 'stool' }, first: 20 }, buyer.token)).products.edges;
+    expect(unrelated.some((e) => e.node.id === promoted.id)).toBe(false);
+    expect(other.id).not.toBe(promoted.id);
+
+    // Clicks count from others only.
+    expect((await ok(t.url, RecordAdClickDocument, { campaignId: campaign.id }, buyer.token)).recordAdClick).toBe(true);
+    expect((await ok(t.url, RecordAdClickDocument, { campaignId: campaign.id }, owner.token)).recordAdClick).toBe(false);
+    expect((await ok(t.url, RecordAdClickDocument, { campaignId: UNKNOWN })).recordAdClick).toBe(false);
+    const stats = (await ok(t.url, CampaignsDocument, {}, owner.token)).campaigns.edges.find((e) => e.node.id === campaign.id)!.node;
+    expect(stats).toMatchObject({ impressions: 1, clicks: 1 });
+    expect((await ok(t.url, CampaignsDocument, {}, rival.token)).campaigns.edges).toEqual([]);
   });
 });

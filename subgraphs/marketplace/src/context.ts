@@ -1,4 +1,5 @@
 import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
+import type { CampaignService } from './campaign.service.js';
 import type { CartService } from './cart.service.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import type { OrderService } from './order.service.js';
@@ -10,6 +11,7 @@ export interface MarketplaceServices {
   cart: CartService;
   orders: OrderService;
   reviews: ReviewService;
+  campaigns: CampaignService;
 }
 
 export type MarketplaceContext = SubgraphContext<MarketplaceServices, MarketplaceLoaders>;

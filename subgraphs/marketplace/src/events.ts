@@ -21,6 +21,8 @@ export type MarketplaceEvents = {
     trackingNumber: string | null;
     /** The files its digital products deliver: drive lets the buyer read them while the order is PAID onwards. */
     digitalFileIds: string[];
+    /** SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side). */
+    purpose: 'SALE' | 'ADVERTISING';
   };
   /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
   'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };

@@ -3,6 +3,9 @@ import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { Campaign } from './campaign.entity.js';
+import { CampaignResolver } from './campaign.resolver.js';
+import { CampaignService } from './campaign.service.js';
 import { CartItem } from './cart.entity.js';
 import { CartResolver } from './cart.resolver.js';
 import { CartService } from './cart.service.js';
@@ -25,9 +28,9 @@ import { ProductService } from './product.service.js';
 /** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
 export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
   name: 'marketplace',
-  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview],
+  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview, Campaign],
   migrations,
-  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver],
+  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver, CampaignResolver],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
     Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
@@ -40,15 +43,20 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
     // Checked a few times per payment window, so an order outlives its window by a quarter at most.
     const everyMs = Math.min(30_000, Math.max(200, (config.ORDER_PAYMENT_SECONDS * 1000) / 4));
     const unpaid = new Repeating('unpaid-order sweep', everyMs, () => orders.expireUnpaid(), logger).start();
-    const stopConsuming = await consumeEvents<PaymentsEvents, MarketplaceEvents>({
+    const campaigns = new CampaignService(orm, outbox, config.ORDER_PAYMENT_SECONDS);
+    const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents, MarketplaceEvents>({
       bus,
       outbox,
       consumer: 'marketplace',
-      handlers: paymentsEventHandlers(orders),
+      handlers: {
+        ...paymentsEventHandlers(orders),
+        // A campaign follows the order that pays for it.
+        'marketplace.order.changed': ({ orderId, status }, { em }) => campaigns.followOrder(em, orderId, status),
+      },
       logger,
     });
     return {
-      services: { products: new ProductService(orm), cart: new CartService(orm), orders, reviews: new ReviewService(orm) },
+      services: { products: new ProductService(orm, campaigns), cart: new CartService(orm), orders, reviews: new ReviewService(orm), campaigns },
       createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
       async stop() {
         await unpaid.stop();

@@ -11,6 +11,7 @@ import { money, type Money } from './money.js';
 import { Order, OrderItem, type ShippingAddress } from './order.entity.js';
 import { canMove, OrderStatus, releasesStock } from './order-states.js';
 import { ON_SALE, ProductKind, ProductStatus } from './product.entity.js';
+import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 
 export const MAX_KEY_LENGTH = 100;
 export const MAX_TRACKING_LENGTH = 100;
@@ -309,6 +310,7 @@ export class OrderService {
       summary: summarize(items),
       trackingNumber: order.trackingNumber,
       digitalFileIds: items.flatMap((i) => (i.digitalFileId ? [i.digitalFileId] : [])),
+      purpose: order.sellerId === PLATFORM_ACCOUNT_ID ? 'ADVERTISING' : 'SALE',
     });
     tellParties(publish, order);
   }

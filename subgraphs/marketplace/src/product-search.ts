@@ -65,8 +65,9 @@ export function decodeSearchCursor(value: string | null | undefined, sort: Produ
  * Postgres' ranking, and keyset paging on (sort key, id) so pages stay stable as products come and
  * go. Returns the statement with `?` placeholders and their values, and the sort it used.
  */
-export function productSearchSql(schema: string, filter: ProductSearch, sort: ProductSort, cursor: SearchCursor | null, options: { ownerId: string | null; limit: number }) {
-  const params: Record<string, unknown> = { limit: options.limit };
+/** The WHERE of a product search, as named parameters: what `products` and sponsored placement both match. */
+export function productFilterSql(schema: string, filter: ProductSearch, ownerId: string | null) {
+  const params: Record<string, unknown> = {};
   const where: string[] = [];
   const search = filter.search?.trim() ?? '';
   if (search.length > MAX_SEARCH_LENGTH) throw badInput(`A search is at most ${MAX_SEARCH_LENGTH} characters.`, 'search');
@@ -82,7 +83,7 @@ export function productSearchSql(schema: string, filter: ProductSearch, sort: Pr
     params.sellerId = sellerId;
     where.push('p.seller_id = :sellerId');
   }
-  if (!sellerId || sellerId !== options.ownerId) where.push("p.status in ('ACTIVE', 'SOLD_OUT')");
+  if (!sellerId || sellerId !== ownerId) where.push("p.status in ('ACTIVE', 'SOLD_OUT')");
   if (search) {
     params.search = search;
     where.push("p.search @@ websearch_to_tsquery('english', :search)");
@@ -104,6 +105,12 @@ export function productSearchSql(schema: string, filter: ProductSearch, sort: Pr
     where.push('p.kind = :kind');
   }
   if (filter.inStock) where.push("(p.kind = 'DIGITAL' or p.stock > 0)");
+  return { where, params, search };
+}
+
+export function productSearchSql(schema: string, filter: ProductSearch, sort: ProductSort, cursor: SearchCursor | null, options: { ownerId: string | null; limit: number }) {
+  const { where, params: filterParams, search } = productFilterSql(schema, filter, options.ownerId);
+  const params: Record<string, unknown> = { ...filterParams, limit: options.limit };
 
   const effective = sort === ProductSort.RELEVANCE && !search ? ProductSort.NEWEST : sort;
   const { key, direction } = ORDER[effective];
@@ -134,3 +141,19 @@ function positional(sql: string, named: Record<string, unknown>): { sql: string;
   });
   return { sql: text, params };
 }
+
+/**
+ * Sponsored placement: products of running campaigns that match the same filter, outside the
+ * organic page (`exclude`), the highest daily budget first and, among equals, a different pick
+ * each time.
+ */
+export function sponsoredSql(schema: string, filter: ProductSearch, exclude: string[], limit: number) {
+  const { where, params } = productFilterSql(schema, { ...filter, sellerId: null }, null);
+  const sql = `select ${COLUMNS.map((c) => `p.${c}`).join(', ')}, c.id as campaign_id
+    from ${schema}.campaigns c join ${schema}.products p on p.id = c.product_id
+    where c.status = 'ACTIVE' and now() < c.ends_at and p.id <> all(:exclude::uuid[]) ${where.map((w) => `and ${w}`).join(' ')}
+    order by c.daily_budget desc, random()
+    limit :limit`;
+  return positional(sql, { ...params, exclude: `{${exclude.join(',')}}`, limit });
+}
+

@@ -77,6 +77,9 @@ export class Product {
   @Property({ type: 'float', nullable: true })
   ratingAverage: number | null = null;
 
+  /** Set (not stored) when a search placed the product for this campaign. */
+  sponsoredBy?: string;
+
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

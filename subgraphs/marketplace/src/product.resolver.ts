@@ -188,8 +188,13 @@ export class ProductResolver {
     return ctx.services.reviews.ofProduct(product.id, first, after);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Placed by an advertising campaign.' })
-  sponsored() {
-    return false;
+  @FieldResolver(() => Boolean, { description: 'Placed in these results by an advertising campaign.' })
+  sponsored(@Root() product: Product) {
+    return !!product.sponsoredBy;
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: 'When sponsored: the campaign to credit with a click (`recordAdClick`).' })
+  adCampaignId(@Root() product: Product) {
+    return product.sponsoredBy ?? null;
   }
 }

@@ -7,6 +7,7 @@ import { rows } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import type { MarketplaceLoaders } from './loaders.js';
 import { checkPrice } from './money.js';
+import { sponsoredSlots, type CampaignService } from './campaign.service.js';
 import { Category, Product, ProductKind, ProductStatus } from './product.entity.js';
 import { decodeSearchCursor, encodeSearchCursor, productSearchSql, type ProductSearch, type ProductSort } from './product-search.js';
 
@@ -44,7 +45,10 @@ function checkStock(stock: number | null | undefined, kind: ProductKind): number
 
 /** The catalog: sellers list and manage their own products; everyone browses what is on sale. */
 export class ProductService {
-  constructor(private readonly orm: Orm) {}
+  constructor(
+    private readonly orm: Orm,
+    private readonly campaigns: CampaignService,
+  ) {}
 
   private get em() {
     return this.orm.em as EntityManager;
@@ -128,7 +132,17 @@ export class ProductService {
       const node = this.em.map(Product, row);
       return { cursor: encodeSearchCursor({ sort, key: row.sort_key, id: node.id }), node };
     });
-    return { edges, pageInfo: { hasNextPage: found.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    const pageInfo = { hasNextPage: found.length > size, endCursor: edges.at(-1)?.cursor ?? null };
+    // Sponsored products go in the first page of a search across sellers, after the first and the
+    // fifth result; their cursors are the result's before them, so paging skips nothing.
+    if (cursor || filter.sellerId) return { edges, pageInfo };
+    const placed = await this.campaigns.place(filter, edges.map((e) => e.node.id), sponsoredSlots(size));
+    placed.forEach(({ product, campaignId }, i) => {
+      product.sponsoredBy = campaignId;
+      const at = Math.min(i === 0 ? 1 : 5 + i, edges.length);
+      edges.splice(at, 0, { cursor: edges[at - 1]?.cursor ?? encodeSearchCursor({ sort, key: null, id: product.id }), node: product });
+    });
+    return { edges, pageInfo };
   }
 
   /** The category tree's every node; the resolver shapes the tree. */

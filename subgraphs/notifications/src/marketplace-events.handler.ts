@@ -9,6 +9,12 @@ type OrderChanged = MarketplaceEvents['marketplace.order.changed'];
 
 /** Who hears of an order's change, and in what words. An empty list: nobody needs telling. */
 export function orderMessages(change: OrderChanged): { recipientId: string; title: string; body: string }[] {
+  // Advertising is sold by the platform: only the seller who bought it hears.
+  if (change.purpose === 'ADVERTISING') return everyoneTold(change).filter((m) => m.recipientId === change.buyerId);
+  return everyoneTold(change);
+}
+
+function everyoneTold(change: OrderChanged): { recipientId: string; title: string; body: string }[] {
   const total = formatMoney(change.amount, change.currency);
   const { buyerId, sellerId, summary, orderId } = change;
   switch (change.status) {

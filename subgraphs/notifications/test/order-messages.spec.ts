@@ -13,6 +13,7 @@ const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
   summary: '2 × Lamp',
   trackingNumber: '1Z9',
   digitalFileIds: [],
+  purpose: 'SALE' as 'SALE' | 'ADVERTISING',
 });
 
 describe('order messages', () => {
@@ -31,6 +32,10 @@ describe('order messages', () => {
   it('warn the seller when a paid order is cancelled, not an unpaid one', () => {
     expect(orderMessages(change('CANCELLED', 'PENDING_PAYMENT')).map((m) => m.recipientId)).toEqual(['buyer']);
     expect(orderMessages(change('CANCELLED', 'PAID')).map((m) => m.recipientId)).toEqual(['buyer', 'seller']);
+  });
+
+  it('tell only the buyer of an advertising order, the platform being its seller', () => {
+    expect(orderMessages({ ...change('PAID'), purpose: 'ADVERTISING' }).map((m) => [m.recipientId, m.title])).toEqual([['buyer', 'Payment received']]);
   });
 
   it('say nothing of other moves; refunds have their own message, whole or in part', () => {

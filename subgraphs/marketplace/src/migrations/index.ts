@@ -3,6 +3,7 @@ import { Migration20261122410000_search } from './Migration20261122410000_search
 import { Migration20261122420000_refunds } from './Migration20261122420000_refunds.js';
 import { Migration20261122430000_reviews } from './Migration20261122430000_reviews.js';
 import { Migration20261122440000_files } from './Migration20261122440000_files.js';
+import { Migration20261122450000_campaigns } from './Migration20261122450000_campaigns.js';
 
 export const migrations = [
   { name: 'Migration20261122400000_marketplace', class: Migration20261122400000_marketplace },
@@ -10,4 +11,5 @@ export const migrations = [
   { name: 'Migration20261122420000_refunds', class: Migration20261122420000_refunds },
   { name: 'Migration20261122430000_reviews', class: Migration20261122430000_reviews },
   { name: 'Migration20261122440000_files', class: Migration20261122440000_files },
+  { name: 'Migration20261122450000_campaigns', class: Migration20261122450000_campaigns },
 ];
