@@ -1,8 +1,8 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
-import { ok, request } from './support/client.js';
+import { OrderDocument, OrderUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
@@ -74,11 +74,22 @@ describe('Stripe webhooks', () => {
       return order;
     };
 
-    // Authenticated: PAID. The same delivery again, and a stale failure after it, change nothing.
+    // Authenticated: PAID, which buyer and seller see live. The same delivery again, and a stale
+    // failure after it, change nothing.
     const passed = await waiting();
+    const watchers = [buyer, owner].map((who) => {
+      const client = wsClient(t.url, who.token);
+      return { client, subscription: new Subscription(client, OrderUpdatedDocument, { orderId: passed.id }) };
+    });
+    await waitFor('both order subscriptions', () => t.stack.gateway.live.subscriptionsOf(buyer.id) > 0 && t.stack.gateway.live.subscriptionsOf(owner.id) > 0);
     const succeeded = stripe.authenticate(intentOf(passed.id).id, true);
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
     await orderReaches(t, buyer, passed.id, 'PAID');
+    for (const { subscription } of watchers) {
+      const update = await waitFor('the PAID update', () => subscription.results.find((r) => r.data?.orderUpdated.status === 'PAID'));
+      expect(update.data?.orderUpdated).toMatchObject({ seller: { id: owner.id, displayName: owner.displayName }, items: [{ product: { id: vase.id, title: vase.title } }] });
+    }
+    await Promise.all(watchers.map((w) => w.client.dispose()));
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
     expect((await deliver(stripe.event('payment_intent.payment_failed', intentOf(passed.id)))).status).toBe(200);
     expect((await ok(t.url, PaymentStatusDocument, { orderId: passed.id }, buyer.token)).paymentStatus.status).toBe('SUCCEEDED');
