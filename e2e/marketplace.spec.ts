@@ -106,8 +106,11 @@ describe('the catalog', () => {
     expect(await create({ kind: 'DIGITAL', stock: 3 })).toEqual([['BAD_USER_INPUT', 'stock']]);
     expect(await create({ digitalFileId: 'not-a-file' })).toEqual([['BAD_USER_INPUT', 'digitalFileId']]);
     expect(await codes(t.url, PublishProductDocument, { id: UNKNOWN }, owner.token)).toEqual(['NOT_FOUND']);
+    // A digital product goes on sale only with the file it delivers.
+    const { createProduct: empty } = await ok(t.url, CreateProductDocument, { input: { title: 'Nothing inside', kind: 'DIGITAL', priceAmount: 100, currency: 'usd' } }, owner.token);
+    expect(await codes(t.url, PublishProductDocument, { id: empty.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, ProductDocument, { id: 'nonsense' })).toEqual(['NOT_FOUND']);
-    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, owner.token)).products.edges).toEqual([]);
+    expect((await ok(t.url, ProductsDocument, { filter: { sellerId: owner.id } }, owner.token)).products.edges.map((e) => e.node.id)).toEqual([empty.id]);
   });
 });
 
@@ -200,6 +203,9 @@ describe('the cart', () => {
     expect(await codes(t.url, AddToCartDocument, { productId: UNKNOWN }, buyer.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, AddToCartDocument, { productId: desk.id, quantity: 0 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, CartDocument, {})).toEqual(['UNAUTHENTICATED']);
+    // No line may cost more than an order can hold (a 32-bit amount).
+    const yacht = await listed(t, owner, { priceAmount: 100_000_000, stock: 99 });
+    expect(await codes(t.url, AddToCartDocument, { productId: yacht.id, quantity: 30 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
 
     expect((await ok(t.url, UpdateCartItemDocument, { productId: desk.id, quantity: 3 }, buyer.token)).updateCartItem.totals[0]?.amount).toBe(8400);
     expect((await ok(t.url, RemoveFromCartDocument, { productId: ebook.id }, buyer.token)).removeFromCart.lines.map((l) => l.product.id)).toEqual([desk.id]);
@@ -394,9 +400,10 @@ describe('refunds', () => {
     expect((await orderNotice(buyer, /^Refund issued$/)).body).toBe('$30.00 for 2 × Copper kettle is on its way back to you ($30.00 so far).');
     await waitFor('the order to record the refund', async () => (await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order.refunded.amount === 3000);
 
-    // Without an amount, whatever is left.
+    // Without an amount, whatever is left; refunded whole before shipping, the stock returns.
     expect((await refund({}, owner.token)).data?.refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: 8000 });
     expect((await orderReaches(t, buyer, orderId, 'REFUNDED')).status).toBe('REFUNDED');
+    expect(await stockOf(kettle.id, buyer.token)).toBe(5);
     expect(await codesOf({ amount: 1 }, owner.token)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -407,6 +414,9 @@ describe('refunds', () => {
     const orderId = orders[0]!.id;
     await orderReaches(t, buyer, orderId, 'PAID');
     expect(await codes(t.url, CancelOrderDocument, { id: orderId }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    // A key of the seller's choosing cannot stand in for the automatic refund.
+    const { paymentStatus: paid } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
+    await ok(t.url, RefundPaymentDocument, { input: { paymentId: paid.id, amount: 100, reason: 'Goodwill', idempotencyKey: 'order-cancelled' } }, owner.token);
     expect((await ok(t.url, CancelOrderDocument, { id: orderId }, owner.token)).cancelOrder.status).toBe('CANCELLED');
     expect(await stockOf(stool.id, buyer.token)).toBe(2);
     const refunded = await waitFor('the automatic refund', async () => {
@@ -414,7 +424,10 @@ describe('refunds', () => {
       return paymentStatus.status === 'REFUNDED' ? paymentStatus : null;
     });
     expect(refunded.failureReason).toBeNull();
-    expect((await orderNotice(buyer, /^Refund issued$/)).body).toMatch(/\$25\.00 .*the whole order/);
+    expect(refunded.refundedAmount).toBe(2500);
+    await waitFor('the whole refund to be told', async () =>
+      (await ok(t.url, OrderNotificationsDocument, {}, buyer.token)).notifications.edges.some((e) => /\$24\.00 .*the whole order/.test(e.node.body)),
+    );
     expect((await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order).toMatchObject({ status: 'CANCELLED', refunded: { amount: 2500 } });
   });
 });
@@ -470,7 +483,9 @@ describe('advertising', () => {
     expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa' } }, rival.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 5, days: 3, paymentMethodId: 'pm_card_visa' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 91, paymentMethodId: 'pm_card_visa' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
-    const { promoteProduct: campaign } = await ok(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa' } }, owner.token);
+    const buyAds = { productId: promoted.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa', idempotencyKey: `ads-${tag}` };
+    const { promoteProduct: campaign } = await ok(t.url, PromoteProductDocument, { input: buyAds }, owner.token);
+    expect((await ok(t.url, PromoteProductDocument, { input: buyAds }, owner.token)).promoteProduct.id).toBe(campaign.id);
     expect(campaign).toMatchObject({ status: 'PENDING_PAYMENT', days: 3, dailyBudget: { amount: 500 }, order: { total: { amount: 1500 } } });
     await orderReaches(t, owner, campaign.order!.id, 'PAID');
     const running = await waitFor('the campaign to run', async () =>
@@ -489,6 +504,14 @@ describe('advertising', () => {
     const unrelated = (await ok(t.url, SponsoredSearchDocument, { filter: { search: 'stool' }, first: 20 }, buyer.token)).products.edges;
     expect(unrelated.some((e) => e.node.id === promoted.id)).toBe(false);
     expect(other.id).not.toBe(promoted.id);
+
+    // Too few results for a sponsored slot: a search matching three products gets none.
+    const few = (await ok(t.url, SponsoredSearchDocument, { filter: { search: `${tag} teak` }, first: 20 }, buyer.token)).products.edges;
+    expect(few.every((e) => !e.node.sponsored)).toBe(true);
+    // An advertising order buys placement, not a review of your own product.
+    const { order: adOrder } = await ok(t.url, OrderDocument, { id: campaign.order!.id }, owner.token);
+    const selfReview = await request(t.url, ReviewProductDocument, { orderItemId: adOrder.items[0]!.id, rating: 5 }, { token: owner.token });
+    expect(selfReview.errors?.[0]).toMatchObject({ message: expect.stringMatching(/own product/), extensions: { code: 'BAD_USER_INPUT' } });
 
     // Clicks count from others only.
     expect((await ok(t.url, RecordAdClickDocument, { campaignId: campaign.id }, buyer.token)).recordAdClick).toBe(true);

@@ -1,7 +1,7 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDocument, OrderUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
@@ -99,6 +99,18 @@ describe('Stripe webhooks', () => {
     expect((await deliver(stripe.authenticate(intentOf(failed.id).id, false))).status).toBe(200);
     await orderReaches(t, buyer, failed.id, 'PAYMENT_FAILED');
     expect((await ok(t.url, PaymentStatusDocument, { orderId: failed.id }, buyer.token)).paymentStatus.failureReason).toMatch(/failed authentication/);
+
+    // Authenticated after the buyer gave up and cancelled: the money taken goes straight back.
+    const abandoned = await waiting();
+    await ok(t.url, CancelOrderDocument, { id: abandoned.id }, buyer.token);
+    expect((await deliver(stripe.authenticate(intentOf(abandoned.id).id, true))).status).toBe(200);
+    const returned = await waitFor('the unwanted payment to be refunded', async () => {
+      const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: abandoned.id }, buyer.token);
+      return paymentStatus.status === 'REFUNDED' ? paymentStatus : null;
+    });
+    expect(returned.refundedAmount).toBe(3100);
+    expect((await ok(t.url, OrderDocument, { id: abandoned.id }, buyer.token)).order.status).toBe('CANCELLED');
+    expect(stripe.received.filter((r) => r.path === '/v1/refunds' && r.params.payment_intent === intentOf(abandoned.id).id).map((r) => r.status)).toEqual([200]);
 
     // Unsigned, wrongly signed or about a payment nobody has: refused, or left for Stripe to retry.
     const forged = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded' });

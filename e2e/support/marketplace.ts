@@ -12,6 +12,7 @@ import {
   type OrderStatus,
 } from '../generated/graphql.js';
 import { ok, request } from './client.js';
+import { upload } from './drive.js';
 import { signUp, type TestStack } from './stack.js';
 
 export type Account = Awaited<ReturnType<typeof signUp>>;
@@ -26,12 +27,14 @@ export async function seller(t: TestStack): Promise<Account> {
   return { ...user, token: login.accessToken };
 }
 
-/** A published product; physical with 5 in stock at 19.99 USD unless `input` says otherwise. */
+/** A published product; physical with 5 in stock at 19.99 USD unless `input` says otherwise. A digital one gets a file to deliver. */
 export async function listed(t: TestStack, owner: Account, input: Partial<CreateProductInput> = {}) {
+  const digitalFileId =
+    input.kind === 'DIGITAL' && input.digitalFileId === undefined ? (await upload(t.url, owner.token, 'product.txt', Buffer.from('what the buyer gets'))).id : input.digitalFileId;
   const { createProduct } = await ok(
     t.url,
     CreateProductDocument,
-    { input: { title: `Product ${randomUUID().slice(0, 8)}`, kind: 'PHYSICAL', priceAmount: 1999, currency: 'usd', stock: 5, ...input } },
+    { input: { title: `Product ${randomUUID().slice(0, 8)}`, kind: 'PHYSICAL', priceAmount: 1999, currency: 'usd', stock: 5, ...input, ...(digitalFileId ? { digitalFileId } : {}) } },
     owner.token,
   );
   return (await ok(t.url, PublishProductDocument, { id: createProduct.id }, owner.token)).publishProduct;

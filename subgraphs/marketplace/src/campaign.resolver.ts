@@ -20,6 +20,9 @@ export class PromoteProductInput {
 
   @Field({ description: 'Paid like any order: a saved method or a test one such as "pm_card_visa".' })
   paymentMethodId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the same campaign, bought once.' })
+  idempotencyKey?: string | null;
 }
 
 @Resolver(() => Campaign)

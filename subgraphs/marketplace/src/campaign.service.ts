@@ -5,7 +5,7 @@ import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
-import { isUuid } from '@peerlink/platform/ids';
+import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import { Campaign, CampaignStatus } from './campaign.entity.js';
 import type { MarketplaceEvents } from './events.js';
 import { Order, OrderItem } from './order.entity.js';
@@ -26,6 +26,7 @@ export interface PromoteInput {
   dailyBudget: number;
   days: number;
   paymentMethodId: string;
+  idempotencyKey?: string | null;
 }
 
 /**
@@ -55,13 +56,20 @@ export class CampaignService {
     if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_DAYS) throw badInput(`A campaign runs 1 to ${MAX_DAYS} days.`, 'days');
     const paymentMethodId = input.paymentMethodId.trim();
     if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
+    const key = input.idempotencyKey?.trim() || null;
+    if (key && key.length > 100) throw badInput('An idempotency key is at most 100 characters.', 'idempotencyKey');
     return this.outbox.transaction(async (em, publish) => {
+      // Like checkout: one at a time per buyer, and a retried key finds the campaign it bought.
+      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`checkout:${viewer.userId}`]);
+      const checkoutKey = `campaign:${key ?? uuidv7()}`;
+      const earlier = key ? await em.findOne(Order, { buyerId: viewer.userId, checkoutKey }) : null;
+      if (earlier) return em.findOneOrFail(Campaign, { orderId: earlier.id });
       const order = em.create(Order, {
         buyerId: viewer.userId,
         sellerId: PLATFORM_ACCOUNT_ID,
         currency: product.currency,
         totalAmount: input.dailyBudget * input.days,
-        checkoutKey: `campaign:${product.id}:${Date.now()}`,
+        checkoutKey,
         paymentMethodId,
         expiresAt: new Date(Date.now() + this.paymentSeconds * 1000),
       });

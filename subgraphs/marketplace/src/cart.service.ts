@@ -5,6 +5,7 @@ import { badInput, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import { CartItem } from './cart.entity.js';
 import type { MarketplaceLoaders } from './loaders.js';
+import { MAX_TOTAL } from './money.js';
 import { ON_SALE, Product, ProductKind } from './product.entity.js';
 
 export const MAX_QUANTITY = 99;
@@ -34,6 +35,7 @@ export class CartService {
     const existing = await this.em.findOne(CartItem, { buyerId: viewer.userId, productId: product.id });
     const wanted = checkQuantity((existing?.quantity ?? 0) + checkQuantity(quantity, false), false);
     this.checkStock(product, wanted);
+    this.checkTotal(product, wanted);
     if (existing) {
       existing.quantity = wanted;
       existing.seenPriceAmount = product.priceAmount;
@@ -52,6 +54,7 @@ export class CartService {
     const item = await this.item(viewer, productId);
     const product = await this.buyable(viewer, item.productId, loaders);
     this.checkStock(product, quantity);
+    this.checkTotal(product, quantity);
     item.quantity = quantity;
     item.seenPriceAmount = product.priceAmount;
     item.seenCurrency = product.currency;
@@ -78,6 +81,10 @@ export class CartService {
     if (!ON_SALE.includes(product.status)) throw badInput('This product is not on sale.', 'productId');
     if (product.sellerId === viewer.userId) throw badInput('You cannot buy your own product.', 'productId');
     return product;
+  }
+
+  private checkTotal(product: Product, quantity: number) {
+    if (product.priceAmount * quantity > MAX_TOTAL) throw badInput('That many would cost more than one order can hold.', 'quantity');
   }
 
   private checkStock(product: Product, quantity: number) {

@@ -24,6 +24,11 @@ export type MarketplaceEvents = {
     /** SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side). */
     purpose: 'SALE' | 'ADVERTISING';
   };
+  /**
+   * A payment succeeded for an order that no longer wants it (cancelled or failed meanwhile, e.g.
+   * payments was down past the payment window, or 3-D Secure finished late): payments refunds it.
+   */
+  'marketplace.order.payment_unwanted': { orderId: string };
   /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
   'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */

@@ -16,6 +16,9 @@ export const money = (amount: number, currency: string): Money => ({ amount, cur
 /** Up to a million in major units: a price above that is a typo. */
 export const MAX_PRICE = 100_000_000;
 
+/** The most one line or order may total: what a 32-bit `Int` (GraphQL's, and the provider's) holds. */
+export const MAX_TOTAL = 2 ** 31 - 1;
+
 export function checkPrice(amount: number, currency: string, field = 'price'): Money {
   if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_PRICE) throw badInput(`A price is a whole number of minor units from 1 to ${MAX_PRICE}.`, field);
   const code = currency.trim().toLowerCase();

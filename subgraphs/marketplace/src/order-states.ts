@@ -28,6 +28,7 @@ const NEXT: Record<OrderStatus, OrderStatus[]> = {
 
 export const canMove = (from: OrderStatus, to: OrderStatus) => NEXT[from].includes(to);
 
-/** Stock taken by these orders goes back on the shelf when they end this way. */
+/** Stock taken by these orders goes back on the shelf when they end before shipping. */
 export const releasesStock = (from: OrderStatus, to: OrderStatus) =>
-  (from === OrderStatus.PENDING_PAYMENT || from === OrderStatus.PAID) && (to === OrderStatus.PAYMENT_FAILED || to === OrderStatus.CANCELLED);
+  (from === OrderStatus.PENDING_PAYMENT || from === OrderStatus.PAID) &&
+  (to === OrderStatus.PAYMENT_FAILED || to === OrderStatus.CANCELLED || to === OrderStatus.REFUNDED);

@@ -7,7 +7,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { MarketplaceEvents } from './events.js';
 import type { MarketplaceLoaders } from './loaders.js';
-import { money, type Money } from './money.js';
+import { MAX_TOTAL, money, type Money } from './money.js';
 import { Order, OrderItem, type ShippingAddress } from './order.entity.js';
 import { canMove, OrderStatus, releasesStock } from './order-states.js';
 import { ON_SALE, ProductKind, ProductStatus } from './product.entity.js';
@@ -111,6 +111,9 @@ export class OrderService {
       const changes = await this.bringCartUpToDate(em, viewer.userId, lines);
       if (changes.length) return { orders: [], changes };
       if (!address && lines.some((l) => l.kind === ProductKind.PHYSICAL)) throw badInput('Physical products need a shipping address.', 'shippingAddress');
+      const totals = new Map<string, number>();
+      for (const l of lines) totals.set(`${l.seller_id}:${l.currency}`, (totals.get(`${l.seller_id}:${l.currency}`) ?? 0) + l.price_amount * l.quantity);
+      if ([...totals.values()].some((total) => total > MAX_TOTAL)) throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
 
       const orders: Order[] = [];
       const bySeller = new Map<string, CartLine[]>();
@@ -200,8 +203,9 @@ export class OrderService {
   /** Payments gave money back: recorded on the order, which becomes REFUNDED once all of it is. */
   async applyRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, refund: { orderId: string; amount: number; refundedTotal: number; fullyRefunded: boolean }) {
     const order = await this.locked(em, refund.orderId);
-    if (!order || refund.refundedTotal <= order.refundedAmount) return;
-    order.refundedAmount = refund.refundedTotal;
+    if (!order) return;
+    // Refunds may be told out of order: the total only grows, but each one is told to the buyer.
+    order.refundedAmount = Math.max(order.refundedAmount, refund.refundedTotal);
     order.updatedAt = new Date();
     await em.flush();
     const items = await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } });
@@ -242,7 +246,12 @@ export class OrderService {
   /** Payments' verdict on an order. Late or repeated verdicts change nothing. */
   async applyPayment(em: EntityManager, publish: Publish<MarketplaceEvents>, orderId: string, outcome: OrderStatus.PAID | OrderStatus.PAYMENT_FAILED) {
     const order = await this.locked(em, orderId);
-    if (!order || !canMove(order.status, outcome)) return;
+    if (!order) return;
+    // Money taken for an order that has ended: it goes back.
+    if (outcome === OrderStatus.PAID && (order.status === OrderStatus.CANCELLED || order.status === OrderStatus.PAYMENT_FAILED)) {
+      return publish('marketplace.order.payment_unwanted', { orderId });
+    }
+    if (!canMove(order.status, outcome)) return;
     await this.move(em, publish, order, outcome);
   }
 

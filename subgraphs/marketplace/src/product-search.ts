@@ -27,13 +27,17 @@ export const MAX_SEARCH_LENGTH = 200;
 /** What a product row maps from: everything but the search vector, which only the database reads. */
 const COLUMNS = ['id', 'seller_id', 'title', 'description', 'kind', 'price_amount', 'currency', 'stock', 'status', 'digital_file_id', 'image_ids', 'category_id', 'rating_count', 'rating_average', 'created_at', 'updated_at'];
 
-/** How each sort orders, as the SQL expression it pages by (then id) and its direction. */
-const ORDER: Record<ProductSort, { key: string; direction: 'asc' | 'desc' }> = {
-  [ProductSort.RELEVANCE]: { key: "ts_rank(p.search, websearch_to_tsquery('english', :search))::float8", direction: 'desc' },
-  [ProductSort.NEWEST]: { key: 'null::float8', direction: 'desc' },
-  [ProductSort.PRICE_ASC]: { key: 'p.price_amount::float8', direction: 'asc' },
-  [ProductSort.PRICE_DESC]: { key: 'p.price_amount::float8', direction: 'desc' },
-  [ProductSort.RATING]: { key: 'coalesce(p.rating_average::float8, -1)', direction: 'desc' },
+/**
+ * How each sort orders: the SQL expression it pages by (then id), exactly as its index has it so
+ * the planner can walk the index instead of sorting every match; the type a cursor's key is read
+ * as; and the direction.
+ */
+const ORDER: Record<ProductSort, { key: string; type: string; direction: 'asc' | 'desc' }> = {
+  [ProductSort.RELEVANCE]: { key: "ts_rank(p.search, websearch_to_tsquery('english', :search))", type: 'real', direction: 'desc' },
+  [ProductSort.NEWEST]: { key: 'null::float8', type: 'float8', direction: 'desc' },
+  [ProductSort.PRICE_ASC]: { key: 'p.price_amount', type: 'integer', direction: 'asc' },
+  [ProductSort.PRICE_DESC]: { key: 'p.price_amount', type: 'integer', direction: 'desc' },
+  [ProductSort.RATING]: { key: 'coalesce(p.rating_average::float8, -1)', type: 'float8', direction: 'desc' },
 };
 
 /** A page boundary: the sort it belongs to, the last row's sort key and id. Opaque to clients. */
@@ -113,7 +117,7 @@ export function productSearchSql(schema: string, filter: ProductSearch, sort: Pr
   const params: Record<string, unknown> = { ...filterParams, limit: options.limit };
 
   const effective = sort === ProductSort.RELEVANCE && !search ? ProductSort.NEWEST : sort;
-  const { key, direction } = ORDER[effective];
+  const { key, type, direction } = ORDER[effective];
   const after = direction === 'desc' ? '<' : '>';
   if (cursor) {
     params.cursorId = cursor.id;
@@ -121,10 +125,10 @@ export function productSearchSql(schema: string, filter: ProductSearch, sort: Pr
       where.push(`p.id ${after} :cursorId`);
     } else {
       params.cursorKey = cursor.key;
-      where.push(`(${key}, p.id) ${after} (:cursorKey::float8, :cursorId::uuid)`);
+      where.push(`(${key}, p.id) ${after} (:cursorKey::${type}, :cursorId::uuid)`);
     }
   }
-  const sql = `select ${COLUMNS.map((c) => `p.${c}`).join(', ')}, ${key} as sort_key from ${schema}.products p
+  const sql = `select ${COLUMNS.map((c) => `p.${c}`).join(', ')}, (${key})::float8 as sort_key from ${schema}.products p
     ${where.length ? `where ${where.join(' and ')}` : ''}
     order by ${effective === ProductSort.NEWEST ? '' : `${key} ${direction}, `}p.id ${direction}
     limit :limit`;

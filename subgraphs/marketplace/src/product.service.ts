@@ -97,7 +97,12 @@ export class ProductService {
       product.stock = checkStock(input.stock, product.kind);
       if (product.status !== ProductStatus.DRAFT) product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     }
-    if (input.digitalFileId !== undefined) product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
+    if (input.digitalFileId !== undefined) {
+      product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
+      if (!product.digitalFileId && product.kind === ProductKind.DIGITAL && product.status !== ProductStatus.DRAFT) {
+        throw badInput('A digital product on sale must keep a file to deliver.', 'digitalFileId');
+      }
+    }
     if (input.categoryId !== undefined) product.categoryId = await this.category(input.categoryId);
     if (input.imageIds != null) product.imageIds = this.images(input.imageIds);
     product.updatedAt = new Date();
@@ -108,6 +113,7 @@ export class ProductService {
   async publish(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.own(viewer, id, loaders);
     if (product.status !== ProductStatus.DRAFT) throw badInput('Only a draft can be published.', 'id');
+    if (product.kind === ProductKind.DIGITAL && !product.digitalFileId) throw badInput('A digital product needs the file it delivers (digitalFileId) before it goes on sale.', 'id');
     product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     product.updatedAt = new Date();
     await this.em.flush();
@@ -136,7 +142,7 @@ export class ProductService {
     // Sponsored products go in the first page of a search across sellers, after the first and the
     // fifth result; their cursors are the result's before them, so paging skips nothing.
     if (cursor || filter.sellerId) return { edges, pageInfo };
-    const placed = await this.campaigns.place(filter, edges.map((e) => e.node.id), sponsoredSlots(size));
+    const placed = await this.campaigns.place(filter, edges.map((e) => e.node.id), sponsoredSlots(edges.length));
     placed.forEach(({ product, campaignId }, i) => {
       product.sponsoredBy = campaignId;
       const at = Math.min(i === 0 ? 1 : 5 + i, edges.length);

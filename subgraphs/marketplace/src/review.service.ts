@@ -8,6 +8,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import { Order, OrderItem } from './order.entity.js';
 import { OrderStatus } from './order-states.js';
 import { Product, ProductKind } from './product.entity.js';
+import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 import { ProductReview, SellerReview } from './review.entity.js';
 
 export const MAX_REVIEW_LENGTH = 5000;
@@ -37,6 +38,8 @@ export class ReviewService {
     const order = item ? await this.em.findOne(Order, { id: item.orderId }) : null;
     if (!item || !order || order.buyerId !== viewer.userId) throw notFound('Order item');
     const product = await this.em.findOneOrFail(Product, { id: item.productId });
+    // An advertising order buys placement, not the product: sellers cannot review their own.
+    if (order.sellerId === PLATFORM_ACCOUNT_ID || product.sellerId === viewer.userId) throw badInput('You cannot review your own product.', 'orderItemId');
     const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && product.kind === ProductKind.DIGITAL);
     if (!has) throw badInput('You can review what you bought once you have it: delivered, or paid for digital goods.', 'orderItemId');
     return this.em.transactional(async (em) => {
@@ -61,6 +64,7 @@ export class ReviewService {
     const { rating, body } = checkReview(ratingInput, bodyInput);
     const order = isUuid(orderId) ? await this.em.findOne(Order, { id: orderId.toLowerCase() }) : null;
     if (!order || order.buyerId !== viewer.userId) throw notFound('Order');
+    if (order.sellerId === PLATFORM_ACCOUNT_ID) throw badInput('Advertising orders have no seller to review.', 'orderId');
     const digitalOnly = order.shippingAddress === null;
     const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && digitalOnly);
     if (!has) throw badInput('You can review a seller once the order is delivered (or paid, for digital goods).', 'orderId');

@@ -24,6 +24,7 @@ describe('order states', () => {
     expect(releasesStock(PENDING_PAYMENT, PAYMENT_FAILED)).toBe(true);
     expect(releasesStock(PENDING_PAYMENT, CANCELLED)).toBe(true);
     expect(releasesStock(PAID, CANCELLED)).toBe(true);
+    expect(releasesStock(PAID, REFUNDED)).toBe(true);
     expect(releasesStock(SHIPPED, REFUNDED)).toBe(false);
     expect(releasesStock(PENDING_PAYMENT, PAID)).toBe(false);
   });

@@ -6,6 +6,8 @@
 export type MarketplaceEvents = {
   /** `amount` is an integer in minor units (cents); `currency` is lowercase ISO 4217, e.g. 'usd'. */
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
+  /** A success for an order that had already ended: refunded in full. */
+  'marketplace.order.payment_unwanted': { orderId: string };
   /** Payments acts on one move: a paid order cancelled before shipping is refunded in full. */
   'marketplace.order.changed': { orderId: string; status: string; previousStatus: string };
 };

@@ -107,8 +107,10 @@ export class PaymentService {
     if (payment.sellerId !== viewer.userId && !loaders.admin) throw forbidden('Only the seller or an admin refunds a payment.');
     const reason = input.reason.trim();
     if (!reason || reason.length > MAX_REASON_LENGTH) throw badInput(`A reason is 1 to ${MAX_REASON_LENGTH} characters.`, 'reason');
-    const key = input.idempotencyKey?.trim() || null;
-    if (key && key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    const given = input.idempotencyKey?.trim() || null;
+    if (given && given.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    // Askers' keys live apart from the platform's own ('order-cancelled'), so none can pre-empt it.
+    const key = given && `user:${given}`;
     return this.outbox.transaction(async (em, publish) => {
       const locked = await this.locked(em, payment.id);
       if (key && (await em.count(Refund, { paymentId: locked.id, idempotencyKey: key }))) return locked;
@@ -123,7 +125,7 @@ export class PaymentService {
     });
   }
 
-  /** A paid order cancelled before shipping: everything left goes back, once however often the news arrives. */
+  /** A paid order cancelled before shipping, or a payment its order no longer wants: everything left goes back, once however often the news arrives. */
   async refundCancelledOrder(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string): Promise<void> {
     const found = await em.findOne(Payment, { orderId });
     if (!found) return;
@@ -192,11 +194,15 @@ export class PaymentService {
     const found = await em.findOne(Payment, { providerPaymentId });
     if (!found) throw new Error(`No payment ${providerPaymentId} yet`);
     const payment = await this.locked(em, found.id);
-    if (payment.status !== PaymentStatus.REQUIRES_ACTION && payment.status !== PaymentStatus.PROCESSING) return;
+    const waiting = payment.status === PaymentStatus.REQUIRES_ACTION || payment.status === PaymentStatus.PROCESSING;
+    // A buyer may retry a failed payment with its client secret: money taken is money recorded
+    // (and marketplace has it refunded if the order has ended).
+    const lateSuccess = payment.status === PaymentStatus.FAILED && outcome.status === 'SUCCEEDED';
+    if (!waiting && !lateSuccess) return;
     const { id: paymentId, orderId, buyerId, sellerId, amount, currency } = payment;
     payment.status = PaymentStatus[outcome.status];
     payment.updatedAt = new Date();
-    if (outcome.status === 'FAILED') payment.failureReason = outcome.reason;
+    payment.failureReason = outcome.status === 'FAILED' ? outcome.reason : null;
     await em.flush();
     if (outcome.status === 'SUCCEEDED') publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
     else publish('payments.payment.failed', { paymentId, orderId, buyerId, sellerId, reason: outcome.reason });

@@ -3,6 +3,7 @@ import { Migration20261122310000_conversation_access } from './Migration20261122
 import { Migration20261122320000_grants_per_message } from './Migration20261122320000_grants_per_message.js';
 import { Migration20261122330000_upload_tombstones } from './Migration20261122330000_upload_tombstones.js';
 import { Migration20261122340000_purchase_grants } from './Migration20261122340000_purchase_grants.js';
+import { Migration20261122350000_purchase_revocations } from './Migration20261122350000_purchase_revocations.js';
 
 export const migrations = [
   { name: 'Migration20261122300000_drive', class: Migration20261122300000_drive },
@@ -10,4 +11,5 @@ export const migrations = [
   { name: 'Migration20261122320000_grants_per_message', class: Migration20261122320000_grants_per_message },
   { name: 'Migration20261122330000_upload_tombstones', class: Migration20261122330000_upload_tombstones },
   { name: 'Migration20261122340000_purchase_grants', class: Migration20261122340000_purchase_grants },
+  { name: 'Migration20261122350000_purchase_revocations', class: Migration20261122350000_purchase_revocations },
 ];
