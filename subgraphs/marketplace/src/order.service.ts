@@ -302,7 +302,9 @@ export class OrderService {
   private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus) {
     const items = await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } });
     if (releasesStock(order.status, next)) {
-      for (const item of items) await this.moveStock(em, item.productId, item.quantity);
+      // In product order, as checkout locks them, so an expiry and a checkout cannot deadlock.
+      const byProduct = [...items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+      for (const item of byProduct) await this.moveStock(em, item.productId, item.quantity);
     }
     const previousStatus = order.status;
     order.status = next;
