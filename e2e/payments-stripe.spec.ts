@@ -1,7 +1,7 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
@@ -79,9 +79,13 @@ describe('Stripe webhooks', () => {
     const passed = await waiting();
     const watchers = [buyer, owner].map((who) => {
       const client = wsClient(t.url, who.token);
-      return { client, subscription: new Subscription(client, OrderUpdatedDocument, { orderId: passed.id }) };
+      return {
+        client,
+        subscription: new Subscription(client, OrderUpdatedDocument, { orderId: passed.id }),
+        payment: new Subscription(client, PaymentUpdatedDocument, { orderId: passed.id }),
+      };
     });
-    await waitFor('both order subscriptions', () => t.stack.gateway.live.subscriptionsOf(buyer.id) > 0 && t.stack.gateway.live.subscriptionsOf(owner.id) > 0);
+    await waitFor('both parties’ subscriptions', () => t.stack.gateway.live.subscriptionsOf(buyer.id) > 1 && t.stack.gateway.live.subscriptionsOf(owner.id) > 1);
     const succeeded = stripe.authenticate(intentOf(passed.id).id, true);
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
     await orderReaches(t, buyer, passed.id, 'PAID');
@@ -89,6 +93,10 @@ describe('Stripe webhooks', () => {
       const update = await waitFor('the PAID update', () => subscription.results.find((r) => r.data?.orderUpdated.status === 'PAID'));
       expect(update.data?.orderUpdated).toMatchObject({ seller: { id: owner.id, displayName: owner.displayName }, items: [{ product: { id: vase.id, title: vase.title } }] });
     }
+    // The payment itself, live too: its client secret for the buyer alone.
+    const [buyerSees, sellerSees] = await Promise.all(watchers.map((w) => waitFor('the payment update', () => w.payment.results.find((r) => r.data?.paymentUpdated.status === 'SUCCEEDED'))));
+    expect(buyerSees.data?.paymentUpdated).toMatchObject({ order: { id: passed.id }, clientSecret: expect.stringMatching(/_secret_/) });
+    expect(sellerSees.data?.paymentUpdated.clientSecret).toBeNull();
     await Promise.all(watchers.map((w) => w.client.dispose()));
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
     expect((await deliver(stripe.event('payment_intent.payment_failed', intentOf(passed.id)))).status).toBe(200);

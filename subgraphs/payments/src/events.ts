@@ -20,5 +20,5 @@ export type PaymentsEvents = {
     fullyRefunded: boolean;
   };
   /** Live: a payment changed, for the buyer's and the seller's subscriptions (`payment(id:)` is the lookup). */
-  'payments.payment.updated': { id: string; recipientIds: string[] };
+  'payments.payment.updated': { id: string; paymentId: string; orderId: string; recipientIds: string[] };
 };

@@ -1,5 +1,6 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { liveDirective } from '@peerlink/platform/graphql/live';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Refund } from './refund.entity.js';
 import { isPayer } from './access.js';
 import type { PaymentsContext } from './context.js';
@@ -43,6 +44,19 @@ export class PaymentResolver {
   payment(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     requireViewer(ctx.viewer);
     return ctx.services.payments.visible(id, ctx.loaders);
+  }
+
+  @Directive(liveDirective({ subject: 'payments.payment.updated', lookup: 'payment', audience: 'recipientIds' }))
+  @Subscription(() => Payment, {
+    topics: 'served-by-the-gateway',
+    description: 'A payment as it changes (3-D Secure finished, refunds), for the buyer and the seller; name one by `paymentId` or its `orderId`.',
+  })
+  paymentUpdated(
+    @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
+    @Arg('orderId', () => ID, { nullable: true }) _orderId: string | null,
+    @Root() payment: Payment,
+  ) {
+    return payment;
   }
 
   @FieldResolver(() => Order)

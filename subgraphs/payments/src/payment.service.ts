@@ -98,7 +98,7 @@ export class PaymentService {
         publish('payments.payment.requires_action', { ...parties, actionUrl: result.actionUrl });
         break;
     }
-    publish('payments.payment.updated', { id, recipientIds: [buyerId, sellerId] });
+    publish('payments.payment.updated', { id, paymentId: id, orderId, recipientIds: [buyerId, sellerId] });
   }
 
   /** The seller (or an admin) gives back part or all of a payment. The same `idempotencyKey` refunds once. */
@@ -181,7 +181,7 @@ export class PaymentService {
       refundedTotal: payment.refundedAmount,
       fullyRefunded: payment.status === PaymentStatus.REFUNDED,
     });
-    publish('payments.payment.updated', { id: paymentId, recipientIds: [buyerId, sellerId] });
+    publish('payments.payment.updated', { id: paymentId, paymentId, orderId, recipientIds: [buyerId, sellerId] });
   }
 
   /**
@@ -206,6 +206,6 @@ export class PaymentService {
     await em.flush();
     if (outcome.status === 'SUCCEEDED') publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
     else publish('payments.payment.failed', { paymentId, orderId, buyerId, sellerId, reason: outcome.reason });
-    publish('payments.payment.updated', { id: paymentId, recipientIds: [buyerId, sellerId] });
+    publish('payments.payment.updated', { id: paymentId, paymentId, orderId, recipientIds: [buyerId, sellerId] });
   }
 }
