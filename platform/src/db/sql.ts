@@ -6,6 +6,15 @@ import { isUuid } from '../ids.js';
 /** A table of the subgraph's schema, quoted for raw SQL. */
 export const table = (em: EntityManager, name: string) => `"${em.config.get('schema')}".${name}`;
 
+/**
+ * Holds a lock named by `key` until the transaction ends, so work on one thing (a buyer's
+ * checkouts, an owner's quota, one pair of users) runs one at a time across processes.
+ */
+export const lockKey = (em: EntityManager, key: string) => em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+
+/** Locks one row of the subgraph's table `name` until the transaction ends. */
+export const lockRow = (em: EntityManager, name: string, id: string) => em.execute(`select id from ${table(em, name)} where id = ? for update`, [id]);
+
 /** Rows of a raw statement, typed. */
 export const rows = <T>(em: EntityManager, sql: string, params: unknown[] = []) => em.execute<T[]>(sql, params);
 

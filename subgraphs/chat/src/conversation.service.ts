@@ -10,7 +10,7 @@ import { Conversation, ConversationKind, Membership, MemberRole } from './conver
 import type { ChatEvents } from './events.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockRow, rows, table } from '@peerlink/platform/db/sql';
 
 export const MAX_GROUP_MEMBERS = 256;
 export const MAX_TITLE_LENGTH = 100;
@@ -27,7 +27,7 @@ function checkTitle(input: string): string {
  * which drive relies on to let members (and only members) download attachments.
  */
 async function lockConversation(em: EntityManager, conversationId: string) {
-  await em.execute(`select id from ${table(em, 'conversations')} where id = ? for update`, [conversationId]);
+  await lockRow(em, 'conversations', conversationId);
 }
 
 async function memberIdsOf(em: EntityManager, conversationId: string): Promise<string[]> {

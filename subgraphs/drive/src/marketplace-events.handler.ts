@@ -1,5 +1,5 @@
 import type { MarketplaceEvents } from '@peerlink/marketplace/events';
-import { table, uuidArray } from '@peerlink/platform/db/sql';
+import { lockKey, table, uuidArray } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import type { DriveEvents } from './events.js';
 
@@ -16,7 +16,7 @@ export function marketplaceEventHandlers(): EventHandlers<MarketplaceEvents, Dri
   return {
     'marketplace.order.changed': async ({ orderId, buyerId, sellerId, status, digitalFileIds }, { em }) => {
       if (!digitalFileIds.length) return;
-      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`purchase:${orderId}`]);
+      await lockKey(em, `purchase:${orderId}`);
       const grants = table(em, 'purchase_grants');
       const revocations = table(em, 'purchase_revocations');
       if (OWNED.has(status)) {

@@ -8,7 +8,7 @@ import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import { checkMimeType, checkName } from './access.js';
 import { DriveFile, FileVersion, Upload, type UploadTicket } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 
 const UPLOAD_TTL_SECONDS = 15 * 60;
 
@@ -61,7 +61,7 @@ export class UploadService {
     }
     // Serialised per owner, and uploads under way count too: parallel uploads cannot overrun the quota.
     const upload = await this.em.transactional(async (em) => {
-      await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`drive-quota:${ownerId}`]);
+      await lockKey(em, `drive-quota:${ownerId}`);
       const used = (await this.committedBytes(ownerId, em)) + (await this.pendingBytes(ownerId, em));
       if (used + input.size > this.limits.quotaBytes) {
         throw new AppError('BAD_USER_INPUT', `This would exceed the storage quota (${used} of ${this.limits.quotaBytes} bytes used or reserved).`, {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -60,7 +60,7 @@ export class CampaignService {
     if (key && key.length > 100) throw badInput('An idempotency key is at most 100 characters.', 'idempotencyKey');
     return this.outbox.transaction(async (em, publish) => {
       // Like checkout: one at a time per buyer, and a retried key finds the campaign it bought.
-      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`checkout:${viewer.userId}`]);
+      await lockKey(em, `checkout:${viewer.userId}`);
       const checkoutKey = `campaign:${key ?? uuidv7()}`;
       const earlier = key ? await em.findOne(Order, { buyerId: viewer.userId, checkoutKey }) : null;
       if (earlier) return em.findOneOrFail(Campaign, { orderId: earlier.id });

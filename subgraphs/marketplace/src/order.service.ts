@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -95,7 +95,7 @@ export class OrderService {
 
     return this.outbox.transaction(async (em, publish) => {
       // A buyer's checkouts run one at a time, so a retry waits for the first and finds its orders.
-      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`checkout:${viewer.userId}`]);
+      await lockKey(em, `checkout:${viewer.userId}`);
       const placed = await em.find(Order, { buyerId: viewer.userId, checkoutKey: key }, { orderBy: { id: 'asc' } });
       if (placed.length) return { orders: placed, changes: [] };
 
@@ -295,7 +295,7 @@ export class OrderService {
   }
 
   private async locked(em: EntityManager, id: string): Promise<Order | null> {
-    await em.execute(`select id from ${table(em, 'orders')} where id = ? for update`, [id]);
+    await lockRow(em, 'orders', id);
     return em.findOne(Order, { id }, { refresh: true });
   }
 

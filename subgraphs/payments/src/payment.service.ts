@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockRow, rows, table } from '@peerlink/platform/db/sql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
@@ -137,7 +137,7 @@ export class PaymentService {
   }
 
   private async locked(em: EntityManager, id: string): Promise<Payment> {
-    await em.execute(`select id from ${table(em, 'payments')} where id = ? for update`, [id]);
+    await lockRow(em, 'payments', id);
     return em.findOneOrFail(Payment, { id }, { refresh: true });
   }
 

@@ -9,7 +9,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
 import type { SocialLoaders } from './loaders.js';
 import { requireMember } from './post.service.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import type { Timelines } from './timeline.js';
 import { userRef, type User } from './user.type.js';
 import { blockedEitherWay, shouldNotify } from './visibility.js';
@@ -20,7 +20,7 @@ import { blockedEitherWay, shouldNotify } from './visibility.js';
  */
 async function lockPair(em: EntityManager, a: string, b: string) {
   const [first, second] = [a, b].sort();
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(? || ':' || ?, 0))`, [first, second]);
+  await lockKey(em, `${first}:${second}`);
 }
 
 async function isBlockedEitherWay(em: EntityManager, a: string, b: string): Promise<boolean> {
