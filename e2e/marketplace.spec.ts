@@ -40,7 +40,7 @@ import {
   UpdateProductDocument,
 } from './generated/graphql.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
-import { ADDRESS, buy, listed, orderReaches, seller, type Account } from './support/marketplace.js';
+import { ADDRESS, buy, listed, orderReaches, seller, stockOf, type Account } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 import { upload } from './support/drive.js';
 
@@ -59,8 +59,6 @@ const orderNotice = (who: Account, title: RegExp) =>
   waitFor(`${who.username} to hear ${title}`, async () =>
     (await ok(t.url, OrderNotificationsDocument, {}, who.token)).notifications.edges.map((e) => e.node).find((n) => n.kind === 'ORDER' && title.test(n.title)),
   );
-
-const stockOf = async (productId: string, viewerToken: string) => (await ok(t.url, ProductDocument, { id: productId }, viewerToken)).product.stock;
 
 describe('the catalog', () => {
   it('lets sellers list, publish, edit and archive their own products, and nobody else', async () => {
@@ -226,7 +224,7 @@ describe('checkout and payment', () => {
     expect(placed).toMatchObject({ status: 'PENDING_PAYMENT', total: { amount: 6000, currency: 'usd' }, buyer: { id: buyer.id }, seller: { id: owner.id } });
     expect(placed!.items).toEqual([{ id: expect.any(String), title: 'Brass lamp', quantity: 2, unitPrice: { amount: 3000 }, product: { id: lamp.id, title: 'Brass lamp' } }]);
     const itemId = placed!.items[0]!.id;
-    expect(await stockOf(lamp.id, buyer.token)).toBe(2);
+    expect(await stockOf(t, lamp.id, buyer)).toBe(2);
     expect((await ok(t.url, CartDocument, {}, buyer.token)).cart.lines).toEqual([]);
 
     await orderReaches(t, buyer, placed!.id, 'PAID');
@@ -291,9 +289,9 @@ describe('checkout and payment', () => {
     const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
     const chair = await listed(t, owner, { stock: 3 });
     const { orders } = await buy(t, buyer, chair.id, 'pm_card_chargeDeclined', 2);
-    expect(await stockOf(chair.id, buyer.token)).toBe(1);
+    expect(await stockOf(t, chair.id, buyer)).toBe(1);
     await orderReaches(t, buyer, orders[0]!.id, 'PAYMENT_FAILED');
-    expect(await stockOf(chair.id, buyer.token)).toBe(3);
+    expect(await stockOf(t, chair.id, buyer)).toBe(3);
     expect((await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/declined/) });
     expect((await orderNotice(buyer, /did not go through/)).body).toContain('Nothing was charged');
     // Nothing was bought, so nothing can be reviewed.
@@ -321,7 +319,7 @@ describe('checkout and payment', () => {
     expect(once.checkout.orders.map((o) => o.seller.id).sort()).toEqual([first.id, second.id].sort());
     expect(again.checkout.orders.map((o) => o.id).sort()).toEqual(once.checkout.orders.map((o) => o.id).sort());
     expect((await ok(t.url, MyOrdersDocument, {}, buyer.token)).myOrders.edges).toHaveLength(2);
-    expect(await stockOf(a.id, buyer.token)).toBe(4);
+    expect(await stockOf(t, a.id, buyer)).toBe(4);
   });
 
   it('tells the buyer what changed since they filled the cart, and orders nothing until they agree', async () => {
@@ -345,7 +343,7 @@ describe('checkout and payment', () => {
       ]),
     );
     expect(first.changes).toHaveLength(3);
-    expect(await stockOf(bowl.id, buyer.token)).toBe(2);
+    expect(await stockOf(t, bowl.id, buyer)).toBe(2);
 
     const second = (await ok(t.url, CheckoutDocument, { input }, buyer.token)).checkout;
     expect(second.changes).toEqual([]);
@@ -364,7 +362,7 @@ describe('checkout and payment', () => {
     expect(await checkout({ idempotencyKey: ' ' })).toEqual(['BAD_USER_INPUT']);
     expect(await checkout({ paymentMethodId: '' })).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, CheckoutDocument, { input: { idempotencyKey: 'k', paymentMethodId: 'pm_card_visa' } })).toEqual(['UNAUTHENTICATED']);
-    expect(await stockOf(table.id, buyer.token)).toBe(2);
+    expect(await stockOf(t, table.id, buyer)).toBe(2);
 
     const { orders } = await buy(t, buyer, table.id, 'pm_card_threeDSecure2Required');
     const id = orders[0]!.id;
@@ -372,7 +370,7 @@ describe('checkout and payment', () => {
     expect(await codes(t.url, OrderDocument, { id: 'nonsense' }, buyer.token)).toEqual(['NOT_FOUND']);
     expect((await ok(t.url, CancelOrderDocument, { id }, buyer.token)).cancelOrder.status).toBe('CANCELLED');
     expect(await codes(t.url, CancelOrderDocument, { id }, buyer.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await stockOf(table.id, buyer.token)).toBe(2);
+    expect(await stockOf(t, table.id, buyer)).toBe(2);
   });
 });
 
@@ -403,7 +401,7 @@ describe('refunds', () => {
     // Without an amount, whatever is left; refunded whole before shipping, the stock returns.
     expect((await refund({}, owner.token)).data?.refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: 8000 });
     expect((await orderReaches(t, buyer, orderId, 'REFUNDED')).status).toBe('REFUNDED');
-    expect(await stockOf(kettle.id, buyer.token)).toBe(5);
+    expect(await stockOf(t, kettle.id, buyer)).toBe(5);
     expect(await codesOf({ amount: 1 }, owner.token)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -418,7 +416,7 @@ describe('refunds', () => {
     const { paymentStatus: paid } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
     await ok(t.url, RefundPaymentDocument, { input: { paymentId: paid.id, amount: 100, reason: 'Goodwill', idempotencyKey: 'order-cancelled' } }, owner.token);
     expect((await ok(t.url, CancelOrderDocument, { id: orderId }, owner.token)).cancelOrder.status).toBe('CANCELLED');
-    expect(await stockOf(stool.id, buyer.token)).toBe(2);
+    expect(await stockOf(t, stool.id, buyer)).toBe(2);
     const refunded = await waitFor('the automatic refund', async () => {
       const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
       return paymentStatus.status === 'REFUNDED' ? paymentStatus : null;

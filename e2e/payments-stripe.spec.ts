@@ -1,12 +1,12 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentUpdatedDocument, PaymentStatusDocument, ProductDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentUpdatedDocument, PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
-import { buy, listed, orderReaches, seller } from './support/marketplace.js';
+import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // The whole checkout with STRIPE_SECRET_KEY set: the real Stripe SDK in the payments subgraph,
@@ -37,8 +37,6 @@ afterAll(async () => {
   await t?.stop();
   await stripe.stop();
 });
-
-const stockOf = async (productId: string, token: string) => (await ok(t.url, ProductDocument, { id: productId }, token)).product.stock;
 
 describe('checkout through Stripe', () => {
   it('charges once per order with an idempotency key, records declines, and refunds through Stripe', async () => {
@@ -126,7 +124,7 @@ describe('Stripe webhooks', () => {
     const unsigned = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) });
     expect(unsigned.status).toBe(400);
     expect((await deliver(forged)).status).toBe(500);
-    expect(await stockOf(vase.id, buyer.token)).toBe(4);
+    expect(await stockOf(t, vase.id, buyer)).toBe(4);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   CreateProductDocument,
   LoginDocument,
   OrderDocument,
+  ProductDocument,
   PublishProductDocument,
   type CreateProductInput,
   type OrderStatus,
@@ -46,6 +47,9 @@ export async function buy(t: TestStack, buyer: Account, productId: string, payme
   const { checkout } = await ok(t.url, CheckoutDocument, { input: { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId } }, buyer.token);
   return checkout;
 }
+
+/** Units of a product left, as `viewer` sees it. */
+export const stockOf = async (t: TestStack, productId: string, viewer: Account) => (await ok(t.url, ProductDocument, { id: productId }, viewer.token)).product.stock;
 
 /** Waits until the order reaches `status`, as its buyer (or seller) sees it. */
 export function orderReaches(t: TestStack, viewer: Account, orderId: string, status: OrderStatus, timeoutMs?: number) {

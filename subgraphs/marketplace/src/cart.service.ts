@@ -34,8 +34,7 @@ export class CartService {
     const product = await this.buyable(viewer, productId, loaders);
     const existing = await this.em.findOne(CartItem, { buyerId: viewer.userId, productId: product.id });
     const wanted = checkQuantity((existing?.quantity ?? 0) + checkQuantity(quantity, false), false);
-    this.checkStock(product, wanted);
-    this.checkTotal(product, wanted);
+    this.checkAvailable(product, wanted);
     if (existing) {
       existing.quantity = wanted;
       existing.seenPriceAmount = product.priceAmount;
@@ -53,8 +52,7 @@ export class CartService {
     if (checkQuantity(quantity, true) === 0) return this.remove(viewer, productId);
     const item = await this.item(viewer, productId);
     const product = await this.buyable(viewer, item.productId, loaders);
-    this.checkStock(product, quantity);
-    this.checkTotal(product, quantity);
+    this.checkAvailable(product, quantity);
     item.quantity = quantity;
     item.seenPriceAmount = product.priceAmount;
     item.seenCurrency = product.currency;
@@ -83,13 +81,11 @@ export class CartService {
     return product;
   }
 
-  private checkTotal(product: Product, quantity: number) {
-    if (product.priceAmount * quantity > MAX_TOTAL) throw badInput('That many would cost more than one order can hold.', 'quantity');
-  }
-
-  private checkStock(product: Product, quantity: number) {
+  /** Enough in stock, and no more than one order can hold. */
+  private checkAvailable(product: Product, quantity: number) {
     if (product.kind === ProductKind.PHYSICAL && (product.stock ?? 0) < quantity) {
       throw badInput(product.stock ? `Only ${product.stock} left.` : 'Sold out.', 'quantity');
     }
+    if (product.priceAmount * quantity > MAX_TOTAL) throw badInput('That many would cost more than one order can hold.', 'quantity');
   }
 }

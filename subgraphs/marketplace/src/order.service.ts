@@ -111,20 +111,24 @@ export class OrderService {
       const changes = await this.bringCartUpToDate(em, viewer.userId, lines);
       if (changes.length) return { orders: [], changes };
       if (!address && lines.some((l) => l.kind === ProductKind.PHYSICAL)) throw badInput('Physical products need a shipping address.', 'shippingAddress');
-      const totals = new Map<string, number>();
-      for (const l of lines) totals.set(`${l.seller_id}:${l.currency}`, (totals.get(`${l.seller_id}:${l.currency}`) ?? 0) + l.price_amount * l.quantity);
-      if ([...totals.values()].some((total) => total > MAX_TOTAL)) throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
+      // One order per seller and currency.
+      const groups = new Map<string, { lines: CartLine[]; total: number }>();
+      for (const line of lines) {
+        const group = groups.get(`${line.seller_id}:${line.currency}`) ?? { lines: [], total: 0 };
+        group.lines.push(line);
+        group.total += line.price_amount * line.quantity;
+        groups.set(`${line.seller_id}:${line.currency}`, group);
+      }
+      if ([...groups.values()].some((g) => g.total > MAX_TOTAL)) throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
 
       const orders: Order[] = [];
-      const bySeller = new Map<string, CartLine[]>();
-      for (const line of lines) bySeller.set(`${line.seller_id}:${line.currency}`, [...(bySeller.get(`${line.seller_id}:${line.currency}`) ?? []), line]);
-      for (const group of bySeller.values()) {
+      for (const { lines: group, total } of groups.values()) {
         const { seller_id: sellerId, currency } = group[0]!;
         const order = em.create(Order, {
           buyerId: viewer.userId,
           sellerId,
           currency,
-          totalAmount: group.reduce((sum, l) => sum + l.price_amount * l.quantity, 0),
+          totalAmount: total,
           checkoutKey: key,
           paymentMethodId,
           shippingAddress: group.some((l) => l.kind === ProductKind.PHYSICAL) ? address : null,
@@ -219,7 +223,7 @@ export class OrderService {
       summary: summarize(items),
       fully: refund.fullyRefunded,
     });
-    if (refund.fullyRefunded && canMove(order.status, OrderStatus.REFUNDED)) await this.move(em, publish, order, OrderStatus.REFUNDED);
+    if (refund.fullyRefunded && canMove(order.status, OrderStatus.REFUNDED)) await this.move(em, publish, order, OrderStatus.REFUNDED, items);
     else tellParties(publish, order);
   }
 
@@ -299,8 +303,9 @@ export class OrderService {
     return em.findOne(Order, { id }, { refresh: true });
   }
 
-  private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus) {
-    const items = await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } });
+  /** `known`: the order's lines, when the caller has read them already. */
+  private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus, known?: OrderItem[]) {
+    const items = known ?? (await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } }));
     if (releasesStock(order.status, next)) {
       // In product order, as checkout locks them, so an expiry and a checkout cannot deadlock.
       const byProduct = [...items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));

@@ -5,11 +5,9 @@ import type { MarketplaceEvents } from './events.js';
 import { OrderStatus } from './order-states.js';
 import type { OrderService } from './order.service.js';
 
-// Payments declares the one event it reads from marketplace on its own side (the two packages
-// cannot depend on each other); this line fails to compile if the two declarations drift apart.
-export const samePlacedEvent = (placed: MarketplaceEvents['marketplace.order.placed']): MarketplaceEventsAsPaymentsReadsThem['marketplace.order.placed'] => placed;
-export const sameUnwantedEvent = (unwanted: MarketplaceEvents['marketplace.order.payment_unwanted']): MarketplaceEventsAsPaymentsReadsThem['marketplace.order.payment_unwanted'] => unwanted;
-export const sameChangedEvent = (changed: MarketplaceEvents['marketplace.order.changed']): MarketplaceEventsAsPaymentsReadsThem['marketplace.order.changed'] => changed;
+// Payments declares the events it reads from marketplace on its own side (the two packages cannot
+// depend on each other); this line fails to compile if any of them drifts from what is published.
+export const asPaymentsReadsThem = (events: Pick<MarketplaceEvents, keyof MarketplaceEventsAsPaymentsReadsThem>): MarketplaceEventsAsPaymentsReadsThem => events;
 
 /** The saga's other half: payments' verdicts move orders on (PAID, or PAYMENT_FAILED with stock released). */
 export function paymentsEventHandlers(orders: OrderService): EventHandlers<PaymentsEvents, MarketplaceEvents> {

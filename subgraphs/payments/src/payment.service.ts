@@ -13,6 +13,9 @@ import { RefundRefused, type PaymentProvider } from './provider.js';
 import { Refund } from './refund.entity.js';
 
 export const MAX_REASON_LENGTH = 500;
+
+/** Money was taken and not all of it given back yet. */
+const refundable = (payment: Payment) => payment.status === PaymentStatus.SUCCEEDED || payment.status === PaymentStatus.PARTIALLY_REFUNDED;
 export const MAX_KEY_LENGTH = 100;
 
 export interface RefundInput {
@@ -114,7 +117,7 @@ export class PaymentService {
     return this.outbox.transaction(async (em, publish) => {
       const locked = await this.locked(em, payment.id);
       if (key && (await em.count(Refund, { paymentId: locked.id, idempotencyKey: key }))) return locked;
-      if (locked.status !== PaymentStatus.SUCCEEDED && locked.status !== PaymentStatus.PARTIALLY_REFUNDED) {
+      if (!refundable(locked)) {
         throw badInput(`A ${locked.status} payment cannot be refunded.`, 'paymentId');
       }
       const left = locked.amount - locked.refundedAmount;
@@ -131,7 +134,7 @@ export class PaymentService {
     if (!found) return;
     const payment = await this.locked(em, found.id);
     const left = payment.amount - payment.refundedAmount;
-    if (left <= 0 || (payment.status !== PaymentStatus.SUCCEEDED && payment.status !== PaymentStatus.PARTIALLY_REFUNDED)) return;
+    if (left <= 0 || !refundable(payment)) return;
     if (await em.count(Refund, { paymentId: payment.id, idempotencyKey: 'order-cancelled' })) return;
     await this.giveBack(em, publish, payment, { amount: left, reason: 'The order was cancelled.', requestedBy: null, key: 'order-cancelled' });
   }
