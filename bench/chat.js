@@ -14,7 +14,7 @@
  * bench's key: registering 2,000 users through the API would spend minutes hashing passwords and
  * measure nothing about chat. Writes bench/CHAT-RESULTS.md.
  */
-import { createPrivateKey, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -22,13 +22,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
-import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { bearer, graphql } from './graphql.js';
 import { cpuModel } from './proc.js';
-import { runBench } from './stack.js';
+import { runBench, withPg } from './stack.js';
 import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./CHAT-RESULTS.md', import.meta.url));
@@ -60,7 +58,7 @@ await runBench('bench:chat', RESULTS_FILE, async ({ start }) => {
   let s3Files = [];
   try {
     const s3System = await start({ embedded: false, topology: 'distributed', env: s3.env });
-    const [owner] = await seedUsers(s3System, 1);
+    const [owner] = await s3System.seedAccounts(1, { knownTo: ['chat', 'drive'] });
     s3Files = await measureFiles(s3System, owner);
     await s3System.stop();
   } finally {
@@ -69,35 +67,12 @@ await runBench('bench:chat', RESULTS_FILE, async ({ start }) => {
   return render({ messages, localFiles, s3Files, wallSeconds: (Date.now() - startedAt) / 1000 });
 });
 
-/** Users in identity (names) and chat and drive (known accounts), with signed access tokens. */
-async function seedUsers(system, count) {
-  const now = new Date();
-  const ids = Array.from({ length: count }, () => uuidv7());
-  const db = new pg.Client({ connectionString: system.databaseUrl });
-  await db.connect();
-  try {
-    const usernames = ids.map((_, i) => `c${system.runId}_${i}`);
-    await db.query(
-      `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash)
-       select id, username, 'Chat ' || username, $3, $3, username || '@bench.example', 'not-a-password-hash' from unnest($1::uuid[], $2::text[]) as u(id, username)`,
-      [ids, usernames, now],
-    );
-    for (const schema of ['chat', 'drive']) await db.query(`insert into ${schema}.people (user_id, joined_at) select unnest($1::uuid[]), $2`, [ids, now]);
-  } finally {
-    await db.end();
-  }
-  const key = createPrivateKey(system.keys.accessToken.privateKey);
-  return Promise.all(ids.map(async (userId) => ({ userId, token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles: ['USER'] }, 3600)).token })));
-}
-
 /** Groups of members, each member in exactly one group. */
 async function seedGroups(system) {
   log(`seeding ${options.groups} groups of ${options.members}`);
-  const users = await seedUsers(system, options.groups * options.members);
+  const users = await system.seedAccounts(options.groups * options.members, { knownTo: ['chat', 'drive'] });
   const groups = Array.from({ length: options.groups }, (_, g) => users.slice(g * options.members, (g + 1) * options.members));
-  const db = new pg.Client({ connectionString: system.databaseUrl });
-  await db.connect();
-  try {
+  await withPg(system.databaseUrl, async (db) => {
     for (const members of groups) {
       const id = uuidv7();
       members.conversationId = id;
@@ -108,9 +83,7 @@ async function seedGroups(system) {
         [id, members.map((m) => m.userId)],
       );
     }
-  } finally {
-    await db.end();
-  }
+  });
   return groups;
 }
 

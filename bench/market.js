@@ -13,16 +13,14 @@
  * Users, products and carts are seeded straight into the databases and tokens signed with the
  * bench's key: neither registration nor listing is what is measured. Writes bench/MARKET-RESULTS.md.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { bearer, graphql } from './graphql.js';
 import { cpuModel } from './proc.js';
-import { runBench } from './stack.js';
+import { runBench, withPg } from './stack.js';
 import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./MARKET-RESULTS.md', import.meta.url));
@@ -49,43 +47,18 @@ const startedAt = Date.now();
 await runBench('bench:market', RESULTS_FILE, async ({ start }) => {
   log('starting the stack (distributed; PostgreSQL, NATS JetStream, Redis)');
   const system = await start({ embedded: false, topology: 'distributed', env: { RATE_LIMIT_PER_MINUTE: '0' } });
-  const sellers = await seedUsers(system, 100);
+  const sellers = await system.seedAccounts(100, { roles: ['USER', 'SELLER'] });
   await seedProducts(system, sellers);
   const search = await measureSearch(system, sellers[0]);
   const checkout = await measureCheckout(system);
   return render({ search, checkout, wallSeconds: (Date.now() - startedAt) / 1000 });
 });
 
-async function withDb(system, work) {
-  const db = new pg.Client({ connectionString: system.databaseUrl });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
-  }
-}
-
-/** Users in identity, with access tokens signed by the bench's key. */
-async function seedUsers(system, count) {
-  const ids = Array.from({ length: count }, () => uuidv7());
-  await withDb(system, (db) =>
-    db.query(
-      `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash)
-       select id, 'm' || replace(id::text, '-', ''), 'Market user', now(), now(), replace(id::text, '-', '') || '@bench.example', 'not-a-password-hash'
-       from unnest($1::uuid[]) as u(id)`,
-      [ids],
-    ),
-  );
-  const key = createPrivateKey(system.keys.accessToken.privateKey);
-  return Promise.all(ids.map(async (userId) => ({ userId, token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles: ['USER', 'SELLER'] }, 3600)).token })));
-}
-
 /** Products of three to six random words, spread over sellers and categories, all on sale. */
 async function seedProducts(system, sellers) {
   log(`seeding ${options.products.toLocaleString('en-US')} products`);
   const batch = 5_000;
-  await withDb(system, async (db) => {
+  await withPg(system.databaseUrl, async (db) => {
     for (let done = 0; done < options.products; done += batch) {
       const n = Math.min(batch, options.products - done);
       const rows = Array.from({ length: n }, () => {
@@ -148,9 +121,9 @@ async function measureCheckout(system) {
   for (const rate of options.rates) {
     const total = Math.round(rate * options.durationSeconds);
     log(`${rate} checkouts/s for ${options.durationSeconds} s (${total} buyers)`);
-    const buyers = await seedUsers(system, total);
+    const buyers = await system.seedAccounts(total);
     // One random product each, so checkouts contend for rows no more than real shoppers would.
-    await withDb(system, (db) =>
+    await withPg(system.databaseUrl, (db) =>
       db.query(
         `insert into marketplace.cart_items (buyer_id, product_id, quantity, seen_price_amount, seen_currency, added_at)
          select b.id, p.id, 1, p.price_amount, p.currency, now()
@@ -192,7 +165,7 @@ async function measureCheckout(system) {
     const paid = await waitFor(
       'the orders to be paid',
       async () => {
-        const { rows } = await withDb(system, (db) => db.query(`select id, extract(epoch from updated_at) * 1000 as paid_at from marketplace.orders where id = any($1::uuid[]) and status = 'PAID'`, [[...sent.keys()]]));
+        const { rows } = await withPg(system.databaseUrl, (db) => db.query(`select id, extract(epoch from updated_at) * 1000 as paid_at from marketplace.orders where id = any($1::uuid[]) and status = 'PAID'`, [[...sent.keys()]]));
         return rows.length >= sent.size ? rows : null;
       },
       120_000,

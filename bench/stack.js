@@ -1,11 +1,13 @@
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@peerlink/platform/auth/internal-token';
 import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
+import { uuidv7 } from '@peerlink/platform/ids';
 import pg from 'pg';
 import { NodeProcess } from './child.js';
 import { cpuSeconds, listeningPorts, residentBytes } from './proc.js';
@@ -74,6 +76,26 @@ export class SystemUnderTest {
       await this.runToCompletion('migrate', 'launcher/dist/migrate.js', { SERVICE: 'migrate' });
     }
     await this.startProcesses();
+  }
+
+  /**
+   * `count` accounts written straight into identity's table (registering them through the API
+   * would spend minutes hashing passwords and measure nothing), also made known to the subgraphs
+   * in `knownTo` (their `people` tables), each with an access token signed by the bench's key.
+   */
+  async seedAccounts(count, { roles = ['USER'], knownTo = [] } = {}) {
+    const ids = Array.from({ length: count }, () => uuidv7());
+    await withPg(this.databaseUrl, async (db) => {
+      await db.query(
+        `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash)
+         select id, 'u' || replace(id::text, '-', ''), 'Bench user', now(), now(), replace(id::text, '-', '') || '@bench.example', 'not-a-password-hash'
+         from unnest($1::uuid[]) as u(id)`,
+        [ids],
+      );
+      for (const schema of knownTo) await db.query(`insert into ${schema}.people (user_id, joined_at) select unnest($1::uuid[]), now()`, [ids]);
+    });
+    const key = createPrivateKey(this.keys.accessToken.privateKey);
+    return Promise.all(ids.map(async (userId) => ({ userId, token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles }, 3600)).token })));
   }
 
   /** Gives `username` the ADMIN role in identity's table, as an operator would. */
