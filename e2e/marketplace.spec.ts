@@ -520,3 +520,27 @@ describe('advertising', () => {
     expect((await ok(t.url, CampaignsDocument, {}, rival.token)).campaigns.edges).toEqual([]);
   });
 });
+
+describe('the remaining wrong-user and bad-input cases', () => {
+  it('are refused with a clear code and change nothing', async () => {
+    const [owner, other, buyer] = await Promise.all([seller(t), seller(t), signUp(t, 'buyer')]);
+    const { createProduct: draft } = await ok(t.url, CreateProductDocument, { input: { title: 'Draft lamp', kind: 'PHYSICAL', priceAmount: 1000, currency: 'usd', stock: 1 } }, owner.token);
+    expect(await codes(t.url, PublishProductDocument, { id: draft.id }, other.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, UpdateProductDocument, { id: draft.id, input: { priceAmount: 0 } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ArchiveProductDocument, { id: UNKNOWN }, owner.token)).toEqual(['NOT_FOUND']);
+    for (const document of [MyOrdersDocument, SalesDocument, CampaignsDocument]) expect(await codes(t.url, document as never, {})).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, PaymentStatusDocument, { orderId: 'nonsense' }, buyer.token)).toEqual(['NOT_FOUND']);
+
+    const lamp = await listed(t, owner);
+    const order = (await buy(t, buyer, lamp.id)).orders[0]!;
+    await orderReaches(t, buyer, order.id, 'PAID');
+    expect(await codes(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: '  ' }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    await ok(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: 'T1' }, owner.token);
+    expect(await codes(t.url, MarkOrderDeliveredDocument, { id: order.id }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, MarkOrderDeliveredDocument, { id: order.id }, other.token)).toEqual(['NOT_FOUND']);
+    await ok(t.url, MarkOrderDeliveredDocument, { id: order.id }, owner.token);
+    expect(await codes(t.url, ReviewSellerDocument, { orderId: order.id, rating: 0 }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, ReviewSellerDocument, { orderId: UNKNOWN, rating: 4 }, buyer.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, OrderDocument, { id: order.id }, buyer.token)).order.status).toBe('DELIVERED');
+  });
+});

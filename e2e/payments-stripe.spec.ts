@@ -63,7 +63,7 @@ describe('checkout through Stripe', () => {
 
 describe('Stripe webhooks', () => {
   it('finish 3-D Secure payments, once per event, whatever the order, and only when signed', async () => {
-    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
     const vase = await listed(t, owner, { priceAmount: 3100, stock: 5 });
     const waiting = async () => {
       const order = (await buy(t, buyer, vase.id, 'pm_card_threeDSecure2Required')).orders[0]!;
@@ -83,7 +83,11 @@ describe('Stripe webhooks', () => {
         payment: new Subscription(client, PaymentUpdatedDocument, { orderId: passed.id }),
       };
     });
-    await waitFor('both parties’ subscriptions', () => t.stack.gateway.live.subscriptionsOf(buyer.id) > 1 && t.stack.gateway.live.subscriptionsOf(owner.id) > 1);
+    const outsiderClient = wsClient(t.url, outsider.token);
+    const outsiderWatch = new Subscription(outsiderClient, PaymentUpdatedDocument, { orderId: passed.id });
+    await waitFor('every subscription', () =>
+      t.stack.gateway.live.subscriptionsOf(buyer.id) > 1 && t.stack.gateway.live.subscriptionsOf(owner.id) > 1 && t.stack.gateway.live.subscriptionsOf(outsider.id) > 0,
+    );
     const succeeded = stripe.authenticate(intentOf(passed.id).id, true);
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
     await orderReaches(t, buyer, passed.id, 'PAID');
@@ -95,7 +99,9 @@ describe('Stripe webhooks', () => {
     const [buyerSees, sellerSees] = await Promise.all(watchers.map((w) => waitFor('the payment update', () => w.payment.results.find((r) => r.data?.paymentUpdated.status === 'SUCCEEDED'))));
     expect(buyerSees.data?.paymentUpdated).toMatchObject({ order: { id: passed.id }, clientSecret: expect.stringMatching(/_secret_/) });
     expect(sellerSees.data?.paymentUpdated.clientSecret).toBeNull();
-    await Promise.all(watchers.map((w) => w.client.dispose()));
+    // Both parties have had the update, so the outsider would have too: they get nothing.
+    expect(outsiderWatch.results).toEqual([]);
+    await Promise.all([...watchers.map((w) => w.client.dispose()), outsiderClient.dispose()]);
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
     expect((await deliver(stripe.event('payment_intent.payment_failed', intentOf(passed.id)))).status).toBe(200);
     expect((await ok(t.url, PaymentStatusDocument, { orderId: passed.id }, buyer.token)).paymentStatus.status).toBe('SUCCEEDED');
