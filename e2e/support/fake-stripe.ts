@@ -29,11 +29,14 @@ const TEST_PAYMENT_METHODS = new Map<string, Outcome>([
   ['pm_card_threeDSecure2Required', 'authenticates'],
 ]);
 
-/** The form fields each endpoint takes; Stripe refuses any other, as it does `payment_method_types` since 2026-09-30. */
-const PARAMS: Record<string, RegExp> = {
-  '/v1/payment_intents': /^(amount|currency|payment_method|confirm|return_url|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
-  '/v1/refunds': /^(payment_intent|amount|metadata\[.+\])$/,
-};
+/** One endpoint the fake plays. `params` lists the form fields it takes: Stripe refuses any other, as it does `payment_method_types` since 2026-09-30. */
+interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Matched against the whole path; its groups (ids in the path) are passed to `handle`. */
+  path: RegExp;
+  params: RegExp;
+  handle(params: Record<string, string>, ids: string[]): Answer;
+}
 
 /**
  * Stripe's API in test mode, over HTTP, for what PeerLink calls: creating (and confirming) PaymentIntents
@@ -49,6 +52,17 @@ export class FakeStripe {
   private readonly answered = new Map<string, { request: string; answer: Answer }>();
   private server: Server | null = null;
   private origin: string | null = null;
+
+  /** What PeerLink calls. An endpoint for a new feature is one more entry here. */
+  private readonly routes: Route[] = [
+    {
+      method: 'POST',
+      path: /^\/v1\/payment_intents$/,
+      params: /^(amount|currency|payment_method|confirm|return_url|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
+      handle: (params) => this.createPaymentIntent(params),
+    },
+    { method: 'POST', path: /^\/v1\/refunds$/, params: /^(payment_intent|amount|metadata\[.+\])$/, handle: (params) => this.refund(params) },
+  ];
 
   constructor(readonly secretKey = 'sk_test_fake') {
     if (!secretKey.startsWith('sk_test_')) throw new Error('FakeStripe plays test mode: its key starts with sk_test_.');
@@ -105,8 +119,10 @@ export class FakeStripe {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', this.url).pathname;
-    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+    const url = new URL(req.url ?? '/', this.url);
+    const path = url.pathname;
+    // The SDK sends a GET's parameters in the query string and a POST's in the form body.
+    const params = Object.fromEntries(method === 'GET' ? url.searchParams : new URLSearchParams(Buffer.concat(chunks).toString()));
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const { answer, replayed } = this.answer(method, path, params, idempotencyKey, req.headers.authorization);
     this.received.push({ method, path, idempotencyKey, params, status: answer.status, replayed });
@@ -118,13 +134,19 @@ export class FakeStripe {
     if (authorization !== `Bearer ${this.secretKey}`) {
       return fresh(error(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${authorization?.replace(/^Bearer /, '').slice(0, 8) ?? ''}****` }));
     }
-    const allowed = method === 'POST' ? PARAMS[path] : undefined;
-    if (!allowed) return fresh(error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }));
-    const unknown = Object.keys(params).find((name) => !allowed.test(name));
+    let ids: string[] = [];
+    const route = this.routes.find((r) => {
+      const match = r.method === method && r.path.exec(path);
+      if (match) ids = match.slice(1);
+      return match;
+    });
+    if (!route) return fresh(error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }));
+    const unknown = Object.keys(params).find((name) => !route.params.test(name));
     if (unknown) return fresh(invalid(`Received unknown parameter: ${unknown}`, unknown.replace(/\[.*$/, ''), 'parameter_unknown'));
 
-    const run = () => (path === '/v1/refunds' ? this.refund(params) : this.createPaymentIntent(params));
-    if (!key) return fresh(run());
+    const run = () => route.handle(params, ids);
+    // Only requests that change something are idempotent at Stripe.
+    if (!key || method !== 'POST') return fresh(run());
     // Stripe compares parameters, not bytes, and saves declines and refusals too.
     const request = JSON.stringify([path, Object.entries(params).sort(([a], [b]) => a.localeCompare(b))]);
     const earlier = this.answered.get(key);

@@ -12,8 +12,9 @@ import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
 import { PaymentService } from './payment.service.js';
 import { SandboxPayments } from './sandbox-provider.js';
+import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
-import { stripeWebhooks } from './stripe-webhooks.js';
+import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
@@ -27,13 +28,9 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
 
   async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
-    const provider = config.STRIPE_SECRET_KEY
-      ? new StripePayments({
-          secretKey: config.STRIPE_SECRET_KEY,
-          returnUrl: config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`,
-          apiBase: config.STRIPE_API_BASE,
-        })
-      : new SandboxPayments();
+    const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
+    const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
+    const provider = stripe ? new StripePayments({ stripe, returnUrl }) : new SandboxPayments();
     const payments = new PaymentService(provider, outbox);
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
@@ -45,8 +42,8 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     return {
       services: { payments },
       // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
-      ...(provider instanceof StripePayments && config.STRIPE_WEBHOOK_SECRET
-        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, payments, outbox, logger }) } }
+      ...(stripe && config.STRIPE_WEBHOOK_SECRET
+        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments) }, outbox, logger }) } }
         : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {

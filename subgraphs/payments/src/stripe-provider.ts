@@ -2,15 +2,12 @@ import Stripe from 'stripe';
 import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
 
 export interface StripePaymentsOptions {
-  /** A secret (`sk_…`) or restricted (`rk_…`) API key. */
-  secretKey: string;
+  stripe: Stripe;
   /**
    * Our page the buyer comes back to after 3-D Secure; Stripe adds `?payment_intent=pi_…`. Confirming
    * with it makes Stripe answer an authentication with a page to open (`redirect_to_url`).
    */
   returnUrl: string;
-  /** Stripe's API origin; `https://api.stripe.com` unless tests point it at a fake. */
-  apiBase?: string;
 }
 
 /**
@@ -22,12 +19,8 @@ export class StripePayments implements PaymentProvider {
   private readonly stripe: Stripe;
   private readonly returnUrl: string;
 
-  constructor({ secretKey, returnUrl, apiBase = 'https://api.stripe.com' }: StripePaymentsOptions) {
-    if (!/^(sk|rk)_(test|live)_/.test(secretKey)) throw new Error('StripePayments needs a secret or restricted API key (sk_… or rk_…).');
-    const api = new URL(apiBase);
-    const protocol = api.protocol === 'http:' ? 'http' : 'https';
-    // Retrying is safe: every request carries an idempotency key.
-    this.stripe = new Stripe(secretKey, { host: api.hostname, port: api.port || (protocol === 'http' ? 80 : 443), protocol, maxNetworkRetries: 2 });
+  constructor({ stripe, returnUrl }: StripePaymentsOptions) {
+    this.stripe = stripe;
     this.returnUrl = new URL(returnUrl).href;
   }
 

@@ -7,14 +7,22 @@ import Stripe from 'stripe';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentService } from './payment.service.js';
 
+/** What one kind of Stripe event does here, in the transaction that records the event's id. */
+export type StripeEventHandler = (em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event) => Promise<void>;
+
+/** Handlers by event type; each part of payments (payments, saved methods, plans, payouts) brings its own. */
+export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventHandler>>;
+
 /**
- * `POST /webhooks/stripe`: Stripe's word on payments after the call that made them, chiefly the end
- * of 3-D Secure. Each delivery must carry Stripe's signature over the exact bytes sent. An event is
- * handled once, in the transaction that records its id, so a redelivery changes nothing; one that
- * cannot be handled yet (its payment not stored yet) fails with 500, and Stripe delivers it again.
+ * `POST /webhooks/stripe`: Stripe's word on what happened after the call that started it (3-D Secure
+ * finished, a renewal paid...). Each delivery must carry Stripe's signature over the exact bytes sent.
+ * An event is handled once, in the transaction that records its id, so a redelivery changes nothing;
+ * one that cannot be handled yet (what it is about is not stored yet) fails with 500, and Stripe
+ * delivers it again. Event types nobody handles (charges, refunds we made ourselves...) are recorded
+ * and otherwise ignored.
  */
-export function stripeWebhooks(options: { signingSecret: string; payments: PaymentService; outbox: Outbox<PaymentsEvents>; logger: Logger }) {
-  const { signingSecret, payments, outbox, logger } = options;
+export function stripeWebhooks(options: { signingSecret: string; handlers: StripeEventHandlers; outbox: Outbox<PaymentsEvents>; logger: Logger }) {
+  const { signingSecret, handlers, outbox, logger } = options;
   const router = express.Router();
   router.post('/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     let event: Stripe.Event;
@@ -28,7 +36,7 @@ export function stripeWebhooks(options: { signingSecret: string; payments: Payme
       const handled = await outbox.transaction(async (em, publish) => {
         const first = await rows(em, `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on conflict (id) do nothing returning id`, [event.id, event.type]);
         if (!first.length) return false;
-        await apply(em, publish, event);
+        await handlers[event.type]?.(em, publish, event);
         return true;
       });
       res.json({ received: true, duplicate: !handled });
@@ -37,21 +45,18 @@ export function stripeWebhooks(options: { signingSecret: string; payments: Payme
       res.status(500).json({ error: 'Not handled yet.' });
     }
   });
-
-  async function apply(em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event) {
-    switch (event.type) {
-      case 'payment_intent.succeeded':
-        return payments.settle(em, publish, event.data.object.id, { status: 'SUCCEEDED' });
-      case 'payment_intent.payment_failed':
-      case 'payment_intent.canceled':
-        return payments.settle(em, publish, event.data.object.id, {
-          status: 'FAILED',
-          reason: event.data.object.last_payment_error?.message ?? 'The payment was not completed.',
-        });
-      default:
-        // Everything else Stripe may send (charges, refunds we made ourselves...) needs nothing from us.
-        return;
-    }
-  }
   return router;
+}
+
+/** 3-D Secure (or any later confirmation) finished one way or the other. */
+export function paymentIntentWebhooks(payments: PaymentService): StripeEventHandlers {
+  const failed: StripeEventHandler = (em, publish, event) => {
+    const intent = event.data.object as Stripe.PaymentIntent;
+    return payments.settle(em, publish, intent.id, { status: 'FAILED', reason: intent.last_payment_error?.message ?? 'The payment was not completed.' });
+  };
+  return {
+    'payment_intent.succeeded': (em, publish, event) => payments.settle(em, publish, (event.data.object as Stripe.PaymentIntent).id, { status: 'SUCCEEDED' }),
+    'payment_intent.payment_failed': failed,
+    'payment_intent.canceled': failed,
+  };
 }

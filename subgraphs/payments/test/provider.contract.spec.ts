@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RefundRefused, type PaymentProvider, type PaymentRequest } from '@peerlink/payments/provider';
 import { SandboxPayments } from '@peerlink/payments/sandbox-provider';
+import { createStripeClient } from '@peerlink/payments/stripe-client';
 import { outcomeOf, StripePayments } from '@peerlink/payments/stripe-provider';
 import { FakeStripe } from '../../../e2e/support/fake-stripe.js';
 
@@ -31,7 +32,7 @@ const adapters: Adapter[] = [
       const stripe = new FakeStripe();
       await stripe.start();
       return {
-        provider: new StripePayments({ secretKey: stripe.secretKey, returnUrl, apiBase: stripe.url }),
+        provider: new StripePayments({ stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }), returnUrl }),
         paymentsMade: () => stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.status < 500 && !r.replayed).length,
         close: () => stripe.stop(),
       };
@@ -153,8 +154,11 @@ describe('StripePayments', () => {
   });
   afterEach(() => stripe.stop());
 
+  /** The SDK pointed at the fake, as the payments subgraph makes it. */
+  const stripeProvider = () => new StripePayments({ stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }), returnUrl });
+
   it('sends our idempotency key as Stripe’s, for cards only, confirmed at once, with our metadata', async () => {
-    const provider = new StripePayments({ secretKey: stripe.secretKey, returnUrl, apiBase: stripe.url });
+    const provider = stripeProvider();
     const request = charge('pm_card_visa', { metadata: { orderId: 'order-x', buyerId: 'buyer-x' } });
     const { providerPaymentId } = await provider.confirmPayment(request);
     await provider.refund({ providerPaymentId, amount: 700, idempotencyKey: 'refund-key', metadata: { reason: 'damaged' } });
@@ -180,14 +184,14 @@ describe('StripePayments', () => {
   });
 
   it('gives Stripe’s own 3-D Secure page as the action link', async () => {
-    const provider = new StripePayments({ secretKey: stripe.secretKey, returnUrl, apiBase: stripe.url });
+    const provider = stripeProvider();
     const payment = await provider.confirmPayment(charge('pm_card_threeDSecure2Required'));
     const intent = stripe.paymentIntents.get(payment.providerPaymentId);
     expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: (intent?.next_action as { redirect_to_url: { url: string } }).redirect_to_url.url });
   });
 
   it('throws, rather than failing the payment, when Stripe refuses the key', async () => {
-    const provider = new StripePayments({ secretKey: 'sk_test_wrong', returnUrl, apiBase: stripe.url });
+    const provider = new StripePayments({ stripe: createStripeClient({ secretKey: 'sk_test_wrong', apiBase: stripe.url }), returnUrl });
     await expect(provider.confirmPayment(charge('pm_card_visa'))).rejects.toThrow(/Invalid API Key/);
     expect(stripe.paymentIntents.size).toBe(0);
   });

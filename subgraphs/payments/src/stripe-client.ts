@@ -1,0 +1,17 @@
+import Stripe from 'stripe';
+
+export interface StripeClientOptions {
+  /** A secret (`sk_…`) or restricted (`rk_…`) API key. */
+  secretKey: string;
+  /** Stripe's API origin; `https://api.stripe.com` unless tests point it at a fake. */
+  apiBase?: string;
+}
+
+/** The one Stripe SDK client that every Stripe adapter (payments, saved methods, plans, payouts) shares. */
+export function createStripeClient({ secretKey, apiBase = 'https://api.stripe.com' }: StripeClientOptions): Stripe {
+  if (!/^(sk|rk)_(test|live)_/.test(secretKey)) throw new Error('Stripe needs a secret or restricted API key (sk_… or rk_…).');
+  const api = new URL(apiBase);
+  const protocol = api.protocol === 'http:' ? 'http' : 'https';
+  // Retrying is safe: every request that changes something carries an idempotency key.
+  return new Stripe(secretKey, { host: api.hostname, port: api.port || (protocol === 'http' ? 80 : 443), protocol, maxNetworkRetries: 2 });
+}
