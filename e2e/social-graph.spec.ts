@@ -14,6 +14,7 @@ import {
   ProfileDocument,
   ReportedPostsDocument,
   ReportPostDocument,
+  SharePostDocument,
   ResyncAccountsDocument,
   UnblockDocument,
   UnfollowDocument,
@@ -123,6 +124,36 @@ describe('blocks', () => {
 
     expect((await ok(t.url, UnblockDocument, { userId: pest.id }, blocker.token)).unblock).toEqual({ id: pest.id, viewerHasBlocked: false });
     expect((await ok(t.url, PostDocument, { id: mine.id }, pest.token)).post.body).toBe('my public post');
+  });
+
+  it('win over a like, a comment or a share that was already under way', async () => {
+    const [author, pest] = await Promise.all([member(t), member(t)]);
+    const mine = await post(t, author, 'racing the block');
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    // Advisory locks waited for in this test's database: the interaction has read the post and waits for the pair.
+    const waiting = async () =>
+      (await db.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`)).rows[0].n > 0;
+    try {
+      for (const [name, attempt] of [
+        ['like', () => request(t.url, LikePostDocument, { postId: mine.id }, { token: pest.token })],
+        ['comment', () => request(t.url, AddCommentDocument, { postId: mine.id, body: 'just in time?' }, { token: pest.token })],
+        ['share', () => request(t.url, SharePostDocument, { postId: mine.id }, { token: pest.token })],
+      ] as const) {
+        // The block is being committed as the pest acts: it holds the pair's lock, as blocking does.
+        await db.query('begin');
+        await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [[author.id, pest.id].sort().join(':')]);
+        await db.query('insert into social.blocks (blocker_id, blocked_id, created_at) values ($1, $2, now())', [author.id, pest.id]);
+        const pending = attempt();
+        await waitFor(`the ${name} to wait for the block`, waiting);
+        await db.query('commit');
+        expect((await pending).errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+        await db.query('delete from social.blocks where blocker_id = $1 and blocked_id = $2', [author.id, pest.id]);
+      }
+    } finally {
+      await db.end();
+    }
+    expect((await ok(t.url, PostDocument, { id: mine.id }, author.token)).post).toMatchObject({ likeCount: 0, commentCount: 0, shareCount: 0 });
   });
 
   it('refuse yourself and unknown users', async () => {

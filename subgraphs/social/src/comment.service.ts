@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { forbidden, notFound } from '@peerlink/platform/errors';
+import { refuseAcrossBlocks } from './pair-lock.js';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
@@ -52,6 +53,7 @@ export class CommentService {
       notify.push({ userId: post.authorId, reason: 'post_commented' });
     }
     const comment = await this.outbox.transaction(async (em, publish) => {
+      await refuseAcrossBlocks(em, loaders.standing, parent ? [post.authorId, parent.authorId] : [post.authorId], () => notFound(parent ? 'Comment' : 'Post'));
       // A parent removed since it was read takes its thread with it: no orphaned reply.
       if (parent) {
         const live = await rows(em, `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for share`, [parent.id]);

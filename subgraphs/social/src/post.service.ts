@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import { refuseAcrossBlocks } from './pair-lock.js';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
@@ -88,6 +89,7 @@ export class PostService {
     const authorSeesShare = visibility === Visibility.PUBLIC || relation.followedBy;
     await requireMember(loaders, viewer.userId);
     const share = await this.outbox.transaction(async (em, publish) => {
+      await refuseAcrossBlocks(em, loaders.standing, [seen.authorId, original.authorId], () => notFound('Post'));
       const share = em.create(Post, { authorId: viewer.userId, body, visibility, sharedPostId: original.id });
       if (visibility === Visibility.PUBLIC) await this.countShare(em, publish, original.id, +1);
       publish('social.post.created', {
@@ -141,6 +143,7 @@ export class PostService {
     const post = await this.visible(postId, loaders);
     const relation = await loaders.relation.load(post.authorId);
     await this.outbox.transaction(async (em, publish) => {
+      await refuseAcrossBlocks(em, loaders.standing, [post.authorId], () => notFound('Post'));
       const added = await rows(
         em,
         `insert into ${table(em, 'post_likes')} (post_id, user_id, created_at) values (?, ?, now()) on conflict do nothing returning post_id`,

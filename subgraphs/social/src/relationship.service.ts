@@ -9,28 +9,11 @@ import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
 import type { SocialLoaders } from './loaders.js';
 import { requireMember } from './post.service.js';
-import { lockKey, rows, table } from '@peerlink/platform/db/sql';
+import { rows, table } from '@peerlink/platform/db/sql';
+import { blockedWithAny, lockPairs } from './pair-lock.js';
 import type { Timelines } from './timeline.js';
 import { userRef, type User } from './user.type.js';
 import { blockedEitherWay, shouldNotify } from './visibility.js';
-
-/**
- * Follows and blocks between two users take one lock per pair, so a follow and a block of the same
- * two people happen one after the other, never interleaved.
- */
-async function lockPair(em: EntityManager, a: string, b: string) {
-  const [first, second] = [a, b].sort();
-  await lockKey(em, `${first}:${second}`);
-}
-
-async function isBlockedEitherWay(em: EntityManager, a: string, b: string): Promise<boolean> {
-  const found = await rows(
-    em,
-    `select 1 from ${table(em, 'blocks')} where (blocker_id = ? and blocked_id = ?) or (blocker_id = ? and blocked_id = ?)`,
-    [a, b, b, a],
-  );
-  return found.length > 0;
-}
 
 /** Follows and blocks: who sees whose posts. */
 export class RelationshipService {
@@ -49,8 +32,8 @@ export class RelationshipService {
     await requireMember(loaders, viewer.userId);
     await this.outbox.transaction(async (em, publish) => {
       // Checked again under the pair's lock: a block committed since cannot be slipped past.
-      await lockPair(em, viewer.userId, userId);
-      if (await isBlockedEitherWay(em, viewer.userId, userId)) throw forbidden('You cannot follow this user.');
+      await lockPairs(em, viewer.userId, [userId]);
+      if (await blockedWithAny(em, viewer.userId, [userId])) throw forbidden('You cannot follow this user.');
       const added = await rows(
         em,
         `insert into ${table(em, 'follows')} (follower_id, followee_id, created_at) values (?, ?, ?) on conflict do nothing returning follower_id`,
@@ -86,7 +69,7 @@ export class RelationshipService {
     await this.other(viewer, userId, loaders);
     await requireMember(loaders, viewer.userId);
     await this.outbox.transaction(async (em, publish) => {
-      await lockPair(em, viewer.userId, userId);
+      await lockPairs(em, viewer.userId, [userId]);
       const added = await rows(
         em,
         `insert into ${table(em, 'blocks')} (blocker_id, blocked_id, created_at) values (?, ?, ?) on conflict do nothing returning blocker_id`,
@@ -105,7 +88,7 @@ export class RelationshipService {
   async unblock(viewer: Viewer, userId: string, loaders: SocialLoaders): Promise<User> {
     await this.other(viewer, userId, loaders);
     await this.outbox.transaction(async (em, publish) => {
-      await lockPair(em, viewer.userId, userId);
+      await lockPairs(em, viewer.userId, [userId]);
       const removed = await rows(em, `delete from ${table(em, 'blocks')} where blocker_id = ? and blocked_id = ? returning blocker_id`, [viewer.userId, userId]);
       if (removed.length) publish('social.user.unblocked', { blockerId: viewer.userId, blockedId: userId });
     });
