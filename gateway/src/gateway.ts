@@ -58,7 +58,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessTokenKey = config.accessTokenKeys?.publicKey;
   if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
-  const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE);
+  const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES });
   const subgraphUrls = new Map<string, string>();
 

@@ -7,6 +7,8 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Cache } from '@peerlink/platform/cache/cache';
+import { InfrastructureUnavailable } from '@peerlink/platform/errors';
+import type { Logger } from '@peerlink/platform/logger';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -100,17 +102,34 @@ function fragmentCost(name: string, fragments: Map<string, FragmentDefinitionNod
  * whole.
  */
 export class RateLimiter {
-  constructor(private readonly cache: Cache, private readonly perMinute: number) {}
+  private lastWarned = 0;
 
-  /** Returns 0 when allowed, else the seconds to wait before trying again. */
+  constructor(
+    private readonly cache: Cache,
+    private readonly perMinute: number,
+    private readonly logger?: Logger,
+  ) {}
+
+  /**
+   * Returns 0 when allowed, else the seconds to wait before trying again. Without the cache every
+   * request is allowed: a rate limit is not worth the whole API going down with Redis.
+   */
   async take(clientKey: string, now = Date.now()): Promise<number> {
     if (this.perMinute === 0) return 0;
     const window = Math.floor(now / 60_000);
     const elapsed = (now % 60_000) / 60_000;
-    const [current, previous] = await Promise.all([
-      this.cache.increment(`rate:${clientKey}:${window}`, 120),
-      this.cache.get(`rate:${clientKey}:${window - 1}`),
-    ]);
+    let current: number, previous: string | null;
+    try {
+      [current, previous] = await Promise.all([this.cache.increment(`rate:${clientKey}:${window}`, 120), this.cache.get(`rate:${clientKey}:${window - 1}`)]);
+    } catch (err) {
+      if (!(err instanceof InfrastructureUnavailable)) throw err;
+      // Once a minute is enough to tell operators; every request would drown the log.
+      if (now - this.lastWarned > 60_000) {
+        this.lastWarned = now;
+        this.logger?.warn({ err }, 'rate limiting is off until the cache is back');
+      }
+      return 0;
+    }
     const estimate = Number(previous ?? 0) * (1 - elapsed) + current;
     return estimate > this.perMinute ? Math.max(1, Math.ceil(60 - elapsed * 60)) : 0;
   }

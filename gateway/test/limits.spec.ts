@@ -2,6 +2,7 @@ import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCache } from '@peerlink/platform/cache/memory-cache';
 import { RateLimiter, queryLimitsRule, type QueryLimits } from '@peerlink/gateway/limits';
+import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 
 const schema = buildSchema(`
   type Query { me: User, user(id: ID!): User }
@@ -114,6 +115,17 @@ describe('RateLimiter', () => {
     vi.setSystemTime(new Date('2026-03-01T12:01:50Z'));
     expect(await limiter.take('alice')).toBe(0);
     await cache.close();
+  });
+
+  it('lets requests through while the cache is away, but not past its own bugs', async () => {
+    const away = new MemoryCache();
+    away.increment = () => Promise.reject(new InfrastructureUnavailable('The cache is unavailable'));
+    expect(await new RateLimiter(away, 1).take('alice')).toBe(0);
+    expect(await new RateLimiter(away, 1).take('alice')).toBe(0);
+
+    const broken = new MemoryCache();
+    broken.increment = () => Promise.reject(new TypeError('a bug'));
+    await expect(new RateLimiter(broken, 1).take('alice')).rejects.toThrow('a bug');
   });
 
   it('counts concurrent requests exactly', async () => {

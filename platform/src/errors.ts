@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends GraphQLError {
@@ -25,8 +26,16 @@ export const conflict = (message: string, field?: string) => new AppError('CONFL
 export const rateLimited = (retryAfterSeconds: number) =>
   new AppError('RATE_LIMITED', 'Too many attempts; try again later.', { retryAfterSeconds });
 
+/**
+ * Shared infrastructure (the cache) cannot be reached. Callers that can do without it (the feed reads
+ * Postgres, the gateway skips rate limiting) catch it; anything else tells the client to try again.
+ */
+export class InfrastructureUnavailable extends Error {
+  override name = 'InfrastructureUnavailable';
+}
+
 const knownCodes = new Set<string>([
-  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED',
+  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE',
   // Codes Apollo Server itself uses for malformed requests.
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
@@ -41,6 +50,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === 'string' && knownCodes.has(code)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
+  }
+  if ((error as { originalError?: unknown })?.originalError instanceof InfrastructureUnavailable) {
+    return { message: 'A service is briefly unavailable; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   if (isValidationError(error)) {
     return { message: formatted.message, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };

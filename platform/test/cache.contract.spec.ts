@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { MemoryCache } from '@peerlink/platform/cache/memory-cache';
 import { RedisCache } from '@peerlink/platform/cache/redis-cache';
+import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { TcpProxy } from '../../e2e/support/tcp-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -26,7 +28,7 @@ const adapters: Adapter[] = [
     async open() {
       // A prefix per test keeps concurrent runs on one Redis apart; dispose deletes what it wrote.
       const prefix = `test_${randomBytes(6).toString('hex')}`;
-      const cache = new RedisCache(REDIS_URL, prefix);
+      const cache = await RedisCache.connect(REDIS_URL, prefix);
       return {
         cache,
         async dispose() {
@@ -219,7 +221,7 @@ describe.each(adapters)('Cache contract: $name', ({ open }) => {
 describe('RedisCache', () => {
   it('prefixes the keys of its sorted-set script like any other key', async () => {
     const prefix = `test_${randomBytes(6).toString('hex')}`;
-    const cache = new RedisCache(REDIS_URL, prefix);
+    const cache = await RedisCache.connect(REDIS_URL, prefix);
     const redis = new Redis(REDIS_URL);
     try {
       await cache.sortedAdd(['timeline:1'], ['b', 'a'], { ttlSeconds: 60 });
@@ -229,6 +231,24 @@ describe('RedisCache', () => {
       await cache.close();
       await redis.del(`${prefix}:timeline:1`);
       await redis.quit();
+    }
+  });
+
+  it('fails with InfrastructureUnavailable while Redis is away, and serves again when it is back', async () => {
+    const address = new URL(REDIS_URL);
+    const proxy = new TcpProxy({ host: address.hostname, port: Number(address.port || 6379) });
+    const cache = await RedisCache.connect(`redis://127.0.0.1:${await proxy.start()}`, `test_${randomBytes(6).toString('hex')}`);
+    try {
+      await cache.set('k', 'v', 60);
+      await proxy.cut();
+      await expect(waitFor('the cache to notice', async () => (await cache.get('k').catch((error: unknown) => error)) instanceof InfrastructureUnavailable)).resolves.toBe(true);
+      await expect(cache.increment('n', 60)).rejects.toBeInstanceOf(InfrastructureUnavailable);
+      await proxy.start();
+      expect(await waitFor('the cache to come back', () => cache.get('k').catch(() => null))).toBe('v');
+    } finally {
+      await cache.delete('k').catch(() => {});
+      await cache.close();
+      await proxy.stop();
     }
   });
 });

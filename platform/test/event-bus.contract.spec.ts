@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent, EventBus, RetryPolicy } from '@peerlink/platform/events/event-bus';
 import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
+import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { createLogger } from '@peerlink/platform/logger';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
@@ -202,6 +203,22 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
       expect(gaps[0]).toBeGreaterThanOrEqual(retry.baseDelayMs - 1);
       expect(gaps[1]).toBeGreaterThanOrEqual(2 * retry.baseDelayMs - 1);
+    });
+
+    it('keeps retrying past the last attempt while shared infrastructure is away, then handles the event', async () => {
+      let calls = 0;
+      const reader = recorder();
+      await bus.consume('needs-the-cache', [HAPPENED], async (event) => {
+        if (++calls <= retry.maxAttempts + 2) throw new InfrastructureUnavailable('The cache is unavailable');
+        await reader.handler(event);
+      });
+
+      const sent = newEvent();
+      await bus.publish(sent);
+
+      await waitFor('the event, once the cache is back', () => reader.events.length === 1);
+      expect(calls).toBe(retry.maxAttempts + 3);
+      expect(await bus.deadLetters()).toEqual([]);
     });
 
     it('replays a dead letter to its own consumer only, once, and forgets it', async () => {

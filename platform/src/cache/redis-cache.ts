@@ -1,4 +1,5 @@
 import { type ChainableCommander, Redis } from 'ioredis';
+import { InfrastructureUnavailable } from '../errors.js';
 import type { Cache } from './cache.js';
 
 /** Keys per script call, so that a fan-out to thousands of keys never blocks Redis for long. */
@@ -33,66 +34,100 @@ interface SortedAddCommand {
 }
 
 export class RedisCache implements Cache {
-  private readonly redis: Redis;
-
-  /** `prefix` keeps deployments (and test runs) that share one Redis apart. */
-  constructor(url: string, prefix: string) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3, keyPrefix: `${prefix}:` });
+  private constructor(private readonly redis: Redis) {
     this.redis.defineCommand('cacheSortedAdd', { lua: SORTED_ADD });
   }
 
+  /**
+   * Connects before anything is asked, so a wrong REDIS_URL fails at start. Later, while Redis is
+   * away, commands fail at once rather than queueing (callers do without the cache, or say so) and
+   * a command Redis does not answer fails after two seconds; reconnection is automatic.
+   * `prefix` keeps deployments (and test runs) that share one Redis apart.
+   */
+  static async connect(url: string, prefix: string): Promise<RedisCache> {
+    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, keyPrefix: `${prefix}:` });
+    // Failed reconnections are reported to the commands that meet them; unheard, ioredis would print each.
+    redis.on('error', () => {});
+    await redis.connect();
+    return new RedisCache(redis);
+  }
+
   async get(key: string) {
-    return this.redis.get(key);
+    return available(() => this.redis.get(key));
   }
 
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds) await this.redis.set(key, value, 'EX', ttlSeconds);
-    else await this.redis.set(key, value);
+    return available(async () => {
+      if (ttlSeconds) await this.redis.set(key, value, 'EX', ttlSeconds);
+      else await this.redis.set(key, value);
+    });
   }
 
   async delete(key: string) {
-    await this.redis.del(key);
+    return available(async () => {
+      await this.redis.del(key);
+    });
   }
 
   async increment(key: string, ttlSeconds: number) {
-    const [[, value]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [[null, number]];
-    return value;
+    return available(async () => {
+      const [[, value]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [[null, number]];
+      return value;
+    });
   }
 
   async ttl(key: string) {
-    const seconds = await this.redis.ttl(key);
-    return seconds >= 0 ? seconds : null;
+    return available(async () => {
+      const seconds = await this.redis.ttl(key);
+      return seconds >= 0 ? seconds : null;
+    });
   }
 
   async sortedAdd(keys: string[], members: string[], options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {}) {
-    if (!keys.length || !members.length) return;
-    const args = [options.keep ?? '', options.ttlSeconds || '', options.onlyIfExists ? '1' : '0', ...members];
-    const pipeline = this.redis.pipeline();
-    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
-      const chunk = keys.slice(i, i + KEYS_PER_CALL);
-      (pipeline as unknown as SortedAddCommand).cacheSortedAdd(chunk.length, ...chunk, ...args);
-    }
-    await run(pipeline);
+    return available(async () => {
+      if (!keys.length || !members.length) return;
+      const args = [options.keep ?? '', options.ttlSeconds || '', options.onlyIfExists ? '1' : '0', ...members];
+      const pipeline = this.redis.pipeline();
+      for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
+        const chunk = keys.slice(i, i + KEYS_PER_CALL);
+        (pipeline as unknown as SortedAddCommand).cacheSortedAdd(chunk.length, ...chunk, ...args);
+      }
+      await run(pipeline);
+    });
   }
 
   async sortedRemove(keys: string[], members: string[]) {
-    if (!keys.length || !members.length) return;
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.zrem(key, ...members);
-    await run(pipeline);
+    return available(async () => {
+      if (!keys.length || !members.length) return;
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.zrem(key, ...members);
+      await run(pipeline);
+    });
   }
 
   async sortedRange(key: string, { below, above, limit }: { below?: string; above?: string; limit: number }) {
-    if (limit <= 0) return []; // Redis reads a negative count as "no limit".
-    return this.redis.zrevrangebylex(key, below === undefined ? '+' : `(${below}`, above === undefined ? '-' : `(${above}`, 'LIMIT', 0, limit);
+    return available(async () => {
+      if (limit <= 0) return []; // Redis reads a negative count as "no limit".
+      return this.redis.zrevrangebylex(key, below === undefined ? '+' : `(${below}`, above === undefined ? '-' : `(${above}`, 'LIMIT', 0, limit);
+    });
   }
 
   async sortedHas(key: string, member: string) {
-    return (await this.redis.zscore(key, member)) !== null;
+    return available(async () => (await this.redis.zscore(key, member)) !== null);
   }
 
   async close() {
-    await this.redis.quit();
+    // QUIT needs Redis; without it there is only the socket to drop.
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** Redis's failures (refused, timed out, reconnecting) as the one error callers know to handle. */
+async function available<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    throw new InfrastructureUnavailable('The cache is unavailable.', { cause: error });
   }
 }
 

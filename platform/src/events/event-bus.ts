@@ -1,3 +1,4 @@
+import { InfrastructureUnavailable } from '../errors.js';
 /**
  * Events cross subgraph boundaries; nothing else does. Names are `<domain>.<thing>.<past-tense-verb>`
  * and each domain declares its own in an EventMap beside its code.
@@ -34,6 +35,17 @@ export interface RetryPolicy {
 
 export const retryDelay = (policy: RetryPolicy, attempt: number) =>
   Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 60 * 60_000);
+
+/**
+ * Whether a handler's failure earns another attempt. A shared service that is away (the cache) is
+ * no fault of the event: the event waits for it however long, retried at the last attempt's pace,
+ * rather than becoming a dead letter that an operator must replay.
+ */
+export function shouldRetry(policy: RetryPolicy, attempt: number, error: unknown): { after: number } | null {
+  if (attempt < policy.maxAttempts) return { after: retryDelay(policy, attempt) };
+  if (error instanceof InfrastructureUnavailable) return { after: retryDelay(policy, policy.maxAttempts) };
+  return null;
+}
 
 export interface EventBus {
   /** Stores the event for every consumer; publishing the same id twice delivers it once. */

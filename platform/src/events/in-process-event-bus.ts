@@ -1,6 +1,6 @@
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { retryDelay, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
 
 interface Consumer {
   name: string;
@@ -107,14 +107,15 @@ export class InProcessEventBus implements EventBus {
         return;
       }
       const running: Promise<void> = handler(event).catch((error: unknown) => {
-        if (attempt >= this.retry.maxAttempts) {
+        const again = shouldRetry(this.retry, attempt, error);
+        if (!again) {
           const id = uuidv7();
           this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });
         } else {
           const timer = setTimeout(() => {
             this.timers.delete(timer);
             this.deliver(consumer, event, attempt + 1);
-          }, retryDelay(this.retry, attempt));
+          }, again.after);
           this.timers.add(timer);
         }
       });

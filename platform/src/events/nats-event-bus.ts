@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
-import { retryDelay, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -168,7 +168,8 @@ export class NatsEventBus implements EventBus {
       await handler(event);
       msg.ack();
     } catch (error) {
-      if (attempt < this.retry.maxAttempts) return msg.nak(retryDelay(this.retry, attempt));
+      const again = shouldRetry(this.retry, attempt, error);
+      if (again) return msg.nak(again.after);
       const letter: Omit<DeadLetter, 'id'> = {
         consumer,
         event,
