@@ -290,8 +290,21 @@ describe('attachments', () => {
     const [attachment] = (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, bob.token)).messages.edges[0]!.node.attachments;
     expect(await (await fetch(attachment!.downloadUrl!)).text()).toBe('what we decided');
     expect(await codes(t.url, FileDocument, { id: mine.id }, eve.token)).toEqual(['NOT_FOUND']);
-    // Carl's file was refused: attaching gave nobody access to it.
+    // Carl's file was refused: attaching gave nobody access to it, and Ada (only) is told which.
     expect(await codes(t.url, FileDocument, { id: notMine.id }, bob.token)).toEqual(['NOT_FOUND']);
+    const refusedFor = async (user: Member) => (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, user.token)).messages.edges[0]!.node.refusedAttachmentIds;
+    expect(await refusedFor(ada)).toEqual([notMine.id]);
+    expect(await refusedFor(bob)).toEqual([]);
+    // When nothing at all could be attached, the sender alone hears of it, live.
+    const adaLive = await subscribe(ada, group.id);
+    const nothing = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'try again', attachmentIds: [notMine.id] } }, ada.token)).sendMessage;
+    await waitFor('the sender to hear of the refusal', () =>
+      adaLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id),
+    );
+    expect(bobLive.subscription.results.filter((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id)).toEqual([]);
+    expect(await refusedFor(ada)).toEqual([notMine.id]);
+    await adaLive.close();
+    await ok(t.url, DeleteMessageDocument, { id: nothing.id }, ada.token);
 
     expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: ['nope'] } }, ada.token)).toEqual(['BAD_USER_INPUT']);
     const eleven = Array.from({ length: 11 }, (_, i) => `0195f000-0000-7000-8000-${String(i).padStart(12, '0')}`);

@@ -6,6 +6,7 @@ import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from './events.js';
 import { AttachmentStatus, type AttachmentsChecked } from './attachment.entity.js';
 import { Membership } from './conversation.entity.js';
+import { Message } from './message.entity.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import { saveIfNewer, table } from '@peerlink/platform/db/sql';
 
@@ -22,10 +23,14 @@ export function chatEventHandlers(): EventHandlers<IdentityEvents & SocialEvents
           await em.execute(`update ${attachments} set status = ? where message_id = ? and file_id in (${fileIds.map(() => '?').join(', ')})`, [status, messageId, ...fileIds]);
         }
       }
-      // The message changed for everyone in the conversation: its attachments can now be shown.
+      // Accepted files change the message for everyone in the conversation; refused ones only for
+      // the sender, who is told which files were not attached.
       if (accepted.length) {
         const members = await em.find(Membership, { conversationId }, { fields: ['userId'] });
         tellMembers(publish, { kind: ChatEventKind.MESSAGE_EDITED, conversationId, messageId }, members.map((m) => m.userId));
+      } else if (refused.length) {
+        const message = await em.findOne(Message, { id: messageId }, { fields: ['senderId'] });
+        if (message) tellMembers(publish, { kind: ChatEventKind.MESSAGE_EDITED, conversationId, messageId }, [message.senderId]);
       }
     },
     'identity.user.registered': rememberPerson,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import DataLoader from 'dataloader';
 import { Conversation, Membership } from './conversation.entity.js';
-import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
+import { MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
 import { byKey, rows, table, validIds } from '@peerlink/platform/db/sql';
 
@@ -39,11 +39,11 @@ export class ChatLoaders {
     return byKey(conversationIds, found, (m) => m.conversationId);
   });
 
-  /** Each message's accepted attachments, in the sender's order. */
+  /** Each message's attachments, whatever drive answered, in the sender's order. */
   readonly attachments = new DataLoader<string, MessageAttachment[]>(async (messageIds) => {
     const found = await this.em.find(
       MessageAttachment,
-      { messageId: { $in: validIds(messageIds) }, status: AttachmentStatus.ACCEPTED },
+      { messageId: { $in: validIds(messageIds) } },
       { orderBy: { position: 'asc' }, refresh: true },
     );
     return messageIds.map((id) => found.filter((a) => a.messageId === id.toLowerCase()));

@@ -2,7 +2,7 @@ import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective, VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChatContext } from './context.js';
-import { FileReference } from './attachment.entity.js';
+import { AttachmentStatus, FileReference } from './attachment.entity.js';
 import { Conversation } from './conversation.entity.js';
 import { receiptsFor, statusOf } from './receipts.js';
 import { ChatEvent, lookUpChatEvent } from './live.js';
@@ -119,7 +119,13 @@ export class MessageResolver {
   })
   async attachments(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<FileReference[]> {
     if (message.deletedAt) return [];
-    return (await ctx.loaders.attachments.load(message.id)).map((a) => ({ id: a.fileId }));
+    return (await ctx.loaders.attachments.load(message.id)).filter((a) => a.status === AttachmentStatus.ACCEPTED).map((a) => ({ id: a.fileId }));
+  }
+
+  @FieldResolver(() => [ID], { description: 'For the sender: the files drive would not attach (not theirs to share, or gone). Empty for everyone else.' })
+  async refusedAttachmentIds(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<string[]> {
+    if (message.senderId !== ctx.viewer?.userId || message.deletedAt) return [];
+    return (await ctx.loaders.attachments.load(message.id)).filter((a) => a.status === AttachmentStatus.REFUSED).map((a) => a.fileId);
   }
 
   @FieldResolver(() => [MessageReceipt], { description: 'Each other member: when the message reached them and when they read it.' })
