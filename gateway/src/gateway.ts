@@ -119,6 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
   app.use('/webhooks', passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger));
+  app.use('/payments', passThrough('/payments', 'payments', () => subgraphUrls.get('payments'), logger));
 
   app.use(
     GRAPHQL_PATH,

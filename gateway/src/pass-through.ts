@@ -8,9 +8,9 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 
 /**
  * Plain HTTP under `prefix` passed through, as a stream, to the subgraph that serves it: file
- * transfer to drive (`/files`), provider webhooks to payments (`/webhooks`). Bytes never pass
- * through GraphQL and the gateway stays the one public endpoint. Each of those routes checks its
- * requests' signatures itself, so the gateway adds nothing but the route.
+ * transfer to drive (`/files`), provider webhooks and payers' pages to payments (`/webhooks`,
+ * `/payments`). Bytes never pass through GraphQL and the gateway stays the one public endpoint.
+ * Each of those routes checks its requests itself, so the gateway adds nothing but the route.
  */
 export function passThrough(prefix: string, what: string, target: () => string | undefined, logger: Logger) {
   return (req: Request, res: Response) => {

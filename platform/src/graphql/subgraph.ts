@@ -32,8 +32,11 @@ export interface RunningSubgraph<Services, Loaders> {
   services: Services;
   /** DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?"). */
   createLoaders(viewer: Viewer | null): Loaders;
-  /** Plain HTTP routes by mount path, which the gateway passes through: `/files` (drive), `/webhooks` (payments). */
-  routes?: Partial<Record<'/files' | '/webhooks', express.Router>>;
+  /**
+   * Plain HTTP routes by mount path, which the gateway passes through: `/files` (drive), `/webhooks`
+   * (payments: providers' deliveries) and `/payments` (payments: pages a payer's browser is sent to).
+   */
+  routes?: Partial<Record<'/files' | '/webhooks' | '/payments', express.Router>>;
   stop?(): Promise<void>;
 }
 
