@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConnectPayoutAccountDocument,
   LoginDocument,
+  MarkOrderDeliveredDocument,
+  MarkOrderShippedDocument,
+  PaymentStatusDocument,
   PayoutAccountDocument,
   PayoutDocument,
   PayoutsDocument,
@@ -82,6 +85,38 @@ describe('payouts on the sandbox', () => {
     expect(await payoutReaches(t, owner, order.id, 'REVERSED')).toMatchObject({ net: 2250, reversedAmount: 2250 });
   });
 
+  it('leaves refunds made before the payout out of it, and cancels a held payout refunded in full', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const lamp = await listed(t, owner, { priceAmount: 2500, stock: 5 });
+    const refund = async (orderId: string, amount: number | null) => {
+      const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, owner.token);
+      await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, amount, reason: 'Goodwill' } }, owner.token);
+    };
+
+    // Refunded in part while paid, then delivered: the payout is on the 2000 left.
+    const order = (await buy(t, buyer, lamp.id)).orders[0]!;
+    await orderReaches(t, owner, order.id, 'PAID');
+    await refund(order.id, 500);
+    await ok(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: '1Z1' }, owner.token);
+    await ok(t.url, MarkOrderDeliveredDocument, { id: order.id }, owner.token);
+    expect(await payoutReaches(t, owner, order.id, 'HELD')).toMatchObject({ amount: 2000, fee: 200, net: 1800 });
+
+    // Refunded again while held (no account yet): worked out again on what is left.
+    await refund(order.id, 1000);
+    await waitFor('the held payout to shrink', async () => (await payoutReaches(t, owner, order.id, 'HELD')).amount === 1000);
+    expect(await payoutReaches(t, owner, order.id, 'HELD')).toMatchObject({ amount: 1000, fee: 100, net: 900 });
+
+    // Refunded in full while held: nothing is owed.
+    const returned = await soldAndDelivered(t, owner, buyer, lamp.id);
+    await payoutReaches(t, owner, returned.id, 'HELD');
+    await refund(returned.id, null);
+    expect(await payoutReaches(t, owner, returned.id, 'CANCELLED')).toMatchObject({ amount: 0, fee: 0, net: 0 });
+
+    await ok(t.url, ConnectPayoutAccountDocument, {}, owner.token);
+    expect(await payoutReaches(t, owner, order.id, 'PAID')).toMatchObject({ net: 900, reversedAmount: 0 });
+    expect((await payoutReaches(t, owner, returned.id, 'CANCELLED')).paidAt).toBeNull();
+  });
+
   it('shows payouts to their seller and admins only, lets only sellers connect, and refuses bad input', async () => {
     const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
     await ok(t.url, ConnectPayoutAccountDocument, {}, owner.token);
@@ -130,18 +165,20 @@ describe('payouts through Stripe Connect', () => {
   let t: TestStack;
   const stripe = new FakeStripe();
   const WEBHOOK_SECRET = 'whsec_test_payouts';
+  /** Connect events come from Stripe's Connect endpoint, with a secret of its own. */
+  const CONNECT_SECRET = 'whsec_test_connect';
 
   /** Delivers an event to the gateway's /webhooks/stripe, signed as Stripe signs it. */
-  async function deliver(event: StripeEvent) {
+  async function deliver(event: StripeEvent, secret = event.account ? CONNECT_SECRET : WEBHOOK_SECRET) {
     const payload = JSON.stringify(event);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret });
     const response = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
     return { status: response.status, body: await response.json() };
   }
 
   beforeAll(async () => {
     await stripe.start();
-    t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, PLATFORM_FEE_PERCENT: '10' });
+    t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET, PLATFORM_FEE_PERCENT: '10' });
   });
   afterAll(async () => {
     await t?.stop();
@@ -204,5 +241,9 @@ describe('payouts through Stripe Connect', () => {
     expect((await deliver(stripe.event('account.updated', stranger, stranger.id))).status).toBe(200);
     const unknownSeller = { ...stranger, id: 'acct_notyet', metadata: { sellerId: '0190aaaa-0000-7000-8000-000000000000' } };
     expect((await deliver(stripe.event('account.updated', unknownSeller, unknownSeller.id))).status).toBe(500);
+    // The Connect secret signs Connect events only; nobody else's secret signs anything.
+    const platformEvent = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded' });
+    expect((await deliver(platformEvent, CONNECT_SECRET)).status).toBe(400);
+    expect((await deliver(stripe.event('account.updated', stranger, stranger.id), 'whsec_someone_else')).status).toBe(400);
   });
 });

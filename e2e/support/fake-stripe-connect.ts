@@ -1,7 +1,7 @@
 import { invalid, metadataOf, token, type Answer, type Route } from './fake-stripe.js';
 
 type Account = Record<string, unknown> & { id: string; capabilities: Record<string, string>; details_submitted: boolean; payouts_enabled: boolean };
-type Transfer = Record<string, unknown> & { id: string; amount: number; amount_reversed: number; currency: string; reversals: { data: object[]; total_count: number } };
+type Transfer = Record<string, unknown> & { id: string; amount: number; amount_reversed: number; currency: string; reversals: Record<string, unknown> & { data: object[]; total_count: number } };
 type Charge = { id: string; amount: number; currency: string };
 
 /** The Connect endpoints PeerLink calls, with the form fields Stripe takes for them. */

@@ -88,6 +88,8 @@ const envSchema = z.object({
   STRIPE_API_BASE: optionalUrl(['http', 'https']),
   /** Signs Stripe's webhook deliveries to POST /webhooks/stripe (`whsec_…`, from Stripe's dashboard or CLI). */
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
+  /** Signs Stripe's deliveries of Connect events (sellers' payout accounts) when they come from a separate Connect endpoint. */
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
   /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
   STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
 

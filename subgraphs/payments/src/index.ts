@@ -45,7 +45,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       services: { payments, ...payouts.services },
       // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
       ...(stripe && config.STRIPE_WEBHOOK_SECRET
-        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments), ...payouts.webhooks }, outbox, logger }) } }
+        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments), ...payouts.webhooks }, outbox, logger }) } }
         : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {

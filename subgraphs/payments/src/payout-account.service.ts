@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
-import { lockKey, lockRow } from '@peerlink/platform/db/sql';
 import { badInput, forbidden } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { PaymentsEvents } from './events.js';
 import { PayoutAccount, PayoutAccountStatus, statusOf, type PayoutOnboarding } from './payout-account.entity.js';
 import type { PayoutProvider } from './payout-provider.js';
-import type { PayoutService } from './payout.service.js';
+import { lockSeller, type PayoutService } from './payout.service.js';
 
 export const MAX_URL_LENGTH = 2000;
 
@@ -33,7 +32,7 @@ export class PayoutAccountService {
     const back = returnUrlOf(returnUrl ?? this.defaultReturnUrl);
     const sellerId = viewer.userId;
     const account = await this.outbox.transaction(async (em, publish) => {
-      await lockKey(em, `payout-account:${sellerId}`);
+      await lockSeller(em, sellerId);
       const existing = await em.findOne(PayoutAccount, { sellerId }, { refresh: true });
       if (existing) return existing;
       const connected = await this.provider.createAccount({ sellerId, idempotencyKey: accountKeyFor(sellerId) });
@@ -62,7 +61,7 @@ export class PayoutAccountService {
       if (ours) throw new Error(`No payout account ${providerAccountId} yet`);
       return;
     }
-    await lockRow(em, 'payout_accounts', found.id);
+    await lockSeller(em, found.sellerId);
     const account = await em.findOneOrFail(PayoutAccount, { id: found.id }, { refresh: true });
     const now = await this.provider.account(providerAccountId);
     Object.assign(account, { status: statusOf(now), payoutsEnabled: now.payoutsEnabled, updatedAt: new Date() });

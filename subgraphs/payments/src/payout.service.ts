@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
-import { lockRow, rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { notFound } from '@peerlink/platform/errors';
 import type { Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -54,7 +54,9 @@ export class PayoutService {
     );
     if (!claimed.length) return;
     const payout = await em.findOneOrFail(Payout, { id: (claimed[0] as { id: string }).id });
-    await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }));
+    // An account being enabled meanwhile either sees this payout HELD and releases it, or is seen enabled here.
+    await lockSeller(em, payment.sellerId);
+    await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
   }
 
   /** The seller's account can receive money now: everything held for them goes, oldest first. */
@@ -148,5 +150,8 @@ export class PayoutService {
     publish('payments.payout.reversed', { payoutId, orderId, sellerId, amount, reversedTotal, currency });
   }
 }
+
+/** Serializes what concerns one seller's payout account: connecting it, its changes, payouts falling due. */
+export const lockSeller = (em: EntityManager, sellerId: string) => lockKey(em, `payout-account:${sellerId}`);
 
 const toColumns = ({ gross, fee, net }: { gross: number; fee: number; net: number }) => ({ amount: gross, fee, net });
