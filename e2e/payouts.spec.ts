@@ -7,6 +7,7 @@ import {
   LoginDocument,
   MarkOrderDeliveredDocument,
   MarkOrderShippedDocument,
+  OrderNotificationsDocument,
   PaymentStatusDocument,
   PayoutAccountDocument,
   PayoutDocument,
@@ -45,6 +46,10 @@ describe('payouts on the sandbox', () => {
     expect(new Date(onboarding.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const released = await payoutReaches(t, owner, early.id, 'PAID');
     expect(released).toMatchObject({ id: held.id, net: 2250, holdReason: null, paidAt: expect.any(String), payment: { amount: 2500, refundedAmount: 0 } });
+    const told = await waitFor('the seller to hear of the payout', async () =>
+      (await ok(t.url, OrderNotificationsDocument, {}, owner.token)).notifications.edges.find((e) => e.node.title.startsWith('Payout sent'))?.node,
+    );
+    expect(told).toMatchObject({ kind: 'ORDER', title: 'Payout sent: $22.50', order: { id: early.id } });
 
     // Connecting again: the same account, a new link.
     const again = (await ok(t.url, ConnectPayoutAccountDocument, {}, owner.token)).connectPayoutAccount;
