@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connectRoutes, FakeConnect } from './fake-stripe-connect.js';
 
 /** A request as the fake received it. Stripe's form fields stay flat: `metadata[orderId]`, `allowed_payment_method_types[0]`. */
 export interface ReceivedRequest {
@@ -14,8 +15,8 @@ export interface ReceivedRequest {
   replayed: boolean;
 }
 
-type Answer = { status: number; body: object };
-export type StripeEvent = { id: string; object: 'event'; api_version: string; created: number; livemode: false; type: string; data: { object: Record<string, unknown> } };
+export type Answer = { status: number; body: object };
+export type StripeEvent = { id: string; object: 'event'; api_version: string; created: number; livemode: false; type: string; data: { object: Record<string, unknown> }; account?: string };
 type Intent = Record<string, unknown> & { id: string; amount: number; currency: string; status: string; latest_charge: string | null };
 type Outcome = 'succeeds' | 'authenticates' | { decline_code: string; message: string };
 
@@ -30,7 +31,7 @@ const TEST_PAYMENT_METHODS = new Map<string, Outcome>([
 ]);
 
 /** One endpoint the fake plays. `params` lists the form fields it takes: Stripe refuses any other, as it does `payment_method_types` since 2026-09-30. */
-interface Route {
+export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** Matched against the whole path; its groups (ids in the path) are passed to `handle`. */
   path: RegExp;
@@ -50,6 +51,8 @@ export class FakeStripe {
   readonly paymentIntents = new Map<string, Intent>();
   private readonly refunded = new Map<string, number>();
   private readonly answered = new Map<string, { request: string; answer: Answer }>();
+  /** Connect: connected accounts, and transfers to them from charges here. */
+  readonly connect = new FakeConnect(() => this.url, (chargeId) => [...this.paymentIntents.values()].find((i) => i.latest_charge === chargeId && i.status === 'succeeded') ?? null);
   private server: Server | null = null;
   private origin: string | null = null;
 
@@ -62,6 +65,8 @@ export class FakeStripe {
       handle: (params) => this.createPaymentIntent(params),
     },
     { method: 'POST', path: /^\/v1\/refunds$/, params: /^(payment_intent|amount|metadata\[.+\])$/, handle: (params) => this.refund(params) },
+    { method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, params: /^(client_secret|expand\[\d+\])$/, handle: (_, [id]) => this.paymentIntent(id!) },
+    ...connectRoutes(this.connect),
   ];
 
   constructor(readonly secretKey = 'sk_test_fake') {
@@ -101,9 +106,23 @@ export class FakeStripe {
     return this.event(succeed ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent);
   }
 
-  /** An event as Stripe sends it to a webhook endpoint, about `object` as it is now. */
-  event(type: string, object: Record<string, unknown>): StripeEvent {
-    return { id: `evt_${token()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object: structuredClone(object) } };
+  /** An event as Stripe sends it to a webhook endpoint, about `object` as it is now; Connect events name the connected `account`. */
+  event(type: string, object: Record<string, unknown>, account?: string): StripeEvent {
+    return {
+      id: `evt_${token()}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type,
+      data: { object: structuredClone(object) },
+      ...(account && { account }),
+    };
+  }
+
+  /** The seller finishes onboarding on Stripe's pages: the account can take transfers, and the Connect event comes back to deliver. */
+  completeOnboarding(accountId: string): StripeEvent {
+    return this.event('account.updated', this.connect.completeOnboarding(accountId), accountId);
   }
 
   async stop(): Promise<void> {
@@ -218,6 +237,11 @@ export class FakeStripe {
     return { status: 200, body: intent };
   }
 
+  private paymentIntent(id: string): Answer {
+    const intent = this.paymentIntents.get(id);
+    return intent ? { status: 200, body: intent } : invalid(`No such payment_intent: '${id}'`, 'intent', 'resource_missing', 404);
+  }
+
   private refund(params: Record<string, string>): Answer {
     const intent = this.paymentIntents.get(params.payment_intent ?? '');
     if (!intent) return invalid(`No such payment_intent: '${params.payment_intent ?? ''}'`, 'payment_intent', 'resource_missing');
@@ -248,13 +272,13 @@ export class FakeStripe {
   }
 }
 
-const token = () => randomBytes(12).toString('hex');
+export const token = () => randomBytes(12).toString('hex');
 
-const error = (status: number, body: Record<string, unknown>): Answer => ({ status, body: { error: body } });
+export const error = (status: number, body: Record<string, unknown>): Answer => ({ status, body: { error: body } });
 
-const invalid = (message: string, param?: string, code?: string): Answer => error(400, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
+export const invalid = (message: string, param?: string, code?: string, status = 400): Answer => error(status, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
 
-function metadataOf(params: Record<string, string>): Record<string, string> {
+export function metadataOf(params: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(params)
       .filter(([name]) => name.startsWith('metadata['))

@@ -88,8 +88,18 @@ const envSchema = z.object({
   STRIPE_API_BASE: optionalUrl(['http', 'https']),
   /** Signs Stripe's webhook deliveries to POST /webhooks/stripe (`whsec_…`, from Stripe's dashboard or CLI). */
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
+  /** Signs Stripe's deliveries of Connect events (sellers' payout accounts) when they come from a separate Connect endpoint. */
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
   /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
   STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
+
+  /** The platform's cut of each sale paid out to a seller: a percentage, 0 to 100, to the basis point (e.g. 10 or 2.9). */
+  PLATFORM_FEE_PERCENT: z.coerce
+    .number()
+    .min(0)
+    .max(100)
+    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, 'at most two decimals (whole basis points)')
+    .default(10),
 
   /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
   ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),

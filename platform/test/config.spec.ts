@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: 'secret' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
   });
 
+  it('takes the platform fee as a percentage to the basis point, 10 unless set', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).PLATFORM_FEE_PERCENT).toBe(10);
+    expect(['0', '2.9', '12.34', '100'].map((v) => loadConfig({ DATA_DIR: dataDir, PLATFORM_FEE_PERCENT: v }).PLATFORM_FEE_PERCENT)).toEqual([0, 2.9, 12.34, 100]);
+    for (const bad of ['-1', '100.01', '2.925', 'ten']) expect(() => loadConfig({ DATA_DIR: dataDir, PLATFORM_FEE_PERCENT: bad })).toThrow(/PLATFORM_FEE_PERCENT/);
+  });
+
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {

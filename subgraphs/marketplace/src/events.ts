@@ -23,6 +23,8 @@ export type MarketplaceEvents = {
     digitalFileIds: string[];
     /** SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side). */
     purpose: 'SALE' | 'ADVERTISING';
+    /** It holds physical products, which the seller ships (SHIPPED, then DELIVERED); a digital-only order is complete once PAID. */
+    ships: boolean;
   };
   /**
    * A payment succeeded for an order that no longer wants it (cancelled or failed meanwhile, e.g.

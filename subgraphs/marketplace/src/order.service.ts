@@ -327,6 +327,7 @@ export class OrderService {
       trackingNumber: order.trackingNumber,
       digitalFileIds: items.flatMap((i) => (i.digitalFileId ? [i.digitalFileId] : [])),
       purpose: order.sellerId === PLATFORM_ACCOUNT_ID ? 'ADVERTISING' : 'SALE',
+      ships: !!order.shippingAddress,
     });
     tellParties(publish, order);
   }

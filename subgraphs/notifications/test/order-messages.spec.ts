@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderMessages, refundMessage } from '@peerlink/notifications/marketplace-events.handler';
 import { formatMoney } from '@peerlink/notifications/messages';
+import { payoutMessage } from '@peerlink/notifications/payments-events.handler';
 
 const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
   orderId: 'o1',
@@ -14,6 +15,7 @@ const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
   trackingNumber: '1Z9',
   digitalFileIds: [],
   purpose: 'SALE' as 'SALE' | 'ADVERTISING',
+  ships: true,
 });
 
 describe('order messages', () => {
@@ -50,5 +52,15 @@ describe('order messages', () => {
     expect(formatMoney(6000, 'usd')).toBe('$60.00');
     expect(formatMoney(500, 'jpy')).toBe('¥500');
     expect(formatMoney(1999, 'eur')).toBe('€19.99');
+  });
+});
+
+describe('payout messages', () => {
+  it('tell the seller what was sent and what the platform kept', () => {
+    expect(payoutMessage({ payoutId: 'p1', orderId: 'o1', sellerId: 'seller', amount: 2250, fee: 250, currency: 'usd' })).toEqual({
+      recipientId: 'seller',
+      title: 'Payout sent: $22.50',
+      body: 'Your share of order o1 is on its way to your payout account (platform fee $2.50).',
+    });
   });
 });

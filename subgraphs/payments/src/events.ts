@@ -19,6 +19,10 @@ export type PaymentsEvents = {
     refundedTotal: number;
     fullyRefunded: boolean;
   };
+  /** The seller's share of a completed sale (`amount`, after the platform's `fee`) was sent to their payout account. */
+  'payments.payout.paid': { payoutId: string; orderId: string; sellerId: string; amount: number; fee: number; currency: string };
+  /** Part of a paid payout was taken back after a refund (`amount` now, `reversedTotal` in all). */
+  'payments.payout.reversed': { payoutId: string; orderId: string; sellerId: string; amount: number; reversedTotal: number; currency: string };
   /** Live: a payment changed, for the buyer's and the seller's subscriptions (`payment(id:)` is the lookup). */
   'payments.payment.updated': { id: string; paymentId: string; orderId: string; recipientIds: string[] };
 };

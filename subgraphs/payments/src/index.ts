@@ -15,13 +15,14 @@ import { SandboxPayments } from './sandbox-provider.js';
 import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
 import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
+import { payoutEntities, PayoutResolver, startPayouts } from './payouts.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   name: 'payments',
-  entities: [Payment, Refund],
+  entities: [Payment, Refund, ...payoutEntities],
   migrations,
-  resolvers: [PaymentResolver],
+  resolvers: [PaymentResolver, PayoutResolver],
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
   },
@@ -39,15 +40,17 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
+    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, em: orm.em as never });
     return {
-      services: { payments },
+      services: { payments, ...payouts.services },
       // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
       ...(stripe && config.STRIPE_WEBHOOK_SECRET
-        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments) }, outbox, logger }) } }
+        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments), ...payouts.webhooks }, outbox, logger }) } }
         : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
         await stopConsuming();
+        await payouts.stop();
         await outbox.close();
       },
     };

@@ -8,6 +8,9 @@ export type MarketplaceEvents = {
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
   /** A success for an order that had already ended: refunded in full. */
   'marketplace.order.payment_unwanted': { orderId: string };
-  /** Payments acts on one move: a paid order cancelled before shipping is refunded in full. */
-  'marketplace.order.changed': { orderId: string; status: string; previousStatus: string };
+  /**
+   * Payments acts on a paid order cancelled before shipping (refunded in full), and on a sale
+   * complete (DELIVERED, or PAID when nothing `ships`): the seller's payout falls due.
+   */
+  'marketplace.order.changed': { orderId: string; sellerId: string; status: string; previousStatus: string; purpose: 'SALE' | 'ADVERTISING'; ships: boolean };
 };

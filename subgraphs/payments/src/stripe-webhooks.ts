@@ -21,14 +21,14 @@ export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventH
  * delivers it again. Event types nobody handles (charges, refunds we made ourselves...) are recorded
  * and otherwise ignored.
  */
-export function stripeWebhooks(options: { signingSecret: string; handlers: StripeEventHandlers; outbox: Outbox<PaymentsEvents>; logger: Logger }) {
-  const { signingSecret, handlers, outbox, logger } = options;
+export function stripeWebhooks(options: { signingSecret: string; connectSigningSecret?: string; handlers: StripeEventHandlers; outbox: Outbox<PaymentsEvents>; logger: Logger }) {
+  const { signingSecret, connectSigningSecret, handlers, outbox, logger } = options;
   const router = express.Router();
   router.post('/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     let event: Stripe.Event;
     try {
       // Verification needs no API key: the signing secret is what proves Stripe sent it.
-      event = Stripe.webhooks.constructEvent(req.body as Buffer, req.header('stripe-signature') ?? '', signingSecret);
+      event = verified(req.body as Buffer, req.header('stripe-signature') ?? '', signingSecret, connectSigningSecret);
     } catch {
       return void res.status(400).json({ error: 'The Stripe signature does not match this body.' });
     }
@@ -46,6 +46,22 @@ export function stripeWebhooks(options: { signingSecret: string; handlers: Strip
     }
   });
   return router;
+}
+
+/**
+ * Stripe signs events about connected accounts (sellers' payout accounts) with the secret of the
+ * Connect endpoint, which differs from the platform endpoint's: both may point here. Only events
+ * about a connected account (`account` set) are taken under the Connect secret.
+ */
+function verified(body: Buffer, signature: string, signingSecret: string, connectSigningSecret: string | undefined): Stripe.Event {
+  try {
+    return Stripe.webhooks.constructEvent(body, signature, signingSecret);
+  } catch (error) {
+    if (!connectSigningSecret) throw error;
+    const event = Stripe.webhooks.constructEvent(body, signature, connectSigningSecret);
+    if (!event.account) throw new Error('A Connect event names its account.');
+    return event;
+  }
 }
 
 /** 3-D Secure (or any later confirmation) finished one way or the other. */

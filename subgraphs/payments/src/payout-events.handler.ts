@@ -1,0 +1,24 @@
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { PaymentsEvents } from './events.js';
+import type { MarketplaceEvents } from './marketplace-events.js';
+import type { PayoutService } from './payout.service.js';
+
+type OrderChanged = MarketplaceEvents['marketplace.order.changed'];
+
+/**
+ * A sale is complete, and the seller's share falls due, when the buyer has what they bought:
+ * DELIVERED for what ships, PAID for digital-only orders (the files are theirs at once). The
+ * platform's own sales (advertising) pay nobody.
+ */
+export const completesSale = (change: Pick<OrderChanged, 'status' | 'purpose' | 'ships'>) =>
+  change.purpose === 'SALE' && (change.status === 'DELIVERED' || (change.status === 'PAID' && !change.ships));
+
+/** Payouts follow orders (from marketplace) and refunds (payments' own events), under their own durable consumer. */
+export function payoutEventHandlers(payouts: PayoutService): EventHandlers<MarketplaceEvents & PaymentsEvents, PaymentsEvents> {
+  return {
+    'marketplace.order.changed': async (change, { em, publish }) => {
+      if (completesSale(change)) await payouts.fallDue(em, publish, change.orderId);
+    },
+    'payments.refund.succeeded': (refund, { em, publish }) => payouts.refunded(em, publish, refund),
+  };
+}

@@ -1,0 +1,157 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
+import { notFound } from '@peerlink/platform/errors';
+import type { Publish } from '@peerlink/platform/events/outbox';
+import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { isUuid, uuidv7 } from '@peerlink/platform/ids';
+import type { PaymentsEvents } from './events.js';
+import { Payment, PaymentStatus } from './payment.entity.js';
+import { PayoutAccount, PayoutAccountStatus } from './payout-account.entity.js';
+import { reversalDue, splitOf } from './payout-fee.js';
+import { TransferRefused, type PayoutProvider } from './payout-provider.js';
+import { Payout, PayoutStatus } from './payout.entity.js';
+
+type PaymentRefunded = Pick<PaymentsEvents['payments.refund.succeeded'], 'paymentId' | 'refundedTotal'>;
+
+/**
+ * Provider keys: one per payout and attempt (a refused attempt is remembered under its key, so the
+ * next, once the account is enabled, takes a new one; a crash before commit reuses the same), and
+ * one per reversal, named by the refunded total it answers.
+ */
+export const transferKeyFor = (payout: Payout) => `peerlink-payout-${payout.id}-${payout.transferAttempts}`;
+const reversalKeyFor = (payout: Payout, refundedTotal: number) => `peerlink-payout-${payout.id}-reversal-${refundedTotal}`;
+
+/**
+ * Sellers' shares of completed sales. A payout falls due once per order (marketplace says when),
+ * for what the buyer still paid less the platform's fee; it is sent at once to an enabled payout
+ * account, and HELD otherwise until the account is enabled. Refunds after that take back the
+ * seller's part of them. Provider calls run inside the transaction that records their result, as
+ * charges do: a crash in between is answered the same by the provider on retry, under the same key.
+ */
+export class PayoutService {
+  constructor(
+    private readonly provider: PayoutProvider,
+    private readonly feeBasisPoints: number,
+    private readonly em: EntityManager,
+  ) {}
+
+  /** A sale is complete: its payout falls due, once however often the news arrives. */
+  async fallDue(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string): Promise<void> {
+    const found = await em.findOne(Payment, { orderId });
+    // The order was paid, so its payment exists; until it is visible here, fail and be retried.
+    if (!found) throw new Error(`No payment for order ${orderId} yet`);
+    // Locked, so a refund under way lands before or after, and `refundsCovered` says which.
+    await lockRow(em, 'payments', found.id);
+    const payment = await em.findOneOrFail(Payment, { id: found.id }, { refresh: true });
+    if (payment.status !== PaymentStatus.SUCCEEDED && payment.status !== PaymentStatus.PARTIALLY_REFUNDED) return;
+    const { gross, fee, net } = splitOf(payment.amount - payment.refundedAmount, this.feeBasisPoints);
+    const claimed = await rows(
+      em,
+      `insert into ${table(em, 'payouts')} (id, seller_id, order_id, payment_id, amount, fee, net, fee_basis_points, currency, status, refunds_covered, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) on conflict do nothing returning id`,
+      [uuidv7(), payment.sellerId, payment.orderId, payment.id, gross, fee, net, this.feeBasisPoints, payment.currency, PayoutStatus.HELD, payment.refundedAmount],
+    );
+    if (!claimed.length) return;
+    const payout = await em.findOneOrFail(Payout, { id: (claimed[0] as { id: string }).id });
+    // An account being enabled meanwhile either sees this payout HELD and releases it, or is seen enabled here.
+    await lockSeller(em, payment.sellerId);
+    await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
+  }
+
+  /** The seller's account can receive money now: everything held for them goes, oldest first. */
+  async releaseHeld(em: EntityManager, publish: Publish<PaymentsEvents>, account: PayoutAccount): Promise<void> {
+    const held = await rows<{ id: string }>(em, `select id from ${table(em, 'payouts')} where seller_id = ? and status = ? order by id for update`, [account.sellerId, PayoutStatus.HELD]);
+    for (const { id } of held) {
+      const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
+      await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), account);
+    }
+  }
+
+  /**
+   * The buyer got money back. Before the payout was sent it is worked out again on what is left;
+   * after, the seller's part of the refund is reversed. Events carry the running refunded total,
+   * so a repeated or overtaken one changes nothing.
+   */
+  async refunded(em: EntityManager, publish: Publish<PaymentsEvents>, { paymentId, refundedTotal }: PaymentRefunded): Promise<void> {
+    const found = await em.findOne(Payout, { paymentId });
+    // Not due yet: the refund will be left out of the gross when it falls due.
+    if (!found) return;
+    await lockRow(em, 'payouts', found.id);
+    const payout = await em.findOneOrFail(Payout, { id: found.id }, { refresh: true });
+    if (refundedTotal <= payout.refundsCovered) return;
+    const payment = await em.findOneOrFail(Payment, { id: paymentId });
+    const grossLeft = payment.amount - refundedTotal;
+    if (payout.status === PayoutStatus.HELD) {
+      Object.assign(payout, toColumns(splitOf(grossLeft, payout.feeBasisPoints)));
+      if (grossLeft === 0) Object.assign(payout, { status: PayoutStatus.CANCELLED, holdReason: null });
+    } else if (payout.providerTransferId) {
+      const due = reversalDue(payout.net, payout.reversedAmount, grossLeft, payout.feeBasisPoints);
+      if (due > 0) await this.reverse(em, publish, payout, due, refundedTotal);
+    }
+    payout.refundsCovered = refundedTotal;
+    payout.updatedAt = new Date();
+    await em.flush();
+  }
+
+  /** The viewer's payouts, newest first. */
+  async mine(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after);
+    const found = await this.em.find(Payout, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
+    return toConnection(found, size);
+  }
+
+  /** One payout, for its seller and admins; NOT_FOUND for anyone else. */
+  async visible(viewer: Viewer, id: string, admin: boolean): Promise<Payout> {
+    const payout = isUuid(id) ? await this.em.findOne(Payout, { id }, { refresh: true }) : null;
+    if (!payout || (payout.sellerId !== viewer.userId && !admin)) throw notFound('Payout');
+    return payout;
+  }
+
+  private async send(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, payment: Payment, account: PayoutAccount | null) {
+    if (account?.status !== PayoutAccountStatus.ENABLED || account.provider !== this.provider.name) {
+      payout.holdReason = account ? 'Your payout account is not enabled yet: finish onboarding.' : 'Connect a payout account to be paid.';
+      return em.flush();
+    }
+    try {
+      // With a 100% fee there is nothing to send, and providers refuse a transfer of 0.
+      const { providerTransferId } =
+        payout.net > 0
+          ? await this.provider.transfer({
+              amount: payout.net,
+              currency: payout.currency,
+              providerAccountId: account.providerAccountId,
+              orderId: payout.orderId,
+              providerPaymentId: payment.providerPaymentId,
+              idempotencyKey: transferKeyFor(payout),
+              metadata: { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId },
+            })
+          : { providerTransferId: null };
+      Object.assign(payout, { status: PayoutStatus.PAID, providerTransferId, paidAt: new Date(), holdReason: null, updatedAt: new Date() });
+      publish('payments.payout.paid', { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId, amount: payout.net, fee: payout.fee, currency: payout.currency });
+    } catch (error) {
+      if (!(error instanceof TransferRefused)) throw error;
+      Object.assign(payout, { holdReason: error.message, transferAttempts: payout.transferAttempts + 1, updatedAt: new Date() });
+    }
+    await em.flush();
+  }
+
+  private async reverse(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, amount: number, refundedTotal: number) {
+    await this.provider.reverse({
+      providerTransferId: payout.providerTransferId!,
+      amount,
+      idempotencyKey: reversalKeyFor(payout, refundedTotal),
+      metadata: { payoutId: payout.id, orderId: payout.orderId },
+    });
+    payout.reversedAmount += amount;
+    payout.status = payout.reversedAmount === payout.net ? PayoutStatus.REVERSED : PayoutStatus.PARTIALLY_REVERSED;
+    const { id: payoutId, orderId, sellerId, currency, reversedAmount: reversedTotal } = payout;
+    publish('payments.payout.reversed', { payoutId, orderId, sellerId, amount, reversedTotal, currency });
+  }
+}
+
+/** Serializes what concerns one seller's payout account: connecting it, its changes, payouts falling due. */
+export const lockSeller = (em: EntityManager, sellerId: string) => lockKey(em, `payout-account:${sellerId}`);
+
+const toColumns = ({ gross, fee, net }: { gross: number; fee: number; net: number }) => ({ amount: gross, fee, net });

@@ -1,0 +1,31 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '@peerlink/platform/config';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import type { EventBus } from '@peerlink/platform/events/event-bus';
+import type { Outbox } from '@peerlink/platform/events/outbox';
+import type { Logger } from '@peerlink/platform/logger';
+import type Stripe from 'stripe';
+import type { PaymentsEvents } from './events.js';
+import type { MarketplaceEvents } from './marketplace-events.js';
+import { PayoutAccount } from './payout-account.entity.js';
+import { PayoutAccountService } from './payout-account.service.js';
+import { Payout } from './payout.entity.js';
+import { payoutEventHandlers } from './payout-events.handler.js';
+import { basisPointsOf } from './payout-fee.js';
+import { PayoutService } from './payout.service.js';
+import { accountWebhooks } from './payout-webhooks.js';
+import { SandboxPayouts } from './sandbox-payouts.js';
+import { StripePayouts } from './stripe-payouts.js';
+
+export { PayoutResolver } from './payout.resolver.js';
+export const payoutEntities = [PayoutAccount, Payout];
+
+/** Sellers' payouts, wired: Stripe Connect beside Stripe payments, the sandbox otherwise; its own consumer of order and refund events. */
+export async function startPayouts(options: { bus: EventBus; config: Config; logger: Logger; outbox: Outbox<PaymentsEvents>; stripe: Stripe | null; em: EntityManager }) {
+  const { bus, config, logger, outbox, stripe, em } = options;
+  const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts();
+  const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em);
+  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payouts/return`);
+  const stop = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
+  return { services: { payouts, payoutAccounts }, webhooks: accountWebhooks(payoutAccounts), stop };
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from './payout-provider.js';
+
+const token = () => randomBytes(12).toString('hex');
+
+/**
+ * Connected accounts and transfers in memory. There is nobody to verify in embedded mode, so a new
+ * account can receive money at once, and its onboarding link leads straight back to `returnUrl`.
+ * Reusing a key with other arguments is an error, as at Stripe.
+ */
+export class SandboxPayouts implements PayoutProvider {
+  readonly name = 'sandbox';
+  private readonly accounts = new Map<string, ConnectedAccount>();
+  private readonly transfers = new Map<string, { amount: number; reversed: number }>();
+  /** Answers by idempotency key, with the request that got them. Lost on restart, as a sandbox may be. */
+  private readonly answered = new Map<string, { request: string; answer: unknown }>();
+
+  async createAccount({ idempotencyKey, ...request }: { sellerId: string; idempotencyKey: string }): Promise<ConnectedAccount> {
+    return this.once(idempotencyKey, request, () => {
+      const account = { providerAccountId: `acct_sandbox_${token()}`, transfersEnabled: true, payoutsEnabled: true, detailsSubmitted: true };
+      this.accounts.set(account.providerAccountId, account);
+      return { ...account };
+    });
+  }
+
+  async account(providerAccountId: string): Promise<ConnectedAccount> {
+    const account = this.accounts.get(providerAccountId);
+    if (!account) throw new Error(`No such account: '${providerAccountId}'`);
+    return { ...account };
+  }
+
+  async onboardingLink({ providerAccountId, returnUrl }: { providerAccountId: string; returnUrl: string; refreshUrl: string }) {
+    await this.account(providerAccountId);
+    const url = new URL(returnUrl);
+    url.searchParams.set('account', providerAccountId);
+    url.searchParams.set('link', token());
+    return { url: url.href, expiresAt: new Date(Date.now() + 5 * 60_000) };
+  }
+
+  async transfer({ idempotencyKey, ...request }: TransferRequest): Promise<{ providerTransferId: string }> {
+    return this.once(idempotencyKey, request, () => {
+      if (!this.accounts.get(request.providerAccountId)?.transfersEnabled) throw new TransferRefused(`The account ${request.providerAccountId} cannot receive transfers.`);
+      if (!Number.isSafeInteger(request.amount) || request.amount < 1) throw new TransferRefused('A transfer is a positive whole number of minor units.');
+      const providerTransferId = `tr_sandbox_${token()}`;
+      this.transfers.set(providerTransferId, { amount: request.amount, reversed: 0 });
+      return { providerTransferId };
+    });
+  }
+
+  async reverse({ idempotencyKey, ...request }: { providerTransferId: string; amount: number; idempotencyKey: string; metadata: Record<string, string> }) {
+    return this.once(idempotencyKey, request, () => {
+      const transfer = this.transfers.get(request.providerTransferId);
+      if (!transfer) throw new TransferRefused(`No such transfer: '${request.providerTransferId}'`);
+      const left = transfer.amount - transfer.reversed;
+      if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > left) throw new TransferRefused(`At most ${left} (minor units) of this transfer is left to reverse.`);
+      transfer.reversed += request.amount;
+      return { providerReversalId: `trr_sandbox_${token()}` };
+    });
+  }
+
+  /** Refusals are remembered too, as Stripe saves its answers to a key whatever they were: a retry after the cause is fixed takes a new key. */
+  private once<T>(key: string, request: object, run: () => T): T {
+    const fingerprint = JSON.stringify(request);
+    const earlier = this.answered.get(key);
+    if (earlier) {
+      if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
+      if (earlier.answer instanceof TransferRefused) throw earlier.answer;
+      return earlier.answer as T;
+    }
+    try {
+      const answer = run();
+      this.answered.set(key, { request: fingerprint, answer });
+      return answer;
+    } catch (error) {
+      if (error instanceof TransferRefused) this.answered.set(key, { request: fingerprint, answer: error });
+      throw error;
+    }
+  }
+}
