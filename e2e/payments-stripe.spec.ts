@@ -1,12 +1,13 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentUpdatedDocument, PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentMethodsDocument, PaymentUpdatedDocument, PaymentStatusDocument, RefundPaymentDocument, RemovePaymentMethodDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';
+import { addCard, savedCard } from './support/payment-methods.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // The whole checkout with STRIPE_SECRET_KEY set: the real Stripe SDK in the payments subgraph,
@@ -131,6 +132,54 @@ describe('Stripe webhooks', () => {
     expect(unsigned.status).toBe(400);
     expect((await deliver(forged)).status).toBe(500);
     expect(await stockOf(t, vase.id, buyer)).toBe(4);
+  });
+});
+
+describe('saved cards through Stripe', () => {
+  it('saves a card to the buyer’s one Customer, charges it with that Customer, and detaches it on removal', async () => {
+    const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
+    const card = await savedCard(t, buyer);
+    await savedCard(t, buyer, 'pm_card_mastercard');
+    const customers = stripe.received.filter((r) => r.path === '/v1/customers' && r.params['metadata[userId]'] === buyer.id);
+    expect(customers.map((r) => r.idempotencyKey)).toEqual([`peerlink-customer-${buyer.id}`]);
+    const customerId = [...stripe.customers.values()].find((c) => (c.metadata as Record<string, string>).userId === buyer.id)!.id as string;
+    const attached = [...stripe.paymentMethods.values()].filter((m) => m.customer === customerId);
+    expect(attached.map((m) => m.testId).sort()).toEqual(['pm_card_mastercard', 'pm_card_visa']);
+    const stripeCard = attached.find((m) => m.testId === 'pm_card_visa')!;
+
+    const lamp = await listed(t, owner, { priceAmount: 4200, stock: 5 });
+    const paid = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;
+    await orderReaches(t, buyer, paid.id, 'PAID');
+    expect(intentOf(paid.id)).toMatchObject({ payment_method: stripeCard.id, customer: customerId, status: 'succeeded' });
+
+    // Someone else naming the card (our id or Stripe's) never reaches Stripe.
+    for (const id of [card.id, stripeCard.id]) {
+      const stolen = (await buy(t, outsider, lamp.id, id)).orders[0]!;
+      await orderReaches(t, outsider, stolen.id, 'PAYMENT_FAILED');
+      expect(stripe.received.filter((r) => r.params['metadata[orderId]'] === stolen.id)).toEqual([]);
+    }
+
+    expect((await ok(t.url, RemovePaymentMethodDocument, { id: card.id }, buyer.token)).removePaymentMethod).toBe(card.id);
+    expect(stripe.paymentMethods.get(stripeCard.id)).toMatchObject({ customer: null, detached: true });
+    expect((await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods.map((m) => m.brand)).toEqual(['mastercard']);
+  });
+
+  it('finishes a 3-D Secure setup from Stripe’s webhook, once, and records a failed one', async () => {
+    const buyer = await signUp(t, 'buyer');
+    const setup = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect(setup).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/3d_secure_2\/hosted\?setup_intent=seti_/), paymentMethod: null });
+    const intentId = new URL(setup.actionUrl!).searchParams.get('setup_intent')!;
+    const succeeded = stripe.authenticateSetup(intentId, true);
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    // A late failure for the same setup (another event id) changes nothing.
+    expect((await deliver(stripe.event('setup_intent.setup_failed', { ...stripe.setupIntents.get(intentId)!, last_setup_error: { message: 'late' } }))).status).toBe(200);
+    const [saved] = (await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods;
+    expect(saved).toMatchObject({ brand: 'visa', last4: '3220', isDefault: true });
+
+    const failing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect((await deliver(stripe.authenticateSetup(new URL(failing.actionUrl!).searchParams.get('setup_intent')!, false))).status).toBe(200);
+    expect((await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods).toEqual([saved]);
   });
 });
 

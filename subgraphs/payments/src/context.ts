@@ -1,9 +1,11 @@
 import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
 import type { PaymentLoaders } from './loaders.js';
+import type { PaymentMethodService } from './payment-method.service.js';
 import type { PaymentService } from './payment.service.js';
 
 export interface PaymentsServices {
   payments: PaymentService;
+  paymentMethods: PaymentMethodService;
 }
 
 export type PaymentsContext = SubgraphContext<PaymentsServices, PaymentLoaders>;

@@ -10,6 +10,11 @@ import { migrations } from './migrations/index.js';
 import { Payment } from './payment.entity.js';
 import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
+import { PaymentMethodSetup } from './payment-method-setup.entity.js';
+import { PaymentMethod } from './payment-method.entity.js';
+import { PaymentMethodResolver } from './payment-method.resolver.js';
+import { PaymentMethodService } from './payment-method.service.js';
+import { setupIntentWebhooks } from './payment-method.webhooks.js';
 import { PaymentService } from './payment.service.js';
 import { SandboxPayments } from './sandbox-provider.js';
 import { createStripeClient } from './stripe-client.js';
@@ -19,9 +24,9 @@ import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
 /** Payments: each placed marketplace order charged once through a card provider, and its status. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   name: 'payments',
-  entities: [Payment, Refund],
+  entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup],
   migrations,
-  resolvers: [PaymentResolver],
+  resolvers: [PaymentResolver, PaymentMethodResolver],
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
   },
@@ -31,7 +36,8 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
     const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
     const provider = stripe ? new StripePayments({ stripe, returnUrl }) : new SandboxPayments();
-    const payments = new PaymentService(provider, outbox);
+    const paymentMethods = new PaymentMethodService(orm, provider);
+    const payments = new PaymentService(provider, outbox, paymentMethods);
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,
@@ -40,10 +46,10 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       logger,
     });
     return {
-      services: { payments },
+      services: { payments, paymentMethods },
       // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
       ...(stripe && config.STRIPE_WEBHOOK_SECRET
-        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments) }, outbox, logger }) } }
+        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods) }, outbox, logger }) } }
         : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {

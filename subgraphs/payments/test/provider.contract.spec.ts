@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RefundRefused, type PaymentProvider, type PaymentRequest } from '@peerlink/payments/provider';
+import { RefundRefused, type PaymentProvider, type PaymentRequest, type SetupRequest } from '@peerlink/payments/provider';
 import { SandboxPayments } from '@peerlink/payments/sandbox-provider';
 import { createStripeClient } from '@peerlink/payments/stripe-client';
 import { outcomeOf, StripePayments } from '@peerlink/payments/stripe-provider';
@@ -146,6 +146,91 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
   });
 });
 
+describe.each(adapters)('PaymentProvider contract, saved cards: $name', ({ open }) => {
+  let provider: PaymentProvider;
+  let close: () => Promise<void>;
+  let customerId: string;
+
+  beforeEach(async () => {
+    ({ provider, close } = await open());
+    ({ customerId } = await provider.createCustomer(`user-${++keys}`));
+  });
+  afterEach(() => close());
+
+  const setup = (paymentMethodId: string | undefined, customer = customerId, idempotencyKey = `contract-setup-${++keys}`): SetupRequest => ({
+    customerId: customer,
+    paymentMethodId,
+    idempotencyKey,
+    metadata: { userId: 'user' },
+  });
+  const saved = async (testId = 'pm_card_visa', customer = customerId) => {
+    const result = await provider.setupPaymentMethod(setup(testId, customer));
+    if (result.status !== 'SUCCEEDED') throw new Error(`${testId} was not saved: ${result.status}`);
+    return result;
+  };
+
+  it('makes one customer per user, however often asked', async () => {
+    const first = await provider.createCustomer('user-once');
+    expect(first.customerId).toMatch(/^cus_/);
+    expect(await provider.createCustomer('user-once')).toEqual(first);
+    expect((await provider.createCustomer('user-other')).customerId).not.toBe(first.customerId);
+  });
+
+  it('saves a test card as a new payment method of the customer, with the card’s details', async () => {
+    const result = await saved('pm_card_visa');
+    const card = { brand: 'visa', last4: '4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 1 };
+    expect(result).toEqual({ status: 'SUCCEEDED', paymentMethodId: expect.stringMatching(/^pm_/), card, providerSetupId: expect.stringMatching(/^seti_/), clientSecret: expect.stringMatching(/_secret_/) });
+    expect(result.paymentMethodId).not.toBe('pm_card_visa');
+    expect(await provider.cardOf(result.paymentMethodId)).toEqual(card);
+    expect((await saved('pm_card_mastercard')).card).toMatchObject({ brand: 'mastercard', last4: '4444' });
+  });
+
+  it('charges a saved card with its own customer only', async () => {
+    const { paymentMethodId } = await saved();
+    const { customerId: someoneElse } = await provider.createCustomer(`user-${++keys}`);
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId: someoneElse }))).toMatchObject({ status: 'FAILED' });
+    expect(await provider.confirmPayment(charge(paymentMethodId))).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('saves pm_card_chargeCustomerFail, then declines its charges', async () => {
+    const { paymentMethodId } = await saved('pm_card_chargeCustomerFail');
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
+  });
+
+  it('refuses to save a declined card, or one it does not know', async () => {
+    expect(await provider.setupPaymentMethod(setup('pm_card_chargeDeclined'))).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
+    expect(await provider.setupPaymentMethod(setup('pm_123'))).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^No such PaymentMethod/) });
+  });
+
+  it('asks for 3-D Secure before saving an authentication card, with a link for that setup', async () => {
+    const result = await provider.setupPaymentMethod(setup('pm_card_threeDSecure2Required'));
+    expect(result.status).toBe('REQUIRES_ACTION');
+    if (result.status !== 'REQUIRES_ACTION') return;
+    expect(['http:', 'https:']).toContain(new URL(result.actionUrl).protocol);
+    expect(result.actionUrl).toContain(result.providerSetupId);
+  });
+
+  it('without a card, gives the client a secret to collect one with', async () => {
+    const result = await provider.setupPaymentMethod(setup(undefined));
+    expect(result).toEqual({ status: 'REQUIRES_PAYMENT_METHOD', providerSetupId: expect.stringMatching(/^seti_/), clientSecret: expect.any(String) });
+    expect(result.clientSecret.startsWith(`${result.providerSetupId}_secret_`)).toBe(true);
+  });
+
+  it('answers a repeated setup key with the first setup, and saves once', async () => {
+    const request = setup('pm_card_visa');
+    const first = await provider.setupPaymentMethod(request);
+    expect(await provider.setupPaymentMethod({ ...request, metadata: { ...request.metadata } })).toEqual(first);
+  });
+
+  it('never charges a detached card again; detaching twice is harmless', async () => {
+    const { paymentMethodId } = await saved();
+    await provider.detachPaymentMethod(paymentMethodId);
+    await provider.detachPaymentMethod(paymentMethodId);
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({ status: 'FAILED' });
+  });
+});
+
 describe('StripePayments', () => {
   let stripe: FakeStripe;
   beforeEach(async () => {
@@ -181,6 +266,42 @@ describe('StripePayments', () => {
       },
       { method: 'POST', path: '/v1/refunds', idempotencyKey: 'refund-key', params: { payment_intent: providerPaymentId, amount: '700', 'metadata[reason]': 'damaged' } },
     ]);
+  });
+
+  it('saves cards through a Customer made once per user and an off-session SetupIntent, and charges them with the customer', async () => {
+    const provider = stripeProvider();
+    const { customerId } = await provider.createCustomer('User-A');
+    const setup = await provider.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup-key', metadata: { userId: 'user-a' } });
+    if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
+    await provider.confirmPayment(charge(setup.paymentMethodId, { customerId, idempotencyKey: 'pay-key', metadata: {} }));
+    await provider.detachPaymentMethod(setup.paymentMethodId);
+
+    expect(stripe.received.map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params }))).toEqual([
+      { method: 'POST', path: '/v1/customers', idempotencyKey: 'peerlink-customer-user-a', params: { 'metadata[userId]': 'User-A' } },
+      {
+        method: 'POST',
+        path: '/v1/setup_intents',
+        idempotencyKey: 'setup-key',
+        params: {
+          customer: customerId,
+          usage: 'off_session',
+          'allowed_payment_method_types[0]': 'card',
+          'metadata[userId]': 'user-a',
+          payment_method: 'pm_card_visa',
+          confirm: 'true',
+          return_url: returnUrl,
+        },
+      },
+      { method: 'GET', path: `/v1/payment_methods/${setup.paymentMethodId}`, idempotencyKey: null, params: {} },
+      {
+        method: 'POST',
+        path: '/v1/payment_intents',
+        idempotencyKey: 'pay-key',
+        params: expect.objectContaining({ payment_method: setup.paymentMethodId, customer: customerId, confirm: 'true' }),
+      },
+      { method: 'POST', path: `/v1/payment_methods/${setup.paymentMethodId}/detach`, idempotencyKey: expect.any(String), params: {} },
+    ]);
+    expect(stripe.paymentMethods.get(setup.paymentMethodId)?.customer).toBeNull();
   });
 
   it('gives Stripe’s own 3-D Secure page as the action link', async () => {
