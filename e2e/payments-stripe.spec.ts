@@ -1,13 +1,25 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentMethodsDocument, PaymentUpdatedDocument, PaymentStatusDocument, RefundPaymentDocument, RemovePaymentMethodDocument } from './generated/graphql.js';
+import {
+  CancelOrderDocument,
+  CancelPlanSubscriptionDocument,
+  OrderDocument,
+  OrderUpdatedDocument,
+  PaymentMethodsDocument,
+  PaymentUpdatedDocument,
+  PaymentStatusDocument,
+  PlanSubscriptionDocument,
+  RefundPaymentDocument,
+  RemovePaymentMethodDocument,
+} from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';
 import { addCard, savedCard } from './support/payment-methods.js';
+import { admin, plan, subscribe } from './support/plans.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // The whole checkout with STRIPE_SECRET_KEY set: the real Stripe SDK in the payments subgraph,
@@ -180,6 +192,56 @@ describe('saved cards through Stripe', () => {
     const failing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
     expect((await deliver(stripe.authenticateSetup(new URL(failing.actionUrl!).searchParams.get('setup_intent')!, false))).status).toBe(200);
     expect((await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods).toEqual([saved]);
+  });
+});
+
+describe('plans through Stripe Billing', () => {
+  it('subscribes with a saved card, then follows Stripe’s renewals, failures and cancellation, whatever their order and however often delivered', async () => {
+    const [boss, user] = await Promise.all([admin(t), signUp(t, 'subscriber')]);
+    const plus = await plan(t, boss, { amount: 1500, interval: 'MONTH' });
+    const price = [...stripe.billing.prices.values()].find((p) => (p.metadata as Record<string, string>).planId === plus.id)!;
+    expect(price).toMatchObject({ unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+    const card = await savedCard(t, user);
+
+    const started = await subscribe(t, user, plus.id, card.id);
+    expect(started).toMatchObject({ status: 'ACTIVE', cancelAtPeriodEnd: false });
+    const stripeSubscription = [...stripe.billing.subscriptions.values()].find((s) => (s.metadata as Record<string, string>).planId === plus.id)!;
+    expect(stripeSubscription.status).toBe('active');
+    expect(stripe.paymentMethods.get(stripeSubscription.default_payment_method!)).toMatchObject({ testId: 'pm_card_visa', customer: stripeSubscription.customer });
+    const id = stripeSubscription.id;
+    const current = async () => (await ok(t.url, PlanSubscriptionDocument, { id: started.id }, user.token)).planSubscription;
+    const end = (s: { currentPeriodEnd: string | null }) => new Date(s.currentPeriodEnd!).getTime();
+
+    // Two renewals, delivered newest first, each twice: the period ends up at the later one's end.
+    const [firstPaid, firstUpdated] = stripe.billing.renew(id);
+    const [secondPaid, secondUpdated] = stripe.billing.renew(id);
+    for (const event of [secondUpdated!, secondPaid!, firstPaid!, firstUpdated!, secondPaid!]) expect((await deliver(event)).status).toBe(200);
+    const renewed = await current();
+    expect(renewed).toMatchObject({ status: 'ACTIVE', latestPaymentFailure: null });
+    expect(end(renewed)).toBe((secondPaid!.data.object as { lines: { data: { period: { end: number } }[] } }).lines.data[0]!.period.end * 1000);
+    expect(end(renewed)).toBeGreaterThan(end(started));
+
+    // The card is removed (Stripe forgets it as the default): the next renewal fails, PAST_DUE. An
+    // older payment delivered late does not bring it back.
+    await ok(t.url, RemovePaymentMethodDocument, { id: card.id }, user.token);
+    const [failed] = stripe.billing.renew(id);
+    expect(failed!.type).toBe('invoice.payment_failed');
+    expect((await deliver(failed!)).status).toBe(200);
+    expect((await deliver(stripe.event('invoice.paid', firstPaid!.data.object))).status).toBe(200);
+    const pastDue = await current();
+    expect(pastDue).toMatchObject({ status: 'PAST_DUE', latestPaymentFailure: expect.stringMatching(/renewal payment failed/) });
+    expect(end(pastDue)).toBe(end(renewed));
+
+    // Cancelled: Stripe stops renewing; the subscription stays until Stripe ends it, then never moves again.
+    const { cancelPlanSubscription } = await ok(t.url, CancelPlanSubscriptionDocument, { id: started.id }, user.token);
+    expect(cancelPlanSubscription).toMatchObject({ status: 'PAST_DUE', cancelAtPeriodEnd: true });
+    expect(stripe.billing.subscriptions.get(id)!.cancel_at_period_end).toBe(true);
+    expect((await deliver(stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!))).status).toBe(200);
+    const [deleted] = stripe.billing.endPeriod(id);
+    expect(await deliver(deleted!)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+    expect(await deliver(deleted!)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    for (const late of [secondPaid!, secondUpdated!]) expect((await deliver(stripe.event(late.type, late.data.object))).status).toBe(200);
+    expect(await current()).toMatchObject({ status: 'CANCELLED', cancelAtPeriodEnd: true });
   });
 });
 

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeStripeBilling } from './fake-stripe-billing.js';
+import { error, invalid, metadataOf, missing, now, token, type Answer, type Outcome } from './fake-stripe-wire.js';
 
 /** A request as the fake received it. Stripe's form fields stay flat: `metadata[orderId]`, `allowed_payment_method_types[0]`. */
 export interface ReceivedRequest {
@@ -14,10 +15,8 @@ export interface ReceivedRequest {
   replayed: boolean;
 }
 
-type Answer = { status: number; body: object };
 export type StripeEvent = { id: string; object: 'event'; api_version: string; created: number; livemode: false; type: string; data: { object: Record<string, unknown> } };
 type Intent = Record<string, unknown> & { id: string; amount: number; currency: string; status: string; latest_charge: string | null };
-type Outcome = 'succeeds' | 'authenticates' | { decline_code: string; message: string };
 
 /** Stripe's test payment methods that the fake knows; Stripe answers any other id with "No such PaymentMethod". */
 const TEST_PAYMENT_METHODS = new Map<string, Outcome>([
@@ -59,7 +58,8 @@ interface Route {
 
 /**
  * Stripe's API in test mode, over HTTP, for what PeerLink calls: creating (and confirming) PaymentIntents
- * and refunding them, Customers and the cards saved for them through SetupIntents. It checks the
+ * and refunding them, Customers and the cards saved for them through SetupIntents, and Billing's
+ * products, prices and subscriptions (fake-stripe-billing.ts). It checks the
  * secret key, keeps Stripe's idempotency promise and answers in Stripe's JSON, so the real SDK can be
  * pointed at it (`apiBase: fake.url`).
  */
@@ -73,6 +73,8 @@ export class FakeStripe {
   readonly customers = new Map<string, Record<string, unknown>>();
   readonly setupIntents = new Map<string, Record<string, unknown> & { id: string; status: string }>();
   readonly paymentMethods = new Map<string, SavedMethod>();
+  /** Products, prices, subscriptions and invoices. */
+  readonly billing = new FakeStripeBilling(this);
   private readonly answered = new Map<string, { request: string; answer: Answer }>();
   private server: Server | null = null;
   private origin: string | null = null;
@@ -95,6 +97,26 @@ export class FakeStripe {
     },
     { method: 'GET', path: /^\/v1\/payment_methods\/([^/]+)$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.retrievePaymentMethod(id!) },
     { method: 'POST', path: /^\/v1\/payment_methods\/([^/]+)\/detach$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.detachPaymentMethod(id!) },
+    { method: 'POST', path: /^\/v1\/products$/, params: /^(name|description|active|metadata\[.+\])$/, handle: (params) => this.billing.createProduct(params) },
+    {
+      method: 'POST',
+      path: /^\/v1\/prices$/,
+      params: /^(product|unit_amount|currency|active|nickname|recurring\[(interval|interval_count)\]|metadata\[.+\])$/,
+      handle: (params) => this.billing.createPrice(params),
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/subscriptions$/,
+      params: /^(customer|items\[0\]\[(price|quantity)\]|default_payment_method|payment_behavior|off_session|metadata\[.+\]|expand\[\d+\])$/,
+      handle: (params) => this.billing.createSubscription(params),
+    },
+    { method: 'GET', path: /^\/v1\/subscriptions\/([^/]+)$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.billing.retrieveSubscription(id!) },
+    {
+      method: 'POST',
+      path: /^\/v1\/subscriptions\/([^/]+)$/,
+      params: /^(cancel_at_period_end|metadata\[.+\]|expand\[\d+\])$/,
+      handle: (params, [id]) => this.billing.updateSubscription(id!, params),
+    },
   ];
 
   constructor(readonly secretKey = 'sk_test_fake') {
@@ -201,7 +223,7 @@ export class FakeStripe {
     if (!params.currency) return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
     const paymentMethod = params.payment_method ?? '';
     if (params.customer && !this.customers.has(params.customer)) return invalid(`No such customer: '${params.customer}'`, 'customer', 'resource_missing');
-    const usable = this.usableMethod(paymentMethod, params.customer);
+    const usable = this.chargeable(paymentMethod, params.customer);
     if ('answer' in usable) return usable.answer;
     const outcome = usable.outcome;
     const cardsOnly = params['allowed_payment_method_types[0]'] === 'card' && !params['allowed_payment_method_types[1]'];
@@ -251,7 +273,7 @@ export class FakeStripe {
   }
 
   /** How charging a payment method goes: a test id as it says, a saved card as the test card it was made from, with its own customer only. */
-  private usableMethod(paymentMethod: string, customer: string | undefined): { outcome: Outcome } | { answer: Answer } {
+  chargeable(paymentMethod: string, customer: string | undefined): { outcome: Outcome } | { answer: Answer } {
     const saved = this.paymentMethods.get(paymentMethod);
     if (!saved) {
       const outcome = TEST_PAYMENT_METHODS.get(paymentMethod);
@@ -371,6 +393,7 @@ export class FakeStripe {
     if (!method) return missing(`No such PaymentMethod: '${id}'`, 'payment_method');
     if (!method.customer) return invalid('The payment method you provided is not attached to a customer so detachment is impossible.');
     Object.assign(method, { customer: null, detached: true });
+    this.billing.detached(id);
     return { status: 200, body: publicMethod(method) };
   }
 
@@ -404,24 +427,5 @@ export class FakeStripe {
   }
 }
 
-const token = () => randomBytes(12).toString('hex');
-
-const error = (status: number, body: Record<string, unknown>): Answer => ({ status, body: { error: body } });
-
-const now = () => Math.floor(Date.now() / 1000);
-
-/** A GET of something that does not exist: 404, in Stripe's words. */
-const missing = (message: string, param: string): Answer => error(404, { type: 'invalid_request_error', code: 'resource_missing', message, param });
-
 /** A PaymentMethod as Stripe shows it: without what the fake keeps for itself. */
 const publicMethod = ({ testId: _testId, detached: _detached, ...method }: SavedMethod) => method;
-
-const invalid = (message: string, param?: string, code?: string): Answer => error(400, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
-
-function metadataOf(params: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(params)
-      .filter(([name]) => name.startsWith('metadata['))
-      .map(([name, value]) => [name.slice('metadata['.length, -1), value]),
-  );
-}

@@ -90,6 +90,8 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
   /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
   STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
+  /** Sandbox only: the length of every plan's billing period, so renewals can be watched in seconds rather than months. */
+  SANDBOX_BILLING_PERIOD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 3600).optional(),
 
   /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
   ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),

@@ -20,6 +20,8 @@ import { chatEventHandlers } from './chat-events.handler.js';
 import { driveEventHandlers } from './drive-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import type { PaymentsEvents } from '@peerlink/payments/events';
+import { paymentsEventHandlers } from './payments-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
@@ -31,7 +33,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
     const service = new NotificationService(orm, outbox, mailer, sms);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents, NotificationsEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents, NotificationsEvents>({
       bus,
       outbox,
       consumer: 'notifications',
@@ -41,6 +43,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
         ...chatEventHandlers(service),
         ...driveEventHandlers(service),
         ...marketplaceEventHandlers(service),
+        ...paymentsEventHandlers(service),
       },
       logger,
     });

@@ -2,7 +2,7 @@
  * A card processor. `SandboxPayments` needs nothing outside the process; `StripePayments` sits
  * behind the same interface.
  */
-export interface PaymentProvider extends SavedPaymentMethods {
+export interface PaymentProvider extends SavedPaymentMethods, RecurringBilling {
   /** Stored with each payment, e.g. 'sandbox' or 'stripe'. */
   readonly name: string;
   /**
@@ -95,3 +95,52 @@ export type SetupOutcome =
   | { status: 'REQUIRES_PAYMENT_METHOD' };
 
 export type ConfirmedSetup = SetupOutcome & { providerSetupId: string; clientSecret: string };
+
+export type PlanInterval = 'MONTH' | 'YEAR';
+
+/** What a plan charges, as the provider needs it. */
+export interface PlanTerms {
+  planId: string;
+  name: string;
+  amount: number;
+  currency: string;
+  interval: PlanInterval;
+}
+
+/**
+ * Subscriptions the provider renews on its own clock; what happens later (renewals paid or failed,
+ * the end of a cancelled one) comes back as `BillingEvent`s: Stripe's webhooks, the sandbox's clock.
+ */
+export interface RecurringBilling {
+  /** The provider's price for a plan (Stripe: a Product and a recurring Price), made once per plan. */
+  createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }>;
+  /** Starts a subscription and charges its first period at once with a saved card; the same key starts one. */
+  createSubscription(request: SubscriptionRequest): Promise<StartedSubscription>;
+  /** The subscription stops renewing and ends with its current period. */
+  cancelAtPeriodEnd(providerSubscriptionId: string): Promise<void>;
+}
+
+export interface SubscriptionRequest {
+  customerId: string;
+  providerPriceId: string;
+  /** The sandbox keeps nothing across restarts, so it reads the terms from here; Stripe knows them by price. */
+  plan: PlanTerms;
+  paymentMethodId: string;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+}
+
+export type StartedSubscription =
+  | { status: 'ACTIVE'; providerSubscriptionId: string; currentPeriodEnd: Date }
+  /** The first payment did not go through: nothing was started. */
+  | { status: 'FAILED'; failureReason: string };
+
+/**
+ * What the provider reports about a subscription later, whoever reports it. `periodEnd` is the end of
+ * the period an invoice is for: comparing it with what is stored makes late or repeated news harmless.
+ */
+export type BillingEvent =
+  | { type: 'invoice.paid'; providerSubscriptionId: string; periodEnd: Date }
+  | { type: 'invoice.payment_failed'; providerSubscriptionId: string; periodEnd: Date; reason: string }
+  | { type: 'subscription.cancelling'; providerSubscriptionId: string }
+  | { type: 'subscription.ended'; providerSubscriptionId: string };

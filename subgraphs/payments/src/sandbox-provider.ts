@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import {
   RefundRefused,
+  type BillingEvent,
   type CardDetails,
   type ConfirmedPayment,
   type ConfirmedSetup,
   type PaymentOutcome,
   type PaymentProvider,
   type PaymentRequest,
+  type PlanTerms,
   type RefundRequest,
   type SetupRequest,
+  type StartedSubscription,
+  type SubscriptionRequest,
 } from './provider.js';
+import { SandboxBilling } from './sandbox-billing.js';
 
 const succeeds: PaymentOutcome = { status: 'SUCCEEDED' };
 const declined: PaymentOutcome = { status: 'FAILED', failureReason: 'Your card was declined.' };
@@ -50,9 +55,9 @@ type Remembered<T> = Map<string, { request: string; answer: T }>;
 /**
  * A card processor in memory that answers as Stripe's test mode does for its test payment methods:
  * other `pm_card_*` ids succeed (those named `...Declined...` are declined), anything else does not
- * exist. Cards are saved for customers as at Stripe (a new `pm_` id per saved card). Nothing serves
- * `actionUrl` yet, so a payment or a setup waiting on 3-D Secure waits for good. Everything is lost
- * on restart, as a sandbox may be.
+ * exist. Cards are saved for customers as at Stripe (a new `pm_` id per saved card), and plans renew
+ * on the sandbox's own billing clock (`renewDue`). Nothing serves `actionUrl` yet, so a payment or a
+ * setup waiting on 3-D Secure waits for good. Everything is lost on restart, as a sandbox may be.
  */
 export class SandboxPayments implements PaymentProvider {
   readonly name = 'sandbox';
@@ -62,8 +67,14 @@ export class SandboxPayments implements PaymentProvider {
   private readonly refunds: Remembered<{ providerRefundId: string }> = new Map();
   private readonly setups: Remembered<ConfirmedSetup> = new Map();
   private readonly saved = new Map<string, SavedCard>();
+  private readonly billing: SandboxBilling;
 
-  constructor(private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate') {}
+  constructor(
+    private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate',
+    options: { billingPeriodSeconds?: number } = {},
+  ) {
+    this.billing = new SandboxBilling((request) => this.chargeSaved(request), options.billingPeriodSeconds);
+  }
 
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
     return once(this.answered, idempotencyKey, request, () => {
@@ -119,6 +130,34 @@ export class SandboxPayments implements PaymentProvider {
   async detachPaymentMethod(paymentMethodId: string): Promise<void> {
     const saved = this.saved.get(paymentMethodId);
     if (saved) saved.detached = true;
+  }
+
+  async createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }> {
+    return { providerPriceId: `price_sandbox_${plan.planId.replace(/-/g, '')}` };
+  }
+
+  createSubscription(request: SubscriptionRequest): Promise<StartedSubscription> {
+    return this.billing.create(request);
+  }
+
+  cancelAtPeriodEnd(providerSubscriptionId: string): Promise<void> {
+    return this.billing.cancelAtPeriodEnd(providerSubscriptionId);
+  }
+
+  /** The sandbox's billing clock: renews (or ends) what is due, and reports it as Stripe's webhooks would. */
+  renewDue(now = new Date()): (BillingEvent & { id: string })[] {
+    return this.billing.renewDue(now);
+  }
+
+  /** How often the billing clock should call `renewDue`. */
+  get billingTickMs(): number {
+    return this.billing.tickMs;
+  }
+
+  /** A charge with a saved card, off-session, as a renewal makes it. */
+  private chargeSaved({ paymentMethodId, customerId }: { paymentMethodId: string; customerId: string }): PaymentOutcome {
+    const outcome = this.outcomeFor(paymentMethodId, customerId);
+    return outcome === 'authenticate' ? { status: 'FAILED', failureReason: 'Your bank asked to authenticate this payment, which cannot happen without you.' } : outcome;
   }
 
   private outcomeFor(paymentMethodId: string, customerId: string | undefined): PaymentOutcome | 'authenticate' {

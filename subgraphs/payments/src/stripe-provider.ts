@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
-import type { SetupRequest } from './provider.js';
+import type { PlanTerms, SetupRequest, SubscriptionRequest } from './provider.js';
 import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
+import { StripeBilling } from './stripe-billing.js';
 import { StripePaymentMethods } from './stripe-payment-methods.js';
 import { refusalOf } from './stripe-refusal.js';
 
@@ -16,18 +17,20 @@ export interface StripePaymentsOptions {
 /**
  * Card payments through Stripe's PaymentIntents, created and confirmed in one call. Our idempotency
  * keys are sent as Stripe's own, so Stripe keeps the promise that a repeated key charges once.
- * Saved cards are their own adapter (stripe-payment-methods.ts).
+ * Saved cards and plans are their own adapters (stripe-payment-methods.ts, stripe-billing.ts).
  */
 export class StripePayments implements PaymentProvider {
   readonly name = 'stripe';
   private readonly stripe: Stripe;
   private readonly returnUrl: string;
   private readonly methods: StripePaymentMethods;
+  private readonly billing: StripeBilling;
 
   constructor({ stripe, returnUrl }: StripePaymentsOptions) {
     this.stripe = stripe;
     this.returnUrl = new URL(returnUrl).href;
     this.methods = new StripePaymentMethods(stripe, this.returnUrl);
+    this.billing = new StripeBilling(stripe);
   }
 
   async confirmPayment({ amount, currency, paymentMethodId, customerId, idempotencyKey, metadata }: PaymentRequest): Promise<ConfirmedPayment> {
@@ -70,6 +73,18 @@ export class StripePayments implements PaymentProvider {
 
   detachPaymentMethod(paymentMethodId: string) {
     return this.methods.detachPaymentMethod(paymentMethodId);
+  }
+
+  createPlanPrice(plan: PlanTerms) {
+    return this.billing.createPlanPrice(plan);
+  }
+
+  createSubscription(request: SubscriptionRequest) {
+    return this.billing.createSubscription(request);
+  }
+
+  cancelAtPeriodEnd(providerSubscriptionId: string) {
+    return this.billing.cancelAtPeriodEnd(providerSubscriptionId);
   }
 }
 

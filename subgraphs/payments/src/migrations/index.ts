@@ -2,10 +2,12 @@ import { Migration20261124100000_payments } from './Migration20261124100000_paym
 import { Migration20261124110000_refunds } from './Migration20261124110000_refunds.js';
 import { Migration20261124120000_webhook_events } from './Migration20261124120000_webhook_events.js';
 import { Migration20261125100000_payment_methods } from './Migration20261125100000_payment_methods.js';
+import { Migration20261125200000_plans } from './Migration20261125200000_plans.js';
 
 export const migrations = [
   { name: 'Migration20261124100000_payments', class: Migration20261124100000_payments },
   { name: 'Migration20261124110000_refunds', class: Migration20261124110000_refunds },
   { name: 'Migration20261124120000_webhook_events', class: Migration20261124120000_webhook_events },
   { name: 'Migration20261125100000_payment_methods', class: Migration20261125100000_payment_methods },
+  { name: 'Migration20261125200000_plans', class: Migration20261125200000_plans },
 ];
