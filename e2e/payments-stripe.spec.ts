@@ -1,12 +1,25 @@
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelOrderDocument, OrderDocument, OrderUpdatedDocument, PaymentUpdatedDocument, PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
+import {
+  CancelOrderDocument,
+  CancelPlanSubscriptionDocument,
+  OrderDocument,
+  OrderUpdatedDocument,
+  PaymentMethodsDocument,
+  PaymentUpdatedDocument,
+  PaymentStatusDocument,
+  PlanSubscriptionDocument,
+  RefundPaymentDocument,
+  RemovePaymentMethodDocument,
+} from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';
+import { addCard, savedCard } from './support/payment-methods.js';
+import { admin, plan, subscribe } from './support/plans.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // The whole checkout with STRIPE_SECRET_KEY set: the real Stripe SDK in the payments subgraph,
@@ -131,6 +144,104 @@ describe('Stripe webhooks', () => {
     expect(unsigned.status).toBe(400);
     expect((await deliver(forged)).status).toBe(500);
     expect(await stockOf(t, vase.id, buyer)).toBe(4);
+  });
+});
+
+describe('saved cards through Stripe', () => {
+  it('saves a card to the buyer’s one Customer, charges it with that Customer, and detaches it on removal', async () => {
+    const [owner, buyer, outsider] = await Promise.all([seller(t), signUp(t, 'buyer'), signUp(t, 'outsider')]);
+    const card = await savedCard(t, buyer);
+    await savedCard(t, buyer, 'pm_card_mastercard');
+    const customers = stripe.received.filter((r) => r.path === '/v1/customers' && r.params['metadata[userId]'] === buyer.id);
+    expect(customers.map((r) => r.idempotencyKey)).toEqual([`peerlink-customer-${buyer.id}`]);
+    const customerId = [...stripe.customers.values()].find((c) => (c.metadata as Record<string, string>).userId === buyer.id)!.id as string;
+    const attached = [...stripe.paymentMethods.values()].filter((m) => m.customer === customerId);
+    expect(attached.map((m) => m.testId).sort()).toEqual(['pm_card_mastercard', 'pm_card_visa']);
+    const stripeCard = attached.find((m) => m.testId === 'pm_card_visa')!;
+
+    const lamp = await listed(t, owner, { priceAmount: 4200, stock: 5 });
+    const paid = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;
+    await orderReaches(t, buyer, paid.id, 'PAID');
+    expect(intentOf(paid.id)).toMatchObject({ payment_method: stripeCard.id, customer: customerId, status: 'succeeded' });
+
+    // Someone else naming the card (our id or Stripe's) never reaches Stripe.
+    for (const id of [card.id, stripeCard.id]) {
+      const stolen = (await buy(t, outsider, lamp.id, id)).orders[0]!;
+      await orderReaches(t, outsider, stolen.id, 'PAYMENT_FAILED');
+      expect(stripe.received.filter((r) => r.params['metadata[orderId]'] === stolen.id)).toEqual([]);
+    }
+
+    expect((await ok(t.url, RemovePaymentMethodDocument, { id: card.id }, buyer.token)).removePaymentMethod).toBe(card.id);
+    expect(stripe.paymentMethods.get(stripeCard.id)).toMatchObject({ customer: null, detached: true });
+    expect((await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods.map((m) => m.brand)).toEqual(['mastercard']);
+  });
+
+  it('finishes a 3-D Secure setup from Stripe’s webhook, once, and records a failed one', async () => {
+    const buyer = await signUp(t, 'buyer');
+    const setup = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect(setup).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/3d_secure_2\/hosted\?setup_intent=seti_/), paymentMethod: null });
+    const intentId = new URL(setup.actionUrl!).searchParams.get('setup_intent')!;
+    const succeeded = stripe.authenticateSetup(intentId, true);
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+    expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    // A late failure for the same setup (another event id) changes nothing.
+    expect((await deliver(stripe.event('setup_intent.setup_failed', { ...stripe.setupIntents.get(intentId)!, last_setup_error: { message: 'late' } }))).status).toBe(200);
+    const [saved] = (await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods;
+    expect(saved).toMatchObject({ brand: 'visa', last4: '3220', isDefault: true });
+
+    const failing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect((await deliver(stripe.authenticateSetup(new URL(failing.actionUrl!).searchParams.get('setup_intent')!, false))).status).toBe(200);
+    expect((await ok(t.url, PaymentMethodsDocument, {}, buyer.token)).paymentMethods).toEqual([saved]);
+  });
+});
+
+describe('plans through Stripe Billing', () => {
+  it('subscribes with a saved card, then follows Stripe’s renewals, failures and cancellation, whatever their order and however often delivered', async () => {
+    const [boss, user] = await Promise.all([admin(t), signUp(t, 'subscriber')]);
+    const plus = await plan(t, boss, { amount: 1500, interval: 'MONTH' });
+    const price = [...stripe.billing.prices.values()].find((p) => (p.metadata as Record<string, string>).planId === plus.id)!;
+    expect(price).toMatchObject({ unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+    const card = await savedCard(t, user);
+
+    const started = await subscribe(t, user, plus.id, card.id);
+    expect(started).toMatchObject({ status: 'ACTIVE', cancelAtPeriodEnd: false });
+    const stripeSubscription = [...stripe.billing.subscriptions.values()].find((s) => (s.metadata as Record<string, string>).planId === plus.id)!;
+    expect(stripeSubscription.status).toBe('active');
+    expect(stripe.paymentMethods.get(stripeSubscription.default_payment_method!)).toMatchObject({ testId: 'pm_card_visa', customer: stripeSubscription.customer });
+    const id = stripeSubscription.id;
+    const current = async () => (await ok(t.url, PlanSubscriptionDocument, { id: started.id }, user.token)).planSubscription;
+    const end = (s: { currentPeriodEnd: string | null }) => new Date(s.currentPeriodEnd!).getTime();
+
+    // Two renewals, delivered newest first, each twice: the period ends up at the later one's end.
+    const [firstPaid, firstUpdated] = stripe.billing.renew(id);
+    const [secondPaid, secondUpdated] = stripe.billing.renew(id);
+    for (const event of [secondUpdated!, secondPaid!, firstPaid!, firstUpdated!, secondPaid!]) expect((await deliver(event)).status).toBe(200);
+    const renewed = await current();
+    expect(renewed).toMatchObject({ status: 'ACTIVE', latestPaymentFailure: null });
+    expect(end(renewed)).toBe((secondPaid!.data.object as { lines: { data: { period: { end: number } }[] } }).lines.data[0]!.period.end * 1000);
+    expect(end(renewed)).toBeGreaterThan(end(started));
+
+    // The card is removed (Stripe forgets it as the default): the next renewal fails, PAST_DUE. An
+    // older payment delivered late does not bring it back.
+    await ok(t.url, RemovePaymentMethodDocument, { id: card.id }, user.token);
+    const [failed] = stripe.billing.renew(id);
+    expect(failed!.type).toBe('invoice.payment_failed');
+    expect((await deliver(failed!)).status).toBe(200);
+    expect((await deliver(stripe.event('invoice.paid', firstPaid!.data.object))).status).toBe(200);
+    const pastDue = await current();
+    expect(pastDue).toMatchObject({ status: 'PAST_DUE', latestPaymentFailure: expect.stringMatching(/renewal payment failed/) });
+    expect(end(pastDue)).toBe(end(renewed));
+
+    // Cancelled: Stripe stops renewing; the subscription stays until Stripe ends it, then never moves again.
+    const { cancelPlanSubscription } = await ok(t.url, CancelPlanSubscriptionDocument, { id: started.id }, user.token);
+    expect(cancelPlanSubscription).toMatchObject({ status: 'PAST_DUE', cancelAtPeriodEnd: true });
+    expect(stripe.billing.subscriptions.get(id)!.cancel_at_period_end).toBe(true);
+    expect((await deliver(stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!))).status).toBe(200);
+    const [deleted] = stripe.billing.endPeriod(id);
+    expect(await deliver(deleted!)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+    expect(await deliver(deleted!)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    for (const late of [secondPaid!, secondUpdated!]) expect((await deliver(stripe.event(late.type, late.data.object))).status).toBe(200);
+    expect(await current()).toMatchObject({ status: 'CANCELLED', cancelAtPeriodEnd: true });
   });
 });
 

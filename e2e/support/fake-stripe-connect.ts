@@ -1,4 +1,5 @@
-import { invalid, metadataOf, token, type Answer, type Route } from './fake-stripe.js';
+import type { Route } from './fake-stripe.js';
+import { error, invalid, metadataOf, missing, token, type Answer } from './fake-stripe-wire.js';
 
 type Account = Record<string, unknown> & { id: string; capabilities: Record<string, string>; details_submitted: boolean; payouts_enabled: boolean };
 type Transfer = Record<string, unknown> & { id: string; amount: number; amount_reversed: number; currency: string; reversals: Record<string, unknown> & { data: object[]; total_count: number } };
@@ -147,7 +148,7 @@ export class FakeConnect {
 
   reverse(transferId: string, params: Record<string, string>): Answer {
     const transfer = this.transfers.get(transferId);
-    if (!transfer) return invalid(`No such transfer: '${transferId}'`, 'id', 'resource_missing', 404);
+    if (!transfer) return missing(`No such transfer: '${transferId}'`, 'id');
     const left = transfer.amount - transfer.amount_reversed;
     const amount = params.amount === undefined ? left : Number(params.amount);
     if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
@@ -163,4 +164,4 @@ export class FakeConnect {
 
 /** How Stripe answers for an account that does not exist or is not the platform's. */
 const noAccess = (id: string): Answer =>
-  invalid(`The provided key does not have access to account '${id}' (or that account does not exist). Application access may have been revoked.`, undefined, 'account_invalid', 403);
+  error(403, { type: 'invalid_request_error', code: 'account_invalid', message: `The provided key does not have access to account '${id}' (or that account does not exist). Application access may have been revoked.` });

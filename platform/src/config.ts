@@ -92,6 +92,8 @@ const envSchema = z.object({
   STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
   /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
   STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
+  /** Sandbox only: the length of every plan's billing period, so renewals can be watched in seconds rather than months. */
+  SANDBOX_BILLING_PERIOD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 3600).optional(),
 
   /** The platform's cut of each sale paid out to a seller: a percentage, 0 to 100, to the basis point (e.g. 10 or 2.9). */
   PLATFORM_FEE_PERCENT: z.coerce

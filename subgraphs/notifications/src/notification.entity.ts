@@ -19,6 +19,8 @@ export enum NotificationKind {
   FILE = 'FILE',
   /** Orders you bought or sold: payment, shipping, cancellation, refunds. */
   ORDER = 'ORDER',
+  /** Your plan subscriptions: a renewal that could not be paid. */
+  BILLING = 'BILLING',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 

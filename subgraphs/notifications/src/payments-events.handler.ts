@@ -14,10 +14,24 @@ export function payoutMessage(payout: PaymentsEvents['payments.payout.paid']) {
   };
 }
 
-/** Sellers hear of each payout; everything else payments says reaches people through marketplace. */
+/** A plan renewal that failed, as its subscriber hears of it. */
+export function renewalFailedMessage(failure: PaymentsEvents['payments.plan_subscription.renewal_failed']) {
+  return {
+    recipientId: failure.userId,
+    title: `Your ${failure.planName} renewal did not go through`,
+    body: `We could not charge ${formatMoney(failure.amount, failure.currency)}: ${failure.reason} Save another card to keep ${failure.planName}.`,
+  };
+}
+
+/**
+ * Sellers hear of each payout, subscribers of failed renewals (by email too, by default). Payments
+ * themselves reach buyers through marketplace's orders.
+ */
 export function paymentsEventHandlers(notifications: NotificationService): EventHandlers<PaymentsEvents, NotificationsEvents> {
   return {
     'payments.payout.paid': (payout, { em, publish, event }) =>
       notifications.notify(em, publish, { ...payoutMessage(payout), kind: NotificationKind.ORDER, orderId: payout.orderId, sourceEventId: event.id }),
+    'payments.plan_subscription.renewal_failed': (failure, { em, publish, event }) =>
+      notifications.notify(em, publish, { ...renewalFailedMessage(failure), kind: NotificationKind.BILLING, sourceEventId: event.id }),
   };
 }

@@ -54,4 +54,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.FILE]: { inApp: true, email: false, sms: false },
   // Receipts and shipping news are worth an email by default.
   [NotificationKind.ORDER]: { inApp: true, email: true, sms: false },
+  // Money is at stake (the plan lapses if nothing changes): by email too.
+  [NotificationKind.BILLING]: { inApp: true, email: true, sms: false },
 };

@@ -25,4 +25,8 @@ export type PaymentsEvents = {
   'payments.payout.reversed': { payoutId: string; orderId: string; sellerId: string; amount: number; reversedTotal: number; currency: string };
   /** Live: a payment changed, for the buyer's and the seller's subscriptions (`payment(id:)` is the lookup). */
   'payments.payment.updated': { id: string; paymentId: string; orderId: string; recipientIds: string[] };
+  /** Live: a plan subscription changed (renewed, past due, cancelled...), for its owner (`planSubscription(id:)` is the lookup). */
+  'payments.plan_subscription.updated': { id: string; planSubscriptionId: string; recipientIds: string[] };
+  /** A renewal failed and the subscription is now past due; the owner should hear of it. */
+  'payments.plan_subscription.renewal_failed': { planSubscriptionId: string; userId: string; planId: string; planName: string; amount: number; currency: string; reason: string };
 };

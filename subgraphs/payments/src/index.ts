@@ -1,7 +1,7 @@
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
-import type { PaymentsServices } from './context.js';
+import type { PaymentsContext, PaymentsServices } from './context.js';
 import type { PaymentsEvents } from './events.js';
 import { PaymentLoaders } from './loaders.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
@@ -10,29 +10,49 @@ import { migrations } from './migrations/index.js';
 import { Payment } from './payment.entity.js';
 import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
+import { PaymentMethodSetup } from './payment-method-setup.entity.js';
+import { PaymentMethod } from './payment-method.entity.js';
+import { PaymentMethodResolver } from './payment-method.resolver.js';
+import { PaymentMethodService } from './payment-method.service.js';
+import { setupIntentWebhooks } from './payment-method.webhooks.js';
 import { PaymentService } from './payment.service.js';
+import { PlanSubscription } from './plan-subscription.entity.js';
+import { PlanSubscriptionResolver } from './plan-subscription.resolver.js';
+import { PlanSubscriptionService } from './plan-subscription.service.js';
+import { planSubscriptionWebhooks } from './plan-subscription.webhooks.js';
+import { Plan } from './plan.entity.js';
+import { PlanResolver } from './plan.resolver.js';
+import { PlanService } from './plan.service.js';
+import { sandboxBillingClock } from './sandbox-billing-clock.js';
 import { SandboxPayments } from './sandbox-provider.js';
 import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
 import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
 import { payoutEntities, PayoutResolver, startPayouts } from './payouts.js';
 
-/** Payments: each placed marketplace order charged once through a card provider, and its status. */
+/** Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring plans, and sellers' payouts. */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   name: 'payments',
-  entities: [Payment, Refund, ...payoutEntities],
+  entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
-  resolvers: [PaymentResolver, PayoutResolver],
+  resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver],
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
+    Plan: (reference: { id: string }, ctx: PaymentsContext) => ctx.services.plans.byId(reference.id).catch(() => null),
   },
 
   async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
     const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
     const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
-    const provider = stripe ? new StripePayments({ stripe, returnUrl }) : new SandboxPayments();
-    const payments = new PaymentService(provider, outbox);
+    const sandbox = stripe ? null : new SandboxPayments(undefined, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS });
+    const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
+    const paymentMethods = new PaymentMethodService(orm, provider);
+    const payments = new PaymentService(provider, outbox, paymentMethods);
+    const plans = new PlanService(orm, provider);
+    const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods);
+    // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
+    const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,
@@ -42,13 +62,24 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     });
     const payouts = await startPayouts({ bus, config, logger, outbox, stripe, em: orm.em as never });
     return {
-      services: { payments, ...payouts.services },
+      services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
       // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
       ...(stripe && config.STRIPE_WEBHOOK_SECRET
-        ? { routes: { '/webhooks': stripeWebhooks({ signingSecret: config.STRIPE_WEBHOOK_SECRET, connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET, handlers: { ...paymentIntentWebhooks(payments), ...payouts.webhooks }, outbox, logger }) } }
+        ? {
+            routes: {
+              '/webhooks': stripeWebhooks({
+                signingSecret: config.STRIPE_WEBHOOK_SECRET,
+                connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET,
+                handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods), ...planSubscriptionWebhooks(planSubscriptions), ...payouts.webhooks },
+                outbox,
+                logger,
+              }),
+            },
+          }
         : {}),
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
+        await billingClock?.stop();
         await stopConsuming();
         await payouts.stop();
         await outbox.close();

@@ -8,8 +8,9 @@ import { checkCharge } from './access.js';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentLoaders } from './loaders.js';
 import type { MarketplaceEvents } from './marketplace-events.js';
+import type { PaymentMethodService } from './payment-method.service.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
-import { RefundRefused, type PaymentProvider } from './provider.js';
+import { RefundRefused, type ConfirmedPayment, type PaymentProvider } from './provider.js';
 import { Refund } from './refund.entity.js';
 
 export const MAX_REASON_LENGTH = 500;
@@ -39,6 +40,7 @@ export class PaymentService {
   constructor(
     private readonly provider: PaymentProvider,
     private readonly outbox: Outbox<PaymentsEvents>,
+    private readonly paymentMethods: PaymentMethodService,
   ) {}
 
   /** The payment (buyer, seller or admin), or NOT_FOUND, as for anyone else. */
@@ -77,14 +79,13 @@ export class PaymentService {
     );
     if (!claimed.length) return;
 
+    // A saved card is charged only for its owner; naming someone else's (or a removed one) fails the payment here.
+    const card = await this.paymentMethods.chargeWith(em, buyerId, paymentMethodId);
     // Metadata holds only what a retry repeats exactly: a new payment id would make the same key a different request.
-    const result = await this.provider.confirmPayment({
-      amount,
-      currency,
-      paymentMethodId,
-      idempotencyKey: idempotencyKeyFor(orderId),
-      metadata: { orderId, buyerId, sellerId },
-    });
+    const result: ConfirmedPayment =
+      'refused' in card
+        ? { status: 'FAILED', failureReason: card.refused, providerPaymentId: '', clientSecret: '' }
+        : await this.provider.confirmPayment({ amount, currency, ...card, idempotencyKey: idempotencyKeyFor(orderId), metadata: { orderId, buyerId, sellerId } });
     const parties = { paymentId: id, orderId, buyerId, sellerId };
     const stored = { status: PaymentStatus[result.status], providerPaymentId: result.providerPaymentId || null, clientSecret: result.clientSecret || null, updatedAt: new Date() };
     switch (result.status) {

@@ -1,5 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
+import {
+  RefundRefused,
+  type BillingEvent,
+  type CardDetails,
+  type ConfirmedPayment,
+  type ConfirmedSetup,
+  type PaymentOutcome,
+  type PaymentProvider,
+  type PaymentRequest,
+  type PlanTerms,
+  type RefundRequest,
+  type SetupRequest,
+  type StartedSubscription,
+  type SubscriptionRequest,
+} from './provider.js';
+import { SandboxBilling } from './sandbox-billing.js';
 
 const succeeds: PaymentOutcome = { status: 'SUCCEEDED' };
 const declined: PaymentOutcome = { status: 'FAILED', failureReason: 'Your card was declined.' };
@@ -12,63 +27,173 @@ const TEST_CARDS = new Map<string, PaymentOutcome | 'authenticate'>([
   ['4000000000000002', declined],
   ['pm_card_threeDSecure2Required', 'authenticate'],
   ['4000000000003220', 'authenticate'],
+  // Saving it succeeds; every charge is declined (Stripe's 4000000000000341).
+  ['pm_card_chargeCustomerFail', declined],
+  ['4000000000000341', declined],
 ]);
+
+/** What Stripe shows of its test cards once saved. */
+const CARD_BRANDS: [prefix: string, brand: string, last4: string][] = [
+  ['pm_card_visa', 'visa', '4242'],
+  ['pm_card_mastercard', 'mastercard', '4444'],
+  ['pm_card_amex', 'amex', '8431'],
+  ['pm_card_chargeDeclined', 'visa', '0002'],
+  ['pm_card_threeDSecure2Required', 'visa', '3220'],
+  ['pm_card_chargeCustomerFail', 'visa', '0341'],
+];
+
+/** A card saved for a customer: charged as the test card it was made from. */
+interface SavedCard {
+  customerId: string;
+  testId: string;
+  card: CardDetails;
+  detached: boolean;
+}
+
+type Remembered<T> = Map<string, { request: string; answer: T }>;
 
 /**
  * A card processor in memory that answers as Stripe's test mode does for its test payment methods:
  * other `pm_card_*` ids succeed (those named `...Declined...` are declined), anything else does not
- * exist. Nothing serves `actionUrl` yet: finishing 3-D Secure comes with the provider's webhooks.
+ * exist. Cards are saved for customers as at Stripe (a new `pm_` id per saved card), and plans renew
+ * on the sandbox's own billing clock (`renewDue`). Nothing serves `actionUrl` yet, so a payment or a
+ * setup waiting on 3-D Secure waits for good. Everything is lost on restart, as a sandbox may be.
  */
 export class SandboxPayments implements PaymentProvider {
   readonly name = 'sandbox';
-  /** Answers by idempotency key, with the request that got them. Lost on restart, as a sandbox may be. */
-  private readonly answered = new Map<string, { request: string; payment: ConfirmedPayment }>();
+  private readonly answered: Remembered<ConfirmedPayment> = new Map();
   /** What each succeeded payment took and has given back, by provider payment id. */
   private readonly charges = new Map<string, { amount: number; refunded: number }>();
-  private readonly refunds = new Map<string, { request: string; providerRefundId: string }>();
+  private readonly refunds: Remembered<{ providerRefundId: string }> = new Map();
+  private readonly setups: Remembered<ConfirmedSetup> = new Map();
+  private readonly saved = new Map<string, SavedCard>();
+  private readonly billing: SandboxBilling;
 
-  constructor(private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate') {}
+  constructor(
+    private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate',
+    options: { billingPeriodSeconds?: number } = {},
+  ) {
+    this.billing = new SandboxBilling((request) => this.chargeSaved(request), options.billingPeriodSeconds);
+  }
 
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
-    const fingerprint = JSON.stringify(request);
-    const earlier = this.answered.get(idempotencyKey);
-    if (earlier) {
-      if (earlier.request !== fingerprint) {
-        throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
-      }
-      return earlier.payment;
-    }
-    const providerPaymentId = `pi_sandbox_${randomBytes(12).toString('hex')}`;
-    const known = outcomeOf(request.paymentMethodId);
-    const outcome: PaymentOutcome = known === 'authenticate' ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` } : known;
-    const payment: ConfirmedPayment = { ...outcome, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${randomBytes(12).toString('hex')}` };
-    this.answered.set(idempotencyKey, { request: fingerprint, payment });
-    if (payment.status === 'SUCCEEDED') this.charges.set(providerPaymentId, { amount: request.amount, refunded: 0 });
-    return payment;
+    return once(this.answered, idempotencyKey, request, () => {
+      const providerPaymentId = `pi_sandbox_${token()}`;
+      const known = this.outcomeFor(request.paymentMethodId, request.customerId);
+      const outcome: PaymentOutcome = known === 'authenticate' ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` } : known;
+      if (outcome.status === 'SUCCEEDED') this.charges.set(providerPaymentId, { amount: request.amount, refunded: 0 });
+      return { ...outcome, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${token()}` };
+    });
   }
 
   async refund({ idempotencyKey, ...request }: RefundRequest): Promise<{ providerRefundId: string }> {
-    const fingerprint = JSON.stringify(request);
-    const earlier = this.refunds.get(idempotencyKey);
-    if (earlier) {
-      if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
-      return { providerRefundId: earlier.providerRefundId };
-    }
-    const charge = this.charges.get(request.providerPaymentId);
-    if (!charge) throw new RefundRefused('This payment did not succeed, so there is nothing to refund.');
-    if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > charge.amount - charge.refunded) {
-      throw new RefundRefused(`At most ${charge.amount - charge.refunded} (minor units) is left to refund.`);
-    }
-    charge.refunded += request.amount;
-    const providerRefundId = `re_sandbox_${randomBytes(12).toString('hex')}`;
-    this.refunds.set(idempotencyKey, { request: fingerprint, providerRefundId });
-    return { providerRefundId };
+    return once(this.refunds, idempotencyKey, request, () => {
+      const charge = this.charges.get(request.providerPaymentId);
+      if (!charge) throw new RefundRefused('This payment did not succeed, so there is nothing to refund.');
+      if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > charge.amount - charge.refunded) {
+        throw new RefundRefused(`At most ${charge.amount - charge.refunded} (minor units) is left to refund.`);
+      }
+      charge.refunded += request.amount;
+      return { providerRefundId: `re_sandbox_${token()}` };
+    });
+  }
+
+  /** Any user's customer id is derived from the user, so it survives the sandbox's restarts. */
+  async createCustomer(userId: string): Promise<{ customerId: string }> {
+    return { customerId: `cus_sandbox_${userId.replace(/-/g, '').toLowerCase()}` };
+  }
+
+  async setupPaymentMethod({ idempotencyKey, ...request }: SetupRequest): Promise<ConfirmedSetup> {
+    return once(this.setups, idempotencyKey, request, () => {
+      const providerSetupId = `seti_sandbox_${token()}`;
+      const secret = { providerSetupId, clientSecret: `${providerSetupId}_secret_${token()}` };
+      const testId = request.paymentMethodId;
+      if (!testId) return { status: 'REQUIRES_PAYMENT_METHOD', ...secret };
+      const card = cardOf(testId);
+      if (!card) return { status: 'FAILED', failureReason: `No such PaymentMethod: '${testId}'`, ...secret };
+      const behaviour = outcomeOf(testId);
+      if (behaviour === 'authenticate') return { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerSetupId}`, ...secret };
+      // Saving verifies the card: one that is always declined cannot be saved; chargeCustomerFail can.
+      if (behaviour.status === 'FAILED' && testId !== 'pm_card_chargeCustomerFail') return { ...behaviour, ...secret };
+      const paymentMethodId = `pm_sandbox_${token()}`;
+      this.saved.set(paymentMethodId, { customerId: request.customerId, testId, card, detached: false });
+      return { status: 'SUCCEEDED', paymentMethodId, card, ...secret };
+    });
+  }
+
+  async cardOf(paymentMethodId: string): Promise<CardDetails> {
+    const saved = this.saved.get(paymentMethodId);
+    if (!saved) throw new Error(`No such PaymentMethod: '${paymentMethodId}'`);
+    return saved.card;
+  }
+
+  async detachPaymentMethod(paymentMethodId: string): Promise<void> {
+    const saved = this.saved.get(paymentMethodId);
+    if (saved) saved.detached = true;
+  }
+
+  async createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }> {
+    return { providerPriceId: `price_sandbox_${plan.planId.replace(/-/g, '')}` };
+  }
+
+  createSubscription(request: SubscriptionRequest): Promise<StartedSubscription> {
+    return this.billing.create(request);
+  }
+
+  cancelAtPeriodEnd(providerSubscriptionId: string): Promise<void> {
+    return this.billing.cancelAtPeriodEnd(providerSubscriptionId);
+  }
+
+  /** The sandbox's billing clock: renews (or ends) what is due, and reports it as Stripe's webhooks would. */
+  renewDue(now = new Date()): (BillingEvent & { id: string })[] {
+    return this.billing.renewDue(now);
+  }
+
+  /** How often the billing clock should call `renewDue`. */
+  get billingTickMs(): number {
+    return this.billing.tickMs;
+  }
+
+  /** A charge with a saved card, off-session, as a renewal makes it. */
+  private chargeSaved({ paymentMethodId, customerId }: { paymentMethodId: string; customerId: string }): PaymentOutcome {
+    const outcome = this.outcomeFor(paymentMethodId, customerId);
+    return outcome === 'authenticate' ? { status: 'FAILED', failureReason: 'Your bank asked to authenticate this payment, which cannot happen without you.' } : outcome;
+  }
+
+  private outcomeFor(paymentMethodId: string, customerId: string | undefined): PaymentOutcome | 'authenticate' {
+    const saved = this.saved.get(paymentMethodId);
+    if (!saved) return outcomeOf(paymentMethodId);
+    if (saved.detached) return { status: 'FAILED', failureReason: 'This payment method was removed and cannot be charged again.' };
+    if (saved.customerId !== customerId) return { status: 'FAILED', failureReason: 'This payment method belongs to another customer.' };
+    return outcomeOf(saved.testId);
   }
 }
+
+/** Answers a repeated key with its first answer (or refusal), as Stripe does, and refuses it with other arguments. */
+function once<T>(store: Remembered<T>, key: string, request: object, make: () => T): T {
+  const fingerprint = JSON.stringify(request);
+  const earlier = store.get(key);
+  if (earlier) {
+    if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
+    return earlier.answer;
+  }
+  const answer = make();
+  store.set(key, { request: fingerprint, answer });
+  return answer;
+}
+
+const token = () => randomBytes(12).toString('hex');
 
 function outcomeOf(paymentMethodId: string): PaymentOutcome | 'authenticate' {
   const known = TEST_CARDS.get(paymentMethodId);
   if (known) return known;
   if (paymentMethodId.startsWith('pm_card_')) return paymentMethodId.includes('Declined') ? declined : succeeds;
   return { status: 'FAILED', failureReason: 'No such payment method' };
+}
+
+/** The card a test payment method stands for; December of next year, as Stripe's test cards expire in the future. */
+function cardOf(testId: string): CardDetails | null {
+  if (!testId.startsWith('pm_card_')) return null;
+  const [, brand, last4] = CARD_BRANDS.find(([prefix]) => testId === prefix) ?? [testId, 'visa', '4242'];
+  return { brand, last4, expMonth: 12, expYear: new Date().getUTCFullYear() + 1 };
 }

@@ -1,5 +1,9 @@
 import Stripe from 'stripe';
+import type { PlanTerms, SetupRequest, SubscriptionRequest } from './provider.js';
 import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
+import { StripeBilling } from './stripe-billing.js';
+import { StripePaymentMethods } from './stripe-payment-methods.js';
+import { refusalOf } from './stripe-refusal.js';
 
 export interface StripePaymentsOptions {
   stripe: Stripe;
@@ -13,23 +17,29 @@ export interface StripePaymentsOptions {
 /**
  * Card payments through Stripe's PaymentIntents, created and confirmed in one call. Our idempotency
  * keys are sent as Stripe's own, so Stripe keeps the promise that a repeated key charges once.
+ * Saved cards and plans are their own adapters (stripe-payment-methods.ts, stripe-billing.ts).
  */
 export class StripePayments implements PaymentProvider {
   readonly name = 'stripe';
   private readonly stripe: Stripe;
   private readonly returnUrl: string;
+  private readonly methods: StripePaymentMethods;
+  private readonly billing: StripeBilling;
 
   constructor({ stripe, returnUrl }: StripePaymentsOptions) {
     this.stripe = stripe;
     this.returnUrl = new URL(returnUrl).href;
+    this.methods = new StripePaymentMethods(stripe, this.returnUrl);
+    this.billing = new StripeBilling(stripe);
   }
 
-  async confirmPayment({ amount, currency, paymentMethodId, idempotencyKey, metadata }: PaymentRequest): Promise<ConfirmedPayment> {
+  async confirmPayment({ amount, currency, paymentMethodId, customerId, idempotencyKey, metadata }: PaymentRequest): Promise<ConfirmedPayment> {
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.create(
         // Cards only (`payment_method_types` before API version 2026-09-30): cards skip `processing`.
-        { amount, currency, payment_method: paymentMethodId, allowed_payment_method_types: ['card'], confirm: true, return_url: this.returnUrl, metadata },
+        // A saved card is charged with its customer, which Stripe requires of an attached card.
+        { amount, currency, payment_method: paymentMethodId, ...(customerId && { customer: customerId }), allowed_payment_method_types: ['card'], confirm: true, return_url: this.returnUrl, metadata },
         { idempotencyKey },
       );
     } catch (error) {
@@ -47,6 +57,34 @@ export class StripePayments implements PaymentProvider {
       if (error instanceof Stripe.errors.StripeInvalidRequestError) throw new RefundRefused(error.message);
       throw error;
     }
+  }
+
+  createCustomer(userId: string) {
+    return this.methods.createCustomer(userId);
+  }
+
+  setupPaymentMethod(request: SetupRequest) {
+    return this.methods.setupPaymentMethod(request);
+  }
+
+  cardOf(paymentMethodId: string) {
+    return this.methods.cardOf(paymentMethodId);
+  }
+
+  detachPaymentMethod(paymentMethodId: string) {
+    return this.methods.detachPaymentMethod(paymentMethodId);
+  }
+
+  createPlanPrice(plan: PlanTerms) {
+    return this.billing.createPlanPrice(plan);
+  }
+
+  createSubscription(request: SubscriptionRequest) {
+    return this.billing.createSubscription(request);
+  }
+
+  cancelAtPeriodEnd(providerSubscriptionId: string) {
+    return this.billing.cancelAtPeriodEnd(providerSubscriptionId);
   }
 }
 
@@ -81,17 +119,7 @@ function actionUrlOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'next_action'>, r
   return page.href;
 }
 
-/**
- * A decline comes as an error carrying the PaymentIntent it left behind. A payment method Stripe does not
- * know leaves none, so there is no id or secret to give. Anything else is ours or Stripe's to fix: it throws.
- */
 function failureOf(error: unknown): ConfirmedPayment {
-  if (error instanceof Stripe.errors.StripeCardError) {
-    const intent = error.payment_intent;
-    return { status: 'FAILED', failureReason: error.message, providerPaymentId: intent?.id ?? '', clientSecret: intent?.client_secret ?? '' };
-  }
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
-    return { status: 'FAILED', failureReason: error.message, providerPaymentId: '', clientSecret: '' };
-  }
-  throw error;
+  const { failureReason, intentId, clientSecret } = refusalOf(error, 'payment_intent');
+  return { status: 'FAILED', failureReason, providerPaymentId: intentId, clientSecret };
 }

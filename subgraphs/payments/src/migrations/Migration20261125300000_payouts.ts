@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** Sellers' payout accounts, and one payout per paid order. */
-export class Migration20261125100000_payouts extends Migration {
+export class Migration20261125300000_payouts extends Migration {
   override async up() {
     const s = `"${this.config.get('schema')}"`;
     this.addSql(`create table ${s}.payout_accounts (

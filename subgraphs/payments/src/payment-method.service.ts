@@ -1,0 +1,177 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
+import { badInput, notFound } from '@peerlink/platform/errors';
+import { isUuid } from '@peerlink/platform/ids';
+import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
+import { PaymentMethod } from './payment-method.entity.js';
+import { MAX_KEY_LENGTH } from './payment.service.js';
+import type { CardDetails, PaymentProvider } from './provider.js';
+
+export interface AddPaymentMethodInput {
+  paymentMethodId?: string | null;
+  idempotencyKey: string;
+}
+
+/** A client's idempotency key, trimmed: 1 to MAX_KEY_LENGTH characters, or BAD_USER_INPUT. */
+export function clientKey(raw: string): string {
+  const key = raw.trim();
+  if (!key || key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+  return key;
+}
+
+/** How a payment names its card to the provider: a saved card with its customer, anything else as given, or a refusal. */
+export type ChargeWith = { paymentMethodId: string; customerId?: string } | { refused: string };
+
+/** A user's saved cards: one provider customer per user, cards saved through setups, charged only by their owner. */
+export class PaymentMethodService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  private get em() {
+    return this.orm.em as EntityManager;
+  }
+
+  /** The viewer's cards, newest first. */
+  list(viewer: Viewer): Promise<PaymentMethod[]> {
+    return this.em.find(PaymentMethod, { userId: viewer.userId, removedAt: null }, { orderBy: { id: 'desc' } });
+  }
+
+  /** One of a user's cards while it is saved, or null. */
+  savedOf(userId: string, id: string): Promise<PaymentMethod | null> {
+    return this.em.findOne(PaymentMethod, { id, userId, removedAt: null });
+  }
+
+  /** A card of the viewer's, or NOT_FOUND, as anyone else's is to them. */
+  async owned(em: EntityManager, viewer: Viewer, id: string): Promise<PaymentMethod> {
+    const method = isUuid(id) ? await em.findOne(PaymentMethod, { id, userId: viewer.userId, removedAt: null }) : null;
+    if (!method) throw notFound('Payment method');
+    return method;
+  }
+
+  /**
+   * Saves a card through a setup. With a card (a token or test id) the provider confirms it at once;
+   * without one the viewer's client collects it with the setup's client secret. The card is stored
+   * only once the setup succeeded: now, or when the provider's webhook says so (3-D Secure, Stripe.js).
+   */
+  async add(viewer: Viewer, input: AddPaymentMethodInput): Promise<PaymentMethodSetup> {
+    const key = clientKey(input.idempotencyKey);
+    const card = input.paymentMethodId?.trim() || undefined;
+    if (card !== undefined && !/^[A-Za-z0-9_]{1,255}$/.test(card)) throw badInput('A payment method is a provider token such as "pm_card_visa".', 'paymentMethodId');
+    const { userId } = viewer;
+    return this.em.transactional(async (em) => {
+      // One setup at a time per user: a retried request waits, then finds the first one's answer.
+      await lockKey(em, `payment-methods:${userId}`);
+      const earlier = await em.findOne(PaymentMethodSetup, { userId, idempotencyKey: key });
+      if (earlier) return earlier;
+      const customerId = await this.customerOf(em, userId);
+      const result = await this.provider.setupPaymentMethod({ customerId, paymentMethodId: card, idempotencyKey: `peerlink-setup-${userId}-${key}`, metadata: { userId } });
+      const saved = result.status === 'SUCCEEDED' ? await this.store(em, userId, result.paymentMethodId, result.card) : null;
+      return em.create(PaymentMethodSetup, {
+        userId,
+        idempotencyKey: key,
+        providerSetupId: result.providerSetupId || null,
+        status: PaymentMethodSetupStatus[result.status],
+        clientSecret: result.clientSecret || null,
+        actionUrl: result.status === 'REQUIRES_ACTION' ? result.actionUrl : null,
+        failureReason: result.status === 'FAILED' ? result.failureReason : null,
+        paymentMethodId: saved?.id ?? null,
+      });
+    });
+  }
+
+  /** Detaches the card at the provider, so it can never be charged again, and forgets it. The newest card left becomes the default. */
+  async remove(viewer: Viewer, id: string): Promise<string> {
+    return this.em.transactional(async (em) => {
+      await lockKey(em, `payment-methods:${viewer.userId}`);
+      const method = await this.owned(em, viewer, id);
+      await this.provider.detachPaymentMethod(method.providerPaymentMethodId);
+      const wasDefault = method.isDefault;
+      Object.assign(method, { removedAt: new Date(), isDefault: false });
+      await em.flush();
+      if (wasDefault) {
+        const next = await em.findOne(PaymentMethod, { userId: viewer.userId, removedAt: null }, { orderBy: { id: 'desc' } });
+        if (next) next.isDefault = true;
+      }
+      return method.id;
+    });
+  }
+
+  async setDefault(viewer: Viewer, id: string): Promise<PaymentMethod> {
+    return this.em.transactional(async (em) => {
+      await lockKey(em, `payment-methods:${viewer.userId}`);
+      const method = await this.owned(em, viewer, id);
+      await em.nativeUpdate(PaymentMethod, { userId: viewer.userId, isDefault: true }, { isDefault: false });
+      await em.nativeUpdate(PaymentMethod, { id: method.id }, { isDefault: true });
+      return em.findOneOrFail(PaymentMethod, { id: method.id }, { refresh: true });
+    });
+  }
+
+  /**
+   * The provider's later word on a setup (3-D Secure or Stripe.js finished), from its webhook. A
+   * setup that already succeeded stays so. An unknown setup throws, so the provider delivers it again
+   * once the request that made it has committed.
+   */
+  async finishSetup(em: EntityManager, providerSetupId: string, outcome: { status: 'SUCCEEDED'; paymentMethodId: string } | { status: 'FAILED'; reason: string }) {
+    const found = await em.findOne(PaymentMethodSetup, { providerSetupId });
+    if (!found) throw new Error(`No setup ${providerSetupId} yet`);
+    await lockRow(em, 'payment_method_setups', found.id);
+    const setup = await em.findOneOrFail(PaymentMethodSetup, { id: found.id }, { refresh: true });
+    if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return;
+    if (outcome.status === 'SUCCEEDED') {
+      // As in `add`: the user's cards change one at a time (the first one stored is the default).
+      await lockKey(em, `payment-methods:${setup.userId}`);
+      const method = await this.store(em, setup.userId, outcome.paymentMethodId, await this.provider.cardOf(outcome.paymentMethodId));
+      Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null });
+    } else {
+      Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason });
+    }
+    setup.updatedAt = new Date();
+    await em.flush();
+  }
+
+  /**
+   * What a payment by `buyerId` charges. A saved card (by our id or the provider's) is charged with
+   * the buyer's customer, and only if it is the buyer's and still saved: never anyone else's card.
+   * Anything else (a provider test id, a token) goes to the provider as it is.
+   */
+  async chargeWith(em: EntityManager, buyerId: string, paymentMethodId: string): Promise<ChargeWith> {
+    const method = await em.findOne(PaymentMethod, isUuid(paymentMethodId) ? { id: paymentMethodId } : { providerPaymentMethodId: paymentMethodId });
+    if (!method) return { paymentMethodId };
+    if (method.userId !== buyerId) return { refused: 'You have no saved payment method with this id: nothing was charged.' };
+    if (method.removedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
+    return { paymentMethodId: method.providerPaymentMethodId, customerId: await this.customerOf(em, buyerId) };
+  }
+
+  /**
+   * The user's customer at the provider, made on first need. The lock makes concurrent first needs
+   * wait for one another; the provider's idempotency key (from the user id) makes a retry after a
+   * rollback find the same customer rather than a second one.
+   */
+  async customerOf(em: EntityManager, userId: string): Promise<string> {
+    const provider = this.provider.name;
+    const known = () => rows<{ provider_customer_id: string }>(em, `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`, [userId, provider]);
+    const [found] = await known();
+    if (found) return found.provider_customer_id;
+    await lockKey(em, `payment-customer:${userId}`);
+    const [raced] = await known();
+    if (raced) return raced.provider_customer_id;
+    const { customerId } = await this.provider.createCustomer(userId);
+    await rows(em, `insert into ${table(em, 'payment_customers')} (user_id, provider, provider_customer_id, created_at) values (?, ?, ?, now())`, [userId, provider, customerId]);
+    return customerId;
+  }
+
+  /** Stores a saved card once, however many times its success is reported; a user's first card is their default. */
+  private async store(em: EntityManager, userId: string, providerPaymentMethodId: string, card: CardDetails): Promise<PaymentMethod> {
+    const existing = await em.findOne(PaymentMethod, { providerPaymentMethodId });
+    if (existing) return existing;
+    const hasDefault = (await em.count(PaymentMethod, { userId, isDefault: true })) > 0;
+    const method = em.create(PaymentMethod, { userId, provider: this.provider.name, providerPaymentMethodId, ...card, isDefault: !hasDefault });
+    // Now, before anything that refers to it is written.
+    await em.flush();
+    return method;
+  }
+}

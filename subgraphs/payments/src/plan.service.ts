@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import { isUuid } from '@peerlink/platform/ids';
+import { checkCharge } from './access.js';
+import { Plan, PlanInterval } from './plan.entity.js';
+import type { PaymentProvider } from './provider.js';
+
+export interface PlanInput {
+  name: string;
+  description?: string | null;
+  amount: number;
+  currency: string;
+  interval: PlanInterval;
+}
+
+/** The platform's plans: admins make and archive them, anyone reads those on sale. */
+export class PlanService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  private get em() {
+    return this.orm.em as EntityManager;
+  }
+
+  /** Plans on sale, cheapest first. */
+  onSale(): Promise<Plan[]> {
+    return this.em.find(Plan, { active: true }, { orderBy: { amount: 'asc', id: 'asc' } });
+  }
+
+  /** Any plan, archived ones too (subscribers still see theirs), or NOT_FOUND. */
+  async byId(id: string): Promise<Plan> {
+    const plan = isUuid(id) ? await this.em.findOne(Plan, { id }) : null;
+    if (!plan) throw notFound('Plan');
+    return plan;
+  }
+
+  /** A new plan and its price at the provider (made once per plan: the provider's keys come from the plan's id). */
+  async create(viewer: Viewer, input: PlanInput): Promise<Plan> {
+    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins make plans.');
+    const name = input.name.trim();
+    const description = input.description?.trim() ?? '';
+    if (!name || name.length > 80) throw badInput('A plan’s name is 1 to 80 characters.', 'name');
+    if (description.length > 1000) throw badInput('A description is at most 1000 characters.', 'description');
+    const invalid = checkCharge(input.amount, input.currency);
+    if (invalid) throw badInput(invalid, invalid.includes('amount') ? 'amount' : 'currency');
+    return this.em.transactional(async (em) => {
+      if (await em.count(Plan, { active: true, name: { $ilike: name.replace(/[\\%_]/g, '\\$&') } })) throw conflict('A plan on sale already has this name.', 'name');
+      const plan = em.create(Plan, { name, description, amount: input.amount, currency: input.currency, interval: input.interval, provider: this.provider.name, providerPriceId: '' });
+      const { providerPriceId } = await this.provider.createPlanPrice({ planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
+      plan.providerPriceId = providerPriceId;
+      return plan;
+    });
+  }
+
+  /** No new subscribers from now on; those it has keep renewing. Archiving twice is harmless. */
+  async archive(viewer: Viewer, id: string): Promise<Plan> {
+    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins archive plans.');
+    const plan = await this.byId(id);
+    plan.active = false;
+    await this.em.flush();
+    return plan;
+  }
+}
