@@ -4,6 +4,7 @@ import { AddPaymentMethodDocument, PaymentMethodsDocument, PaymentStatusDocument
 import { codes, ok } from './support/client.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { addCard, savedCard } from './support/payment-methods.js';
+import { answerSandbox3ds } from './support/payer-pages.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // Saved cards on the sandbox provider, through the gateway.
@@ -85,6 +86,19 @@ describe('saved payment methods', () => {
     expect(await addCard(t, buyer, 'pm_card_threeDSecure2Required')).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/^https?:\/\//), paymentMethod: null });
     expect(await addCard(t, buyer, null)).toMatchObject({ status: 'REQUIRES_PAYMENT_METHOD', clientSecret: expect.stringMatching(/^seti_.+_secret_/), paymentMethod: null });
     expect(await listOf(buyer.token)).toEqual([]);
+  });
+
+  it('saves a card once its holder passes 3-D Secure on the sandbox’s page, and not when they fail', async () => {
+    const buyer = await signUp(t, 'buyer');
+    const passing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect(await listOf(buyer.token)).toEqual([]);
+    expect((await answerSandbox3ds(t, passing.actionUrl!, 'succeed')).status).toBe(200);
+    const [card] = await listOf(buyer.token);
+    expect(card).toMatchObject({ brand: 'visa', last4: '3220', isDefault: true });
+
+    const failing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
+    expect((await answerSandbox3ds(t, failing.actionUrl!, 'fail')).status).toBe(200);
+    expect(await listOf(buyer.token)).toEqual([card]);
   });
 
   it('refuses bad input and strangers', async () => {

@@ -28,6 +28,7 @@ import { SandboxPayments } from './sandbox-provider.js';
 import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
 import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
+import { payerPages } from './payer-pages.js';
 import { payoutEntities, PayoutResolver, startPayouts } from './payouts.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring plans, and sellers' payouts. */
@@ -45,7 +46,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
     const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
     const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
-    const sandbox = stripe ? null : new SandboxPayments(undefined, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS });
+    const sandbox = stripe ? null : new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS });
     const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
     const paymentMethods = new PaymentMethodService(orm, provider);
     const payments = new PaymentService(provider, outbox, paymentMethods);
@@ -63,10 +64,11 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const payouts = await startPayouts({ bus, config, logger, outbox, stripe, em: orm.em as never });
     return {
       services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
-      // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
-      ...(stripe && config.STRIPE_WEBHOOK_SECRET
-        ? {
-            routes: {
+      routes: {
+        '/payments': payerPages({ sandbox, payments, paymentMethods, outbox, logger }),
+        // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
+        ...(stripe && config.STRIPE_WEBHOOK_SECRET
+          ? {
               '/webhooks': stripeWebhooks({
                 signingSecret: config.STRIPE_WEBHOOK_SECRET,
                 connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET,
@@ -74,9 +76,9 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
                 outbox,
                 logger,
               }),
-            },
-          }
-        : {}),
+            }
+          : {}),
+      },
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
         await billingClock?.stop();

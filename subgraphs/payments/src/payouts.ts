@@ -25,7 +25,7 @@ export async function startPayouts(options: { bus: EventBus; config: Config; log
   const { bus, config, logger, outbox, stripe, em } = options;
   const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts();
   const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em);
-  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payouts/return`);
+  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payments/payouts/return`);
   const stop = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
   return { services: { payouts, payoutAccounts }, webhooks: accountWebhooks(payoutAccounts), stop };
 }

@@ -52,12 +52,19 @@ interface SavedCard {
 
 type Remembered<T> = Map<string, { request: string; answer: T }>;
 
+/** What the payer's answer on the sandbox's 3-D Secure page did. */
+export type SandboxAuthentication =
+  | { kind: 'payment'; providerPaymentId: string; succeeded: boolean }
+  | { kind: 'setup'; providerSetupId: string; succeeded: true; paymentMethodId: string }
+  | { kind: 'setup'; providerSetupId: string; succeeded: false };
+
 /**
  * A card processor in memory that answers as Stripe's test mode does for its test payment methods:
  * other `pm_card_*` ids succeed (those named `...Declined...` are declined), anything else does not
  * exist. Cards are saved for customers as at Stripe (a new `pm_` id per saved card), and plans renew
- * on the sandbox's own billing clock (`renewDue`). Nothing serves `actionUrl` yet, so a payment or a
- * setup waiting on 3-D Secure waits for good. Everything is lost on restart, as a sandbox may be.
+ * on the sandbox's own billing clock (`renewDue`). A payment or a setup that needs 3-D Secure waits
+ * until the payer answers on the sandbox's page at `actionUrl` (`authenticate`). Everything is lost on
+ * restart, as a sandbox may be.
  */
 export class SandboxPayments implements PaymentProvider {
   readonly name = 'sandbox';
@@ -67,6 +74,9 @@ export class SandboxPayments implements PaymentProvider {
   private readonly refunds: Remembered<{ providerRefundId: string }> = new Map();
   private readonly setups: Remembered<ConfirmedSetup> = new Map();
   private readonly saved = new Map<string, SavedCard>();
+  /** Payments and setups waiting for the payer's 3-D Secure answer, by provider id. */
+  private readonly awaiting = new Map<string, { amount: number } | { customerId: string; testId: string; card: CardDetails }>();
+  private readonly authenticated = new Map<string, SandboxAuthentication>();
   private readonly billing: SandboxBilling;
 
   constructor(
@@ -82,6 +92,7 @@ export class SandboxPayments implements PaymentProvider {
       const known = this.outcomeFor(request.paymentMethodId, request.customerId);
       const outcome: PaymentOutcome = known === 'authenticate' ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` } : known;
       if (outcome.status === 'SUCCEEDED') this.charges.set(providerPaymentId, { amount: request.amount, refunded: 0 });
+      if (outcome.status === 'REQUIRES_ACTION') this.awaiting.set(providerPaymentId, { amount: request.amount });
       return { ...outcome, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${token()}` };
     });
   }
@@ -112,7 +123,10 @@ export class SandboxPayments implements PaymentProvider {
       const card = cardOf(testId);
       if (!card) return { status: 'FAILED', failureReason: `No such PaymentMethod: '${testId}'`, ...secret };
       const behaviour = outcomeOf(testId);
-      if (behaviour === 'authenticate') return { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerSetupId}`, ...secret };
+      if (behaviour === 'authenticate') {
+        this.awaiting.set(providerSetupId, { customerId: request.customerId, testId, card });
+        return { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerSetupId}`, ...secret };
+      }
       // Saving verifies the card: one that is always declined cannot be saved; chargeCustomerFail can.
       if (behaviour.status === 'FAILED' && testId !== 'pm_card_chargeCustomerFail') return { ...behaviour, ...secret };
       const paymentMethodId = `pm_sandbox_${token()}`;
@@ -142,6 +156,38 @@ export class SandboxPayments implements PaymentProvider {
 
   cancelAtPeriodEnd(providerSubscriptionId: string): Promise<void> {
     return this.billing.cancelAtPeriodEnd(providerSubscriptionId);
+  }
+
+  /**
+   * The payer's answer on the sandbox's 3-D Secure page, as Stripe's page would take it: the payment
+   * is taken, or the card saved, or neither. What happened comes back for payments to record, as
+   * Stripe's webhook would tell it. The first answer is final: asking again returns it, so recording
+   * it can be retried. Null when nothing by that id ever waited.
+   */
+  authenticate(providerId: string, succeed: boolean): SandboxAuthentication | null {
+    const earlier = this.authenticated.get(providerId);
+    if (earlier) return earlier;
+    const waiting = this.awaiting.get(providerId);
+    if (!waiting) return null;
+    this.awaiting.delete(providerId);
+    let result: SandboxAuthentication;
+    if ('amount' in waiting) {
+      if (succeed) this.charges.set(providerId, { amount: waiting.amount, refunded: 0 });
+      result = { kind: 'payment', providerPaymentId: providerId, succeeded: succeed };
+    } else if (succeed) {
+      const paymentMethodId = `pm_sandbox_${token()}`;
+      this.saved.set(paymentMethodId, { customerId: waiting.customerId, testId: waiting.testId, card: waiting.card, detached: false });
+      result = { kind: 'setup', providerSetupId: providerId, succeeded: true, paymentMethodId };
+    } else {
+      result = { kind: 'setup', providerSetupId: providerId, succeeded: false };
+    }
+    this.authenticated.set(providerId, result);
+    return result;
+  }
+
+  /** Whether `providerId` waits for the payer's 3-D Secure answer. */
+  isAwaiting(providerId: string): boolean {
+    return this.awaiting.has(providerId);
   }
 
   /** The sandbox's billing clock: renews (or ends) what is due, and reports it as Stripe's webhooks would. */
