@@ -101,6 +101,10 @@ export class PaymentService {
         await em.nativeUpdate(Payment, { id }, { ...stored, actionUrl: result.actionUrl });
         publish('payments.payment.requires_action', { ...parties, actionUrl: result.actionUrl });
         break;
+      case 'PROCESSING':
+        // The order waits, as for 3-D Secure, until the provider's webhook settles the payment.
+        await em.nativeUpdate(Payment, { id }, stored);
+        break;
     }
     publish('payments.payment.updated', { id, paymentId: id, orderId, recipientIds: [buyerId, sellerId] });
   }

@@ -47,7 +47,9 @@ export interface PaymentRequest {
 export type PaymentOutcome =
   | { status: 'SUCCEEDED' }
   | { status: 'FAILED'; failureReason: string }
-  | { status: 'REQUIRES_ACTION'; actionUrl: string };
+  | { status: 'REQUIRES_ACTION'; actionUrl: string }
+  /** Not decided yet (the bank has not answered); the provider's webhook settles it. */
+  | { status: 'PROCESSING' };
 
 export type ConfirmedPayment = PaymentOutcome & {
   providerPaymentId: string;

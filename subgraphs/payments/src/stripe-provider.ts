@@ -37,7 +37,7 @@ export class StripePayments implements PaymentProvider {
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.create(
-        // Cards only (`payment_method_types` before API version 2026-09-30): cards skip `processing`.
+        // Cards only (`payment_method_types` before API version 2026-09-30).
         // A saved card is charged with its customer, which Stripe requires of an attached card.
         { amount, currency, payment_method: paymentMethodId, ...(customerId && { customer: customerId }), allowed_payment_method_types: ['card'], confirm: true, return_url: this.returnUrl, metadata },
         { idempotencyKey },
@@ -89,9 +89,10 @@ export class StripePayments implements PaymentProvider {
 }
 
 /**
- * What a confirmed PaymentIntent means here. `processing` (which cards skip) and the manual-capture
- * states have no outcome yet and no name in `PaymentOutcome`: they throw, so nothing is recorded and
- * the charge is tried again, rather than calling a payment that may still go either way failed or paid.
+ * What a confirmed PaymentIntent means here. `processing` (which cards rarely see) is recorded as such
+ * and settled by Stripe's `payment_intent.succeeded` or `payment_failed` webhook, like 3-D Secure. The
+ * manual-capture states cannot arise (we capture automatically): they throw, so nothing is recorded,
+ * rather than calling a payment that may still go either way failed or paid.
  */
 export function outcomeOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | 'next_action' | 'last_payment_error'>, returnUrl: string): PaymentOutcome {
   switch (intent.status) {
@@ -99,6 +100,8 @@ export function outcomeOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | '
       return { status: 'SUCCEEDED' };
     case 'requires_action':
       return { status: 'REQUIRES_ACTION', actionUrl: actionUrlOf(intent, returnUrl) };
+    case 'processing':
+      return { status: 'PROCESSING' };
     case 'requires_payment_method':
     case 'canceled':
       return { status: 'FAILED', failureReason: intent.last_payment_error?.message ?? 'The payment was not completed.' };

@@ -461,7 +461,8 @@ describe('outcomeOf (a Stripe PaymentIntent)', () => {
     expect(outcomeOf(failed, returnUrl)).toEqual({ status: 'FAILED', failureReason: 'Your card has expired.' });
   });
 
-  it('throws while the payment has no outcome yet (processing), rather than guessing one', () => {
-    expect(() => outcomeOf({ ...intent, status: 'processing' }, returnUrl)).toThrow(/pi_1.*processing/);
+  it('records a payment still processing as such, and throws for states automatic capture never reaches', () => {
+    expect(outcomeOf({ ...intent, status: 'processing' }, returnUrl)).toEqual({ status: 'PROCESSING' });
+    expect(() => outcomeOf({ ...intent, status: 'requires_capture' }, returnUrl)).toThrow(/pi_1.*requires_capture/);
   });
 });
