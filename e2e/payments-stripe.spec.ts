@@ -137,12 +137,15 @@ describe('Stripe webhooks', () => {
     expect((await ok(t.url, OrderDocument, { id: abandoned.id }, buyer.token)).order.status).toBe('CANCELLED');
     expect(stripe.received.filter((r) => r.path === '/v1/refunds' && r.params.payment_intent === intentOf(abandoned.id).id).map((r) => r.status)).toEqual([200]);
 
-    // Unsigned, wrongly signed or about a payment nobody has: refused, or left for Stripe to retry.
-    const forged = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded' });
+    // Unsigned, wrongly signed or about an order's payment not stored yet: refused, or left for Stripe to retry.
+    const forged = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded', metadata: { orderId: passed.id } });
     expect((await deliver(forged, 'whsec_someone_else')).status).toBe(400);
     const unsigned = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) });
     expect(unsigned.status).toBe(400);
     expect((await deliver(forged)).status).toBe(500);
+    // A PaymentIntent Stripe made itself (a plan invoice's) names no order: acknowledged, changing nothing.
+    const invoicePayment = stripe.event('payment_intent.succeeded', { id: 'pi_invoice', object: 'payment_intent', status: 'succeeded', metadata: {} });
+    expect(await deliver(invoicePayment)).toEqual({ status: 200, body: { received: true, duplicate: false } });
     expect(await stockOf(t, vase.id, buyer)).toBe(4);
   });
 });

@@ -18,6 +18,7 @@ import {
 import { codes, ok } from './support/client.js';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
+import type { PaymentsServices } from '@peerlink/payments/context';
 import { payoutReaches, soldAndDelivered } from './support/payouts.js';
 import { makeAdmin, signUp, startTestStack, type TestStack } from './support/stack.js';
 
@@ -237,8 +238,40 @@ describe('payouts through Stripe Connect', () => {
 
     // Connected now: the next delivery is paid at once.
     const next = await soldAndDelivered(t, owner, buyer, lamp.id);
-    await payoutReaches(t, owner, next.id, 'PAID');
+    const nextPaid = await payoutReaches(t, owner, next.id, 'PAID');
     await waitFor('two transfers', () => stripe.connect.transfers.size === 2);
+
+    // Stripe refuses a reversal: the refund stands, nothing becomes a dead letter, and the next
+    // refund's reversal asks for what is owed for both.
+    stripe.connect.refuseReversals = 'Insufficient funds in the connected account.';
+    await ok(t.url, RefundPaymentDocument, { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late' } }, owner.token);
+    const nextTransfer = [...stripe.connect.transfers.values()].find((tr) => tr.transfer_group === next.id)!;
+    const reversalsOf = () => stripe.received.filter((r) => r.path === `/v1/transfers/${nextTransfer.id}/reversals`);
+    await waitFor('the refused reversal', () => reversalsOf().some((r) => r.status === 400));
+    stripe.connect.refuseReversals = null;
+    await ok(t.url, RefundPaymentDocument, { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late again' } }, owner.token);
+    expect(await payoutReaches(t, owner, next.id, 'PARTIALLY_REVERSED')).toMatchObject({ reversedAmount: 900 });
+    expect(reversalsOf().filter((r) => r.status === 200).map((r) => r.params.amount)).toEqual(['900']);
+    expect(await t.stack.infrastructure.bus.deadLetters()).toEqual([]);
+
+    // Stripe refuses a transfer to the enabled account: held with Stripe's reason, and asked for again
+    // later (a minute after the first refusal) under a new key, by the payments' own retry sweep.
+    stripe.connect.refuseTransfers = 'Transfers to this account are paused while Stripe reviews it.';
+    const refused = await soldAndDelivered(t, owner, buyer, lamp.id);
+    expect(await waitFor('the refused payout', async () => {
+      const payout = await payoutReaches(t, owner, refused.id, 'HELD');
+      return payout.holdReason?.includes('paused') ? payout : null;
+    })).toMatchObject({ net: 2250 });
+    stripe.connect.refuseTransfers = null;
+    const payouts = (t.stack.subgraphs.find((s) => s.name === 'payments')!.services as PaymentsServices).payouts;
+    expect(await payouts.retryRefused(new Date())).toBe(0);
+    expect(await payouts.retryRefused(new Date(Date.now() + 61_000))).toBe(1);
+    expect(await payoutReaches(t, owner, refused.id, 'PAID')).toMatchObject({ holdReason: null, net: 2250 });
+    const keys = stripe.received.filter((r) => r.path === '/v1/transfers' && r.params.transfer_group === refused.id).map((r) => [r.status, r.idempotencyKey]);
+    expect(keys).toEqual([
+      [400, expect.stringMatching(/-0$/)],
+      [200, expect.stringMatching(/-1$/)],
+    ]);
   });
 
   it('ignores Connect events about accounts that are not sellers’, and retries those not stored yet', async () => {

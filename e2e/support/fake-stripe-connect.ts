@@ -44,6 +44,10 @@ export function connectRoutes(connect: FakeConnect): Route[] {
 export class FakeConnect {
   readonly accounts = new Map<string, Account>();
   readonly transfers = new Map<string, Transfer>();
+  /** While set, reversals are refused with this message, as when a connected account cannot be debited. */
+  refuseReversals: string | null = null;
+  /** While set, transfers are refused with this message, as for a restriction Stripe puts on an enabled account. */
+  refuseTransfers: string | null = null;
   /** What has been transferred out of each charge. */
   private readonly transferredFrom = new Map<string, number>();
 
@@ -107,6 +111,7 @@ export class FakeConnect {
   }
 
   transfer(params: Record<string, string>): Answer {
+    if (this.refuseTransfers) return invalid(this.refuseTransfers, 'destination');
     const amount = Number(params.amount);
     if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
     if (!params.currency) return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
@@ -149,6 +154,7 @@ export class FakeConnect {
   reverse(transferId: string, params: Record<string, string>): Answer {
     const transfer = this.transfers.get(transferId);
     if (!transfer) return missing(`No such transfer: '${transferId}'`, 'id');
+    if (this.refuseReversals) return invalid(this.refuseReversals);
     const left = transfer.amount - transfer.amount_reversed;
     const amount = params.amount === undefined ? left : Number(params.amount);
     if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');

@@ -6,7 +6,7 @@ import type { PaymentService } from './payment.service.js';
 /** A placed order is charged at once; marketplace learns the result from payments' events. */
 export function marketplaceEventHandlers(payments: PaymentService): EventHandlers<MarketplaceEvents, PaymentsEvents> {
   return {
-    'marketplace.order.placed': (order, { em, publish }) => payments.charge(em, publish, order),
+    'marketplace.order.placed': (order, { em, publish, event }) => payments.charge(em, publish, order, new Date(event.occurredAt)),
     'marketplace.order.payment_unwanted': ({ orderId }, { em, publish }) => payments.refundCancelledOrder(em, publish, orderId),
     'marketplace.order.changed': async ({ orderId, status, previousStatus }, { em, publish }) => {
       if (status === 'CANCELLED' && previousStatus === 'PAID') await payments.refundCancelledOrder(em, publish, orderId);

@@ -134,15 +134,19 @@ export class PaymentMethodService {
   }
 
   /**
-   * What a payment by `buyerId` charges. A saved card (by our id or the provider's) is charged with
-   * the buyer's customer, and only if it is the buyer's and still saved: never anyone else's card.
-   * Anything else (a provider test id, a token) goes to the provider as it is.
+   * What a payment by `buyerId`, asked for at `placedAt`, charges. A saved card (by our id or the
+   * provider's) is charged with the buyer's customer, and only if it is the buyer's and was still
+   * saved when the order was placed: never anyone else's card. A card removed after that goes to
+   * the provider all the same, so a retried charge gets the provider's first answer under its key
+   * (it may already have taken the money) rather than a refusal of our own; a charge the provider
+   * never saw is refused there, the card being detached. Anything else (a provider test id, a
+   * token) goes to the provider as it is.
    */
-  async chargeWith(em: EntityManager, buyerId: string, paymentMethodId: string): Promise<ChargeWith> {
+  async chargeWith(em: EntityManager, buyerId: string, paymentMethodId: string, placedAt: Date): Promise<ChargeWith> {
     const method = await em.findOne(PaymentMethod, isUuid(paymentMethodId) ? { id: paymentMethodId } : { providerPaymentMethodId: paymentMethodId });
     if (!method) return { paymentMethodId };
     if (method.userId !== buyerId) return { refused: 'You have no saved payment method with this id: nothing was charged.' };
-    if (method.removedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
+    if (method.removedAt && method.removedAt <= placedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
     return { paymentMethodId: method.providerPaymentMethodId, customerId: await this.customerOf(em, buyerId) };
   }
 

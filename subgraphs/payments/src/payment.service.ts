@@ -65,7 +65,7 @@ export class PaymentService {
    * The transaction stays open during the provider call; that is the price of having no payment
    * stuck half-made without a sweeper.
    */
-  async charge(em: EntityManager, publish: Publish<PaymentsEvents>, order: PlacedOrder): Promise<void> {
+  async charge(em: EntityManager, publish: Publish<PaymentsEvents>, order: PlacedOrder, placedAt: Date): Promise<void> {
     const { orderId, buyerId, sellerId, amount, currency, paymentMethodId } = order;
     // A malformed order is marketplace's bug: failing sends it, after retries, to the dead letters.
     const invalid = checkCharge(amount, currency);
@@ -80,7 +80,7 @@ export class PaymentService {
     if (!claimed.length) return;
 
     // A saved card is charged only for its owner; naming someone else's (or a removed one) fails the payment here.
-    const card = await this.paymentMethods.chargeWith(em, buyerId, paymentMethodId);
+    const card = await this.paymentMethods.chargeWith(em, buyerId, paymentMethodId, placedAt);
     // Metadata holds only what a retry repeats exactly: a new payment id would make the same key a different request.
     const result: ConfirmedPayment =
       'refused' in card

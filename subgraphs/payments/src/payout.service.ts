@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { notFound } from '@peerlink/platform/errors';
-import type { Publish } from '@peerlink/platform/events/outbox';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import type { Logger } from '@peerlink/platform/logger';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import type { PaymentsEvents } from './events.js';
@@ -34,6 +35,8 @@ export class PayoutService {
     private readonly provider: PayoutProvider,
     private readonly feeBasisPoints: number,
     private readonly em: EntityManager,
+    private readonly outbox: Outbox<PaymentsEvents>,
+    private readonly logger: Logger,
   ) {}
 
   /** A sale is complete: its payout falls due, once however often the news arrives. */
@@ -57,6 +60,35 @@ export class PayoutService {
     // An account being enabled meanwhile either sees this payout HELD and releases it, or is seen enabled here.
     await lockSeller(em, payment.sellerId);
     await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
+  }
+
+  /**
+   * Payouts the provider refused although their account is enabled (a restriction of the moment, a
+   * source charge not settled yet) are asked for again, each under a new key, backing off from a
+   * minute after the first refusal to a day. Without this nothing would ask again: no account
+   * change is coming. Returns how many were sent.
+   */
+  async retryRefused(now = new Date()): Promise<number> {
+    const due = await rows<{ id: string; seller_id: string }>(
+      this.em,
+      `select p.id, p.seller_id from ${table(this.em, 'payouts')} p join ${table(this.em, 'payout_accounts')} a on a.seller_id = p.seller_id
+       where p.status = ? and p.transfer_attempts > 0 and a.status = ?
+         and p.updated_at <= ?::timestamptz - least(power(2, p.transfer_attempts - 1), 1440) * interval '1 minute'
+       order by p.id limit 100`,
+      [PayoutStatus.HELD, PayoutAccountStatus.ENABLED, now.toISOString()],
+    );
+    let sent = 0;
+    for (const { id, seller_id: sellerId } of due) {
+      await this.outbox.transaction(async (em, publish) => {
+        await lockSeller(em, sellerId);
+        const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
+        if (payout.status !== PayoutStatus.HELD) return;
+        await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), await em.findOne(PayoutAccount, { sellerId }, { refresh: true }));
+        // `send` moved it on, or left it HELD with the new refusal.
+        if ((payout.status as PayoutStatus) === PayoutStatus.PAID) sent++;
+      });
+    }
+    return sent;
   }
 
   /** The seller's account can receive money now: everything held for them goes, oldest first. */
@@ -87,7 +119,15 @@ export class PayoutService {
       if (grossLeft === 0) Object.assign(payout, { status: PayoutStatus.CANCELLED, holdReason: null });
     } else if (payout.providerTransferId) {
       const due = reversalDue(payout.net, payout.reversedAmount, grossLeft, payout.feeBasisPoints);
-      if (due > 0) await this.reverse(em, publish, payout, due, refundedTotal);
+      try {
+        if (due > 0) await this.reverse(em, publish, payout, due, refundedTotal);
+      } catch (error) {
+        if (!(error instanceof TransferRefused)) throw error;
+        // Retrying under the same key gets the same refusal, so failing the event would only make a
+        // dead letter. The refund stays uncovered instead: the next one asks for everything owed.
+        this.logger.error({ err: error, payoutId: payout.id, amount: due }, 'the provider refused to reverse a payout; the seller keeps money the buyer got back');
+        return;
+      }
     }
     payout.refundsCovered = refundedTotal;
     payout.updatedAt = new Date();

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '@peerlink/platform/config';
+import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import type { Outbox } from '@peerlink/platform/events/outbox';
@@ -24,8 +25,16 @@ export const payoutEntities = [PayoutAccount, Payout];
 export async function startPayouts(options: { bus: EventBus; config: Config; logger: Logger; outbox: Outbox<PaymentsEvents>; stripe: Stripe | null; em: EntityManager }) {
   const { bus, config, logger, outbox, stripe, em } = options;
   const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts();
-  const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em);
+  const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em, outbox, logger);
   const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payments/payouts/return`);
-  const stop = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
-  return { services: { payouts, payoutAccounts }, webhooks: accountWebhooks(payoutAccounts), stop };
+  const stopConsuming = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
+  const retries = new Repeating('refused-payout retry', 60_000, () => payouts.retryRefused(), logger).start();
+  return {
+    services: { payouts, payoutAccounts },
+    webhooks: accountWebhooks(payoutAccounts),
+    async stop() {
+      await retries.stop();
+      await stopConsuming();
+    },
+  };
 }

@@ -64,14 +64,23 @@ function verified(body: Buffer, signature: string, signingSecret: string, connec
   }
 }
 
-/** 3-D Secure (or any later confirmation) finished one way or the other. */
+/**
+ * 3-D Secure (or any later confirmation) of an order's payment finished one way or the other. Stripe
+ * also pays plan invoices through PaymentIntents of its own: they name no order, and the invoice
+ * events speak for them, so they are acknowledged and left alone (failing them would have Stripe
+ * retry them for days, and at last disable the endpoint).
+ */
 export function paymentIntentWebhooks(payments: PaymentService): StripeEventHandlers {
-  const failed: StripeEventHandler = (em, publish, event) => {
-    const intent = event.data.object as Stripe.PaymentIntent;
-    return payments.settle(em, publish, intent.id, { status: 'FAILED', reason: intent.last_payment_error?.message ?? 'The payment was not completed.' });
-  };
+  const settle =
+    (outcome: (intent: Stripe.PaymentIntent) => { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string }): StripeEventHandler =>
+    async (em, publish, event) => {
+      const intent = event.data.object as Stripe.PaymentIntent;
+      if (!intent.metadata?.orderId) return;
+      await payments.settle(em, publish, intent.id, outcome(intent));
+    };
+  const failed = settle((intent) => ({ status: 'FAILED', reason: intent.last_payment_error?.message ?? 'The payment was not completed.' }));
   return {
-    'payment_intent.succeeded': (em, publish, event) => payments.settle(em, publish, (event.data.object as Stripe.PaymentIntent).id, { status: 'SUCCEEDED' }),
+    'payment_intent.succeeded': settle(() => ({ status: 'SUCCEEDED' })),
     'payment_intent.payment_failed': failed,
     'payment_intent.canceled': failed,
   };
