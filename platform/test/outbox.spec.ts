@@ -149,6 +149,21 @@ describe('Outbox', () => {
     });
   });
 
+  it('relays, on flush, the rows another instance or a crash left in the table', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const id = uuidv7();
+      const widgetId = uuidv7();
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute(`insert into outbox_test.outbox (id, name, payload, request_id, occurred_at) values (?, 'test.widget.created', ?, null, now())`, [id, JSON.stringify({ widgetId })]);
+
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.id === id)).toEqual([expect.objectContaining({ name: 'test.widget.created', payload: { widgetId } })]);
+      expect(await count('select count(*) from outbox_test.outbox where id = ?', [id])).toBe(0);
+    });
+  });
+
   it('relays events committed while a relay is already running when flush() resolves', async () => {
     await withOutbox(async (outbox, bus) => {
       const widgets = Array.from({ length: 5 }, (_, i) => createWidget(`batch ${i}`));
@@ -199,6 +214,35 @@ describe('consumeEvents', () => {
     });
     await first.close();
     await second.close();
+  });
+
+  it('acknowledges events its `when` rejects without running the handler or keeping an inbox record', async () => {
+    const bus = new ObservedBus();
+    await withOutbox(async (outbox) => {
+      const wanted = uuidv7();
+      const seen: string[] = [];
+      const stop = await consumeEvents<WidgetEvents, WidgetEvents>({
+        bus,
+        outbox,
+        consumer: 'picky',
+        handlers: {
+          'test.widget.created': {
+            when: ({ widgetId }) => widgetId === wanted,
+            handle: async ({ widgetId }) => void seen.push(widgetId),
+          },
+        },
+        logger,
+      });
+
+      const events = [uuidv7(), wanted].map((widgetId): DomainEvent => ({ id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId } }));
+      for (const event of events) await bus.publish(event);
+      await waitFor('both deliveries', () => bus.handled.length === 2);
+
+      expect(seen).toEqual([wanted]);
+      expect(await count('select count(*) from outbox_test.processed_event where consumer = ?', ['picky'])).toBe(1);
+      await stop();
+    });
+    await bus.close();
   });
 
   it('forgets the inbox record of a handler that failed, so the retry runs it', async () => {
