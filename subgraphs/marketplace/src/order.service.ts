@@ -1,7 +1,8 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -298,9 +299,9 @@ export class OrderService {
     if (order.sellerId !== viewer.userId) throw forbidden('Only the seller does that.');
   }
 
+  /** The order as committed, locked until the transaction ends (one `select … for update`). */
   private async locked(em: EntityManager, id: string): Promise<Order | null> {
-    await lockRow(em, 'orders', id);
-    return em.findOne(Order, { id }, { refresh: true });
+    return em.findOne(Order, { id }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   /** `known`: the order's lines, when the caller has read them already. */
@@ -356,6 +357,8 @@ export class OrderService {
       if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency) changes.push({ ...base, kind: 'PRICE_CHANGED' });
       const quantity = line.kind === ProductKind.PHYSICAL ? Math.min(line.quantity, line.stock ?? 0) : line.quantity;
       if (quantity < line.quantity) changes.push({ ...base, kind: 'QUANTITY_REDUCED', quantity });
+      // A line as the buyer saw it needs no write: the cart is emptied when the orders are placed.
+      if (quantity === line.quantity && line.price_amount === line.seen_price_amount && line.currency === line.seen_currency) continue;
       await em.execute(`update ${cart} set quantity = ?, seen_price_amount = ?, seen_currency = ? where buyer_id = ? and product_id = ?`, [
         quantity,
         line.price_amount,
