@@ -125,6 +125,37 @@ describe('Outbox', () => {
     });
   });
 
+  it('publishes nothing from a transaction nested in one that rolls back', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const widgetId = uuidv7();
+      await expect(
+        outbox.transaction(async () => {
+          await outbox.transaction(async (_em, publish) => publish('test.widget.created', { widgetId }));
+          throw new Error('the outer transaction fails');
+        }),
+      ).rejects.toThrow('the outer transaction fails');
+
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.payload.widgetId === widgetId)).toEqual([]);
+      expect(await count(`select count(*) from outbox_test.outbox where payload->>'widgetId' = ?`, [widgetId])).toBe(0);
+    });
+  });
+
+  it('publishes a nested transaction’s events once, after the transaction around it commits', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const [inner, outer] = [uuidv7(), uuidv7()];
+      await outbox.transaction(async (_em, publish) => {
+        await outbox.transaction(async (_nested, publishNested) => publishNested('test.widget.created', { widgetId: inner }));
+        expect(bus.published.filter((e) => e.payload.widgetId === inner)).toEqual([]);
+        publish('test.widget.created', { widgetId: outer });
+      });
+
+      await waitFor('both events', () => [inner, outer].every((id) => bus.published.some((e) => e.payload.widgetId === id)));
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.payload.widgetId === inner || e.payload.widgetId === outer)).toHaveLength(2);
+    });
+  });
+
   it('publishes the events of a committed transaction exactly once', async () => {
     await withOutbox(async (outbox, bus) => {
       const widget = createWidget('keeper');

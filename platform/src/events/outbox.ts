@@ -27,6 +27,8 @@ export class Outbox<E extends EventMap> {
    * crash or a failed publish.
    */
   private committed: DomainEvent[] = [];
+  /** By a transaction's entity manager, the events its nested outbox transactions recorded: they relay with its own. */
+  private readonly nestedIn = new WeakMap<EntityManager, DomainEvent[]>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -49,8 +51,14 @@ export class Outbox<E extends EventMap> {
 
   /** Runs `work` in a transaction on the request's entity manager; its events publish after commit. */
   async transaction<T>(work: (em: EntityManager, publish: Publish<E>) => Promise<T>, requestId?: string): Promise<T> {
+    // Nested in another transaction, nothing is committed until that one is: its events wait with it.
+    const context = (this.orm.em as EntityManager).getContext(false);
+    const outer = this.nestedIn.get(context);
+    const nested = outer !== undefined || context.isInTransaction();
     const events: DomainEvent[] = [];
-    const result = await (this.orm.em as EntityManager).transactional(async (em) => {
+    const fromNested: DomainEvent[] = [];
+    const result = await context.transactional(async (em) => {
+      this.nestedIn.set(em, fromNested);
       const publish: Publish<E> = (name, payload) =>
         events.push({ id: uuidv7(), name, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), requestId });
       const value = await work(em, publish);
@@ -65,9 +73,11 @@ export class Outbox<E extends EventMap> {
       }
       return value;
     });
-    // Committed: a transaction that published nothing leaves the relay alone.
-    if (events.length && !this.closed) {
-      this.committed.push(...events);
+    const recorded = [...events, ...fromNested];
+    if (outer) outer.push(...recorded);
+    // Committed, unless under a transaction not the outbox's (then the poll relays them once it commits).
+    else if (!nested && recorded.length && !this.closed) {
+      this.committed.push(...recorded);
       void this.relay(false);
     }
     return result;
