@@ -176,6 +176,30 @@ export class SystemUnderTest {
     return { byProcess, total, gateway: byProcess[this.gatewayProcess?.name] ?? NaN };
   }
 
+  /**
+   * CPU seconds so far of each PostgreSQL backend serving this run's database, by pid (the server
+   * runs on this machine); empty in embedded mode, where the database is inside the stack.
+   */
+  async postgresCpuSeconds() {
+    if (this.embedded) return {};
+    const { rows } = await withPg(this.databaseUrl, (db) => db.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()'));
+    const seconds = {};
+    for (const { pid } of rows) {
+      try {
+        seconds[pid] = cpuSeconds(pid);
+      } catch {
+        // The backend ended while we were reading.
+      }
+    }
+    return seconds;
+  }
+
+  /** CPU seconds PostgreSQL spent for this run since the reading `before`; backends that ended meanwhile are missed. */
+  async postgresCpuSince(before) {
+    const now = await this.postgresCpuSeconds();
+    return Object.entries(now).reduce((sum, [pid, seconds]) => sum + seconds - (before[pid] ?? 0), 0);
+  }
+
   /** How many of `userIds` notifications knows as recipients; null in embedded mode (the stack holds PGlite). */
   async recipientCount(userIds) {
     if (this.embedded) return null;

@@ -383,6 +383,9 @@ describe('checkout and payment', () => {
     const second = (await ok(t.url, CheckoutDocument, { input }, buyer.token)).checkout;
     expect(second.changes).toEqual([]);
     expect(second.orders[0]?.total.amount).toBe(1200 + 2 * 1999);
+    // Both lines' stock taken at once; the bowl's last two sell it out.
+    expect(await stockOf(t, vase.id, buyer)).toBe(4);
+    expect((await ok(t.url, ProductDocument, { id: bowl.id }, buyer.token)).product).toMatchObject({ stock: 0, status: 'SOLD_OUT' });
   });
 
   it('refuses bad checkouts and other people’s orders, and lets an unpaid order be cancelled', async () => {

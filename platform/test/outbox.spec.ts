@@ -125,6 +125,37 @@ describe('Outbox', () => {
     });
   });
 
+  it('publishes nothing from a transaction nested in one that rolls back', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const widgetId = uuidv7();
+      await expect(
+        outbox.transaction(async () => {
+          await outbox.transaction(async (_em, publish) => publish('test.widget.created', { widgetId }));
+          throw new Error('the outer transaction fails');
+        }),
+      ).rejects.toThrow('the outer transaction fails');
+
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.payload.widgetId === widgetId)).toEqual([]);
+      expect(await count(`select count(*) from outbox_test.outbox where payload->>'widgetId' = ?`, [widgetId])).toBe(0);
+    });
+  });
+
+  it('publishes a nested transaction’s events once, after the transaction around it commits', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const [inner, outer] = [uuidv7(), uuidv7()];
+      await outbox.transaction(async (_em, publish) => {
+        await outbox.transaction(async (_nested, publishNested) => publishNested('test.widget.created', { widgetId: inner }));
+        expect(bus.published.filter((e) => e.payload.widgetId === inner)).toEqual([]);
+        publish('test.widget.created', { widgetId: outer });
+      });
+
+      await waitFor('both events', () => [inner, outer].every((id) => bus.published.some((e) => e.payload.widgetId === id)));
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.payload.widgetId === inner || e.payload.widgetId === outer)).toHaveLength(2);
+    });
+  });
+
   it('publishes the events of a committed transaction exactly once', async () => {
     await withOutbox(async (outbox, bus) => {
       const widget = createWidget('keeper');
@@ -146,6 +177,21 @@ describe('Outbox', () => {
       await outbox.flush();
       expect(bus.published.filter((e) => e.id === event!.id)).toHaveLength(1);
       expect(await count('select count(*) from outbox_test.widgets where id = ?', [widget.id])).toBe(1);
+    });
+  });
+
+  it('relays, on flush, the rows another instance or a crash left in the table', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const id = uuidv7();
+      const widgetId = uuidv7();
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute(`insert into outbox_test.outbox (id, name, payload, request_id, occurred_at) values (?, 'test.widget.created', ?, null, now())`, [id, JSON.stringify({ widgetId })]);
+
+      await outbox.flush();
+      expect(bus.published.filter((e) => e.id === id)).toEqual([expect.objectContaining({ name: 'test.widget.created', payload: { widgetId } })]);
+      expect(await count('select count(*) from outbox_test.outbox where id = ?', [id])).toBe(0);
     });
   });
 
@@ -199,6 +245,35 @@ describe('consumeEvents', () => {
     });
     await first.close();
     await second.close();
+  });
+
+  it('acknowledges events its `when` rejects without running the handler or keeping an inbox record', async () => {
+    const bus = new ObservedBus();
+    await withOutbox(async (outbox) => {
+      const wanted = uuidv7();
+      const seen: string[] = [];
+      const stop = await consumeEvents<WidgetEvents, WidgetEvents>({
+        bus,
+        outbox,
+        consumer: 'picky',
+        handlers: {
+          'test.widget.created': {
+            when: ({ widgetId }) => widgetId === wanted,
+            handle: async ({ widgetId }) => void seen.push(widgetId),
+          },
+        },
+        logger,
+      });
+
+      const events = [uuidv7(), wanted].map((widgetId): DomainEvent => ({ id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId } }));
+      for (const event of events) await bus.publish(event);
+      await waitFor('both deliveries', () => bus.handled.length === 2);
+
+      expect(seen).toEqual([wanted]);
+      expect(await count('select count(*) from outbox_test.processed_event where consumer = ?', ['picky'])).toBe(1);
+      await stop();
+    });
+    await bus.close();
   });
 
   it('forgets the inbox record of a handler that failed, so the retry runs it', async () => {

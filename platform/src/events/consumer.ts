@@ -11,8 +11,14 @@ export interface HandlerContext<Published extends EventMap> {
   event: DomainEvent;
 }
 
+type Handle<Payload, Published extends EventMap> = (payload: Payload, context: HandlerContext<Published>) => Promise<void>;
+
+/**
+ * A handler, or one with `when`: events it is false for change nothing, so they are acknowledged
+ * without a transaction or an inbox record. `when` must decide from the payload alone.
+ */
 export type EventHandlers<Consumed extends EventMap, Published extends EventMap> = {
-  [K in keyof Consumed & string]?: (payload: Consumed[K], context: HandlerContext<Published>) => Promise<void>;
+  [K in keyof Consumed & string]?: Handle<Consumed[K], Published> | { when: (payload: Consumed[K]) => boolean; handle: Handle<Consumed[K], Published> };
 };
 
 /**
@@ -29,8 +35,10 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
 }): Promise<Unsubscribe> {
   const { bus, outbox, consumer, handlers, logger } = options;
   return bus.consume(consumer, Object.keys(handlers), async (event) => {
-    const handler = handlers[event.name as keyof Consumed & string];
-    if (!handler) return;
+    const entry = handlers[event.name as keyof Consumed & string] as EventHandlers<EventMap, Published>[string];
+    if (!entry) return;
+    const { when, handle } = typeof entry === 'function' ? { when: null, handle: entry } : entry;
+    if (when && !when(event.payload)) return;
     await RequestContext.create(outbox.orm.em, () =>
       outbox.transaction(async (em, publish) => {
         const claimed = await em.execute(
@@ -38,7 +46,7 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
           [consumer, event.id],
         );
         if (claimed.length === 0) return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
-        await handler(event.payload as never, { em, publish, event });
+        await handle(event.payload, { em, publish, event });
       }, event.requestId),
     ).catch((err) => {
       logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');

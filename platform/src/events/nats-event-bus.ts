@@ -32,7 +32,9 @@ export class NatsEventBus implements EventBus {
 
   /** `concurrency`: events of one name a consumer handles at once in this process. */
   static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger, concurrency = 8): Promise<NatsEventBus> {
-    const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1 });
+    // noAsyncTraces: otherwise every publish (a request for JetStream's acknowledgement) captures a
+    // stack trace in advance, in case it times out.
+    const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     const jsm = await jetstreamManager(nc);
     const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency);
     await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], 7 * 24 * 3600);

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/database.js';
+import { uuidArray } from '../db/sql.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { DomainEvent, EventBus, EventMap } from './event-bus.js';
 
 export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, payload: E[K]) => void;
+
+const BATCH = 500;
 
 /**
  * The transactional outbox. A service changes state and records its events in one transaction;
@@ -16,6 +19,16 @@ export class Outbox<E extends EventMap> {
   /** After close() nothing new starts: what is left is published by the next start (or another instance). */
   private closed = false;
   private queued: Promise<void> | null = null;
+  /** Whether the queued relay also reads the table (a flush or poll asked while one ran). */
+  private queuedReadsTable = false;
+  /**
+   * Events this process committed and has not handed over yet. The relay publishes them as they
+   * are, without reading their rows back; the rows stay until then, for the poll to find after a
+   * crash or a failed publish.
+   */
+  private committed: DomainEvent[] = [];
+  /** By a transaction's entity manager, the events its nested outbox transactions recorded: they relay with its own. */
+  private readonly nestedIn = new WeakMap<EntityManager, DomainEvent[]>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -38,15 +51,21 @@ export class Outbox<E extends EventMap> {
 
   /** Runs `work` in a transaction on the request's entity manager; its events publish after commit. */
   async transaction<T>(work: (em: EntityManager, publish: Publish<E>) => Promise<T>, requestId?: string): Promise<T> {
-    const result = await (this.orm.em as EntityManager).transactional(async (em) => {
-      const events: DomainEvent[] = [];
+    // Nested in another transaction, nothing is committed until that one is: its events wait with it.
+    const context = (this.orm.em as EntityManager).getContext(false);
+    const outer = this.nestedIn.get(context);
+    const nested = outer !== undefined || context.isInTransaction();
+    const events: DomainEvent[] = [];
+    const fromNested: DomainEvent[] = [];
+    const result = await context.transactional(async (em) => {
+      this.nestedIn.set(em, fromNested);
       const publish: Publish<E> = (name, payload) =>
         events.push({ id: uuidv7(), name, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), requestId });
       const value = await work(em, publish);
       await em.flush();
       // One statement per 500 events: an announcement to thousands of users stays a few round trips.
-      for (let start = 0; start < events.length; start += 500) {
-        const chunk = events.slice(start, start + 500);
+      for (let start = 0; start < events.length; start += BATCH) {
+        const chunk = events.slice(start, start + BATCH);
         await em.execute(
           `insert into ${this.table} (id, name, payload, request_id, occurred_at) values ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
           chunk.flatMap((event) => [event.id, event.name, JSON.stringify(event.payload), event.requestId ?? null, event.occurredAt]),
@@ -54,26 +73,23 @@ export class Outbox<E extends EventMap> {
       }
       return value;
     });
-    void this.flush();
+    const recorded = [...events, ...fromNested];
+    if (outer) outer.push(...recorded);
+    // Committed, unless under a transaction not the outbox's (then the poll relays them once it commits).
+    else if (!nested && recorded.length && !this.closed) {
+      this.committed.push(...recorded);
+      void this.relay(false);
+    }
     return result;
   }
 
   /**
-   * Publishes everything committed and unpublished, oldest first. Calls made while a relay runs
-   * share one more relay after it, which sees their commits; the running one may not.
+   * Publishes everything committed and unpublished, oldest first: this process's own events, then
+   * whatever the table still holds. Calls made while a relay runs share one more relay after it,
+   * which sees their commits; the running one may not.
    */
   flush(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.draining) {
-      return (this.queued ??= this.draining.then(() => {
-        this.queued = null;
-        return this.flush();
-      }));
-    }
-    this.draining = this.drain()
-      .catch((err) => this.logger.warn({ err }, 'outbox relay will retry'))
-      .finally(() => (this.draining = null));
-    return this.draining;
+    return this.relay(true);
   }
 
   async close() {
@@ -82,31 +98,82 @@ export class Outbox<E extends EventMap> {
     await (this.queued ?? this.draining);
   }
 
-  private async drain() {
+  private relay(readTable: boolean): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.draining) {
+      this.queuedReadsTable ||= readTable;
+      return (this.queued ??= this.draining.then(() => {
+        this.queued = null;
+        const next = this.queuedReadsTable;
+        this.queuedReadsTable = false;
+        return this.relay(next);
+      }));
+    }
+    this.draining = this.drain(readTable)
+      .catch((err) => this.logger.warn({ err }, 'outbox relay will retry'))
+      .finally(() => (this.draining = null));
+    return this.draining;
+  }
+
+  private async drain(readTable: boolean) {
+    await this.drainCommitted();
+    if (readTable) await this.drainTable();
+  }
+
+  /** This process's committed events, straight from memory: one delete per batch, no transaction. */
+  private async drainCommitted() {
+    while (this.committed.length) {
+      const batch = this.committed.splice(0, BATCH);
+      try {
+        await this.publishAll(batch);
+      } catch (err) {
+        // Their rows are committed: the poll reads them back and tries again.
+        this.committed = [];
+        throw err;
+      }
+      await this.deleteRows(this.orm.em.fork() as EntityManager, batch.map((e) => e.id));
+    }
+  }
+
+  /** Rows committed by a process that crashed before relaying them, or by another instance. */
+  private async drainTable() {
     for (;;) {
       const published = await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
         const rows = await em.execute<{ id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]>(
           `select id, name, payload, request_id, occurred_at from ${this.table}
-           order by seq limit 500 for update skip locked`,
+           order by seq limit ${BATCH} for update skip locked`,
         );
-        // Sent back to back, in order, on one connection; then every acknowledgement is awaited.
-        await Promise.all(
-          rows.map((row) =>
-            this.bus.publish({
-              id: row.id,
-              name: row.name,
-              payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-              occurredAt: new Date(row.occurred_at).toISOString(),
-              ...(row.request_id ? { requestId: row.request_id } : {}),
-            }),
-          ),
+        await this.publishAll(
+          rows.map((row) => ({
+            id: row.id,
+            name: row.name,
+            payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+            occurredAt: new Date(row.occurred_at).toISOString(),
+            ...(row.request_id ? { requestId: row.request_id } : {}),
+          })),
         );
-        // Handed over: JetStream keeps the event now. Deleting the row also means secrets some events
-        // carry (verification codes) do not stay at rest in the database.
-        if (rows.length) await em.execute(`delete from ${this.table} where id in (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
-        return rows.length;
+        if (rows.length) await this.deleteRows(em, rows.map((r) => r.id));
+        return rows;
       });
-      if (published < 500) return;
+      // Committed here meanwhile and now published: not again from memory.
+      if (this.committed.length && published.length) {
+        const done = new Set(published.map((r) => r.id));
+        this.committed = this.committed.filter((e) => !done.has(e.id));
+      }
+      if (published.length < BATCH) return;
     }
+  }
+
+  /** Sent back to back, in order, on one connection; then every acknowledgement is awaited. */
+  private async publishAll(events: DomainEvent[]) {
+    await Promise.all(events.map((event) => this.bus.publish(event)));
+  }
+
+  /**
+   * Handed over: JetStream keeps the events now. Deleting the rows also means secrets some events
+   * carry (verification codes) do not stay at rest in the database.
+   */
+  private async deleteRows(em: EntityManager, ids: string[]) {
+    await em.execute(`delete from ${this.table} where id = any(?::uuid[])`, [uuidArray(ids)]);
   }
 }

@@ -14,23 +14,25 @@ const OWNED = new Set(['PAID', 'SHIPPED', 'DELIVERED']);
  */
 export function marketplaceEventHandlers(): EventHandlers<MarketplaceEvents, DriveEvents> {
   return {
-    'marketplace.order.changed': async ({ orderId, buyerId, sellerId, status, digitalFileIds }, { em }) => {
-      if (!digitalFileIds.length) return;
-      await lockKey(em, `purchase:${orderId}`);
-      const grants = table(em, 'purchase_grants');
-      const revocations = table(em, 'purchase_revocations');
-      if (OWNED.has(status)) {
-        await em.execute(
-          `insert into ${grants} (order_id, file_id, buyer_id)
-           select ?, f.id, ? from ${table(em, 'files')} f
-           where f.id = any(?::uuid[]) and f.owner_id = ? and not exists (select 1 from ${revocations} where order_id = ?)
-           on conflict do nothing`,
-          [orderId, buyerId, uuidArray(digitalFileIds), sellerId, orderId],
-        );
-      } else {
-        await em.execute(`insert into ${revocations} (order_id) values (?) on conflict do nothing`, [orderId]);
-        await em.execute(`delete from ${grants} where order_id = ?`, [orderId]);
-      }
+    'marketplace.order.changed': {
+      when: ({ digitalFileIds }) => digitalFileIds.length > 0,
+      handle: async ({ orderId, buyerId, sellerId, status, digitalFileIds }, { em }) => {
+        await lockKey(em, `purchase:${orderId}`);
+        const grants = table(em, 'purchase_grants');
+        const revocations = table(em, 'purchase_revocations');
+        if (OWNED.has(status)) {
+          await em.execute(
+            `insert into ${grants} (order_id, file_id, buyer_id)
+             select ?, f.id, ? from ${table(em, 'files')} f
+             where f.id = any(?::uuid[]) and f.owner_id = ? and not exists (select 1 from ${revocations} where order_id = ?)
+             on conflict do nothing`,
+            [orderId, buyerId, uuidArray(digitalFileIds), sellerId, orderId],
+          );
+        } else {
+          await em.execute(`insert into ${revocations} (order_id) values (?) on conflict do nothing`, [orderId]);
+          await em.execute(`delete from ${grants} where order_id = ?`, [orderId]);
+        }
+      },
     },
   };
 }

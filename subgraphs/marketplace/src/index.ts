@@ -50,8 +50,11 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       consumer: 'marketplace',
       handlers: {
         ...paymentsEventHandlers(orders),
-        // A campaign follows the order that pays for it.
-        'marketplace.order.changed': ({ orderId, status }, { em }) => campaigns.followOrder(em, orderId, status),
+        // A campaign follows the order that pays for it; a sale between users has none.
+        'marketplace.order.changed': {
+          when: ({ purpose }) => purpose !== 'SALE',
+          handle: ({ orderId, status }, { em }) => campaigns.followOrder(em, orderId, status),
+        },
       },
       logger,
     });

@@ -1,7 +1,8 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, nullableUuidArray, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -121,36 +122,34 @@ export class OrderService {
       }
       if ([...groups.values()].some((g) => g.total > MAX_TOTAL)) throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
 
-      const orders: Order[] = [];
-      for (const { lines: group, total } of groups.values()) {
-        const { seller_id: sellerId, currency } = group[0]!;
-        const order = em.create(Order, {
+      // A statement per kind of row, however many sellers and lines the cart holds.
+      const expiresAt = new Date(Date.now() + this.paymentSeconds * 1000);
+      const created = [...groups.values()].map(({ lines: group, total }) => ({
+        group,
+        order: em.create(Order, {
           buyerId: viewer.userId,
-          sellerId,
-          currency,
+          sellerId: group[0]!.seller_id,
+          currency: group[0]!.currency,
           totalAmount: total,
           checkoutKey: key,
           paymentMethodId,
           shippingAddress: group.some((l) => l.kind === ProductKind.PHYSICAL) ? address : null,
-          expiresAt: new Date(Date.now() + this.paymentSeconds * 1000),
-        });
-        // Items only name their order by id, so the unit of work must write the order first.
-        await em.flush();
+          expiresAt,
+        }),
+      }));
+      // Items only name their order by id, so the unit of work must write the orders first.
+      await em.flush();
+      for (const { order, group } of created) {
         for (const line of group) {
-          em.create(OrderItem, {
-            orderId: order.id,
-            productId: line.product_id,
-            title: line.title,
-            unitAmount: line.price_amount,
-            quantity: line.quantity,
-            digitalFileId: line.digital_file_id,
-          });
-          if (line.kind === ProductKind.PHYSICAL) await this.moveStock(em, line.product_id, -line.quantity);
+          em.create(OrderItem, { orderId: order.id, productId: line.product_id, title: line.title, unitAmount: line.price_amount, quantity: line.quantity, digitalFileId: line.digital_file_id });
         }
-        orders.push(order);
       }
+      // The products are locked since the cart was read, so one statement takes every line's stock.
+      await this.moveStock(em, lines.filter((l) => l.kind === ProductKind.PHYSICAL).map((l) => ({ productId: l.product_id, delta: -l.quantity })));
       await em.flush();
       await em.execute(`delete from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
+      const orders = created.map(({ order }) => order);
+      // No orderUpdated yet: nobody can subscribe to an order before checkout has returned its id.
       for (const order of orders) {
         publish('marketplace.order.placed', {
           orderId: order.id,
@@ -160,7 +159,6 @@ export class OrderService {
           currency: order.currency,
           paymentMethodId,
         });
-        tellParties(publish, order);
       }
       return { orders, changes: [] };
     });
@@ -298,9 +296,9 @@ export class OrderService {
     if (order.sellerId !== viewer.userId) throw forbidden('Only the seller does that.');
   }
 
+  /** The order as committed, locked until the transaction ends (one `select … for update`). */
   private async locked(em: EntityManager, id: string): Promise<Order | null> {
-    await lockRow(em, 'orders', id);
-    return em.findOne(Order, { id }, { refresh: true });
+    return em.findOne(Order, { id }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   /** `known`: the order's lines, when the caller has read them already. */
@@ -309,7 +307,7 @@ export class OrderService {
     if (releasesStock(order.status, next)) {
       // In product order, as checkout locks them, so an expiry and a checkout cannot deadlock.
       const byProduct = [...items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
-      for (const item of byProduct) await this.moveStock(em, item.productId, item.quantity);
+      for (const item of byProduct) await this.moveStock(em, [{ productId: item.productId, delta: item.quantity }]);
     }
     const previousStatus = order.status;
     order.status = next;
@@ -332,13 +330,19 @@ export class OrderService {
     tellParties(publish, order);
   }
 
-  /** Takes stock (negative) or puts it back; SOLD_OUT follows the count while a product is on sale. */
-  private async moveStock(em: EntityManager, productId: string, delta: number) {
+  /**
+   * Takes stock (negative) or puts it back, one product once per call; SOLD_OUT follows the count
+   * while a product is on sale. Several products in one call only when the caller holds their
+   * locks: the statement takes them in no promised order.
+   */
+  private async moveStock(em: EntityManager, moves: { productId: string; delta: number }[]) {
+    if (!moves.length) return;
     await em.execute(
-      `update ${table(em, 'products')} set stock = stock + ?, updated_at = now(),
-         status = case when status in ('ACTIVE', 'SOLD_OUT') then (case when stock + ? = 0 then 'SOLD_OUT' else 'ACTIVE' end) else status end
-       where id = ? and stock is not null`,
-      [delta, delta, productId],
+      `update ${table(em, 'products')} p set stock = p.stock + m.delta, updated_at = now(),
+         status = case when p.status in ('ACTIVE', 'SOLD_OUT') then (case when p.stock + m.delta = 0 then 'SOLD_OUT' else 'ACTIVE' end) else p.status end
+       from unnest(?::uuid[], ?::int[]) as m(id, delta)
+       where p.id = m.id and p.stock is not null`,
+      [nullableUuidArray(moves.map((m) => m.productId)), `{${moves.map((m) => m.delta).join(',')}}`],
     );
   }
 
@@ -357,6 +361,8 @@ export class OrderService {
       if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency) changes.push({ ...base, kind: 'PRICE_CHANGED' });
       const quantity = line.kind === ProductKind.PHYSICAL ? Math.min(line.quantity, line.stock ?? 0) : line.quantity;
       if (quantity < line.quantity) changes.push({ ...base, kind: 'QUANTITY_REDUCED', quantity });
+      // A line as the buyer saw it needs no write: the cart is emptied when the orders are placed.
+      if (quantity === line.quantity && line.price_amount === line.seen_price_amount && line.currency === line.seen_currency) continue;
       await em.execute(`update ${cart} set quantity = ?, seen_price_amount = ?, seen_currency = ? where buyer_id = ? and product_id = ?`, [
         quantity,
         line.price_amount,

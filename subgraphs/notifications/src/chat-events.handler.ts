@@ -10,18 +10,22 @@ export function chatEventHandlers(notifications: NotificationService): EventHand
   return {
     'chat.messages.missed': async ({ conversationId, title, lastSenderId, excerpt, recipients }, { em, publish, event }) => {
       const sender = (await em.findOne(Recipient, { userId: lastSenderId }))?.displayName ?? 'Someone';
-      for (const { userId, count } of recipients) {
-        const what = count === 1 ? 'New message' : `${count} new messages`;
-        await notifications.notify(em, publish, {
-          recipientId: userId,
-          kind: NotificationKind.MESSAGE,
-          title: title ? `${what} in ${title}` : `${what} from ${sender}`,
-          body: title ? `${sender}: ${excerpt}` : excerpt,
-          actorId: lastSenderId,
-          conversationId,
-          sourceEventId: event.id,
-        });
-      }
+      await notifications.notifyAll(
+        em,
+        publish,
+        recipients.map(({ userId, count }) => {
+          const what = count === 1 ? 'New message' : `${count} new messages`;
+          return {
+            recipientId: userId,
+            kind: NotificationKind.MESSAGE,
+            title: title ? `${what} in ${title}` : `${what} from ${sender}`,
+            body: title ? `${sender}: ${excerpt}` : excerpt,
+            actorId: lastSenderId,
+            conversationId,
+            sourceEventId: event.id,
+          };
+        }),
+      );
     },
   };
 }

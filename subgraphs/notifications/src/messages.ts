@@ -25,12 +25,25 @@ export function verificationMessage(request: VerificationRequest, publicUrl: str
   }
 }
 
+/** Building a currency's formatter costs more than using it (about a millisecond): one per currency. */
+const formats = new Map<string, { format: Intl.NumberFormat; minorUnits: number } | null>();
+
+function formatOf(currency: string) {
+  if (!formats.has(currency)) {
+    // Currencies come from events, so the cache stays small; an unknown code is remembered as null.
+    if (formats.size >= 500) formats.clear();
+    try {
+      const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+      formats.set(currency, { format, minorUnits: format.resolvedOptions().maximumFractionDigits ?? 2 });
+    } catch {
+      formats.set(currency, null);
+    }
+  }
+  return formats.get(currency)!;
+}
+
 /** An amount in minor units as people read it: 6000 usd → "$60.00", 500 jpy → "¥500". */
 export function formatMoney(amount: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });
-    return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
-  } catch {
-    return `${amount} ${currency.toUpperCase()} (minor units)`;
-  }
+  const known = formatOf(currency.toUpperCase());
+  return known ? known.format.format(amount / 10 ** known.minorUnits) : `${amount} ${currency.toUpperCase()} (minor units)`;
 }

@@ -33,16 +33,25 @@ export class NotificationService {
   ) {}
 
   /** Delivers a notification on the channels the recipient chose for its kind. */
-  async notify(em: EntityManager, publish: Publish<NotificationsEvents>, input: NewNotification) {
-    const channels = await this.channelsFor(em, input.recipientId, input.kind);
-    if (channels.inApp) {
-      const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null });
-      publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
-    }
-    if (channels.email || channels.sms) {
-      const recipient = await em.findOne(Recipient, { userId: input.recipientId });
-      if (channels.email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
-      if (channels.sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
+  notify(em: EntityManager, publish: Publish<NotificationsEvents>, input: NewNotification) {
+    return this.notifyAll(em, publish, [input]);
+  }
+
+  /** Several notifications of one event: everyone's choices in one query, their contacts in another. */
+  async notifyAll(em: EntityManager, publish: Publish<NotificationsEvents>, inputs: NewNotification[]) {
+    if (!inputs.length) return;
+    const channels = await this.channelsFor(em, inputs);
+    const reached = inputs.filter((input, i) => channels[i]!.email || channels[i]!.sms).map((input) => input.recipientId);
+    const contacts = reached.length ? new Map((await em.find(Recipient, { userId: { $in: [...new Set(reached)] } })).map((r) => [r.userId, r])) : new Map<string, Recipient>();
+    for (const [i, input] of inputs.entries()) {
+      const { inApp, email, sms } = channels[i]!;
+      if (inApp) {
+        const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null });
+        publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
+      }
+      const recipient = contacts.get(input.recipientId);
+      if (email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
+      if (sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
     }
   }
 
@@ -132,7 +141,9 @@ export class NotificationService {
     return this.preferences(viewer);
   }
 
-  private async channelsFor(em: EntityManager, userId: string, kind: NotificationKind) {
-    return (await em.findOne(NotificationPreference, { userId, kind })) ?? DEFAULT_CHANNELS[kind];
+  /** Each notification's channels: the recipient's saved choice for its kind, or the kind's defaults. */
+  private async channelsFor(em: EntityManager, inputs: { recipientId: string; kind: NotificationKind }[]) {
+    const saved = await em.find(NotificationPreference, { $or: inputs.map(({ recipientId, kind }) => ({ userId: recipientId, kind })) });
+    return inputs.map(({ recipientId, kind }) => saved.find((p) => p.userId === recipientId && p.kind === kind) ?? DEFAULT_CHANNELS[kind]);
   }
 }

@@ -8,8 +8,9 @@ export function marketplaceEventHandlers(payments: PaymentService): EventHandler
   return {
     'marketplace.order.placed': (order, { em, publish, event }) => payments.charge(em, publish, order, new Date(event.occurredAt)),
     'marketplace.order.payment_unwanted': ({ orderId }, { em, publish }) => payments.refundCancelledOrder(em, publish, orderId),
-    'marketplace.order.changed': async ({ orderId, status, previousStatus }, { em, publish }) => {
-      if (status === 'CANCELLED' && previousStatus === 'PAID') await payments.refundCancelledOrder(em, publish, orderId);
+    'marketplace.order.changed': {
+      when: ({ status, previousStatus }) => status === 'CANCELLED' && previousStatus === 'PAID',
+      handle: ({ orderId }, { em, publish }) => payments.refundCancelledOrder(em, publish, orderId),
     },
   };
 }
