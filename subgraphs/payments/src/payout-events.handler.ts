@@ -18,8 +18,9 @@ export const completesSale = (change: Pick<OrderChanged, 'status' | 'purpose'> &
 /** Payouts follow orders (from marketplace) and refunds (payments' own events), under their own durable consumer. */
 export function payoutEventHandlers(payouts: PayoutService): EventHandlers<MarketplaceEvents & PaymentsEvents, PaymentsEvents> {
   return {
-    'marketplace.order.changed': async (change, { em, publish }) => {
-      if (completesSale(change)) await payouts.fallDue(em, publish, change.orderId);
+    'marketplace.order.changed': {
+      when: completesSale,
+      handle: ({ orderId }, { em, publish }) => payouts.fallDue(em, publish, orderId),
     },
     'payments.refund.succeeded': (refund, { em, publish }) => payouts.refunded(em, publish, refund),
   };
