@@ -240,6 +240,8 @@ export class FakeStripe {
     const amount = Number(params.amount);
     if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
     if (!params.currency) return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
+    // Stripe's smallest charge in dollars and euros is 50 cents.
+    if (['usd', 'eur'].includes(params.currency) && amount < 50) return invalid(`Amount must be at least $0.50 ${params.currency}`, 'amount', 'amount_too_small');
     const paymentMethod = params.payment_method ?? '';
     if (params.customer && !this.customers.has(params.customer)) return invalid(`No such customer: '${params.customer}'`, 'customer', 'resource_missing');
     const usable = this.chargeable(paymentMethod, params.customer);

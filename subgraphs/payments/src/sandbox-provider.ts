@@ -89,6 +89,10 @@ export class SandboxPayments implements PaymentProvider {
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
     return once(this.answered, idempotencyKey, request, () => {
       const providerPaymentId = `pi_sandbox_${token()}`;
+      // As at Stripe, whose smallest charge in dollars and euros is 50 cents.
+      if (['usd', 'eur'].includes(request.currency) && request.amount < 50) {
+        return { status: 'FAILED', failureReason: `Amount must be at least $0.50 ${request.currency}`, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${token()}` };
+      }
       const known = this.outcomeFor(request.paymentMethodId, request.customerId);
       const outcome: PaymentOutcome = known === 'authenticate' ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` } : known;
       if (outcome.status === 'SUCCEEDED') this.charges.set(providerPaymentId, { amount: request.amount, refunded: 0 });

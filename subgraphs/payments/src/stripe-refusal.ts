@@ -9,7 +9,9 @@ export function refusalOf(error: unknown, intent: 'payment_intent' | 'setup_inte
     const left = error[intent];
     return { failureReason: error.message, intentId: left?.id ?? '', clientSecret: left?.client_secret ?? '' };
   }
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
+  // A card Stripe does not know, or an amount outside what Stripe charges in that currency (at least
+  // $0.50, say): asking again would be refused again, so the payment fails with Stripe's words.
+  if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.param === 'payment_method' || error.code === 'amount_too_small' || error.code === 'amount_too_large')) {
     return { failureReason: error.message, intentId: '', clientSecret: '' };
   }
   throw error;

@@ -92,6 +92,11 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
     expect(payment).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^No such payment ?method/i) });
   });
 
+  it('fails an amount below the smallest charge (50 cents in dollars), and charges it in a currency without that floor', async () => {
+    expect(await provider.confirmPayment(charge('pm_card_visa', { amount: 49 }))).toMatchObject({ status: 'FAILED', failureReason: 'Amount must be at least $0.50 usd' });
+    expect((await provider.confirmPayment(charge('pm_card_visa', { amount: 50 }))).status).toBe('SUCCEEDED');
+  });
+
   it('answers a repeated idempotency key with the first payment and charges once', async () => {
     for (const method of ['pm_card_visa', 'pm_card_chargeDeclined', 'pm_card_threeDSecure2Required']) {
       const request = charge(method);
