@@ -41,6 +41,11 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 const json = (response: Response): Promise<any> => response.json();
 
 describe('federated queries', () => {
+  it('reports nothing to Apollo unless APOLLO_TELEMETRY is set', () => {
+    // @apollo/gateway's only switch for its usage metrics (and the cloud-metadata probes behind them).
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+  });
+
   it('composes one response from two subgraphs', async () => {
     const user = await signUp();
     const data = await waitFor('the welcome notification', async () => {

@@ -62,6 +62,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES });
   const subgraphUrls = new Map<string, string>();
 
+  // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
+  if (!config.APOLLO_TELEMETRY) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),
     buildService: ({ name, url }) => {

@@ -109,6 +109,8 @@ const envSchema = z.object({
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   SUBGRAPH_URLS: z.string().default(''),
   INTROSPECTION: flag.default(true),
+  /** Lets @apollo/gateway send Apollo its anonymous usage metrics (and probe cloud metadata servers to label them). Off: a self-hosted server phones nobody. */
+  APOLLO_TELEMETRY: flag.default(false),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
   MAX_QUERY_FIELDS: z.coerce.number().int().min(1).default(250),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
