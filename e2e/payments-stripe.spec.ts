@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { subgraphs } from '@peerlink/launcher/subgraphs';
 import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CancelOrderDocument,
   CancelPlanSubscriptionDocument,
+  CreatePlanDocument,
+  MyPlanSubscriptionsDocument,
   OrderDocument,
   OrderUpdatedDocument,
   PaymentMethodsDocument,
@@ -12,8 +15,9 @@ import {
   PlanSubscriptionDocument,
   RefundPaymentDocument,
   RemovePaymentMethodDocument,
+  SubscribeToPlanDocument,
 } from './generated/graphql.js';
-import { ok, request, Subscription, wsClient } from './support/client.js';
+import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
@@ -34,6 +38,14 @@ async function deliver(event: StripeEvent, secret = WEBHOOK_SECRET) {
   const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret });
   const response = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
   return { status: response.status, body: (await response.json()) as { received?: boolean; duplicate?: boolean; error?: string } };
+}
+
+/**
+ * A subscription invoice's PaymentIntent event, which Stripe sends too; it names no order of ours.
+ * Its answer is payments' (stripe-webhooks.ts); here it must only leave plans alone.
+ */
+async function deliverIntent(event: StripeEvent) {
+  await deliver(event);
 }
 
 const intentOf = (orderId: string) => [...stripe.paymentIntents.values()].find((intent) => (intent.metadata as Record<string, string>).orderId === orderId)!;
@@ -211,14 +223,21 @@ describe('plans through Stripe Billing', () => {
     const stripeSubscription = [...stripe.billing.subscriptions.values()].find((s) => (s.metadata as Record<string, string>).planId === plus.id)!;
     expect(stripeSubscription.status).toBe('active');
     expect(stripe.paymentMethods.get(stripeSubscription.default_payment_method!)).toMatchObject({ testId: 'pm_card_visa', customer: stripeSubscription.customer });
+    expect(stripeSubscription.metadata).toEqual({ userId: user.id, planId: plus.id, planSubscriptionId: started.id });
     const id = stripeSubscription.id;
     const current = async () => (await ok(t.url, PlanSubscriptionDocument, { id: started.id }, user.token)).planSubscription;
     const end = (s: { currentPeriodEnd: string | null }) => new Date(s.currentPeriodEnd!).getTime();
+    // The first invoice's news, late: nothing moves.
+    const [createdPaid, createdIntent] = stripe.billing.started.get(id)!;
+    expect((await deliver(createdPaid!)).status).toBe(200);
+    await deliverIntent(createdIntent!);
+    expect(await current()).toEqual(started);
 
     // Two renewals, delivered newest first, each twice: the period ends up at the later one's end.
-    const [firstPaid, firstUpdated] = stripe.billing.renew(id);
-    const [secondPaid, secondUpdated] = stripe.billing.renew(id);
+    const [firstPaid, firstUpdated, firstIntent] = stripe.billing.renew(id);
+    const [secondPaid, secondUpdated, secondIntent] = stripe.billing.renew(id);
     for (const event of [secondUpdated!, secondPaid!, firstPaid!, firstUpdated!, secondPaid!]) expect((await deliver(event)).status).toBe(200);
+    for (const intent of [firstIntent!, secondIntent!]) await deliverIntent(intent);
     const renewed = await current();
     expect(renewed).toMatchObject({ status: 'ACTIVE', latestPaymentFailure: null });
     expect(end(renewed)).toBe((secondPaid!.data.object as { lines: { data: { period: { end: number } }[] } }).lines.data[0]!.period.end * 1000);
@@ -245,6 +264,75 @@ describe('plans through Stripe Billing', () => {
     expect(await deliver(deleted!)).toEqual({ status: 200, body: { received: true, duplicate: true } });
     for (const late of [secondPaid!, secondUpdated!]) expect((await deliver(stripe.event(late.type, late.data.object))).status).toBe(200);
     expect(await current()).toMatchObject({ status: 'CANCELLED', cancelAtPeriodEnd: true });
+  });
+
+  it('finishes a subscription whose answer from Stripe was lost, with the one Stripe subscription, by webhook or by retry', async () => {
+    const [boss, user] = await Promise.all([admin(t), signUp(t, 'subscriber')]);
+    const [plus, pro] = await Promise.all([plan(t, boss), plan(t, boss)]);
+    const card = await savedCard(t, user);
+    const attempt = (planId: string, idempotencyKey: string) => codes(t.url, SubscribeToPlanDocument, { input: { planId, paymentMethodId: card.id, idempotencyKey } }, user.token);
+    const mine = async () => (await ok(t.url, MyPlanSubscriptionsDocument, {}, user.token)).myPlanSubscriptions;
+    const atStripe = (planSubscriptionId: string) => [...stripe.billing.subscriptions.values()].filter((s) => (s.metadata as Record<string, string>).planSubscriptionId === planSubscriptionId);
+    // Stripe starts the subscription, but its answer (and the SDK's two retries') never arrives.
+    const lose = () => stripe.dropAnswers('/v1/subscriptions', 3);
+
+    // Found by Stripe's webhook: its first invoice names our row.
+    lose();
+    const key = randomUUID();
+    expect(await attempt(plus.id, key)).toEqual(['INTERNAL_SERVER_ERROR']);
+    const [pending] = await mine();
+    expect(pending).toMatchObject({ status: 'PENDING', currentPeriodEnd: null });
+    const [made] = atStripe(pending!.id);
+    expect(atStripe(pending!.id)).toHaveLength(1);
+    expect((await deliver(stripe.billing.started.get(made!.id)![0]!)).status).toBe(200);
+    const found = (await ok(t.url, PlanSubscriptionDocument, { id: pending!.id }, user.token)).planSubscription;
+    expect(found).toMatchObject({ status: 'ACTIVE', currentPeriodEnd: expect.any(String) });
+    expect(await subscribe(t, user, plus.id, card.id, key)).toEqual(found);
+
+    // Finished by a retry with the same key: Stripe replays the subscription it made.
+    lose();
+    const again = randomUUID();
+    expect(await attempt(pro.id, again)).toEqual(['INTERNAL_SERVER_ERROR']);
+    // Another key meanwhile finishes the pending one first, and so finds it live.
+    expect(await attempt(pro.id, randomUUID())).toEqual(['CONFLICT']);
+    const retried = await subscribe(t, user, pro.id, card.id, again);
+    expect(retried).toMatchObject({ status: 'ACTIVE' });
+    expect(atStripe(retried.id)).toHaveLength(1);
+    const asked = stripe.received.filter((r) => r.path === '/v1/subscriptions' && r.params['metadata[planSubscriptionId]'] === retried.id);
+    expect(asked.every((r) => r.idempotencyKey === `peerlink-plan-subscription-${retried.id}`)).toBe(true);
+    expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
+    expect((await mine()).map((s) => s.status).sort()).toEqual(['ACTIVE', 'ACTIVE']);
+  });
+
+  it('reads invoices in the older API version’s layout, and cancels what Stripe has already ended', async () => {
+    const [boss, user] = await Promise.all([admin(t), signUp(t, 'subscriber')]);
+    const plus = await plan(t, boss);
+    const started = await subscribe(t, user, plus.id, (await savedCard(t, user)).id);
+    const id = [...stripe.billing.subscriptions.values()].find((s) => (s.metadata as Record<string, string>).planSubscriptionId === started.id)!.id;
+    const current = async () => (await ok(t.url, PlanSubscriptionDocument, { id: started.id }, user.token)).planSubscription;
+
+    // Before 2025-03-31 an invoice named its subscription at the top level; the renewal still lands.
+    const [paid] = stripe.billing.renew(id);
+    const { parent, ...invoice } = paid!.data.object as { parent: { subscription_details: { metadata: unknown } } };
+    expect((await deliver(stripe.event('invoice.paid', { ...invoice, subscription: id, subscription_details: { metadata: parent.subscription_details.metadata } }))).status).toBe(200);
+    const renewed = await current();
+    expect(new Date(renewed.currentPeriodEnd!).getTime()).toBeGreaterThan(new Date(started.currentPeriodEnd!).getTime());
+
+    // Stripe ended it on its own; its word has not come yet. Cancelling says it is over.
+    const [deleted] = stripe.billing.cancelNow(id);
+    const { cancelPlanSubscription } = await ok(t.url, CancelPlanSubscriptionDocument, { id: started.id }, user.token);
+    expect(cancelPlanSubscription).toMatchObject({ id: started.id, status: 'CANCELLED' });
+    expect((await deliver(deleted!)).status).toBe(200);
+    expect(await current()).toMatchObject({ status: 'CANCELLED', currentPeriodEnd: renewed.currentPeriodEnd });
+  });
+
+  it('makes one Stripe product when admins race with one name, and refuses a currency Stripe does not take as bad input', async () => {
+    const boss = await admin(t);
+    const name = `Race ${randomUUID().slice(0, 6)}`;
+    const raced = await Promise.all([name, name.toUpperCase(), name].map((n) => codes(t.url, CreatePlanDocument, { input: { name: n, amount: 100, currency: 'usd', interval: 'MONTH' } }, boss.token)));
+    expect(raced.flat()).toEqual(['CONFLICT', 'CONFLICT']);
+    expect([...stripe.billing.products.values()].filter((p) => String(p.name).toLowerCase() === name.toLowerCase())).toHaveLength(1);
+    expect(await codes(t.url, CreatePlanDocument, { input: { name: `Odd ${randomUUID().slice(0, 6)}`, amount: 100, currency: 'xyz', interval: 'MONTH' } }, boss.token)).toEqual(['BAD_USER_INPUT']);
   });
 });
 

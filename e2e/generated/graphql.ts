@@ -215,7 +215,9 @@ export type PlanSubscriptionStatus =
   /** The first payment did not go through (`latestPaymentFailure`): nothing started; subscribe again. */
   | 'INCOMPLETE'
   /** A renewal failed (`latestPaymentFailure`); the provider tries again. */
-  | 'PAST_DUE';
+  | 'PAST_DUE'
+  /** Being started: the provider was asked and its answer is not recorded yet. Subscribing again with the same key finishes it. */
+  | 'PENDING';
 
 export type PostActivityKind =
   | 'COMMENTED'

@@ -23,6 +23,8 @@ export class FakeStripeBilling {
   readonly prices = new Map<string, Price>();
   readonly subscriptions = new Map<string, Subscription>();
   readonly invoices = new Map<string, StripeObject & { subscription: string }>();
+  /** The events Stripe sent as each subscription started (its first invoice paid, and that invoice's PaymentIntent), by subscription id. */
+  readonly started = new Map<string, StripeEvent[]>();
 
   constructor(private readonly host: BillingHost) {}
 
@@ -37,6 +39,8 @@ export class FakeStripeBilling {
     if (!this.products.has(params.product ?? '')) return invalid(`No such product: '${params.product ?? ''}'`, 'product', 'resource_missing');
     const unitAmount = Number(params.unit_amount);
     if (!Number.isSafeInteger(unitAmount) || unitAmount < 0) return invalid('Invalid integer', 'unit_amount', 'parameter_invalid_integer');
+    const currency = params.currency ?? '';
+    if (!CURRENCIES.has(currency)) return invalid(`Invalid currency: ${currency}. Stripe currently supports these currencies: ${[...CURRENCIES].slice(0, 5).join(', ')}, …`, 'currency');
     const interval = params['recurring[interval]'];
     if (interval !== 'month' && interval !== 'year') return invalid('Invalid recurring[interval]: must be one of day, week, month, or year', 'recurring[interval]');
     const price = {
@@ -44,7 +48,7 @@ export class FakeStripeBilling {
       object: 'price',
       product: params.product!,
       unit_amount: unitAmount,
-      currency: params.currency ?? '',
+      currency,
       type: 'recurring',
       recurring: { interval, interval_count: 1, usage_type: 'licensed' } as { interval: 'month' | 'year' },
       active: true,
@@ -84,7 +88,7 @@ export class FakeStripeBilling {
       items: { object: 'list', data: [{ id: `si_${token()}`, object: 'subscription_item', price, quantity: 1, current_period_start: start, current_period_end: advance(start, price.recurring.interval) }] },
     };
     this.subscriptions.set(subscription.id, subscription);
-    this.invoice(subscription, 'subscription_create', true);
+    this.started.set(subscription.id, this.invoiceEvents(this.invoice(subscription, 'subscription_create', true), subscription));
     return { status: 200, body: view(subscription) };
   }
 
@@ -114,7 +118,37 @@ export class FakeStripeBilling {
     const paid = !!subscription.default_payment_method && !this.refusalOf(subscription.default_payment_method, subscription.customer);
     subscription.status = paid ? 'active' : 'past_due';
     const invoice = this.invoice(subscription, 'subscription_cycle', paid);
-    return [this.host.event(paid ? 'invoice.paid' : 'invoice.payment_failed', invoice), this.host.event('customer.subscription.updated', view(subscription))];
+    const [invoiceEvent, intentEvent] = this.invoiceEvents(invoice, subscription);
+    return [invoiceEvent!, this.host.event('customer.subscription.updated', view(subscription)), intentEvent!];
+  }
+
+  /** Stripe ends a subscription on its own (after its last failed retry, say): the event it sends. */
+  cancelNow(id: string) {
+    const subscription = this.live(id);
+    Object.assign(subscription, { status: 'canceled', ended_at: now() });
+    return [this.host.event('customer.subscription.deleted', view(subscription))];
+  }
+
+  /**
+   * An invoice's own event and its PaymentIntent's, as Stripe sends both for every subscription
+   * invoice: the PaymentIntent carries none of the metadata our own charges have.
+   */
+  private invoiceEvents(invoice: ReturnType<FakeStripeBilling['invoice']>, subscription: Subscription): StripeEvent[] {
+    const paid = invoice.status === 'paid';
+    const intent = {
+      id: `pi_${token()}`,
+      object: 'payment_intent',
+      amount: invoice.amount_due,
+      currency: invoice.currency,
+      customer: subscription.customer,
+      payment_method: subscription.default_payment_method,
+      status: paid ? 'succeeded' : 'requires_payment_method',
+      metadata: {},
+      last_payment_error: paid ? null : { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' },
+      created: now(),
+      livemode: false,
+    };
+    return [this.host.event(paid ? 'invoice.paid' : 'invoice.payment_failed', invoice), this.host.event(paid ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent)];
   }
 
   /** The period of a subscription cancelled at its end is over: Stripe deletes it. */
@@ -178,6 +212,9 @@ const itemOf = (subscription: Subscription) => (subscription.items as { data: { 
 
 /** A subscription as Stripe shows it: without the price the fake keeps at hand. */
 const view = ({ price: _price, ...subscription }: Subscription) => subscription;
+
+/** The currencies Stripe takes, near enough: ISO 4217's. */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((code) => code.toLowerCase()));
 
 /** A month or a year on, by the calendar, as Stripe bills. */
 function advance(seconds: number, interval: 'month' | 'year'): number {

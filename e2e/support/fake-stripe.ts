@@ -80,6 +80,7 @@ export class FakeStripe {
   /** Connect: connected accounts, and transfers to them from charges here. */
   readonly connect = new FakeConnect(() => this.url, (chargeId) => [...this.paymentIntents.values()].find((i) => i.latest_charge === chargeId && i.status === 'succeeded') ?? null);
   private server: Server | null = null;
+  private dropping: { path: string; count: number } | null = null;
   private origin: string | null = null;
 
   /** What PeerLink calls. An endpoint for a new feature is one more entry here. */
@@ -138,6 +139,7 @@ export class FakeStripe {
       void this.receive(req)
         .catch((cause: unknown) => ({ answer: error(500, { type: 'api_error', message: String(cause) }), replayed: false }))
         .then(({ answer, replayed }) => {
+          if (this.dropAnswer(req)) return void res.destroy();
           res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': `req_${token()}`, ...(replayed && { 'idempotent-replayed': 'true' }) });
           res.end(JSON.stringify(answer.body));
         });
@@ -147,6 +149,20 @@ export class FakeStripe {
     this.server = server;
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.origin;
+  }
+
+  /**
+   * The next `count` requests to `path` are carried out (and their answers kept for their idempotency
+   * keys) but the connection drops before the answer arrives, as when the network fails mid-call.
+   */
+  dropAnswers(path: string, count: number) {
+    this.dropping = { path, count };
+  }
+
+  private dropAnswer(req: IncomingMessage): boolean {
+    if (!this.dropping?.count || new URL(req.url ?? '/', this.url).pathname !== this.dropping.path) return false;
+    this.dropping.count -= 1;
+    return true;
   }
 
   /**

@@ -51,7 +51,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const paymentMethods = new PaymentMethodService(orm, provider);
     const payments = new PaymentService(provider, outbox, paymentMethods);
     const plans = new PlanService(orm, provider);
-    const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods);
+    const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
     const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
@@ -72,7 +72,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
               '/webhooks': stripeWebhooks({
                 signingSecret: config.STRIPE_WEBHOOK_SECRET,
                 connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET,
-                handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods), ...planSubscriptionWebhooks(planSubscriptions), ...payouts.webhooks },
+                handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods), ...planSubscriptionWebhooks(planSubscriptions, logger), ...payouts.webhooks },
                 outbox,
                 logger,
               }),

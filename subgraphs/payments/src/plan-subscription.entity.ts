@@ -3,6 +3,7 @@ import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum PlanSubscriptionStatus {
+  PENDING = 'PENDING',
   INCOMPLETE = 'INCOMPLETE',
   ACTIVE = 'ACTIVE',
   PAST_DUE = 'PAST_DUE',
@@ -11,6 +12,7 @@ export enum PlanSubscriptionStatus {
 registerEnumType(PlanSubscriptionStatus, {
   name: 'PlanSubscriptionStatus',
   valuesConfig: {
+    PENDING: { description: 'Being started: the provider was asked and its answer is not recorded yet. Subscribing again with the same key finishes it.' },
     INCOMPLETE: { description: 'The first payment did not go through (`latestPaymentFailure`): nothing started; subscribe again.' },
     ACTIVE: { description: 'Paid until `currentPeriodEnd`; renews then unless `cancelAtPeriodEnd`.' },
     PAST_DUE: { description: 'A renewal failed (`latestPaymentFailure`); the provider tries again.' },
@@ -18,8 +20,11 @@ registerEnumType(PlanSubscriptionStatus, {
   },
 });
 
-/** Statuses that hold the one subscription a user may have to a plan. */
+/** Statuses of a subscription the provider renews: the owner has the plan. */
 export const LIVE_STATUSES = [PlanSubscriptionStatus.ACTIVE, PlanSubscriptionStatus.PAST_DUE];
+
+/** Statuses that hold the one subscription a user may have to a plan: a pending one may turn out live. */
+export const HELD_STATUSES = [PlanSubscriptionStatus.PENDING, ...LIVE_STATUSES];
 
 /** A user's subscription to a plan, renewed by the provider; only its owner sees it. */
 @ObjectType()

@@ -4,11 +4,13 @@ import { lockKey, lockRow } from '@peerlink/platform/db/sql';
 import { badInput, conflict, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
+import type { Logger } from '@peerlink/platform/logger';
 import type { PaymentsEvents } from './events.js';
 import { clientKey, type PaymentMethodService } from './payment-method.service.js';
-import { LIVE_STATUSES, PlanSubscription, PlanSubscriptionStatus } from './plan-subscription.entity.js';
+import { PaymentMethod } from './payment-method.entity.js';
+import { HELD_STATUSES, LIVE_STATUSES, PlanSubscription, PlanSubscriptionStatus } from './plan-subscription.entity.js';
 import { Plan } from './plan.entity.js';
-import type { BillingEvent, PaymentProvider } from './provider.js';
+import { SubscriptionGone, type BillingEvent, type PaymentProvider } from './provider.js';
 
 export interface SubscribeInput {
   planId: string;
@@ -26,6 +28,7 @@ export class PlanSubscriptionService {
     private readonly outbox: Outbox<PaymentsEvents>,
     private readonly provider: PaymentProvider,
     private readonly paymentMethods: PaymentMethodService,
+    private readonly logger: Logger,
   ) {}
 
   private get em() {
@@ -48,53 +51,100 @@ export class PlanSubscriptionService {
    * Subscribes the viewer with one of their saved cards and charges the first period now. A decline
    * comes back as INCOMPLETE with the reason (nothing started; subscribe again with another card). The
    * same `idempotencyKey` returns the same subscription; a second live one to the plan is a CONFLICT.
+   *
+   * The subscription is claimed as PENDING and committed before the provider is asked, with a provider
+   * key made from its id: if recording the answer fails, the same key (or Stripe's webhook, which names
+   * the row in the metadata) finishes that row with the same provider subscription, never a second one.
    */
   async subscribe(viewer: Viewer, input: SubscribeInput): Promise<PlanSubscription> {
+    const claimed = await this.claim(viewer, input);
+    if (claimed.status !== PlanSubscriptionStatus.PENDING) return claimed;
+    const finished = await this.finish(claimed);
+    // Another key's subscription to this plan was left pending: finished now, the viewer's request is judged again.
+    return finished.idempotencyKey === clientKey(input.idempotencyKey) ? finished : this.subscribe(viewer, input);
+  }
+
+  /** The viewer's subscription under this key, made PENDING if new; or their pending one to the plan, to finish first. */
+  private claim(viewer: Viewer, input: SubscribeInput): Promise<PlanSubscription> {
     const key = clientKey(input.idempotencyKey);
     const { userId } = viewer;
-    return this.outbox.transaction(async (em, publish) => {
-      // One subscribe at a time per user: a retry waits for the first, then finds its answer.
+    return this.outbox.transaction(async (em) => {
+      // One claim at a time per user: a retry waits for the first, then finds its row.
       await lockKey(em, `plan-subscriptions:${userId}`);
       const earlier = await em.findOne(PlanSubscription, { userId, idempotencyKey: key });
       if (earlier) return earlier;
       const plan = isUuid(input.planId) ? await em.findOne(Plan, { id: input.planId }) : null;
       if (!plan) throw notFound('Plan');
       if (!plan.active) throw badInput('This plan is archived: it takes no new subscribers.', 'planId');
-      if (await em.count(PlanSubscription, { userId, planId: plan.id, status: { $in: LIVE_STATUSES } })) throw conflict('You already subscribe to this plan.', 'planId');
+      const held = await em.findOne(PlanSubscription, { userId, planId: plan.id, status: { $in: HELD_STATUSES } });
+      if (held?.status === PlanSubscriptionStatus.PENDING) return held;
+      if (held) throw conflict('You already subscribe to this plan.', 'planId');
       const method = await this.paymentMethods.owned(em, viewer, input.paymentMethodId);
-      const customerId = await this.paymentMethods.customerOf(em, userId);
-      const started = await this.provider.createSubscription({
-        customerId,
-        providerPriceId: plan.providerPriceId,
-        plan: { planId: plan.id, name: plan.name, amount: plan.amount, currency: plan.currency, interval: plan.interval },
-        paymentMethodId: method.providerPaymentMethodId,
-        idempotencyKey: `peerlink-plan-subscription-${userId}-${key}`,
-        metadata: { userId, planId: plan.id },
-      });
-      const subscription = em.create(PlanSubscription, {
+      return em.create(PlanSubscription, {
         userId,
         planId: plan.id,
         paymentMethodId: method.id,
         idempotencyKey: key,
         provider: this.provider.name,
-        ...(started.status === 'ACTIVE'
-          ? { status: PlanSubscriptionStatus.ACTIVE, providerSubscriptionId: started.providerSubscriptionId, currentPeriodEnd: started.currentPeriodEnd }
-          : { status: PlanSubscriptionStatus.INCOMPLETE, latestPaymentFailure: started.failureReason }),
+        status: PlanSubscriptionStatus.PENDING,
       });
+    });
+  }
+
+  /** Asks the provider to start a claimed subscription (again, after a failure: the same key gets the same answer), then records the answer. */
+  private async finish(pending: PlanSubscription): Promise<PlanSubscription> {
+    const { id, userId } = pending;
+    const request = await this.em.fork().transactional(async (em) => {
+      const plan = await em.findOneOrFail(Plan, { id: pending.planId });
+      const method = await em.findOneOrFail(PaymentMethod, { id: pending.paymentMethodId });
+      return {
+        customerId: await this.paymentMethods.customerOf(em, userId),
+        providerPriceId: plan.providerPriceId,
+        plan: { planId: plan.id, name: plan.name, amount: plan.amount, currency: plan.currency, interval: plan.interval },
+        paymentMethodId: method.providerPaymentMethodId,
+        idempotencyKey: `peerlink-plan-subscription-${id}`,
+        metadata: { userId, planId: plan.id, planSubscriptionId: id },
+      };
+    });
+    const started = await this.provider.createSubscription(request);
+    return this.outbox.transaction(async (em, publish) => {
+      const subscription = await this.locked(em, id);
+      // Stripe's webhook may have finished it meanwhile.
+      if (subscription.status !== PlanSubscriptionStatus.PENDING) return subscription;
+      Object.assign(
+        subscription,
+        started.status === 'ACTIVE'
+          ? { status: PlanSubscriptionStatus.ACTIVE, providerSubscriptionId: started.providerSubscriptionId, currentPeriodEnd: started.currentPeriodEnd }
+          : { status: PlanSubscriptionStatus.INCOMPLETE, latestPaymentFailure: started.failureReason },
+        { updatedAt: new Date() },
+      );
       announce(publish, subscription);
       return subscription;
     });
   }
 
-  /** Stops renewal: the owner keeps the plan until the period paid for ends, then it is CANCELLED. Cancelling twice is harmless. */
+  /**
+   * Stops renewal: the owner keeps the plan until the period paid for ends, then it is CANCELLED.
+   * Cancelling twice, or once it is over, is harmless. If the provider has already ended it (Stripe did after failed
+   * renewals, and its webhook has not come yet), it is CANCELLED now: that is what the webhook would
+   * say, and what the owner asked for.
+   */
   async cancel(viewer: Viewer, id: string): Promise<PlanSubscription> {
     return this.outbox.transaction(async (em, publish) => {
       const { id: found } = await this.owned(viewer, id, em);
       const subscription = await this.locked(em, found);
+      // Already over (its period ran out since the owner's first cancel, say): that is what they asked for.
+      if (subscription.status === PlanSubscriptionStatus.CANCELLED) return subscription;
       if (!LIVE_STATUSES.includes(subscription.status)) throw badInput(`A ${subscription.status} subscription cannot be cancelled.`, 'id');
       if (subscription.cancelAtPeriodEnd) return subscription;
-      await this.provider.cancelAtPeriodEnd(subscription.providerSubscriptionId!);
-      Object.assign(subscription, { cancelAtPeriodEnd: true, updatedAt: new Date() });
+      const gone = await this.provider.cancelAtPeriodEnd(subscription.providerSubscriptionId!).then(
+        () => false,
+        (error: unknown) => {
+          if (error instanceof SubscriptionGone) return true;
+          throw error;
+        },
+      );
+      Object.assign(subscription, { cancelAtPeriodEnd: true, updatedAt: new Date() }, gone && { status: PlanSubscriptionStatus.CANCELLED });
       announce(publish, subscription);
       return subscription;
     });
@@ -104,14 +154,15 @@ export class PlanSubscriptionService {
    * The provider's news about a subscription, in the transaction that records the news once. Every
    * move is one-way, so repeated, late or out-of-order news is harmless: the period paid for only
    * grows; a failed invoice counts only for a period not yet paid; cancellation is never undone
-   * (there is no resume); CANCELLED is final. News of a subscription we do not have is about one
-   * still being made (its first invoice), which changes nothing: it is ignored.
+   * (there is no resume); CANCELLED is final. News of a PENDING one (its first invoice, named by our id
+   * in the metadata) finishes it, as the answer we failed to record would have.
    */
   async apply(em: EntityManager, publish: Publish<PaymentsEvents>, event: BillingEvent): Promise<void> {
-    const found = await em.findOne(PlanSubscription, { providerSubscriptionId: event.providerSubscriptionId });
+    const found = await this.subscriptionOf(em, event);
     if (!found) return;
     const subscription = await this.locked(em, found.id);
     if (subscription.status === PlanSubscriptionStatus.CANCELLED) return;
+    if (subscription.status === PlanSubscriptionStatus.PENDING) subscription.providerSubscriptionId = event.providerSubscriptionId;
     const paidUntil = subscription.currentPeriodEnd?.getTime() ?? 0;
     switch (event.type) {
       case 'invoice.paid':
@@ -149,6 +200,25 @@ export class PlanSubscriptionService {
       currency: plan.currency,
       reason,
     });
+  }
+
+  /**
+   * Ours by the provider's id, or a pending one by the id in the metadata. Anything else naming one of
+   * ours (a second provider subscription for one row, a row we do not have) means money taken that we
+   * do not record: logged as an error for someone to look at, not retried (retrying cannot fix it).
+   */
+  private async subscriptionOf(em: EntityManager, event: BillingEvent): Promise<PlanSubscription | null> {
+    const known = await em.findOne(PlanSubscription, { providerSubscriptionId: event.providerSubscriptionId });
+    if (known) return known;
+    const { planSubscriptionId, userId } = event.metadata ?? {};
+    if (!planSubscriptionId && !userId) return null;
+    const named = planSubscriptionId && isUuid(planSubscriptionId) ? await em.findOne(PlanSubscription, { id: planSubscriptionId }) : null;
+    if (named?.status === PlanSubscriptionStatus.PENDING && !named.providerSubscriptionId) return named;
+    this.logger.error(
+      { event: event.type, providerSubscriptionId: event.providerSubscriptionId, planSubscriptionId, userId, recorded: named && { status: named.status, providerSubscriptionId: named.providerSubscriptionId } },
+      'billing news about a provider subscription we do not record, although its metadata names our user',
+    );
+    return null;
   }
 
   private async locked(em: EntityManager, id: string): Promise<PlanSubscription> {

@@ -1,11 +1,12 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { lockKey } from '@peerlink/platform/db/sql';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import { Plan, PlanInterval } from './plan.entity.js';
-import type { PaymentProvider } from './provider.js';
+import { PlanTermsRefused, type PaymentProvider } from './provider.js';
 
 export interface PlanInput {
   name: string;
@@ -47,13 +48,23 @@ export class PlanService {
     if (description.length > 1000) throw badInput('A description is at most 1000 characters.', 'description');
     const invalid = checkCharge(input.amount, input.currency);
     if (invalid) throw badInput(invalid, invalid.includes('amount') ? 'amount' : 'currency');
-    return this.em.transactional(async (em) => {
-      if (await em.count(Plan, { active: true, name: { $ilike: name.replace(/[\\%_]/g, '\\$&') } })) throw conflict('A plan on sale already has this name.', 'name');
-      const plan = em.create(Plan, { name, description, amount: input.amount, currency: input.currency, interval: input.interval, provider: this.provider.name, providerPriceId: '' });
-      const { providerPriceId } = await this.provider.createPlanPrice({ planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
-      plan.providerPriceId = providerPriceId;
-      return plan;
-    });
+    const taken = () => conflict('A plan on sale already has this name.', 'name');
+    return this.em
+      .transactional(async (em) => {
+        // Two admins making one name at once: the second waits, then sees the first's plan, before asking the provider.
+        await lockKey(em, `plan-name:${name.toLowerCase()}`);
+        if (await em.count(Plan, { active: true, name: { $ilike: name.replace(/[\\%_]/g, '\\$&') } })) throw taken();
+        const plan = em.create(Plan, { name, description, amount: input.amount, currency: input.currency, interval: input.interval, provider: this.provider.name, providerPriceId: '' });
+        const { providerPriceId } = await this.provider.createPlanPrice({ planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
+        plan.providerPriceId = providerPriceId;
+        return plan;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof PlanTermsRefused) throw badInput(error.message, error.field);
+        // The lock is per exact lowercasing; the index (lower(name)) has the last word.
+        if (error instanceof UniqueConstraintViolationException) throw taken();
+        throw error;
+      });
   }
 
   /** No new subscribers from now on; those it has keep renewing. Archiving twice is harmless. */

@@ -114,12 +114,35 @@ export interface PlanTerms {
  * the end of a cancelled one) comes back as `BillingEvent`s: Stripe's webhooks, the sandbox's clock.
  */
 export interface RecurringBilling {
-  /** The provider's price for a plan (Stripe: a Product and a recurring Price), made once per plan. */
+  /**
+   * The provider's price for a plan (Stripe: a Product and a recurring Price), made once per plan. Terms
+   * the provider does not take (a currency it does not know, an amount out of its range) reject with
+   * `PlanTermsRefused`.
+   */
   createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }>;
   /** Starts a subscription and charges its first period at once with a saved card; the same key starts one. */
   createSubscription(request: SubscriptionRequest): Promise<StartedSubscription>;
-  /** The subscription stops renewing and ends with its current period. */
+  /**
+   * The subscription stops renewing and ends with its current period. One the provider has already
+   * ended (or never heard of) rejects with `SubscriptionGone`.
+   */
   cancelAtPeriodEnd(providerSubscriptionId: string): Promise<void>;
+}
+
+/** The provider refused a plan's terms; `field` names the one at fault, `message` says why. */
+export class PlanTermsRefused extends Error {
+  override name = 'PlanTermsRefused';
+  constructor(
+    message: string,
+    readonly field: 'amount' | 'currency',
+  ) {
+    super(message);
+  }
+}
+
+/** The provider has no live subscription by that id: it ended it (after failed renewals, say) or never had it. */
+export class SubscriptionGone extends Error {
+  override name = 'SubscriptionGone';
 }
 
 export interface SubscriptionRequest {
@@ -141,8 +164,12 @@ export type StartedSubscription =
  * What the provider reports about a subscription later, whoever reports it. `periodEnd` is the end of
  * the period an invoice is for: comparing it with what is stored makes late or repeated news harmless.
  */
-export type BillingEvent =
+export type BillingEvent = (
   | { type: 'invoice.paid'; providerSubscriptionId: string; periodEnd: Date }
   | { type: 'invoice.payment_failed'; providerSubscriptionId: string; periodEnd: Date; reason: string }
   | { type: 'subscription.cancelling'; providerSubscriptionId: string }
-  | { type: 'subscription.ended'; providerSubscriptionId: string };
+  | { type: 'subscription.ended'; providerSubscriptionId: string }
+) & {
+  /** The metadata the subscription was started with (our `planSubscriptionId`, `userId`), when the provider repeats it. */
+  metadata?: Record<string, string>;
+};

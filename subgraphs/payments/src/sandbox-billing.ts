@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BillingEvent, PaymentOutcome, PlanInterval, StartedSubscription, SubscriptionRequest } from './provider.js';
+import { SubscriptionGone, type BillingEvent, type PaymentOutcome, type PlanInterval, type StartedSubscription, type SubscriptionRequest } from './provider.js';
 
 interface SandboxSubscription {
   id: string;
@@ -50,7 +50,8 @@ export class SandboxBilling {
 
   async cancelAtPeriodEnd(id: string): Promise<void> {
     const subscription = this.subscriptions.get(id);
-    if (!subscription) throw new Error(`No such subscription: '${id}'`);
+    // Forgotten at a restart, or ended: as Stripe refuses a subscription it has ended.
+    if (!subscription || subscription.status === 'canceled') throw new SubscriptionGone(`No such subscription: '${id}'`);
     subscription.cancelAtPeriodEnd = true;
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  PlanTermsRefused,
   RefundRefused,
   type BillingEvent,
   type CardDetails,
@@ -151,6 +152,8 @@ export class SandboxPayments implements PaymentProvider {
   }
 
   async createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }> {
+    // Stripe refuses currencies it does not know; ISO 4217's list stands in for its own.
+    if (!CURRENCIES.has(plan.currency.toUpperCase())) throw new PlanTermsRefused(`Invalid currency: ${plan.currency}.`, 'currency');
     return { providerPriceId: `price_sandbox_${plan.planId.replace(/-/g, '')}` };
   }
 
@@ -233,6 +236,8 @@ function once<T>(store: Remembered<T>, key: string, request: object, make: () =>
 }
 
 const token = () => randomBytes(12).toString('hex');
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 function outcomeOf(paymentMethodId: string): PaymentOutcome | 'authenticate' {
   const known = TEST_CARDS.get(paymentMethodId);

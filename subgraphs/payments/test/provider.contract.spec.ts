@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RefundRefused, type PaymentProvider, type PaymentRequest, type PlanTerms, type SetupRequest, type SubscriptionRequest } from '@peerlink/payments/provider';
+import { PlanTermsRefused, RefundRefused, SubscriptionGone, type PaymentProvider, type PaymentRequest, type PlanTerms, type SetupRequest, type SubscriptionRequest } from '@peerlink/payments/provider';
 import { SandboxPayments } from '@peerlink/payments/sandbox-provider';
 import { createStripeClient } from '@peerlink/payments/stripe-client';
 import { billingEventOf } from '@peerlink/payments/stripe-billing';
@@ -294,7 +294,14 @@ describe.each(adapters)('PaymentProvider contract, plans: $name', ({ open }) => 
     if (started.status !== 'ACTIVE') throw new Error(started.status);
     await provider.cancelAtPeriodEnd(started.providerSubscriptionId);
     await provider.cancelAtPeriodEnd(started.providerSubscriptionId);
-    await expect(provider.cancelAtPeriodEnd('sub_unknown')).rejects.toThrow(/No such subscription/);
+    await expect(provider.cancelAtPeriodEnd('sub_unknown')).rejects.toThrow(SubscriptionGone);
+  });
+
+  it('refuses a currency it does not take, naming the field', async () => {
+    const refused = provider.createPlanPrice({ ...terms(), currency: 'xyz' });
+    await expect(refused).rejects.toThrow(PlanTermsRefused);
+    await expect(refused).rejects.toMatchObject({ field: 'currency', message: expect.stringMatching(/currency/i) });
+    expect((await provider.createPlanPrice({ ...terms(), currency: 'eur' })).providerPriceId).toMatch(/^price_/);
   });
 });
 
@@ -418,24 +425,26 @@ describe('StripePayments', () => {
     const setup = await provider.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup-c', metadata: {} });
     if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
     const { providerPriceId } = await provider.createPlanPrice(plan);
-    const started = await provider.createSubscription({ customerId, providerPriceId, plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'subscribe-c', metadata: {} });
+    const started = await provider.createSubscription({ customerId, providerPriceId, plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'subscribe-c', metadata: { planSubscriptionId: 'ours' } });
+    const metadata = { planSubscriptionId: 'ours' };
     if (started.status !== 'ACTIVE') throw new Error(started.status);
     const id = started.providerSubscriptionId;
     const read = (events: { type: string }[]) => events.map((e) => billingEventOf(e as Stripe.Event));
 
-    const [paid, updated] = read(stripe.billing.renew(id));
-    expect(paid).toEqual({ type: 'invoice.paid', providerSubscriptionId: id, periodEnd: expect.any(Date) });
+    const [paid, updated, intent] = read(stripe.billing.renew(id));
+    expect(paid).toEqual({ type: 'invoice.paid', providerSubscriptionId: id, periodEnd: expect.any(Date), metadata });
     expect((paid as { periodEnd: Date }).periodEnd.getTime()).toBeGreaterThan(started.currentPeriodEnd.getTime());
     expect(updated).toBeNull();
+    expect(intent).toBeNull();
 
     await provider.detachPaymentMethod(setup.paymentMethodId);
     const [failed, pastDue] = read(stripe.billing.renew(id));
-    expect(failed).toMatchObject({ type: 'invoice.payment_failed', providerSubscriptionId: id, reason: expect.stringMatching(/renewal payment failed.*tries again/) });
+    expect(failed).toMatchObject({ type: 'invoice.payment_failed', providerSubscriptionId: id, metadata, reason: expect.stringMatching(/renewal payment failed.*tries again/) });
     expect(pastDue).toBeNull();
 
     await provider.cancelAtPeriodEnd(id);
-    expect(billingEventOf(stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!) as unknown as Stripe.Event)).toEqual({ type: 'subscription.cancelling', providerSubscriptionId: id });
-    expect(read(stripe.billing.endPeriod(id))).toEqual([{ type: 'subscription.ended', providerSubscriptionId: id }]);
+    expect(billingEventOf(stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!) as unknown as Stripe.Event)).toEqual({ type: 'subscription.cancelling', providerSubscriptionId: id, metadata });
+    expect(read(stripe.billing.endPeriod(id))).toEqual([{ type: 'subscription.ended', providerSubscriptionId: id, metadata }]);
     expect(billingEventOf(stripe.event('charge.succeeded', { id: 'ch_1' }) as unknown as Stripe.Event)).toBeNull();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanTerms } from '@peerlink/payments/provider';
+import { SubscriptionGone, type PlanTerms } from '@peerlink/payments/provider';
 import { SandboxPayments } from '@peerlink/payments/sandbox-provider';
 
 const plan: PlanTerms = { planId: 'plan', name: 'Plus', amount: 999, currency: 'usd', interval: 'MONTH' };
@@ -40,6 +40,8 @@ describe('the sandbox billing clock', () => {
     expect(sandbox.renewDue(later(started.currentPeriodEnd, -1))).toEqual([]);
     expect(sandbox.renewDue(started.currentPeriodEnd)).toEqual([expect.objectContaining({ type: 'subscription.ended', providerSubscriptionId: started.providerSubscriptionId })]);
     expect(sandbox.renewDue(later(started.currentPeriodEnd, 600))).toEqual([]);
+    // Ended: the sandbox refuses to cancel it again, as Stripe refuses a subscription it has ended.
+    await expect(sandbox.cancelAtPeriodEnd(started.providerSubscriptionId)).rejects.toThrow(SubscriptionGone);
   });
 
   it('renews by the calendar month without a configured period', async () => {
