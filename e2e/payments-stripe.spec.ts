@@ -19,6 +19,7 @@ import {
 } from './generated/graphql.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import type { PaymentsServices } from '@peerlink/payments/context';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';
@@ -276,7 +277,8 @@ describe('plans through Stripe Billing', () => {
     // Found by Stripe's webhook: its first invoice names our row.
     lose();
     const key = randomUUID();
-    expect(await attempt(plus.id, key)).toEqual(['INTERNAL_SERVER_ERROR']);
+    // Stripe's silence reaches the subscriber as "try again", which with the same key is safe.
+    expect(await attempt(plus.id, key)).toEqual(['SERVICE_UNAVAILABLE']);
     const [pending] = await mine();
     expect(pending).toMatchObject({ status: 'PENDING', currentPeriodEnd: null });
     const [made] = atStripe(pending!.id);
@@ -289,7 +291,7 @@ describe('plans through Stripe Billing', () => {
     // Finished by a retry with the same key: Stripe replays the subscription it made.
     lose();
     const again = randomUUID();
-    expect(await attempt(pro.id, again)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(await attempt(pro.id, again)).toEqual(['SERVICE_UNAVAILABLE']);
     // Another key meanwhile finishes the pending one first, and so finds it live.
     expect(await attempt(pro.id, randomUUID())).toEqual(['CONFLICT']);
     const retried = await subscribe(t, user, pro.id, card.id, again);
@@ -299,6 +301,17 @@ describe('plans through Stripe Billing', () => {
     expect(asked.every((r) => r.idempotencyKey === `peerlink-plan-subscription-${retried.id}`)).toBe(true);
     expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
     expect((await mine()).map((s) => s.status).sort()).toEqual(['ACTIVE', 'ACTIVE']);
+
+    // Finished by payments' own sweep when neither the webhook nor a retry comes: a minute on, it asks again under the same key.
+    const max = await plan(t, boss);
+    lose();
+    expect(await attempt(max.id, randomUUID())).toEqual(['SERVICE_UNAVAILABLE']);
+    const sweep = (t.stack.subgraphs.find((s) => s.name === 'payments')!.services as PaymentsServices).planSubscriptions;
+    expect(await sweep.finishStale(new Date())).toBe(0);
+    expect(await sweep.finishStale(new Date(Date.now() + 61_000))).toBe(1);
+    const swept = (await mine()).find((s) => s.plan.id === max.id)!;
+    expect(swept).toMatchObject({ status: 'ACTIVE' });
+    expect(atStripe(swept.id)).toHaveLength(1);
   });
 
   it('reads invoices in the older API version’s layout, and cancels what Stripe has already ended', async () => {

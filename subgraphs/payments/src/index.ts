@@ -1,3 +1,4 @@
+import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -29,6 +30,7 @@ import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
 import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
 import { payerPages } from './payer-pages.js';
+import { stripeUnavailable } from './stripe-unavailable.js';
 import { payoutEntities, PayoutResolver, startPayouts } from './payouts.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring plans, and sellers' payouts. */
@@ -37,6 +39,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
   resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver],
+  middlewares: [stripeUnavailable],
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
     Plan: (reference: { id: string }, ctx: PaymentsContext) => ctx.services.plans.byId(reference.id).catch(() => null),
@@ -54,6 +57,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
     const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();
+    const stalePlanSubscriptions = new Repeating('pending plan-subscription sweep', 60_000, () => planSubscriptions.finishStale(), logger).start();
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,
@@ -82,6 +86,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
         await billingClock?.stop();
+        await stalePlanSubscriptions.stop();
         await stopConsuming();
         await payouts.stop();
         await outbox.close();

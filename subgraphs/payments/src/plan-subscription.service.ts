@@ -91,6 +91,32 @@ export class PlanSubscriptionService {
     });
   }
 
+  /**
+   * Subscriptions left PENDING (the provider's answer was lost, and neither its webhook nor the
+   * subscriber's retry has come) are asked for again under their own key from a minute old, so none
+   * blocks its plan for good. Stripe forgets keys after 24 hours: older ones are left to its webhook,
+   * and logged, rather than risk a second subscription. Returns how many were finished.
+   */
+  async finishStale(now = new Date()): Promise<number> {
+    const minute = 60_000;
+    const stale = await this.em.fork().find(
+      PlanSubscription,
+      { status: PlanSubscriptionStatus.PENDING, createdAt: { $lt: new Date(now.getTime() - minute), $gt: new Date(now.getTime() - 23 * 60 * minute) } },
+      { orderBy: { id: 'asc' }, limit: 50 },
+    );
+    let finished = 0;
+    for (const pending of stale) {
+      try {
+        if ((await this.finish(pending)).status !== PlanSubscriptionStatus.PENDING) finished++;
+      } catch (err) {
+        this.logger.warn({ err, planSubscriptionId: pending.id }, 'a pending plan subscription could not be finished yet');
+      }
+    }
+    const abandoned = await this.em.fork().count(PlanSubscription, { status: PlanSubscriptionStatus.PENDING, createdAt: { $lte: new Date(now.getTime() - 23 * 60 * minute) } });
+    if (abandoned) this.logger.error({ count: abandoned }, 'plan subscriptions pending for a day: check them against the provider');
+    return finished;
+  }
+
   /** Asks the provider to start a claimed subscription (again, after a failure: the same key gets the same answer), then records the answer. */
   private async finish(pending: PlanSubscription): Promise<PlanSubscription> {
     const { id, userId } = pending;
