@@ -6,6 +6,7 @@ import {
   BlockDocument,
   ChatEventLookupDocument,
   ChatNotificationsDocument,
+  DeleteFileDocument,
   DeleteMessageDocument,
   EditMessageDocument,
   FileDocument,
@@ -16,6 +17,7 @@ import {
   MessageAttachmentsDocument,
   MessageReceiptsDocument,
   RemoveGroupMemberDocument,
+  RestoreFileDocument,
   RenameGroupDocument,
   SetMemberRoleDocument,
   SetTypingDocument,
@@ -309,6 +311,20 @@ describe('attachments', () => {
     expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: ['nope'] } }, ada.token)).toEqual(['BAD_USER_INPUT']);
     const eleven = Array.from({ length: 11 }, (_, i) => `0195f000-0000-7000-8000-${String(i).padStart(12, '0')}`);
     expect(await codes(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'x', attachmentIds: eleven } }, ada.token)).toEqual(['BAD_USER_INPUT']);
+
+    const sentSeenBy = async (user: Member) =>
+      (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, user.token)).messages.edges.find((e) => e.node.id === sent.id)!.node.attachments.map((a) => a?.name ?? null);
+    // In Ada's trash the file is hers alone, and cannot be attached; restored, it is the members' again.
+    await ok(t.url, DeleteFileDocument, { id: mine.id }, ada.token);
+    expect(await codes(t.url, FileDocument, { id: mine.id }, bob.token)).toEqual(['NOT_FOUND']);
+    expect(await sentSeenBy(bob)).toEqual([null]);
+    const trashed = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'again', attachmentIds: [mine.id] } }, ada.token)).sendMessage;
+    await waitFor('the trashed attachment to be refused', async () =>
+      (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, ada.token)).messages.edges.find((e) => e.node.id === trashed.id && e.node.refusedAttachmentIds.length),
+    );
+    await ok(t.url, DeleteMessageDocument, { id: trashed.id }, ada.token);
+    await ok(t.url, RestoreFileDocument, { id: mine.id }, ada.token);
+    expect(await sentSeenBy(bob)).toEqual(['minutes.txt']);
 
     // Deleting the message takes back what it shared; other attachments stay.
     const draft = await upload(t.url, ada.token, 'draft.txt', Buffer.from('not final'));

@@ -4,6 +4,7 @@ import {
   CompleteUploadDocument,
   CreateUploadDocument,
   DeleteFileDocument,
+  DeleteFileForeverDocument,
   FileDocument,
   FilesDocument,
   LoginDocument,
@@ -89,8 +90,9 @@ describe.each([
       expect(await (await download(restored.downloadUrl!)).text()).toBe('version one');
 
       expect((await ok(t.url, DeleteFileDocument, { id: first.id }, owner.token)).deleteFile).toBe(true);
+      expect((await ok(t.url, DeleteFileForeverDocument, { id: first.id }, owner.token)).deleteFileForever).toBe(true);
       expect(await codes(t.url, FileDocument, { id: first.id }, owner.token)).toEqual(['NOT_FOUND']);
-      // The bytes of every version are gone with it.
+      // Purged, the bytes of every version are gone with it.
       expect((await download(file.versions[1]!.downloadUrl!)).status).toBe(404);
       expect((await download(file.versions[0]!.downloadUrl!)).status).toBe(404);
     });
@@ -167,7 +169,7 @@ describe.each([
       const result = await request(t.url, CreateUploadDocument, { input: { name: 'more.bin', mimeType: 'application/octet-stream', size: 50000 } }, { token: owner.token });
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'size', usedBytes: 55000, quotaBytes: 100000 });
       const usage = (await ok(t.url, StorageUsageDocument, {}, owner.token)).storageUsage;
-      expect(usage).toEqual({ usedBytes: 55000, quotaBytes: 100000, fileCount: 1, byMimeType: [{ mimeType: 'application/octet-stream', bytes: 55000, count: 1 }] });
+      expect(usage).toEqual({ usedBytes: 55000, quotaBytes: 100000, fileCount: 1, trashBytes: 0, trashFileCount: 0, byMimeType: [{ mimeType: 'application/octet-stream', bytes: 55000, count: 1 }] });
     });
   });
 

@@ -9,6 +9,7 @@ import {
   CartDocument,
   CheckoutDocument,
   CreateProductDocument,
+  DeleteFileDocument,
   MarkOrderDeliveredDocument,
   MarkOrderShippedDocument,
   MyOrdersDocument,
@@ -35,6 +36,7 @@ import {
   type ProductsQuery,
   PublishProductDocument,
   RemoveFromCartDocument,
+  RestoreFileDocument,
   SalesDocument,
   UpdateCartItemDocument,
   UpdateProductDocument,
@@ -497,6 +499,13 @@ describe('digital goods', () => {
     await orderReaches(t, buyer, fakeOrder.id, 'PAID');
     expect((await ok(t.url, OrderDownloadsDocument, { id: fakeOrder.id }, buyer.token)).order.items[0]?.download).toBeNull();
     expect(await codes(t.url, FileDocument, { id: notTheirs.id }, buyer.token)).toEqual(['NOT_FOUND']);
+
+    // In the seller's trash, the file is nobody else's, buyers included, until it is restored.
+    await ok(t.url, DeleteFileDocument, { id: book.id }, owner.token);
+    expect(await codes(t.url, FileDocument, { id: book.id }, buyer.token)).toEqual(['NOT_FOUND']);
+    expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download).toBeNull();
+    await ok(t.url, RestoreFileDocument, { id: book.id }, owner.token);
+    expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download).toMatchObject({ id: book.id });
 
     // Refunded in full: the file is the seller's alone again.
     const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token);

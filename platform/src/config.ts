@@ -78,6 +78,8 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: flag.optional(),
   DRIVE_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
   DRIVE_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 ** 2),
+  /** Days a deleted file stays in the trash (restorable, still counted against the quota) before it is purged. */
+  DRIVE_TRASH_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 
   /** A chat message nobody's device received within this many seconds becomes a notification. */
   CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),

@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     for (const bad of ['-1', '100.01', '2.925', 'ten']) expect(() => loadConfig({ DATA_DIR: dataDir, PLATFORM_FEE_PERCENT: bad })).toThrow(/PLATFORM_FEE_PERCENT/);
   });
 
+  it('keeps deleted files in the trash for 1 to 3650 whole days, 30 unless set', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).DRIVE_TRASH_DAYS).toBe(30);
+    expect(loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: '7' }).DRIVE_TRASH_DAYS).toBe(7);
+    for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
+  });
+
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {

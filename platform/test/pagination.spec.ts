@@ -83,4 +83,10 @@ describe('toConnection', () => {
     expect(toConnection(rows, 4).pageInfo).toEqual({ hasNextPage: false, endCursor: encodeCursor(rows[3]!) });
     expect(toConnection([], 4)).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
+
+  it('places rows by another time when told to, for lists ordered by it', () => {
+    const trashed = rows.map((row, i) => ({ ...row, deletedAt: new Date(Date.UTC(2026, 5, 1, i)) }));
+    const connection = toConnection(trashed, 2, (row) => ({ createdAt: row.deletedAt, id: row.id }));
+    expect(decodeCursor(connection.pageInfo.endCursor)).toEqual({ createdAt: trashed[1]!.deletedAt, id: trashed[1]!.id });
+  });
 });

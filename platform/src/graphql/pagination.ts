@@ -81,9 +81,14 @@ export function olderThan(cursor: KeysetCursor | null) {
   };
 }
 
-/** Builds a connection from `size + 1` rows fetched in the list's order. */
-export function toConnection<T extends KeysetCursor>(rows: T[], size: number) {
+/**
+ * Builds a connection from `size + 1` rows fetched in the list's order; `position` says where a row
+ * sits when the list is ordered by something other than its creation time.
+ */
+export function toConnection<T extends KeysetCursor>(rows: T[], size: number): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo };
+export function toConnection<T>(rows: T[], size: number, position: (row: T) => KeysetCursor): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo };
+export function toConnection<T>(rows: T[], size: number, position = (row: T) => row as KeysetCursor) {
   const nodes = rows.slice(0, size);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(position(node)), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
 }

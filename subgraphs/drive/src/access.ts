@@ -6,17 +6,25 @@ export type ShareRoleName = 'VIEWER' | 'EDITOR';
 export interface FileFacts {
   ownerId: string;
   visibility: FileVisibilityName;
+  /** In the trash: its shares and grants wait, unused, for a restore. */
+  deletedAt: Date | null;
 }
 
-/** PRIVATE: the owner. PUBLIC: anyone. RESTRICTED: the owner and those it is shared with. Admins see all. */
+/**
+ * PRIVATE: the owner. PUBLIC: anyone. RESTRICTED: the owner and those it is shared with. Admins see
+ * all. A file in the trash: its owner only.
+ */
 export function canRead(file: FileFacts, viewerId: string | null, share: ShareRoleName | null, admin = false): boolean {
-  if (admin || file.ownerId === viewerId) return true;
+  if (file.ownerId === viewerId) return true;
+  if (file.deletedAt) return false;
+  if (admin) return true;
   if (file.visibility === 'PUBLIC') return true;
   return file.visibility === 'RESTRICTED' && share !== null;
 }
 
-/** The owner and editors upload new versions and restore old ones. */
+/** The owner and editors upload new versions and restore old ones; nobody while it is in the trash. */
 export function canEdit(file: FileFacts, viewerId: string | null, share: ShareRoleName | null): boolean {
+  if (file.deletedAt) return false;
   return file.ownerId === viewerId || (file.visibility !== 'PRIVATE' && share === 'EDITOR');
 }
 

@@ -44,7 +44,8 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
 /** By the file's own rules, or because it was attached in a conversation the sender is in (forwarding). */
 async function senderMayRead(em: EntityManager, fileId: string, senderId: string): Promise<boolean> {
   const file = await em.findOne(DriveFile, { id: fileId });
-  if (!file?.currentVersionId) return false;
+  // Nothing in the trash is attached, not even by its owner: members could not read it.
+  if (!file?.currentVersionId || file.deletedAt) return false;
   const share = await em.findOne(FileShare, { fileId, userId: senderId });
   if (canRead(file, senderId, share?.role ?? null)) return true;
   const viaConversation = await rows(

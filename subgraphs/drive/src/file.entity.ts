@@ -28,7 +28,7 @@ registerEnumType(ShareRole, { name: 'ShareRole', description: 'Editors may also 
 @ObjectType('File')
 @Entity({ tableName: 'files' })
 export class DriveFile {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'visibility' | 'currentVersionId';
+  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'visibility' | 'currentVersionId' | 'deletedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -59,6 +59,11 @@ export class DriveFile {
   @Field()
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
+
+  /** Set while the file is in its owner's trash: then only they see it, until it is restored or purged. */
+  @Field(() => Date, { nullable: true, description: 'When it went to the trash; null unless it is there (only its owner sees it then).' })
+  @Property({ type: 'timestamptz', nullable: true })
+  deletedAt: Date | null = null;
 }
 
 export const FileConnection = connectionOf(DriveFile, 'File');

@@ -36,14 +36,20 @@ export class MimeTypeUsage {
 
 @ObjectType()
 export class StorageUsage {
-  @Field(() => Float, { description: 'Every version of every file you own.' })
+  @Field(() => Float, { description: 'Every version of every file you own, in the trash too.' })
   usedBytes!: number;
 
   @Field(() => Float)
   quotaBytes!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Files you own, those in the trash included.' })
   fileCount!: number;
+
+  @Field(() => Float, { description: 'Of usedBytes, what your trash holds: freed when it is purged.' })
+  trashBytes!: number;
+
+  @Field(() => Int)
+  trashFileCount!: number;
 
   @Field(() => [MimeTypeUsage])
   byMimeType!: MimeTypeUsage[];
@@ -105,11 +111,6 @@ export class FileResolver {
     return ctx.services.files.restore(requireViewer(ctx.viewer), fileId, versionId, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'The owner only: removes the file and every version’s bytes.' })
-  deleteFile(@Arg('id', () => ID) id: string, @Ctx() ctx: DriveContext) {
-    return ctx.services.files.remove(requireViewer(ctx.viewer), id, ctx.loaders);
-  }
-
   @Mutation(() => DriveFile, { description: 'The owner only.' })
   setFileVisibility(@Arg('id', () => ID) id: string, @Arg('visibility', () => FileVisibility) visibility: FileVisibility, @Ctx() ctx: DriveContext) {
     return ctx.services.files.setVisibility(requireViewer(ctx.viewer), id, visibility, ctx.loaders);
@@ -162,9 +163,9 @@ export class FileResolver {
     return ctx.services.files.downloadUrl(file, version, ctx.client);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'For PUBLIC files: a link that does not expire.' })
+  @FieldResolver(() => String, { nullable: true, description: 'For PUBLIC files out of the trash: a link that does not expire.' })
   publicUrl(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
-    return file.visibility === FileVisibility.PUBLIC ? ctx.services.files.publicUrl(file, ctx.client) : null;
+    return ctx.services.files.publicUrl(file, ctx.client);
   }
 
   @FieldResolver(() => [FileShare], { nullable: true, description: 'Who it is shared with; the owner only, null for others.' })

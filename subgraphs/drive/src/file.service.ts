@@ -11,7 +11,7 @@ import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVisibility, ShareRole, type FileVersion } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
 import { rows, table } from '@peerlink/platform/db/sql';
-import type { UploadService } from './upload.service.js';
+import { ownedFile, refuseTrashed } from './trash.service.js';
 
 /** How long a download link works. */
 export const DOWNLOAD_TTL_SECONDS = 15 * 60;
@@ -22,7 +22,7 @@ export interface UsageByType {
   count: number;
 }
 
-/** Files: reading, sharing, versions, removal and what they add up to. */
+/** Files: reading, sharing, versions and what they add up to. */
 export class FileService {
   constructor(
     private readonly orm: Orm,
@@ -30,7 +30,6 @@ export class FileService {
     private readonly storage: ObjectStorage,
     private readonly quotaBytes: number,
     private readonly publicBaseUrl: string | undefined,
-    private readonly uploads: UploadService,
   ) {}
 
   private get em() {
@@ -43,13 +42,13 @@ export class FileService {
     return file;
   }
 
-  /** The viewer's own files, newest first. */
+  /** The viewer's own files, newest first; those in the trash are listed by `trash`. */
   async mine(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const files = await this.em.find(
       DriveFile,
-      { ownerId: viewer.userId, currentVersionId: { $ne: null }, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
+      { ownerId: viewer.userId, currentVersionId: { $ne: null }, deletedAt: null, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
     return toConnection(files, size);
@@ -65,8 +64,9 @@ export class FileService {
     });
   }
 
-  /** A PUBLIC file's stable link, under the gateway's /files. */
-  publicUrl(file: DriveFile, client: ClientInfo): string {
+  /** A PUBLIC file's stable link, under the gateway's /files; none while it is in the trash. */
+  publicUrl(file: DriveFile, client: ClientInfo): string | null {
+    if (file.visibility !== FileVisibility.PUBLIC || file.deletedAt) return null;
     return `${(this.publicBaseUrl ?? client.origin ?? 'http://localhost:4000').replace(/\/$/, '')}/files/public/${file.id}`;
   }
 
@@ -106,6 +106,7 @@ export class FileService {
   /** Makes an earlier version current again; the owner and editors may. */
   async restore(viewer: Viewer, fileId: string, versionId: string, loaders: DriveLoaders): Promise<DriveFile> {
     const file = await this.readable(fileId, loaders);
+    refuseTrashed(file, 'fileId');
     if (!(await loaders.canEdit(file))) throw forbidden('Only the owner and editors restore versions.');
     const version = (await loaders.versions.load(file.id)).find((v) => v.id === versionId);
     if (!version) throw notFound('Version');
@@ -114,30 +115,25 @@ export class FileService {
     return (await loaders.file.load(file.id))!;
   }
 
-  /** Removes a file and every version's bytes. Only the owner may. */
-  async remove(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<boolean> {
-    const file = await this.owned(viewer, id, loaders);
-    const keys = await this.em.transactional(async (em) => {
-      await em.nativeDelete(FileShare, { fileId: file.id });
-      // Read as they are deleted, so a version completed meanwhile is not left behind.
-      const versions = await rows<{ storage_key: string }>(em, `delete from ${table(em, 'file_versions')} where file_id = ? returning storage_key`, [file.id]);
-      await em.nativeDelete(DriveFile, { id: file.id });
-      const keys = versions.map((v) => v.storage_key);
-      await this.uploads.tombstone(em, keys);
-      return keys;
-    });
-    // After the rows are gone nothing can point at the bytes; a failure here leaves only orphans.
-    await this.storage.delete(keys);
-    loaders.forget(file.id);
-    return true;
-  }
-
-  /** What the user's files take: every version counts against the quota. */
+  /** What the user's files take: every version counts against the quota, in the trash too until it is purged. */
   async usage(viewer: Viewer) {
     const byType = await this.bytesByType(viewer.userId);
     const usedBytes = byType.reduce((sum, t) => sum + t.bytes, 0);
     const [files] = await rows<{ count: string }>(this.em, `select count(*) as count from ${table(this.em, 'files')} where owner_id = ? and current_version_id is not null`, [viewer.userId]);
-    return { usedBytes, quotaBytes: this.quotaBytes, fileCount: Number(files?.count ?? 0), byMimeType: byType };
+    const [trash] = await rows<{ count: string; bytes: string | null }>(
+      this.em,
+      `select count(distinct f.id) as count, sum(v.size) as bytes from ${table(this.em, 'files')} f join ${table(this.em, 'file_versions')} v on v.file_id = f.id
+       where f.owner_id = ? and f.deleted_at is not null`,
+      [viewer.userId],
+    );
+    return {
+      usedBytes,
+      quotaBytes: this.quotaBytes,
+      fileCount: Number(files?.count ?? 0),
+      trashBytes: Number(trash?.bytes ?? 0),
+      trashFileCount: Number(trash?.count ?? 0),
+      byMimeType: byType,
+    };
   }
 
   /** Admins: totals across every user. */
@@ -168,10 +164,10 @@ export class FileService {
     return found.map((r) => ({ mimeType: r.mime_type, bytes: Number(r.bytes), count: Number(r.count) }));
   }
 
-  /** A file the viewer owns: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own it. */
+  /** A file the viewer owns, out of the trash: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own it. */
   private async owned(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<DriveFile> {
-    const file = await this.readable(id, loaders);
-    if (file.ownerId !== viewer.userId) throw forbidden('Only the owner may do that.');
+    const file = await ownedFile(viewer, id, loaders);
+    refuseTrashed(file, 'id');
     return file;
   }
 }

@@ -11,6 +11,8 @@ import type { DriveServices } from './context.js';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
 import { FileResolver, FileShareResolver, FileVersionResolver } from './file.resolver.js';
+import { TrashResolver } from './trash.resolver.js';
+import { TrashService } from './trash.service.js';
 import { FileService } from './file.service.js';
 import { DriveLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
@@ -23,7 +25,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
   name: 'drive',
   entities: [Person, DriveFile, FileVersion, FileShare, Upload],
   migrations,
-  resolvers: [FileResolver, FileVersionResolver, FileShareResolver],
+  resolvers: [FileResolver, TrashResolver, FileVersionResolver, FileShareResolver],
   references: {
     File: (reference: { id: string }, ctx: { loaders: DriveLoaders }) => ctx.loaders.readable(reference.id),
   },
@@ -32,8 +34,10 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
     const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES });
-    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL, uploads);
+    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
+    const trash = new TrashService(orm, storage, uploads, config.DRIVE_TRASH_DAYS);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
+    const trashSweeper = new Repeating('trash purge', 10 * 60_000, () => trash.sweep(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents & MarketplaceEvents, DriveEvents>({
       bus,
       outbox,
@@ -48,11 +52,12 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
       logger,
     });
     return {
-      services: { files, uploads },
+      services: { files, uploads, trash },
       createLoaders: (viewer) => new DriveLoaders(orm.em as never, viewer),
       routes: { '/files': fileRoutes(orm, storage, logger) },
       async stop() {
         await sweeper.stop();
+        await trashSweeper.stop();
         await stopConsuming();
         await outbox.close();
       },

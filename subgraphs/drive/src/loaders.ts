@@ -65,9 +65,13 @@ export class DriveLoaders {
     return (await this.shares.load(file.id)).find((s) => s.userId === this.viewer!.userId) ?? null;
   }
 
-  /** By the file's own rules, as an attachment in one of the viewer's conversations, or as something they bought. */
+  /**
+   * By the file's own rules, as an attachment in one of the viewer's conversations, or as something
+   * they bought; attachments and purchases wait, unused, while the file is in the trash.
+   */
   async canRead(file: DriveFile): Promise<boolean> {
     if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
+    if (file.deletedAt) return false;
     return (await this.inViewersConversation.load(file.id)) || this.bought.load(file.id);
   }
 

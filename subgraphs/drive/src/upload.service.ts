@@ -8,6 +8,7 @@ import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import { checkMimeType, checkName } from './access.js';
 import { DriveFile, FileVersion, Upload, type UploadTicket } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
+import { refuseTrashed } from './trash.service.js';
 import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 
 const UPLOAD_TTL_SECONDS = 15 * 60;
@@ -56,6 +57,7 @@ export class UploadService {
     if (input.fileId) {
       const file = await loaders.readable(input.fileId);
       if (!file) throw notFound('File');
+      refuseTrashed(file, 'fileId');
       if (!(await loaders.canEdit(file))) throw forbidden('Only the owner and editors upload new versions.');
       ownerId = file.ownerId;
     }
@@ -126,8 +128,9 @@ export class UploadService {
       let file: DriveFile;
       if (upload.fileId) {
         const existing = await em.findOne(DriveFile, { id: upload.fileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (!existing) throw notFound('File');
-        // The right to add a version is checked again now: it may have been taken away since createUpload.
+        // The right to add a version is checked again now: it may have been taken away, or the file trashed, since createUpload.
+        if (!existing || (existing.deletedAt && existing.ownerId !== viewer.userId)) throw notFound('File');
+        refuseTrashed(existing, 'uploadId');
         loaders.forget(existing.id);
         if (!(await loaders.canEdit(existing))) throw forbidden('Only the owner and editors upload new versions.');
         file = existing;
@@ -162,7 +165,7 @@ export class UploadService {
   }
 
   /**
-   * After a file is deleted, the links that uploaded its versions may still be valid: their rows
+   * After a file is purged, the links that uploaded its versions may still be valid: their rows
    * become tombstones, so whatever is PUT to them before they expire is swept too.
    */
   async tombstone(em: EntityManager, storageKeys: string[]) {

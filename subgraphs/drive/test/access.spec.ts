@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canEdit, canRead, checkMimeType, checkName } from '@peerlink/drive/access';
 
 const owner = 'owner';
-const file = (visibility: 'PRIVATE' | 'PUBLIC' | 'RESTRICTED') => ({ ownerId: owner, visibility });
+const file = (visibility: 'PRIVATE' | 'PUBLIC' | 'RESTRICTED', deletedAt: Date | null = null) => ({ ownerId: owner, visibility, deletedAt });
 
 describe('canRead', () => {
   it('lets the owner and admins read anything', () => {
@@ -23,6 +23,16 @@ describe('canRead', () => {
     expect(canRead(file('RESTRICTED'), 'someone', null)).toBe(false);
     expect(canRead(file('RESTRICTED'), 'someone', 'VIEWER')).toBe(true);
   });
+
+  it('keeps a file in the trash to its owner, whatever its visibility, shares or the reader’s role', () => {
+    const trashedAt = new Date();
+    for (const visibility of ['PRIVATE', 'PUBLIC', 'RESTRICTED'] as const) {
+      expect(canRead(file(visibility, trashedAt), owner, null)).toBe(true);
+      expect(canRead(file(visibility, trashedAt), 'someone', 'EDITOR')).toBe(false);
+      expect(canRead(file(visibility, trashedAt), 'admin', null, true)).toBe(false);
+      expect(canRead(file(visibility, trashedAt), null, null)).toBe(false);
+    }
+  });
 });
 
 describe('canEdit', () => {
@@ -32,6 +42,11 @@ describe('canEdit', () => {
     expect(canEdit(file('RESTRICTED'), 'someone', 'VIEWER')).toBe(false);
     expect(canEdit(file('PUBLIC'), 'someone', null)).toBe(false);
     expect(canEdit(file('PRIVATE'), 'someone', 'EDITOR')).toBe(false);
+  });
+
+  it('lets nobody edit a file in the trash, not even its owner, until it is restored', () => {
+    expect(canEdit(file('PRIVATE', new Date()), owner, null)).toBe(false);
+    expect(canEdit(file('RESTRICTED', new Date()), 'someone', 'EDITOR')).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { Migration20261122320000_grants_per_message } from './Migration202611223
 import { Migration20261122330000_upload_tombstones } from './Migration20261122330000_upload_tombstones.js';
 import { Migration20261122340000_purchase_grants } from './Migration20261122340000_purchase_grants.js';
 import { Migration20261122350000_purchase_revocations } from './Migration20261122350000_purchase_revocations.js';
+import { Migration20261122360000_trash } from './Migration20261122360000_trash.js';
 
 export const migrations = [
   { name: 'Migration20261122300000_drive', class: Migration20261122300000_drive },
@@ -12,4 +13,5 @@ export const migrations = [
   { name: 'Migration20261122330000_upload_tombstones', class: Migration20261122330000_upload_tombstones },
   { name: 'Migration20261122340000_purchase_grants', class: Migration20261122340000_purchase_grants },
   { name: 'Migration20261122350000_purchase_revocations', class: Migration20261122350000_purchase_revocations },
+  { name: 'Migration20261122360000_trash', class: Migration20261122360000_trash },
 ];
