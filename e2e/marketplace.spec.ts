@@ -10,6 +10,7 @@ import {
   CheckoutDocument,
   CreateProductDocument,
   DeleteFileDocument,
+  DeleteFileForeverDocument,
   MarkOrderDeliveredDocument,
   MarkOrderShippedDocument,
   MyOrdersDocument,
@@ -500,12 +501,14 @@ describe('digital goods', () => {
     expect((await ok(t.url, OrderDownloadsDocument, { id: fakeOrder.id }, buyer.token)).order.items[0]?.download).toBeNull();
     expect(await codes(t.url, FileDocument, { id: notTheirs.id }, buyer.token)).toEqual(['NOT_FOUND']);
 
-    // In the seller's trash, the file is nobody else's, buyers included, until it is restored.
+    // In the seller's trash, what the buyer paid for stays theirs, and cannot be purged while it is.
     await ok(t.url, DeleteFileDocument, { id: book.id }, owner.token);
-    expect(await codes(t.url, FileDocument, { id: book.id }, buyer.token)).toEqual(['NOT_FOUND']);
-    expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download).toBeNull();
-    await ok(t.url, RestoreFileDocument, { id: book.id }, owner.token);
     expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download).toMatchObject({ id: book.id });
+    expect(await codes(t.url, DeleteFileForeverDocument, { id: book.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    const drive = t.stack.subgraphs.find((s) => s.name === 'drive')!.services as { trash: { sweep(now: Date): Promise<number> } };
+    await drive.trash.sweep(new Date(Date.now() + 366 * 24 * 3600_000));
+    expect(await codes(t.url, FileDocument, { id: book.id }, buyer.token)).toEqual([]);
+    await ok(t.url, RestoreFileDocument, { id: book.id }, owner.token);
 
     // Refunded in full: the file is the seller's alone again.
     const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, buyer.token);

@@ -67,11 +67,12 @@ export class DriveLoaders {
 
   /**
    * By the file's own rules, as an attachment in one of the viewer's conversations, or as something
-   * they bought; attachments and purchases wait, unused, while the file is in the trash.
+   * they bought. In the trash, attachments wait, unused, for a restore; what a buyer paid for stays
+   * theirs, as a bought ebook does when its seller stops selling it.
    */
   async canRead(file: DriveFile): Promise<boolean> {
     if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
-    if (file.deletedAt) return false;
+    if (file.deletedAt) return this.bought.load(file.id);
     return (await this.inViewersConversation.load(file.id)) || this.bought.load(file.id);
   }
 

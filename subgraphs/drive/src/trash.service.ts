@@ -13,6 +13,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Files purged per transaction, so a large trash never holds one long transaction's locks. */
 const PURGE_BATCH = 100;
 
+/** Files someone has bought are never purged: a purchase outlives its seller's trash (refunds and cancellations end it). */
+const NOT_BOUGHT = (em: EntityManager) => `not exists (select 1 from ${table(em, 'purchase_grants')} g where g.file_id = f.id)`;
+
 /** Which trashed files a purge takes. */
 interface PurgeScope {
   fileId?: string;
@@ -34,9 +37,10 @@ export async function ownedFile(viewer: Viewer, id: string, loaders: DriveLoader
 }
 
 /**
- * The trash: deleting moves a file here, where only its owner sees it (its shares and grants kept
- * but unused) and it still counts against their quota; restoring brings it back as it was, and
- * purging (by hand, or DRIVE_TRASH_DAYS later) removes its rows and every version's bytes.
+ * The trash: deleting moves a file here, where only its owner (and those who bought it) see it (its
+ * shares and attachments kept but unused) and it still counts against their quota; restoring brings
+ * it back as it was, and purging (by hand, or DRIVE_TRASH_DAYS later) removes its rows and every
+ * version's bytes, except while someone's purchase holds it.
  */
 export class TrashService {
   constructor(
@@ -97,12 +101,17 @@ export class TrashService {
     const file = await ownedFile(viewer, id, loaders);
     if (!file.deletedAt) throw badInput('Move the file to the trash first.', 'id');
     const purged = await this.purgeBatch({ fileId: file.id });
+    if (!purged && (await this.bought(file.id))) throw badInput('People have bought this file, so it stays for them; it counts toward your quota until their purchases end.', 'id');
     loaders.forget(file.id);
     if (!purged && (await loaders.file.load(file.id))) throw badInput('This file was restored meanwhile.', 'id');
     return true;
   }
 
-  /** Purges everything in the viewer's trash; how many files went. */
+  private async bought(fileId: string): Promise<boolean> {
+    return (await rows(this.em, `select 1 from ${table(this.em, 'purchase_grants')} where file_id = ? limit 1`, [fileId])).length > 0;
+  }
+
+  /** Purges everything in the viewer's trash (but what people have bought); how many files went. */
   emptyTrash(viewer: Viewer): Promise<number> {
     return this.purgeAll({ ownerId: viewer.userId });
   }
@@ -135,7 +144,7 @@ export class TrashService {
       // One file asked for by name waits for its lock; bulk purges skip locked rows until the next run.
       const doomed = await rows<{ id: string }>(
         em,
-        `select id from ${table(em, 'files')} where ${['deleted_at is not null', ...filters.map(([sql]) => sql)].join(' and ')}
+        `select id from ${table(em, 'files')} f where ${['deleted_at is not null', NOT_BOUGHT(em), ...filters.map(([sql]) => sql)].join(' and ')}
          order by deleted_at limit ${PURGE_BATCH} for update${scope.fileId ? '' : ' skip locked'}`,
         filters.map(([, value]) => value),
       );
