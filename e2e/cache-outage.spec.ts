@@ -1,7 +1,7 @@
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedDocument, LoginDocument, MeDocument } from './generated/graphql.js';
+import { FeedDocument, LoginDocument, MeDocument, RequestPasswordResetDocument } from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';
 import { follow, member, post } from './support/social.js';
 import { services, startTestStack, type TestStack } from './support/stack.js';
@@ -38,6 +38,8 @@ describe('when Redis goes away', () => {
     expect(await feedOf()).toEqual([during.body, before.body]);
     // Sign-in's guessing throttle lives in Redis: rather than allow unthrottled guesses, it says try again.
     expect(await codes(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).toEqual(['SERVICE_UNAVAILABLE']);
+    // A password reset answers alike whether or not the address has an account, outage or not.
+    for (const email of [reader.email, 'nobody-here@example.com']) expect(await codes(t.url, RequestPasswordResetDocument, { email })).toEqual(['SERVICE_UNAVAILABLE']);
 
     await proxy.start();
     await waitFor('sign-in to work again', async () => !!(await request(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).data?.login);

@@ -339,7 +339,8 @@ describe('checkout and payment', () => {
     expect((await answerSandbox3ds(t, (await actionOf(failed.id)).actionUrl!, 'fail')).status).toBe(200);
     await orderReaches(t, buyer, failed.id, 'PAYMENT_FAILED');
     expect((await ok(t.url, PaymentStatusDocument, { orderId: failed.id }, buyer.token)).paymentStatus.failureReason).toMatch(/failed authentication/);
-    // Both lamps are back: one refunded before shipping, one never paid for.
+    // Both lamps are back: one refunded before shipping (once the refund has reached the order), one never paid for.
+    await orderReaches(t, buyer, passed.id, 'REFUNDED');
     expect(await stockOf(t, lamp.id, buyer)).toBe(2);
 
     // Links nobody was given lead nowhere; the page Stripe returns buyers to is there.

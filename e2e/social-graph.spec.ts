@@ -55,6 +55,18 @@ describe('follows', () => {
     expect((await profile(fan)).followingCount).toBe(0);
   });
 
+  it('go through when people follow each other in a circle at the same moment', async () => {
+    const circle = await Promise.all([member(t), member(t), member(t), member(t)]);
+    // Each follow counts on both members' rows; in a circle, each would hold one row the next wants.
+    const everyone = (follow: boolean) =>
+      Promise.all(circle.map((who, i) => request(t.url, (follow ? FollowDocument : UnfollowDocument) as typeof FollowDocument, { userId: circle[(i + 1) % circle.length]!.id }, { token: who.token })));
+    for (const follow of [true, false, true]) {
+      const results = await everyone(follow);
+      expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+    }
+    for (const who of circle) expect(await profile(who, who)).toMatchObject({ followerCount: 1, followingCount: 1 });
+  });
+
   it('refuse yourself, unknown users and anonymous callers', async () => {
     const fan = await member(t);
     expect(await codes(t.url, FollowDocument, { userId: fan.id }, fan.token)).toEqual(['BAD_USER_INPUT']);

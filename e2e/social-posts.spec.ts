@@ -161,6 +161,18 @@ describe('comments', () => {
     expect(await notified(t, author, new RegExp(`${second.displayName} commented on your post`))).toMatchObject({ body: '“a reply”' });
   });
 
+  it('take many replies to one comment at once, every one counted', async () => {
+    const [author, ...repliers] = await Promise.all(Array.from({ length: 7 }, () => member(t)));
+    const target = await post(t, author, 'busy thread');
+    const top = (await ok(t.url, AddCommentDocument, { postId: target.id, body: 'reply to me' }, author.token)).addComment;
+    // Each reply locks the comment, then the post, then counts on the comment: done all at once, they
+    // must queue, not deadlock.
+    const results = await Promise.all(repliers.map((who, i) => request(t.url, AddCommentDocument, { postId: target.id, body: `reply ${i}`, parentId: top.id }, { token: who.token })));
+    expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+    const thread = (await ok(t.url, PostWithCommentsDocument, { id: target.id }, author.token)).post;
+    expect(thread).toMatchObject({ commentCount: 7, comments: { edges: [{ node: { replyCount: 6 } }] } });
+  });
+
   it('show each post’s first comments across a feed page', async () => {
     const [author, talker] = await Promise.all([member(t), member(t)]);
     const quiet = await post(t, author, 'no comments');

@@ -36,7 +36,13 @@ export async function createInfrastructure(config: Config, logger: Logger): Prom
   const bus = config.NATS_URL
     ? await NatsEventBus.connect(config.NATS_URL, config.EVENT_NAMESPACE, retry, logger, config.EVENT_CONCURRENCY)
     : new InProcessEventBus(retry, 10_000, logger);
-  const cache = config.REDIS_URL ? await RedisCache.connect(config.REDIS_URL, config.EVENT_NAMESPACE) : new MemoryCache();
+  const cache = config.REDIS_URL
+    ? await RedisCache.connect(config.REDIS_URL, config.EVENT_NAMESPACE).catch(async (error: unknown) => {
+        // Nothing starts without its cache; the bus already connected must not outlive the failed start.
+        await bus.close();
+        throw error;
+      })
+    : new MemoryCache();
   const mailer = config.SMTP_URL
     ? new SmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : new FileMailer(join(config.DATA_DIR, 'mail'), config.MAIL_FROM, logger);

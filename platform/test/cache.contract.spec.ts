@@ -234,6 +234,20 @@ describe('RedisCache', () => {
     }
   });
 
+  it('lets a wrong command fail as itself, not as an outage to wait out', async () => {
+    const cache = await RedisCache.connect(REDIS_URL, `test_${randomBytes(6).toString('hex')}`);
+    try {
+      await cache.set('plain', 'v', 60);
+      const wrongType = await cache.sortedHas('plain', 'm').catch((error: unknown) => error);
+      expect(wrongType).toBeInstanceOf(Error);
+      expect(wrongType).not.toBeInstanceOf(InfrastructureUnavailable);
+      expect((wrongType as Error).message).toMatch(/WRONGTYPE/);
+    } finally {
+      await cache.delete('plain');
+      await cache.close();
+    }
+  });
+
   it('fails with InfrastructureUnavailable while Redis is away, and serves again when it is back', async () => {
     const address = new URL(REDIS_URL);
     const proxy = new TcpProxy({ host: address.hostname, port: Number(address.port || 6379) });

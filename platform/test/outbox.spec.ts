@@ -42,12 +42,18 @@ type WidgetEvents = {
 class ObservedBus extends InProcessEventBus {
   readonly published: DomainEvent[] = [];
   readonly handled: DomainEvent[] = [];
+  /** Publishes to refuse before working again, as a broker that is briefly away. */
+  refusals = 0;
 
   constructor() {
     super({ maxAttempts: 3, baseDelayMs: 20 });
   }
 
   override async publish(event: DomainEvent) {
+    if (this.refusals > 0) {
+      this.refusals--;
+      throw new Error('the broker is away');
+    }
     this.published.push(event);
     await super.publish(event);
   }
@@ -192,6 +198,24 @@ describe('Outbox', () => {
       await outbox.flush();
       expect(bus.published.filter((e) => e.id === id)).toEqual([expect.objectContaining({ name: 'test.widget.created', payload: { widgetId } })]);
       expect(await count('select count(*) from outbox_test.outbox where id = ?', [id])).toBe(0);
+    });
+  });
+
+  it('after a failed publish, relays the events left behind before any committed later', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const [first, second] = [createWidget('left behind'), createWidget('later')];
+      bus.refusals = 1;
+      await outbox.transaction(async (em, publish) => {
+        em.persist(first);
+        publish('test.widget.created', { widgetId: first.id });
+      });
+      await waitFor('the refused publish', () => bus.refusals === 0);
+      await outbox.transaction(async (em, publish) => {
+        em.persist(second);
+        publish('test.widget.created', { widgetId: second.id });
+      });
+      await waitFor('both events', () => bus.published.length >= 2);
+      expect(bus.published.map((e) => e.payload.widgetId)).toEqual([first.id, second.id]);
     });
   });
 

@@ -1,4 +1,4 @@
-import { type ChainableCommander, Redis } from 'ioredis';
+import { type ChainableCommander, Redis, ReplyError } from 'ioredis';
 import { InfrastructureUnavailable } from '../errors.js';
 import type { Cache } from './cache.js';
 
@@ -122,11 +122,20 @@ export class RedisCache implements Cache {
   }
 }
 
-/** Redis's failures (refused, timed out, reconnecting) as the one error callers know to handle. */
+/** Replies by which Redis says it cannot serve just now, rather than that the command is wrong. */
+const UNAVAILABLE_REPLY = /^(LOADING|READONLY|BUSY|MASTERDOWN|OOM|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/**
+ * Redis away (refused, timed out, reconnecting, or saying it cannot serve now) as the one error
+ * callers know to handle. A wrong command (WRONGTYPE, a script error) or our own bug stays what it
+ * is: waiting for Redis would never fix it, so it must not pass for an outage.
+ */
 async function available<T>(command: () => Promise<T>): Promise<T> {
   try {
     return await command();
   } catch (error) {
+    const bug = error instanceof TypeError || error instanceof RangeError || (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message));
+    if (bug) throw error;
     throw new InfrastructureUnavailable('The cache is unavailable.', { cause: error });
   }
 }

@@ -36,14 +36,21 @@ export interface RetryPolicy {
 export const retryDelay = (policy: RetryPolicy, attempt: number) =>
   Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 60 * 60_000);
 
+/** How long an event waits for shared infrastructure before it is a dead letter after all: well within JetStream's 7 days. */
+export const INFRASTRUCTURE_PATIENCE_MS = 3 * 24 * 3600_000;
+const INFRASTRUCTURE_RETRY_FLOOR_MS = 1_000;
+
 /**
  * Whether a handler's failure earns another attempt. A shared service that is away (the cache) is
- * no fault of the event: the event waits for it however long, retried at the last attempt's pace,
- * rather than becoming a dead letter that an operator must replay.
+ * no fault of the event: the event waits for it, retried at the last attempt's pace (every second at
+ * least), rather than becoming a dead letter that an operator must replay; after three days it is
+ * one anyway, so nothing ages out of the stream unseen.
  */
-export function shouldRetry(policy: RetryPolicy, attempt: number, error: unknown): { after: number } | null {
+export function shouldRetry(policy: RetryPolicy, attempt: number, error: unknown, event: Pick<DomainEvent, 'occurredAt'>, now = Date.now()): { after: number } | null {
   if (attempt < policy.maxAttempts) return { after: retryDelay(policy, attempt) };
-  if (error instanceof InfrastructureUnavailable) return { after: retryDelay(policy, policy.maxAttempts) };
+  if (error instanceof InfrastructureUnavailable && now - Date.parse(event.occurredAt) < INFRASTRUCTURE_PATIENCE_MS) {
+    return { after: Math.max(retryDelay(policy, policy.maxAttempts), INFRASTRUCTURE_RETRY_FLOOR_MS) };
+  }
   return null;
 }
 

@@ -107,7 +107,7 @@ export class InProcessEventBus implements EventBus {
         return;
       }
       const running: Promise<void> = handler(event).catch((error: unknown) => {
-        const again = shouldRetry(this.retry, attempt, error);
+        const again = shouldRetry(this.retry, attempt, error, event);
         if (!again) {
           const id = uuidv7();
           this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });

@@ -170,7 +170,7 @@ export class NatsEventBus implements EventBus {
       await handler(event);
       msg.ack();
     } catch (error) {
-      const again = shouldRetry(this.retry, attempt, error);
+      const again = shouldRetry(this.retry, attempt, error, event);
       if (again) return msg.nak(again.after);
       const letter: Omit<DeadLetter, 'id'> = {
         consumer,

@@ -27,6 +27,8 @@ export class Outbox<E extends EventMap> {
    * crash or a failed publish.
    */
   private committed: DomainEvent[] = [];
+  /** A publish failed: the table holds events older than any committed since, to be relayed first. */
+  private behind = false;
   /** By a transaction's entity manager, the events its nested outbox transactions recorded: they relay with its own. */
   private readonly nestedIn = new WeakMap<EntityManager, DomainEvent[]>();
   private readonly timer: NodeJS.Timeout;
@@ -116,6 +118,11 @@ export class Outbox<E extends EventMap> {
   }
 
   private async drain(readTable: boolean) {
+    // After a failed publish, older events wait in the table: they go first, in order, before anything newer from memory.
+    if (this.behind) {
+      await this.drainTable();
+      this.behind = false;
+    }
     await this.drainCommitted();
     if (readTable) await this.drainTable();
   }
@@ -127,8 +134,9 @@ export class Outbox<E extends EventMap> {
       try {
         await this.publishAll(batch);
       } catch (err) {
-        // Their rows are committed: the poll reads them back and tries again.
+        // Their rows are committed: the next relay reads them back, oldest first, and tries again.
         this.committed = [];
+        this.behind = true;
         throw err;
       }
       await this.deleteRows(this.orm.em.fork() as EntityManager, batch.map((e) => e.id));

@@ -149,13 +149,20 @@ export class TrashService {
         filters.map(([, value]) => value),
       );
       if (!doomed.length) return { count: 0, keys: [] };
-      const ids = uuidArray(doomed.map((f) => f.id));
-      const versions = await rows<{ storage_key: string }>(em, `delete from ${table(em, 'file_versions')} where file_id = any(?::uuid[]) returning storage_key`, [ids]);
-      // Shares, attachment and purchase grants go with the row (on delete cascade).
-      await em.execute(`delete from ${table(em, 'files')} where id = any(?::uuid[])`, [ids]);
-      const keys = versions.map((v) => v.storage_key);
+      // Asked again in a statement of its own, which sees what committed while we waited for the
+      // locks: a purchase granted meanwhile keeps its file. The versions' keys are read in the same
+      // statement, before the row takes its versions, shares and attachment grants with it (on delete cascade).
+      const versions = await rows<{ file_id: string; storage_key: string }>(
+        em,
+        `with gone as (delete from ${table(em, 'files')} f where id = any(?::uuid[]) and ${NOT_BOUGHT(em)} returning id)
+         select g.id as file_id, v.storage_key from gone g left join ${table(em, 'file_versions')} v on v.file_id = g.id`,
+        [uuidArray(doomed.map((f) => f.id))],
+      );
+      const gone = new Set(versions.map((v) => v.file_id));
+      if (!gone.size) return { count: 0, keys: [] };
+      const keys = versions.flatMap((v) => (v.storage_key ? [v.storage_key] : []));
       await this.uploads.tombstone(em, keys);
-      return { count: doomed.length, keys };
+      return { count: gone.size, keys };
     });
     if (keys.length) await this.storage.delete(keys);
     return count;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
@@ -98,11 +99,11 @@ export class VerificationService {
   /** Answers the same whether or not the address has an account, so it reveals nothing. */
   async requestPasswordReset(emailInput: string): Promise<boolean> {
     const email = normalizeEmail(emailInput);
+    // Counted by address before anyone is looked up, so a cache outage answers alike for every address.
+    const requests = await this.cache.increment(`verify:${createHash('sha256').update(email).digest('hex')}:${VerificationPurpose.PASSWORD_RESET}`, 3600);
     await this.outbox.transaction(async (em, publish) => {
       const user = await em.findOne(User, { email });
-      if (!user) return;
-      const requests = await this.cache.increment(`verify:${user.id}:${VerificationPurpose.PASSWORD_RESET}`, 3600);
-      if (requests > REQUESTS_PER_HOUR) return;
+      if (!user || requests > REQUESTS_PER_HOUR) return;
       this.issue(em, publish, user, VerificationPurpose.PASSWORD_RESET, email, newToken());
     });
     return true;

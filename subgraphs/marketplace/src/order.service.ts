@@ -262,22 +262,29 @@ export class OrderService {
    * instances may sweep at once: each claims its batch with SKIP LOCKED.
    */
   async expireUnpaid(): Promise<void> {
-    while ((await this.expireBatch(100)) > 0);
+    for (;;) {
+      const due = await rows<{ id: string }>(
+        this.em,
+        `select id from ${table(this.em, 'orders')} where status = 'PENDING_PAYMENT' and expires_at <= now() order by expires_at limit 100`,
+      );
+      let expired = 0;
+      for (const { id } of due) expired += await this.expire(id);
+      if (due.length < 100 || expired === 0) return;
+    }
   }
 
-  private async expireBatch(limit: number): Promise<number> {
+  /**
+   * One order per transaction: each locks its products in order, as checkout does, and holds no
+   * other order's, so expiry cannot deadlock with a checkout (nor two sweepers with each other).
+   * Paid or cancelled meanwhile, it is left as it is.
+   */
+  private expire(id: string): Promise<number> {
     return this.outbox.transaction(async (em, publish) => {
-      const due = await rows<{ id: string }>(
-        em,
-        `select id from ${table(em, 'orders')} where status = 'PENDING_PAYMENT' and expires_at <= now()
-         order by expires_at limit ? for update skip locked`,
-        [limit],
-      );
-      for (const { id } of due) {
-        const order = await em.findOneOrFail(Order, { id }, { refresh: true });
-        await this.move(em, publish, order, OrderStatus.CANCELLED);
-      }
-      return due.length;
+      const still = await rows(em, `select id from ${table(em, 'orders')} where id = ? and status = 'PENDING_PAYMENT' and expires_at <= now() for update skip locked`, [id]);
+      if (!still.length) return 0;
+      const order = await em.findOneOrFail(Order, { id }, { refresh: true });
+      await this.move(em, publish, order, OrderStatus.CANCELLED);
+      return 1;
     });
   }
 

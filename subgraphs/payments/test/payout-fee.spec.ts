@@ -67,6 +67,7 @@ describe('completesSale (when a payout falls due)', () => {
     // Events from before `ships` existed wait for delivery rather than pay out early.
     expect(completesSale({ status: 'PAID', purpose: 'SALE' })).toBe(false);
     expect(completesSale({ status: 'DELIVERED', purpose: 'SALE' })).toBe(true);
+    expect(completesSale({ status: 'DELIVERED' })).toBe(true);
     expect(completesSale({ status: 'REFUNDED', purpose: 'SALE', ships: false })).toBe(false);
     expect(completesSale({ status: 'PAID', purpose: 'ADVERTISING', ships: false })).toBe(false);
   });

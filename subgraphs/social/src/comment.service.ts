@@ -56,7 +56,9 @@ export class CommentService {
       await refuseAcrossBlocks(em, loaders.standing, parent ? [post.authorId, parent.authorId] : [post.authorId], () => notFound(parent ? 'Comment' : 'Post'));
       // A parent removed since it was read takes its thread with it: no orphaned reply.
       if (parent) {
-        const live = await rows(em, `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for share`, [parent.id]);
+        // Locked as for the reply count's update below, not shared: two replies at once queue here
+        // instead of each holding a share lock the other's update waits for (a deadlock).
+        const live = await rows(em, `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for no key update`, [parent.id]);
         if (!live.length) throw notFound('Comment');
       }
       const comment = em.create(Comment, { postId: post.id, authorId: viewer.userId, parentId: parent?.id ?? null, body });
@@ -122,6 +124,7 @@ export class CommentService {
       shouldNotify(viewer.userId, comment.authorId, await loaders.relation.load(comment.authorId)) &&
       (await canUserSeePost(this.orm.em as EntityManager, comment.authorId, post));
     await this.outbox.transaction(async (em, publish) => {
+      await refuseAcrossBlocks(em, loaders.standing, [comment.authorId, post.authorId], () => notFound('Comment'));
       const added = await rows(
         em,
         `insert into ${table(em, 'comment_likes')} (comment_id, user_id, created_at) values (?, ?, now()) on conflict do nothing returning comment_id`,

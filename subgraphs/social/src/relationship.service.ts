@@ -9,7 +9,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
 import type { SocialLoaders } from './loaders.js';
 import { requireMember } from './post.service.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { blockedWithAny, lockPairs } from './pair-lock.js';
 import type { Timelines } from './timeline.js';
 import { userRef, type User } from './user.type.js';
@@ -128,8 +128,13 @@ export class RelationshipService {
     return removed.length > 0;
   }
 
+  /**
+   * Both members' counts, their rows locked in id order first: follows of X→Y, Y→Z and Z→X at once
+   * would otherwise each hold one row and wait for the next (a deadlock the pair locks cannot see).
+   */
   private async count(em: EntityManager, followerId: string, followeeId: string, delta: 1 | -1) {
     const members = table(em, 'members');
+    await em.execute(`select user_id from ${members} where user_id = any(?::uuid[]) order by user_id for no key update`, [uuidArray([followerId, followeeId])]);
     await em.execute(`update ${members} set following_count = greatest(following_count + ?, 0) where user_id = ?`, [delta, followerId]);
     await em.execute(`update ${members} set follower_count = greatest(follower_count + ?, 0) where user_id = ?`, [delta, followeeId]);
   }
