@@ -8,6 +8,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
+  private stalled = false;
   private port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -24,13 +26,33 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (!this.stalled) client.pipe(upstream).pipe(client);
     });
     server.listen(this.port, '127.0.0.1');
     await once(server, 'listening');
     this.server = server;
     this.port = (server.address() as { port: number }).port;
     return this.port;
+  }
+
+  /**
+   * The service stops answering but nothing closes, as in a network partition: bytes are held on
+   * every connection, old and new, until `flow()`.
+   */
+  stall() {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+    }
+  }
+
+  flow() {
+    this.stalled = false;
+    for (const [client, upstream] of this.pairs) client.pipe(upstream).pipe(client);
   }
 
   /** The service goes away: open connections drop and new ones are refused. */

@@ -234,6 +234,31 @@ describe('RedisCache', () => {
     }
   });
 
+  it('stops asking a Redis that no longer answers for a few seconds, then asks again', async () => {
+    const address = new URL(REDIS_URL);
+    const proxy = new TcpProxy({ host: address.hostname, port: Number(address.port || 6379) });
+    const cache = await RedisCache.connect(`redis://127.0.0.1:${await proxy.start()}`, `test_${randomBytes(6).toString('hex')}`);
+    const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as Error);
+    try {
+      await cache.set('k', 'v', 60);
+      proxy.stall();
+      // The first command waits out the timeout; the next is refused without asking Redis at all.
+      const timedOut = await failure(cache.get('k'));
+      expect(timedOut).toBeInstanceOf(InfrastructureUnavailable);
+      expect((timedOut!.cause as Error).message).toBe('Command timed out');
+      const resting = await failure(cache.get('k'));
+      expect(resting).toBeInstanceOf(InfrastructureUnavailable);
+      expect(resting!.cause).toBeUndefined();
+      proxy.flow();
+      expect(await waitFor('the cache to be asked again', () => cache.get('k').catch(() => null), 15_000)).toBe('v');
+    } finally {
+      proxy.flow();
+      await cache.delete('k').catch(() => {});
+      await cache.close();
+      await proxy.stop();
+    }
+  });
+
   it('lets a wrong command fail as itself, not as an outage to wait out', async () => {
     const cache = await RedisCache.connect(REDIS_URL, `test_${randomBytes(6).toString('hex')}`);
     try {

@@ -34,6 +34,9 @@ interface SortedAddCommand {
 }
 
 export class RedisCache implements Cache {
+  /** Until then commands fail at once, without asking Redis: it stopped answering (see `available`). */
+  private restingUntil = 0;
+
   private constructor(private readonly redis: Redis) {
     this.redis.defineCommand('cacheSortedAdd', { lua: SORTED_ADD });
   }
@@ -53,38 +56,38 @@ export class RedisCache implements Cache {
   }
 
   async get(key: string) {
-    return available(() => this.redis.get(key));
+    return this.available(() => this.redis.get(key));
   }
 
   async set(key: string, value: string, ttlSeconds?: number) {
-    return available(async () => {
+    return this.available(async () => {
       if (ttlSeconds) await this.redis.set(key, value, 'EX', ttlSeconds);
       else await this.redis.set(key, value);
     });
   }
 
   async delete(key: string) {
-    return available(async () => {
+    return this.available(async () => {
       await this.redis.del(key);
     });
   }
 
   async increment(key: string, ttlSeconds: number) {
-    return available(async () => {
+    return this.available(async () => {
       const [[, value]] = (await this.redis.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) as [[null, number]];
       return value;
     });
   }
 
   async ttl(key: string) {
-    return available(async () => {
+    return this.available(async () => {
       const seconds = await this.redis.ttl(key);
       return seconds >= 0 ? seconds : null;
     });
   }
 
   async sortedAdd(keys: string[], members: string[], options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {}) {
-    return available(async () => {
+    return this.available(async () => {
       if (!keys.length || !members.length) return;
       const args = [options.keep ?? '', options.ttlSeconds || '', options.onlyIfExists ? '1' : '0', ...members];
       const pipeline = this.redis.pipeline();
@@ -97,7 +100,7 @@ export class RedisCache implements Cache {
   }
 
   async sortedRemove(keys: string[], members: string[]) {
-    return available(async () => {
+    return this.available(async () => {
       if (!keys.length || !members.length) return;
       const pipeline = this.redis.pipeline();
       for (const key of keys) pipeline.zrem(key, ...members);
@@ -106,14 +109,31 @@ export class RedisCache implements Cache {
   }
 
   async sortedRange(key: string, { below, above, limit }: { below?: string; above?: string; limit: number }) {
-    return available(async () => {
+    return this.available(async () => {
       if (limit <= 0) return []; // Redis reads a negative count as "no limit".
       return this.redis.zrevrangebylex(key, below === undefined ? '+' : `(${below}`, above === undefined ? '-' : `(${above}`, 'LIMIT', 0, limit);
     });
   }
 
   async sortedHas(key: string, member: string) {
-    return available(async () => (await this.redis.zscore(key, member)) !== null);
+    return this.available(async () => (await this.redis.zscore(key, member)) !== null);
+  }
+
+  /**
+   * Redis away (refused, timed out, reconnecting, or saying it cannot serve now) as the one error
+   * callers know to handle; a bug stays what it is, so it does not pass for an outage. A Redis that
+   * stops answering without closing its connections (a network partition) would cost every command
+   * the two-second timeout: after one times out, the next few seconds' commands fail at once.
+   */
+  private async available<T>(command: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.restingUntil) throw new InfrastructureUnavailable('The cache is not answering; it is asked again in a few seconds.');
+    try {
+      return await command();
+    } catch (error) {
+      if (isBug(error)) throw error;
+      if ((error as Error)?.message === 'Command timed out') this.restingUntil = Date.now() + RESTING_MS;
+      throw new InfrastructureUnavailable('The cache is unavailable.', { cause: error });
+    }
   }
 
   async close() {
@@ -124,21 +144,12 @@ export class RedisCache implements Cache {
 
 /** Replies by which Redis says it cannot serve just now, rather than that the command is wrong. */
 const UNAVAILABLE_REPLY = /^(LOADING|READONLY|BUSY|MASTERDOWN|OOM|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
+/** How long a cache that stopped answering is left alone before it is asked again. */
+const RESTING_MS = 5_000;
 
-/**
- * Redis away (refused, timed out, reconnecting, or saying it cannot serve now) as the one error
- * callers know to handle. A wrong command (WRONGTYPE, a script error) or our own bug stays what it
- * is: waiting for Redis would never fix it, so it must not pass for an outage.
- */
-async function available<T>(command: () => Promise<T>): Promise<T> {
-  try {
-    return await command();
-  } catch (error) {
-    const bug = error instanceof TypeError || error instanceof RangeError || (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message));
-    if (bug) throw error;
-    throw new InfrastructureUnavailable('The cache is unavailable.', { cause: error });
-  }
-}
+/** A wrong command (WRONGTYPE, a script error) or our own bug: waiting for Redis would never fix it. */
+const isBug = (error: unknown) =>
+  error instanceof TypeError || error instanceof RangeError || (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message));
 
 /** Pipelines report each command's error in their result; this rethrows the first one. */
 async function run(pipeline: ChainableCommander) {
