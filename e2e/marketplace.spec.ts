@@ -11,6 +11,7 @@ import {
   CreateProductDocument,
   DeleteFileDocument,
   DeleteFileForeverDocument,
+  TrashDocument,
   MarkOrderDeliveredDocument,
   MarkOrderShippedDocument,
   MyOrdersDocument,
@@ -506,6 +507,7 @@ describe('digital goods', () => {
     await ok(t.url, DeleteFileDocument, { id: book.id }, owner.token);
     expect((await ok(t.url, OrderDownloadsDocument, { id: orders[0]!.id }, buyer.token)).order.items[0]?.download).toMatchObject({ id: book.id });
     expect(await codes(t.url, DeleteFileForeverDocument, { id: book.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect((await ok(t.url, TrashDocument, {}, owner.token)).trash.edges.map((e) => [e.node.id, e.node.purgeAt])).toEqual([[book.id, null]]);
     const drive = t.stack.subgraphs.find((s) => s.name === 'drive')!.services as { trash: { sweep(now: Date): Promise<number> } };
     await drive.trash.sweep(new Date(Date.now() + 366 * 24 * 3600_000));
     expect(await codes(t.url, FileDocument, { id: book.id }, buyer.token)).toEqual([]);

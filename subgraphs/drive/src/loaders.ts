@@ -47,6 +47,13 @@ export class DriveLoaders {
     return fileIds.map((id) => granted.has(id.toLowerCase()));
   });
 
+  /** Whether anyone's purchase holds each file (it is then never purged). */
+  readonly purchased = new DataLoader<string, boolean>(async (fileIds) => {
+    const found = await rows<{ file_id: string }>(this.em, `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[])`, [uuidArray(fileIds)]);
+    const held = new Set(found.map((r) => r.file_id));
+    return fileIds.map((id) => held.has(id.toLowerCase()));
+  });
+
   /** Whether the viewer bought each file (a digital product in a paid order). */
   readonly bought = new DataLoader<string, boolean>(async (fileIds) => {
     if (!this.viewer) return fileIds.map(() => false);

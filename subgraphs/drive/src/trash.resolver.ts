@@ -36,8 +36,9 @@ export class TrashResolver {
     return ctx.services.trash.emptyTrash(requireViewer(ctx.viewer));
   }
 
-  @FieldResolver(() => Date, { nullable: true, description: 'When a file in the trash will be purged; null for others.' })
-  purgeAt(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
+  @FieldResolver(() => Date, { nullable: true, description: 'When a file in the trash will be purged; null for others, and while someone’s purchase holds it.' })
+  async purgeAt(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
+    if (!file.deletedAt || (await ctx.loaders.purchased.load(file.id))) return null;
     return ctx.services.trash.purgeAt(file);
   }
 }
