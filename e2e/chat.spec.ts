@@ -294,17 +294,21 @@ describe('attachments', () => {
     expect(await codes(t.url, FileDocument, { id: mine.id }, eve.token)).toEqual(['NOT_FOUND']);
     // Carl's file was refused: attaching gave nobody access to it, and Ada (only) is told which.
     expect(await codes(t.url, FileDocument, { id: notMine.id }, bob.token)).toEqual(['NOT_FOUND']);
-    const refusedFor = async (user: Member) => (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, user.token)).messages.edges[0]!.node.refusedAttachmentIds;
-    expect(await refusedFor(ada)).toEqual([notMine.id]);
-    expect(await refusedFor(bob)).toEqual([]);
+    const refusedFor = async (user: Member, messageId: string) =>
+      (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, user.token)).messages.edges.find((e) => e.node.id === messageId)!.node.refusedAttachmentIds;
+    expect(await refusedFor(ada, sent.id)).toEqual([notMine.id]);
+    expect(await refusedFor(bob, sent.id)).toEqual([]);
     // When nothing at all could be attached, the sender alone hears of it, live.
     const adaLive = await subscribe(ada, group.id);
     const nothing = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'try again', attachmentIds: [notMine.id] } }, ada.token)).sendMessage;
     await waitFor('the sender to hear of the refusal', () =>
       adaLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id),
     );
+    // Bob would have been told with Ada, before anything Ada sends next: once that reaches him, his silence means something.
+    const next = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'never mind' } }, ada.token)).sendMessage;
+    await waitFor('bob to get the next message', () => bobLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_ADDED' && r.data.chatEvent.message?.id === next.id));
     expect(bobLive.subscription.results.filter((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id)).toEqual([]);
-    expect(await refusedFor(ada)).toEqual([notMine.id]);
+    expect(await refusedFor(ada, nothing.id)).toEqual([notMine.id]);
     await adaLive.close();
     await ok(t.url, DeleteMessageDocument, { id: nothing.id }, ada.token);
 
