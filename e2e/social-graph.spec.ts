@@ -143,9 +143,17 @@ describe('blocks', () => {
     const mine = await post(t, author, 'racing the block');
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
-    // Advisory locks waited for in this test's database: the interaction has read the post and waits for the pair.
+    // The pair's own advisory lock (its key split into pg_locks' two halves) is waited for: the interaction has read the post and waits for the pair.
+    const pairKey = [author.id, pest.id].sort().join(':');
     const waiting = async () =>
-      (await db.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`)).rows[0].n > 0;
+      (
+        await db.query(
+          `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted
+             and database = (select oid from pg_database where datname = current_database())
+             and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+          [pairKey],
+        )
+      ).rows[0].n > 0;
     try {
       for (const [name, attempt] of [
         ['like', () => request(t.url, LikePostDocument, { postId: mine.id }, { token: pest.token })],
@@ -154,7 +162,7 @@ describe('blocks', () => {
       ] as const) {
         // The block is being committed as the pest acts: it holds the pair's lock, as blocking does.
         await db.query('begin');
-        await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [[author.id, pest.id].sort().join(':')]);
+        await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [pairKey]);
         await db.query('insert into social.blocks (blocker_id, blocked_id, created_at) values ($1, $2, now())', [author.id, pest.id]);
         const pending = attempt();
         await waitFor(`the ${name} to wait for the block`, waiting);
