@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddPaymentMethodDocument, PaymentMethodsDocument, PaymentStatusDocument, PromoteProductDocument, RemovePaymentMethodDocument, SetDefaultPaymentMethodDocument } from './generated/graphql.js';
+import { subgraphs } from '@peerlink/launcher/subgraphs';
+import { startSubgraph } from '@peerlink/platform/graphql/start-subgraph';
+import {
+  AddPaymentMethodDocument,
+  PaymentMethodsDocument,
+  PaymentStatusDocument,
+  PromoteProductDocument,
+  RefundPaymentDocument,
+  RemovePaymentMethodDocument,
+  SetDefaultPaymentMethodDocument,
+} from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { addCard, savedCard } from './support/payment-methods.js';
@@ -99,6 +109,27 @@ describe('saved payment methods', () => {
     const failing = await addCard(t, buyer, 'pm_card_threeDSecure2Required');
     expect((await answerSandbox3ds(t, failing.actionUrl!, 'fail')).status).toBe(200);
     expect(await listOf(buyer.token)).toEqual([card]);
+  });
+
+  it('keeps the sandbox’s saved cards and charges across a restart of payments, as a real processor would', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const lamp = await listed(t, owner, { priceAmount: 2000, stock: 5 });
+    const card = await savedCard(t, buyer);
+    const before = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;
+    await orderReaches(t, buyer, before.id, 'PAID');
+
+    const index = t.stack.subgraphs.findIndex((s) => s.name === 'payments');
+    const down = t.stack.subgraphs[index]!;
+    await down.stop();
+    const definition = subgraphs.find((s) => s.definition.name === 'payments')!.definition;
+    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, { port: Number(new URL(down.url).port), host: '127.0.0.1', migrateOnStart: false });
+
+    // The card saved before still pays, and the payment taken before still refunds.
+    const after = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;
+    await orderReaches(t, buyer, after.id, 'PAID');
+    const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: before.id }, buyer.token);
+    const { refundPayment } = await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, reason: 'Returned' } }, owner.token);
+    expect(refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: 2000 });
   });
 
   it('refuses bad input and strangers', async () => {

@@ -25,6 +25,7 @@ import { Plan } from './plan.entity.js';
 import { PlanResolver } from './plan.resolver.js';
 import { PlanService } from './plan.service.js';
 import { sandboxBillingClock } from './sandbox-billing-clock.js';
+import { DatabaseLedger } from './sandbox-ledger.js';
 import { SandboxPayments } from './sandbox-provider.js';
 import { createStripeClient } from './stripe-client.js';
 import { StripePayments } from './stripe-provider.js';
@@ -49,7 +50,9 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
     const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
     const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
-    const sandbox = stripe ? null : new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS });
+    // The sandbox keeps its side of things in this database, so a restart forgets no card or charge.
+    const ledger = stripe ? null : await DatabaseLedger.open(orm);
+    const sandbox = ledger && new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS, ledger });
     const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
     const paymentMethods = new PaymentMethodService(orm, provider);
     const payments = new PaymentService(provider, outbox, paymentMethods);
@@ -65,7 +68,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
-    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, em: orm.em as never });
+    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never });
     return {
       services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
       routes: {
@@ -90,6 +93,8 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
         await stopConsuming();
         await payouts.stop();
         await outbox.close();
+        // What the sandbox recorded last is written before the database closes.
+        await ledger?.settled();
       },
     };
   },

@@ -51,6 +51,7 @@ export function payerPages(options: { sandbox: SandboxPayments | null; payments:
       const result = SANDBOX_ID.test(id) ? sandbox.authenticate(id, answer === 'succeed') : null;
       if (!result) return page(res, 404, 'Nothing to authenticate', 'Nothing here waits for 3-D Secure.');
       try {
+        await sandbox.settled();
         // Recorded as Stripe's webhook would record it; the sandbox keeps its first answer, so a retry records the same.
         await outbox.transaction(async (em, publish) => {
           if (result.kind === 'payment') {

@@ -15,6 +15,7 @@ import { payoutEventHandlers } from './payout-events.handler.js';
 import { basisPointsOf } from './payout-fee.js';
 import { PayoutService } from './payout.service.js';
 import { accountWebhooks } from './payout-webhooks.js';
+import type { SandboxLedger } from './sandbox-ledger.js';
 import { SandboxPayouts } from './sandbox-payouts.js';
 import { StripePayouts } from './stripe-payouts.js';
 
@@ -22,9 +23,9 @@ export { PayoutResolver } from './payout.resolver.js';
 export const payoutEntities = [PayoutAccount, Payout];
 
 /** Sellers' payouts, wired: Stripe Connect beside Stripe payments, the sandbox otherwise; its own consumer of order and refund events. */
-export async function startPayouts(options: { bus: EventBus; config: Config; logger: Logger; outbox: Outbox<PaymentsEvents>; stripe: Stripe | null; em: EntityManager }) {
-  const { bus, config, logger, outbox, stripe, em } = options;
-  const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts();
+export async function startPayouts(options: { bus: EventBus; config: Config; logger: Logger; outbox: Outbox<PaymentsEvents>; stripe: Stripe | null; ledger: SandboxLedger | null; em: EntityManager }) {
+  const { bus, config, logger, outbox, stripe, ledger, em } = options;
+  const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts(ledger ?? undefined);
   const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em, outbox, logger);
   const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payments/payouts/return`);
   const stopConsuming = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });

@@ -20,6 +20,8 @@ export function sandboxBillingClock(sandbox: SandboxPayments, outbox: Outbox<Pay
     sandbox.billingTickMs,
     async () => {
       const due = [...pending, ...sandbox.renewDue()];
+      // As Stripe records a renewal before its webhook tells of it.
+      await sandbox.settled();
       pending = [];
       for (const event of due) {
         await outbox

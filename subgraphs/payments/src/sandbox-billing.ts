@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 import { SubscriptionGone, type BillingEvent, type PaymentOutcome, type PlanInterval, type StartedSubscription, type SubscriptionRequest } from './provider.js';
 
 interface SandboxSubscription {
@@ -22,13 +23,17 @@ type ChargeSaved = (request: { paymentMethodId: string; customerId: string; amou
  * one period later. `periodSeconds` (SANDBOX_BILLING_PERIOD_SECONDS) replaces months and years.
  */
 export class SandboxBilling {
-  private readonly subscriptions = new Map<string, SandboxSubscription & { amount: number; currency: string }>();
-  private readonly started = new Map<string, StartedSubscription>();
+  private readonly subscriptions: DurableMap<SandboxSubscription & { amount: number; currency: string }>;
+  private readonly started: DurableMap<StartedSubscription>;
 
   constructor(
     private readonly chargeSaved: ChargeSaved,
     private readonly periodSeconds?: number,
-  ) {}
+    ledger: SandboxLedger = new MemoryLedger(),
+  ) {
+    this.subscriptions = ledger.map('subscriptions');
+    this.started = ledger.map('subscriptions-by-key');
+  }
 
   async create({ customerId, plan, paymentMethodId, idempotencyKey }: SubscriptionRequest): Promise<StartedSubscription> {
     const earlier = this.started.get(idempotencyKey);
@@ -53,6 +58,7 @@ export class SandboxBilling {
     // Forgotten at a restart, or ended: as Stripe refuses a subscription it has ended.
     if (!subscription || subscription.status === 'canceled') throw new SubscriptionGone(`No such subscription: '${id}'`);
     subscription.cancelAtPeriodEnd = true;
+    this.subscriptions.touch(id);
   }
 
   renewDue(now: Date): (BillingEvent & { id: string })[] {
@@ -64,6 +70,7 @@ export class SandboxBilling {
       if (subscription.cancelAtPeriodEnd) {
         if (subscription.periodEnd <= now) {
           subscription.status = 'canceled';
+          this.subscriptions.touch(providerSubscriptionId);
           report({ type: 'subscription.ended', providerSubscriptionId });
         }
         continue;
@@ -73,9 +80,11 @@ export class SandboxBilling {
       const renewal = this.chargeSaved(subscription);
       if (renewal.status === 'SUCCEEDED') {
         Object.assign(subscription, { periodEnd, nextAttempt: periodEnd, status: 'active' });
+        this.subscriptions.touch(providerSubscriptionId);
         report({ type: 'invoice.paid', providerSubscriptionId, periodEnd });
       } else {
         Object.assign(subscription, { nextAttempt: this.advance(now, subscription.interval), status: 'past_due' });
+        this.subscriptions.touch(providerSubscriptionId);
         const reason = renewal.status === 'FAILED' ? renewal.failureReason : 'Your bank asked to authenticate this payment.';
         report({ type: 'invoice.payment_failed', providerSubscriptionId, periodEnd, reason });
       }

@@ -1,19 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from './payout-provider.js';
+import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const token = () => randomBytes(12).toString('hex');
 
 /**
- * Connected accounts and transfers in memory. There is nobody to verify in embedded mode, so a new
- * account can receive money at once, and its onboarding link leads straight back to `returnUrl`.
- * Reusing a key with other arguments is an error, as at Stripe.
+ * Connected accounts and transfers, kept in the sandbox's ledger. There is nobody to verify in
+ * embedded mode, so a new account can receive money at once, and its onboarding link leads straight
+ * back to `returnUrl`. Reusing a key with other arguments is an error, as at Stripe.
  */
 export class SandboxPayouts implements PayoutProvider {
   readonly name = 'sandbox';
-  private readonly accounts = new Map<string, ConnectedAccount>();
-  private readonly transfers = new Map<string, { amount: number; reversed: number }>();
-  /** Answers by idempotency key, with the request that got them. Lost on restart, as a sandbox may be. */
-  private readonly answered = new Map<string, { request: string; answer: unknown }>();
+  private readonly accounts: DurableMap<ConnectedAccount>;
+  private readonly transfers: DurableMap<{ amount: number; reversed: number }>;
+  /** Answers by idempotency key, with the request that got them; a refusal as its message. */
+  private readonly answered: DurableMap<{ request: string; answer?: unknown; refused?: string }>;
+
+  constructor(ledger: SandboxLedger = new MemoryLedger()) {
+    this.accounts = ledger.map('payout-accounts');
+    this.transfers = ledger.map('transfers');
+    this.answered = ledger.map('payout-answers');
+  }
 
   async createAccount({ idempotencyKey, ...request }: { sellerId: string; idempotencyKey: string }): Promise<ConnectedAccount> {
     return this.once(idempotencyKey, request, () => {
@@ -54,6 +61,7 @@ export class SandboxPayouts implements PayoutProvider {
       const left = transfer.amount - transfer.reversed;
       if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > left) throw new TransferRefused(`At most ${left} (minor units) of this transfer is left to reverse.`);
       transfer.reversed += request.amount;
+      this.transfers.touch(request.providerTransferId);
       return { providerReversalId: `trr_sandbox_${token()}` };
     });
   }
@@ -64,7 +72,7 @@ export class SandboxPayouts implements PayoutProvider {
     const earlier = this.answered.get(key);
     if (earlier) {
       if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
-      if (earlier.answer instanceof TransferRefused) throw earlier.answer;
+      if (earlier.refused !== undefined) throw new TransferRefused(earlier.refused);
       return earlier.answer as T;
     }
     try {
@@ -72,7 +80,7 @@ export class SandboxPayouts implements PayoutProvider {
       this.answered.set(key, { request: fingerprint, answer });
       return answer;
     } catch (error) {
-      if (error instanceof TransferRefused) this.answered.set(key, { request: fingerprint, answer: error });
+      if (error instanceof TransferRefused) this.answered.set(key, { request: fingerprint, refused: error.message });
       throw error;
     }
   }

@@ -16,6 +16,7 @@ import {
   type SubscriptionRequest,
 } from './provider.js';
 import { SandboxBilling } from './sandbox-billing.js';
+import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const succeeds: PaymentOutcome = { status: 'SUCCEEDED' };
 const declined: PaymentOutcome = { status: 'FAILED', failureReason: 'Your card was declined.' };
@@ -51,7 +52,7 @@ interface SavedCard {
   detached: boolean;
 }
 
-type Remembered<T> = Map<string, { request: string; answer: T }>;
+type Remembered<T> = DurableMap<{ request: string; answer: T }>;
 
 /** What the payer's answer on the sandbox's 3-D Secure page did. */
 export type SandboxAuthentication =
@@ -60,32 +61,50 @@ export type SandboxAuthentication =
   | { kind: 'setup'; providerSetupId: string; succeeded: false };
 
 /**
- * A card processor in memory that answers as Stripe's test mode does for its test payment methods:
+ * A card processor in the process that answers as Stripe's test mode does for its test payment methods:
  * other `pm_card_*` ids succeed (those named `...Declined...` are declined), anything else does not
  * exist. Cards are saved for customers as at Stripe (a new `pm_` id per saved card), and plans renew
  * on the sandbox's own billing clock (`renewDue`). A payment or a setup that needs 3-D Secure waits
- * until the payer answers on the sandbox's page at `actionUrl` (`authenticate`). Everything is lost on
- * restart, as a sandbox may be.
+ * until the payer answers on the sandbox's page at `actionUrl` (`authenticate`). What it records is
+ * kept in its ledger (the payments database in embedded mode), written just after each answer, in
+ * order: waiting for the write would deadlock in embedded mode, where PGlite's one connection is
+ * held by the payments transaction that asked.
  */
 export class SandboxPayments implements PaymentProvider {
   readonly name = 'sandbox';
-  private readonly answered: Remembered<ConfirmedPayment> = new Map();
+  private readonly ledger: SandboxLedger;
+  private readonly answered: Remembered<ConfirmedPayment>;
   /** What each succeeded payment took and has given back, by provider payment id. */
-  private readonly charges = new Map<string, { amount: number; refunded: number }>();
-  private readonly refunds: Remembered<{ providerRefundId: string }> = new Map();
-  private readonly setups: Remembered<ConfirmedSetup> = new Map();
-  private readonly saved = new Map<string, SavedCard>();
+  private readonly charges: DurableMap<{ amount: number; refunded: number }>;
+  private readonly refunds: Remembered<{ providerRefundId: string }>;
+  private readonly setups: Remembered<ConfirmedSetup>;
+  private readonly saved: DurableMap<SavedCard>;
   /** Payments and setups waiting for the payer's 3-D Secure answer, by provider id. */
-  private readonly awaiting = new Map<string, { amount: number } | { customerId: string; testId: string; card: CardDetails }>();
-  private readonly authenticated = new Map<string, SandboxAuthentication>();
+  private readonly awaiting: DurableMap<{ amount: number } | { customerId: string; testId: string; card: CardDetails }>;
+  private readonly authenticated: DurableMap<SandboxAuthentication>;
   private readonly billing: SandboxBilling;
 
+  /** `ledger`: where the sandbox keeps its side of things; in memory unless given. */
   constructor(
     private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate',
-    options: { billingPeriodSeconds?: number } = {},
+    options: { billingPeriodSeconds?: number; ledger?: SandboxLedger } = {},
   ) {
-    this.billing = new SandboxBilling((request) => this.chargeSaved(request), options.billingPeriodSeconds);
+    const ledger = (this.ledger = options.ledger ?? new MemoryLedger());
+    this.answered = ledger.map('payments');
+    this.charges = ledger.map('charges');
+    this.refunds = ledger.map('refunds');
+    this.setups = ledger.map('setups');
+    this.saved = ledger.map('saved-cards');
+    this.awaiting = ledger.map('awaiting-3ds');
+    this.authenticated = ledger.map('authenticated-3ds');
+    this.billing = new SandboxBilling((request) => this.chargeSaved(request), options.billingPeriodSeconds, ledger);
   }
+
+  /** Resolves once everything the sandbox has done so far is kept. */
+  settled(): Promise<void> {
+    return this.ledger.settled();
+  }
+
 
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
     return once(this.answered, idempotencyKey, request, () => {
@@ -110,6 +129,7 @@ export class SandboxPayments implements PaymentProvider {
         throw new RefundRefused(`At most ${charge.amount - charge.refunded} (minor units) is left to refund.`);
       }
       charge.refunded += request.amount;
+      this.charges.touch(request.providerPaymentId);
       return { providerRefundId: `re_sandbox_${token()}` };
     });
   }
@@ -148,7 +168,9 @@ export class SandboxPayments implements PaymentProvider {
 
   async detachPaymentMethod(paymentMethodId: string): Promise<void> {
     const saved = this.saved.get(paymentMethodId);
-    if (saved) saved.detached = true;
+    if (!saved) return;
+    saved.detached = true;
+    this.saved.touch(paymentMethodId);
   }
 
   async createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }> {

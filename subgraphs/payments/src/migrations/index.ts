@@ -5,6 +5,7 @@ import { Migration20261125100000_payment_methods } from './Migration202611251000
 import { Migration20261125200000_plans } from './Migration20261125200000_plans.js';
 import { Migration20261125300000_payouts } from './Migration20261125300000_payouts.js';
 import { Migration20261126100000_pending_plan_subscriptions } from './Migration20261126100000_pending_plan_subscriptions.js';
+import { Migration20261126200000_sandbox_records } from './Migration20261126200000_sandbox_records.js';
 
 export const migrations = [
   { name: 'Migration20261124100000_payments', class: Migration20261124100000_payments },
@@ -14,4 +15,5 @@ export const migrations = [
   { name: 'Migration20261125200000_plans', class: Migration20261125200000_plans },
   { name: 'Migration20261125300000_payouts', class: Migration20261125300000_payouts },
   { name: 'Migration20261126100000_pending_plan_subscriptions', class: Migration20261126100000_pending_plan_subscriptions },
+  { name: 'Migration20261126200000_sandbox_records', class: Migration20261126200000_sandbox_records },
 ];
