@@ -45,13 +45,14 @@ const knownCodes = new Set<string>([
  * Clients see the message of errors we raised on purpose; anything else (a bug, a database error)
  * becomes a generic INTERNAL_SERVER_ERROR so no stack trace or SQL leaks. The caller logs the original.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, outsideServiceDown?: (error: unknown) => boolean): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && knownCodes.has(code)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  if ((error as { originalError?: unknown })?.originalError instanceof InfrastructureUnavailable) {
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original instanceof InfrastructureUnavailable || outsideServiceDown?.(original)) {
     return { message: 'A service is briefly unavailable; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   if (isValidationError(error)) {

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type MiddlewareFn, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { LIVE_DIRECTIVE_SDL, LIVE_SPEC_URL, VIEWER_INDEPENDENT, VIEWER_INDEPENDENT_DIRECTIVE_SDL, servedByGateway } from './live.js';
 
 export interface SchemaDefinition {
@@ -9,8 +9,6 @@ export interface SchemaDefinition {
   orphanedTypes?: Function[];
   /** `__resolveReference` per entity type name. */
   references?: Record<string, (reference: never, context: never) => unknown>;
-  /** Around every resolver of the subgraph, e.g. to give a failing outside service's errors a client-facing code. */
-  middlewares?: MiddlewareFn<never>[];
 }
 
 /**
@@ -21,7 +19,6 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
   const schema = await buildSchema({
     resolvers: definition.resolvers,
     orphanedTypes: definition.orphanedTypes,
-    globalMiddlewares: definition.middlewares as MiddlewareFn[] | undefined,
     pubSub: servedByGateway,
     validate: false,
     skipCheck: true,

@@ -45,6 +45,11 @@ export interface SubgraphDefinition<Services = unknown, Loaders = unknown> exten
   name: string;
   entities: Function[];
   migrations: MigrationObject[];
+  /**
+   * Whether an error comes from an outside service the domain calls being down or overloaded (Stripe
+   * unreachable, say): clients are told SERVICE_UNAVAILABLE, to try again, rather than an internal error.
+   */
+  outsideServiceDown?(error: unknown): boolean;
   /** Wires the domain's services and background work (event consumers) onto the infrastructure. */
   start(infrastructure: Infrastructure, orm: Orm): Promise<RunningSubgraph<Services, Loaders>>;
 }
@@ -82,7 +87,7 @@ export async function serveSubgraph<S, L>(options: {
     includeStacktraceInErrorResponses: false,
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {
-      const safe = formatError(formatted, error);
+      const safe = formatError(formatted, error, definition.outsideServiceDown);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'resolver failed');
       return safe;
     },

@@ -40,7 +40,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
   resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver],
-  middlewares: [stripeUnavailable],
+  outsideServiceDown: stripeUnavailable,
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
     Plan: (reference: { id: string }, ctx: PaymentsContext) => ctx.services.plans.byId(reference.id).catch(() => null),
