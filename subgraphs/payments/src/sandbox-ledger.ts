@@ -59,6 +59,33 @@ export class DurableMap<V> {
   }
 }
 
+/** Answers by idempotency key, with the request that got them; a remembered refusal as its message. */
+export type Answers<T> = DurableMap<{ request: string; answer?: T; refused?: string }>;
+
+/**
+ * As Stripe keeps its idempotency promise: the first answer to a key is the answer to every repeat
+ * of the same request, and reusing the key for another request is an error. Refusals of the class
+ * `Refusal`, when given, are remembered too, as Stripe saves whatever it answered: a retry after
+ * the cause is fixed takes a new key.
+ */
+export function answerOnce<T>(answers: Answers<T> | Answers<unknown>, key: string, request: object, make: () => T, Refusal?: new (message: string) => Error): T {
+  const fingerprint = JSON.stringify(request);
+  const earlier = answers.get(key);
+  if (earlier) {
+    if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
+    if (earlier.refused !== undefined && Refusal) throw new Refusal(earlier.refused);
+    return earlier.answer as T;
+  }
+  try {
+    const answer = make();
+    answers.set(key, { request: fingerprint, answer });
+    return answer;
+  } catch (error) {
+    if (Refusal && error instanceof Refusal) answers.set(key, { request: fingerprint, refused: error.message });
+    throw error;
+  }
+}
+
 export class MemoryLedger implements SandboxLedger {
   map<V>(): DurableMap<V> {
     return new DurableMap(new Map(), () => {});

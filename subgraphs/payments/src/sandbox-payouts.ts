@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from './payout-provider.js';
-import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
+import { answerOnce, MemoryLedger, type Answers, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const token = () => randomBytes(12).toString('hex');
 
@@ -13,8 +13,8 @@ export class SandboxPayouts implements PayoutProvider {
   readonly name = 'sandbox';
   private readonly accounts: DurableMap<ConnectedAccount>;
   private readonly transfers: DurableMap<{ amount: number; reversed: number }>;
-  /** Answers by idempotency key, with the request that got them; a refusal as its message. */
-  private readonly answered: DurableMap<{ request: string; answer?: unknown; refused?: string }>;
+  /** Answers by idempotency key; refusals too, as Stripe saves whatever it answered. */
+  private readonly answered: Answers<unknown>;
 
   constructor(ledger: SandboxLedger = new MemoryLedger()) {
     this.accounts = ledger.map('payout-accounts');
@@ -23,11 +23,11 @@ export class SandboxPayouts implements PayoutProvider {
   }
 
   async createAccount({ idempotencyKey, ...request }: { sellerId: string; idempotencyKey: string }): Promise<ConnectedAccount> {
-    return this.once(idempotencyKey, request, () => {
+    return answerOnce(this.answered, idempotencyKey, request, () => {
       const account = { providerAccountId: `acct_sandbox_${token()}`, transfersEnabled: true, payoutsEnabled: true, detailsSubmitted: true };
       this.accounts.set(account.providerAccountId, account);
       return { ...account };
-    });
+    }, TransferRefused);
   }
 
   async account(providerAccountId: string): Promise<ConnectedAccount> {
@@ -45,17 +45,17 @@ export class SandboxPayouts implements PayoutProvider {
   }
 
   async transfer({ idempotencyKey, ...request }: TransferRequest): Promise<{ providerTransferId: string }> {
-    return this.once(idempotencyKey, request, () => {
+    return answerOnce(this.answered, idempotencyKey, request, () => {
       if (!this.accounts.get(request.providerAccountId)?.transfersEnabled) throw new TransferRefused(`The account ${request.providerAccountId} cannot receive transfers.`);
       if (!Number.isSafeInteger(request.amount) || request.amount < 1) throw new TransferRefused('A transfer is a positive whole number of minor units.');
       const providerTransferId = `tr_sandbox_${token()}`;
       this.transfers.set(providerTransferId, { amount: request.amount, reversed: 0 });
       return { providerTransferId };
-    });
+    }, TransferRefused);
   }
 
   async reverse({ idempotencyKey, ...request }: { providerTransferId: string; amount: number; idempotencyKey: string; metadata: Record<string, string> }) {
-    return this.once(idempotencyKey, request, () => {
+    return answerOnce(this.answered, idempotencyKey, request, () => {
       const transfer = this.transfers.get(request.providerTransferId);
       if (!transfer) throw new TransferRefused(`No such transfer: '${request.providerTransferId}'`);
       const left = transfer.amount - transfer.reversed;
@@ -63,25 +63,6 @@ export class SandboxPayouts implements PayoutProvider {
       transfer.reversed += request.amount;
       this.transfers.touch(request.providerTransferId);
       return { providerReversalId: `trr_sandbox_${token()}` };
-    });
-  }
-
-  /** Refusals are remembered too, as Stripe saves its answers to a key whatever they were: a retry after the cause is fixed takes a new key. */
-  private once<T>(key: string, request: object, run: () => T): T {
-    const fingerprint = JSON.stringify(request);
-    const earlier = this.answered.get(key);
-    if (earlier) {
-      if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
-      if (earlier.refused !== undefined) throw new TransferRefused(earlier.refused);
-      return earlier.answer as T;
-    }
-    try {
-      const answer = run();
-      this.answered.set(key, { request: fingerprint, answer });
-      return answer;
-    } catch (error) {
-      if (error instanceof TransferRefused) this.answered.set(key, { request: fingerprint, refused: error.message });
-      throw error;
-    }
+    }, TransferRefused);
   }
 }

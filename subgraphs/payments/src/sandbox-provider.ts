@@ -16,7 +16,7 @@ import {
   type SubscriptionRequest,
 } from './provider.js';
 import { SandboxBilling } from './sandbox-billing.js';
-import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
+import { answerOnce, MemoryLedger, type Answers, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const succeeds: PaymentOutcome = { status: 'SUCCEEDED' };
 const declined: PaymentOutcome = { status: 'FAILED', failureReason: 'Your card was declined.' };
@@ -52,7 +52,6 @@ interface SavedCard {
   detached: boolean;
 }
 
-type Remembered<T> = DurableMap<{ request: string; answer: T }>;
 
 /** What the payer's answer on the sandbox's 3-D Secure page did. */
 export type SandboxAuthentication =
@@ -73,11 +72,11 @@ export type SandboxAuthentication =
 export class SandboxPayments implements PaymentProvider {
   readonly name = 'sandbox';
   private readonly ledger: SandboxLedger;
-  private readonly answered: Remembered<ConfirmedPayment>;
+  private readonly answered: Answers<ConfirmedPayment>;
   /** What each succeeded payment took and has given back, by provider payment id. */
   private readonly charges: DurableMap<{ amount: number; refunded: number }>;
-  private readonly refunds: Remembered<{ providerRefundId: string }>;
-  private readonly setups: Remembered<ConfirmedSetup>;
+  private readonly refunds: Answers<{ providerRefundId: string }>;
+  private readonly setups: Answers<ConfirmedSetup>;
   private readonly saved: DurableMap<SavedCard>;
   /** Payments and setups waiting for the payer's 3-D Secure answer, by provider id. */
   private readonly awaiting: DurableMap<{ amount: number } | { customerId: string; testId: string; card: CardDetails }>;
@@ -107,7 +106,7 @@ export class SandboxPayments implements PaymentProvider {
 
 
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
-    return once(this.answered, idempotencyKey, request, () => {
+    return answerOnce(this.answered, idempotencyKey, request, () => {
       const providerPaymentId = `pi_sandbox_${token()}`;
       // As at Stripe, whose smallest charge in dollars and euros is 50 cents.
       if (['usd', 'eur'].includes(request.currency) && request.amount < 50) {
@@ -122,7 +121,7 @@ export class SandboxPayments implements PaymentProvider {
   }
 
   async refund({ idempotencyKey, ...request }: RefundRequest): Promise<{ providerRefundId: string }> {
-    return once(this.refunds, idempotencyKey, request, () => {
+    return answerOnce(this.refunds, idempotencyKey, request, () => {
       const charge = this.charges.get(request.providerPaymentId);
       if (!charge) throw new RefundRefused('This payment did not succeed, so there is nothing to refund.');
       if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > charge.amount - charge.refunded) {
@@ -140,7 +139,7 @@ export class SandboxPayments implements PaymentProvider {
   }
 
   async setupPaymentMethod({ idempotencyKey, ...request }: SetupRequest): Promise<ConfirmedSetup> {
-    return once(this.setups, idempotencyKey, request, () => {
+    return answerOnce(this.setups, idempotencyKey, request, () => {
       const providerSetupId = `seti_sandbox_${token()}`;
       const secret = { providerSetupId, clientSecret: `${providerSetupId}_secret_${token()}` };
       const testId = request.paymentMethodId;
@@ -245,18 +244,6 @@ export class SandboxPayments implements PaymentProvider {
 }
 
 /** Answers a repeated key with its first answer (or refusal), as Stripe does, and refuses it with other arguments. */
-function once<T>(store: Remembered<T>, key: string, request: object, make: () => T): T {
-  const fingerprint = JSON.stringify(request);
-  const earlier = store.get(key);
-  if (earlier) {
-    if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
-    return earlier.answer;
-  }
-  const answer = make();
-  store.set(key, { request: fingerprint, answer });
-  return answer;
-}
-
 const token = () => randomBytes(12).toString('hex');
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
