@@ -17,6 +17,8 @@ import type { EventBus } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
+import { corsAllows, corsFor } from './cors.js';
+import { simplePostsRefused } from './csrf.js';
 import { explorerRouter } from './explorer.js';
 import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
@@ -82,7 +84,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.INTROSPECTION,
-    csrfPrevention: true,
+    // Ours instead (simplePostsRefused): Apollo's also refuses the GET queries urql sends by default.
+    csrfPrevention: false,
     // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
@@ -118,6 +121,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Payers' pages (/payments) are navigated to, and webhooks come from servers: neither needs CORS.
+  app.use(GRAPHQL_PATH, corsFor(config.cors, ['GET', 'POST']));
+  app.use('/files', corsFor(config.cors, ['GET', 'HEAD', 'PUT']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
   app.use('/webhooks', passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger));
@@ -134,6 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       );
       next();
     },
+    simplePostsRefused,
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
@@ -190,6 +197,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const forwarded = trusted ? String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
       return originOf(forwarded || 'http', request.headers.host);
     },
+    originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(accessTokenKey, token),
     execute,

@@ -50,6 +50,8 @@ export interface LiveServerOptions {
   clientAddress(request: IncomingMessage): string;
   /** The origin the client connected to, by the same proxy rules. */
   clientOrigin(request: IncomingMessage): string | undefined;
+  /** Whether a page on another origin may open a socket: the HTTP CORS allow-list. */
+  originAllowed(origin: string): boolean;
   queueSize: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
@@ -102,8 +104,14 @@ export class LiveServer {
       server: options.httpServer,
       path: options.path,
       maxPayload: 1_000_000,
-      // Refused before the upgrade: one address cannot hold the server's sockets hostage.
-      verifyClient: ({ req }: { req: IncomingMessage }) => (this.perAddress.get(options.clientAddress(req)) ?? 0) < options.maxConnectionsPerAddress,
+      verifyClient: ({ req, origin }: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number) => void) => {
+        // Browsers apply no CORS to WebSockets but always send Origin: a page from an origin the
+        // HTTP API does not let in is refused here too. Other clients send none (React Native
+        // sends the socket's own origin, which is the same host).
+        if (origin && !sameHost(origin, req) && !options.originAllowed(origin)) return done(false, 403);
+        // One address cannot hold the server's sockets hostage.
+        done((this.perAddress.get(options.clientAddress(req)) ?? 0) < options.maxConnectionsPerAddress);
+      },
     });
     this.wss.on('connection', (socket, request) => {
       const address = options.clientAddress(request);
@@ -393,4 +401,9 @@ function matches(event: DomainEvent, live: LiveField, filters: Record<string, un
 
 function codedError(message: string, code: string) {
   return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Whether a page's origin is the host it connected to (the explorer, or an app served beside the API). */
+function sameHost(origin: string, request: IncomingMessage): boolean {
+  return URL.canParse(origin) && new URL(origin).host === request.headers.host?.toLowerCase();
 }
