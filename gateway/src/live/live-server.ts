@@ -13,15 +13,12 @@ import {
   type FieldNode,
   type FormattedExecutionResult,
   type GraphQLSchema,
-  type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
-import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
-import { CURRENT_ARGUMENT } from '@peerlink/platform/graphql/live';
 import type { DomainEvent, EventBus, Unsubscribe } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
@@ -29,7 +26,8 @@ import type { GatewayContext } from '../context.js';
 import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMarks } from './live-fields.js';
 import { Channel } from './channel.js';
 import { SharedLookups } from './shared-lookups.js';
-import { LIVE_ID_VARIABLE, argumentsOf, toCurrentQuery, toLookupQuery } from './live-query.js';
+import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
+import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
 
 export interface LiveSchema {
   apiSchema: GraphQLSchema;
@@ -190,16 +188,22 @@ export class LiveServer {
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
 
-    let subscription: Planned | undefined;
+    let subscription: SubscriptionPlan | undefined;
     if (operation.operation === 'subscription') {
       const root = operation.selectionSet.selections[0];
       if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
       const live = schema.liveFields.get(root.name.value);
       if (!live) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
       if (live.audience && !connection.viewer) return [codedError('Sign in to subscribe to this.', 'UNAUTHENTICATED')];
-      const planned = this.plan(schema, live, document, operation, payload.variables ?? {});
-      if (Array.isArray(planned)) return planned;
-      subscription = planned;
+      try {
+        const planned = planSubscription(schema.apiSchema, live, document, operation, payload.variables ?? {});
+        if (Array.isArray(planned)) return planned;
+        subscription = planned;
+      } catch (error) {
+        // The subgraph's @live(current:) names a query the schema does not have: its bug, not the client's.
+        this.options.logger.error({ err: error, field: live.field }, 'cannot read the current state');
+        return [codedError(`${live.field} cannot send its current state now.`, 'INTERNAL_SERVER_ERROR')];
+      }
       if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
         return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'BAD_USER_INPUT')];
       }
@@ -216,44 +220,6 @@ export class LiveServer {
     };
   }
 
-  /**
-   * A subscription's arguments, coerced as a query's would be (bad ones are BAD_USER_INPUT here,
-   * not a closed socket later), and the query for its current state when the client asks for it.
-   */
-  private plan(
-    schema: LiveSchema,
-    live: LiveField,
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    inputs: Record<string, unknown>,
-  ): Planned | GraphQLError[] {
-    const coerced = getVariableValues(schema.apiSchema, operation.variableDefinitions ?? [], inputs);
-    if (coerced.errors) return coerced.errors.map((e) => codedError(e.message, 'BAD_USER_INPUT'));
-    const root = operation.selectionSet.selections[0] as FieldNode;
-    const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
-    if (!fieldDef) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
-    let args: Record<string, unknown>;
-    try {
-      args = getArgumentValues(fieldDef, root, coerced.coerced);
-    } catch (error) {
-      return [codedError((error as Error).message, 'BAD_USER_INPUT')];
-    }
-    const { [CURRENT_ARGUMENT]: wantsCurrent, ...filters } = args;
-    if (wantsCurrent !== true) return { filters, current: null };
-    const by = live.current?.find((query) => argumentsOf(query).every((name) => args[name] != null));
-    if (!by) {
-      const names = live.current?.map((query) => argumentsOf(query).join(' and ')).join(' or ');
-      return [codedError(names ? `${live.field} sends its current state for one named by ${names}.` : `${live.field} has no current state to send.`, 'BAD_USER_INPUT')];
-    }
-    try {
-      return { filters, current: toCurrentQuery(document, operation, by, schema.apiSchema, args) };
-    } catch (error) {
-      // The subgraph's @live names a query the schema does not have: its bug, not the client's.
-      this.options.logger.error({ err: error, field: live.field }, 'cannot read the current state');
-      return [codedError(`${live.field} cannot send its current state now.`, 'INTERNAL_SERVER_ERROR')];
-    }
-  }
-
   /** Queries and mutations sent over the socket take the same path as HTTP ones. */
   private async executeOnce(args: ExecutionArgs): Promise<ExecutionResult> {
     const { gateway } = args.contextValue as { gateway: GatewayContext };
@@ -261,7 +227,7 @@ export class LiveServer {
   }
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
-    const { gateway, connection, subscription } = args.contextValue as { gateway: GatewayContext; connection: Connection; subscription: Planned };
+    const { gateway, connection, subscription } = args.contextValue as { gateway: GatewayContext; connection: Connection; subscription: SubscriptionPlan };
     let stopListening = () => {};
     const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
     let prepared;
@@ -438,8 +404,6 @@ export class LiveServer {
 }
 
 type Listener = (event: DomainEvent) => void;
-/** What prepare() worked out about a subscription: the arguments its events must match, and its current-state query if asked for. */
-type Planned = { filters: Record<string, unknown>; current: { query: string; variables: Record<string, unknown> } | null };
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 
