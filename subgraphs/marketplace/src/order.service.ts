@@ -149,8 +149,9 @@ export class OrderService {
       await em.flush();
       await em.execute(`delete from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
       const orders = created.map(({ order }) => order);
-      // No orderUpdated yet: nobody can subscribe to an order before checkout has returned its id.
       for (const order of orders) {
+        // For the parties' subscriptions to all their orders, open before checkout.
+        tellParties(publish, order);
         publish('marketplace.order.placed', {
           orderId: order.id,
           buyerId: order.buyerId,
