@@ -31,6 +31,7 @@ import {
   ConsistencyUserByIdDocument,
   ConsistencyUserByNameDocument,
   ConsistencyUserLookupDocument,
+  CreateUploadDocument,
   FollowDocument,
   LoginDocument,
   LogoutDocument,
@@ -292,6 +293,16 @@ describe('answers', () => {
     expect(files.edges[0]!.node).toMatchObject({ size: 5, currentVersion: { size: 5 } });
     expect(storageUsage).toMatchObject({ usedBytes: 17, trashBytes: 0 });
     expect(Number.isSafeInteger(storageUsage.quotaBytes)).toBe(true);
+  });
+
+  it('take byte sizes past Int’s 2 GiB as whole numbers, and refuse fractions', async () => {
+    const owner = await signUp(t, 'sizes');
+    const input = { name: 'big.bin', mimeType: 'application/octet-stream' };
+    // 3 GiB reaches drive, which answers with its own limit rather than GraphQL with a type error.
+    const big = await request(t.url, CreateUploadDocument, { input: { ...input, size: 3 * 2 ** 30 } }, { token: owner.token });
+    expect(big.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'size' })]);
+    expect(await codes(t.url, CreateUploadDocument, { input: { ...input, size: 2.5 } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, CreateUploadDocument, { input: { ...input, size: 2 ** 53 } }, owner.token)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('show a payment, its refunds and a plan’s price as Money', async () => {
