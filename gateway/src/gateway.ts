@@ -12,6 +12,7 @@ import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/au
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
+import { refusedInput } from './subgraph-refusals.js';
 import { closeServer } from '@peerlink/platform/http';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
@@ -98,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         logger.warn({ err: error }, 'a subgraph did not answer');
         return { message: 'A service did not answer in time; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
       }
-      const safe = formatError(formatted, error);
+      const safe = refusedInput(formatted, error) ?? formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
       return safe;
     },

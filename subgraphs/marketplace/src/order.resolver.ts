@@ -88,8 +88,13 @@ export class OrderResolver {
   }
 
   @Mutation(() => CheckoutResult, { description: 'Orders your cart, one order per seller, and starts payment.' })
-  checkout(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
+  checkoutCart(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.checkout(requireViewer(ctx.viewer), input);
+  }
+
+  @Mutation(() => CheckoutResult, { deprecationReason: 'Use checkoutCart.' })
+  checkout(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
+    return this.checkoutCart(input, ctx);
   }
 
   @Mutation(() => Order, { description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.' })
