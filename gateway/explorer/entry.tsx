@@ -7,6 +7,7 @@ import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { getOperationAST, parse } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import 'graphiql/graphiql.css';
+import { EXPLORER_EXAMPLES } from '../src/explorer-examples.js';
 
 const TOKEN_KEY = 'peerlink.accessToken';
 
@@ -112,7 +113,7 @@ function App() {
           />
         </label>
       </header>
-      <div style={{ flex: 1, minHeight: 0 }}>{fetcher && <GraphiQL fetcher={fetcher} />}</div>
+      <div style={{ flex: 1, minHeight: 0 }}>{fetcher && <GraphiQL fetcher={fetcher} defaultTabs={EXPLORER_EXAMPLES} />}</div>
     </div>
   );
 }
