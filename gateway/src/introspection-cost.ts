@@ -1,6 +1,5 @@
 import {
   getIntrospectionQuery,
-  getNamedType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
