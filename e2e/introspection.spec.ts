@@ -94,6 +94,18 @@ describe('introspection at the default limits', () => {
     expect(Object.keys(schema.getSubscriptionType()!.getFields())).toContain('notificationAdded');
   });
 
+  it('answers a missing variable with BAD_USER_INPUT and an unknown type with null', async () => {
+    const byName = 'query TypeByName($name: String!) { __type(name: $name) { name kind } }';
+    const send = async (variables: object) => {
+      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: byName, variables }) });
+      return (await response.json()) as { data?: { __type: unknown }; errors?: { extensions: { code: string } }[] };
+    };
+    expect((await send({})).errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect((await send({ name: 42 })).errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(await send({ name: 'Nothing' })).toEqual({ data: { __type: null } });
+    expect(await send({ name: 'Money' })).toEqual({ data: { __type: { name: 'Money', kind: 'OBJECT' } } });
+  });
+
   it('still refuses data nested past the depth limit, over HTTP and WebSocket', async () => {
     for (const body of [await post(DEEP_DATA), await overSocket(DEEP_DATA)]) {
       expect(body.errors?.map((e) => [e.extensions.code, e.message])).toEqual([['GRAPHQL_VALIDATION_FAILED', 'Operation anonymous is 14 levels deep; the limit is 12.']]);
