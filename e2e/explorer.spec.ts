@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { buildClientSchema, getIntrospectionQuery, getOperationAST, parse, validate, type IntrospectionQuery } from 'graphql';
+import { EXPLORER_EXAMPLES } from '@peerlink/gateway/explorer-examples';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterDocument } from './generated/graphql.js';
@@ -7,6 +9,8 @@ import { newUser, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The tabs the explorer opens on, in order. */
+const EXAMPLE_NAMES = ['WhoAmI', 'Register', 'Login', 'HomeFeed', 'SearchProducts', 'LiveNotifications'];
 
 let t: TestStack;
 let browser: Browser;
@@ -24,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('the schema explorer', () => {
-  it('works offline: GraphiQL from the gateway\'s own assets runs a signed-in query and a live subscription', async () => {
+  it('works offline: GraphiQL from the gateway\'s own assets runs its signed-in examples, a query and a live subscription', async () => {
     const user = newUser('explorer');
     const { register } = await ok(t.url, RegisterDocument, { input: user });
     const origin = new URL(t.url).origin;
@@ -34,24 +38,27 @@ describe('the schema explorer', () => {
       if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreign.push(request.url());
     });
 
-    /** Types into GraphiQL's editor the way its own prettify does: through CodeMirror. */
-    const setQuery = (query: string) =>
-      page.evaluate((text) => {
-        const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } };
-        host.CodeMirror.setValue(text);
-      }, query);
+    /** Switches tabs, and waits until the editor holds that tab's operation: GraphiQL swaps it in after the click. */
+    const openTab = async (name: string) => {
+      await page.locator('.graphiql-tab').getByText(name, { exact: true }).click();
+      await page.waitForFunction((operation) => {
+        const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { getValue(): string } };
+        return new RegExp(`\\b${operation}\\b`).test(host.CodeMirror.getValue());
+      }, name);
+    };
 
     await page.goto(t.url, { waitUntil: 'networkidle' });
     await page.getByText('PeerLink explorer').waitFor();
+    expect(await page.locator('.graphiql-tab').allInnerTexts()).toEqual(EXAMPLE_NAMES);
     await page.getByLabel('Access token').fill(register.accessToken);
     // The toolbar applies (and stores) the token once typing pauses.
     await page.waitForFunction((token) => localStorage.getItem('peerlink.accessToken') === token, register.accessToken);
 
-    await setQuery('{ me { username } }');
+    await openTab('WhoAmI');
     await page.getByRole('button', { name: /execute query/i }).click();
-    await page.locator('.graphiql-response').getByText(user.username).waitFor({ timeout: 10_000 });
+    await page.locator('.graphiql-response').getByText(`"${user.username}"`, { exact: true }).waitFor({ timeout: 10_000 });
 
-    await setQuery('subscription { notificationAdded { title } }');
+    await openTab('LiveNotifications');
     await page.getByRole('button', { name: /execute query/i }).click();
     await waitFor('the explorer\'s subscription', () => t.stack.gateway.live.subscriptionsOf(register.user.id) === 1);
     const changed = await fetch(t.url, {
@@ -64,6 +71,49 @@ describe('the schema explorer', () => {
 
     expect(foreign).toEqual([]);
     await page.close();
+  });
+
+  it('loads the schema at the default limits: the Docs pane lists the root types and the editor offers fields', async () => {
+    const page = await browser.newPage();
+    await page.goto(t.url, { waitUntil: 'networkidle' });
+    await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+    const rootTypes = page.locator('.graphiql-doc-explorer-root-type').locator('..');
+    await rootTypes.last().waitFor({ timeout: 10_000 });
+    expect(await rootTypes.allInnerTexts()).toEqual(['query: Query', 'mutation: Mutation', 'subscription: Subscription']);
+    await expect(page.getByText('Error fetching schema').count()).resolves.toBe(0);
+
+    await page.locator('.graphiql-tab-add').click();
+    await page.evaluate(() => {
+      const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } };
+      host.CodeMirror.setValue('');
+    });
+    await page.locator('.graphiql-query-editor .CodeMirror').click();
+    await page.keyboard.type('{ m');
+    const hints = page.locator('.CodeMirror-hints .CodeMirror-hint');
+    await hints.getByText('me', { exact: true }).waitFor({ timeout: 10_000 });
+    expect(await hints.allInnerTexts()).toContain('me');
+    await page.close();
+  });
+
+  it('opens on examples that are valid against the schema it serves, and run as written', async () => {
+    const post = async (body: object, token?: string) => {
+      const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+      return (await (await fetch(t.url, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { data?: any; errors?: unknown[] };
+    };
+    const schema = buildClientSchema((await post({ query: getIntrospectionQuery() })).data as IntrospectionQuery);
+    const operations = EXPLORER_EXAMPLES.map((example) => getOperationAST(parse(example.query)));
+    expect(operations.map((operation) => operation?.name?.value)).toEqual(EXAMPLE_NAMES);
+
+    // In tab order, as a newcomer would: the account Register makes signs in the rest.
+    let token: string | undefined;
+    for (const [i, example] of EXPLORER_EXAMPLES.entries()) {
+      expect(validate(schema, parse(example.query)).map((e) => e.message)).toEqual([]);
+      if (operations[i]!.operation === 'subscription') continue;
+      const result = await post({ query: example.query, variables: example.variables ? JSON.parse(example.variables) : undefined }, token);
+      expect([EXAMPLE_NAMES[i], result.errors]).toEqual([EXAMPLE_NAMES[i], undefined]);
+      token ??= result.data.register?.accessToken;
+    }
+    expect(token).toBeTruthy();
   });
 
   it('leaves non-browser GET requests to GraphQL', async () => {

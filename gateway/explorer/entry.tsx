@@ -4,9 +4,10 @@ import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
-import { getOperationAST, parse } from 'graphql';
+import { getOperationAST, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import 'graphiql/graphiql.css';
+import { EXPLORER_EXAMPLES } from '../src/explorer-examples.js';
 
 const TOKEN_KEY = 'peerlink.accessToken';
 
@@ -43,17 +44,23 @@ function fetchWithToken(token: string): typeof fetch {
 }
 
 // The toolkit only recognises a subscription by its operation name, so an anonymous
-// `subscription { … }` would go over HTTP; send every subscription over the socket.
-function withAnonymousSubscriptions(fetcher: Fetcher, wsClient: Client): Fetcher {
+// `subscription { … }` would go over HTTP; send every subscription over the socket. And GraphiQL
+// reads the operation name 100 ms after an edit, so a run right after switching tabs carries the
+// previous tab's name, which the server refuses: a document with one operation runs that one.
+function withOperationsSorted(fetcher: Fetcher, wsClient: Client): Fetcher {
   return (params, options) => {
+    let operationName = params.operationName ?? undefined;
     let isSubscription = false;
     try {
-      isSubscription = getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation === 'subscription';
+      const document = parse(params.query);
+      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      if (operations.length === 1) operationName = operations[0]!.name?.value;
+      isSubscription = getOperationAST(document, operationName)?.operation === 'subscription';
     } catch {
       // Unparseable: let the server explain.
     }
-    if (!isSubscription) return fetcher(params, options);
-    return wsClient.iterate({ query: params.query, variables: params.variables ?? undefined, operationName: params.operationName ?? undefined });
+    if (!isSubscription) return fetcher({ ...params, operationName: operationName ?? null }, options);
+    return wsClient.iterate({ query: params.query, variables: params.variables ?? undefined, operationName });
   };
 }
 
@@ -80,7 +87,7 @@ function App() {
       lazy: true,
       connectionParams: () => ({ authorization: token ? `Bearer ${token}` : undefined }),
     });
-    const next = withAnonymousSubscriptions(createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) }), wsClient);
+    const next = withOperationsSorted(createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) }), wsClient);
     setFetcher(() => next); // function form: store the fetcher itself, don't call it
     return () => void wsClient.dispose();
   }, [token]);
@@ -112,7 +119,7 @@ function App() {
           />
         </label>
       </header>
-      <div style={{ flex: 1, minHeight: 0 }}>{fetcher && <GraphiQL fetcher={fetcher} />}</div>
+      <div style={{ flex: 1, minHeight: 0 }}>{fetcher && <GraphiQL fetcher={fetcher} defaultTabs={EXPLORER_EXAMPLES} />}</div>
     </div>
   );
 }

@@ -24,6 +24,7 @@ import { explorerRouter } from './explorer.js';
 import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
+import { introspectionAnsweredLocally } from './introspection-plugin.js';
 import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.js';
 import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
@@ -62,7 +63,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
-  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES });
+  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
 
   // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
@@ -93,7 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     // Parsing is the one cost paid before any limit applies: cap it in tokens.
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), introspectionAnsweredLocally()],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
         logger.warn({ err: error }, 'a subgraph did not answer');

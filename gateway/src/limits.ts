@@ -9,16 +9,25 @@ import {
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 import type { Logger } from '@peerlink/platform/logger';
+import { IntrospectionCost, fullIntrospectionCost, schemaSizes } from './introspection-cost.js';
 
 export interface QueryLimits {
   maxDepth: number;
   maxFields: number;
   maxAliases: number;
+  /**
+   * The most values an operation's introspection may resolve (see introspection-cost.ts). Never
+   * less than graphql-js's full introspection query costs in the schema served, so GraphiQL, codegen
+   * and every client's standard query pass however large the schema grows.
+   */
+  maxIntrospectionCost: number;
 }
 
 /**
  * Rejects operations that are too deep or too wide before any subgraph is called: a validation
- * rule, so it applies to queries over HTTP and subscriptions over WebSocket alike.
+ * rule, so it applies to queries over HTTP and subscriptions over WebSocket alike. Depth and field
+ * counts are for data; introspection is bounded by the schema, so it is priced by what it resolves
+ * there instead. Aliases count everywhere.
  */
 export function queryLimitsRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => {
@@ -26,19 +35,20 @@ export function queryLimitsRule(limits: QueryLimits) {
     for (const definition of context.getDocument().definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
-    const costs = new Map<string, Cost | null>();
+    const schema = context.getSchema();
+    const walk: Walk = { fragments, costs: new Map(), introspection: new IntrospectionCost(schemaSizes(schema), fragments) };
     return {
       OperationDefinition(operation) {
-        const totals = measure(operation.selectionSet, fragments, costs);
+        const totals = measure(operation.selectionSet, walk);
         const name = operation.name?.value ?? 'anonymous';
-        if (totals.depth > limits.maxDepth) {
-          context.reportError(new GraphQLError(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`, { nodes: [operation] }));
-        }
-        if (totals.fields > limits.maxFields) {
-          context.reportError(new GraphQLError(`Operation ${name} selects ${totals.fields} fields; the limit is ${limits.maxFields}.`, { nodes: [operation] }));
-        }
-        if (totals.aliases > limits.maxAliases) {
-          context.reportError(new GraphQLError(`Operation ${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}.`, { nodes: [operation] }));
+        const report = (message: string) => context.reportError(new GraphQLError(message, { nodes: [operation] }));
+        if (totals.depth > limits.maxDepth) report(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`);
+        if (totals.fields > limits.maxFields) report(`Operation ${name} selects ${totals.fields} fields; the limit is ${limits.maxFields}.`);
+        if (totals.aliases > limits.maxAliases) report(`Operation ${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}.`);
+        if (totals.introspection > 0) {
+          const limit = Math.max(limits.maxIntrospectionCost, fullIntrospectionCost(schema));
+          const cost = Math.min(Math.ceil(totals.introspection), Number.MAX_SAFE_INTEGER);
+          if (cost > limit) report(`Operation ${name}'s introspection could resolve ${cost} values; the limit is ${limit}.`);
         }
       },
     };
@@ -49,49 +59,60 @@ interface Cost {
   fields: number;
   aliases: number;
   depth: number;
+  /** Values its `__schema` and `__type` fields resolve, estimated. */
+  introspection: number;
 }
 
-const NOTHING: Cost = { fields: 0, aliases: 0, depth: 0 };
+const NOTHING: Cost = { fields: 0, aliases: 0, depth: 0, introspection: 0 };
+
+interface Walk {
+  fragments: Map<string, FragmentDefinitionNode>;
+  costs: Map<string, Cost | null>;
+  introspection: IntrospectionCost;
+}
 
 /**
  * What a selection set costs once executed, fragments expanded. Each fragment is measured once and
  * reused at every spread, so a small document that spreads fragments into each other many times
  * costs time in proportion to its size to reject, not to the size of its expansion.
  */
-function measure(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, costs: Map<string, Cost | null>): Cost {
+function measure(selectionSet: SelectionSetNode, walk: Walk): Cost {
   const cost = { ...NOTHING };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      // Introspection fields count like any other (a pile of aliased __schema is as costly as data);
-      // only the plain `__typename` leaf is free.
+      // The plain `__typename` leaf is free.
       if (selection.name.value === '__typename' && !selection.alias) continue;
-      const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, costs) : NOTHING;
-      cost.fields += 1 + inner.fields;
+      const inner = selection.selectionSet ? measure(selection.selectionSet, walk) : NOTHING;
       cost.aliases += (selection.alias ? 1 : 0) + inner.aliases;
+      const root = selection.name.value;
+      if (root === '__schema' || root === '__type') {
+        cost.introspection += walk.introspection.ofRootField(root, selection.selectionSet);
+        continue;
+      }
+      cost.fields += 1 + inner.fields;
       cost.depth = Math.max(cost.depth, 1 + inner.depth);
+      cost.introspection += inner.introspection;
     } else {
-      const inner =
-        selection.kind === Kind.INLINE_FRAGMENT
-          ? measure(selection.selectionSet, fragments, costs)
-          : fragmentCost(selection.name.value, fragments, costs);
+      const inner = selection.kind === Kind.INLINE_FRAGMENT ? measure(selection.selectionSet, walk) : fragmentCost(selection.name.value, walk);
       cost.fields += inner.fields;
       cost.aliases += inner.aliases;
       cost.depth = Math.max(cost.depth, inner.depth);
+      cost.introspection += inner.introspection;
     }
   }
   return cost;
 }
 
-function fragmentCost(name: string, fragments: Map<string, FragmentDefinitionNode>, costs: Map<string, Cost | null>): Cost {
-  const known = costs.get(name);
+function fragmentCost(name: string, walk: Walk): Cost {
+  const known = walk.costs.get(name);
   if (known) return known;
-  const fragment = fragments.get(name);
+  const fragment = walk.fragments.get(name);
   // null marks a fragment being measured: a spread of it inside itself is a cycle, which graphql's
   // own NoFragmentCycles rule reports, so it adds nothing here.
   if (!fragment || known === null) return NOTHING;
-  costs.set(name, null);
-  const cost = measure(fragment.selectionSet, fragments, costs);
-  costs.set(name, cost);
+  walk.costs.set(name, null);
+  const cost = measure(fragment.selectionSet, walk);
+  walk.costs.set(name, cost);
   return cost;
 }
 

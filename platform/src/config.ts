@@ -116,6 +116,7 @@ const envSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
   MAX_QUERY_FIELDS: z.coerce.number().int().min(1).default(250),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_INTROSPECTION_COST: z.coerce.number().int().min(0).default(50_000),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
