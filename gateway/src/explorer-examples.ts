@@ -13,7 +13,7 @@ export interface ExplorerExample {
 export const EXPLORER_EXAMPLES: ExplorerExample[] = [
   {
     query: `# Welcome to PeerLink. Each tab holds an example: run it with the ▶ button (Ctrl-Enter).
-# Register or Login (the next tabs) answers an accessToken: paste it into "Access token"
+# CreateAccount or SignIn (the next tabs) answers an accessToken: paste it into "Access token"
 # above to act as that user, here and in subscriptions. Docs (the book icon) lists everything.
 query WhoAmI {
   me {
@@ -28,8 +28,8 @@ query WhoAmI {
   },
   {
     query: `# A new account; the answer signs you in. Change the variables below first.
-mutation Register($input: RegisterInput!) {
-  register(input: $input) {
+mutation CreateAccount($input: RegisterInput!) {
+  createAccount(input: $input) {
     accessToken
     expiresAt
     user {
@@ -43,8 +43,8 @@ mutation Register($input: RegisterInput!) {
   },
   {
     query: `# Sign in with an email address or a username.
-mutation Login($input: LoginInput!) {
-  login(input: $input) {
+mutation SignIn($input: LoginInput!) {
+  createSession(input: $input) {
     accessToken
     expiresAt
     user {
