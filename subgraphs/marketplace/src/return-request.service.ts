@@ -149,6 +149,8 @@ export class ReturnRequestService {
         photoIds,
         photosChecked: photoIds.length === 0,
       });
+      // Lines only name their request by id, so the unit of work must write the request first.
+      await em.flush();
       const items = wanted.map((w) => em.create(ReturnRequestItem, { requestId: request.id, orderItemId: w.orderItemId, quantity: w.quantity }));
       await em.flush();
       this.tell(publish, request, null, summarize(items.map((i) => ({ title: byId.get(i.orderItemId)!.title, quantity: i.quantity }))));
