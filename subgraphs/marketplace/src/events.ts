@@ -54,8 +54,12 @@ export type MarketplaceEvents = {
     refundFailure: string | null;
     photoIds: string[];
   };
-  /** A return was accepted (by the seller or an admin): payments refunds `amount` of the order's payment, once however often told. */
-  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string };
+  /**
+   * A return was accepted (by the seller or an admin): payments refunds `amount` of the order's
+   * payment, once per `refundKey` however often told. Each acceptance has its own key, so one after
+   * a refused refund is asked afresh rather than answered with the provider's remembered refusal.
+   */
+  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string; refundKey: string };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */
   'marketplace.order.updated': { id: string; orderId: string; recipientIds: string[] };
 };

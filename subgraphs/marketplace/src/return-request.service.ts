@@ -272,6 +272,7 @@ export class ReturnRequestService {
       amount: request.refundAmount,
       currency: request.currency,
       reason: `Return request ${request.id}: ${request.reason}`,
+      refundKey: `return:${request.id}:${request.updatedAt.getTime()}`,
     });
   }
 

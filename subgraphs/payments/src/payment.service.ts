@@ -151,12 +151,11 @@ export class PaymentService {
 
   /**
    * A buyer's return the seller or an admin accepted: its amount goes back through the same refund
-   * as `refundPayment`, keyed by the request so a redelivery refunds once. When it cannot be made
-   * (nothing left, or the provider refuses), marketplace hears why and nothing moves.
+   * as `refundPayment`, under the acceptance's key so a redelivery refunds once. When it cannot be
+   * made (nothing left, or the provider refuses), marketplace hears why and nothing moves.
    */
   async refundReturn(em: EntityManager, publish: Publish<PaymentsEvents>, accepted: MarketplaceEvents['marketplace.return.accepted']): Promise<void> {
-    const { returnRequestId, orderId, amount, reason } = accepted;
-    const key = `return:${returnRequestId}`;
+    const { returnRequestId, orderId, amount, reason, refundKey: key } = accepted;
     const refuse = (why: string) => publish('payments.refund.refused', { returnRequestId, orderId, reason: why });
     const found = await em.findOne(Payment, { orderId });
     if (!found) return refuse('The order has no payment.');
