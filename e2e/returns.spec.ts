@@ -311,3 +311,37 @@ describe('return requests refuse', () => {
     expect((await ok(t.url, ReturnRequestDocument, { id: first.id }, owner.token)).returnRequest).toMatchObject({ status: 'REQUESTED', reason: 'OTHER', details: 'Chipped rim' });
   });
 });
+
+describe('a return the seller leaves unanswered', () => {
+  let quick: TestStack;
+  beforeAll(async () => {
+    // Sellers get one second to answer here, so the buyer's wait stays short.
+    quick = await startTestStack({ RETURN_ANSWER_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await quick?.stop();
+  });
+
+  it('may be escalated by the buyer once `answerBy` has passed, and the admins are told', async () => {
+    // The helpers above act on `t`: pointed at this stack for the test (a file's tests run one at a time).
+    const saved = t;
+    t = quick;
+    try {
+      const [owner, buyer, staff] = await Promise.all([seller(t), signUp(t, 'buyer'), announcedAdmin()]);
+      const clock = await listed(t, owner, { title: 'Wall clock', priceAmount: 4000 });
+      const order = await paidOrder(buyer, [{ productId: clock.id, quantity: 1 }]);
+      const asked = await requestReturn({ orderId: order.id, items: [{ orderItemId: order.items[0]!.id, quantity: 1 }], reason: 'NOT_AS_DESCRIBED' }, buyer);
+      await waitFor('the seller’s time to answer to pass', () => Date.now() > Date.parse(asked.answerBy) + 50);
+      const escalated = (await ok(t.url, EscalateReturnRequestDocument, { id: asked.id, note: 'No answer from the seller.' }, buyer.token)).escalateReturnRequest;
+      expect(escalated).toMatchObject({ status: 'ESCALATED', declineReason: null, escalationNote: 'No answer from the seller.' });
+      // Escalated, the seller can no longer answer it; the admins decide.
+      expect(await codes(t.url, AcceptReturnRequestDocument, { id: asked.id }, owner.token)).toEqual(['CONFLICT']);
+      await returnNotice(staff, /^Return escalated: 1 × Wall clock$/);
+      await ok(t.url, ResolveReturnRequestDocument, { id: asked.id, decision: 'REFUND', note: 'The seller did not answer.' }, staff.token);
+      await returnReaches(buyer, asked.id, 'REFUNDED');
+      await orderReaches(t, buyer, order.id, 'REFUNDED');
+    } finally {
+      t = saved;
+    }
+  });
+});
