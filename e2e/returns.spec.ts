@@ -6,6 +6,7 @@ import {
   AddToCartDocument,
   CheckoutDocument,
   DeclineReturnRequestDocument,
+  DeleteFileDocument,
   EscalateReturnRequestDocument,
   EscalatedReturnRequestsDocument,
   FileDocument,
@@ -233,11 +234,11 @@ describe('return photos', () => {
       const seen = (await ok(t.url, ReturnRequestDocument, { id: asked.id }, owner.token)).returnRequest;
       return seen.photosChecked ? seen : null;
     });
-    expect(checked.photos.map((p) => p.name).sort()).toEqual(['back.jpg', 'front.jpg']);
-    expect(checked.photos.every((p) => p.downloadUrl)).toBe(true);
+    expect(checked.photos.map((p) => p?.name).sort()).toEqual(['back.jpg', 'front.jpg']);
+    expect(checked.photos.every((p) => p?.downloadUrl)).toBe(true);
     expect(checked.refusedPhotoIds).toEqual([]);
     expect((await ok(t.url, ReturnRequestDocument, { id: asked.id }, buyer.token)).returnRequest.refusedPhotoIds).toEqual([notMine.id]);
-    const download = await fetch(checked.photos.find((p) => p.name === 'front.jpg')!.downloadUrl!);
+    const download = await fetch(checked.photos.find((p) => p?.name === 'front.jpg')!.downloadUrl!);
     expect(await download.text()).toBe('a crack, from the front');
     expect((await ok(t.url, FileDocument, { id: front.id }, owner.token)).file.name).toBe('front.jpg');
     // The stranger's own file was not shared with the seller by being named.
@@ -246,6 +247,10 @@ describe('return photos', () => {
     expect((await ok(t.url, ReturnRequestDocument, { id: asked.id }, staff.token)).returnRequest.photos).toHaveLength(2);
     expect(await codes(t.url, ReturnRequestDocument, { id: asked.id }, stranger.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, FileDocument, { id: front.id }, stranger.token)).toEqual(['NOT_FOUND']);
+    // A photo its owner trashed is a null entry for the seller; the request itself still reads.
+    await ok(t.url, DeleteFileDocument, { id: back.id }, buyer.token);
+    const photos = (await ok(t.url, ReturnRequestDocument, { id: asked.id }, owner.token)).returnRequest.photos;
+    expect(photos.map((p) => p?.name ?? null).sort()).toEqual(['front.jpg', null]);
   });
 });
 

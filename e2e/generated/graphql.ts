@@ -1266,21 +1266,21 @@ export type PlanSubscriptionUpdatedSubscriptionVariables = Exact<{
 
 export type PlanSubscriptionUpdatedSubscription = { planSubscriptionUpdated: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } };
 
-export type ReturnRequestFieldsFragment = { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } };
+export type ReturnRequestFieldsFragment = { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } };
 
 export type RequestReturnMutationVariables = Exact<{
   input: RequestReturnInput;
 }>;
 
 
-export type RequestReturnMutation = { requestReturn: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type RequestReturnMutation = { requestReturn: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type AcceptReturnRequestMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type AcceptReturnRequestMutation = { acceptReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type AcceptReturnRequestMutation = { acceptReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type DeclineReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1288,7 +1288,7 @@ export type DeclineReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type DeclineReturnRequestMutation = { declineReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type DeclineReturnRequestMutation = { declineReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type EscalateReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1296,7 +1296,7 @@ export type EscalateReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type EscalateReturnRequestMutation = { escalateReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type EscalateReturnRequestMutation = { escalateReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type ResolveReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1305,14 +1305,14 @@ export type ResolveReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type ResolveReturnRequestMutation = { resolveReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type ResolveReturnRequestMutation = { resolveReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type ReturnRequestQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ReturnRequestQuery = { returnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null }>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type ReturnRequestQuery = { returnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
 
 export type MyReturnRequestsQueryVariables = Exact<{
   status?: ReturnStatus | null | undefined;

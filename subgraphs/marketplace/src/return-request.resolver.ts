@@ -142,7 +142,10 @@ export class ReturnRequestResolver {
     return request.refundAmount === null ? null : money(request.refundAmount, request.currency);
   }
 
-  @FieldResolver(() => [FileReference], { description: 'The photos drive accepted (files of the buyer’s own), resolved by drive for the viewer.' })
+  @FieldResolver(() => [FileReference], {
+    nullable: 'items',
+    description: 'The photos drive accepted (files of the buyer’s own), resolved by drive; an entry is null where you may not see the file (its owner trashed or deleted it).',
+  })
   photos(@Root() request: ReturnRequest): FileReference[] {
     return request.acceptedPhotoIds.map((id) => ({ id }));
   }
