@@ -16,7 +16,9 @@ import {
   MarkOrderShippedDocument,
   MyReturnRequestsDocument,
   OrderReturnRequestsDocument,
+  PaymentIdDocument,
   ReceivedReturnRequestsDocument,
+  RefundPaymentDocument,
   RequestReturnDocument,
   ResolveReturnRequestDocument,
   ReturnNotificationsDocument,
@@ -132,6 +134,27 @@ describe('a return accepted by the seller', () => {
     expect(await codes(t.url, RequestReturnDocument, { input: { orderId: order.id, items: [{ orderItemId: order.items[0]!.id, quantity: 1 }], reason: 'DAMAGED' } }, buyer.token)).toEqual([
       'BAD_USER_INPUT',
     ]);
+  });
+});
+
+describe('a return after the seller refunded part of the order', () => {
+  it('is refunded only what is left of the payment, never more than was paid', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const pan = await listed(t, owner, { title: 'Iron pan', priceAmount: 3000, stock: 4 });
+    const order = await paidOrder(buyer, [{ productId: pan.id, quantity: 2 }]);
+    const payment = (await ok(t.url, ReturnPaymentDocument, { orderId: order.id }, owner.token)).paymentStatus;
+    expect(payment.status).toBe('SUCCEEDED');
+    const paymentId = (await ok(t.url, PaymentIdDocument, { orderId: order.id }, owner.token)).paymentStatus.id;
+    await ok(t.url, RefundPaymentDocument, { input: { paymentId, amount: 5000, reason: 'Goodwill', idempotencyKey: 'goodwill' } }, owner.token);
+    await waitFor('the order to record the refund', async () => (await ok(t.url, OrderReturnRequestsDocument, { id: order.id }, buyer.token)).order.refunded.amount === 5000);
+
+    const asked = await requestReturn({ orderId: order.id, items: [{ orderItemId: order.items[0]!.id, quantity: 2 }], reason: 'DEFECTIVE' }, buyer);
+    expect(asked.amount).toEqual({ amount: 6000, currency: 'usd' });
+    expect((await ok(t.url, AcceptReturnRequestDocument, { id: asked.id }, owner.token)).acceptReturnRequest.refundAmount).toEqual({ amount: 1000 });
+    await returnReaches(buyer, asked.id, 'REFUNDED');
+    expect((await ok(t.url, ReturnPaymentDocument, { orderId: order.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'REFUNDED', refundedAmount: 6000 });
+    await orderReaches(t, buyer, order.id, 'REFUNDED');
+    expect(await stockOf(t, pan.id, owner)).toBe(4);
   });
 });
 
