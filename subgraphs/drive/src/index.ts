@@ -7,6 +7,7 @@ import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import { chatEventHandlers } from './chat-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
+import { returnPhotoHandlers } from './return-photos.handler.js';
 import type { DriveServices } from './context.js';
 import type { DriveEvents } from './events.js';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
@@ -48,6 +49,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
         'identity.user.updated': rememberPerson,
         ...chatEventHandlers(),
         ...marketplaceEventHandlers(),
+        ...returnPhotoHandlers(),
       },
       logger,
     });

@@ -66,6 +66,18 @@ export class DriveLoaders {
     return fileIds.map((id) => granted.has(id.toLowerCase()));
   });
 
+  /** Whether the viewer sold an order whose buyer showed them each file in a return request. */
+  readonly returnPhoto = new DataLoader<string, boolean>(async (fileIds) => {
+    if (!this.viewer) return fileIds.map(() => false);
+    const found = await rows<{ file_id: string }>(
+      this.em,
+      `select distinct file_id from ${table(this.em, 'return_photo_grants')} where file_id = any(?::uuid[]) and seller_id = ?`,
+      [uuidArray(fileIds), this.viewer.userId],
+    );
+    const granted = new Set(found.map((r) => r.file_id));
+    return fileIds.map((id) => granted.has(id.toLowerCase()));
+  });
+
   /** The viewer's own share of each file, if any. */
   async shareOf(file: DriveFile): Promise<FileShare | null> {
     if (!this.viewer) return null;
@@ -73,14 +85,15 @@ export class DriveLoaders {
   }
 
   /**
-   * By the file's own rules, as an attachment in one of the viewer's conversations, or as something
-   * they bought. In the trash, attachments wait, unused, for a restore; what a buyer paid for stays
-   * theirs, as a bought ebook does when its seller stops selling it.
+   * By the file's own rules, as an attachment in one of the viewer's conversations, as something
+   * they bought, or as a photo a buyer sent them with a return request. In the trash, attachments
+   * and photos wait, unused, for a restore; what a buyer paid for stays theirs, as a bought ebook
+   * does when its seller stops selling it.
    */
   async canRead(file: DriveFile): Promise<boolean> {
     if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
     if (file.deletedAt) return this.bought.load(file.id);
-    return (await this.inViewersConversation.load(file.id)) || this.bought.load(file.id);
+    return (await this.inViewersConversation.load(file.id)) || (await this.bought.load(file.id)) || this.returnPhoto.load(file.id);
   }
 
   async canEdit(file: DriveFile): Promise<boolean> {

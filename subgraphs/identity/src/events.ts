@@ -13,6 +13,8 @@ export type IdentityEvents = {
     emailVerified: boolean;
     phone: string | null;
     phoneVerified: boolean;
+    /** USER, SELLER, ADMIN...: notifications tells admins of what needs them (escalated returns). */
+    roles: string[];
     changed: string[];
   };
   'identity.password.changed': { userId: string; reason: 'changed' | 'reset' };

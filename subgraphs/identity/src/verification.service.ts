@@ -170,6 +170,7 @@ export function publishUpdated(publish: Publish<IdentityEvents>, user: User, cha
     emailVerified: user.emailVerified,
     phone: user.phoneVerified ? user.phone : null,
     phoneVerified: user.phoneVerified,
+    roles: user.roles,
     changed,
   });
 }

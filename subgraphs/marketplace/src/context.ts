@@ -4,6 +4,7 @@ import type { CartService } from './cart.service.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import type { OrderService } from './order.service.js';
 import type { ProductService } from './product.service.js';
+import type { ReturnRequestService } from './return-request.service.js';
 import type { ReviewService } from './review.service.js';
 
 export interface MarketplaceServices {
@@ -12,6 +13,7 @@ export interface MarketplaceServices {
   orders: OrderService;
   reviews: ReviewService;
   campaigns: CampaignService;
+  returns: ReturnRequestService;
 }
 
 export type MarketplaceContext = SubgraphContext<MarketplaceServices, MarketplaceLoaders>;

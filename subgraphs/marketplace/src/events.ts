@@ -33,6 +33,33 @@ export type MarketplaceEvents = {
   'marketplace.order.payment_unwanted': { orderId: string };
   /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
   'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };
+  /**
+   * A return request was made (`previousStatus` null) or moved on; `amount` is what it asks back, or
+   * what was asked of payments once accepted. Drive checks a new request's `photoIds`;
+   * notifications decides who hears what.
+   */
+  'marketplace.return.changed': {
+    returnRequestId: string;
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    status: string;
+    previousStatus: string | null;
+    amount: number;
+    currency: string;
+    /** The lines asked about: "1 × Brass lamp". */
+    summary: string;
+    declineReason: string | null;
+    resolutionNote: string | null;
+    refundFailure: string | null;
+    photoIds: string[];
+  };
+  /**
+   * A return was accepted (by the seller or an admin): payments refunds `amount` of the order's
+   * payment, once per `refundKey` however often told. Each acceptance has its own key, so one after
+   * a refused refund is asked afresh rather than answered with the provider's remembered refusal.
+   */
+  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string; refundKey: string };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */
   'marketplace.order.updated': { id: string; orderId: string; recipientIds: string[] };
 };

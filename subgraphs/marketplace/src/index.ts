@@ -17,6 +17,11 @@ import { Order, OrderItem } from './order.entity.js';
 import { OrderItemResolver, OrderResolver } from './order.resolver.js';
 import { OrderService } from './order.service.js';
 import { paymentsEventHandlers } from './payments-events.handler.js';
+import type { DriveEvents } from './drive-events.js';
+import { driveEventHandlers } from './return-events.handler.js';
+import { ReturnRequest, ReturnRequestItem } from './return-request.entity.js';
+import { OrderReturnsResolver, ReturnRequestItemResolver, ReturnRequestResolver } from './return-request.resolver.js';
+import { ReturnRequestService } from './return-request.service.js';
 import { Category, Product } from './product.entity.js';
 import { ProductReview, SellerReview } from './review.entity.js';
 import { ProductReviewResolver, SellerReviewResolver } from './review.resolver.js';
@@ -28,13 +33,15 @@ import { ProductService } from './product.service.js';
 /** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
 export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
   name: 'marketplace',
-  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview, Campaign],
+  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview, Campaign, ReturnRequest, ReturnRequestItem],
   migrations,
-  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver, CampaignResolver],
+  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver, CampaignResolver, ReturnRequestResolver, ReturnRequestItemResolver, OrderReturnsResolver],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
     Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
     Order: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.order.load(reference.id).then((o) => (o && ctx.loaders.mayRead(o) ? o : null)),
+    ReturnRequest: (reference: { id: string }, ctx: { services: MarketplaceServices; loaders: MarketplaceLoaders }) =>
+      ctx.services.returns.visible(reference.id, ctx.loaders),
   },
 
   async start({ bus, config, logger }, orm) {
@@ -44,12 +51,14 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
     const everyMs = Math.min(30_000, Math.max(200, (config.ORDER_PAYMENT_SECONDS * 1000) / 4));
     const unpaid = new Repeating('unpaid-order sweep', everyMs, () => orders.expireUnpaid(), logger).start();
     const campaigns = new CampaignService(orm, outbox, config.ORDER_PAYMENT_SECONDS);
-    const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents, MarketplaceEvents>({
+    const returns = new ReturnRequestService(orm, outbox, config.RETURN_ANSWER_SECONDS);
+    const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents & DriveEvents, MarketplaceEvents>({
       bus,
       outbox,
       consumer: 'marketplace',
       handlers: {
-        ...paymentsEventHandlers(orders),
+        ...paymentsEventHandlers(orders, returns),
+        ...driveEventHandlers(returns),
         // A campaign follows the order that pays for it; a sale between users has none.
         'marketplace.order.changed': {
           when: ({ purpose }) => purpose !== 'SALE',
@@ -59,7 +68,7 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       logger,
     });
     return {
-      services: { products: new ProductService(orm, campaigns), cart: new CartService(orm), orders, reviews: new ReviewService(orm), campaigns },
+      services: { products: new ProductService(orm, campaigns), cart: new CartService(orm), orders, reviews: new ReviewService(orm), campaigns, returns },
       createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
       async stop() {
         await unpaid.stop();

@@ -4,16 +4,21 @@ import type { PaymentsEvents } from '@peerlink/payments/events';
 import type { MarketplaceEvents } from './events.js';
 import { OrderStatus } from './order-states.js';
 import type { OrderService } from './order.service.js';
+import type { ReturnRequestService } from './return-request.service.js';
 
 // Payments declares the events it reads from marketplace on its own side (the two packages cannot
 // depend on each other); this line fails to compile if any of them drifts from what is published.
 export const asPaymentsReadsThem = (events: Pick<MarketplaceEvents, keyof MarketplaceEventsAsPaymentsReadsThem>): MarketplaceEventsAsPaymentsReadsThem => events;
 
 /** The saga's other half: payments' verdicts move orders on (PAID, or PAYMENT_FAILED with stock released). */
-export function paymentsEventHandlers(orders: OrderService): EventHandlers<PaymentsEvents, MarketplaceEvents> {
+export function paymentsEventHandlers(orders: OrderService, returns: ReturnRequestService): EventHandlers<PaymentsEvents, MarketplaceEvents> {
   return {
     'payments.payment.succeeded': ({ orderId }, { em, publish }) => orders.applyPayment(em, publish, orderId, OrderStatus.PAID),
     'payments.payment.failed': ({ orderId }, { em, publish }) => orders.applyPayment(em, publish, orderId, OrderStatus.PAYMENT_FAILED),
-    'payments.refund.succeeded': (refund, { em, publish }) => orders.applyRefund(em, publish, refund),
+    'payments.refund.succeeded': async (refund, { em, publish }) => {
+      await orders.applyRefund(em, publish, refund);
+      if (refund.returnRequestId) await returns.applyRefund(em, publish, refund.returnRequestId, refund.refundId);
+    },
+    'payments.refund.refused': ({ returnRequestId, reason }, { em, publish }) => returns.applyRefusal(em, publish, returnRequestId, reason),
   };
 }

@@ -20,7 +20,7 @@ export function identityEventHandlers(deps: {
   const { notifications, mailer, sms, publicUrl } = deps;
   return {
     'identity.user.registered': async (user, { em, publish, event }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null }, event.id);
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null, roles: [] }, event.id);
       await notifications.notify(em, publish, {
         recipientId: user.userId,
         kind: NotificationKind.WELCOME,
@@ -31,7 +31,7 @@ export function identityEventHandlers(deps: {
     },
 
     'identity.user.updated': async (user, { em, event }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone }, event.id);
+      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone, roles: user.roles ?? [] }, event.id);
     },
 
     'identity.password.changed': async ({ userId, reason }, { em, publish, event }) => {
@@ -70,7 +70,7 @@ export function identityEventHandlers(deps: {
 function saveRecipient(em: EntityManager, data: Omit<Recipient, 'lastEventId'>, eventId: string) {
   return saveIfNewer(em, 'recipients', {
     key: { user_id: data.userId },
-    values: { display_name: data.displayName, email: data.email, phone: data.phone },
+    values: { display_name: data.displayName, email: data.email, phone: data.phone, roles: `{${data.roles.join(',')}}` },
     eventId,
   });
 }

@@ -22,6 +22,7 @@ import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import type { MarketplaceEvents } from '@peerlink/marketplace/events';
 import type { PaymentsEvents } from '@peerlink/payments/events';
 import { paymentsEventHandlers } from './payments-events.handler.js';
+import { returnEventHandlers } from './return-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
@@ -44,6 +45,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
         ...driveEventHandlers(service),
         ...marketplaceEventHandlers(service),
         ...paymentsEventHandlers(service),
+        ...returnEventHandlers(service),
       },
       logger,
     });

@@ -2,7 +2,7 @@ import { OptionalProps, Entity, Enum, Index, PrimaryKey, Property, Unique } from
 import { uuidv7 } from '@peerlink/platform/ids';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Conversation, Order, Post, User } from './references.js';
+import { Conversation, Order, Post, ReturnRequest, User } from './references.js';
 
 export enum NotificationKind {
   WELCOME = 'WELCOME',
@@ -21,6 +21,8 @@ export enum NotificationKind {
   ORDER = 'ORDER',
   /** Your plan subscriptions: a renewal that could not be paid. */
   BILLING = 'BILLING',
+  /** Return requests: made to you, answered, escalated (admins hear of every escalation), decided. */
+  RETURN = 'RETURN',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
@@ -30,7 +32,7 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @Index({ properties: ['recipientId', 'createdAt', 'id'] })
 @Unique({ properties: ['recipientId', 'sourceEventId'] })
 export class Notification {
-  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'orderId' | 'read' | 'createdAt';
+  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'orderId' | 'returnRequestId' | 'read' | 'createdAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -67,6 +69,10 @@ export class Notification {
   @Property({ type: 'uuid', nullable: true })
   orderId: string | null = null;
 
+  /** The return request it is about, resolved by the marketplace subgraph. */
+  @Property({ type: 'uuid', nullable: true })
+  returnRequestId: string | null = null;
+
   @Field()
   @Property()
   read: boolean = false;
@@ -97,6 +103,11 @@ export class Notification {
   @Field(() => Order, { nullable: true, description: 'The order it is about, for its buyer and seller.' })
   order(): Order | null {
     return this.orderId ? { id: this.orderId } : null;
+  }
+
+  @Field(() => ReturnRequest, { nullable: true, description: 'The return request it is about, for its buyer, its seller and admins.' })
+  returnRequest(): ReturnRequest | null {
+    return this.returnRequestId ? { id: this.returnRequestId } : null;
   }
 }
 

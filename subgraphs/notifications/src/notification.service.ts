@@ -21,6 +21,7 @@ export interface NewNotification {
   postId?: string | null;
   conversationId?: string | null;
   orderId?: string | null;
+  returnRequestId?: string | null;
   sourceEventId: string;
 }
 
@@ -46,7 +47,7 @@ export class NotificationService {
     for (const [i, input] of inputs.entries()) {
       const { inApp, email, sms } = channels[i]!;
       if (inApp) {
-        const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null });
+        const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null, returnRequestId: input.returnRequestId ?? null });
         publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
       }
       const recipient = contacts.get(input.recipientId);

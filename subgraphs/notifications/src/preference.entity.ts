@@ -56,4 +56,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.ORDER]: { inApp: true, email: true, sms: false },
   // Money is at stake (the plan lapses if nothing changes): by email too.
   [NotificationKind.BILLING]: { inApp: true, email: true, sms: false },
+  // Money again: a return's answer is worth an email by default, as an order's news is.
+  [NotificationKind.RETURN]: { inApp: true, email: true, sms: false },
 };

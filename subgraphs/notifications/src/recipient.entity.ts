@@ -1,4 +1,4 @@
-import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * Where to reach a user, copied from identity's events: notifications never reads identity's
@@ -6,7 +6,7 @@ import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ tableName: 'recipients' })
 export class Recipient {
-  [OptionalProps]?: 'phone';
+  [OptionalProps]?: 'phone' | 'roles';
 
   @PrimaryKey({ type: 'uuid' })
   userId!: string;
@@ -19,6 +19,10 @@ export class Recipient {
 
   @Property({ type: 'text', nullable: true })
   phone: string | null = null;
+
+  /** Identity's roles (ADMIN...), for news that goes to everyone holding one. */
+  @Property({ type: ArrayType, columnType: 'text[]' })
+  roles: string[] = [];
 
   /** The identity event these facts come from; older events never overwrite newer facts. */
   @Property({ type: 'uuid' })

@@ -25,3 +25,11 @@ export class Conversation {
   @Field(() => ID)
   id!: string;
 }
+
+/** A return request as notifications knows one: by id. The marketplace subgraph resolves it, for its buyer, seller and admins. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType()
+export class ReturnRequest {
+  @Field(() => ID)
+  id!: string;
+}

@@ -18,7 +18,11 @@ export type PaymentsEvents = {
     currency: string;
     refundedTotal: number;
     fullyRefunded: boolean;
+    /** The buyer's return request it pays, when marketplace asked for it (`marketplace.return.accepted`). */
+    returnRequestId?: string | null;
   };
+  /** A return request's refund could not be made: nothing left of the payment, or the provider refused. Nothing moved. */
+  'payments.refund.refused': { returnRequestId: string; orderId: string; reason: string };
   /** The seller's share of a completed sale (`amount`, after the platform's `fee`) was sent to their payout account. */
   'payments.payout.paid': { payoutId: string; orderId: string; sellerId: string; amount: number; fee: number; currency: string };
   /** Part of a paid payout was taken back after a refund (`amount` now, `reversedTotal` in all). */

@@ -3,7 +3,7 @@ import { lockRow, rows, table } from '@peerlink/platform/db/sql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
-import { uuidv7 } from '@peerlink/platform/ids';
+import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentLoaders } from './loaders.js';
@@ -128,7 +128,12 @@ export class PaymentService {
       const left = locked.amount - locked.refundedAmount;
       const amount = input.amount ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1 || amount > left) throw badInput(`Refund 1 to ${left} (minor units): that is what is left.`, 'amount');
-      await this.giveBack(em, publish, locked, { amount, reason, requestedBy: viewer.userId, key });
+      try {
+        await this.giveBack(em, publish, locked, { amount, reason, requestedBy: viewer.userId, key });
+      } catch (error) {
+        if (error instanceof RefundRefused) throw badInput(error.message, 'amount');
+        throw error;
+      }
       return locked;
     });
   }
@@ -142,6 +147,28 @@ export class PaymentService {
     if (left <= 0 || !refundable(payment)) return;
     if (await em.count(Refund, { paymentId: payment.id, idempotencyKey: 'order-cancelled' })) return;
     await this.giveBack(em, publish, payment, { amount: left, reason: 'The order was cancelled.', requestedBy: null, key: 'order-cancelled' });
+  }
+
+  /**
+   * A buyer's return the seller or an admin accepted: its amount goes back through the same refund
+   * as `refundPayment`, under the acceptance's key so a redelivery refunds once. When it cannot be
+   * made (nothing left, or the provider refuses), marketplace hears why and nothing moves.
+   */
+  async refundReturn(em: EntityManager, publish: Publish<PaymentsEvents>, accepted: MarketplaceEvents['marketplace.return.accepted']): Promise<void> {
+    const { returnRequestId, orderId, amount, reason, refundKey: key } = accepted;
+    const refuse = (why: string) => publish('payments.refund.refused', { returnRequestId, orderId, reason: why });
+    const found = await em.findOne(Payment, { orderId });
+    if (!found) return refuse('The order has no payment.');
+    const payment = await this.locked(em, found.id);
+    if (await em.count(Refund, { paymentId: payment.id, idempotencyKey: key })) return;
+    const left = payment.amount - payment.refundedAmount;
+    if (!refundable(payment) || amount < 1 || amount > left) return refuse(`Only ${Math.max(left, 0)} (minor units) of the payment can still be refunded.`);
+    try {
+      await this.giveBack(em, publish, payment, { amount, reason, requestedBy: null, key, returnRequestId });
+    } catch (error) {
+      if (error instanceof RefundRefused) return refuse(error.message);
+      throw error;
+    }
   }
 
   private async locked(em: EntityManager, id: string): Promise<Payment> {
@@ -158,21 +185,26 @@ export class PaymentService {
     em: EntityManager,
     publish: Publish<PaymentsEvents>,
     payment: Payment,
-    refund: { amount: number; reason: string; requestedBy: string | null; key: string | null },
+    refund: { amount: number; reason: string; requestedBy: string | null; key: string | null; returnRequestId?: string },
   ) {
-    const record = em.create(Refund, { paymentId: payment.id, amount: refund.amount, reason: refund.reason, requestedBy: refund.requestedBy, idempotencyKey: refund.key });
-    try {
-      const { providerRefundId } = await this.provider.refund({
-        providerPaymentId: payment.providerPaymentId!,
-        amount: refund.amount,
-        idempotencyKey: `peerlink-refund-${payment.id}-${refund.key ?? record.id}`,
-        metadata: { paymentId: payment.id, orderId: payment.orderId },
-      });
-      record.providerRefundId = providerRefundId;
-    } catch (error) {
-      if (error instanceof RefundRefused) throw badInput(error.message, 'amount');
-      throw error;
-    }
+    // Recorded only once the provider said yes, so a refusal the caller handles leaves nothing behind.
+    const id = uuidv7();
+    const { providerRefundId } = await this.provider.refund({
+      providerPaymentId: payment.providerPaymentId!,
+      amount: refund.amount,
+      idempotencyKey: `peerlink-refund-${payment.id}-${refund.key ?? id}`,
+      metadata: { paymentId: payment.id, orderId: payment.orderId },
+    });
+    const record = em.create(Refund, {
+      id,
+      createdAt: timeOfUuidv7(id),
+      paymentId: payment.id,
+      amount: refund.amount,
+      reason: refund.reason,
+      requestedBy: refund.requestedBy,
+      idempotencyKey: refund.key,
+      providerRefundId,
+    });
     payment.refundedAmount += refund.amount;
     payment.status = payment.refundedAmount === payment.amount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
     payment.updatedAt = new Date();
@@ -188,6 +220,7 @@ export class PaymentService {
       currency,
       refundedTotal: payment.refundedAmount,
       fullyRefunded: payment.status === PaymentStatus.REFUNDED,
+      returnRequestId: refund.returnRequestId ?? null,
     });
     publish('payments.payment.updated', { id: paymentId, paymentId, orderId, recipientIds: [buyerId, sellerId] });
   }

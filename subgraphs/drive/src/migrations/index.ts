@@ -5,6 +5,7 @@ import { Migration20261122330000_upload_tombstones } from './Migration2026112233
 import { Migration20261122340000_purchase_grants } from './Migration20261122340000_purchase_grants.js';
 import { Migration20261122350000_purchase_revocations } from './Migration20261122350000_purchase_revocations.js';
 import { Migration20261122360000_trash } from './Migration20261122360000_trash.js';
+import { Migration20261204100000_return_photo_grants } from './Migration20261204100000_return_photo_grants.js';
 
 export const migrations = [
   { name: 'Migration20261122300000_drive', class: Migration20261122300000_drive },
@@ -14,4 +15,5 @@ export const migrations = [
   { name: 'Migration20261122340000_purchase_grants', class: Migration20261122340000_purchase_grants },
   { name: 'Migration20261122350000_purchase_revocations', class: Migration20261122350000_purchase_revocations },
   { name: 'Migration20261122360000_trash', class: Migration20261122360000_trash },
+  { name: 'Migration20261204100000_return_photo_grants', class: Migration20261204100000_return_photo_grants },
 ];

@@ -4,6 +4,7 @@ import { Migration20261122420000_refunds } from './Migration20261122420000_refun
 import { Migration20261122430000_reviews } from './Migration20261122430000_reviews.js';
 import { Migration20261122440000_files } from './Migration20261122440000_files.js';
 import { Migration20261122450000_campaigns } from './Migration20261122450000_campaigns.js';
+import { Migration20261204100000_return_requests } from './Migration20261204100000_return_requests.js';
 
 export const migrations = [
   { name: 'Migration20261122400000_marketplace', class: Migration20261122400000_marketplace },
@@ -12,4 +13,5 @@ export const migrations = [
   { name: 'Migration20261122430000_reviews', class: Migration20261122430000_reviews },
   { name: 'Migration20261122440000_files', class: Migration20261122440000_files },
   { name: 'Migration20261122450000_campaigns', class: Migration20261122450000_campaigns },
+  { name: 'Migration20261204100000_return_requests', class: Migration20261204100000_return_requests },
 ];

@@ -1,0 +1,34 @@
+import type { DriveEvents as DriveEventsAsMarketplaceReadsThem } from '@peerlink/marketplace/drive-events';
+import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import { table, uuidArray } from '@peerlink/platform/db/sql';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { DriveEvents } from './events.js';
+
+// Marketplace declares what it reads of drive's events on its own side (it cannot depend on drive);
+// this line fails to compile if what drive publishes drifts from that.
+export const asMarketplaceReadsThem = (events: Pick<DriveEvents, keyof DriveEventsAsMarketplaceReadsThem>): DriveEventsAsMarketplaceReadsThem => events;
+
+/**
+ * Photos of a return request. The buyer names files of their own; drive lets the order's seller
+ * read those (admins read every file anyway) and answers which it accepted. Files of anyone else,
+ * unfinished uploads and files in the trash are refused. The grant lasts as long as the file.
+ */
+export function returnPhotoHandlers(): EventHandlers<MarketplaceEvents, DriveEvents> {
+  return {
+    'marketplace.return.changed': {
+      when: ({ previousStatus, photoIds }) => previousStatus === null && photoIds.length > 0,
+      handle: async ({ returnRequestId, buyerId, sellerId, photoIds }, { em, publish }) => {
+        const accepted = (
+          await em.execute<{ id: string }[]>(
+            `insert into ${table(em, 'return_photo_grants')} (request_id, file_id, seller_id)
+             select ?, f.id, ? from ${table(em, 'files')} f
+             where f.id = any(?::uuid[]) and f.owner_id = ? and f.current_version_id is not null and f.deleted_at is null
+             on conflict do nothing returning file_id as id`,
+            [returnRequestId, sellerId, uuidArray(photoIds), buyerId],
+          )
+        ).map((r) => r.id);
+        publish('drive.return_photos.checked', { returnRequestId, accepted, refused: photoIds.filter((id) => !accepted.includes(id)) });
+      },
+    },
+  };
+}
