@@ -18,6 +18,7 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
 import { explorerRouter } from './explorer.js';
+import { pagesRouter } from './pages.js';
 import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
@@ -119,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use(pagesRouter());
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
   app.use('/webhooks', passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger));
   app.use('/payments', passThrough('/payments', 'payments', () => subgraphUrls.get('payments'), logger));
