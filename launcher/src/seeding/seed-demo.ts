@@ -242,7 +242,7 @@ async function seedPurchases(api: SeedApi, people: Map<Handle, Person>, products
     const wanted = purchase.products.map((key) => products.get(key)!);
     const { myOrders } = await api.call(`query Orders { myOrders(first: 50) { edges { node { ${ORDER_FIELDS} } } } }`, {}, buyer.token);
     let orders: Order[] = myOrders.edges.map((e: { node: Order }) => e.node).filter((o: Order) => o.items.some((i) => wanted.includes(i.product.id)));
-    note('orders', !orders.length);
+    note('checkouts', !orders.length);
     if (!orders.length) orders = await checkout(api, buyer.token, wanted, purchase.key);
 
     for (const placed of orders) {
