@@ -75,9 +75,9 @@ export function pagesRouter(): express.Router {
 <label for="password">New password</label>
 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-help password-error">
 <p id="password-help" class="help">At least 10 characters; not a common password, nor your username or email.</p>
+<p id="password-error" class="error" hidden></p>
 <label for="confirm">New password again</label>
 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error">
-<p id="password-error" class="error" hidden></p>
 <p id="confirm-error" class="error" hidden></p>
 <button type="submit">Set the new password</button>
 </form>
