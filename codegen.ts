@@ -15,7 +15,7 @@ const config: CodegenConfig = {
         onlyOperationTypes: true,
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
-        scalars: { DateTimeISO: 'string', ID: 'string' },
+        scalars: { DateTimeISO: 'string', ID: 'string', SafeInt: 'number' },
         useTypeImports: true,
       },
     },

@@ -137,11 +137,13 @@ describe('protection', () => {
     expect((await json(limited)).errors[0].extensions.code).toBe('RATE_LIMITED');
   });
 
-  it('keeps CSRF prevention on for GET requests', async () => {
-    const response = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`);
-    expect(response.status).toBe(400);
-    const allowed = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
-    expect(allowed.status).toBe(200);
+  it('keeps CSRF prevention on for simple POSTs, and lets GET run queries only (clients.spec has the rest)', async () => {
+    const simple = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    expect(simple.status).toBe(400);
+    const query = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`);
+    expect(query.status).toBe(200);
+    const mutation = await fetch(`${t.url}?query=${encodeURIComponent('mutation { logoutEverywhere }')}`);
+    expect(mutation.status).toBe(405);
   });
 
   it('serves subscriptions only over WebSocket', async () => {

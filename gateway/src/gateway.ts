@@ -12,11 +12,14 @@ import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/au
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
+import { refusedInput } from './subgraph-refusals.js';
 import { closeServer } from '@peerlink/platform/http';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
+import { corsAllows, corsFor } from './cors.js';
+import { simplePostsRefused } from './csrf.js';
 import { explorerRouter } from './explorer.js';
 import { pagesRouter } from './pages.js';
 import { passThrough } from './pass-through.js';
@@ -83,7 +86,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.INTROSPECTION,
-    csrfPrevention: true,
+    // Ours instead (simplePostsRefused): Apollo's also refuses the GET queries urql sends by default.
+    csrfPrevention: false,
     // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
@@ -96,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         logger.warn({ err: error }, 'a subgraph did not answer');
         return { message: 'A service did not answer in time; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
       }
-      const safe = formatError(formatted, error);
+      const safe = refusedInput(formatted, error) ?? formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
       return safe;
     },
@@ -119,6 +123,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Payers' pages (/payments) are navigated to, and webhooks come from servers: neither needs CORS.
+  app.use(GRAPHQL_PATH, corsFor(config.cors, ['GET', 'POST']));
+  app.use('/files', corsFor(config.cors, ['GET', 'HEAD', 'PUT']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use(pagesRouter());
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
@@ -136,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       );
       next();
     },
+    simplePostsRefused,
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
@@ -192,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const forwarded = trusted ? String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
       return originOf(forwarded || 'http', request.headers.host);
     },
+    originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     authenticate: (token) => verifyAccessToken(accessTokenKey, token),
     execute,

@@ -6,11 +6,14 @@ import type { Logger } from '@peerlink/platform/logger';
 /** Hop-by-hop headers never pass a proxy. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 
+const isCors = (name: string) => name.startsWith('access-control-');
+
 /**
  * Plain HTTP under `prefix` passed through, as a stream, to the subgraph that serves it: file
  * transfer to drive (`/files`), provider webhooks and payers' pages to payments (`/webhooks`,
  * `/payments`). Bytes never pass through GraphQL and the gateway stays the one public endpoint.
- * Each of those routes checks its requests itself, so the gateway adds nothing but the route.
+ * Each of those routes checks its requests itself; the gateway adds nothing but the route and, on
+ * `/files`, its CORS headers.
  */
 export function passThrough(prefix: string, what: string, target: () => string | undefined, logger: Logger) {
   return (req: Request, res: Response) => {
@@ -23,7 +26,10 @@ export function passThrough(prefix: string, what: string, target: () => string |
       { host: upstream.hostname, port: upstream.port, method: req.method, path: `${prefix}${req.url}`, headers },
       (answer) => {
         const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && !isCors(name)) out[name] = value;
+        // The gateway's CORS headers (set before this handler) are the only ones, and its Vary: Origin survives.
+        const vary = res.getHeader('vary');
+        if (vary && out.vary) out.vary = `${vary}, ${out.vary}`;
         res.writeHead(answer.statusCode ?? 502, out);
         // If the subgraph aborts mid-answer, the client's response is cut too rather than left hanging.
         pipeline(answer, res).catch(() => res.destroy());

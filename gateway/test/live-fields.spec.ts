@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, parse, print } from 'graphql';
 import { readLiveFields, readViewerIndependentMarks, selectsOnlyViewerIndependent } from '@peerlink/gateway/live/live-fields';
 
 /** What notifications' @live declaration reads as, in the test schema and the committed supergraph alike. */
@@ -33,6 +33,18 @@ describe('readLiveFields', () => {
     expect(fields.get('notificationAdded')).toEqual(NOTIFICATION_ADDED);
     expect(fields.get('postActivity')).toEqual({ field: 'postActivity', subject: 'posts.post.commented', lookup: 'post', key: 'postId' });
     expect(fields.get('postPublished')).toEqual({ field: 'postPublished', subject: 'posts.post.published', lookup: 'post', key: 'id' });
+  });
+
+  it('reads the queries `current` names, and refuses one that is not a single query field', () => {
+    const sdl = (current: string) => `
+      type Query { order(id: ID!): Order }
+      type Order { id: ID! }
+      type Subscription { orderUpdated(orderId: ID, current: Boolean): Order! @live(subject: "o", lookup: "order", current: ${current}) }
+    `;
+    const [query] = readLiveFields(sdl('["order(id: $orderId)"]')).get('orderUpdated')!.current!;
+    expect(print(query!)).toBe('order(id: $orderId)');
+    expect(() => readLiveFields(sdl('["order(id: $orderId) { id }"]'))).toThrow(/orderUpdated/);
+    expect(() => readLiveFields(sdl('["a b"]'))).toThrow(/orderUpdated/);
   });
 
   it('finds nothing in a schema without subscriptions', () => {

@@ -1,9 +1,9 @@
-import { buildSchema, getOperationAST, parse, print, validate } from 'graphql';
+import { buildSchema, getOperationAST, parse, print, validate, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { LIVE_ID_VARIABLE, toLookupQuery } from '@peerlink/gateway/live/live-query';
+import { LIVE_ID_VARIABLE, argumentsOf, toCurrentQuery, toLookupQuery } from '@peerlink/gateway/live/live-query';
 
 const schema = buildSchema(`
-  type Query { notification(id: ID!): Notification, post(id: ID!): Post, me: User }
+  type Query { notification(id: ID!): Notification, post(id: ID!): Post, postBySlug(slug: String!, locale: String): Post, me: User }
   type Subscription { notificationAdded(kind: String): Notification!, postActivity(postId: ID!): Post! }
   type Notification { id: ID!, kind: String!, actor: User }
   type User { id: ID!, username: String!, avatar(size: Int): String }
@@ -81,5 +81,43 @@ describe('toLookupQuery', () => {
     const document = parse(source);
     toLookupQuery(document, getOperationAST(document)!, 'notification');
     expect(print(document)).toBe(normalized(source));
+  });
+});
+
+describe('toCurrentQuery', () => {
+  /** The field node of one `@live(current:)` entry. */
+  const entry = (source: string) => (parse(`{ ${source} }`).definitions[0] as OperationDefinitionNode).selectionSet.selections[0] as FieldNode;
+
+  function current(source: string, by: string, args: Record<string, unknown>) {
+    const document = parse(source);
+    const result = toCurrentQuery(document, getOperationAST(document)!, entry(by), schema, args);
+    expect(validate(schema, parse(result.query)).map((e) => e.message)).toEqual([]);
+    return result;
+  }
+
+  it('reads the state by the subscription’s own argument, typed as the query field takes it', () => {
+    const { query, variables } = current('subscription Watch($id: ID!) { activity: postActivity(postId: $id) { title } }', 'post(id: $postId)', { postId: 'p1' });
+    expect(query).toBe(normalized('query Watch($__current_postId: ID!) { activity: post(id: $__current_postId) { title } }'));
+    expect(variables).toEqual({ __current_postId: 'p1' });
+  });
+
+  it('keeps literals of the entry and the variables the selection uses', () => {
+    const { query, variables } = current(
+      'subscription ($locale: String) { postActivity(postId: "p1") { title(locale: $locale) } }',
+      'postBySlug(slug: $postId, locale: "en")',
+      { postId: 'p1' },
+    );
+    expect(query).toBe(normalized('query ($locale: String, $__current_postId: String!) { postActivity: postBySlug(slug: $__current_postId, locale: "en") { title(locale: $locale) } }'));
+    expect(variables).toEqual({ __current_postId: 'p1' });
+  });
+
+  it('names the subscription arguments an entry needs', () => {
+    expect(argumentsOf(entry('postBySlug(slug: $postId, locale: $locale)'))).toEqual(['postId', 'locale']);
+  });
+
+  it('refuses an entry naming a query field or argument the schema lacks', () => {
+    const document = parse('subscription { postActivity(postId: "p1") { id } }');
+    expect(() => toCurrentQuery(document, getOperationAST(document)!, entry('missing(id: $postId)'), schema, {})).toThrow(/Query.missing/);
+    expect(() => toCurrentQuery(document, getOperationAST(document)!, entry('post(key: $postId)'), schema, {})).toThrow(/key/);
   });
 });

@@ -123,6 +123,10 @@ const envSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
   TRUST_PROXY: z.string().default('loopback'),
+  /** Origins whose pages may call /graphql and /files: exact origins, comma-separated, or `*` for every origin. */
+  CORS_ORIGINS: z.string().trim().optional(),
+  /** Lets cross-origin pages send cookies (Access-Control-Allow-Credentials); the API reads none, so only a cookie-based proxy in front needs it. */
+  CORS_CREDENTIALS: flag.default(false),
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
 });
 
@@ -136,6 +140,16 @@ export interface Config extends Env {
   publicUrl: string;
   /** Subgraph name to URL, for a gateway whose subgraphs run as their own processes. */
   subgraphUrls: Record<string, string>;
+  cors: CorsPolicy;
+}
+
+/** Which other origins' pages may call the API from a browser. */
+export interface CorsPolicy {
+  /** Exact origins (`https://app.example.com`), or `*` for every origin. */
+  origins: string[] | '*';
+  /** Any port of http(s)://localhost, 127.0.0.1 and [::1]: embedded mode's default, for a local dev server. */
+  localhost: boolean;
+  credentials: boolean;
 }
 
 export class ConfigError extends Error {
@@ -183,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
     if (!values.S3_SECRET_ACCESS_KEY) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
   }
+  const cors = corsPolicy(problems, values, all && !values.DATABASE_URL);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -191,7 +206,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayKeys,
     publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
     subgraphUrls,
+    cors,
   };
+}
+
+/**
+ * CORS_ORIGINS as a policy. Exact origins only (a browser's Origin header is compared as a string),
+ * and `*` never with credentials. Unset, embedded mode (one process, no DATABASE_URL: a developer's
+ * machine) lets local dev servers in; any other deployment lets no other origin in until listed.
+ */
+function corsPolicy(problems: string[], values: Env, embedded: boolean): CorsPolicy {
+  const credentials = values.CORS_CREDENTIALS;
+  const listed = (values.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (listed.includes('*')) {
+    if (listed.length > 1) problems.push('CORS_ORIGINS: `*` stands alone, not in a list');
+    if (credentials) problems.push('CORS_ORIGINS: `*` cannot be used with CORS_CREDENTIALS=true; list the origins');
+    return { origins: '*', localhost: false, credentials };
+  }
+  for (const origin of listed) {
+    const url = URL.canParse(origin) ? new URL(origin) : null;
+    // URL accepts `*` in a host; an Origin header never has one.
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin || !/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) {
+      const hint = url && url.origin !== origin && ['http:', 'https:'].includes(url.protocol) ? ` (did you mean "${url.origin}"?)` : '';
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com (scheme, host and port only, lowercase, no path)${hint}`);
+    }
+  }
+  return { origins: listed, localhost: embedded && values.CORS_ORIGINS === undefined, credentials };
 }
 
 function readKeys(problems: string[], prefix: string, keys: { privateKey?: string; publicKey?: string }): SigningKeys | undefined {

@@ -7,6 +7,7 @@ import {
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type FieldNode,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
   type ObjectTypeExtensionNode,
@@ -21,6 +22,8 @@ export interface LiveField {
   audience?: string;
   /** Everyone the event's audience names may see it: a viewer-independent selection is resolved once. */
   audienceMaySee?: true;
+  /** Queries that read the state as it is now, e.g. `order(id: $orderId)`, `$orderId` being a subscription argument. */
+  current?: FieldNode[];
 }
 
 /** Reads every `@live` Subscription field from the composed supergraph SDL. */
@@ -39,10 +42,21 @@ export function readLiveFields(supergraphSdl: string): Map<string, LiveField> {
         key: args.key ? String(args.key) : 'id',
         ...(args.audience ? { audience: String(args.audience) } : {}),
         ...(args.audience && args.audienceMaySee === true ? { audienceMaySee: true as const } : {}),
+        ...(Array.isArray(args.current) && args.current.length ? { current: args.current.map((q) => currentQuery(field.name.value, String(q))) } : {}),
       });
     }
   }
   return fields;
+}
+
+/** One `current` entry as a field node; a malformed one is the subgraph's bug, reported when the gateway loads it. */
+function currentQuery(field: string, source: string): FieldNode {
+  const operation = parse(`{ ${source} }`).definitions[0];
+  const selections = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections : [];
+  if (selections.length !== 1 || selections[0]!.kind !== Kind.FIELD || selections[0]!.selectionSet) {
+    throw new Error(`@live(current:) on ${field}: "${source}" is not one query field with arguments`);
+  }
+  return selections[0]!;
 }
 
 /** Where the subgraphs put `@viewerIndependent`: whole types, and `Type.field` coordinates. */

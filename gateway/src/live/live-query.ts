@@ -1,13 +1,19 @@
 import {
   Kind,
+  parseType,
   print,
   visit,
+  type ArgumentNode,
   type ASTNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type NameNode,
   type OperationDefinitionNode,
+  type TypeNode,
   type VariableDefinitionNode,
+  type VariableNode,
 } from 'graphql';
 
 export const LIVE_ID_VARIABLE = '__liveId';
@@ -22,15 +28,63 @@ export const LIVE_ID_VARIABLE = '__liveId';
  * and the client receives data under the field name it asked for.
  */
 export function toLookupQuery(document: DocumentNode, operation: OperationDefinitionNode, lookup: string): string {
+  const id: ArgumentNode = { kind: Kind.ARGUMENT, name: name('id'), value: variable(LIVE_ID_VARIABLE) };
+  return asQuery(document, operation, lookup, [id], [definition(LIVE_ID_VARIABLE, { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } })]);
+}
+
+/** The prefix of the variables a current-state query passes the subscription's arguments in. */
+export const CURRENT_VARIABLE_PREFIX = '__current_';
+
+/** The subscription arguments a `@live(current:)` query names as `$argument`. */
+export function argumentsOf(current: FieldNode): string[] {
+  const names: string[] = [];
+  visit(current, { Variable: (v) => void names.push(v.name.value) });
+  return names;
+}
+
+/**
+ * Turns a subscription into the query that reads the state as it is now, by one `current` entry
+ * of its `@live`; `args` are the subscription's arguments, already coerced:
+ *
+ *   subscription { orderUpdated(orderId: "o1", current: true) { status } }   with   order(id: $orderId)
+ *   →  query ($__current_orderId: ID!) { orderUpdated: order(id: $__current_orderId) { status } }
+ *      and the variables { __current_orderId: "o1" }
+ *
+ * Each variable takes the type the query field's argument has in `schema`.
+ */
+export function toCurrentQuery(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  current: FieldNode,
+  schema: GraphQLSchema,
+  args: Record<string, unknown>,
+): { query: string; variables: Record<string, unknown> } {
+  const field = schema.getQueryType()?.getFields()[current.name.value];
+  if (!field) throw new Error(`@live(current:) names Query.${current.name.value}, which the schema lacks`);
+  const variables: Record<string, unknown> = {};
+  const definitions: VariableDefinitionNode[] = [];
+  const argumentNodes = (current.arguments ?? []).map((argument): ArgumentNode => {
+    if (argument.value.kind !== Kind.VARIABLE) return argument;
+    const type = field.args.find((a) => a.name === argument.name.value)?.type;
+    if (!type) throw new Error(`@live(current:) passes ${argument.name.value}, which Query.${field.name} does not take`);
+    const renamed = CURRENT_VARIABLE_PREFIX + argument.value.name.value;
+    variables[renamed] = args[argument.value.name.value];
+    definitions.push(definition(renamed, parseType(String(type))));
+    return { ...argument, value: variable(renamed) };
+  });
+  return { query: asQuery(document, operation, current.name.value, argumentNodes, definitions), variables };
+}
+
+/** The subscription's root field, renamed to `lookup` with `args`, as a query with the variables it needs. */
+function asQuery(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  lookup: string,
+  args: ArgumentNode[],
+  ownVariables: VariableDefinitionNode[],
+): string {
   const root = operation.selectionSet.selections[0] as FieldNode;
-  const lookupField: FieldNode = {
-    ...root,
-    alias: { kind: Kind.NAME, value: root.alias?.value ?? root.name.value },
-    name: { kind: Kind.NAME, value: lookup },
-    arguments: [
-      { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } } },
-    ],
-  };
+  const lookupField: FieldNode = { ...root, alias: name(root.alias?.value ?? root.name.value), name: name(lookup), arguments: args };
   const query: OperationDefinitionNode = {
     ...operation,
     operation: 'query' as OperationDefinitionNode['operation'],
@@ -40,17 +94,18 @@ export function toLookupQuery(document: DocumentNode, operation: OperationDefini
   // carrying a fragment it never uses fails validation.
   const fragments = usedFragments(document, lookupField);
   const used = usedVariables([query, ...fragments]);
+  const ownNames = new Set(ownVariables.map((v) => v.variable.name.value));
   // The subscription's own arguments filter events; variables only they used must go.
   const variableDefinitions: VariableDefinitionNode[] = [
-    ...(operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value)),
-    {
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } },
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-    },
+    ...(operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value) && !ownNames.has(v.variable.name.value)),
+    ...ownVariables,
   ];
   return print({ kind: Kind.DOCUMENT, definitions: [{ ...query, variableDefinitions }, ...fragments] });
 }
+
+const name = (value: string): NameNode => ({ kind: Kind.NAME, value });
+const variable = (value: string): VariableNode => ({ kind: Kind.VARIABLE, name: name(value) });
+const definition = (value: string, type: TypeNode): VariableDefinitionNode => ({ kind: Kind.VARIABLE_DEFINITION, variable: variable(value), type });
 
 /** The fragments `root` spreads, directly or through other fragments, in document order. */
 function usedFragments(document: DocumentNode, root: FieldNode): FragmentDefinitionNode[] {

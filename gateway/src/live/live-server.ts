@@ -15,7 +15,6 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values.js';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -28,6 +27,7 @@ import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMar
 import { Channel } from './channel.js';
 import { SharedLookups } from './shared-lookups.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
+import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
 
 export interface LiveSchema {
   apiSchema: GraphQLSchema;
@@ -50,6 +50,8 @@ export interface LiveServerOptions {
   clientAddress(request: IncomingMessage): string;
   /** The origin the client connected to, by the same proxy rules. */
   clientOrigin(request: IncomingMessage): string | undefined;
+  /** Whether a page on another origin may open a socket: the HTTP CORS allow-list. */
+  originAllowed(origin: string): boolean;
   queueSize: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
@@ -102,8 +104,14 @@ export class LiveServer {
       server: options.httpServer,
       path: options.path,
       maxPayload: 1_000_000,
-      // Refused before the upgrade: one address cannot hold the server's sockets hostage.
-      verifyClient: ({ req }: { req: IncomingMessage }) => (this.perAddress.get(options.clientAddress(req)) ?? 0) < options.maxConnectionsPerAddress,
+      verifyClient: ({ req, origin }: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number) => void) => {
+        // Browsers apply no CORS to WebSockets but always send Origin: a page from an origin the
+        // HTTP API does not let in is refused here too. Other clients send none (React Native
+        // sends the socket's own origin, which is the same host).
+        if (origin && !sameHost(origin, req) && !options.originAllowed(origin)) return done(false, 403);
+        // One address cannot hold the server's sockets hostage.
+        done((this.perAddress.get(options.clientAddress(req)) ?? 0) < options.maxConnectionsPerAddress);
+      },
     });
     this.wss.on('connection', (socket, request) => {
       const address = options.clientAddress(request);
@@ -188,12 +196,22 @@ export class LiveServer {
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
 
+    let subscription: SubscriptionPlan | undefined;
     if (operation.operation === 'subscription') {
       const root = operation.selectionSet.selections[0];
       if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
       const live = schema.liveFields.get(root.name.value);
       if (!live) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
       if (live.audience && !connection.viewer) return [codedError('Sign in to subscribe to this.', 'UNAUTHENTICATED')];
+      try {
+        const planned = planSubscription(schema.apiSchema, live, document, operation, payload.variables ?? {});
+        if (Array.isArray(planned)) return planned;
+        subscription = planned;
+      } catch (error) {
+        // The subgraph's @live(current:) names a query the schema does not have: its bug, not the client's.
+        this.options.logger.error({ err: error, field: live.field }, 'cannot read the current state');
+        return [codedError(`${live.field} cannot send its current state now.`, 'INTERNAL_SERVER_ERROR')];
+      }
       if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
         return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'BAD_USER_INPUT')];
       }
@@ -206,7 +224,7 @@ export class LiveServer {
       document,
       operationName: payload.operationName ?? undefined,
       variableValues: payload.variables ?? undefined,
-      contextValue: { gateway: contextValue, connection },
+      contextValue: { gateway: contextValue, connection, subscription },
     };
   }
 
@@ -217,7 +235,7 @@ export class LiveServer {
   }
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
-    const { gateway, connection } = args.contextValue as { gateway: GatewayContext; connection: Connection };
+    const { gateway, connection, subscription } = args.contextValue as { gateway: GatewayContext; connection: Connection; subscription: SubscriptionPlan };
     let stopListening = () => {};
     const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
     let prepared;
@@ -230,7 +248,7 @@ export class LiveServer {
       const live = schema.liveFields.get(root.name.value);
       const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
       if (!live || !fieldDef) throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
-      const filters = getArgumentValues(fieldDef, root, args.variableValues ?? {});
+      const { filters } = subscription;
       const query = toLookupQuery(args.document, operation, live.lookup);
       const variables = { ...(args.variableValues ?? {}) };
       // Recipients the event names may all see it, and nothing selected differs between them:
@@ -252,6 +270,13 @@ export class LiveServer {
     }
     const { live, operation, query, shareKey, alias, variables } = prepared;
     this.track(connection, +1);
+    // Read only now that the listener is registered: whatever commits after this read reaches the
+    // channel, so nothing falls between the state sent first and the events after it.
+    let initial: Promise<FormattedExecutionResult> | null = subscription.current
+      ? this.options.execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operation.name?.value, { ...gateway, requestId: uuidv7() })
+      : null;
+    // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
+    initial?.catch(() => {});
 
     let ended = false;
     const end = () => {
@@ -267,6 +292,14 @@ export class LiveServer {
     const results: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         try {
+          if (initial) {
+            const result = await initial;
+            initial = null;
+            if (ended) return { value: undefined, done: true };
+            // Authorized like any query: an object the viewer may not see ends the subscription with the query's own error.
+            if (result.data?.[alias] == null) throw refusal(result);
+            return { value: result as ExecutionResult, done: false };
+          }
           for (;;) {
             const item = await channel.next();
             if (item.done) {
@@ -297,6 +330,7 @@ export class LiveServer {
             }
           }
         } catch (error) {
+          await channel.return();
           end();
           throw error;
         }
@@ -391,6 +425,17 @@ function matches(event: DomainEvent, live: LiveField, filters: Record<string, un
   return Object.entries(filters).every(([name, value]) => value == null || payload[name] === value);
 }
 
+/** The error a refused current-state query ends a subscription with, code and all. */
+function refusal(result: FormattedExecutionResult): GraphQLError {
+  const first = result.errors?.[0];
+  return first ? new GraphQLError(first.message, { extensions: first.extensions }) : codedError('Not found.', 'NOT_FOUND');
+}
+
 function codedError(message: string, code: string) {
   return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Whether a page's origin is the host it connected to (the explorer, or an app served beside the API). */
+function sameHost(origin: string, request: IncomingMessage): boolean {
+  return URL.canParse(origin) && new URL(origin).host === request.headers.host?.toLowerCase();
 }

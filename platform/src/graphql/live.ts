@@ -14,13 +14,17 @@ import type { PubSub } from 'type-graphql';
  *            as it stands at commit. Then a selection of `@viewerIndependent` fields is resolved
  *            once, as one recipient, and the result is sent to every recipient: one federated
  *            lookup per event instead of one per subscriber.
+ *   current  how to read the state as it is now, for clients that ask for it first: queries such as
+ *            "order(id: $orderId)", where each `$name` is an argument of the subscription field.
+ *            The field then takes `current: Boolean` (see CURRENT_ARGUMENT); the gateway uses the
+ *            first query whose arguments the client set.
  * Every argument of the subscription field that the client sets must equal the payload field of the
  * same name (e.g. `postActivity(postId:)`).
  */
 export const LIVE_SPEC_URL = 'https://peerlink.dev/live/v0.1';
 
 export const LIVE_DIRECTIVE_SDL =
-  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false) on FIELD_DEFINITION';
+  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!]) on FIELD_DEFINITION';
 
 /**
  * `@viewerIndependent` on a field (or a whole type) promises that its value is the same for every
@@ -36,7 +40,13 @@ export interface LiveOptions {
   key?: string;
   audience?: string;
   audienceMaySee?: boolean;
+  current?: string[];
 }
+
+/** The argument a `@live` field with `current` queries takes: its name, and what it says to clients. */
+export const CURRENT_ARGUMENT = 'current';
+export const CURRENT_ARGUMENT_DESCRIPTION =
+  'Send the state as it is now first, then each change, so nothing between a mutation and this subscription is missed. Needs an argument naming one object; one you may not see ends the subscription with NOT_FOUND, as a query would.';
 
 export function liveDirective(options: LiveOptions): string {
   const args = Object.entries(options).map(([name, value]) => `${name}: ${JSON.stringify(value)}`);

@@ -58,7 +58,7 @@ export class Conversation {
   lastMessageId: string | null = null;
 }
 
-export const ConversationConnection = connectionOf(Conversation);
+export const ConversationConnection = connectionOf(Conversation, 'Conversation', { totalCount: 'How many there are in all.' });
 
 /** Who is in a conversation, and how far they have read. */
 @ObjectType('ConversationMember')

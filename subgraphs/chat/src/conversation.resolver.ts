@@ -2,7 +2,7 @@ import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChatContext } from './context.js';
 import { Conversation, ConversationConnection, MemberRole, Membership } from './conversation.entity.js';
-import { Message } from './message.entity.js';
+import { Message, MessageConnection } from './message.entity.js';
 
 @Resolver(() => Conversation)
 export class ConversationResolver {
@@ -61,13 +61,23 @@ export class ConversationResolver {
   }
 
   @Mutation(() => Conversation, { description: 'You have received the conversation up to this message.' })
-  markDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+  markMessagesDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, false, ctx.loaders);
   }
 
+  @Mutation(() => Conversation, { deprecationReason: 'Use markMessagesDelivered.' })
+  markDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+    return this.markMessagesDelivered(conversationId, upToMessageId, ctx);
+  }
+
   @Mutation(() => Conversation, { description: 'You have read the conversation up to this message (and so received it).' })
-  markRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+  markMessagesRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, true, ctx.loaders);
+  }
+
+  @Mutation(() => Conversation, { deprecationReason: 'Use markMessagesRead.' })
+  markRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+    return this.markMessagesRead(conversationId, upToMessageId, ctx);
   }
 
   @Mutation(() => Boolean, { description: 'Tells the other members you are typing; send again every few seconds while you do.' })
@@ -78,6 +88,19 @@ export class ConversationResolver {
   @FieldResolver(() => [Membership])
   members(@Root() conversation: Conversation, @Ctx() ctx: ChatContext) {
     return ctx.loaders.members.load(conversation.id);
+  }
+
+  @FieldResolver(() => MessageConnection, {
+    description:
+      'Messages as a chat shows them: the `last` ones (50 unless given) before `before`, oldest first. While `pageInfo.hasPreviousPage`, older ones come with `before: pageInfo.startCursor`.',
+  })
+  messages(
+    @Root() conversation: Conversation,
+    @Arg('last', () => Int, { nullable: true }) last: number | null,
+    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Ctx() ctx: ChatContext,
+  ) {
+    return ctx.services.messages.history(requireViewer(ctx.viewer), conversation.id, last, before, ctx.loaders);
   }
 
   @FieldResolver(() => Message, { nullable: true })

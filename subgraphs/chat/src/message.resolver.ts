@@ -48,7 +48,10 @@ export class SendMessageInput {
 
 @Resolver(() => Message)
 export class MessageResolver {
-  @Query(() => MessageConnection, { description: 'Newest first; page backwards with `before` (a previous endCursor).' })
+  @Query(() => MessageConnection, {
+    description: 'Newest first; page backwards with `before` (a previous endCursor).',
+    deprecationReason: 'Use Conversation.messages: Relay’s last/before, oldest first, with hasPreviousPage and startCursor.',
+  })
   messages(
     @Arg('conversationId', () => ID) conversationId: string,
     @Arg('first', () => Int, { nullable: true }) first: number | null,

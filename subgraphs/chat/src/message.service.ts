@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import { ConversationKind, MemberRole, type Conversation } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
@@ -190,16 +190,36 @@ export class MessageService {
     return message;
   }
 
-  /** A conversation's messages, newest first, paged backwards with `before`. */
+  /** A conversation's messages, newest first, paged backwards with `before` (the deprecated root `messages`). */
   async list(viewer: Viewer, conversationId: string, first: number | null | undefined, before: string | null | undefined, loaders: ChatLoaders) {
+    const { found, size } = await this.olderThan(viewer, conversationId, pageSize(first, 50), before, loaders);
+    return toConnection(found, size, { after: before });
+  }
+
+  /**
+   * The `last` messages before `before`, oldest first, as a chat shows them and as Relay pages
+   * backwards: hasPreviousPage says older ones exist, and `before: startCursor` fetches them.
+   */
+  async history(viewer: Viewer, conversationId: string, last: number | null | undefined, before: string | null | undefined, loaders: ChatLoaders) {
+    const { conversation, found, size, cursor } = await this.olderThan(viewer, conversationId, pageSize(last, 50, 'last'), before, loaders);
+    const edges = found.slice(0, size).reverse().map((node) => ({ cursor: encodeCursor(node), node }));
+    const em = this.orm.em as EntityManager;
+    const newer = cursor
+      ? await rows(em, `select 1 from ${table(em, 'messages')} where conversation_id = ? and deleted_at is null and id >= ? limit 1`, [conversation.id, cursor.id])
+      : [];
+    const pageInfo = { hasPreviousPage: found.length > size, hasNextPage: newer.length > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null };
+    return { edges, pageInfo };
+  }
+
+  /** `size + 1` messages older than the cursor, newest first. */
+  private async olderThan(viewer: Viewer, conversationId: string, size: number, before: string | null | undefined, loaders: ChatLoaders) {
     const conversation = await this.conversations.visible(viewer, conversationId, loaders);
-    const size = pageSize(first, 50);
-    const cursor = decodeCursor(before);
+    const cursor = decodeCursor(before, 'before');
     const found = await (this.orm.em as EntityManager).find(
       Message,
       { conversationId: conversation.id, deletedAt: null, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
-    return toConnection(found, size);
+    return { conversation, found, size, cursor };
   }
 }

@@ -1,7 +1,8 @@
 import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
+import { SafeInt } from '@peerlink/platform/graphql/safe-int';
 import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
-import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum FileVisibility {
   PRIVATE = 'PRIVATE',
@@ -66,7 +67,7 @@ export class DriveFile {
   deletedAt: Date | null = null;
 }
 
-export const FileConnection = connectionOf(DriveFile, 'File');
+export const FileConnection = connectionOf(DriveFile, 'File', { totalCount: 'How many there are in all.' });
 
 /** One stored content of a file; restoring makes an older one current again. */
 @ObjectType()
@@ -86,7 +87,7 @@ export class FileVersion {
   @Property()
   number!: number;
 
-  @Field(() => Float, { description: 'Bytes.' })
+  @Field(() => SafeInt, { description: 'Bytes.' })
   @Property({ type: new BigIntType('number') })
   size!: number;
 

@@ -1,5 +1,6 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { SafeInt } from '@peerlink/platform/graphql/safe-int';
 import type { DriveContext } from './context.js';
 import { DriveFile, FileConnection, FileShare, FileVersion, FileVisibility, ShareRole, UploadTicket } from './file.entity.js';
 import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
@@ -12,7 +13,7 @@ export class CreateUploadInput {
   @Field()
   mimeType!: string;
 
-  @Field(() => Float, { description: 'Bytes you will send; exactly these are accepted.' })
+  @Field(() => SafeInt, { description: 'Bytes you will send; exactly these are accepted.' })
   size!: number;
 
   @Field(() => String, { nullable: true, description: 'SHA-256 (hex) of the bytes; completeUpload refuses others.' })
@@ -27,7 +28,7 @@ export class MimeTypeUsage {
   @Field()
   mimeType!: string;
 
-  @Field(() => Float)
+  @Field(() => SafeInt)
   bytes!: number;
 
   @Field(() => Int)
@@ -36,16 +37,16 @@ export class MimeTypeUsage {
 
 @ObjectType()
 export class StorageUsage {
-  @Field(() => Float, { description: 'Every version of every file you own, in the trash too.' })
+  @Field(() => SafeInt, { description: 'Every version of every file you own, in the trash too.' })
   usedBytes!: number;
 
-  @Field(() => Float)
+  @Field(() => SafeInt)
   quotaBytes!: number;
 
   @Field(() => Int, { description: 'Files you own, those in the trash included.' })
   fileCount!: number;
 
-  @Field(() => Float, { description: 'Of usedBytes, what your trash holds: freed when it is purged.' })
+  @Field(() => SafeInt, { description: 'Of usedBytes, what your trash holds: freed when it is purged.' })
   trashBytes!: number;
 
   @Field(() => Int)
@@ -57,7 +58,7 @@ export class StorageUsage {
 
 @ObjectType()
 export class StorageTotals {
-  @Field(() => Float)
+  @Field(() => SafeInt)
   usedBytes!: number;
 
   @Field(() => Int)
@@ -141,7 +142,7 @@ export class FileResolver {
     return (await ctx.loaders.versions.load(file.id)).find((v) => v.id === file.currentVersionId) ?? null;
   }
 
-  @FieldResolver(() => Float, { description: 'Bytes of the current version.' })
+  @FieldResolver(() => SafeInt, { description: 'Bytes of the current version.' })
   async size(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
     return (await this.currentVersion(file, ctx))?.size ?? 0;
   }

@@ -47,12 +47,10 @@ export class FileService {
   async mine(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const files = await this.em.find(
-      DriveFile,
-      { ownerId: viewer.userId, currentVersionId: { $ne: null }, deletedAt: null, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
-      { orderBy: { id: 'desc' }, limit: size + 1 },
-    );
-    return toConnection(files, size);
+    const mine = { ownerId: viewer.userId, currentVersionId: { $ne: null }, deletedAt: null };
+    const files = await this.em.find(DriveFile, { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1 });
+    const em = this.em;
+    return { ...toConnection(files, size, { after }), get totalCount() { return em.count(DriveFile, mine); } };
   }
 
   /** A signed, short-lived link to a version's bytes, for someone already allowed to read the file. */

@@ -72,7 +72,11 @@ export class TrashService {
       },
       { orderBy: { deletedAt: 'desc', id: 'desc' }, limit: size + 1 },
     );
-    return toConnection(files, size, (file) => ({ createdAt: file.deletedAt!, id: file.id }));
+    const em = this.em;
+    return {
+      ...toConnection(files, size, (file) => ({ createdAt: file.deletedAt!, id: file.id }), { after }),
+      get totalCount() { return em.count(DriveFile, { ownerId: viewer.userId, deletedAt: { $ne: null } }); },
+    };
   }
 
   /** Moves a file to the trash; the owner only. Deleting it again changes nothing. */

@@ -24,6 +24,6 @@ export class ActivityService {
     const rows = isUuid(userId)
       ? await this.orm.em.find(Activity, { user: userId, ...olderThan(cursor) }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 })
       : [];
-    return toConnection(rows, size);
+    return toConnection(rows, size, { after });
   }
 }

@@ -51,14 +51,24 @@ function signedIn(ctx: IdentityContext, result: AuthResult) {
 
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayload)
-  async register(@Arg('input') input: RegisterInput, @Ctx() ctx: IdentityContext) {
+  @Mutation(() => AuthPayload, { description: 'Signs up: a new account, signed in.' })
+  async createAccount(@Arg('input') input: RegisterInput, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.register(input, ctx.client));
   }
 
-  @Mutation(() => AuthPayload)
-  async login(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
+  @Mutation(() => AuthPayload, { deprecationReason: 'Use createAccount.' })
+  register(@Arg('input') input: RegisterInput, @Ctx() ctx: IdentityContext) {
+    return this.createAccount(input, ctx);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Signs in with an email address or username and the password.' })
+  async createSession(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.login(input, ctx.client));
+  }
+
+  @Mutation(() => AuthPayload, { deprecationReason: 'Use createSession.' })
+  login(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
+    return this.createSession(input, ctx);
   }
 
   @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Reusing an old one ends the session.' })
@@ -66,13 +76,23 @@ export class AuthResolver {
     return signedIn(ctx, await ctx.services.auth.refresh(refreshToken, ctx.client));
   }
 
-  @Mutation(() => Boolean, { description: 'Ends the session of the given refresh token, or the current one.' })
-  logout(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
+  @Mutation(() => Boolean, { description: 'Signs out: ends the session of the given refresh token, or the current one.' })
+  endSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
     return ctx.services.auth.logout(requireViewer(ctx.viewer), refreshToken, ctx.client);
   }
 
-  @Mutation(() => Boolean, { description: 'Ends every session of the signed-in user.' })
-  logoutEverywhere(@Ctx() ctx: IdentityContext) {
+  @Mutation(() => Boolean, { deprecationReason: 'Use endSession.' })
+  logout(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
+    return this.endSession(refreshToken, ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'Signs out everywhere: ends every session of the signed-in user.' })
+  endAllSessions(@Ctx() ctx: IdentityContext) {
     return ctx.services.auth.logoutEverywhere(requireViewer(ctx.viewer), ctx.client);
+  }
+
+  @Mutation(() => Boolean, { deprecationReason: 'Use endAllSessions.' })
+  logoutEverywhere(@Ctx() ctx: IdentityContext) {
+    return this.endAllSessions(ctx);
   }
 }

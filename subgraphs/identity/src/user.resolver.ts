@@ -1,4 +1,6 @@
 import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
+import { badInput, notFound } from '@peerlink/platform/errors';
+import { isUuid } from '@peerlink/platform/ids';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { IdentityContext } from './context.js';
 import { Role, User } from './user.entity.js';
@@ -46,9 +48,16 @@ export class UserResolver {
     return ctx.viewer ? ctx.loaders.user.load(ctx.viewer.userId) : null;
   }
 
-  @Query(() => User, { nullable: true })
-  user(@Arg('username') username: string, @Ctx() ctx: IdentityContext) {
-    return ctx.services.accounts.byUsername(username);
+  @Query(() => User, { description: 'A user, by `id` or by `username` (give one).' })
+  async user(
+    @Arg('id', () => ID, { nullable: true }) id: string | null,
+    @Arg('username', () => String, { nullable: true }) username: string | null,
+    @Ctx() ctx: IdentityContext,
+  ) {
+    if ((id == null) === (username == null)) throw badInput('Give either id or username.', id == null ? 'id' : 'username');
+    const user = id != null ? (isUuid(id) ? await ctx.loaders.user.load(id.toLowerCase()) : null) : await ctx.services.accounts.byUsername(username!);
+    if (!user) throw notFound('User');
+    return user;
   }
 
   @FieldResolver(() => String, { nullable: true })

@@ -72,4 +72,4 @@ export class Campaign {
   createdAt: Date = timeOfUuidv7(this.id);
 }
 
-export const CampaignConnection = connectionOf(Campaign);
+export const CampaignConnection = connectionOf(Campaign, 'Campaign', { totalCount: 'How many there are in all.' });

@@ -102,7 +102,8 @@ export class CampaignService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(Campaign, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    return toConnection(found, size);
+    const em = this.em;
+    return { ...toConnection(found, size, { after }), get totalCount() { return em.count(Campaign, { sellerId: viewer.userId }); } };
   }
 
   /** A click on a sponsored placement; the seller's own clicks do not count. */

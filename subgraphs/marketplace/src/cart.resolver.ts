@@ -37,13 +37,22 @@ export class CartResolver {
   }
 
   @Mutation(() => Cart, { description: 'Adds to the quantity already in the cart.' })
-  addToCart(
+  addCartItem(
     @Arg('productId', () => ID) productId: string,
     @Arg('quantity', () => Int, { defaultValue: 1 }) quantity: number,
     @Ctx() ctx: MarketplaceContext,
   ) {
     const viewer = requireViewer(ctx.viewer);
     return this.view(ctx, ctx.services.cart.add(viewer, productId, quantity, ctx.loaders));
+  }
+
+  @Mutation(() => Cart, { deprecationReason: 'Use addCartItem.' })
+  addToCart(
+    @Arg('productId', () => ID) productId: string,
+    @Arg('quantity', () => Int, { defaultValue: 1 }) quantity: number,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
+    return this.addCartItem(productId, quantity, ctx);
   }
 
   @Mutation(() => Cart, { description: 'Sets the quantity; 0 removes the product.' })
@@ -53,8 +62,13 @@ export class CartResolver {
   }
 
   @Mutation(() => Cart)
-  removeFromCart(@Arg('productId', () => ID) productId: string, @Ctx() ctx: MarketplaceContext) {
+  removeCartItem(@Arg('productId', () => ID) productId: string, @Ctx() ctx: MarketplaceContext) {
     return this.view(ctx, ctx.services.cart.remove(requireViewer(ctx.viewer), productId));
+  }
+
+  @Mutation(() => Cart, { deprecationReason: 'Use removeCartItem.' })
+  removeFromCart(@Arg('productId', () => ID) productId: string, @Ctx() ctx: MarketplaceContext) {
+    return this.removeCartItem(productId, ctx);
   }
 
   /** Lines at today's prices. A product archived since it was added still shows, so the buyer sees why it cannot be bought. */

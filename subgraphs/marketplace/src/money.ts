@@ -1,17 +1,8 @@
-import { Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '@peerlink/platform/errors';
+import { money, type Money } from '@peerlink/platform/graphql/money';
 
-/** Prices are integers in the currency's minor unit (cents), never floats. */
-@ObjectType()
-export class Money {
-  @Field(() => Int, { description: 'In the minor unit: 1999 is 19.99 USD.' })
-  amount!: number;
-
-  @Field({ description: 'ISO 4217, lowercase: "usd".' })
-  currency!: string;
-}
-
-export const money = (amount: number, currency: string): Money => ({ amount, currency });
+// Money is platform's, shared with payments: one definition keeps the federated type identical.
+export { Money, money } from '@peerlink/platform/graphql/money';
 
 /** Up to a million in major units: a price above that is a typo. */
 export const MAX_PRICE = 100_000_000;

@@ -116,4 +116,4 @@ export class OrderItem {
   digitalFileId: string | null = null;
 }
 
-export const OrderConnection = connectionOf(Order);
+export const OrderConnection = connectionOf(Order, 'Order', { totalCount: 'How many there are in all, of the status asked for.' });

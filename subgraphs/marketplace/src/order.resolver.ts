@@ -1,5 +1,5 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { liveDirective } from '@peerlink/platform/graphql/live';
+import { CURRENT_ARGUMENT, CURRENT_ARGUMENT_DESCRIPTION, liveDirective } from '@peerlink/platform/graphql/live';
 import { User, userRef } from './seller.js';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
@@ -88,8 +88,13 @@ export class OrderResolver {
   }
 
   @Mutation(() => CheckoutResult, { description: 'Orders your cart, one order per seller, and starts payment.' })
-  checkout(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
+  checkoutCart(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.checkout(requireViewer(ctx.viewer), input);
+  }
+
+  @Mutation(() => CheckoutResult, { deprecationReason: 'Use checkoutCart.' })
+  checkout(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
+    return this.checkoutCart(input, ctx);
   }
 
   @Mutation(() => Order, { description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.' })
@@ -107,9 +112,16 @@ export class OrderResolver {
     return ctx.services.orders.markDelivered(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Directive(liveDirective({ subject: 'marketplace.order.updated', lookup: 'order', audience: 'recipientIds' }))
-  @Subscription(() => Order, { topics: 'served-by-the-gateway', description: 'An order as it moves: for its buyer and its seller.' })
-  orderUpdated(@Arg('orderId', () => ID) _orderId: string, @Root() order: Order) {
+  @Directive(liveDirective({ subject: 'marketplace.order.updated', lookup: 'order', audience: 'recipientIds', current: ['order(id: $orderId)'] }))
+  @Subscription(() => Order, {
+    topics: 'served-by-the-gateway',
+    description: 'Your orders as they move, bought or sold: all of them (placed at checkout, then paid...), or one by `orderId`.',
+  })
+  orderUpdated(
+    @Arg('orderId', () => ID, { nullable: true }) _orderId: string | null,
+    @Arg(CURRENT_ARGUMENT, () => Boolean, { nullable: true, defaultValue: false, description: CURRENT_ARGUMENT_DESCRIPTION }) _current: boolean,
+    @Root() order: Order,
+  ) {
     return order;
   }
 

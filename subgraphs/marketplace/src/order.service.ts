@@ -149,8 +149,9 @@ export class OrderService {
       await em.flush();
       await em.execute(`delete from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
       const orders = created.map(({ order }) => order);
-      // No orderUpdated yet: nobody can subscribe to an order before checkout has returned its id.
       for (const order of orders) {
+        // For the parties' subscriptions to all their orders, open before checkout.
+        tellParties(publish, order);
         publish('marketplace.order.placed', {
           orderId: order.id,
           buyerId: order.buyerId,
@@ -174,16 +175,14 @@ export class OrderService {
   async list(viewer: Viewer, as: 'buyer' | 'seller', status: OrderStatus | null | undefined, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
+    const mine = { ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }), ...(status ? { status } : {}) };
     const orders = await this.em.find(
       Order,
-      {
-        ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }),
-        ...(status ? { status } : {}),
-        ...(cursor ? { id: { $lt: cursor.id } } : {}),
-      },
+      { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
     );
-    return toConnection(orders, size);
+    const em = this.em;
+    return { ...toConnection(orders, size, { after }), get totalCount() { return em.count(Order, mine); } };
   }
 
   /**

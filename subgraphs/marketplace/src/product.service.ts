@@ -3,7 +3,7 @@ import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
-import { pageSize } from '@peerlink/platform/graphql/pagination';
+import { pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
 import { rows } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import type { MarketplaceLoaders } from './loaders.js';
@@ -139,7 +139,7 @@ export class ProductService {
       const node = this.em.map(Product, row);
       return { cursor: encodeSearchCursor({ sort, key: row.sort_key, id: node.id }), node };
     });
-    const pageInfo = { hasNextPage: found.length > size, endCursor: edges.at(-1)?.cursor ?? null };
+    const pageInfo = pageInfoOf(edges, found.length > size, after);
     // Sponsored products go in the first page of a search across sellers, after the first and the
     // fifth result; their cursors are the result's before them, so paging skips nothing.
     if (cursor || filter.sellerId) return { edges, pageInfo };

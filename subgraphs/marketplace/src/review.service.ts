@@ -95,7 +95,8 @@ export class ReviewService {
       { productId, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
-    return toConnection(reviews, size);
+    const em = this.em;
+    return { ...toConnection(reviews, size, { after }), get totalCount() { return em.count(ProductReview, { productId }); } };
   }
 
   async sellerRating(sellerId: string): Promise<{ average: number | null; count: number }> {

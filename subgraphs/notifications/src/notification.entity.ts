@@ -100,4 +100,4 @@ export class Notification {
   }
 }
 
-export const NotificationConnection = connectionOf(Notification);
+export const NotificationConnection = connectionOf(Notification, 'Notification', { totalCount: 'How many there are in all (unread ones only with `unreadOnly`).' });

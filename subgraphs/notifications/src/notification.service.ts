@@ -89,12 +89,14 @@ export class NotificationService {
 
   async list(viewer: Viewer, first?: number | null, after?: string | null, unreadOnly?: boolean | null) {
     const size = pageSize(first);
+    const mine = { recipientId: viewer.userId, ...(unreadOnly ? { read: false } : {}) };
     const rows = await this.orm.em.find(
       Notification,
-      { recipientId: viewer.userId, ...(unreadOnly ? { read: false } : {}), ...olderThan(decodeCursor(after)) },
+      { ...mine, ...olderThan(decodeCursor(after)) },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
     );
-    return toConnection(rows, size);
+    const em = this.orm.em;
+    return { ...toConnection(rows, size, { after }), get totalCount() { return em.count(Notification, mine); } };
   }
 
   /** Only the recipient may read a notification; to anyone else it does not exist. */

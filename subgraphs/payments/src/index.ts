@@ -8,6 +8,7 @@ import { PaymentLoaders } from './loaders.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import type { MarketplaceEvents } from './marketplace-events.js';
 import { migrations } from './migrations/index.js';
+import { moneyResolvers } from './money.resolver.js';
 import { Payment } from './payment.entity.js';
 import { Refund } from './refund.entity.js';
 import { PaymentResolver } from './payment.resolver.js';
@@ -39,7 +40,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
   name: 'payments',
   entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
-  resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver],
+  resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver, ...moneyResolvers],
   outsideServiceDown: stripeUnavailable,
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),

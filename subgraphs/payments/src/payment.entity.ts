@@ -41,11 +41,11 @@ export class Payment {
   @Property({ type: 'uuid' })
   sellerId!: string;
 
-  @Field(() => Int, { description: 'In minor units of the currency, e.g. cents.' })
+  @Field(() => Int, { description: 'In minor units of the currency, e.g. cents.', deprecationReason: 'Use total.' })
   @Property()
   amount!: number;
 
-  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".' })
+  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".', deprecationReason: 'Use total.' })
   @Property()
   currency!: string;
 
@@ -70,7 +70,7 @@ export class Payment {
   @Property({ type: 'text', nullable: true })
   actionUrl: string | null = null;
 
-  @Field(() => Int, { description: 'Given back so far, in minor units.' })
+  @Field(() => Int, { description: 'Given back so far, in minor units.', deprecationReason: 'Use refunded.' })
   @Property({ type: 'integer' })
   refundedAmount: number = 0;
 

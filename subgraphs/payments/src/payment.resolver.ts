@@ -1,5 +1,5 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { liveDirective } from '@peerlink/platform/graphql/live';
+import { CURRENT_ARGUMENT, CURRENT_ARGUMENT_DESCRIPTION, liveDirective } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Refund } from './refund.entity.js';
 import { isPayer } from './access.js';
@@ -46,14 +46,18 @@ export class PaymentResolver {
     return ctx.services.payments.visible(id, ctx.loaders);
   }
 
-  @Directive(liveDirective({ subject: 'payments.payment.updated', lookup: 'payment', audience: 'recipientIds' }))
+  @Directive(
+    liveDirective({ subject: 'payments.payment.updated', lookup: 'payment', audience: 'recipientIds', current: ['payment(id: $paymentId)', 'paymentStatus(orderId: $orderId)'] }),
+  )
   @Subscription(() => Payment, {
     topics: 'served-by-the-gateway',
-    description: 'A payment as it changes (3-D Secure finished, refunds), for the buyer and the seller; name one by `paymentId` or its `orderId`.',
+    description:
+      'Payments of your orders, bought or sold, as they change (charged, 3-D Secure finished, refunds): all of them, or one by `paymentId` or its `orderId`. An order not charged yet has no current state (NOT_FOUND).',
   })
   paymentUpdated(
     @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
     @Arg('orderId', () => ID, { nullable: true }) _orderId: string | null,
+    @Arg(CURRENT_ARGUMENT, () => Boolean, { nullable: true, defaultValue: false, description: CURRENT_ARGUMENT_DESCRIPTION }) _current: boolean,
     @Root() payment: Payment,
   ) {
     return payment;

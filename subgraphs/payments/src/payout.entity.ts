@@ -43,15 +43,15 @@ export class Payout {
   @Property({ type: 'uuid', unique: true })
   paymentId!: string;
 
-  @Field(() => Int, { description: 'Gross: what the buyer paid, less refunds before it fell due, in minor units.' })
+  @Field(() => Int, { description: 'Gross: what the buyer paid, less refunds before it fell due, in minor units.', deprecationReason: 'Use grossTotal.' })
   @Property({ type: 'integer' })
   amount!: number;
 
-  @Field(() => Int, { description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).' })
+  @Field(() => Int, { description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).', deprecationReason: 'Use feeTotal.' })
   @Property({ type: 'integer' })
   fee!: number;
 
-  @Field(() => Int, { description: 'What the seller gets: amount − fee.' })
+  @Field(() => Int, { description: 'What the seller gets: amount − fee.', deprecationReason: 'Use netTotal.' })
   @Property({ type: 'integer' })
   net!: number;
 
@@ -59,7 +59,7 @@ export class Payout {
   @Property({ type: 'integer' })
   feeBasisPoints!: number;
 
-  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".' })
+  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".', deprecationReason: 'Use grossTotal.' })
   @Property()
   currency!: string;
 
@@ -67,7 +67,7 @@ export class Payout {
   @Enum({ items: () => PayoutStatus })
   status!: PayoutStatus;
 
-  @Field(() => Int, { description: 'Taken back from the seller after refunds, in minor units.' })
+  @Field(() => Int, { description: 'Taken back from the seller after refunds, in minor units.', deprecationReason: 'Use reversed.' })
   @Property({ type: 'integer' })
   reversedAmount: number = 0;
 
@@ -98,4 +98,4 @@ export class Payout {
   updatedAt: Date = new Date();
 }
 
-export const PayoutConnection = connectionOf(Payout);
+export const PayoutConnection = connectionOf(Payout, 'Payout', { totalCount: 'How many there are in all.' });

@@ -139,7 +139,8 @@ export class PayoutService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(Payout, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    return toConnection(found, size);
+    const em = this.em;
+    return { ...toConnection(found, size, { after }), get totalCount() { return em.count(Payout, { sellerId: viewer.userId }); } };
   }
 
   /** One payout, for its seller and admins; NOT_FOUND for anyone else. */

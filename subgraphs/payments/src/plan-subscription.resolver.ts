@@ -30,8 +30,13 @@ export class PlanSubscriptionResolver {
   }
 
   @Mutation(() => PlanSubscription, { description: 'Subscribes you to a plan and charges the first period now (INCOMPLETE, with the reason, if that fails).' })
-  subscribeToPlan(@Arg('input') input: SubscribeToPlanInput, @Ctx() ctx: PaymentsContext) {
+  createPlanSubscription(@Arg('input') input: SubscribeToPlanInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.planSubscriptions.subscribe(requireViewer(ctx.viewer), input);
+  }
+
+  @Mutation(() => PlanSubscription, { deprecationReason: 'Use createPlanSubscription.' })
+  subscribeToPlan(@Arg('input') input: SubscribeToPlanInput, @Ctx() ctx: PaymentsContext) {
+    return this.createPlanSubscription(input, ctx);
   }
 
   @Mutation(() => PlanSubscription, { description: 'Stops renewal: you keep the plan until `currentPeriodEnd`, then it is CANCELLED.' })

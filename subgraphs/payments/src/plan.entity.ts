@@ -30,11 +30,11 @@ export class Plan {
   @Property({ type: 'text' })
   description: string = '';
 
-  @Field(() => Int, { description: 'Charged each period, in minor units of the currency, e.g. cents.' })
+  @Field(() => Int, { description: 'Charged each period, in minor units of the currency, e.g. cents.', deprecationReason: 'Use price.' })
   @Property()
   amount!: number;
 
-  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".' })
+  @Field({ description: 'Lowercase ISO 4217, e.g. "usd".', deprecationReason: 'Use price.' })
   @Property()
   currency!: string;
 

@@ -16,7 +16,7 @@ export class Refund {
   @Property({ type: 'uuid' })
   paymentId!: string;
 
-  @Field(() => Int, { description: 'In minor units.' })
+  @Field(() => Int, { description: 'In minor units.', deprecationReason: 'Use total.' })
   @Property({ type: 'integer' })
   amount!: number;
 

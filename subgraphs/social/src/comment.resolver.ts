@@ -13,13 +13,23 @@ export class CommentResolver {
   }
 
   @Mutation(() => Comment, { description: 'Comments on a post, or replies to one of its comments (`parentId`).' })
-  addComment(
+  createComment(
     @Arg('postId', () => ID) postId: string,
     @Arg('body') body: string,
     @Arg('parentId', () => ID, { nullable: true }) parentId: string | null,
     @Ctx() ctx: SocialContext,
   ) {
     return ctx.services.comments.add(requireViewer(ctx.viewer), postId, body, parentId, ctx.loaders);
+  }
+
+  @Mutation(() => Comment, { deprecationReason: 'Use createComment.' })
+  addComment(
+    @Arg('postId', () => ID) postId: string,
+    @Arg('body') body: string,
+    @Arg('parentId', () => ID, { nullable: true }) parentId: string | null,
+    @Ctx() ctx: SocialContext,
+  ) {
+    return this.createComment(postId, body, parentId, ctx);
   }
 
   @Mutation(() => Comment, { description: 'The author only.' })

@@ -171,6 +171,6 @@ export class CommentService {
       { ...where, deletedAt: null, ...(hidden.length ? { authorId: { $nin: hidden } } : {}), id: { $gt: since } },
       { orderBy: { id: 'asc' }, limit: size + 1 },
     );
-    return toConnection(comments, size);
+    return toConnection(comments, size, { after });
   }
 }

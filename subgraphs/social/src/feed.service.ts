@@ -57,7 +57,7 @@ export class FeedService {
       if (candidates.length < want) break;
       below = candidates.at(-1)!;
     }
-    return toConnection(posts.slice(0, size + 1), size);
+    return toConnection(posts.slice(0, size + 1), size, { after });
   }
 
   /**

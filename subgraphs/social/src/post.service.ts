@@ -5,7 +5,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import { refuseAcrossBlocks } from './pair-lock.js';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
-import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { SocialEvents } from './events.js';
 import { liveEventId, PostActivityKind } from './live.js';
@@ -184,7 +184,7 @@ export class PostService {
     if (!member) throw notFound('User');
     const relation = await loaders.relation.load(authorId);
     const own = viewer?.userId === authorId || loaders.standing.moderates;
-    if (!own && (relation.blocks || relation.blockedBy)) return toConnection([], size);
+    if (!own && (relation.blocks || relation.blockedBy)) return toConnection([], size, { after });
     const below = decodeCursor(after)?.id;
     const posts = await this.orm.em.find(
       Post,
@@ -196,7 +196,7 @@ export class PostService {
       },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
-    return toConnection(posts, size);
+    return toConnection(posts, size, { after });
   }
 
   /** Reporting twice updates the reason; one's own posts cannot be reported. */
@@ -240,7 +240,7 @@ export class PostService {
       lastReportedAt: new Date(q.last_reported_at),
     }));
     const edges = nodes.map((node) => ({ cursor: encodeCursor({ createdAt: node.lastReportedAt, id: node.post.id }), node }));
-    return { edges, pageInfo: { hasNextPage: queue.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, pageInfo: pageInfoOf(edges, queue.length > size, after) };
   }
 
   /** A moderator decides a reported post may stay. Returns how many reports were closed. */

@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
-import { decodeCursor, encodeCursor, pageSize } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { SocialEvents } from './events.js';
@@ -113,7 +113,7 @@ export class RelationshipService {
       const followedAt = new Date(row.created_at);
       return { cursor: encodeCursor({ createdAt: followedAt, id: row.id }), node: userRef(row.id), followedAt };
     });
-    return { edges, pageInfo: { hasNextPage: found.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, pageInfo: pageInfoOf(edges, found.length > size, after) };
   }
 
   /** Another user social knows of: NOT_FOUND for unknown ids, BAD_USER_INPUT for oneself. */

@@ -24,7 +24,8 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    return ctx.services.relationships.list('followers', user.id, first, after);
+    const followerCount = () => this.followerCount(user, ctx);
+    return ctx.services.relationships.list('followers', user.id, first, after).then((page) => ({ ...page, get totalCount() { return followerCount(); } }));
   }
 
   @FieldResolver(() => UserConnection, { description: 'Most recent first.' })
@@ -34,7 +35,8 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    return ctx.services.relationships.list('following', user.id, first, after);
+    const followingCount = () => this.followingCount(user, ctx);
+    return ctx.services.relationships.list('following', user.id, first, after).then((page) => ({ ...page, get totalCount() { return followingCount(); } }));
   }
 
   @FieldResolver(() => Int)
@@ -58,22 +60,42 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: 'Following twice is one follow. You cannot follow yourself or someone you blocked or who blocked you.' })
-  follow(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+  followUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.follow(requireViewer(ctx.viewer), userId, ctx.loaders);
   }
 
+  @Mutation(() => User, { deprecationReason: 'Use followUser.' })
+  follow(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+    return this.followUser(userId, ctx);
+  }
+
   @Mutation(() => User)
-  unfollow(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+  unfollowUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.unfollow(requireViewer(ctx.viewer), userId, ctx.loaders);
   }
 
+  @Mutation(() => User, { deprecationReason: 'Use unfollowUser.' })
+  unfollow(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+    return this.unfollowUser(userId, ctx);
+  }
+
   @Mutation(() => User, { description: 'Ends following both ways; neither of you sees the other’s posts or comments.' })
-  block(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+  blockUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.block(requireViewer(ctx.viewer), userId, ctx.loaders);
   }
 
+  @Mutation(() => User, { deprecationReason: 'Use blockUser.' })
+  block(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+    return this.blockUser(userId, ctx);
+  }
+
   @Mutation(() => User)
-  unblock(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+  unblockUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.unblock(requireViewer(ctx.viewer), userId, ctx.loaders);
+  }
+
+  @Mutation(() => User, { deprecationReason: 'Use unblockUser.' })
+  unblock(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
+    return this.unblockUser(userId, ctx);
   }
 }

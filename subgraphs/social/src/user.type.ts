@@ -1,4 +1,4 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { PageInfo } from '@peerlink/platform/graphql/pagination';
 
 /**
@@ -42,4 +42,7 @@ export class UserConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many there are in all: the user’s followerCount or followingCount.' })
+  totalCount!: number | Promise<number>;
 }

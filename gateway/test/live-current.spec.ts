@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildSchema, type FormattedExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { DomainEvent } from '@peerlink/platform/events/event-bus';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { readLiveFields } from '@peerlink/gateway/live/live-fields';
+import { LiveServer } from '@peerlink/gateway/live/live-server';
+
+const SDL = `
+  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!]) on FIELD_DEFINITION
+  type Query { thing(id: ID!): Thing }
+  type Thing { id: ID!, state: String! }
+  type Subscription {
+    thingUpdated(thingId: ID, current: Boolean = false): Thing!
+      @live(subject: "things.thing.updated", lookup: "thing", audience: "recipientIds", current: ["thing(id: $thingId)"])
+  }
+`;
+
+/** A bus with live fan-out only, and a count of listeners, so a test can see one left behind. */
+class Bus {
+  readonly listeners = new Set<(event: DomainEvent) => void>();
+  async listen(_name: string, handler: (event: DomainEvent) => void) {
+    this.listeners.add(handler);
+    return async () => void this.listeners.delete(handler);
+  }
+  emit(payload: Record<string, unknown>) {
+    const event: DomainEvent = { id: `e${Math.random()}`, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload };
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+interface Running {
+  live: LiveServer;
+  client: Client;
+  bus: Bus;
+  http: Server;
+}
+let running: Running | null = null;
+afterEach(async () => {
+  await running?.client.dispose();
+  await running?.live.close();
+  await new Promise((resolve) => running?.http.close(resolve));
+  running = null;
+});
+
+/** A gateway live server whose queries `answer` decides; a thing is "t1", owned by "u1". */
+async function start(answer: (query: string, variables: Record<string, unknown>, bus: Bus) => Promise<FormattedExecutionResult>): Promise<Running> {
+  const http = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const bus = new Bus();
+  const apiSchema = buildSchema(SDL);
+  const live = new LiveServer({
+    httpServer: http,
+    path: '/graphql',
+    bus: bus as never,
+    logger: { warn() {}, error() {}, info() {} } as never,
+    schema: () => ({ apiSchema, liveFields: readLiveFields(SDL), viewerIndependent: { types: new Set(), fields: new Set() } }),
+    validationRules: [],
+    maxTokens: 1000,
+    maxSubscriptionsPerConnection: 10,
+    maxConnectionsPerAddress: 10,
+    clientAddress: () => '127.0.0.1',
+    clientOrigin: () => undefined,
+    queueSize: 10,
+    authenticate: async () => ({ viewer: { userId: 'u1', sessionId: 's1', roles: [] }, expiresAt: new Date(Date.now() + 60_000) }),
+    execute: (query, variables) => answer(query, variables ?? {}, bus),
+    rateLimit: async () => 0,
+  });
+  const { port } = http.address() as AddressInfo;
+  const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer any' }, retryAttempts: 0, lazy: true });
+  running = { live, client, bus, http };
+  return running;
+}
+
+function watch(client: Client, query: string) {
+  const seen = { results: [] as unknown[], error: undefined as unknown };
+  client.subscribe({ query }, { next: (r) => void seen.results.push(r.data), error: (e) => void (seen.error = e), complete: () => {} });
+  return seen;
+}
+
+describe('current state first', () => {
+  it('listens before it reads, so a change committed during the read still arrives after it', async () => {
+    const { client } = await start(async (_query, variables, bus) => {
+      if ('__current_thingId' in variables) {
+        // A change commits while the current state is being read; the read saw the state before it.
+        bus.emit({ id: 't1', thingId: 't1', recipientIds: ['u1'] });
+        return { data: { thingUpdated: { id: variables.__current_thingId, state: 'before' } } };
+      }
+      return { data: { thingUpdated: { id: variables.__liveId, state: 'after' } } };
+    });
+    const seen = watch(client, 'subscription { thingUpdated(thingId: "t1", current: true) { id state } }');
+    await waitFor('the state and the change', () => seen.results.length >= 2);
+    expect(seen.results).toEqual([{ thingUpdated: { id: 't1', state: 'before' } }, { thingUpdated: { id: 't1', state: 'after' } }]);
+  });
+
+  it('ends with the read’s own error when the viewer may not see the thing, and stops listening', async () => {
+    const { client, bus, live } = await start(async () => ({ data: null, errors: [{ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } }] }));
+    const seen = watch(client, 'subscription { thingUpdated(thingId: "t2", current: true) { id } }');
+    await waitFor('the refusal', () => seen.error);
+    expect(seen.error).toEqual([expect.objectContaining({ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } })]);
+    expect(seen.results).toEqual([]);
+    await waitFor('nothing left listening', () => bus.listeners.size === 0 && live.subscriptionsOf('u1') === 0);
+  });
+
+  it('refuses `current` with nothing named, before anything listens', async () => {
+    const { client, bus } = await start(async () => ({ data: null }));
+    const seen = watch(client, 'subscription { thingUpdated(current: true) { id } }');
+    await waitFor('the refusal', () => seen.error);
+    expect(seen.error).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(bus.listeners.size).toBe(0);
+  });
+});
