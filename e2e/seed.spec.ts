@@ -40,7 +40,7 @@ async function census() {
 
   const { conversations } = await gql('{ conversations(first: 50) { edges { node { id kind title } } } }', {}, tokens.alice);
   let messages = 0;
-  for (const { node } of conversations.edges) messages += (await gql('query M($id: ID!) { messages(conversationId: $id, first: 100) { edges { node { id } } } }', { id: node.id }, tokens.alice)).messages.edges.length;
+  for (const { node } of conversations.edges) messages += (await gql('query M($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { id } } } } }', { id: node.id }, tokens.alice)).conversation.messages.edges.length;
 
   const files = async (who: string) => (await gql('{ files(first: 50) { edges { node { name visibility } } } }', {}, tokens[who])).files.edges.map((e: any) => e.node);
   const { products } = await gql(

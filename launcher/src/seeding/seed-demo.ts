@@ -52,7 +52,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
 
   for (const [follower, followed] of FOLLOWS) {
     const { user } = await api.call('query Following($u: String!) { user(username: $u) { viewerIsFollowing } }', { u: followed }, person(follower).token);
-    if (!user.viewerIsFollowing) await api.call('mutation Follow($id: ID!) { follow(userId: $id) { id } }', { id: person(followed).id }, person(follower).token);
+    if (!user.viewerIsFollowing) await api.call('mutation Follow($id: ID!) { followUser(userId: $id) { id } }', { id: person(followed).id }, person(follower).token);
     note('follows', !user.viewerIsFollowing);
   }
 
@@ -82,17 +82,17 @@ type Note = (kind: string, created: boolean) => void;
 /** Registers the account, or signs in to the one a previous run made. */
 async function account(api: SeedApi, username: string, displayName: string, bio: string, password: string, note: Note): Promise<Person> {
   const input = { username, displayName, email: `${username}@example.com`, password };
-  const registered = await api.unless('CONFLICT', 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }', { input });
+  const registered = await api.unless('CONFLICT', 'mutation Register($input: RegisterInput!) { createAccount(input: $input) { accessToken user { id } } }', { input });
   if (registered) {
-    const token = registered.register.accessToken;
+    const token = registered.createAccount.accessToken;
     await api.call('mutation Bio($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }', { input: { bio } }, token);
     note('accounts', true);
-    return { id: registered.register.user.id, token };
+    return { id: registered.createAccount.user.id, token };
   }
   try {
-    const { login } = await api.call('mutation Login($input: LoginInput!) { login(input: $input) { accessToken user { id } } }', { input: { login: username, password } });
+    const { createSession } = await api.call('mutation Login($input: LoginInput!) { createSession(input: $input) { accessToken user { id } } }', { input: { login: username, password } });
     note('accounts', false);
-    return { id: login.user.id, token: login.accessToken };
+    return { id: createSession.user.id, token: createSession.accessToken };
   } catch (error) {
     if (error instanceof ApiCallFailed && error.code === 'UNAUTHENTICATED') {
       throw new Error(`${username} already exists with another password: run the seed again with the SEED_PASSWORD it was first run with.`);
@@ -128,11 +128,11 @@ async function seedComments(api: SeedApi, people: Map<Handle, Person>, posts: Ma
     note('comments', !id);
     id ??= (
       await api.call(
-        'mutation Comment($postId: ID!, $body: String!, $parentId: ID) { addComment(postId: $postId, body: $body, parentId: $parentId) { id } }',
+        'mutation Comment($postId: ID!, $body: String!, $parentId: ID) { createComment(postId: $postId, body: $body, parentId: $parentId) { id } }',
         { postId: posts.get(comment.post), body: comment.body, parentId: comment.replyTo ? ids.get(comment.replyTo) : null },
         author.token,
       )
-    ).addComment.id;
+    ).createComment.id;
     ids.set(comment.key, id!);
   }
   return ids;
@@ -159,8 +159,8 @@ async function seedConversations(api: SeedApi, people: Map<Handle, Person>, note
       note('conversations', !existed);
       id = (await api.call('mutation Direct($id: ID!) { openDirectConversation(userId: $id) { id } }', { id: others[0]!.id }, first!.token)).openDirectConversation.id;
     }
-    const { messages } = await api.call('query Messages($id: ID!) { messages(conversationId: $id, first: 100) { edges { node { body } } } }', { id }, first!.token);
-    const sent = new Set(messages.edges.map((e: { node: { body: string } }) => e.node.body));
+    const { conversation: held } = await api.call('query Messages($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { body } } } } }', { id }, first!.token);
+    const sent = new Set(held.messages.edges.map((e: { node: { body: string } }) => e.node.body));
     for (const [index, [sender, body]] of conversation.messages.entries()) {
       note('messages', !sent.has(body));
       if (sent.has(body)) continue;
@@ -290,11 +290,11 @@ async function checkout(api: SeedApi, token: string, productIds: string[], idemp
   const { cart } = await api.call('query Cart { cart { lines { product { id } } } }', {}, token);
   for (const id of productIds) {
     if (!cart.lines.some((l: { product: { id: string } }) => l.product.id === id)) {
-      await api.call('mutation Add($id: ID!) { addToCart(productId: $id, quantity: 1) { lines { quantity } } }', { id }, token);
+      await api.call('mutation Add($id: ID!) { addCartItem(productId: $id, quantity: 1) { lines { quantity } } }', { id }, token);
     }
   }
-  const { checkout } = await api.call(
-    `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { orders { ${ORDER_FIELDS} } changes { kind } } }`,
+  const { checkoutCart: checkout } = await api.call(
+    `mutation Checkout($input: CheckoutInput!) { checkoutCart(input: $input) { orders { ${ORDER_FIELDS} } changes { kind } } }`,
     { input: { idempotencyKey, paymentMethodId: TEST_CARD, shippingAddress: SHIPPING_ADDRESS } },
     token,
   );
