@@ -21,6 +21,7 @@ import type { GatewayContext } from './context.js';
 import { corsAllows, corsFor } from './cors.js';
 import { simplePostsRefused } from './csrf.js';
 import { explorerRouter } from './explorer.js';
+import { pagesRouter } from './pages.js';
 import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
@@ -127,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(GRAPHQL_PATH, corsFor(config.cors, ['GET', 'POST']));
   app.use('/files', corsFor(config.cors, ['GET', 'HEAD', 'PUT']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use(pagesRouter());
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
   app.use('/webhooks', passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger));
   app.use('/payments', passThrough('/payments', 'payments', () => subgraphUrls.get('payments'), logger));

@@ -1,44 +1,49 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RequestContext } from '@mikro-orm/core';
 import type { IdentityServices } from '@peerlink/identity/context';
 import { loadConfigOrExit } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
+import { seedDemo } from './seeding/seed-demo.js';
 import { startStack } from './stack.js';
 
 /**
- * `npm run seed`: demo accounts, created through the public API like any client would. The first,
- * `demo_admin`, is made an administrator; this is also the documented way to bootstrap the first admin.
- * Run it while the supergraph is stopped (embedded data belongs to one process at a time).
- * Accounts that already exist are left as they are.
+ * `npm run seed`: demo accounts and content (seeding/demo-content.ts), made through the public API
+ * like any client would; a re-run adds only what is missing. `demo_admin` is then made an
+ * administrator: this is also the documented way to bootstrap the first admin. It runs the
+ * supergraph in this process, so run it while `npm start` is stopped (embedded data belongs to one
+ * process at a time); with `SEED_URL` it seeds a running gateway instead, and makes no admin.
  */
 const config = loadConfigOrExit({ ...process.env, PORT: '0' });
-const logger = createLogger({ level: 'warn', service: 'seed' });
-const password = process.env.SEED_PASSWORD ?? randomBytes(9).toString('base64url');
-const people = [
-  { username: 'demo_admin', displayName: 'PeerLink Admin' },
-  { username: 'alice', displayName: 'Alice Example' },
-  { username: 'bob', displayName: 'Bob Example' },
-];
+const password = seedPassword(config.DATA_DIR);
+const log = (line: string) => console.log(line);
 
-const stack = await startStack(config, logger);
-try {
-  for (const person of people) {
-    const response = await fetch(stack.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: 'mutation Seed($input: RegisterInput!) { register(input: $input) { user { id } } }',
-        variables: { input: { ...person, email: `${person.username}@example.com`, password } },
-      }),
-    });
-    const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
-    const code = body.errors?.[0]?.extensions?.code;
-    if (code && code !== 'CONFLICT') throw new Error(`Could not create ${person.username}: ${JSON.stringify(body.errors)}`);
-    console.log(code ? `${person.username}: already exists` : `${person.username}: created`);
+if (process.env.SEED_URL) {
+  await seedDemo({ url: process.env.SEED_URL, password, log });
+  console.log(`Seeded ${process.env.SEED_URL}. Password of every demo account: ${password}`);
+} else {
+  const stack = await startStack(config, createLogger({ level: 'warn', service: 'seed' }));
+  try {
+    await seedDemo({ url: stack.gateway.url, password, log });
+    const identity = stack.subgraphs.find((s) => s.name === 'identity')!;
+    await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapAdmin('demo_admin'));
+    console.log(`demo_admin has the ADMIN role. Password of every demo account: ${password}`);
+  } finally {
+    await stack.stop();
   }
-  const identity = stack.subgraphs.find((s) => s.name === 'identity')!;
-  await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapAdmin('demo_admin'));
-  console.log(`demo_admin has the ADMIN role. Password for new accounts: ${password}`);
-} finally {
-  await stack.stop();
+}
+
+/**
+ * SEED_PASSWORD, else the one a previous run chose (kept in DATA_DIR so a re-run can sign in to the
+ * accounts it made), else a new random one.
+ */
+function seedPassword(dataDir: string): string {
+  if (process.env.SEED_PASSWORD) return process.env.SEED_PASSWORD;
+  const file = join(dataDir, 'seed-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const chosen = randomBytes(9).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${chosen}\n`, { mode: 0o600 });
+  return chosen;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type ClientInfo, type Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { knowsEveryone } from '@peerlink/platform/accounts/people';
@@ -136,7 +137,7 @@ export class FileService {
 
   /** Admins: totals across every user. */
   async totals(viewer: Viewer) {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins see storage totals.');
+    requireRole(viewer, 'ADMIN', 'Only admins see storage totals.');
     const byType = await this.bytesByType(null);
     const [counts] = await rows<{ files: string; owners: string }>(
       this.em,

@@ -1,5 +1,5 @@
+import type { IssuedToken } from '@peerlink/platform/auth/access-token';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
-import { hasRole } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
@@ -8,6 +8,7 @@ import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { AuthService } from './auth.service.js';
 import type { IdentityEvents } from './events.js';
+import { requireCurrentRole } from './current-role.js';
 import { checkPassword, normalizeAvatarUrl, normalizeBio, normalizeDisplayName, normalizeUsername } from './rules.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 import { Role, User } from './user.entity.js';
@@ -43,7 +44,7 @@ export class AccountService {
    * keeps. Consumers treat it like any update. Returns how many accounts were announced.
    */
   async resync(viewer: Viewer): Promise<number> {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can resync accounts.');
+    await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can resync accounts.');
     let announced = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -102,27 +103,29 @@ export class AccountService {
     });
   }
 
-  async takeRole(viewer: Viewer, role: Role, client: ClientInfo): Promise<User> {
+  /**
+   * Gives the caller a self-service role. When this call is what gave it, `refreshedAccess` is an
+   * access token for their session that carries it, so they carry on without refreshSession. Only
+   * then: a token that could be asked for again and again would keep a stolen one alive forever.
+   */
+  async takeRole(viewer: Viewer, role: Role, client: ClientInfo): Promise<{ user: User; refreshedAccess: IssuedToken | null }> {
     if (!SELF_SERVICE_ROLES.has(role)) throw forbidden();
-    return this.setRole(viewer.userId, role, true, client, 'self');
+    const { user, changed } = await this.setRole(viewer.userId, role, true, client, 'self');
+    return { user, refreshedAccess: changed ? await this.auth.accessTokenFor(viewer) : null };
   }
 
   async grantRole(viewer: Viewer, userId: string, role: Role, granted: boolean, client: ClientInfo): Promise<User> {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can grant or revoke roles.');
+    await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can grant or revoke roles.');
     if (role === Role.USER) throw badInput('Every account has the USER role.', 'role');
     if (!granted && role === Role.ADMIN && userId === viewer.userId) throw badInput('Admins cannot revoke their own admin role.', 'role');
-    // The token's roles may be up to one access-token lifetime old: an admin who was just demoted
-    // must not be able to act on them, so the database has the last word.
-    const actor = await this.orm.em.findOne(User, { id: viewer.userId });
-    if (!actor?.roles.includes(Role.ADMIN)) throw forbidden('Only admins can grant or revoke roles.');
-    return this.setRole(userId, role, granted, client, viewer.userId);
+    return (await this.setRole(userId, role, granted, client, viewer.userId)).user;
   }
 
   /** Makes a user an admin without a signed-in admin: for `npm run seed` and the bootstrap command. */
   async bootstrapAdmin(username: string): Promise<User> {
     const user = await this.byUsername(username);
     if (!user) throw notFound('User');
-    return this.setRole(user.id, Role.ADMIN, true, {}, 'bootstrap');
+    return (await this.setRole(user.id, Role.ADMIN, true, {}, 'bootstrap')).user;
   }
 
   private async setRole(userId: string, role: Role, granted: boolean, client: ClientInfo, by: string) {
@@ -138,7 +141,7 @@ export class AccountService {
         if (!granted) await this.auth.revokeSessions(em, user.id);
         publishUpdated(publish, user, ['roles']);
       }
-      return user;
+      return { user, changed: granted !== has };
     });
   }
 }

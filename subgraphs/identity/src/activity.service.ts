@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
-import { hasRole } from '@peerlink/platform/auth/viewer';
-import { forbidden } from '@peerlink/platform/errors';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { Orm } from '@peerlink/platform/db/database';
 import { isUuid } from '@peerlink/platform/ids';
 import { Activity, type ActivityKind } from './activity.entity.js';
-import type { User } from './user.entity.js';
+import { requireCurrentRole } from './current-role.js';
+import { Role, type User } from './user.entity.js';
 
 export class ActivityService {
   constructor(private readonly orm: Orm) {}
@@ -18,7 +17,7 @@ export class ActivityService {
 
   /** A user reads their own log; admins read anyone's. */
   async list(viewer: Viewer, userId: string, first?: number | null, after?: string | null) {
-    if (viewer.userId !== userId && !hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can read another user\'s activity.');
+    if (viewer.userId !== userId) await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can read another user\'s activity.');
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     // An id that is not a UUID names no user, so it has no activity (and would be a SQL error).

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { issueAccessToken } from '@peerlink/platform/auth/access-token';
+import { issueAccessToken, type IssuedToken } from '@peerlink/platform/auth/access-token';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import type { Config } from '@peerlink/platform/config';
@@ -115,6 +115,17 @@ export class AuthService {
       this.activity.record(em, user, ActivityKind.SIGNED_OUT_EVERYWHERE, client);
       return true;
     });
+  }
+
+  /**
+   * A new access token for the caller's own session, carrying their roles as they are now; null
+   * once the session has ended (a signed-out session's old token must not buy a new one).
+   */
+  async accessTokenFor(viewer: Viewer): Promise<IssuedToken | null> {
+    const session = await this.outbox.orm.em.fork().findOne(Session, { id: viewer.sessionId, user: viewer.userId, revokedAt: null }, { populate: ['user'] });
+    if (!session) return null;
+    const user = session.user;
+    return issueAccessToken(this.signingKey, { userId: user.id, sessionId: session.id, roles: user.roles }, this.config.ACCESS_TOKEN_TTL_SECONDS);
   }
 
   /** Ends every session of a user except, optionally, one. */

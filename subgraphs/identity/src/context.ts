@@ -20,4 +20,6 @@ export interface IdentityLoaders {
 export type IdentityContext = SubgraphContext<IdentityServices, IdentityLoaders> & {
   /** Set by register, login and refreshSession: the user the request just signed in as. */
   signedInAs?: string;
+  /** Set by becomeSeller and becomeInstructor when they issue a token that carries the new role. */
+  refreshedAccess?: { userId: string; token: { accessToken: string; expiresAt: Date } };
 };

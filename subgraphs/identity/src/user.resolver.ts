@@ -1,7 +1,7 @@
 import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { IdentityContext } from './context.js';
 import { Role, User } from './user.entity.js';
 
@@ -18,6 +18,23 @@ export class UpdateProfileInput {
 
   @Field(() => String, { nullable: true, description: 'Empty clears it.' })
   avatarUrl?: string | null;
+}
+
+@ObjectType({ description: 'A new access token for the current session.' })
+export class RefreshedAccess {
+  @Field()
+  accessToken!: string;
+
+  @Field({ description: 'When accessToken stops working.' })
+  expiresAt!: Date;
+}
+
+/** The role is the caller's own; a token issued by this call rides on the context to `User.refreshedAccess`. */
+async function takeRole(ctx: IdentityContext, role: Role) {
+  const viewer = requireViewer(ctx.viewer);
+  const { user, refreshedAccess } = await ctx.services.accounts.takeRole(viewer, role, ctx.client);
+  if (refreshedAccess) ctx.refreshedAccess = { userId: user.id, token: { accessToken: refreshedAccess.token, expiresAt: refreshedAccess.expiresAt } };
+  return user;
 }
 
 /** Contact details are for the user and admins only; everyone else reads null. */
@@ -77,14 +94,28 @@ export class UserResolver {
     return ctx.services.accounts.changePassword(requireViewer(ctx.viewer), currentPassword, newPassword, ctx.client);
   }
 
-  @Mutation(() => User, { description: 'Anyone may sell. Takes effect in access tokens issued from now on.' })
+  @Mutation(() => User, {
+    description: 'Anyone may sell. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
+  })
   becomeSeller(@Ctx() ctx: IdentityContext) {
-    return ctx.services.accounts.takeRole(requireViewer(ctx.viewer), Role.SELLER, ctx.client);
+    return takeRole(ctx, Role.SELLER);
   }
 
-  @Mutation(() => User, { description: 'Anyone may teach. Takes effect in access tokens issued from now on.' })
+  @Mutation(() => User, {
+    description: 'Anyone may teach. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
+  })
   becomeInstructor(@Ctx() ctx: IdentityContext) {
-    return ctx.services.accounts.takeRole(requireViewer(ctx.viewer), Role.INSTRUCTOR, ctx.client);
+    return takeRole(ctx, Role.INSTRUCTOR);
+  }
+
+  @FieldResolver(() => RefreshedAccess, {
+    nullable: true,
+    description:
+      'Only in the answer to becomeSeller or becomeInstructor, when that call gave you the role: an access token for your ' +
+      'current session that carries it (send it from now on; your refresh token stays as it is). Null everywhere else.',
+  })
+  refreshedAccess(@Root() user: User, @Ctx() ctx: IdentityContext) {
+    return ctx.refreshedAccess?.userId === user.id ? ctx.refreshedAccess.token : null;
   }
 
   @Mutation(() => User, { description: 'Admins only.' })

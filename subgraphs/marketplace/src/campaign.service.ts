@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, rows, table, uuidArray } from '@peerlink/platform/db/sql';
-import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
@@ -46,7 +47,7 @@ export class CampaignService {
   }
 
   async promote(viewer: Viewer, input: PromoteInput): Promise<Campaign> {
-    if (!hasRole(viewer, 'SELLER')) throw forbidden('Only sellers promote products.');
+    requireRole(viewer, 'SELLER', 'Only sellers promote products.');
     const product = isUuid(input.productId) ? await this.em.findOne(Product, { id: input.productId.toLowerCase() }) : null;
     if (!product || product.sellerId !== viewer.userId) throw notFound('Product');
     if (!ON_SALE.includes(product.status)) throw badInput('Only a product on sale can be promoted.', 'productId');

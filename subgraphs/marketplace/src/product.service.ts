@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
@@ -62,7 +63,7 @@ export class ProductService {
   }
 
   async create(viewer: Viewer, input: ProductInput): Promise<Product> {
-    if (!hasRole(viewer, 'SELLER')) throw forbidden('Become a seller (becomeSeller) to list products.');
+    requireRole(viewer, 'SELLER', 'Only sellers list products.');
     if (!input.kind) throw badInput('Say what kind of product it is.', 'kind');
     const price = checkPrice(input.priceAmount ?? NaN, input.currency ?? '', 'priceAmount');
     const product = this.em.create(Product, {

@@ -1,5 +1,5 @@
-import { hasRole, requireViewer, type Viewer } from '@peerlink/platform/auth/viewer';
-import { forbidden } from '@peerlink/platform/errors';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { NotificationsContext } from './context.js';
 
@@ -35,7 +35,7 @@ export class DeadLetter {
 const SECRET_KEYS = /secret|token|password|code/i;
 
 const requireAdmin = (viewer: Viewer | null) => {
-  if (!hasRole(requireViewer(viewer), 'ADMIN')) throw forbidden('Only admins can see dead letters.');
+  requireRole(viewer, 'ADMIN', 'Only admins can see dead letters.');
 };
 
 /** Operators' view of the event bus's dead letters (also `npm run dead-letters`). */

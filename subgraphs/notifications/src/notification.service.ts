@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { Mailer } from '@peerlink/platform/mail/mailer';
@@ -61,7 +62,7 @@ export class NotificationService {
    * Users who turned off in-app SYSTEM notifications are skipped. Returns how many were notified.
    */
   async announce(viewer: Viewer, titleInput: string, bodyInput: string): Promise<number> {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins can send announcements.');
+    requireRole(viewer, 'ADMIN', 'Only admins can send announcements.');
     const title = titleInput.trim();
     const body = bodyInput.trim();
     if (!title || title.length > 120) throw badInput('The title is 1 to 120 characters.', 'title');

@@ -4,6 +4,7 @@ import express, { type Response } from 'express';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentMethodService } from './payment-method.service.js';
 import type { PaymentService } from './payment.service.js';
+import { returnOutcome } from './return-page.js';
 import type { SandboxPayments } from './sandbox-provider.js';
 
 /** Stripe's own words for a 3-D Secure check the payer did not pass. */
@@ -13,7 +14,8 @@ const SANDBOX_ID = /^(pi|seti)_sandbox_[0-9a-f]{24}$/;
 /**
  * `/payments/…` on the gateway: the pages a payer's or seller's browser is sent to.
  *   - `/return`: where Stripe brings a buyer back after 3-D Secure (STRIPE_RETURN_URL's default).
- *     The outcome reaches the app by webhook and `paymentUpdated`, so the page only says so.
+ *     The outcome reaches the app by webhook and `paymentUpdated`; the page tells the payer what
+ *     payments has recorded (return-page.ts), and looks again while it waits.
  *   - `/payouts/return`: where a seller lands after payout onboarding.
  *   - With the sandbox provider, `/sandbox/authenticate/:id` plays the bank's 3-D Secure page: the
  *     payer passes or fails the check, and the payment or card setup moves on as a Stripe webhook
@@ -23,7 +25,15 @@ export function payerPages(options: { sandbox: SandboxPayments | null; payments:
   const { sandbox, payments, paymentMethods, outbox, logger } = options;
   const router = express.Router();
 
-  router.get('/return', (_req, res) => page(res, 200, 'Payment submitted', 'Your bank has answered. Go back to PeerLink: your order updates as soon as the payment is confirmed.'));
+  router.get('/return', async (req, res) => {
+    try {
+      const { title, text, refreshSeconds } = await returnOutcome(outbox.orm.em.fork(), req.query);
+      page(res, 200, title, text, '', refreshSeconds);
+    } catch (err) {
+      logger.warn({ err }, 'the 3-D Secure return page could not read the payment');
+      page(res, 503, 'Try again', 'PeerLink could not look up your payment just now. Reload this page in a moment.');
+    }
+  });
   router.get('/payouts/return', (req, res) =>
     req.query.payouts === 'refresh'
       ? page(res, 200, 'Link expired', 'That onboarding link has expired. Go back to PeerLink and open your payout account again for a new one.')
@@ -71,13 +81,13 @@ export function payerPages(options: { sandbox: SandboxPayments | null; payments:
 }
 
 /** A small page of our own words only (nothing from the request is echoed), that runs no script. */
-function page(res: Response, status: number, title: string, text: string, form = '') {
+function page(res: Response, status: number, title: string, text: string, form = '', refreshSeconds?: number) {
   res
     .status(status)
     .set({ 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", 'cache-control': 'no-store' })
     .type('html')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title} · PeerLink</title>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}<title>${title} · PeerLink</title>` +
         `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1rem;margin-top:1rem}</style></head>` +
         `<body><h1>${title}</h1><p>${text}</p>${form}</body></html>`,
     );

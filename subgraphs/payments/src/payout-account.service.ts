@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
-import { badInput, forbidden } from '@peerlink/platform/errors';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { badInput } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { PaymentsEvents } from './events.js';
 import { PayoutAccount, PayoutAccountStatus, statusOf, type PayoutOnboarding } from './payout-account.entity.js';
@@ -28,7 +29,7 @@ export class PayoutAccountService {
    * whatever was held for the seller.
    */
   async connect(viewer: Viewer, returnUrl: string | null | undefined): Promise<PayoutOnboarding> {
-    if (!hasRole(viewer, 'SELLER')) throw forbidden('Only sellers connect a payout account: become a seller first.');
+    requireRole(viewer, 'SELLER', 'Only sellers connect a payout account.');
     const back = returnUrlOf(returnUrl ?? this.defaultReturnUrl);
     const sellerId = viewer.userId;
     const account = await this.outbox.transaction(async (em, publish) => {

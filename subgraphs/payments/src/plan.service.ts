@@ -1,8 +1,9 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { lockKey } from '@peerlink/platform/db/sql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import { badInput, conflict, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import { Plan, PlanInterval } from './plan.entity.js';
@@ -41,7 +42,7 @@ export class PlanService {
 
   /** A new plan and its price at the provider (made once per plan: the provider's keys come from the plan's id). */
   async create(viewer: Viewer, input: PlanInput): Promise<Plan> {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins make plans.');
+    requireRole(viewer, 'ADMIN', 'Only admins make plans.');
     const name = input.name.trim();
     const description = input.description?.trim() ?? '';
     if (!name || name.length > 80) throw badInput('A plan’s name is 1 to 80 characters.', 'name');
@@ -69,7 +70,7 @@ export class PlanService {
 
   /** No new subscribers from now on; those it has keep renewing. Archiving twice is harmless. */
   async archive(viewer: Viewer, id: string): Promise<Plan> {
-    if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only admins archive plans.');
+    requireRole(viewer, 'ADMIN', 'Only admins archive plans.');
     const plan = await this.byId(id);
     plan.active = false;
     await this.em.flush();

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireRole } from '@peerlink/platform/auth/roles';
 import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
@@ -214,7 +215,7 @@ export class PostService {
 
   /** Posts with open reports, most recently reported first: the moderators' queue. */
   async reported(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
-    if (!moderates(viewer)) throw forbidden('Only moderators and admins review reports.');
+    requireRole(viewer, ['MODERATOR', 'ADMIN'], 'Only moderators and admins review reports.');
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const em = this.orm.em as EntityManager;
@@ -244,7 +245,7 @@ export class PostService {
 
   /** A moderator decides a reported post may stay. Returns how many reports were closed. */
   async dismissReports(viewer: Viewer, postId: string): Promise<number> {
-    if (!moderates(viewer)) throw forbidden('Only moderators and admins review reports.');
+    requireRole(viewer, ['MODERATOR', 'ADMIN'], 'Only moderators and admins review reports.');
     if (!isUuid(postId)) throw notFound('Post');
     return this.orm.em.nativeUpdate(Report, { postId, resolvedAt: null }, { resolvedAt: new Date(), resolution: 'DISMISSED' });
   }

@@ -1,0 +1,88 @@
+// The pages email links open: `PUBLIC_URL/verify-email?token=…` and `PUBLIC_URL/reset-password?token=…`.
+// Each is static HTML plus a small script from pages/ that redeems the token through the GraphQL API
+// from the browser, as any client would, and says what happened. Nothing from the request is echoed
+// into the HTML, and the strict CSP allows only our own script, style and /graphql.
+import { fileURLToPath } from 'node:url';
+import express, { type Response } from 'express';
+
+/** The static scripts and style, beside dist/ and src/ alike. */
+const ASSETS_DIR = fileURLToPath(new URL('../pages/', import.meta.url));
+
+const CSP = [
+  `default-src 'none'`,
+  `script-src 'self'`,
+  `style-src 'self'`,
+  `connect-src 'self'`,
+  `img-src data:`, // the empty favicon, so the browser asks for none
+  `base-uri 'none'`,
+  // The forms are sent by the script, never by the browser itself.
+  `form-action 'none'`,
+  `frame-ancestors 'none'`,
+].join('; ');
+
+function page(res: Response, title: string, script: string, body: string) {
+  res
+    .set({
+      'Content-Security-Policy': CSP,
+      // The token is in the address: keep it out of caches and of other sites' Referer.
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .type('html')
+    .send(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · PeerLink</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="pages/pages.css">
+<script type="module" src="pages/${script}"></script>
+</head>
+<body>
+<main>
+<h1 id="title" tabindex="-1">${title}</h1>
+${body}
+<noscript><p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the email into the app.</p></noscript>
+</main>
+</body>
+</html>
+`);
+}
+
+export function pagesRouter(): express.Router {
+  const router = express.Router();
+  router.use(
+    '/pages',
+    express.static(ASSETS_DIR, {
+      index: false,
+      setHeaders: (res) => res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }),
+    }),
+  );
+
+  router.get('/verify-email', (_req, res) =>
+    page(res, 'Confirm your email address', 'verify-email.js', `<p id="status" role="status" aria-live="polite">Confirming your address…</p>`),
+  );
+
+  router.get('/reset-password', (_req, res) =>
+    page(
+      res,
+      'Choose a new password',
+      'reset-password.js',
+      `<form id="reset" novalidate hidden>
+<p>Choose a new password for your PeerLink account. Every device signed in with the old one is signed out.</p>
+<label for="password">New password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-help password-error">
+<p id="password-help" class="help">At least 10 characters; not a common password, nor your username or email.</p>
+<p id="password-error" class="error" hidden></p>
+<label for="confirm">New password again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error">
+<p id="confirm-error" class="error" hidden></p>
+<button type="submit">Set the new password</button>
+</form>
+<p id="status" role="status" aria-live="polite"></p>`,
+    ),
+  );
+  return router;
+}
