@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AcceptReturnRequestDocument,
@@ -72,8 +73,21 @@ const returnNotice = (who: Account, title: RegExp) =>
 async function announcedAdmin(): Promise<Account> {
   const [operator, user] = await Promise.all([dbAdmin(t), signUp(t, 'admin')]);
   await ok(t.url, GrantRoleDocument, { userId: user.id, role: 'ADMIN' }, operator.token);
+  await waitFor(`notifications to learn ${user.username} is an admin`, () => notificationsKnowsAdmin(user.id));
   const { login } = await ok(t.url, LoginDocument, { input: { login: user.username, password: user.password } });
   return { ...user, token: login.accessToken };
+}
+
+/** Whether notifications has applied identity's announcement of the role (escalations go to the admins it knows). */
+async function notificationsKnowsAdmin(userId: string): Promise<boolean> {
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  try {
+    const { rowCount } = await db.query(`select 1 from notifications.recipients where user_id = $1 and 'ADMIN' = any(roles)`, [userId]);
+    return rowCount === 1;
+  } finally {
+    await db.end();
+  }
 }
 
 describe('a return accepted by the seller', () => {

@@ -128,6 +128,10 @@ export class LiveServer {
         onSubscribe: (ctx, _id, payload) => this.prepare(ctx, payload),
         execute: (args) => this.executeOnce(args),
         subscribe: (args) => this.subscribe(args),
+        // Results come formatted from the gateway's pipeline (plain errors, no toJSON), and
+        // graphql-ws would call toJSON on each error: send them as they are, or one coded error
+        // would close the socket with 4500 and every subscription on it.
+        onNext: (_ctx, _id, _payload, _args, result) => result,
         onClose: (ctx) => clearTimeout(this.connections.get(ctx.extra)?.expiryTimer),
       },
       this.wss,
