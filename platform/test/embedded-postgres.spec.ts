@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { PGlite } from '@electric-sql/pglite';
+import { Entity, PrimaryKey } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,25 @@ describe('embedded PostgreSQL', () => {
     await waitFor('every transaction to commit', () => committed === all.length, 30_000);
     expect((await ids(alpha, 'alpha')).filter((id) => id.startsWith('many-'))).toHaveLength(30);
     expect((await ids(beta, 'beta')).filter((id) => id.startsWith('many-'))).toHaveLength(30);
+  });
+
+  it('keeps using a subgraph database from before the shared one, so no data is left behind', { timeout: 60_000 }, async () => {
+    const old = mkdtempSync(join(tmpdir(), 'peerlink-embedded-old-'));
+    try {
+      mkdirSync(join(old, 'pglite', 'alpha'), { recursive: true });
+      const own = new PGlite(join(old, 'pglite', 'alpha'));
+      await own.exec(`create schema alpha; create table alpha.notes (id text primary key); insert into alpha.notes values ('from before')`);
+      await own.close();
+      const orm = await open('alpha', old);
+      try {
+        expect(await ids(orm, 'alpha')).toEqual(['from before']);
+        expect(existsSync(join(old, 'db'))).toBe(false);
+      } finally {
+        await orm.close(true);
+      }
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 
   it('refuses a data directory another live process holds, naming it', async () => {
