@@ -1,6 +1,10 @@
 # One image for every PeerLink process; the command picks which (see docker-compose.yml).
-FROM node:20-bookworm-slim AS build
+# Three stages: `build` compiles every package and the explorer bundle with all dev tools,
+# `deps` installs only the production dependencies of what runs, and the runtime stage holds
+# those and the built output, running as the unprivileged `node` user.
+FROM node:20.19.5-bookworm-slim AS manifests
 WORKDIR /app
+# Every workspace's package.json: npm ci refuses a lockfile whose workspaces it cannot see.
 COPY package.json package-lock.json ./
 COPY platform/package.json platform/
 COPY gateway/package.json gateway/
@@ -13,14 +17,36 @@ COPY subgraphs/chat/package.json subgraphs/chat/
 COPY subgraphs/drive/package.json subgraphs/drive/
 COPY subgraphs/marketplace/package.json subgraphs/marketplace/
 COPY subgraphs/payments/package.json subgraphs/payments/
+
+FROM manifests AS build
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx turbo run build --filter=!@peerlink/e2e && npm prune --omit=dev
+# The launcher and everything it runs, including gateway/dist/explorer (gateway/explorer/build.mjs).
+RUN npx turbo run build --filter=@peerlink/launcher... --output-logs=errors-only
 
-FROM node:20-bookworm-slim
+FROM manifests AS deps
+# The launcher depends on the gateway and every subgraph, so this is what any command needs; the
+# e2e workspace, the explorer's React and esbuild, and the root's test tools stay out.
+RUN npm ci --omit=dev --workspace=@peerlink/launcher --no-audit --no-fund && npm cache clean --force
+
+FROM node:20.19.5-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
-COPY --from=build /app /app
+COPY --from=deps /app /app
+COPY --from=build /app/schema/supergraph.graphql schema/
+COPY --from=build /app/platform/dist platform/dist
+COPY --from=build /app/gateway/dist gateway/dist
+COPY --from=build /app/launcher/dist launcher/dist
+COPY --from=build /app/subgraphs/identity/dist subgraphs/identity/dist
+COPY --from=build /app/subgraphs/notifications/dist subgraphs/notifications/dist
+COPY --from=build /app/subgraphs/social/dist subgraphs/social/dist
+COPY --from=build /app/subgraphs/chat/dist subgraphs/chat/dist
+COPY --from=build /app/subgraphs/drive/dist subgraphs/drive/dist
+COPY --from=build /app/subgraphs/marketplace/dist subgraphs/marketplace/dist
+COPY --from=build /app/subgraphs/payments/dist subgraphs/payments/dist
+# DATA_DIR (.data) belongs to `node`: a named volume mounted on .data/files starts as a copy of
+# this directory, owner included, so drive can write there.
+RUN mkdir -p .data/files && chown -R node:node .data
 USER node
 EXPOSE 4000
 CMD ["node", "launcher/dist/main.js"]

@@ -105,7 +105,7 @@ export class SystemUnderTest {
     // PGlite allows one process at a time: stop the stack, edit its files, start it again.
     await this.stopProcesses();
     const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite(join(this.dataDir, 'pglite', 'identity'));
+    const db = new PGlite(join(this.dataDir, 'db'));
     try {
       await db.query(sql, [username]);
     } finally {

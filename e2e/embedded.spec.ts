@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,22 +25,76 @@ import { newUser } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-embedded-'));
-const running: ChildProcess[] = [];
+const running = new Set<ChildProcess>();
 
-/** `npm start` as a user runs it: no configuration at all, only a port and a data directory. */
-async function startEmbedded(): Promise<{ url: string; process: ChildProcess }> {
+interface Launched {
+  process: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
+  /** The exit code once exited (null for a signal), undefined while it runs. */
+  exitCode(): number | null | undefined;
+}
+
+/** `npm start`'s entry point as a user runs it: no configuration at all, only a port and a data directory. */
+function launch(env: Record<string, string> = {}): Launched {
   const child = spawn(process.execPath, ['launcher/dist/main.js'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.push(child);
+  running.add(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = await waitFor('the ready line', () => /ready at (http:\/\/\S+)/.exec(output)?.[1], 60_000).catch((error) => {
-    throw new Error(`${error.message}\n${output}`);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then((code) => {
+    exitCode = code;
+    running.delete(child);
   });
-  return { url, process: child };
+  return { process: child, output: () => output, exited, exitCode: () => exitCode };
+}
+
+/** Waits for a child that should exit by itself; one still running at the deadline is killed. */
+async function exitOf(launched: Launched, timeoutMs: number): Promise<number | null> {
+  await waitFor('the process to exit', () => launched.exitCode() !== undefined, timeoutMs).catch(async (error: Error) => {
+    await kill(launched);
+    throw new Error(`${error.message}\n${launched.output()}`);
+  });
+  return launched.exitCode()!;
+}
+
+/**
+ * Starts embedded mode and waits for its ready line. Any failure (a timeout on a busy machine, an
+ * early exit) kills the child and waits for it to go before failing, so it cannot hold the data
+ * directory against the next test.
+ */
+async function startEmbedded(): Promise<{ url: string; process: ChildProcess }> {
+  const launched = launch();
+  try {
+    const started = await waitFor(
+      'the ready line',
+      () => {
+        // An early exit ends the wait at once rather than at the deadline.
+        if (launched.exitCode() !== undefined) return { url: undefined };
+        const url = /ready at (http:\/\/\S+)/.exec(launched.output())?.[1];
+        return url ? { url } : undefined;
+      },
+      90_000,
+    );
+    if (!started.url) throw new Error(`exited with ${launched.exitCode()} before it was ready`);
+    const url = started.url;
+    return { url, process: launched.process };
+  } catch (error) {
+    await kill(launched);
+    throw new Error(`${(error as Error).message}\n${launched.output()}`);
+  }
+}
+
+/** Ends a child for good: SIGKILL, then wait for its exit. */
+async function kill({ process: child, exited }: Pick<Launched, 'process' | 'exited'>) {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await exited;
 }
 
 /** Stops the process as an operator would, and expects a clean exit. */
@@ -49,7 +105,12 @@ async function stop(child: ChildProcess) {
 }
 
 afterAll(async () => {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) await stop(child);
+  for (const child of running) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -91,12 +152,40 @@ describe('embedded mode', () => {
   });
 
   it('keeps its data across a restart', { timeout: 120_000 }, async () => {
-    const { url } = await startEmbedded();
+    const { url, process } = await startEmbedded();
     const { login } = await ok(url, LoginDocument, { input: { login: user.username, password: user.password } });
     const { notifications } = await ok(url, NotificationsDocument, {}, login.accessToken);
     expect(notifications.edges.some((e) => e.node.kind === 'WELCOME')).toBe(true);
     // The cache started empty; the feed is rebuilt from the database.
     const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
     expect(feed.edges.map((e) => e.node.body)).toEqual(['posted with no outside services']);
+    await stop(process);
+  });
+
+  it('refuses a second process on the same data directory with a clear error, and the first keeps serving', { timeout: 120_000 }, async () => {
+    const first = await startEmbedded();
+    const second = launch();
+    expect(await exitOf(second, 60_000)).toBe(1);
+    expect(second.output()).toContain(`PeerLink did not start: ${join(dataDir, 'db')} is in use by process ${first.process.pid}`);
+    expect(second.output()).not.toMatch(/\n\s+at /);
+    const { login } = await ok(first.url, LoginDocument, { input: { login: user.username, password: user.password } });
+    expect(login.user.username).toBe(user.username);
+    await stop(first.process);
+  });
+
+  it('exits non-zero when its port is taken, leaving no process behind and the data directory free', { timeout: 120_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const launched = launch({ PORT: String((taken.address() as AddressInfo).port) });
+      expect(await exitOf(launched, 90_000)).toBe(1);
+      expect(launched.output()).toContain('EADDRINUSE');
+      expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
+    } finally {
+      taken.close();
+    }
+    // The data directory is free: the next start works.
+    const next = await startEmbedded();
+    await stop(next.process);
   });
 });

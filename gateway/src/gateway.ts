@@ -210,7 +210,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onDelivery: (resolved) => metrics.liveDeliveries.inc({ resolved }),
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  try {
+    await listen(httpServer, options.port, options.host);
+  } catch (error) {
+    // A port already taken: nothing started here may keep the process alive.
+    await live.close();
+    await apollo.stop();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}${GRAPHQL_PATH}`;
   return {
@@ -223,6 +230,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
     },
   };
+}
+
+/** Resolves once listening; rejects on a listen error (EADDRINUSE) rather than waiting forever. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** TRUST_PROXY as Express understands it: true/false, a hop count, or addresses and subnets. */

@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '@peerlink/platform/config';
+import { DataDirectoryInUseError } from '@peerlink/platform/db/embedded-postgres';
 import { createLogger } from '@peerlink/platform/logger';
 import { onShutdown } from '@peerlink/platform/shutdown';
 import { startStack } from './stack.js';
@@ -9,8 +10,16 @@ import { startStack } from './stack.js';
  */
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'peerlink' });
-const stack = await startStack(config, logger);
-logger.info({ adapters: stack.infrastructure.adapters, dataDir: config.DATA_DIR }, 'PeerLink is running');
-console.log(`\n  PeerLink supergraph ready at ${stack.gateway.url}\n  Open it in a browser to explore the schema.\n`);
-
-onShutdown(logger, () => stack.stop());
+const starting = startStack(config, logger);
+// A signal during start-up waits for it to settle, then stops whatever it started.
+onShutdown(logger, async () => (await starting.catch(() => undefined))?.stop());
+try {
+  const stack = await starting;
+  logger.info({ adapters: stack.infrastructure.adapters, dataDir: config.DATA_DIR }, 'PeerLink is running');
+  console.log(`\n  PeerLink supergraph ready at ${stack.gateway.url}\n  Open it in a browser to explore the schema.\n`);
+} catch (error) {
+  // startStack has stopped what it started; exit rather than linger with anything it missed.
+  if (error instanceof DataDirectoryInUseError) console.error(`PeerLink did not start: ${error.message}`);
+  else logger.fatal({ err: error }, 'PeerLink did not start');
+  process.exit(1);
+}

@@ -1,11 +1,9 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import type { MigrationObject, Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PGliteDriver } from 'mikro-orm-pglite';
 import type { Logger } from '../logger.js';
+import { openEmbeddedPostgres, type SessionLock } from './embedded-postgres.js';
 import { platformMigrations } from './platform-migrations.js';
 
 export type Orm = MikroORM;
@@ -22,9 +20,9 @@ export interface DatabaseOptions {
 }
 
 /**
- * Opens one subgraph's database. Each subgraph owns a Postgres schema named after it; in embedded
- * mode each also gets its own PGlite instance, because PGlite is a single session and two ORMs
- * sharing one would interleave their transactions.
+ * Opens one subgraph's database. Each subgraph owns a Postgres schema named after it, in
+ * DATABASE_URL's database or in embedded mode's one PGlite database, which the subgraphs' ORMs
+ * take turns on (see embedded-postgres.ts).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   const { name, entities, migrations, databaseUrl, dataDir, logger } = options;
@@ -49,23 +47,69 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   if (databaseUrl) {
     return (await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: databaseUrl, pool: { min: 0, max: 10 } })) as unknown as Orm;
   }
-  const directory = resolve(join(dataDir, 'pglite', name));
-  mkdirSync(directory, { recursive: true });
-  const unlock = lockDirectory(directory);
-  const pglite = new PGlite(directory);
-  const orm = (await MikroORM.init({
-    ...common,
-    driver: PGliteDriver as never,
-    dbName: 'postgres',
-    driverOptions: { connection: { pglite: () => pglite } },
-  })) as unknown as Orm;
+  const embedded = await openEmbeddedPostgres(dataDir, name);
+  let orm: Orm;
+  // MikroORM's own start-up statements run on the session too: in turn, like everything after.
+  let done: (() => void) | undefined;
+  try {
+    done = await embedded.session.acquire();
+    orm = (await MikroORM.init({
+      ...common,
+      driver: PGliteDriver as never,
+      dbName: 'postgres',
+      driverOptions: { connection: { pglite: () => embedded.pglite } },
+    })) as unknown as Orm;
+  } catch (error) {
+    done?.();
+    await embedded.release();
+    throw error;
+  }
+  done();
+  takeTurns(orm, embedded.session);
   const close = orm.close.bind(orm);
   orm.close = async (force?: boolean) => {
-    await close(force);
-    await pglite.close();
-    unlock();
+    try {
+      await close(force);
+    } finally {
+      await embedded.release();
+    }
   };
   return orm;
+}
+
+/**
+ * Makes this ORM take the shared session's lock whenever its pool hands out the connection (for a
+ * transaction, or for one statement outside one) and give it back on release. The pool holds one
+ * connection, so at most one turn per ORM is open at a time.
+ */
+function takeTurns(orm: Orm, session: SessionLock) {
+  const client = orm.em.getConnection().getKnex().client as {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
+  const acquire = client.acquireConnection.bind(client);
+  const release = client.releaseConnection.bind(client);
+  let endTurn: (() => void) | undefined;
+  client.acquireConnection = async () => {
+    const done = await session.acquire();
+    try {
+      const connection = await acquire();
+      endTurn = done;
+      return connection;
+    } catch (error) {
+      done();
+      throw error;
+    }
+  };
+  client.releaseConnection = async (connection) => {
+    const done = endTurn;
+    endTurn = undefined;
+    try {
+      await release(connection);
+    } finally {
+      done?.();
+    }
+  };
 }
 
 /** Creates the schema and applies pending migrations; returns the names applied. */
@@ -74,37 +118,4 @@ export async function migrate(orm: Orm): Promise<string[]> {
   await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
-}
-
-/**
- * PGlite is one process's database: a second process opening the same directory would corrupt it.
- * A lock file holding our pid turns that mistake into a clear error; a stale one is taken over.
- */
-function lockDirectory(directory: string): () => void {
-  const file = `${directory}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(file, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`${directory} is in use by process ${holder}; stop it or choose another DATA_DIR.`);
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`Could not lock ${directory}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -26,20 +26,30 @@ export async function startSubgraph(
     dataDir: config.DATA_DIR,
     logger,
   });
-  if (options.migrateOnStart) {
-    const applied = await migrate(orm);
-    if (applied.length) logger.info({ subgraph: definition.name, applied }, 'migrations applied');
+  let running: Awaited<ReturnType<typeof definition.start>> | undefined;
+  let server: Awaited<ReturnType<typeof serveSubgraph>>;
+  try {
+    if (options.migrateOnStart) {
+      const applied = await migrate(orm);
+      if (applied.length) logger.info({ subgraph: definition.name, applied }, 'migrations applied');
+    }
+    running = await definition.start(infrastructure, orm);
+    server = await serveSubgraph({ definition, running, orm, infrastructure, port: options.port, host: options.host });
+  } catch (error) {
+    // Half started: stop its work and release its database (embedded mode's is shared and locked).
+    await running?.stop?.().catch(() => {});
+    await orm.close().catch(() => {});
+    throw error;
   }
-  const running = await definition.start(infrastructure, orm);
-  const server = await serveSubgraph({ definition, running, orm, infrastructure, port: options.port, host: options.host });
+  const started = running;
   return {
     name: definition.name,
     url: server.url,
-    services: running.services,
+    services: started.services,
     orm,
     async stop() {
       await server.close();
-      await running.stop?.();
+      await started.stop?.();
       await orm.close();
     },
   };

@@ -144,8 +144,12 @@ export async function serveSubgraph<S, L>(options: {
     }),
   );
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, host, () => resolve(s));
+  // Express 5 hands a listen error (EADDRINUSE) to the callback.
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  }).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
   });
   const { port: boundPort } = server.address() as AddressInfo;
   const url = `http://${host}:${boundPort}/graphql`;
