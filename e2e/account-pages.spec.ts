@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginDocument, MeDocument, RegisterDocument, RequestPasswordResetDocument } from './generated/graphql.js';
+import { CreateAccountDocument, CreateSessionDocument, MeDocument, RequestPasswordResetDocument } from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import type { ReceivedMail } from './support/mailbox.js';
 import { onGateway } from './support/payer-pages.js';
@@ -56,7 +56,7 @@ const status = (page: Page) => page.getByRole('status').or(page.getByRole('alert
 
 async function register() {
   const input = newUser('pages');
-  const { register } = await ok(t.url, RegisterDocument, { input });
+  const { createAccount: register } = await ok(t.url, CreateAccountDocument, { input });
   return { ...input, token: register.accessToken };
 }
 
@@ -118,7 +118,7 @@ describe('reset-password', () => {
     await submit.click();
     await page.getByText('Passwords must not contain your username or email.').waitFor();
     await expect(password.getAttribute('aria-invalid')).resolves.toBe('true');
-    expect(await codes(t.url, LoginDocument, { input: { login: user.username, password: weak } })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: weak } })).toEqual(['UNAUTHENTICATED']);
 
     await password.fill(NEW_PASSWORD);
     await again.fill(NEW_PASSWORD);
@@ -126,9 +126,9 @@ describe('reset-password', () => {
     await page.getByRole('heading', { name: 'Password changed' }).waitFor();
     await expect(password.isVisible()).resolves.toBe(false);
 
-    const { login } = await ok(t.url, LoginDocument, { input: { login: user.username, password: NEW_PASSWORD } });
+    const { createSession: login } = await ok(t.url, CreateSessionDocument, { input: { login: user.username, password: NEW_PASSWORD } });
     expect(login.user.username).toBe(user.username);
-    expect(await codes(t.url, LoginDocument, { input: { login: user.username, password: user.password } })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: user.password } })).toEqual(['UNAUTHENTICATED']);
 
     // The same link again: used.
     await page.goto(link);

@@ -89,8 +89,9 @@ describe('subscriptions asking for the current state first', () => {
     }
     await ok(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: 'CUR-1' }, owner.token);
     for (const { subscription } of watchers) {
-      await waitFor('the SHIPPED update', () => subscription.results.length >= 2);
-      expect(subscription.results.map((r) => r.data?.orderUpdated.status)).toEqual(['PAID', 'SHIPPED']);
+      await waitFor('the SHIPPED update', () => subscription.results.some((r) => r.data?.orderUpdated.status === 'SHIPPED'));
+      // The PAID event may still have been on its way when the state was read: it can repeat, once.
+      expect(collapseRepeats(subscription.results.map((r) => r.data?.orderUpdated.status))).toEqual(['PAID', 'SHIPPED']);
       expect(subscription.error).toBeUndefined();
     }
     await Promise.all(watchers.map(({ client }) => client.dispose()));
@@ -192,3 +193,8 @@ describe('paymentUpdated', () => {
     await client.dispose();
   });
 });
+
+/** A sequence with each run of equal neighbours kept once. */
+function collapseRepeats<T>(values: T[]): T[] {
+  return values.filter((value, i) => i === 0 || value !== values[i - 1]);
+}

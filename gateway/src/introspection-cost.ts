@@ -194,10 +194,7 @@ export class IntrospectionCost {
 
 /** What `document`'s root `__schema` and `__type` fields cost in `schema` (the limits rule also finds them in fragments). */
 export function introspectionCost(schema: GraphQLSchema, document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
   const cost = new IntrospectionCost(schemaSizes(schema), fragments);
   let total = 0;
   for (const definition of document.definitions) {
@@ -231,4 +228,13 @@ export function fullIntrospectionCost(schema: GraphQLSchema): number {
     fullCostOf.set(schema, cost);
   }
   return cost;
+}
+
+/** A document's fragment definitions by name. */
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
 }

@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { execute, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { execute, Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { fragmentsOf } from './introspection-cost.js';
 
 /**
  * Answers operations that only introspect with graphql-js on the API schema, not through the query
@@ -22,14 +23,6 @@ export function introspectionAnsweredLocally<TContext extends object>(): ApolloS
       };
     },
   };
-}
-
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  return fragments;
 }
 
 /** Whether every root field, fragments included, is `__schema`, `__type` or `__typename`. */

@@ -9,7 +9,7 @@ import {
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 import type { Logger } from '@peerlink/platform/logger';
-import { IntrospectionCost, fullIntrospectionCost, schemaSizes } from './introspection-cost.js';
+import { IntrospectionCost, fragmentsOf, fullIntrospectionCost, schemaSizes } from './introspection-cost.js';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -31,10 +31,7 @@ export interface QueryLimits {
  */
 export function queryLimitsRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    }
+    const fragments = fragmentsOf(context.getDocument());
     const schema = context.getSchema();
     const walk: Walk = { fragments, costs: new Map(), introspection: new IntrospectionCost(schemaSizes(schema), fragments) };
     return {

@@ -3,7 +3,7 @@ import type { RoleName, Viewer } from './viewer.js';
 
 /** How someone comes to hold each role: the mutation a refusal points them to. */
 const OBTAINED_WITH: Record<RoleName, string> = {
-  USER: 'register',
+  USER: 'createAccount',
   SELLER: 'becomeSeller',
   INSTRUCTOR: 'becomeInstructor',
   MODERATOR: 'grantRole',

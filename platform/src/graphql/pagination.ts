@@ -56,6 +56,14 @@ export function connectionOf<T extends object>(node: ClassType<T>, name: string 
   return Connection;
 }
 
+/**
+ * Gives a connection its `totalCount`, counted only if a client selects the field (type-graphql
+ * reads the property only then), so lists pay for the count when it is asked for.
+ */
+export function withTotalCount<C extends object>(connection: C, count: () => number | Promise<number>): C & { totalCount: number | Promise<number> } {
+  return Object.defineProperty(connection, 'totalCount', { get: count, enumerable: true }) as C & { totalCount: number | Promise<number> };
+}
+
 export const MAX_PAGE_SIZE = 100;
 
 /** Validates `first` (or, for a list paged backwards, `last`), the page size every list field takes. */

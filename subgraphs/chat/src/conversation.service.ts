@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
-import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { knowsEveryone } from '@peerlink/platform/accounts/people';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
@@ -215,8 +215,7 @@ export class ConversationService {
     );
     const found = (await loaders.conversation.loadMany(page.map((r) => r.id))).filter((c): c is Conversation => c instanceof Conversation);
     const edges = found.slice(0, size).map((node) => ({ cursor: encodeCursor({ createdAt: node.lastActivityAt, id: node.id }), node }));
-    const em = this.em;
-    return { edges, pageInfo: pageInfoOf(edges, found.length > size, after), get totalCount() { return em.count(Membership, { userId: viewer.userId }); } };
+    return withTotalCount({ edges, pageInfo: pageInfoOf(edges, found.length > size, after) }, () => this.em.count(Membership, { userId: viewer.userId }));
   }
 
   /** Whether chat knows every one of these users. */

@@ -5,7 +5,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { knowsEveryone } from '@peerlink/platform/accounts/people';
 import type { Outbox } from '@peerlink/platform/events/outbox';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import type { DriveEvents } from './events.js';
@@ -49,8 +49,7 @@ export class FileService {
     const cursor = decodeCursor(after);
     const mine = { ownerId: viewer.userId, currentVersionId: { $ne: null }, deletedAt: null };
     const files = await this.em.find(DriveFile, { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1 });
-    const em = this.em;
-    return { ...toConnection(files, size, { after }), get totalCount() { return em.count(DriveFile, mine); } };
+    return withTotalCount(toConnection(files, size, { after }), () => this.em.count(DriveFile, mine));
   }
 
   /** A signed, short-lived link to a version's bytes, for someone already allowed to read the file. */

@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
 import { DriveFile } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
@@ -72,11 +72,10 @@ export class TrashService {
       },
       { orderBy: { deletedAt: 'desc', id: 'desc' }, limit: size + 1 },
     );
-    const em = this.em;
-    return {
-      ...toConnection(files, size, (file) => ({ createdAt: file.deletedAt!, id: file.id }), { after }),
-      get totalCount() { return em.count(DriveFile, { ownerId: viewer.userId, deletedAt: { $ne: null } }); },
-    };
+    return withTotalCount(
+      toConnection(files, size, (file) => ({ createdAt: file.deletedAt!, id: file.id }), { after }),
+      () => this.em.count(DriveFile, { ownerId: viewer.userId, deletedAt: { $ne: null } }),
+    );
   }
 
   /** Moves a file to the trash; the owner only. Deleting it again changes nothing. */

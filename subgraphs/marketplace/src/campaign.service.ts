@@ -5,7 +5,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import { Campaign, CampaignStatus } from './campaign.entity.js';
 import type { MarketplaceEvents } from './events.js';
@@ -102,8 +102,7 @@ export class CampaignService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(Campaign, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    const em = this.em;
-    return { ...toConnection(found, size, { after }), get totalCount() { return em.count(Campaign, { sellerId: viewer.userId }); } };
+    return withTotalCount(toConnection(found, size, { after }), () => this.em.count(Campaign, { sellerId: viewer.userId }));
   }
 
   /** A click on a sponsored placement; the seller's own clicks do not count. */

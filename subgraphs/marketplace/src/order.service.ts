@@ -5,7 +5,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, nullableUuidArray, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import type { MarketplaceEvents } from './events.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import { MAX_TOTAL, money, type Money } from './money.js';
@@ -181,8 +181,7 @@ export class OrderService {
       { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
     );
-    const em = this.em;
-    return { ...toConnection(orders, size, { after }), get totalCount() { return em.count(Order, mine); } };
+    return withTotalCount(toConnection(orders, size, { after }), () => this.em.count(Order, mine));
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, notFound } from '@peerlink/platform/errors';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import { Order, OrderItem } from './order.entity.js';
 import { OrderStatus } from './order-states.js';
@@ -95,8 +95,7 @@ export class ReviewService {
       { productId, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
-    const em = this.em;
-    return { ...toConnection(reviews, size, { after }), get totalCount() { return em.count(ProductReview, { productId }); } };
+    return withTotalCount(toConnection(reviews, size, { after }), () => this.em.count(ProductReview, { productId }));
   }
 
   async sellerRating(sellerId: string): Promise<{ average: number | null; count: number }> {

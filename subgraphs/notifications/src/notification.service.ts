@@ -4,7 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
-import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, olderThan, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import type { Mailer } from '@peerlink/platform/mail/mailer';
 import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
@@ -96,8 +96,7 @@ export class NotificationService {
       { ...mine, ...olderThan(decodeCursor(after)) },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
     );
-    const em = this.orm.em;
-    return { ...toConnection(rows, size, { after }), get totalCount() { return em.count(Notification, mine); } };
+    return withTotalCount(toConnection(rows, size, { after }), () => this.orm.em.count(Notification, mine));
   }
 
   /** Only the recipient may read a notification; to anyone else it does not exist. */

@@ -8,11 +8,11 @@ export type MarketplaceEvents = {
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
   /** A success for an order that had already ended: refunded in full. */
   'marketplace.order.payment_unwanted': { orderId: string };
+  /** The seller (or an admin) accepted a buyer's return: refund `amount`, once per `refundKey` (one per acceptance) however often told. */
+  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string; refundKey: string };
   /**
    * Payments acts on a paid order cancelled before shipping (refunded in full), and on a sale
    * complete (DELIVERED, or PAID when nothing `ships`): the seller's payout falls due.
    */
-  /** The seller (or an admin) accepted a buyer's return: refund `amount`, once per `refundKey` (one per acceptance) however often told. */
-  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string; refundKey: string };
   'marketplace.order.changed': { orderId: string; sellerId: string; status: string; previousStatus: string; purpose: 'SALE' | 'ADVERTISING'; ships: boolean };
 };

@@ -4,7 +4,7 @@ import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
-import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import type { PaymentsEvents } from './events.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
@@ -139,8 +139,7 @@ export class PayoutService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(Payout, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    const em = this.em;
-    return { ...toConnection(found, size, { after }), get totalCount() { return em.count(Payout, { sellerId: viewer.userId }); } };
+    return withTotalCount(toConnection(found, size, { after }), () => this.em.count(Payout, { sellerId: viewer.userId }));
   }
 
   /** One payout, for its seller and admins; NOT_FOUND for anyone else. */

@@ -1,4 +1,5 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
+import { withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { SocialContext } from './context.js';
 import { PostConnection } from './post.entity.js';
@@ -24,8 +25,7 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    const followerCount = () => this.followerCount(user, ctx);
-    return ctx.services.relationships.list('followers', user.id, first, after).then((page) => ({ ...page, get totalCount() { return followerCount(); } }));
+    return ctx.services.relationships.list('followers', user.id, first, after).then((page) => withTotalCount(page, () => this.followerCount(user, ctx)));
   }
 
   @FieldResolver(() => UserConnection, { description: 'Most recent first.' })
@@ -35,8 +35,7 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    const followingCount = () => this.followingCount(user, ctx);
-    return ctx.services.relationships.list('following', user.id, first, after).then((page) => ({ ...page, get totalCount() { return followingCount(); } }));
+    return ctx.services.relationships.list('following', user.id, first, after).then((page) => withTotalCount(page, () => this.followingCount(user, ctx)));
   }
 
   @FieldResolver(() => Int)
