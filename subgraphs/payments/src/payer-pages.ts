@@ -84,7 +84,13 @@ export function payerPages(options: { sandbox: SandboxPayments | null; payments:
 function page(res: Response, status: number, title: string, text: string, form = '', refreshSeconds?: number) {
   res
     .status(status)
-    .set({ 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", 'cache-control': 'no-store' })
+    .set({
+      // Never framed: a page that takes a payer's "pass" must not be clickable from under another site's.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    })
     .type('html')
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}<title>${title} · PeerLink</title>` +
