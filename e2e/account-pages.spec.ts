@@ -1,25 +1,20 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateAccountDocument, CreateSessionDocument, MeDocument, RequestPasswordResetDocument } from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import type { ReceivedMail } from './support/mailbox.js';
 import { onGateway } from './support/payer-pages.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
+import { launchChromium } from './support/browser.js';
 
 /** The pages email links open, driven in headless Chromium as the person who got the email. */
-const CHROMIUM = '/usr/bin/chromium';
 const NEW_PASSWORD = 'a fresh passphrase 77';
 
 let t: TestStack;
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   t = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,11 +8,11 @@ import { build } from 'esbuild';
 import { corsAllows } from '@peerlink/gateway/cors';
 import { ConfigError, loadConfig } from '@peerlink/platform/config';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
+import { launchChromium } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * A web app served from another origin (a second port, as a Vite dev server would be) uses the
@@ -53,15 +53,11 @@ let browser: Browser;
 let app: { server: Server; origin: string };
 let foreign: { server: Server; origin: string };
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   const script = await bundleApp();
   app = await servePage(script);
   foreign = await servePage(script);
   t = await startTestStack({ CORS_ORIGINS: `https://app.example.com,${app.origin}` });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,26 +1,21 @@
-import { existsSync } from 'node:fs';
 import { buildClientSchema, getIntrospectionQuery, getOperationAST, NoDeprecatedCustomRule, parse, validate, type IntrospectionQuery } from 'graphql';
 import { EXPLORER_EXAMPLES } from '@peerlink/gateway/explorer-examples';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterDocument } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { launchChromium } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The tabs the explorer opens on, in order. */
 const EXAMPLE_NAMES = ['WhoAmI', 'CreateAccount', 'SignIn', 'HomeFeed', 'SearchProducts', 'LiveNotifications'];
 
 let t: TestStack;
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   t = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

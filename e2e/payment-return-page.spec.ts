@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PaymentStatusDocument } from './generated/graphql.js';
@@ -8,23 +7,22 @@ import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { launchChromium } from './support/browser.js';
 
 /**
  * Where Stripe sends a buyer back after 3-D Secure (`PUBLIC_URL/payments/return`, the default
  * STRIPE_RETURN_URL), with the intent's id and client secret in the address: the page says what
  * happened to the payment, driven in headless Chromium, on Stripe's adapter against a local fake.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const WEBHOOK_SECRET = 'whsec_test_return_page';
 const stripe = new FakeStripe();
 let t: TestStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   await stripe.start();
   t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
