@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { returnPhotoHandlers } from '@peerlink/drive/return-photos.handler';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -275,6 +276,15 @@ describe('return photos', () => {
     expect(checked.photos.every((p) => p?.downloadUrl)).toBe(true);
     expect(checked.refusedPhotoIds).toEqual([]);
     expect((await ok(t.url, ReturnRequestDocument, { id: asked.id }, buyer.token)).returnRequest.refusedPhotoIds).toEqual([notMine.id]);
+    // Were drive's handler to run again for the request (a replay, a second event), it answers the same.
+    const answers: { name: string; body: { accepted: string[]; refused: string[] } }[] = [];
+    const drive = t.stack.subgraphs.find((s) => s.name === 'drive')!;
+    const checkPhotos = returnPhotoHandlers()['marketplace.return.changed'] as { handle: (payload: never, context: never) => Promise<void> };
+    const payload = { returnRequestId: asked.id, buyerId: buyer.id, sellerId: owner.id, previousStatus: null, photoIds: [front.id, back.id, notMine.id] };
+    await drive.orm.em.fork().transactional((em) => checkPhotos.handle(payload as never, { em, publish: (name: string, body: never) => answers.push({ name, body }) } as never));
+    expect(answers.map((a) => ({ name: a.name, accepted: [...a.body.accepted].sort(), refused: a.body.refused }))).toEqual([
+      { name: 'drive.return_photos.checked', accepted: [front.id, back.id].sort(), refused: [notMine.id] },
+    ]);
     const download = await fetch(checked.photos.find((p) => p?.name === 'front.jpg')!.downloadUrl!);
     expect(await download.text()).toBe('a crack, from the front');
     expect((await ok(t.url, FileDocument, { id: front.id }, owner.token)).file.name).toBe('front.jpg');
