@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
@@ -87,8 +88,8 @@ export class ReturnRequestService {
   }
 
   /** Admins' queue: escalated requests, longest waiting first. */
-  async escalated(loaders: MarketplaceLoaders, first: number | null | undefined, after: string | null | undefined) {
-    if (!loaders.admin) throw forbidden('Only admins see the escalated returns.');
+  async escalated(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
+    requireRole(viewer, 'ADMIN', 'Only admins see the escalated returns.');
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(
@@ -209,7 +210,7 @@ export class ReturnRequestService {
 
   /** An admin's final word on an escalated request: refund, or uphold the decline. The same decision again changes nothing. */
   resolve(viewer: Viewer, id: string, decision: ReturnDecision, note: string, loaders: MarketplaceLoaders): Promise<ReturnRequest> {
-    if (!loaders.admin) throw forbidden('Only admins resolve escalated returns.');
+    requireRole(viewer, 'ADMIN', 'Only admins resolve escalated returns.');
     const said = text(note, 'note', MAX_DETAILS_LENGTH, true);
     return this.step(id, loaders, async (em, publish, request, order) => {
       const decided = request.resolvedAt !== null;
