@@ -236,8 +236,9 @@ describe('a declined return', () => {
 
     // Of three lamps one came back: two more may be returned, not three.
     expect(await codes(t.url, RequestReturnDocument, { input: { orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 3 }], reason: 'DEFECTIVE' } }, buyer.token)).toEqual([
-      'BAD_USER_INPUT',
+      'CONFLICT',
     ]);
+    expect((await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 2 }], reason: 'DEFECTIVE' }, buyer)).status).toBe('REQUESTED');
 
     // The rug: declined, escalated, and the decline upheld.
     const rugAsk = await requestReturn({ orderId: order.id, items: [{ orderItemId: rugLine.id, quantity: 1 }], reason: 'NO_LONGER_NEEDED' }, buyer);
@@ -250,6 +251,77 @@ describe('a declined return', () => {
     await returnNotice(owner, /^Escalated return: your decline stands$/);
     expect((await ok(t.url, EscalatedReturnRequestsDocument, {}, staff.token)).escalatedReturnRequests.edges.map((e) => e.node.id)).not.toContain(rugAsk.id);
     expect((await ok(t.url, ReturnPaymentDocument, { orderId: order.id }, buyer.token)).paymentStatus.refundedAmount).toBe(3000);
+  });
+});
+
+/** Runs one statement on the test database (as an operator would), for states the API cannot reach on demand. */
+async function sql(text: string, params: unknown[]) {
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  try {
+    await db.query(text, params);
+  } finally {
+    await db.end();
+  }
+}
+
+describe('a line refunded through one request', () => {
+  /** A paid order of a lamp ($30) and a rug ($50), and its lamp line. */
+  async function lampAndRug(owner: Account, buyer: Account) {
+    const [lamp, rug] = await Promise.all([listed(t, owner, { title: 'Desk lamp', priceAmount: 3000 }), listed(t, owner, { title: 'Jute rug', priceAmount: 5000 })]);
+    const order = await paidOrder(buyer, [
+      { productId: lamp.id, quantity: 1 },
+      { productId: rug.id, quantity: 1 },
+    ]);
+    return { order, lampLine: order.items.find((i) => i.title === 'Desk lamp')! };
+  }
+
+  /** Asks for the lamp back, has the seller accept, and waits for the refund. */
+  async function refundedAgain(owner: Account, buyer: Account, orderId: string, orderItemId: string) {
+    const again = await requestReturn({ orderId, items: [{ orderItemId, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, AcceptReturnRequestDocument, { id: again.id }, owner.token);
+    await returnReaches(buyer, again.id, 'REFUNDED');
+  }
+
+  async function refundedOnce(buyer: Account, orderId: string) {
+    const payment = (await ok(t.url, ReturnPaymentDocument, { orderId }, buyer.token)).paymentStatus;
+    expect(payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3000 });
+    expect(payment.refunds).toHaveLength(1);
+  }
+
+  it('cannot be refunded again by escalating an older declined request for it', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const { order, lampLine } = await lampAndRug(owner, buyer);
+    const declined = await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, DeclineReturnRequestDocument, { id: declined.id, reason: 'Works here.' }, owner.token);
+    // A new request for the same lamp is fine while the declined one holds nothing; it is refunded.
+    await refundedAgain(owner, buyer, order.id, lampLine.id);
+
+    // The declined one would take the lamp's units a second time: the escalation is refused.
+    expect(await codes(t.url, EscalateReturnRequestDocument, { id: declined.id }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, ReturnRequestDocument, { id: declined.id }, buyer.token)).returnRequest.status).toBe('DECLINED');
+    await refundedOnce(buyer, order.id);
+  });
+
+  it('cannot be refunded again by escalating an older request whose refund failed', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const { order, lampLine } = await lampAndRug(owner, buyer);
+    // While payments holds the payment as not yet settled, it refuses the refund: the request ends REFUND_FAILED.
+    await sql(`update payments.payments set status = 'PROCESSING' where order_id = $1`, [order.id]);
+    const failed = await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, AcceptReturnRequestDocument, { id: failed.id }, owner.token);
+    await returnReaches(buyer, failed.id, 'REFUND_FAILED');
+    await sql(`update payments.payments set status = 'SUCCEEDED' where order_id = $1`, [order.id]);
+    // Nothing came back through the failed request, so a new one for the lamp is allowed, and refunded.
+    await refundedAgain(owner, buyer, order.id, lampLine.id);
+
+    expect(await codes(t.url, EscalateReturnRequestDocument, { id: failed.id }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, ReturnRequestDocument, { id: failed.id }, buyer.token)).returnRequest.status).toBe('REFUND_FAILED');
+    // The one lamp bought has come back: no request may ask for it again.
+    expect(await codes(t.url, RequestReturnDocument, { input: { orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' } }, buyer.token)).toEqual([
+      'CONFLICT',
+    ]);
+    await refundedOnce(buyer, order.id);
   });
 });
 
