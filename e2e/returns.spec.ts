@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { returnPhotoHandlers } from '@peerlink/drive/return-photos.handler';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -207,9 +208,12 @@ describe('a declined return', () => {
       status: 'ESCALATED',
       escalationNote: 'It flickers still.',
     });
-    expect(await codes(t.url, EscalatedReturnRequestsDocument, {}, owner.token)).toEqual(['FORBIDDEN']);
+    // Refused as any role check is: what role it takes, read from the token, and how to get it.
+    const adminAdvice = { code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCESS_TOKEN', refreshWith: 'refreshSession', obtainWith: 'grantRole' };
+    expect((await request(t.url, EscalatedReturnRequestsDocument, {}, { token: owner.token })).errors?.map((e) => e.extensions)).toEqual([expect.objectContaining(adminAdvice)]);
     for (const who of [owner, buyer]) {
-      expect(await codes(t.url, ResolveReturnRequestDocument, { id: asked.id, decision: 'REFUND', note: 'Mine to decide' }, who.token)).toEqual(['FORBIDDEN']);
+      const refused = await request(t.url, ResolveReturnRequestDocument, { id: asked.id, decision: 'REFUND', note: 'Mine to decide' }, { token: who.token });
+      expect(refused.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining(adminAdvice)]);
     }
     // Admins see the request like its parties do.
     expect((await ok(t.url, ReturnRequestDocument, { id: asked.id }, staff.token)).returnRequest.status).toBe('ESCALATED');
@@ -232,8 +236,9 @@ describe('a declined return', () => {
 
     // Of three lamps one came back: two more may be returned, not three.
     expect(await codes(t.url, RequestReturnDocument, { input: { orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 3 }], reason: 'DEFECTIVE' } }, buyer.token)).toEqual([
-      'BAD_USER_INPUT',
+      'CONFLICT',
     ]);
+    expect((await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 2 }], reason: 'DEFECTIVE' }, buyer)).status).toBe('REQUESTED');
 
     // The rug: declined, escalated, and the decline upheld.
     const rugAsk = await requestReturn({ orderId: order.id, items: [{ orderItemId: rugLine.id, quantity: 1 }], reason: 'NO_LONGER_NEEDED' }, buyer);
@@ -246,6 +251,77 @@ describe('a declined return', () => {
     await returnNotice(owner, /^Escalated return: your decline stands$/);
     expect((await ok(t.url, EscalatedReturnRequestsDocument, {}, staff.token)).escalatedReturnRequests.edges.map((e) => e.node.id)).not.toContain(rugAsk.id);
     expect((await ok(t.url, ReturnPaymentDocument, { orderId: order.id }, buyer.token)).paymentStatus.refundedAmount).toBe(3000);
+  });
+});
+
+/** Runs one statement on the test database (as an operator would), for states the API cannot reach on demand. */
+async function sql(text: string, params: unknown[]) {
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  try {
+    await db.query(text, params);
+  } finally {
+    await db.end();
+  }
+}
+
+describe('a line refunded through one request', () => {
+  /** A paid order of a lamp ($30) and a rug ($50), and its lamp line. */
+  async function lampAndRug(owner: Account, buyer: Account) {
+    const [lamp, rug] = await Promise.all([listed(t, owner, { title: 'Desk lamp', priceAmount: 3000 }), listed(t, owner, { title: 'Jute rug', priceAmount: 5000 })]);
+    const order = await paidOrder(buyer, [
+      { productId: lamp.id, quantity: 1 },
+      { productId: rug.id, quantity: 1 },
+    ]);
+    return { order, lampLine: order.items.find((i) => i.title === 'Desk lamp')! };
+  }
+
+  /** Asks for the lamp back, has the seller accept, and waits for the refund. */
+  async function refundedAgain(owner: Account, buyer: Account, orderId: string, orderItemId: string) {
+    const again = await requestReturn({ orderId, items: [{ orderItemId, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, AcceptReturnRequestDocument, { id: again.id }, owner.token);
+    await returnReaches(buyer, again.id, 'REFUNDED');
+  }
+
+  async function refundedOnce(buyer: Account, orderId: string) {
+    const payment = (await ok(t.url, ReturnPaymentDocument, { orderId }, buyer.token)).paymentStatus;
+    expect(payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3000 });
+    expect(payment.refunds).toHaveLength(1);
+  }
+
+  it('cannot be refunded again by escalating an older declined request for it', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const { order, lampLine } = await lampAndRug(owner, buyer);
+    const declined = await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, DeclineReturnRequestDocument, { id: declined.id, reason: 'Works here.' }, owner.token);
+    // A new request for the same lamp is fine while the declined one holds nothing; it is refunded.
+    await refundedAgain(owner, buyer, order.id, lampLine.id);
+
+    // The declined one would take the lamp's units a second time: the escalation is refused.
+    expect(await codes(t.url, EscalateReturnRequestDocument, { id: declined.id }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, ReturnRequestDocument, { id: declined.id }, buyer.token)).returnRequest.status).toBe('DECLINED');
+    await refundedOnce(buyer, order.id);
+  });
+
+  it('cannot be refunded again by escalating an older request whose refund failed', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const { order, lampLine } = await lampAndRug(owner, buyer);
+    // While payments holds the payment as not yet settled, it refuses the refund: the request ends REFUND_FAILED.
+    await sql(`update payments.payments set status = 'PROCESSING' where order_id = $1`, [order.id]);
+    const failed = await requestReturn({ orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' }, buyer);
+    await ok(t.url, AcceptReturnRequestDocument, { id: failed.id }, owner.token);
+    await returnReaches(buyer, failed.id, 'REFUND_FAILED');
+    await sql(`update payments.payments set status = 'SUCCEEDED' where order_id = $1`, [order.id]);
+    // Nothing came back through the failed request, so a new one for the lamp is allowed, and refunded.
+    await refundedAgain(owner, buyer, order.id, lampLine.id);
+
+    expect(await codes(t.url, EscalateReturnRequestDocument, { id: failed.id }, buyer.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, ReturnRequestDocument, { id: failed.id }, buyer.token)).returnRequest.status).toBe('REFUND_FAILED');
+    // The one lamp bought has come back: no request may ask for it again.
+    expect(await codes(t.url, RequestReturnDocument, { input: { orderId: order.id, items: [{ orderItemId: lampLine.id, quantity: 1 }], reason: 'DEFECTIVE' } }, buyer.token)).toEqual([
+      'CONFLICT',
+    ]);
+    await refundedOnce(buyer, order.id);
   });
 });
 
@@ -275,6 +351,15 @@ describe('return photos', () => {
     expect(checked.photos.every((p) => p?.downloadUrl)).toBe(true);
     expect(checked.refusedPhotoIds).toEqual([]);
     expect((await ok(t.url, ReturnRequestDocument, { id: asked.id }, buyer.token)).returnRequest.refusedPhotoIds).toEqual([notMine.id]);
+    // Were drive's handler to run again for the request (a replay, a second event), it answers the same.
+    const answers: { name: string; body: { accepted: string[]; refused: string[] } }[] = [];
+    const drive = t.stack.subgraphs.find((s) => s.name === 'drive')!;
+    const checkPhotos = returnPhotoHandlers()['marketplace.return.changed'] as { handle: (payload: never, context: never) => Promise<void> };
+    const payload = { returnRequestId: asked.id, buyerId: buyer.id, sellerId: owner.id, previousStatus: null, photoIds: [front.id, back.id, notMine.id] };
+    await drive.orm.em.fork().transactional((em) => checkPhotos.handle(payload as never, { em, publish: (name: string, body: never) => answers.push({ name, body }) } as never));
+    expect(answers.map((a) => ({ name: a.name, accepted: [...a.body.accepted].sort(), refused: a.body.refused }))).toEqual([
+      { name: 'drive.return_photos.checked', accepted: [front.id, back.id].sort(), refused: [notMine.id] },
+    ]);
     const download = await fetch(checked.photos.find((p) => p?.name === 'front.jpg')!.downloadUrl!);
     expect(await download.text()).toBe('a crack, from the front');
     expect((await ok(t.url, FileDocument, { id: front.id }, owner.token)).file.name).toBe('front.jpg');

@@ -18,12 +18,15 @@ export function returnPhotoHandlers(): EventHandlers<MarketplaceEvents, DriveEve
     'marketplace.return.changed': {
       when: ({ previousStatus, photoIds }) => previousStatus === null && photoIds.length > 0,
       handle: async ({ returnRequestId, buyerId, sellerId, photoIds }, { em, publish }) => {
+        // A grant already made counts as accepted (`do update` returns it, `do nothing` would not), so
+        // running again for one request answers the same rather than refusing every photo.
         const accepted = (
           await em.execute<{ id: string }[]>(
             `insert into ${table(em, 'return_photo_grants')} (request_id, file_id, seller_id)
              select ?, f.id, ? from ${table(em, 'files')} f
              where f.id = any(?::uuid[]) and f.owner_id = ? and f.current_version_id is not null and f.deleted_at is null
-             on conflict do nothing returning file_id as id`,
+             on conflict (request_id, file_id) do update set seller_id = excluded.seller_id
+             returning file_id as id`,
             [returnRequestId, sellerId, uuidArray(photoIds), buyerId],
           )
         ).map((r) => r.id);

@@ -78,8 +78,7 @@ export class ReturnRequestResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: MarketplaceContext,
   ) {
-    requireViewer(ctx.viewer);
-    return ctx.services.returns.escalated(ctx.loaders, first, after);
+    return ctx.services.returns.escalated(requireViewer(ctx.viewer), first, after);
   }
 
   @Mutation(() => ReturnRequest, { description: 'The buyer asks for money back for lines of a paid, shipped or delivered order. One open request per line.' })

@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
@@ -15,7 +16,7 @@ import { summarize } from './order.service.js';
 import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 import { ReturnRequest, ReturnRequestItem } from './return-request.entity.js';
 import { ReturnLoaders } from './return-loaders.js';
-import { OPEN, ReturnDecision, ReturnReason, ReturnStatus } from './return-states.js';
+import { OPEN, REFUNDING, ReturnDecision, ReturnReason, ReturnStatus } from './return-states.js';
 
 export const MAX_RETURN_PHOTOS = 5;
 export const MAX_DETAILS_LENGTH = 1000;
@@ -87,8 +88,8 @@ export class ReturnRequestService {
   }
 
   /** Admins' queue: escalated requests, longest waiting first. */
-  async escalated(loaders: MarketplaceLoaders, first: number | null | undefined, after: string | null | undefined) {
-    if (!loaders.admin) throw forbidden('Only admins see the escalated returns.');
+  async escalated(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
+    requireRole(viewer, 'ADMIN', 'Only admins see the escalated returns.');
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(
@@ -130,11 +131,9 @@ export class ReturnRequestService {
       const ids = wanted.map((w) => w.orderItemId);
       const open = await rows<{ order_item_id: string }>(em, `select order_item_id from ${table(em, 'return_request_items')} where open and order_item_id = any(?::uuid[])`, [uuidArray(ids)]);
       if (open.length) throw conflict('A return request for some of these lines is still open.', 'items');
-      const given = await this.returnedQuantities(em, ids);
-      for (const w of wanted) {
-        const left = byId.get(w.orderItemId)!.quantity - (given.get(w.orderItemId) ?? 0);
-        if (w.quantity > left) throw badInput(`Return 1 to ${left} of line ${w.orderItemId}: the rest was bought or refunded otherwise.`, 'items');
-      }
+      const tooMany = wanted.find((w) => w.quantity > byId.get(w.orderItemId)!.quantity);
+      if (tooMany) throw badInput(`Return 1 to ${byId.get(tooMany.orderItemId)!.quantity} of line ${tooMany.orderItemId}: that is what was bought.`, 'items');
+      await refuseUnitsBeyondBought(em, wanted, null);
       if ((await this.left(em, locked)) <= 0) throw badInput('Everything paid for this order has been refunded already.', 'orderId');
 
       const itemsAmount = wanted.reduce((sum, w) => sum + byId.get(w.orderItemId)!.unitAmount * w.quantity, 0);
@@ -198,6 +197,8 @@ export class ReturnRequestService {
           [request.id],
         );
         if (open.length) throw conflict('Another return request for these lines is open.', 'id');
+        // Nor may it ask again for units another request has refunded since.
+        await refuseUnitsBeyondBought(em, await linesOf(em, request.id), request.id);
       } else {
         throw conflict(`The request is ${request.status}.`, 'id');
       }
@@ -209,7 +210,7 @@ export class ReturnRequestService {
 
   /** An admin's final word on an escalated request: refund, or uphold the decline. The same decision again changes nothing. */
   resolve(viewer: Viewer, id: string, decision: ReturnDecision, note: string, loaders: MarketplaceLoaders): Promise<ReturnRequest> {
-    if (!loaders.admin) throw forbidden('Only admins resolve escalated returns.');
+    requireRole(viewer, 'ADMIN', 'Only admins resolve escalated returns.');
     const said = text(note, 'note', MAX_DETAILS_LENGTH, true);
     return this.step(id, loaders, async (em, publish, request, order) => {
       const decided = request.resolvedAt !== null;
@@ -262,6 +263,7 @@ export class ReturnRequestService {
   /** ACCEPTED, and payments asked for the lines' cost capped at what is left of the payment. */
   private async startRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, request: ReturnRequest, order: Order) {
     if (!RETURNABLE.has(order.status)) throw badInput(`The order is ${order.status}: nothing can be refunded through it now.`, 'id');
+    await refuseUnitsBeyondBought(em, await linesOf(em, request.id), request.id);
     const left = await this.left(em, order, request.id);
     if (left <= 0) throw badInput('Everything paid for this order has been refunded already.', 'id');
     request.refundAmount = Math.min(request.itemsAmount, left);
@@ -284,18 +286,6 @@ export class ReturnRequestService {
       [order.id, except ?? '00000000-0000-0000-0000-000000000000'],
     );
     return order.totalAmount - order.refundedAmount - Number(pending?.sum ?? 0);
-  }
-
-  /** Units of each line given back, or on their way back, through requests. */
-  private async returnedQuantities(em: EntityManager, orderItemIds: string[]): Promise<Map<string, number>> {
-    const found = await rows<{ order_item_id: string; quantity: string }>(
-      em,
-      `select i.order_item_id, sum(i.quantity) as quantity from ${table(em, 'return_request_items')} i
-       join ${table(em, 'return_requests')} r on r.id = i.request_id
-       where i.order_item_id = any(?::uuid[]) and r.status in ('ACCEPTED', 'REFUNDED') group by i.order_item_id`,
-      [uuidArray(orderItemIds)],
-    );
-    return new Map(found.map((r) => [r.order_item_id, Number(r.quantity)]));
   }
 
   private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, request: ReturnRequest, next: ReturnStatus) {
@@ -340,6 +330,37 @@ export function mayRead(request: ReturnRequest, loaders: MarketplaceLoaders): bo
 
 function sellerOnly(viewer: Viewer, request: ReturnRequest) {
   if (request.sellerId !== viewer.userId) throw forbidden('Only the seller answers a return request.');
+}
+
+/**
+ * Refuses (CONFLICT) when, for any line, the units refunded or being refunded through other requests
+ * plus `wanted` exceed what was bought: one unit is given back once, whichever request asks. The
+ * caller holds the order's lock, so no other step on the order counts meanwhile.
+ */
+async function refuseUnitsBeyondBought(em: EntityManager, wanted: { orderItemId: string; quantity: number }[], except: string | null) {
+  const found = await rows<{ order_item_id: string; bought: number; given: string }>(
+    em,
+    `select o.id as order_item_id, o.quantity as bought, coalesce(sum(i.quantity) filter (where r.status = any(?::text[]) and r.id is distinct from ?::uuid), 0) as given
+     from ${table(em, 'order_items')} o
+     left join ${table(em, 'return_request_items')} i on i.order_item_id = o.id
+     left join ${table(em, 'return_requests')} r on r.id = i.request_id
+     where o.id = any(?::uuid[]) group by o.id, o.quantity`,
+    [`{${[...REFUNDING].join(',')}}`, except, uuidArray(wanted.map((w) => w.orderItemId))],
+  );
+  const byId = new Map(found.map((f) => [f.order_item_id, f]));
+  for (const w of wanted) {
+    const line = byId.get(w.orderItemId);
+    const left = line ? line.bought - Number(line.given) : 0;
+    if (w.quantity > left) {
+      throw conflict(`Only ${Math.max(left, 0)} of line ${w.orderItemId} may still be returned: the rest was refunded through another request.`, 'items');
+    }
+  }
+}
+
+/** A request's lines, as `refuseUnitsBeyondBought` takes them. */
+async function linesOf(em: EntityManager, requestId: string): Promise<{ orderItemId: string; quantity: number }[]> {
+  const found = await rows<{ order_item_id: string; quantity: number }>(em, `select order_item_id, quantity from ${table(em, 'return_request_items')} where request_id = ?`, [requestId]);
+  return found.map((f) => ({ orderItemId: f.order_item_id, quantity: f.quantity }));
 }
 
 function lockOrder(em: EntityManager, id: string): Promise<Order> {
