@@ -75,7 +75,8 @@ async function census() {
 }
 
 describe('npm run seed', () => {
-  it('fills an empty PeerLink through the API, and a second run adds nothing twice', async () => {
+  // Two whole seeds through the API (about 150 operations each, payments included): slow on a busy two-core machine.
+  it('fills an empty PeerLink through the API, and a second run adds nothing twice', { timeout: 180_000 }, async () => {
     const first = await seedDemo({ url: t.url, password: PASSWORD });
     expect(first.existing).toEqual({});
     const after = await census();
