@@ -7,7 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import proxyaddr from 'proxy-addr';
 import { GraphQLError, type FormattedExecutionResult } from 'graphql';
-import { bearerToken, verifyAccessToken } from '@peerlink/platform/auth/access-token';
+import { AccessTokenVerifier, bearerToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
@@ -63,6 +63,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessTokenKey = config.accessTokenKeys?.publicKey;
   if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
+  const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
@@ -74,7 +75,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? config.subgraphUrls[name] ?? url!;
       subgraphUrls.set(name, target);
-      return new SubgraphClient(name, target, tokens, config.UPSTREAM_TIMEOUT_MS);
+      const onMerged = () => metrics.subgraphRequestsMerged.inc({ subgraph: name });
+      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, onMerged });
     },
     logger,
   });
@@ -148,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
-      const verified = token ? await verifyAccessToken(accessTokenKey, token) : null;
+      const verified = token ? await accessTokens.verify(token) : null;
       if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
       res.locals.viewer = verified?.viewer ?? null;
       const retryAfter = await rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`);
@@ -203,7 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
-    authenticate: (token) => verifyAccessToken(accessTokenKey, token),
+    authenticate: (token) => accessTokens.verify(token),
     execute,
     rateLimit: (key) => rateLimiter.take(key),
     onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),

@@ -23,6 +23,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly subgraphRequestsMerged = new Counter({
+    name: 'peerlink_gateway_subgraph_requests_merged_total',
+    help: 'Subgraph queries not sent because an identical one (same body, same signed identity) was already on its way',
+    labelNames: ['subgraph'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'peerlink_gateway_' });
   }

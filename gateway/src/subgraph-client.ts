@@ -1,21 +1,118 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import { INTERNAL_TOKEN_HEADER, identityKey, type InternalIdentity, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { GatewayContext } from './context.js';
-import { keepAliveFetcher } from './keep-alive-fetcher.js';
+import { keepAliveFetcher, type SubgraphResponse } from './keep-alive-fetcher.js';
+
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
+export interface SubgraphClientOptions {
+  timeoutMs: number;
+  maxSockets: number;
+  /** Told each time a call joins an identical one already on its way instead of being sent. */
+  onMerged?: () => void;
+}
 
 /**
  * Calls one subgraph. Every request carries the gateway-signed identity and the request id, and is
  * abandoned after the upstream timeout so one slow subgraph cannot hold a client forever.
+ *
+ * What Apollo's RemoteGraphQLDataSource does, minus what we never used (a node-fetch Request and
+ * Headers per call, a URL parsed per call), plus one thing it lacks: a query identical in body and
+ * signed identity to one already on its way to this subgraph waits for that answer instead of going
+ * again (as Hive Gateway does). Never a mutation: each of those must run.
  */
-export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly subgraph: string, url: string, private readonly tokens: InternalTokenCache, timeoutMs: number) {
-    super({ url, fetcher: keepAliveFetcher(timeoutMs) as never });
+export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
+  private readonly url: URL;
+  private readonly fetch: ReturnType<typeof keepAliveFetcher>;
+  private readonly inFlight = new Map<string, Promise<SubgraphResponse>>();
+
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    private readonly tokens: InternalTokenCache,
+    private readonly options: SubgraphClientOptions,
+  ) {
+    this.url = new URL(url);
+    this.fetch = keepAliveFetcher({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const ctx = context as Partial<GatewayContext>;
-    const token = await this.tokens.get({ viewer: ctx.viewer ?? null, client: ctx.client ?? {} }, this.subgraph);
-    request.http!.headers.set(INTERNAL_TOKEN_HEADER, token);
-    if (ctx.requestId) request.http!.headers.set('x-request-id', ctx.requestId);
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const ctx = options.context as Partial<GatewayContext>;
+    const identity: InternalIdentity = { viewer: ctx.viewer ?? null, client: ctx.client ?? {} };
+    // Only tracing asks for extra headers (Apollo's ftv1); they ride along and count in the key.
+    const extraHeaders = request.http?.headers ? Object.fromEntries(request.http.headers) : undefined;
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+
+    let response: Promise<SubgraphResponse>;
+    if (isQuery(request.query)) {
+      const key = `${body}\n${identityKey(identity)}\n${extraHeaders ? JSON.stringify(extraHeaders) : ''}`;
+      const pending = this.inFlight.get(key);
+      if (pending) this.options.onMerged?.();
+      response = pending ?? this.send(body, identity, ctx.requestId, extraHeaders);
+      if (!pending) {
+        this.inFlight.set(key, response);
+        const forget = () => this.inFlight.delete(key);
+        response.then(forget, forget);
+      }
+    } else {
+      response = this.send(body, identity, ctx.requestId, extraHeaders);
+    }
+    // Each caller parses its own copy: the query plan merges into and rewrites what it is given.
+    const answer = await response;
+    if ('incomingRequestContext' in options) restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, answer);
+    if (!answer.ok) throw errorFromResponse(answer);
+    const parsed = parseBody(answer);
+    if (parsed === null || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${parsed}`);
+    return parsed as GatewayGraphQLResponse;
   }
+
+  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>): Promise<SubgraphResponse> {
+    const token = await this.tokens.get(identity, this.subgraph);
+    const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token };
+    if (requestId) headers['x-request-id'] = requestId;
+    return this.fetch(this.url, { method: 'POST', headers, body });
+  }
+}
+
+/** Query plan fetches are printed documents: `query ...` or `{...}`; anything else is never merged. */
+function isQuery(operation: string): boolean {
+  return /^\s*(query\b|\{)/.test(operation);
+}
+
+function parseBody(response: SubgraphResponse): unknown {
+  const type = response.headers.get('content-type');
+  return type?.startsWith('application/json') || type?.startsWith('application/graphql-response+json') ? JSON.parse(response.body) : response.body;
+}
+
+/** As Apollo's data source: an HTTP failure becomes an error carrying the subgraph's answer (see subgraph-refusals.ts). */
+function errorFromResponse(response: SubgraphResponse): GraphQLError {
+  let body: unknown;
+  try {
+    body = parseBody(response);
+  } catch {
+    body = response.body;
+  }
+  const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : undefined;
+  return new GraphQLError(`${response.status}: ${response.statusText}`, {
+    extensions: { response: { url: response.url, status: response.status, statusText: response.statusText, body }, ...(code ? { code } : {}) },
+  });
+}
+
+/** As Apollo's data source: the operation is no more cacheable than the subgraph's Cache-Control says. */
+function restrictCachePolicy(policy: { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined, response: SubgraphResponse) {
+  if (!policy?.restrict) return;
+  const directives = new Map(
+    (response.headers.get('cache-control') ?? '').split(',').map((part) => {
+      const [name, value] = part.trim().split('=');
+      return [name!.toLowerCase(), value ?? true] as [string, string | true];
+    }),
+  );
+  const maxAge = directives.get('max-age');
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0 };
+  if (directives.get('private') === true) hint.scope = 'PRIVATE';
+  if (directives.get('public') === true) hint.scope = 'PUBLIC';
+  policy.restrict(hint);
 }

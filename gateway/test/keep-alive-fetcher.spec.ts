@@ -39,3 +39,27 @@ describe('keepAliveFetcher', () => {
     expect(requests()).toBe(1);
   });
 });
+
+describe('keepAliveFetcher socket cap', () => {
+  it('opens at most maxSockets connections for a burst; the rest wait their turn and are all answered', async () => {
+    const sockets = new Set<object>();
+    let open = 0;
+    let mostOpen = 0;
+    server = createServer((req, res) => {
+      sockets.add(req.socket);
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      setImmediate(() => {
+        open -= 1;
+        res.end('{"data":{}}');
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const fetch = keepAliveFetcher({ timeoutMs: 5_000, maxSockets: 3 });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(url, { method: 'POST', body: '{}' })));
+    expect(answers.every((a) => a.ok)).toBe(true);
+    expect(sockets.size).toBeLessThanOrEqual(3);
+    expect(mostOpen).toBeLessThanOrEqual(3);
+  });
+});

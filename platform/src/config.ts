@@ -123,6 +123,8 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Open connections the gateway keeps to each subgraph at most; a burst queues for them instead of opening thousands. */
+  SUBGRAPH_MAX_SOCKETS: z.coerce.number().int().min(1).default(128),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
   TRUST_PROXY: z.string().default('loopback'),

@@ -59,8 +59,7 @@ export class InternalTokenCache {
   constructor(private readonly privateKey: KeyObject, private readonly maxEntries = 10_000) {}
 
   async get(identity: InternalIdentity, subgraph: string): Promise<string> {
-    const { viewer, client } = identity;
-    const key = `${subgraph}|${viewer?.userId}|${viewer?.sessionId}|${viewer?.roles.join()}|${client.ip}|${client.userAgent}|${client.origin}`;
+    const key = `${subgraph}|${identityKey(identity)}`;
     const hit = this.tokens.get(key);
     if (hit && hit.freshUntil > Date.now()) return hit.token;
     const token = await signInternalToken(this.privateKey, identity, subgraph);
@@ -68,4 +67,12 @@ export class InternalTokenCache {
     this.tokens.set(key, { token, freshUntil: Date.now() + (TTL_SECONDS / 2) * 1000 });
     return token;
   }
+}
+
+/**
+ * Everything a token signs about its caller, as one string: two calls with the same key are the same
+ * caller to a subgraph. JSON, so no user agent can make two different identities spell the same.
+ */
+export function identityKey({ viewer, client }: InternalIdentity): string {
+  return JSON.stringify([viewer?.userId, viewer?.sessionId, viewer?.roles, client.ip, client.userAgent, client.origin]);
 }
