@@ -61,8 +61,8 @@ export class NotificationService {
   /**
    * An admin's message to every user, in-app only (mass email is a job for a mailing service).
    * Users who turned off in-app SYSTEM notifications are skipped. Returns how many were notified.
-   * Set-based, batch by batch, each committed on its own: the relay starts publishing the first
-   * batch's events while the next is written, and a crash leaves only committed rows for the poll.
+   * Set-based, batch by batch, each committed on its own, so no transaction grows with the number
+   * of users; a crash between batches leaves committed rows, which the outbox poll relays.
    */
   async announce(viewer: Viewer, titleInput: string, bodyInput: string): Promise<number> {
     requireRole(viewer, 'ADMIN', 'Only admins can send announcements.');
@@ -74,11 +74,13 @@ export class NotificationService {
     let notified = 0;
     for (let after: string | null = null, done = false; !done; ) {
       const batch = await this.outbox.transaction((em) => announceBatch(em, announcement, after));
-      // The statement wrote its events straight into the outbox table, where the relay reads them after commit.
-      if (batch.notified) void this.outbox.flush();
       notified += batch.notified;
       ({ last: after, done } = batch);
     }
+    // The statements wrote their events straight into the outbox table: the relay reads them from
+    // there. Once, at the end: relaying beside the writes made both slower (548 against 232 ms for
+    // 2,000); in a long announcement the poll relays committed batches meanwhile.
+    if (notified) void this.outbox.flush();
     return notified;
   }
 
