@@ -1,11 +1,13 @@
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
 import {
   ChangePasswordDocument,
   DeadLettersDocument,
   LoginDocument,
   MarkAllNotificationsReadDocument,
   MarkNotificationsReadDocument,
+  NotificationAddedDocument,
   NotificationDocument,
   NotificationPreferencesDocument,
   NotificationsDocument,
@@ -14,7 +16,7 @@ import {
   SendAnnouncementDocument,
   UpdateNotificationPreferencesDocument,
 } from './generated/graphql.js';
-import { codes, ok, request } from './support/client.js';
+import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { makeAdmin, services, signUp as signUpAt, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
@@ -169,6 +171,93 @@ describe('announcements', () => {
     const note = await notificationTitled(reader.token, /Maintenance tonight/);
     expect(note.kind).toBe('SYSTEM');
     expect(note.actor?.username).toBe(admin.username);
+  });
+});
+
+describe('an announcement to many users', () => {
+  /** Recipients notifications knows of without accounts behind them: 300 sign-ups would take minutes. */
+  async function extraRecipients(db: pg.Client, count: number) {
+    const { rows } = await db.query<{ user_id: string }>(
+      `insert into notifications.recipients (user_id, display_name, email, last_event_id)
+       select id, 'Extra ' || n, 'extra' || n || '-' || id || '@example.com', gen_random_uuid()
+       from (select gen_random_uuid() as id, n from generate_series(1, $1::int) n) made returning user_id`,
+      [count],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  it('gives each recipient one notification and one live event, written set-based in bounded batches', async () => {
+    const admin = await signUp('bulkadmin');
+    await makeAdmin(t, admin.username);
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const subscribers = await Promise.all([signUp('bulksub'), signUp('bulksub'), signUp('bulksub')]);
+    const optedOut = await signUp('bulkquiet');
+    for (const user of [...subscribers, optedOut]) await notificationTitled(user.token, /^Welcome to PeerLink/);
+    await ok(t.url, UpdateNotificationPreferencesDocument, { input: [{ kind: 'SYSTEM', inApp: false }] }, optedOut.token);
+
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    const clients = [...subscribers, optedOut].map((user) => ({ user, client: wsClient(t.url, user.token) }));
+    try {
+      // Past two batches of 500, so the batch boundary and the last, short batch are both crossed.
+      const extra = await extraRecipients(db, 1_100);
+      const live = clients.map(({ user, client }) => ({ user, subscription: new Subscription(client, NotificationAddedDocument) }));
+      await waitFor('every subscription to be live', () => clients.every(({ user }) => t.stack.gateway.live.subscriptionsOf(user.id) === 1));
+
+      const notifications = t.stack.subgraphs.find((s) => s.name === 'notifications')!;
+      const spy = vi.spyOn(notifications.orm.em.getConnection(), 'execute');
+      const title = `Scheduled maintenance ${Date.now()}`;
+      let sent: number;
+      let statements: [string, unknown[]][];
+      try {
+        sent = (await ok(t.url, SendAnnouncementDocument, { title, body: 'Back in an hour.' }, adminToken)).sendAnnouncement;
+        statements = spy.mock.calls.map(([sql, params]) => [String(sql), (params ?? []) as unknown[]]);
+      } finally {
+        spy.mockRestore();
+      }
+
+      const { rows: perRecipient } = await db.query<{ recipient_id: string; made: number }>(
+        'select recipient_id, count(*)::int as made from notifications.notifications where title = $1 group by recipient_id',
+        [title],
+      );
+      const made = new Map(perRecipient.map((r) => [r.recipient_id, r.made]));
+      expect(sent).toBe(perRecipient.length);
+      expect(perRecipient.every((r) => r.made === 1)).toBe(true);
+      expect(extra.every((id) => made.get(id) === 1)).toBe(true);
+      expect(subscribers.every((user) => made.get(user.id) === 1)).toBe(true);
+      expect(made.has(optedOut.id)).toBe(false);
+
+      // Set-based: one statement per batch of 500 recipients, none carrying rows from this process.
+      const batches = statements.filter(([sql]) => /recipients/.test(sql));
+      expect(batches).toHaveLength(Math.floor(sent / 500) + 1);
+      const largest = Math.max(...statements.map(([, params]) => params.length));
+      expect(largest).toBeLessThanOrEqual(10);
+
+      const heard = live.slice(0, subscribers.length);
+      const quiet = live.at(-1)!;
+      const announced = (subscription: Subscription<unknown>) =>
+        subscription.results.filter((r) => (r.data as { notificationAdded?: { title: string } } | undefined)?.notificationAdded?.title === title);
+      await waitFor('the announcement on every subscriber\'s socket', () => heard.every(({ subscription }) => announced(subscription).length > 0));
+      // Everything relayed, then one more event each behind it: a duplicate would have arrived by now.
+      await waitFor('the outbox to be empty', async () => (await db.query('select 1 from notifications.outbox limit 1')).rowCount === 0);
+      await Promise.all(
+        [...heard, quiet].map(({ user }) => ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'a later passphrase 51' }, user.token)),
+      );
+      await waitFor('the later notification on every socket', () =>
+        [...heard, quiet].every(({ subscription }) => subscription.results.some((r) => (r.data as { notificationAdded?: { kind: string } })?.notificationAdded?.kind === 'SECURITY')),
+      );
+      for (const { subscription } of heard) {
+        expect(announced(subscription)).toHaveLength(1);
+        expect(announced(subscription)[0]!.errors).toBeUndefined();
+        expect(announced(subscription)[0]!.data).toMatchObject({ notificationAdded: { kind: 'SYSTEM', actor: { username: admin.username } } });
+      }
+      expect(announced(quiet.subscription)).toHaveLength(0);
+      const note = await notificationTitled(subscribers[0]!.token, new RegExp(title));
+      expect(note.kind).toBe('SYSTEM');
+    } finally {
+      await Promise.all(clients.map(({ client }) => client.dispose()));
+      await db.end();
+    }
   });
 });
 
