@@ -22,10 +22,11 @@ export class EventCosts {
     if (entry) entry.lookups += 1;
   }
 
-  released(eventId: string) {
+  /** `resolved` false: the holder refused the event, which then counts as done only if others held it. */
+  released(eventId: string, resolved = true) {
     const entry = this.open.get(eventId);
     if (!entry || --entry.holders > 0) return;
     this.open.delete(eventId);
-    this.onDone(entry.lookups);
+    if (resolved || entry.lookups) this.onDone(entry.lookups);
   }
 }

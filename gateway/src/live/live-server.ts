@@ -344,10 +344,12 @@ export class LiveServer {
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
       stopListening = await this.listen(live.subject, route, (event) => {
         if (!matches(event, live, filters, connection.viewer)) return;
-        const pushed = channel.push(event);
-        if (pushed.status === 'refused') return;
+        // Held before the push, which may start the lookup at once.
         costs.held(event.id);
         if (shareKey) shared.expect(shareOf(event));
+        if (channel.push(event).status !== 'refused') return;
+        costs.released(event.id, false);
+        if (shareKey) shared.release(shareOf(event));
       });
     } catch (error) {
       await channel.return();
