@@ -13,7 +13,7 @@ let t: TestStack;
 beforeAll(async () => {
   t = await startTestStack({
     SUBSCRIPTION_QUEUE_SIZE: '100',
-    SUBSCRIPTION_STALL_MS: '500',
+    SUBSCRIPTION_STALL_MS: '1000',
     MAX_SUBSCRIPTIONS_PER_USER: '3',
     MAX_SUBSCRIPTIONS_PER_ADDRESS: '4',
   });
