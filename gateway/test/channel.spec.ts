@@ -41,6 +41,9 @@ function channel(options: { instant?: boolean; maxUnread?: number; stallMs?: num
   return { c, gates, lookups, drops, settled, onClose, release, maxInFlight: () => maxInFlight };
 }
 
+/** Lookups start once the pushing code has run to its end. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
 const events = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, key: `${prefix}${i}` }));
 
 describe('Channel', () => {
@@ -60,6 +63,8 @@ describe('Channel', () => {
   it('resolves at most `concurrency` at once and delivers in arrival order whatever order lookups finish in', async () => {
     const { c, gates, release, lookups } = channel({ concurrency: 2 });
     for (const event of events(4)) c.push(event);
+    expect(lookups).toEqual([]);
+    await tick();
     expect(lookups).toEqual(['e0', 'e1']);
     release('e1');
     await waitFor('e1 to resolve', () => c['unread'] === 1);
@@ -74,10 +79,12 @@ describe('Channel', () => {
   it('coalesces events of one key still waiting, and never looks one key up twice at once', async () => {
     const { c, lookups, release, gates, settled } = channel({ concurrency: 4 });
     c.push({ id: 'a1', key: 'order-1' });
+    await tick();
     // a1 is in flight: a2 must wait for it (a read landing before a1's could step state back).
     c.push({ id: 'a2', key: 'order-1' });
     c.push({ id: 'b1', key: 'order-2' });
     expect(c.push({ id: 'a3', key: 'order-1' })).toEqual({ status: 'replaced', previous: { id: 'a2', key: 'order-1' } });
+    await tick();
     expect(lookups).toEqual(['a1']);
     release('a1');
     expect(await c.next()).toEqual({ value: 'result a1', done: false });
@@ -90,6 +97,16 @@ describe('Channel', () => {
     expect(settled).toContainEqual(['a2', false, false]);
   });
 
+  it('starts no lookup until the code that pushed has run, so events of one fan-out can coalesce', async () => {
+    const { c, lookups, release } = channel();
+    c.push({ id: 'like1', key: 'post-1' });
+    c.push({ id: 'like2', key: 'post-1' });
+    await tick();
+    expect(lookups).toEqual(['like2']);
+    release('like2');
+    expect(await c.next()).toEqual({ value: 'result like2', done: false });
+  });
+
   it('skips events that turn out not to be for the subscriber', async () => {
     const { c } = channel({ instant: true, invisible: new Set(['e1']) });
     for (const event of events(3)) c.push(event);
@@ -100,6 +117,7 @@ describe('Channel', () => {
   it('ends a reader that stops asking while many wait: what was resolved first arrives, then the drop, counted', async () => {
     const { c, drops, onClose, lookups } = channel({ instant: true, maxUnread: 3 });
     for (const event of events(10)) c.push(event);
+    await tick();
     // Resolved only a little ahead of a reader that does not ask.
     expect(lookups).toHaveLength(4);
     await waitFor('the overflow', () => drops.length > 0);
@@ -113,7 +131,9 @@ describe('Channel', () => {
 
   it('bounds the events waiting for lookups, and says so', async () => {
     const { c, drops } = channel({ concurrency: 1, maxPending: 5 });
-    for (const event of events(6)) expect(c.push(event).status).toBe('queued');
+    c.push({ id: 'first', key: 'first' });
+    await tick();
+    for (const event of events(5)) expect(c.push(event).status).toBe('queued');
     expect(c.push({ id: 'x', key: 'x' }).status).toBe('refused');
     expect(drops).toEqual([['backlog', 7]]);
     await expect(c.next()).rejects.toThrow('dropped 7');
@@ -136,6 +156,7 @@ describe('Channel', () => {
     const { c, settled, onClose } = channel();
     c.push({ id: 'e0', key: 'e0' });
     c.push({ id: 'e1', key: 'e1' });
+    await tick();
     const waiting = c.next();
     expect(await c.return()).toEqual({ value: undefined, done: true });
     expect(await waiting).toEqual({ value: undefined, done: true });

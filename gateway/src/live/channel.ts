@@ -57,6 +57,7 @@ export class Channel<E, R> implements AsyncIterableIterator<R> {
   private readerWaiting = false;
   private lastPullAt = Date.now();
   private stallTimer: NodeJS.Timeout | null = null;
+  private pumpScheduled = false;
 
   constructor(private readonly options: ChannelOptions<E, R>) {}
 
@@ -79,7 +80,15 @@ export class Channel<E, R> implements AsyncIterableIterator<R> {
     const slot: Slot<E, R> = { event, key, arrivedAt: Date.now(), started: false };
     this.slots.push(slot);
     this.waitingByKey.set(key, slot);
-    this.pump();
+    // Started after the fan-out that pushed it has reached every subscriber, so that a lookup shared
+    // by them is expected by all before the first one takes it.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
     this.checkStall();
     return { status: 'queued' };
   }
