@@ -283,6 +283,7 @@ export class LiveServer {
     const { execute, metrics } = this.options;
     const shared = this.shared;
     const costs = this.costs;
+    let started = false;
     let ended = false;
     const end = () => {
       if (ended) return;
@@ -291,7 +292,6 @@ export class LiveServer {
       this.caps.release(connection.viewer!.userId, connection.address);
       if (started) this.track(connection, -1);
     };
-    let started = false;
     let stopListening = () => {};
     let resolveEvent: (event: DomainEvent) => Promise<Resolved | null> = async () => null;
     let shareKey: string | null = null;
