@@ -233,6 +233,7 @@ export class SystemUnderTest {
       RATE_LIMIT_PER_MINUTE: '0',
       // Every bench client connects from loopback; the per-address cap is for real clients.
       MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+      MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
       EVENT_NAMESPACE: this.namespace,
     };
     if (!this.embedded) Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });

@@ -196,6 +196,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     maxTokens: config.MAX_QUERY_TOKENS,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptionsPerUser: config.MAX_SUBSCRIPTIONS_PER_USER,
+    maxSubscriptionsPerAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS,
     maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
     clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
     clientOrigin: (request) => {
@@ -205,11 +207,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
+    stallMs: config.SUBSCRIPTION_STALL_MS,
     authenticate: (token) => accessTokens.verify(token),
     execute,
     rateLimit: (key) => rateLimiter.take(key),
-    onSubscriptionCountChange: (delta) => metrics.subscriptions.inc(delta),
-    onDelivery: (resolved) => metrics.liveDeliveries.inc({ resolved }),
+    metrics: metrics.live,
   });
 
   try {

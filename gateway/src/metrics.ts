@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayContext } from './context.js';
+import type { LiveMetrics } from './live/live-server.js';
 
 /** Prometheus metrics at /metrics: per-operation traffic, errors and latency, and live subscriptions. */
 export class GatewayMetrics {
@@ -15,7 +16,32 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly subscriptions = new Gauge({ name: 'peerlink_active_subscriptions', help: 'Live GraphQL subscriptions', registers: [this.registry] });
+  /** The older name of peerlink_live_active_subscriptions, kept for dashboards that read it. */
+  readonly subscriptions = new Gauge({ name: 'peerlink_active_subscriptions', help: 'Live GraphQL subscriptions (older name of peerlink_live_active_subscriptions)', registers: [this.registry] });
+  readonly liveSubscriptions = new Gauge({ name: 'peerlink_live_active_subscriptions', help: 'Live GraphQL subscriptions', registers: [this.registry] });
+  readonly liveEvents = new Counter({
+    name: 'peerlink_live_events_resolved_total',
+    help: 'Live events every subscriber that queued them is done with',
+    registers: [this.registry],
+  });
+  readonly liveLookups = new Histogram({
+    name: 'peerlink_live_lookups_per_event',
+    help: 'Lookup queries one live event cost across its subscribers',
+    buckets: [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [this.registry],
+  });
+  readonly liveResolve = new Histogram({
+    name: 'peerlink_live_resolve_seconds',
+    help: 'From a live event reaching the gateway to one subscriber\'s payload being ready (queueing and lookup)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly liveDrops = new Counter({
+    name: 'peerlink_live_dropped_events_total',
+    help: 'Live events a subscriber lost (its subscription then ended with EVENTS_DROPPED), by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly liveDeliveries = new Counter({
     name: 'peerlink_live_deliveries_total',
     help: 'Events sent to subscribers, by whether their own lookup resolved them or one shared by every recipient',
@@ -30,7 +56,22 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly live: LiveMetrics = {
+    subscriptions: (delta) => {
+      this.subscriptions.inc(delta);
+      this.liveSubscriptions.inc(delta);
+    },
+    delivered: (resolved) => this.liveDeliveries.inc({ resolved }),
+    resolved: (seconds) => this.liveResolve.observe(seconds),
+    eventDone: (lookups) => {
+      this.liveEvents.inc();
+      this.liveLookups.observe(lookups);
+    },
+    dropped: (reason, events) => this.liveDrops.inc({ reason }, events),
+  };
+
   constructor() {
+    for (const reason of ['slow_client', 'backlog', 'error']) this.liveDrops.inc({ reason }, 0);
     collectDefaultMetrics({ register: this.registry, prefix: 'peerlink_gateway_' });
   }
 

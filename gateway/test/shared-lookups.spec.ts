@@ -17,6 +17,19 @@ describe('SharedLookups', () => {
     expect(lookups.size).toBe(0);
   });
 
+  it('forgets an event at once when every subscriber that queued it lets it go', () => {
+    const lookups = new SharedLookups<string>(60_000);
+    lookups.expect('event-1');
+    lookups.expect('event-1');
+    lookups.release('event-1');
+    expect(lookups.size).toBe(1);
+    lookups.take('event-1', async () => 'result');
+    expect(lookups.size).toBe(0);
+    lookups.expect('event-2');
+    lookups.release('event-2');
+    expect(lookups.size).toBe(0);
+  });
+
   it('keeps different events apart', () => {
     const lookups = new SharedLookups<string>(60_000);
     lookups.expect('a');

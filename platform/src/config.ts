@@ -127,12 +127,18 @@ const envSchema = z.object({
   SUBGRAPH_MAX_SOCKETS: z.coerce.number().int().min(1).default(128),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+  /** Live subscriptions one user may hold across all their connections (tabs, devices). */
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(200),
+  /** Live subscriptions one client address may hold, whoever is signed in (set TRUST_PROXY behind a proxy). */
+  MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(1000),
   TRUST_PROXY: z.string().default('loopback'),
   /** Origins whose pages may call /graphql and /files: exact origins, comma-separated, or `*` for every origin. */
   CORS_ORIGINS: z.string().trim().optional(),
   /** Lets cross-origin pages send cookies (Access-Control-Allow-Credentials); the API reads none, so only a cookie-based proxy in front needs it. */
   CORS_CREDENTIALS: flag.default(false),
+  /** Events that may wait for a subscriber that has read nothing for SUBSCRIPTION_STALL_MS; one more ends it with EVENTS_DROPPED. */
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
+  SUBSCRIPTION_STALL_MS: z.coerce.number().int().min(1).default(5000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -24,8 +24,10 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from '../context.js';
 import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMarks } from './live-fields.js';
-import { Channel } from './channel.js';
+import { Channel, type DropReason } from './channel.js';
+import { EventCosts } from './event-costs.js';
 import { SharedLookups } from './shared-lookups.js';
+import { SubscriptionCaps } from './subscription-caps.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
 
@@ -44,6 +46,10 @@ export interface LiveServerOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   maxSubscriptionsPerConnection: number;
+  /** Live subscriptions one user may hold across all their connections. */
+  maxSubscriptionsPerUser: number;
+  /** Live subscriptions one client address may hold, whoever is signed in. */
+  maxSubscriptionsPerAddress: number;
   /** Open sockets one client address may hold; more are refused at the handshake. */
   maxConnectionsPerAddress: number;
   /** The client's address, by the same proxy rules as HTTP requests. */
@@ -52,21 +58,36 @@ export interface LiveServerOptions {
   clientOrigin(request: IncomingMessage): string | undefined;
   /** Whether a page on another origin may open a socket: the HTTP CORS allow-list. */
   originAllowed(origin: string): boolean;
+  /** Results a subscription holds for a client that is not reading before it is ended (EVENTS_DROPPED). */
   queueSize: number;
+  /** How long a subscriber with more than `queueSize` events waiting may go without reading before it is ended. */
+  stallMs: number;
   /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
   /** Runs an operation through the gateway's normal federated path. */
   execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
   rateLimit(clientKey: string): Promise<number>;
-  onSubscriptionCountChange?(delta: number): void;
+  metrics?: LiveMetrics;
+}
+
+/** What the live path reports (Prometheus in the gateway). */
+export interface LiveMetrics {
+  subscriptions(delta: number): void;
   /** Each event a subscriber receives: resolved by its own lookup, or by one shared with others. */
-  onDelivery?(resolved: 'own' | 'shared'): void;
+  delivered(resolved: 'own' | 'shared'): void;
+  /** One subscriber's payload for an event is ready, `seconds` after the event reached the gateway. */
+  resolved(seconds: number): void;
+  /** Every subscriber that queued an event is done with it, at the cost of `lookups` lookups. */
+  eventDone(lookups: number): void;
+  /** Events a subscriber lost, and why; the subscription ended with EVENTS_DROPPED. */
+  dropped(reason: DropReason, events: number): void;
 }
 
 type ConnectionParams = Record<string, unknown> | undefined;
 
 interface Connection {
   viewer: Viewer | null;
+  address: string;
   client: ClientInfo;
   subscriptions: number;
   expiryTimer?: NodeJS.Timeout;
@@ -80,6 +101,10 @@ const isInvisible = (result: FormattedExecutionResult, alias: string) =>
 
 /** How long a shared result waits for subscribers that queued its event and then left. */
 const SHARED_RESULT_TTL_MS = 60_000;
+/** Lookups one subscription runs at once: a burst clears in a fraction of the time, and one subscriber cannot flood the subgraphs. */
+const RESOLVE_CONCURRENCY = 4;
+/** Events one subscription may have waiting for lookups: only a gateway far behind its subgraphs gets near it. */
+const MAX_PENDING_EVENTS = 10_000;
 
 /**
  * GraphQL subscriptions over graphql-ws, served by the gateway because Apollo Gateway cannot.
@@ -96,10 +121,14 @@ export class LiveServer {
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly shared = new SharedLookups<FormattedExecutionResult>(SHARED_RESULT_TTL_MS);
+  private readonly caps: SubscriptionCaps;
+  private readonly costs: EventCosts;
   private readonly wss: WebSocketServer;
   private readonly dispose: () => Promise<void>;
 
   constructor(private readonly options: LiveServerOptions) {
+    this.caps = new SubscriptionCaps(options.maxSubscriptionsPerUser, options.maxSubscriptionsPerAddress);
+    this.costs = new EventCosts((lookups) => options.metrics?.eventDone(lookups));
     this.wss = new WebSocketServer({
       server: options.httpServer,
       path: options.path,
@@ -144,6 +173,11 @@ export class LiveServer {
     return this.perUser.get(userId) ?? 0;
   }
 
+  /** Live subscriptions held from one client address, started or being started. */
+  subscriptionsFrom(address: string): number {
+    return this.caps.heldFrom(address);
+  }
+
   async close() {
     // Closes every socket (1001 Going away) and the WebSocket server.
     await this.dispose();
@@ -155,10 +189,12 @@ export class LiveServer {
   /** A token is optional, but a bad one closes the connection (4403) rather than being ignored. */
   private async connect(ctx: Context<ConnectionParams, Extra>) {
     const extra = ctx.extra;
+    const address = this.options.clientAddress(extra.request);
     const connection: Connection = {
       viewer: null,
+      address,
       client: {
-        ip: this.options.clientAddress(extra.request),
+        ip: address,
         userAgent: extra.request.headers['user-agent']?.slice(0, 256),
         origin: this.options.clientOrigin(extra.request),
       },
@@ -206,7 +242,9 @@ export class LiveServer {
       if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
       const live = schema.liveFields.get(root.name.value);
       if (!live) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
-      if (live.audience && !connection.viewer) return [codedError('Sign in to subscribe to this.', 'UNAUTHENTICATED')];
+      // Even fields with no audience (a public post's activity): each subscription costs a lookup
+      // per event, so it must count against someone's cap.
+      if (!connection.viewer) return [codedError('Sign in to subscribe.', 'UNAUTHENTICATED')];
       try {
         const planned = planSubscription(schema.apiSchema, live, document, operation, payload.variables ?? {});
         if (Array.isArray(planned)) return planned;
@@ -217,9 +255,11 @@ export class LiveServer {
         return [codedError(`${live.field} cannot send its current state now.`, 'INTERNAL_SERVER_ERROR')];
       }
       if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
-        return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'BAD_USER_INPUT')];
+        return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'TOO_MANY_SUBSCRIPTIONS')];
       }
       // Counted now, not when it starts: several subscribe messages can arrive at once.
+      const refused = this.caps.take(connection.viewer.userId, connection.address);
+      if (refused) return [codedError(refused, 'TOO_MANY_SUBSCRIPTIONS')];
       connection.subscriptions += 1;
     }
     const contextValue: GatewayContext = { viewer: connection.viewer, client: connection.client, requestId: uuidv7() };
@@ -240,8 +280,46 @@ export class LiveServer {
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
     const { gateway, connection, subscription } = args.contextValue as { gateway: GatewayContext; connection: Connection; subscription: SubscriptionPlan };
+    const { execute, metrics } = this.options;
+    const shared = this.shared;
+    const costs = this.costs;
+    let started = false;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      connection.subscriptions -= 1;
+      this.caps.release(connection.viewer!.userId, connection.address);
+      if (started) this.track(connection, -1);
+    };
     let stopListening = () => {};
-    const channel = new Channel<DomainEvent>(this.options.queueSize, () => stopListening());
+    let resolveEvent: (event: DomainEvent) => Promise<Resolved | null> = async () => null;
+    let shareKey: string | null = null;
+    let liveKey = 'id';
+    const shareOf = (event: DomainEvent) => `${event.id}\n${shareKey}`;
+    const channel = new Channel<DomainEvent, Resolved>({
+      resolve: (event) => resolveEvent(event),
+      // The lookup reads the keyed object as it is now: two events of one key get the same answer.
+      keyOf: (event) => String((event.payload as Record<string, unknown>)[liveKey]),
+      concurrency: RESOLVE_CONCURRENCY,
+      maxUnread: this.options.queueSize,
+      stallMs: this.options.stallMs,
+      maxPending: MAX_PENDING_EVENTS,
+      onClose: () => {
+        stopListening();
+        end();
+      },
+      onDrop: (reason, events) => {
+        metrics?.dropped(reason, events);
+        this.options.logger.warn({ userId: connection.viewer?.userId, reason, events }, 'live events dropped');
+        return dropError(reason, events);
+      },
+      onSettled: (event, lookupStarted, resolvedAfterMs) => {
+        if (shareKey && !lookupStarted) shared.release(shareOf(event));
+        if (resolvedAfterMs !== null) metrics?.resolved(resolvedAfterMs / 1000);
+        costs.released(event.id);
+      },
+    });
     let prepared;
     try {
       // prepare() checked all of this against the schema of that moment; a hot reload since then
@@ -253,44 +331,61 @@ export class LiveServer {
       const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
       if (!live || !fieldDef) throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
       const { filters } = subscription;
+      liveKey = live.key;
       const query = toLookupQuery(args.document, operation, live.lookup);
       const variables = { ...(args.variableValues ?? {}) };
       // Recipients the event names may all see it, and nothing selected differs between them:
       // one lookup serves every subscriber with this same query.
-      const shareKey =
+      shareKey =
         live.audienceMaySee && selectsOnlyViewerIndependent(schema.apiSchema, parse(query), schema.viewerIndependent)
           ? [connection.client.origin ?? '', operation.name?.value ?? '', query, JSON.stringify(variables)].join('\n')
           : null;
-      prepared = { live, operation, query, shareKey, alias: root.alias?.value ?? root.name.value, variables };
+      prepared = { live, operation, query, alias: root.alias?.value ?? root.name.value, variables };
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
       stopListening = await this.listen(live.subject, route, (event) => {
         if (!matches(event, live, filters, connection.viewer)) return;
-        if (!channel.push(event)) this.options.logger.warn({ subject: live.subject, userId: connection.viewer?.userId }, 'slow subscriber dropped');
-        else if (shareKey) this.shared.expect(`${event.id}\n${shareKey}`);
+        // Held before the push, which may start the lookup at once.
+        costs.held(event.id);
+        if (shareKey) shared.expect(shareOf(event));
+        if (channel.push(event).status !== 'refused') return;
+        costs.released(event.id, false);
+        if (shareKey) shared.release(shareOf(event));
       });
     } catch (error) {
-      connection.subscriptions -= 1;
+      await channel.return();
       throw error;
     }
-    const { live, operation, query, shareKey, alias, variables } = prepared;
+    const { live, operation, query, alias, variables } = prepared;
+    started = true;
     this.track(connection, +1);
+    const operationName = operation.name?.value;
+    resolveEvent = async (event) => {
+      const lookUp = () => {
+        costs.lookedUp(event.id);
+        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7() });
+      };
+      let result: FormattedExecutionResult;
+      let resolved: 'own' | 'shared' = 'own';
+      if (shareKey) {
+        const share = shared.take(shareOf(event), lookUp);
+        result = await share.result;
+        // Whoever resolved it may have lost access since the event was committed; that says
+        // nothing about this subscriber, who then asks for itself.
+        if (!share.resolvedHere && isInvisible(result, alias)) result = await lookUp();
+        else if (!share.resolvedHere) resolved = 'shared';
+      } else {
+        result = await lookUp();
+      }
+      return isInvisible(result, alias) ? null : { result, resolved };
+    };
     // Read only now that the listener is registered: whatever commits after this read reaches the
     // channel, so nothing falls between the state sent first and the events after it.
     let initial: Promise<FormattedExecutionResult> | null = subscription.current
-      ? this.options.execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operation.name?.value, { ...gateway, requestId: uuidv7() })
+      ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, { ...gateway, requestId: uuidv7() })
       : null;
     // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
     initial?.catch(() => {});
 
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      connection.subscriptions -= 1;
-      this.track(connection, -1);
-    };
-    const { execute, onDelivery } = this.options;
-    const shared = this.shared;
     // A hand-written iterator rather than an async generator: a generator suspended while awaiting
     // the next event would not run its cleanup until an event arrived, so return() must be ours.
     const results: AsyncIterableIterator<ExecutionResult> = {
@@ -304,44 +399,17 @@ export class LiveServer {
             if (result.data?.[alias] == null) throw refusal(result);
             return { value: result as ExecutionResult, done: false };
           }
-          for (;;) {
-            const item = await channel.next();
-            if (item.done) {
-              end();
-              return { value: undefined, done: true };
-            }
-            const event = item.value;
-            const lookUp = () =>
-              execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operation.name?.value, {
-                ...gateway,
-                requestId: event.requestId ?? uuidv7(),
-              });
-            let result: FormattedExecutionResult;
-            let resolved: 'own' | 'shared' = 'own';
-            if (shareKey) {
-              const share = shared.take(`${event.id}\n${shareKey}`, lookUp);
-              result = await share.result;
-              // Whoever resolved it may have lost access since the event was committed; that says
-              // nothing about this subscriber, who then asks for itself.
-              if (!share.resolvedHere && isInvisible(result, alias)) result = await lookUp();
-              else if (!share.resolvedHere) resolved = 'shared';
-            } else {
-              result = await lookUp();
-            }
-            if (!isInvisible(result, alias)) {
-              onDelivery?.(resolved);
-              return { value: result as ExecutionResult, done: false };
-            }
-          }
+          const item = await channel.next();
+          if (item.done) return { value: undefined, done: true };
+          metrics?.delivered(item.value.resolved);
+          return { value: item.value.result as ExecutionResult, done: false };
         } catch (error) {
           await channel.return();
-          end();
           throw error;
         }
       },
       async return() {
         await channel.return();
-        end();
         return { value: undefined, done: true };
       },
       [Symbol.asyncIterator]() {
@@ -359,7 +427,7 @@ export class LiveServer {
       if (count > 0) this.perUser.set(userId, count);
       else this.perUser.delete(userId);
     }
-    this.options.onSubscriptionCountChange?.(delta);
+    this.options.metrics?.subscriptions(delta);
   }
 
   /**
@@ -416,6 +484,7 @@ export class LiveServer {
 }
 
 type Listener = (event: DomainEvent) => void;
+type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' };
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 
@@ -433,6 +502,19 @@ function matches(event: DomainEvent, live: LiveField, filters: Record<string, un
 function refusal(result: FormattedExecutionResult): GraphQLError {
   const first = result.errors?.[0];
   return first ? new GraphQLError(first.message, { extensions: first.extensions }) : codedError('Not found.', 'NOT_FOUND');
+}
+
+/** What a subscriber that lost events ends with: how many, why, and how to resume. */
+function dropError(reason: DropReason, events: number) {
+  const why =
+    reason === 'slow_client'
+      ? 'the client did not read its messages'
+      : reason === 'backlog'
+        ? 'the gateway could not look events up fast enough'
+        : 'an event could not be looked up';
+  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again (with current: true where the field takes it) to resume.`, {
+    extensions: { code: 'EVENTS_DROPPED', reason, dropped: events },
+  });
 }
 
 function codedError(message: string, code: string) {

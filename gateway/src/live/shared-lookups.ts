@@ -28,6 +28,12 @@ export class SharedLookups<R> {
     return { result: entry.result, resolvedHere };
   }
 
+  /** A subscriber that queued the event will not take it after all (it left, or a newer event replaced it). */
+  release(key: string) {
+    const entry = this.entries.get(key);
+    if (entry && --entry.waiting <= 0) this.drop(key);
+  }
+
   clear() {
     for (const key of [...this.entries.keys()]) this.drop(key);
   }
