@@ -5,4 +5,10 @@ export interface GatewayContext {
   viewer: Viewer | null;
   client: ClientInfo;
   requestId: string;
+  /**
+   * When the operation started (performance.now()). A subgraph query may join an identical one in
+   * flight only if that one was sent after this started, so it never answers with a state older than
+   * something the caller already saw (its own mutation, or the event it is resolving). Absent: never joins.
+   */
+  startedAt?: number;
 }

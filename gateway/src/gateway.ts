@@ -166,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         // Bounded: the user agent rides in every signed internal token and in the activity log.
         client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
         requestId: res.locals.requestId,
+        startedAt: performance.now(),
       }),
     }),
   );

@@ -25,7 +25,7 @@ export interface SubgraphClientOptions {
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly url: URL;
   private readonly fetch: ReturnType<typeof keepAliveFetcher>;
-  private readonly inFlight = new Map<string, Promise<SubgraphResponse>>();
+  private readonly inFlight = new Map<string, { sentAt: number; response: Promise<SubgraphResponse> }>();
 
   constructor(
     private readonly subgraph: string,
@@ -49,12 +49,16 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     let response: Promise<SubgraphResponse>;
     if (isQuery(request.query)) {
       const key = `${body}\n${identityKey(identity)}\n${extraHeaders ? JSON.stringify(extraHeaders) : ''}`;
-      const pending = this.inFlight.get(key);
+      const inFlight = this.inFlight.get(key);
+      // Only a request sent after this operation began may answer it: an older one may have read
+      // the state before a change this caller has already seen.
+      const pending = inFlight && ctx.startedAt !== undefined && inFlight.sentAt >= ctx.startedAt ? inFlight.response : undefined;
       if (pending) this.options.onMerged?.();
       response = pending ?? this.send(body, identity, ctx.requestId, extraHeaders);
       if (!pending) {
-        this.inFlight.set(key, response);
-        const forget = () => this.inFlight.delete(key);
+        const entry = { sentAt: performance.now(), response };
+        this.inFlight.set(key, entry);
+        const forget = () => this.inFlight.get(key) === entry && this.inFlight.delete(key);
         response.then(forget, forget);
       }
     } else {

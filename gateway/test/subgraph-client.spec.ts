@@ -35,8 +35,9 @@ async function holdingSubgraph() {
 }
 
 const viewer = (userId: string) => ({ userId, sessionId: `s-${userId}`, roles: [] });
-const call = (client: SubgraphClient, query: string, userId: string, requestId = 'r1') =>
-  client.process({ kind: 'health check' as never, request: { query, variables: { a: 1 } }, context: { viewer: viewer(userId), client: { ip: '10.0.0.1' }, requestId } });
+/** `startedAt`: when the caller's operation began; by default before any request here was sent. */
+const call = (client: SubgraphClient, query: string, userId: string, requestId = 'r1', startedAt = 0) =>
+  client.process({ kind: 'health check' as never, request: { query, variables: { a: 1 } }, context: { viewer: viewer(userId), client: { ip: '10.0.0.1' }, requestId, startedAt } });
 
 function clientFor(url: string) {
   let merged = 0;
@@ -57,6 +58,18 @@ describe('SubgraphClient', () => {
     expect(b).toEqual(a);
     expect(b).not.toBe(a);
     expect(subgraph.seen).toHaveLength(1);
+  });
+
+  it('never answers an operation with a request sent before it began, which may hold an older state', async () => {
+    const subgraph = await holdingSubgraph();
+    const { client, merged } = clientFor(subgraph.url);
+    const first = call(client, 'query Q { me { id } }', 'u1', 'r1');
+    await waitFor('the first query at the subgraph', () => subgraph.seen.length === 1, 5_000);
+    const later = call(client, 'query Q { me { id } }', 'u1', 'r2', performance.now());
+    await waitFor('the later query at the subgraph too', () => subgraph.seen.length === 2, 5_000);
+    subgraph.release();
+    await Promise.all([first, later]);
+    expect(merged()).toBe(0);
   });
 
   it('never merges the same query from two viewers', async () => {

@@ -362,7 +362,7 @@ export class LiveServer {
     resolveEvent = async (event) => {
       const lookUp = () => {
         costs.lookedUp(event.id);
-        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7() });
+        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now() });
       };
       let result: FormattedExecutionResult;
       let resolved: 'own' | 'shared' = 'own';
@@ -381,7 +381,7 @@ export class LiveServer {
     // Read only now that the listener is registered: whatever commits after this read reaches the
     // channel, so nothing falls between the state sent first and the events after it.
     let initial: Promise<FormattedExecutionResult> | null = subscription.current
-      ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, { ...gateway, requestId: uuidv7() })
+      ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, { ...gateway, requestId: uuidv7(), startedAt: performance.now() })
       : null;
     // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
     initial?.catch(() => {});

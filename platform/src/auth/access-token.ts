@@ -43,6 +43,8 @@ export function bearerToken(header: string | undefined | null): string | undefin
 
 type Verified = { viewer: Viewer; expiresAt: Date };
 
+const MAX_TOKEN_LENGTH = 4096;
+
 /**
  * verifyAccessToken with a memory: a client sends the same token with every request until it
  * expires, and an Ed25519 check per request was a seventh of the gateway's CPU. Keyed on the whole
@@ -61,6 +63,8 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string): Promise<Verified | null> {
+    // Ours are a few hundred bytes; a huge one is refused unread and never held in the cache.
+    if (token.length > MAX_TOKEN_LENGTH) return null;
     const hit = this.entries.get(token);
     if (hit) {
       this.entries.delete(token);
