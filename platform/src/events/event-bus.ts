@@ -64,8 +64,16 @@ export interface EventBus {
    * to the dead letters.
    */
   consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
-  /** Live fan-out to every listener in every process; nothing is kept for absent listeners. */
+  /**
+   * Live fan-out to every listener in every process; nothing is kept for absent listeners. Hears the
+   * events published under `eventName` and the signals sent under it.
+   */
   listen(eventName: string, handler: (event: DomainEvent) => void): Promise<Unsubscribe>;
+  /**
+   * A live-only signal: reaches the listeners of `name` at that moment, and no consumer. It skips the
+   * outbox and the stream, so it is never replayed and keeps no order with published events.
+   */
+  signal(name: string, payload: object, requestId?: string): Promise<void>;
   deadLetters(): Promise<DeadLetter[]>;
   /** Sends a dead letter's event to its consumer again and forgets the dead letter. */
   replayDeadLetter(id: string): Promise<boolean>;

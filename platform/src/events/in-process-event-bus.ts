@@ -1,6 +1,7 @@
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import { signalEvent } from './signals.js';
 
 interface Consumer {
   name: string;
@@ -40,6 +41,18 @@ export class InProcessEventBus implements EventBus {
     if (this.seen.size > 100_000) this.seen.delete(this.seen.values().next().value!);
     this.history.push(event);
     if (this.history.length > this.retained) this.history.shift();
+    this.tellListeners(event);
+    for (const consumer of this.consumers.values()) {
+      if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
+    }
+  }
+
+  /** Kept nowhere: only the listeners of the moment hear it. */
+  async signal(name: string, payload: object, requestId?: string) {
+    this.tellListeners(signalEvent(name, payload, requestId));
+  }
+
+  private tellListeners(event: DomainEvent) {
     for (const listener of this.listeners.get(event.name) ?? []) {
       queueMicrotask(() => {
         // As on NATS, one listener's failure is logged and harms no one else.
@@ -49,9 +62,6 @@ export class InProcessEventBus implements EventBus {
           this.logger?.error({ err, eventName: event.name }, 'live listener threw');
         }
       });
-    }
-    for (const consumer of this.consumers.values()) {
-      if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
     }
   }
 

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamCl
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
 import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import { signalEvent } from './signals.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -10,6 +11,7 @@ const SECOND_NS = 1_000_000_000;
  *   <ns>.events.<event name>            every published event (stream <NS>_EVENTS)
  *   <ns>.replay.<consumer>.<event name> a dead letter sent back to the one consumer it failed in
  *   <ns>.dead.<consumer>.<event name>   dead letters (stream <NS>_DEAD_LETTERS), kept for operators
+ *   <ns>.signals.<name>                 live-only signals: core NATS, in no stream
  * Each consumer gets one durable JetStream consumer per event name (NATS 2.9 filters on one subject).
  */
 export class NatsEventBus implements EventBus {
@@ -60,7 +62,13 @@ export class NatsEventBus implements EventBus {
     return stop;
   }
 
+  /** Core NATS, no stream: whoever listens now hears it, nobody later. */
+  async signal(name: string, payload: object, requestId?: string) {
+    this.nc.publish(`${this.namespace}.signals.${name}`, JSON.stringify(signalEvent(name, payload, requestId)));
+  }
+
   async listen(eventName: string, handler: (event: DomainEvent) => void) {
+    const stopSignals = this.listenToSignals(eventName, handler);
     // The stream stores a re-published event once (msgID), but core subscribers hear every publish.
     const heard = new Set<string>();
     const sub = this.nc.subscribe(`${this.namespace}.events.${eventName}`, {
@@ -77,9 +85,27 @@ export class NatsEventBus implements EventBus {
         }
       },
     });
-    // Once listen() resolves, the server knows the subscription: no event published after it is missed.
+    // Once listen() resolves, the server knows the subscriptions: no event published after it is missed.
     await this.nc.flush();
-    return async () => sub.unsubscribe();
+    return async () => {
+      sub.unsubscribe();
+      stopSignals();
+    };
+  }
+
+  /** Signals of one name, beside whatever hears its stored events; each has its own id, so no de-duplication. */
+  private listenToSignals(name: string, handler: (event: DomainEvent) => void): () => void {
+    const sub = this.nc.subscribe(`${this.namespace}.signals.${name}`, {
+      callback: (error, msg) => {
+        if (error) return this.logger.error({ err: error, signal: name }, 'signal subscription failed');
+        try {
+          handler(msg.json<DomainEvent>());
+        } catch (err) {
+          this.logger.error({ err, signal: name }, 'signal listener threw');
+        }
+      },
+    });
+    return () => sub.unsubscribe();
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
