@@ -8,6 +8,7 @@ import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { signInternalToken } from '@peerlink/platform/auth/internal-token';
 import { createLogger } from '@peerlink/platform/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument } from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
@@ -146,6 +147,14 @@ describe('protection', () => {
     expect(mutation.status).toBe(405);
   });
 
+  it('answers a persisted query whose hash does not match with BAD_REQUEST, and logs no error', async () => {
+    const query = '{ me { id } }';
+    const response = await post(t.url, { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect(response.status).toBe(400);
+    expect((await json(response)).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+    expect(t.logs.filter((line) => line.message === 'provided sha does not match query')).toEqual([]);
+  });
+
   it('serves subscriptions only over WebSocket', async () => {
     const response = await post(t.url, { query: 'subscription { notificationAdded { id } }' });
     expect(response.status).toBe(400);
@@ -160,6 +169,16 @@ describe('subscriptions', () => {
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } }));
     const [code] = await new Promise<[number]>((resolve) => socket.once('close', (c) => resolve([c])));
     expect(code).toBe(4403);
+  });
+
+  it('refuses a connection whose authorization is not a string with 4400, not as a server error', async () => {
+    for (const authorization of [{ token: 'x' }, { toString: 'x' }, 42, ['Bearer x']]) {
+      const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } }));
+      const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, String(r)])));
+      expect([code, reason]).toEqual([4400, expect.stringMatching(/authorization is a string/)]);
+    }
   });
 
   it('closes a socket when its token expires', async () => {
@@ -276,6 +295,26 @@ describe('a gateway started on its own', () => {
     const body = await json(await post(gateway.url, { query: '{ __schema { queryType { name } } }' }));
     expect(body.errors[0].message).toMatch(/introspection/i);
     expect((await json(await post(t.url, { query: '{ __schema { queryType { name } } }' }))).data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('names no field, type or enum value the client did not ask for, over HTTP and WebSocket', async () => {
+    const misspelt = '{ me { emial } }';
+    const enumVariable = {
+      query: 'mutation M($interval: PlanInterval!) { createPlan(input: { name: "x", amount: 100, currency: "usd", interval: $interval }) { id } }',
+      variables: { interval: 'MONT' },
+    };
+    // With introspection on, graphql-js's hints are a help; off, they would give the schema away.
+    expect((await json(await post(t.url, { query: misspelt }))).errors[0].message).toMatch(/Did you mean "email"\?/);
+    expect((await json(await post(t.url, enumVariable))).errors[0].message).toMatch(/Did you mean the enum value "MONTH"\?/);
+    for (const body of [await json(await post(gateway.url, { query: misspelt })), await json(await post(gateway.url, enumVariable))]) {
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0].message).not.toMatch(/Did you mean|email|MONTH/);
+    }
+    const client = wsClient(gateway.url);
+    const watch = new Subscription(client, parse('subscription { notificationAdded { titel } }') as never);
+    const refusal = await waitFor('the refusal', () => watch.error as { message: string }[] | undefined);
+    expect(refusal.map((e) => e.message)).toEqual([expect.stringMatching(/^Cannot query field "titel" on type "Notification"\.$/)]);
+    await client.dispose();
   });
 
   it('reloads the supergraph file when it changes, and keeps the old one when the new one is broken', async () => {

@@ -12,6 +12,7 @@ import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/au
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
+import { malformedRequest } from './request-refusals.js';
 import { refusedInput } from './subgraph-refusals.js';
 import { closeServer } from '@peerlink/platform/http';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
@@ -30,6 +31,7 @@ import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.j
 import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
 import { SubgraphClient } from './subgraph-client.js';
+import { withoutSuggestions } from './suggestions.js';
 import { supergraphFromFile } from './supergraph.js';
 
 export interface GatewayOptions {
@@ -103,9 +105,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         logger.warn({ err: error }, 'a subgraph did not answer');
         return { message: 'A service did not answer in time; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
       }
-      const safe = refusedInput(formatted, error) ?? formatError(formatted, error);
+      const safe = refusedInput(formatted, error) ?? malformedRequest(formatted, error) ?? formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
-      return safe;
+      // Validation and variable errors alike (Apollo's own option covers only validation).
+      return config.INTROSPECTION ? safe : { ...safe, message: withoutSuggestions(safe.message) };
     },
   });
   await apollo.start();
@@ -196,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema: () => schema,
     validationRules: [limitsRule],
     maxTokens: config.MAX_QUERY_TOKENS,
+    hideSuggestions: !config.INTROSPECTION,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerUser: config.MAX_SUBSCRIPTIONS_PER_USER,
     maxSubscriptionsPerAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS,

@@ -31,6 +31,7 @@ import { SharedLookups } from './shared-lookups.js';
 import { SubscriptionCaps } from './subscription-caps.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
+import { errorsWithoutSuggestions } from '../suggestions.js';
 
 export interface LiveSchema {
   apiSchema: GraphQLSchema;
@@ -46,6 +47,8 @@ export interface LiveServerOptions {
   schema: () => LiveSchema | null;
   validationRules: ValidationRule[];
   maxTokens: number;
+  /** Strip graphql-js's "Did you mean …?" hints from errors (introspection is off). */
+  hideSuggestions?: boolean;
   maxSubscriptionsPerConnection: number;
   /** Live subscriptions one user may hold across all their connections. */
   maxSubscriptionsPerUser: number;
@@ -155,7 +158,10 @@ export class LiveServer {
     const serverCleanup = useServer<ConnectionParams>(
       {
         onConnect: (ctx) => this.connect(ctx),
-        onSubscribe: (ctx, _id, payload) => this.prepare(ctx, payload),
+        onSubscribe: async (ctx, _id, payload) => {
+          const prepared = await this.prepare(ctx, payload);
+          return Array.isArray(prepared) && this.options.hideSuggestions ? errorsWithoutSuggestions(prepared) : prepared;
+        },
         execute: (args) => this.executeOnce(args),
         subscribe: (args) => this.subscribe(args),
         // Results come formatted from the gateway's pipeline (plain errors, no toJSON), and
@@ -202,8 +208,13 @@ export class LiveServer {
       subscriptions: 0,
     };
     const authorization = ctx.connectionParams?.authorization;
-    if (authorization !== undefined && authorization !== null && authorization !== '') {
-      const token = /^Bearer\s+(.+)$/i.exec(String(authorization).trim())?.[1];
+    if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') {
+      // A client's mistake, not a refused token: 4400 says so (graphql-ws's own code for a bad message).
+      extra.socket.close(4400, 'Bad request: authorization is a string, "Bearer <token>"');
+      return false;
+    }
+    if (typeof authorization === 'string' && authorization !== '') {
+      const token = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
       const verified = token ? await this.options.authenticate(token) : null;
       if (!verified) return false;
       connection.viewer = verified.viewer;

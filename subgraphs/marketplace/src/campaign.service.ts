@@ -6,6 +6,7 @@ import { lockKey, rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
+import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import { Campaign, CampaignStatus } from './campaign.entity.js';
 import type { MarketplaceEvents } from './events.js';
@@ -59,18 +60,23 @@ export class CampaignService {
     if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
     const key = input.idempotencyKey?.trim() || null;
     if (key && key.length > 100) throw badInput('An idempotency key is at most 100 characters.', 'idempotencyKey');
+    const fingerprint = requestFingerprint({ productId: product.id, dailyBudget: input.dailyBudget, days: input.days, paymentMethodId });
     return this.outbox.transaction(async (em, publish) => {
       // Like checkout: one at a time per buyer, and a retried key finds the campaign it bought.
       await lockKey(em, `checkout:${viewer.userId}`);
       const checkoutKey = `campaign:${key ?? uuidv7()}`;
       const earlier = key ? await em.findOne(Order, { buyerId: viewer.userId, checkoutKey }) : null;
-      if (earlier) return em.findOneOrFail(Campaign, { orderId: earlier.id });
+      if (earlier) {
+        requireSameRequest(earlier.requestFingerprint, fingerprint);
+        return em.findOneOrFail(Campaign, { orderId: earlier.id });
+      }
       const order = em.create(Order, {
         buyerId: viewer.userId,
         sellerId: PLATFORM_ACCOUNT_ID,
         currency: product.currency,
         totalAmount: input.dailyBudget * input.days,
         checkoutKey,
+        requestFingerprint: fingerprint,
         paymentMethodId,
         expiresAt: new Date(Date.now() + this.paymentSeconds * 1000),
       });

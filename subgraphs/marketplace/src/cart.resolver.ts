@@ -74,8 +74,11 @@ export class CartResolver {
   /** Lines at today's prices. A product archived since it was added still shows, so the buyer sees why it cannot be bought. */
   private async view(ctx: MarketplaceContext, items: Promise<CartItem[]>): Promise<Cart> {
     const lines: CartLine[] = [];
-    for (const item of await items) {
-      const product = await ctx.loaders.product.load(item.productId);
+    const held = await items;
+    // Loaded together, so the loader reads every product in one statement.
+    const products = await Promise.all(held.map((item) => ctx.loaders.product.load(item.productId)));
+    for (const [i, item] of held.entries()) {
+      const product = products[i];
       if (!product) continue;
       const unitPrice = money(product.priceAmount, product.currency);
       lines.push({ product, quantity: item.quantity, unitPrice, subtotal: money(product.priceAmount * item.quantity, product.currency) });

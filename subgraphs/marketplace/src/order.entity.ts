@@ -33,7 +33,7 @@ export class ShippingAddress {
 @ObjectType()
 @Entity({ tableName: 'orders' })
 export class Order {
-  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'refundedAmount' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'refundedAmount' | 'createdAt' | 'updatedAt' | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -58,6 +58,10 @@ export class Order {
   /** The buyer's idempotency key: the same checkout retried finds these orders. */
   @Property({ type: 'text' })
   checkoutKey!: string;
+
+  /** What the key's first request asked for (`requestFingerprint`): the same checkout key with other parameters is a CONFLICT. */
+  @Property({ type: 'text', nullable: true })
+  requestFingerprint: string | null = null;
 
   @Property({ type: 'text' })
   paymentMethodId!: string;

@@ -6,6 +6,7 @@ import { lockKey, nullableUuidArray, rows, table } from '@peerlink/platform/db/s
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
+import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import type { MarketplaceEvents } from './events.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import { MAX_TOTAL, money, type Money } from './money.js';
@@ -93,12 +94,19 @@ export class OrderService {
     const paymentMethodId = input.paymentMethodId.trim();
     if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
     const address = input.shippingAddress ? checkAddress(input.shippingAddress) : null;
+    const fingerprint = requestFingerprint({ paymentMethodId, address });
 
     return this.outbox.transaction(async (em, publish) => {
       // A buyer's checkouts run one at a time, so a retry waits for the first and finds its orders.
       await lockKey(em, `checkout:${viewer.userId}`);
       const placed = await em.find(Order, { buyerId: viewer.userId, checkoutKey: key }, { orderBy: { id: 'asc' } });
-      if (placed.length) return { orders: placed, changes: [] };
+      if (placed.length) {
+        requireSameRequest(placed[0]!.requestFingerprint, fingerprint);
+        // Checkout empties the cart, so a true retry finds it empty; a filled one is a new checkout under an old key.
+        const [{ count }] = await rows<{ count: number }>(em, `select count(*)::int as count from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
+        if (count) throw conflict('This idempotency key already checked out another cart; use a new key for this one.', 'idempotencyKey');
+        return { orders: placed, changes: [] };
+      }
 
       const lines = await rows<CartLine>(
         em,
@@ -132,6 +140,7 @@ export class OrderService {
           currency: group[0]!.currency,
           totalAmount: total,
           checkoutKey: key,
+          requestFingerprint: fingerprint,
           paymentMethodId,
           shippingAddress: group.some((l) => l.kind === ProductKind.PHYSICAL) ? address : null,
           expiresAt,

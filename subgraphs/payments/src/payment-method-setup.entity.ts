@@ -23,7 +23,7 @@ registerEnumType(PaymentMethodSetupStatus, {
 @Entity({ tableName: 'payment_method_setups' })
 @Unique({ properties: ['userId', 'idempotencyKey'] })
 export class PaymentMethodSetup {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'clientSecret' | 'actionUrl' | 'failureReason' | 'paymentMethodId' | 'providerSetupId';
+  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'clientSecret' | 'actionUrl' | 'failureReason' | 'paymentMethodId' | 'providerSetupId' | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -34,6 +34,10 @@ export class PaymentMethodSetup {
 
   @Property({ type: 'text' })
   idempotencyKey!: string;
+
+  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  @Property({ type: 'text', nullable: true })
+  requestFingerprint: string | null = null;
 
   @Property({ type: 'text', nullable: true, index: true })
   providerSetupId: string | null = null;

@@ -3,6 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, notFound } from '@peerlink/platform/errors';
+import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid } from '@peerlink/platform/ids';
 import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
 import { PaymentMethod } from './payment-method.entity.js';
@@ -62,17 +63,22 @@ export class PaymentMethodService {
     const card = input.paymentMethodId?.trim() || undefined;
     if (card !== undefined && !/^[A-Za-z0-9_]{1,255}$/.test(card)) throw badInput('A payment method is a provider token such as "pm_card_visa".', 'paymentMethodId');
     const { userId } = viewer;
+    const fingerprint = requestFingerprint({ paymentMethodId: card ?? null });
     return this.em.transactional(async (em) => {
       // One setup at a time per user: a retried request waits, then finds the first one's answer.
       await lockKey(em, `payment-methods:${userId}`);
       const earlier = await em.findOne(PaymentMethodSetup, { userId, idempotencyKey: key });
-      if (earlier) return earlier;
+      if (earlier) {
+        requireSameRequest(earlier.requestFingerprint, fingerprint);
+        return earlier;
+      }
       const customerId = await this.customerOf(em, userId);
       const result = await this.provider.setupPaymentMethod({ customerId, paymentMethodId: card, idempotencyKey: `peerlink-setup-${userId}-${key}`, metadata: { userId } });
       const saved = result.status === 'SUCCEEDED' ? await this.store(em, userId, result.paymentMethodId, result.card) : null;
       return em.create(PaymentMethodSetup, {
         userId,
         idempotencyKey: key,
+        requestFingerprint: fingerprint,
         providerSetupId: result.providerSetupId || null,
         status: PaymentMethodSetupStatus[result.status],
         clientSecret: result.clientSecret || null,

@@ -57,7 +57,7 @@ export class Payment {
   @Property()
   provider!: string;
 
-  @Property({ type: 'text', nullable: true })
+  @Property({ type: 'text', nullable: true, index: 'payments_provider_payment_id' })
   providerPaymentId: string | null = null;
 
   @Property({ type: 'text', nullable: true })

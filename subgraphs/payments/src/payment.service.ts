@@ -4,6 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
+import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { checkCharge } from './access.js';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentLoaders } from './loaders.js';
@@ -119,9 +120,14 @@ export class PaymentService {
     if (given && given.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
     // Askers' keys live apart from the platform's own ('order-cancelled'), so none can pre-empt it.
     const key = given && `user:${given}`;
+    const fingerprint = requestFingerprint({ amount: input.amount ?? null, reason });
     return this.outbox.transaction(async (em, publish) => {
       const locked = await this.locked(em, payment.id);
-      if (key && (await em.count(Refund, { paymentId: locked.id, idempotencyKey: key }))) return locked;
+      const earlier = key ? await em.findOne(Refund, { paymentId: locked.id, idempotencyKey: key }) : null;
+      if (earlier) {
+        requireSameRequest(earlier.requestFingerprint, fingerprint);
+        return locked;
+      }
       if (!refundable(locked)) {
         throw badInput(`A ${locked.status} payment cannot be refunded.`, 'paymentId');
       }
@@ -129,7 +135,7 @@ export class PaymentService {
       const amount = input.amount ?? left;
       if (!Number.isSafeInteger(amount) || amount < 1 || amount > left) throw badInput(`Refund 1 to ${left} (minor units): that is what is left.`, 'amount');
       try {
-        await this.giveBack(em, publish, locked, { amount, reason, requestedBy: viewer.userId, key });
+        await this.giveBack(em, publish, locked, { amount, reason, requestedBy: viewer.userId, key, fingerprint });
       } catch (error) {
         if (error instanceof RefundRefused) throw badInput(error.message, 'amount');
         throw error;
@@ -185,7 +191,7 @@ export class PaymentService {
     em: EntityManager,
     publish: Publish<PaymentsEvents>,
     payment: Payment,
-    refund: { amount: number; reason: string; requestedBy: string | null; key: string | null; returnRequestId?: string },
+    refund: { amount: number; reason: string; requestedBy: string | null; key: string | null; fingerprint?: string; returnRequestId?: string },
   ) {
     // Recorded only once the provider said yes, so a refusal the caller handles leaves nothing behind.
     const id = uuidv7();
@@ -203,6 +209,7 @@ export class PaymentService {
       reason: refund.reason,
       requestedBy: refund.requestedBy,
       idempotencyKey: refund.key,
+      requestFingerprint: refund.fingerprint ?? null,
       providerRefundId,
     });
     payment.refundedAmount += refund.amount;

@@ -31,7 +31,7 @@ export const HELD_STATUSES = [PlanSubscriptionStatus.PENDING, ...LIVE_STATUSES];
 @Entity({ tableName: 'plan_subscriptions' })
 @Unique({ properties: ['userId', 'idempotencyKey'] })
 export class PlanSubscription {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerSubscriptionId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'latestPaymentFailure';
+  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerSubscriptionId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'latestPaymentFailure' | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -49,6 +49,10 @@ export class PlanSubscription {
 
   @Property({ type: 'text' })
   idempotencyKey!: string;
+
+  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  @Property({ type: 'text', nullable: true })
+  requestFingerprint: string | null = null;
 
   @Property()
   provider!: string;

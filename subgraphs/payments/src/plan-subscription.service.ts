@@ -3,6 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { lockKey, lockRow } from '@peerlink/platform/db/sql';
 import { badInput, conflict, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { PaymentsEvents } from './events.js';
@@ -68,11 +69,15 @@ export class PlanSubscriptionService {
   private claim(viewer: Viewer, input: SubscribeInput): Promise<PlanSubscription> {
     const key = clientKey(input.idempotencyKey);
     const { userId } = viewer;
+    const fingerprint = requestFingerprint({ planId: input.planId.trim().toLowerCase(), paymentMethodId: input.paymentMethodId.trim().toLowerCase() });
     return this.outbox.transaction(async (em) => {
       // One claim at a time per user: a retry waits for the first, then finds its row.
       await lockKey(em, `plan-subscriptions:${userId}`);
       const earlier = await em.findOne(PlanSubscription, { userId, idempotencyKey: key });
-      if (earlier) return earlier;
+      if (earlier) {
+        requireSameRequest(earlier.requestFingerprint, fingerprint);
+        return earlier;
+      }
       const plan = isUuid(input.planId) ? await em.findOne(Plan, { id: input.planId }) : null;
       if (!plan) throw notFound('Plan');
       if (!plan.active) throw badInput('This plan is archived: it takes no new subscribers.', 'planId');
@@ -85,6 +90,7 @@ export class PlanSubscriptionService {
         planId: plan.id,
         paymentMethodId: method.id,
         idempotencyKey: key,
+        requestFingerprint: fingerprint,
         provider: this.provider.name,
         status: PlanSubscriptionStatus.PENDING,
       });

@@ -7,7 +7,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 @Entity({ tableName: 'refunds' })
 @Unique({ properties: ['paymentId', 'idempotencyKey'] })
 export class Refund {
-  [OptionalProps]?: 'id' | 'createdAt' | 'providerRefundId' | 'idempotencyKey';
+  [OptionalProps]?: 'id' | 'createdAt' | 'providerRefundId' | 'idempotencyKey' | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -31,6 +31,10 @@ export class Refund {
   /** The asker's key: the same key refunds once. */
   @Property({ type: 'text', nullable: true })
   idempotencyKey: string | null = null;
+
+  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  @Property({ type: 'text', nullable: true })
+  requestFingerprint: string | null = null;
 
   @Property({ type: 'text', nullable: true })
   providerRefundId: string | null = null;

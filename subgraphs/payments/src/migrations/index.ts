@@ -6,6 +6,8 @@ import { Migration20261125200000_plans } from './Migration20261125200000_plans.j
 import { Migration20261125300000_payouts } from './Migration20261125300000_payouts.js';
 import { Migration20261126100000_pending_plan_subscriptions } from './Migration20261126100000_pending_plan_subscriptions.js';
 import { Migration20261126200000_sandbox_records } from './Migration20261126200000_sandbox_records.js';
+import { Migration20261205100000_request_fingerprints } from './Migration20261205100000_request_fingerprints.js';
+import { Migration20261205110000_provider_payment_index } from './Migration20261205110000_provider_payment_index.js';
 
 export const migrations = [
   { name: 'Migration20261124100000_payments', class: Migration20261124100000_payments },
@@ -16,4 +18,6 @@ export const migrations = [
   { name: 'Migration20261125300000_payouts', class: Migration20261125300000_payouts },
   { name: 'Migration20261126100000_pending_plan_subscriptions', class: Migration20261126100000_pending_plan_subscriptions },
   { name: 'Migration20261126200000_sandbox_records', class: Migration20261126200000_sandbox_records },
+  { name: 'Migration20261205100000_request_fingerprints', class: Migration20261205100000_request_fingerprints },
+  { name: 'Migration20261205110000_provider_payment_index', class: Migration20261205110000_provider_payment_index },
 ];
