@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway, type RunningGateway } from '@peerlink/gateway';
-import { createLogger } from '@peerlink/platform/logger';
+import type { RunningGateway } from '@peerlink/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreatePostDocument, PostsByDocument } from './generated/graphql.js';
 import { ok, request } from './support/client.js';
+import { forwardedHeaders, secondGateway } from './support/second-gateway.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -26,7 +26,7 @@ beforeAll(async () => {
     req.on('end', async () => {
       const operation = String(JSON.parse(body).query);
       arrived.push(operation);
-      const headers = Object.fromEntries(['content-type', 'x-peerlink-internal', 'x-request-id'].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
+      const headers = forwardedHeaders(req);
       const answer = await fetch(socialUrl, { method: 'POST', headers, body });
       const text = await answer.text();
       if (dropNext?.test(operation)) {
@@ -38,19 +38,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { config, bus, cache } = t.stack.infrastructure;
-  gateway = await startGateway({
-    config,
-    logger: createLogger({ level: 'silent', service: 'test' }),
-    bus,
-    cache,
-    subgraphUrls: {
-      ...Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url])),
-      social: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
-    },
-    port: 0,
-    host: '127.0.0.1',
-  });
+  gateway = await secondGateway(t, { social: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` });
 });
 afterAll(async () => {
   await gateway?.stop();

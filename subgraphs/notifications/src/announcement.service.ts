@@ -167,7 +167,8 @@ export class AnnouncementService {
       );
       if (row?.state === 'SENT') return row.notified;
       if (row?.state === 'FAILED') throw conflict(`This announcement failed after ${row.attempts} attempts (${row.notified} notified); send it again with a new idempotency key.`);
-      if (Date.now() > deadline) throw new AppError('SERVICE_UNAVAILABLE', 'The announcement is still being sent; ask again with the same idempotency key.');
+      // Shutting down, this process will not finish it: another one will, after the lease.
+      if (Date.now() > deadline || this.stopping) throw new AppError('SERVICE_UNAVAILABLE', 'The announcement is still being sent; ask again with the same idempotency key.');
       await sleep(Math.min(250, this.settings.sweepMs));
     }
   }
