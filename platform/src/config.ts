@@ -85,7 +85,7 @@ const envSchema = z.object({
   ANNOUNCEMENT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** How often each notifications process looks for announcements to take over. */
   ANNOUNCEMENT_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
-  /** Takeovers without progress after which an announcement is left FAILED instead of retried forever. */
+  /** Tries (the first send included) without a committed batch after which an announcement is left FAILED, not retried forever. */
   ANNOUNCEMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 
   /** A chat message nobody's device received within this many seconds becomes a notification. */

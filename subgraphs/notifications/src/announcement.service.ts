@@ -16,7 +16,7 @@ export interface AnnouncementSettings {
   leaseMs: number;
   /** How often announcements whose sender stopped are looked for. */
   sweepMs: number;
-  /** Takeovers without a committed batch in between after which an announcement is FAILED. */
+  /** Tries (the first send included) without a committed batch in between after which an announcement is FAILED. */
   maxAttempts: number;
 }
 
@@ -30,7 +30,7 @@ const WAIT_FOR_OUTCOME_MS = 8_000;
  * durable job: the `announcements` row is written first, then recipients are notified 500 at a
  * time, each batch committed together with the position it reached, under a lease on the row. A
  * sender that crashes leaves the lease to lapse and the sweep resumes from the last committed batch;
- * one that keeps failing is FAILED after `maxAttempts` takeovers. The same idempotency key from the
+ * one that keeps failing is FAILED after `maxAttempts` tries. The same idempotency key from the
  * same admin names the same announcement, so a retried mutation announces once and answers the same.
  */
 export class AnnouncementService {
