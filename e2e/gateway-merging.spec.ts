@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startGateway, type RunningGateway } from '@peerlink/gateway';
-import { createLogger } from '@peerlink/platform/logger';
+import type { RunningGateway } from '@peerlink/gateway';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeDocument, UpdateProfileDocument } from './generated/graphql.js';
 import { request } from './support/client.js';
+import { forwardedHeaders, secondGateway } from './support/second-gateway.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -29,7 +29,7 @@ beforeAll(async () => {
       const operation = String(JSON.parse(body).operationName ?? '');
       arrived.push({ operation, body });
       const forward = async () => {
-        const headers = Object.fromEntries(['content-type', 'x-peerlink-internal', 'x-request-id'].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
+        const headers = forwardedHeaders(req);
         const answer = await fetch(identityUrl, { method: 'POST', headers, body });
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
         res.end(await answer.text());
@@ -39,19 +39,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { config, bus, cache } = t.stack.infrastructure;
-  gateway = await startGateway({
-    config,
-    logger: createLogger({ level: 'silent', service: 'test' }),
-    bus,
-    cache,
-    subgraphUrls: {
-      ...Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url])),
-      identity: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
-    },
-    port: 0,
-    host: '127.0.0.1',
-  });
+  gateway = await secondGateway(t, { identity: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` });
 });
 afterAll(async () => {
   await gateway?.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AddToCartDocument,
   ArchiveProductDocument,
@@ -545,7 +545,15 @@ describe('advertising', () => {
     expect(running.product).toEqual({ id: promoted.id });
 
     // First page of a matching search: the product is placed second, marked, once; later pages and other searches are organic.
-    const page = (await ok(t.url, SponsoredSearchDocument, { filter: { search: `${tag} bench` }, first: 20 }, buyer.token)).products.edges.map((e) => e.node);
+    // The placement is counted in memory: the search itself writes nothing (the count is saved within a second).
+    const statements = vi.spyOn(t.stack.subgraphs.find((s) => s.name === 'marketplace')!.orm.em.getConnection(), 'execute');
+    let page;
+    try {
+      page = (await ok(t.url, SponsoredSearchDocument, { filter: { search: `${tag} bench` }, first: 20 }, buyer.token)).products.edges.map((e) => e.node);
+      expect(statements.mock.calls.filter(([sql]) => /impressions/.test(String(sql)))).toEqual([]);
+    } finally {
+      statements.mockRestore();
+    }
     expect(page).toHaveLength(21);
     expect(page[1]).toEqual({ id: promoted.id, sponsored: true, adCampaignId: campaign.id });
     expect(page.filter((p) => p.sponsored)).toHaveLength(1);
@@ -568,7 +576,9 @@ describe('advertising', () => {
     expect((await ok(t.url, RecordAdClickDocument, { campaignId: campaign.id }, buyer.token)).recordAdClick).toBe(true);
     expect((await ok(t.url, RecordAdClickDocument, { campaignId: campaign.id }, owner.token)).recordAdClick).toBe(false);
     expect((await ok(t.url, RecordAdClickDocument, { campaignId: UNKNOWN })).recordAdClick).toBe(false);
-    const stats = (await ok(t.url, CampaignsDocument, {}, owner.token)).campaigns.edges.find((e) => e.node.id === campaign.id)!.node;
+    const stats = await waitFor('the placement to be counted', async () =>
+      (await ok(t.url, CampaignsDocument, {}, owner.token)).campaigns.edges.find((e) => e.node.id === campaign.id && e.node.impressions > 0)?.node,
+    );
     expect(stats).toMatchObject({ impressions: 1, clicks: 1 });
     expect((await ok(t.url, CampaignsDocument, {}, rival.token)).campaigns.edges).toEqual([]);
   });

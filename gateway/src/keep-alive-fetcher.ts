@@ -18,42 +18,58 @@ export interface FetcherOptions {
   maxSockets?: number;
 }
 
-type Init = { method?: string; headers?: Record<string, string>; body?: string };
+type Init = {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Safe to send twice (a query, a live lookup). Only such a request is sent again after a reset. */
+  idempotent?: boolean;
+};
 
 /** One agent per call site: the socket cap is then per subgraph. */
 export function keepAliveFetcher(options: FetcherOptions | number) {
   const { timeoutMs, maxSockets = Infinity } = typeof options === 'number' ? { timeoutMs: options } : options;
   const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets }), 'https:': new https.Agent({ keepAlive: true, maxSockets }) };
-  const send = (target: URL, init: Init, retried: boolean): Promise<SubgraphResponse> =>
+  const exchange = (target: URL, init: Init) =>
     new Promise<SubgraphResponse>((resolve, reject) => {
       const transport = target.protocol === 'https:' ? https : http;
-      const request = transport.request(
-        target,
-        { method: init.method ?? 'GET', headers: init.headers, agent: agents[target.protocol as 'http:'] },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            clearTimeout(deadline);
-            resolve(new SubgraphResponse(target.href, response, Buffer.concat(chunks).toString('utf8')));
-          });
-        },
-      );
-      // A deadline for the whole exchange, not an idle timeout: a subgraph that trickles is as stuck as a silent one.
-      const deadline = setTimeout(() => request.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)), timeoutMs);
-      request.on('error', (error: NodeJS.ErrnoException) => {
+      let current: http.ClientRequest | undefined;
+      // One deadline for the whole exchange, a retry included, and not an idle timeout: a subgraph
+      // that trickles is as stuck as a silent one.
+      const deadline = setTimeout(() => current?.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)), timeoutMs);
+      const fail = (error: Error) => {
         clearTimeout(deadline);
-        // A reset on a reused socket is the subgraph closing it for idleness as we sent: the request
-        // was not read, so it goes again once, on a new socket (the remedy Node's docs give).
-        if (request.reusedSocket && error.code === 'ECONNRESET' && !retried) return void send(target, init, true).then(resolve, reject);
-        const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
-        reject(unreachable ? new SubgraphUnavailableError(`${target.host} is not reachable: ${error.code}`, { cause: error }) : error);
-      });
-      request.end(init.body);
+        reject(error);
+      };
+      const attempt = (retried: boolean) => {
+        const request = transport.request(
+          target,
+          { method: init.method ?? 'GET', headers: init.headers, agent: agents[target.protocol as 'http:'] },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', fail);
+            response.on('end', () => {
+              clearTimeout(deadline);
+              resolve(new SubgraphResponse(target.href, response, Buffer.concat(chunks).toString('utf8')));
+            });
+          },
+        );
+        current = request;
+        request.on('error', (error: NodeJS.ErrnoException) => {
+          // A reset on a reused socket is usually the subgraph closing it for idleness as we sent, but
+          // it may also have read the request and acted on it: only an idempotent one goes again, once,
+          // on a new socket. A mutation is never sent twice; its caller is told the subgraph failed.
+          if (init.idempotent && !retried && request.reusedSocket && error.code === 'ECONNRESET') return attempt(true);
+          const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
+          fail(unreachable ? new SubgraphUnavailableError(`${target.host} is not reachable: ${error.code}`, { cause: error }) : error);
+        });
+        request.end(init.body);
+      };
+      attempt(false);
     });
   // A URL object is parsed once by the caller; a string (tests, one-off calls) here.
-  return (url: string | URL, init: Init) => send(typeof url === 'string' ? new URL(url) : url, init, false);
+  return (url: string | URL, init: Init) => exchange(typeof url === 'string' ? new URL(url) : url, init);
 }
 
 /** The answer, read whole; headers stay node's plain object (lower-case names) until someone asks. */

@@ -54,7 +54,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       // the state before a change this caller has already seen.
       const pending = inFlight && ctx.startedAt !== undefined && inFlight.sentAt >= ctx.startedAt ? inFlight.response : undefined;
       if (pending) this.options.onMerged?.();
-      response = pending ?? this.send(body, identity, ctx.requestId, extraHeaders);
+      response = pending ?? this.send(body, identity, ctx.requestId, extraHeaders, true);
       if (!pending) {
         const entry = { sentAt: performance.now(), response };
         this.inFlight.set(key, entry);
@@ -73,11 +73,12 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     return parsed as GatewayGraphQLResponse;
   }
 
-  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>): Promise<SubgraphResponse> {
+  /** `idempotent`: a query, which may be sent again after a reset; a mutation never is. */
+  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>, idempotent = false): Promise<SubgraphResponse> {
     const token = await this.tokens.get(identity, this.subgraph);
     const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token };
     if (requestId) headers['x-request-id'] = requestId;
-    return this.fetch(this.url, { method: 'POST', headers, body });
+    return this.fetch(this.url, { method: 'POST', headers, body, idempotent });
   }
 }
 

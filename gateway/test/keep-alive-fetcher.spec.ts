@@ -25,12 +25,37 @@ async function resettingServer(resetFirst = false) {
 }
 
 describe('keepAliveFetcher', () => {
-  it('sends again, on a new socket, a request whose kept-alive socket was reset', async () => {
+  it('sends an idempotent request again, on a new socket, when its kept-alive socket was reset', async () => {
     const { url, requests } = await resettingServer();
     const fetch = keepAliveFetcher(5_000);
-    expect(await (await fetch(url, { method: 'POST', body: '{}' })).json()).toEqual({ data: { ok: true } });
-    expect(await (await fetch(url, { method: 'POST', body: '{}' })).json()).toEqual({ data: { ok: true } });
+    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({ data: { ok: true } });
+    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({ data: { ok: true } });
     expect(requests()).toBe(3);
+  });
+
+  it('never sends a request that is not idempotent twice: the subgraph may have acted on it before the reset', async () => {
+    const { url, requests } = await resettingServer();
+    const fetch = keepAliveFetcher(5_000);
+    expect((await fetch(url, { method: 'POST', body: '{}' })).ok).toBe(true);
+    await expect(fetch(url, { method: 'POST', body: '{"query":"mutation { pay }"}' })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    expect(requests()).toBe(2);
+  });
+
+  it('keeps one deadline for a request and its retry', async () => {
+    // The reused socket is reset after 400 ms and the new one answers after 400 ms more: 800 ms in
+    // all, past the 500 ms deadline, although each attempt alone is within it.
+    const perSocket = new WeakMap<object, number>();
+    server = createServer((req, res) => {
+      const count = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, count);
+      if (count === 1 && req.headers['x-warm']) return void res.end('{"data":{}}');
+      setTimeout(() => (count > 1 ? req.socket.destroy() : res.end('{"data":{}}')), 400);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const fetch = keepAliveFetcher(500);
+    expect((await fetch(url, { method: 'POST', body: '{}', headers: { 'x-warm': '1' } })).ok).toBe(true);
+    await expect(fetch(url, { method: 'POST', body: '{}', idempotent: true })).rejects.toThrow(/within 500 ms/);
   });
 
   it('does not retry a reset on a new socket: the subgraph is unreachable', async () => {

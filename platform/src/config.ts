@@ -81,6 +81,13 @@ const envSchema = z.object({
   /** Days a deleted file stays in the trash (restorable, still counted against the quota) before it is purged. */
   DRIVE_TRASH_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 
+  /** An announcement whose sender committed no batch for this long is taken over by another sweep (a crashed sender). */
+  ANNOUNCEMENT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** How often each notifications process looks for announcements to take over. */
+  ANNOUNCEMENT_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** Tries (the first send included) without a committed batch after which an announcement is left FAILED, not retried forever. */
+  ANNOUNCEMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+
   /** A chat message nobody's device received within this many seconds becomes a notification. */
   CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
 
@@ -203,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!gatewayKeys?.privateKey) problems.push('GATEWAY_PRIVATE_KEY: required by the gateway');
   } else if (!all && values.SERVICE !== 'migrate' && !gatewayKeys) {
     problems.push('GATEWAY_PUBLIC_KEY: required by every subgraph');
+  }
+  if (values.ANNOUNCEMENT_SWEEP_MS >= values.ANNOUNCEMENT_LEASE_MS) {
+    problems.push('ANNOUNCEMENT_SWEEP_MS: must be shorter than ANNOUNCEMENT_LEASE_MS (a stopped sender is looked for within each lease)');
   }
   if (values.S3_BUCKET) {
     if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');

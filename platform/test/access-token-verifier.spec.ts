@@ -1,11 +1,27 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccessTokenVerifier, issueAccessToken } from '@peerlink/platform/auth/access-token';
+
+// The real jose, with a count of the signature checks it is asked for: "cached" must mean "not checked".
+const jose = vi.hoisted(() => ({ checks: 0 }));
+vi.mock('jose', async (importOriginal) => {
+  const real = await importOriginal<typeof import('jose')>();
+  return {
+    ...real,
+    jwtVerify: (...args: Parameters<typeof real.jwtVerify>) => {
+      jose.checks += 1;
+      return real.jwtVerify(...args);
+    },
+  };
+});
+beforeEach(() => {
+  jose.checks = 0;
+});
 
 const keys = generateKeyPairSync('ed25519');
 const viewer = { userId: 'u1', sessionId: 's1', roles: ['USER' as const] };
 
-/** A verifier on a clock the test moves, with a count of the signature checks it really made. */
+/** A verifier on a clock the test moves. */
 function verifierAt(start: number, maxEntries = 100) {
   let now = start;
   const verifier = new AccessTokenVerifier(keys.publicKey, maxEntries, 1_000, () => now);
@@ -17,25 +33,30 @@ describe('AccessTokenVerifier', () => {
     const { token } = await issueAccessToken(keys.privateKey, viewer, 60);
     const { verifier } = verifierAt(Date.now());
     const first = await verifier.verify(token);
-    expect(verifier.cached(token)).toBe(true);
+    expect(jose.checks).toBe(1);
     first!.viewer.roles.push('ADMIN');
     expect((await verifier.verify(token))?.viewer).toEqual(viewer);
+    expect(await verifier.verify(token)).not.toBeNull();
+    expect(jose.checks).toBe(1);
     expect(verifier.size).toBe(1);
   });
 
   it('forgets a token when it expires, even with the clock frozen in between', async () => {
-    vi.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+    // Mid-second: a token's `exp` is in whole seconds, and the expiry it is issued with must agree.
+    vi.useFakeTimers({ now: Math.floor(Date.now() / 1000) * 1000 + 500, toFake: ['Date'] });
     try {
       const issued = await issueAccessToken(keys.privateKey, viewer, 60);
       const { verifier, advance } = verifierAt(Date.now());
       expect(await verifier.verify(issued.token)).not.toBeNull();
       advance(issued.expiresAt.getTime() - Date.now() - 1);
       expect(await verifier.verify(issued.token)).not.toBeNull();
+      expect(jose.checks).toBe(1);
       advance(1);
       expect(verifier.cached(issued.token)).toBe(false);
-      // jose reads the real clock: past the expiry the token must be checked again, and refused.
+      // jose reads the (faked) Date: past the expiry the token must be checked again, and refused.
       vi.setSystemTime(issued.expiresAt.getTime() + 1_000);
       expect(await verifier.verify(issued.token)).toBeNull();
+      expect(jose.checks).toBe(2);
     } finally {
       vi.useRealTimers();
     }
@@ -49,8 +70,11 @@ describe('AccessTokenVerifier', () => {
     await verifier.verify(a!.token);
     await verifier.verify(c!.token);
     expect(verifier.size).toBe(2);
-    expect(verifier.cached(a!.token)).toBe(true);
-    expect(verifier.cached(b!.token)).toBe(false);
+    expect(jose.checks).toBe(3);
+    await verifier.verify(a!.token);
+    expect(jose.checks).toBe(3);
+    await verifier.verify(b!.token);
+    expect(jose.checks).toBe(4);
   });
 
   it('never answers a tampered token from a cached success', async () => {
@@ -62,15 +86,38 @@ describe('AccessTokenVerifier', () => {
     expect(await verifier.verify(`${header}.${forgedPayload}.${signature}`)).toBeNull();
     expect(await verifier.verify(`${token}x`)).toBeNull();
     expect(await verifier.verify(token)).not.toBeNull();
+    expect(jose.checks).toBe(3);
   });
 
   it('remembers a refusal only briefly, and within the same bound', async () => {
     const { verifier, advance } = verifierAt(Date.now(), 2);
     expect(await verifier.verify('not-a-token')).toBeNull();
-    expect(verifier.cached('not-a-token')).toBe(true);
+    expect(await verifier.verify('not-a-token')).toBeNull();
+    expect(jose.checks).toBe(1);
     advance(1_000);
-    expect(verifier.cached('not-a-token')).toBe(false);
+    expect(await verifier.verify('not-a-token')).toBeNull();
+    expect(jose.checks).toBe(2);
     for (let i = 0; i < 5; i++) await verifier.verify(`junk-${i}`);
     expect(verifier.size).toBe(2);
+  });
+
+  it('refuses a token over 4 KB without checking it', async () => {
+    const { verifier } = verifierAt(Date.now());
+    expect(await verifier.verify('x'.repeat(4097))).toBeNull();
+    expect(jose.checks).toBe(0);
+    expect(verifier.size).toBe(0);
+  });
+});
+
+describe('issueAccessToken', () => {
+  it('reports the expiry the token carries, in whole seconds', async () => {
+    vi.useFakeTimers({ now: Math.floor(Date.now() / 1000) * 1000 + 700, toFake: ['Date'] });
+    try {
+      const { token, expiresAt } = await issueAccessToken(keys.privateKey, viewer, 60);
+      const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+      expect(expiresAt.getTime()).toBe(exp * 1000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
   });
 
+  it('leases an announcement for 30 s and sweeps every 2 s unless set, and refuses a sweep as slow as the lease', () => {
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ ANNOUNCEMENT_LEASE_MS: 30_000, ANNOUNCEMENT_SWEEP_MS: 2_000, ANNOUNCEMENT_MAX_ATTEMPTS: 5 });
+    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' })).toThrow(/ANNOUNCEMENT_SWEEP_MS/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_MAX_ATTEMPTS: '0' })).toThrow(/ANNOUNCEMENT_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: 'soon' })).toThrow(/ANNOUNCEMENT_LEASE_MS/);
+  });
+
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {

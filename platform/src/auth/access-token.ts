@@ -12,14 +12,17 @@ export interface IssuedToken {
 
 /** Short-lived access tokens: identity signs them with its private key, the gateway verifies them. */
 export async function issueAccessToken(privateKey: KeyObject, viewer: Viewer, ttlSeconds: number): Promise<IssuedToken> {
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  // `exp` is in whole seconds: the expiry reported beside the token is that same instant, not up
+  // to a second after it (a client refreshing on time would otherwise send an expired token).
+  const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const expiresAt = new Date(exp * 1000);
   const token = await new SignJWT({ roles: viewer.roles, sid: viewer.sessionId })
     .setProtectedHeader({ alg: 'EdDSA' })
     .setSubject(viewer.userId)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .setExpirationTime(exp)
     .sign(privateKey);
   return { token, expiresAt };
 }

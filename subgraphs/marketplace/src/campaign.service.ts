@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { lockKey, rows, table, uuidArray } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import { Campaign, CampaignStatus } from './campaign.entity.js';
+import type { ImpressionCounter } from './impression-counter.js';
 import type { MarketplaceEvents } from './events.js';
 import { Order, OrderItem } from './order.entity.js';
 import { tellParties } from './order.service.js';
@@ -41,6 +42,7 @@ export class CampaignService {
     private readonly orm: Orm,
     private readonly outbox: Outbox<MarketplaceEvents>,
     private readonly paymentSeconds: number,
+    private readonly impressions: ImpressionCounter,
   ) {}
 
   private get em() {
@@ -122,12 +124,12 @@ export class CampaignService {
     return counted.length > 0;
   }
 
-  /** Up to `slots` sponsored products for a first page, counted as placed. */
+  /** Up to `slots` sponsored products for a first page, counted as placed (written within a second). */
   async place(filter: ProductSearch, organicIds: string[], slots: number): Promise<{ product: Product; campaignId: string }[]> {
     if (slots <= 0) return [];
     const { sql, params } = sponsoredSql(`"${this.em.config.get('schema')}"`, filter, organicIds, slots);
     const found = await rows<Record<string, unknown> & { campaign_id: string }>(this.em, sql, params);
-    if (found.length) await this.em.execute(`update ${table(this.em, 'campaigns')} set impressions = impressions + 1 where id = any(?::uuid[])`, [uuidArray(found.map((f) => f.campaign_id))]);
+    this.impressions.count(found.map((f) => f.campaign_id));
     return found.map((row) => ({ product: this.em.map(Product, row), campaignId: row.campaign_id }));
   }
 }

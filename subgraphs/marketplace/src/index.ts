@@ -6,6 +6,7 @@ import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import { Campaign } from './campaign.entity.js';
 import { CampaignResolver } from './campaign.resolver.js';
 import { CampaignService } from './campaign.service.js';
+import { ImpressionCounter } from './impression-counter.js';
 import { CartItem } from './cart.entity.js';
 import { CartResolver } from './cart.resolver.js';
 import { CartService } from './cart.service.js';
@@ -50,7 +51,9 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
     // Checked a few times per payment window, so an order outlives its window by a quarter at most.
     const everyMs = Math.min(30_000, Math.max(200, (config.ORDER_PAYMENT_SECONDS * 1000) / 4));
     const unpaid = new Repeating('unpaid-order sweep', everyMs, () => orders.expireUnpaid(), logger).start();
-    const campaigns = new CampaignService(orm, outbox, config.ORDER_PAYMENT_SECONDS);
+    const impressions = new ImpressionCounter(orm);
+    const impressionFlush = new Repeating('impression flush', 1_000, () => impressions.flush(), logger).start();
+    const campaigns = new CampaignService(orm, outbox, config.ORDER_PAYMENT_SECONDS, impressions);
     const returns = new ReturnRequestService(orm, outbox, config.RETURN_ANSWER_SECONDS);
     const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents & DriveEvents, MarketplaceEvents>({
       bus,
@@ -72,6 +75,8 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
       async stop() {
         await unpaid.stop();
+        await impressionFlush.stop();
+        await impressions.flush().catch((err) => logger.warn({ err }, 'impressions of the last second were not saved'));
         await stopConsuming();
         await outbox.close();
       },

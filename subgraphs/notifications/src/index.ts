@@ -1,3 +1,4 @@
+import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -5,6 +6,7 @@ import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from '@peerlink/chat/events';
 import type { DriveEvents } from '@peerlink/drive/events';
+import { AnnouncementService } from './announcement.service.js';
 import type { NotificationsServices } from './context.js';
 import { DeadLetterResolver } from './dead-letter.resolver.js';
 import type { NotificationsEvents } from './events.js';
@@ -34,6 +36,8 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
     const service = new NotificationService(orm, outbox, mailer, sms);
+    const announcements = new AnnouncementService(orm, outbox, { leaseMs: config.ANNOUNCEMENT_LEASE_MS, sweepMs: config.ANNOUNCEMENT_SWEEP_MS, maxAttempts: config.ANNOUNCEMENT_MAX_ATTEMPTS }, logger);
+    const announcementSweep = new Repeating('announcement sweep', config.ANNOUNCEMENT_SWEEP_MS, () => announcements.resume(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents, NotificationsEvents>({
       bus,
       outbox,
@@ -50,9 +54,11 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
       logger,
     });
     return {
-      services: { notifications: service, bus },
+      services: { notifications: service, announcements, bus },
       createLoaders: () => ({}),
       async stop() {
+        announcements.stop();
+        await announcementSweep.stop();
         await stopConsuming();
         await outbox.close();
       },

@@ -50,9 +50,18 @@ export class NotificationResolver {
     return ctx.services.notifications.updatePreferences(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => Int, { description: 'Admins only: a SYSTEM notification to every user; returns how many received it.' })
-  sendAnnouncement(@Arg('title') title: string, @Arg('body') body: string, @Ctx() ctx: NotificationsContext) {
-    return ctx.services.notifications.announce(requireViewer(ctx.viewer), title, body);
+  @Mutation(() => Int, {
+    description:
+      'Admins only: a SYSTEM notification to every user; returns how many received it. Sent again with the same idempotencyKey, it announces nothing more and returns the same number.',
+  })
+  sendAnnouncement(
+    @Arg('title') title: string,
+    @Arg('body') body: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: 'Chosen by the client, 1 to 200 characters; one announcement per key and admin.' })
+    idempotencyKey: string | null,
+    @Ctx() ctx: NotificationsContext,
+  ) {
+    return ctx.services.announcements.announce(requireViewer(ctx.viewer), title, body, idempotencyKey);
   }
 
   @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))

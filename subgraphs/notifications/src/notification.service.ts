@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
@@ -7,8 +6,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import type { Mailer } from '@peerlink/platform/mail/mailer';
 import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
-import { isUuid, uuidv7 } from '@peerlink/platform/ids';
-import { announceBatch } from './announcement.sql.js';
+import { isUuid } from '@peerlink/platform/ids';
 import type { NotificationsEvents } from './events.js';
 import { Notification, NotificationKind } from './notification.entity.js';
 import { DEFAULT_CHANNELS, NotificationPreference, type NotificationPreferenceInput } from './preference.entity.js';
@@ -56,32 +54,6 @@ export class NotificationService {
       if (email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
       if (sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
     }
-  }
-
-  /**
-   * An admin's message to every user, in-app only (mass email is a job for a mailing service).
-   * Users who turned off in-app SYSTEM notifications are skipped. Returns how many were notified.
-   * Set-based, batch by batch, each committed on its own, so no transaction grows with the number
-   * of users; a crash between batches leaves committed rows, which the outbox poll relays.
-   */
-  async announce(viewer: Viewer, titleInput: string, bodyInput: string): Promise<number> {
-    requireRole(viewer, 'ADMIN', 'Only admins can send announcements.');
-    const title = titleInput.trim();
-    const body = bodyInput.trim();
-    if (!title || title.length > 120) throw badInput('The title is 1 to 120 characters.', 'title');
-    if (!body || body.length > 2000) throw badInput('The body is 1 to 2000 characters.', 'body');
-    const announcement = { id: uuidv7(), title, body, actorId: viewer.userId };
-    let notified = 0;
-    for (let after: string | null = null, done = false; !done; ) {
-      const batch = await this.outbox.transaction((em) => announceBatch(em, announcement, after));
-      notified += batch.notified;
-      ({ last: after, done } = batch);
-    }
-    // The statements wrote their events straight into the outbox table: the relay reads them from
-    // there. Once, at the end: relaying beside the writes made both slower (548 against 232 ms for
-    // 2,000); in a long announcement the poll relays committed batches meanwhile.
-    if (notified) void this.outbox.flush();
-    return notified;
   }
 
   async list(viewer: Viewer, first?: number | null, after?: string | null, unreadOnly?: boolean | null) {
