@@ -21,14 +21,19 @@ const SDL = `
 
 /** A bus with live fan-out only, and a count of listeners, so a test can see one left behind. */
 class Bus {
-  readonly listeners = new Set<(event: DomainEvent) => void>();
-  async listen(_name: string, handler: (event: DomainEvent) => void) {
+  readonly listeners = new Set<(event: DomainEvent, position: number) => void>();
+  private position = 0;
+  async listen(_name: string, handler: (event: DomainEvent, position: number) => void) {
     this.listeners.add(handler);
     return async () => void this.listeners.delete(handler);
   }
+  async head() {
+    return this.position;
+  }
   emit(payload: Record<string, unknown>) {
     const event: DomainEvent = { id: `e${Math.random()}`, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload };
-    for (const listener of this.listeners) listener(event);
+    const position = ++this.position;
+    for (const listener of this.listeners) listener(event, position);
   }
 }
 
