@@ -552,7 +552,7 @@ function dropError(reason: DropReason, events: number) {
       : reason === 'backlog'
         ? 'the gateway could not look events up fast enough'
         : 'an event could not be looked up';
-  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again (with current: true where the field takes it) to resume.`, {
+  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again with extensions.live.resumeFrom set to the last cursor (or with current: true where the field takes it) to resume.`, {
     extensions: { code: 'EVENTS_DROPPED', reason, dropped: events },
   });
 }
