@@ -44,7 +44,7 @@ export class GatewayMetrics {
   });
   readonly liveDeliveries = new Counter({
     name: 'peerlink_live_deliveries_total',
-    help: 'Events sent to subscribers, by whether their own lookup resolved them or one shared by every recipient',
+    help: 'Events sent to subscribers, by whether their own lookup resolved them, one shared by every recipient, or the event itself (@live(inline:))',
     labelNames: ['resolved'],
     registers: [this.registry],
   });

@@ -4,31 +4,36 @@ import { buildSchema, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { DomainEvent } from '@peerlink/platform/events/event-bus';
+import type { DomainEvent, EventBus, LiveHandler } from '@peerlink/platform/events/event-bus';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { readLiveFields } from '@peerlink/gateway/live/live-fields';
+import { readLiveFields, readViewerIndependentMarks } from '@peerlink/gateway/live/live-fields';
 import { LiveServer } from '@peerlink/gateway/live/live-server';
 
 const SDL = `
-  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!]) on FIELD_DEFINITION
+  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION
+  directive @viewerIndependent on FIELD_DEFINITION | OBJECT
   type Query { thing(id: ID!): Thing }
-  type Thing { id: ID!, state: String! }
+  type Thing { id: ID!, state: String! @viewerIndependent }
   type Subscription {
     thingUpdated(thingId: ID, current: Boolean = false): Thing!
       @live(subject: "things.thing.updated", lookup: "thing", audience: "recipientIds", current: ["thing(id: $thingId)"])
+    thingStreamed: Thing! @live(subject: "things.thing.streamed", lookup: "thing", audience: "recipientIds", audienceMaySee: true, inline: "snapshot")
   }
 `;
 
 /** A bus with live fan-out only, and a count of listeners, so a test can see one left behind. */
-class Bus {
-  readonly listeners = new Set<(event: DomainEvent, position: number) => void>();
+class Bus implements Pick<EventBus, 'listen' | 'signal' | 'head'> {
+  readonly listeners = new Set<LiveHandler>();
   private position = 0;
-  async listen(_name: string, handler: (event: DomainEvent, position: number) => void) {
+  async listen(_name: string, handler: LiveHandler) {
     this.listeners.add(handler);
     return async () => void this.listeners.delete(handler);
   }
   async head() {
     return this.position;
+  }
+  async signal(name: string, payload: object) {
+    for (const listener of this.listeners) listener({ id: `s${Math.random()}`, name, occurredAt: new Date().toISOString(), payload: payload as Record<string, unknown> });
   }
   emit(payload: Record<string, unknown>) {
     const event: DomainEvent = { id: `e${Math.random()}`, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload };
@@ -62,7 +67,7 @@ async function start(answer: (query: string, variables: Record<string, unknown>,
     path: '/graphql',
     bus: bus as never,
     logger: { warn() {}, error() {}, info() {} } as never,
-    schema: () => ({ apiSchema, liveFields: readLiveFields(SDL), viewerIndependent: { types: new Set(), fields: new Set() } }),
+    schema: () => ({ apiSchema, liveFields: readLiveFields(SDL), viewerIndependent: readViewerIndependentMarks(SDL) }),
     validationRules: [],
     maxTokens: 1000,
     maxSubscriptionsPerConnection: 10,
@@ -120,5 +125,25 @@ describe('current state first', () => {
     await waitFor('the refusal', () => seen.error);
     expect(seen.error).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })]);
     expect(bus.listeners.size).toBe(0);
+  });
+});
+
+describe('signals that carry their answer', () => {
+  it('are answered from the payload, each as it stands (a burst of one key is not merged), and only for their audience', async () => {
+    let lookups = 0;
+    const { client, bus, live } = await start(async (_query, variables) => {
+      lookups += 1;
+      return { data: { thingStreamed: { id: variables.__liveId, state: 'looked up' } } };
+    });
+    const seen = watch(client, 'subscription { thingStreamed { id state } }');
+    await waitFor('the subscription', () => live.subscriptionsOf('u1') === 1);
+
+    await bus.signal('things.thing.streamed', { id: 't1', recipientIds: ['u2'], snapshot: { id: 't1', state: 'not for u1' } });
+    for (let token = 0; token < 20; token++) {
+      await bus.signal('things.thing.streamed', { id: 't1', recipientIds: ['u1'], snapshot: { id: 't1', state: `token ${token}` } });
+    }
+    await waitFor('every token', () => seen.results.length >= 20);
+    expect(seen.results).toEqual(Array.from({ length: 20 }, (_, token) => ({ thingStreamed: { id: 't1', state: `token ${token}` } })));
+    expect(lookups).toBe(0);
   });
 });

@@ -314,7 +314,7 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
 
     it('numbers events in the order stored, the same for listeners, head and recent', async () => {
       const heard: [string, EventPosition][] = [];
-      const stop = await bus.listen(HAPPENED, (event, position) => void heard.push([event.id, position]));
+      const stop = await bus.listen(HAPPENED, (event, position) => void heard.push([event.id, position!]));
       const start = await bus.head();
       const sent = [newEvent(), newEvent(REMOVED), newEvent(), newEvent()];
       for (const event of sent) await bus.publish(event);
@@ -360,6 +360,52 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       const head = await bus.head();
       await expect(bus.recent(HAPPENED, head + 1000, wide)).rejects.toMatchObject({ reason: 'age' });
       await expect(bus.recent(HAPPENED, -5, wide)).rejects.toMatchObject({ reason: 'age' });
+    });
+  });
+
+  describe('signal', () => {
+    it('reaches every listener of its name, beside the published events, and no one after they stop', async () => {
+      const first = recorder();
+      const second = recorder();
+      const other = recorder();
+      const stopFirst = await bus.listen(HAPPENED, first.listener);
+      const stopSecond = await bus.listen(HAPPENED, second.listener);
+      const stopOther = await bus.listen(REMOVED, other.listener);
+
+      await bus.signal(HAPPENED, { typing: 'ada' }, 'request-1');
+      const published = newEvent();
+      await bus.publish(published);
+      await waitFor('the signal and the event', () => first.events.length === 2 && second.events.length === 2);
+      const signal = first.events.find((e) => e.id !== published.id)!;
+      expect(signal).toMatchObject({ name: HAPPENED, payload: { typing: 'ada' }, requestId: 'request-1' });
+      expect(second.ids().sort()).toEqual(first.ids().sort());
+
+      await stopFirst();
+      await bus.signal(HAPPENED, { typing: 'bob' });
+      await waitFor('the remaining listener to hear the next signal', () => second.events.length === 3);
+      expect(second.events[2]!.payload).toEqual({ typing: 'bob' });
+      expect(first.events).toHaveLength(2);
+      expect(other.events).toEqual([]);
+      await Promise.all([stopSecond(), stopOther()]);
+    });
+
+    it('is kept nowhere: no consumer gets it, and a later listener never hears it', async () => {
+      const reader = recorder();
+      await bus.consume('reader', [HAPPENED], reader.handler);
+      await bus.signal(HAPPENED, { typing: 'ada' });
+      // Stored events reach the consumer in order, so once the later one is in, a stored signal would be too.
+      const later = newEvent();
+      await bus.publish(later);
+      await waitFor('the published event', () => reader.events.length > 0);
+      expect(reader.ids()).toEqual([later.id]);
+
+      const late = recorder();
+      const stop = await bus.listen(HAPPENED, late.listener);
+      const next = newEvent();
+      await bus.publish(next);
+      await waitFor('the next event', () => late.events.length > 0);
+      expect(late.ids()).toEqual([next.id]);
+      await stop();
     });
   });
 });

@@ -68,4 +68,25 @@ describe('NatsEventBus', () => {
     await second.destroy();
     expect(await streams()).toEqual([]);
   });
+
+  it('sends signals on core NATS, outside every stream', async () => {
+    const jsm = await jetstreamManager(admin);
+    const stored = async () => {
+      let messages = 0;
+      for await (const stream of jsm.streams.list()) if (stream.config.name.startsWith(ns.toUpperCase())) messages += stream.state.messages;
+      return messages;
+    };
+    const heard: DomainEvent[] = [];
+    const stop = await bus.listen('test.thing.happened', (event) => void heard.push(event));
+    // Heard on the wire by a plain NATS subscriber, under the subject the bus documents.
+    const wire = admin.subscribe(`${ns}.signals.test.thing.happened`, { max: 1 });
+    await admin.flush();
+    const before = await stored();
+
+    await bus.signal('test.thing.happened', { typing: 'ada' });
+    await waitFor('the signal', () => heard.length === 1);
+    for await (const msg of wire) expect(msg.json<DomainEvent>().payload).toEqual({ typing: 'ada' });
+    expect(await stored()).toBe(before);
+    await stop();
+  });
 });

@@ -24,6 +24,8 @@ export interface LiveField {
   audienceMaySee?: true;
   /** Queries that read the state as it is now, e.g. `order(id: $orderId)`, `$orderId` being a subscription argument. */
   current?: FieldNode[];
+  /** The payload field that may hold the answer itself (see inline-answers.ts); only with audienceMaySee. */
+  inline?: string;
 }
 
 /** Reads every `@live` Subscription field from the composed supergraph SDL. */
@@ -43,6 +45,7 @@ export function readLiveFields(supergraphSdl: string): Map<string, LiveField> {
         ...(args.audience ? { audience: String(args.audience) } : {}),
         ...(args.audience && args.audienceMaySee === true ? { audienceMaySee: true as const } : {}),
         ...(Array.isArray(args.current) && args.current.length ? { current: args.current.map((q) => currentQuery(field.name.value, String(q))) } : {}),
+        ...(args.audience && args.audienceMaySee === true && args.inline ? { inline: String(args.inline) } : {}),
       });
     }
   }

@@ -19,13 +19,14 @@ import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
-import type { DomainEvent, EventBus, EventPosition, Unsubscribe } from '@peerlink/platform/events/event-bus';
+import type { DomainEvent, EventBus, LiveHandler, Unsubscribe } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from '../context.js';
 import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMarks } from './live-fields.js';
 import { Channel, type DropReason } from './channel.js';
 import { EventCosts } from './event-costs.js';
+import { InlineAnswers } from './inline-answers.js';
 import { SharedLookups } from './shared-lookups.js';
 import { SubscriptionCaps } from './subscription-caps.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
@@ -76,8 +77,8 @@ export interface LiveServerOptions {
 /** What the live path reports (Prometheus in the gateway). */
 export interface LiveMetrics {
   subscriptions(delta: number): void;
-  /** Each event a subscriber receives: resolved by its own lookup, or by one shared with others. */
-  delivered(resolved: 'own' | 'shared'): void;
+  /** Each event a subscriber receives: resolved by its own lookup, by one shared with others, or from the event itself. */
+  delivered(resolved: Resolved['resolved']): void;
   /** One subscriber's payload for an event is ready, `seconds` after the event reached the gateway. */
   resolved(seconds: number): void;
   /** Every subscriber that queued an event is done with it, at the cost of `lookups` lookups. */
@@ -309,6 +310,7 @@ export class LiveServer {
     let stopListening = () => {};
     let resolveEvent: (event: DomainEvent) => Promise<Resolved | null> = async () => null;
     let shareKey: string | null = null;
+    let inline: InlineAnswers | null = null;
     let liveKey = 'id';
     let positions = SubscriptionPositions.after(null);
     let replay: Promise<void> | null = null;
@@ -316,7 +318,8 @@ export class LiveServer {
     const channel = new Channel<DomainEvent, Resolved>({
       resolve: (event) => resolveEvent(event),
       // The lookup reads the keyed object as it is now: two events of one key get the same answer.
-      keyOf: (event) => String((event.payload as Record<string, unknown>)[liveKey]),
+      // An event answered from its own payload is a moment of its own (a streamed token): never replaced.
+      keyOf: (event) => (inline?.carriedBy(event) ? `inline:${event.id}` : String((event.payload as Record<string, unknown>)[liveKey])),
       concurrency: RESOLVE_CONCURRENCY,
       maxUnread: this.options.queueSize,
       stallMs: this.options.stallMs,
@@ -357,6 +360,7 @@ export class LiveServer {
         live.audienceMaySee && selectsOnlyViewerIndependent(schema.apiSchema, parse(query), schema.viewerIndependent)
           ? [connection.client.origin ?? '', operation.name?.value ?? '', query, JSON.stringify(variables)].join('\n')
           : null;
+      inline = InlineAnswers.for(schema.apiSchema, query, live, schema.viewerIndependent);
       prepared = { live, operation, query, alias: root.alias?.value ?? root.name.value, variables };
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
       const feed = (event: DomainEvent) => {
@@ -385,12 +389,17 @@ export class LiveServer {
     this.track(connection, +1);
     const operationName = operation.name?.value;
     resolveEvent = async (event) => {
+      const answered = inline?.answer(event, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] });
+      if (answered) {
+        if (shareKey) shared.release(shareOf(event));
+        return { result: answered, resolved: 'inline', event };
+      }
       const lookUp = () => {
         costs.lookedUp(event.id);
         return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now() });
       };
       let result: FormattedExecutionResult;
-      let resolved: 'own' | 'shared' = 'own';
+      let resolved: Resolved['resolved'] = 'own';
       if (shareKey) {
         const share = shared.take(shareOf(event), lookUp);
         result = await share.result;
@@ -517,8 +526,8 @@ export class LiveServer {
 
 }
 
-type Listener = (event: DomainEvent, position: EventPosition) => void;
-type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared'; event: DomainEvent };
+type Listener = LiveHandler;
+type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' | 'inline'; event: DomainEvent };
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 

@@ -24,7 +24,8 @@ export type Unsubscribe = () => Promise<void>;
  * that saw P has missed.
  */
 export type EventPosition = number;
-export type LiveHandler = (event: DomainEvent, position: EventPosition) => void;
+/** `position` is undefined for a signal, which is not stored. */
+export type LiveHandler = (event: DomainEvent, position?: EventPosition) => void;
 export interface PositionedEvent {
   event: DomainEvent;
   position: EventPosition;
@@ -90,10 +91,16 @@ export interface EventBus {
    */
   consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
   /**
-   * Live fan-out to every listener in every process, in position order, of the events stored from
-   * when it resolves; nothing is kept for absent listeners (`recent` reads what they missed).
+   * Live fan-out to every listener in every process; nothing is kept for absent listeners (`recent`
+   * reads what they missed). Hears the events stored under `eventName` from when it resolves, in
+   * position order, and the signals sent under it (without a position: they are not stored).
    */
   listen(eventName: string, handler: LiveHandler): Promise<Unsubscribe>;
+  /**
+   * A live-only signal: reaches the listeners of `name` at that moment, and no consumer. It skips the
+   * outbox and the stream, so it is never replayed and keeps no order with published events.
+   */
+  signal(name: string, payload: object, requestId?: string): Promise<void>;
   /** The position of the latest stored event, of any name. */
   head(): Promise<EventPosition>;
   /**

@@ -12,6 +12,7 @@ import {
   type ReplayWindow,
   type RetryPolicy,
 } from './event-bus.js';
+import { signalEvent } from './signals.js';
 
 interface Consumer {
   name: string;
@@ -58,6 +59,18 @@ export class InProcessEventBus implements EventBus {
     const position = this.nextPosition++;
     this.history.push({ event, storedAt: Date.now() });
     if (this.history.length > this.retained) this.history.shift();
+    this.tellListeners(event, position);
+    for (const consumer of this.consumers.values()) {
+      if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
+    }
+  }
+
+  /** Kept nowhere: only the listeners of the moment hear it. */
+  async signal(name: string, payload: object, requestId?: string) {
+    this.tellListeners(signalEvent(name, payload, requestId));
+  }
+
+  private tellListeners(event: DomainEvent, position?: EventPosition) {
     for (const listener of this.listeners.get(event.name) ?? []) {
       queueMicrotask(() => {
         // As on NATS, one listener's failure is logged and harms no one else.
@@ -67,9 +80,6 @@ export class InProcessEventBus implements EventBus {
           this.logger?.error({ err, eventName: event.name }, 'live listener threw');
         }
       });
-    }
-    for (const consumer of this.consumers.values()) {
-      if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
     }
   }
 

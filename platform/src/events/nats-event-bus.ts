@@ -14,6 +14,7 @@ import {
   type ReplayWindow,
   type RetryPolicy,
 } from './event-bus.js';
+import { signalEvent } from './signals.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -22,6 +23,7 @@ const SECOND_NS = 1_000_000_000;
  *   <ns>.events.<event name>            every published event (stream <NS>_EVENTS)
  *   <ns>.replay.<consumer>.<event name> a dead letter sent back to the one consumer it failed in
  *   <ns>.dead.<consumer>.<event name>   dead letters (stream <NS>_DEAD_LETTERS), kept for operators
+ *   <ns>.signals.<name>                 live-only signals: core NATS, in no stream
  * Each consumer gets one durable JetStream consumer per event name (NATS 2.9 filters on one subject).
  */
 export class NatsEventBus implements EventBus {
@@ -72,8 +74,25 @@ export class NatsEventBus implements EventBus {
     return stop;
   }
 
+  /** Core NATS, no stream: whoever listens now hears it, nobody later. */
+  async signal(name: string, payload: object, requestId?: string) {
+    this.nc.publish(`${this.namespace}.signals.${name}`, JSON.stringify(signalEvent(name, payload, requestId)));
+  }
+
   async listen(eventName: string, handler: LiveHandler) {
-    return this.listenToStream(eventName, handler);
+    const stopSignals = this.listenToSignals(eventName, handler);
+    try {
+      const stopEvents = await this.listenToStream(eventName, handler);
+      // Once listen() resolves, the server knows the signals' subscription too.
+      await this.nc.flush();
+      return async () => {
+        stopSignals();
+        await stopEvents();
+      };
+    } catch (error) {
+      stopSignals();
+      throw error;
+    }
   }
 
   async head() {
@@ -103,6 +122,21 @@ export class NatsEventBus implements EventBus {
     } finally {
       await consumer.delete().catch(() => false);
     }
+  }
+
+  /** Signals of one name, beside whatever hears its stored events; each has its own id, so no de-duplication. */
+  private listenToSignals(name: string, handler: LiveHandler): () => void {
+    const sub = this.nc.subscribe(`${this.namespace}.signals.${name}`, {
+      callback: (error, msg) => {
+        if (error) return this.logger.error({ err: error, signal: name }, 'signal subscription failed');
+        try {
+          handler(msg.json<DomainEvent>());
+        } catch (err) {
+          this.logger.error({ err, signal: name }, 'signal listener threw');
+        }
+      },
+    });
+    return () => sub.unsubscribe();
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

@@ -18,13 +18,18 @@ import type { PubSub } from 'type-graphql';
  *            "order(id: $orderId)", where each `$name` is an argument of the subscription field.
  *            The field then takes `current: Boolean` (see CURRENT_ARGUMENT); the gateway uses the
  *            first query whose arguments the client set.
+ *   inline   the payload field holding the answer itself, shaped as the lookup would return it
+ *            (e.g. a typing signal's `{ id, kind, user: { id } }`). Only with audienceMaySee: the
+ *            payload is the same for every recipient. A subscriber whose selection is all in it and
+ *            all `id`, `__typename` or `@viewerIndependent` gets it with no lookup; any other
+ *            selection, or an event without the field, takes the lookup as usual.
  * Every argument of the subscription field that the client sets must equal the payload field of the
  * same name (e.g. `postActivity(postId:)`).
  */
 export const LIVE_SPEC_URL = 'https://peerlink.dev/live/v0.1';
 
 export const LIVE_DIRECTIVE_SDL =
-  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!]) on FIELD_DEFINITION';
+  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION';
 
 /**
  * `@viewerIndependent` on a field (or a whole type) promises that its value is the same for every
@@ -41,6 +46,7 @@ export interface LiveOptions {
   audience?: string;
   audienceMaySee?: boolean;
   current?: string[];
+  inline?: string;
 }
 
 /** The argument a `@live` field with `current` queries takes: its name, and what it says to clients. */

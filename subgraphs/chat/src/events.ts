@@ -29,3 +29,18 @@ export type ChatEvents = {
   /** Live: something happened in a conversation, for these members' `chatEvent` subscriptions. */
   'chat.event': { id: string; conversationId: string; recipientIds: string[] };
 };
+
+/** A `ChatEvent` as the `chatEvent` lookup would return it, ids only: the same for every member. */
+export interface ChatEventSnapshot {
+  id: string;
+  kind: string;
+  conversation: { id: string };
+  message: { id: string } | null;
+  user: { id: string } | null;
+}
+
+/** Live-only signals: sent at once, never stored, heard only by those listening at that moment. */
+export type ChatSignals = {
+  /** Someone is typing, for these members' `chatEvent` subscriptions; `snapshot` is the answer itself (`@live(inline:)`). */
+  'chat.event': ChatEvents['chat.event'] & { snapshot: ChatEventSnapshot };
+};

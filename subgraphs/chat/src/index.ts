@@ -1,5 +1,6 @@
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
+import { signaller } from '@peerlink/platform/events/signals';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/identity/events';
 import type { SocialEvents } from '@peerlink/social/events';
@@ -7,7 +8,7 @@ import type { ChatServices } from './context.js';
 import { Conversation, Membership } from './conversation.entity.js';
 import { ConversationResolver, MembershipResolver } from './conversation.resolver.js';
 import { ConversationService } from './conversation.service.js';
-import type { ChatEvents } from './events.js';
+import type { ChatEvents, ChatSignals } from './events.js';
 import { chatEventHandlers } from './events.handler.js';
 import { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
@@ -37,7 +38,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
   async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
-    const messages = new MessageService(orm, outbox, conversations);
+    const messages = new MessageService(orm, outbox, conversations, signaller<ChatSignals>(bus));
     const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & { 'drive.attachments.checked': AttachmentsChecked }, ChatEvents>({
       bus,
       outbox,

@@ -3,7 +3,8 @@ import type { Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
-import type { ChatEvents } from './events.js';
+import type { Signal } from '@peerlink/platform/events/signals';
+import type { ChatEvents, ChatSignals } from './events.js';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
 import { UserReference as User } from '@peerlink/platform/graphql/user-reference';
@@ -61,6 +62,23 @@ export function chatEventId({ kind, conversationId, messageId, userId }: ChatEve
 /** Tells these members' `chatEvent` subscriptions, after the transaction commits. */
 export function tellMembers(publish: Publish<ChatEvents>, facts: ChatEventFacts, recipientIds: string[]) {
   publish('chat.event', { id: chatEventId(facts), conversationId: facts.conversationId, recipientIds });
+}
+
+/**
+ * Tells these members' `chatEvent` subscriptions now, with no transaction and nothing stored: for
+ * what matters only while it happens (typing). The event rides along, so a subscriber asking for
+ * no more than its ids and kind needs no lookup.
+ */
+export function signalMembers(signal: Signal<ChatSignals>, facts: ChatEventFacts, recipientIds: string[]) {
+  const id = chatEventId(facts);
+  const snapshot = {
+    id,
+    kind: facts.kind,
+    conversation: { id: facts.conversationId },
+    message: facts.messageId ? { id: facts.messageId } : null,
+    user: facts.userId ? { id: facts.userId } : null,
+  };
+  return signal('chat.event', { id, conversationId: facts.conversationId, recipientIds, snapshot });
 }
 
 export async function lookUpChatEvent(id: string, loaders: ChatLoaders): Promise<ChatEvent> {

@@ -82,7 +82,8 @@ export class MessageResolver {
     return lookUpChatEvent(id, ctx.loaders);
   }
 
-  @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds', audienceMaySee: true }))
+  // Typing signals carry their answer (`snapshot`): a subscriber asking only for ids and kind needs no lookup.
+  @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds', audienceMaySee: true, inline: 'snapshot' }))
   @Subscription(() => ChatEvent, {
     topics: 'served-by-the-gateway',
     description: 'What happens in your conversations, or in one (`conversationId`), as it happens.',

@@ -7,8 +7,9 @@ import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/pl
 import { isUuid } from '@peerlink/platform/ids';
 import { ConversationKind, MemberRole, type Conversation } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
-import type { ChatEvents } from './events.js';
-import { ChatEventKind, tellMembers } from './live.js';
+import type { Signal } from '@peerlink/platform/events/signals';
+import type { ChatEvents, ChatSignals } from './events.js';
+import { ChatEventKind, signalMembers, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
 import { Message } from './message.entity.js';
@@ -38,6 +39,7 @@ export class MessageService {
     private readonly orm: Orm,
     private readonly outbox: Outbox<ChatEvents>,
     private readonly conversations: ConversationService,
+    private readonly signal: Signal<ChatSignals>,
   ) {}
 
   /** A retried send (same `clientMessageId`) returns the message already stored and tells nobody twice. */
@@ -171,15 +173,13 @@ export class MessageService {
   }
 
   /**
-   * Tells the other members the viewer is typing. Nothing about it is kept, but it goes through the
-   * outbox like every other chat event, so it reaches subscribers in order with them.
+   * Tells the other members the viewer is typing: a signal, so no outbox row and nothing in the
+   * stream. It may overtake or trail the conversation's stored events; it is repeated while they type.
    */
   async typing(viewer: Viewer, conversationId: string, loaders: ChatLoaders): Promise<boolean> {
     const conversation = await this.conversations.visible(viewer, conversationId, loaders);
     const others = (await loaders.members.load(conversation.id)).map((m) => m.userId).filter((id) => id !== viewer.userId);
-    await this.outbox.transaction(async (_em, publish) => {
-      tellMembers(publish, { kind: ChatEventKind.TYPING, conversationId: conversation.id, userId: viewer.userId }, others);
-    });
+    await signalMembers(this.signal, { kind: ChatEventKind.TYPING, conversationId: conversation.id, userId: viewer.userId }, others);
     return true;
   }
 
