@@ -93,19 +93,23 @@ async function round(system, groups, resume) {
   const label = resume ? 'resuming from the last cursor' : 'subscribing afresh';
   log(`round: ${label}`);
   const subscribers = groups.flatMap((members) => members.slice(1).map((member) => ({ ...subscribe(system, member, resume), group: members })));
-  // Each group's sender says hello until all its members have it: then every subscription is live.
+  // Each group's sender says hello until every member has heard one: then every subscription is live.
   let hello = 0;
+  const heardHello = (s) => [...s.received.keys()].some((tag) => tag.startsWith('hello'));
   await waitFor(
     'every subscription to be live',
     async () => {
-      const tag = `hello ${hello++}`;
-      await Promise.all(groups.map((members) => send(system, members, tag)));
-      await sleep(300);
-      return subscribers.every((s) => s.received.has(tag));
+      if (subscribers.every(heardHello)) return true;
+      await Promise.all(groups.map((members) => send(system, members, `hello ${hello++}`)));
+      await sleep(1000);
+      const live = subscribers.filter(heardHello).length;
+      if (live < subscribers.length) log(`${live} of ${subscribers.length} subscribers heard a hello`);
+      return live === subscribers.length;
     },
     120_000,
     0,
   );
+  log(`${subscribers.length} subscribers live`);
 
   const sent = []; // { tag, group, at }
   const sends = [];

@@ -156,7 +156,7 @@ async function listening(watcher: ReturnType<typeof watch>, send: (body: string)
 }
 
 const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
-const after = (bodies: (string | undefined)[], first: string) => bodies.slice(bodies.indexOf(first));
+const after = (bodies: (string | null | undefined)[], first: string) => bodies.slice(bodies.indexOf(first));
 
 describe('several gateway replicas', () => {
   it('each deliver every event once to their own subscribers, and a cursor from one resumes on the other', async () => {
