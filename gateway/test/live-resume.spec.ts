@@ -68,17 +68,24 @@ describe('reading missed events', () => {
 
   it('answers RESUME_WINDOW_EXCEEDED past the window and SERVICE_UNAVAILABLE when the stream cannot be read', async () => {
     const tooMany = new MissedEvents(busThat(() => Promise.reject(new ReplayWindowExceeded('count'))), settings, silent);
-    await expect(tooMany.read('s', 1)).rejects.toMatchObject({ extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' } });
+    await expect(tooMany.read('s', 1, 0)).rejects.toMatchObject({ extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' } });
     const down = new MissedEvents(busThat(() => Promise.reject(new Error('no responders'))), settings, silent);
-    await expect(down.read('s', 1)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    await expect(down.read('s', 1, 0)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
   });
 
-  it('reads once for subscribers that resume from the same place at the same time', async () => {
+  it('reads once for subscribers that resume from the same place, unless the read began before one listened', async () => {
     let reads = 0;
     const missed = new MissedEvents(busThat(async () => (reads++, [])), settings, silent);
-    await Promise.all([missed.read('s', 1), missed.read('s', 1), missed.read('s', 2)]);
+    const listened = performance.now();
+    const first = missed.read('s', 1, listened);
+    await Promise.all([first, missed.read('s', 1, listened), missed.read('s', 2, listened)]);
     expect(reads).toBe(2);
-    await missed.read('s', 1);
-    expect(reads).toBe(3);
+    // Began before this subscriber listened: events between its start and the listener would be lost.
+    let release = () => {};
+    const slow = new MissedEvents(busThat(() => new Promise((resolve) => (release = () => resolve([])))), settings, silent);
+    const early = slow.read('s', 1, performance.now());
+    const late = slow.read('s', 1, performance.now() + 1);
+    expect(late).not.toBe(early);
+    release();
   });
 });

@@ -53,10 +53,12 @@ export interface ResumeSettings {
 
 /**
  * Reads back what resuming subscribers missed. Subscribers of one subject cut off together (a
- * gateway restart) mostly hold the same cursor, so identical reads in flight are made once.
+ * gateway restart) mostly hold the same cursor, so an identical read in flight is shared, but only
+ * one begun after the subscriber started listening: an older one may end before events the
+ * subscriber never heard.
  */
 export class MissedEvents {
-  private readonly reading = new Map<string, Promise<PositionedEvent[]>>();
+  private readonly reading = new Map<string, { since: number; read: Promise<PositionedEvent[]> }>();
 
   constructor(
     private readonly bus: EventBus,
@@ -64,22 +66,21 @@ export class MissedEvents {
     private readonly logger: Logger,
   ) {}
 
-  /** The events of `subject` after `through`, or the coded error the subscription ends with. */
-  read(subject: string, through: EventPosition): Promise<PositionedEvent[]> {
+  /** The events of `subject` after `through`, or the coded error the subscription ends with; `listeningSince` is performance.now() once its listener was registered. */
+  read(subject: string, through: EventPosition, listeningSince: number): Promise<PositionedEvent[]> {
     const key = `${subject}\n${through}`;
-    let read = this.reading.get(key);
-    if (!read) {
-      const window: ReplayWindow = { maxEvents: this.settings.maxEvents, maxAgeMs: this.settings.windowMs };
-      read = this.bus.recent(subject, through, window).then(
-        (events) => events,
-        (error: unknown) => {
-          throw this.refusal(error, subject);
-        },
-      );
-      read.catch(() => {}).finally(() => this.reading.delete(key));
-      this.reading.set(key, read);
-    }
-    return read;
+    const inFlight = this.reading.get(key);
+    if (inFlight && inFlight.since >= listeningSince) return inFlight.read;
+    const window: ReplayWindow = { maxEvents: this.settings.maxEvents, maxAgeMs: this.settings.windowMs };
+    const entry = {
+      since: performance.now(),
+      read: this.bus.recent(subject, through, window).catch((error: unknown) => {
+        throw this.refusal(error, subject);
+      }),
+    };
+    entry.read.catch(() => {}).finally(() => this.reading.get(key) === entry && this.reading.delete(key));
+    this.reading.set(key, entry);
+    return entry.read;
   }
 
   private refusal(error: unknown, subject: string) {
