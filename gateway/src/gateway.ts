@@ -213,6 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
     queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
     stallMs: config.SUBSCRIPTION_STALL_MS,
+    resume: { windowMs: config.SUBSCRIPTION_RESUME_WINDOW_MS, maxEvents: config.SUBSCRIPTION_RESUME_MAX_EVENTS },
     authenticate: (token) => accessTokens.verify(token),
     execute,
     rateLimit: (key) => rateLimiter.take(key),

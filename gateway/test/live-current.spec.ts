@@ -4,7 +4,7 @@ import { buildSchema, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { DomainEvent, EventBus } from '@peerlink/platform/events/event-bus';
+import type { DomainEvent, EventBus, LiveHandler } from '@peerlink/platform/events/event-bus';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { readLiveFields, readViewerIndependentMarks } from '@peerlink/gateway/live/live-fields';
 import { LiveServer } from '@peerlink/gateway/live/live-server';
@@ -22,18 +22,23 @@ const SDL = `
 `;
 
 /** A bus with live fan-out only, and a count of listeners, so a test can see one left behind. */
-class Bus implements Pick<EventBus, 'listen' | 'signal'> {
-  readonly listeners = new Set<(event: DomainEvent) => void>();
-  async listen(_name: string, handler: (event: DomainEvent) => void) {
+class Bus implements Pick<EventBus, 'listen' | 'signal' | 'head'> {
+  readonly listeners = new Set<LiveHandler>();
+  private position = 0;
+  async listen(_name: string, handler: LiveHandler) {
     this.listeners.add(handler);
     return async () => void this.listeners.delete(handler);
+  }
+  async head() {
+    return this.position;
   }
   async signal(name: string, payload: object) {
     for (const listener of this.listeners) listener({ id: `s${Math.random()}`, name, occurredAt: new Date().toISOString(), payload: payload as Record<string, unknown> });
   }
   emit(payload: Record<string, unknown>) {
     const event: DomainEvent = { id: `e${Math.random()}`, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload };
-    for (const listener of this.listeners) listener(event);
+    const position = ++this.position;
+    for (const listener of this.listeners) listener(event, position);
   }
 }
 

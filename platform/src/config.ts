@@ -146,6 +146,10 @@ const envSchema = z.object({
   /** Events that may wait for a subscriber that has read nothing for SUBSCRIPTION_STALL_MS; one more ends it with EVENTS_DROPPED. */
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
   SUBSCRIPTION_STALL_MS: z.coerce.number().int().min(1).default(5000),
+  /** A subscription resumed from a cursor gets the events it missed if the oldest is at most this old (up to the stream's 7 days)... */
+  SUBSCRIPTION_RESUME_WINDOW_MS: z.coerce.number().int().min(1).max(7 * 24 * 3600_000).default(300_000),
+  /** ...and they number at most this many events of its subscription's kind; otherwise RESUME_WINDOW_EXCEEDED. */
+  SUBSCRIPTION_RESUME_MAX_EVENTS: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -49,6 +49,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: 'soon' })).toThrow(/ANNOUNCEMENT_LEASE_MS/);
   });
 
+  it('bounds subscription resumes to 5 minutes and 1,000 events unless set, within the stream’s 7 days', () => {
+    const defaults = loadConfig({ DATA_DIR: dataDir });
+    expect([defaults.SUBSCRIPTION_RESUME_WINDOW_MS, defaults.SUBSCRIPTION_RESUME_MAX_EVENTS]).toEqual([300_000, 1000]);
+    expect(loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_WINDOW_MS: '60000' }).SUBSCRIPTION_RESUME_WINDOW_MS).toBe(60_000);
+    for (const bad of ['0', '1.5', String(8 * 24 * 3600_000), 'soon']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_WINDOW_MS: bad })).toThrow(/SUBSCRIPTION_RESUME_WINDOW_MS/);
+    }
+    for (const bad of ['0', '-5', '100001']) expect(() => loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_MAX_EVENTS: bad })).toThrow(/SUBSCRIPTION_RESUME_MAX_EVENTS/);
+  });
+
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {

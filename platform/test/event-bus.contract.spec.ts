@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DomainEvent, EventBus, RetryPolicy } from '@peerlink/platform/events/event-bus';
+import { ReplayWindowExceeded, type DomainEvent, type EventBus, type EventPosition, type RetryPolicy } from '@peerlink/platform/events/event-bus';
 import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { InfrastructureUnavailable } from '@peerlink/platform/errors';
@@ -305,6 +305,61 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       await waitFor('the later event', () => listener.ids().includes(later.id));
       expect(listener.ids()).toEqual([sent.id, later.id]);
       await stop();
+    });
+  });
+
+  describe('positions and recent events', () => {
+    const wide = { maxEvents: 100, maxAgeMs: 60_000 };
+    const replayed = (events: { event: DomainEvent; position: EventPosition }[]) => events.map(({ event, position }) => [event.id, position]);
+
+    it('numbers events in the order stored, the same for listeners, head and recent', async () => {
+      const heard: [string, EventPosition][] = [];
+      const stop = await bus.listen(HAPPENED, (event, position) => void heard.push([event.id, position!]));
+      const start = await bus.head();
+      const sent = [newEvent(), newEvent(REMOVED), newEvent(), newEvent()];
+      for (const event of sent) await bus.publish(event);
+      await bus.publish(sent[0]!);
+
+      await waitFor('the live events', () => heard.length === 3);
+      await stop();
+      expect(heard.map(([id]) => id)).toEqual([sent[0]!.id, sent[2]!.id, sent[3]!.id]);
+      const positions = heard.map(([, position]) => position);
+      expect(positions[0]).toBeGreaterThan(start);
+      expect(positions[1]).toBeGreaterThan(positions[0]!);
+      expect(positions[2]).toBeGreaterThan(positions[1]!);
+      expect(await bus.head()).toBe(positions[2]);
+
+      expect(replayed(await bus.recent(HAPPENED, start, wide))).toEqual(heard);
+      expect(replayed(await bus.recent(HAPPENED, positions[0]!, wide))).toEqual(heard.slice(1));
+      expect(await bus.recent(HAPPENED, positions[2]!, wide)).toEqual([]);
+      expect((await bus.recent(REMOVED, start, wide)).map(({ event }) => event)).toEqual([sent[1]]);
+    });
+
+    it('refuses to read back more events than the window allows', async () => {
+      const start = await bus.head();
+      for (let i = 0; i < 3; i++) await bus.publish(newEvent());
+      await bus.publish(newEvent(REMOVED));
+
+      expect(await bus.recent(HAPPENED, start, { ...wide, maxEvents: 3 })).toHaveLength(3);
+      await expect(bus.recent(HAPPENED, start, { ...wide, maxEvents: 2 })).rejects.toMatchObject({ reason: 'count' });
+    });
+
+    it('refuses to read back events older than the window', async () => {
+      const start = await bus.head();
+      await bus.publish(newEvent());
+      const publishedAt = Date.now();
+      await waitFor('the event to be 50 ms old', () => Date.now() - publishedAt > 50);
+
+      await expect(bus.recent(HAPPENED, start, { ...wide, maxAgeMs: 10 })).rejects.toBeInstanceOf(ReplayWindowExceeded);
+      await expect(bus.recent(HAPPENED, start, { ...wide, maxAgeMs: 10 })).rejects.toMatchObject({ reason: 'age' });
+      expect(await bus.recent(HAPPENED, start, wide)).toHaveLength(1);
+    });
+
+    it('refuses a position it does not hold', async () => {
+      await bus.publish(newEvent());
+      const head = await bus.head();
+      await expect(bus.recent(HAPPENED, head + 1000, wide)).rejects.toMatchObject({ reason: 'age' });
+      await expect(bus.recent(HAPPENED, -5, wide)).rejects.toMatchObject({ reason: 'age' });
     });
   });
 

@@ -19,7 +19,7 @@ import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
-import type { DomainEvent, EventBus, Unsubscribe } from '@peerlink/platform/events/event-bus';
+import type { DomainEvent, EventBus, LiveHandler, Unsubscribe } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from '../context.js';
@@ -31,6 +31,7 @@ import { SharedLookups } from './shared-lookups.js';
 import { SubscriptionCaps } from './subscription-caps.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
+import { MissedEvents, readResumeFrom, SubscriptionPositions, type Cursor, type ResumeSettings } from './resume.js';
 import { errorsWithoutSuggestions } from '../suggestions.js';
 
 export interface LiveSchema {
@@ -72,6 +73,8 @@ export interface LiveServerOptions {
   execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
   rateLimit(clientKey: string): Promise<number>;
   metrics?: LiveMetrics;
+  /** How much a resuming subscriber may have missed; unset, the configuration's defaults. */
+  resume?: ResumeSettings;
 }
 
 /** What the live path reports (Prometheus in the gateway). */
@@ -127,12 +130,14 @@ export class LiveServer {
   private readonly shared = new SharedLookups<FormattedExecutionResult>(SHARED_RESULT_TTL_MS);
   private readonly caps: SubscriptionCaps;
   private readonly costs: EventCosts;
+  private readonly missed: MissedEvents;
   private readonly wss: WebSocketServer;
   private readonly dispose: () => Promise<void>;
 
   constructor(private readonly options: LiveServerOptions) {
     this.caps = new SubscriptionCaps(options.maxSubscriptionsPerUser, options.maxSubscriptionsPerAddress);
     this.costs = new EventCosts((lookups) => options.metrics?.eventDone(lookups));
+    this.missed = new MissedEvents(options.bus, options.resume ?? { windowMs: 300_000, maxEvents: 1000 }, options.logger);
     this.wss = new WebSocketServer({
       server: options.httpServer,
       path: options.path,
@@ -229,7 +234,7 @@ export class LiveServer {
 
   private async prepare(
     ctx: Context<ConnectionParams, Extra>,
-    payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+    payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.connections.get(ctx.extra)!;
     // Counted before any parsing, so invalid operations spend the budget too.
@@ -249,7 +254,11 @@ export class LiveServer {
     if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
 
     let subscription: SubscriptionPlan | undefined;
+    let resumeFrom: Cursor | null = null;
     if (operation.operation === 'subscription') {
+      const cursor = readResumeFrom(payload.extensions);
+      if (cursor instanceof GraphQLError) return [cursor];
+      resumeFrom = cursor;
       const root = operation.selectionSet.selections[0];
       if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
       const live = schema.liveFields.get(root.name.value);
@@ -280,7 +289,7 @@ export class LiveServer {
       document,
       operationName: payload.operationName ?? undefined,
       variableValues: payload.variables ?? undefined,
-      contextValue: { gateway: contextValue, connection, subscription },
+      contextValue: { gateway: contextValue, connection, subscription, resumeFrom },
     };
   }
 
@@ -291,7 +300,12 @@ export class LiveServer {
   }
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
-    const { gateway, connection, subscription } = args.contextValue as { gateway: GatewayContext; connection: Connection; subscription: SubscriptionPlan };
+    const { gateway, connection, subscription, resumeFrom } = args.contextValue as {
+      gateway: GatewayContext;
+      connection: Connection;
+      subscription: SubscriptionPlan;
+      resumeFrom: Cursor | null;
+    };
     const { execute, metrics } = this.options;
     const shared = this.shared;
     const costs = this.costs;
@@ -309,6 +323,8 @@ export class LiveServer {
     let shareKey: string | null = null;
     let inline: InlineAnswers | null = null;
     let liveKey = 'id';
+    let positions = SubscriptionPositions.after(null);
+    let replay: Promise<void> | null = null;
     const shareOf = (event: DomainEvent) => `${event.id}\n${shareKey}`;
     const channel = new Channel<DomainEvent, Resolved>({
       resolve: (event) => resolveEvent(event),
@@ -329,6 +345,7 @@ export class LiveServer {
         return dropError(reason, events);
       },
       onSettled: (event, lookupStarted, resolvedAfterMs) => {
+        if (resolvedAfterMs === null) positions.settle(event);
         if (shareKey && !lookupStarted) shared.release(shareOf(event));
         if (resolvedAfterMs !== null) metrics?.resolved(resolvedAfterMs / 1000);
         costs.released(event.id);
@@ -357,15 +374,23 @@ export class LiveServer {
       inline = InlineAnswers.for(schema.apiSchema, query, live, schema.viewerIndependent);
       prepared = { live, operation, query, alias: root.alias?.value ?? root.name.value, variables };
       const route = live.audience ? { field: live.audience, userId: connection.viewer!.userId } : null;
-      stopListening = await this.listen(live.subject, route, (event) => {
+      const feed = (event: DomainEvent) => {
         if (!matches(event, live, filters, connection.viewer)) return;
         // Held before the push, which may start the lookup at once.
         costs.held(event.id);
         if (shareKey) shared.expect(shareOf(event));
-        if (channel.push(event).status !== 'refused') return;
+        if (channel.push(event).status !== 'refused') return positions.queued(event);
         costs.released(event.id, false);
         if (shareKey) shared.release(shareOf(event));
-      });
+      };
+      // The current state is read after the listener starts: events stored since `head` are after it.
+      positions = resumeFrom ? SubscriptionPositions.resuming(resumeFrom) : SubscriptionPositions.after(subscription.current ? await this.options.bus.head() : null);
+      stopListening = await this.listen(live.subject, route, positions.gate(feed));
+      if (resumeFrom) {
+        replay = positions.replay(this.missed.read(live.subject, resumeFrom.through, performance.now()), feed);
+        // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
+        replay.catch(() => {});
+      }
     } catch (error) {
       await channel.return();
       throw error;
@@ -378,7 +403,7 @@ export class LiveServer {
       const answered = inline?.answer(event, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] });
       if (answered) {
         if (shareKey) shared.release(shareOf(event));
-        return { result: answered, resolved: 'inline' };
+        return { result: answered, resolved: 'inline', event };
       }
       const lookUp = () => {
         costs.lookedUp(event.id);
@@ -396,11 +421,14 @@ export class LiveServer {
       } else {
         result = await lookUp();
       }
-      return isInvisible(result, alias) ? null : { result, resolved };
+      if (!isInvisible(result, alias)) return { result, resolved, event };
+      positions.settle(event);
+      return null;
     };
     // Read only now that the listener is registered: whatever commits after this read reaches the
     // channel, so nothing falls between the state sent first and the events after it.
-    let initial: Promise<FormattedExecutionResult> | null = subscription.current
+    // A resumed subscription gets what it missed instead.
+    let initial: Promise<FormattedExecutionResult> | null = subscription.current && !resumeFrom
       ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, { ...gateway, requestId: uuidv7(), startedAt: performance.now() })
       : null;
     // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
@@ -411,18 +439,24 @@ export class LiveServer {
     const results: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         try {
+          if (replay) {
+            const replayed = replay;
+            replay = null;
+            await replayed;
+          }
           if (initial) {
             const result = await initial;
             initial = null;
             if (ended) return { value: undefined, done: true };
             // Authorized like any query: an object the viewer may not see ends the subscription with the query's own error.
             if (result.data?.[alias] == null) throw refusal(result);
-            return { value: result as ExecutionResult, done: false };
+            return { value: withCursor(result, positions.cursor()), done: false };
           }
           const item = await channel.next();
           if (item.done) return { value: undefined, done: true };
           metrics?.delivered(item.value.resolved);
-          return { value: item.value.result as ExecutionResult, done: false };
+          positions.settle(item.value.event);
+          return { value: withCursor(item.value.result, positions.cursor()), done: false };
         } catch (error) {
           await channel.return();
           throw error;
@@ -460,11 +494,11 @@ export class LiveServer {
     if (!topic) {
       const everyone = new Set<Listener>();
       const byAudience = new Map<string, Map<unknown, Set<Listener>>>();
-      const stop = this.options.bus.listen(subject, (event) => {
+      const stop = this.options.bus.listen(subject, (event, position) => {
         const payload = event.payload as Record<string, unknown>;
-        for (const l of everyone) l(event);
+        for (const l of everyone) l(event, position);
         for (const [field, byUser] of byAudience) {
-          for (const userId of audienceOf(payload[field])) for (const l of byUser.get(userId) ?? []) l(event);
+          for (const userId of audienceOf(payload[field])) for (const l of byUser.get(userId) ?? []) l(event, position);
         }
       });
       topic = { everyone, byAudience, stop };
@@ -503,8 +537,8 @@ export class LiveServer {
 
 }
 
-type Listener = (event: DomainEvent) => void;
-type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' | 'inline' };
+type Listener = LiveHandler;
+type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' | 'inline'; event: DomainEvent };
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 
@@ -516,6 +550,12 @@ function matches(event: DomainEvent, live: LiveField, filters: Record<string, un
     if (!viewer || !audienceOf(payload[live.audience]).includes(viewer.userId)) return false;
   }
   return Object.entries(filters).every(([name, value]) => value == null || payload[name] === value);
+}
+
+/** A result with the cursor a client resumes from after it (`extensions.live.cursor`). */
+function withCursor(result: FormattedExecutionResult, cursor: string | null): ExecutionResult {
+  if (!cursor) return result as ExecutionResult;
+  return { ...result, extensions: { ...result.extensions, live: { cursor } } } as ExecutionResult;
 }
 
 /** The error a refused current-state query ends a subscription with, code and all. */
@@ -532,7 +572,7 @@ function dropError(reason: DropReason, events: number) {
       : reason === 'backlog'
         ? 'the gateway could not look events up fast enough'
         : 'an event could not be looked up';
-  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again (with current: true where the field takes it) to resume.`, {
+  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again with extensions.live.resumeFrom set to the last cursor (or with current: true where the field takes it) to resume.`, {
     extensions: { code: 'EVENTS_DROPPED', reason, dropped: events },
   });
 }

@@ -18,6 +18,32 @@ export interface DomainEvent<P extends object = Record<string, unknown>> {
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * Where a stored event sits in the bus's one order (JetStream's stream sequence; the in-process
+ * bus's count): a later event has a larger position, so "everything after P" names what a listener
+ * that saw P has missed.
+ */
+export type EventPosition = number;
+/** `position` is undefined for a signal, which is not stored. */
+export type LiveHandler = (event: DomainEvent, position?: EventPosition) => void;
+export interface PositionedEvent {
+  event: DomainEvent;
+  position: EventPosition;
+}
+
+/** How far back `recent` reads: a bound on the work one late listener can ask for. */
+export interface ReplayWindow {
+  maxEvents: number;
+  maxAgeMs: number;
+}
+
+/** The events after a position are more than the window allows, older than it, or no longer kept (`age`). */
+export class ReplayWindowExceeded extends Error {
+  constructor(readonly reason: 'age' | 'count') {
+    super(reason === 'count' ? 'More events were missed than the window allows.' : 'The missed events are older than the window, or no longer kept.');
+  }
+}
+
 export interface DeadLetter {
   id: string;
   consumer: string;
@@ -65,15 +91,24 @@ export interface EventBus {
    */
   consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
   /**
-   * Live fan-out to every listener in every process; nothing is kept for absent listeners. Hears the
-   * events published under `eventName` and the signals sent under it.
+   * Live fan-out to every listener in every process; nothing is kept for absent listeners (`recent`
+   * reads what they missed). Hears the events stored under `eventName` from when it resolves, in
+   * position order, and the signals sent under it (without a position: they are not stored).
    */
-  listen(eventName: string, handler: (event: DomainEvent) => void): Promise<Unsubscribe>;
+  listen(eventName: string, handler: LiveHandler): Promise<Unsubscribe>;
   /**
    * A live-only signal: reaches the listeners of `name` at that moment, and no consumer. It skips the
    * outbox and the stream, so it is never replayed and keeps no order with published events.
    */
   signal(name: string, payload: object, requestId?: string): Promise<void>;
+  /** The position of the latest stored event, of any name. */
+  head(): Promise<EventPosition>;
+  /**
+   * The stored events named `eventName` after `after`, oldest first. Throws ReplayWindowExceeded
+   * when they are more than `window.maxEvents`, the oldest was stored over `window.maxAgeMs` ago, or
+   * the bus no longer holds (or never held) everything after `after`.
+   */
+  recent(eventName: string, after: EventPosition, window: ReplayWindow): Promise<PositionedEvent[]>;
   deadLetters(): Promise<DeadLetter[]>;
   /** Sends a dead letter's event to its consumer again and forgets the dead letter. */
   replayDeadLetter(id: string): Promise<boolean>;

@@ -1,6 +1,17 @@
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import {
+  ReplayWindowExceeded,
+  shouldRetry,
+  type DeadLetter,
+  type DomainEvent,
+  type EventBus,
+  type EventHandler,
+  type EventPosition,
+  type LiveHandler,
+  type ReplayWindow,
+  type RetryPolicy,
+} from './event-bus.js';
 import { signalEvent } from './signals.js';
 
 interface Consumer {
@@ -22,9 +33,15 @@ interface Consumer {
  */
 export class InProcessEventBus implements EventBus {
   private readonly consumers = new Map<string, Consumer>();
-  private readonly listeners = new Map<string, Set<(event: DomainEvent) => void>>();
+  private readonly listeners = new Map<string, Set<LiveHandler>>();
   private readonly seen = new Set<string>();
-  private readonly history: DomainEvent[] = [];
+  /** The last `retained` events, numbered without gaps: the last is at nextPosition - 1. */
+  private readonly history: { event: DomainEvent; storedAt: number }[] = [];
+  /**
+   * Counted from the start time in microseconds rather than from 1, so positions grow across
+   * restarts too: a position handed out before a restart reads as no longer held, never as a later event.
+   */
+  private nextPosition = Date.now() * 1000;
   private readonly dead = new Map<string, DeadLetter>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -39,9 +56,10 @@ export class InProcessEventBus implements EventBus {
     if (this.seen.has(event.id)) return;
     this.seen.add(event.id);
     if (this.seen.size > 100_000) this.seen.delete(this.seen.values().next().value!);
-    this.history.push(event);
+    const position = this.nextPosition++;
+    this.history.push({ event, storedAt: Date.now() });
     if (this.history.length > this.retained) this.history.shift();
-    this.tellListeners(event);
+    this.tellListeners(event, position);
     for (const consumer of this.consumers.values()) {
       if (consumer.eventNames.has(event.name)) this.deliver(consumer, event, 1);
     }
@@ -52,12 +70,12 @@ export class InProcessEventBus implements EventBus {
     this.tellListeners(signalEvent(name, payload, requestId));
   }
 
-  private tellListeners(event: DomainEvent) {
+  private tellListeners(event: DomainEvent, position?: EventPosition) {
     for (const listener of this.listeners.get(event.name) ?? []) {
       queueMicrotask(() => {
         // As on NATS, one listener's failure is logged and harms no one else.
         try {
-          listener(event);
+          listener(event, position);
         } catch (err) {
           this.logger?.error({ err, eventName: event.name }, 'live listener threw');
         }
@@ -73,7 +91,7 @@ export class InProcessEventBus implements EventBus {
     this.consumers.set(name, consumer);
     const backlog = known
       ? consumer.parked.splice(0)
-      : this.history.filter((event) => consumer.eventNames.has(event.name)).map((event) => ({ event, attempt: 1 }));
+      : this.history.filter(({ event }) => consumer.eventNames.has(event.name)).map(({ event }) => ({ event, attempt: 1 }));
     for (const { event, attempt } of backlog) this.deliver(consumer, event, attempt);
     return async () => {
       if (consumer.handler === handler) consumer.handler = null;
@@ -81,10 +99,26 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
-  async listen(eventName: string, handler: (event: DomainEvent) => void) {
+  async listen(eventName: string, handler: LiveHandler) {
     const set = this.listeners.get(eventName) ?? new Set();
     this.listeners.set(eventName, set.add(handler));
     return async () => void set.delete(handler);
+  }
+
+  async head() {
+    return this.nextPosition - 1;
+  }
+
+  async recent(eventName: string, after: EventPosition, window: ReplayWindow) {
+    const firstHeld = this.nextPosition - this.history.length;
+    if (!Number.isSafeInteger(after) || after + 1 < firstHeld || after >= this.nextPosition) throw new ReplayWindowExceeded('age');
+    const missed = this.history
+      .slice(after + 1 - firstHeld)
+      .map((stored, i) => ({ ...stored, position: after + 1 + i }))
+      .filter(({ event }) => event.name === eventName);
+    if (missed.length > window.maxEvents) throw new ReplayWindowExceeded('count');
+    if (missed.length && missed[0]!.storedAt < Date.now() - window.maxAgeMs) throw new ReplayWindowExceeded('age');
+    return missed.map(({ event, position }) => ({ event, position }));
   }
 
   async deadLetters() {

@@ -1,7 +1,19 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
-import { shouldRetry, type DeadLetter, type DomainEvent, type EventBus, type EventHandler, type RetryPolicy } from './event-bus.js';
+import {
+  ReplayWindowExceeded,
+  shouldRetry,
+  type DeadLetter,
+  type DomainEvent,
+  type EventBus,
+  type EventHandler,
+  type EventPosition,
+  type LiveHandler,
+  type PositionedEvent,
+  type ReplayWindow,
+  type RetryPolicy,
+} from './event-bus.js';
 import { signalEvent } from './signals.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -67,34 +79,53 @@ export class NatsEventBus implements EventBus {
     this.nc.publish(`${this.namespace}.signals.${name}`, JSON.stringify(signalEvent(name, payload, requestId)));
   }
 
-  async listen(eventName: string, handler: (event: DomainEvent) => void) {
+  async listen(eventName: string, handler: LiveHandler) {
     const stopSignals = this.listenToSignals(eventName, handler);
-    // The stream stores a re-published event once (msgID), but core subscribers hear every publish.
-    const heard = new Set<string>();
-    const sub = this.nc.subscribe(`${this.namespace}.events.${eventName}`, {
-      callback: (error, msg) => {
-        if (error) return this.logger.error({ err: error, eventName }, 'live subscription failed');
-        try {
-          const event = msg.json<DomainEvent>();
-          if (heard.has(event.id)) return;
-          heard.add(event.id);
-          if (heard.size > 10_000) heard.delete(heard.values().next().value!);
-          handler(event);
-        } catch (err) {
-          this.logger.error({ err, eventName }, 'live listener threw');
-        }
-      },
-    });
-    // Once listen() resolves, the server knows the subscriptions: no event published after it is missed.
-    await this.nc.flush();
-    return async () => {
-      sub.unsubscribe();
+    try {
+      const stopEvents = await this.listenToStream(eventName, handler);
+      // Once listen() resolves, the server knows the signals' subscription too.
+      await this.nc.flush();
+      return async () => {
+        stopSignals();
+        await stopEvents();
+      };
+    } catch (error) {
       stopSignals();
-    };
+      throw error;
+    }
+  }
+
+  async head() {
+    return (await this.jsm.streams.info(this.eventsStream)).state.last_seq;
+  }
+
+  async recent(eventName: string, after: EventPosition, window: ReplayWindow): Promise<PositionedEvent[]> {
+    const { state } = await this.jsm.streams.info(this.eventsStream);
+    // Messages aged out of the stream (max_age) may have been of this name: nothing to resume from.
+    if (!Number.isSafeInteger(after) || after < 0 || after + 1 < state.first_seq || after > state.last_seq) throw new ReplayWindowExceeded('age');
+    if (after === state.last_seq) return [];
+    const consumer = await this.js.consumers.get(this.eventsStream, { filter_subjects: `${this.namespace}.events.${eventName}`, opt_start_seq: after + 1 });
+    try {
+      // Counted by the server when the consumer was made: later events reach listeners live.
+      const pending = (await consumer.info(true)).num_pending;
+      if (pending > window.maxEvents) throw new ReplayWindowExceeded('count');
+      const missed: PositionedEvent[] = [];
+      if (pending === 0) return missed;
+      const messages = await consumer.fetch({ max_messages: pending, expires: 10_000 });
+      for await (const msg of messages) {
+        if (!missed.length && msg.time.getTime() < Date.now() - window.maxAgeMs) throw new ReplayWindowExceeded('age');
+        missed.push({ event: msg.json<DomainEvent>(), position: msg.seq });
+        if (missed.length === pending) break;
+      }
+      if (missed.length < pending) throw new Error(`read ${missed.length} of ${pending} missed events`);
+      return missed;
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
   }
 
   /** Signals of one name, beside whatever hears its stored events; each has its own id, so no de-duplication. */
-  private listenToSignals(name: string, handler: (event: DomainEvent) => void): () => void {
+  private listenToSignals(name: string, handler: LiveHandler): () => void {
     const sub = this.nc.subscribe(`${this.namespace}.signals.${name}`, {
       callback: (error, msg) => {
         if (error) return this.logger.error({ err: error, signal: name }, 'signal subscription failed');
@@ -141,6 +172,31 @@ export class NatsEventBus implements EventBus {
     await Promise.all([...this.stoppers].map((stop) => stop()));
     for (const stream of [this.eventsStream, this.deadStream]) await this.jsm.streams.delete(stream).catch(() => false);
     await this.nc.drain();
+  }
+
+  /**
+   * Stored events as they arrive, through an ordered consumer of this process's own: every gateway
+   * replica hears every event once, in stream order, with its position; after a lost connection to
+   * NATS it carries on from the last event it had rather than losing what was published meanwhile.
+   */
+  private async listenToStream(eventName: string, handler: LiveHandler) {
+    const consumer = await this.js.consumers.get(this.eventsStream, {
+      filter_subjects: `${this.namespace}.events.${eventName}`,
+      opt_start_seq: (await this.head()) + 1,
+    });
+    const messages = await consumer.consume({
+      callback: (msg) => {
+        try {
+          handler(msg.json<DomainEvent>(), msg.seq);
+        } catch (err) {
+          this.logger.error({ err, eventName }, 'live listener threw');
+        }
+      },
+    });
+    return async () => {
+      await messages.close();
+      await consumer.delete().catch(() => false);
+    };
   }
 
   private async ensureStream(name: string, subjects: string[], maxAgeSeconds: number) {
