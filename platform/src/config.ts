@@ -139,6 +139,12 @@ const envSchema = z.object({
   /** Events that may wait for a subscriber that has read nothing for SUBSCRIPTION_STALL_MS; one more ends it with EVENTS_DROPPED. */
   SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
   SUBSCRIPTION_STALL_MS: z.coerce.number().int().min(1).default(5000),
+  /** Live events' lookups sent to one subgraph in one request at most; 0 sends each on its own. */
+  LIVE_LOOKUP_BATCH_SIZE: z.coerce.number().int().min(0).max(1000).default(200),
+  /** How long a live lookup waits for others to share its batch. */
+  LIVE_LOOKUP_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(3),
+  /** Batches of live lookups on their way to one subgraph at once. */
+  LIVE_LOOKUP_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;
