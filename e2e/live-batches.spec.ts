@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, signBatchToken, signInternalToken, type InternalIdentity } from '@peerlink/platform/auth/internal-token';
 import { uuidv7 } from '@peerlink/platform/ids';
@@ -64,12 +64,25 @@ describe('batched live lookups', () => {
     try {
       await waitFor('every subscription to be live', () => subscribers.every(({ id }) => t.stack.gateway.live.subscriptionsOf(id) === 1));
       const before = await liveCounts();
+      const beforeNotifications = await liveCounts('notifications');
       const title = `Batched ${Date.now()}`;
       const body = `Body of ${title}`;
-      await ok(t.url, SendAnnouncementDocument, { title, body }, adminToken);
+      const notificationsDb = t.stack.subgraphs.find((s) => s.name === 'notifications')!.orm.em.getConnection();
+      const spy = vi.spyOn(notificationsDb, 'execute');
+      let reads: number;
       const announced = (s: (typeof subscribers)[number]) =>
         s.subscription.results.filter((r) => r.data?.notificationAdded?.title === title || r.data?.notificationAdded?.body === body);
-      await waitFor('the announcement on every socket', () => subscribers.every((s) => announced(s).length === 1), 20_000);
+      try {
+        await ok(t.url, SendAnnouncementDocument, { title, body }, adminToken);
+        await waitFor('the announcement on every socket', () => subscribers.every((s) => announced(s).length === 1), 20_000);
+        reads = spy.mock.calls.filter(([sql]) => /^select .* from "notifications"\."notifications" as "n0" where "n0"\."id" in/.test(String(sql))).length;
+      } finally {
+        spy.mockRestore();
+      }
+      // One statement per batch reads the notifications of all its recipients.
+      const notificationBatches = (await liveCounts('notifications')).batches - beforeNotifications.batches;
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThanOrEqual(notificationBatches);
 
       for (const s of subscribers) {
         const [result] = announced(s);
