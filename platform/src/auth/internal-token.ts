@@ -20,18 +20,13 @@ export interface InternalIdentity {
 /** `subgraph` is the audience: the name of the subgraph the request goes to. */
 export async function signInternalToken(privateKey: KeyObject, identity: InternalIdentity, subgraph: string): Promise<string> {
   const { viewer, client } = identity;
-  return new SignJWT({
-    ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}),
-    ip: client.ip,
-    ua: client.userAgent,
-    org: client.origin,
-  })
-    .setProtectedHeader({ alg: 'EdDSA' })
-    .setIssuer(ISSUER)
-    .setAudience(subgraph)
-    .setIssuedAt()
-    .setExpirationTime(`${TTL_SECONDS}s`)
-    .sign(privateKey);
+  const claims = { ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}), ip: client.ip, ua: client.userAgent, org: client.origin };
+  return signFor(privateKey, claims, subgraph);
+}
+
+/** A gateway token carrying `claims`, addressed to `subgraph`, valid for TTL_SECONDS. */
+function signFor(privateKey: KeyObject, claims: Record<string, unknown>, subgraph: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(ISSUER).setAudience(subgraph).setIssuedAt().setExpirationTime(`${TTL_SECONDS}s`).sign(privateKey);
 }
 
 /** Returns the identity, or null when the token is missing, forged, stale or meant for another subgraph. */
@@ -98,13 +93,7 @@ export function identitiesDigest(identities: readonly InternalIdentity[]): strin
  * over the digest of their identities instead of once per recipient.
  */
 export function signBatchToken(privateKey: KeyObject, identities: readonly InternalIdentity[], subgraph: string): Promise<string> {
-  return new SignJWT({ [BATCH_CLAIM]: identitiesDigest(identities) })
-    .setProtectedHeader({ alg: 'EdDSA' })
-    .setIssuer(ISSUER)
-    .setAudience(subgraph)
-    .setIssuedAt()
-    .setExpirationTime(`${TTL_SECONDS}s`)
-    .sign(privateKey);
+  return signFor(privateKey, { [BATCH_CLAIM]: identitiesDigest(identities) }, subgraph);
 }
 
 /** Whether `token` is the gateway's batch token for exactly these identities, to this subgraph. */
