@@ -236,6 +236,8 @@ export class SystemUnderTest {
       MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
       EVENT_NAMESPACE: this.namespace,
     };
+    // Passed through so a run can compare live lookups batched and not (LIVE_LOOKUP_BATCH_SIZE=0).
+    if (process.env.LIVE_LOOKUP_BATCH_SIZE) env.LIVE_LOOKUP_BATCH_SIZE = process.env.LIVE_LOOKUP_BATCH_SIZE;
     if (!this.embedded) Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });
     return { ...env, ...this.extraEnv, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
   }

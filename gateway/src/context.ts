@@ -11,4 +11,6 @@ export interface GatewayContext {
    * something the caller already saw (its own mutation, or the event it is resolving). Absent: never joins.
    */
   startedAt?: number;
+  /** A live event's lookup: its subgraph calls may wait a few milliseconds to go in a batch with others (lookup-batcher.ts). */
+  live?: true;
 }

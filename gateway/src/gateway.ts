@@ -78,7 +78,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const target = options.subgraphUrls?.[name] ?? config.subgraphUrls[name] ?? url!;
       subgraphUrls.set(name, target);
       const onMerged = () => metrics.subgraphRequestsMerged.inc({ subgraph: name });
-      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, onMerged });
+      const liveBatches = config.LIVE_LOOKUP_BATCH_SIZE
+        ? {
+            maxItems: config.LIVE_LOOKUP_BATCH_SIZE,
+            windowMs: config.LIVE_LOOKUP_BATCH_WINDOW_MS,
+            maxInFlight: config.LIVE_LOOKUP_BATCHES_IN_FLIGHT,
+            onBatch: (size: number) => metrics.liveBatchSize.observe({ subgraph: name }, size),
+          }
+        : undefined;
+      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, onMerged, liveBatches });
     },
     logger,
   });

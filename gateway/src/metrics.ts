@@ -48,6 +48,13 @@ export class GatewayMetrics {
     labelNames: ['resolved'],
     registers: [this.registry],
   });
+  readonly liveBatchSize = new Histogram({
+    name: 'peerlink_live_subgraph_batch_size',
+    help: 'Live lookups sent to a subgraph in one batch request (LIVE_LOOKUP_BATCH_SIZE at most)',
+    labelNames: ['subgraph'],
+    buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
 
   readonly subgraphRequestsMerged = new Counter({
     name: 'peerlink_gateway_subgraph_requests_merged_total',

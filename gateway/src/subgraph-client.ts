@@ -1,8 +1,10 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, identityKey, type InternalIdentity, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
+import type { LookupBatch, LookupBatchAnswer } from '@peerlink/platform/graphql/lookup-batch';
 import type { GatewayContext } from './context.js';
 import { keepAliveFetcher, type SubgraphResponse } from './keep-alive-fetcher.js';
+import { LookupBatcher, toLookupBatch, type LiveLookup, type LookupBatchLimits } from './live/lookup-batcher.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -11,6 +13,8 @@ export interface SubgraphClientOptions {
   maxSockets: number;
   /** Told each time a call joins an identical one already on its way instead of being sent. */
   onMerged?: () => void;
+  /** Live events' lookups go to the subgraph in batches with these limits; absent, one by one. */
+  liveBatches?: LookupBatchLimits & { onBatch?: (size: number) => void };
 }
 
 /**
@@ -24,8 +28,10 @@ export interface SubgraphClientOptions {
  */
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly url: URL;
+  private readonly batchUrl: URL;
   private readonly fetch: ReturnType<typeof keepAliveFetcher>;
   private readonly inFlight = new Map<string, { sentAt: number; response: Promise<SubgraphResponse> }>();
+  private readonly liveLookups: LookupBatcher<LiveLookup, unknown> | null;
 
   constructor(
     private readonly subgraph: string,
@@ -34,7 +40,12 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     private readonly options: SubgraphClientOptions,
   ) {
     this.url = new URL(url);
+    // The subgraph serves batches beside its endpoint: /graphql/batch.
+    this.batchUrl = new URL(this.url);
+    this.batchUrl.pathname = this.batchUrl.pathname.replace(/\/?$/, '/batch');
     this.fetch = keepAliveFetcher({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
+    const batches = options.liveBatches;
+    this.liveLookups = batches ? new LookupBatcher(batches, (lookups) => this.sendBatch(toLookupBatch(lookups)), batches.onBatch) : null;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
@@ -44,6 +55,10 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const identity: InternalIdentity = { viewer: ctx.viewer ?? null, client: ctx.client ?? {} };
     // Only tracing asks for extra headers (Apollo's ftv1); they ride along and count in the key.
     const extraHeaders = request.http?.headers ? Object.fromEntries(request.http.headers) : undefined;
+    if (ctx.live && this.liveLookups && isQuery(request.query)) {
+      const { query, variables, operationName } = request;
+      return (await this.liveLookups.add({ query, variables, operationName, identity })) as GatewayGraphQLResponse;
+    }
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
 
     let response: Promise<SubgraphResponse>;
@@ -79,6 +94,15 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token };
     if (requestId) headers['x-request-id'] = requestId;
     return this.fetch(this.url, { method: 'POST', headers, body, idempotent });
+  }
+
+  /** One request, and one token over the digest of its identities, for a batch of live lookups. */
+  private async sendBatch(batch: LookupBatch): Promise<unknown[]> {
+    const token = await this.tokens.signBatch(batch.identities, this.subgraph);
+    const body = JSON.stringify(batch);
+    const answer = await this.fetch(this.batchUrl, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token }, body });
+    if (!answer.ok) throw errorFromResponse(answer);
+    return (JSON.parse(answer.body) as LookupBatchAnswer).results;
   }
 }
 

@@ -150,6 +150,12 @@ const envSchema = z.object({
   SUBSCRIPTION_RESUME_WINDOW_MS: z.coerce.number().int().min(1).max(7 * 24 * 3600_000).default(300_000),
   /** ...and they number at most this many events of its subscription's kind; otherwise RESUME_WINDOW_EXCEEDED. */
   SUBSCRIPTION_RESUME_MAX_EVENTS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Live events' lookups sent to one subgraph in one request at most; 0 sends each on its own. */
+  LIVE_LOOKUP_BATCH_SIZE: z.coerce.number().int().min(0).max(1000).default(200),
+  /** How long a live lookup waits for others to share its batch. */
+  LIVE_LOOKUP_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(3),
+  /** Batches of live lookups on their way to one subgraph at once. */
+  LIVE_LOOKUP_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -28,6 +28,7 @@ import { Channel, type DropReason } from './channel.js';
 import { EventCosts } from './event-costs.js';
 import { InlineAnswers } from './inline-answers.js';
 import { SharedLookups } from './shared-lookups.js';
+import { lookupUnavailable } from './lookup-batcher.js';
 import { SubscriptionCaps } from './subscription-caps.js';
 import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
@@ -407,7 +408,13 @@ export class LiveServer {
       }
       const lookUp = () => {
         costs.lookedUp(event.id);
-        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now() });
+        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now(), live: true }).catch(
+          (error: unknown) => {
+            // The event arrives with a coded error to retry by; the subscription and its socket live on.
+            this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
+            return lookupUnavailable(alias);
+          },
+        );
       };
       let result: FormattedExecutionResult;
       let resolved: Resolved['resolved'] = 'own';

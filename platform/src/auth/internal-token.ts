@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { ClientInfo, RoleName, Viewer } from './viewer.js';
 
@@ -20,18 +20,13 @@ export interface InternalIdentity {
 /** `subgraph` is the audience: the name of the subgraph the request goes to. */
 export async function signInternalToken(privateKey: KeyObject, identity: InternalIdentity, subgraph: string): Promise<string> {
   const { viewer, client } = identity;
-  return new SignJWT({
-    ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}),
-    ip: client.ip,
-    ua: client.userAgent,
-    org: client.origin,
-  })
-    .setProtectedHeader({ alg: 'EdDSA' })
-    .setIssuer(ISSUER)
-    .setAudience(subgraph)
-    .setIssuedAt()
-    .setExpirationTime(`${TTL_SECONDS}s`)
-    .sign(privateKey);
+  const claims = { ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}), ip: client.ip, ua: client.userAgent, org: client.origin };
+  return signFor(privateKey, claims, subgraph);
+}
+
+/** A gateway token carrying `claims`, addressed to `subgraph`, valid for TTL_SECONDS. */
+function signFor(privateKey: KeyObject, claims: Record<string, unknown>, subgraph: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(ISSUER).setAudience(subgraph).setIssuedAt().setExpirationTime(`${TTL_SECONDS}s`).sign(privateKey);
 }
 
 /** Returns the identity, or null when the token is missing, forged, stale or meant for another subgraph. */
@@ -39,6 +34,8 @@ export async function verifyInternalToken(publicKey: KeyObject, token: string | 
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: subgraph, algorithms: ['EdDSA'] });
+    // A batch's token vouches for the identities beside it, not for whoever presents it.
+    if (payload[BATCH_CLAIM] !== undefined) return null;
     const viewer =
       typeof payload.sub === 'string' && typeof payload.sid === 'string'
         ? { userId: payload.sub, sessionId: payload.sid, roles: (payload.roles as RoleName[]) ?? [] }
@@ -67,6 +64,11 @@ export class InternalTokenCache {
     this.tokens.set(key, { token, freshUntil: Date.now() + (TTL_SECONDS / 2) * 1000 });
     return token;
   }
+
+  /** A batch's token: never cached, since no two batches carry the same list. */
+  signBatch(identities: readonly InternalIdentity[], subgraph: string): Promise<string> {
+    return signBatchToken(this.privateKey, identities, subgraph);
+  }
 }
 
 /**
@@ -75,4 +77,32 @@ export class InternalTokenCache {
  */
 export function identityKey({ viewer, client }: InternalIdentity): string {
   return JSON.stringify([viewer?.userId, viewer?.sessionId, viewer?.roles, client.ip, client.userAgent, client.origin]);
+}
+
+/** The claim of a batch token: the digest of the identities the batch carries, in order. */
+const BATCH_CLAIM = 'bat';
+
+/** One string for a list of identities; a batch token signs it so no identity can be added, dropped or swapped. */
+export function identitiesDigest(identities: readonly InternalIdentity[]): string {
+  // identityKey is JSON, which has no raw newline: the joined list reads back one way only.
+  return createHash('sha256').update(identities.map(identityKey).join('\n')).digest('base64url');
+}
+
+/**
+ * One token for a batch of live lookups to `subgraph`, each made as its own recipient: signed once
+ * over the digest of their identities instead of once per recipient.
+ */
+export function signBatchToken(privateKey: KeyObject, identities: readonly InternalIdentity[], subgraph: string): Promise<string> {
+  return signFor(privateKey, { [BATCH_CLAIM]: identitiesDigest(identities) }, subgraph);
+}
+
+/** Whether `token` is the gateway's batch token for exactly these identities, to this subgraph. */
+export async function verifyBatchToken(publicKey: KeyObject, token: string | undefined, subgraph: string, identities: readonly InternalIdentity[]): Promise<boolean> {
+  if (!token) return false;
+  try {
+    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: subgraph, algorithms: ['EdDSA'] });
+    return typeof payload[BATCH_CLAIM] === 'string' && payload[BATCH_CLAIM] === identitiesDigest(identities);
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { MigrationObject } from '@mikro-orm/core';
 import { RequestContext } from '@mikro-orm/core';
 import express from 'express';
-import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.js';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type InternalIdentity } from '../auth/internal-token.js';
 import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
 import { ConfigError } from '../config.js';
@@ -16,6 +16,7 @@ import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Infrastructure } from '../infrastructure.js';
 import { buildFederatedSchema, type SchemaDefinition } from './federation.js';
+import { BatchScope, LOOKUP_BATCH_PATH, lookupBatchHandler } from './lookup-batch.js';
 
 /** What every resolver receives. `services` and `loaders` are the subgraph's own. */
 export interface SubgraphContext<Services = unknown, Loaders = unknown> {
@@ -30,8 +31,12 @@ export interface SubgraphContext<Services = unknown, Loaders = unknown> {
 
 export interface RunningSubgraph<Services, Loaders> {
   services: Services;
-  /** DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?"). */
-  createLoaders(viewer: Viewer | null): Loaders;
+  /**
+   * DataLoaders for one request; they may batch by the viewer ("has this viewer liked these?").
+   * Loaders that read rows whatever the viewer come from `scope`: a batch of live lookups shares
+   * them, so the batch costs one statement per loader rather than one per lookup.
+   */
+  createLoaders(viewer: Viewer | null, scope: BatchScope): Loaders;
   /**
    * Plain HTTP routes by mount path, which the gateway passes through: `/files` (drive), `/webhooks`
    * (payments: providers' deliveries) and `/payments` (payments: pages a payer's browser is sent to).
@@ -110,6 +115,20 @@ export async function serveSubgraph<S, L>(options: {
       else res.destroy();
     });
   }
+  const contextFor = (identity: InternalIdentity, requestId: string, scope: BatchScope): SubgraphContext<S, L> => ({
+    viewer: identity.viewer,
+    client: identity.client,
+    requestId,
+    logger: logger.child({ requestId }),
+    services: running.services,
+    loaders: running.createLoaders(identity.viewer, scope),
+  });
+  // Before /graphql, whose prefix it shares.
+  app.post(
+    LOOKUP_BATCH_PATH,
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    lookupBatchHandler({ subgraph: definition.name, gatewayKey, apollo, orm, logger, contextFor }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
@@ -130,17 +149,7 @@ export async function serveSubgraph<S, L>(options: {
       RequestContext.create(orm.em, next);
     },
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = req.header('x-request-id') ?? uuidv7();
-        return {
-          viewer: res.locals.identity.viewer,
-          client: res.locals.identity.client,
-          requestId,
-          logger: logger.child({ requestId }),
-          services: running.services,
-          loaders: running.createLoaders(res.locals.identity.viewer),
-        };
-      },
+      context: async ({ req, res }) => contextFor(res.locals.identity, req.header('x-request-id') ?? uuidv7(), new BatchScope()),
     }),
   );
 

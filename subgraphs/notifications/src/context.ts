@@ -1,6 +1,8 @@
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import type { SubgraphContext } from '@peerlink/platform/graphql/subgraph';
 import type { AnnouncementService } from './announcement.service.js';
+import type DataLoader from 'dataloader';
+import type { Notification } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 
 export interface NotificationsServices {
@@ -9,4 +11,9 @@ export interface NotificationsServices {
   bus: EventBus;
 }
 
-export type NotificationsContext = SubgraphContext<NotificationsServices, Record<string, never>>;
+export interface NotificationsLoaders {
+  /** Notifications by id, whoever they are for: shared by a batch of live lookups (see byId). */
+  notification: DataLoader<string, Notification | null>;
+}
+
+export type NotificationsContext = SubgraphContext<NotificationsServices, NotificationsLoaders>;

@@ -7,7 +7,9 @@ import type { SocialEvents } from '@peerlink/social/events';
 import type { ChatEvents } from '@peerlink/chat/events';
 import type { DriveEvents } from '@peerlink/drive/events';
 import { AnnouncementService } from './announcement.service.js';
-import type { NotificationsServices } from './context.js';
+import DataLoader from 'dataloader';
+import { byKey, validIds } from '@peerlink/platform/db/sql';
+import type { NotificationsLoaders, NotificationsServices } from './context.js';
 import { DeadLetterResolver } from './dead-letter.resolver.js';
 import type { NotificationsEvents } from './events.js';
 import { identityEventHandlers } from './identity-events.handler.js';
@@ -27,7 +29,7 @@ import { paymentsEventHandlers } from './payments-events.handler.js';
 import { returnEventHandlers } from './return-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
-export const notifications: SubgraphDefinition<NotificationsServices, Record<string, never>> = {
+export const notifications: SubgraphDefinition<NotificationsServices, NotificationsLoaders> = {
   name: 'notifications',
   entities: [Notification, NotificationPreference, Recipient],
   migrations,
@@ -55,7 +57,10 @@ export const notifications: SubgraphDefinition<NotificationsServices, Record<str
     });
     return {
       services: { notifications: service, announcements, bus },
-      createLoaders: () => ({}),
+      // An announcement's live lookups, a batch of them, read their rows in one statement.
+      createLoaders: (_viewer, scope) => ({
+        notification: scope.get('notifications.byId', () => new DataLoader(async (ids: readonly string[]) => byKey(ids, await orm.em.find(Notification, { id: { $in: validIds(ids) } }), (n) => n.id))),
+      }),
       async stop() {
         announcements.stop();
         await announcementSweep.stop();

@@ -19,7 +19,7 @@ export class NotificationResolver {
 
   @Query(() => Notification, { description: 'One of your notifications.' })
   notification(@Arg('id', () => ID) id: string, @Ctx() ctx: NotificationsContext) {
-    return ctx.services.notifications.byId(requireViewer(ctx.viewer), id);
+    return ctx.services.notifications.byId(requireViewer(ctx.viewer), id, ctx.loaders.notification);
   }
 
   @Query(() => Int)

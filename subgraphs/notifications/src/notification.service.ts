@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type DataLoader from 'dataloader';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
@@ -67,10 +68,13 @@ export class NotificationService {
     return withTotalCount(toConnection(rows, size, { after }), () => this.orm.em.count(Notification, mine));
   }
 
-  /** Only the recipient may read a notification; to anyone else it does not exist. */
-  async byId(viewer: Viewer, id: string) {
-    const notification = isUuid(id) ? await this.orm.em.findOne(Notification, { id, recipientId: viewer.userId }) : null;
-    if (!notification) throw notFound('Notification');
+  /**
+   * Only the recipient may read a notification; to anyone else it does not exist. Rows come by id
+   * alone (`rows` may serve a whole batch of recipients), so the recipient is checked here.
+   */
+  async byId(viewer: Viewer, id: string, rows: DataLoader<string, Notification | null>) {
+    const notification = isUuid(id) ? await rows.load(id) : null;
+    if (!notification || notification.recipientId !== viewer.userId.toLowerCase()) throw notFound('Notification');
     return notification;
   }
 

@@ -51,7 +51,7 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders> = {
     });
     return {
       services: { posts, comments, relationships, feed },
-      createLoaders: (viewer) => new SocialLoaders(orm.em as never, viewer),
+      createLoaders: (viewer, scope) => new SocialLoaders(orm.em as never, viewer, scope),
       async stop() {
         await stopConsuming();
         await outbox.close();

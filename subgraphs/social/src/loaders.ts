@@ -5,28 +5,43 @@ import { Comment } from './comment.entity.js';
 import { Member } from './member.entity.js';
 import { Post } from './post.entity.js';
 import { byKey, nullableUuidArray, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
+import { BatchScope } from '@peerlink/platform/graphql/lookup-batch';
 import { canSeeComment, canSeePost, NO_RELATION, type Relation, type ViewerStanding } from './visibility.js';
 
 /**
  * Everything a request reads about posts and people, batched per request by DataLoader: twenty
  * posts in a feed page cost one query for their like state and one for the viewer's relations to
- * their authors, not forty. Created fresh for each request, so nothing is shared between viewers.
+ * their authors, not forty. Created fresh for each request, so nothing is shared between viewers,
+ * except through `scope`: rows whatever the viewer (posts) and relations keyed by viewer, which a
+ * batch of live lookups (a post reaching its author's followers) reads in one statement each.
  */
 export class SocialLoaders {
   readonly standing: ViewerStanding;
+  /** Posts by id, removed ones included (callers decide with canSeePost). */
+  readonly post: DataLoader<string, Post | null>;
+  /** Relations of `viewerId/userId` pairs, for every viewer of the scope. */
+  private readonly relations: DataLoader<string, Relation>;
 
   constructor(
     private readonly em: EntityManager,
     readonly viewer: Viewer | null,
+    scope = new BatchScope(),
   ) {
     this.standing = { userId: viewer?.userId ?? null, moderates: hasRole(viewer, 'MODERATOR') || hasRole(viewer, 'ADMIN') };
+    this.post = scope.get('social.post', () =>
+      new DataLoader<string, Post | null>(async (ids) => {
+        const found = await em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });
+        return byKey(ids, found, (p) => p.id);
+      }),
+    );
+    this.relations = scope.get('social.relations', () =>
+      new DataLoader<string, Relation>(async (keys) => {
+        const pairs = keys.map((key) => key.split('/') as [string, string]);
+        const found = await relationPairs(em, pairs);
+        return keys.map((key) => found.get(key.toLowerCase()) ?? NO_RELATION);
+      }),
+    );
   }
-
-  /** Posts by id, removed ones included (callers decide with canSeePost). */
-  readonly post = new DataLoader<string, Post | null>(async (ids) => {
-    const found = await this.em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });
-    return byKey(ids, found, (p) => p.id);
-  });
 
   readonly comment = new DataLoader<string, Comment | null>(async (ids) => {
     const found = await this.em.find(Comment, { id: { $in: validIds(ids) } }, { refresh: true });
@@ -42,8 +57,7 @@ export class SocialLoaders {
   readonly relation = new DataLoader<string, Relation>(async (userIds) => {
     const viewerId = this.viewer?.userId;
     if (!viewerId) return userIds.map(() => NO_RELATION);
-    const found = await relationsOf(this.em, viewerId, userIds);
-    return userIds.map((id) => found.get(id.toLowerCase()) ?? NO_RELATION);
+    return this.relations.loadMany(userIds.map((id) => `${viewerId}/${id}`));
   });
 
   /**
@@ -119,6 +133,7 @@ export class SocialLoaders {
     for (const id of userIds) {
       this.member.clear(id);
       this.relation.clear(id);
+      this.relations.clear(`${this.viewer?.userId}/${id}`);
     }
   }
 
@@ -139,19 +154,26 @@ export class SocialLoaders {
 
 /** How `userId` stands towards each of `others`, by id. */
 export async function relationsOf(em: EntityManager, userId: string, others: readonly string[]): Promise<Map<string, Relation>> {
+  const found = await relationPairs(em, others.map((other) => [userId, other]));
+  return new Map(others.map((other) => [other.toLowerCase(), found.get(`${userId}/${other}`.toLowerCase()) ?? NO_RELATION]));
+}
+
+/** How each user stands towards another, for any number of pairs in one statement, by `userId/otherId`. */
+async function relationPairs(em: EntityManager, pairs: readonly (readonly [string, string])[]): Promise<Map<string, Relation>> {
   const follows = table(em, 'follows');
   const blocks = table(em, 'blocks');
-  const found = await rows<{ id: string; follows: boolean; followed_by: boolean; blocks: boolean; blocked_by: boolean }>(
+  const found = await rows<{ user_id: string; other_id: string; follows: boolean; followed_by: boolean; blocks: boolean; blocked_by: boolean }>(
     em,
-    `select u.id,
-       exists (select 1 from ${follows} where follower_id = ? and followee_id = u.id) as follows,
-       exists (select 1 from ${follows} where follower_id = u.id and followee_id = ?) as followed_by,
-       exists (select 1 from ${blocks} where blocker_id = ? and blocked_id = u.id) as blocks,
-       exists (select 1 from ${blocks} where blocker_id = u.id and blocked_id = ?) as blocked_by
-     from unnest(?::uuid[]) as u(id)`,
-    [userId, userId, userId, userId, uuidArray(others)],
+    `select p.user_id, p.other_id,
+       exists (select 1 from ${follows} where follower_id = p.user_id and followee_id = p.other_id) as follows,
+       exists (select 1 from ${follows} where follower_id = p.other_id and followee_id = p.user_id) as followed_by,
+       exists (select 1 from ${blocks} where blocker_id = p.user_id and blocked_id = p.other_id) as blocks,
+       exists (select 1 from ${blocks} where blocker_id = p.other_id and blocked_id = p.user_id) as blocked_by
+     from unnest(?::uuid[], ?::uuid[]) as p(user_id, other_id)
+     where p.user_id is not null and p.other_id is not null`,
+    [nullableUuidArray(pairs.map(([userId]) => userId)), nullableUuidArray(pairs.map(([, other]) => other))],
   );
-  return new Map(found.map((r) => [r.id, { follows: r.follows, followedBy: r.followed_by, blocks: r.blocks, blockedBy: r.blocked_by }]));
+  return new Map(found.map((r) => [`${r.user_id}/${r.other_id}`, { follows: r.follows, followedBy: r.followed_by, blocks: r.blocks, blockedBy: r.blocked_by }]));
 }
 
 /** Whether another user (not the viewer) may see a post: the rules of canSeePost from their side. */
