@@ -37,6 +37,7 @@ import { codes, ok, request, Subscription, wsClient } from './support/client.js'
 import { upload } from './support/drive.js';
 import { member, type Member } from './support/social.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { recordStatements } from './support/statements.js';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -461,5 +462,28 @@ describe('chatEvent for a whole group', () => {
     // Of the two alike subscribers, one resolved the event and the other reused it.
     expect((await sharedDeliveries()) - before).toBe(1);
     await Promise.all([...alike, ...unread].map((live) => live.close()));
+  });
+});
+
+describe('the cost of a message', () => {
+  it('is a fixed handful of SQL statements to send, and one to look up for a live event', async () => {
+    const [owner, ...others] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Counted', others);
+    const statements = recordStatements(t.stack.subgraphs.find((s) => s.name === 'chat')!);
+    try {
+      const sent = await send(owner, group.id, 'counted');
+      const sending = statements.take().filter((request) => request.some((sql) => /insert into .*messages/.test(sql)));
+      expect(sending).toHaveLength(1);
+      // One read (membership, members, blocks), BEGIN, one write (message, pointers, attachments), the outbox's insert, COMMIT.
+      expect(sending[0], sending[0]!.join('\n')).toHaveLength(5);
+
+      const liveId = Buffer.from(['MESSAGE_ADDED', group.id, sent.id, '-'].join(':')).toString('base64url');
+      expect((await ok(t.url, ChatEventLookupDocument, { id: liveId }, others[0]!.token)).chatEventById.message?.body).toBe('counted');
+      const lookups = statements.take();
+      // The conversation, the subscriber's membership and the message, together.
+      expect(lookups.map((request) => request.length), lookups.flat().join('\n')).toEqual([1]);
+    } finally {
+      statements.stop();
+    }
   });
 });
