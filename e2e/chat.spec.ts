@@ -486,4 +486,28 @@ describe('the cost of a message', () => {
       statements.stop();
     }
   });
+
+  it('costs drive nothing when it attaches nothing', async () => {
+    const [owner, other] = await Promise.all([member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Plain', [other]);
+    const driveSubgraph = t.stack.subgraphs.find((s) => s.name === 'drive')!;
+    // Drive's handling of the new group is over before counting starts.
+    await waitFor('drive to know the group', async () =>
+      (await driveSubgraph.orm.em.fork().execute('select 1 from drive.conversation_members where conversation_id = ?', [group.id])).length,
+    );
+    const drive = recordStatements(driveSubgraph);
+    try {
+      await send(owner, group.id, 'nothing attached');
+      const input = { conversationId: group.id, body: 'a file that does not exist', attachmentIds: [UNKNOWN] };
+      const attached = (await ok(t.url, SendMessageDocument, { input }, owner.token)).sendMessage;
+      await waitFor('drive to refuse the file', async () =>
+        (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, owner.token)).messages.edges.find((e) => e.node.id === attached.id)?.node.refusedAttachmentIds.length,
+      );
+      // Drive handled the message with a file, in one transaction; the other never reached its database.
+      const handled = drive.take();
+      expect(handled, handled.map((request) => request.join('; ')).join('\n')).toHaveLength(1);
+    } finally {
+      drive.stop();
+    }
+  });
 });
