@@ -38,6 +38,7 @@ import { codes, ok, request } from './support/client.js';
 import { upload } from './support/drive.js';
 import { member, type Member } from './support/social.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { recordStatements } from './support/statements.js';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -442,5 +443,52 @@ describe('chatEvent for a whole group', () => {
     // Of the two alike subscribers, one resolved the event and the other reused it.
     expect((await sharedDeliveries()) - before).toBe(1);
     await Promise.all([...alike, ...unread].map((live) => live.close()));
+  });
+});
+
+describe('the cost of a message', () => {
+  it('is a fixed handful of SQL statements to send, and one to look up for a live event', async () => {
+    const [owner, ...others] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Counted', others);
+    const statements = recordStatements(t.stack.subgraphs.find((s) => s.name === 'chat')!);
+    try {
+      const sent = await send(owner, group.id, 'counted');
+      const sending = statements.take().filter((request) => request.some((sql) => /insert into .*messages/.test(sql)));
+      expect(sending).toHaveLength(1);
+      // One read (membership, members, blocks), BEGIN, one write (message, pointers, attachments), the outbox's insert, COMMIT.
+      expect(sending[0], sending[0]!.join('\n')).toHaveLength(5);
+
+      const liveId = Buffer.from(['MESSAGE_ADDED', group.id, sent.id, '-'].join(':')).toString('base64url');
+      expect((await ok(t.url, ChatEventLookupDocument, { id: liveId }, others[0]!.token)).chatEventById.message?.body).toBe('counted');
+      const lookups = statements.take();
+      // The conversation, the subscriber's membership and the message, together.
+      expect(lookups.map((request) => request.length), lookups.flat().join('\n')).toEqual([1]);
+    } finally {
+      statements.stop();
+    }
+  });
+
+  it('costs drive nothing when it attaches nothing', async () => {
+    const [owner, other] = await Promise.all([member(t, 'chat'), member(t, 'chat')]);
+    const group = await createGroup(owner, 'Plain', [other]);
+    const driveSubgraph = t.stack.subgraphs.find((s) => s.name === 'drive')!;
+    // Drive's handling of the new group is over before counting starts.
+    await waitFor('drive to know the group', async () =>
+      (await driveSubgraph.orm.em.fork().execute('select 1 from drive.conversation_members where conversation_id = ?', [group.id])).length,
+    );
+    const drive = recordStatements(driveSubgraph);
+    try {
+      await send(owner, group.id, 'nothing attached');
+      const input = { conversationId: group.id, body: 'a file that does not exist', attachmentIds: [UNKNOWN] };
+      const attached = (await ok(t.url, SendMessageDocument, { input }, owner.token)).sendMessage;
+      await waitFor('drive to refuse the file', async () =>
+        (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, owner.token)).messages.edges.find((e) => e.node.id === attached.id)?.node.refusedAttachmentIds.length,
+      );
+      // Drive handled the message with a file, in one transaction; the other never reached its database.
+      const handled = drive.take();
+      expect(handled, handled.map((request) => request.join('; ')).join('\n')).toHaveLength(1);
+    } finally {
+      drive.stop();
+    }
   });
 });

@@ -86,11 +86,7 @@ export async function lookUpChatEvent(id: string, loaders: ChatLoaders): Promise
   const known = Object.values(ChatEventKind).includes(kind as ChatEventKind) && !rest.length;
   const idOrNone = (value: string | undefined) => value === '-' || (!!value && isUuid(value));
   if (!known || !conversationId || !isUuid(conversationId) || !idOrNone(messageId) || !idOrNone(userId)) throw notFound('Chat event');
-  const [membership, conversation, message] = await Promise.all([
-    loaders.membership.load(conversationId),
-    loaders.conversation.load(conversationId),
-    messageId !== '-' ? loaders.message.load(messageId!) : null,
-  ]);
+  const { membership, conversation, message } = await loaders.eventFacts(conversationId.toLowerCase(), messageId !== '-' ? messageId!.toLowerCase() : null);
   if (!membership || !conversation || (message && message.conversationId !== conversation.id)) throw notFound('Chat event');
   return { id, kind: kind as ChatEventKind, conversation, message, user: userId !== '-' ? { id: userId! } : null };
 }

@@ -49,6 +49,31 @@ export class ChatLoaders {
     return messageIds.map((id) => found.filter((a) => a.messageId === id.toLowerCase()));
   });
 
+  /**
+   * What a live event's lookup checks, in one statement rather than three loader queries: the
+   * conversation, the viewer's membership of it and the message (by id alone: the caller checks it
+   * belongs). Each primes its loader, so the fields the subscriber selected read nothing again.
+   */
+  async eventFacts(conversationId: string, messageId: string | null) {
+    const [found] = await rows<{ conversation: object; membership: object | null; message: object | null }>(
+      this.em,
+      `select to_jsonb(c) as conversation, to_jsonb(me) as membership, to_jsonb(msg) as message
+       from ${table(this.em, 'conversations')} c
+       left join ${table(this.em, 'members')} me on me.conversation_id = c.id and me.user_id = ?
+       left join ${table(this.em, 'messages')} msg on msg.id = ?
+       where c.id = ?`,
+      [this.viewer?.userId ?? null, messageId, conversationId],
+    );
+    if (!found) return { conversation: null, membership: null, message: null };
+    const conversation = this.em.map(Conversation, found.conversation);
+    const membership = found.membership ? this.em.map(Membership, found.membership) : null;
+    const message = found.message ? this.em.map(Message, found.message) : null;
+    this.conversation.prime(conversationId, conversation);
+    this.membership.prime(conversationId, membership);
+    if (messageId) this.message.prime(messageId, message);
+    return { conversation, membership, message };
+  }
+
   /** Messages from others after the viewer's last read one, per conversation. */
   readonly unread = new DataLoader<string, number>(async (conversationIds) => {
     if (!this.viewer) return conversationIds.map(() => 0);

@@ -5,15 +5,15 @@ import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
-import { ConversationKind, MemberRole, type Conversation } from './conversation.entity.js';
+import { Conversation, MemberRole } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { Signal } from '@peerlink/platform/events/signals';
 import type { ChatEvents, ChatSignals } from './events.js';
 import { ChatEventKind, signalMembers, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
-import { AttachmentStatus, MessageAttachment } from './attachment.entity.js';
+import { AttachmentStatus } from './attachment.entity.js';
 import { Message } from './message.entity.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -33,6 +33,38 @@ function checkBody(input: string): string {
   return body;
 }
 
+/**
+ * Stores a message, its pending attachments (drive decides whether the sender may attach each file;
+ * until it answers they are pending), moves the conversation's last message and marks it read by its
+ * sender, in one statement. A retry racing the original finds the row taken and changes nothing:
+ * false. Concurrent sends finish in any order, so the pointers only move forward.
+ */
+async function storeMessage(em: EntityManager, message: Message, attachmentIds: string[]): Promise<boolean> {
+  const now = new Date();
+  const stored = await rows(
+    em,
+    `with sent as (
+       insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values (?, ?, ?, ?, ?, ?)
+       on conflict (conversation_id, sender_id, client_message_id) do nothing returning id, conversation_id, sender_id, created_at
+     ), attached as (
+       insert into ${table(em, 'message_attachments')} (message_id, file_id, position, status)
+       select sent.id, file.id, file.position - 1, '${AttachmentStatus.PENDING}' from sent, unnest(?::uuid[]) with ordinality as file(id, position)
+     ), conversation as (
+       update ${table(em, 'conversations')} c set last_activity_at = greatest(c.last_activity_at, sent.created_at),
+         last_message_id = greatest(coalesce(c.last_message_id, sent.id), sent.id)
+       from sent where c.id = sent.conversation_id
+     ), sender as (
+       update ${table(em, 'members')} m set
+         last_read_message_id = greatest(coalesce(m.last_read_message_id, sent.id), sent.id), last_read_at = ?,
+         last_delivered_message_id = greatest(coalesce(m.last_delivered_message_id, sent.id), sent.id), last_delivered_at = ?
+       from sent where m.conversation_id = sent.conversation_id and m.user_id = sent.sender_id
+     )
+     select id from sent`,
+    [message.id, message.conversationId, message.senderId, message.body, message.clientMessageId, message.createdAt, uuidArray(attachmentIds), now, now],
+  );
+  return stored.length > 0;
+}
+
 /** Messages: sending, reading, editing and acknowledging them. Only members do any of it. */
 export class MessageService {
   constructor(
@@ -42,9 +74,14 @@ export class MessageService {
     private readonly signal: Signal<ChatSignals>,
   ) {}
 
-  /** A retried send (same `clientMessageId`) returns the message already stored and tells nobody twice. */
+  /**
+   * A retried send (same `clientMessageId`) returns the message already stored and tells nobody twice.
+   * Messages are the hot path: one statement reads what the send checks, one stores the message
+   * with everything it changes, and the outbox adds one insert for both events.
+   */
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
-    const conversation = await this.conversations.visible(viewer, input.conversationId, loaders);
+    const target = isUuid(input.conversationId) ? await this.sendingTo(viewer, input.conversationId.toLowerCase(), loaders) : null;
+    if (!target) throw notFound('Conversation');
     const body = checkBody(input.body);
     if (!(input.attachmentIds ?? []).every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
     const attachmentIds = [...new Set((input.attachmentIds ?? []).map((id) => id.toLowerCase()))];
@@ -53,50 +90,41 @@ export class MessageService {
     if (clientMessageId && clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
       throw badInput(`clientMessageId is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters.`, 'clientMessageId');
     }
-    const members = await loaders.members.load(conversation.id);
-    const others = members.map((m) => m.userId).filter((id) => id !== viewer.userId);
-    if (conversation.kind === ConversationKind.DIRECT && others[0] && (await this.conversations.blockedEitherWay(viewer.userId, others[0]))) {
-      throw forbidden('You cannot message this user.');
-    }
-    const draft = Object.assign(new Message(), { conversationId: conversation.id, senderId: viewer.userId, body, clientMessageId });
+    if (target.blocked) throw forbidden('You cannot message this user.');
+    const { conversationId, memberIds } = target;
+    const others = memberIds.filter((id) => id !== viewer.userId);
+    const draft = Object.assign(new Message(), { conversationId, senderId: viewer.userId, body, clientMessageId });
     const stored = await this.outbox.transaction(async (em, publish) => {
-      // A retry racing the original finds the row taken and changes nothing.
-      const inserted = await rows(
-        em,
-        `insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values (?, ?, ?, ?, ?, ?)
-         on conflict (conversation_id, sender_id, client_message_id) do nothing returning id`,
-        [draft.id, draft.conversationId, draft.senderId, draft.body, draft.clientMessageId, draft.createdAt],
-      );
-      if (!inserted.length) return null;
-      // Drive decides whether the sender may attach each file; until it answers they are pending.
-      attachmentIds.forEach((fileId, position) => em.create(MessageAttachment, { messageId: draft.id, fileId, position, status: AttachmentStatus.PENDING }));
-      // Concurrent sends finish in any order; the conversation's last message only moves forward.
-      await em.execute(
-        `update ${table(em, 'conversations')} set last_activity_at = greatest(last_activity_at, ?), last_message_id = greatest(coalesce(last_message_id, ?), ?) where id = ?`,
-        [draft.createdAt, draft.id, draft.id, conversation.id],
-      );
-      // The sender has read what they wrote.
-      const now = new Date();
-      await em.execute(
-        `update ${table(em, 'members')} set
-           last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?), last_read_at = ?,
-           last_delivered_message_id = greatest(coalesce(last_delivered_message_id, ?), ?), last_delivered_at = ?
-         where conversation_id = ? and user_id = ?`,
-        [draft.id, draft.id, now, draft.id, draft.id, now, conversation.id, viewer.userId],
-      );
-      tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId: conversation.id, messageId: draft.id }, members.map((m) => m.userId));
-      publish('chat.message.sent', {
-        messageId: draft.id,
-        conversationId: conversation.id,
-        senderId: viewer.userId,
-        recipientIds: others,
-        excerpt: body.slice(0, 80),
-        attachmentIds,
-      });
+      if (!(await storeMessage(em, draft, attachmentIds))) return null;
+      tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId, messageId: draft.id }, memberIds);
+      publish('chat.message.sent', { messageId: draft.id, conversationId, senderId: viewer.userId, recipientIds: others, excerpt: body.slice(0, 80), attachmentIds });
       return draft;
     });
     if (stored) return stored;
-    return (this.orm.em as EntityManager).fork().findOneOrFail(Message, { conversationId: conversation.id, senderId: viewer.userId, clientMessageId });
+    return (this.orm.em as EntityManager).fork().findOneOrFail(Message, { conversationId, senderId: viewer.userId, clientMessageId });
+  }
+
+  /**
+   * What a send checks, in one statement: the conversation if the viewer is in it (primed for the
+   * fields the client selects), its members (oldest first), and for a direct conversation whether
+   * either side blocked the other.
+   */
+  private async sendingTo(viewer: Viewer, conversationId: string, loaders: ChatLoaders) {
+    const em = this.orm.em as EntityManager;
+    const [found] = await rows<{ conversation: object; member_ids: string[]; blocked: boolean }>(
+      em,
+      `select to_jsonb(c) as conversation, array_agg(m.user_id::text order by m.joined_at, m.user_id) as member_ids,
+         c.kind = 'DIRECT' and exists (
+           select 1 from ${table(em, 'members')} other join ${table(em, 'blocks')} b on b.active
+             and ((b.blocker_id = ? and b.blocked_id = other.user_id) or (b.blocker_id = other.user_id and b.blocked_id = ?))
+           where other.conversation_id = c.id and other.user_id <> ?) as blocked
+       from ${table(em, 'conversations')} c join ${table(em, 'members')} m on m.conversation_id = c.id
+       where c.id = ? group by c.id having bool_or(m.user_id = ?)`,
+      [viewer.userId, viewer.userId, viewer.userId, conversationId, viewer.userId],
+    );
+    if (!found) return null;
+    loaders.conversation.prime(conversationId, em.map(Conversation, found.conversation));
+    return { conversationId, memberIds: found.member_ids, blocked: found.blocked };
   }
 
   /** The sender edits their message; members see the new text live. */

@@ -4,7 +4,17 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import type { Logger } from '@peerlink/platform/logger';
 import type { ChatEvents } from './events.js';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { nullableUuidArray, rows, table, uuidArray } from '@peerlink/platform/db/sql';
+
+interface Told {
+  conversation_id: string;
+  user_id: string;
+  count: number;
+  last_id: string;
+  sender_id: string;
+  body: string;
+  title: string | null;
+}
 
 interface Due {
   conversation_id: string;
@@ -54,34 +64,43 @@ export class MissedMessages {
     );
     if (!due.length) return;
     await this.outbox.transaction(async (tx, publish) => {
-      const told = new Map<string, { userId: string; count: number }[]>();
-      const newest = new Map<string, string>();
-      for (const row of due) {
-        const moved = await rows(
-          tx,
-          `update ${table(tx, 'members')} set notified_up_to_message_id = ?
-           where conversation_id = ? and user_id = ? and notified_up_to_message_id is not distinct from ? returning user_id`,
-          [row.last_id, row.conversation_id, row.user_id, row.previous],
-        );
-        if (!moved.length) continue;
-        told.set(row.conversation_id, [...(told.get(row.conversation_id) ?? []), { userId: row.user_id, count: Number(row.count) }]);
-        if (row.last_id > (newest.get(row.conversation_id) ?? '')) newest.set(row.conversation_id, row.last_id);
-      }
-      for (const [conversationId, recipients] of told) {
-        const [last] = await rows<{ id: string; sender_id: string; body: string; title: string | null }>(
-          tx,
-          `select msg.id, msg.sender_id, msg.body, c.title from ${table(tx, 'messages')} msg
-           join ${table(tx, 'conversations')} c on c.id = msg.conversation_id where msg.id = ?`,
-          [newest.get(conversationId)],
-        );
-        if (!last) continue;
+      // One statement for the whole sweep: each pointer moves only if nobody moved it since the
+      // read above, and each conversation's newest message among those told comes back with it.
+      const told = await rows<Told>(
+        tx,
+        `with due (conversation_id, user_id, last_id, count, previous) as (
+           select * from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::int[], ?::uuid[])
+         ), moved as (
+           update ${table(tx, 'members')} m set notified_up_to_message_id = due.last_id from due
+           where m.conversation_id = due.conversation_id and m.user_id = due.user_id
+             and m.notified_up_to_message_id is not distinct from due.previous
+           returning m.conversation_id, m.user_id, due.count, due.last_id
+         ), newest as (
+           select conversation_id, max(last_id::text)::uuid as id from moved group by conversation_id
+         )
+         select moved.conversation_id, moved.user_id, moved.count, msg.id as last_id, msg.sender_id, msg.body, c.title
+         from moved join newest using (conversation_id)
+         join ${table(tx, 'messages')} msg on msg.id = newest.id
+         join ${table(tx, 'conversations')} c on c.id = moved.conversation_id`,
+        [
+          uuidArray(due.map((d) => d.conversation_id)),
+          uuidArray(due.map((d) => d.user_id)),
+          uuidArray(due.map((d) => d.last_id)),
+          `{${due.map((d) => Number(d.count)).join(',')}}`,
+          nullableUuidArray(due.map((d) => d.previous)),
+        ],
+      );
+      const byConversation = new Map<string, Told[]>();
+      for (const row of told) byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row]);
+      for (const [conversationId, recipients] of byConversation) {
+        const [last] = recipients;
         publish('chat.messages.missed', {
           conversationId,
           title: last.title,
-          lastMessageId: last.id,
+          lastMessageId: last.last_id,
           lastSenderId: last.sender_id,
           excerpt: last.body.slice(0, 80),
-          recipients,
+          recipients: recipients.map((r) => ({ userId: r.user_id, count: r.count })),
         });
       }
     });

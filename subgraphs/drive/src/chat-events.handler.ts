@@ -23,20 +23,23 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
     'chat.members.changed': ({ conversationId, memberIds }, { em, event }) =>
       saveIfNewer(em, 'conversation_members', { key: { conversation_id: conversationId }, values: { member_ids: uuidArray(memberIds) }, eventId: event.id }),
 
-    'chat.message.sent': async ({ messageId, conversationId, senderId, attachmentIds }, { em, publish }) => {
-      if (!attachmentIds?.length) return;
-      const accepted: string[] = [];
-      for (const fileId of attachmentIds) {
-        if (await senderMayRead(em, fileId, senderId)) accepted.push(fileId);
-      }
-      for (const fileId of accepted) {
-        await em.execute(
-          `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, message_id, granted_at) values (?, ?, ?, now())
-           on conflict (file_id, message_id) where message_id is not null do nothing`,
-          [fileId, conversationId, messageId],
-        );
-      }
-      publish('drive.attachments.checked', { messageId, conversationId, accepted, refused: attachmentIds.filter((id) => !accepted.includes(id)) });
+    // Most messages attach nothing: those are acknowledged without a transaction or an inbox record.
+    'chat.message.sent': {
+      when: ({ attachmentIds }) => attachmentIds?.length > 0,
+      handle: async ({ messageId, conversationId, senderId, attachmentIds }, { em, publish }) => {
+        const accepted: string[] = [];
+        for (const fileId of attachmentIds) {
+          if (await senderMayRead(em, fileId, senderId)) accepted.push(fileId);
+        }
+        for (const fileId of accepted) {
+          await em.execute(
+            `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, message_id, granted_at) values (?, ?, ?, now())
+             on conflict (file_id, message_id) where message_id is not null do nothing`,
+            [fileId, conversationId, messageId],
+          );
+        }
+        publish('drive.attachments.checked', { messageId, conversationId, accepted, refused: attachmentIds.filter((id) => !accepted.includes(id)) });
+      },
     },
   };
 }
