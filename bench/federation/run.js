@@ -180,6 +180,7 @@ async function throughput() {
     for (const name of order) {
       const run = await load(gateways[name], DEEP, 'TestQuery', { connections: CONNECTIONS, seconds: SECONDS, salt: `r${round}-${name}` });
       log(`round ${round + 1}/${ROUNDS} ${name}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.failures} failures, ${run.subgraphCallsPerRequest.toFixed(2)} subgraph calls/request (${run.unsaltedCalls} unsalted)`);
+      if (run.firstFailure) log(`  first failure: ${run.firstFailure}`);
       runs[name].push(run);
     }
   }
@@ -216,11 +217,18 @@ async function load(gateway, query, operationName, { connections, seconds, salt,
     duration: seconds,
     requests: [{ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (request) => ({ ...request, body: nextBody() }) }],
     // GraphQL reports failures with HTTP 200; a body with "errors" counts as a mismatch.
-    verifyBody: (text) => !text.includes('"errors"'),
+    verifyBody: (text) => {
+      const ok = !text.includes('"errors"');
+      if (!ok) failure ??= text.slice(0, 300);
+      return ok;
+    },
   });
+  let failure;
   instance.on('response', (_client, status, _bytes, ms) => {
     if (status >= 200 && status < 300) latencies.push(ms);
+    else failure ??= `HTTP ${status}`;
   });
+  instance.on('reqError', (error) => (failure ??= error.message));
   const result = await instance;
   const elapsed = (performance.now() - t0) / 1000;
   const statsAfter = await subgraphStats();
@@ -237,6 +245,7 @@ async function load(gateway, query, operationName, { connections, seconds, salt,
     subgraphCpuMsPerRequest: ((cpuSeconds(subgraphs.pid) - cpuBefore.subgraphs) * 1000) / answered,
     subgraphCallsPerRequest: calls / answered,
     unsaltedCalls: sum(statsAfter.unsalted) - sum(statsBefore.unsalted),
+    firstFailure: failure,
     latencies,
   };
 }

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, identityKey, type InternalIdentity, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { GatewayContext } from './context.js';
 import { keepAliveFetcher, type SubgraphResponse } from './keep-alive-fetcher.js';
+import { uniqueRepresentations } from './unique-representations.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -44,7 +45,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const identity: InternalIdentity = { viewer: ctx.viewer ?? null, client: ctx.client ?? {} };
     // Only tracing asks for extra headers (Apollo's ftv1); they ride along and count in the key.
     const extraHeaders = request.http?.headers ? Object.fromEntries(request.http.headers) : undefined;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const { variables, expand } = uniqueRepresentations(request.variables);
+    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
 
     let response: Promise<SubgraphResponse>;
     if (isQuery(request.query)) {
@@ -70,7 +72,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     if (!answer.ok) throw errorFromResponse(answer);
     const parsed = parseBody(answer);
     if (parsed === null || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${parsed}`);
-    return parsed as GatewayGraphQLResponse;
+    return (expand ? expand(parsed) : parsed) as GatewayGraphQLResponse;
   }
 
   private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>): Promise<SubgraphResponse> {
