@@ -25,6 +25,17 @@ fragment Product on Product {
   weight
 }`;
 
+/** Where both halves of the deep query end: a review's author, the author's reviews, their products. */
+const AUTHOR = `author {
+  ...User
+  reviews(salt: $salt) {
+    ...Review
+    product {
+      ...Product
+    }
+  }
+}`;
+
 export const DEEP = `query TestQuery($salt: String) {
   users(salt: $salt) {
     ...User
@@ -34,15 +45,7 @@ export const DEEP = `query TestQuery($salt: String) {
         ...Product
         reviews(salt: $salt) {
           ...Review
-          author {
-            ...User
-            reviews(salt: $salt) {
-              ...Review
-              product {
-                ...Product
-              }
-            }
-          }
+          ${AUTHOR}
         }
       }
     }
@@ -51,15 +54,7 @@ export const DEEP = `query TestQuery($salt: String) {
     ...Product
     reviews(salt: $salt) {
       ...Review
-      author {
-        ...User
-        reviews(salt: $salt) {
-          ...Review
-          product {
-            ...Product
-          }
-        }
-      }
+      ${AUTHOR}
     }
   }
 }

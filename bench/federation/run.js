@@ -4,11 +4,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { generateKeyPairPem, readSigningKeys } from '@peerlink/platform/auth/keys';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { NodeProcess } from '../child.js';
+import { latencyRun } from '../load.js';
 import { cpuModel, cpuSeconds } from '../proc.js';
 import { mapLimit, percentile, positiveInteger, sleep, waitFor } from '../util.js';
 import { DEEP, SMALL, saltedBodies } from './queries.js';
@@ -31,7 +31,7 @@ import { composeSupergraph } from './subgraphs.js';
  * Writes bench/FEDERATION-RESULTS.md. BENCH_PARTS=throughput,overhead,sockets picks parts.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const CONNECTIONS = positiveInteger('bench:federation', 'BENCH_CONNECTIONS', 32);
+const CONNECTIONS = positiveInteger('bench:federation', 'BENCH_CONNECTIONS', 16);
 const SECONDS = positiveInteger('bench:federation', 'BENCH_SECONDS', 6);
 const WARMUP_SECONDS = positiveInteger('bench:federation', 'BENCH_WARMUP_SECONDS', 4);
 const ROUNDS = positiveInteger('bench:federation', 'BENCH_ROUNDS', 5);
@@ -204,49 +204,25 @@ async function throughput() {
   return { answerBytes, runs, summary };
 }
 
-/** One autocannon run against `gateway`, every body with a new salt; latencies at microsecond precision. */
+/** One run against `gateway`, every body with a new salt, with its CPU and the subgraph calls it caused. */
 async function load(gateway, query, operationName, { connections, seconds, salt, headers = {} }) {
   const nextBody = saltedBodies(query, operationName, salt);
-  const latencies = [];
   const statsBefore = await subgraphStats();
   const cpuBefore = { gateway: gateway.child ? cpuSeconds(gateway.child.pid) : 0, subgraphs: cpuSeconds(subgraphs.pid) };
-  const t0 = performance.now();
-  const instance = autocannon({
+  const run = await latencyRun({
     url: gateway.url,
     connections,
     duration: seconds,
     requests: [{ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (request) => ({ ...request, body: nextBody() }) }],
-    // GraphQL reports failures with HTTP 200; a body with "errors" counts as a mismatch.
-    verifyBody: (text) => {
-      const ok = !text.includes('"errors"');
-      if (!ok) failure ??= text.slice(0, 300);
-      return ok;
-    },
   });
-  let failure;
-  instance.on('response', (_client, status, _bytes, ms) => {
-    if (status >= 200 && status < 300) latencies.push(ms);
-    else failure ??= `HTTP ${status}`;
-  });
-  instance.on('reqError', (error) => (failure ??= error.message));
-  const result = await instance;
-  const elapsed = (performance.now() - t0) / 1000;
   const statsAfter = await subgraphStats();
-  const calls = sum(statsAfter.calls) - sum(statsBefore.calls);
-  const answered = Math.max(1, latencies.length);
-  latencies.sort((a, b) => a - b);
+  const answered = Math.max(1, run.requests);
   return {
-    requests: latencies.length,
-    rps: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
+    ...run,
     gatewayCpuMsPerRequest: gateway.child ? ((cpuSeconds(gateway.child.pid) - cpuBefore.gateway) * 1000) / answered : NaN,
     subgraphCpuMsPerRequest: ((cpuSeconds(subgraphs.pid) - cpuBefore.subgraphs) * 1000) / answered,
-    subgraphCallsPerRequest: calls / answered,
+    subgraphCallsPerRequest: (sum(statsAfter.calls) - sum(statsBefore.calls)) / answered,
     unsaltedCalls: sum(statsAfter.unsalted) - sum(statsBefore.unsalted),
-    firstFailure: failure,
-    latencies,
   };
 }
 

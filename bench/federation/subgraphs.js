@@ -189,6 +189,10 @@ export async function startSubgraphs(host = '127.0.0.1') {
         }
       });
     });
+    // Longer than any gateway's idle keep-alive: a subgraph closing a socket the gateway is about to
+    // reuse fails that gateway's request ("socket hang up"), which is no fault of the gateway.
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 121_000;
     await new Promise((resolve) => server.listen(0, host, resolve));
     servers.push(server);
     urls[name] = `http://${host}:${server.address().port}/graphql`;
