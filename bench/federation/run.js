@@ -333,6 +333,12 @@ function report() {
     `Run ${started.toISOString()} on ${cpuModel()} (${availableParallelism()} CPUs), Node ${process.version}; load average ${loadBefore} before, ${loadAfter} after.`,
     `Gateways: ours (\`npm run start:gateway\`), @apollo/gateway ${version('@apollo/gateway')} on @apollo/server ${version('@apollo/server')}, @graphql-hive/gateway ${version('@graphql-hive/gateway')} (\`--fork 0\`); one process each, all running through the run.`,
     '',
+    '## Method',
+    '',
+    '- Workload: the public four-subgraph federation benchmark (accounts, inventory, products, reviews, with its data), served by one Node process (`bench/federation/subgraphs.js`) that answers each distinct subgraph query from memory after executing it once, so the subgraphs cost little and the gateways get the CPU. One change: a `salt` argument on one field of every subgraph fetch, given a new value in every request, so no gateway can merge subgraph calls of concurrent requests; the subgraphs count calls that carried none (a gateway that batches fetches renames the variable, `_v0_salt`, which counts as carried).',
+    '- Ours runs as `npm run start:gateway` runs it after its build step (the command is read from package.json), on the embedded bus and cache, at `LOG_LEVEL=warn` and with `RATE_LIMIT_PER_MINUTE=0` (the other two log nothing per request and have no rate limit); query limits, metrics, CSRF and CORS checks stay on. Apollo Gateway runs on Apollo Server\'s standalone server with default data sources (`bench/federation/apollo-gateway.js`); Hive Gateway through its CLI with defaults.',
+    '- Load: autocannon in the bench process, on the same machine. CPU per request is read from /proc for each gateway process and for the subgraphs process.',
+    '',
   ];
   const t = results.throughput;
   if (t) {
