@@ -1,7 +1,6 @@
-import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { bearer, benchUser, graphql, jwtClaims, login, register } from './graphql.js';
-import { percentile, waitFor } from './util.js';
+import { latencyRun } from './load.js';
+import { waitFor } from './util.js';
 
 const ME = 'me { id username displayName }';
 const INBOX = 'notifications(first: 10) { edges { node { id title kind } } }';
@@ -64,38 +63,22 @@ async function check(target, body, headers) {
   if (!response.ok || text.includes('"errors"')) throw new Error(`${target.name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-/** One autocannon run; latencies are kept at microsecond precision (autocannon's own histogram rounds to 1 ms). */
+/** One run, with the CPU the stack and this process spent on it. */
 async function load(system, target, body, { connections, seconds }) {
-  const latencies = [];
   const headers = { 'content-type': 'application/json', ...(await target.headers()) };
   const cpuBefore = system.cpuSeconds();
   const generatorCpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const instance = autocannon({
-    url: target.url,
-    method: 'POST',
-    headers,
-    body,
-    connections,
-    duration: seconds,
-    // GraphQL reports failures with HTTP 200; a body with "errors" counts as a mismatch.
-    verifyBody: (text) => !text.includes('"errors"'),
-  });
-  instance.on('response', (_client, status, _bytes, ms) => {
-    if (status >= 200 && status < 300) latencies.push(ms);
-  });
-  const result = await instance;
-  const elapsed = (performance.now() - started) / 1000;
+  const run = await latencyRun({ url: target.url, method: 'POST', headers, body, connections, duration: seconds });
+  const { elapsed } = run;
   const cpu = system.cpuSince(cpuBefore);
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
-  const answered = Math.max(1, latencies.length);
-  latencies.sort((a, b) => a - b);
+  const answered = Math.max(1, run.requests);
   return {
-    requests: latencies.length,
-    rps: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
+    requests: run.requests,
+    rps: run.rps,
+    p50: run.p50,
+    p99: run.p99,
+    failures: run.failures,
     // CPU (every thread) per answered request, of every stack process and of the gateway's alone:
     // where the time goes when latency does not say. In the single topology the two are the same process.
     cpuPercent: (cpu.total / elapsed) * 100,

@@ -5,6 +5,7 @@ import type { LookupBatch, LookupBatchAnswer } from '@peerlink/platform/graphql/
 import type { GatewayContext } from './context.js';
 import { keepAliveFetcher, type SubgraphResponse } from './keep-alive-fetcher.js';
 import { LookupBatcher, toLookupBatch, type LiveLookup, type LookupBatchLimits } from './live/lookup-batcher.js';
+import { uniqueRepresentations } from './unique-representations.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -59,7 +60,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       const { query, variables, operationName } = request;
       return (await this.liveLookups.add({ query, variables, operationName, identity })) as GatewayGraphQLResponse;
     }
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const { variables, expand } = uniqueRepresentations(request.variables);
+    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
 
     let response: Promise<SubgraphResponse>;
     if (isQuery(request.query)) {
@@ -85,7 +87,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     if (!answer.ok) throw errorFromResponse(answer);
     const parsed = parseBody(answer);
     if (parsed === null || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${parsed}`);
-    return parsed as GatewayGraphQLResponse;
+    return (expand ? expand(parsed) : parsed) as GatewayGraphQLResponse;
   }
 
   /** `idempotent`: a query, which may be sent again after a reset; a mutation never is. */
