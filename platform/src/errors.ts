@@ -60,14 +60,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ou
   }
   // A safety net for races the services' own checks cannot close (two sign-ups with one email at
   // the same instant) and input the database refuses: the client gets a proper code, not a 500.
-  switch (postgresCode(error)) {
-    case '23505':
-      return { message: 'That already exists.', path: formatted.path, extensions: { code: 'CONFLICT' } };
-    case '22021':
-    case '22P02':
-    case '22001':
-      return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
-  }
+  // Neither message is the database's: it would quote the user's input, and the SQL.
+  const sqlState = postgresCode(error);
+  if (sqlState === '23505') return { message: 'That already exists.', path: formatted.path, extensions: { code: 'CONFLICT' } };
+  // Class 22 is "data exception": a value the column or function refuses (bad encoding, too long, out of range).
+  if (sqlState?.startsWith('22')) return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 

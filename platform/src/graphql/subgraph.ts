@@ -11,6 +11,7 @@ import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
 import { ConfigError } from '../config.js';
 import { formatError } from '../errors.js';
+import { textInputChecked } from './text-input.js';
 import { closeServer } from '../http.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -90,7 +91,7 @@ export async function serveSubgraph<S, L>(options: {
     // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), textInputChecked()],
     formatError: (formatted, error) => {
       const safe = formatError(formatted, error, definition.outsideServiceDown);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'resolver failed');

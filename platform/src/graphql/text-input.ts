@@ -1,0 +1,75 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, visit, type DocumentNode } from 'graphql';
+
+/**
+ * Control characters (all but tab, line feed and carriage return) and UTF-16 halves without their
+ * other half are never text anyone meant to write. PostgreSQL refuses NUL outright, and the rest
+ * break what displays or indexes the text, so no string argument of any subgraph may hold them.
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string is not text, or null when it is. */
+export function textFault(value: string): string | null {
+  if (CONTROL.test(value)) return 'holds a control character';
+  if (LONE_SURROGATE.test(value)) return 'holds half of a Unicode character';
+  return null;
+}
+
+/**
+ * Refuses, before any resolver runs, an operation whose variables or inline arguments hold a
+ * string that is not text (`textFault`), as BAD_USER_INPUT naming where. One check for every
+ * subgraph, so none has to remember it and no such string reaches SQL (or the error log).
+ */
+export function textInputChecked<Context extends object>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const fault = faultIn(request.variables ?? {}, '$') ?? faultInLiterals(document);
+          // HTTP 400, as for a scalar the subgraph cannot parse: the gateway passes it on as the client's bad input.
+          if (fault) {
+            throw new GraphQLError(`${fault.where} ${fault.why}; text may not.`, {
+              extensions: { code: 'BAD_USER_INPUT', field: fault.where, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+type Fault = { where: string; why: string };
+
+function faultIn(value: unknown, where: string): Fault | null {
+  if (typeof value === 'string') {
+    const why = textFault(value);
+    return why ? { where, why } : null;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const fault = faultIn(item, `${where}[${i}]`);
+      if (fault) return fault;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const fault = faultIn(item, where === '$' ? `$${key}` : `${where}.${key}`);
+      if (fault) return fault;
+    }
+  }
+  return null;
+}
+
+function faultInLiterals(document: DocumentNode): Fault | null {
+  let fault: Fault | null = null;
+  const argument: string[] = [];
+  visit(document, {
+    Argument: { enter: (node) => void argument.push(node.name.value), leave: () => void argument.pop() },
+    ObjectField: { enter: (node) => void argument.push(node.name.value), leave: () => void argument.pop() },
+    StringValue(node) {
+      const why = fault ? null : textFault(node.value);
+      if (why) fault = { where: argument.join('.') || 'a string', why };
+    },
+  });
+  return fault;
+}
