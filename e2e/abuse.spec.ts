@@ -66,7 +66,7 @@ describe('abuse and races', () => {
     expect(await codes(t.url, RegisterDocument, { input: { ...input, displayName: 'Null\u0000Byte' } })).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, LoginDocument, { input: { login: 'nul\u0000l', password: 'whatever password' } })).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, RequestPasswordResetDocument, { email: 'a\u0000@example.com' })).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, UserByUsernameDocument, { username: 'x\u0000y' })).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, UserByUsernameDocument, { username: 'x\u0000y' })).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, LoginDocument, { input: { login: 'x'.repeat(10_000), password: 'whatever password' } })).toEqual(['BAD_USER_INPUT']);
   });
 

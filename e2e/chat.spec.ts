@@ -434,7 +434,7 @@ describe('chatEvent for a whole group', () => {
     const sent = await send(owner, group.id, 'same for all');
     for (const live of alike) {
       const event = await waitFor('the message', () => live.subscription.results[0]);
-      expect(event).toEqual({ data: { chatEvent: { kind: 'MESSAGE_ADDED', message: { id: sent.id, body: 'same for all', sender: { displayName: owner.displayName } } } } });
+      expect(event.data).toEqual({ chatEvent: { kind: 'MESSAGE_ADDED', message: { id: sent.id, body: 'same for all', sender: { displayName: owner.displayName } } } });
     }
     // The sender has read their own message; a has not.
     const [ownerUnread, aUnread] = await Promise.all(unread.map((live) => waitFor('the unread count', () => live.subscription.results[0])));

@@ -384,6 +384,41 @@ export class LiveServer {
         costs.released(event.id, false);
         if (shareKey) shared.release(shareOf(event));
       };
+      // Set before the listener starts: an event heard at once must be looked up, not dropped unsettled.
+      const alias = prepared.alias;
+      const operationName = operation.name?.value;
+      resolveEvent = async (event) => {
+        const answered = inline?.answer(event, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] });
+        if (answered) {
+          if (shareKey) shared.release(shareOf(event));
+          return { result: answered, resolved: 'inline', event };
+        }
+        const lookUp = () => {
+          costs.lookedUp(event.id);
+          return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now(), live: true }).catch(
+            (error: unknown) => {
+              // The event arrives with a coded error to retry by; the subscription and its socket live on.
+              this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
+              return lookupUnavailable(alias);
+            },
+          );
+        };
+        let result: FormattedExecutionResult;
+        let resolved: Resolved['resolved'] = 'own';
+        if (shareKey) {
+          const share = shared.take(shareOf(event), lookUp);
+          result = await share.result;
+          // Whoever resolved it may have lost access since the event was committed; that says
+          // nothing about this subscriber, who then asks for itself.
+          if (!share.resolvedHere && isInvisible(result, alias)) result = await lookUp();
+          else if (!share.resolvedHere) resolved = 'shared';
+        } else {
+          result = await lookUp();
+        }
+        if (!isInvisible(result, alias)) return { result, resolved, event };
+        positions.settle(event);
+        return null;
+      };
       // The current state is read after the listener starts: events stored since `head` are after it.
       positions = resumeFrom ? SubscriptionPositions.resuming(resumeFrom) : SubscriptionPositions.after(subscription.current ? await this.options.bus.head() : null);
       stopListening = await this.listen(live.subject, route, positions.gate(feed));
@@ -396,42 +431,10 @@ export class LiveServer {
       await channel.return();
       throw error;
     }
-    const { live, operation, query, alias, variables } = prepared;
+    const { live, operation, alias, variables } = prepared;
     started = true;
     this.track(connection, +1);
     const operationName = operation.name?.value;
-    resolveEvent = async (event) => {
-      const answered = inline?.answer(event, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] });
-      if (answered) {
-        if (shareKey) shared.release(shareOf(event));
-        return { result: answered, resolved: 'inline', event };
-      }
-      const lookUp = () => {
-        costs.lookedUp(event.id);
-        return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now(), live: true }).catch(
-          (error: unknown) => {
-            // The event arrives with a coded error to retry by; the subscription and its socket live on.
-            this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
-            return lookupUnavailable(alias);
-          },
-        );
-      };
-      let result: FormattedExecutionResult;
-      let resolved: Resolved['resolved'] = 'own';
-      if (shareKey) {
-        const share = shared.take(shareOf(event), lookUp);
-        result = await share.result;
-        // Whoever resolved it may have lost access since the event was committed; that says
-        // nothing about this subscriber, who then asks for itself.
-        if (!share.resolvedHere && isInvisible(result, alias)) result = await lookUp();
-        else if (!share.resolvedHere) resolved = 'shared';
-      } else {
-        result = await lookUp();
-      }
-      if (!isInvisible(result, alias)) return { result, resolved, event };
-      positions.settle(event);
-      return null;
-    };
     // Read only now that the listener is registered: whatever commits after this read reaches the
     // channel, so nothing falls between the state sent first and the events after it.
     // A resumed subscription gets what it missed instead.
