@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/** Idle keep-alive sockets to a subgraph are closed after this; subgraphs keep theirs open 65 s (SUBGRAPH_KEEP_ALIVE_MS). */
+const IDLE_SOCKET_MS = 30_000;
+
 /**
  * The gateway's HTTP client for subgraph calls: node's http.request on keep-alive agents, with a
  * deadline. It answers the small part of fetch() the subgraph client uses, at about a third of the
@@ -29,7 +32,10 @@ type Init = {
 /** One agent per call site: the socket cap is then per subgraph. */
 export function keepAliveFetcher(options: FetcherOptions | number) {
   const { timeoutMs, maxSockets = Infinity } = typeof options === 'number' ? { timeoutMs: options } : options;
-  const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets }), 'https:': new https.Agent({ keepAlive: true, maxSockets }) };
+  // Idle sockets are closed here well before a subgraph would close them (65 s), so a request never
+  // races the subgraph's close: a mutation that meets a reset is not sent again.
+  const idle = { keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS };
+  const agents = { 'http:': new http.Agent(idle), 'https:': new https.Agent(idle) };
   const exchange = (target: URL, init: Init) =>
     new Promise<SubgraphResponse>((resolve, reject) => {
       const transport = target.protocol === 'https:' ? https : http;

@@ -70,6 +70,9 @@ export interface SubgraphServer {
  * token carries the viewer the gateway verified, so a caller who reaches the subgraph directly
  * cannot claim to be anyone.
  */
+/** How long a subgraph keeps an idle keep-alive connection: longer than the gateway's agent keeps one. */
+export const SUBGRAPH_KEEP_ALIVE_MS = 65_000;
+
 export async function serveSubgraph<S, L>(options: {
   definition: SubgraphDefinition<S, L>;
   running: RunningSubgraph<S, L>;
@@ -161,6 +164,10 @@ export async function serveSubgraph<S, L>(options: {
     await apollo.stop();
     throw error;
   });
+  // The gateway closes an idle connection first (its agent gives up after 30 s),
+  // so it never sends a mutation on a socket this server is closing: one it could not safely resend.
+  server.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_MS;
+  server.headersTimeout = SUBGRAPH_KEEP_ALIVE_MS + 1000;
   const { port: boundPort } = server.address() as AddressInfo;
   const url = `http://${host}:${boundPort}/graphql`;
   logger.info({ url }, 'subgraph listening');
