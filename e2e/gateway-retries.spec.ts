@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreatePostDocument, PostsByDocument } from './generated/graphql.js';
 import { ok, request } from './support/client.js';
 import { forwardedHeaders, secondGateway } from './support/second-gateway.js';
-import { signUp, startTestStack, type TestStack } from './support/stack.js';
+import { member } from './support/social.js';
+import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
  * A second gateway whose social subgraph sits behind a proxy that can drop the gateway's connection
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 describe('subgraph calls the connection drops under', () => {
   it('never sends a mutation twice: it is applied once and the client gets SERVICE_UNAVAILABLE', async () => {
-    const author = await signUp(t, 'drop');
+    const author = await member(t, 'drop');
     // A query first, so the mutation goes out on a kept-alive socket: the case a retry was made for.
     await ok(gateway.url, PostsByDocument, { authorId: author.id }, author.token);
     arrived.length = 0;
@@ -62,7 +63,7 @@ describe('subgraph calls the connection drops under', () => {
   });
 
   it('sends a query again on a new socket when its kept-alive one drops, and answers it', async () => {
-    const author = await signUp(t, 'dropq');
+    const author = await member(t, 'dropq');
     await ok(gateway.url, PostsByDocument, { authorId: author.id }, author.token);
     arrived.length = 0;
     dropNext = /^\s*(query|\{)/;
