@@ -68,11 +68,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const roleLedger = new RoleLedger(cache);
-  /** A verified token's viewer, with the roles its account holds now rather than those the token remembers. */
-  const authenticate = async (token: string) => {
-    const verified = await accessTokens.verify(token);
-    return verified && { ...verified, viewer: await roleLedger.confirm(verified.viewer) };
-  };
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
@@ -171,10 +166,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
-      const verified = token ? await authenticate(token) : null;
+      const verified = token ? await accessTokens.verify(token) : null;
       if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
-      res.locals.viewer = verified?.viewer ?? null;
-      const retryAfter = await rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`);
+      // The roles the account holds now, never the token's copy (role-ledger.ts); read beside the rate limit.
+      const [viewer, retryAfter] = await Promise.all([
+        verified ? roleLedger.confirm(verified.viewer) : null,
+        rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`),
+      ]);
+      res.locals.viewer = viewer;
       if (retryAfter) {
         res.setHeader('retry-after', String(retryAfter));
         return void sendError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down.');
