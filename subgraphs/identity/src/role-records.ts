@@ -1,11 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ROLES_CHANGED, type RoleLedger, type RolesChanged } from '@peerlink/platform/auth/role-ledger';
+import type { RoleLedger, RolesChanged } from '@peerlink/platform/auth/role-ledger';
 import type { RoleName } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { rows, table } from '@peerlink/platform/db/sql';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
+import { signaller, type Signal } from '@peerlink/platform/events/signals';
 import type { Logger } from '@peerlink/platform/logger';
+import type { IdentityEvents } from './events.js';
 import { Role, User } from './user.entity.js';
 
 /**
@@ -14,12 +16,16 @@ import { Role, User } from './user.entity.js';
  * later always reads what the earlier committed: an older read can never overwrite a revocation.
  */
 export class RoleRecords {
+  private readonly signal: Signal<IdentityEvents>;
+
   constructor(
     private readonly orm: Orm,
     private readonly ledger: RoleLedger,
-    private readonly bus: EventBus,
+    bus: EventBus,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.signal = signaller<IdentityEvents>(bus);
+  }
 
   /** Inside a role change's transaction, the row already locked: for a removal, before it commits. */
   record(user: User): Promise<void> {
@@ -52,6 +58,6 @@ export class RoleRecords {
 
   /** Tells gateways; with `revoked` roles they close the user's live sockets. Live-only, sent after the ledger has the change. */
   async announce(change: RolesChanged): Promise<void> {
-    await this.bus.signal(ROLES_CHANGED, change).catch((error) => this.logger.warn({ err: error, userId: change.userId }, 'roles change not signalled'));
+    await this.signal('identity.roles.changed', change).catch((error) => this.logger.warn({ err: error, userId: change.userId }, 'roles change not signalled'));
   }
 }
