@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import pg from 'pg';
+import { ledgerKey } from '@peerlink/platform/auth/role-ledger';
 import {
   ArchivePlanDocument,
   ConnectPayoutAccountDocument,
@@ -189,6 +191,37 @@ describe('a revoked role is refused at once, whatever the access token says', ()
     const token = await signIn(admin);
     await ok(t.url, RevokeRoleDocument, { userId: admin.id, role: 'ADMIN' }, boss.token);
     expect(await outcome(GrantRoleDocument, { userId: admin.id, role: 'ADMIN' }, token)).toBe('FORBIDDEN');
+  });
+});
+
+describe('the role ledger when it is not told', () => {
+  it('a lost entry leaves privileged roles unconfirmed (SERVICE_UNAVAILABLE, not FORBIDDEN) until the user signs in again', async () => {
+    const admin = await signUp(t, 'lost');
+    await makeAdmin(t, admin.username);
+    const token = await signIn(admin);
+    await t.stack.infrastructure.cache.delete(ledgerKey(admin.id));
+    expect(await outcome(StorageTotalsDocument, {}, token)).toBe('SERVICE_UNAVAILABLE');
+    // Ordinary requests are unaffected.
+    expect(await outcome(UserByUsernameDocument, { username: admin.username }, token, (d) => d.user.email === admin.email)).toBe('OK');
+    // Signing in records the entry again.
+    expect(await outcome(StorageTotalsDocument, {}, await signIn(admin))).toBe('OK');
+    expect(await outcome(StorageTotalsDocument, {}, token)).toBe('OK');
+  });
+
+  it('after a hand edit of identity.users, resyncAccounts brings the ledger in line', async () => {
+    const admin = await signUp(t, 'hand');
+    await makeAdmin(t, admin.username);
+    const token = await signIn(admin);
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`update identity.users set roles = array_remove(roles, 'ADMIN') where id = $1`, [admin.id]);
+    } finally {
+      await db.end();
+    }
+    // The README's procedure: the ledger is rewritten from the table.
+    await ok(t.url, ResyncAccountsDocument, {}, boss.token);
+    expect(await outcome(StorageTotalsDocument, {}, token)).toBe('FORBIDDEN');
   });
 });
 
