@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@peerlink/platform/auth/internal-token';
 import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
+import { ledgerKey } from '@peerlink/platform/auth/role-ledger';
 import { uuidv7 } from '@peerlink/platform/ids';
 import pg from 'pg';
 import { NodeProcess } from './child.js';
@@ -87,13 +88,23 @@ export class SystemUnderTest {
     const ids = Array.from({ length: count }, () => uuidv7());
     await withPg(this.databaseUrl, async (db) => {
       await db.query(
-        `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash)
-         select id, 'u' || replace(id::text, '-', ''), 'Bench user', now(), now(), replace(id::text, '-', '') || '@bench.example', 'not-a-password-hash'
+        `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash, roles)
+         select id, 'u' || replace(id::text, '-', ''), 'Bench user', now(), now(), replace(id::text, '-', '') || '@bench.example', 'not-a-password-hash', $2::text[]
          from unnest($1::uuid[]) as u(id)`,
-        [ids],
+        [ids, roles],
       );
       for (const schema of knownTo) await db.query(`insert into ${schema}.people (user_id, joined_at) select unnest($1::uuid[]), now()`, [ids]);
     });
+    // The gateway honours only the roles the role ledger records: record them, as identity would at sign-in.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(SERVICES.redis, { maxRetriesPerRequest: 3 });
+    try {
+      const pipeline = redis.pipeline();
+      for (const userId of ids) pipeline.set(`${this.namespace}:${ledgerKey(userId)}`, JSON.stringify(roles));
+      await pipeline.exec();
+    } finally {
+      redis.disconnect();
+    }
     const key = createPrivateKey(this.keys.accessToken.privateKey);
     return Promise.all(ids.map(async (userId) => ({ userId, token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles }, 3600)).token })));
   }

@@ -1,10 +1,10 @@
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedDocument, LoginDocument, MeDocument, RequestPasswordResetDocument } from './generated/graphql.js';
+import { FeedDocument, LoginDocument, MeDocument, RequestPasswordResetDocument, StorageTotalsDocument, UserActivityDocument } from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';
 import { follow, member, post } from './support/social.js';
-import { services, startTestStack, type TestStack } from './support/stack.js';
+import { makeAdmin, services, signUp, startTestStack, type TestStack } from './support/stack.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 // Redis reached through a hop the test can cut: a real outage for ioredis, while the Redis that other
@@ -52,5 +52,27 @@ describe('when Redis goes away', () => {
     }
     expect(await feedOf()).toEqual([during.body, before.body]);
     expect(await t.stack.infrastructure.bus.deadLetters()).toEqual([]);
+  });
+});
+
+describe('when Redis goes away, roles cannot be confirmed', () => {
+  it('privileged checks answer SERVICE_UNAVAILABLE (never FORBIDDEN, never success) while ordinary ones keep working', async () => {
+    const admin = await signUp(t, 'admin');
+    await makeAdmin(t, admin.username);
+    const token = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const plain = await signUp(t, 'plain');
+    expect(await codes(t.url, StorageTotalsDocument, {}, token)).toEqual([]);
+
+    await proxy.cut();
+    try {
+      expect(await codes(t.url, StorageTotalsDocument, {}, token)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(await codes(t.url, UserActivityDocument, { userId: plain.id, first: 5 }, token)).toEqual(['SERVICE_UNAVAILABLE']);
+      // What needs no privileged role is answered: the admin's own account, and everyone else's refusals as ever.
+      expect((await ok(t.url, MeDocument, {}, token)).me?.id).toBe(admin.id);
+      expect(await codes(t.url, StorageTotalsDocument, {}, plain.token)).toEqual(['FORBIDDEN']);
+    } finally {
+      await proxy.start();
+    }
+    await waitFor('the admin role to be confirmed again', async () => (await codes(t.url, StorageTotalsDocument, {}, token)).length === 0);
   });
 });

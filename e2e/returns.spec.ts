@@ -208,8 +208,8 @@ describe('a declined return', () => {
       status: 'ESCALATED',
       escalationNote: 'It flickers still.',
     });
-    // Refused as any role check is: what role it takes, read from the token, and how to get it.
-    const adminAdvice = { code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCESS_TOKEN', refreshWith: 'refreshSession', obtainWith: 'grantRole' };
+    // Refused as any role check is: what role it takes, read from the account as it is now, and how to get it.
+    const adminAdvice = { code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCOUNT', obtainWith: 'grantRole' };
     expect((await request(t.url, EscalatedReturnRequestsDocument, {}, { token: owner.token })).errors?.map((e) => e.extensions)).toEqual([expect.objectContaining(adminAdvice)]);
     for (const who of [owner, buyer]) {
       const refused = await request(t.url, ResolveReturnRequestDocument, { id: asked.id, decision: 'REFUND', note: 'Mine to decide' }, { token: who.token });

@@ -18,9 +18,9 @@ import { ok, request } from './support/client.js';
 import { makeAdmin, newUser, startTestStack, type TestStack } from './support/stack.js';
 
 /**
- * A role taken or granted after an access token was issued. Subgraphs that hold no copy of anyone's
- * roles check the token's and say how to get past both ways it can be missing; identity, which
- * holds the accounts, honours the roles as they are now.
+ * A role taken or granted after an access token was issued. Every subgraph checks the roles the
+ * account holds now (the gateway reads them from the role ledger), so the old token acts with the
+ * new role at once; a refusal says how to obtain a missing role.
  */
 let t: TestStack;
 
@@ -46,29 +46,25 @@ async function refusal<T, V>(document: TypedDocumentNode<T, V>, variables: V, to
 }
 
 describe('a role the access token does not carry', () => {
-  it('after becomeSeller, the old token is told to refresh as well as to become a seller, and refreshedAccess carries on', async () => {
+  it('after becomeSeller, the old token acts as a seller at once, and refreshedAccess carries the role too', async () => {
     const seller = await register();
     const neverSeller = await register();
     const { becomeSeller } = await ok(t.url, BecomeSellerWithAccessDocument, {}, seller.accessToken);
     expect(becomeSeller.roles).toEqual(['USER', 'SELLER']);
 
-    // The old token: the message and extensions name both ways out.
-    const stale = await refusal(CreateProductDocument, { input: product }, seller.accessToken);
-    expect(stale.extensions).toMatchObject({
-      code: 'FORBIDDEN',
-      requiredRoles: ['SELLER'],
-      rolesFrom: 'ACCESS_TOKEN',
-      refreshWith: 'refreshSession',
-      obtainWith: 'becomeSeller',
-    });
-    expect(stale.message).toMatch(/refresh your session \(refreshSession\)/);
-    expect(stale.message).toMatch(/becomeSeller/);
-    // Someone who is no seller reads the same words: the subgraph cannot tell them apart.
-    expect((await refusal(CreateProductDocument, { input: product }, neverSeller.accessToken)).extensions).toMatchObject(stale.extensions!);
+    // The old token: the account is a seller now, and that is what counts.
+    const { createProduct: early } = await ok(t.url, CreateProductDocument, { input: product }, seller.accessToken);
+    expect(early.status).toBe('DRAFT');
+
+    // Someone who is no seller is told how to become one, and that refreshing would not help.
+    const refused = await refusal(CreateProductDocument, { input: product }, neverSeller.accessToken);
+    expect(refused.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['SELLER'], rolesFrom: 'ACCOUNT', obtainWith: 'becomeSeller' });
+    expect(refused.extensions).not.toHaveProperty('refreshWith');
+    expect(refused.message).toMatch(/becomeSeller/);
     // Payments' SELLER check says the same.
-    expect((await refusal(ConnectPayoutAccountDocument, { returnUrl: 'https://shop.example/payouts' }, seller.accessToken)).extensions).toMatchObject({
+    expect((await refusal(ConnectPayoutAccountDocument, { returnUrl: 'https://shop.example/payouts' }, neverSeller.accessToken)).extensions).toMatchObject({
       requiredRoles: ['SELLER'],
-      refreshWith: 'refreshSession',
+      rolesFrom: 'ACCOUNT',
       obtainWith: 'becomeSeller',
     });
 
@@ -96,15 +92,16 @@ describe('a role the access token does not carry', () => {
     expect(becomeInstructor.refreshedAccess).toBeNull();
   });
 
-  it('admin-only checks elsewhere point to grantRole, and to refreshSession for a token issued before it', async () => {
+  it('admin-only checks elsewhere point to grantRole, read from the account', async () => {
     const account = await register();
     const error = await refusal(CreatePlanDocument, { input: { name: 'Plus', amount: 499, currency: 'usd', interval: 'MONTH' } }, account.accessToken);
-    expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCESS_TOKEN', refreshWith: 'refreshSession', obtainWith: 'grantRole' });
+    expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCOUNT', obtainWith: 'grantRole' });
+    expect(error.extensions).not.toHaveProperty('refreshWith');
     expect(error.message).toMatch(/only an admin can give it to you \(grantRole\)/);
   });
 });
 
-describe('identity reads roles as they are now', () => {
+describe('roles as they are now', () => {
   it('an admin made after their token was issued acts at once; one demoted cannot act on the old token', async () => {
     const account = await register();
     const other = await register();

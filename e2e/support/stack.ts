@@ -5,6 +5,9 @@ import { startStack, type Stack } from '@peerlink/launcher/stack';
 import { loadConfig } from '@peerlink/platform/config';
 import type { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { createLogger } from '@peerlink/platform/logger';
+import { RequestContext } from '@mikro-orm/core';
+import type { IdentityServices } from '@peerlink/identity/context';
+import type { Role } from '@peerlink/identity/user.entity';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { RegisterDocument } from '../generated/graphql.js';
@@ -101,15 +104,16 @@ export function newUser(prefix = 'user') {
   return { email: `${id}@example.com`, username: id, password: 'a long passphrase 42', displayName: `Test ${id}` };
 }
 
-/** Gives a user the ADMIN role the way an operator would, in the identity database. */
+/** Gives a user the ADMIN role the way an operator would (the seed's bootstrap). */
 export const makeAdmin = (t: TestStack, username: string) => grantRole(t, username, 'ADMIN');
 
-/** Gives a user a role in the identity database; tokens issued from then on carry it. */
+/**
+ * Gives a user a role by identity's own path (as the seed's bootstrap does, with no admin signed in):
+ * the account and the role ledger both have it, so their current tokens act with it at once.
+ */
 export async function grantRole(t: TestStack, username: string, role: 'ADMIN' | 'MODERATOR') {
-  const db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  await db.query(`update identity.users set roles = array_append(roles, $2) where username = $1 and not $2 = any(roles)`, [username, role]);
-  await db.end();
+  const identity = t.stack.subgraphs.find((s) => s.name === 'identity')!;
+  await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapRole(username, role as Role));
 }
 
 /** Registers a fresh user through the gateway: their credentials, id and access token. */

@@ -8,6 +8,7 @@ import proxyaddr from 'proxy-addr';
 import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { AccessTokenVerifier, bearerToken } from '@peerlink/platform/auth/access-token';
 import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/auth/internal-token';
+import { ROLES_CHANGED, RoleLedger, type RolesChanged } from '@peerlink/platform/auth/role-ledger';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
@@ -66,6 +67,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
+  const roleLedger = new RoleLedger(cache);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
   const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
@@ -166,8 +168,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const token = bearerToken(req.header('authorization'));
       const verified = token ? await accessTokens.verify(token) : null;
       if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
-      res.locals.viewer = verified?.viewer ?? null;
-      const retryAfter = await rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`);
+      // The roles the account holds now, never the token's copy (role-ledger.ts); read beside the rate limit.
+      const [viewer, retryAfter] = await Promise.all([
+        verified ? roleLedger.confirm(verified.viewer) : null,
+        rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`),
+      ]);
+      res.locals.viewer = viewer;
       if (retryAfter) {
         res.setHeader('retry-after', String(retryAfter));
         return void sendError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down.');
@@ -224,15 +230,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stallMs: config.SUBSCRIPTION_STALL_MS,
     resume: { windowMs: config.SUBSCRIPTION_RESUME_WINDOW_MS, maxEvents: config.SUBSCRIPTION_RESUME_MAX_EVENTS },
     authenticate: (token) => accessTokens.verify(token),
+    currentRoles: (viewer) => roleLedger.confirm(viewer),
     execute,
     rateLimit: (key) => rateLimiter.take(key),
     metrics: metrics.live,
+  });
+
+  // Sockets opened with a role since revoked are closed; the client reconnects with what it holds now.
+  const stopHearingRoles = await bus.listen(ROLES_CHANGED, (event) => {
+    const { userId, revoked } = event.payload as unknown as RolesChanged;
+    if (revoked?.length) live.closeConnectionsOf(userId, 4403, 'Forbidden: your roles changed');
   });
 
   try {
     await listen(httpServer, options.port, options.host);
   } catch (error) {
     // A port already taken: nothing started here may keep the process alive.
+    await stopHearingRoles();
     await live.close();
     await apollo.stop();
     throw error;
@@ -244,6 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     httpServer,
     live,
     async stop() {
+      await stopHearingRoles();
       await live.close();
       await closeServer(httpServer);
       await apollo.stop();

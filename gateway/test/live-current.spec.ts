@@ -80,6 +80,7 @@ async function start(answer: (query: string, variables: Record<string, unknown>,
     queueSize: 10,
     stallMs: 1000,
     authenticate: async () => ({ viewer: { userId: 'u1', sessionId: 's1', roles: [] }, expiresAt: new Date(Date.now() + 60_000) }),
+    currentRoles: async (viewer) => viewer,
     execute: (query, variables) => answer(query, variables ?? {}, bus),
     rateLimit: async () => 0,
   });

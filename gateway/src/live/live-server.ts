@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { DomainEvent, EventBus, LiveHandler, Unsubscribe } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
@@ -68,8 +68,10 @@ export interface LiveServerOptions {
   queueSize: number;
   /** How long a subscriber with more than `queueSize` events waiting may go without reading before it is ended. */
   stallMs: number;
-  /** Verifies a bearer token: a viewer, or null when it is invalid or expired. */
+  /** Verifies a bearer token: a viewer (with the token's roles), or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
+  /** The token's viewer with its account's roles as they are now: read when the socket opens and for each operation on it. */
+  currentRoles(tokenViewer: Viewer): Promise<Viewer>;
   /** Runs an operation through the gateway's normal federated path. */
   execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
   rateLimit(clientKey: string): Promise<number>;
@@ -94,6 +96,8 @@ export interface LiveMetrics {
 type ConnectionParams = Record<string, unknown> | undefined;
 
 interface Connection {
+  /** As the access token says, roles included: `viewer` is read afresh from it. */
+  tokenViewer: Viewer | null;
   viewer: Viewer | null;
   address: string;
   client: ClientInfo;
@@ -126,6 +130,8 @@ export class LiveServer {
     { everyone: Set<Listener>; byAudience: Map<string, Map<unknown, Set<Listener>>>; stop: Promise<Unsubscribe> }
   >();
   private readonly connections = new WeakMap<object, Connection>();
+  /** Each signed-in user's open sockets, for closing them when their roles are revoked. */
+  private readonly socketsByUser = new Map<string, Set<WebSocket>>();
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly shared = new SharedLookups<FormattedExecutionResult>(SHARED_RESULT_TTL_MS);
@@ -181,6 +187,16 @@ export class LiveServer {
     this.dispose = async () => void (await serverCleanup.dispose());
   }
 
+  /**
+   * Closes every socket `userId` has open here, with `code`: a live subscription authorized with a
+   * role since revoked must not carry on. Clients reconnect with the roles they hold now.
+   */
+  closeConnectionsOf(userId: string, code: number, reason: string): number {
+    const sockets = [...(this.socketsByUser.get(userId) ?? [])];
+    for (const socket of sockets) socket.close(code, reason);
+    return sockets.length;
+  }
+
   /** Live subscriptions a user holds right now, across all their connections. */
   subscriptionsOf(userId: string): number {
     return this.perUser.get(userId) ?? 0;
@@ -204,6 +220,7 @@ export class LiveServer {
     const extra = ctx.extra;
     const address = this.options.clientAddress(extra.request);
     const connection: Connection = {
+      tokenViewer: null,
       viewer: null,
       address,
       client: {
@@ -223,7 +240,9 @@ export class LiveServer {
       const token = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
       const verified = token ? await this.options.authenticate(token) : null;
       if (!verified) return false;
-      connection.viewer = verified.viewer;
+      connection.tokenViewer = verified.viewer;
+      connection.viewer = await this.options.currentRoles(verified.viewer);
+      this.trackSocket(verified.viewer.userId, extra.socket);
       // A socket must not outlive its token; the client reconnects with a fresh one.
       const remaining = Math.min(verified.expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
       connection.expiryTimer = setTimeout(() => extra.socket.close(4403, 'Forbidden: token expired'), remaining);
@@ -233,11 +252,23 @@ export class LiveServer {
     return true;
   }
 
+  private trackSocket(userId: string, socket: WebSocket) {
+    const sockets = this.socketsByUser.get(userId) ?? new Set<WebSocket>();
+    this.socketsByUser.set(userId, sockets);
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (!sockets.size && this.socketsByUser.get(userId) === sockets) this.socketsByUser.delete(userId);
+    });
+  }
+
   private async prepare(
     ctx: Context<ConnectionParams, Extra>,
     payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.connections.get(ctx.extra)!;
+    // Roles as they are now, not as they were when the socket opened.
+    if (connection.tokenViewer) connection.viewer = await this.options.currentRoles(connection.tokenViewer);
     // Counted before any parsing, so invalid operations spend the budget too.
     const retryAfter = await this.options.rateLimit(connection.viewer?.userId ?? `ip:${connection.client.ip}`);
     if (retryAfter) return [codedError('Too many requests; slow down.', 'RATE_LIMITED')];

@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import type { ClientInfo, RoleName, Viewer } from './viewer.js';
+import { ROLES, type ClientInfo, type RoleName, type RolesFrom, type Viewer } from './viewer.js';
 
 /**
  * The gateway signs every request it forwards to a subgraph with a token that carries the verified
@@ -20,7 +20,12 @@ export interface InternalIdentity {
 /** `subgraph` is the audience: the name of the subgraph the request goes to. */
 export async function signInternalToken(privateKey: KeyObject, identity: InternalIdentity, subgraph: string): Promise<string> {
   const { viewer, client } = identity;
-  const claims = { ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles } : {}), ip: client.ip, ua: client.userAgent, org: client.origin };
+  const claims = {
+    ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles, rf: viewer.rolesFrom, ur: viewer.unconfirmedRoles } : {}),
+    ip: client.ip,
+    ua: client.userAgent,
+    org: client.origin,
+  };
   return signFor(privateKey, claims, subgraph);
 }
 
@@ -38,7 +43,13 @@ export async function verifyInternalToken(publicKey: KeyObject, token: string | 
     if (payload[BATCH_CLAIM] !== undefined) return null;
     const viewer =
       typeof payload.sub === 'string' && typeof payload.sid === 'string'
-        ? { userId: payload.sub, sessionId: payload.sid, roles: (payload.roles as RoleName[]) ?? [] }
+        ? {
+            userId: payload.sub,
+            sessionId: payload.sid,
+            roles: rolesIn(payload.roles),
+            ...(payload.rf === 'ACCOUNT' || payload.rf === 'ACCESS_TOKEN' ? { rolesFrom: payload.rf as RolesFrom } : {}),
+            ...(payload.ur !== undefined ? { unconfirmedRoles: rolesIn(payload.ur) } : {}),
+          }
         : null;
     const client = { ip: payload.ip as string | undefined, userAgent: payload.ua as string | undefined, origin: payload.org as string | undefined };
     return { viewer, client };
@@ -46,6 +57,8 @@ export async function verifyInternalToken(publicKey: KeyObject, token: string | 
     return null;
   }
 }
+
+const rolesIn = (value: unknown): RoleName[] => (Array.isArray(value) ? value.filter((r): r is RoleName => ROLES.includes(r)) : []);
 
 /**
  * Signing costs little, but a subscription fan-out signs thousands at once; a token is reused for
@@ -76,7 +89,7 @@ export class InternalTokenCache {
  * caller to a subgraph. JSON, so no user agent can make two different identities spell the same.
  */
 export function identityKey({ viewer, client }: InternalIdentity): string {
-  return JSON.stringify([viewer?.userId, viewer?.sessionId, viewer?.roles, client.ip, client.userAgent, client.origin]);
+  return JSON.stringify([viewer?.userId, viewer?.sessionId, viewer?.roles, viewer?.rolesFrom, viewer?.unconfirmedRoles, client.ip, client.userAgent, client.origin]);
 }
 
 /** The claim of a batch token: the digest of the identities the batch carries, in order. */

@@ -1,5 +1,7 @@
 import { AppError, unauthenticated } from '../errors.js';
-import type { RoleName, Viewer } from './viewer.js';
+import type { RoleName, RolesFrom, Viewer } from './viewer.js';
+
+export type { RolesFrom } from './viewer.js';
 
 /** How someone comes to hold each role: the mutation a refusal points them to. */
 const OBTAINED_WITH: Record<RoleName, string> = {
@@ -9,13 +11,6 @@ const OBTAINED_WITH: Record<RoleName, string> = {
   MODERATOR: 'grantRole',
   ADMIN: 'grantRole',
 };
-
-/**
- * Where a check read the caller's roles. `ACCESS_TOKEN`: the roles the token carried when it was
- * issued, so a role taken since is missing until the client refreshes. `ACCOUNT`: the roles as they
- * are now, so refreshing changes nothing.
- */
-export type RolesFrom = 'ACCESS_TOKEN' | 'ACCOUNT';
 
 /**
  * A FORBIDDEN for a missing role that says exactly what to do next, in the message and in
@@ -41,13 +36,29 @@ export function roleRequired(required: RoleName | RoleName[], refusal: string, r
   });
 }
 
+/** A privileged role the token claims could not be checked against the account just now. */
+export const rolesUnconfirmed = (roles: RoleName[]) =>
+  new AppError('SERVICE_UNAVAILABLE', `Your ${roles.join(' or ')} role cannot be confirmed just now; try again shortly.`, { unconfirmedRoles: roles });
+
 /**
- * The caller, if their access token carries one of `roles`; otherwise `roleRequired`'s FORBIDDEN.
- * Subgraphs that hold no current copy of anyone's roles check the token's, and say so.
+ * Whether the viewer holds one of `roles` now: the one question every role check asks. The gateway
+ * puts the account's current roles on the viewer (role-ledger.ts), so a role revoked a moment ago is
+ * not held, whatever the access token says. When it could not read them, a privileged role the token
+ * claims is neither granted nor refused: SERVICE_UNAVAILABLE, so nobody is told they lost it.
  */
+export function holdsRole(viewer: Viewer | null | undefined, roles: RoleName | readonly RoleName[]): boolean {
+  if (!viewer) return false;
+  const wanted: readonly RoleName[] = Array.isArray(roles) ? roles : [roles as RoleName];
+  if (wanted.some((role) => viewer.roles.includes(role))) return true;
+  const unconfirmed = wanted.filter((role) => viewer.unconfirmedRoles?.includes(role));
+  if (unconfirmed.length) throw rolesUnconfirmed(unconfirmed);
+  return false;
+}
+
+/** The caller, if they hold one of `roles` now (holdsRole); otherwise `roleRequired`'s FORBIDDEN. */
 export function requireRole(viewer: Viewer | null | undefined, roles: RoleName | RoleName[], refusal: string): Viewer {
   if (!viewer) throw unauthenticated();
   const wanted = Array.isArray(roles) ? roles : [roles];
-  if (!wanted.some((role) => viewer.roles.includes(role))) throw roleRequired(wanted, refusal, 'ACCESS_TOKEN');
+  if (!holdsRole(viewer, wanted)) throw roleRequired(wanted, refusal, viewer.rolesFrom ?? 'ACCESS_TOKEN');
   return viewer;
 }

@@ -117,14 +117,25 @@ function readBatch(body: unknown): LookupBatch | null {
 const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 function readIdentity(value: unknown): InternalIdentity | null {
-  const raw = value as { viewer?: { userId?: unknown; sessionId?: unknown; roles?: unknown } | null; client?: Record<string, unknown> } | null;
+  const raw = value as {
+    viewer?: { userId?: unknown; sessionId?: unknown; roles?: unknown; rolesFrom?: unknown; unconfirmedRoles?: unknown } | null;
+    client?: Record<string, unknown>;
+  } | null;
   if (!raw || typeof raw !== 'object') return null;
   const v = raw.viewer;
   let viewer: InternalIdentity['viewer'] = null;
   if (v) {
     if (typeof v.userId !== 'string' || typeof v.sessionId !== 'string' || !Array.isArray(v.roles)) return null;
-    if (!v.roles.every((r): r is RoleName => (ROLES as readonly unknown[]).includes(r))) return null;
-    viewer = { userId: v.userId, sessionId: v.sessionId, roles: v.roles };
+    const isRoles = (roles: unknown): roles is RoleName[] => Array.isArray(roles) && roles.every((r) => (ROLES as readonly unknown[]).includes(r));
+    if (!isRoles(v.roles) || (v.unconfirmedRoles !== undefined && !isRoles(v.unconfirmedRoles))) return null;
+    if (v.rolesFrom !== undefined && v.rolesFrom !== 'ACCOUNT' && v.rolesFrom !== 'ACCESS_TOKEN') return null;
+    viewer = {
+      userId: v.userId,
+      sessionId: v.sessionId,
+      roles: v.roles,
+      ...(v.rolesFrom !== undefined ? { rolesFrom: v.rolesFrom } : {}),
+      ...(v.unconfirmedRoles !== undefined ? { unconfirmedRoles: v.unconfirmedRoles } : {}),
+    };
   }
   const client = raw.client ?? {};
   return { viewer, client: { ip: optionalString(client.ip), userAgent: optionalString(client.userAgent), origin: optionalString(client.origin) } };

@@ -7,6 +7,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { RequestContext } from '@mikro-orm/core';
 import express from 'express';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type InternalIdentity } from '../auth/internal-token.js';
+import { privilegedRolesConfirmed } from '../auth/role-ledger.js';
 import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
 import { ConfigError } from '../config.js';
@@ -119,14 +120,11 @@ export async function serveSubgraph<S, L>(options: {
       else res.destroy();
     });
   }
-  const contextFor = (identity: InternalIdentity, requestId: string, scope: BatchScope): SubgraphContext<S, L> => ({
-    viewer: identity.viewer,
-    client: identity.client,
-    requestId,
-    logger: logger.child({ requestId }),
-    services: running.services,
-    loaders: running.createLoaders(identity.viewer, scope),
-  });
+  const contextFor = (identity: InternalIdentity, requestId: string, scope: BatchScope): SubgraphContext<S, L> => {
+    const viewer = identity.viewer && privilegedRolesConfirmed(identity.viewer);
+    const loaders = running.createLoaders(viewer, scope);
+    return { viewer, client: identity.client, requestId, logger: logger.child({ requestId }), services: running.services, loaders };
+  };
   // Before /graphql, whose prefix it shares.
   app.post(
     LOOKUP_BATCH_PATH,

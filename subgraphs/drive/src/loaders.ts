@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { isUuid } from '@peerlink/platform/ids';
 import DataLoader from 'dataloader';
 import { canEdit, canRead } from './access.js';
@@ -8,13 +9,14 @@ import { byKey, rows, table, uuidArray, validIds } from '@peerlink/platform/db/s
 
 /** What a request reads about files, batched per request. */
 export class DriveLoaders {
-  readonly admin: boolean;
-
   constructor(
     private readonly em: EntityManager,
     readonly viewer: Viewer | null,
-  ) {
-    this.admin = hasRole(viewer, 'ADMIN');
+  ) {}
+
+  /** Read only when a decision needs it: it may say SERVICE_UNAVAILABLE when the role cannot be confirmed. */
+  get admin(): boolean {
+    return holdsRole(this.viewer, 'ADMIN');
   }
 
   readonly file = new DataLoader<string, DriveFile | null>(async (ids) => {
@@ -91,7 +93,10 @@ export class DriveLoaders {
    * does when its seller stops selling it.
    */
   async canRead(file: DriveFile): Promise<boolean> {
-    if (canRead(file, this.viewer?.userId ?? null, (await this.shareOf(file))?.role ?? null, this.admin)) return true;
+    const viewerId = this.viewer?.userId ?? null;
+    const share = (await this.shareOf(file))?.role ?? null;
+    // The admin role is asked about only when it would change the answer.
+    if (canRead(file, viewerId, share) || (canRead(file, viewerId, share, true) && this.admin)) return true;
     if (file.deletedAt) return this.bought.load(file.id);
     return (await this.inViewersConversation.load(file.id)) || (await this.bought.load(file.id)) || this.returnPhoto.load(file.id);
   }

@@ -1,5 +1,7 @@
+import { LockMode } from '@mikro-orm/core';
 import type { IssuedToken } from '@peerlink/platform/auth/access-token';
-import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { ClientInfo, RoleName, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
@@ -8,7 +10,7 @@ import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { AuthService } from './auth.service.js';
 import type { IdentityEvents } from './events.js';
-import { requireCurrentRole } from './current-role.js';
+import type { RoleRecords } from './role-records.js';
 import { checkPassword, normalizeAvatarUrl, normalizeBio, normalizeDisplayName, normalizeUsername } from './rules.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 import { Role, User } from './user.entity.js';
@@ -30,6 +32,7 @@ export class AccountService {
     private readonly outbox: Outbox<IdentityEvents>,
     private readonly activity: ActivityService,
     private readonly auth: AuthService,
+    private readonly roleRecords: RoleRecords,
   ) {}
 
   async byIds(ids: readonly string[]): Promise<(User | null)[]> {
@@ -44,7 +47,7 @@ export class AccountService {
    * keeps. Consumers treat it like any update. Returns how many accounts were announced.
    */
   async resync(viewer: Viewer): Promise<number> {
-    await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can resync accounts.');
+    requireRole(viewer, 'ADMIN', 'Only admins can resync accounts.');
     let announced = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -53,6 +56,8 @@ export class AccountService {
       await this.outbox.transaction(async (_em, publish) => {
         for (const user of batch) publishUpdated(publish, user, []);
       });
+      // Also repairs the role ledger after roles were edited in the database by hand.
+      await this.roleRecords.refresh(batch.map((user) => user.id));
       announced += batch.length;
       after = batch.at(-1)!.id;
     }
@@ -115,34 +120,62 @@ export class AccountService {
   }
 
   async grantRole(viewer: Viewer, userId: string, role: Role, granted: boolean, client: ClientInfo): Promise<User> {
-    await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can grant or revoke roles.');
+    requireRole(viewer, 'ADMIN', 'Only admins can grant or revoke roles.');
     if (role === Role.USER) throw badInput('Every account has the USER role.', 'role');
     if (!granted && role === Role.ADMIN && userId === viewer.userId) throw badInput('Admins cannot revoke their own admin role.', 'role');
     return (await this.setRole(userId, role, granted, client, viewer.userId)).user;
   }
 
   /** Makes a user an admin without a signed-in admin: for `npm run seed` and the bootstrap command. */
-  async bootstrapAdmin(username: string): Promise<User> {
-    const user = await this.byUsername(username);
-    if (!user) throw notFound('User');
-    return (await this.setRole(user.id, Role.ADMIN, true, {}, 'bootstrap')).user;
+  bootstrapAdmin(username: string): Promise<User> {
+    return this.bootstrapRole(username, Role.ADMIN);
   }
 
+  /** Gives a user a role without a signed-in admin, by the same path as grantRole (role ledger included). */
+  async bootstrapRole(username: string, role: Role): Promise<User> {
+    const user = await this.byUsername(username);
+    if (!user) throw notFound('User');
+    return (await this.setRole(user.id, role, true, {}, 'bootstrap')).user;
+  }
+
+  /**
+   * The role ledger (role-records.ts) learns a removal before it commits, so no request is served on
+   * the old grant meanwhile (a cache that cannot take it fails the change: SERVICE_UNAVAILABLE), and
+   * a grant after it commits, so nothing is honoured that might yet roll back.
+   */
   private async setRole(userId: string, role: Role, granted: boolean, client: ClientInfo, by: string) {
-    return this.outbox.transaction(async (em, publish) => {
-      // Ids are opaque to clients: one that is not a UUID names no user (and would be a SQL error).
-      const user = isUuid(userId) ? await em.findOne(User, { id: userId }) : null;
-      if (!user) throw notFound('User');
-      const has = user.roles.includes(role);
-      if (granted !== has) {
-        user.roles = granted ? [...user.roles, role] : user.roles.filter((r) => r !== role);
-        this.activity.record(em, user, granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED, client, `${role} by ${by}`);
-        // Losing a role ends the user's sessions, so no refreshed token carries it again.
-        if (!granted) await this.auth.revokeSessions(em, user.id);
-        publishUpdated(publish, user, ['roles']);
-      }
-      return { user, changed: granted !== has };
-    });
+    let recordedRemoval = false;
+    const result = await this.outbox
+      .transaction(async (em, publish) => {
+        // Ids are opaque to clients: one that is not a UUID names no user (and would be a SQL error).
+        // Locked: role changes and ledger writes for one user happen one at a time.
+        const user = isUuid(userId) ? await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+        if (!user) throw notFound('User');
+        const has = user.roles.includes(role);
+        if (granted !== has) {
+          user.roles = granted ? [...user.roles, role] : user.roles.filter((r) => r !== role);
+          this.activity.record(em, user, granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED, client, `${role} by ${by}`);
+          // Losing a role ends the user's sessions, so no refreshed token carries it again.
+          if (!granted) await this.auth.revokeSessions(em, user.id);
+          publishUpdated(publish, user, ['roles']);
+          if (!granted) {
+            await this.roleRecords.record(user);
+            recordedRemoval = true;
+          }
+        }
+        return { user, changed: granted !== has };
+      })
+      .catch(async (error) => {
+        // The removal did not commit: the ledger has fewer roles than the account; put it right.
+        if (recordedRemoval) await this.roleRecords.refreshQuietly(userId);
+        throw error;
+      });
+    if (result.changed) {
+      // After commit. Should the cache be away, the new role waits for the user's next sign-in or refresh.
+      if (granted) await this.roleRecords.refreshQuietly(result.user.id);
+      await this.roleRecords.announce({ userId: result.user.id, roles: result.user.roles as RoleName[], revoked: granted ? [] : [role as RoleName] });
+    }
+    return result;
   }
 }
 

@@ -4,8 +4,8 @@ import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platf
 import type { Orm } from '@peerlink/platform/db/database';
 import { isUuid } from '@peerlink/platform/ids';
 import { Activity, type ActivityKind } from './activity.entity.js';
-import { requireCurrentRole } from './current-role.js';
-import { Role, type User } from './user.entity.js';
+import { requireRole } from '@peerlink/platform/auth/roles';
+import type { User } from './user.entity.js';
 
 export class ActivityService {
   constructor(private readonly orm: Orm) {}
@@ -17,7 +17,7 @@ export class ActivityService {
 
   /** A user reads their own log; admins read anyone's. */
   async list(viewer: Viewer, userId: string, first?: number | null, after?: string | null) {
-    if (viewer.userId !== userId) await requireCurrentRole(this.orm.em, viewer, Role.ADMIN, 'Only admins can read another user\'s activity.');
+    if (viewer.userId !== userId) requireRole(viewer, 'ADMIN', 'Only admins can read another user\'s activity.');
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     // An id that is not a UUID names no user, so it has no activity (and would be a SQL error).

@@ -13,6 +13,7 @@ import { checkPassword, hasControlCharacters, normalizeDisplayName, normalizeEma
 import { decoyHash, hashPassword, newToken, sha256, verifyPassword } from './secrets.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
+import type { RoleRecords } from './role-records.js';
 import type { VerificationService } from './verification.service.js';
 
 export interface AuthResult {
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly signingKey: KeyObject,
     private readonly activity: ActivityService,
     private readonly verifications: VerificationService,
+    private readonly roleRecords: RoleRecords,
   ) {}
 
   async register(input: { email: string; username: string; password: string; displayName: string }, client: ClientInfo) {
@@ -42,7 +44,7 @@ export class AuthService {
     checkPassword(input.password, { username, email });
     const passwordHash = await hashPassword(input.password);
 
-    return this.outbox.transaction(async (em, publish) => {
+    return this.withRolesRecorded(this.outbox.transaction(async (em, publish) => {
       if (await em.count(User, { email })) throw conflict('An account with that email already exists.', 'email');
       if (await em.count(User, { username })) throw conflict('That username is taken.', 'username');
       const user = em.create(User, { email, username, displayName, passwordHash });
@@ -50,7 +52,7 @@ export class AuthService {
       this.activity.record(em, user, ActivityKind.SIGNED_UP, client);
       this.verifications.issueEmailVerification(em, publish, user, client);
       return this.startSession(em, publish, user, client, { firstDevice: true });
-    });
+    }));
   }
 
   async login(input: { login: string; password: string }, client: ClientInfo) {
@@ -74,7 +76,7 @@ export class AuthService {
       }
       await this.cache.delete(accountKey);
       return this.startSession(em, publish, user, client, { firstDevice: false });
-    }).then((result) => result ?? Promise.reject(unauthenticated('Wrong email, username or password.')));
+    }).then((result) => (result ? this.withRolesRecorded(Promise.resolve(result)) : Promise.reject(unauthenticated('Wrong email, username or password.'))));
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
@@ -93,6 +95,13 @@ export class AuthService {
     });
     if (result === 'invalid') throw unauthenticated('The refresh token is invalid or expired.');
     if (result === 'reused') throw unauthenticated('The refresh token was already used; the session has been ended.');
+    return this.withRolesRecorded(Promise.resolve(result));
+  }
+
+  /** Every sign-in (re)writes the user's role ledger entry, so it exists and says what the account holds. */
+  private async withRolesRecorded(signedIn: Promise<AuthResult>): Promise<AuthResult> {
+    const result = await signedIn;
+    await this.roleRecords.refreshQuietly(result.user.id);
     return result;
   }
 

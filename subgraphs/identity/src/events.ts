@@ -1,3 +1,5 @@
+import type { RolesChanged } from '@peerlink/platform/auth/role-ledger';
+
 /**
  * The events identity publishes: its public contract. Other subgraphs may `import type` this file
  * and nothing else from identity.
@@ -18,6 +20,11 @@ export type IdentityEvents = {
     changed: string[];
   };
   'identity.password.changed': { userId: string; reason: 'changed' | 'reset' };
+  /**
+   * A live-only signal (ROLES_CHANGED in platform/auth/role-ledger.ts), sent once the role ledger has
+   * the change: gateways close the user's sockets when a role was revoked.
+   */
+  'identity.roles.changed': RolesChanged;
   /**
    * A secret to deliver: an email link token or a phone code. It travels in the event because the
    * notifications subgraph sends it; it is single-use, short-lived and stored only hashed here.

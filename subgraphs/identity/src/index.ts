@@ -1,4 +1,5 @@
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { RoleLedger } from '@peerlink/platform/auth/role-ledger';
 import { ConfigError } from '@peerlink/platform/config';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import DataLoader from 'dataloader';
@@ -11,6 +12,7 @@ import { AuthService } from './auth.service.js';
 import type { IdentityContext, IdentityLoaders, IdentityServices } from './context.js';
 import type { IdentityEvents } from './events.js';
 import { migrations } from './migrations/index.js';
+import { RoleRecords } from './role-records.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
 import { UserResolver } from './user.resolver.js';
@@ -31,13 +33,16 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
   async start({ bus, cache, config, logger }, orm) {
     const outbox = new Outbox<IdentityEvents>(orm, bus, logger);
     const activity = new ActivityService(orm);
+    const roleRecords = new RoleRecords(orm, new RoleLedger(cache), bus, logger);
+    // Entries for the privileged, should the cache have lost them (an embedded restart); without one they are unconfirmed, never granted.
+    await roleRecords.refreshPrivileged().catch((error) => logger.warn({ err: error }, 'role ledger not refilled at start'));
     let auth: AuthService;
     const verifications = new VerificationService(outbox, cache, activity, () => auth);
     // Identity is the one place access tokens are made, so it alone holds the private key.
     const signingKey = config.accessTokenKeys?.privateKey;
     if (!signingKey) throw new ConfigError(['ACCESS_TOKEN_PRIVATE_KEY: required by the identity subgraph']);
-    auth = new AuthService(outbox, cache, config, signingKey, activity, verifications);
-    const accounts = new AccountService(orm, outbox, activity, auth);
+    auth = new AuthService(outbox, cache, config, signingKey, activity, verifications, roleRecords);
+    const accounts = new AccountService(orm, outbox, activity, auth, roleRecords);
     return {
       services: { auth, accounts, verifications, activity },
       createLoaders: () => ({ user: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)) }),

@@ -1,4 +1,5 @@
-import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole } from '@peerlink/platform/auth/roles';
+import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
@@ -39,7 +40,7 @@ async function takeRole(ctx: IdentityContext, role: Role) {
 
 /** Contact details are for the user and admins only; everyone else reads null. */
 const canSeePrivate = (user: User, ctx: IdentityContext) =>
-  ctx.viewer?.userId === user.id || ctx.signedInAs === user.id || hasRole(ctx.viewer, 'ADMIN');
+  ctx.viewer?.userId === user.id || ctx.signedInAs === user.id || holdsRole(ctx.viewer, 'ADMIN');
 
 @Resolver(() => User)
 export class UserResolver {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { Order, OrderItem } from './order.entity.js';
@@ -7,13 +8,14 @@ import { Category, ON_SALE, Product } from './product.entity.js';
 
 /** What a request reads, batched per request. */
 export class MarketplaceLoaders {
-  readonly admin: boolean;
-
   constructor(
     private readonly em: EntityManager,
     readonly viewer: Viewer | null,
-  ) {
-    this.admin = hasRole(viewer, 'ADMIN');
+  ) {}
+
+  /** Read only when a decision needs it: it may say SERVICE_UNAVAILABLE when the role cannot be confirmed. */
+  get admin(): boolean {
+    return holdsRole(this.viewer, 'ADMIN');
   }
 
   readonly product = new DataLoader<string, Product | null>(async (ids) => {

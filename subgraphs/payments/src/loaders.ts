@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { canSee } from './access.js';
@@ -8,13 +9,14 @@ import { Refund } from './refund.entity.js';
 
 /** What a request reads about payments, batched per request (the gateway may resolve many references at once). */
 export class PaymentLoaders {
-  readonly admin: boolean;
-
   constructor(
     private readonly em: EntityManager,
     readonly viewer: Viewer | null,
-  ) {
-    this.admin = hasRole(viewer, 'ADMIN');
+  ) {}
+
+  /** Read only when a decision needs it: it may say SERVICE_UNAVAILABLE when the role cannot be confirmed. */
+  get admin(): boolean {
+    return holdsRole(this.viewer, 'ADMIN');
   }
 
   readonly payment = new DataLoader<string, Payment | null>(async (ids) => {
@@ -42,6 +44,6 @@ export class PaymentLoaders {
   }
 
   private ifVisible(payment: Payment | null): Payment | null {
-    return payment && canSee(payment, this.viewer?.userId ?? null, this.admin) ? payment : null;
+    return payment && (canSee(payment, this.viewer?.userId ?? null) || this.admin) ? payment : null;
   }
 }

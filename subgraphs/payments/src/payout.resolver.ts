@@ -1,4 +1,5 @@
-import { hasRole, requireViewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole } from '@peerlink/platform/auth/roles';
+import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from './context.js';
 import { OrderReference as Order, orderRef } from './order-reference.js';
@@ -31,7 +32,7 @@ export class PayoutResolver {
 
   @Query(() => Payout, { description: 'A payout, for its seller and admins.' })
   payout(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
-    return ctx.services.payouts.visible(requireViewer(ctx.viewer), id, hasRole(ctx.viewer, 'ADMIN'));
+    return ctx.services.payouts.visible(requireViewer(ctx.viewer), id, () => holdsRole(ctx.viewer, 'ADMIN'));
   }
 
   @FieldResolver(() => Order)

@@ -143,9 +143,10 @@ export class PayoutService {
   }
 
   /** One payout, for its seller and admins; NOT_FOUND for anyone else. */
-  async visible(viewer: Viewer, id: string, admin: boolean): Promise<Payout> {
+  /** `admin` is asked only about someone else's payout. */
+  async visible(viewer: Viewer, id: string, admin: () => boolean): Promise<Payout> {
     const payout = isUuid(id) ? await this.em.findOne(Payout, { id }, { refresh: true }) : null;
-    if (!payout || (payout.sellerId !== viewer.userId && !admin)) throw notFound('Payout');
+    if (!payout || (payout.sellerId !== viewer.userId && !admin())) throw notFound('Payout');
     return payout;
   }
 

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import DataLoader from 'dataloader';
 import { Comment } from './comment.entity.js';
 import { Member } from './member.entity.js';
 import { Post } from './post.entity.js';
 import { byKey, nullableUuidArray, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
 import { BatchScope } from '@peerlink/platform/graphql/lookup-batch';
+import { holdsRole } from '@peerlink/platform/auth/roles';
 import { canSeeComment, canSeePost, NO_RELATION, type Relation, type ViewerStanding } from './visibility.js';
 
 /**
@@ -27,7 +28,8 @@ export class SocialLoaders {
     readonly viewer: Viewer | null,
     scope = new BatchScope(),
   ) {
-    this.standing = { userId: viewer?.userId ?? null, moderates: hasRole(viewer, 'MODERATOR') || hasRole(viewer, 'ADMIN') };
+    // The role is checked only when a decision needs it (see ViewerStanding).
+    this.standing = { userId: viewer?.userId ?? null, get moderates() { return holdsRole(viewer, ['MODERATOR', 'ADMIN']); } };
     this.post = scope.get('social.post', () =>
       new DataLoader<string, Post | null>(async (ids) => {
         const found = await em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });

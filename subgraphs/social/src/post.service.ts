@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireRole } from '@peerlink/platform/auth/roles';
-import { hasRole, type Viewer } from '@peerlink/platform/auth/viewer';
+import { holdsRole, requireRole } from '@peerlink/platform/auth/roles';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import { refuseAcrossBlocks } from './pair-lock.js';
@@ -28,7 +28,7 @@ export function text(value: string, what: string, field: string, max: number, mi
   return checked.text;
 }
 
-export const moderates = (viewer: Viewer) => hasRole(viewer, 'MODERATOR') || hasRole(viewer, 'ADMIN');
+export const moderates = (viewer: Viewer) => holdsRole(viewer, ['MODERATOR', 'ADMIN']);
 
 const MEMBER_WAIT_MS = 3000;
 

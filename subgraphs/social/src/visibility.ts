@@ -22,8 +22,11 @@ export const NO_RELATION: Relation = { follows: false, followedBy: false, blocks
 export interface ViewerStanding {
   /** null for an anonymous caller. */
   userId: string | null;
-  /** Moderators and admins review everything that has not been removed. */
-  moderates: boolean;
+  /**
+   * Moderators and admins review everything that has not been removed. Read last (a getter may
+   * check the role only then, and say SERVICE_UNAVAILABLE when it cannot be confirmed).
+   */
+  readonly moderates: boolean;
 }
 
 export interface PostFacts {
@@ -37,16 +40,16 @@ export const blockedEitherWay = (relation: Relation) => relation.blocks || relat
 
 export function canSeePost(post: PostFacts, viewer: ViewerStanding, relation: Relation): boolean {
   if (post.deletedAt) return false;
-  if (viewer.moderates || post.authorId === viewer.userId) return true;
-  if (blockedEitherWay(relation)) return false;
-  return post.visibility === 'PUBLIC' || (viewer.userId !== null && relation.follows);
+  if (post.authorId === viewer.userId) return true;
+  if (!blockedEitherWay(relation) && (post.visibility === 'PUBLIC' || (viewer.userId !== null && relation.follows))) return true;
+  return viewer.moderates;
 }
 
 /** A comment is seen by whoever sees its post, unless it was removed or its author and the viewer are blocked. */
 export function canSeeComment(comment: { authorId: string; deletedAt: Date | null }, viewer: ViewerStanding, authorRelation: Relation): boolean {
   if (comment.deletedAt) return false;
-  if (viewer.moderates || comment.authorId === viewer.userId) return true;
-  return !blockedEitherWay(authorRelation);
+  if (comment.authorId === viewer.userId || !blockedEitherWay(authorRelation)) return true;
+  return viewer.moderates;
 }
 
 /** Whether `recipientId` should hear that `actorId` did something: never about oneself, never across a block. */
