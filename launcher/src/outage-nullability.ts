@@ -68,7 +68,10 @@ export function outageNullabilityProblems(supergraphSdl: string): string[] {
       const child = objects.get(namedType(field.type));
       if (!child) continue;
       for (const graph of fieldResolvers) {
-        const foreign = (child.fields ?? []).find((f) => nullsBubble(f.type) && !resolvers(child, f).has(graph));
+        // Fields the subgraph @provides along this field it answers itself (social: a post author's username).
+        const join = directiveArguments(field.directives, 'join__field').find((j) => j.graph === graph);
+        const provided = new Set(join?.provides?.split(/\s+/) ?? []);
+        const foreign = (child.fields ?? []).find((f) => nullsBubble(f.type) && !resolvers(child, f).has(graph) && !provided.has(f.name.value));
         if (foreign) {
           problems.push(`${where} (from ${graph.toLowerCase()}) is non-null but ${child.name.value}.${foreign.name.value} comes from ${list(resolvers(child, foreign))}: make it nullable`);
           break;
