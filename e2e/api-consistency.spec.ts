@@ -279,11 +279,11 @@ describe('answers', () => {
     for (const fan of fans) await ok(t.url, ConsistencyFollowUserDocument, { userId: star.id }, fan.token);
     const first = (await ok(t.url, ConsistencyFollowersDocument, { id: star.id, first: 2 }, star.token)).user;
     expect(first.followerCount).toBe(3);
-    expect(first.followers.totalCount).toBe(3);
-    expect(first.followers.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: expect.any(String) });
-    const second = (await ok(t.url, ConsistencyFollowersDocument, { id: star.id, first: 2, after: first.followers.pageInfo.endCursor }, star.token)).user.followers;
-    expect(second.edges).toHaveLength(1);
-    expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true, startCursor: second.pageInfo.endCursor });
+    expect(first.followers!.totalCount).toBe(3);
+    expect(first.followers!.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: expect.any(String) });
+    const second = (await ok(t.url, ConsistencyFollowersDocument, { id: star.id, first: 2, after: first.followers!.pageInfo.endCursor }, star.token)).user.followers;
+    expect(second!.edges).toHaveLength(1);
+    expect(second!.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true, startCursor: second!.pageInfo.endCursor });
 
     await upload(t.url, star.token, 'a.txt', Buffer.from('twelve bytes'));
     await upload(t.url, star.token, 'b.txt', Buffer.from('three'));

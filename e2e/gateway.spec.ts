@@ -239,7 +239,7 @@ describe('subscriptions', () => {
     await waitFor('both subscriptions', () => t.stack.gateway.live.subscriptionsOf(alice.id) === 1 && t.stack.gateway.live.subscriptionsOf(bob.id) === 1);
 
     await ok(t.url, ChangePasswordDocument, { currentPassword: alice.password, newPassword: 'brand new passphrase 5' }, alice.token);
-    const security = (results: typeof forAlice.results) => results.filter((r) => r.data?.notificationAdded.kind === 'SECURITY');
+    const security = (results: typeof forAlice.results) => results.filter((r) => r.data?.notificationAdded!.kind === 'SECURITY');
     await waitFor('alice\'s notification', () => security(forAlice.results).length === 1);
     expect(security(forBob.results)).toHaveLength(0);
 

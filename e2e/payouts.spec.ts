@@ -67,13 +67,13 @@ describe('payouts on the sandbox', () => {
     const digital = (await buy(t, buyer, ebook.id)).orders[0]!;
     expect(await payoutReaches(t, owner, digital.id, 'PAID')).toMatchObject({ amount: 1005, fee: 101, net: 904 });
     const { payouts } = await ok(t.url, PayoutsDocument, { first: 10 }, owner.token);
-    expect(payouts.edges.map((e) => e.node.order.id)).toEqual([digital.id, later.id, early.id]);
+    expect(payouts.edges.map((e) => e.node.order!.id)).toEqual([digital.id, later.id, early.id]);
 
     // Pages: newest first, with a cursor.
     const first = (await ok(t.url, PayoutsDocument, { first: 2 }, owner.token)).payouts;
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = (await ok(t.url, PayoutsDocument, { first: 2, after: first.pageInfo.endCursor }, owner.token)).payouts;
-    expect([...first.edges, ...second.edges].map((e) => e.node.order.id)).toEqual([digital.id, later.id, early.id]);
+    expect([...first.edges, ...second.edges].map((e) => e.node.order!.id)).toEqual([digital.id, later.id, early.id]);
     expect(second.pageInfo.hasNextPage).toBe(false);
   });
 
