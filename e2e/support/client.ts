@@ -46,6 +46,14 @@ export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, v
   return result.data;
 }
 
+/**
+ * The data of an answer, or null when no root field was answered: a refused call on a nullable root
+ * answers `{ field: null }` where a non-null one answered `data: null`.
+ */
+export function answeredData<T>(data: T | null | undefined): T | null {
+  return data && Object.values(data as Record<string, unknown>).some((value) => value !== null) ? data : null;
+}
+
 /** The error codes of a call that must fail. */
 export async function codes<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<string[]> {
   const result = await request(url, document, variables, { token });
