@@ -116,4 +116,15 @@ describe('one subgraph down', () => {
       expect((await ask(query)).errors).toBeUndefined();
     });
   }
+
+  it('a mutation to a subgraph that is down answers its field null, with SERVICE_UNAVAILABLE at its path', async () => {
+    const proxy = proxies.get('notifications')!;
+    await proxy.cut();
+    try {
+      const during = await ask('mutation { markAllNotificationsRead }');
+      expect(during).toEqual({ data: { markAllNotificationsRead: null }, errors: [expect.objectContaining({ path: ['markAllNotificationsRead'], extensions: { code: 'SERVICE_UNAVAILABLE' } })] });
+    } finally {
+      await proxy.start();
+    }
+  });
 });

@@ -1,9 +1,9 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
-import { GraphQLError, Kind, parse, type DirectiveNode, type DocumentNode, type FieldNode, type SelectionSetNode, type TypeNode } from 'graphql';
+import { namedType, supergraphObjects } from '@peerlink/platform/graphql/supergraph-fields';
+import { GraphQLError, Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 
-/** Per field of the supergraph ("User.posts"): the subgraphs that resolve it and its named type. */
 type FieldMap = Map<string, { subgraphs: Set<string>; type: string }>;
 
 /**
@@ -32,10 +32,11 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
   const rootType = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[context.operation.operation];
   const answered: GraphQLError[] = [];
 
-  // The subgraph among the failed whose field in this selection, at any depth, a null here stands for.
+  // A null not resolved by a failed subgraph itself may be one carried up from a non-null field below:
+  // the failed subgraph's error of the first field of this selection, at any depth, that it resolves.
   const failedWithin = (typeName: string, selections: SelectionSetNode | undefined): GraphQLError | undefined => {
-    for (const { field, typeName: parent } of fieldsOf(typeName, selections)) {
-      const known = fields.get(`${parent}.${field.name.value}`);
+    for (const field of collectFields(selections, fragments)) {
+      const known = fields.get(`${typeName}.${field.name.value}`);
       if (!known) continue;
       const direct = [...known.subgraphs].find((s) => failed.has(s));
       if (direct) return failed.get(direct);
@@ -47,9 +48,9 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
   const walk = (typeName: string, selections: SelectionSetNode | undefined, value: unknown, path: (string | number)[]) => {
     if (Array.isArray(value)) return value.forEach((item, index) => walk(typeName, selections, item, [...path, index]));
     if (!value || typeof value !== 'object') return;
-    for (const { field, typeName: parent } of fieldsOf(typeName, selections)) {
+    for (const field of collectFields(selections, fragments)) {
       const key = field.alias?.value ?? field.name.value;
-      const known = fields.get(`${parent}.${field.name.value}`);
+      const known = fields.get(`${typeName}.${field.name.value}`);
       if (!known) continue;
       const child = (value as Record<string, unknown>)[key];
       if (child === null) {
@@ -61,21 +62,17 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
       }
     }
   };
-  const fieldsOf = (typeName: string, selections: SelectionSetNode | undefined) => collectFields(typeName, selections, fragments);
   walk(rootType, context.operation.selectionSet, result.data, []);
   if (!answered.length) return result;
   return { ...result, errors: [...(result.errors ?? []).filter((e) => !unavailable.includes(e)), ...answered] };
 }
 
 /** The fields a selection asks of an object, through fragments (the supergraph has no abstract types). */
-function collectFields(typeName: string, selections: SelectionSetNode | undefined, fragments: Map<string, SelectionSetNode>) {
-  const out: { field: FieldNode; typeName: string }[] = [];
-  for (const selection of selections?.selections ?? []) {
-    if (selection.kind === Kind.FIELD) out.push({ field: selection, typeName });
-    else if (selection.kind === Kind.INLINE_FRAGMENT) out.push(...collectFields(typeName, selection.selectionSet, fragments));
-    else out.push(...collectFields(typeName, fragments.get(selection.name.value), fragments));
-  }
-  return out;
+function collectFields(selections: SelectionSetNode | undefined, fragments: Map<string, SelectionSetNode>): FieldNode[] {
+  return (selections?.selections ?? []).flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection];
+    return collectFields(selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value), fragments);
+  });
 }
 
 function unavailableSubgraph(error: GraphQLError): string | undefined {
@@ -86,36 +83,11 @@ function unavailableSubgraph(error: GraphQLError): string | undefined {
   return undefined;
 }
 
-/** Reads join__field and join__type from the supergraph: which subgraph resolves each field. */
+/** Per field of the supergraph, "User.posts": the subgraphs that resolve it and the type of its value. */
 function fieldMap(supergraphSdl: string): FieldMap {
-  const document: DocumentNode = parse(supergraphSdl);
-  const graphNames = new Map<string, string>();
-  const argument = (directive: DirectiveNode, name: string) => {
-    const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-    return value && (value.kind === Kind.ENUM || value.kind === Kind.STRING || value.kind === Kind.BOOLEAN) ? String(value.value) : undefined;
-  };
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
-    for (const value of definition.values ?? []) {
-      const graph = value.directives?.find((d) => d.name.value === 'join__graph');
-      if (graph) graphNames.set(value.name.value, argument(graph, 'name')!);
-    }
-  }
   const map: FieldMap = new Map();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-    const typeGraphs = (definition.directives ?? []).filter((d) => d.name.value === 'join__type').map((d) => argument(d, 'graph')!);
-    for (const field of definition.fields ?? []) {
-      const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field' && argument(d, 'graph'));
-      const graphs = joins.length
-        ? joins.filter((d) => argument(d, 'external') !== 'true' && argument(d, 'usedOverridden') !== 'true').map((d) => argument(d, 'graph')!)
-        : typeGraphs;
-      map.set(`${definition.name.value}.${field.name.value}`, { subgraphs: new Set(graphs.map((g) => graphNames.get(g) ?? g)), type: namedType(field.type) });
-    }
+  for (const object of supergraphObjects(supergraphSdl).values()) {
+    for (const field of object.fields) map.set(`${object.name}.${field.name}`, { subgraphs: field.subgraphs, type: namedType(field.type) });
   }
   return map;
-}
-
-function namedType(type: TypeNode): string {
-  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 }
