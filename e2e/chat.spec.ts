@@ -58,7 +58,7 @@ describe('direct conversations', () => {
     const [ada, bob] = await Promise.all([member(t, 'chat'), member(t, 'chat')]);
     const opened = await openDirect(ada, bob);
     expect(opened.kind).toBe('DIRECT');
-    expect(opened.members.map((m) => m.user.username).sort()).toEqual([ada.username, bob.username].sort());
+    expect(opened.members.map((m) => m.user!.username).sort()).toEqual([ada.username, bob.username].sort());
     expect((await openDirect(bob, ada)).id).toBe(opened.id);
     expect((await openDirect(ada, bob)).id).toBe(opened.id);
 
@@ -122,7 +122,7 @@ describe('groups', () => {
     const [owner, a, b] = await Promise.all([member(t, 'chat'), member(t, 'chat'), member(t, 'chat')]);
     const group = await createGroup(owner, 'Book club', [a, b, a]);
     expect(group).toMatchObject({ kind: 'GROUP', title: 'Book club' });
-    const roles = Object.fromEntries(group.members.map((m) => [m.user.id, m.role]));
+    const roles = Object.fromEntries(group.members.map((m) => [m.user!.id, m.role]));
     expect(roles).toEqual({ [owner.id]: 'OWNER', [a.id]: 'MEMBER', [b.id]: 'MEMBER' });
   });
 });
@@ -184,7 +184,7 @@ describe('receipts', () => {
     expect(await status(ada)).toEqual([['two', 'READ'], ['one', 'READ']]);
     const receipts = (await ok(t.url, MessageReceiptsDocument, { conversationId: id }, ada.token)).messages.edges[0]!.node.receipts;
     expect(receipts).toHaveLength(1);
-    expect(receipts[0]!.user.username).toBe(bob.username);
+    expect(receipts[0]!.user!.username).toBe(bob.username);
     expect(receipts[0]!.readAt).not.toBeNull();
 
     const elsewhere = await openDirect(bob, await member(t, 'chat'));
@@ -235,14 +235,14 @@ describe('group membership', () => {
     const friend = await member(t, 'chat');
     const direct = await openDirect(friend, b);
     await send(friend, direct.id, 'for b');
-    await waitFor('b’s direct message', () => bLive.subscription.results.some((r) => r.data?.chatEvent.message?.body === 'for b'));
-    expect(bLive.subscription.results.filter((r) => r.data?.chatEvent.conversation.id === group.id)).toEqual([]);
+    await waitFor('b’s direct message', () => bLive.subscription.results.some((r) => r.data?.chatEvent!.message?.body === 'for b'));
+    expect(bLive.subscription.results.filter((r) => r.data?.chatEvent!.conversation.id === group.id)).toEqual([]);
     await bLive.close();
 
     // The owner leaves; the admin takes over.
     expect((await ok(t.url, LeaveConversationDocument, { conversationId: group.id }, owner.token)).leaveConversation).toBe(true);
     const members = (await ok(t.url, GroupMembersDocument, { id: group.id }, a.token)).conversation.members;
-    expect(Object.fromEntries(members.map((m) => [m.user.id, m.role]))).toEqual({ [a.id]: 'OWNER', [c.id]: 'MEMBER' });
+    expect(Object.fromEntries(members.map((m) => [m.user!.id, m.role]))).toEqual({ [a.id]: 'OWNER', [c.id]: 'MEMBER' });
 
     const { id: directId } = await openDirect(a, c);
     expect(await codes(t.url, AddGroupMembersDocument, { conversationId: directId, userIds: [owner.id] }, a.token)).toEqual(['BAD_USER_INPUT']);
@@ -264,9 +264,9 @@ describe('attachments', () => {
     const sent = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'see attached', attachmentIds: [mine.id, notMine.id] } }, ada.token)).sendMessage;
     // Drive checks each file and answers; the message then shows the accepted ones, live.
     const shown = await waitFor('the attachments to be accepted', () =>
-      bobLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === sent.id),
+      bobLive.subscription.results.find((r) => r.data?.chatEvent!.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === sent.id),
     );
-    expect(shown.data?.chatEvent.message?.attachments).toEqual([{ id: mine.id, name: 'minutes.txt' }]);
+    expect(shown.data?.chatEvent!.message?.attachments).toEqual([{ id: mine.id, name: 'minutes.txt' }]);
     expect(await attachmentsSeenBy(bob, group.id)).toEqual([['minutes.txt']]);
 
     const [attachment] = (await ok(t.url, MessageAttachmentsDocument, { conversationId: group.id }, bob.token)).messages.edges[0]!.node.attachments;
@@ -282,12 +282,12 @@ describe('attachments', () => {
     const adaLive = await subscribe(ada, group.id);
     const nothing = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'try again', attachmentIds: [notMine.id] } }, ada.token)).sendMessage;
     await waitFor('the sender to hear of the refusal', () =>
-      adaLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id),
+      adaLive.subscription.results.find((r) => r.data?.chatEvent!.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id),
     );
     // Bob would have been told with Ada, before anything Ada sends next: once that reaches him, his silence means something.
     const next = (await ok(t.url, SendMessageDocument, { input: { conversationId: group.id, body: 'never mind' } }, ada.token)).sendMessage;
-    await waitFor('bob to get the next message', () => bobLive.subscription.results.find((r) => r.data?.chatEvent.kind === 'MESSAGE_ADDED' && r.data.chatEvent.message?.id === next.id));
-    expect(bobLive.subscription.results.filter((r) => r.data?.chatEvent.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id)).toEqual([]);
+    await waitFor('bob to get the next message', () => bobLive.subscription.results.find((r) => r.data?.chatEvent!.kind === 'MESSAGE_ADDED' && r.data.chatEvent.message?.id === next.id));
+    expect(bobLive.subscription.results.filter((r) => r.data?.chatEvent!.kind === 'MESSAGE_EDITED' && r.data.chatEvent.message?.id === nothing.id)).toEqual([]);
     expect(await refusedFor(ada, nothing.id)).toEqual([notMine.id]);
     await adaLive.close();
     await ok(t.url, DeleteMessageDocument, { id: nothing.id }, ada.token);
@@ -407,12 +407,12 @@ describe('chatEvent', () => {
     expect(stored[3]?.message).toMatchObject({ id: sent.id, body: null, deleted: true });
     // b hears of the edit and deletion but not of their own typing.
     await waitFor('four events for b', () => bLive.subscription.results.length >= 4);
-    expect(bLive.subscription.results.map((r) => r.data?.chatEvent.kind)).toEqual(['MESSAGE_ADDED', 'RECEIPT', 'MESSAGE_EDITED', 'MESSAGE_DELETED']);
+    expect(bLive.subscription.results.map((r) => r.data?.chatEvent!.kind)).toEqual(['MESSAGE_ADDED', 'RECEIPT', 'MESSAGE_EDITED', 'MESSAGE_DELETED']);
 
     // Once the outsider has a later message of their own, the group's earlier events can no longer reach them.
     await send(outsidersFriend, own.id, 'just us');
     await waitFor('the outsider’s own message', () => outsiderLive.subscription.results.length > 0);
-    expect(outsiderLive.subscription.results.map((r) => r.data?.chatEvent.message?.body)).toEqual(['just us']);
+    expect(outsiderLive.subscription.results.map((r) => r.data?.chatEvent!.message?.body)).toEqual(['just us']);
     await Promise.all([aLive.close(), bLive.close(), outsiderLive.close()]);
   });
 });
@@ -438,8 +438,8 @@ describe('chatEvent for a whole group', () => {
     }
     // The sender has read their own message; a has not.
     const [ownerUnread, aUnread] = await Promise.all(unread.map((live) => waitFor('the unread count', () => live.subscription.results[0])));
-    expect(ownerUnread?.data?.chatEvent.conversation).toEqual({ id: group.id, unreadCount: 0 });
-    expect(aUnread?.data?.chatEvent.conversation).toEqual({ id: group.id, unreadCount: 1 });
+    expect(ownerUnread?.data?.chatEvent!.conversation).toEqual({ id: group.id, unreadCount: 0 });
+    expect(aUnread?.data?.chatEvent!.conversation).toEqual({ id: group.id, unreadCount: 1 });
     // Of the two alike subscribers, one resolved the event and the other reused it.
     expect((await sharedDeliveries()) - before).toBe(1);
     await Promise.all([...alike, ...unread].map((live) => live.close()));

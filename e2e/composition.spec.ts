@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { composeSupergraph } from '@peerlink/launcher/composition';
+import { outageNullabilityProblems } from '@peerlink/launcher/outage-nullability';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -24,5 +25,34 @@ describe('the committed supergraph', () => {
     const fields = subscription?.fields ?? [];
     expect(fields.length).toBeGreaterThan(0);
     for (const field of fields) expect(field.directives?.map((d) => d.name.value), field.name.value).toContain('live');
+  });
+});
+
+/** Issue 13 defect 7: with notifications down, `{ me { id } unreadNotificationCount }` answered `data: null`. */
+describe('the outage nullability check run by compose', () => {
+  const committed = readFileSync('schema/supergraph.graphql', 'utf8');
+
+  it('passes the committed supergraph', () => {
+    expect(outageNullabilityProblems(committed)).toEqual([]);
+  });
+
+  it('refuses a non-null root, a non-null field added to another subgraph’s type, and a non-null link to one', () => {
+    const reverted = committed
+      .replace('unreadNotificationCount: Int @join__field(graph: NOTIFICATIONS)', 'unreadNotificationCount: Int! @join__field(graph: NOTIFICATIONS)')
+      .replace('posts(after: String, first: Int): PostConnection @join__field(graph: SOCIAL)', 'posts(after: String, first: Int): PostConnection! @join__field(graph: SOCIAL)')
+      .replace('author: User @join__field(graph: SOCIAL, provides: "username displayName")', 'author: User! @join__field(graph: SOCIAL, provides: "username displayName")');
+    expect(outageNullabilityProblems(reverted)).toEqual([
+      // Sign-up's answer carries the User identity made; a non-null posts on it would null that too.
+      expect.stringMatching(/^AuthPayload\.user \(from identity\) is non-null but User\.posts comes from social/),
+      expect.stringMatching(/^Post\.author \(from social\) is non-null but User\.\w+ comes from identity/),
+      expect.stringMatching(/^Query\.unreadNotificationCount is a root field/),
+      expect.stringMatching(/^User\.posts is resolved by social on a type identity owns/),
+    ]);
+  });
+
+  it('leaves a subgraph’s own fields on its own types non-null', () => {
+    // Post.body and User.username: the subgraph that answers the object answers the field too.
+    expect(committed).toMatch(/^\s*body: String!/m);
+    expect(committed).toMatch(/^\s*username: String! @join__field\(graph: IDENTITY\)/m);
   });
 });

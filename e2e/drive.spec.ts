@@ -58,7 +58,7 @@ describe.each([
       const bytes = Buffer.from('Hello, PeerLink drive! '.repeat(100));
       const file = await upload(owner, 'hello.txt', bytes);
       expect(file).toMatchObject({ name: 'hello.txt', mimeType: 'text/plain', size: bytes.length, checksum: sha256(bytes), visibility: 'PRIVATE', publicUrl: null });
-      expect(file.owner.username).toBe(owner.username);
+      expect(file.owner!.username).toBe(owner.username);
       expect(file.currentVersion?.number).toBe(1);
 
       const whole = await download(file.downloadUrl!);
@@ -212,7 +212,7 @@ describe.each([
       expect(await codes(t.url, CreateUploadDocument, { input: { name: 'x', mimeType: 'text/plain', size: 3, fileId: file.id } }, viewer.token)).toEqual(['FORBIDDEN']);
       const edited = await upload(editor, 'plan.txt', Buffer.from('the new plan'), { fileId: file.id });
       expect(edited.currentVersion?.number).toBe(2);
-      expect(edited.owner.id).toBe(owner.id);
+      expect(edited.owner!.id).toBe(owner.id);
       expect(await codes(t.url, DeleteFileDocument, { id: file.id }, editor.token)).toEqual(['FORBIDDEN']);
       expect(await codes(t.url, SetFileVisibilityDocument, { id: file.id, visibility: 'PUBLIC' }, editor.token)).toEqual(['FORBIDDEN']);
       expect(await codes(t.url, ShareFileDocument, { fileId: file.id, userId: stranger.id, role: 'VIEWER' }, editor.token)).toEqual(['FORBIDDEN']);
@@ -224,7 +224,7 @@ describe.each([
       expect((await ok(t.url, RestoreFileVersionDocument, { fileId: file.id, versionId: firstVersion.id }, editor.token)).restoreFileVersion.currentVersion?.number).toBe(1);
 
       const owned = (await ok(t.url, FileDocument, { id: file.id }, owner.token)).file;
-      expect(owned.shares?.map((s) => [s.user.username, s.role]).sort()).toEqual([[editor.username, 'EDITOR'], [viewer.username, 'VIEWER']].sort());
+      expect(owned.shares?.map((s) => [s.user!.username, s.role]).sort()).toEqual([[editor.username, 'EDITOR'], [viewer.username, 'VIEWER']].sort());
       await ok(t.url, UnshareFileDocument, { fileId: file.id, userId: viewer.id }, owner.token);
       expect(await codes(t.url, FileDocument, { id: file.id }, viewer.token)).toEqual(['NOT_FOUND']);
       expect(await codes(t.url, ShareFileDocument, { fileId: file.id, userId: '0195f000-0000-7000-8000-0000000000ff', role: 'VIEWER' }, owner.token)).toEqual(['NOT_FOUND']);

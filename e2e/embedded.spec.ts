@@ -130,7 +130,7 @@ describe('embedded mode', () => {
     // The home feed's timelines live in the in-memory cache.
     await ok(url, CreatePostDocument, { input: { body: 'posted with no outside services' } }, login.accessToken);
     const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
-    expect(feed.edges.map((e) => [e.node.body, e.node.author.username])).toEqual([['posted with no outside services', user.username]]);
+    expect(feed.edges.map((e) => [e.node.body, e.node.author!.username])).toEqual([['posted with no outside services', user.username]]);
     // Files land on local disk under DATA_DIR and come back through the gateway's /files.
     const stored = await upload(url, login.accessToken, 'embedded.txt', Buffer.from('bytes on local disk'));
     expect(await (await fetch(stored.downloadUrl!)).text()).toBe('bytes on local disk');

@@ -131,7 +131,7 @@ function watch(url: string, user: Member, conversationId: string, options: { res
     get errors() {
       return seen.errors;
     },
-    bodies: () => seen.results.map((r) => r.data?.chatEvent.message?.body),
+    bodies: () => seen.results.map((r) => r.data?.chatEvent!.message?.body),
     cursor: () => payload.extensions.live.resumeFrom,
     stop: () => client.dispose(),
   };

@@ -109,9 +109,9 @@ describe('a burst of live events', () => {
         throw new Error(`${reading.results.length} of ${sent.length} results`);
       }, 45_000);
       expect(reading.error).toBeUndefined();
-      expect(reading.results.map((r) => r.data?.notificationAdded.id)).toEqual(sent);
+      expect(reading.results.map((r) => r.data?.notificationAdded!.id)).toEqual(sent);
     }
-    expect(reading.results.map((r) => r.data?.notificationAdded.id)).toEqual(sent);
+    expect(reading.results.map((r) => r.data?.notificationAdded!.id)).toEqual(sent);
 
     // The gateway ended the one that stopped reading; it hears why once it reads again.
     socket!.resume();
@@ -121,7 +121,7 @@ describe('a burst of live events', () => {
     expect(dropped).toBeGreaterThan(0);
     // What it did get is the burst's beginning, without gaps, and the count covers the rest of what
     // reached it (events of the round it was ended in that came after the end were no longer its own).
-    expect(stalled.results.map((r) => r.data?.notificationAdded.id)).toEqual(sent.slice(0, stalled.results.length));
+    expect(stalled.results.map((r) => r.data?.notificationAdded!.id)).toEqual(sent.slice(0, stalled.results.length));
     expect(stalled.results.length + dropped).toBeGreaterThanOrEqual(sentBeforeLastRound);
     expect(stalled.results.length + dropped).toBeLessThanOrEqual(sent.length);
 

@@ -88,7 +88,7 @@ describe('live-only signals', () => {
     await waitFor('the outsider’s own typing signal', () => outsiderLive.subscription.results.length > 0);
     await waitFor('b’s typing signal, for the owner', () => ownerLive.subscription.results.length > 0);
     const typists = (live: { subscription: { results: { data?: ChatTypingSubscription | null }[] } }) =>
-      live.subscription.results.map((r) => r.data?.chatEvent.typist?.id);
+      live.subscription.results.map((r) => r.data?.chatEvent!.typist?.id);
     expect(typists(outsiderLive)).toEqual([outsidersFriend.id]);
     expect(typists(ownerLive)).toEqual([b.id]);
     await waitFor('b’s typing signal, for a', () => aLive.subscription.results.length === 2);

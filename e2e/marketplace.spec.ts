@@ -173,8 +173,8 @@ describe('search', () => {
     let after: string | null | undefined = null;
     do {
       const page: ProductsQuery = await ok(t.url, ProductsDocument, { filter: { search: tag }, sort: 'PRICE_ASC', first: 2, after });
-      seen.push(...page.products.edges.map((e) => e.node.price.amount));
-      after = page.products.pageInfo.hasNextPage ? page.products.pageInfo.endCursor : null;
+      seen.push(...page.products!.edges.map((e) => e.node.price.amount));
+      after = page.products!.pageInfo.hasNextPage ? page.products!.pageInfo.endCursor : null;
       if (after) expect(await codes(t.url, ProductsDocument, { filter: { search: tag }, sort: 'PRICE_DESC', first: 2, after })).toEqual(['BAD_USER_INPUT']);
     } while (after);
     expect(seen).toEqual([100, 300, 500, 700, 900]);
@@ -265,7 +265,7 @@ describe('checkout and payment', () => {
       await waitFor('two order updates', () => subscription.results.length >= 2);
       // One update per change, each showing the order as it is when sent: on a busy machine the
       // first may already be DELIVERED, but none goes back to SHIPPED after it.
-      const statuses = subscription.results.map((r) => r.data?.orderUpdated.status);
+      const statuses = subscription.results.map((r) => r.data?.orderUpdated!.status);
       expect(statuses).toHaveLength(2);
       expect([['SHIPPED', 'DELIVERED'], ['DELIVERED', 'DELIVERED']]).toContainEqual(statuses);
       expect(subscription.results[1]?.data?.orderUpdated).toMatchObject({ seller: { displayName: owner.displayName }, items: [{ product: { title: 'Brass lamp' } }] });
@@ -356,7 +356,7 @@ describe('checkout and payment', () => {
     await ok(t.url, AddToCartDocument, { productId: b.id }, buyer.token);
     const input = { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId: 'pm_card_visa' };
     const [once, again] = await Promise.all([ok(t.url, CheckoutDocument, { input }, buyer.token), ok(t.url, CheckoutDocument, { input }, buyer.token)]);
-    expect(once.checkout.orders.map((o) => o.seller.id).sort()).toEqual([first.id, second.id].sort());
+    expect(once.checkout.orders.map((o) => o.seller!.id).sort()).toEqual([first.id, second.id].sort());
     expect(again.checkout.orders.map((o) => o.id).sort()).toEqual(once.checkout.orders.map((o) => o.id).sort());
     expect((await ok(t.url, MyOrdersDocument, {}, buyer.token)).myOrders.edges).toHaveLength(2);
     expect(await stockOf(t, a.id, buyer)).toBe(4);
@@ -437,7 +437,7 @@ describe('refunds', () => {
     // A retried request with the same key refunds once.
     const partial = await refund({ amount: 3000, idempotencyKey: 'dent-1' }, owner.token);
     expect(partial.data?.refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3000, refunds: [{ amount: 3000, reason: 'Dented' }] });
-    expect((await refund({ amount: 3000, idempotencyKey: 'dent-1' }, owner.token)).data?.refundPayment.refundedAmount).toBe(3000);
+    expect((await refund({ amount: 3000, idempotencyKey: 'dent-1' }, owner.token)).data?.refundPayment!.refundedAmount).toBe(3000);
     expect((await orderNotice(buyer, /^Refund issued$/)).body).toBe('$30.00 for 2 × Copper kettle is on its way back to you ($30.00 so far).');
     await waitFor('the order to record the refund', async () => (await ok(t.url, OrderRefundedDocument, { id: orderId }, buyer.token)).order.refunded.amount === 3000);
 

@@ -40,8 +40,8 @@ const errorCodes = (subscription: Subscription<unknown>) =>
   Array.isArray(subscription.error) ? subscription.error.map((e: { extensions?: { code?: unknown } }) => String(e.extensions?.code)) : [];
 
 /** What one subscriber saw of one order, in order. */
-const statusesOf = (subscription: Subscription<{ orderUpdated: { id: string; status: string } }>, orderId: string) =>
-  subscription.results.flatMap((r) => (r.data?.orderUpdated.id === orderId ? [r.data.orderUpdated.status] : []));
+const statusesOf = (subscription: Subscription<{ orderUpdated: { id: string; status: string } | null }>, orderId: string) =>
+  subscription.results.flatMap((r) => (r.data?.orderUpdated?.id === orderId ? [r.data.orderUpdated.status] : []));
 
 describe('orderUpdated for all of your orders', () => {
   it('shows buyer and seller an order from checkout to PAID, and nobody else', async () => {
@@ -66,8 +66,8 @@ describe('orderUpdated for all of your orders', () => {
     const theirs = (await buy(t, outsider, vase.id)).orders[0]!;
     await waitFor('the outsider’s own PAID update', () => statusesOf(outsiderSees, theirs.id).includes('PAID'));
     await waitFor('the seller to see both sales', () => statusesOf(ownerSees, theirs.id).includes('PAID'));
-    expect(outsiderSees.results.map((r) => r.data?.orderUpdated.id)).toEqual([theirs.id, theirs.id]);
-    expect(buyerSees.results.map((r) => r.data?.orderUpdated.id)).toEqual([order.id, order.id]);
+    expect(outsiderSees.results.map((r) => r.data?.orderUpdated!.id)).toEqual([theirs.id, theirs.id]);
+    expect(buyerSees.results.map((r) => r.data?.orderUpdated!.id)).toEqual([order.id, order.id]);
     for (const subscription of [buyerSees, ownerSees, outsiderSees]) expect(subscription.results.every((r) => !r.errors)).toBe(true);
     await Promise.all([buyerWatch, ownerWatch, outsiderWatch].map(({ client }) => client.dispose()));
   });
@@ -89,9 +89,9 @@ describe('subscriptions asking for the current state first', () => {
     }
     await ok(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: 'CUR-1' }, owner.token);
     for (const { subscription } of watchers) {
-      await waitFor('the SHIPPED update', () => subscription.results.some((r) => r.data?.orderUpdated.status === 'SHIPPED'));
+      await waitFor('the SHIPPED update', () => subscription.results.some((r) => r.data?.orderUpdated!.status === 'SHIPPED'));
       // The PAID event may still have been on its way when the state was read: it can repeat, once.
-      expect(collapseRepeats(subscription.results.map((r) => r.data?.orderUpdated.status))).toEqual(['PAID', 'SHIPPED']);
+      expect(collapseRepeats(subscription.results.map((r) => r.data?.orderUpdated!.status))).toEqual(['PAID', 'SHIPPED']);
       expect(subscription.error).toBeUndefined();
     }
     await Promise.all(watchers.map(({ client }) => client.dispose()));
@@ -163,10 +163,10 @@ describe('paymentUpdated', () => {
 
     const order = (await buy(t, buyer, pen.id)).orders[0]!;
     const [paid, sold] = await Promise.all(
-      [buyerSees, ownerSees].map((s) => waitFor('the SUCCEEDED payment', () => s.results.find((r) => r.data?.paymentUpdated.order.id === order.id && r.data.paymentUpdated.status === 'SUCCEEDED'))),
+      [buyerSees, ownerSees].map((s) => waitFor('the SUCCEEDED payment', () => s.results.find((r) => r.data?.paymentUpdated!.order!.id === order.id && r.data.paymentUpdated.status === 'SUCCEEDED'))),
     );
-    expect(paid!.data?.paymentUpdated.clientSecret).toEqual(expect.any(String));
-    expect(sold!.data?.paymentUpdated.clientSecret).toBeNull();
+    expect(paid!.data?.paymentUpdated!.clientSecret).toEqual(expect.any(String));
+    expect(sold!.data?.paymentUpdated!.clientSecret).toBeNull();
     // Both parties have had it, so the outsider would have too.
     expect(outsiderSees.results).toEqual([]);
     await Promise.all([buyerWatch, ownerWatch, outsiderWatch].map(({ client }) => client.dispose()));
@@ -188,7 +188,7 @@ describe('paymentUpdated', () => {
     await ok(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, reason: 'Chipped' } }, owner.token);
     for (const subscription of [byOrder, byId]) {
       await waitFor('the refund', () => subscription.results.length >= 2);
-      expect(subscription.results.map((r) => r.data?.paymentUpdated.status)).toEqual(['SUCCEEDED', 'REFUNDED']);
+      expect(subscription.results.map((r) => r.data?.paymentUpdated!.status)).toEqual(['SUCCEEDED', 'REFUNDED']);
     }
     await client.dispose();
   });

@@ -115,13 +115,13 @@ describe('Stripe webhooks', () => {
     expect(await deliver(succeeded)).toEqual({ status: 200, body: { received: true, duplicate: false } });
     await orderReaches(t, buyer, passed.id, 'PAID');
     for (const { subscription } of watchers) {
-      const update = await waitFor('the PAID update', () => subscription.results.find((r) => r.data?.orderUpdated.status === 'PAID'));
+      const update = await waitFor('the PAID update', () => subscription.results.find((r) => r.data?.orderUpdated!.status === 'PAID'));
       expect(update.data?.orderUpdated).toMatchObject({ seller: { id: owner.id, displayName: owner.displayName }, items: [{ product: { id: vase.id, title: vase.title } }] });
     }
     // The payment itself, live too: its client secret for the buyer alone.
-    const [buyerSees, sellerSees] = await Promise.all(watchers.map((w) => waitFor('the payment update', () => w.payment.results.find((r) => r.data?.paymentUpdated.status === 'SUCCEEDED'))));
+    const [buyerSees, sellerSees] = await Promise.all(watchers.map((w) => waitFor('the payment update', () => w.payment.results.find((r) => r.data?.paymentUpdated!.status === 'SUCCEEDED'))));
     expect(buyerSees.data?.paymentUpdated).toMatchObject({ order: { id: passed.id }, clientSecret: expect.stringMatching(/_secret_/) });
-    expect(sellerSees.data?.paymentUpdated.clientSecret).toBeNull();
+    expect(sellerSees.data?.paymentUpdated!.clientSecret).toBeNull();
     // Both parties have had the update, so the outsider would have too: they get nothing.
     expect(outsiderWatch.results).toEqual([]);
     await Promise.all([...watchers.map((w) => w.client.dispose()), outsiderClient.dispose()]);

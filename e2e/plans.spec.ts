@@ -84,14 +84,14 @@ describe('plans', () => {
       return now && periodEnd(now) > periodEnd(started) ? now : null;
     });
     expect(renewed).toMatchObject({ status: 'ACTIVE', latestPaymentFailure: null });
-    const live = await waitFor('the live renewal', () => watch.results.find((r) => periodEnd(r.data!.planSubscriptionUpdated) > periodEnd(started)));
+    const live = await waitFor('the live renewal', () => watch.results.find((r) => periodEnd(r.data!.planSubscriptionUpdated!) > periodEnd(started)));
     expect(live.data?.planSubscriptionUpdated).toMatchObject({ id: started.id, status: 'ACTIVE' });
     // The outsider's own subscription changes after that renewal: once they see it, on the same
     // connection, a leaked renewal would have come before it.
     const theirs2 = await subscribe(t, outsider, plus.id, (await savedCard(t, outsider)).id);
-    await waitFor('the outsider’s own update', () => theirOwn.results.some((r) => r.data?.planSubscriptionUpdated.id === theirs2.id));
+    await waitFor('the outsider’s own update', () => theirOwn.results.some((r) => r.data?.planSubscriptionUpdated!.id === theirs2.id));
     expect(snoop.results).toEqual([]);
-    expect(new Set(theirOwn.results.map((r) => r.data?.planSubscriptionUpdated.id))).toEqual(new Set([theirs2.id]));
+    expect(new Set(theirOwn.results.map((r) => r.data?.planSubscriptionUpdated!.id))).toEqual(new Set([theirs2.id]));
     await Promise.all([mine.dispose(), theirs.dispose()]);
 
     expect((await ok(t.url, MyPlanSubscriptionsDocument, {}, user.token)).myPlanSubscriptions.map((s) => s.id)).toEqual([started.id]);

@@ -154,7 +154,7 @@ describe('feedUpdated', () => {
     // follow, the earlier FOLLOWERS-only post can no longer reach them.
     const later = await post(t, strangersFriend, 'a later post');
     await waitFor('the stranger’s own feed event', () => strangerLive.subscription.results.length > 0);
-    expect(strangerLive.subscription.results.map((r) => r.data?.feedUpdated.postId)).toEqual([later.id]);
+    expect(strangerLive.subscription.results.map((r) => r.data?.feedUpdated!.postId)).toEqual([later.id]);
 
     await ok(t.url, DeletePostDocument, { id: secret.id }, author.token);
     const removed = await waitFor('the removal on the reader’s feed', () => readerLive.subscription.results[1]);

@@ -45,8 +45,8 @@ describe('follows', () => {
 
     const starProfile = await profile(star, fan);
     expect(starProfile).toMatchObject({ followerCount: 1, followingCount: 0, viewerIsFollowing: true, viewerHasBlocked: false });
-    expect(starProfile.followers.edges.map((e) => e.node.username)).toEqual([fan.username]);
-    expect((await profile(fan)).following.edges.map((e) => e.node.username)).toEqual([star.username]);
+    expect(starProfile.followers!.edges.map((e) => e.node!.username)).toEqual([fan.username]);
+    expect((await profile(fan)).following!.edges.map((e) => e.node!.username)).toEqual([star.username]);
     expect((await profile(star)).viewerIsFollowing).toBe(false);
 
     expect(await notified(t, star, /started following you/)).toMatchObject({ kind: 'FOLLOW', actor: { username: fan.username }, post: null });
@@ -85,8 +85,8 @@ describe('follows', () => {
       fans.push(fan);
     }
     const first = (await ok(t.url, ProfileDocument, { username: star.username, first: 2 }, star.token)).user!.followers;
-    expect(first.edges.map((e) => e.node.username)).toEqual([fans[2]!.username, fans[1]!.username]);
-    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(first!.edges.map((e) => e.node!.username)).toEqual([fans[2]!.username, fans[1]!.username]);
+    expect(first!.pageInfo.hasNextPage).toBe(true);
   });
 });
 
@@ -110,7 +110,7 @@ describe('blocks', () => {
     expect(await codes(t.url, PostDocument, { id: mine.id }, pest.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, AddCommentDocument, { postId: mine.id, body: 'hey' }, pest.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, LikePostDocument, { postId: mine.id }, pest.token)).toEqual(['NOT_FOUND']);
-    expect((await profile(blocker, pest)).posts.edges).toEqual([]);
+    expect((await profile(blocker, pest)).posts!.edges).toEqual([]);
     // Nor can they reach the blocker through a third party's post.
     const blockerComment = (await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'blocker here' }, blocker.token)).addComment;
     expect(await codes(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'reply', parentId: blockerComment.id }, pest.token)).toEqual(['NOT_FOUND']);
@@ -222,7 +222,7 @@ describe('reports', () => {
       ['something fine', 1],
       ['something awful', 2],
     ]);
-    expect(queue[1]!.reports.map((r) => [r.reporter.username, r.reason])).toEqual([
+    expect(queue[1]!.reports.map((r) => [r.reporter!.username, r.reason])).toEqual([
       [second.username, 'harassment'],
       [first.username, 'abuse'],
     ]);

@@ -42,7 +42,7 @@ describe('posts', () => {
     expect(created.author).toEqual({ id: author.id, username: author.username, displayName: author.displayName });
 
     const anonymous = await request(t.url, PostDocument, { id: created.id });
-    expect(anonymous.data?.post.body).toBe('Hello, PeerLink!');
+    expect(anonymous.data?.post!.body).toBe('Hello, PeerLink!');
 
     const edited = (await ok(t.url, UpdatePostDocument, { id: created.id, input: { body: 'Hello again', visibility: 'FOLLOWERS' } }, author.token)).updatePost;
     expect(edited).toMatchObject({ body: 'Hello again', visibility: 'FOLLOWERS' });
@@ -108,7 +108,7 @@ describe('posts', () => {
     expect(await codes(t.url, SharePostDocument, { postId: secret.id }, fan.token)).toEqual(['BAD_USER_INPUT']);
 
     const listed = async (token?: string) =>
-      (await request(t.url, PostsByDocument, { authorId: author.id }, { token })).data?.posts.edges.map((e) => e.node.body);
+      (await request(t.url, PostsByDocument, { authorId: author.id }, { token })).data?.posts!.edges.map((e) => e.node.body);
     expect(await listed(fan.token)).toEqual(['for everyone', 'followers only']);
     expect(await listed(stranger.token)).toEqual(['for everyone']);
     expect(await listed()).toEqual(['for everyone']);

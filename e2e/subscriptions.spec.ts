@@ -23,10 +23,10 @@ describe('notificationAdded', () => {
     await ok(t.url, ChangePasswordDocument, { currentPassword: input.password, newPassword: 'another long passphrase 7' }, register.accessToken);
 
     const security = await waitFor('the security notification', () =>
-      subscription.results.find((r) => r.data?.notificationAdded.kind === 'SECURITY'),
+      subscription.results.find((r) => r.data?.notificationAdded!.kind === 'SECURITY'),
     );
     expect(security.errors).toBeUndefined();
-    expect(security.data?.notificationAdded.actor).toEqual({ username: input.username, displayName: input.displayName });
+    expect(security.data?.notificationAdded!.actor).toEqual({ username: input.username, displayName: input.displayName });
     subscription.stop();
     await client.dispose();
   });
@@ -51,7 +51,7 @@ describe('queries over the socket', () => {
     expect(me.results[0]?.data?.me?.username).toBe(input.username);
 
     await ok(t.url, ChangePasswordDocument, { currentPassword: input.password, newPassword: 'another long passphrase 8' }, register.accessToken);
-    await waitFor('the security notification on the same socket', () => live.results.find((r) => r.data?.notificationAdded.kind === 'SECURITY'));
+    await waitFor('the security notification on the same socket', () => live.results.find((r) => r.data?.notificationAdded!.kind === 'SECURITY'));
     expect(closed).toBeUndefined();
     live.stop();
     await client.dispose();

@@ -406,14 +406,14 @@ export type ConsistencyUserByIdQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyUserByIdQuery = { user: { id: string, username: string } };
+export type ConsistencyUserByIdQuery = { user: { id: string, username: string } | null };
 
 export type ConsistencyUserByNameQueryVariables = Exact<{
   username: string;
 }>;
 
 
-export type ConsistencyUserByNameQuery = { user: { id: string, username: string } };
+export type ConsistencyUserByNameQuery = { user: { id: string, username: string } | null };
 
 export type ConsistencyUserLookupQueryVariables = Exact<{
   id?: string | null | undefined;
@@ -421,7 +421,7 @@ export type ConsistencyUserLookupQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyUserLookupQuery = { user: { id: string } };
+export type ConsistencyUserLookupQuery = { user: { id: string } | null };
 
 export type ConsistencyFollowersQueryVariables = Exact<{
   id: string;
@@ -430,7 +430,7 @@ export type ConsistencyFollowersQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyFollowersQuery = { user: { followerCount: number, followers: { totalCount: number, edges: Array<{ node: { id: string } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } };
+export type ConsistencyFollowersQuery = { user: { followerCount: number | null, followers: { totalCount: number, edges: Array<{ node: { id: string } | null }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } | null } | null };
 
 export type ConsistencyConversationMessagesQueryVariables = Exact<{
   id: string;
@@ -439,7 +439,7 @@ export type ConsistencyConversationMessagesQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyConversationMessagesQuery = { conversation: { id: string, messages: { edges: Array<{ cursor: string, node: { body: string | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } };
+export type ConsistencyConversationMessagesQuery = { conversation: { id: string, messages: { edges: Array<{ cursor: string, node: { body: string | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } | null };
 
 export type ConsistencyOldMessagesQueryVariables = Exact<{
   conversationId: string;
@@ -448,7 +448,7 @@ export type ConsistencyOldMessagesQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyOldMessagesQuery = { messages: { edges: Array<{ node: { body: string | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type ConsistencyOldMessagesQuery = { messages: { edges: Array<{ node: { body: string | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } | null };
 
 export type ConsistencyFilesQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -456,19 +456,19 @@ export type ConsistencyFilesQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyFilesQuery = { files: { totalCount: number, edges: Array<{ node: { id: string, size: number, currentVersion: { size: number } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } }, storageUsage: { usedBytes: number, quotaBytes: number, trashBytes: number, byMimeType: Array<{ bytes: number }> } };
+export type ConsistencyFilesQuery = { files: { totalCount: number, edges: Array<{ node: { id: string, size: number, currentVersion: { size: number } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } | null, storageUsage: { usedBytes: number, quotaBytes: number, trashBytes: number, byMimeType: Array<{ bytes: number }> } | null };
 
 export type ConsistencyPaymentQueryVariables = Exact<{
   orderId: string;
 }>;
 
 
-export type ConsistencyPaymentQuery = { paymentStatus: { id: string, status: PaymentStatus, amount: number, currency: string, refundedAmount: number, total: { amount: number, currency: string }, refunded: { amount: number, currency: string }, refunds: Array<{ amount: number, total: { amount: number, currency: string } }> } };
+export type ConsistencyPaymentQuery = { paymentStatus: { id: string, status: PaymentStatus, amount: number, currency: string, refundedAmount: number, total: { amount: number, currency: string }, refunded: { amount: number, currency: string }, refunds: Array<{ amount: number, total: { amount: number, currency: string } }> } | null };
 
 export type ConsistencyPlansQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsistencyPlansQuery = { plans: Array<{ id: string, amount: number, currency: string, price: { amount: number, currency: string } }> };
+export type ConsistencyPlansQuery = { plans: Array<{ id: string, amount: number, currency: string, price: { amount: number, currency: string } }> | null };
 
 export type ConsistencyMyOrdersQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -476,61 +476,61 @@ export type ConsistencyMyOrdersQueryVariables = Exact<{
 }>;
 
 
-export type ConsistencyMyOrdersQuery = { myOrders: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type ConsistencyMyOrdersQuery = { myOrders: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } | null };
 
 export type ConsistencyCreateAccountMutationVariables = Exact<{
   input: RegisterInput;
 }>;
 
 
-export type ConsistencyCreateAccountMutation = { createAccount: { accessToken: string, refreshToken: string, user: { id: string } } };
+export type ConsistencyCreateAccountMutation = { createAccount: { accessToken: string, refreshToken: string, user: { id: string } } | null };
 
 export type ConsistencyCreateSessionMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type ConsistencyCreateSessionMutation = { createSession: { accessToken: string, refreshToken: string } };
+export type ConsistencyCreateSessionMutation = { createSession: { accessToken: string, refreshToken: string } | null };
 
 export type ConsistencyEndSessionMutationVariables = Exact<{
   refreshToken?: string | null | undefined;
 }>;
 
 
-export type ConsistencyEndSessionMutation = { endSession: boolean };
+export type ConsistencyEndSessionMutation = { endSession: boolean | null };
 
 export type ConsistencyEndAllSessionsMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsistencyEndAllSessionsMutation = { endAllSessions: boolean };
+export type ConsistencyEndAllSessionsMutation = { endAllSessions: boolean | null };
 
 export type ConsistencyFollowUserMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type ConsistencyFollowUserMutation = { followUser: { id: string, viewerIsFollowing: boolean } };
+export type ConsistencyFollowUserMutation = { followUser: { id: string, viewerIsFollowing: boolean | null } | null };
 
 export type ConsistencyUnfollowUserMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type ConsistencyUnfollowUserMutation = { unfollowUser: { id: string, viewerIsFollowing: boolean } };
+export type ConsistencyUnfollowUserMutation = { unfollowUser: { id: string, viewerIsFollowing: boolean | null } | null };
 
 export type ConsistencyBlockUserMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type ConsistencyBlockUserMutation = { blockUser: { id: string, viewerHasBlocked: boolean } };
+export type ConsistencyBlockUserMutation = { blockUser: { id: string, viewerHasBlocked: boolean | null } | null };
 
 export type ConsistencyUnblockUserMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type ConsistencyUnblockUserMutation = { unblockUser: { id: string, viewerHasBlocked: boolean } };
+export type ConsistencyUnblockUserMutation = { unblockUser: { id: string, viewerHasBlocked: boolean | null } | null };
 
 export type ConsistencyCreateCommentMutationVariables = Exact<{
   postId: string;
@@ -539,7 +539,7 @@ export type ConsistencyCreateCommentMutationVariables = Exact<{
 }>;
 
 
-export type ConsistencyCreateCommentMutation = { createComment: { id: string, body: string } };
+export type ConsistencyCreateCommentMutation = { createComment: { id: string, body: string } | null };
 
 export type ConsistencyAddCartItemMutationVariables = Exact<{
   productId: string;
@@ -547,21 +547,21 @@ export type ConsistencyAddCartItemMutationVariables = Exact<{
 }>;
 
 
-export type ConsistencyAddCartItemMutation = { addCartItem: { lines: Array<{ quantity: number }> } };
+export type ConsistencyAddCartItemMutation = { addCartItem: { lines: Array<{ quantity: number }> } | null };
 
 export type ConsistencyRemoveCartItemMutationVariables = Exact<{
   productId: string;
 }>;
 
 
-export type ConsistencyRemoveCartItemMutation = { removeCartItem: { lines: Array<{ quantity: number }> } };
+export type ConsistencyRemoveCartItemMutation = { removeCartItem: { lines: Array<{ quantity: number }> } | null };
 
 export type ConsistencyCheckoutCartMutationVariables = Exact<{
   input: CheckoutInput;
 }>;
 
 
-export type ConsistencyCheckoutCartMutation = { checkoutCart: { orders: Array<{ id: string, total: { amount: number, currency: string } }>, changes: Array<{ kind: CartChangeKind }> } };
+export type ConsistencyCheckoutCartMutation = { checkoutCart: { orders: Array<{ id: string, total: { amount: number, currency: string } }>, changes: Array<{ kind: CartChangeKind }> } | null };
 
 export type ConsistencyMarkMessagesDeliveredMutationVariables = Exact<{
   conversationId: string;
@@ -569,7 +569,7 @@ export type ConsistencyMarkMessagesDeliveredMutationVariables = Exact<{
 }>;
 
 
-export type ConsistencyMarkMessagesDeliveredMutation = { markMessagesDelivered: { id: string } };
+export type ConsistencyMarkMessagesDeliveredMutation = { markMessagesDelivered: { id: string } | null };
 
 export type ConsistencyMarkMessagesReadMutationVariables = Exact<{
   conversationId: string;
@@ -577,23 +577,23 @@ export type ConsistencyMarkMessagesReadMutationVariables = Exact<{
 }>;
 
 
-export type ConsistencyMarkMessagesReadMutation = { markMessagesRead: { id: string, unreadCount: number } };
+export type ConsistencyMarkMessagesReadMutation = { markMessagesRead: { id: string, unreadCount: number } | null };
 
 export type ConsistencyCreatePlanSubscriptionMutationVariables = Exact<{
   input: SubscribeToPlanInput;
 }>;
 
 
-export type ConsistencyCreatePlanSubscriptionMutation = { createPlanSubscription: { id: string, status: PlanSubscriptionStatus, plan: { price: { amount: number, currency: string } } } };
+export type ConsistencyCreatePlanSubscriptionMutation = { createPlanSubscription: { id: string, status: PlanSubscriptionStatus, plan: { price: { amount: number, currency: string } } } | null };
 
-export type MessageFieldsFragment = { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } };
+export type MessageFieldsFragment = { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } | null };
 
 export type OpenDirectConversationMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type OpenDirectConversationMutation = { openDirectConversation: { id: string, kind: ConversationKind, members: Array<{ role: MemberRole, user: { username: string } }> } };
+export type OpenDirectConversationMutation = { openDirectConversation: { id: string, kind: ConversationKind, members: Array<{ role: MemberRole, user: { username: string } | null }> } | null };
 
 export type CreateGroupMutationVariables = Exact<{
   title: string;
@@ -601,14 +601,14 @@ export type CreateGroupMutationVariables = Exact<{
 }>;
 
 
-export type CreateGroupMutation = { createGroup: { id: string, kind: ConversationKind, title: string | null, members: Array<{ role: MemberRole, user: { id: string } }> } };
+export type CreateGroupMutation = { createGroup: { id: string, kind: ConversationKind, title: string | null, members: Array<{ role: MemberRole, user: { id: string } | null }> } | null };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
 }>;
 
 
-export type SendMessageMutation = { sendMessage: { id: string, body: string | null, createdAt: string, deleted: boolean, conversation: { id: string }, sender: { id: string, username: string, displayName: string } } };
+export type SendMessageMutation = { sendMessage: { id: string, body: string | null, createdAt: string, deleted: boolean, conversation: { id: string }, sender: { id: string, username: string, displayName: string } | null } | null };
 
 export type ConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -616,14 +616,14 @@ export type ConversationsQueryVariables = Exact<{
 }>;
 
 
-export type ConversationsQuery = { conversations: { edges: Array<{ cursor: string, node: { id: string, kind: ConversationKind, title: string | null, unreadCount: number, lastMessage: { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConversationsQuery = { conversations: { edges: Array<{ cursor: string, node: { id: string, kind: ConversationKind, title: string | null, unreadCount: number, lastMessage: { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type ConversationQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ConversationQuery = { conversation: { id: string, kind: ConversationKind, title: string | null } };
+export type ConversationQuery = { conversation: { id: string, kind: ConversationKind, title: string | null } | null };
 
 export type MessagesQueryVariables = Exact<{
   conversationId: string;
@@ -632,28 +632,28 @@ export type MessagesQueryVariables = Exact<{
 }>;
 
 
-export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, body: string | null, createdAt: string, deleted: boolean, sender: { id: string, username: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type ChatEventsSubscriptionVariables = Exact<{
   conversationId?: string | null | undefined;
 }>;
 
 
-export type ChatEventsSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, title: string | null }, message: { id: string, body: string | null, createdAt: string, deleted: boolean, attachments: Array<{ id: string, name: string } | null>, sender: { id: string, username: string, displayName: string } } | null, user: { username: string } | null } };
+export type ChatEventsSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, title: string | null }, message: { id: string, body: string | null, createdAt: string, deleted: boolean, attachments: Array<{ id: string, name: string } | null>, sender: { id: string, username: string, displayName: string } | null } | null, user: { username: string } | null } | null };
 
 export type MessageReceiptsQueryVariables = Exact<{
   conversationId: string;
 }>;
 
 
-export type MessageReceiptsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, status: MessageStatus | null, receipts: Array<{ deliveredAt: string | null, readAt: string | null, user: { username: string } }> } }> } };
+export type MessageReceiptsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, status: MessageStatus | null, receipts: Array<{ deliveredAt: string | null, readAt: string | null, user: { username: string } | null }> } }> } | null };
 
 export type GroupMembersQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type GroupMembersQuery = { conversation: { id: string, title: string | null, members: Array<{ role: MemberRole, user: { id: string }, lastReadMessage: { id: string } | null }> } };
+export type GroupMembersQuery = { conversation: { id: string, title: string | null, members: Array<{ role: MemberRole, user: { id: string } | null, lastReadMessage: { id: string } | null }> } | null };
 
 export type EditMessageMutationVariables = Exact<{
   id: string;
@@ -661,14 +661,14 @@ export type EditMessageMutationVariables = Exact<{
 }>;
 
 
-export type EditMessageMutation = { editMessage: { id: string, body: string | null, editedAt: string | null } };
+export type EditMessageMutation = { editMessage: { id: string, body: string | null, editedAt: string | null } | null };
 
 export type DeleteMessageMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteMessageMutation = { deleteMessage: boolean };
+export type DeleteMessageMutation = { deleteMessage: boolean | null };
 
 export type MarkDeliveredMutationVariables = Exact<{
   conversationId: string;
@@ -676,7 +676,7 @@ export type MarkDeliveredMutationVariables = Exact<{
 }>;
 
 
-export type MarkDeliveredMutation = { markDelivered: { id: string, unreadCount: number } };
+export type MarkDeliveredMutation = { markDelivered: { id: string, unreadCount: number } | null };
 
 export type MarkReadMutationVariables = Exact<{
   conversationId: string;
@@ -684,14 +684,14 @@ export type MarkReadMutationVariables = Exact<{
 }>;
 
 
-export type MarkReadMutation = { markRead: { id: string, unreadCount: number } };
+export type MarkReadMutation = { markRead: { id: string, unreadCount: number } | null };
 
 export type SetTypingMutationVariables = Exact<{
   conversationId: string;
 }>;
 
 
-export type SetTypingMutation = { setTyping: boolean };
+export type SetTypingMutation = { setTyping: boolean | null };
 
 export type AddGroupMembersMutationVariables = Exact<{
   conversationId: string;
@@ -699,7 +699,7 @@ export type AddGroupMembersMutationVariables = Exact<{
 }>;
 
 
-export type AddGroupMembersMutation = { addGroupMembers: { id: string } };
+export type AddGroupMembersMutation = { addGroupMembers: { id: string } | null };
 
 export type RemoveGroupMemberMutationVariables = Exact<{
   conversationId: string;
@@ -707,14 +707,14 @@ export type RemoveGroupMemberMutationVariables = Exact<{
 }>;
 
 
-export type RemoveGroupMemberMutation = { removeGroupMember: { id: string } };
+export type RemoveGroupMemberMutation = { removeGroupMember: { id: string } | null };
 
 export type LeaveConversationMutationVariables = Exact<{
   conversationId: string;
 }>;
 
 
-export type LeaveConversationMutation = { leaveConversation: boolean };
+export type LeaveConversationMutation = { leaveConversation: boolean | null };
 
 export type RenameGroupMutationVariables = Exact<{
   conversationId: string;
@@ -722,7 +722,7 @@ export type RenameGroupMutationVariables = Exact<{
 }>;
 
 
-export type RenameGroupMutation = { renameGroup: { id: string, title: string | null } };
+export type RenameGroupMutation = { renameGroup: { id: string, title: string | null } | null };
 
 export type SetMemberRoleMutationVariables = Exact<{
   conversationId: string;
@@ -731,59 +731,59 @@ export type SetMemberRoleMutationVariables = Exact<{
 }>;
 
 
-export type SetMemberRoleMutation = { setMemberRole: { id: string } };
+export type SetMemberRoleMutation = { setMemberRole: { id: string } | null };
 
 export type ChatNotificationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChatNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, actor: { username: string } | null, conversation: { id: string } | null } }> } };
+export type ChatNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, actor: { username: string } | null, conversation: { id: string } | null } }> } | null };
 
 export type MessageAttachmentsQueryVariables = Exact<{
   conversationId: string;
 }>;
 
 
-export type MessageAttachmentsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, refusedAttachmentIds: Array<string>, attachments: Array<{ id: string, name: string, size: number, downloadUrl: string | null } | null> } }> } };
+export type MessageAttachmentsQuery = { messages: { edges: Array<{ node: { id: string, body: string | null, refusedAttachmentIds: Array<string>, attachments: Array<{ id: string, name: string, size: number, downloadUrl: string | null } | null> } }> } | null };
 
 export type ChatEventLookupQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ChatEventLookupQuery = { chatEventById: { kind: ChatEventKind, message: { body: string | null } | null } };
+export type ChatEventLookupQuery = { chatEventById: { kind: ChatEventKind, message: { body: string | null } | null } | null };
 
 export type ChatEventsAlikeSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChatEventsAlikeSubscription = { chatEvent: { kind: ChatEventKind, message: { id: string, body: string | null, sender: { displayName: string } } | null } };
+export type ChatEventsAlikeSubscription = { chatEvent: { kind: ChatEventKind, message: { id: string, body: string | null, sender: { displayName: string } | null } | null } | null };
 
 export type ChatEventsWithUnreadSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChatEventsWithUnreadSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, unreadCount: number } } };
+export type ChatEventsWithUnreadSubscription = { chatEvent: { kind: ChatEventKind, conversation: { id: string, unreadCount: number } } | null };
 
-export type FileFieldsFragment = { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null };
+export type FileFieldsFragment = { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null };
 
 export type CreateUploadMutationVariables = Exact<{
   input: CreateUploadInput;
 }>;
 
 
-export type CreateUploadMutation = { createUpload: { uploadId: string, uploadUrl: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } };
+export type CreateUploadMutation = { createUpload: { uploadId: string, uploadUrl: string, method: string, expiresAt: string, headers: Array<{ name: string, value: string }> } | null };
 
 export type CompleteUploadMutationVariables = Exact<{
   uploadId: string;
 }>;
 
 
-export type CompleteUploadMutation = { completeUpload: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null } };
+export type CompleteUploadMutation = { completeUpload: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null } | null };
 
 export type FileQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type FileQuery = { file: { deletedAt: string | null, purgeAt: string | null, id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, versions: Array<{ id: string, number: number, size: number, checksum: string, downloadUrl: string | null, uploadedBy: { username: string } }>, shares: Array<{ role: ShareRole, user: { username: string } }> | null, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null } };
+export type FileQuery = { file: { deletedAt: string | null, purgeAt: string | null, id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, versions: Array<{ id: string, number: number, size: number, checksum: string, downloadUrl: string | null, uploadedBy: { username: string } | null }>, shares: Array<{ role: ShareRole, user: { username: string } | null }> | null, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null } | null };
 
 export type FilesQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -791,7 +791,7 @@ export type FilesQueryVariables = Exact<{
 }>;
 
 
-export type FilesQuery = { files: { edges: Array<{ node: { id: string, name: string, size: number } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type FilesQuery = { files: { edges: Array<{ node: { id: string, name: string, size: number } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type RestoreFileVersionMutationVariables = Exact<{
   fileId: string;
@@ -799,33 +799,33 @@ export type RestoreFileVersionMutationVariables = Exact<{
 }>;
 
 
-export type RestoreFileVersionMutation = { restoreFileVersion: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null } };
+export type RestoreFileVersionMutation = { restoreFileVersion: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null } | null };
 
 export type DeleteFileMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteFileMutation = { deleteFile: boolean };
+export type DeleteFileMutation = { deleteFile: boolean | null };
 
 export type RestoreFileMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RestoreFileMutation = { restoreFile: { deletedAt: string | null, purgeAt: string | null, id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, shares: Array<{ role: ShareRole, user: { id: string } }> | null, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null } };
+export type RestoreFileMutation = { restoreFile: { deletedAt: string | null, purgeAt: string | null, id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, shares: Array<{ role: ShareRole, user: { id: string } | null }> | null, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null } | null };
 
 export type DeleteFileForeverMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteFileForeverMutation = { deleteFileForever: boolean };
+export type DeleteFileForeverMutation = { deleteFileForever: boolean | null };
 
 export type EmptyTrashMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EmptyTrashMutation = { emptyTrash: number };
+export type EmptyTrashMutation = { emptyTrash: number | null };
 
 export type TrashQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -833,7 +833,7 @@ export type TrashQueryVariables = Exact<{
 }>;
 
 
-export type TrashQuery = { trash: { edges: Array<{ node: { id: string, name: string, size: number, deletedAt: string | null, purgeAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type TrashQuery = { trash: { edges: Array<{ node: { id: string, name: string, size: number, deletedAt: string | null, purgeAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type SetFileVisibilityMutationVariables = Exact<{
   id: string;
@@ -841,7 +841,7 @@ export type SetFileVisibilityMutationVariables = Exact<{
 }>;
 
 
-export type SetFileVisibilityMutation = { setFileVisibility: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string }, currentVersion: { id: string, number: number } | null } };
+export type SetFileVisibilityMutation = { setFileVisibility: { id: string, name: string, mimeType: string, size: number, checksum: string, visibility: FileVisibility, downloadUrl: string | null, publicUrl: string | null, createdAt: string, updatedAt: string, owner: { id: string, username: string } | null, currentVersion: { id: string, number: number } | null } | null };
 
 export type ShareFileMutationVariables = Exact<{
   fileId: string;
@@ -850,7 +850,7 @@ export type ShareFileMutationVariables = Exact<{
 }>;
 
 
-export type ShareFileMutation = { shareFile: { id: string, visibility: FileVisibility, shares: Array<{ role: ShareRole, user: { id: string } }> | null } };
+export type ShareFileMutation = { shareFile: { id: string, visibility: FileVisibility, shares: Array<{ role: ShareRole, user: { id: string } | null }> | null } | null };
 
 export type UnshareFileMutationVariables = Exact<{
   fileId: string;
@@ -858,17 +858,17 @@ export type UnshareFileMutationVariables = Exact<{
 }>;
 
 
-export type UnshareFileMutation = { unshareFile: { id: string } };
+export type UnshareFileMutation = { unshareFile: { id: string } | null };
 
 export type StorageUsageQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StorageUsageQuery = { storageUsage: { usedBytes: number, quotaBytes: number, fileCount: number, trashBytes: number, trashFileCount: number, byMimeType: Array<{ mimeType: string, bytes: number, count: number }> } };
+export type StorageUsageQuery = { storageUsage: { usedBytes: number, quotaBytes: number, fileCount: number, trashBytes: number, trashFileCount: number, byMimeType: Array<{ mimeType: string, bytes: number, count: number }> } | null };
 
 export type StorageTotalsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StorageTotalsQuery = { storageTotals: { usedBytes: number, fileCount: number, userCount: number } };
+export type StorageTotalsQuery = { storageTotals: { usedBytes: number, fileCount: number, userCount: number } | null };
 
 export type ProfileFieldsFragment = { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string };
 
@@ -879,33 +879,33 @@ export type RegisterMutationVariables = Exact<{
 }>;
 
 
-export type RegisterMutation = { register: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string, email: string | null, emailVerified: boolean | null, phone: string | null, phoneVerified: boolean | null } } };
+export type RegisterMutation = { register: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string, email: string | null, emailVerified: boolean | null, phone: string | null, phoneVerified: boolean | null } } | null };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string } } };
+export type LoginMutation = { login: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string } } | null };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string } } };
+export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string } } | null };
 
 export type LogoutMutationVariables = Exact<{
   refreshToken?: string | null | undefined;
 }>;
 
 
-export type LogoutMutation = { logout: boolean };
+export type LogoutMutation = { logout: boolean | null };
 
 export type LogoutEverywhereMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LogoutEverywhereMutation = { logoutEverywhere: boolean };
+export type LogoutEverywhereMutation = { logoutEverywhere: boolean | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -917,14 +917,14 @@ export type UserByUsernameQueryVariables = Exact<{
 }>;
 
 
-export type UserByUsernameQuery = { user: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string, email: string | null, emailVerified: boolean | null, phone: string | null, phoneVerified: boolean | null } };
+export type UserByUsernameQuery = { user: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string, email: string | null, emailVerified: boolean | null, phone: string | null, phoneVerified: boolean | null } | null };
 
 export type UpdateProfileMutationVariables = Exact<{
   input: UpdateProfileInput;
 }>;
 
 
-export type UpdateProfileMutation = { updateProfile: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string } };
+export type UpdateProfileMutation = { updateProfile: { id: string, username: string, displayName: string, bio: string | null, avatarUrl: string | null, roles: Array<Role>, createdAt: string } | null };
 
 export type ChangePasswordMutationVariables = Exact<{
   currentPassword: string;
@@ -932,40 +932,40 @@ export type ChangePasswordMutationVariables = Exact<{
 }>;
 
 
-export type ChangePasswordMutation = { changePassword: boolean };
+export type ChangePasswordMutation = { changePassword: boolean | null };
 
 export type RequestEmailVerificationMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RequestEmailVerificationMutation = { requestEmailVerification: boolean };
+export type RequestEmailVerificationMutation = { requestEmailVerification: boolean | null };
 
 export type VerifyEmailMutationVariables = Exact<{
   token: string;
 }>;
 
 
-export type VerifyEmailMutation = { verifyEmail: { id: string, emailVerified: boolean | null } };
+export type VerifyEmailMutation = { verifyEmail: { id: string, emailVerified: boolean | null } | null };
 
 export type RequestPhoneVerificationMutationVariables = Exact<{
   phone: string;
 }>;
 
 
-export type RequestPhoneVerificationMutation = { requestPhoneVerification: boolean };
+export type RequestPhoneVerificationMutation = { requestPhoneVerification: boolean | null };
 
 export type VerifyPhoneMutationVariables = Exact<{
   code: string;
 }>;
 
 
-export type VerifyPhoneMutation = { verifyPhone: { id: string, phone: string | null, phoneVerified: boolean | null } };
+export type VerifyPhoneMutation = { verifyPhone: { id: string, phone: string | null, phoneVerified: boolean | null } | null };
 
 export type RequestPasswordResetMutationVariables = Exact<{
   email: string;
 }>;
 
 
-export type RequestPasswordResetMutation = { requestPasswordReset: boolean };
+export type RequestPasswordResetMutation = { requestPasswordReset: boolean | null };
 
 export type ResetPasswordMutationVariables = Exact<{
   token: string;
@@ -973,17 +973,17 @@ export type ResetPasswordMutationVariables = Exact<{
 }>;
 
 
-export type ResetPasswordMutation = { resetPassword: boolean };
+export type ResetPasswordMutation = { resetPassword: boolean | null };
 
 export type BecomeSellerMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BecomeSellerMutation = { becomeSeller: { id: string, roles: Array<Role> } };
+export type BecomeSellerMutation = { becomeSeller: { id: string, roles: Array<Role> } | null };
 
 export type BecomeInstructorMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BecomeInstructorMutation = { becomeInstructor: { id: string, roles: Array<Role> } };
+export type BecomeInstructorMutation = { becomeInstructor: { id: string, roles: Array<Role> } | null };
 
 export type GrantRoleMutationVariables = Exact<{
   userId: string;
@@ -991,7 +991,7 @@ export type GrantRoleMutationVariables = Exact<{
 }>;
 
 
-export type GrantRoleMutation = { grantRole: { id: string, roles: Array<Role> } };
+export type GrantRoleMutation = { grantRole: { id: string, roles: Array<Role> } | null };
 
 export type RevokeRoleMutationVariables = Exact<{
   userId: string;
@@ -999,7 +999,7 @@ export type RevokeRoleMutationVariables = Exact<{
 }>;
 
 
-export type RevokeRoleMutation = { revokeRole: { id: string, roles: Array<Role> } };
+export type RevokeRoleMutation = { revokeRole: { id: string, roles: Array<Role> } | null };
 
 export type MyActivityQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1007,7 +1007,7 @@ export type MyActivityQueryVariables = Exact<{
 }>;
 
 
-export type MyActivityQuery = { myActivity: { edges: Array<{ cursor: string, node: { id: string, kind: ActivityKind, ip: string | null, userAgent: string | null, detail: string | null, createdAt: string } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type MyActivityQuery = { myActivity: { edges: Array<{ cursor: string, node: { id: string, kind: ActivityKind, ip: string | null, userAgent: string | null, detail: string | null, createdAt: string } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } | null };
 
 export type UserActivityQueryVariables = Exact<{
   userId: string;
@@ -1015,51 +1015,51 @@ export type UserActivityQueryVariables = Exact<{
 }>;
 
 
-export type UserActivityQuery = { userActivity: { edges: Array<{ node: { kind: ActivityKind } }> } };
+export type UserActivityQuery = { userActivity: { edges: Array<{ node: { kind: ActivityKind } }> } | null };
 
 export type ResyncAccountsMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ResyncAccountsMutation = { resyncAccounts: number };
+export type ResyncAccountsMutation = { resyncAccounts: number | null };
 
 export type CreateAccountMutationVariables = Exact<{
   input: RegisterInput;
 }>;
 
 
-export type CreateAccountMutation = { createAccount: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string } } };
+export type CreateAccountMutation = { createAccount: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, username: string } } | null };
 
 export type CreateSessionMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type CreateSessionMutation = { createSession: { accessToken: string, refreshToken: string, user: { id: string, username: string } } };
+export type CreateSessionMutation = { createSession: { accessToken: string, refreshToken: string, user: { id: string, username: string } } | null };
 
 export type ChatTypingSubscriptionVariables = Exact<{
   conversationId?: string | null | undefined;
 }>;
 
 
-export type ChatTypingSubscription = { chatEvent: { __typename: 'ChatEvent', id: string, kind: ChatEventKind, conversation: { id: string }, typist: { id: string } | null } };
+export type ChatTypingSubscription = { chatEvent: { __typename: 'ChatEvent', id: string, kind: ChatEventKind, conversation: { id: string }, typist: { id: string } | null } | null };
 
 export type ChatTypingWithUnreadSubscriptionVariables = Exact<{
   conversationId?: string | null | undefined;
 }>;
 
 
-export type ChatTypingWithUnreadSubscription = { chatEvent: { kind: ChatEventKind, user: { id: string } | null, conversation: { id: string, unreadCount: number } } };
+export type ChatTypingWithUnreadSubscription = { chatEvent: { kind: ChatEventKind, user: { id: string } | null, conversation: { id: string, unreadCount: number } } | null };
 
-export type ProductFieldsFragment = { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } };
+export type ProductFieldsFragment = { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } };
 
-export type OrderFieldsFragment = { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string }, seller: { id: string, displayName: string }, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> };
+export type OrderFieldsFragment = { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string } | null, seller: { id: string, displayName: string } | null, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> };
 
 export type CreateProductMutationVariables = Exact<{
   input: CreateProductInput;
 }>;
 
 
-export type CreateProductMutation = { createProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } };
+export type CreateProductMutation = { createProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } | null };
 
 export type UpdateProductMutationVariables = Exact<{
   id: string;
@@ -1067,28 +1067,28 @@ export type UpdateProductMutationVariables = Exact<{
 }>;
 
 
-export type UpdateProductMutation = { updateProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } };
+export type UpdateProductMutation = { updateProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } | null };
 
 export type PublishProductMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type PublishProductMutation = { publishProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } };
+export type PublishProductMutation = { publishProduct: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } | null };
 
 export type ArchiveProductMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type ArchiveProductMutation = { archiveProduct: { id: string, status: ProductStatus } };
+export type ArchiveProductMutation = { archiveProduct: { id: string, status: ProductStatus } | null };
 
 export type ProductQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ProductQuery = { product: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } };
+export type ProductQuery = { product: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } | null };
 
 export type ProductsQueryVariables = Exact<{
   filter?: ProductFilter | null | undefined;
@@ -1098,14 +1098,14 @@ export type ProductsQueryVariables = Exact<{
 }>;
 
 
-export type ProductsQuery = { products: { edges: Array<{ node: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string }, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ProductsQuery = { products: { edges: Array<{ node: { id: string, title: string, kind: ProductKind, status: ProductStatus, stock: number | null, sponsored: boolean, price: { amount: number, currency: string }, seller: { id: string, displayName: string } | null, category: { id: string, name: string } | null, rating: { average: number | null, count: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type CartFieldsFragment = { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> };
 
 export type CartQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CartQuery = { cart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } };
+export type CartQuery = { cart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } | null };
 
 export type AddToCartMutationVariables = Exact<{
   productId: string;
@@ -1113,7 +1113,7 @@ export type AddToCartMutationVariables = Exact<{
 }>;
 
 
-export type AddToCartMutation = { addToCart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } };
+export type AddToCartMutation = { addToCart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } | null };
 
 export type UpdateCartItemMutationVariables = Exact<{
   productId: string;
@@ -1121,49 +1121,49 @@ export type UpdateCartItemMutationVariables = Exact<{
 }>;
 
 
-export type UpdateCartItemMutation = { updateCartItem: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } };
+export type UpdateCartItemMutation = { updateCartItem: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } | null };
 
 export type RemoveFromCartMutationVariables = Exact<{
   productId: string;
 }>;
 
 
-export type RemoveFromCartMutation = { removeFromCart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } };
+export type RemoveFromCartMutation = { removeFromCart: { lines: Array<{ quantity: number, product: { id: string, title: string }, unitPrice: { amount: number }, subtotal: { amount: number } }>, totals: Array<{ amount: number, currency: string }> } | null };
 
 export type CheckoutMutationVariables = Exact<{
   input: CheckoutInput;
 }>;
 
 
-export type CheckoutMutation = { checkout: { orders: Array<{ id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string }, seller: { id: string, displayName: string }, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> }>, changes: Array<{ productId: string, kind: CartChangeKind, quantity: number, previousPrice: { amount: number } | null, price: { amount: number } | null }> } };
+export type CheckoutMutation = { checkout: { orders: Array<{ id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string } | null, seller: { id: string, displayName: string } | null, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> }>, changes: Array<{ productId: string, kind: CartChangeKind, quantity: number, previousPrice: { amount: number } | null, price: { amount: number } | null }> } | null };
 
 export type OrderQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderQuery = { order: { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string }, seller: { id: string, displayName: string }, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> } };
+export type OrderQuery = { order: { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string } | null, seller: { id: string, displayName: string } | null, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> } | null };
 
 export type MyOrdersQueryVariables = Exact<{
   status?: OrderStatus | null | undefined;
 }>;
 
 
-export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { id: string, status: OrderStatus } }> } };
+export type MyOrdersQuery = { myOrders: { edges: Array<{ node: { id: string, status: OrderStatus } }> } | null };
 
 export type SalesQueryVariables = Exact<{
   status?: OrderStatus | null | undefined;
 }>;
 
 
-export type SalesQuery = { sales: { edges: Array<{ node: { id: string, status: OrderStatus } }> } };
+export type SalesQuery = { sales: { edges: Array<{ node: { id: string, status: OrderStatus } }> } | null };
 
 export type CancelOrderMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus } };
+export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus } | null };
 
 export type MarkOrderShippedMutationVariables = Exact<{
   id: string;
@@ -1171,14 +1171,14 @@ export type MarkOrderShippedMutationVariables = Exact<{
 }>;
 
 
-export type MarkOrderShippedMutation = { markOrderShipped: { id: string, status: OrderStatus, trackingNumber: string | null } };
+export type MarkOrderShippedMutation = { markOrderShipped: { id: string, status: OrderStatus, trackingNumber: string | null } | null };
 
 export type MarkOrderDeliveredMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type MarkOrderDeliveredMutation = { markOrderDelivered: { id: string, status: OrderStatus } };
+export type MarkOrderDeliveredMutation = { markOrderDelivered: { id: string, status: OrderStatus } | null };
 
 export type OrderUpdatedSubscriptionVariables = Exact<{
   orderId?: string | null | undefined;
@@ -1186,38 +1186,38 @@ export type OrderUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type OrderUpdatedSubscription = { orderUpdated: { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string }, seller: { id: string, displayName: string }, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> } };
+export type OrderUpdatedSubscription = { orderUpdated: { id: string, status: OrderStatus, trackingNumber: string | null, total: { amount: number, currency: string }, buyer: { id: string } | null, seller: { id: string, displayName: string } | null, items: Array<{ id: string, title: string, quantity: number, unitPrice: { amount: number }, product: { id: string, title: string } | null }> } | null };
 
 export type PaymentStatusQueryVariables = Exact<{
   orderId: string;
 }>;
 
 
-export type PaymentStatusQuery = { paymentStatus: { id: string, status: PaymentStatus, amount: number, currency: string, provider: string, clientSecret: string | null, actionUrl: string | null, failureReason: string | null, refundedAmount: number, order: { id: string } } };
+export type PaymentStatusQuery = { paymentStatus: { id: string, status: PaymentStatus, amount: number, currency: string, provider: string, clientSecret: string | null, actionUrl: string | null, failureReason: string | null, refundedAmount: number, order: { id: string } | null } | null };
 
 export type CategoriesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CategoriesQuery = { categories: Array<{ id: string, name: string, children: Array<{ id: string, name: string }> }> };
+export type CategoriesQuery = { categories: Array<{ id: string, name: string, children: Array<{ id: string, name: string }> }> | null };
 
 export type OrderNotificationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OrderNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, order: { id: string, status: OrderStatus } | null } }> } };
+export type OrderNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, order: { id: string, status: OrderStatus } | null } }> } | null };
 
 export type RefundPaymentMutationVariables = Exact<{
   input: RefundPaymentInput;
 }>;
 
 
-export type RefundPaymentMutation = { refundPayment: { id: string, status: PaymentStatus, refundedAmount: number, refunds: Array<{ amount: number, reason: string }> } };
+export type RefundPaymentMutation = { refundPayment: { id: string, status: PaymentStatus, refundedAmount: number, refunds: Array<{ amount: number, reason: string }> } | null };
 
 export type OrderRefundedQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderRefundedQuery = { order: { id: string, status: OrderStatus, refunded: { amount: number } } };
+export type OrderRefundedQuery = { order: { id: string, status: OrderStatus, refunded: { amount: number } } | null };
 
 export type ReviewProductMutationVariables = Exact<{
   orderItemId: string;
@@ -1226,7 +1226,7 @@ export type ReviewProductMutationVariables = Exact<{
 }>;
 
 
-export type ReviewProductMutation = { reviewProduct: { id: string, rating: number, body: string, author: { id: string } } };
+export type ReviewProductMutation = { reviewProduct: { id: string, rating: number, body: string, author: { id: string } | null } | null };
 
 export type ReviewSellerMutationVariables = Exact<{
   orderId: string;
@@ -1235,54 +1235,54 @@ export type ReviewSellerMutationVariables = Exact<{
 }>;
 
 
-export type ReviewSellerMutation = { reviewSeller: { id: string, rating: number } };
+export type ReviewSellerMutation = { reviewSeller: { id: string, rating: number } | null };
 
 export type ProductReviewsQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ProductReviewsQuery = { product: { id: string, rating: { average: number | null, count: number }, reviews: { edges: Array<{ node: { rating: number, body: string, author: { username: string } } }> } } };
+export type ProductReviewsQuery = { product: { id: string, rating: { average: number | null, count: number }, reviews: { edges: Array<{ node: { rating: number, body: string, author: { username: string } | null } }> } } | null };
 
 export type SellerProfileQueryVariables = Exact<{
   username: string;
 }>;
 
 
-export type SellerProfileQuery = { user: { id: string, displayName: string, sellerRating: { average: number | null, count: number }, products: { edges: Array<{ node: { id: string, title: string } }> } } };
+export type SellerProfileQuery = { user: { id: string, displayName: string, sellerRating: { average: number | null, count: number } | null, products: { edges: Array<{ node: { id: string, title: string } }> } | null } | null };
 
 export type ProductFilesQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ProductFilesQuery = { product: { id: string, images: Array<{ id: string, name: string } | null>, digitalFile: { id: string, name: string } | null } };
+export type ProductFilesQuery = { product: { id: string, images: Array<{ id: string, name: string } | null>, digitalFile: { id: string, name: string } | null } | null };
 
 export type OrderDownloadsQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderDownloadsQuery = { order: { id: string, status: OrderStatus, items: Array<{ id: string, download: { id: string, name: string, downloadUrl: string | null } | null }> } };
+export type OrderDownloadsQuery = { order: { id: string, status: OrderStatus, items: Array<{ id: string, download: { id: string, name: string, downloadUrl: string | null } | null }> } | null };
 
 export type PromoteProductMutationVariables = Exact<{
   input: PromoteProductInput;
 }>;
 
 
-export type PromoteProductMutation = { promoteProduct: { id: string, status: CampaignStatus, days: number, dailyBudget: { amount: number }, order: { id: string, total: { amount: number } } | null } };
+export type PromoteProductMutation = { promoteProduct: { id: string, status: CampaignStatus, days: number, dailyBudget: { amount: number }, order: { id: string, total: { amount: number } } | null } | null };
 
 export type CampaignsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CampaignsQuery = { campaigns: { edges: Array<{ node: { id: string, status: CampaignStatus, impressions: number, clicks: number, product: { id: string } | null } }> } };
+export type CampaignsQuery = { campaigns: { edges: Array<{ node: { id: string, status: CampaignStatus, impressions: number, clicks: number, product: { id: string } | null } }> } | null };
 
 export type RecordAdClickMutationVariables = Exact<{
   campaignId: string;
 }>;
 
 
-export type RecordAdClickMutation = { recordAdClick: boolean };
+export type RecordAdClickMutation = { recordAdClick: boolean | null };
 
 export type SponsoredSearchQueryVariables = Exact<{
   filter?: ProductFilter | null | undefined;
@@ -1290,7 +1290,7 @@ export type SponsoredSearchQueryVariables = Exact<{
 }>;
 
 
-export type SponsoredSearchQuery = { products: { edges: Array<{ node: { id: string, sponsored: boolean, adCampaignId: string | null } }> } };
+export type SponsoredSearchQuery = { products: { edges: Array<{ node: { id: string, sponsored: boolean, adCampaignId: string | null } }> } | null };
 
 export type PaymentUpdatedSubscriptionVariables = Exact<{
   orderId?: string | null | undefined;
@@ -1299,7 +1299,7 @@ export type PaymentUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type PaymentUpdatedSubscription = { paymentUpdated: { id: string, status: PaymentStatus, clientSecret: string | null, order: { id: string } } };
+export type PaymentUpdatedSubscription = { paymentUpdated: { id: string, status: PaymentStatus, clientSecret: string | null, order: { id: string } | null } | null };
 
 export type NotificationsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1308,65 +1308,65 @@ export type NotificationsQueryVariables = Exact<{
 }>;
 
 
-export type NotificationsQuery = { unreadNotificationCount: number, notifications: { edges: Array<{ cursor: string, node: { id: string, kind: NotificationKind, title: string, body: string, read: boolean, createdAt: string, actor: { id: string, username: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type NotificationsQuery = { unreadNotificationCount: number | null, notifications: { edges: Array<{ cursor: string, node: { id: string, kind: NotificationKind, title: string, body: string, read: boolean, createdAt: string, actor: { id: string, username: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type NotificationQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type NotificationQuery = { notification: { id: string, kind: NotificationKind, title: string } };
+export type NotificationQuery = { notification: { id: string, kind: NotificationKind, title: string } | null };
 
 export type MarkNotificationsReadMutationVariables = Exact<{
   ids: Array<string> | string;
 }>;
 
 
-export type MarkNotificationsReadMutation = { markNotificationsRead: number };
+export type MarkNotificationsReadMutation = { markNotificationsRead: number | null };
 
 export type MarkAllNotificationsReadMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MarkAllNotificationsReadMutation = { markAllNotificationsRead: number };
+export type MarkAllNotificationsReadMutation = { markAllNotificationsRead: number | null };
 
 export type NotificationPreferencesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type NotificationPreferencesQuery = { notificationPreferences: Array<{ kind: NotificationKind, inApp: boolean, email: boolean, sms: boolean }> };
+export type NotificationPreferencesQuery = { notificationPreferences: Array<{ kind: NotificationKind, inApp: boolean, email: boolean, sms: boolean }> | null };
 
 export type UpdateNotificationPreferencesMutationVariables = Exact<{
   input: Array<NotificationPreferenceInput> | NotificationPreferenceInput;
 }>;
 
 
-export type UpdateNotificationPreferencesMutation = { updateNotificationPreferences: Array<{ kind: NotificationKind, inApp: boolean, email: boolean, sms: boolean }> };
+export type UpdateNotificationPreferencesMutation = { updateNotificationPreferences: Array<{ kind: NotificationKind, inApp: boolean, email: boolean, sms: boolean }> | null };
 
 export type DeadLettersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DeadLettersQuery = { deadLetters: Array<{ id: string, consumer: string, eventName: string, eventId: string, payload: string, error: string, attempts: number, failedAt: string }> };
+export type DeadLettersQuery = { deadLetters: Array<{ id: string, consumer: string, eventName: string, eventId: string, payload: string, error: string, attempts: number, failedAt: string }> | null };
 
 export type ReplayDeadLetterMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type ReplayDeadLetterMutation = { replayDeadLetter: boolean };
+export type ReplayDeadLetterMutation = { replayDeadLetter: boolean | null };
 
 export type NotificationAddedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type NotificationAddedSubscription = { notificationAdded: { id: string, kind: NotificationKind, title: string, actor: { username: string, displayName: string } | null } };
+export type NotificationAddedSubscription = { notificationAdded: { id: string, kind: NotificationKind, title: string, actor: { username: string, displayName: string } | null } | null };
 
 export type NotificationBodiesSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type NotificationBodiesSubscription = { notificationAdded: { id: string, body: string } };
+export type NotificationBodiesSubscription = { notificationAdded: { id: string, body: string } | null };
 
 export type MeWithNotificationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeWithNotificationsQuery = { me: { id: string, username: string, displayName: string } | null, notifications: { edges: Array<{ node: { id: string, title: string } }> } };
+export type MeWithNotificationsQuery = { me: { id: string, username: string, displayName: string } | null, notifications: { edges: Array<{ node: { id: string, title: string } }> } | null };
 
 export type SendAnnouncementMutationVariables = Exact<{
   title: string;
@@ -1375,44 +1375,44 @@ export type SendAnnouncementMutationVariables = Exact<{
 }>;
 
 
-export type SendAnnouncementMutation = { sendAnnouncement: number };
+export type SendAnnouncementMutation = { sendAnnouncement: number | null };
 
 export type PaymentMethodFieldsFragment = { id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string };
 
 export type PaymentMethodsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PaymentMethodsQuery = { paymentMethods: Array<{ id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string }> };
+export type PaymentMethodsQuery = { paymentMethods: Array<{ id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string }> | null };
 
 export type AddPaymentMethodMutationVariables = Exact<{
   input: AddPaymentMethodInput;
 }>;
 
 
-export type AddPaymentMethodMutation = { addPaymentMethod: { id: string, status: PaymentMethodSetupStatus, clientSecret: string | null, actionUrl: string | null, failureReason: string | null, paymentMethod: { id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string } | null } };
+export type AddPaymentMethodMutation = { addPaymentMethod: { id: string, status: PaymentMethodSetupStatus, clientSecret: string | null, actionUrl: string | null, failureReason: string | null, paymentMethod: { id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string } | null } | null };
 
 export type RemovePaymentMethodMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RemovePaymentMethodMutation = { removePaymentMethod: string };
+export type RemovePaymentMethodMutation = { removePaymentMethod: string | null };
 
 export type SetDefaultPaymentMethodMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type SetDefaultPaymentMethodMutation = { setDefaultPaymentMethod: { id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string } };
+export type SetDefaultPaymentMethodMutation = { setDefaultPaymentMethod: { id: string, brand: string, last4: string, expMonth: number, expYear: number, isDefault: boolean, createdAt: string } | null };
 
-export type PayoutFieldsFragment = { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string }, payment: { id: string, amount: number, refundedAmount: number } };
+export type PayoutFieldsFragment = { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string } | null, payment: { id: string, amount: number, refundedAmount: number } };
 
 export type ConnectPayoutAccountMutationVariables = Exact<{
   returnUrl?: string | null | undefined;
 }>;
 
 
-export type ConnectPayoutAccountMutation = { connectPayoutAccount: { url: string, expiresAt: string, account: { id: string, status: PayoutAccountStatus, payoutsEnabled: boolean, provider: string } } };
+export type ConnectPayoutAccountMutation = { connectPayoutAccount: { url: string, expiresAt: string, account: { id: string, status: PayoutAccountStatus, payoutsEnabled: boolean, provider: string } } | null };
 
 export type PayoutAccountQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1425,14 +1425,14 @@ export type PayoutsQueryVariables = Exact<{
 }>;
 
 
-export type PayoutsQuery = { payouts: { edges: Array<{ node: { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string }, payment: { id: string, amount: number, refundedAmount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PayoutsQuery = { payouts: { edges: Array<{ node: { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string } | null, payment: { id: string, amount: number, refundedAmount: number } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PayoutQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PayoutQuery = { payout: { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string }, payment: { id: string, amount: number, refundedAmount: number } } };
+export type PayoutQuery = { payout: { id: string, status: PayoutStatus, amount: number, fee: number, net: number, reversedAmount: number, currency: string, holdReason: string | null, createdAt: string, paidAt: string | null, order: { id: string } | null, payment: { id: string, amount: number, refundedAmount: number } } | null };
 
 export type PlanFieldsFragment = { id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean };
 
@@ -1441,70 +1441,70 @@ export type PlanSubscriptionFieldsFragment = { id: string, status: PlanSubscript
 export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PlansQuery = { plans: Array<{ id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean }> };
+export type PlansQuery = { plans: Array<{ id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean }> | null };
 
 export type CreatePlanMutationVariables = Exact<{
   input: CreatePlanInput;
 }>;
 
 
-export type CreatePlanMutation = { createPlan: { id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean } };
+export type CreatePlanMutation = { createPlan: { id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean } | null };
 
 export type ArchivePlanMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type ArchivePlanMutation = { archivePlan: { id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean } };
+export type ArchivePlanMutation = { archivePlan: { id: string, name: string, description: string, amount: number, currency: string, interval: PlanInterval, active: boolean } | null };
 
 export type SubscribeToPlanMutationVariables = Exact<{
   input: SubscribeToPlanInput;
 }>;
 
 
-export type SubscribeToPlanMutation = { subscribeToPlan: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } };
+export type SubscribeToPlanMutation = { subscribeToPlan: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } | null };
 
 export type CancelPlanSubscriptionMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CancelPlanSubscriptionMutation = { cancelPlanSubscription: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } };
+export type CancelPlanSubscriptionMutation = { cancelPlanSubscription: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } | null };
 
 export type MyPlanSubscriptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyPlanSubscriptionsQuery = { myPlanSubscriptions: Array<{ id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } }> };
+export type MyPlanSubscriptionsQuery = { myPlanSubscriptions: Array<{ id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } }> | null };
 
 export type PlanSubscriptionQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PlanSubscriptionQuery = { planSubscription: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } };
+export type PlanSubscriptionQuery = { planSubscription: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } | null };
 
 export type PlanSubscriptionUpdatedSubscriptionVariables = Exact<{
   planSubscriptionId?: string | null | undefined;
 }>;
 
 
-export type PlanSubscriptionUpdatedSubscription = { planSubscriptionUpdated: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } };
+export type PlanSubscriptionUpdatedSubscription = { planSubscriptionUpdated: { id: string, status: PlanSubscriptionStatus, currentPeriodEnd: string | null, cancelAtPeriodEnd: boolean, latestPaymentFailure: string | null, createdAt: string, plan: { id: string, name: string } } | null };
 
-export type ReturnRequestFieldsFragment = { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } };
+export type ReturnRequestFieldsFragment = { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } };
 
 export type RequestReturnMutationVariables = Exact<{
   input: RequestReturnInput;
 }>;
 
 
-export type RequestReturnMutation = { requestReturn: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type RequestReturnMutation = { requestReturn: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type AcceptReturnRequestMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type AcceptReturnRequestMutation = { acceptReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type AcceptReturnRequestMutation = { acceptReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type DeclineReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1512,7 +1512,7 @@ export type DeclineReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type DeclineReturnRequestMutation = { declineReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type DeclineReturnRequestMutation = { declineReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type EscalateReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1520,7 +1520,7 @@ export type EscalateReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type EscalateReturnRequestMutation = { escalateReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type EscalateReturnRequestMutation = { escalateReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type ResolveReturnRequestMutationVariables = Exact<{
   id: string;
@@ -1529,14 +1529,14 @@ export type ResolveReturnRequestMutationVariables = Exact<{
 }>;
 
 
-export type ResolveReturnRequestMutation = { resolveReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type ResolveReturnRequestMutation = { resolveReturnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type ReturnRequestQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ReturnRequestQuery = { returnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string }, seller: { id: string }, order: { id: string, status: OrderStatus } } };
+export type ReturnRequestQuery = { returnRequest: { id: string, status: ReturnStatus, reason: ReturnReason, details: string, photosChecked: boolean, refusedPhotoIds: Array<string>, declineReason: string | null, escalationNote: string | null, resolutionNote: string | null, refundFailure: string | null, answerBy: string, amount: { amount: number, currency: string }, refundAmount: { amount: number } | null, items: Array<{ quantity: number, amount: { amount: number }, orderItem: { id: string, title: string } }>, photos: Array<{ id: string, name: string, downloadUrl: string | null } | null>, buyer: { id: string } | null, seller: { id: string } | null, order: { id: string, status: OrderStatus } } | null };
 
 export type MyReturnRequestsQueryVariables = Exact<{
   status?: ReturnStatus | null | undefined;
@@ -1545,59 +1545,59 @@ export type MyReturnRequestsQueryVariables = Exact<{
 }>;
 
 
-export type MyReturnRequestsQuery = { myReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type MyReturnRequestsQuery = { myReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type ReceivedReturnRequestsQueryVariables = Exact<{
   status?: ReturnStatus | null | undefined;
 }>;
 
 
-export type ReceivedReturnRequestsQuery = { receivedReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus } }> } };
+export type ReceivedReturnRequestsQuery = { receivedReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus } }> } | null };
 
 export type EscalatedReturnRequestsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EscalatedReturnRequestsQuery = { escalatedReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus, escalationNote: string | null } }> } };
+export type EscalatedReturnRequestsQuery = { escalatedReturnRequests: { edges: Array<{ node: { id: string, status: ReturnStatus, escalationNote: string | null } }> } | null };
 
 export type OrderReturnRequestsQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderReturnRequestsQuery = { order: { id: string, refunded: { amount: number }, returnRequests: Array<{ id: string, status: ReturnStatus }> } };
+export type OrderReturnRequestsQuery = { order: { id: string, refunded: { amount: number }, returnRequests: Array<{ id: string, status: ReturnStatus }> } | null };
 
 export type ReturnNotificationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ReturnNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, returnRequest: { id: string, status: ReturnStatus } | null } }> } };
+export type ReturnNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, returnRequest: { id: string, status: ReturnStatus } | null } }> } | null };
 
 export type ReturnPaymentQueryVariables = Exact<{
   orderId: string;
 }>;
 
 
-export type ReturnPaymentQuery = { paymentStatus: { status: PaymentStatus, refundedAmount: number, refunds: Array<{ amount: number, reason: string }> } };
+export type ReturnPaymentQuery = { paymentStatus: { status: PaymentStatus, refundedAmount: number, refunds: Array<{ amount: number, reason: string }> } | null };
 
 export type PaymentIdQueryVariables = Exact<{
   orderId: string;
 }>;
 
 
-export type PaymentIdQuery = { paymentStatus: { id: string } };
+export type PaymentIdQuery = { paymentStatus: { id: string } | null };
 
 export type BecomeSellerWithAccessMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BecomeSellerWithAccessMutation = { becomeSeller: { id: string, roles: Array<Role>, refreshedAccess: { accessToken: string, expiresAt: string } | null } };
+export type BecomeSellerWithAccessMutation = { becomeSeller: { id: string, roles: Array<Role>, refreshedAccess: { accessToken: string, expiresAt: string } | null } | null };
 
 export type BecomeInstructorWithAccessMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BecomeInstructorWithAccessMutation = { becomeInstructor: { id: string, roles: Array<Role>, refreshedAccess: { accessToken: string, expiresAt: string } | null } };
+export type BecomeInstructorWithAccessMutation = { becomeInstructor: { id: string, roles: Array<Role>, refreshedAccess: { accessToken: string, expiresAt: string } | null } | null };
 
-export type PostFieldsFragment = { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null };
+export type PostFieldsFragment = { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null };
 
-export type CommentFieldsFragment = { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } };
+export type CommentFieldsFragment = { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } };
 
 export type FeedQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1605,14 +1605,14 @@ export type FeedQueryVariables = Exact<{
 }>;
 
 
-export type FeedQuery = { feed: { edges: Array<{ cursor: string, node: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type FeedQuery = { feed: { edges: Array<{ cursor: string, node: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type PostQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PostQuery = { post: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null } };
+export type PostQuery = { post: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null } | null };
 
 export type PostWithCommentsQueryVariables = Exact<{
   id: string;
@@ -1621,14 +1621,14 @@ export type PostWithCommentsQueryVariables = Exact<{
 }>;
 
 
-export type PostWithCommentsQuery = { post: { id: string, commentCount: number, comments: { edges: Array<{ cursor: string, node: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, replies: { edges: Array<{ node: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } } }> }, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type PostWithCommentsQuery = { post: { id: string, commentCount: number, comments: { edges: Array<{ cursor: string, node: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, replies: { edges: Array<{ node: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } } }> }, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type CommentQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type CommentQuery = { comment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } } };
+export type CommentQuery = { comment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } } | null };
 
 export type PostsByQueryVariables = Exact<{
   authorId: string;
@@ -1637,7 +1637,7 @@ export type PostsByQueryVariables = Exact<{
 }>;
 
 
-export type PostsByQuery = { posts: { edges: Array<{ cursor: string, node: { id: string, body: string, visibility: Visibility } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PostsByQuery = { posts: { edges: Array<{ cursor: string, node: { id: string, body: string, visibility: Visibility } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type ProfileQueryVariables = Exact<{
   username: string;
@@ -1645,14 +1645,14 @@ export type ProfileQueryVariables = Exact<{
 }>;
 
 
-export type ProfileQuery = { user: { id: string, username: string, followerCount: number, followingCount: number, viewerIsFollowing: boolean, viewerHasBlocked: boolean, posts: { edges: Array<{ node: { id: string, body: string } }> }, followers: { edges: Array<{ followedAt: string, node: { username: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, following: { edges: Array<{ node: { username: string } }> } } };
+export type ProfileQuery = { user: { id: string, username: string, followerCount: number | null, followingCount: number | null, viewerIsFollowing: boolean | null, viewerHasBlocked: boolean | null, posts: { edges: Array<{ node: { id: string, body: string } }> } | null, followers: { edges: Array<{ followedAt: string, node: { username: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, following: { edges: Array<{ node: { username: string } | null }> } | null } | null };
 
 export type CreatePostMutationVariables = Exact<{
   input: CreatePostInput;
 }>;
 
 
-export type CreatePostMutation = { createPost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null } };
+export type CreatePostMutation = { createPost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null } | null };
 
 export type UpdatePostMutationVariables = Exact<{
   id: string;
@@ -1660,28 +1660,28 @@ export type UpdatePostMutationVariables = Exact<{
 }>;
 
 
-export type UpdatePostMutation = { updatePost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null } };
+export type UpdatePostMutation = { updatePost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null } | null };
 
 export type DeletePostMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeletePostMutation = { deletePost: boolean };
+export type DeletePostMutation = { deletePost: boolean | null };
 
 export type LikePostMutationVariables = Exact<{
   postId: string;
 }>;
 
 
-export type LikePostMutation = { likePost: { id: string, likeCount: number, viewerHasLiked: boolean } };
+export type LikePostMutation = { likePost: { id: string, likeCount: number, viewerHasLiked: boolean } | null };
 
 export type UnlikePostMutationVariables = Exact<{
   postId: string;
 }>;
 
 
-export type UnlikePostMutation = { unlikePost: { id: string, likeCount: number, viewerHasLiked: boolean } };
+export type UnlikePostMutation = { unlikePost: { id: string, likeCount: number, viewerHasLiked: boolean } | null };
 
 export type SharePostMutationVariables = Exact<{
   postId: string;
@@ -1690,7 +1690,7 @@ export type SharePostMutationVariables = Exact<{
 }>;
 
 
-export type SharePostMutation = { sharePost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string }, sharedPost: { id: string, body: string, author: { username: string } } | null } };
+export type SharePostMutation = { sharePost: { id: string, body: string, visibility: Visibility, createdAt: string, editedAt: string | null, likeCount: number, commentCount: number, shareCount: number, viewerHasLiked: boolean, author: { id: string, username: string, displayName: string } | null, sharedPost: { id: string, body: string, author: { username: string } | null } | null } | null };
 
 export type AddCommentMutationVariables = Exact<{
   postId: string;
@@ -1699,7 +1699,7 @@ export type AddCommentMutationVariables = Exact<{
 }>;
 
 
-export type AddCommentMutation = { addComment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } } };
+export type AddCommentMutation = { addComment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } } | null };
 
 export type UpdateCommentMutationVariables = Exact<{
   id: string;
@@ -1707,56 +1707,56 @@ export type UpdateCommentMutationVariables = Exact<{
 }>;
 
 
-export type UpdateCommentMutation = { updateComment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string }, parent: { id: string } | null, post: { id: string } } };
+export type UpdateCommentMutation = { updateComment: { id: string, body: string, createdAt: string, editedAt: string | null, likeCount: number, replyCount: number, viewerHasLiked: boolean, author: { id: string, username: string } | null, parent: { id: string } | null, post: { id: string } } | null };
 
 export type DeleteCommentMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteCommentMutation = { deleteComment: boolean };
+export type DeleteCommentMutation = { deleteComment: boolean | null };
 
 export type LikeCommentMutationVariables = Exact<{
   commentId: string;
 }>;
 
 
-export type LikeCommentMutation = { likeComment: { id: string, likeCount: number, viewerHasLiked: boolean } };
+export type LikeCommentMutation = { likeComment: { id: string, likeCount: number, viewerHasLiked: boolean } | null };
 
 export type UnlikeCommentMutationVariables = Exact<{
   commentId: string;
 }>;
 
 
-export type UnlikeCommentMutation = { unlikeComment: { id: string, likeCount: number, viewerHasLiked: boolean } };
+export type UnlikeCommentMutation = { unlikeComment: { id: string, likeCount: number, viewerHasLiked: boolean } | null };
 
 export type FollowMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type FollowMutation = { follow: { id: string, username: string, followerCount: number, viewerIsFollowing: boolean } };
+export type FollowMutation = { follow: { id: string, username: string, followerCount: number | null, viewerIsFollowing: boolean | null } | null };
 
 export type UnfollowMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type UnfollowMutation = { unfollow: { id: string, followerCount: number, viewerIsFollowing: boolean } };
+export type UnfollowMutation = { unfollow: { id: string, followerCount: number | null, viewerIsFollowing: boolean | null } | null };
 
 export type BlockMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type BlockMutation = { block: { id: string, viewerHasBlocked: boolean, viewerIsFollowing: boolean } };
+export type BlockMutation = { block: { id: string, viewerHasBlocked: boolean | null, viewerIsFollowing: boolean | null } | null };
 
 export type UnblockMutationVariables = Exact<{
   userId: string;
 }>;
 
 
-export type UnblockMutation = { unblock: { id: string, viewerHasBlocked: boolean } };
+export type UnblockMutation = { unblock: { id: string, viewerHasBlocked: boolean | null } | null };
 
 export type ReportPostMutationVariables = Exact<{
   postId: string;
@@ -1764,7 +1764,7 @@ export type ReportPostMutationVariables = Exact<{
 }>;
 
 
-export type ReportPostMutation = { reportPost: boolean };
+export type ReportPostMutation = { reportPost: boolean | null };
 
 export type ReportedPostsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1772,52 +1772,52 @@ export type ReportedPostsQueryVariables = Exact<{
 }>;
 
 
-export type ReportedPostsQuery = { reportedPosts: { edges: Array<{ cursor: string, node: { reportCount: number, lastReportedAt: string, post: { id: string, body: string }, reports: Array<{ reason: string, reporter: { username: string } }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ReportedPostsQuery = { reportedPosts: { edges: Array<{ cursor: string, node: { reportCount: number, lastReportedAt: string, post: { id: string, body: string }, reports: Array<{ reason: string, reporter: { username: string } | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type DismissReportsMutationVariables = Exact<{
   postId: string;
 }>;
 
 
-export type DismissReportsMutation = { dismissReports: number };
+export type DismissReportsMutation = { dismissReports: number | null };
 
 export type FeedUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type FeedUpdatedSubscription = { feedUpdated: { kind: FeedEventKind, postId: string, post: { id: string, body: string, visibility: Visibility, author: { username: string, displayName: string } } | null } };
+export type FeedUpdatedSubscription = { feedUpdated: { kind: FeedEventKind, postId: string, post: { id: string, body: string, visibility: Visibility, author: { username: string, displayName: string } | null } | null } | null };
 
 export type PostActivitySubscriptionVariables = Exact<{
   postId: string;
 }>;
 
 
-export type PostActivitySubscription = { postActivity: { kind: PostActivityKind, post: { id: string, likeCount: number, commentCount: number, shareCount: number }, comment: { id: string, body: string, author: { username: string } } | null } };
+export type PostActivitySubscription = { postActivity: { kind: PostActivityKind, post: { id: string, likeCount: number, commentCount: number, shareCount: number }, comment: { id: string, body: string, author: { username: string } | null } | null } | null };
 
 export type SocialNotificationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SocialNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, actor: { username: string } | null, post: { id: string } | null } }> } };
+export type SocialNotificationsQuery = { notifications: { edges: Array<{ node: { kind: NotificationKind, title: string, body: string, actor: { username: string } | null, post: { id: string } | null } }> } | null };
 
 export type FeedWithPreviewsQueryVariables = Exact<{
   first?: number | null | undefined;
 }>;
 
 
-export type FeedWithPreviewsQuery = { feed: { edges: Array<{ node: { id: string, likeCount: number, viewerHasLiked: boolean, author: { username: string, followerCount: number, viewerIsFollowing: boolean }, sharedPost: { id: string } | null, comments: { edges: Array<{ node: { body: string, viewerHasLiked: boolean, author: { id: string } } }> } } }> } };
+export type FeedWithPreviewsQuery = { feed: { edges: Array<{ node: { id: string, likeCount: number, viewerHasLiked: boolean, author: { username: string, followerCount: number | null, viewerIsFollowing: boolean | null } | null, sharedPost: { id: string } | null, comments: { edges: Array<{ node: { body: string, viewerHasLiked: boolean, author: { id: string } | null } }> } } }> } | null };
 
 export type FeedEventLookupQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type FeedEventLookupQuery = { feedEvent: { kind: FeedEventKind, postId: string } };
+export type FeedEventLookupQuery = { feedEvent: { kind: FeedEventKind, postId: string } | null };
 
 export type PostActivityLookupQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PostActivityLookupQuery = { postActivityEvent: { kind: PostActivityKind, post: { id: string } } };
+export type PostActivityLookupQuery = { postActivityEvent: { kind: PostActivityKind, post: { id: string } } | null };
 
 export const ConsistencyPageInfoFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ConsistencyPageInfo"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PageInfo"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]} as unknown as DocumentNode<ConsistencyPageInfoFragment, unknown>;
 export const MessageFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MessageFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Message"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"body"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"deleted"}},{"kind":"Field","name":{"kind":"Name","value":"sender"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}}]}}]} as unknown as DocumentNode<MessageFieldsFragment, unknown>;

@@ -17,6 +17,6 @@ export async function soldAndDelivered(t: TestStack, owner: Account, buyer: Acco
 export function payoutReaches(t: TestStack, owner: Account, orderId: string, status: PayoutStatus) {
   return waitFor(`the payout of ${orderId} to be ${status}`, async () => {
     const { payouts } = await ok(t.url, PayoutsDocument, { first: 100 }, owner.token);
-    return payouts.edges.find((e) => e.node.order.id === orderId && e.node.status === status)?.node ?? null;
+    return payouts.edges.find((e) => e.node.order!.id === orderId && e.node.status === status)?.node ?? null;
   });
 }

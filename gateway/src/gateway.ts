@@ -34,6 +34,7 @@ import { GatewayMetrics } from './metrics.js';
 import { SubgraphClient } from './subgraph-client.js';
 import { withoutSuggestions } from './suggestions.js';
 import { supergraphFromFile } from './supergraph.js';
+import { answeringUnavailableFields } from './unavailable-answer.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -99,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: answeringUnavailableFields(gateway),
     introspection: config.INTROSPECTION,
     // Ours instead (simplePostsRefused): Apollo's also refuses the GET queries urql sends by default.
     csrfPrevention: false,

@@ -13,6 +13,8 @@ const IDLE_SOCKET_MS = 30_000;
 /** A subgraph did not answer: too slow, or not reachable. Clients get SERVICE_UNAVAILABLE for it. */
 export class SubgraphUnavailableError extends Error {
   override name = 'SubgraphUnavailableError';
+  /** Which subgraph, set by its client: the gateway answers an error at each of its fields' paths. */
+  subgraph?: string;
 }
 
 export interface FetcherOptions {

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, identityKey, type InternalIdentity, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
 import type { LookupBatch, LookupBatchAnswer } from '@peerlink/platform/graphql/lookup-batch';
 import type { GatewayContext } from './context.js';
-import { keepAliveFetcher, type SubgraphResponse } from './keep-alive-fetcher.js';
+import { keepAliveFetcher, SubgraphUnavailableError, type SubgraphResponse } from './keep-alive-fetcher.js';
 import { LookupBatcher, toLookupBatch, type LiveLookup, type LookupBatchLimits } from './live/lookup-batcher.js';
 import { uniqueRepresentations } from './unique-representations.js';
 
@@ -82,7 +82,10 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       response = this.send(body, identity, ctx.requestId, extraHeaders);
     }
     // Each caller parses its own copy: the query plan merges into and rewrites what it is given.
-    const answer = await response;
+    const answer = await response.catch((error: unknown) => {
+      if (error instanceof SubgraphUnavailableError) error.subgraph ??= this.subgraph;
+      throw error;
+    });
     if ('incomingRequestContext' in options) restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, answer);
     if (!answer.ok) throw errorFromResponse(answer);
     const parsed = parseBody(answer);

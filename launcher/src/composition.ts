@@ -1,6 +1,7 @@
 import { composeServices } from '@apollo/composition';
 import { printFederatedSdl } from '@peerlink/platform/graphql/federation';
 import { parse } from 'graphql';
+import { outageNullabilityProblems } from './outage-nullability.js';
 import { subgraphs } from './subgraphs.js';
 
 /**
@@ -20,5 +21,8 @@ export async function composeSupergraph(): Promise<{ subgraphSdls: Record<string
   if (result.errors?.length || !result.supergraphSdl) {
     throw new Error(`Composition failed:\n${(result.errors ?? []).map((e) => `  - ${e.message}`).join('\n')}`);
   }
+  // Refused rather than warned: a non-null field across subgraphs turns one outage into empty answers.
+  const problems = outageNullabilityProblems(result.supergraphSdl);
+  if (problems.length) throw new Error(`One subgraph down would wipe other subgraphs' data:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return { subgraphSdls, supergraphSdl: result.supergraphSdl.trim() + '\n' };
 }

@@ -100,7 +100,7 @@ export class Membership {
   @Property({ type: 'uuid', nullable: true })
   notifiedUpToMessageId: string | null = null;
 
-  @Field(() => User)
+  @Field(() => User, { nullable: true })
   user(): User {
     return { id: this.userId };
   }

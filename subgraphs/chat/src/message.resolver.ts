@@ -18,7 +18,7 @@ registerEnumType(MessageStatus, { name: 'MessageStatus' });
 
 @ObjectType()
 export class MessageReceipt {
-  @Field(() => User)
+  @Field(() => User, { nullable: true })
   user!: User;
 
   @Field(() => Date, { nullable: true, description: 'When their device had it; when their receipt pointer passed it, if it passed several at once.' })
@@ -49,6 +49,7 @@ export class SendMessageInput {
 @Resolver(() => Message)
 export class MessageResolver {
   @Query(() => MessageConnection, {
+    nullable: true,
     description: 'Newest first; page backwards with `before` (a previous endCursor).',
     deprecationReason: 'Use Conversation.messages: Relay’s last/before, oldest first, with hasPreviousPage and startCursor.',
   })
@@ -61,22 +62,22 @@ export class MessageResolver {
     return ctx.services.messages.list(requireViewer(ctx.viewer), conversationId, first, before, ctx.loaders);
   }
 
-  @Mutation(() => Message)
+  @Mutation(() => Message, { nullable: true })
   sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.send(requireViewer(ctx.viewer), input, ctx.loaders);
   }
 
-  @Mutation(() => Message, { description: 'The sender only.' })
+  @Mutation(() => Message, { nullable: true, description: 'The sender only.' })
   editMessage(@Arg('id', () => ID) id: string, @Arg('body') body: string, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.edit(requireViewer(ctx.viewer), id, body, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'The sender, or a group’s owner and admins.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'The sender, or a group’s owner and admins.' })
   deleteMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Query(() => ChatEvent, { description: 'One `chatEvent` event, by id; the gateway uses it to resolve subscriptions.' })
+  @Query(() => ChatEvent, { nullable: true, description: 'One `chatEvent` event, by id; the gateway uses it to resolve subscriptions.' })
   chatEventById(@Arg('id', () => ID) id: string, @Ctx() ctx: ChatContext) {
     requireViewer(ctx.viewer);
     return lookUpChatEvent(id, ctx.loaders);
@@ -85,6 +86,7 @@ export class MessageResolver {
   // Typing signals carry their answer (`snapshot`): a subscriber asking only for ids and kind needs no lookup.
   @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds', audienceMaySee: true, inline: 'snapshot' }))
   @Subscription(() => ChatEvent, {
+    nullable: true,
     topics: 'served-by-the-gateway',
     description: 'What happens in your conversations, or in one (`conversationId`), as it happens.',
   })
@@ -100,7 +102,7 @@ export class MessageResolver {
   }
 
   @Directive(VIEWER_INDEPENDENT)
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   sender(@Root() message: Message) {
     return userRef(message.senderId);
   }

@@ -73,12 +73,12 @@ export class StorageTotals {
 
 @Resolver(() => DriveFile)
 export class FileResolver {
-  @Query(() => DriveFile, { description: 'A file you may read.' })
+  @Query(() => DriveFile, { nullable: true, description: 'A file you may read.' })
   file(@Arg('id', () => ID) id: string, @Ctx() ctx: DriveContext) {
     return ctx.services.files.readable(id, ctx.loaders);
   }
 
-  @Query(() => FileConnection, { description: 'Your files, newest first.' })
+  @Query(() => FileConnection, { nullable: true, description: 'Your files, newest first.' })
   files(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -87,37 +87,37 @@ export class FileResolver {
     return ctx.services.files.mine(requireViewer(ctx.viewer), first, after);
   }
 
-  @Query(() => StorageUsage)
+  @Query(() => StorageUsage, { nullable: true })
   storageUsage(@Ctx() ctx: DriveContext) {
     return ctx.services.files.usage(requireViewer(ctx.viewer));
   }
 
-  @Query(() => StorageTotals, { description: 'Admins only.' })
+  @Query(() => StorageTotals, { nullable: true, description: 'Admins only.' })
   storageTotals(@Ctx() ctx: DriveContext) {
     return ctx.services.files.totals(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => UploadTicket, { description: 'Starts an upload: PUT the bytes to the ticket’s URL, then call completeUpload.' })
+  @Mutation(() => UploadTicket, { nullable: true, description: 'Starts an upload: PUT the bytes to the ticket’s URL, then call completeUpload.' })
   createUpload(@Arg('input') input: CreateUploadInput, @Ctx() ctx: DriveContext) {
     return ctx.services.uploads.create(requireViewer(ctx.viewer), input, ctx.client, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'Checks the uploaded bytes (size and checksum) and makes them the file’s current version.' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'Checks the uploaded bytes (size and checksum) and makes them the file’s current version.' })
   completeUpload(@Arg('uploadId', () => ID) uploadId: string, @Ctx() ctx: DriveContext) {
     return ctx.services.uploads.complete(requireViewer(ctx.viewer), uploadId, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'Makes an earlier version current again (owner or editor).' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'Makes an earlier version current again (owner or editor).' })
   restoreFileVersion(@Arg('fileId', () => ID) fileId: string, @Arg('versionId', () => ID) versionId: string, @Ctx() ctx: DriveContext) {
     return ctx.services.files.restore(requireViewer(ctx.viewer), fileId, versionId, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'The owner only.' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'The owner only.' })
   setFileVisibility(@Arg('id', () => ID) id: string, @Arg('visibility', () => FileVisibility) visibility: FileVisibility, @Ctx() ctx: DriveContext) {
     return ctx.services.files.setVisibility(requireViewer(ctx.viewer), id, visibility, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'The owner only. Sharing a PRIVATE file makes it RESTRICTED.' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'The owner only. Sharing a PRIVATE file makes it RESTRICTED.' })
   shareFile(
     @Arg('fileId', () => ID) fileId: string,
     @Arg('userId', () => ID) userId: string,
@@ -127,12 +127,12 @@ export class FileResolver {
     return ctx.services.files.share(requireViewer(ctx.viewer), fileId, userId, role, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'The owner only.' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'The owner only.' })
   unshareFile(@Arg('fileId', () => ID) fileId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: DriveContext) {
     return ctx.services.files.unshare(requireViewer(ctx.viewer), fileId, userId, ctx.loaders);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   owner(@Root() file: DriveFile) {
     return userRef(file.ownerId);
   }
@@ -184,7 +184,7 @@ export class FileVersionResolver {
     return ctx.services.files.downloadUrl(file, version, ctx.client);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   uploadedBy(@Root() version: FileVersion) {
     return userRef(version.uploadedBy);
   }
@@ -192,7 +192,7 @@ export class FileVersionResolver {
 
 @Resolver(() => FileShare)
 export class FileShareResolver {
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   user(@Root() share: FileShare) {
     return userRef(share.userId);
   }

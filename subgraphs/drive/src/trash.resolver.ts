@@ -5,7 +5,7 @@ import { DriveFile, FileConnection } from './file.entity.js';
 
 @Resolver(() => DriveFile)
 export class TrashResolver {
-  @Query(() => FileConnection, { description: 'Your files in the trash, most recently deleted first.' })
+  @Query(() => FileConnection, { nullable: true, description: 'Your files in the trash, most recently deleted first.' })
   trash(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -15,23 +15,24 @@ export class TrashResolver {
   }
 
   @Mutation(() => Boolean, {
+    nullable: true,
     description: 'The owner only: moves the file to the trash, where only you see it until you restore it or it is purged (DRIVE_TRASH_DAYS later).',
   })
   deleteFile(@Arg('id', () => ID) id: string, @Ctx() ctx: DriveContext) {
     return ctx.services.trash.trash(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { description: 'The owner only: brings a file back from the trash, with its shares and grants.' })
+  @Mutation(() => DriveFile, { nullable: true, description: 'The owner only: brings a file back from the trash, with its shares and grants.' })
   restoreFile(@Arg('id', () => ID) id: string, @Ctx() ctx: DriveContext) {
     return ctx.services.trash.restore(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'The owner only: removes a file in the trash now, with every version’s bytes.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'The owner only: removes a file in the trash now, with every version’s bytes.' })
   deleteFileForever(@Arg('id', () => ID) id: string, @Ctx() ctx: DriveContext) {
     return ctx.services.trash.purgeForever(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Int, { description: 'Removes everything in your trash now; answers how many files went.' })
+  @Mutation(() => Int, { nullable: true, description: 'Removes everything in your trash now; answers how many files went.' })
   emptyTrash(@Ctx() ctx: DriveContext) {
     return ctx.services.trash.emptyTrash(requireViewer(ctx.viewer));
   }

@@ -51,47 +51,47 @@ function signedIn(ctx: IdentityContext, result: AuthResult) {
 
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayload, { description: 'Signs up: a new account, signed in.' })
+  @Mutation(() => AuthPayload, { nullable: true, description: 'Signs up: a new account, signed in.' })
   async createAccount(@Arg('input') input: RegisterInput, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.register(input, ctx.client));
   }
 
-  @Mutation(() => AuthPayload, { deprecationReason: 'Use createAccount.' })
+  @Mutation(() => AuthPayload, { nullable: true, deprecationReason: 'Use createAccount.' })
   register(@Arg('input') input: RegisterInput, @Ctx() ctx: IdentityContext) {
     return this.createAccount(input, ctx);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Signs in with an email address or username and the password.' })
+  @Mutation(() => AuthPayload, { nullable: true, description: 'Signs in with an email address or username and the password.' })
   async createSession(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.login(input, ctx.client));
   }
 
-  @Mutation(() => AuthPayload, { deprecationReason: 'Use createSession.' })
+  @Mutation(() => AuthPayload, { nullable: true, deprecationReason: 'Use createSession.' })
   login(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
     return this.createSession(input, ctx);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Trades a refresh token for new tokens. Reusing an old one ends the session.' })
+  @Mutation(() => AuthPayload, { nullable: true, description: 'Trades a refresh token for new tokens. Reusing an old one ends the session.' })
   async refreshSession(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.refresh(refreshToken, ctx.client));
   }
 
-  @Mutation(() => Boolean, { description: 'Signs out: ends the session of the given refresh token, or the current one.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Signs out: ends the session of the given refresh token, or the current one.' })
   endSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
     return ctx.services.auth.logout(requireViewer(ctx.viewer), refreshToken, ctx.client);
   }
 
-  @Mutation(() => Boolean, { deprecationReason: 'Use endSession.' })
+  @Mutation(() => Boolean, { nullable: true, deprecationReason: 'Use endSession.' })
   logout(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
     return this.endSession(refreshToken, ctx);
   }
 
-  @Mutation(() => Boolean, { description: 'Signs out everywhere: ends every session of the signed-in user.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Signs out everywhere: ends every session of the signed-in user.' })
   endAllSessions(@Ctx() ctx: IdentityContext) {
     return ctx.services.auth.logoutEverywhere(requireViewer(ctx.viewer), ctx.client);
   }
 
-  @Mutation(() => Boolean, { deprecationReason: 'Use endAllSessions.' })
+  @Mutation(() => Boolean, { nullable: true, deprecationReason: 'Use endAllSessions.' })
   logoutEverywhere(@Ctx() ctx: IdentityContext) {
     return this.endAllSessions(ctx);
   }

@@ -49,7 +49,7 @@ export class UserResolver {
     return ctx.viewer ? ctx.loaders.user.load(ctx.viewer.userId) : null;
   }
 
-  @Query(() => User, { description: 'A user, by `id` or by `username` (give one).' })
+  @Query(() => User, { nullable: true, description: 'A user, by `id` or by `username` (give one).' })
   async user(
     @Arg('id', () => ID, { nullable: true }) id: string | null,
     @Arg('username', () => String, { nullable: true }) username: string | null,
@@ -81,12 +81,12 @@ export class UserResolver {
     return canSeePrivate(user, ctx) ? user.phoneVerified : null;
   }
 
-  @Mutation(() => User)
+  @Mutation(() => User, { nullable: true })
   updateProfile(@Arg('input') input: UpdateProfileInput, @Ctx() ctx: IdentityContext) {
     return ctx.services.accounts.updateProfile(requireViewer(ctx.viewer), input, ctx.client);
   }
 
-  @Mutation(() => Boolean, { description: 'Also signs out every other session.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Also signs out every other session.' })
   changePassword(
     @Arg('currentPassword') currentPassword: string,
     @Arg('newPassword') newPassword: string,
@@ -96,6 +96,7 @@ export class UserResolver {
   }
 
   @Mutation(() => User, {
+    nullable: true,
     description: 'Anyone may sell. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
   })
   becomeSeller(@Ctx() ctx: IdentityContext) {
@@ -103,6 +104,7 @@ export class UserResolver {
   }
 
   @Mutation(() => User, {
+    nullable: true,
     description: 'Anyone may teach. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
   })
   becomeInstructor(@Ctx() ctx: IdentityContext) {
@@ -119,12 +121,13 @@ export class UserResolver {
     return ctx.refreshedAccess?.userId === user.id ? ctx.refreshedAccess.token : null;
   }
 
-  @Mutation(() => User, { description: 'Admins only.' })
+  @Mutation(() => User, { nullable: true, description: 'Admins only.' })
   grantRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
     return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, true, ctx.client);
   }
 
   @Mutation(() => Int, {
+    nullable: true,
     description:
       'Admins only: announces every account to the other subgraphs again (after adding a subgraph, or to repair a read model). Returns how many.',
   })
@@ -132,7 +135,7 @@ export class UserResolver {
     return ctx.services.accounts.resync(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => User, { description: 'Admins only.' })
+  @Mutation(() => User, { nullable: true, description: 'Admins only.' })
   revokeRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
     return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, false, ctx.client);
   }

@@ -27,12 +27,12 @@ export class PromoteProductInput {
 
 @Resolver(() => Campaign)
 export class CampaignResolver {
-  @Mutation(() => Campaign, { description: 'Buys days of sponsored placement for one of your products; it starts once paid.' })
+  @Mutation(() => Campaign, { nullable: true, description: 'Buys days of sponsored placement for one of your products; it starts once paid.' })
   promoteProduct(@Arg('input') input: PromoteProductInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.campaigns.promote(requireViewer(ctx.viewer), input);
   }
 
-  @Query(() => CampaignConnection, { description: 'Your campaigns, newest first, with what they achieved.' })
+  @Query(() => CampaignConnection, { nullable: true, description: 'Your campaigns, newest first, with what they achieved.' })
   campaigns(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -41,7 +41,7 @@ export class CampaignResolver {
     return ctx.services.campaigns.mine(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => Boolean, { description: 'Reports a click on a sponsored product (its `adCampaignId`); true when it counted.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Reports a click on a sponsored product (its `adCampaignId`); true when it counted.' })
   recordAdClick(@Arg('campaignId', () => ID) campaignId: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.campaigns.recordClick(ctx.viewer, campaignId);
   }

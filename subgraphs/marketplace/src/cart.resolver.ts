@@ -31,12 +31,12 @@ export class Cart {
 
 @Resolver()
 export class CartResolver {
-  @Query(() => Cart)
+  @Query(() => Cart, { nullable: true })
   cart(@Ctx() ctx: MarketplaceContext) {
     return this.view(ctx, ctx.services.cart.items(requireViewer(ctx.viewer)));
   }
 
-  @Mutation(() => Cart, { description: 'Adds to the quantity already in the cart.' })
+  @Mutation(() => Cart, { nullable: true, description: 'Adds to the quantity already in the cart.' })
   addCartItem(
     @Arg('productId', () => ID) productId: string,
     @Arg('quantity', () => Int, { defaultValue: 1 }) quantity: number,
@@ -46,7 +46,7 @@ export class CartResolver {
     return this.view(ctx, ctx.services.cart.add(viewer, productId, quantity, ctx.loaders));
   }
 
-  @Mutation(() => Cart, { deprecationReason: 'Use addCartItem.' })
+  @Mutation(() => Cart, { nullable: true, deprecationReason: 'Use addCartItem.' })
   addToCart(
     @Arg('productId', () => ID) productId: string,
     @Arg('quantity', () => Int, { defaultValue: 1 }) quantity: number,
@@ -55,18 +55,18 @@ export class CartResolver {
     return this.addCartItem(productId, quantity, ctx);
   }
 
-  @Mutation(() => Cart, { description: 'Sets the quantity; 0 removes the product.' })
+  @Mutation(() => Cart, { nullable: true, description: 'Sets the quantity; 0 removes the product.' })
   updateCartItem(@Arg('productId', () => ID) productId: string, @Arg('quantity', () => Int) quantity: number, @Ctx() ctx: MarketplaceContext) {
     const viewer = requireViewer(ctx.viewer);
     return this.view(ctx, ctx.services.cart.update(viewer, productId, quantity, ctx.loaders));
   }
 
-  @Mutation(() => Cart)
+  @Mutation(() => Cart, { nullable: true })
   removeCartItem(@Arg('productId', () => ID) productId: string, @Ctx() ctx: MarketplaceContext) {
     return this.view(ctx, ctx.services.cart.remove(requireViewer(ctx.viewer), productId));
   }
 
-  @Mutation(() => Cart, { deprecationReason: 'Use removeCartItem.' })
+  @Mutation(() => Cart, { nullable: true, deprecationReason: 'Use removeCartItem.' })
   removeFromCart(@Arg('productId', () => ID) productId: string, @Ctx() ctx: MarketplaceContext) {
     return this.removeCartItem(productId, ctx);
   }

@@ -61,13 +61,13 @@ export class CheckoutInput {
 
 @Resolver(() => Order)
 export class OrderResolver {
-  @Query(() => Order, { description: 'An order you bought or sold.' })
+  @Query(() => Order, { nullable: true, description: 'An order you bought or sold.' })
   order(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     requireViewer(ctx.viewer);
     return ctx.services.orders.readable(id, ctx.loaders);
   }
 
-  @Query(() => OrderConnection, { description: 'What you bought, newest first.' })
+  @Query(() => OrderConnection, { nullable: true, description: 'What you bought, newest first.' })
   myOrders(
     @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -77,7 +77,7 @@ export class OrderResolver {
     return ctx.services.orders.list(requireViewer(ctx.viewer), 'buyer', status, first, after);
   }
 
-  @Query(() => OrderConnection, { description: 'What you sold, newest first.' })
+  @Query(() => OrderConnection, { nullable: true, description: 'What you sold, newest first.' })
   sales(
     @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -87,33 +87,34 @@ export class OrderResolver {
     return ctx.services.orders.list(requireViewer(ctx.viewer), 'seller', status, first, after);
   }
 
-  @Mutation(() => CheckoutResult, { description: 'Orders your cart, one order per seller, and starts payment.' })
+  @Mutation(() => CheckoutResult, { nullable: true, description: 'Orders your cart, one order per seller, and starts payment.' })
   checkoutCart(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.checkout(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => CheckoutResult, { deprecationReason: 'Use checkoutCart.' })
+  @Mutation(() => CheckoutResult, { nullable: true, deprecationReason: 'Use checkoutCart.' })
   checkout(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
     return this.checkoutCart(input, ctx);
   }
 
-  @Mutation(() => Order, { description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.' })
+  @Mutation(() => Order, { nullable: true, description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.' })
   cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.cancel(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Order, { description: 'The seller, once the order is paid.' })
+  @Mutation(() => Order, { nullable: true, description: 'The seller, once the order is paid.' })
   markOrderShipped(@Arg('id', () => ID) id: string, @Arg('trackingNumber') trackingNumber: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.markShipped(requireViewer(ctx.viewer), id, trackingNumber, ctx.loaders);
   }
 
-  @Mutation(() => Order, { description: 'The seller, once the order is shipped.' })
+  @Mutation(() => Order, { nullable: true, description: 'The seller, once the order is shipped.' })
   markOrderDelivered(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.markDelivered(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
   @Directive(liveDirective({ subject: 'marketplace.order.updated', lookup: 'order', audience: 'recipientIds', current: ['order(id: $orderId)'] }))
   @Subscription(() => Order, {
+    nullable: true,
     topics: 'served-by-the-gateway',
     description: 'Your orders as they move, bought or sold: all of them (placed at checkout, then paid...), or one by `orderId`.',
   })
@@ -125,12 +126,12 @@ export class OrderResolver {
     return order;
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   buyer(@Root() order: Order) {
     return userRef(order.buyerId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   seller(@Root() order: Order) {
     return userRef(order.sellerId);
   }

@@ -104,12 +104,12 @@ export class CategoryNode {
 
 @Resolver(() => Product)
 export class ProductResolver {
-  @Query(() => Product, { description: 'A product on sale, or one of your own.' })
+  @Query(() => Product, { nullable: true, description: 'A product on sale, or one of your own.' })
   product(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.visible(id, ctx.loaders);
   }
 
-  @Query(() => ProductConnection, { description: 'Products on sale that match `filter`, best match first unless `sort` says otherwise.' })
+  @Query(() => ProductConnection, { nullable: true, description: 'Products on sale that match `filter`, best match first unless `sort` says otherwise.' })
   products(
     @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
     @Arg('sort', () => ProductSort, { defaultValue: ProductSort.RELEVANCE }) sort: ProductSort,
@@ -120,7 +120,7 @@ export class ProductResolver {
     return ctx.services.products.search(ctx.viewer, filter ?? {}, sort, first, after);
   }
 
-  @Query(() => [CategoryNode], { description: 'The category tree, from the top.' })
+  @Query(() => [CategoryNode], { nullable: true, description: 'The category tree, from the top.' })
   async categories(@Ctx() ctx: MarketplaceContext): Promise<CategoryNode[]> {
     const all = await ctx.services.products.categories();
     const nodes = new Map(all.map((c) => [c.id, { id: c.id, name: c.name, children: [] as CategoryNode[] }]));
@@ -128,27 +128,27 @@ export class ProductResolver {
     return all.filter((c) => !c.parentId).map((c) => nodes.get(c.id)!);
   }
 
-  @Mutation(() => Product, { description: 'Sellers only (becomeSeller). Starts as a DRAFT.' })
+  @Mutation(() => Product, { nullable: true, description: 'Sellers only (becomeSeller). Starts as a DRAFT.' })
   createProduct(@Arg('input') input: CreateProductInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.create(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => Product, { description: 'Its seller only.' })
+  @Mutation(() => Product, { nullable: true, description: 'Its seller only.' })
   updateProduct(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateProductInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.update(requireViewer(ctx.viewer), id, input, ctx.loaders);
   }
 
-  @Mutation(() => Product, { description: 'Puts a draft on sale.' })
+  @Mutation(() => Product, { nullable: true, description: 'Puts a draft on sale.' })
   publishProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.publish(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Product, { description: 'Takes a product off sale for good; orders keep showing it.' })
+  @Mutation(() => Product, { nullable: true, description: 'Takes a product off sale for good; orders keep showing it.' })
   archiveProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.archive(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   seller(@Root() product: Product) {
     return userRef(product.sellerId);
   }

@@ -46,13 +46,13 @@ function returnLoaders(ctx: MarketplaceContext): ReturnLoaders {
 
 @Resolver(() => ReturnRequest)
 export class ReturnRequestResolver {
-  @Query(() => ReturnRequest, { description: 'A return request, for its buyer, its seller and admins.' })
+  @Query(() => ReturnRequest, { nullable: true, description: 'A return request, for its buyer, its seller and admins.' })
   returnRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     requireViewer(ctx.viewer);
     return ctx.services.returns.readable(id, ctx.loaders);
   }
 
-  @Query(() => ReturnRequestConnection, { description: 'Returns you asked for, newest first.' })
+  @Query(() => ReturnRequestConnection, { nullable: true, description: 'Returns you asked for, newest first.' })
   myReturnRequests(
     @Arg('status', () => ReturnStatus, { nullable: true }) status: ReturnStatus | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -62,7 +62,7 @@ export class ReturnRequestResolver {
     return ctx.services.returns.list(requireViewer(ctx.viewer), 'buyer', status, first, after);
   }
 
-  @Query(() => ReturnRequestConnection, { description: 'Returns your buyers asked for, newest first.' })
+  @Query(() => ReturnRequestConnection, { nullable: true, description: 'Returns your buyers asked for, newest first.' })
   receivedReturnRequests(
     @Arg('status', () => ReturnStatus, { nullable: true }) status: ReturnStatus | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -72,7 +72,7 @@ export class ReturnRequestResolver {
     return ctx.services.returns.list(requireViewer(ctx.viewer), 'seller', status, first, after);
   }
 
-  @Query(() => ReturnRequestConnection, { description: 'Admins: escalated returns awaiting a decision, longest waiting first.' })
+  @Query(() => ReturnRequestConnection, { nullable: true, description: 'Admins: escalated returns awaiting a decision, longest waiting first.' })
   escalatedReturnRequests(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -81,27 +81,27 @@ export class ReturnRequestResolver {
     return ctx.services.returns.escalated(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => ReturnRequest, { description: 'The buyer asks for money back for lines of a paid, shipped or delivered order. One open request per line.' })
+  @Mutation(() => ReturnRequest, { nullable: true, description: 'The buyer asks for money back for lines of a paid, shipped or delivered order. One open request per line.' })
   requestReturn(@Arg('input') input: RequestReturnInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.request(requireViewer(ctx.viewer), input, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { description: 'The seller accepts: the lines’ cost is refunded through the payment (REFUNDED once done). Repeating it changes nothing.' })
+  @Mutation(() => ReturnRequest, { nullable: true, description: 'The seller accepts: the lines’ cost is refunded through the payment (REFUNDED once done). Repeating it changes nothing.' })
   acceptReturnRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.accept(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { description: 'The seller declines, saying why (1 to 500 characters).' })
+  @Mutation(() => ReturnRequest, { nullable: true, description: 'The seller declines, saying why (1 to 500 characters).' })
   declineReturnRequest(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.decline(requireViewer(ctx.viewer), id, reason, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { description: 'The buyer asks admins to decide: after a decline, a failed refund, or once the seller’s time to answer (`answerBy`) has passed.' })
+  @Mutation(() => ReturnRequest, { nullable: true, description: 'The buyer asks admins to decide: after a decline, a failed refund, or once the seller’s time to answer (`answerBy`) has passed.' })
   escalateReturnRequest(@Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.escalate(requireViewer(ctx.viewer), id, note, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { description: 'Admins: refund an escalated request, or uphold its decline. The same decision again changes nothing.' })
+  @Mutation(() => ReturnRequest, { nullable: true, description: 'Admins: refund an escalated request, or uphold its decline. The same decision again changes nothing.' })
   resolveReturnRequest(
     @Arg('id', () => ID) id: string,
     @Arg('decision', () => ReturnDecision) decision: ReturnDecision,
@@ -116,12 +116,12 @@ export class ReturnRequestResolver {
     return ctx.loaders.order.load(request.orderId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   buyer(@Root() request: ReturnRequest) {
     return userRef(request.buyerId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   seller(@Root() request: ReturnRequest) {
     return userRef(request.sellerId);
   }

@@ -6,7 +6,7 @@ import { User, userRef } from './seller.js';
 
 @Resolver(() => ProductReview)
 export class ProductReviewResolver {
-  @Mutation(() => ProductReview, { description: 'The buyer, once they have it (delivered, or paid for digital goods); once per order line.' })
+  @Mutation(() => ProductReview, { nullable: true, description: 'The buyer, once they have it (delivered, or paid for digital goods); once per order line.' })
   reviewProduct(
     @Arg('orderItemId', () => ID) orderItemId: string,
     @Arg('rating', () => Int) rating: number,
@@ -16,7 +16,7 @@ export class ProductReviewResolver {
     return ctx.services.reviews.reviewProduct(requireViewer(ctx.viewer), orderItemId, rating, body);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   author(@Root() review: ProductReview) {
     return userRef(review.authorId);
   }
@@ -24,7 +24,7 @@ export class ProductReviewResolver {
 
 @Resolver(() => SellerReview)
 export class SellerReviewResolver {
-  @Mutation(() => SellerReview, { description: 'The buyer, once the order is delivered (or paid, when all digital); once per order.' })
+  @Mutation(() => SellerReview, { nullable: true, description: 'The buyer, once the order is delivered (or paid, when all digital); once per order.' })
   reviewSeller(
     @Arg('orderId', () => ID) orderId: string,
     @Arg('rating', () => Int) rating: number,
@@ -34,7 +34,7 @@ export class SellerReviewResolver {
     return ctx.services.reviews.reviewSeller(requireViewer(ctx.viewer), orderId, rating, body);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   author(@Root() review: SellerReview) {
     return userRef(review.authorId);
   }

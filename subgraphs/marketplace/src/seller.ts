@@ -18,7 +18,7 @@ export const userRef = (id: string): User => ({ id });
 
 @Resolver(() => User)
 export class SellerResolver {
-  @FieldResolver(() => ProductConnection, { description: 'What they have on sale, newest first; your own list includes drafts.' })
+  @FieldResolver(() => ProductConnection, { nullable: true, description: 'What they have on sale, newest first; your own list includes drafts.' })
   products(
     @Root() user: User,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -29,7 +29,7 @@ export class SellerResolver {
     return ctx.services.products.search(ctx.viewer, { sellerId: user.id, kind }, ProductSort.NEWEST, first, after);
   }
 
-  @FieldResolver(() => Rating, { description: 'From buyers’ reviews of their orders.' })
+  @FieldResolver(() => Rating, { nullable: true, description: 'From buyers’ reviews of their orders.' })
   sellerRating(@Root() user: User, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.reviews.sellerRating(user.id);
   }

@@ -41,7 +41,7 @@ const requireAdmin = (viewer: Viewer | null) => {
 /** Operators' view of the event bus's dead letters (also `npm run dead-letters`). */
 @Resolver()
 export class DeadLetterResolver {
-  @Query(() => [DeadLetter], { description: 'Admins only.' })
+  @Query(() => [DeadLetter], { nullable: true, description: 'Admins only.' })
   async deadLetters(@Ctx() ctx: NotificationsContext): Promise<DeadLetter[]> {
     requireAdmin(ctx.viewer);
     return (await ctx.services.bus.deadLetters()).map((letter) => ({
@@ -56,7 +56,7 @@ export class DeadLetterResolver {
     }));
   }
 
-  @Mutation(() => Boolean, { description: 'Admins only: delivers the event to its consumer again.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Admins only: delivers the event to its consumer again.' })
   replayDeadLetter(@Arg('id', () => ID) id: string, @Ctx() ctx: NotificationsContext) {
     requireAdmin(ctx.viewer);
     return ctx.services.bus.replayDeadLetter(id);

@@ -7,7 +7,7 @@ import { NotificationPreference, NotificationPreferenceInput } from './preferenc
 
 @Resolver(() => Notification)
 export class NotificationResolver {
-  @Query(() => NotificationConnection, { description: 'Your notifications, newest first.' })
+  @Query(() => NotificationConnection, { nullable: true, description: 'Your notifications, newest first.' })
   notifications(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -17,32 +17,32 @@ export class NotificationResolver {
     return ctx.services.notifications.list(requireViewer(ctx.viewer), first, after, unreadOnly);
   }
 
-  @Query(() => Notification, { description: 'One of your notifications.' })
+  @Query(() => Notification, { nullable: true, description: 'One of your notifications.' })
   notification(@Arg('id', () => ID) id: string, @Ctx() ctx: NotificationsContext) {
     return ctx.services.notifications.byId(requireViewer(ctx.viewer), id, ctx.loaders.notification);
   }
 
-  @Query(() => Int)
+  @Query(() => Int, { nullable: true })
   unreadNotificationCount(@Ctx() ctx: NotificationsContext) {
     return ctx.services.notifications.unreadCount(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => Int, { description: 'Marks the given notifications read; returns how many changed.' })
+  @Mutation(() => Int, { nullable: true, description: 'Marks the given notifications read; returns how many changed.' })
   markNotificationsRead(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: NotificationsContext) {
     return ctx.services.notifications.markRead(requireViewer(ctx.viewer), ids);
   }
 
-  @Mutation(() => Int)
+  @Mutation(() => Int, { nullable: true })
   markAllNotificationsRead(@Ctx() ctx: NotificationsContext) {
     return ctx.services.notifications.markAllRead(requireViewer(ctx.viewer));
   }
 
-  @Query(() => [NotificationPreference], { description: 'How each kind of notification reaches you.' })
+  @Query(() => [NotificationPreference], { nullable: true, description: 'How each kind of notification reaches you.' })
   notificationPreferences(@Ctx() ctx: NotificationsContext) {
     return ctx.services.notifications.preferences(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => [NotificationPreference])
+  @Mutation(() => [NotificationPreference], { nullable: true })
   updateNotificationPreferences(
     @Arg('input', () => [NotificationPreferenceInput]) input: NotificationPreferenceInput[],
     @Ctx() ctx: NotificationsContext,
@@ -51,6 +51,7 @@ export class NotificationResolver {
   }
 
   @Mutation(() => Int, {
+    nullable: true,
     description:
       'Admins only: a SYSTEM notification to every user; returns how many received it. Sent again with the same idempotencyKey, it announces nothing more and returns the same number.',
   })
@@ -65,7 +66,7 @@ export class NotificationResolver {
   }
 
   @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))
-  @Subscription(() => Notification, { topics: 'served-by-the-gateway', description: 'Your new notifications, as they arrive.' })
+  @Subscription(() => Notification, { nullable: true, topics: 'served-by-the-gateway', description: 'Your new notifications, as they arrive.' })
   notificationAdded(@Root() notification: Notification) {
     return notification;
   }

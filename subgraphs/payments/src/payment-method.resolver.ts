@@ -15,22 +15,22 @@ export class AddPaymentMethodInput {
 
 @Resolver(() => PaymentMethodSetup)
 export class PaymentMethodResolver {
-  @Query(() => [PaymentMethod], { description: 'Your saved cards, newest first.' })
+  @Query(() => [PaymentMethod], { nullable: true, description: 'Your saved cards, newest first.' })
   paymentMethods(@Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.list(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => PaymentMethodSetup, { description: 'Saves a card for later payments (a setup at the provider, 3-D Secure included).' })
+  @Mutation(() => PaymentMethodSetup, { nullable: true, description: 'Saves a card for later payments (a setup at the provider, 3-D Secure included).' })
   addPaymentMethod(@Arg('input') input: AddPaymentMethodInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.add(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => ID, { description: 'Detaches one of your cards at the provider and forgets it; returns its id.' })
+  @Mutation(() => ID, { nullable: true, description: 'Detaches one of your cards at the provider and forgets it; returns its id.' })
   removePaymentMethod(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.remove(requireViewer(ctx.viewer), id);
   }
 
-  @Mutation(() => PaymentMethod)
+  @Mutation(() => PaymentMethod, { nullable: true })
   setDefaultPaymentMethod(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.setDefault(requireViewer(ctx.viewer), id);
   }

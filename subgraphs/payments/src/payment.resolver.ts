@@ -24,7 +24,7 @@ export class RefundPaymentInput {
 
 @Resolver(() => Payment)
 export class PaymentResolver {
-  @Mutation(() => Payment, { description: 'The seller of the order, or an admin, gives back part or all of a payment.' })
+  @Mutation(() => Payment, { nullable: true, description: 'The seller of the order, or an admin, gives back part or all of a payment.' })
   refundPayment(@Arg('input') input: RefundPaymentInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.payments.refund(requireViewer(ctx.viewer), input, ctx.loaders);
   }
@@ -34,13 +34,13 @@ export class PaymentResolver {
     return ctx.loaders.refunds.load(payment.id);
   }
 
-  @Query(() => Payment, { description: 'The payment of an order, for its buyer, its seller and admins. NOT_FOUND until the order has been charged.' })
+  @Query(() => Payment, { nullable: true, description: 'The payment of an order, for its buyer, its seller and admins. NOT_FOUND until the order has been charged.' })
   paymentStatus(@Arg('orderId', () => ID) orderId: string, @Ctx() ctx: PaymentsContext) {
     requireViewer(ctx.viewer);
     return ctx.services.payments.ofOrder(orderId, ctx.loaders);
   }
 
-  @Query(() => Payment, { description: 'A payment, for the buyer and seller of its order and admins.' })
+  @Query(() => Payment, { nullable: true, description: 'A payment, for the buyer and seller of its order and admins.' })
   payment(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     requireViewer(ctx.viewer);
     return ctx.services.payments.visible(id, ctx.loaders);
@@ -50,6 +50,7 @@ export class PaymentResolver {
     liveDirective({ subject: 'payments.payment.updated', lookup: 'payment', audience: 'recipientIds', current: ['payment(id: $paymentId)', 'paymentStatus(orderId: $orderId)'] }),
   )
   @Subscription(() => Payment, {
+    nullable: true,
     topics: 'served-by-the-gateway',
     description:
       'Payments of your orders, bought or sold, as they change (charged, 3-D Secure finished, refunds): all of them, or one by `paymentId` or its `orderId`. An order not charged yet has no current state (NOT_FOUND).',
@@ -63,7 +64,7 @@ export class PaymentResolver {
     return payment;
   }
 
-  @FieldResolver(() => Order)
+  @FieldResolver(() => Order, { nullable: true })
   order(@Root() payment: Payment) {
     return orderRef(payment.orderId);
   }

@@ -10,6 +10,7 @@ import { Payout, PayoutConnection } from './payout.entity.js';
 @Resolver(() => Payout)
 export class PayoutResolver {
   @Mutation(() => PayoutOnboarding, {
+    nullable: true,
     description: 'Sellers only: your payout account (made on first call) and a fresh link to the provider’s onboarding, which comes back to `returnUrl`.',
   })
   connectPayoutAccount(@Arg('returnUrl', () => String, { nullable: true }) returnUrl: string | null, @Ctx() ctx: PaymentsContext) {
@@ -21,7 +22,7 @@ export class PayoutResolver {
     return ctx.services.payoutAccounts.mine(requireViewer(ctx.viewer));
   }
 
-  @Query(() => PayoutConnection, { description: 'Your payouts, newest first: one per completed sale.' })
+  @Query(() => PayoutConnection, { nullable: true, description: 'Your payouts, newest first: one per completed sale.' })
   payouts(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -30,12 +31,12 @@ export class PayoutResolver {
     return ctx.services.payouts.mine(requireViewer(ctx.viewer), first, after);
   }
 
-  @Query(() => Payout, { description: 'A payout, for its seller and admins.' })
+  @Query(() => Payout, { nullable: true, description: 'A payout, for its seller and admins.' })
   payout(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.payouts.visible(requireViewer(ctx.viewer), id, () => holdsRole(ctx.viewer, 'ADMIN'));
   }
 
-  @FieldResolver(() => Order)
+  @FieldResolver(() => Order, { nullable: true })
   order(@Root() payout: Payout) {
     return orderRef(payout.orderId);
   }

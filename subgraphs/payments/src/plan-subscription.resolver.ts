@@ -19,33 +19,34 @@ export class SubscribeToPlanInput {
 
 @Resolver(() => PlanSubscription)
 export class PlanSubscriptionResolver {
-  @Query(() => [PlanSubscription], { description: 'Your plan subscriptions, newest first.' })
+  @Query(() => [PlanSubscription], { nullable: true, description: 'Your plan subscriptions, newest first.' })
   myPlanSubscriptions(@Ctx() ctx: PaymentsContext) {
     return ctx.services.planSubscriptions.mine(requireViewer(ctx.viewer));
   }
 
-  @Query(() => PlanSubscription, { description: 'One of your plan subscriptions.' })
+  @Query(() => PlanSubscription, { nullable: true, description: 'One of your plan subscriptions.' })
   planSubscription(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.planSubscriptions.owned(requireViewer(ctx.viewer), id);
   }
 
-  @Mutation(() => PlanSubscription, { description: 'Subscribes you to a plan and charges the first period now (INCOMPLETE, with the reason, if that fails).' })
+  @Mutation(() => PlanSubscription, { nullable: true, description: 'Subscribes you to a plan and charges the first period now (INCOMPLETE, with the reason, if that fails).' })
   createPlanSubscription(@Arg('input') input: SubscribeToPlanInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.planSubscriptions.subscribe(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => PlanSubscription, { deprecationReason: 'Use createPlanSubscription.' })
+  @Mutation(() => PlanSubscription, { nullable: true, deprecationReason: 'Use createPlanSubscription.' })
   subscribeToPlan(@Arg('input') input: SubscribeToPlanInput, @Ctx() ctx: PaymentsContext) {
     return this.createPlanSubscription(input, ctx);
   }
 
-  @Mutation(() => PlanSubscription, { description: 'Stops renewal: you keep the plan until `currentPeriodEnd`, then it is CANCELLED.' })
+  @Mutation(() => PlanSubscription, { nullable: true, description: 'Stops renewal: you keep the plan until `currentPeriodEnd`, then it is CANCELLED.' })
   cancelPlanSubscription(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.planSubscriptions.cancel(requireViewer(ctx.viewer), id);
   }
 
   @Directive(liveDirective({ subject: 'payments.plan_subscription.updated', lookup: 'planSubscription', audience: 'recipientIds' }))
   @Subscription(() => PlanSubscription, {
+    nullable: true,
     topics: 'served-by-the-gateway',
     description: 'Your plan subscriptions as they change (renewed, past due, cancelled); all of them, or one by `planSubscriptionId`.',
   })

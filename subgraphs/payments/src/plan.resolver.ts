@@ -23,17 +23,17 @@ export class CreatePlanInput {
 
 @Resolver(() => Plan)
 export class PlanResolver {
-  @Query(() => [Plan], { description: 'The plans on sale, for anyone, cheapest first.' })
+  @Query(() => [Plan], { nullable: true, description: 'The plans on sale, for anyone, cheapest first.' })
   plans(@Ctx() ctx: PaymentsContext) {
     return ctx.services.plans.onSale();
   }
 
-  @Mutation(() => Plan, { description: 'Admins only: a new plan, with its price at the provider.' })
+  @Mutation(() => Plan, { nullable: true, description: 'Admins only: a new plan, with its price at the provider.' })
   createPlan(@Arg('input') input: CreatePlanInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.plans.create(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => Plan, { description: 'Admins only: no new subscribers; current ones keep renewing.' })
+  @Mutation(() => Plan, { nullable: true, description: 'Admins only: no new subscribers; current ones keep renewing.' })
   archivePlan(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.plans.archive(requireViewer(ctx.viewer), id);
   }

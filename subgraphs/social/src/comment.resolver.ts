@@ -7,12 +7,12 @@ import { userRef, User } from './user.type.js';
 
 @Resolver(() => Comment)
 export class CommentResolver {
-  @Query(() => Comment, { description: 'A comment you may see.' })
+  @Query(() => Comment, { nullable: true, description: 'A comment you may see.' })
   comment(@Arg('id', () => ID) id: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.visible(id, ctx.loaders);
   }
 
-  @Mutation(() => Comment, { description: 'Comments on a post, or replies to one of its comments (`parentId`).' })
+  @Mutation(() => Comment, { nullable: true, description: 'Comments on a post, or replies to one of its comments (`parentId`).' })
   createComment(
     @Arg('postId', () => ID) postId: string,
     @Arg('body') body: string,
@@ -22,7 +22,7 @@ export class CommentResolver {
     return ctx.services.comments.add(requireViewer(ctx.viewer), postId, body, parentId, ctx.loaders);
   }
 
-  @Mutation(() => Comment, { deprecationReason: 'Use createComment.' })
+  @Mutation(() => Comment, { nullable: true, deprecationReason: 'Use createComment.' })
   addComment(
     @Arg('postId', () => ID) postId: string,
     @Arg('body') body: string,
@@ -32,22 +32,22 @@ export class CommentResolver {
     return this.createComment(postId, body, parentId, ctx);
   }
 
-  @Mutation(() => Comment, { description: 'The author only.' })
+  @Mutation(() => Comment, { nullable: true, description: 'The author only.' })
   updateComment(@Arg('id', () => ID) id: string, @Arg('body') body: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.update(requireViewer(ctx.viewer), id, body, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'The author, the post’s author, or a moderator or admin. Replies go with it.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'The author, the post’s author, or a moderator or admin. Replies go with it.' })
   deleteComment(@Arg('id', () => ID) id: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Comment)
+  @Mutation(() => Comment, { nullable: true })
   likeComment(@Arg('commentId', () => ID) commentId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.like(requireViewer(ctx.viewer), commentId, ctx.loaders);
   }
 
-  @Mutation(() => Comment)
+  @Mutation(() => Comment, { nullable: true })
   unlikeComment(@Arg('commentId', () => ID) commentId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.unlike(requireViewer(ctx.viewer), commentId, ctx.loaders);
   }
@@ -57,7 +57,7 @@ export class CommentResolver {
     return ctx.loaders.post.load(comment.postId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   author(@Root() comment: Comment) {
     return userRef(comment.authorId);
   }

@@ -26,12 +26,12 @@ export class UpdatePostInput {
 
 @Resolver(() => Post)
 export class PostResolver {
-  @Query(() => Post, { description: 'A post you may see.' })
+  @Query(() => Post, { nullable: true, description: 'A post you may see.' })
   post(@Arg('id', () => ID) id: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.visible(id, ctx.loaders);
   }
 
-  @Query(() => PostConnection, { description: 'A user’s posts that you may see, newest first.' })
+  @Query(() => PostConnection, { nullable: true, description: 'A user’s posts that you may see, newest first.' })
   posts(
     @Arg('authorId', () => ID) authorId: string,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -41,32 +41,32 @@ export class PostResolver {
     return ctx.services.posts.byAuthor(ctx.viewer, authorId, first, after, ctx.loaders);
   }
 
-  @Mutation(() => Post)
+  @Mutation(() => Post, { nullable: true })
   createPost(@Arg('input') input: CreatePostInput, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.create(requireViewer(ctx.viewer), input, ctx.loaders);
   }
 
-  @Mutation(() => Post, { description: 'The author only.' })
+  @Mutation(() => Post, { nullable: true, description: 'The author only.' })
   updatePost(@Arg('id', () => ID) id: string, @Arg('input') input: UpdatePostInput, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.update(requireViewer(ctx.viewer), id, input, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'The author, or a moderator or admin.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'The author, or a moderator or admin.' })
   deletePost(@Arg('id', () => ID) id: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Post, { description: 'Liking twice is one like.' })
+  @Mutation(() => Post, { nullable: true, description: 'Liking twice is one like.' })
   likePost(@Arg('postId', () => ID) postId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.like(requireViewer(ctx.viewer), postId, ctx.loaders);
   }
 
-  @Mutation(() => Post)
+  @Mutation(() => Post, { nullable: true })
   unlikePost(@Arg('postId', () => ID) postId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.unlike(requireViewer(ctx.viewer), postId, ctx.loaders);
   }
 
-  @Mutation(() => Post, { description: 'Shares a public post as a new post of yours; `body` may be empty. Returns the share.' })
+  @Mutation(() => Post, { nullable: true, description: 'Shares a public post as a new post of yours; `body` may be empty. Returns the share.' })
   sharePost(
     @Arg('postId', () => ID) postId: string,
     @Arg('body', () => String, { nullable: true }) body: string | null,
@@ -76,12 +76,12 @@ export class PostResolver {
     return ctx.services.posts.share(requireViewer(ctx.viewer), postId, body, visibility, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { description: 'Asks moderators to review a post. Reporting again replaces your reason.' })
+  @Mutation(() => Boolean, { nullable: true, description: 'Asks moderators to review a post. Reporting again replaces your reason.' })
   reportPost(@Arg('postId', () => ID) postId: string, @Arg('reason') reason: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.report(requireViewer(ctx.viewer), postId, reason, ctx.loaders);
   }
 
-  @Query(() => ReportedPostConnection, { description: 'Moderators and admins: posts with open reports, most recently reported first.' })
+  @Query(() => ReportedPostConnection, { nullable: true, description: 'Moderators and admins: posts with open reports, most recently reported first.' })
   reportedPosts(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -90,14 +90,14 @@ export class PostResolver {
     return ctx.services.posts.reported(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => Int, { description: 'Moderators and admins: keeps a reported post and closes its reports; returns how many.' })
+  @Mutation(() => Int, { nullable: true, description: 'Moderators and admins: keeps a reported post and closes its reports; returns how many.' })
   dismissReports(@Arg('postId', () => ID) postId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.dismissReports(requireViewer(ctx.viewer), postId);
   }
 
   /** The author's names come from social's own copy, so a feed page needs no call to identity. */
   @Directive('@provides(fields: "username displayName")')
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { nullable: true })
   async author(@Root() post: Post, @Ctx() ctx: SocialContext): Promise<User> {
     const member = await ctx.loaders.member.load(post.authorId);
     return { id: post.authorId, username: member?.username, displayName: member?.displayName };

@@ -36,7 +36,7 @@ export class Report {
   @Property({ type: 'text', nullable: true })
   resolution: string | null = null;
 
-  @Field(() => User)
+  @Field(() => User, { nullable: true })
   reporter(): User {
     return { id: this.reporterId };
   }

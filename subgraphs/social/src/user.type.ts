@@ -28,7 +28,7 @@ export class UserEdge {
   @Field()
   cursor!: string;
 
-  @Field(() => User)
+  @Field(() => User, { nullable: true })
   node!: User;
 
   @Field({ description: 'When the follow began.' })
