@@ -8,6 +8,7 @@ import {
   CreateProductDocument,
   ProductsDocument,
   SendMessageDocument,
+  UpdateProfileDocument,
 } from './generated/graphql.js';
 import { request } from './support/client.js';
 import { ADDRESS, seller } from './support/marketplace.js';
@@ -64,5 +65,37 @@ describe('text that is not text', () => {
     const result = await request(t.url, CreatePostDocument, { input: { body: text } }, { token: author.token });
     expect(result.errors).toBeUndefined();
     expect(result.data?.createPost!.body).toBe(text);
+  });
+});
+
+// Names and titles are lines people read as a whole: the rules each field follows live in one place
+// (platform/src/text.ts), so every subgraph counts and refuses the same way.
+describe('names and titles', () => {
+  const REORDERED = 'invoice\u202Egnp.exe';
+
+  it('refuses characters that reorder a name or title, in every subgraph', async () => {
+    const [buyer, friend] = await Promise.all([signUp(t, 'bidi'), signUp(t, 'friend')]);
+    const owner = await seller(t);
+    const attempts = await Promise.all([
+      request(t.url, UpdateProfileDocument, { input: { displayName: REORDERED } }, { token: buyer.token }),
+      request(t.url, CreateGroupDocument, { title: REORDERED, memberIds: [friend.id] }, { token: buyer.token }),
+      request(t.url, CreateProductDocument, { input: { title: REORDERED, kind: 'DIGITAL', priceAmount: 100, currency: 'EUR' } } as never, { token: owner.token }),
+    ]);
+    for (const [i, result] of attempts.entries()) {
+      expect(result.errors?.map((e) => [e.extensions?.code, e.message]), `attempt ${i}`).toEqual([
+        ['BAD_USER_INPUT', expect.stringMatching(/ may not hold characters that reorder the text around them\.$/)],
+      ]);
+    }
+  });
+
+  it('counts characters as people do: a 100-emoji group title fits its 100-character limit, and tidies spaces', async () => {
+    const [buyer, friend] = await Promise.all([signUp(t, 'emoji'), signUp(t, 'friend')]);
+    const fits = await request(t.url, CreateGroupDocument, { title: '🎉'.repeat(100), memberIds: [friend.id] }, { token: buyer.token });
+    expect(fits.errors).toBeUndefined();
+    expect(fits.data?.createGroup!.title).toBe('🎉'.repeat(100));
+    const tooLong = await request(t.url, CreateGroupDocument, { title: '🎉'.repeat(101), memberIds: [friend.id] }, { token: buyer.token });
+    expect(tooLong.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', 'A group title is at most 100 characters.']]);
+    const tidied = await request(t.url, UpdateProfileDocument, { input: { displayName: '  Ada \n  Lovelace ' } }, { token: buyer.token });
+    expect(tidied.data?.updateProfile!.displayName).toBe('Ada Lovelace');
   });
 });

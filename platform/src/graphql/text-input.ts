@@ -1,20 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
-
-/**
- * Control characters (all but tab, line feed and carriage return) and UTF-16 halves without their
- * other half are never text anyone meant to write. PostgreSQL refuses NUL outright, and the rest
- * break what displays or indexes the text, so no string argument of any subgraph may hold them.
- */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why a string is not text, or null when it is. */
-export function textFault(value: string): string | null {
-  if (CONTROL.test(value)) return 'holds a control character';
-  if (LONE_SURROGATE.test(value)) return 'holds half of a Unicode character';
-  return null;
-}
+import { textFault } from '../text.js';
 
 /**
  * Refuses, before any resolver runs, an operation whose variables or inline arguments hold a

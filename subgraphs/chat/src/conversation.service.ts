@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, pageInfoOf, pageSize, withTotalCount } from
 import { knowsEveryone } from '@peerlink/platform/accounts/people';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
+import { line, text } from '@peerlink/platform/text';
 import { Conversation, ConversationKind, Membership, MemberRole } from './conversation.entity.js';
 import type { ChatEvents } from './events.js';
 import { ChatEventKind, tellMembers } from './live.js';
@@ -15,11 +16,8 @@ import { lockRow, rows, table } from '@peerlink/platform/db/sql';
 export const MAX_GROUP_MEMBERS = 256;
 export const MAX_TITLE_LENGTH = 100;
 
-function checkTitle(input: string): string {
-  const title = input.trim();
-  if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`The title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
-  return title;
-}
+const TITLE = line('A group title', MAX_TITLE_LENGTH);
+const checkTitle = (input: string): string => text(input, 'title', TITLE);
 
 /**
  * Membership changes of one conversation take its row lock, and announce the member list read

@@ -5,6 +5,7 @@ import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
+import { excerpt, optionalText, prose, text } from '@peerlink/platform/text';
 import { Conversation, MemberRole } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { Signal } from '@peerlink/platform/events/signals';
@@ -27,11 +28,9 @@ export interface SendMessageInput {
   attachmentIds?: string[] | null;
 }
 
-function checkBody(input: string): string {
-  const body = input.trim();
-  if (!body || body.length > MAX_MESSAGE_LENGTH) throw badInput(`A message is 1 to ${MAX_MESSAGE_LENGTH} characters.`, 'body');
-  return body;
-}
+const BODY = prose('A message', MAX_MESSAGE_LENGTH);
+// Kept as sent apart from its ends, so the client can match the message to its draft.
+const CLIENT_MESSAGE_ID = prose('clientMessageId', MAX_CLIENT_MESSAGE_ID_LENGTH);
 
 /**
  * Stores a message, its pending attachments (drive decides whether the sender may attach each file;
@@ -82,14 +81,11 @@ export class MessageService {
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
     const target = isUuid(input.conversationId) ? await this.sendingTo(viewer, input.conversationId.toLowerCase(), loaders) : null;
     if (!target) throw notFound('Conversation');
-    const body = checkBody(input.body);
+    const body = text(input.body, 'body', BODY);
     if (!(input.attachmentIds ?? []).every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
     const attachmentIds = [...new Set((input.attachmentIds ?? []).map((id) => id.toLowerCase()))];
     if (attachmentIds.length > MAX_ATTACHMENTS) throw badInput(`At most ${MAX_ATTACHMENTS} attachments per message.`, 'attachmentIds');
-    const clientMessageId = input.clientMessageId?.trim() || null;
-    if (clientMessageId && clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
-      throw badInput(`clientMessageId is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters.`, 'clientMessageId');
-    }
+    const clientMessageId = optionalText(input.clientMessageId, 'clientMessageId', CLIENT_MESSAGE_ID);
     if (target.blocked) throw forbidden('You cannot message this user.');
     const { conversationId, memberIds } = target;
     const others = memberIds.filter((id) => id !== viewer.userId);
@@ -97,7 +93,7 @@ export class MessageService {
     const stored = await this.outbox.transaction(async (em, publish) => {
       if (!(await storeMessage(em, draft, attachmentIds))) return null;
       tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId, messageId: draft.id }, memberIds);
-      publish('chat.message.sent', { messageId: draft.id, conversationId, senderId: viewer.userId, recipientIds: others, excerpt: body.slice(0, 80), attachmentIds });
+      publish('chat.message.sent', { messageId: draft.id, conversationId, senderId: viewer.userId, recipientIds: others, excerpt: excerpt(body, 80), attachmentIds });
       return draft;
     });
     if (stored) return stored;
@@ -132,7 +128,7 @@ export class MessageService {
     const message = await this.visible(viewer, id, loaders);
     if (message.senderId !== viewer.userId) throw forbidden('Only the sender can edit a message.');
     if (message.deletedAt) throw badInput('A deleted message cannot be edited.', 'id');
-    const body = checkBody(bodyInput);
+    const body = text(bodyInput, 'body', BODY);
     const members = await loaders.members.load(message.conversationId);
     await this.outbox.transaction(async (em, publish) => {
       await em.nativeUpdate(Message, { id, deletedAt: null }, { body, editedAt: new Date() });

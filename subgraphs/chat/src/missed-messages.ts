@@ -3,6 +3,7 @@ import type { Orm } from '@peerlink/platform/db/database';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import type { Logger } from '@peerlink/platform/logger';
+import { excerpt } from '@peerlink/platform/text';
 import type { ChatEvents } from './events.js';
 import { nullableUuidArray, rows, table, uuidArray } from '@peerlink/platform/db/sql';
 
@@ -99,7 +100,7 @@ export class MissedMessages {
           title: last.title,
           lastMessageId: last.last_id,
           lastSenderId: last.sender_id,
-          excerpt: last.body.slice(0, 80),
+          excerpt: excerpt(last.body, 80),
           recipients: recipients.map((r) => ({ userId: r.user_id, count: r.count })),
         });
       }

@@ -1,3 +1,5 @@
+import { checkText, line } from '@peerlink/platform/text';
+
 /** Who may do what with a file. Pure rules, one place. */
 
 export type FileVisibilityName = 'PRIVATE' | 'PUBLIC' | 'RESTRICTED';
@@ -30,10 +32,15 @@ export function canEdit(file: FileFacts, viewerId: string | null, share: ShareRo
 
 export const MAX_NAME_LENGTH = 255;
 
-/** File names: trimmed, 1 to 255 characters, no control characters or path separators. */
+const FILE_NAME = line('A file name', MAX_NAME_LENGTH);
+
+/**
+ * File names: trimmed but otherwise kept as given (inner spaces included), 1 to 255 characters,
+ * no path separators, and nothing that reorders the name ("gnp.exe" shown as "exe.png").
+ */
 export function checkName(input: string): string | null {
   const name = input.trim();
-  if (!name || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f/\\]/.test(name)) return null;
+  if (checkText(name, FILE_NAME) || /[/\\]/.test(name)) return null;
   return name;
 }
 

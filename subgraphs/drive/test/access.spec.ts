@@ -57,6 +57,9 @@ describe('checkName and checkMimeType', () => {
     expect(checkName('   ')).toBeNull();
     expect(checkName('x'.repeat(256))).toBeNull();
     expect(checkName('../etc/passwd')).toBeNull();
+    expect(checkName('invoice\u202Egnp.exe')).toBeNull();
+    expect(checkName('😀'.repeat(255))).toBe('😀'.repeat(255));
+    expect(checkName('two  spaces.txt')).toBe('two  spaces.txt');
     expect(checkName('a\\b')).toBeNull();
     expect(checkName('bell\u0007')).toBeNull();
   });

@@ -1,4 +1,5 @@
 import { badInput } from '@peerlink/platform/errors';
+import { line, optionalText, prose, text } from '@peerlink/platform/text';
 
 /** Input rules for accounts, pure so they are tested on their own. Each throws BAD_USER_INPUT. */
 
@@ -40,20 +41,12 @@ export function normalizeUsername(value: string): string {
   return username;
 }
 
-export function normalizeDisplayName(value: string): string {
-  refuseControlCharacters(value, 'displayName');
-  const name = value.trim().replace(/\s+/g, ' ');
-  if (!name) throw badInput('Display name is required.', 'displayName');
-  if (name.length > 60) throw badInput('Display name is at most 60 characters.', 'displayName');
-  return name;
-}
+const DISPLAY_NAME = line('Display name', 60);
+const BIO = prose('Bio', 500);
 
-export function normalizeBio(value: string | null | undefined): string | null {
-  if (value) refuseControlCharacters(value, 'bio');
-  const bio = value?.trim() ?? '';
-  if (bio.length > 500) throw badInput('Bio is at most 500 characters.', 'bio');
-  return bio || null;
-}
+export const normalizeDisplayName = (value: string): string => text(value, 'displayName', DISPLAY_NAME);
+
+export const normalizeBio = (value: string | null | undefined): string | null => optionalText(value, 'bio', BIO);
 
 export function normalizeAvatarUrl(value: string | null | undefined): string | null {
   if (value) refuseControlCharacters(value, 'avatarUrl');

@@ -4,6 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, nullableUuidArray, rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import { excerpt, line, text } from '@peerlink/platform/text';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
@@ -50,11 +51,8 @@ interface CartLine {
 }
 
 function checkAddress(address: ShippingAddress): ShippingAddress {
-  const clean = (value: string | null | undefined, field: string, required = true) => {
-    const text = (value ?? '').trim();
-    if ((required && !text) || text.length > 200) throw badInput(`The address needs a ${field} of at most 200 characters.`, `shippingAddress.${field}`);
-    return text;
-  };
+  const clean = (value: string | null | undefined, field: string, required = true) =>
+    text(value ?? '', `shippingAddress.${field}`, line(`The address's ${field}`, 200, required ? 1 : 0));
   const country = clean(address.country, 'country').toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) throw badInput('country is a two-letter ISO code such as "DE".', 'shippingAddress.country');
   return {
@@ -391,8 +389,7 @@ export class OrderService {
 
 /** "2 × Brass lamp, 1 × Pan", short enough for a notification's title. */
 export function summarize(items: { title: string; quantity: number }[]): string {
-  const text = items.map((i) => `${i.quantity} × ${i.title}`).join(', ');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  return excerpt(items.map((i) => `${i.quantity} × ${i.title}`).join(', '), 80);
 }
 
 /** Tells the buyer's and the seller's `orderUpdated`, after commit. */

@@ -6,6 +6,7 @@ import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
 import { rows } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
+import { line, prose, text } from '@peerlink/platform/text';
 import type { MarketplaceLoaders } from './loaders.js';
 import { checkPrice } from './money.js';
 import { sponsoredSlots, type CampaignService } from './campaign.service.js';
@@ -29,11 +30,9 @@ export interface ProductInput {
   imageIds?: string[] | null;
 }
 
-function checkTitle(input: string): string {
-  const title = input.trim();
-  if (!title || title.length > MAX_TITLE_LENGTH) throw badInput(`A title is 1 to ${MAX_TITLE_LENGTH} characters.`, 'title');
-  return title;
-}
+const TITLE = line('A title', MAX_TITLE_LENGTH);
+const DESCRIPTION = prose('A description', MAX_DESCRIPTION_LENGTH, 0);
+const checkTitle = (input: string): string => text(input, 'title', TITLE);
 
 function checkStock(stock: number | null | undefined, kind: ProductKind): number | null {
   if (kind === ProductKind.DIGITAL) {
@@ -177,9 +176,7 @@ export class ProductService {
   }
 
   private description(input: string | null | undefined): string {
-    const description = (input ?? '').trim();
-    if (description.length > MAX_DESCRIPTION_LENGTH) throw badInput(`A description is at most ${MAX_DESCRIPTION_LENGTH} characters.`, 'description');
-    return description;
+    return text(input ?? '', 'description', DESCRIPTION);
   }
 
   private digitalFile(fileId: string | null | undefined, kind: ProductKind): string | null {

@@ -8,6 +8,7 @@ import { badInput, conflict, forbidden, notFound } from '@peerlink/platform/erro
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
+import { prose, text as checkedText } from '@peerlink/platform/text';
 import type { MarketplaceEvents } from './events.js';
 import type { MarketplaceLoaders } from './loaders.js';
 import { Order, OrderItem } from './order.entity.js';
@@ -34,9 +35,7 @@ export interface RequestReturnInput {
 const RETURNABLE = new Set([OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED]);
 
 function text(value: string | null | undefined, field: string, max: number, required: boolean): string {
-  const clean = (value ?? '').trim();
-  if ((required && !clean) || clean.length > max) throw badInput(`${field} is ${required ? 1 : 0} to ${max} characters.`, field);
-  return clean;
+  return checkedText(value ?? '', field, prose(`The ${field}`, max, required ? 1 : 0));
 }
 
 /**

@@ -5,6 +5,7 @@ import { rows, table } from '@peerlink/platform/db/sql';
 import { badInput, conflict, notFound } from '@peerlink/platform/errors';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
+import { prose, text } from '@peerlink/platform/text';
 import { Order, OrderItem } from './order.entity.js';
 import { OrderStatus } from './order-states.js';
 import { Product, ProductKind } from './product.entity.js';
@@ -12,12 +13,11 @@ import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 import { ProductReview, SellerReview } from './review.entity.js';
 
 export const MAX_REVIEW_LENGTH = 5000;
+const REVIEW = prose('A review', MAX_REVIEW_LENGTH, 0);
 
 function checkReview(rating: number, body: string | null | undefined) {
   if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw badInput('A rating is a whole number from 1 to 5.', 'rating');
-  const text = (body ?? '').trim();
-  if (text.length > MAX_REVIEW_LENGTH) throw badInput(`A review is at most ${MAX_REVIEW_LENGTH} characters.`, 'body');
-  return { rating, body: text };
+  return { rating, body: text(body ?? '', 'body', REVIEW) };
 }
 
 /**

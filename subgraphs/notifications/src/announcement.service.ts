@@ -10,6 +10,10 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import { announceBatch } from './announcement.sql.js';
 import type { NotificationsEvents } from './events.js';
+import { line, prose, text } from '@peerlink/platform/text';
+
+const ANNOUNCEMENT_TITLE = line('The title', 120);
+const ANNOUNCEMENT_BODY = prose('The body', 2000);
 
 export interface AnnouncementSettings {
   /** How long a sender holds an announcement without committing a batch before another may take it over. */
@@ -50,10 +54,8 @@ export class AnnouncementService {
   /** Returns how many were notified. Users who turned off in-app SYSTEM notifications are skipped. */
   async announce(viewer: Viewer, titleInput: string, bodyInput: string, idempotencyKey?: string | null): Promise<number> {
     requireRole(viewer, 'ADMIN', 'Only admins can send announcements.');
-    const title = titleInput.trim();
-    const body = bodyInput.trim();
-    if (!title || title.length > 120) throw badInput('The title is 1 to 120 characters.', 'title');
-    if (!body || body.length > 2000) throw badInput('The body is 1 to 2000 characters.', 'body');
+    const title = text(titleInput, 'title', ANNOUNCEMENT_TITLE);
+    const body = text(bodyInput, 'body', ANNOUNCEMENT_BODY);
     if (idempotencyKey != null && (!idempotencyKey.trim() || idempotencyKey.length > 200)) throw badInput('The idempotency key is 1 to 200 characters.', 'idempotencyKey');
     const owner = uuidv7();
     const [made] = await rows<{ id: string }>(

@@ -8,6 +8,10 @@ import { isUuid } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import { Plan, PlanInterval } from './plan.entity.js';
 import { PlanTermsRefused, type PaymentProvider } from './provider.js';
+import { line, prose, text } from '@peerlink/platform/text';
+
+const PLAN_NAME = line('A plan’s name', 80);
+const PLAN_DESCRIPTION = prose('A description', 1000, 0);
 
 export interface PlanInput {
   name: string;
@@ -43,10 +47,8 @@ export class PlanService {
   /** A new plan and its price at the provider (made once per plan: the provider's keys come from the plan's id). */
   async create(viewer: Viewer, input: PlanInput): Promise<Plan> {
     requireRole(viewer, 'ADMIN', 'Only admins make plans.');
-    const name = input.name.trim();
-    const description = input.description?.trim() ?? '';
-    if (!name || name.length > 80) throw badInput('A plan’s name is 1 to 80 characters.', 'name');
-    if (description.length > 1000) throw badInput('A description is at most 1000 characters.', 'description');
+    const name = text(input.name, 'name', PLAN_NAME);
+    const description = text(input.description ?? '', 'description', PLAN_DESCRIPTION);
     const invalid = checkCharge(input.amount, input.currency);
     if (invalid) throw badInput(invalid, invalid.includes('amount') ? 'amount' : 'currency');
     const taken = () => conflict('A plan on sale already has this name.', 'name');

@@ -11,9 +11,10 @@ import type { NotifyRequest, SocialEvents } from './events.js';
 import { PostActivityKind } from './live.js';
 import { canUserSeePost, type SocialLoaders } from './loaders.js';
 import type { Post } from './post.entity.js';
-import { moderates, requireMember, text, type PostService } from './post.service.js';
+import { moderates, requireMember, type PostService } from './post.service.js';
 import { rows, table } from '@peerlink/platform/db/sql';
-import { excerpt, MAX_COMMENT_LENGTH, shouldNotify } from './visibility.js';
+import { excerpt, text } from '@peerlink/platform/text';
+import { COMMENT, shouldNotify } from './visibility.js';
 
 /** Comments and replies: whoever sees a post may comment on it. Lists read oldest first, like a conversation. */
 export class CommentService {
@@ -37,7 +38,7 @@ export class CommentService {
     const post = await this.posts.visible(postId, loaders);
     const parent = parentId ? await this.visible(parentId, loaders) : null;
     if (parent && parent.postId !== post.id) throw notFound('Comment');
-    const body = text(bodyInput, 'comment', 'body', MAX_COMMENT_LENGTH);
+    const body = text(bodyInput, 'body', COMMENT);
     await requireMember(loaders, viewer.userId);
     const em = this.orm.em as EntityManager;
     const notify: NotifyRequest[] = [];
@@ -75,7 +76,7 @@ export class CommentService {
   async update(viewer: Viewer, id: string, bodyInput: string, loaders: SocialLoaders): Promise<Comment> {
     const comment = await this.visible(id, loaders);
     if (comment.authorId !== viewer.userId) throw forbidden('Only the author can edit a comment.');
-    const body = text(bodyInput, 'comment', 'body', MAX_COMMENT_LENGTH);
+    const body = text(bodyInput, 'body', COMMENT);
     await this.orm.em.nativeUpdate(Comment, { id, deletedAt: null }, { body, editedAt: new Date() });
     loaders.forget(id);
     return this.visible(id, loaders);

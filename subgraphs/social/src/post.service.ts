@@ -14,18 +14,12 @@ import type { Member } from './member.entity.js';
 import { Post, Visibility } from './post.entity.js';
 import { Report } from './report.entity.js';
 import { rows, table } from '@peerlink/platform/db/sql';
-import { checkText, excerpt, MAX_POST_LENGTH, MAX_REPORT_REASON_LENGTH, shouldNotify } from './visibility.js';
+import { excerpt, text } from '@peerlink/platform/text';
+import { POST, REPORT_REASON, SHARE_NOTE, shouldNotify } from './visibility.js';
 
 export interface PostInput {
   body?: string | null;
   visibility?: Visibility | null;
-}
-
-/** Trimmed text within bounds, or a BAD_USER_INPUT naming the field. */
-export function text(value: string, what: string, field: string, max: number, min = 1): string {
-  const checked = checkText(value, what, max, min);
-  if (!checked.ok) throw badInput(checked.message, field);
-  return checked.text;
 }
 
 export const moderates = (viewer: Viewer) => holdsRole(viewer, ['MODERATOR', 'ADMIN']);
@@ -63,7 +57,7 @@ export class PostService {
   }
 
   async create(viewer: Viewer, input: PostInput, loaders: SocialLoaders): Promise<Post> {
-    const body = text(input.body ?? '', 'post', 'body', MAX_POST_LENGTH);
+    const body = text(input.body ?? '', 'body', POST);
     const visibility = input.visibility ?? Visibility.PUBLIC;
     await requireMember(loaders, viewer.userId);
     return this.outbox.transaction(async (em, publish) => {
@@ -83,7 +77,7 @@ export class PostService {
     const original = seen.sharedPostId ? await this.visible(seen.sharedPostId, loaders) : seen;
     // Sharing a FOLLOWERS-only post would show it to people its author did not choose.
     if (original.visibility !== Visibility.PUBLIC) throw badInput('Only public posts can be shared.', 'postId');
-    const body = text(bodyInput ?? '', 'post', 'body', MAX_POST_LENGTH, 0);
+    const body = text(bodyInput ?? '', 'body', SHARE_NOTE);
     const visibility = visibilityInput ?? Visibility.PUBLIC;
     const relation = await loaders.relation.load(original.authorId);
     // The original's author must be able to see the share they are told about.
@@ -111,7 +105,7 @@ export class PostService {
     const post = await this.visible(id, loaders);
     if (post.authorId !== viewer.userId) throw forbidden('Only the author can edit a post.');
     const changes: Partial<Post> = { editedAt: new Date() };
-    if (input.body != null) changes.body = text(input.body, 'post', 'body', MAX_POST_LENGTH, post.sharedPostId ? 0 : 1);
+    if (input.body != null) changes.body = text(input.body, 'body', post.sharedPostId ? SHARE_NOTE : POST);
     if (input.visibility != null) changes.visibility = input.visibility;
     await this.outbox.transaction(async (em, publish) => {
       await em.nativeUpdate(Post, { id, deletedAt: null }, changes);
@@ -203,7 +197,7 @@ export class PostService {
   async report(viewer: Viewer, postId: string, reasonInput: string, loaders: SocialLoaders): Promise<boolean> {
     const post = await this.visible(postId, loaders);
     if (post.authorId === viewer.userId) throw badInput('You cannot report your own post.', 'postId');
-    const reason = text(reasonInput, 'reason', 'reason', MAX_REPORT_REASON_LENGTH);
+    const reason = text(reasonInput, 'reason', REPORT_REASON);
     await this.orm.em.execute(
       `insert into ${table(this.orm.em as EntityManager, 'reports')} (id, post_id, reporter_id, reason, created_at) values (?, ?, ?, ?, ?)
        on conflict (post_id, reporter_id) do update set reason = excluded.reason, created_at = excluded.created_at, resolved_at = null, resolution = null`,

@@ -1,3 +1,5 @@
+import { prose } from '@peerlink/platform/text';
+
 /**
  * Who may see what. Pure rules, so the same answer comes from feeds, lookups, comments and live
  * events alike.
@@ -62,18 +64,8 @@ export const MAX_COMMENT_LENGTH = 2000;
 export const MAX_REPORT_REASON_LENGTH = 500;
 
 /** Trims text and checks its length; `min` 0 allows empty text (a share without words). */
-export function checkText(text: string, what: string, max: number, min = 1): { ok: true; text: string } | { ok: false; message: string } {
-  const trimmed = text.trim();
-  if (trimmed.length < min) return { ok: false, message: `The ${what} cannot be empty.` };
-  if (trimmed.length > max) return { ok: false, message: `The ${what} is at most ${max} characters.` };
-  return { ok: true, text: trimmed };
-}
-
-/** The start of a text for a notification, cut at a word where it can be. */
-export function excerpt(text: string, max = 80): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
-}
+/** What people write here: a post (a share may come with no words of its own), a comment, a report's reason. */
+export const POST = prose('The post', MAX_POST_LENGTH);
+export const SHARE_NOTE = prose('The post', MAX_POST_LENGTH, 0);
+export const COMMENT = prose('The comment', MAX_COMMENT_LENGTH);
+export const REPORT_REASON = prose('The reason', MAX_REPORT_REASON_LENGTH);

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   canSeeComment,
   canSeePost,
-  checkText,
-  excerpt,
   NO_RELATION,
   shouldNotify,
   type PostFacts,
@@ -62,21 +60,6 @@ describe('shouldNotify', () => {
     expect(shouldNotify(author, author, NO_RELATION)).toBe(false);
     expect(shouldNotify(author, viewer.userId!, { ...NO_RELATION, blocks: true })).toBe(false);
     expect(shouldNotify(author, viewer.userId!, { ...NO_RELATION, blockedBy: true })).toBe(false);
-  });
-});
-
-describe('checkText and excerpt', () => {
-  it('trims text and enforces its bounds', () => {
-    expect(checkText('  hi  ', 'post', 10)).toEqual({ ok: true, text: 'hi' });
-    expect(checkText('   ', 'post', 10)).toEqual({ ok: false, message: 'The post cannot be empty.' });
-    expect(checkText('', 'post', 10, 0)).toEqual({ ok: true, text: '' });
-    expect(checkText('x'.repeat(11), 'post', 10)).toEqual({ ok: false, message: 'The post is at most 10 characters.' });
-  });
-
-  it('cuts long text at a word', () => {
-    expect(excerpt('short')).toBe('short');
-    expect(excerpt('one two three four five', 12)).toBe('one two…');
-    expect(excerpt('a\n\nb')).toBe('a b');
   });
 });
 
