@@ -27,6 +27,7 @@ import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
 import { introspectionAnsweredLocally } from './introspection-plugin.js';
+import { queryCostLimit } from './query-cost.js';
 import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.js';
 import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
@@ -67,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
-  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
+  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxDirectives: config.MAX_QUERY_DIRECTIVES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
 
   // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
@@ -107,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     // Parsing is the one cost paid before any limit applies: cap it in tokens.
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), introspectionAnsweredLocally()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), queryCostLimit(config.MAX_QUERY_COST), introspectionAnsweredLocally()],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
         logger.warn({ err: error }, 'a subgraph did not answer');
@@ -208,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema: () => schema,
     validationRules: [limitsRule],
     maxTokens: config.MAX_QUERY_TOKENS,
+    maxCost: config.MAX_QUERY_COST,
     hideSuggestions: !config.INTROSPECTION,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerUser: config.MAX_SUBSCRIPTIONS_PER_USER,
