@@ -181,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
       requestId: res.locals.requestId,
       startedAt: performance.now(),
+      signal: clientGone(res),
     })),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
@@ -251,6 +252,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
     },
   };
+}
+
+/** Aborted if the response closes before it is written whole: the client disconnected. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 /** Resolves once listening; rejects on a listen error (EADDRINUSE) rather than waiting forever. */
