@@ -1,8 +1,12 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunningGateway } from '@peerlink/gateway';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { Subscription, wsClient } from './support/client.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { secondGateway } from './support/second-gateway.js';
+import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 /** Issue 13, defect 2: one anonymous 192-character query made marketplace build 125,000 nodes. */
 let t: TestStack;
@@ -75,5 +79,46 @@ describe('query cost limit', () => {
     const error = await waitFor('the refusal', () => subscription.error as { extensions?: { code?: string; limit?: number } }[] | undefined);
     expect(error[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', limit: 10_000 });
     await client.dispose();
+  });
+});
+
+describe('work nobody waits for', () => {
+  /** A second gateway whose identity subgraph never answers: it records each call and whether its caller hung up. */
+  let gateway: RunningGateway;
+  let silent: Server;
+  const calls: { headers: IncomingHttpHeaders; dropped: boolean }[] = [];
+  beforeAll(async () => {
+    silent = createServer((req, res) => {
+      const call = { headers: req.headers, dropped: false };
+      calls.push(call);
+      res.on('close', () => (call.dropped = !res.writableFinished));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    gateway = await secondGateway(t, { identity: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql` });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    silent?.closeAllConnections();
+    await new Promise((resolve) => silent?.close(resolve));
+  });
+
+  it('drops the subgraph call when the client goes away, and tells the subgraph how long it would have waited', async () => {
+    const user = await signUp(t, 'gone');
+    const client = new AbortController();
+    const answer = fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ query: '{ me { id username } }' }),
+      signal: client.signal,
+    }).catch((error: Error) => error);
+    const call = await waitFor('the gateway to call identity', () => calls.at(-1));
+    const timeLeft = Number(call.headers['x-time-left-ms']);
+    expect(timeLeft).toBeGreaterThan(0);
+    expect(timeLeft).toBeLessThanOrEqual(t.stack.infrastructure.config.UPSTREAM_TIMEOUT_MS);
+    expect(call.dropped).toBe(false);
+    client.abort();
+    expect(await answer).toBeInstanceOf(Error);
+    // Well before the gateway's own deadline (10 s): the call is dropped because the client left.
+    await waitFor('the gateway to drop its call', () => call.dropped, 5_000);
   });
 });
