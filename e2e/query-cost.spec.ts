@@ -121,4 +121,10 @@ describe('work nobody waits for', () => {
     // Well before the gateway's own deadline (10 s): the call is dropped because the client left.
     await waitFor('the gateway to drop its call', () => call.dropped, 5_000);
   });
+
+  it('bounds every statement a subgraph runs by DATABASE_STATEMENT_TIMEOUT_MS', async () => {
+    const marketplace = t.stack.subgraphs.find((s) => s.name === 'marketplace')!;
+    const [setting] = await marketplace.orm.em.fork().getConnection().execute<{ statement_timeout: string }[]>('show statement_timeout');
+    expect(setting!.statement_timeout).toBe('15s');
+  });
 });
