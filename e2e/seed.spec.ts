@@ -32,8 +32,10 @@ const signIn = async (login: string) => (await ok(t.url, LoginDocument, { input:
 async function census() {
   const people = ['demo_admin', 'alice', 'bob', 'carol', 'dan'];
   const tokens = Object.fromEntries(await Promise.all(people.map(async (p) => [p, await signIn(p)])));
+  // Pages of 10 hold the demo (at most 2 posts a person, 2 comments a post, 1 reply a comment) and keep
+  // the query under the default cost limit (MAX_QUERY_COST), as the seed's own queries are.
   const profile = `id followerCount followingCount sellerRating { count }
-    posts(first: 50) { edges { node { body likeCount commentCount comments(first: 50) { edges { node { likeCount replies(first: 50) { edges { node { likeCount } } } } } } } } }`;
+    posts(first: 10) { edges { node { body likeCount commentCount comments(first: 10) { edges { node { likeCount replies(first: 10) { edges { node { likeCount } } } } } } } } }`;
   const users = Object.fromEntries(await Promise.all(people.map(async (p) => [p, (await gql(`query U($u: String!) { user(username: $u) { ${profile} } }`, { u: p }, tokens.alice)).user])));
   const posts = Object.values(users).flatMap((u: any) => u.posts.edges.map((e: any) => e.node));
   const comments = posts.flatMap((p: any) => p.comments.edges.flatMap((e: any) => [e.node, ...e.node.replies.edges.map((r: any) => r.node)]));

@@ -11,6 +11,8 @@ export interface GatewayContext {
    * something the caller already saw (its own mutation, or the event it is resolving). Absent: never joins.
    */
   startedAt?: number;
+  /** Aborted when the client goes away before its answer: subgraph calls still on their way are dropped. */
+  signal?: AbortSignal;
   /** A live event's lookup: its subgraph calls may wait a few milliseconds to go in a batch with others (lookup-batcher.ts). */
   live?: true;
 }

@@ -28,6 +28,7 @@ import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 import { RateLimiter, queryLimitsRule } from './limits.js';
 import { introspectionAnsweredLocally } from './introspection-plugin.js';
+import { queryCostLimit } from './query-cost.js';
 import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.js';
 import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
@@ -70,7 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const roleLedger = new RoleLedger(cache);
   const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
-  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
+  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxDirectives: config.MAX_QUERY_DIRECTIVES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
 
   // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
@@ -110,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     // Parsing is the one cost paid before any limit applies: cap it in tokens.
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), introspectionAnsweredLocally()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), queryCostLimit(config.MAX_QUERY_COST), introspectionAnsweredLocally()],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
         logger.warn({ err: error }, 'a subgraph did not answer');
@@ -187,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
       requestId: res.locals.requestId,
       startedAt: performance.now(),
+      signal: clientGone(res),
     })),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
@@ -215,6 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     schema: () => schema,
     validationRules: [limitsRule],
     maxTokens: config.MAX_QUERY_TOKENS,
+    maxCost: config.MAX_QUERY_COST,
     hideSuggestions: !config.INTROSPECTION,
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerUser: config.MAX_SUBSCRIPTIONS_PER_USER,
@@ -265,6 +268,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
     },
   };
+}
+
+/** Aborted if the response closes before it is written whole: the client disconnected. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 /** Resolves once listening; rejects on a listen error (EADDRINUSE) rather than waiting forever. */

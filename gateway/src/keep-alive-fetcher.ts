@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { TIME_LEFT_HEADER } from '@peerlink/platform/graphql/request-deadline';
 
 /** Idle keep-alive sockets to a subgraph are closed after this; subgraphs keep theirs open 65 s (SUBGRAPH_KEEP_ALIVE_MS). */
 const IDLE_SOCKET_MS = 30_000;
@@ -29,6 +30,8 @@ type Init = {
   body?: string;
   /** Safe to send twice (a query, a live lookup). Only such a request is sent again after a reset. */
   idempotent?: boolean;
+  /** Aborted when nobody waits for the answer any more (the client went away): the request is dropped at once. */
+  signal?: AbortSignal;
 };
 
 /** One agent per call site: the socket cap is then per subgraph. */
@@ -42,23 +45,33 @@ export function keepAliveFetcher(options: FetcherOptions | number) {
     new Promise<SubgraphResponse>((resolve, reject) => {
       const transport = target.protocol === 'https:' ? https : http;
       let current: http.ClientRequest | undefined;
+      const abandoned = () => new SubgraphUnavailableError(`The request to ${target.host} was abandoned: its client went away`);
+      if (init.signal?.aborted) return reject(abandoned());
       // One deadline for the whole exchange, a retry included, and not an idle timeout: a subgraph
-      // that trickles is as stuck as a silent one.
+      // that trickles is as stuck as a silent one. Closing the socket at the deadline (or when the
+      // client goes away) tells the subgraph to stop too (platform/src/graphql/request-deadline.ts).
+      const deadlineAt = performance.now() + timeoutMs;
       const deadline = setTimeout(() => current?.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)), timeoutMs);
+      const onAbort = () => current?.destroy(abandoned());
+      init.signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (error: Error) => {
         clearTimeout(deadline);
+        init.signal?.removeEventListener('abort', onAbort);
         reject(error);
       };
       const attempt = (retried: boolean) => {
+        // The subgraph learns how long we will wait, so it can stop on its own when that passes.
+        const timeLeft = String(Math.max(1, Math.ceil(deadlineAt - performance.now())));
         const request = transport.request(
           target,
-          { method: init.method ?? 'GET', headers: init.headers, agent: agents[target.protocol as 'http:'] },
+          { method: init.method ?? 'GET', headers: { ...init.headers, [TIME_LEFT_HEADER]: timeLeft }, agent: agents[target.protocol as 'http:'] },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
             response.on('error', fail);
             response.on('end', () => {
               clearTimeout(deadline);
+              init.signal?.removeEventListener('abort', onAbort);
               resolve(new SubgraphResponse(target.href, response, Buffer.concat(chunks).toString('utf8')));
             });
           },

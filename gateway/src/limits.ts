@@ -15,6 +15,7 @@ export interface QueryLimits {
   maxDepth: number;
   maxFields: number;
   maxAliases: number;
+  maxDirectives: number;
   /**
    * The most values an operation's introspection may resolve (see introspection-cost.ts). Never
    * less than graphql-js's full introspection query costs in the schema served, so GraphiQL, codegen
@@ -42,6 +43,9 @@ export function queryLimitsRule(limits: QueryLimits) {
         if (totals.depth > limits.maxDepth) report(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`);
         if (totals.fields > limits.maxFields) report(`Operation ${name} selects ${totals.fields} fields; the limit is ${limits.maxFields}.`);
         if (totals.aliases > limits.maxAliases) report(`Operation ${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}.`);
+        // Each one is evaluated wherever its fragment is spread, so a small document can ask for many.
+        const directives = totals.directives + (operation.directives?.length ?? 0);
+        if (directives > limits.maxDirectives) report(`Operation ${name} uses ${directives} directives; the limit is ${limits.maxDirectives}.`);
         if (totals.introspection > 0) {
           const limit = Math.max(limits.maxIntrospectionCost, fullIntrospectionCost(schema));
           const cost = Math.min(Math.ceil(totals.introspection), Number.MAX_SAFE_INTEGER);
@@ -55,12 +59,13 @@ export function queryLimitsRule(limits: QueryLimits) {
 interface Cost {
   fields: number;
   aliases: number;
+  directives: number;
   depth: number;
   /** Values its `__schema` and `__type` fields resolve, estimated. */
   introspection: number;
 }
 
-const NOTHING: Cost = { fields: 0, aliases: 0, depth: 0, introspection: 0 };
+const NOTHING: Cost = { fields: 0, aliases: 0, directives: 0, depth: 0, introspection: 0 };
 
 interface Walk {
   fragments: Map<string, FragmentDefinitionNode>;
@@ -76,11 +81,13 @@ interface Walk {
 function measure(selectionSet: SelectionSetNode, walk: Walk): Cost {
   const cost = { ...NOTHING };
   for (const selection of selectionSet.selections) {
+    cost.directives += selection.directives?.length ?? 0;
     if (selection.kind === Kind.FIELD) {
       // The plain `__typename` leaf is free.
       if (selection.name.value === '__typename' && !selection.alias) continue;
       const inner = selection.selectionSet ? measure(selection.selectionSet, walk) : NOTHING;
       cost.aliases += (selection.alias ? 1 : 0) + inner.aliases;
+      cost.directives += inner.directives;
       const root = selection.name.value;
       if (root === '__schema' || root === '__type') {
         cost.introspection += walk.introspection.ofRootField(root, selection.selectionSet);
@@ -93,6 +100,7 @@ function measure(selectionSet: SelectionSetNode, walk: Walk): Cost {
       const inner = selection.kind === Kind.INLINE_FRAGMENT ? measure(selection.selectionSet, walk) : fragmentCost(selection.name.value, walk);
       cost.fields += inner.fields;
       cost.aliases += inner.aliases;
+      cost.directives += inner.directives;
       cost.depth = Math.max(cost.depth, inner.depth);
       cost.introspection += inner.introspection;
     }

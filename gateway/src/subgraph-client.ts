@@ -31,7 +31,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly url: URL;
   private readonly batchUrl: URL;
   private readonly fetch: ReturnType<typeof keepAliveFetcher>;
-  private readonly inFlight = new Map<string, { sentAt: number; response: Promise<SubgraphResponse> }>();
+  private readonly inFlight = new Map<string, InFlight>();
   private readonly liveLookups: LookupBatcher<LiveLookup, unknown> | null;
 
   constructor(
@@ -69,17 +69,22 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       const inFlight = this.inFlight.get(key);
       // Only a request sent after this operation began may answer it: an older one may have read
       // the state before a change this caller has already seen.
-      const pending = inFlight && ctx.startedAt !== undefined && inFlight.sentAt >= ctx.startedAt ? inFlight.response : undefined;
-      if (pending) this.options.onMerged?.();
-      response = pending ?? this.send(body, identity, ctx.requestId, extraHeaders, true);
-      if (!pending) {
-        const entry = { sentAt: performance.now(), response };
+      const joined = inFlight && ctx.startedAt !== undefined && inFlight.sentAt >= ctx.startedAt ? inFlight : undefined;
+      if (joined) this.options.onMerged?.();
+      const entry = joined ?? { sentAt: performance.now(), waiting: 0, abandon: new AbortController(), response: undefined! };
+      // A shared call is dropped only once every caller waiting for it has gone away.
+      entry.waiting += 1;
+      if (ctx.signal) ctx.signal.addEventListener('abort', () => --entry.waiting === 0 && entry.abandon.abort(), { once: true });
+      else entry.waiting += Infinity;
+      if (!joined) {
+        entry.response = this.send(body, identity, ctx.requestId, extraHeaders, true, entry.abandon.signal);
         this.inFlight.set(key, entry);
         const forget = () => this.inFlight.get(key) === entry && this.inFlight.delete(key);
-        response.then(forget, forget);
+        entry.response.then(forget, forget);
       }
+      response = entry.response;
     } else {
-      response = this.send(body, identity, ctx.requestId, extraHeaders);
+      response = this.send(body, identity, ctx.requestId, extraHeaders, false, ctx.signal);
     }
     // Each caller parses its own copy: the query plan merges into and rewrites what it is given.
     const answer = await response.catch((error: unknown) => {
@@ -94,11 +99,11 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   }
 
   /** `idempotent`: a query, which may be sent again after a reset; a mutation never is. */
-  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>, idempotent = false): Promise<SubgraphResponse> {
+  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>, idempotent = false, signal?: AbortSignal): Promise<SubgraphResponse> {
     const token = await this.tokens.get(identity, this.subgraph);
     const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token };
     if (requestId) headers['x-request-id'] = requestId;
-    return this.fetch(this.url, { method: 'POST', headers, body, idempotent });
+    return this.fetch(this.url, { method: 'POST', headers, body, idempotent, signal });
   }
 
   /** One request, and one token over the digest of its identities, for a batch of live lookups. */
@@ -109,6 +114,14 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     if (!answer.ok) throw errorFromResponse(answer);
     return (JSON.parse(answer.body) as LookupBatchAnswer).results;
   }
+}
+
+/** A query on its way to the subgraph, which identical ones may join; `waiting`: callers still wanting its answer. */
+interface InFlight {
+  sentAt: number;
+  response: Promise<SubgraphResponse>;
+  waiting: number;
+  abandon: AbortController;
 }
 
 /** Query plan fetches are printed documents: `query ...` or `{...}`; anything else is never merged. */

@@ -28,7 +28,7 @@ const small = buildSchema(`
 const supergraph = buildSchema(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
 
 /** The gateway's defaults (platform/src/config.ts). */
-const defaults: QueryLimits = { maxDepth: 12, maxFields: 250, maxAliases: 30, maxIntrospectionCost: 50_000 };
+const defaults: QueryLimits = { maxDepth: 12, maxFields: 250, maxAliases: 30, maxDirectives: 50, maxIntrospectionCost: 50_000 };
 
 function check(schema: GraphQLSchema, source: string, limits: Partial<QueryLimits> = {}) {
   return validate(schema, parse(source), [...specifiedRules, queryLimitsRule({ ...defaults, ...limits })]).map((e) => e.message);

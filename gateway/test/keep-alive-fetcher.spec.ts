@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepAliveFetcher, SubgraphUnavailableError } from '@peerlink/gateway/keep-alive-fetcher';
+import { requestSignal, TIME_LEFT_HEADER } from '@peerlink/platform/graphql/request-deadline';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -86,5 +88,41 @@ describe('keepAliveFetcher socket cap', () => {
     expect(answers.every((a) => a.ok)).toBe(true);
     expect(sockets.size).toBeLessThanOrEqual(3);
     expect(mostOpen).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('abandoned subgraph calls', () => {
+  /** A subgraph that never answers, and tells what its request's signal (request-deadline.ts) says. */
+  async function stuckSubgraph() {
+    const seen: { timeLeft?: string; signal?: AbortSignal } = {};
+    server = createServer((req, res) => {
+      seen.timeLeft = req.headers[TIME_LEFT_HEADER] as string;
+      seen.signal = requestSignal(req, res, 60_000);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, seen };
+  }
+
+  it('stops the subgraph when the client goes away: the call is dropped and the subgraph’s signal aborts', async () => {
+    const { url, seen } = await stuckSubgraph();
+    const client = new AbortController();
+    const answer = keepAliveFetcher(60_000)(url, { method: 'POST', body: '{}', signal: client.signal });
+    await waitFor('the subgraph to get the call', () => seen.signal, 5_000);
+    expect(seen.signal!.aborted).toBe(false);
+    client.abort();
+    await expect(answer).rejects.toThrow(/abandoned/);
+    await waitFor('the subgraph’s signal to abort', () => seen.signal!.aborted, 5_000);
+    // Already gone: nothing is sent.
+    await expect(keepAliveFetcher(60_000)(url, { method: 'POST', body: '{}', signal: client.signal })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+  });
+
+  it('tells the subgraph how long it will wait, and the subgraph stops when that has passed', async () => {
+    const { url, seen } = await stuckSubgraph();
+    const answer = keepAliveFetcher(400)(url, { method: 'POST', body: '{}' });
+    await waitFor('the subgraph to get the call', () => seen.signal, 5_000);
+    expect(Number(seen.timeLeft)).toBeGreaterThan(0);
+    expect(Number(seen.timeLeft)).toBeLessThanOrEqual(400);
+    await expect(answer).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    await waitFor('the subgraph’s signal to abort', () => seen.signal!.aborted, 5_000);
   });
 });

@@ -10,7 +10,7 @@ const schema = buildSchema(`
   type Post { id: ID!, title: String, author: User }
 `);
 
-const generous: QueryLimits = { maxDepth: 100, maxFields: 1_000, maxAliases: 100, maxIntrospectionCost: 50_000 };
+const generous: QueryLimits = { maxDepth: 100, maxFields: 1_000, maxAliases: 100, maxDirectives: 100, maxIntrospectionCost: 50_000 };
 
 /** The messages our rule alone reports for `source`. */
 function check(source: string, limits: Partial<QueryLimits> = {}) {
@@ -51,6 +51,15 @@ describe('queryLimitsRule', () => {
       fragment Names on User { shown: name hidden: id }`;
     expect(check(query, { maxAliases: 5 })).toEqual([]);
     expect(check(query, { maxAliases: 4 })).toEqual(['Operation Aliased uses 5 aliases; the limit is 4.']);
+  });
+
+  it('counts directives once per place a fragment is spread', () => {
+    const query = `
+      query Flagged($a: Boolean!) { me @include(if: $a) { ...Shown } user(id: "1") { ...Shown } }
+      fragment Shown on User { id @skip(if: false) name @include(if: true) }`;
+    // One on me, and two in Shown, spread twice.
+    expect(check(query, { maxDirectives: 5 })).toEqual([]);
+    expect(check(query, { maxDirectives: 4 })).toEqual(['Operation Flagged uses 5 directives; the limit is 4.']);
   });
 
   it('reports every limit an operation breaks, per operation', () => {

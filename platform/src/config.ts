@@ -37,6 +37,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  /** PostgreSQL cancels any one statement of a running subgraph after this long: a backstop for work nobody waits for any more. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   NATS_URL: optionalUrl(['nats', 'tls']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
@@ -127,6 +129,10 @@ const envSchema = z.object({
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
   MAX_INTROSPECTION_COST: z.coerce.number().int().min(0).default(50_000),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10_000),
+  /** The most an operation may cost: each field 1, a list's fields once per item it may return (gateway/src/query-cost.ts). 0: no limit. */
+  MAX_QUERY_COST: z.coerce.number().int().min(0).default(10_000),
+  /** Directives (@include, @skip...) an operation may use, fragments expanded. */
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -39,6 +39,8 @@ const knownCodes = new Set<string>([
   // Codes Apollo Server itself uses for malformed requests.
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
+  // The gateway's cost limit (gateway/src/query-cost.ts): extensions carry the cost and the limit.
+  'QUERY_TOO_COSTLY',
 ]);
 
 /**

@@ -34,6 +34,7 @@ import { LIVE_ID_VARIABLE, toLookupQuery } from './live-query.js';
 import { planSubscription, type SubscriptionPlan } from './subscription-plan.js';
 import { MissedEvents, readResumeFrom, SubscriptionPositions, type Cursor, type ResumeSettings } from './resume.js';
 import { errorsWithoutSuggestions } from '../suggestions.js';
+import { costRefusal } from '../query-cost.js';
 
 export interface LiveSchema {
   apiSchema: GraphQLSchema;
@@ -49,6 +50,8 @@ export interface LiveServerOptions {
   schema: () => LiveSchema | null;
   validationRules: ValidationRule[];
   maxTokens: number;
+  /** The cost limit queries over HTTP have (query-cost.ts); 0: none. */
+  maxCost: number;
   /** Strip graphql-js's "Did you mean …?" hints from errors (introspection is off). */
   hideSuggestions?: boolean;
   maxSubscriptionsPerConnection: number;
@@ -284,6 +287,8 @@ export class LiveServer {
     if (errors.length) return errors.map((e) => codedError(e.message, 'GRAPHQL_VALIDATION_FAILED'));
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [codedError('Name the operation to run.', 'BAD_USER_INPUT')];
+    const tooCostly = costRefusal(schema.apiSchema, document, operation, payload.variables, this.options.maxCost);
+    if (tooCostly) return [tooCostly];
 
     let subscription: SubscriptionPlan | undefined;
     let resumeFrom: Cursor | null = null;

@@ -117,8 +117,9 @@ async function seedPosts(api: SeedApi, people: Map<Handle, Person>, note: Note) 
 
 async function seedComments(api: SeedApi, people: Map<Handle, Person>, posts: Map<string, string>, note: Note) {
   const ids = new Map<string, string>();
-  const query = `query Comments($id: ID!) { post(id: $id) { comments(first: 100) { edges { node {
-    id body author { username } replies(first: 100) { edges { node { id body author { username } } } } } } } } }`;
+  // Pages sized to the demo's few comments a post, and to stay under the gateway's cost limit (MAX_QUERY_COST).
+  const query = `query Comments($id: ID!) { post(id: $id) { comments(first: 50) { edges { node {
+    id body author { username } replies(first: 20) { edges { node { id body author { username } } } } } } } } }`;
   for (const comment of COMMENTS) {
     const author = people.get(comment.author)!;
     const { post } = await api.call(query, { id: posts.get(comment.post) }, author.token);

@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
   logger: Logger;
+  /** PostgreSQL cancels a statement that runs longer (DATABASE_URL only; embedded mode has one process to stop). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface DatabaseOptions {
  * take turns on (see embedded-postgres.ts).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
-  const { name, entities, migrations, databaseUrl, dataDir, logger } = options;
+  const { name, entities, migrations, databaseUrl, dataDir, logger, statementTimeoutMs } = options;
   const common: Options = {
     entities,
     contextName: name,
@@ -45,7 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
     logger: (message) => logger.debug({ db: name }, message),
   };
   if (databaseUrl) {
-    return (await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: databaseUrl, pool: { min: 0, max: 10 } })) as unknown as Orm;
+    const driverOptions = statementTimeoutMs ? { connection: { statement_timeout: statementTimeoutMs } } : undefined;
+    return (await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: databaseUrl, pool: { min: 0, max: 10 }, driverOptions })) as unknown as Orm;
   }
   const embedded = await openEmbeddedPostgres(dataDir, name);
   let orm: Orm;

@@ -2,6 +2,7 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { stoppedWhenAbandoned } from './request-deadline.js';
 import { LIVE_DIRECTIVE_SDL, LIVE_SPEC_URL, VIEWER_INDEPENDENT, VIEWER_INDEPENDENT_DIRECTIVE_SDL, servedByGateway } from './live.js';
 
 export interface SchemaDefinition {
@@ -43,6 +44,10 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
   for (const [typeName, resolveReference] of Object.entries(definition.references ?? {})) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
   }
+  stoppedWhenAbandoned(resolvers, (type, field) => {
+    const found = schema.getType(type);
+    return !!found && 'getFields' in found && ((found.getFields() as Record<string, { args?: unknown[] }>)[field]?.args?.length ?? 0) > 0;
+  });
   return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
 }
 

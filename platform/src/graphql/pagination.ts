@@ -1,6 +1,9 @@
 import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badInput } from '../errors.js';
 import { isUuid } from '../ids.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size.js';
+
+export { MAX_PAGE_SIZE } from './page-size.js';
 
 @Directive('@shareable')
 @ObjectType({ description: 'Relay-style page information.' })
@@ -64,10 +67,8 @@ export function withTotalCount<C extends object>(connection: C, count: () => num
   return Object.defineProperty(connection, 'totalCount', { get: count, enumerable: true }) as C & { totalCount: number | Promise<number> };
 }
 
-export const MAX_PAGE_SIZE = 100;
-
 /** Validates `first` (or, for a list paged backwards, `last`), the page size every list field takes. */
-export function pageSize(first: number | null | undefined, fallback = 20, field = 'first'): number {
+export function pageSize(first: number | null | undefined, fallback = DEFAULT_PAGE_SIZE, field = 'first'): number {
   const size = first ?? fallback;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw badInput(`${field} must be between 1 and ${MAX_PAGE_SIZE}.`, field);

@@ -25,6 +25,7 @@ export async function startSubgraph(
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     logger,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   let running: Awaited<ReturnType<typeof definition.start>> | undefined;
   let server: Awaited<ReturnType<typeof serveSubgraph>>;

@@ -13,6 +13,7 @@ import type { Orm } from '../db/database.js';
 import { ConfigError } from '../config.js';
 import { formatError } from '../errors.js';
 import { textInputChecked } from './text-input.js';
+import { requestSignal } from './request-deadline.js';
 import { closeServer } from '../http.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +30,11 @@ export interface SubgraphContext<Services = unknown, Loaders = unknown> {
   services: Services;
   /** DataLoaders, fresh for every request so nothing is cached across users. */
   loaders: Loaders;
+  /**
+   * Aborted when nobody will read the answer (request-deadline.ts): long work should stop, and
+   * work that has not begun does not start. Absent for live lookups in a batch.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunningSubgraph<Services, Loaders> {
@@ -151,7 +157,10 @@ export async function serveSubgraph<S, L>(options: {
       RequestContext.create(orm.em, next);
     },
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => contextFor(res.locals.identity, req.header('x-request-id') ?? uuidv7(), new BatchScope()),
+      context: async ({ req, res }) => ({
+        ...contextFor(res.locals.identity, req.header('x-request-id') ?? uuidv7(), new BatchScope()),
+        signal: requestSignal(req, res, config.UPSTREAM_TIMEOUT_MS),
+      }),
     }),
   );
 
