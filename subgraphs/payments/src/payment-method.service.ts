@@ -153,7 +153,15 @@ export class PaymentMethodService {
     if (!method) return { paymentMethodId };
     if (method.userId !== buyerId) return { refused: 'You have no saved payment method with this id: nothing was charged.' };
     if (method.removedAt && method.removedAt <= placedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
-    return { paymentMethodId: method.providerPaymentMethodId, customerId: await this.customerOf(em, buyerId) };
+    // The customer was made when the card was saved: read, never created here (no provider call in the charge's transaction).
+    const customerId = await this.knownCustomerOf(em, buyerId);
+    if (!customerId) return { refused: 'This payment method cannot be charged: save it again.' };
+    return { paymentMethodId: method.providerPaymentMethodId, customerId };
+  }
+
+  private async knownCustomerOf(em: EntityManager, userId: string): Promise<string | null> {
+    const [found] = await rows<{ provider_customer_id: string }>(em, `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`, [userId, this.provider.name]);
+    return found?.provider_customer_id ?? null;
   }
 
   /**
