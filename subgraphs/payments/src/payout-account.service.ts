@@ -32,16 +32,21 @@ export class PayoutAccountService {
     requireRole(viewer, 'SELLER', 'Only sellers connect a payout account.');
     const back = returnUrlOf(returnUrl ?? this.defaultReturnUrl);
     const sellerId = viewer.userId;
+    const existing = await this.mine(viewer);
+    // Asked with no transaction open; the key (from the seller's id) makes a second asking, by a
+    // concurrent or retried request, get the same account, and the unique seller stores it once.
+    const connected = existing ? null : await this.provider.createAccount({ sellerId, idempotencyKey: accountKeyFor(sellerId) });
+    const transfers: (() => Promise<unknown>)[] = [];
     const account = await this.outbox.transaction(async (em, publish) => {
       await lockSeller(em, sellerId);
-      const existing = await em.findOne(PayoutAccount, { sellerId }, { refresh: true });
-      if (existing) return existing;
-      const connected = await this.provider.createAccount({ sellerId, idempotencyKey: accountKeyFor(sellerId) });
+      const stored = await em.findOne(PayoutAccount, { sellerId }, { refresh: true });
+      if (stored || !connected) return stored ?? em.findOneOrFail(PayoutAccount, { sellerId });
       const created = em.create(PayoutAccount, { sellerId, provider: this.provider.name, providerAccountId: connected.providerAccountId, status: statusOf(connected), payoutsEnabled: connected.payoutsEnabled });
       await em.flush();
-      if (created.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, created);
+      if (created.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, created, (work) => void transfers.push(work));
       return created;
     });
+    for (const transfer of transfers) await transfer();
     const link = await this.provider.onboardingLink({ providerAccountId: account.providerAccountId, returnUrl: marked(back, 'return'), refreshUrl: marked(back, 'refresh') });
     return { ...link, account };
   }
@@ -56,7 +61,7 @@ export class PayoutAccountService {
    * An account we have not stored yet (created, but its transaction not committed) throws, and the
    * provider delivers again; one that is not a seller's (no `sellerId` in its metadata) is ignored.
    */
-  async changed(em: EntityManager, publish: Publish<PaymentsEvents>, providerAccountId: string, ours: boolean): Promise<void> {
+  async changed(em: EntityManager, publish: Publish<PaymentsEvents>, providerAccountId: string, ours: boolean, afterCommit: (work: () => Promise<unknown>) => void): Promise<void> {
     const found = await em.findOne(PayoutAccount, { providerAccountId });
     if (!found) {
       if (ours) throw new Error(`No payout account ${providerAccountId} yet`);
@@ -67,7 +72,7 @@ export class PayoutAccountService {
     const now = await this.provider.account(providerAccountId);
     Object.assign(account, { status: statusOf(now), payoutsEnabled: now.payoutsEnabled, updatedAt: new Date() });
     await em.flush();
-    if (account.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, account);
+    if (account.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, account, afterCommit);
   }
 }
 
