@@ -56,15 +56,14 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const ledger = stripe ? null : await DatabaseLedger.open(orm);
     const sandbox = ledger && new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS, ledger });
     const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
-    const paymentMethods = new PaymentMethodService(orm, provider);
     // Every call to the provider is claimed, made after commit with a deadline, and recorded (outside-call.ts).
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
+    const paymentMethods = new PaymentMethodService(orm, provider, calls, outsideCallSettings(config));
     const payments = new PaymentService(provider, outbox, paymentMethods, calls);
     const plans = new PlanService(orm, provider);
     const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
     const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();
-    calls.start();
     const stalePlanSubscriptions = new Repeating('pending plan-subscription sweep', 60_000, () => planSubscriptions.finishStale(), logger).start();
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
@@ -73,7 +72,9 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
-    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never });
+    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never, calls });
+    // Every kind of call is registered by now: the sweeper may find any of them.
+    calls.start();
     return {
       services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
       routes: {
