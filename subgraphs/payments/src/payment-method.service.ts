@@ -37,10 +37,17 @@ interface SetupCall {
   idempotencyKey: string;
 }
 
+/** A finished setup's card to read from the provider. */
+interface CardCall {
+  setupId: string;
+  providerPaymentMethodId: string;
+}
+
 /** A user's saved cards: one provider customer per user, cards saved through setups, charged only by their owner. */
 export class PaymentMethodService {
   private readonly setups: OutsideCall<SetupCall>;
   private readonly detaches: OutsideCall<{ providerPaymentMethodId: string }>;
+  private readonly cards: OutsideCall<CardCall>;
   private readonly deadlineMs: number;
 
   constructor(
@@ -53,6 +60,10 @@ export class PaymentMethodService {
     this.setups = calls.kind<SetupCall, ConfirmedSetup>('setup', {
       call: ({ customerId, paymentMethodId, idempotencyKey, userId }) => this.provider.setupPaymentMethod({ customerId, ...(paymentMethodId && { paymentMethodId }), idempotencyKey, metadata: { userId } }),
       record: (em, _publish, setup, result) => this.recordSetup(em, setup, result),
+    });
+    this.cards = calls.kind<CardCall, CardDetails>('card', {
+      call: ({ providerPaymentMethodId }) => this.provider.cardOf(providerPaymentMethodId),
+      record: (em, _publish, call, card) => this.recordCard(em, call, card),
     });
     // Detaching twice is harmless, so there is nothing to record but that it was done.
     this.detaches = calls.kind<{ providerPaymentMethodId: string }, void>('detach', {
@@ -176,22 +187,37 @@ export class PaymentMethodService {
    * setup that already succeeded stays so. An unknown setup throws, so the provider delivers it again
    * once the request that made it has committed.
    */
-  async finishSetup(em: EntityManager, providerSetupId: string, outcome: { status: 'SUCCEEDED'; paymentMethodId: string } | { status: 'FAILED'; reason: string }) {
+  async finishSetup(
+    em: EntityManager,
+    providerSetupId: string,
+    outcome: { status: 'SUCCEEDED'; paymentMethodId: string } | { status: 'FAILED'; reason: string },
+    afterCommit: (work: () => Promise<unknown>) => void,
+  ) {
     const found = await em.findOne(PaymentMethodSetup, { providerSetupId });
     if (!found) throw new Error(`No setup ${providerSetupId} yet`);
     await lockRow(em, 'payment_method_setups', found.id);
     const setup = await em.findOneOrFail(PaymentMethodSetup, { id: found.id }, { refresh: true });
     if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return;
     if (outcome.status === 'SUCCEEDED') {
-      // As in `add`: the user's cards change one at a time (the first one stored is the default).
-      await lockKey(em, `payment-methods:${setup.userId}`);
-      const method = await this.store(em, setup.userId, outcome.paymentMethodId, await this.provider.cardOf(outcome.paymentMethodId));
-      Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null });
-    } else {
-      Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason });
+      // The card's details come from the provider after commit; the setup succeeds when they are stored.
+      if (await this.cards.claim(em, setup.id, { setupId: setup.id, providerPaymentMethodId: outcome.paymentMethodId })) afterCommit(() => this.cards.run(setup.id));
+      return;
     }
-    setup.updatedAt = new Date();
+    Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason, updatedAt: new Date() });
     await em.flush();
+  }
+
+  /** A finished setup's card, read from the provider: stored, and the setup SUCCEEDED. */
+  private async recordCard(em: EntityManager, { setupId, providerPaymentMethodId }: CardCall, card: CardDetails) {
+    await lockRow(em, 'payment_method_setups', setupId);
+    const setup = await em.findOneOrFail(PaymentMethodSetup, { id: setupId }, { refresh: true });
+    if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return { paymentMethodId: setup.paymentMethodId };
+    // As in `add`: the user's cards change one at a time (the first one stored is the default).
+    await lockKey(em, `payment-methods:${setup.userId}`);
+    const method = await this.store(em, setup.userId, providerPaymentMethodId, card);
+    Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null, updatedAt: new Date() });
+    await em.flush();
+    return { paymentMethodId: method.id };
   }
 
   /**

@@ -40,9 +40,9 @@ export function stripeWebhooks(options: { signingSecret: string; connectSigningS
         await handlers[event.type]?.(em, publish, event, (work) => void committed.push(work));
         return true;
       });
-      res.json({ received: true, duplicate: !handled });
-      // Recorded: what is left is the sweeper's should it fail.
+      // Recorded: should it fail, what is left is the sweeper's, so Stripe is told it was received.
       for (const work of committed) await work().catch((err: unknown) => logger.warn({ err, event: event.type }, 'work after a Stripe webhook failed; its sweeper finishes it'));
+      res.json({ received: true, duplicate: !handled });
     } catch (err) {
       logger.warn({ err, event: event.type, eventId: event.id }, 'Stripe webhook not handled yet; Stripe will deliver it again');
       res.status(500).json({ error: 'Not handled yet.' });
