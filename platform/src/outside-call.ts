@@ -28,10 +28,13 @@ export interface OutsideCallKind<Request, Answer, Events extends EventMap> {
    * Applies an answer, in the transaction that marks the call done; returns what the row keeps of
    * it (ids, statuses: nothing secret, as rows outlive the call).
    */
-  record(em: EntityManager, publish: Publish<Events>, request: Request, answer: Answer): Promise<Json>;
+  record(em: EntityManager, publish: Publish<Events>, request: Request, answer: Answer, afterCommit: AfterCommit): Promise<Json>;
   /** The last try failed too (OUTSIDE_CALL_MAX_ATTEMPTS): what the domain does with a call it gives up on. */
   abandon?(em: EntityManager, publish: Publish<Events>, request: Request, error: string): Promise<void>;
 }
+
+/** Work for once the recording transaction has committed: outside calls the answer led to claim. */
+export type AfterCommit = (work: () => Promise<unknown>) => void;
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -215,7 +218,10 @@ export class OutsideCalls<Events extends EventMap> {
       await this.em.fork().execute(`update ${table(this.em, 'outside_calls')} set last_error = ? where key = ? and state = 'claimed'`, [error.slice(0, 1000), row.key]);
       return { state: 'claimed', error };
     }
-    return this.finish(row.key, async (em, publish, request) => ({ state: 'done', result: await kind.record(em, publish, request, answer) }));
+    const committed: (() => Promise<unknown>)[] = [];
+    const outcome = await this.finish(row.key, async (em, publish, request) => ({ state: 'done', result: await kind.record(em, publish, request, answer, (work) => void committed.push(work)) }));
+    for (const work of committed) await work().catch((err: unknown) => this.logger.warn({ err, key: row.key }, 'work after an outside call failed; the sweeper finishes it'));
+    return outcome;
   }
 
   private giveUp(row: CallRow): Promise<RunOutcome> {

@@ -28,7 +28,7 @@ export async function startPayouts(options: { bus: EventBus; config: Config; log
   const { bus, config, logger, outbox, stripe, ledger, em, calls } = options;
   const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts(ledger ?? undefined);
   const payouts = new PayoutService(provider, basisPointsOf(config.PLATFORM_FEE_PERCENT), em, outbox, logger, calls);
-  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payments/payouts/return`);
+  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${config.publicUrl}/payments/payouts/return`, calls);
   const stopConsuming = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
   const retries = new Repeating('refused-payout retry', 60_000, () => payouts.retryRefused(), logger).start();
   return {
