@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { PaymentStatusDocument } from './generated/graphql.js';
-import { ok } from './support/client.js';
+import { PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { codes, ok } from './support/client.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
@@ -51,6 +51,7 @@ describe('outside calls', () => {
     const buyers = await Promise.all([1, 2, 3].map(() => signUp(t, 'buyer')));
     const lamp = await listed(t, owner, { priceAmount: 1500, stock: 20 });
     const release = stripe.holdAnswers('/v1/payment_intents');
+    onTestFinished(release);
     const heldSince = Date.now();
     // Twelve orders: more than the eight handlers at once and the ten connections of payments' pool.
     const orders = (
@@ -95,6 +96,7 @@ describe('outside calls', () => {
     const vase = await listed(t, owner, { priceAmount: 2200 });
     // The first request and the SDK's one retry are both carried out and lost on the way back.
     stripe.dropAnswers('/v1/payment_intents', 2);
+    onTestFinished(() => stripe.dropAnswers('/v1/payment_intents', 0));
     const orderId = (await buy(t, buyer, vase.id)).orders[0]!.id;
     await orderReaches(t, buyer, orderId, 'PAID', 20_000);
     expect(intentsOf(orderId)).toHaveLength(1);
@@ -111,5 +113,28 @@ describe('outside calls', () => {
     } finally {
       await db.end();
     }
+  });
+
+  it('answer a refund Stripe holds past the deadline with SERVICE_UNAVAILABLE, record it once when Stripe answers, and give it to a retry with the same key', async () => {
+    const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
+    const rug = await listed(t, owner, { priceAmount: 5000 });
+    const orderId = (await buy(t, buyer, rug.id)).orders[0]!.id;
+    await orderReaches(t, buyer, orderId, 'PAID', 20_000);
+    const { paymentStatus: payment } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
+    const refund = { input: { paymentId: payment.id, amount: 2000, reason: 'Frayed', idempotencyKey: 'fray' } };
+
+    const release = stripe.holdAnswers('/v1/refunds');
+    onTestFinished(release);
+    expect(await codes(t.url, RefundPaymentDocument, refund, owner.token)).toEqual(['SERVICE_UNAVAILABLE']);
+    // Claimed, not given: what is left counts it, so a second refund cannot take the same money.
+    expect(await codes(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, amount: 3001, reason: 'More' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await openTransactions()).toBe(0);
+    release();
+
+    await waitFor('the sweeper to record the refund', async () => (await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token)).paymentStatus.refundedAmount === 2000, 20_000);
+    expect((await ok(t.url, RefundPaymentDocument, refund, owner.token)).refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 2000 });
+    const asked = stripe.received.filter((r) => r.path === '/v1/refunds' && r.params['metadata[paymentId]'] === payment.id);
+    expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(new Set(asked.map((r) => r.idempotencyKey))).toEqual(new Set([`peerlink-refund-${payment.id}-user:fray`]));
   });
 });

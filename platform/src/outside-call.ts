@@ -98,6 +98,9 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/** Calls one sweep makes at once: fewer than the ten connections of a pool, as each records in a transaction. */
+const SWEEP_CONCURRENCY = 8;
+
 /** One subgraph's outside calls: kinds registered at start, one sweeper. */
 export class OutsideCalls<Events extends EventMap> {
   private readonly kinds = new Map<string, OutsideCallKind<unknown, unknown, Events>>();
@@ -186,10 +189,11 @@ export class OutsideCalls<Events extends EventMap> {
        returning *`,
       [deadlineMs, sweepMs],
     );
+    // A few at once: one at a time, calls to a service that hangs would take a deadline each.
     let recorded = 0;
-    for (const row of taken) {
-      const outcome = row.attempts > maxAttempts ? await this.giveUp(row) : await this.attempt(row);
-      if (outcome.state !== 'claimed') recorded++;
+    for (let i = 0; i < taken.length; i += SWEEP_CONCURRENCY) {
+      const outcomes = await Promise.all(taken.slice(i, i + SWEEP_CONCURRENCY).map((row) => (row.attempts > maxAttempts ? this.giveUp(row) : this.attempt(row))));
+      recorded += outcomes.filter((outcome) => outcome.state !== 'claimed').length;
     }
     await em.execute(`delete from ${table(em, 'outside_calls')} where state <> 'claimed' and finished_at < now() - ? * interval '1 millisecond'`, [retentionMs]);
     return recorded;
