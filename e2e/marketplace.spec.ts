@@ -312,7 +312,11 @@ describe('checkout and payment', () => {
     const rug = await listed(t, owner, { stock: 1 });
     const { orders } = await buy(t, buyer, rug.id, 'pm_card_threeDSecure2Required');
     expect((await ok(t.url, ProductDocument, { id: rug.id }, buyer.token)).product).toMatchObject({ stock: 0, status: 'SOLD_OUT' });
-    const payment = await waitFor('the payment to need action', async () => (await request(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, { token: buyer.token })).data?.paymentStatus);
+    const payment = await waitFor('the payment to need action', async () => {
+      // PROCESSING while the charge is claimed and Stripe not yet answered.
+      const found = (await request(t.url, PaymentStatusDocument, { orderId: orders[0]!.id }, { token: buyer.token })).data?.paymentStatus;
+      return found?.status === 'PROCESSING' ? null : found;
+    });
     expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/^https?:\/\//) });
     await orderReaches(t, buyer, orders[0]!.id, 'CANCELLED', 20_000);
     expect((await ok(t.url, ProductDocument, { id: rug.id }, buyer.token)).product).toMatchObject({ stock: 1, status: 'ACTIVE' });
@@ -322,7 +326,11 @@ describe('checkout and payment', () => {
     const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
     const lamp = await listed(t, owner, { priceAmount: 4200, stock: 2 });
     const actionOf = async (orderId: string) => {
-      const payment = await waitFor('the payment to need action', async () => (await request(t.url, PaymentStatusDocument, { orderId }, { token: buyer.token })).data?.paymentStatus);
+      const payment = await waitFor('the payment to need action', async () => {
+      // PROCESSING while the charge is claimed and Stripe not yet answered.
+      const found = (await request(t.url, PaymentStatusDocument, { orderId }, { token: buyer.token })).data?.paymentStatus;
+      return found?.status === 'PROCESSING' ? null : found;
+    });
       expect(payment.status).toBe('REQUIRES_ACTION');
       return payment;
     };

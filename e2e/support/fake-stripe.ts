@@ -81,6 +81,7 @@ export class FakeStripe {
   readonly connect = new FakeConnect(() => this.url, (chargeId) => [...this.paymentIntents.values()].find((i) => i.latest_charge === chargeId && i.status === 'succeeded') ?? null);
   private server: Server | null = null;
   private dropping: { path: string; count: number } | null = null;
+  private holding: { path: string; released: Promise<void> } | null = null;
   private origin: string | null = null;
 
   /** What PeerLink calls. An endpoint for a new feature is one more entry here. */
@@ -136,9 +137,12 @@ export class FakeStripe {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
+      const held = this.holding && new URL(req.url ?? '/', 'http://x').pathname === this.holding.path ? this.holding.released : null;
       void this.receive(req)
         .catch((cause: unknown) => ({ answer: error(500, { type: 'api_error', message: String(cause) }), replayed: false }))
+        .then(async (answered) => (await held, answered))
         .then(({ answer, replayed }) => {
+          if (res.destroyed) return;
           if (this.dropAnswer(req)) return void res.destroy();
           res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': `req_${token()}`, ...(replayed && { 'idempotent-replayed': 'true' }) });
           res.end(JSON.stringify(answer.body));
@@ -157,6 +161,19 @@ export class FakeStripe {
    */
   dropAnswers(path: string, count: number) {
     this.dropping = { path, count };
+  }
+
+  /**
+   * Requests to `path` are carried out at once (the charge is made) but their answers are held until
+   * `release()`, as when the provider is slow to answer: the caller cannot tell whether it was done.
+   */
+  holdAnswers(path: string): () => void {
+    let release!: () => void;
+    this.holding = { path, released: new Promise<void>((resolve) => (release = resolve)) };
+    return () => {
+      this.holding = null;
+      release();
+    };
   }
 
   private dropAnswer(req: IncomingMessage): boolean {

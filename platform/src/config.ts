@@ -60,6 +60,17 @@ const envSchema = z.object({
   EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
   /** Events of one name each consumer handles at once, per process. */
   EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** An event a consumer has not acknowledged within this is delivered again (JetStream's ack wait). */
+  EVENT_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+
+  /** A call to an outside service (payment provider, mail, SMS) not answered within this is left for the sweeper to ask again. */
+  OUTSIDE_CALL_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  /** How often each process looks for outside calls left behind (no answer in time, or a crash before it was recorded). */
+  OUTSIDE_CALL_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** Tries of one outside call, the first included, before it is given up. */
+  OUTSIDE_CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Days a finished outside call's row is kept (what was asked, what came back) before it is pruned. */
+  OUTSIDE_CALL_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
 
   /** Posts kept per home timeline in the cache; older pages are read from the database. */
   FEED_TIMELINE_LENGTH: z.coerce.number().int().min(20).max(10_000).default(800),
@@ -101,6 +112,8 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
   /** Signs Stripe's deliveries of Connect events (sellers' payout accounts) when they come from a separate Connect endpoint. */
   STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
+  /** One HTTP request to Stripe gives up after this (the SDK retries once more, under the same idempotency key). */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(8_000),
   /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
   STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
   /** Sandbox only: the length of every plan's billing period, so renewals can be watched in seconds rather than months. */
@@ -229,6 +242,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (values.ANNOUNCEMENT_SWEEP_MS >= values.ANNOUNCEMENT_LEASE_MS) {
     problems.push('ANNOUNCEMENT_SWEEP_MS: must be shorter than ANNOUNCEMENT_LEASE_MS (a stopped sender is looked for within each lease)');
+  }
+  // A handler still waiting on an outside call when its event is redelivered would run twice at once.
+  if (values.OUTSIDE_CALL_DEADLINE_MS >= values.EVENT_ACK_WAIT_MS) {
+    problems.push('OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered while its handler waits on an outside call)');
+  }
+  // Stripe's SDK tries twice (one retry): both fit in the deadline, or the second try is always cut short.
+  if (2 * values.STRIPE_TIMEOUT_MS > values.OUTSIDE_CALL_DEADLINE_MS) {
+    problems.push('STRIPE_TIMEOUT_MS: at most half of OUTSIDE_CALL_DEADLINE_MS (a request and its one retry fit in the deadline)');
   }
   if (values.S3_BUCKET) {
     if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');

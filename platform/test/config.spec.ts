@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
   });
 
+  it('refuses outside-call settings that contradict each other: a deadline as long as the redelivery wait, a Stripe timeout whose retry cannot fit', () => {
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000, STRIPE_TIMEOUT_MS: 8_000 });
+    expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_TIMEOUT_MS: '10001' })).toThrow(/STRIPE_TIMEOUT_MS/);
+    expect(loadConfig({ DATA_DIR: dataDir, EVENT_ACK_WAIT_MS: '1500', OUTSIDE_CALL_DEADLINE_MS: '1000', STRIPE_TIMEOUT_MS: '400' }).OUTSIDE_CALL_DEADLINE_MS).toBe(1000);
+  });
+
   it('leases an announcement for 30 s and sweeps every 2 s unless set, and refuses a sweep as slow as the lease', () => {
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ ANNOUNCEMENT_LEASE_MS: 30_000, ANNOUNCEMENT_SWEEP_MS: 2_000, ANNOUNCEMENT_MAX_ATTEMPTS: 5 });
     expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' })).toThrow(/ANNOUNCEMENT_SWEEP_MS/);

@@ -25,4 +25,34 @@ export class Migration00000000000000_platform extends Migration {
   }
 }
 
-export const platformMigrations = [{ name: 'Migration00000000000000_platform', class: Migration00000000000000_platform }];
+/**
+ * Calls to outside services (payment provider, mail, SMS) claimed before they are made, so none runs
+ * inside a transaction and none is made twice: see outside-call.ts. One row per call, named by its
+ * key (`charge:<paymentId>`); `request` holds what repeating the call needs, `result` what the
+ * caller chose to keep (never a secret).
+ */
+export class Migration00000000000001_outside_calls extends Migration {
+  override async up() {
+    const schema = `"${this.config.get('schema')}"`;
+    this.addSql(`create table if not exists ${schema}.outside_calls (
+      key text primary key,
+      kind text not null,
+      request jsonb not null,
+      state text not null check (state in ('claimed', 'done', 'failed')),
+      attempts integer not null default 1,
+      claimed_at timestamptz not null default now(),
+      last_error text,
+      result jsonb,
+      created_at timestamptz not null default now(),
+      finished_at timestamptz
+    )`);
+    // The sweeper's two questions: which claims were left behind, which finished rows are old enough to prune.
+    this.addSql(`create index if not exists outside_calls_claimed on ${schema}.outside_calls (claimed_at) where state = 'claimed'`);
+    this.addSql(`create index if not exists outside_calls_finished on ${schema}.outside_calls (finished_at) where state <> 'claimed'`);
+  }
+}
+
+export const platformMigrations = [
+  { name: 'Migration00000000000000_platform', class: Migration00000000000000_platform },
+  { name: 'Migration00000000000001_outside_calls', class: Migration00000000000001_outside_calls },
+];

@@ -9,6 +9,12 @@ export interface HandlerContext<Published extends EventMap> {
   /** Records this subgraph's own events in the same transaction. */
   publish: Publish<Published>;
   event: DomainEvent;
+  /**
+   * Work for once this transaction has committed, before the event is acknowledged: an outside call
+   * claimed in it (outside-call.ts). Its failure is logged, not retried with the event: the event's
+   * work is committed, and the claim is the sweeper's to finish.
+   */
+  afterCommit(work: () => Promise<unknown>): void;
 }
 
 type Handle<Payload, Published extends EventMap> = (payload: Payload, context: HandlerContext<Published>) => Promise<void>;
@@ -39,16 +45,21 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
     if (!entry) return;
     const { when, handle } = typeof entry === 'function' ? { when: null, handle: entry } : entry;
     if (when && !when(event.payload)) return;
-    await RequestContext.create(outbox.orm.em, () =>
-      outbox.transaction(async (em, publish) => {
+    const committed: (() => Promise<unknown>)[] = [];
+    await RequestContext.create(outbox.orm.em, async () => {
+      committed.length = 0;
+      await outbox.transaction(async (em, publish) => {
         const claimed = await em.execute(
           `insert into "${outbox.schema}".processed_event (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
           [consumer, event.id],
         );
         if (claimed.length === 0) return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
-        await handle(event.payload, { em, publish, event });
-      }, event.requestId),
-    ).catch((err) => {
+        await handle(event.payload, { em, publish, event, afterCommit: (work) => void committed.push(work) });
+      }, event.requestId);
+      for (const work of committed) {
+        await work().catch((err: unknown) => logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'work after an event failed; its sweeper finishes it'));
+      }
+    }).catch((err) => {
       logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');
       throw err;
     });

@@ -39,18 +39,19 @@ export class NatsEventBus implements EventBus {
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly concurrency: number,
+    private readonly ackWaitMs: number,
   ) {
     this.eventsStream = `${namespace.toUpperCase()}_EVENTS`;
     this.deadStream = `${namespace.toUpperCase()}_DEAD_LETTERS`;
   }
 
-  /** `concurrency`: events of one name a consumer handles at once in this process. */
-  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger, concurrency = 8): Promise<NatsEventBus> {
+  /** `concurrency`: events of one name a consumer handles at once in this process; `ackWaitMs`: how long one may take before it is delivered again. */
+  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger, concurrency = 8, ackWaitMs = 60_000): Promise<NatsEventBus> {
     // noAsyncTraces: otherwise every publish (a request for JetStream's acknowledgement) captures a
     // stack trace in advance, in case it times out.
     const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     const jsm = await jetstreamManager(nc);
-    const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency);
+    const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency, ackWaitMs);
     await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], 7 * 24 * 3600);
     await bus.ensureStream(bus.deadStream, [`${namespace}.dead.>`], 30 * 24 * 3600);
     return bus;
@@ -210,13 +211,11 @@ export class NatsEventBus implements EventBus {
   }
 
   private async runConsumer(consumer: string, durable: string, subject: string, handler: EventHandler) {
-    await this.jsm.consumers.add(this.eventsStream, {
-      durable_name: durable,
-      filter_subject: subject,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: 60 * SECOND_NS,
-    });
+    const ackWait = Math.round(this.ackWaitMs * 1_000_000);
+    await this.jsm.consumers
+      .add(this.eventsStream, { durable_name: durable, filter_subject: subject, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: ackWait })
+      // It exists with another ack wait (EVENT_ACK_WAIT_MS changed): the rest of it stays as it is.
+      .catch(() => this.jsm.consumers.update(this.eventsStream, durable, { ack_wait: ackWait }));
     const messages = await (await this.js.consumers.get(this.eventsStream, durable)).consume({ max_messages: 64 });
     const done = (async () => {
       // Several at once: handlers mostly wait on the database, and none may rely on order anyway

@@ -1,6 +1,7 @@
 import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
+import { OutsideCalls, outsideCallSettings } from '@peerlink/platform/outside-call';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { PaymentsContext, PaymentsServices } from './context.js';
 import type { PaymentsEvents } from './events.js';
@@ -49,14 +50,16 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
 
   async start({ bus, config, logger }, orm) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
-    const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
+    const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS }) : null;
     const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
     // The sandbox keeps its side of things in this database, so a restart forgets no card or charge.
     const ledger = stripe ? null : await DatabaseLedger.open(orm);
     const sandbox = ledger && new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS, ledger });
     const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
-    const paymentMethods = new PaymentMethodService(orm, provider);
-    const payments = new PaymentService(provider, outbox, paymentMethods);
+    // Every call to the provider is claimed, made after commit with a deadline, and recorded (outside-call.ts).
+    const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
+    const paymentMethods = new PaymentMethodService(orm, provider, calls, outsideCallSettings(config));
+    const payments = new PaymentService(provider, outbox, paymentMethods, calls);
     const plans = new PlanService(orm, provider);
     const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
@@ -69,7 +72,9 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
-    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never });
+    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never, calls });
+    // Every kind of call is registered by now: the sweeper may find any of them.
+    calls.start();
     return {
       services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
       routes: {
@@ -90,6 +95,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       createLoaders: (viewer) => new PaymentLoaders(orm.em as never, viewer),
       async stop() {
         await billingClock?.stop();
+        await calls.stop();
         await stalePlanSubscriptions.stop();
         await stopConsuming();
         await payouts.stop();

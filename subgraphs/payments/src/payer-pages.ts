@@ -63,13 +63,16 @@ export function payerPages(options: { sandbox: SandboxPayments | null; payments:
       try {
         await sandbox.settled();
         // Recorded as Stripe's webhook would record it; the sandbox keeps its first answer, so a retry records the same.
+        const committed: (() => Promise<unknown>)[] = [];
         await outbox.transaction(async (em, publish) => {
           if (result.kind === 'payment') {
             await payments.settle(em, publish, result.providerPaymentId, result.succeeded ? { status: 'SUCCEEDED' } : { status: 'FAILED', reason: NOT_AUTHENTICATED });
           } else {
-            await paymentMethods.finishSetup(em, result.providerSetupId, result.succeeded ? { status: 'SUCCEEDED', paymentMethodId: result.paymentMethodId } : { status: 'FAILED', reason: NOT_AUTHENTICATED });
+            const outcome = result.succeeded ? { status: 'SUCCEEDED' as const, paymentMethodId: result.paymentMethodId } : { status: 'FAILED' as const, reason: NOT_AUTHENTICATED };
+            await paymentMethods.finishSetup(em, result.providerSetupId, outcome, (work) => void committed.push(work));
           }
         });
+        for (const work of committed) await work();
       } catch (err) {
         logger.warn({ err, id }, 'sandbox authentication not recorded yet');
         return page(res, 503, 'Try again', 'The answer could not be recorded yet. Send it again in a moment.');

@@ -2,13 +2,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
-import { badInput, notFound } from '@peerlink/platform/errors';
+import { AppError, badInput, notFound } from '@peerlink/platform/errors';
+import { withDeadline, type OutsideCall, type OutsideCallSettings, type OutsideCalls } from '@peerlink/platform/outside-call';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid } from '@peerlink/platform/ids';
 import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
 import { PaymentMethod } from './payment-method.entity.js';
 import { MAX_KEY_LENGTH } from './payment.service.js';
-import type { CardDetails, PaymentProvider } from './provider.js';
+import type { CardDetails, ConfirmedSetup, PaymentProvider } from './provider.js';
+import type { PaymentsEvents } from './events.js';
 
 export interface AddPaymentMethodInput {
   paymentMethodId?: string | null;
@@ -25,12 +27,50 @@ export function clientKey(raw: string): string {
 /** How a payment names its card to the provider: a saved card with its customer, anything else as given, or a refusal. */
 export type ChargeWith = { paymentMethodId: string; customerId?: string } | { refused: string };
 
+/** A setup as claimed: what the provider is asked, and the viewer's key it answers. */
+interface SetupCall {
+  userId: string;
+  key: string;
+  fingerprint: string;
+  customerId: string;
+  paymentMethodId?: string;
+  idempotencyKey: string;
+}
+
+/** A finished setup's card to read from the provider. */
+interface CardCall {
+  setupId: string;
+  providerPaymentMethodId: string;
+}
+
 /** A user's saved cards: one provider customer per user, cards saved through setups, charged only by their owner. */
 export class PaymentMethodService {
+  private readonly setups: OutsideCall<SetupCall>;
+  private readonly detaches: OutsideCall<{ providerPaymentMethodId: string }>;
+  private readonly cards: OutsideCall<CardCall>;
+  private readonly deadlineMs: number;
+
   constructor(
     private readonly orm: Orm,
     private readonly provider: PaymentProvider,
-  ) {}
+    calls: OutsideCalls<PaymentsEvents>,
+    settings: OutsideCallSettings,
+  ) {
+    this.deadlineMs = settings.deadlineMs;
+    this.setups = calls.kind<SetupCall, ConfirmedSetup>('setup', {
+      call: ({ customerId, paymentMethodId, idempotencyKey, userId }) => this.provider.setupPaymentMethod({ customerId, ...(paymentMethodId && { paymentMethodId }), idempotencyKey, metadata: { userId } }),
+      record: (em, _publish, setup, result) => this.recordSetup(em, setup, result),
+    });
+    this.cards = calls.kind<CardCall, CardDetails>('card', {
+      call: ({ providerPaymentMethodId }) => this.provider.cardOf(providerPaymentMethodId),
+      record: (em, _publish, call, card) => this.recordCard(em, call, card),
+    });
+    // Detaching twice is harmless, so there is nothing to record but that it was done.
+    this.detaches = calls.kind<{ providerPaymentMethodId: string }, void>('detach', {
+      call: ({ providerPaymentMethodId }) => this.provider.detachPaymentMethod(providerPaymentMethodId),
+      record: async () => ({ detached: true }),
+    });
+  }
 
   private get em() {
     return this.orm.em as EntityManager;
@@ -57,6 +97,7 @@ export class PaymentMethodService {
    * Saves a card through a setup. With a card (a token or test id) the provider confirms it at once;
    * without one the viewer's client collects it with the setup's client secret. The card is stored
    * only once the setup succeeded: now, or when the provider's webhook says so (3-D Secure, Stripe.js).
+   * The setup is an outside call: claimed under the viewer's key, asked after commit, recorded after.
    */
   async add(viewer: Viewer, input: AddPaymentMethodInput): Promise<PaymentMethodSetup> {
     const key = clientKey(input.idempotencyKey);
@@ -64,37 +105,59 @@ export class PaymentMethodService {
     if (card !== undefined && !/^[A-Za-z0-9_]{1,255}$/.test(card)) throw badInput('A payment method is a provider token such as "pm_card_visa".', 'paymentMethodId');
     const { userId } = viewer;
     const fingerprint = requestFingerprint({ paymentMethodId: card ?? null });
-    return this.em.transactional(async (em) => {
-      // One setup at a time per user: a retried request waits, then finds the first one's answer.
+    const customerId = await this.ensureCustomer(userId);
+    const callId = `${userId}:${key}`;
+    const claimed = await this.em.transactional(async (em) => {
+      // One setup at a time per user: a retried request waits, then finds the first one's answer or claim.
       await lockKey(em, `payment-methods:${userId}`);
       const earlier = await em.findOne(PaymentMethodSetup, { userId, idempotencyKey: key });
       if (earlier) {
         requireSameRequest(earlier.requestFingerprint, fingerprint);
-        return earlier;
+        return null;
       }
-      const customerId = await this.customerOf(em, userId);
-      const result = await this.provider.setupPaymentMethod({ customerId, paymentMethodId: card, idempotencyKey: `peerlink-setup-${userId}-${key}`, metadata: { userId } });
-      const saved = result.status === 'SUCCEEDED' ? await this.store(em, userId, result.paymentMethodId, result.card) : null;
-      return em.create(PaymentMethodSetup, {
-        userId,
-        idempotencyKey: key,
-        requestFingerprint: fingerprint,
-        providerSetupId: result.providerSetupId || null,
-        status: PaymentMethodSetupStatus[result.status],
-        clientSecret: result.clientSecret || null,
-        actionUrl: result.status === 'REQUIRES_ACTION' ? result.actionUrl : null,
-        failureReason: result.status === 'FAILED' ? result.failureReason : null,
-        paymentMethodId: saved?.id ?? null,
-      });
+      const underWay = await this.setups.find(em, callId);
+      if (underWay) {
+        requireSameRequest(underWay.request.fingerprint, fingerprint);
+        return { fresh: false };
+      }
+      await this.setups.claim(em, callId, { userId, key, fingerprint, customerId, ...(card && { paymentMethodId: card }), idempotencyKey: `peerlink-setup-${userId}-${key}` });
+      return { fresh: true };
     });
+    if (claimed) {
+      const outcome = claimed.fresh ? await this.setups.run(callId) : await this.setups.settled(callId);
+      if (outcome.state !== 'done') throw new AppError('SERVICE_UNAVAILABLE', 'The payment provider has not answered yet. Ask again with the same idempotency key.');
+    }
+    return this.em.fork().findOneOrFail(PaymentMethodSetup, { userId, idempotencyKey: key });
   }
 
-  /** Detaches the card at the provider, so it can never be charged again, and forgets it. The newest card left becomes the default. */
+  /** The provider's answer to a setup: the setup recorded, and its card stored if it succeeded. The client secret goes on the setup, not in the call's row. */
+  private async recordSetup(em: EntityManager, setup: SetupCall, result: ConfirmedSetup) {
+    await lockKey(em, `payment-methods:${setup.userId}`);
+    const saved = result.status === 'SUCCEEDED' ? await this.store(em, setup.userId, result.paymentMethodId, result.card) : null;
+    em.create(PaymentMethodSetup, {
+      userId: setup.userId,
+      idempotencyKey: setup.key,
+      requestFingerprint: setup.fingerprint,
+      providerSetupId: result.providerSetupId || null,
+      status: PaymentMethodSetupStatus[result.status],
+      clientSecret: result.clientSecret || null,
+      actionUrl: result.status === 'REQUIRES_ACTION' ? result.actionUrl : null,
+      failureReason: result.status === 'FAILED' ? result.failureReason : null,
+      paymentMethodId: saved?.id ?? null,
+    });
+    await em.flush();
+    return { status: result.status, providerSetupId: result.providerSetupId };
+  }
+
+  /**
+   * Forgets the card now (it can never be charged: charges refuse removed cards), and detaches it at
+   * the provider after commit, retried by the sweeper if the provider does not answer. The newest
+   * card left becomes the default.
+   */
   async remove(viewer: Viewer, id: string): Promise<string> {
-    return this.em.transactional(async (em) => {
+    const removed = await this.em.transactional(async (em) => {
       await lockKey(em, `payment-methods:${viewer.userId}`);
       const method = await this.owned(em, viewer, id);
-      await this.provider.detachPaymentMethod(method.providerPaymentMethodId);
       const wasDefault = method.isDefault;
       Object.assign(method, { removedAt: new Date(), isDefault: false });
       await em.flush();
@@ -102,8 +165,11 @@ export class PaymentMethodService {
         const next = await em.findOne(PaymentMethod, { userId: viewer.userId, removedAt: null }, { orderBy: { id: 'desc' } });
         if (next) next.isDefault = true;
       }
+      await this.detaches.claim(em, method.id, { providerPaymentMethodId: method.providerPaymentMethodId });
       return method.id;
     });
+    await this.detaches.run(removed);
+    return removed;
   }
 
   async setDefault(viewer: Viewer, id: string): Promise<PaymentMethod> {
@@ -121,22 +187,37 @@ export class PaymentMethodService {
    * setup that already succeeded stays so. An unknown setup throws, so the provider delivers it again
    * once the request that made it has committed.
    */
-  async finishSetup(em: EntityManager, providerSetupId: string, outcome: { status: 'SUCCEEDED'; paymentMethodId: string } | { status: 'FAILED'; reason: string }) {
+  async finishSetup(
+    em: EntityManager,
+    providerSetupId: string,
+    outcome: { status: 'SUCCEEDED'; paymentMethodId: string } | { status: 'FAILED'; reason: string },
+    afterCommit: (work: () => Promise<unknown>) => void,
+  ) {
     const found = await em.findOne(PaymentMethodSetup, { providerSetupId });
     if (!found) throw new Error(`No setup ${providerSetupId} yet`);
     await lockRow(em, 'payment_method_setups', found.id);
     const setup = await em.findOneOrFail(PaymentMethodSetup, { id: found.id }, { refresh: true });
     if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return;
     if (outcome.status === 'SUCCEEDED') {
-      // As in `add`: the user's cards change one at a time (the first one stored is the default).
-      await lockKey(em, `payment-methods:${setup.userId}`);
-      const method = await this.store(em, setup.userId, outcome.paymentMethodId, await this.provider.cardOf(outcome.paymentMethodId));
-      Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null });
-    } else {
-      Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason });
+      // The card's details come from the provider after commit; the setup succeeds when they are stored.
+      if (await this.cards.claim(em, setup.id, { setupId: setup.id, providerPaymentMethodId: outcome.paymentMethodId })) afterCommit(() => this.cards.run(setup.id));
+      return;
     }
-    setup.updatedAt = new Date();
+    Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason, updatedAt: new Date() });
     await em.flush();
+  }
+
+  /** A finished setup's card, read from the provider: stored, and the setup SUCCEEDED. */
+  private async recordCard(em: EntityManager, { setupId, providerPaymentMethodId }: CardCall, card: CardDetails) {
+    await lockRow(em, 'payment_method_setups', setupId);
+    const setup = await em.findOneOrFail(PaymentMethodSetup, { id: setupId }, { refresh: true });
+    if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return { paymentMethodId: setup.paymentMethodId };
+    // As in `add`: the user's cards change one at a time (the first one stored is the default).
+    await lockKey(em, `payment-methods:${setup.userId}`);
+    const method = await this.store(em, setup.userId, providerPaymentMethodId, card);
+    Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null, updatedAt: new Date() });
+    await em.flush();
+    return { paymentMethodId: method.id };
   }
 
   /**
@@ -153,25 +234,36 @@ export class PaymentMethodService {
     if (!method) return { paymentMethodId };
     if (method.userId !== buyerId) return { refused: 'You have no saved payment method with this id: nothing was charged.' };
     if (method.removedAt && method.removedAt <= placedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
-    return { paymentMethodId: method.providerPaymentMethodId, customerId: await this.customerOf(em, buyerId) };
+    // The customer was made when the card was saved: read, never created here (no provider call in the charge's transaction).
+    const customerId = await this.knownCustomerOf(em, buyerId);
+    if (!customerId) return { refused: 'This payment method cannot be charged: save it again.' };
+    return { paymentMethodId: method.providerPaymentMethodId, customerId };
+  }
+
+  private async knownCustomerOf(em: EntityManager, userId: string): Promise<string | null> {
+    const [found] = await rows<{ provider_customer_id: string }>(em, `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`, [userId, this.provider.name]);
+    return found?.provider_customer_id ?? null;
+  }
+
+  /** The user's customer at the provider, as stored (made by `ensureCustomer` before any setup). */
+  async customerOf(em: EntityManager, userId: string): Promise<string> {
+    const customerId = await this.knownCustomerOf(em, userId);
+    if (!customerId) throw new Error(`User ${userId} has no customer at ${this.provider.name}`);
+    return customerId;
   }
 
   /**
-   * The user's customer at the provider, made on first need. The lock makes concurrent first needs
-   * wait for one another; the provider's idempotency key (from the user id) makes a retry after a
-   * rollback find the same customer rather than a second one.
+   * The user's customer at the provider, made on first need with no transaction open: the
+   * provider's key (from the user id) gives concurrent or retried first needs the same customer,
+   * and the row is stored once.
    */
-  async customerOf(em: EntityManager, userId: string): Promise<string> {
-    const provider = this.provider.name;
-    const known = () => rows<{ provider_customer_id: string }>(em, `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`, [userId, provider]);
-    const [found] = await known();
-    if (found) return found.provider_customer_id;
-    await lockKey(em, `payment-customer:${userId}`);
-    const [raced] = await known();
-    if (raced) return raced.provider_customer_id;
-    const { customerId } = await this.provider.createCustomer(userId);
-    await rows(em, `insert into ${table(em, 'payment_customers')} (user_id, provider, provider_customer_id, created_at) values (?, ?, ?, now())`, [userId, provider, customerId]);
-    return customerId;
+  private async ensureCustomer(userId: string): Promise<string> {
+    const em = this.em.fork();
+    const known = await this.knownCustomerOf(em, userId);
+    if (known) return known;
+    const { customerId } = await withDeadline(this.deadlineMs, () => this.provider.createCustomer(userId));
+    await rows(em, `insert into ${table(em, 'payment_customers')} (user_id, provider, provider_customer_id, created_at) values (?, ?, ?, now()) on conflict do nothing`, [userId, this.provider.name, customerId]);
+    return this.customerOf(em, userId);
   }
 
   /** Stores a saved card once, however many times its success is reported; a user's first card is their default. */

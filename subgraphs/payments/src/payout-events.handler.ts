@@ -21,8 +21,8 @@ export function payoutEventHandlers(payouts: PayoutService): EventHandlers<Marke
   return {
     'marketplace.order.changed': {
       when: completesSale,
-      handle: ({ orderId }, { em, publish }) => payouts.fallDue(em, publish, orderId),
+      handle: ({ orderId }, { em, publish, afterCommit }) => payouts.fallDue(em, publish, orderId, afterCommit),
     },
-    'payments.refund.succeeded': (refund, { em, publish }) => payouts.refunded(em, publish, refund),
+    'payments.refund.succeeded': (refund, { em, afterCommit }) => payouts.refunded(em, refund, afterCommit),
   };
 }

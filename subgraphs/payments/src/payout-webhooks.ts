@@ -5,9 +5,9 @@ import type { StripeEventHandlers } from './stripe-webhooks.js';
 /** Connect: a seller's account changed (onboarding finished, requirements came due...). The event names the account it is about. */
 export function accountWebhooks(accounts: PayoutAccountService): StripeEventHandlers {
   return {
-    'account.updated': (em, publish, event) => {
+    'account.updated': (em, _publish, event, afterCommit) => {
       const account = event.data.object as Stripe.Account;
-      return accounts.changed(em, publish, event.account ?? account.id, !!account.metadata?.sellerId);
+      return accounts.changed(em, event.account ?? account.id, !!account.metadata?.sellerId, event.id, afterCommit);
     },
   };
 }

@@ -6,12 +6,43 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
+import type { Json, OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
 import type { PaymentsEvents } from './events.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
 import { PayoutAccount, PayoutAccountStatus } from './payout-account.entity.js';
 import { reversalDue, splitOf } from './payout-fee.js';
 import { TransferRefused, type PayoutProvider } from './payout-provider.js';
 import { Payout, PayoutStatus } from './payout.entity.js';
+
+type AfterCommit = (work: () => Promise<unknown>) => void;
+
+/** A transfer as claimed: what the provider is asked, and the payout it is for. */
+interface TransferCall {
+  payoutId: string;
+  orderId: string;
+  sellerId: string;
+  amount: number;
+  currency: string;
+  providerAccountId: string;
+  providerPaymentId: string | null;
+  idempotencyKey: string;
+}
+type TransferAnswer = { providerTransferId: string } | { refused: string };
+
+interface ReversalCall {
+  payoutId: string;
+  orderId: string;
+  providerTransferId: string;
+  amount: number;
+  idempotencyKey: string;
+}
+type ReversalAnswer = { providerReversalId: string } | { refused: string };
+
+/** A refusal (the account cannot receive money, too little left to reverse) is an answer; anything else leaves the outcome unknown. */
+function refusalOrThrow(error: unknown): { refused: string } {
+  if (error instanceof TransferRefused) return { refused: error.message };
+  throw error;
+}
 
 type PaymentRefunded = Pick<PaymentsEvents['payments.refund.succeeded'], 'paymentId' | 'refundedTotal'>;
 
@@ -27,20 +58,37 @@ const reversalKeyFor = (payout: Payout, refundedTotal: number) => `peerlink-payo
  * Sellers' shares of completed sales. A payout falls due once per order (marketplace says when),
  * for what the buyer still paid less the platform's fee; it is sent at once to an enabled payout
  * account, and HELD otherwise until the account is enabled. Refunds after that take back the
- * seller's part of them. Provider calls run inside the transaction that records their result, as
- * charges do: a crash in between is answered the same by the provider on retry, under the same key.
+ * seller's part of them. Transfers and reversals are outside calls (outside-call.ts): claimed with
+ * the payout locked, made after commit, recorded when the provider answers.
  */
 export class PayoutService {
+  private readonly transfers: OutsideCall<TransferCall>;
+  private readonly reversals: OutsideCall<ReversalCall>;
+
   constructor(
     private readonly provider: PayoutProvider,
     private readonly feeBasisPoints: number,
     private readonly em: EntityManager,
     private readonly outbox: Outbox<PaymentsEvents>,
     private readonly logger: Logger,
-  ) {}
+    calls: OutsideCalls<PaymentsEvents>,
+  ) {
+    this.transfers = calls.kind<TransferCall, TransferAnswer>('transfer', {
+      call: ({ amount, currency, providerAccountId, orderId, providerPaymentId, idempotencyKey, payoutId, sellerId }) =>
+        this.provider
+          .transfer({ amount, currency, providerAccountId, orderId, providerPaymentId, idempotencyKey, metadata: { payoutId, orderId, sellerId } })
+          .catch((error: unknown) => refusalOrThrow(error)),
+      record: (em, publish, transfer, answer) => this.recordTransfer(em, publish, transfer, answer),
+    });
+    this.reversals = calls.kind<ReversalCall, ReversalAnswer>('reversal', {
+      call: ({ providerTransferId, amount, idempotencyKey, payoutId, orderId }) =>
+        this.provider.reverse({ providerTransferId, amount, idempotencyKey, metadata: { payoutId, orderId } }).catch((error: unknown) => refusalOrThrow(error)),
+      record: (em, publish, reversal, answer) => this.recordReversal(em, publish, reversal, answer),
+    });
+  }
 
-  /** A sale is complete: its payout falls due, once however often the news arrives. */
-  async fallDue(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string): Promise<void> {
+  /** A sale is complete: its payout falls due, once however often the news arrives. Its transfer is made after commit. */
+  async fallDue(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string, afterCommit: AfterCommit): Promise<void> {
     const found = await em.findOne(Payment, { orderId });
     // The order was paid, so its payment exists; until it is visible here, fail and be retried.
     if (!found) throw new Error(`No payment for order ${orderId} yet`);
@@ -59,7 +107,8 @@ export class PayoutService {
     const payout = await em.findOneOrFail(Payout, { id: (claimed[0] as { id: string }).id });
     // An account being enabled meanwhile either sees this payout HELD and releases it, or is seen enabled here.
     await lockSeller(em, payment.sellerId);
-    await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
+    const transfer = await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
+    if (transfer) afterCommit(() => this.transfers.run(transfer));
   }
 
   /**
@@ -79,24 +128,25 @@ export class PayoutService {
     );
     let sent = 0;
     for (const { id, seller_id: sellerId } of due) {
-      await this.outbox.transaction(async (em, publish) => {
+      const transfer = await this.outbox.transaction(async (em, publish) => {
         await lockSeller(em, sellerId);
         const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
-        if (payout.status !== PayoutStatus.HELD) return;
-        await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), await em.findOne(PayoutAccount, { sellerId }, { refresh: true }));
-        // `send` moved it on, or left it HELD with the new refusal.
-        if ((payout.status as PayoutStatus) === PayoutStatus.PAID) sent++;
+        if (payout.status !== PayoutStatus.HELD) return null;
+        return this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), await em.findOne(PayoutAccount, { sellerId }, { refresh: true }));
       });
+      // Recorded PAID, or left HELD with the new refusal.
+      if (transfer && (await this.transfers.run(transfer)).state === 'done' && (await this.em.fork().findOneOrFail(Payout, { id })).status === PayoutStatus.PAID) sent++;
     }
     return sent;
   }
 
-  /** The seller's account can receive money now: everything held for them goes, oldest first. */
-  async releaseHeld(em: EntityManager, publish: Publish<PaymentsEvents>, account: PayoutAccount): Promise<void> {
+  /** The seller's account can receive money now: everything held for them goes, oldest first, once `em`'s transaction has committed. */
+  async releaseHeld(em: EntityManager, publish: Publish<PaymentsEvents>, account: PayoutAccount, afterCommit: AfterCommit): Promise<void> {
     const held = await rows<{ id: string }>(em, `select id from ${table(em, 'payouts')} where seller_id = ? and status = ? order by id for update`, [account.sellerId, PayoutStatus.HELD]);
     for (const { id } of held) {
       const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
-      await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), account);
+      const transfer = await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), account);
+      if (transfer) afterCommit(() => this.transfers.run(transfer));
     }
   }
 
@@ -105,7 +155,7 @@ export class PayoutService {
    * after, the seller's part of the refund is reversed. Events carry the running refunded total,
    * so a repeated or overtaken one changes nothing.
    */
-  async refunded(em: EntityManager, publish: Publish<PaymentsEvents>, { paymentId, refundedTotal }: PaymentRefunded): Promise<void> {
+  async refunded(em: EntityManager, { paymentId, refundedTotal }: PaymentRefunded, afterCommit: AfterCommit): Promise<void> {
     const found = await em.findOne(Payout, { paymentId });
     // Not due yet: the refund will be left out of the gross when it falls due.
     if (!found) return;
@@ -114,19 +164,20 @@ export class PayoutService {
     if (refundedTotal <= payout.refundsCovered) return;
     const payment = await em.findOneOrFail(Payment, { id: paymentId });
     const grossLeft = payment.amount - refundedTotal;
+    // A transfer under way changes what the seller holds: this refund waits for its answer (the event is retried).
+    if ((await this.transfers.pending(em, `${payout.id}-`)).length) throw new Error(`Payout ${payout.id} has a transfer under way`);
     if (payout.status === PayoutStatus.HELD) {
       Object.assign(payout, toColumns(splitOf(grossLeft, payout.feeBasisPoints)));
       if (grossLeft === 0) Object.assign(payout, { status: PayoutStatus.CANCELLED, holdReason: null });
     } else if (payout.providerTransferId) {
-      const due = reversalDue(payout.net, payout.reversedAmount, grossLeft, payout.feeBasisPoints);
-      try {
-        if (due > 0) await this.reverse(em, publish, payout, due, refundedTotal);
-      } catch (error) {
-        if (!(error instanceof TransferRefused)) throw error;
-        // Retrying under the same key gets the same refusal, so failing the event would only make a
-        // dead letter. The refund stays uncovered instead: the next one asks for everything owed.
-        this.logger.error({ err: error, payoutId: payout.id, amount: due }, 'the provider refused to reverse a payout; the seller keeps money the buyer got back');
-        return;
+      // Reversals not answered yet count as taken back.
+      const underWay = (await this.reversals.pending(em, `${payout.id}-`)).reduce((sum, call) => sum + call.amount, 0);
+      const due = reversalDue(payout.net, payout.reversedAmount + underWay, grossLeft, payout.feeBasisPoints);
+      if (due > 0) {
+        const id = `${payout.id}-${refundedTotal}`;
+        const { orderId } = payout;
+        await this.reversals.claim(em, id, { payoutId: payout.id, orderId, providerTransferId: payout.providerTransferId, amount: due, idempotencyKey: reversalKeyFor(payout, refundedTotal) });
+        afterCommit(() => this.reversals.run(id));
       }
     }
     payout.refundsCovered = refundedTotal;
@@ -150,45 +201,73 @@ export class PayoutService {
     return payout;
   }
 
-  private async send(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, payment: Payment, account: PayoutAccount | null) {
+  /**
+   * Claims the payout's transfer to an enabled account (the caller runs it after commit: its id is
+   * returned), or records why it is held. Nothing to send (a 100% fee: providers refuse a transfer
+   * of 0) is PAID at once.
+   */
+  private async send(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, payment: Payment, account: PayoutAccount | null): Promise<string | null> {
     if (account?.status !== PayoutAccountStatus.ENABLED || account.provider !== this.provider.name) {
       payout.holdReason = account ? 'Your payout account is not enabled yet: finish onboarding.' : 'Connect a payout account to be paid.';
-      return em.flush();
+      await em.flush();
+      return null;
     }
-    try {
-      // With a 100% fee there is nothing to send, and providers refuse a transfer of 0.
-      const { providerTransferId } =
-        payout.net > 0
-          ? await this.provider.transfer({
-              amount: payout.net,
-              currency: payout.currency,
-              providerAccountId: account.providerAccountId,
-              orderId: payout.orderId,
-              providerPaymentId: payment.providerPaymentId,
-              idempotencyKey: transferKeyFor(payout),
-              metadata: { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId },
-            })
-          : { providerTransferId: null };
-      Object.assign(payout, { status: PayoutStatus.PAID, providerTransferId, paidAt: new Date(), holdReason: null, updatedAt: new Date() });
-      publish('payments.payout.paid', { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId, amount: payout.net, fee: payout.fee, currency: payout.currency });
-    } catch (error) {
-      if (!(error instanceof TransferRefused)) throw error;
-      Object.assign(payout, { holdReason: error.message, transferAttempts: payout.transferAttempts + 1, updatedAt: new Date() });
+    if (payout.net <= 0) {
+      this.markPaid(publish, payout, null);
+      await em.flush();
+      return null;
     }
-    await em.flush();
+    const id = `${payout.id}-${payout.transferAttempts}`;
+    const { orderId, sellerId } = payout;
+    const claimed = await this.transfers.claim(em, id, {
+      payoutId: payout.id,
+      orderId,
+      sellerId,
+      amount: payout.net,
+      currency: payout.currency,
+      providerAccountId: account.providerAccountId,
+      providerPaymentId: payment.providerPaymentId,
+      idempotencyKey: transferKeyFor(payout),
+    });
+    return claimed ? id : null;
   }
 
-  private async reverse(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, amount: number, refundedTotal: number) {
-    await this.provider.reverse({
-      providerTransferId: payout.providerTransferId!,
-      amount,
-      idempotencyKey: reversalKeyFor(payout, refundedTotal),
-      metadata: { payoutId: payout.id, orderId: payout.orderId },
-    });
-    payout.reversedAmount += amount;
-    payout.status = payout.reversedAmount === payout.net ? PayoutStatus.REVERSED : PayoutStatus.PARTIALLY_REVERSED;
+  /** The provider's answer to a transfer, on the payout locked: PAID, or HELD with the refusal (a later attempt takes a new key). */
+  private async recordTransfer(em: EntityManager, publish: Publish<PaymentsEvents>, transfer: TransferCall, answer: TransferAnswer): Promise<Json> {
+    await lockRow(em, 'payouts', transfer.payoutId);
+    const payout = await em.findOneOrFail(Payout, { id: transfer.payoutId }, { refresh: true });
+    if ('refused' in answer) {
+      if (payout.status === PayoutStatus.HELD) Object.assign(payout, { holdReason: answer.refused, transferAttempts: payout.transferAttempts + 1, updatedAt: new Date() });
+    } else if (payout.status === PayoutStatus.HELD) {
+      this.markPaid(publish, payout, answer.providerTransferId);
+    } else {
+      // Refunds cannot cancel a payout while its transfer is under way (`refunded` waits), so this is a bug to look at.
+      this.logger.error({ payoutId: payout.id, status: payout.status, providerTransferId: answer.providerTransferId }, 'a transfer was made for a payout no longer held');
+    }
+    await em.flush();
+    return answer;
+  }
+
+  private markPaid(publish: Publish<PaymentsEvents>, payout: Payout, providerTransferId: string | null) {
+    Object.assign(payout, { status: PayoutStatus.PAID, providerTransferId, paidAt: new Date(), holdReason: null, updatedAt: new Date() });
+    publish('payments.payout.paid', { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId, amount: payout.net, fee: payout.fee, currency: payout.currency });
+  }
+
+  private async recordReversal(em: EntityManager, publish: Publish<PaymentsEvents>, reversal: ReversalCall, answer: ReversalAnswer): Promise<Json> {
+    if ('refused' in answer) {
+      // Retrying under the same key gets the same refusal. The refund stays uncovered: the next one asks for everything owed.
+      this.logger.error({ payoutId: reversal.payoutId, amount: reversal.amount, reason: answer.refused }, 'the provider refused to reverse a payout; the seller keeps money the buyer got back');
+      return answer;
+    }
+    await lockRow(em, 'payouts', reversal.payoutId);
+    const payout = await em.findOneOrFail(Payout, { id: reversal.payoutId }, { refresh: true });
+    payout.reversedAmount += reversal.amount;
+    payout.status = payout.reversedAmount >= payout.net ? PayoutStatus.REVERSED : PayoutStatus.PARTIALLY_REVERSED;
+    payout.updatedAt = new Date();
+    await em.flush();
     const { id: payoutId, orderId, sellerId, currency, reversedAmount: reversedTotal } = payout;
-    publish('payments.payout.reversed', { payoutId, orderId, sellerId, amount, reversedTotal, currency });
+    publish('payments.payout.reversed', { payoutId, orderId, sellerId, amount: reversal.amount, reversedTotal, currency });
+    return answer;
   }
 }
 

@@ -162,20 +162,21 @@ export class PlanSubscriptionService {
    * say, and what the owner asked for.
    */
   async cancel(viewer: Viewer, id: string): Promise<PlanSubscription> {
+    // The provider is asked with no transaction open (asking twice is harmless: it stops renewing once),
+    // then the answer is recorded on the subscription locked, unless it moved on meanwhile.
+    const seen = await this.owned(viewer, id, this.em.fork());
+    if (seen.status === PlanSubscriptionStatus.CANCELLED || seen.cancelAtPeriodEnd) return seen;
+    if (!LIVE_STATUSES.includes(seen.status)) throw badInput(`A ${seen.status} subscription cannot be cancelled.`, 'id');
+    const gone = await this.provider.cancelAtPeriodEnd(seen.providerSubscriptionId!).then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof SubscriptionGone) return true;
+        throw error;
+      },
+    );
     return this.outbox.transaction(async (em, publish) => {
-      const { id: found } = await this.owned(viewer, id, em);
-      const subscription = await this.locked(em, found);
-      // Already over (its period ran out since the owner's first cancel, say): that is what they asked for.
-      if (subscription.status === PlanSubscriptionStatus.CANCELLED) return subscription;
-      if (!LIVE_STATUSES.includes(subscription.status)) throw badInput(`A ${subscription.status} subscription cannot be cancelled.`, 'id');
-      if (subscription.cancelAtPeriodEnd) return subscription;
-      const gone = await this.provider.cancelAtPeriodEnd(subscription.providerSubscriptionId!).then(
-        () => false,
-        (error: unknown) => {
-          if (error instanceof SubscriptionGone) return true;
-          throw error;
-        },
-      );
+      const subscription = await this.locked(em, seen.id);
+      if (subscription.status === PlanSubscriptionStatus.CANCELLED || subscription.cancelAtPeriodEnd) return subscription;
       Object.assign(subscription, { cancelAtPeriodEnd: true, updatedAt: new Date() }, gone && { status: PlanSubscriptionStatus.CANCELLED });
       announce(publish, subscription);
       return subscription;

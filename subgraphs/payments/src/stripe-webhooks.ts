@@ -7,8 +7,8 @@ import Stripe from 'stripe';
 import type { PaymentsEvents } from './events.js';
 import type { PaymentService } from './payment.service.js';
 
-/** What one kind of Stripe event does here, in the transaction that records the event's id. */
-export type StripeEventHandler = (em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event) => Promise<void>;
+/** What one kind of Stripe event does here, in the transaction that records the event's id; outside calls it claims run `afterCommit`. */
+export type StripeEventHandler = (em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event, afterCommit: (work: () => Promise<unknown>) => void) => Promise<void>;
 
 /** Handlers by event type; each part of payments (payments, saved methods, plans, payouts) brings its own. */
 export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventHandler>>;
@@ -33,12 +33,15 @@ export function stripeWebhooks(options: { signingSecret: string; connectSigningS
       return void res.status(400).json({ error: 'The Stripe signature does not match this body.' });
     }
     try {
+      const committed: (() => Promise<unknown>)[] = [];
       const handled = await outbox.transaction(async (em, publish) => {
         const first = await rows(em, `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on conflict (id) do nothing returning id`, [event.id, event.type]);
         if (!first.length) return false;
-        await handlers[event.type]?.(em, publish, event);
+        await handlers[event.type]?.(em, publish, event, (work) => void committed.push(work));
         return true;
       });
+      // Recorded: should it fail, what is left is the sweeper's, so Stripe is told it was received.
+      for (const work of committed) await work().catch((err: unknown) => logger.warn({ err, event: event.type }, 'work after a Stripe webhook failed; its sweeper finishes it'));
       res.json({ received: true, duplicate: !handled });
     } catch (err) {
       logger.warn({ err, event: event.type, eventId: event.id }, 'Stripe webhook not handled yet; Stripe will deliver it again');
