@@ -459,7 +459,7 @@ export class LiveServer {
       positions = resumeFrom ? SubscriptionPositions.resuming(resumeFrom) : SubscriptionPositions.after(subscription.current ? await this.options.bus.head() : null);
       stopListening = await this.listen(live.subject, route, positions.gate(feed));
       if (resumeFrom) {
-        replay = positions.replay(this.missed.read(live.subject, resumeFrom.through, performance.now()), feed);
+        replay = positions.replay(this.missed.read(live.subject, resumeFrom.through, performance.now(), (event) => matches(event, live, filters, connection.viewer)), feed);
         // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
         replay.catch(() => {});
       }

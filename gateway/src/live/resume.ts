@@ -47,7 +47,7 @@ export function readResumeFrom(extensions: unknown): Cursor | null | GraphQLErro
 export interface ResumeSettings {
   /** How old the oldest missed event may be (SUBSCRIPTION_RESUME_WINDOW_MS). */
   windowMs: number;
-  /** How many events of the subscription's subject may have been missed (SUBSCRIPTION_RESUME_MAX_EVENTS). */
+  /** How many of its own events a subscriber may have missed (SUBSCRIPTION_RESUME_MAX_EVENTS). */
   maxEvents: number;
 }
 
@@ -57,6 +57,9 @@ export interface ResumeSettings {
  * one begun after the subscriber started listening: an older one may end before events the
  * subscriber never heard.
  */
+/** Events of others a resume may read past, per event of the subscriber's own it may have missed. */
+const SCANNED_PER_EVENT = 10;
+
 export class MissedEvents {
   private readonly reading = new Map<string, { since: number; read: Promise<PositionedEvent[]> }>();
 
@@ -66,12 +69,30 @@ export class MissedEvents {
     private readonly logger: Logger,
   ) {}
 
-  /** The events of `subject` after `through`, or the coded error the subscription ends with; `listeningSince` is performance.now() once its listener was registered. */
-  read(subject: string, through: EventPosition, listeningSince: number): Promise<PositionedEvent[]> {
+  /**
+   * The events of `subject` after `through` that `concerns` the subscriber, or the coded error the
+   * subscription ends with; `listeningSince` is performance.now() once its listener was registered.
+   * The window counts only the subscriber's own events: on a subject every chat shares, what
+   * strangers said meanwhile must not make a resume too old or too long. Reading past them is
+   * still work, so the read stops at SCANNED_PER_EVENT times the window.
+   */
+  async read(subject: string, through: EventPosition, listeningSince: number, concerns: (event: DomainEvent) => boolean): Promise<PositionedEvent[]> {
+    const listenedAt = Date.now() - (performance.now() - listeningSince);
+    const read = (await this.readShared(subject, through, listeningSince)).filter(({ event }) => concerns(event));
+    // What was stored once the subscriber listened reaches it live as well (the replay skips
+    // those twice heard): it was not missed, and neither fills nor ages the window.
+    const missed = read.filter(({ storedAt }) => storedAt < listenedAt);
+    if (missed.length > this.settings.maxEvents) throw this.refusal(new ReplayWindowExceeded('count'), subject);
+    if (missed.length && missed[0]!.storedAt < Date.now() - this.settings.windowMs) throw this.refusal(new ReplayWindowExceeded('age'), subject);
+    return read;
+  }
+
+  private readShared(subject: string, through: EventPosition, listeningSince: number): Promise<PositionedEvent[]> {
     const key = `${subject}\n${through}`;
     const inFlight = this.reading.get(key);
     if (inFlight && inFlight.since >= listeningSince) return inFlight.read;
-    const window: ReplayWindow = { maxEvents: this.settings.maxEvents, maxAgeMs: this.settings.windowMs };
+    // Age is judged per subscriber, on its own oldest event; the bus still refuses what it no longer holds.
+    const window: ReplayWindow = { maxEvents: this.settings.maxEvents * SCANNED_PER_EVENT, maxAgeMs: Number.MAX_SAFE_INTEGER };
     const entry = {
       since: performance.now(),
       read: this.bus.recent(subject, through, window).catch((error: unknown) => {

@@ -29,6 +29,8 @@ export type LiveHandler = (event: DomainEvent, position?: EventPosition) => void
 export interface PositionedEvent {
   event: DomainEvent;
   position: EventPosition;
+  /** When the bus stored it, in milliseconds since the epoch. */
+  storedAt: number;
 }
 
 /** How far back `recent` reads: a bound on the work one late listener can ask for. */

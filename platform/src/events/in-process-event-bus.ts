@@ -118,7 +118,7 @@ export class InProcessEventBus implements EventBus {
       .filter(({ event }) => event.name === eventName);
     if (missed.length > window.maxEvents) throw new ReplayWindowExceeded('count');
     if (missed.length && missed[0]!.storedAt < Date.now() - window.maxAgeMs) throw new ReplayWindowExceeded('age');
-    return missed.map(({ event, position }) => ({ event, position }));
+    return missed.map(({ event, position, storedAt }) => ({ event, position, storedAt }));
   }
 
   async deadLetters() {

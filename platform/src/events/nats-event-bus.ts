@@ -115,7 +115,7 @@ export class NatsEventBus implements EventBus {
       const messages = await consumer.fetch({ max_messages: pending, expires: 10_000 });
       for await (const msg of messages) {
         if (!missed.length && msg.time.getTime() < Date.now() - window.maxAgeMs) throw new ReplayWindowExceeded('age');
-        missed.push({ event: msg.json<DomainEvent>(), position: msg.seq });
+        missed.push({ event: msg.json<DomainEvent>(), position: msg.seq, storedAt: msg.time.getTime() });
         if (missed.length === pending) break;
       }
       if (missed.length < pending) throw new Error(`read ${missed.length} of ${pending} missed events`);
