@@ -71,16 +71,26 @@ async function whileHeld<T>(send: () => Promise<T>, what: string, ready: () => P
 describe('identical in-flight subgraph queries', () => {
   it('two concurrent identical queries from one viewer reach the subgraph once, and both are answered', async () => {
     const user = await signUp(t, 'merge');
-    const before = await merged();
-    const [a, b] = await whileHeld(
-      () => Promise.all([request(gateway.url, MeDocument, {}, { token: user.token }), request(gateway.url, MeDocument, {}, { token: user.token })]),
-      'the first query at identity and the second merged into it, or both at identity',
-      async () => (reached('Me') === 1 && (await merged()) > before) || reached('Me') >= 2,
-    );
-    expect(reached('Me')).toBe(1);
-    expect(a.data?.me?.id).toBe(user.id);
-    expect(b.data?.me?.id).toBe(user.id);
-    expect(b.errors).toBeUndefined();
+    // A query joins only a call sent after it began (an older one may have read the state before a
+    // change this caller saw), so on a busy machine the second may begin too late to join: then
+    // both go, which is right too. Each round must be answered correctly; within a few, one merges.
+    let rounds = 0;
+    for (let joined = false; !joined; ) {
+      rounds += 1;
+      const before = await merged();
+      const [a, b] = await whileHeld(
+        () => Promise.all([request(gateway.url, MeDocument, {}, { token: user.token }), request(gateway.url, MeDocument, {}, { token: user.token })]),
+        'the first query at identity and the second merged into it, or both at identity',
+        async () => (reached('Me') === 1 && (await merged()) > before) || reached('Me') >= 2,
+      );
+      for (const answer of [a, b]) {
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data?.me?.id).toBe(user.id);
+      }
+      joined = reached('Me') === 1;
+      if (!joined) expect(reached('Me'), `round ${rounds}`).toBe(2);
+      expect(rounds, 'rounds before two queries merged').toBeLessThanOrEqual(5);
+    }
   });
 
   it('never merges the same query from two viewers: each reaches the subgraph and gets its own answer', async () => {
