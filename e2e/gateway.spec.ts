@@ -310,6 +310,12 @@ describe('a gateway started on its own', () => {
       expect(body.errors).toHaveLength(1);
       expect(body.errors[0].message).not.toMatch(/Did you mean|email|MONTH/);
     }
+    // Nor which internal service answered.
+    const signedOut = '{ unreadNotificationCount }';
+    expect((await json(await post(t.url, { query: signedOut }))).errors[0].extensions.serviceName).toBe('notifications');
+    const hidden = (await json(await post(gateway.url, { query: signedOut }))).errors[0].extensions;
+    expect(hidden.code).toBe('UNAUTHENTICATED');
+    expect(hidden).not.toHaveProperty('serviceName');
     const client = wsClient(gateway.url);
     const watch = new Subscription(client, parse('subscription { notificationAdded { titel } }') as never);
     const refusal = await waitFor('the refusal', () => watch.error as { message: string }[] | undefined);

@@ -119,8 +119,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       const safe = refusedInput(formatted, error) ?? malformedRequest(formatted, error) ?? formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
-      // Validation and variable errors alike (Apollo's own option covers only validation).
-      return config.INTROSPECTION ? safe : { ...safe, message: withoutSuggestions(safe.message) };
+      if (config.INTROSPECTION) return safe;
+      // With the schema hidden, so are the hints that give it away: graphql-js's suggestions (for
+      // validation and variable errors alike; Apollo's own option covers only validation) and
+      // which internal service answered.
+      const { serviceName: _internal, ...extensions } = safe.extensions ?? {};
+      return { ...safe, message: withoutSuggestions(safe.message), ...(safe.extensions ? { extensions } : {}) };
     },
   });
   await apollo.start();
