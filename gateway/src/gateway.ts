@@ -12,6 +12,7 @@ import { ROLES_CHANGED, RoleLedger, type RolesChanged } from '@peerlink/platform
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
 import { formatError } from '@peerlink/platform/errors';
+import { closedBeforeAnswered } from '@peerlink/platform/graphql/request-deadline';
 import { malformedRequest } from './request-refusals.js';
 import { refusedInput } from './subgraph-refusals.js';
 import { closeServer } from '@peerlink/platform/http';
@@ -192,7 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
       requestId: res.locals.requestId,
       startedAt: performance.now(),
-      signal: clientGone(res),
+      signal: closedBeforeAnswered(res),
     })),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
@@ -272,15 +273,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
     },
   };
-}
-
-/** Aborted if the response closes before it is written whole: the client disconnected. */
-function clientGone(res: Response): AbortSignal {
-  const gone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
-  return gone.signal;
 }
 
 /** Resolves once listening; rejects on a listen error (EADDRINUSE) rather than waiting forever. */

@@ -1,7 +1,8 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { namedType, supergraphObjects } from '@peerlink/platform/graphql/supergraph-fields';
-import { GraphQLError, Kind, type FieldNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { fragmentsOf } from './introspection-cost.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
 
 type FieldMap = Map<string, { subgraphs: Set<string>; type: string }>;
@@ -28,7 +29,7 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
   const unavailable = (result.errors ?? []).filter((e) => !e.path && unavailableSubgraph(e));
   if (!unavailable.length || !result.data) return result;
   const failed = new Map(unavailable.map((e) => [unavailableSubgraph(e)!, e]));
-  const fragments = new Map(context.document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [])));
+  const fragments = fragmentsOf(context.document);
   const rootType = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[context.operation.operation];
   const answered: GraphQLError[] = [];
 
@@ -68,10 +69,10 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
 }
 
 /** The fields a selection asks of an object, through fragments (the supergraph has no abstract types). */
-function collectFields(selections: SelectionSetNode | undefined, fragments: Map<string, SelectionSetNode>): FieldNode[] {
+function collectFields(selections: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>): FieldNode[] {
   return (selections?.selections ?? []).flatMap((selection) => {
     if (selection.kind === Kind.FIELD) return [selection];
-    return collectFields(selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value), fragments);
+    return collectFields(selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet, fragments);
   });
 }
 

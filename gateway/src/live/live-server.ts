@@ -270,10 +270,14 @@ export class LiveServer {
     payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.connections.get(ctx.extra)!;
-    // Roles as they are now, not as they were when the socket opened.
-    if (connection.tokenViewer) connection.viewer = await this.options.currentRoles(connection.tokenViewer);
-    // Counted before any parsing, so invalid operations spend the budget too.
-    const retryAfter = await this.options.rateLimit(connection.viewer?.userId ?? `ip:${connection.client.ip}`);
+    // Roles as they are now, not as they were when the socket opened, read beside the rate limit;
+    // counted before any parsing, so invalid operations spend the budget too.
+    const { tokenViewer } = connection;
+    const [viewer, retryAfter] = await Promise.all([
+      tokenViewer ? this.options.currentRoles(tokenViewer) : connection.viewer,
+      this.options.rateLimit(tokenViewer?.userId ?? `ip:${connection.client.ip}`),
+    ]);
+    connection.viewer = viewer;
     if (retryAfter) return [codedError('Too many requests; slow down.', 'RATE_LIMITED')];
     const schema = this.options.schema();
     if (!schema) return [codedError('The gateway is starting; try again shortly.', 'SERVICE_UNAVAILABLE')];

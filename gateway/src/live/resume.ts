@@ -51,15 +51,15 @@ export interface ResumeSettings {
   maxEvents: number;
 }
 
+/** Events of others a resume may read past, per event of the subscriber's own it may have missed. */
+const SCANNED_PER_EVENT = 10;
+
 /**
  * Reads back what resuming subscribers missed. Subscribers of one subject cut off together (a
  * gateway restart) mostly hold the same cursor, so an identical read in flight is shared, but only
  * one begun after the subscriber started listening: an older one may end before events the
  * subscriber never heard.
  */
-/** Events of others a resume may read past, per event of the subscriber's own it may have missed. */
-const SCANNED_PER_EVENT = 10;
-
 export class MissedEvents {
   private readonly reading = new Map<string, { since: number; read: Promise<PositionedEvent[]> }>();
 

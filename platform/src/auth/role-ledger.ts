@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/cache.js';
 import { InfrastructureUnavailable } from '../errors.js';
-import { ROLES, type RoleName, type Viewer } from './viewer.js';
+import { isRoleList, type RoleName, type Viewer } from './viewer.js';
 
 /** Roles whose loss must take effect at once: a token that still claims them is not enough. */
 export const PRIVILEGED_ROLES: readonly RoleName[] = ['ADMIN', 'MODERATOR'];
@@ -71,8 +71,7 @@ export function parseLedgerEntry(text: string | null): RoleName[] | null {
   if (text === null) return null;
   try {
     const roles: unknown = JSON.parse(text);
-    if (!Array.isArray(roles) || !roles.every((role) => ROLES.includes(role))) return null;
-    return roles as RoleName[];
+    return isRoleList(roles) ? roles : null;
   } catch {
     return null;
   }

@@ -3,6 +3,9 @@ import { unauthenticated } from '../errors.js';
 export const ROLES = ['USER', 'MODERATOR', 'ADMIN', 'SELLER', 'INSTRUCTOR'] as const;
 export type RoleName = (typeof ROLES)[number];
 
+/** A list of known role names, as read from something untrusted (a token, a cache entry, a request body). */
+export const isRoleList = (value: unknown): value is RoleName[] => Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role));
+
 /**
  * Where a viewer's roles were read. `ACCOUNT`: the account's roles as they are now (the gateway read
  * the role ledger). `ACCESS_TOKEN`: the roles the token carried when it was issued, less the

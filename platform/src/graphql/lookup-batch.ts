@@ -3,7 +3,7 @@ import { RequestContext } from '@mikro-orm/core';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Request, Response } from 'express';
 import { INTERNAL_TOKEN_HEADER, verifyBatchToken, type InternalIdentity } from '../auth/internal-token.js';
-import { ROLES, type RoleName } from '../auth/viewer.js';
+import { isRoleList } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -126,8 +126,7 @@ function readIdentity(value: unknown): InternalIdentity | null {
   let viewer: InternalIdentity['viewer'] = null;
   if (v) {
     if (typeof v.userId !== 'string' || typeof v.sessionId !== 'string' || !Array.isArray(v.roles)) return null;
-    const isRoles = (roles: unknown): roles is RoleName[] => Array.isArray(roles) && roles.every((r) => (ROLES as readonly unknown[]).includes(r));
-    if (!isRoles(v.roles) || (v.unconfirmedRoles !== undefined && !isRoles(v.unconfirmedRoles))) return null;
+    if (!isRoleList(v.roles) || (v.unconfirmedRoles !== undefined && !isRoleList(v.unconfirmedRoles))) return null;
     if (v.rolesFrom !== undefined && v.rolesFrom !== 'ACCOUNT' && v.rolesFrom !== 'ACCESS_TOKEN') return null;
     viewer = {
       userId: v.userId,

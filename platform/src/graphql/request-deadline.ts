@@ -12,12 +12,17 @@ export const TIME_LEFT_HEADER = 'x-time-left-ms';
 export function requestSignal(req: IncomingMessage, res: ServerResponse, maxMs: number): AbortSignal {
   const header = Number(req.headers[TIME_LEFT_HEADER]);
   const timeLeft = Number.isFinite(header) && header > 0 ? Math.min(header, maxMs) : maxMs;
+  return AbortSignal.any([AbortSignal.timeout(timeLeft), closedBeforeAnswered(res, new RequestAbandoned())]);
+}
+
+/** Aborted (with `reason`) if the response closes before it is written whole: whoever asked went away. */
+export function closedBeforeAnswered(res: ServerResponse, reason?: unknown): AbortSignal {
   const closed = new AbortController();
   // 'close' also follows a normal answer; only one closed before the answer was written means abandoned.
   res.on('close', () => {
-    if (!res.writableFinished) closed.abort(new RequestAbandoned());
+    if (!res.writableFinished) closed.abort(reason);
   });
-  return AbortSignal.any([AbortSignal.timeout(timeLeft), closed.signal]);
+  return closed.signal;
 }
 
 /** Work refused because nobody waits for its answer any more. */
