@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { PaymentStatusDocument, RefundPaymentDocument } from './generated/graphql.js';
+import { CreatePlanDocument, PaymentStatusDocument, PlansDocument, RefundPaymentDocument } from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
+import { admin } from './support/plans.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
 // Charges are claimed and committed before Stripe is asked, asked with a deadline, and recorded in a
@@ -33,12 +34,16 @@ afterAll(async () => {
 const chargesOf = (orderId: string) => stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params['metadata[orderId]'] === orderId);
 const intentsOf = (orderId: string) => [...stripe.paymentIntents.values()].filter((intent) => (intent.metadata as Record<string, string>).orderId === orderId);
 
-/** Connections of the stack's database left open in a transaction: a provider call inside one would keep one each. */
+/**
+ * Connections of the stack's database left open in a transaction for over a second: a provider call
+ * inside one would keep one each for as long as the provider is held. (Any transaction is idle for a
+ * moment between its statements, so a count without the second would catch ordinary work.)
+ */
 async function openTransactions(): Promise<number> {
   const db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
   try {
-    const { rows } = await db.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`);
+    const { rows } = await db.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%' and state_change < now() - interval '1 second'`);
     return rows[0].n as number;
   } finally {
     await db.end();
@@ -136,5 +141,24 @@ describe('outside calls', () => {
     const asked = stripe.received.filter((r) => r.path === '/v1/refunds' && r.params['metadata[paymentId]'] === payment.id);
     expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
     expect(new Set(asked.map((r) => r.idempotencyKey))).toEqual(new Set([`peerlink-refund-${payment.id}-user:fray`]));
+  });
+
+  it('make a plan’s price after the plan commits: held past the deadline, the plan is answered not yet priced and off sale, then priced once by the sweeper', async () => {
+    const boss = await admin(t);
+    const name = `Held ${Date.now().toString(36)}`;
+    const release = stripe.holdAnswers('/v1/prices');
+    onTestFinished(release);
+    const { createPlan: plan } = await ok(t.url, CreatePlanDocument, { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } }, boss.token);
+    expect(plan).toMatchObject({ name, priced: false, active: true });
+    expect((await ok(t.url, PlansDocument, {})).plans.map((p) => p.id)).not.toContain(plan.id);
+    expect(await openTransactions()).toBe(0);
+    // The name is taken while its price is being made.
+    expect(await codes(t.url, CreatePlanDocument, { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } }, boss.token)).toEqual(['CONFLICT']);
+    release();
+
+    await waitFor('the sweeper to price the plan', async () => (await ok(t.url, PlansDocument, {})).plans.some((p) => p.id === plan.id && p.priced), 20_000);
+    const asked = stripe.received.filter((r) => r.path === '/v1/prices' && r.params['metadata[planId]'] === plan.id);
+    expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
+    expect([...stripe.billing.prices.values()].filter((p) => (p.metadata as Record<string, string>).planId === plan.id)).toHaveLength(1);
   });
 });

@@ -346,7 +346,11 @@ describe('plans through Stripe Billing', () => {
     const raced = await Promise.all([name, name.toUpperCase(), name].map((n) => codes(t.url, CreatePlanDocument, { input: { name: n, amount: 100, currency: 'usd', interval: 'MONTH' } }, boss.token)));
     expect(raced.flat()).toEqual(['CONFLICT', 'CONFLICT']);
     expect([...stripe.billing.products.values()].filter((p) => String(p.name).toLowerCase() === name.toLowerCase())).toHaveLength(1);
-    expect(await codes(t.url, CreatePlanDocument, { input: { name: `Odd ${randomUUID().slice(0, 6)}`, amount: 100, currency: 'xyz', interval: 'MONTH' } }, boss.token)).toEqual(['BAD_USER_INPUT']);
+    const odd = `Odd ${randomUUID().slice(0, 6)}`;
+    expect(await codes(t.url, CreatePlanDocument, { input: { name: odd, amount: 100, currency: 'xyz', interval: 'MONTH' } }, boss.token)).toEqual(['BAD_USER_INPUT']);
+    // The refused plan is gone, its name free again.
+    const { createPlan } = await ok(t.url, CreatePlanDocument, { input: { name: odd, amount: 100, currency: 'usd', interval: 'MONTH' } }, boss.token);
+    expect(createPlan).toMatchObject({ name: odd, priced: true });
   });
 });
 

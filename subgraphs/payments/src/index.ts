@@ -60,7 +60,7 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
     const paymentMethods = new PaymentMethodService(orm, provider, calls, outsideCallSettings(config));
     const payments = new PaymentService(provider, outbox, paymentMethods, calls);
-    const plans = new PlanService(orm, provider);
+    const plans = new PlanService(orm, provider, calls);
     const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
     const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();

@@ -81,6 +81,7 @@ export class PlanSubscriptionService {
       const plan = isUuid(input.planId) ? await em.findOne(Plan, { id: input.planId }) : null;
       if (!plan) throw notFound('Plan');
       if (!plan.active) throw badInput('This plan is archived: it takes no new subscribers.', 'planId');
+      if (!plan.providerPriceId) throw conflict('This plan is not on sale yet: the payment provider has not made its price. Try again shortly.', 'planId');
       const held = await em.findOne(PlanSubscription, { userId, planId: plan.id, status: { $in: HELD_STATUSES } });
       if (held?.status === PlanSubscriptionStatus.PENDING) return held;
       if (held) throw conflict('You already subscribe to this plan.', 'planId');

@@ -16,7 +16,7 @@ registerEnumType(PlanInterval, { name: 'PlanInterval', description: 'How often a
 @ObjectType()
 @Entity({ tableName: 'plans' })
 export class Plan {
-  [OptionalProps]?: 'id' | 'createdAt' | 'active' | 'description';
+  [OptionalProps]?: 'id' | 'createdAt' | 'active' | 'description' | 'priced';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -49,9 +49,14 @@ export class Plan {
   @Property()
   provider!: string;
 
-  /** The provider's recurring price (Stripe: `price_…` of a Product made with the plan). */
+  /** The provider's recurring price (Stripe: `price_…` of a Product made with the plan); empty until the provider has made it. */
   @Property({ type: 'text' })
   providerPriceId!: string;
+
+  @Field({ description: 'True once the payment provider has made the plan’s price: only then is it on sale.' })
+  get priced(): boolean {
+    return this.providerPriceId !== '';
+  }
 
   @Field()
   @Property({ type: 'timestamptz' })

@@ -7,8 +7,10 @@ import { badInput, conflict, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import { checkCharge } from './access.js';
 import { Plan, PlanInterval } from './plan.entity.js';
-import { PlanTermsRefused, type PaymentProvider } from './provider.js';
+import { PlanTermsRefused, type PaymentProvider, type PlanTerms } from './provider.js';
 import { line, prose, text } from '@peerlink/platform/text';
+import type { OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
+import type { PaymentsEvents } from './events.js';
 
 const PLAN_NAME = line('A plan’s name', 80);
 const PLAN_DESCRIPTION = prose('A description', 1000, 0);
@@ -21,20 +23,40 @@ export interface PlanInput {
   interval: PlanInterval;
 }
 
+/** The provider's answer to a plan's price: its id, or terms it does not take (the admin's to change). */
+type PriceAnswer = { providerPriceId: string } | { refused: string; field: 'amount' | 'currency' };
+
 /** The platform's plans: admins make and archive them, anyone reads those on sale. */
 export class PlanService {
+  /** Each plan's price at the provider, made once after the plan is committed (outside-call.ts). */
+  private readonly prices: OutsideCall<PlanTerms>;
+
   constructor(
     private readonly orm: Orm,
     private readonly provider: PaymentProvider,
-  ) {}
+    calls: OutsideCalls<PaymentsEvents>,
+  ) {
+    this.prices = calls.kind<PlanTerms, PriceAnswer>('plan-price', {
+      call: (terms) =>
+        this.provider.createPlanPrice(terms).catch((error: unknown) => {
+          if (error instanceof PlanTermsRefused) return { refused: error.message, field: error.field };
+          throw error;
+        }),
+      record: (em, _publish, terms, answer) => this.recordPrice(em, terms.planId, answer),
+      // Never priced: archived, so its name is free again and no one can ever subscribe to it.
+      abandon: async (em, _publish, terms) => {
+        await em.nativeUpdate(Plan, { id: terms.planId }, { active: false });
+      },
+    });
+  }
 
   private get em() {
     return this.orm.em as EntityManager;
   }
 
-  /** Plans on sale, cheapest first. */
+  /** Plans on sale (not archived, priced at the provider), cheapest first. */
   onSale(): Promise<Plan[]> {
-    return this.em.find(Plan, { active: true }, { orderBy: { amount: 'asc', id: 'asc' } });
+    return this.em.find(Plan, { active: true, providerPriceId: { $ne: '' } }, { orderBy: { amount: 'asc', id: 'asc' } });
   }
 
   /** Any plan, archived ones too (subscribers still see theirs), or NOT_FOUND. */
@@ -44,7 +66,12 @@ export class PlanService {
     return plan;
   }
 
-  /** A new plan and its price at the provider (made once per plan: the provider's keys come from the plan's id). */
+  /**
+   * A new plan, then its price at the provider (made once per plan: the provider's keys come from the
+   * plan's id). The plan and the claim of its price commit first; the provider is asked after, with a
+   * deadline. Terms the provider refuses remove the plan and answer BAD_USER_INPUT; a provider that does
+   * not answer in time leaves the plan not yet `priced` (off sale) until the sweeper has its price.
+   */
   async create(viewer: Viewer, input: PlanInput): Promise<Plan> {
     requireRole(viewer, 'ADMIN', 'Only admins make plans.');
     const name = text(input.name, 'name', PLAN_NAME);
@@ -52,22 +79,33 @@ export class PlanService {
     const invalid = checkCharge(input.amount, input.currency);
     if (invalid) throw badInput(invalid, invalid.includes('amount') ? 'amount' : 'currency');
     const taken = () => conflict('A plan on sale already has this name.', 'name');
-    return this.em
+    const planId = await this.em
       .transactional(async (em) => {
-        // Two admins making one name at once: the second waits, then sees the first's plan, before asking the provider.
+        // Two admins making one name at once: the second waits, then sees the first's plan.
         await lockKey(em, `plan-name:${name.toLowerCase()}`);
         if (await em.count(Plan, { active: true, name: { $ilike: name.replace(/[\\%_]/g, '\\$&') } })) throw taken();
         const plan = em.create(Plan, { name, description, amount: input.amount, currency: input.currency, interval: input.interval, provider: this.provider.name, providerPriceId: '' });
-        const { providerPriceId } = await this.provider.createPlanPrice({ planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
-        plan.providerPriceId = providerPriceId;
-        return plan;
+        await this.prices.claim(em, plan.id, { planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
+        return plan.id;
       })
       .catch((error: unknown) => {
-        if (error instanceof PlanTermsRefused) throw badInput(error.message, error.field);
         // The lock is per exact lowercasing; the index (lower(name)) has the last word.
         if (error instanceof UniqueConstraintViolationException) throw taken();
         throw error;
       });
+    const outcome = await this.prices.run(planId);
+    const answer = outcome.state === 'done' ? (outcome.result as PriceAnswer) : null;
+    if (answer && 'refused' in answer) throw badInput(answer.refused, answer.field);
+    return this.em.fork().findOneOrFail(Plan, { id: planId });
+  }
+
+  /** The provider's answer, recorded once: the price on the plan, or the plan removed (nobody could have subscribed to it yet). */
+  private async recordPrice(em: EntityManager, planId: string, answer: PriceAnswer): Promise<PriceAnswer> {
+    const plan = await em.findOne(Plan, { id: planId });
+    if (!plan) return answer;
+    if ('refused' in answer) em.remove(plan);
+    else plan.providerPriceId = answer.providerPriceId;
+    return answer;
   }
 
   /** No new subscribers from now on; those it has keep renewing. Archiving twice is harmless. */
