@@ -126,22 +126,31 @@ async function settledMemory(system, maxSeconds) {
   return { rss: median('rss'), heapUsed: median('heapUsed'), settled, waitedSeconds: (Date.now() - started) / 1000 };
 }
 
-/**
- * Opens one client and subscribes; resolves once the socket is acknowledged (the subscription goes
- * live shortly after). The client joins `subscribers` at once, so a failed run still closes it.
- */
+/** The first time this subscriber received the announcement titled `title`. */
 function subscribe(url, user, title, subscribers) {
+  return openSubscription(url, { token: user.token, label: user.username }, SUBSCRIPTION, subscribers, (data, subscriber) => {
+    if (data?.notificationAdded?.title === title && subscriber.receivedAt === null) subscriber.receivedAt = performance.now();
+  });
+}
+
+/**
+ * Opens one client and subscribes to `query`, handing each result to `onData` with the subscriber
+ * (whose `received` map a caller may fill); resolves once the socket is acknowledged (the
+ * subscription goes live shortly after). The subscriber joins `subscribers` at once, so a failed run
+ * still closes it.
+ */
+export function openSubscription(url, { token, label }, query, subscribers, onData) {
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${user.token}` },
+    connectionParams: { authorization: `Bearer ${token}` },
     lazy: true,
     retryAttempts: 0,
   });
-  const subscriber = { client, receivedAt: null, error: null };
+  const subscriber = { client, receivedAt: null, received: new Map(), error: null };
   subscribers.push(subscriber);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`socket for ${user.username} not acknowledged in ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(new Error(`socket for ${label} not acknowledged in ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
     const fail = (error) => {
       clearTimeout(timer);
       void client.dispose();
@@ -152,11 +161,9 @@ function subscribe(url, user, title, subscribers) {
       resolve(subscriber);
     });
     client.subscribe(
-      { query: SUBSCRIPTION },
+      { query },
       {
-        next: ({ data }) => {
-          if (data?.notificationAdded?.title === title && subscriber.receivedAt === null) subscriber.receivedAt = performance.now();
-        },
+        next: ({ data }) => onData(data, subscriber),
         error: (error) => {
           subscriber.error = error;
           fail(error instanceof Error ? error : new Error(describeClose(error)));

@@ -7,7 +7,10 @@
  *   - `feed(first: 20)` with warm timelines: 1 connection (latency) and BENCH_CONNECTIONS (throughput);
  *   - the same after the timelines are flushed from Redis, every request rebuilding one from Postgres;
  *   - fan-out: from `createPost` by an account with 5,000 followers until the post is in all 5,000
- *     (existing) timelines in Redis.
+ *     (existing) timelines in Redis;
+ *   - live fan-out: the same 5,000 followers each on their own graphql-ws socket subscribed to
+ *     `feedUpdated`, from `createPost` until each socket receives the post (issue 12's target:
+ *     p99 under 1 s).
  *
  * Writes bench/FEED-RESULTS.md. Knobs: FEED_BENCH_USERS (10000), FEED_BENCH_POSTS (200000),
  * FEED_BENCH_FOLLOWS (40, the mean follows per user), FEED_BENCH_READERS (2000), FEED_BENCH_FANOUT
@@ -24,10 +27,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
+import { openSubscription } from './fanout.js';
 import { graphql, bearer } from './graphql.js';
 import { cpuModel } from './proc.js';
 import { SERVICES, SystemUnderTest } from './stack.js';
-import { mapLimit, percentile, positiveInteger, waitFor } from './util.js';
+import { mapLimit, percentile, positiveInteger, sleep, waitFor } from './util.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./FEED-RESULTS.md', import.meta.url));
 const setting = (name, fallback) => positiveInteger('bench:feed', name, fallback);
@@ -45,6 +49,8 @@ const FEED_QUERY = JSON.stringify({
   query:
     'query Feed { feed(first: 20) { edges { cursor node { id body createdAt likeCount commentCount shareCount viewerHasLiked author { username displayName } } } pageInfo { hasNextPage endCursor } } }',
 });
+const LIVE_FEED = 'subscription { feedUpdated { kind postId post { body author { displayName } } } }';
+const LIVE_DELIVERY_TIMEOUT_MS = 30_000;
 const log = (line) => console.error(`bench:feed: ${line}`);
 
 const system = new SystemUnderTest({ embedded: false, topology: 'distributed', env: { FEED_FANOUT_MAX_FOLLOWERS: String(options.fanoutMaxFollowers) } });
@@ -94,8 +100,10 @@ try {
   const authorToken = await tokenOf(seeded.fanoutAccount);
   const fanouts = [];
   for (let i = 0; i < 3; i++) fanouts.push(await fanOut(authorToken, fanoutFollowers.map((f) => f.userId), i));
+  log(`live fan-out: ${fanoutFollowers.length} followers subscribed to feedUpdated, 3 posts`);
+  const liveFanouts = await liveFanOut(authorToken, fanoutFollowers);
 
-  const report = render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, pageSize: page.feed.edges.length, wallSeconds: (Date.now() - startedAt) / 1000 });
+  const report = render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, liveFanouts, pageSize: page.feed.edges.length, wallSeconds: (Date.now() - startedAt) / 1000 });
   console.log(report);
   writeFileSync(RESULTS_FILE, report);
   log(`wrote ${RESULTS_FILE}`);
@@ -251,6 +259,51 @@ async function fanOut(token, followerIds, n) {
   return { answeredMs, completeMs: performance.now() - started };
 }
 
+/**
+ * Every follower on its own socket subscribed to `feedUpdated`; then three posts, each timed from
+ * the moment `createPost` is sent to the moment each socket receives its POST_ADDED.
+ */
+async function liveFanOut(authorToken, followers) {
+  const subscribers = [];
+  try {
+    const baseline = (await system.metrics()).peerlink_active_subscriptions ?? 0;
+    await mapLimit(followers, 100, (follower) =>
+      openSubscription(system.url, { token: follower.token, label: follower.userId }, LIVE_FEED, subscribers, (data, subscriber) => {
+        if (data?.feedUpdated?.kind === 'POST_ADDED' && !subscriber.received.has(data.feedUpdated.postId)) subscriber.received.set(data.feedUpdated.postId, performance.now());
+      }),
+    );
+    await waitFor('every follower’s feedUpdated to be live', async () => ((await system.metrics()).peerlink_active_subscriptions ?? 0) >= baseline + followers.length, 60_000, 250);
+    const rounds = [];
+    for (let i = 0; i < 3; i++) {
+      const cpuBefore = system.cpuSeconds();
+      const sentAt = performance.now();
+      const { createPost } = await graphql(system.url, 'mutation Post($body: String!) { createPost(input: { body: $body }) { id } }', { body: `Live fan-out ${i}` }, bearer(authorToken));
+      const answeredMs = performance.now() - sentAt;
+      const deadline = sentAt + LIVE_DELIVERY_TIMEOUT_MS;
+      while (performance.now() < deadline && subscribers.some((s) => !s.received.has(createPost.id))) await sleep(20);
+      const cpu = system.cpuSince(cpuBefore);
+      const latencies = subscribers
+        .map((s) => s.received.get(createPost.id))
+        .filter((at) => at !== undefined)
+        .map((at) => at - sentAt)
+        .sort((a, b) => a - b);
+      rounds.push({ answeredMs, arrived: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, cpu });
+    }
+    return { subscribers: followers.length, failedSockets: subscribers.filter((s) => s.error).length, rounds };
+  } finally {
+    await Promise.allSettled(subscribers.map((s) => s.client.dispose()));
+  }
+}
+
+/** CPU seconds the stack spent, in all and in its busiest processes. */
+function cpuSummary(cpu) {
+  const busiest = Object.entries(cpu.byProcess)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 3)
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`);
+  return `stack CPU ${cpu.total.toFixed(1)} s: ${busiest.join(', ')}`;
+}
+
 function zipfSampler(n, exponent) {
   const cumulative = new Float64Array(n);
   let sum = 0;
@@ -280,7 +333,7 @@ function sample(items, count) {
   return shuffle([...items]).slice(0, Math.min(count, items.length));
 }
 
-function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, pageSize, wallSeconds }) {
+function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, liveFanouts, pageSize, wallSeconds }) {
   const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'n/a');
   const rps = (v) => `${Math.round(v)} req/s`;
   const fanoutComplete = fanouts.map((f) => f.completeMs).sort((a, b) => a - b);
@@ -307,6 +360,10 @@ function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flu
     `| after a flush, 1 connection (every read rebuilds a timeline) | p50 ${ms(flushedSingle.p50)}, p99 ${ms(flushedSingle.p99)} over ${flushedSingle.requests} readers | |`,
     `| after a flush, ${flushedLoaded.connections} connections (${flushedLoaded.distinctReaders.toLocaleString('en-US')} of ${flushedLoaded.requests.toLocaleString('en-US')} requests were a reader’s first since the flush) | ${rps(flushedLoaded.rps)}, p50 ${ms(flushedLoaded.p50)}, p99 ${ms(flushedLoaded.p99)} | |`,
     `| **fan-out** of one post to ${options.fanoutFollowers.toLocaleString('en-US')} followers’ timelines, from \`createPost\` until all hold it (3 posts) | ${fanoutComplete.map(ms).join(', ')} (createPost answered in ${fanouts.map((f) => ms(f.answeredMs)).join(', ')}) | |`,
+    ...liveFanouts.rounds.map(
+      (round, i) =>
+        `| **live fan-out**, post ${i + 1}: from \`createPost\` to each of ${liveFanouts.subscribers.toLocaleString('en-US')} followers’ \`feedUpdated\` sockets | ${round.arrived.toLocaleString('en-US')} arrived, p50 ${ms(round.p50)}, **p99 ${ms(round.p99)}**, last ${ms(round.max)} (createPost answered in ${ms(round.answeredMs)}; ${cpuSummary(round.cpu)}) | p99 under 1 s: ${round.arrived === liveFanouts.subscribers && round.p99 < 1000 ? 'met' : '**missed**'} |`,
+    ),
     '',
     `Failed requests: ${warmSingle.failures + warmLoaded.failures + flushedLoaded.failures}. Warm runs were preceded by every reader’s first read; "1 connection" measures latency without queueing, "${options.connections} connections" throughput on a saturated machine.`,
     '',
