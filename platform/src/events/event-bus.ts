@@ -46,6 +46,12 @@ export class ReplayWindowExceeded extends Error {
   }
 }
 
+/**
+ * How long the bus keeps a published event and may deliver it again (a consumer recreated from its
+ * start, a replayed dead letter): JetStream's events stream ages them out after this.
+ */
+export const EVENT_RETENTION_DAYS = 7;
+
 export interface DeadLetter {
   id: string;
   consumer: string;
