@@ -47,8 +47,8 @@ export class ReplayWindowExceeded extends Error {
 }
 
 /**
- * How long the bus keeps a published event and may deliver it again (a consumer recreated from its
- * start, a replayed dead letter): JetStream's events stream ages them out after this.
+ * How long the bus keeps a published event and may deliver it again (a redelivery, a consumer
+ * started over from its first event): JetStream's events stream ages them out after this.
  */
 export const EVENT_RETENTION_DAYS = 7;
 
@@ -71,7 +71,7 @@ export interface DeadLetterPage {
 export const DEFAULT_DEAD_LETTER_PAGE = 100;
 export const MAX_DEAD_LETTER_PAGE = 1000;
 
-/** The position a page starts after (0: the first), from `page.after`; throws RangeError for a limit or cursor the bus did not hand out. */
+/** A page's size and the id it starts after (0: from the first); RangeError for a size out of bounds or an id no bus hands out. */
 export function deadLetterPage(page: DeadLetterPage): { limit: number; after: number } {
   const limit = page.limit ?? DEFAULT_DEAD_LETTER_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEAD_LETTER_PAGE) throw new RangeError(`limit must be between 1 and ${MAX_DEAD_LETTER_PAGE}`);
