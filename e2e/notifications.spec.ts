@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
@@ -311,5 +312,29 @@ describe('delivery guarantees', () => {
     } finally {
       t.mailbox.rejecting = false;
     }
+  });
+
+  it('pages dead letters for admins, refuses a page it cannot give, and says so when the bus cannot be read', async () => {
+    const admin = await signUp('pager');
+    await makeAdmin(t, admin.username);
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    expect((await ok(t.url, DeadLettersDocument, { first: 1, after: '1' }, adminToken)).deadLetters).toEqual([]);
+    for (const variables of [{ first: 0 }, { first: 101 }, { after: 'not an id' }]) {
+      expect(await codes(t.url, DeadLettersDocument, variables, adminToken)).toEqual(['BAD_USER_INPUT']);
+    }
+
+    // The dead-letter stream gone (NATS lost it, or cannot answer): an error, not an empty list.
+    const nc = await connect({ servers: services.nats });
+    const streams = (await jetstreamManager(nc)).streams;
+    const stream = `${t.namespace.toUpperCase()}_DEAD_LETTERS`;
+    const { config } = await streams.info(stream);
+    await streams.delete(stream);
+    try {
+      expect(await codes(t.url, DeadLettersDocument, {}, adminToken)).toEqual(['SERVICE_UNAVAILABLE']);
+    } finally {
+      await streams.add(config);
+      await nc.drain();
+    }
+    expect((await ok(t.url, DeadLettersDocument, {}, adminToken)).deadLetters).toEqual([]);
   });
 });

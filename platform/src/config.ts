@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { generateKeyPairPem, readSigningKeys, type SigningKeys } from './auth/keys.js';
+import { EVENT_RETENTION_DAYS } from './events/event-bus.js';
 
 /**
  * Every environment variable PeerLink reads, validated in one place. An unset optional URL selects
@@ -62,6 +63,17 @@ const envSchema = z.object({
   EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** An event a consumer has not acknowledged within this is delivered again (JetStream's ack wait). */
   EVENT_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * Days a consumer remembers an event it processed (its inbox row), then forgets it. JetStream can
+   * deliver an event again for as long as it keeps it (a redelivery, a consumer started over), so
+   * a shorter memory would let such a copy run twice: nothing below that is accepted. A replayed
+   * dead letter needs no memory: its consumer's failed handler committed nothing.
+   */
+  EVENT_INBOX_RETENTION_DAYS: z.coerce
+    .number()
+    .min(EVENT_RETENTION_DAYS, `at least ${EVENT_RETENTION_DAYS}: JetStream keeps events, and may deliver them again, for ${EVENT_RETENTION_DAYS} days`)
+    .max(3650)
+    .default(EVENT_RETENTION_DAYS),
 
   /** A call to an outside service (payment provider, mail, SMS) not answered within this is left for the sweeper to ask again. */
   OUTSIDE_CALL_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),

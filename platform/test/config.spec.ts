@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
   });
 
+  it('remembers processed events 7 days unless set, and never for less than JetStream may deliver them again', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).EVENT_INBOX_RETENTION_DAYS).toBe(7);
+    expect(loadConfig({ DATA_DIR: dataDir, EVENT_INBOX_RETENTION_DAYS: '30' }).EVENT_INBOX_RETENTION_DAYS).toBe(30);
+    for (const bad of ['6.9', '1', '0', '3651', 'a week']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_INBOX_RETENTION_DAYS: bad })).toThrow(/EVENT_INBOX_RETENTION_DAYS/);
+    }
+  });
+
   it('refuses outside-call settings that contradict each other: a deadline as long as the redelivery wait, a Stripe timeout whose retry cannot fit', () => {
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000, STRIPE_TIMEOUT_MS: 8_000 });
     expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);

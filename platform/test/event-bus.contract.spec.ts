@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReplayWindowExceeded, type DomainEvent, type EventBus, type EventPosition, type RetryPolicy } from '@peerlink/platform/events/event-bus';
+import { MAX_DEAD_LETTER_PAGE, ReplayWindowExceeded, type DomainEvent, type EventBus, type EventPosition, type RetryPolicy } from '@peerlink/platform/events/event-bus';
 import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { InfrastructureUnavailable } from '@peerlink/platform/errors';
@@ -249,6 +249,44 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       await waitFor('the later event everywhere', () => steady.ids().includes(later.id) && fragile.ids().includes(later.id));
       expect(steady.ids()).toEqual([sent.id, later.id]);
       expect(fragile.ids()).toEqual([sent.id, later.id]);
+    });
+
+    it('lists dead letters oldest first, a page at a time, skipping one replayed meanwhile', async () => {
+      let broken = true;
+      const fragile = recorder();
+      await bus.consume('fragile', [HAPPENED], async (event) => {
+        if (broken) throw new Error('down for maintenance');
+        await fragile.handler(event);
+      });
+      // One at a time, so the letters' order is the events'.
+      const sent: DomainEvent[] = [];
+      for (let i = 0; i < 5; i++) {
+        sent.push(newEvent(HAPPENED, { i }));
+        await bus.publish(sent[i]!);
+        await waitFor(`dead letter ${i}`, async () => (await bus.deadLetters()).length === i + 1);
+      }
+
+      const all = await bus.deadLetters();
+      expect(all.map((letter) => letter.event)).toEqual(sent);
+      const ids = all.map((letter) => Number(letter.id));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      const first = await bus.deadLetters({ limit: 2 });
+      const second = await bus.deadLetters({ limit: 2, after: first[1]!.id });
+      const third = await bus.deadLetters({ limit: 2, after: second[1]!.id });
+      expect([...first, ...second, ...third]).toEqual(all);
+      expect(await bus.deadLetters({ limit: 2, after: third[0]!.id })).toEqual([]);
+
+      broken = false;
+      expect(await bus.replayDeadLetter(second[0]!.id)).toBe(true);
+      await waitFor('the replayed event', () => fragile.events.length === 1);
+      expect(await bus.deadLetters({ limit: 2, after: first[1]!.id })).toEqual([all[3], all[4]]);
+    });
+
+    it('refuses a dead-letter page size or position it does not know', async () => {
+      await expect(bus.deadLetters({ limit: 0 })).rejects.toBeInstanceOf(RangeError);
+      await expect(bus.deadLetters({ limit: MAX_DEAD_LETTER_PAGE + 1 })).rejects.toBeInstanceOf(RangeError);
+      await expect(bus.deadLetters({ after: 'not an id' })).rejects.toBeInstanceOf(RangeError);
+      expect(await bus.deadLetters({ limit: MAX_DEAD_LETTER_PAGE, after: '12345' })).toEqual([]);
     });
 
     it('refuses to replay a dead letter it does not have', async () => {

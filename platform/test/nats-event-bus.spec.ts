@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '@peerlink/platform/events/event-bus';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
+import { InfrastructureUnavailable } from '@peerlink/platform/errors';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { createLogger } from '@peerlink/platform/logger';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
@@ -50,6 +51,12 @@ describe('NatsEventBus', () => {
 
     await waitFor('the next event', () => handled.includes(next.id));
     expect(handled).toEqual([next.id]);
+  });
+
+  it('says the dead letters are unavailable when their stream cannot be read, rather than that there are none', async () => {
+    await (await jetstreamManager(admin)).streams.delete(`${ns.toUpperCase()}_DEAD_LETTERS`);
+    await expect(bus.deadLetters()).rejects.toBeInstanceOf(InfrastructureUnavailable);
+    await expect(bus.replayDeadLetter('1')).rejects.toBeInstanceOf(InfrastructureUnavailable);
   });
 
   it('keeps its streams across connections and deletes them on destroy()', async () => {

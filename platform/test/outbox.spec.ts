@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type Orm } from '@peerlink/platform/db/database';
 import { consumeEvents, type EventHandlers } from '@peerlink/platform/events/consumer';
+import { pruneInbox } from '@peerlink/platform/events/inbox';
 import type { DomainEvent, EventHandler } from '@peerlink/platform/events/event-bus';
 import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
 import { Outbox } from '@peerlink/platform/events/outbox';
@@ -329,6 +331,53 @@ describe('consumeEvents', () => {
       await stop();
     });
     await bus.close();
+  });
+});
+
+describe('pruneInbox', () => {
+  /** Inbox rows of `consumer`, processed `daysAgo` days ago. */
+  async function processed(consumer: string, daysAgo: number, how = 1) {
+    const ids = Array.from({ length: how }, () => uuidv7());
+    for (const id of ids) {
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute(`insert into outbox_test.processed_event (consumer, event_id, processed_at) values (?, ?, now() - ? * interval '1 day')`, [consumer, id, daysAgo]);
+    }
+    return ids;
+  }
+  const remembered = (consumer: string) => count('select count(*) from outbox_test.processed_event where consumer = ?', [consumer]);
+
+  it('forgets events processed before the retention, in batches, and still skips a redelivered recent one', async () => {
+    const old = await processed('forgetful', 8, 5);
+    const [recent] = await processed('forgetful', 6.9);
+    await processed('forgetful', 0);
+
+    // Batches of two: three statements for five old rows.
+    expect(await pruneInbox(orm.em.fork() as EntityManager, 7, 2)).toBe(old.length);
+    expect(await count('select count(*) from outbox_test.processed_event where event_id = any(?::uuid[])', [`{${old.join(',')}}`])).toBe(0);
+    expect(await remembered('forgetful')).toBe(2);
+
+    const bus = new ObservedBus();
+    await withOutbox(async (outbox) => {
+      let runs = 0;
+      const stop = await consumeEvents<WidgetEvents, WidgetEvents>({
+        bus,
+        outbox,
+        consumer: 'forgetful',
+        handlers: { 'test.widget.created': async () => void runs++ },
+        logger,
+      });
+      await bus.publish({ id: recent!, name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } });
+      await waitFor('the redelivered event', () => bus.handled.length === 1);
+      expect(runs).toBe(0);
+      await stop();
+    });
+    await bus.close();
+  });
+
+  it('finds the rows to forget through an index on when they were processed', async () => {
+    expect(await count(`select count(*) from pg_indexes where schemaname = 'outbox_test' and tablename = 'processed_event' and indexdef like '%USING btree (processed_at)'`)).toBe(1);
   });
 });
 

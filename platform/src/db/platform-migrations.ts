@@ -52,7 +52,16 @@ export class Migration00000000000001_outside_calls extends Migration {
   }
 }
 
+/** The inbox pruner (events/inbox.ts) finds rows past retention by when they were processed: without this, a scan of the whole table. */
+export class Migration00000000000002_processed_event_age extends Migration {
+  override async up() {
+    const schema = `"${this.config.get('schema')}"`;
+    this.addSql(`create index if not exists processed_event_processed_at on ${schema}.processed_event (processed_at)`);
+  }
+}
+
 export const platformMigrations = [
   { name: 'Migration00000000000000_platform', class: Migration00000000000000_platform },
   { name: 'Migration00000000000001_outside_calls', class: Migration00000000000001_outside_calls },
+  { name: 'Migration00000000000002_processed_event_age', class: Migration00000000000002_processed_event_age },
 ];

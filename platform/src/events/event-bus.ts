@@ -46,7 +46,14 @@ export class ReplayWindowExceeded extends Error {
   }
 }
 
+/**
+ * How long the bus keeps a published event and may deliver it again (a redelivery, a consumer
+ * started over from its first event): JetStream's events stream ages them out after this.
+ */
+export const EVENT_RETENTION_DAYS = 7;
+
 export interface DeadLetter {
+  /** A decimal number, larger for each later dead letter: `after` pages by it. */
   id: string;
   consumer: string;
   event: DomainEvent;
@@ -54,6 +61,25 @@ export interface DeadLetter {
   attempts: number;
   failedAt: string;
 }
+
+/** A page of dead letters, oldest first: at most `limit` (1 to MAX_DEAD_LETTER_PAGE), after the one with id `after`. */
+export interface DeadLetterPage {
+  limit?: number;
+  after?: string;
+}
+
+export const DEFAULT_DEAD_LETTER_PAGE = 100;
+export const MAX_DEAD_LETTER_PAGE = 1000;
+
+/** A page's size and the id it starts after (0: from the first); RangeError for a size out of bounds or an id no bus hands out. */
+export function deadLetterPage(page: DeadLetterPage): { limit: number; after: number } {
+  const limit = page.limit ?? DEFAULT_DEAD_LETTER_PAGE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEAD_LETTER_PAGE) throw new RangeError(`limit must be between 1 and ${MAX_DEAD_LETTER_PAGE}`);
+  if (page.after !== undefined && !isDeadLetterId(page.after)) throw new RangeError('after must be a dead letter id');
+  return { limit, after: page.after === undefined ? 0 : Number(page.after) };
+}
+
+export const isDeadLetterId = (id: string) => /^[1-9][0-9]{0,15}$/.test(id) && Number.isSafeInteger(Number(id));
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -111,7 +137,11 @@ export interface EventBus {
    * the bus no longer holds (or never held) everything after `after`.
    */
   recent(eventName: string, after: EventPosition, window: ReplayWindow): Promise<PositionedEvent[]>;
-  deadLetters(): Promise<DeadLetter[]>;
+  /**
+   * Dead letters, oldest first, a page at a time. A letter deleted meanwhile (replayed, aged out) is
+   * skipped; a bus that cannot be read throws (InfrastructureUnavailable), never answers a shorter list.
+   */
+  deadLetters(page?: DeadLetterPage): Promise<DeadLetter[]>;
   /** Sends a dead letter's event to its consumer again and forgets the dead letter. */
   replayDeadLetter(id: string): Promise<boolean>;
   close(): Promise<void>;

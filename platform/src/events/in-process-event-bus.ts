@@ -1,9 +1,10 @@
-import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import {
+  deadLetterPage,
   ReplayWindowExceeded,
   shouldRetry,
   type DeadLetter,
+  type DeadLetterPage,
   type DomainEvent,
   type EventBus,
   type EventHandler,
@@ -42,7 +43,9 @@ export class InProcessEventBus implements EventBus {
    * restarts too: a position handed out before a restart reads as no longer held, never as a later event.
    */
   private nextPosition = Date.now() * 1000;
+  /** In the order they failed; ids count up from the start time, as positions do, so `after` pages by them. */
   private readonly dead = new Map<string, DeadLetter>();
+  private nextDeadLetter = Date.now() * 1000;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -121,8 +124,15 @@ export class InProcessEventBus implements EventBus {
     return missed.map(({ event, position, storedAt }) => ({ event, position, storedAt }));
   }
 
-  async deadLetters() {
-    return [...this.dead.values()];
+  async deadLetters(page: DeadLetterPage = {}) {
+    const { limit, after } = deadLetterPage(page);
+    const letters: DeadLetter[] = [];
+    for (const letter of this.dead.values()) {
+      if (Number(letter.id) <= after) continue;
+      letters.push(letter);
+      if (letters.length === limit) break;
+    }
+    return letters;
   }
 
   async replayDeadLetter(id: string) {
@@ -153,7 +163,7 @@ export class InProcessEventBus implements EventBus {
       const running: Promise<void> = handler(event).catch((error: unknown) => {
         const again = shouldRetry(this.retry, attempt, error, event);
         if (!again) {
-          const id = uuidv7();
+          const id = String(this.nextDeadLetter++);
           this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });
         } else {
           const timer = setTimeout(() => {

@@ -1,10 +1,15 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
+import { InfrastructureUnavailable } from '../errors.js';
 import {
+  deadLetterPage,
+  EVENT_RETENTION_DAYS,
+  isDeadLetterId,
   ReplayWindowExceeded,
   shouldRetry,
   type DeadLetter,
+  type DeadLetterPage,
   type DomainEvent,
   type EventBus,
   type EventHandler,
@@ -52,7 +57,7 @@ export class NatsEventBus implements EventBus {
     const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     const jsm = await jetstreamManager(nc);
     const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency, ackWaitMs);
-    await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], 7 * 24 * 3600);
+    await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], EVENT_RETENTION_DAYS * 24 * 3600);
     await bus.ensureStream(bus.deadStream, [`${namespace}.dead.>`], 30 * 24 * 3600);
     return bus;
   }
@@ -140,27 +145,53 @@ export class NatsEventBus implements EventBus {
     return () => sub.unsubscribe();
   }
 
-  async deadLetters(): Promise<DeadLetter[]> {
-    const info = await this.jsm.streams.info(this.deadStream);
-    const letters: DeadLetter[] = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq && letters.length < 1000; seq++) {
-      const stored = await this.jsm.streams.getMessage(this.deadStream, { seq }).catch(() => null);
-      if (stored) letters.push({ ...stored.json<Omit<DeadLetter, 'id'>>(), id: String(seq) });
-    }
-    return letters;
+  async deadLetters(page: DeadLetterPage = {}): Promise<DeadLetter[]> {
+    const { limit, after } = deadLetterPage(page);
+    return unavailableAs('The dead letters cannot be read', () => this.readDeadLetters(limit, after));
   }
 
   async replayDeadLetter(id: string) {
+    if (!isDeadLetterId(id)) return false;
     const seq = Number(id);
-    if (!Number.isSafeInteger(seq) || seq <= 0) return false;
-    const stored = await this.jsm.streams.getMessage(this.deadStream, { seq }).catch(() => null);
-    if (!stored) return false;
-    const letter = stored.json<DeadLetter>();
-    await this.js.publish(`${this.namespace}.replay.${letter.consumer}.${letter.event.name}`, JSON.stringify(letter.event), {
-      msgID: `${letter.event.id}:replay:${seq}`,
+    return unavailableAs('The dead letter cannot be replayed', async () => {
+      // Null only when JetStream has no such message (replayed already, aged out, never there).
+      const stored = await this.jsm.streams.getMessage(this.deadStream, { seq });
+      if (!stored) return false;
+      const letter = stored.json<DeadLetter>();
+      await this.js.publish(`${this.namespace}.replay.${letter.consumer}.${letter.event.name}`, JSON.stringify(letter.event), {
+        msgID: `${letter.event.id}:replay:${seq}`,
+      });
+      await this.jsm.streams.deleteMessage(this.deadStream, seq);
+      return true;
     });
-    await this.jsm.streams.deleteMessage(this.deadStream, seq);
-    return true;
+  }
+
+  /**
+   * One ordered consumer from `after` on and one fetch, whatever the page size: JetStream skips the
+   * letters deleted (replayed) in between, and each message says how many follow it, so the read
+   * stops at the stream's end rather than waiting out the fetch.
+   */
+  private async readDeadLetters(limit: number, after: number): Promise<DeadLetter[]> {
+    const { state } = await this.jsm.streams.info(this.deadStream);
+    if (state.messages === 0 || after >= state.last_seq) return [];
+    const consumer = await this.js.consumers.get(this.deadStream, { opt_start_seq: Math.max(after + 1, state.first_seq) });
+    try {
+      let pending = (await consumer.info(true)).num_pending;
+      const letters: DeadLetter[] = [];
+      if (pending === 0) return letters;
+      for await (const msg of await consumer.fetch({ max_messages: Math.min(limit, pending), expires: 5_000 })) {
+        letters.push({ ...msg.json<Omit<DeadLetter, 'id'>>(), id: String(msg.seq) });
+        pending = msg.info.pending;
+        if (letters.length === limit || pending === 0) break;
+      }
+      // Ended early: right if the rest were deleted meanwhile, a failed read if they are still there.
+      if (letters.length < limit && pending > 0 && (await consumer.info()).num_pending > 0) {
+        throw new Error(`the fetch ended after ${letters.length} dead letters with more to read`);
+      }
+      return letters;
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
   }
 
   async close() {
@@ -264,6 +295,15 @@ export class NatsEventBus implements EventBus {
       this.logger.warn({ consumer, event: event.name, eventId: event.id, attempts: attempt }, 'event dead-lettered');
       msg.term('dead-lettered');
     }
+  }
+}
+
+/** NATS failed (unreachable, timed out, a stream missing): the caller hears that the bus is unavailable, not "nothing there". */
+async function unavailableAs<T>(message: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new InfrastructureUnavailable(`${message}: NATS is unavailable`, { cause: error });
   }
 }
 

@@ -1,4 +1,5 @@
 import { migrate, openDatabase, type Orm } from '../db/database.js';
+import { inboxPruner } from '../events/inbox.js';
 import type { Infrastructure } from '../infrastructure.js';
 import { serveSubgraph, type SubgraphDefinition } from './subgraph.js';
 
@@ -43,6 +44,8 @@ export async function startSubgraph(
     throw error;
   }
   const started = running;
+  // Every subgraph has an inbox (platform-migrations.ts), whether or not it consumes yet.
+  const pruner = inboxPruner(orm, config.EVENT_INBOX_RETENTION_DAYS, logger).start();
   return {
     name: definition.name,
     url: server.url,
@@ -50,6 +53,7 @@ export async function startSubgraph(
     orm,
     async stop() {
       await server.close();
+      await pruner.stop();
       await started.stop?.();
       await orm.close();
     },

@@ -1,5 +1,9 @@
 import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { badInput } from '@peerlink/platform/errors';
+import { isDeadLetterId } from '@peerlink/platform/events/event-bus';
+import { pageSize } from '@peerlink/platform/graphql/pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@peerlink/platform/graphql/page-size';
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { NotificationsContext } from './context.js';
 
@@ -41,10 +45,21 @@ const requireAdmin = (viewer: Viewer | null) => {
 /** Operators' view of the event bus's dead letters (also `npm run dead-letters`). */
 @Resolver()
 export class DeadLetterResolver {
-  @Query(() => [DeadLetter], { nullable: true, description: 'Admins only.' })
-  async deadLetters(@Ctx() ctx: NotificationsContext): Promise<DeadLetter[]> {
+  @Query(() => [DeadLetter], {
+    nullable: true,
+    description: `Admins only. Oldest first, \`first\` at a time (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}); page on with \`after:\` the last id seen.`,
+  })
+  async deadLetters(
+    @Ctx() ctx: NotificationsContext,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => ID, { nullable: true }) after: string | null | undefined,
+  ): Promise<DeadLetter[]> {
     requireAdmin(ctx.viewer);
-    return (await ctx.services.bus.deadLetters()).map((letter) => ({
+    const limit = pageSize(first);
+    // Unset, type-graphql passes undefined rather than null.
+    const from = after ?? undefined;
+    if (from !== undefined && !isDeadLetterId(from)) throw badInput('after is not a dead letter id.', 'after');
+    return (await ctx.services.bus.deadLetters({ limit, after: from })).map((letter) => ({
       id: letter.id,
       consumer: letter.consumer,
       eventName: letter.event.name,
