@@ -66,3 +66,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs reach the trash and replay a return's photo check through these.
+export type { DriveServices } from './context.js';
+export { returnPhotoHandlers };

@@ -50,3 +50,7 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the launcher's seeding and the end-to-end specs bootstrap roles through these.
+export type { IdentityServices } from './context.js';
+export type { Role } from './user.entity.js';

@@ -70,3 +70,6 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs publish announcements through this.
+export type { AnnouncementService } from './announcement.service.js';

@@ -106,3 +106,6 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs drive payouts and providers through these.
+export type { PaymentsServices } from './context.js';
