@@ -6,6 +6,7 @@ FROM node:20.19.5-bookworm-slim AS manifests
 WORKDIR /app
 # Every workspace's package.json: npm ci refuses a lockfile whose workspaces it cannot see.
 COPY package.json package-lock.json ./
+COPY contracts/package.json contracts/
 COPY platform/package.json platform/
 COPY gateway/package.json gateway/
 COPY launcher/package.json launcher/
@@ -34,6 +35,7 @@ WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=deps /app /app
 COPY --from=build /app/schema/supergraph.graphql schema/
+COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/platform/dist platform/dist
 COPY --from=build /app/gateway/dist gateway/dist
 COPY --from=build /app/launcher/dist launcher/dist

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
-import type { AnnouncementService } from '@peerlink/notifications/announcement.service';
+import type { AnnouncementService } from '@peerlink/notifications';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { LoginDocument, SendAnnouncementDocument } from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';

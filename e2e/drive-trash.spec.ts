@@ -1,4 +1,4 @@
-import type { DriveServices } from '@peerlink/drive/context';
+import type { DriveServices } from '@peerlink/drive';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -19,7 +19,7 @@ import {
 } from './generated/graphql.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import type { PaymentsServices } from '@peerlink/payments/context';
+import type { PaymentsServices } from '@peerlink/payments';
 import Stripe from 'stripe';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller, stockOf } from './support/marketplace.js';

@@ -18,7 +18,7 @@ import {
 import { codes, ok } from './support/client.js';
 import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
-import type { PaymentsServices } from '@peerlink/payments/context';
+import type { PaymentsServices } from '@peerlink/payments';
 import { payoutReaches, soldAndDelivered } from './support/payouts.js';
 import { makeAdmin, signUp, startTestStack, type TestStack } from './support/stack.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { returnPhotoHandlers } from '@peerlink/drive/return-photos.handler';
+import { returnPhotoHandlers } from '@peerlink/drive';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

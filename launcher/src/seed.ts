@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RequestContext } from '@mikro-orm/core';
-import type { IdentityServices } from '@peerlink/identity/context';
+import type { IdentityServices } from '@peerlink/identity';
 import { loadConfigOrExit } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
 import { seedDemo } from './seeding/seed-demo.js';

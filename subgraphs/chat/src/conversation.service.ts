@@ -8,7 +8,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { isUuid } from '@peerlink/platform/ids';
 import { line, text } from '@peerlink/platform/text';
 import { Conversation, ConversationKind, Membership, MemberRole } from './conversation.entity.js';
-import type { ChatEvents } from './events.js';
+import type { ChatEvents } from '@peerlink/contracts/chat';
 import { ChatEventKind, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { lockRow, rows, table } from '@peerlink/platform/db/sql';

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rememberPerson } from '@peerlink/platform/accounts/people';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { IdentityEvents } from '@peerlink/identity/events';
-import type { SocialEvents } from '@peerlink/social/events';
-import type { ChatEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
+import type { SocialEvents } from '@peerlink/contracts/social';
+import type { ChatEvents } from '@peerlink/contracts/chat';
 import { AttachmentStatus, type AttachmentsChecked } from './attachment.entity.js';
 import { Membership } from './conversation.entity.js';
 import { Message } from './message.entity.js';

@@ -4,7 +4,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Conversation } from './conversation.entity.js';
 import type { Signal } from '@peerlink/platform/events/signals';
-import type { ChatEvents, ChatSignals } from './events.js';
+import type { ChatEvents, ChatSignals } from '@peerlink/contracts/chat';
 import type { ChatLoaders } from './loaders.js';
 import { Message } from './message.entity.js';
 import { UserReference as User } from '@peerlink/platform/graphql/user-reference';

@@ -9,7 +9,7 @@ import { excerpt, optionalText, prose, text } from '@peerlink/platform/text';
 import { Conversation, MemberRole } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { Signal } from '@peerlink/platform/events/signals';
-import type { ChatEvents, ChatSignals } from './events.js';
+import type { ChatEvents, ChatSignals } from '@peerlink/contracts/chat';
 import { ChatEventKind, signalMembers, tellMembers } from './live.js';
 import type { ChatLoaders } from './loaders.js';
 import { AttachmentStatus } from './attachment.entity.js';

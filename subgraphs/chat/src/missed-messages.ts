@@ -4,7 +4,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import type { Logger } from '@peerlink/platform/logger';
 import { excerpt } from '@peerlink/platform/text';
-import type { ChatEvents } from './events.js';
+import type { ChatEvents } from '@peerlink/contracts/chat';
 import { nullableUuidArray, rows, table, uuidArray } from '@peerlink/platform/db/sql';
 
 interface Told {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { receiptsFor, statusOf, type Pointers } from '@peerlink/chat/receipts';
+import { receiptsFor, statusOf, type Pointers } from '#src/receipts';
 
 // Time-ordered ids, as UUIDv7s are: later messages compare greater.
 const m1 = '0195f000-0000-7000-8000-000000000001';

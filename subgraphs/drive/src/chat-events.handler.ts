@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ChatEvents } from '@peerlink/chat/events';
+import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import { canRead } from './access.js';
-import type { DriveEvents } from './events.js';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import { DriveFile, FileShare } from './file.entity.js';
 import { rows, saveIfNewer, table, uuidArray } from '@peerlink/platform/db/sql';
 

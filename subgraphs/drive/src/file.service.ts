@@ -8,7 +8,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
-import type { DriveEvents } from './events.js';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import { DriveFile, FileShare, FileVisibility, ShareRole, type FileVersion } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
 import { rows, table } from '@peerlink/platform/db/sql';

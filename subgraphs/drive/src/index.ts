@@ -1,6 +1,6 @@
-import type { ChatEvents } from '@peerlink/chat/events';
-import type { IdentityEvents } from '@peerlink/identity/events';
-import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import type { ChatEvents } from '@peerlink/contracts/chat';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
@@ -9,7 +9,7 @@ import { chatEventHandlers } from './chat-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { returnPhotoHandlers } from './return-photos.handler.js';
 import type { DriveServices } from './context.js';
-import type { DriveEvents } from './events.js';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
 import { FileResolver, FileShareResolver, FileVersionResolver } from './file.resolver.js';
 import { TrashResolver } from './trash.resolver.js';
@@ -66,3 +66,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs reach the trash and replay a return's photo check through these.
+export type { DriveServices } from './context.js';
+export { returnPhotoHandlers };

@@ -1,7 +1,7 @@
-import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { lockKey, table, uuidArray } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { DriveEvents } from './events.js';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 
 /** An order's status in which its buyer keeps what it bought: paid, and on its way or arrived. */
 const OWNED = new Set(['PAID', 'SHIPPED', 'DELIVERED']);

@@ -1,12 +1,7 @@
-import type { DriveEvents as DriveEventsAsMarketplaceReadsThem } from '@peerlink/marketplace/drive-events';
-import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { table, uuidArray } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { DriveEvents } from './events.js';
-
-// Marketplace declares what it reads of drive's events on its own side (it cannot depend on drive);
-// this line fails to compile if what drive publishes drifts from that.
-export const asMarketplaceReadsThem = (events: Pick<DriveEvents, keyof DriveEventsAsMarketplaceReadsThem>): DriveEventsAsMarketplaceReadsThem => events;
+import type { DriveEvents } from '@peerlink/contracts/drive';
 
 /**
  * Photos of a return request. The buyer names files of their own; drive lets the order's seller

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canEdit, canRead, checkMimeType, checkName } from '@peerlink/drive/access';
+import { canEdit, canRead, checkMimeType, checkName } from '#src/access';
 
 const owner = 'owner';
 const file = (visibility: 'PRIVATE' | 'PUBLIC' | 'RESTRICTED', deletedAt: Date | null = null) => ({ ownerId: owner, visibility, deletedAt });

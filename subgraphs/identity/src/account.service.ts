@@ -9,7 +9,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { AuthService } from './auth.service.js';
-import type { IdentityEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { RoleRecords } from './role-records.js';
 import { checkPassword, normalizeAvatarUrl, normalizeBio, normalizeDisplayName, normalizeUsername } from './rules.js';
 import { hashPassword, verifyPassword } from './secrets.js';

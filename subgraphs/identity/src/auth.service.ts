@@ -8,7 +8,7 @@ import { badInput, conflict, rateLimited, unauthenticated } from '@peerlink/plat
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
-import type { IdentityEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { checkPassword, hasControlCharacters, normalizeDisplayName, normalizeEmail, normalizeUsername, PASSWORD_MAX } from './rules.js';
 import { decoyHash, hashPassword, newToken, sha256, verifyPassword } from './secrets.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';

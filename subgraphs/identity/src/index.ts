@@ -10,7 +10,7 @@ import { ActivityService } from './activity.service.js';
 import { AuthResolver } from './auth.resolver.js';
 import { AuthService } from './auth.service.js';
 import type { IdentityContext, IdentityLoaders, IdentityServices } from './context.js';
-import type { IdentityEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { migrations } from './migrations/index.js';
 import { RoleRecords } from './role-records.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';
@@ -50,3 +50,7 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the launcher's seeding and the end-to-end specs bootstrap roles through these.
+export type { IdentityServices } from './context.js';
+export type { Role } from './user.entity.js';

@@ -7,7 +7,7 @@ import { rows, table } from '@peerlink/platform/db/sql';
 import type { EventBus } from '@peerlink/platform/events/event-bus';
 import { signaller, type Signal } from '@peerlink/platform/events/signals';
 import type { Logger } from '@peerlink/platform/logger';
-import type { IdentityEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { Role, User } from './user.entity.js';
 
 /**

@@ -7,7 +7,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
-import type { IdentityEvents } from './events.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { checkPassword, normalizeEmail, normalizePhone } from './rules.js';
 import { hashPassword, newCode, newToken, sha256 } from './secrets.js';
 import { User } from './user.entity.js';

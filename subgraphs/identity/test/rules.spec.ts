@@ -9,7 +9,7 @@ import {
   normalizeUsername,
   PASSWORD_MAX,
   PASSWORD_MIN,
-} from '@peerlink/identity/rules';
+} from '#src/rules';
 
 /** Runs `fn` and expects the BAD_USER_INPUT error every rule throws, naming `field`. */
 function rejects(fn: () => unknown, field: string) {

@@ -10,7 +10,7 @@ import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idemp
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import { Campaign, CampaignStatus } from './campaign.entity.js';
 import type { ImpressionCounter } from './impression-counter.js';
-import type { MarketplaceEvents } from './events.js';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { Order, OrderItem } from './order.entity.js';
 import { tellParties } from './order.service.js';
 import { PLATFORM_ACCOUNT_ID } from './platform-account.js';

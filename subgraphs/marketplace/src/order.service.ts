@@ -8,7 +8,7 @@ import { excerpt, line, text } from '@peerlink/platform/text';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
-import type { MarketplaceEvents } from './events.js';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { MarketplaceLoaders } from './loaders.js';
 import { MAX_TOTAL, money, type Money } from './money.js';
 import { Order, OrderItem, type ShippingAddress } from './order.entity.js';

@@ -1,14 +1,9 @@
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { MarketplaceEvents as MarketplaceEventsAsPaymentsReadsThem } from '@peerlink/payments/marketplace-events';
-import type { PaymentsEvents } from '@peerlink/payments/events';
-import type { MarketplaceEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { OrderStatus } from './order-states.js';
 import type { OrderService } from './order.service.js';
 import type { ReturnRequestService } from './return-request.service.js';
-
-// Payments declares the events it reads from marketplace on its own side (the two packages cannot
-// depend on each other); this line fails to compile if any of them drifts from what is published.
-export const asPaymentsReadsThem = (events: Pick<MarketplaceEvents, keyof MarketplaceEventsAsPaymentsReadsThem>): MarketplaceEventsAsPaymentsReadsThem => events;
 
 /** The saga's other half: payments' verdicts move orders on (PAID, or PAYMENT_FAILED with stock released). */
 export function paymentsEventHandlers(orders: OrderService, returns: ReturnRequestService): EventHandlers<PaymentsEvents, MarketplaceEvents> {

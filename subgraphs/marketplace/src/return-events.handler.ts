@@ -1,6 +1,6 @@
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { DriveEvents } from './drive-events.js';
-import type { MarketplaceEvents } from './events.js';
+import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { ReturnRequestService } from './return-request.service.js';
 
 /** Drive's word on a return request's photos. (Payments' word on its refund arrives with the order's, in payments-events.handler.) */

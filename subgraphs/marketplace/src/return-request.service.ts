@@ -9,7 +9,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import { prose, text as checkedText } from '@peerlink/platform/text';
-import type { MarketplaceEvents } from './events.js';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { MarketplaceLoaders } from './loaders.js';
 import { Order, OrderItem } from './order.entity.js';
 import { OrderStatus } from './order-states.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canMove, OrderStatus, releasesStock } from '@peerlink/marketplace/order-states';
+import { canMove, OrderStatus, releasesStock } from '#src/order-states';
 
 const { PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PAYMENT_FAILED, CANCELLED, REFUNDED } = OrderStatus;
 

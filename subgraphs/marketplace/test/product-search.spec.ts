@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSearchCursor, encodeSearchCursor, productSearchSql, ProductSort } from '@peerlink/marketplace/product-search';
+import { decodeSearchCursor, encodeSearchCursor, productSearchSql, ProductSort } from '#src/product-search';
 
 const ID = '01a20000-0000-7000-8000-0000000000aa';
 const page = (filter = {}, sort = ProductSort.RELEVANCE, cursor = null as ReturnType<typeof decodeSearchCursor>) =>

@@ -9,7 +9,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import { announceBatch } from './announcement.sql.js';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { line, prose, text } from '@peerlink/platform/text';
 
 const ANNOUNCEMENT_TITLE = line('The title', 120);

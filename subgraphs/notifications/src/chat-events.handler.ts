@@ -1,6 +1,6 @@
-import type { ChatEvents } from '@peerlink/chat/events';
+import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';

@@ -1,6 +1,6 @@
-import type { DriveEvents } from '@peerlink/drive/events';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';

@@ -1,7 +1,7 @@
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { IdentityEvents } from '@peerlink/identity/events';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';

@@ -2,16 +2,16 @@ import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
-import type { IdentityEvents } from '@peerlink/identity/events';
-import type { SocialEvents } from '@peerlink/social/events';
-import type { ChatEvents } from '@peerlink/chat/events';
-import type { DriveEvents } from '@peerlink/drive/events';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
+import type { SocialEvents } from '@peerlink/contracts/social';
+import type { ChatEvents } from '@peerlink/contracts/chat';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import { AnnouncementService } from './announcement.service.js';
 import DataLoader from 'dataloader';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
 import type { NotificationsLoaders, NotificationsServices } from './context.js';
 import { DeadLetterResolver } from './dead-letter.resolver.js';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { identityEventHandlers } from './identity-events.handler.js';
 import { migrations } from './migrations/index.js';
 import { Notification } from './notification.entity.js';
@@ -23,8 +23,8 @@ import { socialEventHandlers } from './social-events.handler.js';
 import { chatEventHandlers } from './chat-events.handler.js';
 import { driveEventHandlers } from './drive-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
-import type { MarketplaceEvents } from '@peerlink/marketplace/events';
-import type { PaymentsEvents } from '@peerlink/payments/events';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { paymentsEventHandlers } from './payments-events.handler.js';
 import { returnEventHandlers } from './return-events.handler.js';
 
@@ -70,3 +70,6 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs publish announcements through this.
+export type { AnnouncementService } from './announcement.service.js';

@@ -1,4 +1,4 @@
-import type { IdentityEvents } from '@peerlink/identity/events';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 
 type VerificationRequest = IdentityEvents['identity.verification.requested'];
 

@@ -8,7 +8,7 @@ import { decodeCursor, olderThan, pageSize, toConnection, withTotalCount } from 
 import type { Mailer } from '@peerlink/platform/mail/mailer';
 import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
 import { isUuid } from '@peerlink/platform/ids';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { Notification, NotificationKind } from './notification.entity.js';
 import { DEFAULT_CHANNELS, NotificationPreference, type NotificationPreferenceInput } from './preference.entity.js';
 import { Recipient } from './recipient.entity.js';

@@ -1,6 +1,6 @@
-import type { PaymentsEvents } from '@peerlink/payments/events';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { formatMoney } from './messages.js';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';

@@ -1,7 +1,7 @@
-import type { MarketplaceEvents } from '@peerlink/marketplace/events';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { rows, table } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { NotificationsEvents } from './events.js';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { formatMoney } from './messages.js';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';

@@ -1,6 +1,6 @@
 import type { EventHandlers, HandlerContext } from '@peerlink/platform/events/consumer';
-import type { Interaction, NotifyReason, SocialEvents } from '@peerlink/social/events';
-import type { NotificationsEvents } from './events.js';
+import type { Interaction, NotifyReason, SocialEvents } from '@peerlink/contracts/social';
+import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';

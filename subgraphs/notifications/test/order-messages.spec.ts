@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { orderMessages, refundMessage } from '@peerlink/notifications/marketplace-events.handler';
-import { formatMoney } from '@peerlink/notifications/messages';
-import { payoutMessage } from '@peerlink/notifications/payments-events.handler';
+import { orderMessages, refundMessage } from '#src/marketplace-events.handler';
+import { formatMoney } from '#src/messages';
+import { payoutMessage } from '#src/payments-events.handler';
 
 const change = (status: string, previousStatus = 'PENDING_PAYMENT') => ({
   orderId: 'o1',

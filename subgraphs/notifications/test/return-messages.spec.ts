@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { returnMessages } from '@peerlink/notifications/return-events.handler';
+import { returnMessages } from '#src/return-events.handler';
 
 const change = (status: string, previousStatus: string | null, more: Partial<Parameters<typeof returnMessages>[0]> = {}) => ({
   returnRequestId: 'r1',

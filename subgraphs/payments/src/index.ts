@@ -4,10 +4,10 @@ import { Outbox } from '@peerlink/platform/events/outbox';
 import { OutsideCalls, outsideCallSettings } from '@peerlink/platform/outside-call';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { PaymentsContext, PaymentsServices } from './context.js';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { PaymentLoaders } from './loaders.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
-import type { MarketplaceEvents } from './marketplace-events.js';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { migrations } from './migrations/index.js';
 import { moneyResolvers } from './money.resolver.js';
 import { Payment } from './payment.entity.js';
@@ -106,3 +106,6 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     };
   },
 };
+
+// The package exports only this file: the end-to-end specs drive payouts and providers through these.
+export type { PaymentsServices } from './context.js';

@@ -1,7 +1,7 @@
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import express, { type Response } from 'express';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { PaymentMethodService } from './payment-method.service.js';
 import type { PaymentService } from './payment.service.js';
 import { returnOutcome } from './return-page.js';

@@ -10,7 +10,7 @@ import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-s
 import { PaymentMethod } from './payment-method.entity.js';
 import { MAX_KEY_LENGTH } from './payment.service.js';
 import type { CardDetails, ConfirmedSetup, PaymentProvider } from './provider.js';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 
 export interface AddPaymentMethodInput {
   paymentMethodId?: string | null;

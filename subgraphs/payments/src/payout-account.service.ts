@@ -3,7 +3,7 @@ import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { badInput } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { PayoutAccount, PayoutAccountStatus, statusOf, type PayoutOnboarding } from './payout-account.entity.js';
 import type { ConnectedAccount, PayoutProvider } from './payout-provider.js';
 import type { AfterCommit, Json, OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';

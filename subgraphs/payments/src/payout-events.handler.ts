@@ -1,6 +1,6 @@
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import type { PaymentsEvents } from './events.js';
-import type { MarketplaceEvents } from './marketplace-events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { PayoutService } from './payout.service.js';
 
 type OrderChanged = MarketplaceEvents['marketplace.order.changed'];

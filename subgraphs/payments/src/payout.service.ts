@@ -7,7 +7,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import type { Json, OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { Payment, PaymentStatus } from './payment.entity.js';
 import { PayoutAccount, PayoutAccountStatus } from './payout-account.entity.js';
 import { reversalDue, splitOf } from './payout-fee.js';

@@ -6,7 +6,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { clientKey, type PaymentMethodService } from './payment-method.service.js';
 import { PaymentMethod } from './payment-method.entity.js';
 import { HELD_STATUSES, LIVE_STATUSES, PlanSubscription, PlanSubscriptionStatus } from './plan-subscription.entity.js';

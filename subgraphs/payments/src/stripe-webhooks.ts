@@ -4,7 +4,7 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import express from 'express';
 import Stripe from 'stripe';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { PaymentService } from './payment.service.js';
 
 /** What one kind of Stripe event does here, in the transaction that records the event's id; outside calls it claims run `afterCommit`. */

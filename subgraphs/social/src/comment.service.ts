@@ -7,7 +7,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import { Comment } from './comment.entity.js';
-import type { NotifyRequest, SocialEvents } from './events.js';
+import type { NotifyRequest, SocialEvents } from '@peerlink/contracts/social';
 import { PostActivityKind } from './live.js';
 import { canUserSeePost, type SocialLoaders } from './loaders.js';
 import type { Post } from './post.entity.js';

@@ -1,12 +1,12 @@
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
-import type { IdentityEvents } from '@peerlink/identity/events';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { Comment } from './comment.entity.js';
 import { CommentResolver } from './comment.resolver.js';
 import { CommentService } from './comment.service.js';
 import type { SocialServices } from './context.js';
-import type { SocialEvents } from './events.js';
+import type { SocialEvents } from '@peerlink/contracts/social';
 import { socialEventHandlers } from './feed-events.handler.js';
 import { FeedResolver } from './feed.resolver.js';
 import { FeedService } from './feed.service.js';

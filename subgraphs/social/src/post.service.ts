@@ -7,7 +7,7 @@ import { refuseAcrossBlocks } from './pair-lock.js';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
-import type { SocialEvents } from './events.js';
+import type { SocialEvents } from '@peerlink/contracts/social';
 import { liveEventId, PostActivityKind } from './live.js';
 import type { SocialLoaders } from './loaders.js';
 import type { Member } from './member.entity.js';

@@ -6,7 +6,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
-import type { SocialEvents } from './events.js';
+import type { SocialEvents } from '@peerlink/contracts/social';
 import type { SocialLoaders } from './loaders.js';
 import { requireMember } from './post.service.js';
 import { rows, table, uuidArray } from '@peerlink/platform/db/sql';

@@ -7,8 +7,8 @@ import {
   type PostFacts,
   type Relation,
   type ViewerStanding,
-} from '@peerlink/social/visibility';
-import { liveEventId, readLiveEventId, FeedEventKind, PostActivityKind } from '@peerlink/social/live';
+} from '#src/visibility';
+import { liveEventId, readLiveEventId, FeedEventKind, PostActivityKind } from '#src/live';
 
 const author = '0195f000-0000-7000-8000-000000000001';
 const viewer: ViewerStanding = { userId: '0195f000-0000-7000-8000-000000000002', moderates: false };

@@ -1,9 +1,9 @@
-/**
- * The events marketplace publishes: its public contract. Other subgraphs may `import type` this
- * file and nothing else from marketplace.
- */
+/** The events marketplace publishes, with their payloads: what other subgraphs may know of marketplace. */
 export type MarketplaceEvents = {
-  /** An order awaits payment; payments charges `paymentMethodId` for `amount` (minor units). */
+  /**
+   * An order awaits payment; payments charges `paymentMethodId` for `amount`, an integer in minor
+   * units (cents), in `currency`, lowercase ISO 4217 ('usd').
+   */
   'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
   /**
    * An order moved from `previousStatus` to `status` (an OrderStatus name). `summary` names what

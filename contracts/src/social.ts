@@ -1,7 +1,4 @@
-/**
- * The events social publishes: its public contract. Other subgraphs may `import type` this file
- * and nothing else from social.
- */
+/** The events social publishes, with their payloads: what other subgraphs may know of social. */
 
 /** Why someone should hear about an interaction. */
 export type NotifyReason = 'post_liked' | 'comment_liked' | 'post_commented' | 'comment_replied' | 'followed' | 'post_shared';

@@ -1,6 +1,6 @@
 /**
- * The events payments publishes: its public contract. Other subgraphs may `import type` this file and
- * nothing else from payments. Amounts are integers in minor units.
+ * The events payments publishes, with their payloads: what other subgraphs may know of payments.
+ * Amounts are integers in minor units.
  */
 export type PaymentsEvents = {
   'payments.payment.succeeded': { paymentId: string; orderId: string; buyerId: string; sellerId: string; amount: number; currency: string };

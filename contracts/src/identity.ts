@@ -1,9 +1,15 @@
-import type { RolesChanged } from '@peerlink/platform/auth/role-ledger';
-
 /**
- * The events identity publishes: its public contract. Other subgraphs may `import type` this file
- * and nothing else from identity.
+ * A user's roles after a change, and those they lost. Role names are platform's RoleName (USER,
+ * SELLER, ADMIN...), plain strings here so that contracts depend on nothing; platform's own
+ * `RolesChanged` (auth/role-ledger.ts) fits this shape.
  */
+export interface RolesChanged {
+  userId: string;
+  roles: string[];
+  revoked: string[];
+}
+
+/** The events identity publishes, with their payloads: what other subgraphs may know of identity. */
 export type IdentityEvents = {
   'identity.user.registered': { userId: string; username: string; displayName: string; email: string };
   /** The user's current contact and profile facts after any change to them. */

@@ -1,7 +1,4 @@
-/**
- * The events drive publishes: its public contract. Other subgraphs may `import type` this file and
- * nothing else from drive.
- */
+/** The events drive publishes, with their payloads: what other subgraphs may know of drive. */
 export type DriveEvents = {
   /** The answer to `chat.message.sent`'s attachments: which files the conversation's members may now download. */
   'drive.attachments.checked': { messageId: string; conversationId: string; accepted: string[]; refused: string[] };

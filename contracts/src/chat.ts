@@ -1,7 +1,4 @@
-/**
- * The events chat publishes: its public contract. Other subgraphs may `import type` this file and
- * nothing else from chat.
- */
+/** The events chat publishes, with their payloads: what other subgraphs may know of chat. */
 export type ChatEvents = {
   /**
    * A message was stored; `recipientIds` are the other members at that moment. `attachmentIds` are
