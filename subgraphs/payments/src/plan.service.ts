@@ -10,7 +10,7 @@ import { Plan, PlanInterval } from './plan.entity.js';
 import { PlanTermsRefused, type PaymentProvider, type PlanTerms } from './provider.js';
 import { line, prose, text } from '@peerlink/platform/text';
 import type { OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
-import type { PaymentsEvents } from './events.js';
+import type { PaymentsEvents } from '@peerlink/contracts/payments';
 
 const PLAN_NAME = line('A plan’s name', 80);
 const PLAN_DESCRIPTION = prose('A description', 1000, 0);
