@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Mailer, MailMessage } from './mailer.js';
 
 export class SmtpMailer implements Mailer {
@@ -12,7 +13,8 @@ export class SmtpMailer implements Mailer {
    */
   async send(message: MailMessage, signal?: AbortSignal) {
     signal?.throwIfAborted();
-    const transport = nodemailer.createTransport({ url: this.url, getSocket: signal && ((options, callback) => connectUntil(signal, options, callback)) });
+    // The transport itself, as createTransport would drop `getSocket` beside a URL.
+    const transport = nodemailer.createTransport(new SMTPTransport({ url: this.url, getSocket: signal && ((options, callback) => connectUntil(signal, options, callback)) }));
     try {
       await transport.sendMail({ from: this.from, ...message });
     } finally {
