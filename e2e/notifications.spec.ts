@@ -142,9 +142,17 @@ describe('preferences', () => {
     expect(updated.updateNotificationPreferences.find((p) => p.kind === 'SECURITY')?.email).toBe(false);
 
     await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'quiet passphrase 123' }, user.token);
-    // The in-app notification and any email come from the same event handler; once one is
-    // visible the other would have been sent.
+    // An email is claimed in the transaction that makes the in-app notification (and sent after
+    // it commits): once the notification is visible, any email for it would be claimed.
     await notificationTitled(user.token, /password was changed/);
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`select key from notifications.outside_calls where kind = 'email' and key like $1 and request->>'subject' like '%password was changed'`, [`%:${user.id}`]);
+      expect(rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
     expect(t.mailbox.count(user.email, /password was changed/)).toBe(0);
   });
 
