@@ -60,11 +60,16 @@ export class MessageSends {
   async claim(em: EntityManager, afterCommit: AfterCommit, messages: MessageSend[]): Promise<void> {
     const claimed: (() => Promise<unknown>)[] = [];
     for (const message of messages) {
-      const [kind, request] = 'email' in message ? [this.emails, message.email] : [this.texts, message.sms];
-      if (await kind.claim(em, message.id, request as EmailSend & TextSend)) claimed.push(() => kind.run(message.id));
+      const send = 'email' in message ? await claimOne(em, this.emails, message.id, message.email) : await claimOne(em, this.texts, message.id, message.sms);
+      if (send) claimed.push(send);
     }
     if (claimed.length) afterCommit(() => inGroups(claimed, SENDS_AT_ONCE));
   }
+}
+
+/** The send to run after commit, or null when an earlier delivery of the event claimed it. */
+async function claimOne<Request>(em: EntityManager, kind: OutsideCall<Request>, id: string, request: Request) {
+  return (await kind.claim(em, id, request)) ? () => kind.run(id) : null;
 }
 
 const sent = (): Sent => ({ sent: true });
