@@ -143,9 +143,17 @@ describe('preferences', () => {
     expect(updated.updateNotificationPreferences.find((p) => p.kind === 'SECURITY')?.email).toBe(false);
 
     await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'quiet passphrase 123' }, user.token);
-    // The in-app notification and any email come from the same event handler; once one is
-    // visible the other would have been sent.
+    // An email is claimed in the transaction that makes the in-app notification (and sent after
+    // it commits): once the notification is visible, any email for it would be claimed.
     await notificationTitled(user.token, /password was changed/);
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`select key from notifications.outside_calls where kind = 'email' and key like $1 and request->>'subject' like '%password was changed'`, [`%:${user.id}`]);
+      expect(rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
     expect(t.mailbox.count(user.email, /password was changed/)).toBe(0);
   });
 
@@ -289,7 +297,13 @@ describe('delivery guarantees', () => {
     const user = await signUp('dead');
     await t.mailbox.waitFor(user.email, /Confirm your email address/);
 
-    t.mailbox.rejecting = true;
+    // Mail no longer fails a handler (it is sent after commit): a trigger refusing this user's
+    // notifications does, as a broken table or a constraint would.
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    await db.query(`create function notifications.refuse_for_test() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`);
+    await db.query(`create trigger refuse_for_test before insert on notifications.notifications for each row when (new.recipient_id = '${user.id}') execute function notifications.refuse_for_test()`);
+    const stopRefusing = () => db.query(`drop function if exists notifications.refuse_for_test() cascade`);
     try {
       await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'failing passphrase 77' }, user.token);
       const letter = await waitFor('the dead letter', async () =>
@@ -298,19 +312,21 @@ describe('delivery guarantees', () => {
         ),
       );
       expect(letter).toMatchObject({ consumer: 'notifications', eventName: 'identity.password.changed', attempts: 5 });
-      expect(letter.error).toMatch(/Mailbox unavailable|451/);
-      // Nothing half-done: the failed handler left no notification behind.
+      expect(letter.error).toMatch(/refused for the test/);
+      // Nothing half-done: the failed handler left no notification behind, and claimed no email.
       expect((await inbox(user.token)).notifications.edges.some((e) => /password was changed/.test(e.node.title))).toBe(false);
+      expect(t.mailbox.count(user.email, /password was changed/)).toBe(0);
       expect(await codes(t.url, DeadLettersDocument, {}, user.token)).toEqual(['FORBIDDEN']);
 
-      t.mailbox.rejecting = false;
+      await stopRefusing();
       expect((await ok(t.url, ReplayDeadLetterDocument, { id: letter.id }, adminToken)).replayDeadLetter).toBe(true);
       await notificationTitled(user.token, /password was changed/);
       await t.mailbox.waitFor(user.email, /password was changed/);
       const remaining = (await ok(t.url, DeadLettersDocument, {}, adminToken)).deadLetters;
       expect(remaining.some((d) => d.id === letter.id)).toBe(false);
     } finally {
-      t.mailbox.rejecting = false;
+      await stopRefusing();
+      await db.end();
     }
   });
 

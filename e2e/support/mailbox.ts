@@ -11,36 +11,69 @@ export interface ReceivedMail {
 /** A real SMTP server on a free port; the stack's SmtpMailer delivers to it. */
 export class Mailbox {
   readonly messages: ReceivedMail[] = [];
-  /** While true the server refuses every message, as a full or broken mail server would. */
-  rejecting = false;
+  /** Addresses refused by `refuseNextTo`, one entry per refusal. */
+  readonly refused: string[] = [];
+  /** Addresses whose next message is refused with "try again later" (451), once each. */
+  private readonly refusing = new Set<string>();
+  /** While set, the server reads messages but answers none until it resolves. */
+  private held: Promise<void> | null = null;
   private constructor(private readonly server: SMTPServer, readonly url: string) {}
 
   static async start(): Promise<Mailbox> {
     const messages: ReceivedMail[] = [];
+    const closed = new Set<string>();
     let mailbox!: Mailbox;
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData(stream, session, callback) {
-        if (mailbox.rejecting) {
-          stream.resume();
-          return stream.on('end', () => callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 451 })));
+      onRcptTo(address, _session, callback) {
+        if (mailbox.refusing.delete(address.address)) {
+          mailbox.refused.push(address.address);
+          return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
         }
+        callback();
+      },
+      onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
+        stream.on('end', async () => {
+          await mailbox.held;
+          // A message is delivered only with the server's answer: one whose sender hung up before it
+          // was never accepted (the sender will send it again).
+          if (closed.has(session.id)) return;
           const { subject, text } = parseMessage(Buffer.concat(chunks).toString('utf8'));
           for (const to of session.envelope.rcptTo) messages.push({ to: to.address, subject, text });
           callback();
         });
       },
+      onClose(session) {
+        closed.add(session.id);
+      },
     });
+    // A sender that gives up on a held message closes its connection mid-talk: not the server's failure.
+    server.on('error', () => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.server.address() as AddressInfo;
     mailbox = new Mailbox(server, `smtp://127.0.0.1:${port}`);
     (mailbox as { messages: ReceivedMail[] }).messages = messages;
     return mailbox;
+  }
+
+  /** Refuses the next message to `address` with a temporary error (451), as a busy mail server would. */
+  refuseNextTo(address: string) {
+    this.refusing.add(address);
+  }
+
+  /** Holds every answer from now until the returned release is called (idempotent). */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      release();
+    };
   }
 
   /** Waits for a message to `to` whose subject matches. */

@@ -7,6 +7,7 @@ export interface MailMessage {
 
 /** Sends email. SmtpMailer talks to a real server; FileMailer keeps each message as a .eml file. */
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** `signal` gives up on the send: an SMTP message not yet accepted is then not delivered. */
+  send(message: MailMessage, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,11 +8,10 @@ import { Recipient } from './recipient.entity.js';
 /** Chat messages that members missed: chat decides who missed what, once per burst; this says so. */
 export function chatEventHandlers(notifications: NotificationService): EventHandlers<ChatEvents, NotificationsEvents> {
   return {
-    'chat.messages.missed': async ({ conversationId, title, lastSenderId, excerpt, recipients }, { em, publish, event }) => {
-      const sender = (await em.findOne(Recipient, { userId: lastSenderId }))?.displayName ?? 'Someone';
+    'chat.messages.missed': async ({ conversationId, title, lastSenderId, excerpt, recipients }, { event, ...context }) => {
+      const sender = (await context.em.findOne(Recipient, { userId: lastSenderId }))?.displayName ?? 'Someone';
       await notifications.notifyAll(
-        em,
-        publish,
+        context,
         recipients.map(({ userId, count }) => {
           const what = count === 1 ? 'New message' : `${count} new messages`;
           return {

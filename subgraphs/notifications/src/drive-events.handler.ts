@@ -8,9 +8,9 @@ import { Recipient } from './recipient.entity.js';
 /** Files shared with someone: they hear who shared what, and whether they may edit it. */
 export function driveEventHandlers(notifications: NotificationService): EventHandlers<DriveEvents, NotificationsEvents> {
   return {
-    'drive.file.shared': async ({ ownerId, userId, role, name }, { em, publish, event }) => {
-      const owner = (await em.findOne(Recipient, { userId: ownerId }))?.displayName ?? 'Someone';
-      await notifications.notify(em, publish, {
+    'drive.file.shared': async ({ ownerId, userId, role, name }, { event, ...context }) => {
+      const owner = (await context.em.findOne(Recipient, { userId: ownerId }))?.displayName ?? 'Someone';
+      await notifications.notify(context, {
         recipientId: userId,
         kind: NotificationKind.FILE,
         title: `${owner} shared a file with you`,

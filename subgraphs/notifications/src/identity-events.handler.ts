@@ -5,23 +5,21 @@ import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { NotificationKind } from './notification.entity.js';
 import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';
-import type { Mailer } from '@peerlink/platform/mail/mailer';
-import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
+import type { MessageSends } from './message-sends.js';
 import { verificationMessage } from './messages.js';
 import { saveIfNewer } from '@peerlink/platform/db/sql';
 
 /** What notifications does when something happens to an account. */
 export function identityEventHandlers(deps: {
   notifications: NotificationService;
-  mailer: Mailer;
-  sms: SmsSender;
+  sends: MessageSends;
   publicUrl: string;
 }): EventHandlers<IdentityEvents, NotificationsEvents> {
-  const { notifications, mailer, sms, publicUrl } = deps;
+  const { notifications, sends, publicUrl } = deps;
   return {
-    'identity.user.registered': async (user, { em, publish, event }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null, roles: [] }, event.id);
-      await notifications.notify(em, publish, {
+    'identity.user.registered': async (user, { event, ...context }) => {
+      await saveRecipient(context.em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null, roles: [] }, event.id);
+      await notifications.notify(context, {
         recipientId: user.userId,
         kind: NotificationKind.WELCOME,
         title: `Welcome to PeerLink, ${user.displayName}!`,
@@ -34,8 +32,8 @@ export function identityEventHandlers(deps: {
       await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone, roles: user.roles ?? [] }, event.id);
     },
 
-    'identity.password.changed': async ({ userId, reason }, { em, publish, event }) => {
-      await notifications.notify(em, publish, {
+    'identity.password.changed': async ({ userId, reason }, { event, ...context }) => {
+      await notifications.notify(context, {
         recipientId: userId,
         kind: NotificationKind.SECURITY,
         title: reason === 'reset' ? 'Your password was reset' : 'Your password was changed',
@@ -45,9 +43,9 @@ export function identityEventHandlers(deps: {
       });
     },
 
-    'identity.user.signed_in': async ({ userId, newDevice, ip, userAgent }, { em, publish, event }) => {
+    'identity.user.signed_in': async ({ userId, newDevice, ip, userAgent }, { event, ...context }) => {
       if (!newDevice) return;
-      await notifications.notify(em, publish, {
+      await notifications.notify(context, {
         recipientId: userId,
         kind: NotificationKind.SECURITY,
         title: 'New sign-in to your account',
@@ -57,11 +55,13 @@ export function identityEventHandlers(deps: {
       });
     },
 
-    // Verification messages are transactional: they go out whatever the user's preferences say.
-    'identity.verification.requested': async (request) => {
+    // Verification messages are transactional: they go out whatever the user's preferences say,
+    // claimed like every other message (one per event), and not sent late once the link expired.
+    'identity.verification.requested': async (request, { em, afterCommit, event }) => {
       const message = verificationMessage(request, publicUrl);
-      if (request.channel === 'sms') await sms.send(request.to, message.text);
-      else await mailer.send({ to: request.to, ...message });
+      const id = `${event.id}:${request.userId}`;
+      const { to, expiresAt } = request;
+      await sends.claim(em, afterCommit, [request.channel === 'sms' ? { id, sms: { to, text: message.text, expiresAt } } : { id, email: { to, ...message, expiresAt } }]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
+import { OutsideCalls, outsideCallSettings } from '@peerlink/platform/outside-call';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { SocialEvents } from '@peerlink/contracts/social';
@@ -13,6 +14,7 @@ import type { NotificationsLoaders, NotificationsServices } from './context.js';
 import { DeadLetterResolver } from './dead-letter.resolver.js';
 import type { NotificationsEvents } from '@peerlink/contracts/notifications';
 import { identityEventHandlers } from './identity-events.handler.js';
+import { MessageSends } from './message-sends.js';
 import { migrations } from './migrations/index.js';
 import { Notification } from './notification.entity.js';
 import { NotificationResolver } from './notification.resolver.js';
@@ -37,7 +39,10 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
 
   async start({ bus, mailer, sms, config, logger }, orm) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
-    const service = new NotificationService(orm, outbox, mailer, sms);
+    // Every email and text message is claimed, sent after commit with a deadline, and recorded (outside-call.ts).
+    const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
+    const sends = new MessageSends(calls, mailer, sms);
+    const service = new NotificationService(orm, outbox, sends);
     const announcements = new AnnouncementService(orm, outbox, { leaseMs: config.ANNOUNCEMENT_LEASE_MS, sweepMs: config.ANNOUNCEMENT_SWEEP_MS, maxAttempts: config.ANNOUNCEMENT_MAX_ATTEMPTS }, logger);
     const announcementSweep = new Repeating('announcement sweep', config.ANNOUNCEMENT_SWEEP_MS, () => announcements.resume(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents, NotificationsEvents>({
@@ -45,7 +50,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
       outbox,
       consumer: 'notifications',
       handlers: {
-        ...identityEventHandlers({ notifications: service, mailer, sms, publicUrl: config.publicUrl }),
+        ...identityEventHandlers({ notifications: service, sends, publicUrl: config.publicUrl }),
         ...socialEventHandlers(service),
         ...chatEventHandlers(service),
         ...driveEventHandlers(service),
@@ -55,6 +60,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
       },
       logger,
     });
+    calls.start();
     return {
       services: { notifications: service, announcements, bus },
       // An announcement's live lookups, a batch of them, read their rows in one statement.
@@ -65,6 +71,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
         announcements.stop();
         await announcementSweep.stop();
         await stopConsuming();
+        await calls.stop();
         await outbox.close();
       },
     };

@@ -55,13 +55,12 @@ export function refundMessage(refund: MarketplaceEvents['marketplace.order.refun
 /** Buyers hear of payment, shipping, cancellation and refunds (by email too, by default); sellers of new paid orders. */
 export function marketplaceEventHandlers(notifications: NotificationService): EventHandlers<MarketplaceEvents, NotificationsEvents> {
   return {
-    'marketplace.order.changed': (change, { em, publish, event }) =>
+    'marketplace.order.changed': (change, { event, ...context }) =>
       notifications.notifyAll(
-        em,
-        publish,
+        context,
         orderMessages(change).map((message) => ({ ...message, kind: NotificationKind.ORDER, orderId: change.orderId, sourceEventId: event.id })),
       ),
-    'marketplace.order.refunded': (refund, { em, publish, event }) =>
-      notifications.notify(em, publish, { ...refundMessage(refund), kind: NotificationKind.ORDER, orderId: refund.orderId, sourceEventId: event.id }),
+    'marketplace.order.refunded': (refund, { event, ...context }) =>
+      notifications.notify(context, { ...refundMessage(refund), kind: NotificationKind.ORDER, orderId: refund.orderId, sourceEventId: event.id }),
   };
 }

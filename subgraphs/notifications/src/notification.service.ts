@@ -3,12 +3,12 @@ import type DataLoader from 'dataloader';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
-import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import type { HandlerContext } from '@peerlink/platform/events/consumer';
+import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
-import type { Mailer } from '@peerlink/platform/mail/mailer';
-import type { SmsSender } from '@peerlink/platform/sms/sms-sender';
 import { isUuid } from '@peerlink/platform/ids';
 import type { NotificationsEvents } from '@peerlink/contracts/notifications';
+import type { MessageSend, MessageSends } from './message-sends.js';
 import { Notification, NotificationKind } from './notification.entity.js';
 import { DEFAULT_CHANNELS, NotificationPreference, type NotificationPreferenceInput } from './preference.entity.js';
 import { Recipient } from './recipient.entity.js';
@@ -26,25 +26,32 @@ export interface NewNotification {
   sourceEventId: string;
 }
 
+/** An event handler's transaction: where notifications are made, and their sends claimed. */
+export type Delivering = Pick<HandlerContext<NotificationsEvents>, 'em' | 'publish' | 'afterCommit'>;
+
 export class NotificationService {
   constructor(
     private readonly orm: Orm,
     private readonly outbox: Outbox<NotificationsEvents>,
-    private readonly mailer: Mailer,
-    private readonly sms: SmsSender,
+    private readonly sends: MessageSends,
   ) {}
 
   /** Delivers a notification on the channels the recipient chose for its kind. */
-  notify(em: EntityManager, publish: Publish<NotificationsEvents>, input: NewNotification) {
-    return this.notifyAll(em, publish, [input]);
+  notify(context: Delivering, input: NewNotification) {
+    return this.notifyAll(context, [input]);
   }
 
-  /** Several notifications of one event: everyone's choices in one query, their contacts in another. */
-  async notifyAll(em: EntityManager, publish: Publish<NotificationsEvents>, inputs: NewNotification[]) {
+  /**
+   * Several notifications of one event: everyone's choices in one query, their contacts in another.
+   * Emails and texts are claimed beside the notifications and sent once the event's transaction
+   * has committed (message-sends.ts), one per recipient and channel.
+   */
+  async notifyAll({ em, publish, afterCommit }: Delivering, inputs: NewNotification[]) {
     if (!inputs.length) return;
     const channels = await this.channelsFor(em, inputs);
     const reached = inputs.filter((input, i) => channels[i]!.email || channels[i]!.sms).map((input) => input.recipientId);
     const contacts = reached.length ? new Map((await em.find(Recipient, { userId: { $in: [...new Set(reached)] } })).map((r) => [r.userId, r])) : new Map<string, Recipient>();
+    const sends: MessageSend[] = [];
     for (const [i, input] of inputs.entries()) {
       const { inApp, email, sms } = channels[i]!;
       if (inApp) {
@@ -52,9 +59,12 @@ export class NotificationService {
         publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
       }
       const recipient = contacts.get(input.recipientId);
-      if (email && recipient) await this.mailer.send({ to: recipient.email, subject: input.title, text: input.body });
-      if (sms && recipient?.phone) await this.sms.send(recipient.phone, `${input.title}: ${input.body}`);
+      // One notification per recipient and event: its send is named by both, the same on a redelivery.
+      const id = `${input.sourceEventId}:${input.recipientId}`;
+      if (email && recipient) sends.push({ id, email: { to: recipient.email, subject: input.title, text: input.body } });
+      if (sms && recipient?.phone) sends.push({ id, sms: { to: recipient.phone, text: `${input.title}: ${input.body}` } });
     }
+    await this.sends.claim(em, afterCommit, sends);
   }
 
   async list(viewer: Viewer, first?: number | null, after?: string | null, unreadOnly?: boolean | null) {

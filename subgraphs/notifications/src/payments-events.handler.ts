@@ -29,9 +29,9 @@ export function renewalFailedMessage(failure: PaymentsEvents['payments.plan_subs
  */
 export function paymentsEventHandlers(notifications: NotificationService): EventHandlers<PaymentsEvents, NotificationsEvents> {
   return {
-    'payments.payout.paid': (payout, { em, publish, event }) =>
-      notifications.notify(em, publish, { ...payoutMessage(payout), kind: NotificationKind.ORDER, orderId: payout.orderId, sourceEventId: event.id }),
-    'payments.plan_subscription.renewal_failed': (failure, { em, publish, event }) =>
-      notifications.notify(em, publish, { ...renewalFailedMessage(failure), kind: NotificationKind.BILLING, sourceEventId: event.id }),
+    'payments.payout.paid': (payout, { event, ...context }) =>
+      notifications.notify(context, { ...payoutMessage(payout), kind: NotificationKind.ORDER, orderId: payout.orderId, sourceEventId: event.id }),
+    'payments.plan_subscription.renewal_failed': (failure, { event, ...context }) =>
+      notifications.notify(context, { ...renewalFailedMessage(failure), kind: NotificationKind.BILLING, sourceEventId: event.id }),
   };
 }

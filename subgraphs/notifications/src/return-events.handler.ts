@@ -51,11 +51,10 @@ export function returnMessages(change: ReturnChanged, admins: string[]): Message
 /** Return requests, both ways (and to admins when escalated), in-app and by email by default. */
 export function returnEventHandlers(notifications: NotificationService): EventHandlers<MarketplaceEvents, NotificationsEvents> {
   return {
-    'marketplace.return.changed': async (change, { em, publish, event }) => {
-      const admins = change.status === 'ESCALATED' ? (await rows<{ user_id: string }>(em, `select user_id from ${table(em, 'recipients')} where 'ADMIN' = any(roles)`)).map((r) => r.user_id) : [];
+    'marketplace.return.changed': async (change, { event, ...context }) => {
+      const admins = change.status === 'ESCALATED' ? (await rows<{ user_id: string }>(context.em, `select user_id from ${table(context.em, 'recipients')} where 'ADMIN' = any(roles)`)).map((r) => r.user_id) : [];
       await notifications.notifyAll(
-        em,
-        publish,
+        context,
         returnMessages(change, admins).map((message) => ({
           ...message,
           kind: NotificationKind.RETURN,

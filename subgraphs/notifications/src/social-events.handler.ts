@@ -19,13 +19,13 @@ const WORDING: Record<NotifyReason, { kind: NotificationKind; title: (actor: str
  * and visibility); notifications decides how, by each recipient's preferences.
  */
 export function socialEventHandlers(notifications: NotificationService): EventHandlers<SocialEvents, NotificationsEvents> {
-  const tell = async (interaction: Interaction, { em, publish, event }: HandlerContext<NotificationsEvents>) => {
+  const tell = async (interaction: Interaction, { event, ...context }: HandlerContext<NotificationsEvents>) => {
     if (!interaction.notify.length) return;
-    const actor = await em.findOne(Recipient, { userId: interaction.actorId });
+    const actor = await context.em.findOne(Recipient, { userId: interaction.actorId });
     const actorName = actor?.displayName ?? 'Someone';
     for (const { userId, reason } of interaction.notify) {
       const { kind, title } = WORDING[reason];
-      await notifications.notify(em, publish, {
+      await notifications.notify(context, {
         recipientId: userId,
         kind,
         title: title(actorName),
