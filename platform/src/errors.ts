@@ -54,7 +54,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ou
     return { ...formatted, extensions };
   }
   const original = (error as { originalError?: unknown })?.originalError;
-  if (original instanceof InfrastructureUnavailable || outsideServiceDown?.(original)) {
+  if (original instanceof InfrastructureUnavailable || outsideServiceDown?.(original) || databaseOverloaded(error)) {
     return { message: 'A service is briefly unavailable; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   if (isValidationError(error)) {
@@ -68,6 +68,19 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ou
   // Class 22 is "data exception": a value the column or function refuses (bad encoding, too long, out of range).
   if (sqlState?.startsWith('22')) return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * The database could not take the work now, not a fault of the request: no connection free in the
+ * pool in time, the server out of connections or resources (class 53), starting up or shutting down
+ * (57P0x), or the statement cancelled by DATABASE_STATEMENT_TIMEOUT_MS (57014). Worth a retry.
+ */
+function databaseOverloaded(error: unknown): boolean {
+  const sqlState = postgresCode(error);
+  if (sqlState && (sqlState.startsWith('53') || sqlState.startsWith('57P0') || sqlState === '57014')) return true;
+  // The pool's timeout, as knex throws it or as MikroORM wraps it (a DriverException with its message).
+  const original = (error as { originalError?: { name?: unknown; message?: unknown } })?.originalError;
+  return original?.name === 'KnexTimeoutError' || (typeof original?.message === 'string' && original.message.startsWith('Knex: Timeout acquiring a connection'));
 }
 
 function postgresCode(error: unknown): string | undefined {
