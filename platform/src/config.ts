@@ -54,8 +54,6 @@ const envSchema = z.object({
   ACCESS_TOKEN_PUBLIC_KEY: key,
   GATEWAY_PRIVATE_KEY: key,
   GATEWAY_PUBLIC_KEY: key,
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
 
   EVENT_NAMESPACE: z
     .string()
@@ -77,11 +75,6 @@ const envSchema = z.object({
   /** Days a finished outside call's row is kept (what was asked, what came back) before it is pruned. */
   OUTSIDE_CALL_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
 
-  /** Posts kept per home timeline in the cache; older pages are read from the database. */
-  FEED_TIMELINE_LENGTH: z.coerce.number().int().min(20).max(10_000).default(800),
-  /** Accounts with more followers are merged into feeds at read time rather than fanned out. */
-  FEED_FANOUT_MAX_FOLLOWERS: z.coerce.number().int().min(1).default(10_000),
-
   /** Where clients reach the gateway's /files (local storage's signed URLs); by default the origin they called. */
   FILES_PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Signs local storage URLs; needed when several drive processes serve one store. Random per process otherwise. */
@@ -94,26 +87,6 @@ const envSchema = z.object({
   S3_SECRET_ACCESS_KEY: key,
   /** `endpoint/bucket/key` URLs; by default on when S3_ENDPOINT is set, as self-hosted servers usually need. */
   S3_FORCE_PATH_STYLE: flag.optional(),
-  DRIVE_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
-  DRIVE_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 ** 2),
-  /** Days a deleted file stays in the trash (restorable, still counted against the quota) before it is purged. */
-  DRIVE_TRASH_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-
-  /** An announcement whose sender committed no batch for this long is taken over by another sweep (a crashed sender). */
-  ANNOUNCEMENT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-  /** How often each notifications process looks for announcements to take over. */
-  ANNOUNCEMENT_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
-  /** Tries (the first send included) without a committed batch after which an announcement is left FAILED, not retried forever. */
-  ANNOUNCEMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-
-  /** A chat message nobody's device received within this many seconds becomes a notification. */
-  CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
-
-  /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
-  ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),
-  /** A seller who has not answered a return request after this many seconds may see it escalated to admins by the buyer. */
-  RETURN_ANSWER_SECONDS: z.coerce.number().min(0).max(90 * 24 * 3600).default(3 * 24 * 3600),
-
   /** The largest request body the gateway and each subgraph accept. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   /** How long the gateway waits for a subgraph, and a subgraph works on a request nobody may still be waiting for. */
@@ -204,9 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Settings that contradict each other: refused, rather than one of them silently ignored. */
 function platformContradictions(values: Env, isSet: (name: string) => boolean): string[] {
   const problems: string[] = [];
-  if (values.ANNOUNCEMENT_SWEEP_MS >= values.ANNOUNCEMENT_LEASE_MS) {
-    problems.push('ANNOUNCEMENT_SWEEP_MS: must be shorter than ANNOUNCEMENT_LEASE_MS (a stopped sender is looked for within each lease)');
-  }
   // A handler still waiting on an outside call when its event is redelivered would run twice at once.
   if (values.OUTSIDE_CALL_DEADLINE_MS >= values.EVENT_ACK_WAIT_MS) {
     problems.push('OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered while its handler waits on an outside call)');

@@ -27,12 +27,6 @@ describe('loadConfig', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')).accessToken.publicKey).toEqual(pem(first));
   });
 
-  it('keeps deleted files in the trash for 1 to 3650 whole days, 30 unless set', () => {
-    expect(loadConfig({ DATA_DIR: dataDir }).DRIVE_TRASH_DAYS).toBe(30);
-    expect(loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: '7' }).DRIVE_TRASH_DAYS).toBe(7);
-    for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
-  });
-
   it('refuses an outside-call deadline as long as the redelivery wait', () => {
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000 });
     expect(() => loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);
@@ -73,13 +67,6 @@ describe('loadConfig', () => {
       S3_SECRET_ACCESS_KEY: 'secret',
     });
     expect(config).toMatchObject({ EVENT_CONCURRENCY: 16, S3_BUCKET: 'files', embedded: false });
-  });
-
-  it('leases an announcement for 30 s and sweeps every 2 s unless set, and refuses a sweep as slow as the lease', () => {
-    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ ANNOUNCEMENT_LEASE_MS: 30_000, ANNOUNCEMENT_SWEEP_MS: 2_000, ANNOUNCEMENT_MAX_ATTEMPTS: 5 });
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' })).toThrow(/ANNOUNCEMENT_SWEEP_MS/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_MAX_ATTEMPTS: '0' })).toThrow(/ANNOUNCEMENT_MAX_ATTEMPTS/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: 'soon' })).toThrow(/ANNOUNCEMENT_LEASE_MS/);
   });
 
   it('lists every bad variable at once', () => {

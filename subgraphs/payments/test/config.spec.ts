@@ -1,18 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { paymentsConfig } from '@peerlink/payments/config';
-import { loadConfig } from '@peerlink/platform/config';
-import { configProblems } from '@peerlink/platform/testing/config-problems';
-import { afterAll, describe, expect, it } from 'vitest';
+import { configProblems, readSliceOf } from '@peerlink/platform/testing/config-problems';
+import { describe, expect, it } from 'vitest';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-payments-config-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-const load = (values: Record<string, string> = {}) => {
-  const env = { DATA_DIR: dataDir, ...values };
-  return paymentsConfig(env, loadConfig(env));
-};
+const load = (env: Record<string, string> = {}) => readSliceOf(paymentsConfig, env);
 const refused = (values: Record<string, string>) => configProblems(() => load(values));
 const stripe = { STRIPE_SECRET_KEY: 'sk_test_peerlink', STRIPE_WEBHOOK_SECRET: 'whsec_peerlink' };
 
