@@ -37,7 +37,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders, ChatConfig> = {
     },
   },
 
-  async start({ bus, config, logger }, orm, settings) {
+  async start({ bus, logger }, orm, settings) {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations, signaller<ChatSignals>(bus));

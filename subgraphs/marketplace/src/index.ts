@@ -47,7 +47,7 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       ctx.services.returns.visible(reference.id, ctx.loaders),
   },
 
-  async start({ bus, config, logger }, orm, settings) {
+  async start({ bus, logger }, orm, settings) {
     const outbox = new Outbox<MarketplaceEvents>(orm, bus, logger);
     const orders = new OrderService(orm, outbox, settings.ORDER_PAYMENT_SECONDS);
     // Checked a few times per payment window, so an order outlives its window by a quarter at most.

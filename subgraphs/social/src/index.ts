@@ -37,7 +37,7 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders, SocialCon
     Comment: (reference: { id: string }, ctx: { loaders: SocialLoaders }) => ctx.loaders.visibleComment(reference.id),
   },
 
-  async start({ bus, cache, config, logger }, orm, settings) {
+  async start({ bus, cache, logger }, orm, settings) {
     const outbox = new Outbox<SocialEvents>(orm, bus, logger);
     const timelines = new Timelines(cache, settings.FEED_TIMELINE_LENGTH);
     const feed = new FeedService(orm, timelines, settings.FEED_FANOUT_MAX_FOLLOWERS, logger);
