@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { corsAllows } from '@peerlink/gateway/cors';
+import { gatewayConfig } from '@peerlink/gateway/config';
 import { ConfigError, loadConfig } from '@peerlink/platform/config';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import type { Browser, Page } from 'playwright-core';
@@ -199,7 +200,10 @@ describe('a page on an origin not allowed', () => {
 describe('CORS_ORIGINS and CORS_CREDENTIALS', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-cors-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-  const load = (env: Record<string, string>) => loadConfig({ DATA_DIR: dataDir, ...env });
+  const load = (values: Record<string, string>) => {
+    const env = { DATA_DIR: dataDir, ...values };
+    return gatewayConfig(env, loadConfig(env));
+  };
   const problems = (env: Record<string, string>) => {
     try {
       load(env);

@@ -9,7 +9,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { subgraphs } from '@peerlink/launcher/subgraphs';
-import { loadConfig } from '@peerlink/platform/config';
+import { gatewayConfig, type GatewayConfig } from '@peerlink/gateway/config';
+import { loadConfig, loadSlices } from '@peerlink/platform/config';
 
 /**
  * The Docker path, checked without a Docker engine: `npm run keys` writes a .env Compose accepts,
@@ -100,11 +101,14 @@ describe('docker-compose.yml', () => {
       expect(environment.SERVICE, name).toBe(name);
       const config = loadConfig(environment);
       expect(config.DATABASE_URL && config.NATS_URL && config.REDIS_URL && config.SMTP_URL, name).toBeTruthy();
+      // The service's own slice is valid too (the gateway's, or the subgraph's).
+      const own = name === 'gateway' ? gatewayConfig : subgraphs.find((s) => s.definition.name === name)?.definition.config;
+      const settings = own ? loadSlices(environment, config, { own }).own : undefined;
       if (name === 'identity') expect(config.accessTokenKeys?.privateKey, name).toBeDefined();
       if (name === 'gateway') {
         expect(config.gatewayKeys?.privateKey).toBeDefined();
         // Every subgraph, at the port its own process listens on.
-        expect(config.subgraphUrls).toEqual(Object.fromEntries(subgraphs.map((s) => [s.definition.name, `http://${s.definition.name}:${s.port}/graphql`])));
+        expect((settings as GatewayConfig).subgraphUrls).toEqual(Object.fromEntries(subgraphs.map((s) => [s.definition.name, `http://${s.definition.name}:${s.port}/graphql`])));
       } else if (name !== 'migrate') {
         expect(Number(environment.PORT), name).toBe(subgraphs.find((s) => s.definition.name === name)!.port);
         // A subgraph holds no private key.

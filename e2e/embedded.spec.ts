@@ -173,6 +173,17 @@ describe('embedded mode', () => {
     await stop(first.process);
   });
 
+  it('refuses contradictory settings of several services at once, before it starts anything', { timeout: 120_000 }, async () => {
+    const launched = launch({ STRIPE_SECRET_KEY: 'sk_test_peerlink', CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true', ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' });
+    expect(await exitOf(launched, 90_000)).toBe(1);
+    const output = launched.output();
+    expect(output).toContain('Invalid configuration');
+    for (const name of ['STRIPE_WEBHOOK_SECRET', 'CORS_ORIGINS', 'ANNOUNCEMENT_SWEEP_MS']) expect(output).toContain(`- ${name}:`);
+    // Nothing was started: no stack trace, and no database opened.
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
+  });
+
   it('exits non-zero when its port is taken, leaving no process behind and the data directory free', { timeout: 120_000 }, async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

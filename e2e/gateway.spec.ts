@@ -277,7 +277,8 @@ describe('a gateway started on its own', () => {
     copyFileSync('schema/supergraph.graphql', join(dir, 'supergraph.graphql'));
     const { config, bus, cache } = t.stack.infrastructure;
     gateway = await startGateway({
-      config: { ...config, SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'), INTROSPECTION: false },
+      config,
+      settings: { ...t.stack.config.gateway, SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'), INTROSPECTION: false },
       logger: createLogger({ level: 'info', service: 'test', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } }),
       bus,
       cache,
@@ -358,6 +359,7 @@ describe('a subgraph that does not answer', () => {
     const start = (identityUrl: string) =>
       startGateway({
         config: { ...config, UPSTREAM_TIMEOUT_MS: 300 },
+        settings: t.stack.config.gateway,
         logger: createLogger({ level: 'silent', service: 'test' }),
         bus,
         cache,

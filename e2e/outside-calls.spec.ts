@@ -20,6 +20,7 @@ beforeAll(async () => {
   t = await startTestStack({
     STRIPE_SECRET_KEY: stripe.secretKey,
     STRIPE_API_BASE: stripe.url,
+    STRIPE_WEBHOOK_SECRET: 'whsec_test_peerlink',
     EVENT_ACK_WAIT_MS: String(ACK_WAIT_MS),
     OUTSIDE_CALL_DEADLINE_MS: '1000',
     STRIPE_TIMEOUT_MS: '400',

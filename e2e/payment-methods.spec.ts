@@ -122,7 +122,7 @@ describe('saved payment methods', () => {
     const down = t.stack.subgraphs[index]!;
     await down.stop();
     const definition = subgraphs.find((s) => s.definition.name === 'payments')!.definition;
-    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, { port: Number(new URL(down.url).port), host: '127.0.0.1', migrateOnStart: false });
+    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, t.stack.config.subgraphs.payments, { port: Number(new URL(down.url).port), host: '127.0.0.1', migrateOnStart: false });
 
     // The card saved before still pays, and the payment taken before still refunds.
     const after = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;

@@ -370,7 +370,7 @@ describe('reliability', () => {
     // It comes back on the same port; the orders placed meanwhile are waiting for it.
     const port = Number(new URL(down.url).port);
     const definition = subgraphs.find((s) => s.definition.name === 'payments')!.definition;
-    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, { port, host: '127.0.0.1', migrateOnStart: false });
+    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, t.stack.config.subgraphs.payments, { port, host: '127.0.0.1', migrateOnStart: false });
     for (const order of orders) await orderReaches(t, buyer, order.id, 'PAID');
 
     for (const order of orders) {

@@ -8,6 +8,7 @@ export function secondGateway(t: TestStack, replaced: Record<string, string>): P
   const { config, bus, cache } = t.stack.infrastructure;
   return startGateway({
     config,
+    settings: t.stack.config.gateway,
     logger: createLogger({ level: 'silent', service: 'test' }),
     bus,
     cache,

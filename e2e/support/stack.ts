@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type Stack } from '@peerlink/launcher/stack';
-import { loadConfig } from '@peerlink/platform/config';
+import { loadStackConfig } from '@peerlink/launcher/config';
 import type { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { createLogger } from '@peerlink/platform/logger';
 import { RequestContext } from '@mikro-orm/core';
@@ -45,7 +45,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   const databaseUrl = `${services.postgres}/${namespace}`;
   const mailbox = await Mailbox.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-test-'));
-  const config = loadConfig({
+  const config = loadStackConfig({
     PORT: '0',
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
@@ -59,7 +59,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   });
   const logs: Record<string, unknown>[] = [];
   const destination = options.captureLogs ? { write: (line: string) => void logs.push(JSON.parse(line)) } : undefined;
-  const level = options.captureLogs ? 'info' : config.LOG_LEVEL;
+  const level = options.captureLogs ? 'info' : config.platform.LOG_LEVEL;
   const stack = await startStack(config, createLogger({ level, service: 'test', destination }), { migrate: true });
   return {
     url: stack.gateway.url,

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { CorsPolicy } from '@peerlink/platform/config';
+import type { CorsPolicy } from './config.js';
 
 /** What browsers clients send: GraphQL clients' own headers, auth, and common tracing headers. */
 const ALLOWED_HEADERS = [

@@ -11,6 +11,7 @@ import { INTERNAL_TOKEN_HEADER, InternalTokenCache } from '@peerlink/platform/au
 import { ROLES_CHANGED, RoleLedger, type RolesChanged } from '@peerlink/platform/auth/role-ledger';
 import type { Cache } from '@peerlink/platform/cache/cache';
 import { ConfigError, type Config } from '@peerlink/platform/config';
+import type { GatewayConfig } from './config.js';
 import { formatError } from '@peerlink/platform/errors';
 import { closedBeforeAnswered } from '@peerlink/platform/graphql/request-deadline';
 import { malformedRequest } from './request-refusals.js';
@@ -40,6 +41,8 @@ import { answeringUnavailableFields } from './unavailable-answer.js';
 
 export interface GatewayOptions {
   config: Config;
+  /** The gateway's own slice of the configuration (config.ts). */
+  settings: GatewayConfig;
   logger: Logger;
   bus: EventBus;
   cache: Cache;
@@ -63,7 +66,7 @@ const GRAPHQL_PATH = '/graphql';
  * same path, the explorer for browsers, and health, readiness and metrics for operators.
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { config, logger, bus, cache } = options;
+  const { config, settings, logger, bus, cache } = options;
   const metrics = new GatewayMetrics();
   const signingKey = config.gatewayKeys?.privateKey;
   const accessTokenKey = config.accessTokenKeys?.publicKey;
@@ -71,27 +74,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const roleLedger = new RoleLedger(cache);
-  const rateLimiter = new RateLimiter(cache, config.RATE_LIMIT_PER_MINUTE, logger);
-  const limitsRule = queryLimitsRule({ maxDepth: config.MAX_QUERY_DEPTH, maxFields: config.MAX_QUERY_FIELDS, maxAliases: config.MAX_QUERY_ALIASES, maxDirectives: config.MAX_QUERY_DIRECTIVES, maxIntrospectionCost: config.MAX_INTROSPECTION_COST });
+  const rateLimiter = new RateLimiter(cache, settings.RATE_LIMIT_PER_MINUTE, logger);
+  const limitsRule = queryLimitsRule({ maxDepth: settings.MAX_QUERY_DEPTH, maxFields: settings.MAX_QUERY_FIELDS, maxAliases: settings.MAX_QUERY_ALIASES, maxDirectives: settings.MAX_QUERY_DIRECTIVES, maxIntrospectionCost: settings.MAX_INTROSPECTION_COST });
   const subgraphUrls = new Map<string, string>();
 
   // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
-  if (!config.APOLLO_TELEMETRY) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  if (!settings.APOLLO_TELEMETRY) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, logger),
+    supergraphSdl: supergraphFromFile(settings.SUPERGRAPH_PATH, logger),
     buildService: ({ name, url }) => {
-      const target = options.subgraphUrls?.[name] ?? config.subgraphUrls[name] ?? url!;
+      const target = options.subgraphUrls?.[name] ?? settings.subgraphUrls[name] ?? url!;
       subgraphUrls.set(name, target);
       const onMerged = () => metrics.subgraphRequestsMerged.inc({ subgraph: name });
-      const liveBatches = config.LIVE_LOOKUP_BATCH_SIZE
+      const liveBatches = settings.LIVE_LOOKUP_BATCH_SIZE
         ? {
-            maxItems: config.LIVE_LOOKUP_BATCH_SIZE,
-            windowMs: config.LIVE_LOOKUP_BATCH_WINDOW_MS,
-            maxInFlight: config.LIVE_LOOKUP_BATCHES_IN_FLIGHT,
+            maxItems: settings.LIVE_LOOKUP_BATCH_SIZE,
+            windowMs: settings.LIVE_LOOKUP_BATCH_WINDOW_MS,
+            maxInFlight: settings.LIVE_LOOKUP_BATCHES_IN_FLIGHT,
             onBatch: (size: number) => metrics.liveBatchSize.observe({ subgraph: name }, size),
           }
         : undefined;
-      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: config.SUBGRAPH_MAX_SOCKETS, onMerged, liveBatches });
+      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: settings.SUBGRAPH_MAX_SOCKETS, onMerged, liveBatches });
     },
     logger,
   });
@@ -103,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway: answeringUnavailableFields(gateway),
-    introspection: config.INTROSPECTION,
+    introspection: settings.INTROSPECTION,
     // Ours instead (simplePostsRefused): Apollo's also refuses the GET queries urql sends by default.
     csrfPrevention: false,
     // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
@@ -111,8 +114,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     validationRules: [limitsRule],
     // Parsing is the one cost paid before any limit applies: cap it in tokens.
-    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), queryCostLimit(config.MAX_QUERY_COST), introspectionAnsweredLocally()],
+    parseOptions: { maxTokens: settings.MAX_QUERY_TOKENS },
+    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), queryCostLimit(settings.MAX_QUERY_COST), introspectionAnsweredLocally()],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
         logger.warn({ err: error }, 'a subgraph did not answer');
@@ -120,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       const safe = refusedInput(formatted, error) ?? malformedRequest(formatted, error) ?? formatError(formatted, error);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
-      if (config.INTROSPECTION) return safe;
+      if (settings.INTROSPECTION) return safe;
       // With the schema hidden, so are the hints that give it away: graphql-js's suggestions (for
       // validation and variable errors alike; Apollo's own option covers only validation) and
       // which internal service answered.
@@ -134,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.disable('x-powered-by');
   // Which hops may tell us the client's address (X-Forwarded-For): rate limits and the activity
   // log key on it. The WebSocket server uses the same rule.
-  app.set('trust proxy', trustSetting(config.TRUST_PROXY));
+  app.set('trust proxy', trustSetting(settings.TRUST_PROXY));
   const httpServer = createServer(app);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -147,8 +150,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   // Payers' pages (/payments) are navigated to, and webhooks come from servers: neither needs CORS.
-  app.use(GRAPHQL_PATH, corsFor(config.cors, ['GET', 'POST']));
-  app.use('/files', corsFor(config.cors, ['GET', 'HEAD', 'PUT']));
+  app.use(GRAPHQL_PATH, corsFor(settings.cors, ['GET', 'POST']));
+  app.use('/files', corsFor(settings.cors, ['GET', 'HEAD', 'PUT']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use(pagesRouter());
   app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
@@ -221,23 +224,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     schema: () => schema,
     validationRules: [limitsRule],
-    maxTokens: config.MAX_QUERY_TOKENS,
-    maxCost: config.MAX_QUERY_COST,
-    hideSuggestions: !config.INTROSPECTION,
-    maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-    maxSubscriptionsPerUser: config.MAX_SUBSCRIPTIONS_PER_USER,
-    maxSubscriptionsPerAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS,
-    maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    maxTokens: settings.MAX_QUERY_TOKENS,
+    maxCost: settings.MAX_QUERY_COST,
+    hideSuggestions: !settings.INTROSPECTION,
+    maxSubscriptionsPerConnection: settings.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptionsPerUser: settings.MAX_SUBSCRIPTIONS_PER_USER,
+    maxSubscriptionsPerAddress: settings.MAX_SUBSCRIPTIONS_PER_ADDRESS,
+    maxConnectionsPerAddress: settings.MAX_CONNECTIONS_PER_ADDRESS,
     clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
     clientOrigin: (request) => {
       const trusted = app.get('trust proxy fn')(request.socket.remoteAddress ?? '', 0);
       const forwarded = trusted ? String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
       return originOf(forwarded || 'http', request.headers.host);
     },
-    originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(config.cors, origin),
-    queueSize: config.SUBSCRIPTION_QUEUE_SIZE,
-    stallMs: config.SUBSCRIPTION_STALL_MS,
-    resume: { windowMs: config.SUBSCRIPTION_RESUME_WINDOW_MS, maxEvents: config.SUBSCRIPTION_RESUME_MAX_EVENTS },
+    originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(settings.cors, origin),
+    queueSize: settings.SUBSCRIPTION_QUEUE_SIZE,
+    stallMs: settings.SUBSCRIPTION_STALL_MS,
+    resume: { windowMs: settings.SUBSCRIPTION_RESUME_WINDOW_MS, maxEvents: settings.SUBSCRIPTION_RESUME_MAX_EVENTS },
     authenticate: (token) => accessTokens.verify(token),
     currentRoles: (viewer) => roleLedger.confirm(viewer),
     execute,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corsFor } from '@peerlink/gateway/cors';
-import type { CorsPolicy } from '@peerlink/platform/config';
+import type { CorsPolicy } from '@peerlink/gateway/config';
 
 let server: Server | undefined;
 afterEach(() => void server?.close());

@@ -27,7 +27,7 @@ const small = buildSchema(`
 // this one is a little larger than what clients see.
 const supergraph = buildSchema(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
 
-/** The gateway's defaults (platform/src/config.ts). */
+/** The gateway's defaults (gateway/src/config.ts). */
 const defaults: QueryLimits = { maxDepth: 12, maxFields: 250, maxAliases: 30, maxDirectives: 50, maxIntrospectionCost: 50_000 };
 
 function check(schema: GraphQLSchema, source: string, limits: Partial<QueryLimits> = {}) {

@@ -1,16 +1,18 @@
-import { loadConfigOrExit } from '@peerlink/platform/config';
+import { orExit } from '@peerlink/platform/config';
 import { DataDirectoryInUseError } from '@peerlink/platform/db/embedded-postgres';
 import { createLogger } from '@peerlink/platform/logger';
 import { onShutdown } from '@peerlink/platform/shutdown';
+import { loadStackConfig } from './config.js';
 import { startStack } from './stack.js';
 
 /**
  * `npm start`: the whole supergraph in this process. With no configuration it needs nothing
  * outside it (PGlite, in-process bus, memory cache, mail to files under DATA_DIR).
  */
-const config = loadConfigOrExit();
+const stackConfig = orExit(() => loadStackConfig());
+const config = stackConfig.platform;
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'peerlink' });
-const starting = startStack(config, logger);
+const starting = startStack(stackConfig, logger);
 // A signal during start-up waits for it to settle, then stops whatever it started.
 onShutdown(logger, async () => (await starting.catch(() => undefined))?.stop());
 try {

@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RequestContext } from '@mikro-orm/core';
 import type { IdentityServices } from '@peerlink/identity';
-import { loadConfigOrExit } from '@peerlink/platform/config';
+import { orExit } from '@peerlink/platform/config';
 import { createLogger } from '@peerlink/platform/logger';
 import { seedDemo } from './seeding/seed-demo.js';
+import { loadStackConfig } from './config.js';
 import { startStack } from './stack.js';
 
 /**
@@ -15,15 +16,15 @@ import { startStack } from './stack.js';
  * supergraph in this process, so run it while `npm start` is stopped (embedded data belongs to one
  * process at a time); with `SEED_URL` it seeds a running gateway instead, and makes no admin.
  */
-const config = loadConfigOrExit({ ...process.env, PORT: '0' });
-const password = seedPassword(config.DATA_DIR);
+const stackConfig = orExit(() => loadStackConfig({ ...process.env, PORT: '0' }));
+const password = seedPassword(stackConfig.platform.DATA_DIR);
 const log = (line: string) => console.log(line);
 
 if (process.env.SEED_URL) {
   await seedDemo({ url: process.env.SEED_URL, password, log });
   console.log(`Seeded ${process.env.SEED_URL}. Password of every demo account: ${password}`);
 } else {
-  const stack = await startStack(config, createLogger({ level: 'warn', service: 'seed' }));
+  const stack = await startStack(stackConfig, createLogger({ level: 'warn', service: 'seed' }));
   try {
     await seedDemo({ url: stack.gateway.url, password, log });
     const identity = stack.subgraphs.find((s) => s.name === 'identity')!;

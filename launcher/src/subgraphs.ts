@@ -8,7 +8,7 @@ import { payments } from '@peerlink/payments';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
-export const subgraphs: { definition: SubgraphDefinition<any, any>; port: number }[] = [
+export const subgraphs: { definition: SubgraphDefinition<any, any, any>; port: number }[] = [
   { definition: identity, port: 4001 },
   { definition: notifications, port: 4002 },
   { definition: social, port: 4003 },

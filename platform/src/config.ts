@@ -1,15 +1,20 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+
+// Every slice validates with the same library, through the platform (which declares it).
+export { z };
 import { generateKeyPairPem, readSigningKeys, type SigningKeys } from './auth/keys.js';
 import { EVENT_RETENTION_DAYS } from './events/event-bus.js';
 
 /**
- * Every environment variable PeerLink reads, validated in one place. An unset optional URL selects
- * the embedded adapter (PGlite, in-process bus, memory cache, mail to files), so no configuration
- * runs the whole supergraph on one machine.
+ * The platform's slice of the environment: what every process needs (database, bus, cache, storage,
+ * mail, SMS, keys, events, outside calls). Each service reads its own variables in its own slice
+ * (ConfigSlice below: the gateway's gateway/src/config.ts, a subgraph's beside its code). An unset
+ * optional URL selects the embedded adapter (PGlite, in-process bus, memory cache, mail to files),
+ * so no configuration runs the whole supergraph on one machine.
  */
-const optionalUrl = (protocols: string[]) =>
+export const optionalUrl = (protocols: string[]) =>
   z
     .string()
     .trim()
@@ -22,11 +27,11 @@ const optionalUrl = (protocols: string[]) =>
     )
     .optional();
 
-const flag = z
+export const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const key = z.string().trim().min(1).optional();
+export const key = z.string().trim().min(1).optional();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,8 +55,6 @@ const envSchema = z.object({
   ACCESS_TOKEN_PUBLIC_KEY: key,
   GATEWAY_PRIVATE_KEY: key,
   GATEWAY_PUBLIC_KEY: key,
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
 
   EVENT_NAMESPACE: z
     .string()
@@ -84,11 +87,6 @@ const envSchema = z.object({
   /** Days a finished outside call's row is kept (what was asked, what came back) before it is pruned. */
   OUTSIDE_CALL_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
 
-  /** Posts kept per home timeline in the cache; older pages are read from the database. */
-  FEED_TIMELINE_LENGTH: z.coerce.number().int().min(20).max(10_000).default(800),
-  /** Accounts with more followers are merged into feeds at read time rather than fanned out. */
-  FEED_FANOUT_MAX_FOLLOWERS: z.coerce.number().int().min(1).default(10_000),
-
   /** Where clients reach the gateway's /files (local storage's signed URLs); by default the origin they called. */
   FILES_PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Signs local storage URLs; needed when several drive processes serve one store. Random per process otherwise. */
@@ -101,92 +99,10 @@ const envSchema = z.object({
   S3_SECRET_ACCESS_KEY: key,
   /** `endpoint/bucket/key` URLs; by default on when S3_ENDPOINT is set, as self-hosted servers usually need. */
   S3_FORCE_PATH_STYLE: flag.optional(),
-  DRIVE_QUOTA_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
-  DRIVE_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 ** 2),
-  /** Days a deleted file stays in the trash (restorable, still counted against the quota) before it is purged. */
-  DRIVE_TRASH_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-
-  /** An announcement whose sender committed no batch for this long is taken over by another sweep (a crashed sender). */
-  ANNOUNCEMENT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-  /** How often each notifications process looks for announcements to take over. */
-  ANNOUNCEMENT_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
-  /** Tries (the first send included) without a committed batch after which an announcement is left FAILED, not retried forever. */
-  ANNOUNCEMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-
-  /** A chat message nobody's device received within this many seconds becomes a notification. */
-  CHAT_MISSED_AFTER_SECONDS: z.coerce.number().min(0.1).max(3600).default(15),
-
-  /** Payments go through Stripe when set (`sk_test_…` or `sk_live_…`); the in-process sandbox otherwise. */
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'a Stripe secret or restricted key (sk_… or rk_…)').optional(),
-  /** Stripe's API origin; only tests point it elsewhere (at a local server that speaks Stripe's API). */
-  STRIPE_API_BASE: optionalUrl(['http', 'https']),
-  /** Signs Stripe's webhook deliveries to POST /webhooks/stripe (`whsec_…`, from Stripe's dashboard or CLI). */
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
-  /** Signs Stripe's deliveries of Connect events (sellers' payout accounts) when they come from a separate Connect endpoint. */
-  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'a Stripe webhook signing secret (whsec_…)').optional(),
-  /** One HTTP request to Stripe gives up after this (the SDK retries once more, under the same idempotency key). */
-  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(8_000),
-  /** Where buyers land after 3-D Secure; defaults to PUBLIC_URL + /payments/return. */
-  STRIPE_RETURN_URL: optionalUrl(['http', 'https']),
-  /** Sandbox only: the length of every plan's billing period, so renewals can be watched in seconds rather than months. */
-  SANDBOX_BILLING_PERIOD_SECONDS: z.coerce.number().int().min(1).max(366 * 24 * 3600).optional(),
-
-  /** The platform's cut of each sale paid out to a seller: a percentage, 0 to 100, to the basis point (e.g. 10 or 2.9). */
-  PLATFORM_FEE_PERCENT: z.coerce
-    .number()
-    .min(0)
-    .max(100)
-    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, 'at most two decimals (whole basis points)')
-    .default(10),
-
-  /** An order still unpaid after this many seconds is cancelled and its stock goes back on sale. */
-  ORDER_PAYMENT_SECONDS: z.coerce.number().min(1).max(7 * 24 * 3600).default(30 * 60),
-  /** A seller who has not answered a return request after this many seconds may see it escalated to admins by the buyer. */
-  RETURN_ANSWER_SECONDS: z.coerce.number().min(0).max(90 * 24 * 3600).default(3 * 24 * 3600),
-
-  SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
-  SUBGRAPH_URLS: z.string().default(''),
-  INTROSPECTION: flag.default(true),
-  /** Lets @apollo/gateway send Apollo its anonymous usage metrics (and probe cloud metadata servers to label them). Off: a self-hosted server phones nobody. */
-  APOLLO_TELEMETRY: flag.default(false),
-  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
-  MAX_QUERY_FIELDS: z.coerce.number().int().min(1).default(250),
-  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(30),
-  MAX_INTROSPECTION_COST: z.coerce.number().int().min(0).default(50_000),
-  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10_000),
-  /** The most an operation may cost: each field 1, a list's fields once per item it may return (gateway/src/query-cost.ts). 0: no limit. */
-  MAX_QUERY_COST: z.coerce.number().int().min(0).default(10_000),
-  /** Directives (@include, @skip...) an operation may use, fragments expanded. */
-  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  /** The largest request body the gateway and each subgraph accept. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** How long the gateway waits for a subgraph, and a subgraph works on a request nobody may still be waiting for. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Open connections the gateway keeps to each subgraph at most; a burst queues for them instead of opening thousands. */
-  SUBGRAPH_MAX_SOCKETS: z.coerce.number().int().min(1).default(128),
-  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
-  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
-  /** Live subscriptions one user may hold across all their connections (tabs, devices). */
-  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(200),
-  /** Live subscriptions one client address may hold, whoever is signed in (set TRUST_PROXY behind a proxy). */
-  MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(1000),
-  TRUST_PROXY: z.string().default('loopback'),
-  /** Origins whose pages may call /graphql and /files: exact origins, comma-separated, or `*` for every origin. */
-  CORS_ORIGINS: z.string().trim().optional(),
-  /** Lets cross-origin pages send cookies (Access-Control-Allow-Credentials); the API reads none, so only a cookie-based proxy in front needs it. */
-  CORS_CREDENTIALS: flag.default(false),
-  /** Events that may wait for a subscriber that has read nothing for SUBSCRIPTION_STALL_MS; one more ends it with EVENTS_DROPPED. */
-  SUBSCRIPTION_QUEUE_SIZE: z.coerce.number().int().min(1).default(100),
-  SUBSCRIPTION_STALL_MS: z.coerce.number().int().min(1).default(5000),
-  /** A subscription resumed from a cursor gets the events it missed if the oldest is at most this old (up to the stream's 7 days)... */
-  SUBSCRIPTION_RESUME_WINDOW_MS: z.coerce.number().int().min(1).max(7 * 24 * 3600_000).default(300_000),
-  /** ...and they number at most this many events of its subscription's kind; otherwise RESUME_WINDOW_EXCEEDED. */
-  SUBSCRIPTION_RESUME_MAX_EVENTS: z.coerce.number().int().min(1).max(100_000).default(1000),
-  /** Live events' lookups sent to one subgraph in one request at most; 0 sends each on its own. */
-  LIVE_LOOKUP_BATCH_SIZE: z.coerce.number().int().min(0).max(1000).default(200),
-  /** How long a live lookup waits for others to share its batch. */
-  LIVE_LOOKUP_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(3),
-  /** Batches of live lookups on their way to one subgraph at once. */
-  LIVE_LOOKUP_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -197,18 +113,8 @@ export interface Config extends Env {
   /** The gateway signs internal tokens; subgraphs verify them. */
   gatewayKeys?: SigningKeys;
   publicUrl: string;
-  /** Subgraph name to URL, for a gateway whose subgraphs run as their own processes. */
-  subgraphUrls: Record<string, string>;
-  cors: CorsPolicy;
-}
-
-/** Which other origins' pages may call the API from a browser. */
-export interface CorsPolicy {
-  /** Exact origins (`https://app.example.com`), or `*` for every origin. */
-  origins: string[] | '*';
-  /** Any port of http(s)://localhost, 127.0.0.1 and [::1]: embedded mode's default, for a local dev server. */
-  localhost: boolean;
-  credentials: boolean;
+  /** One process, no DATABASE_URL: a developer's machine, where every adapter is the embedded one. */
+  embedded: boolean;
 }
 
 export class ConfigError extends Error {
@@ -217,22 +123,39 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment once, reporting every bad variable together. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable is an unset one (docker compose passes `${STRIPE_SECRET_KEY:-}` as "").
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const values = parsed.data;
-  const problems: string[] = [];
+/**
+ * One service's own variables, read beside the platform's (whose settings its checks may use).
+ * Throws ConfigError naming every bad variable.
+ */
+export type ConfigSlice<T> = (env: NodeJS.ProcessEnv, platform: Config) => T;
 
-  const subgraphUrls: Record<string, string> = {};
-  for (const pair of values.SUBGRAPH_URLS.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [name, url] = pair.split('=');
-    if (!name || !url || !URL.canParse(url)) problems.push(`SUBGRAPH_URLS: "${pair}" is not name=http://host:port/graphql`);
-    else subgraphUrls[name.trim()] = url.trim();
-  }
+/**
+ * Validates the variables of one slice against its schema, then the checks that span several of
+ * them; every problem is reported together. `isSet` tells a variable given from one left to its
+ * default. An empty variable is an unset one (docker compose passes `${STRIPE_SECRET_KEY:-}` as "").
+ */
+export function readSlice<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  checks: (values: z.output<S>, isSet: (name: string) => boolean) => string[] = () => [],
+): z.output<S> {
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const problems = checks(parsed.data, (name) => name in given);
+  if (problems.length) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/** `names` make sense only beside `needed`: each one set without it is a problem. */
+export function onlyWith(isSet: (name: string) => boolean, needed: string, names: string[], why: string): string[] {
+  return isSet(needed) ? [] : names.filter(isSet).map((name) => `${name}: set without ${needed}, ${why}`);
+}
+
+/** Reads and validates the platform's variables, reporting every bad one together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values = readSlice(envSchema, env, platformContradictions);
+  const problems: string[] = [];
 
   // One process keeps generated keys in DATA_DIR; separate processes are given theirs.
   const all = values.SERVICE === 'all';
@@ -252,22 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (!all && values.SERVICE !== 'migrate' && !gatewayKeys) {
     problems.push('GATEWAY_PUBLIC_KEY: required by every subgraph');
   }
-  if (values.ANNOUNCEMENT_SWEEP_MS >= values.ANNOUNCEMENT_LEASE_MS) {
-    problems.push('ANNOUNCEMENT_SWEEP_MS: must be shorter than ANNOUNCEMENT_LEASE_MS (a stopped sender is looked for within each lease)');
-  }
-  // A handler still waiting on an outside call when its event is redelivered would run twice at once.
-  if (values.OUTSIDE_CALL_DEADLINE_MS >= values.EVENT_ACK_WAIT_MS) {
-    problems.push('OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered while its handler waits on an outside call)');
-  }
-  // Stripe's SDK tries twice (one retry): both fit in the deadline, or the second try is always cut short.
-  if (2 * values.STRIPE_TIMEOUT_MS > values.OUTSIDE_CALL_DEADLINE_MS) {
-    problems.push('STRIPE_TIMEOUT_MS: at most half of OUTSIDE_CALL_DEADLINE_MS (a request and its one retry fit in the deadline)');
-  }
-  if (values.S3_BUCKET) {
-    if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
-    if (!values.S3_SECRET_ACCESS_KEY) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
-  }
-  const cors = corsPolicy(problems, values, all && !values.DATABASE_URL);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -275,33 +182,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenKeys,
     gatewayKeys,
     publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
-    subgraphUrls,
-    cors,
+    embedded: all && !values.DATABASE_URL,
   };
 }
 
-/**
- * CORS_ORIGINS as a policy. Exact origins only (a browser's Origin header is compared as a string),
- * and `*` never with credentials. Unset, embedded mode (one process, no DATABASE_URL: a developer's
- * machine) lets local dev servers in; any other deployment lets no other origin in until listed.
- */
-function corsPolicy(problems: string[], values: Env, embedded: boolean): CorsPolicy {
-  const credentials = values.CORS_CREDENTIALS;
-  const listed = (values.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (listed.includes('*')) {
-    if (listed.length > 1) problems.push('CORS_ORIGINS: `*` stands alone, not in a list');
-    if (credentials) problems.push('CORS_ORIGINS: `*` cannot be used with CORS_CREDENTIALS=true; list the origins');
-    return { origins: '*', localhost: false, credentials };
+/** Settings that contradict each other: refused, rather than one of them silently ignored. */
+function platformContradictions(values: Env, isSet: (name: string) => boolean): string[] {
+  const problems: string[] = [];
+  // A handler still waiting on an outside call when its event is redelivered would run twice at once.
+  if (values.OUTSIDE_CALL_DEADLINE_MS >= values.EVENT_ACK_WAIT_MS) {
+    problems.push('OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered while its handler waits on an outside call)');
   }
-  for (const origin of listed) {
-    const url = URL.canParse(origin) ? new URL(origin) : null;
-    // URL accepts `*` in a host; an Origin header never has one.
-    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin || !/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) {
-      const hint = url && url.origin !== origin && ['http:', 'https:'].includes(url.protocol) ? ` (did you mean "${url.origin}"?)` : '';
-      problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com (scheme, host and port only, lowercase, no path)${hint}`);
-    }
+  problems.push(...onlyWith(isSet, 'NATS_URL', ['EVENT_CONCURRENCY', 'EVENT_ACK_WAIT_MS'], 'which selects the NATS bus (the in-process bus has no such setting)'));
+  if (values.S3_BUCKET) {
+    if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
+    if (!values.S3_SECRET_ACCESS_KEY) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
+    // S3 signs its own URLs.
+    if (isSet('FILE_URL_SECRET')) problems.push('FILE_URL_SECRET: signs local storage URLs; it has no use with S3_BUCKET');
   }
-  return { origins: listed, localhost: embedded && values.CORS_ORIGINS === undefined, credentials };
+  problems.push(
+    ...onlyWith(isSet, 'S3_BUCKET', ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'], 'which selects S3 storage (files are stored locally without it)'),
+  );
+  if (values.SMTP_URL) {
+    const { username, password } = new URL(values.SMTP_URL);
+    if (Boolean(username) !== Boolean(password)) problems.push('SMTP_URL: give both a user and a password (smtp://user:password@host), or neither');
+  }
+  return problems;
 }
 
 function readKeys(problems: string[], prefix: string, keys: { privateKey?: string; publicKey?: string }): SigningKeys | undefined {
@@ -314,14 +220,42 @@ function readKeys(problems: string[], prefix: string, keys: { privateKey?: strin
 }
 
 /** For a process's entry point: a bad configuration prints every problem and exits, without a stack trace. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+export function orExit<T>(load: () => T): T {
   try {
-    return loadConfig(env);
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     process.exit(1);
   }
+}
+
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  return orExit(() => loadConfig(env));
+}
+
+/**
+ * The platform's settings and every given slice's, each slice's problems added to the others', so a
+ * process starts with all of them valid or not at all. Slices build on the platform's settings: they
+ * are read once those are valid.
+ */
+export function loadSlices<Slices extends Record<string, ConfigSlice<unknown>>>(
+  env: NodeJS.ProcessEnv,
+  platform: Config,
+  slices: Slices,
+): { [Name in keyof Slices]: ReturnType<Slices[Name]> } {
+  const problems: string[] = [];
+  const loaded: Record<string, unknown> = {};
+  for (const [name, slice] of Object.entries(slices)) {
+    try {
+      loaded[name] = slice(env, platform);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return loaded as { [Name in keyof Slices]: ReturnType<Slices[Name]> };
 }
 
 interface KeyFile {

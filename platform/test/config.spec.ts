@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
 import { ConfigError, loadConfig } from '@peerlink/platform/config';
+import { configProblems } from '@peerlink/platform/testing/config-problems';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-config-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+const NATS_URL = 'nats://nats:4222';
+
 describe('loadConfig', () => {
   it('needs nothing: every service falls back to its embedded adapter', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
-    expect(config).toMatchObject({ PORT: 4000, SERVICE: 'all', INTROSPECTION: true, publicUrl: 'http://localhost:4000' });
+    expect(config).toMatchObject({ PORT: 4000, SERVICE: 'all', embedded: true, publicUrl: 'http://localhost:4000' });
     expect(config.DATABASE_URL ?? config.NATS_URL ?? config.REDIS_URL ?? config.SMTP_URL).toBeUndefined();
   });
 
@@ -24,22 +27,30 @@ describe('loadConfig', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')).accessToken.publicKey).toEqual(pem(first));
   });
 
-  it('takes an empty variable as unset, and checks the Stripe settings it is given', () => {
-    expect(loadConfig({ DATA_DIR: dataDir, STRIPE_SECRET_KEY: '', STRIPE_WEBHOOK_SECRET: '' }).STRIPE_SECRET_KEY).toBeUndefined();
-    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_SECRET_KEY: 'pk_test_publishable' })).toThrow(/STRIPE_SECRET_KEY/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: 'secret' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+  it('refuses an outside-call deadline as long as the redelivery wait', () => {
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000 });
+    expect(() => loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);
+    expect(loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '1500', OUTSIDE_CALL_DEADLINE_MS: '1000' }).OUTSIDE_CALL_DEADLINE_MS).toBe(1000);
   });
 
-  it('takes the platform fee as a percentage to the basis point, 10 unless set', () => {
-    expect(loadConfig({ DATA_DIR: dataDir }).PLATFORM_FEE_PERCENT).toBe(10);
-    expect(['0', '2.9', '12.34', '100'].map((v) => loadConfig({ DATA_DIR: dataDir, PLATFORM_FEE_PERCENT: v }).PLATFORM_FEE_PERCENT)).toEqual([0, 2.9, 12.34, 100]);
-    for (const bad of ['-1', '100.01', '2.925', 'ten']) expect(() => loadConfig({ DATA_DIR: dataDir, PLATFORM_FEE_PERCENT: bad })).toThrow(/PLATFORM_FEE_PERCENT/);
-  });
-
-  it('keeps deleted files in the trash for 1 to 3650 whole days, 30 unless set', () => {
-    expect(loadConfig({ DATA_DIR: dataDir }).DRIVE_TRASH_DAYS).toBe(30);
-    expect(loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: '7' }).DRIVE_TRASH_DAYS).toBe(7);
-    for (const bad of ['0', '-1', '1.5', '3651', 'forever']) expect(() => loadConfig({ DATA_DIR: dataDir, DRIVE_TRASH_DAYS: bad })).toThrow(/DRIVE_TRASH_DAYS/);
+  it('refuses settings of an adapter that the other settings do not select, naming each variable', () => {
+    const refused = (env: Record<string, string>) => configProblems(() => loadConfig({ DATA_DIR: dataDir, ...env }));
+    // NATS' own settings, without NATS (the in-process bus has neither).
+    expect(refused({ EVENT_CONCURRENCY: '4', EVENT_ACK_WAIT_MS: '90000' })).toEqual([
+      expect.stringMatching(/^EVENT_CONCURRENCY: set without NATS_URL/),
+      expect.stringMatching(/^EVENT_ACK_WAIT_MS: set without NATS_URL/),
+    ]);
+    // S3's settings without a bucket (files would silently stay local), and a bucket without credentials.
+    expect(refused({ S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' })).toEqual([
+      expect.stringMatching(/^S3_ENDPOINT: set without S3_BUCKET/),
+      expect.stringMatching(/^S3_ACCESS_KEY_ID: set without S3_BUCKET/),
+      expect.stringMatching(/^S3_SECRET_ACCESS_KEY: set without S3_BUCKET/),
+    ]);
+    expect(refused({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'id' })).toEqual([expect.stringMatching(/^S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set/)]);
+    expect(refused({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', FILE_URL_SECRET: 'x'.repeat(32) })).toEqual([expect.stringMatching(/^FILE_URL_SECRET: .* S3_BUCKET/)]);
+    // SMTP with half its credentials.
+    expect(refused({ SMTP_URL: 'smtp://mailer@mail.example.com:587' })).toEqual([expect.stringMatching(/^SMTP_URL: give both a user and a password/)]);
+    expect(refused({ SMTP_URL: 'smtp://:secret@mail.example.com:587' })).toEqual([expect.stringMatching(/^SMTP_URL/)]);
   });
 
   it('remembers processed events 7 days unless set, and never for less than JetStream may deliver them again', () => {
@@ -50,28 +61,20 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses outside-call settings that contradict each other: a deadline as long as the redelivery wait, a Stripe timeout whose retry cannot fit', () => {
-    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000, STRIPE_TIMEOUT_MS: 8_000 });
-    expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, STRIPE_TIMEOUT_MS: '10001' })).toThrow(/STRIPE_TIMEOUT_MS/);
-    expect(loadConfig({ DATA_DIR: dataDir, EVENT_ACK_WAIT_MS: '1500', OUTSIDE_CALL_DEADLINE_MS: '1000', STRIPE_TIMEOUT_MS: '400' }).OUTSIDE_CALL_DEADLINE_MS).toBe(1000);
-  });
-
-  it('leases an announcement for 30 s and sweeps every 2 s unless set, and refuses a sweep as slow as the lease', () => {
-    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ ANNOUNCEMENT_LEASE_MS: 30_000, ANNOUNCEMENT_SWEEP_MS: 2_000, ANNOUNCEMENT_MAX_ATTEMPTS: 5 });
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' })).toThrow(/ANNOUNCEMENT_SWEEP_MS/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_MAX_ATTEMPTS: '0' })).toThrow(/ANNOUNCEMENT_MAX_ATTEMPTS/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, ANNOUNCEMENT_LEASE_MS: 'soon' })).toThrow(/ANNOUNCEMENT_LEASE_MS/);
-  });
-
-  it('bounds subscription resumes to 5 minutes and 1,000 events unless set, within the stream’s 7 days', () => {
-    const defaults = loadConfig({ DATA_DIR: dataDir });
-    expect([defaults.SUBSCRIPTION_RESUME_WINDOW_MS, defaults.SUBSCRIPTION_RESUME_MAX_EVENTS]).toEqual([300_000, 1000]);
-    expect(loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_WINDOW_MS: '60000' }).SUBSCRIPTION_RESUME_WINDOW_MS).toBe(60_000);
-    for (const bad of ['0', '1.5', String(8 * 24 * 3600_000), 'soon']) {
-      expect(() => loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_WINDOW_MS: bad })).toThrow(/SUBSCRIPTION_RESUME_WINDOW_MS/);
-    }
-    for (const bad of ['0', '-5', '100001']) expect(() => loadConfig({ DATA_DIR: dataDir, SUBSCRIPTION_RESUME_MAX_EVENTS: bad })).toThrow(/SUBSCRIPTION_RESUME_MAX_EVENTS/);
+  it('accepts a deployment whose settings agree', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://db/peerlink',
+      NATS_URL,
+      EVENT_CONCURRENCY: '16',
+      EVENT_ACK_WAIT_MS: '90000',
+      SMTP_URL: 'smtps://mailer:secret@mail.example.com:465',
+      S3_BUCKET: 'files',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(config).toMatchObject({ EVENT_CONCURRENCY: 16, S3_BUCKET: 'files', embedded: false });
   });
 
   it('lists every bad variable at once', () => {
@@ -101,13 +104,5 @@ describe('loadConfig', () => {
     expect(gatewayProcess.accessTokenKeys?.privateKey).toBeUndefined();
     // The public half is derived from the private key.
     expect(gatewayProcess.gatewayKeys?.publicKey.export({ type: 'spki', format: 'pem' })).toEqual(gateway.publicKey);
-  });
-
-  it('parses subgraph URL overrides and rejects malformed ones', () => {
-    expect(loadConfig({ DATA_DIR: dataDir, SUBGRAPH_URLS: 'identity=http://id:4001/graphql, notifications=http://n:4002/graphql' }).subgraphUrls).toEqual({
-      identity: 'http://id:4001/graphql',
-      notifications: 'http://n:4002/graphql',
-    });
-    expect(() => loadConfig({ DATA_DIR: dataDir, SUBGRAPH_URLS: 'identity' })).toThrow(/SUBGRAPH_URLS/);
   });
 });

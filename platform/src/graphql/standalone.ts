@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '../config.js';
+import { loadConfig, loadSlices, orExit } from '../config.js';
 import { createInfrastructure } from '../infrastructure.js';
 import { createLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
@@ -6,11 +6,15 @@ import { startSubgraph } from './start-subgraph.js';
 import type { SubgraphDefinition } from './subgraph.js';
 
 /** Runs one subgraph as its own process (the distributed setup), until SIGINT or SIGTERM. */
-export async function runStandalone(definition: SubgraphDefinition<any, any>, options: { defaultPort: number }) {
-  const config = loadConfigOrExit();
+export async function runStandalone(definition: SubgraphDefinition<any, any, any>, options: { defaultPort: number }) {
+  const { config, settings } = orExit(() => {
+    const config = loadConfig();
+    const slices = loadSlices(process.env, config, definition.config ? { [definition.name]: definition.config } : {});
+    return { config, settings: slices[definition.name] };
+  });
   const logger = createLogger({ level: config.LOG_LEVEL, service: definition.name });
   const infrastructure = await createInfrastructure(config, logger);
-  const subgraph = await startSubgraph(definition, infrastructure, {
+  const subgraph = await startSubgraph(definition, infrastructure, settings, {
     port: process.env.PORT ? config.PORT : options.defaultPort,
     host: config.HOST,
     // Shared databases are migrated by `npm run migrate`, deliberately; an embedded one on start.

@@ -12,10 +12,11 @@ export interface StartedSubgraph<Services = unknown> {
   stop(): Promise<void>;
 }
 
-/** Opens the subgraph's database, migrates it when asked, starts its work and serves it. */
-export async function startSubgraph(
-  definition: SubgraphDefinition<any, any>,
+/** Opens the subgraph's database, migrates it when asked, starts its work on its settings and serves it. */
+export async function startSubgraph<Settings>(
+  definition: SubgraphDefinition<any, any, Settings>,
   infrastructure: Infrastructure,
+  settings: Settings,
   options: { port: number; host: string; migrateOnStart: boolean },
 ): Promise<StartedSubgraph> {
   const { config, logger } = infrastructure;
@@ -35,7 +36,7 @@ export async function startSubgraph(
       const applied = await migrate(orm);
       if (applied.length) logger.info({ subgraph: definition.name, applied }, 'migrations applied');
     }
-    running = await definition.start(infrastructure, orm);
+    running = await definition.start(infrastructure, orm, settings);
     server = await serveSubgraph({ definition, running, orm, infrastructure, port: options.port, host: options.host });
   } catch (error) {
     // Half started: stop its work and release its database (embedded mode's is shared and locked).

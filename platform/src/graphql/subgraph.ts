@@ -10,7 +10,7 @@ import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type InternalIdentity } fro
 import { privilegedRolesConfirmed } from '../auth/role-ledger.js';
 import type { ClientInfo, Viewer } from '../auth/viewer.js';
 import type { Orm } from '../db/database.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, type ConfigSlice } from '../config.js';
 import { formatError } from '../errors.js';
 import { textInputChecked } from './text-input.js';
 import { requestSignal } from './request-deadline.js';
@@ -54,7 +54,7 @@ export interface RunningSubgraph<Services, Loaders> {
 }
 
 /** One domain, as the launcher and the composition script see it. */
-export interface SubgraphDefinition<Services = unknown, Loaders = unknown> extends SchemaDefinition {
+export interface SubgraphDefinition<Services = unknown, Loaders = unknown, Settings = undefined> extends SchemaDefinition {
   name: string;
   entities: Function[];
   migrations: MigrationObject[];
@@ -63,8 +63,13 @@ export interface SubgraphDefinition<Services = unknown, Loaders = unknown> exten
    * unreachable, say): clients are told SERVICE_UNAVAILABLE, to try again, rather than an internal error.
    */
   outsideServiceDown?(error: unknown): boolean;
+  /**
+   * The domain's own variables (config.ts beside its code), validated with every other slice before
+   * anything starts; what it returns is handed to start(). Absent when the domain has none.
+   */
+  config?: ConfigSlice<Settings>;
   /** Wires the domain's services and background work (event consumers) onto the infrastructure. */
-  start(infrastructure: Infrastructure, orm: Orm): Promise<RunningSubgraph<Services, Loaders>>;
+  start(infrastructure: Infrastructure, orm: Orm, settings: Settings): Promise<RunningSubgraph<Services, Loaders>>;
 }
 
 export interface SubgraphServer {
@@ -81,7 +86,7 @@ export interface SubgraphServer {
 export const SUBGRAPH_KEEP_ALIVE_MS = 65_000;
 
 export async function serveSubgraph<S, L>(options: {
-  definition: SubgraphDefinition<S, L>;
+  definition: SubgraphDefinition<S, L, any>;
   running: RunningSubgraph<S, L>;
   orm: Orm;
   infrastructure: Infrastructure;

@@ -4,6 +4,7 @@ import { signaller } from '@peerlink/platform/events/signals';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { SocialEvents } from '@peerlink/contracts/social';
+import { chatConfig, type ChatConfig } from './config.js';
 import type { ChatServices } from './context.js';
 import { Conversation, Membership } from './conversation.entity.js';
 import { ConversationResolver, MembershipResolver } from './conversation.resolver.js';
@@ -21,8 +22,9 @@ import { MessageAttachment, type AttachmentsChecked } from './attachment.entity.
 import { Block } from './block.entity.js';
 
 /** Private and group conversations, with live messages. */
-export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
+export const chat: SubgraphDefinition<ChatServices, ChatLoaders, ChatConfig> = {
   name: 'chat',
+  config: chatConfig,
   entities: [Person, Block, Conversation, Membership, Message, MessageAttachment],
   migrations,
   resolvers: [ConversationResolver, MembershipResolver, MessageResolver],
@@ -35,7 +37,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
     },
   },
 
-  async start({ bus, config, logger }, orm) {
+  async start({ bus, logger }, orm, settings) {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations, signaller<ChatSignals>(bus));
@@ -46,7 +48,7 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders> = {
       handlers: chatEventHandlers(),
       logger,
     });
-    const missed = new MissedMessages(orm, outbox, config.CHAT_MISSED_AFTER_SECONDS, logger).sweepsEvery().start();
+    const missed = new MissedMessages(orm, outbox, settings.CHAT_MISSED_AFTER_SECONDS, logger).sweepsEvery().start();
     return {
       services: { conversations, messages },
       createLoaders: (viewer) => new ChatLoaders(orm.em as never, viewer),

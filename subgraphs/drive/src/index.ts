@@ -5,6 +5,7 @@ import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { driveConfig, type DriveConfig } from './config.js';
 import { chatEventHandlers } from './chat-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { returnPhotoHandlers } from './return-photos.handler.js';
@@ -22,8 +23,9 @@ import { fileRoutes } from './routes.js';
 import { UploadService } from './upload.service.js';
 
 /** Files: uploads through signed URLs, versions, sharing, quotas; the bytes live in object storage. */
-export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
+export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig> = {
   name: 'drive',
+  config: driveConfig,
   entities: [Person, DriveFile, FileVersion, FileShare, Upload],
   migrations,
   resolvers: [FileResolver, TrashResolver, FileVersionResolver, FileShareResolver],
@@ -31,12 +33,12 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders> = {
     File: (reference: { id: string }, ctx: { loaders: DriveLoaders }) => ctx.loaders.readable(reference.id),
   },
 
-  async start({ bus, config, logger, storage }, orm) {
+  async start({ bus, config, logger, storage }, orm, settings) {
     await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
-    const uploads = new UploadService(orm, storage, { quotaBytes: config.DRIVE_QUOTA_BYTES, maxFileBytes: config.DRIVE_MAX_FILE_BYTES });
-    const files = new FileService(orm, outbox, storage, config.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
-    const trash = new TrashService(orm, storage, uploads, config.DRIVE_TRASH_DAYS);
+    const uploads = new UploadService(orm, storage, { quotaBytes: settings.DRIVE_QUOTA_BYTES, maxFileBytes: settings.DRIVE_MAX_FILE_BYTES });
+    const files = new FileService(orm, outbox, storage, settings.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
+    const trash = new TrashService(orm, storage, uploads, settings.DRIVE_TRASH_DAYS);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
     const trashSweeper = new Repeating('trash purge', 10 * 60_000, () => trash.sweep(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents & MarketplaceEvents, DriveEvents>({

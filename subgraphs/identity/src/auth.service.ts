@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { issueAccessToken, type IssuedToken } from '@peerlink/platform/auth/access-token';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { Cache } from '@peerlink/platform/cache/cache';
-import type { Config } from '@peerlink/platform/config';
+import type { IdentityConfig } from './config.js';
 import { badInput, conflict, rateLimited, unauthenticated } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { ActivityKind } from './activity.entity.js';
@@ -30,7 +30,7 @@ export class AuthService {
   constructor(
     private readonly outbox: Outbox<IdentityEvents>,
     private readonly cache: Cache,
-    private readonly config: Config,
+    private readonly settings: IdentityConfig,
     private readonly signingKey: KeyObject,
     private readonly activity: ActivityService,
     private readonly verifications: VerificationService,
@@ -134,7 +134,7 @@ export class AuthService {
     const session = await this.outbox.orm.em.fork().findOne(Session, { id: viewer.sessionId, user: viewer.userId, revokedAt: null }, { populate: ['user'] });
     if (!session) return null;
     const user = session.user;
-    return issueAccessToken(this.signingKey, { userId: user.id, sessionId: session.id, roles: user.roles }, this.config.ACCESS_TOKEN_TTL_SECONDS);
+    return issueAccessToken(this.signingKey, { userId: user.id, sessionId: session.id, roles: user.roles }, this.settings.ACCESS_TOKEN_TTL_SECONDS);
   }
 
   /** Ends every session of a user except, optionally, one. */
@@ -167,13 +167,13 @@ export class AuthService {
     em.create(RefreshToken, {
       session,
       tokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      expiresAt: new Date(Date.now() + this.settings.REFRESH_TOKEN_TTL_SECONDS * 1000),
     });
     const user = session.user;
     const access = await issueAccessToken(
       this.signingKey,
       { userId: user.id, sessionId: session.id, roles: user.roles },
-      this.config.ACCESS_TOKEN_TTL_SECONDS,
+      this.settings.ACCESS_TOKEN_TTL_SECONDS,
     );
     return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, user };
   }

@@ -3,6 +3,7 @@ import { RoleLedger } from '@peerlink/platform/auth/role-ledger';
 import { ConfigError } from '@peerlink/platform/config';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import DataLoader from 'dataloader';
+import { identityConfig, type IdentityConfig } from './config.js';
 import { AccountService } from './account.service.js';
 import { Activity } from './activity.entity.js';
 import { ActivityResolver } from './activity.resolver.js';
@@ -21,8 +22,9 @@ import { VerificationResolver } from './verification.resolver.js';
 import { VerificationService } from './verification.service.js';
 
 /** Accounts, sessions and verification: who people are and how they prove it. */
-export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
+export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders, IdentityConfig> = {
   name: 'identity',
+  config: identityConfig,
   entities: [User, Session, RefreshToken, KnownDevice, Verification, Activity],
   migrations,
   resolvers: [AuthResolver, UserResolver, VerificationResolver, ActivityResolver],
@@ -30,7 +32,7 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
     User: (reference: { id: string }, ctx: IdentityContext) => ctx.loaders.user.load(reference.id),
   },
 
-  async start({ bus, cache, config, logger }, orm) {
+  async start({ bus, cache, config, logger }, orm, settings) {
     const outbox = new Outbox<IdentityEvents>(orm, bus, logger);
     const activity = new ActivityService(orm);
     const roleRecords = new RoleRecords(orm, new RoleLedger(cache), bus, logger);
@@ -41,7 +43,7 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders> = {
     // Identity is the one place access tokens are made, so it alone holds the private key.
     const signingKey = config.accessTokenKeys?.privateKey;
     if (!signingKey) throw new ConfigError(['ACCESS_TOKEN_PRIVATE_KEY: required by the identity subgraph']);
-    auth = new AuthService(outbox, cache, config, signingKey, activity, verifications, roleRecords);
+    auth = new AuthService(outbox, cache, settings, signingKey, activity, verifications, roleRecords);
     const accounts = new AccountService(orm, outbox, activity, auth, roleRecords);
     return {
       services: { auth, accounts, verifications, activity },

@@ -3,6 +3,7 @@ import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { marketplaceConfig, type MarketplaceConfig } from './config.js';
 import { Campaign } from './campaign.entity.js';
 import { CampaignResolver } from './campaign.resolver.js';
 import { CampaignService } from './campaign.service.js';
@@ -32,8 +33,9 @@ import { ProductResolver } from './product.resolver.js';
 import { ProductService } from './product.service.js';
 
 /** The marketplace: a catalog anyone can sell in, carts, and orders paid through the payments service. */
-export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders> = {
+export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders, MarketplaceConfig> = {
   name: 'marketplace',
+  config: marketplaceConfig,
   entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview, Campaign, ReturnRequest, ReturnRequestItem],
   migrations,
   resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver, CampaignResolver, ReturnRequestResolver, ReturnRequestItemResolver, OrderReturnsResolver],
@@ -45,16 +47,16 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       ctx.services.returns.visible(reference.id, ctx.loaders),
   },
 
-  async start({ bus, config, logger }, orm) {
+  async start({ bus, logger }, orm, settings) {
     const outbox = new Outbox<MarketplaceEvents>(orm, bus, logger);
-    const orders = new OrderService(orm, outbox, config.ORDER_PAYMENT_SECONDS);
+    const orders = new OrderService(orm, outbox, settings.ORDER_PAYMENT_SECONDS);
     // Checked a few times per payment window, so an order outlives its window by a quarter at most.
-    const everyMs = Math.min(30_000, Math.max(200, (config.ORDER_PAYMENT_SECONDS * 1000) / 4));
+    const everyMs = Math.min(30_000, Math.max(200, (settings.ORDER_PAYMENT_SECONDS * 1000) / 4));
     const unpaid = new Repeating('unpaid-order sweep', everyMs, () => orders.expireUnpaid(), logger).start();
     const impressions = new ImpressionCounter(orm);
     const impressionFlush = new Repeating('impression flush', 1_000, () => impressions.flush(), logger).start();
-    const campaigns = new CampaignService(orm, outbox, config.ORDER_PAYMENT_SECONDS, impressions);
-    const returns = new ReturnRequestService(orm, outbox, config.RETURN_ANSWER_SECONDS);
+    const campaigns = new CampaignService(orm, outbox, settings.ORDER_PAYMENT_SECONDS, impressions);
+    const returns = new ReturnRequestService(orm, outbox, settings.RETURN_ANSWER_SECONDS);
     const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents & DriveEvents, MarketplaceEvents>({
       bus,
       outbox,

@@ -7,6 +7,7 @@ import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { SocialEvents } from '@peerlink/contracts/social';
 import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { DriveEvents } from '@peerlink/contracts/drive';
+import { notificationsConfig, type NotificationsConfig } from './config.js';
 import { AnnouncementService } from './announcement.service.js';
 import DataLoader from 'dataloader';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
@@ -31,20 +32,21 @@ import { paymentsEventHandlers } from './payments-events.handler.js';
 import { returnEventHandlers } from './return-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
-export const notifications: SubgraphDefinition<NotificationsServices, NotificationsLoaders> = {
+export const notifications: SubgraphDefinition<NotificationsServices, NotificationsLoaders, NotificationsConfig> = {
   name: 'notifications',
+  config: notificationsConfig,
   entities: [Notification, NotificationPreference, Recipient],
   migrations,
   resolvers: [NotificationResolver, DeadLetterResolver],
 
-  async start({ bus, mailer, sms, config, logger }, orm) {
+  async start({ bus, mailer, sms, config, logger }, orm, settings) {
     const outbox = new Outbox<NotificationsEvents>(orm, bus, logger);
     // Every email and text message is claimed, sent after commit with a deadline, and recorded (outside-call.ts).
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
     const sends = new MessageSends(calls, mailer, sms);
     const service = new NotificationService(orm, outbox, sends);
-    const announcements = new AnnouncementService(orm, outbox, { leaseMs: config.ANNOUNCEMENT_LEASE_MS, sweepMs: config.ANNOUNCEMENT_SWEEP_MS, maxAttempts: config.ANNOUNCEMENT_MAX_ATTEMPTS }, logger);
-    const announcementSweep = new Repeating('announcement sweep', config.ANNOUNCEMENT_SWEEP_MS, () => announcements.resume(), logger).start();
+    const announcements = new AnnouncementService(orm, outbox, { leaseMs: settings.ANNOUNCEMENT_LEASE_MS, sweepMs: settings.ANNOUNCEMENT_SWEEP_MS, maxAttempts: settings.ANNOUNCEMENT_MAX_ATTEMPTS }, logger);
+    const announcementSweep = new Repeating('announcement sweep', settings.ANNOUNCEMENT_SWEEP_MS, () => announcements.resume(), logger).start();
     const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents, NotificationsEvents>({
       bus,
       outbox,

@@ -3,6 +3,7 @@ import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import { OutsideCalls, outsideCallSettings } from '@peerlink/platform/outside-call';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { paymentsConfig, type PaymentsConfig } from './config.js';
 import type { PaymentsContext, PaymentsServices } from './context.js';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { PaymentLoaders } from './loaders.js';
@@ -27,20 +28,17 @@ import { Plan } from './plan.entity.js';
 import { PlanResolver } from './plan.resolver.js';
 import { PlanService } from './plan.service.js';
 import { sandboxBillingClock } from './sandbox-billing-clock.js';
-import { DatabaseLedger } from './sandbox-ledger.js';
-import { SandboxPayments } from './sandbox-provider.js';
-import { createStripeClient } from './stripe-client.js';
-import { StripePayments } from './stripe-provider.js';
 import { paymentIntentWebhooks, stripeWebhooks } from './stripe-webhooks.js';
 import { payerPages } from './payer-pages.js';
 import { stripeUnavailable } from './stripe-unavailable.js';
 import { payoutEntities, PayoutResolver, startPayouts } from './payouts.js';
 
 /** Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring plans, and sellers' payouts. */
-export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
+export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders, PaymentsConfig> = {
   name: 'payments',
   entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
+  config: paymentsConfig,
   resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver, ...moneyResolvers],
   outsideServiceDown: stripeUnavailable,
   references: {
@@ -48,14 +46,15 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
     Plan: (reference: { id: string }, ctx: PaymentsContext) => ctx.services.plans.byId(reference.id).catch(() => null),
   },
 
-  async start({ bus, config, logger }, orm) {
+  async start({ bus, config, logger }, orm, settings) {
     const outbox = new Outbox<PaymentsEvents>(orm, bus, logger);
-    const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS }) : null;
-    const returnUrl = config.STRIPE_RETURN_URL ?? `${config.publicUrl}/payments/return`;
-    // The sandbox keeps its side of things in this database, so a restart forgets no card or charge.
-    const ledger = stripe ? null : await DatabaseLedger.open(orm);
-    const sandbox = ledger && new SandboxPayments(`${config.publicUrl}/payments/sandbox/authenticate`, { billingPeriodSeconds: config.SANDBOX_BILLING_PERIOD_SECONDS, ledger });
-    const provider = sandbox ?? new StripePayments({ stripe: stripe!, returnUrl });
+    // Chosen with the other adapters (provider-choice.ts); the sandbox opens on this database.
+    const chosen = settings.provider;
+    const stripe = chosen.kind === 'stripe' ? chosen.stripe : null;
+    const opened = chosen.kind === 'sandbox' ? await chosen.open(orm) : null;
+    const sandbox = opened?.provider ?? null;
+    const ledger = opened?.ledger ?? null;
+    const provider = chosen.kind === 'stripe' ? chosen.provider : opened!.provider;
     // Every call to the provider is claimed, made after commit with a deadline, and recorded (outside-call.ts).
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
     const paymentMethods = new PaymentMethodService(orm, provider, calls, outsideCallSettings(config));
@@ -72,19 +71,18 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders> = {
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
-    const payouts = await startPayouts({ bus, config, logger, outbox, stripe, ledger, em: orm.em as never, calls });
+    const payouts = await startPayouts({ bus, publicUrl: config.publicUrl, platformFeePercent: settings.PLATFORM_FEE_PERCENT, logger, outbox, stripe, ledger, em: orm.em as never, calls });
     // Every kind of call is registered by now: the sweeper may find any of them.
     calls.start();
     return {
       services: { payments, paymentMethods, plans, planSubscriptions, ...payouts.services },
       routes: {
         '/payments': payerPages({ sandbox, payments, paymentMethods, outbox, logger }),
-        // Stripe's webhooks only where Stripe is the provider and the signing secret is known.
-        ...(stripe && config.STRIPE_WEBHOOK_SECRET
+        // Stripe's webhooks where Stripe is the provider (its settings always carry the signing secret).
+        ...(chosen.kind === 'stripe'
           ? {
               '/webhooks': stripeWebhooks({
-                signingSecret: config.STRIPE_WEBHOOK_SECRET,
-                connectSigningSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET,
+                ...chosen.webhookSecrets,
                 handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods), ...planSubscriptionWebhooks(planSubscriptions, logger), ...payouts.webhooks },
                 outbox,
                 logger,

@@ -15,6 +15,6 @@ export function createStripeClient({ secretKey, apiBase = 'https://api.stripe.co
   const api = new URL(apiBase);
   const protocol = api.protocol === 'http:' ? 'http' : 'https';
   // Retrying is safe: every request that changes something carries an idempotency key. One retry,
-  // not Stripe's default 80 s timeout: an outside call's deadline bounds both (config.ts checks).
+  // not Stripe's default 80 s timeout: an outside call's deadline bounds both (payments' config.ts checks).
   return new Stripe(secretKey, { host: api.hostname, port: api.port || (protocol === 'http' ? 80 : 443), protocol, timeout: timeoutMs, maxNetworkRetries: 1 });
 }

@@ -2,6 +2,7 @@ import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
+import { socialConfig, type SocialConfig } from './config.js';
 import { Comment } from './comment.entity.js';
 import { CommentResolver } from './comment.resolver.js';
 import { CommentService } from './comment.service.js';
@@ -24,8 +25,9 @@ import { UserResolver } from './user.resolver.js';
 import { userRef } from './user.type.js';
 
 /** The social network: posts, comments, likes, shares, follows and blocks, and the live home feed. */
-export const social: SubgraphDefinition<SocialServices, SocialLoaders> = {
+export const social: SubgraphDefinition<SocialServices, SocialLoaders, SocialConfig> = {
   name: 'social',
+  config: socialConfig,
   entities: [Member, Follow, Block, Post, Comment, Report],
   migrations,
   resolvers: [PostResolver, CommentResolver, UserResolver, FeedResolver],
@@ -35,10 +37,10 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders> = {
     Comment: (reference: { id: string }, ctx: { loaders: SocialLoaders }) => ctx.loaders.visibleComment(reference.id),
   },
 
-  async start({ bus, cache, config, logger }, orm) {
+  async start({ bus, cache, logger }, orm, settings) {
     const outbox = new Outbox<SocialEvents>(orm, bus, logger);
-    const timelines = new Timelines(cache, config.FEED_TIMELINE_LENGTH);
-    const feed = new FeedService(orm, timelines, config.FEED_FANOUT_MAX_FOLLOWERS, logger);
+    const timelines = new Timelines(cache, settings.FEED_TIMELINE_LENGTH);
+    const feed = new FeedService(orm, timelines, settings.FEED_FANOUT_MAX_FOLLOWERS, logger);
     const posts = new PostService(orm, outbox);
     const comments = new CommentService(orm, outbox, posts);
     const relationships = new RelationshipService(orm, outbox, timelines, logger);
