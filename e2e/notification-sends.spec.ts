@@ -20,8 +20,6 @@ beforeAll(async () => {
     EVENT_ACK_WAIT_MS: String(ACK_WAIT_MS),
     OUTSIDE_CALL_DEADLINE_MS: '1000',
     OUTSIDE_CALL_SWEEP_MS: '200',
-    // Payments' provider requests (and a retry) must fit in the shorter deadline.
-    STRIPE_TIMEOUT_MS: '400',
   });
   db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
