@@ -4,8 +4,8 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { canSee } from './access.js';
-import { Payment } from './payment.entity.js';
-import { Refund } from './refund.entity.js';
+import { Payment } from './charges/payment.entity.js';
+import { Refund } from './charges/refund.entity.js';
 
 /** What a request reads about payments, batched per request (the gateway may resolve many references at once). */
 export class PaymentLoaders {

@@ -1,10 +1,10 @@
 import { money, Money } from '@peerlink/platform/graphql/money';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from './context.js';
-import { Payment } from './payment.entity.js';
-import { Payout } from './payout.entity.js';
-import { Plan } from './plan.entity.js';
-import { Refund } from './refund.entity.js';
+import { Payment } from './charges/payment.entity.js';
+import { Payout } from './payouts/payout.entity.js';
+import { Plan } from './plans/plan.entity.js';
+import { Refund } from './charges/refund.entity.js';
 
 // Amounts as `Money`, the type marketplace shows prices and totals in. The tables keep minor units
 // and a currency; the bare `amount`/`currency` fields stay for one release, deprecated.

@@ -1,10 +1,10 @@
 import type { Orm } from '@peerlink/platform/db/database';
 import type Stripe from 'stripe';
 import type { PaymentsSettings } from './config.js';
-import { DatabaseLedger } from './sandbox-ledger.js';
-import { SandboxPayments } from './sandbox-provider.js';
-import { createStripeClient } from './stripe-client.js';
-import { StripePayments } from './stripe-provider.js';
+import { DatabaseLedger } from './sandbox/sandbox-ledger.js';
+import { SandboxPayments } from './sandbox/sandbox-provider.js';
+import { createStripeClient } from './stripe/stripe-client.js';
+import { StripePayments } from './stripe/stripe-provider.js';
 
 /**
  * The payment provider the settings select, chosen with every other adapter before anything starts.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canSee, checkCharge, isPayer } from '#src/access';
-import { idempotencyKeyFor } from '#src/payment.service';
+import { idempotencyKeyFor } from '#src/charges/payment.service';
 
 const payment = { buyerId: 'buyer', sellerId: 'seller' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { completesSale } from '#src/payout-events.handler';
-import { basisPointsOf, reversalDue, splitOf } from '#src/payout-fee';
+import { completesSale } from '#src/payouts/payout-events.handler';
+import { basisPointsOf, reversalDue, splitOf } from '#src/payouts/payout-fee';
 
 describe('splitOf (the platform fee, in minor units)', () => {
   it('takes the fee rounded half up, and leaves the rest to the seller', () => {

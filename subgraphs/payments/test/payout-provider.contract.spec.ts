@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TransferRefused, type PayoutProvider, type TransferRequest } from '#src/payout-provider';
-import { SandboxPayouts } from '#src/sandbox-payouts';
-import { createStripeClient } from '#src/stripe-client';
-import { StripePayments } from '#src/stripe-provider';
-import { StripePayouts } from '#src/stripe-payouts';
+import { TransferRefused, type PayoutProvider, type TransferRequest } from '#src/payouts/payout-provider';
+import { SandboxPayouts } from '#src/sandbox/sandbox-payouts';
+import { createStripeClient } from '#src/stripe/stripe-client';
+import { StripePayments } from '#src/stripe/stripe-provider';
+import { StripePayouts } from '#src/stripe/stripe-payouts';
 import { FakeStripe } from '../../../e2e/support/fake-stripe.js';
 
 const returnUrl = 'https://app.peerlink.test/payouts/return?payouts=return';

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlanTermsRefused, RefundRefused, SubscriptionGone, type PaymentProvider, type PaymentRequest, type PlanTerms, type SetupRequest, type SubscriptionRequest } from '#src/provider';
-import { SandboxPayments } from '#src/sandbox-provider';
-import { createStripeClient } from '#src/stripe-client';
-import { billingEventOf } from '#src/stripe-billing';
-import { outcomeOf, StripePayments } from '#src/stripe-provider';
+import { SandboxPayments } from '#src/sandbox/sandbox-provider';
+import { createStripeClient } from '#src/stripe/stripe-client';
+import { billingEventOf } from '#src/stripe/stripe-billing';
+import { outcomeOf, StripePayments } from '#src/stripe/stripe-provider';
 import type Stripe from 'stripe';
 import { FakeStripe } from '../../../e2e/support/fake-stripe.js';
 

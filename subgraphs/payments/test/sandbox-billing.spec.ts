@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SubscriptionGone, type PlanTerms } from '#src/provider';
-import { SandboxPayments } from '#src/sandbox-provider';
+import { SandboxPayments } from '#src/sandbox/sandbox-provider';
 
 const plan: PlanTerms = { planId: 'plan', name: 'Plus', amount: 999, currency: 'usd', interval: 'MONTH' };
 const later = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);

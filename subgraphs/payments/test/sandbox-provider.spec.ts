@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PaymentRequest } from '#src/provider';
-import { SandboxPayments } from '#src/sandbox-provider';
+import { SandboxPayments } from '#src/sandbox/sandbox-provider';
 
 let keys = 0;
 const charge = (paymentMethodId: string, overrides: Partial<PaymentRequest> = {}): PaymentRequest => ({

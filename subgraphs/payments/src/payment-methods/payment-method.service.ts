@@ -8,8 +8,8 @@ import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idemp
 import { isUuid } from '@peerlink/platform/ids';
 import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
 import { PaymentMethod } from './payment-method.entity.js';
-import { MAX_KEY_LENGTH } from './payment.service.js';
-import type { CardDetails, ConfirmedSetup, PaymentProvider } from './provider.js';
+import { MAX_KEY_LENGTH } from '../charges/payment.service.js';
+import type { CardDetails, ConfirmedSetup, PaymentProvider } from '../provider.js';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 
 export interface AddPaymentMethodInput {

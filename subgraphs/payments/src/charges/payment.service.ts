@@ -6,13 +6,13 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { timeOfUuidv7, uuidv7 } from '@peerlink/platform/ids';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import type { Json, OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
-import { checkCharge } from './access.js';
+import { checkCharge } from '../access.js';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import type { PaymentLoaders } from './loaders.js';
+import type { PaymentLoaders } from '../loaders.js';
 import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
-import type { PaymentMethodService } from './payment-method.service.js';
+import type { PaymentMethodService } from '../payment-methods/payment-method.service.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
-import { RefundRefused, type ConfirmedPayment, type PaymentProvider } from './provider.js';
+import { RefundRefused, type ConfirmedPayment, type PaymentProvider } from '../provider.js';
 import { Refund } from './refund.entity.js';
 
 export const MAX_REASON_LENGTH = 500;

@@ -2,10 +2,10 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import express, { type Response } from 'express';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import type { PaymentMethodService } from './payment-method.service.js';
+import type { PaymentMethodService } from '../payment-methods/payment-method.service.js';
 import type { PaymentService } from './payment.service.js';
 import { returnOutcome } from './return-page.js';
-import type { SandboxPayments } from './sandbox-provider.js';
+import type { SandboxPayments } from '../sandbox/sandbox-provider.js';
 
 /** Stripe's own words for a 3-D Secure check the payer did not pass. */
 const NOT_AUTHENTICATED = 'The provided PaymentMethod has failed authentication.';

@@ -15,9 +15,9 @@ import { payoutEventHandlers } from './payout-events.handler.js';
 import { basisPointsOf } from './payout-fee.js';
 import { PayoutService } from './payout.service.js';
 import { accountWebhooks } from './payout-webhooks.js';
-import type { SandboxLedger } from './sandbox-ledger.js';
-import { SandboxPayouts } from './sandbox-payouts.js';
-import { StripePayouts } from './stripe-payouts.js';
+import type { SandboxLedger } from '../sandbox/sandbox-ledger.js';
+import { SandboxPayouts } from '../sandbox/sandbox-payouts.js';
+import { StripePayouts } from '../stripe/stripe-payouts.js';
 
 export { PayoutResolver } from './payout.resolver.js';
 export const payoutEntities = [PayoutAccount, Payout];

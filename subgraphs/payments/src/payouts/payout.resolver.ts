@@ -1,9 +1,9 @@
 import { holdsRole } from '@peerlink/platform/auth/roles';
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { PaymentsContext } from './context.js';
-import { OrderReference as Order, orderRef } from './order-reference.js';
-import { Payment } from './payment.entity.js';
+import type { PaymentsContext } from '../context.js';
+import { OrderReference as Order, orderRef } from '../charges/order-reference.js';
+import { Payment } from '../charges/payment.entity.js';
 import { PayoutAccount, PayoutOnboarding } from './payout-account.entity.js';
 import { Payout, PayoutConnection } from './payout.entity.js';
 

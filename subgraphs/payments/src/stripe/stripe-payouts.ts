@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from './payout-provider.js';
+import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from '../payouts/payout-provider.js';
 
 /**
  * Sellers' payouts through Stripe Connect: Express accounts (Stripe hosts onboarding and a light

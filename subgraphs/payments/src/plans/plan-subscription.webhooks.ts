@@ -1,7 +1,7 @@
 import type { Logger } from '@peerlink/platform/logger';
 import type { PlanSubscriptionService } from './plan-subscription.service.js';
-import { billingEventOf } from './stripe-billing.js';
-import type { StripeEventHandler, StripeEventHandlers } from './stripe-webhooks.js';
+import { billingEventOf } from '../stripe/stripe-billing.js';
+import type { StripeEventHandler, StripeEventHandlers } from '../stripe/stripe-webhooks.js';
 
 /** Renewals paid or failed, and cancellations, as Stripe Billing reports them. */
 export function planSubscriptionWebhooks(subscriptions: PlanSubscriptionService, logger: Logger): StripeEventHandlers {

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { CardDetails, ConfirmedSetup, SavedPaymentMethods, SetupRequest } from './provider.js';
+import type { CardDetails, ConfirmedSetup, SavedPaymentMethods, SetupRequest } from '../provider.js';
 import { refusalOf } from './stripe-refusal.js';
 
 /**

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { PlanTermsRefused, SubscriptionGone, type BillingEvent, type PlanTerms, type RecurringBilling, type StartedSubscription, type SubscriptionRequest } from './provider.js';
+import { PlanTermsRefused, SubscriptionGone, type BillingEvent, type PlanTerms, type RecurringBilling, type StartedSubscription, type SubscriptionRequest } from '../provider.js';
 import { idOf } from './stripe-payment-methods.js';
 
 /**

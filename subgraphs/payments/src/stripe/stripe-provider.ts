@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import type { PlanTerms, SetupRequest, SubscriptionRequest } from './provider.js';
-import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from './provider.js';
+import type { PlanTerms, SetupRequest, SubscriptionRequest } from '../provider.js';
+import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from '../provider.js';
 import { StripeBilling } from './stripe-billing.js';
 import { StripePaymentMethods } from './stripe-payment-methods.js';
 import { refusalOf } from './stripe-refusal.js';

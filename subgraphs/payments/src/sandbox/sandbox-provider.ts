@@ -14,7 +14,7 @@ import {
   type SetupRequest,
   type StartedSubscription,
   type SubscriptionRequest,
-} from './provider.js';
+} from '../provider.js';
 import { SandboxBilling } from './sandbox-billing.js';
 import { answerOnce, MemoryLedger, type Answers, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 

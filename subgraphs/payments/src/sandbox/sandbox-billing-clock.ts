@@ -4,8 +4,8 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import type { PlanSubscriptionService } from './plan-subscription.service.js';
-import type { BillingEvent } from './provider.js';
+import type { PlanSubscriptionService } from '../plans/plan-subscription.service.js';
+import type { BillingEvent } from '../provider.js';
 import type { SandboxPayments } from './sandbox-provider.js';
 
 /**

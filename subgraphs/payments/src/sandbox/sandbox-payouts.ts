@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from './payout-provider.js';
+import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from '../payouts/payout-provider.js';
 import { answerOnce, MemoryLedger, type Answers, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const token = () => randomBytes(12).toString('hex');

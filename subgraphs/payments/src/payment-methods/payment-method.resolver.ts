@@ -1,6 +1,6 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { PaymentsContext } from './context.js';
+import type { PaymentsContext } from '../context.js';
 import { PaymentMethodSetup } from './payment-method-setup.entity.js';
 import { PaymentMethod } from './payment-method.entity.js';
 

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { PaymentMethodService } from './payment-method.service.js';
-import { idOf } from './stripe-payment-methods.js';
-import type { StripeEventHandlers } from './stripe-webhooks.js';
+import { idOf } from '../stripe/stripe-payment-methods.js';
+import type { StripeEventHandlers } from '../stripe/stripe-webhooks.js';
 
 /** A card setup finished after 3-D Secure, or from Stripe.js: the card is saved, or the setup failed. */
 export function setupIntentWebhooks(methods: PaymentMethodService): StripeEventHandlers {

@@ -7,11 +7,11 @@ import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idemp
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import { clientKey, type PaymentMethodService } from './payment-method.service.js';
-import { PaymentMethod } from './payment-method.entity.js';
+import { clientKey, type PaymentMethodService } from '../payment-methods/payment-method.service.js';
+import { PaymentMethod } from '../payment-methods/payment-method.entity.js';
 import { HELD_STATUSES, LIVE_STATUSES, PlanSubscription, PlanSubscriptionStatus } from './plan-subscription.entity.js';
 import { Plan } from './plan.entity.js';
-import { SubscriptionGone, type BillingEvent, type PaymentProvider } from './provider.js';
+import { SubscriptionGone, type BillingEvent, type PaymentProvider } from '../provider.js';
 
 export interface SubscribeInput {
   planId: string;

@@ -8,7 +8,7 @@ import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/
 import { isUuid, uuidv7 } from '@peerlink/platform/ids';
 import type { Json, OutsideCall, OutsideCalls } from '@peerlink/platform/outside-call';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import { Payment, PaymentStatus } from './payment.entity.js';
+import { Payment, PaymentStatus } from '../charges/payment.entity.js';
 import { PayoutAccount, PayoutAccountStatus } from './payout-account.entity.js';
 import { reversalDue, splitOf } from './payout-fee.js';
 import { TransferRefused, type PayoutProvider } from './payout-provider.js';

@@ -2,8 +2,8 @@ import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { CURRENT_ARGUMENT, CURRENT_ARGUMENT_DESCRIPTION, liveDirective } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Refund } from './refund.entity.js';
-import { isPayer } from './access.js';
-import type { PaymentsContext } from './context.js';
+import { isPayer } from '../access.js';
+import type { PaymentsContext } from '../context.js';
 import { OrderReference as Order, orderRef } from './order-reference.js';
 import { Payment } from './payment.entity.js';
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
+import { PaymentMethodSetup, PaymentMethodSetupStatus } from '../payment-methods/payment-method-setup.entity.js';
 import { Payment, PaymentStatus } from './payment.entity.js';
 
 export interface ReturnOutcome {

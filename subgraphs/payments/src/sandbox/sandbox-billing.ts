@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
-import { SubscriptionGone, type BillingEvent, type PaymentOutcome, type PlanInterval, type StartedSubscription, type SubscriptionRequest } from './provider.js';
+import { SubscriptionGone, type BillingEvent, type PaymentOutcome, type PlanInterval, type StartedSubscription, type SubscriptionRequest } from '../provider.js';
 
 interface SandboxSubscription {
   id: string;

@@ -1,7 +1,7 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective } from '@peerlink/platform/graphql/live';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { PaymentsContext } from './context.js';
+import type { PaymentsContext } from '../context.js';
 import { PlanSubscription } from './plan-subscription.entity.js';
 import { Plan } from './plan.entity.js';
 

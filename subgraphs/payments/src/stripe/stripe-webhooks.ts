@@ -5,7 +5,7 @@ import type { Logger } from '@peerlink/platform/logger';
 import express from 'express';
 import Stripe from 'stripe';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
-import type { PaymentService } from './payment.service.js';
+import type { PaymentService } from '../charges/payment.service.js';
 
 /** What one kind of Stripe event does here, in the transaction that records the event's id; outside calls it claims run `afterCommit`. */
 export type StripeEventHandler = (em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event, afterCommit: (work: () => Promise<unknown>) => void) => Promise<void>;

@@ -1,6 +1,6 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { PaymentsContext } from './context.js';
+import type { PaymentsContext } from '../context.js';
 import { Plan, PlanInterval } from './plan.entity.js';
 
 @InputType()
