@@ -11,8 +11,9 @@ module.exports = {
       name: 'subgraph-imports-another-subgraph',
       comment:
         'A subgraph runs, deploys and changes on its own: of our packages it imports only @peerlink/platform and ' +
-        "@peerlink/contracts, never another subgraph (not even its types) nor the gateway or launcher that host it. " +
-        "What it needs of another domain is that domain's events, declared in contracts. (Its tests may share e2e/support's fakes.)",
+        '@peerlink/contracts, never another subgraph (not even its types) nor the gateway or launcher that host it. ' +
+        "What it needs of another domain is that domain's events, declared in contracts. (Its tests may " +
+        "share e2e/support's fakes.)",
       severity: 'error',
       from: { path: '^subgraphs/([^/]+)/' },
       to: { path: '^(subgraphs|gateway|launcher)/', pathNot: '^subgraphs/$1/' },
@@ -62,7 +63,7 @@ module.exports = {
     {
       name: 'no-deep-import-by-name',
       comment:
-        "A @peerlink/ import that does not resolve names something the package does not export (a subgraph exports " +
+        'A @peerlink/ import that does not resolve names something the package does not export (a subgraph exports ' +
         'only its entry point): have the package export it there, or do without it.',
       severity: 'error',
       from: {},

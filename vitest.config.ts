@@ -15,7 +15,12 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['platform/test/**/*.spec.ts', 'subgraphs/*/test/**/*.spec.ts', 'gateway/test/**/*.spec.ts', 'e2e/**/*.spec.ts'],
+    include: [
+      'platform/test/**/*.spec.ts',
+      'subgraphs/*/test/**/*.spec.ts',
+      'gateway/test/**/*.spec.ts',
+      'e2e/**/*.spec.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     maxWorkers: 2,

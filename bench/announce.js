@@ -25,7 +25,8 @@ try {
   await withPg(system.databaseUrl, (db) =>
     db.query(
       `insert into notifications.recipients (user_id, display_name, email, last_event_id)
-       select id, 'Bench user', replace(id::text, '-', '') || '@bench.example', gen_random_uuid() from unnest($1::uuid[]) as u(id)`,
+       select id, 'Bench user', replace(id::text, '-', '') || '@bench.example', gen_random_uuid() from
+         unnest($1::uuid[]) as u(id)`,
       [[admin.userId, ...users.map((u) => u.userId)]],
     ),
   );
@@ -40,13 +41,30 @@ try {
       bearer(admin.token),
     );
     written.push(performance.now() - started);
-    if (sendAnnouncement !== recipients + 1) throw new Error(`announced to ${sendAnnouncement}, expected ${recipients + 1}`);
-    await waitFor('the outbox to be empty', () => withPg(system.databaseUrl, async (db) => (await db.query('select 1 from notifications.outbox limit 1')).rowCount === 0), 60_000, 20);
+    if (sendAnnouncement !== recipients + 1)
+      throw new Error(`announced to ${sendAnnouncement}, expected ${recipients + 1}`);
+    await waitFor(
+      'the outbox to be empty',
+      () =>
+        withPg(
+          system.databaseUrl,
+          async (db) => (await db.query('select 1 from notifications.outbox limit 1')).rowCount === 0,
+        ),
+      60_000,
+      20,
+    );
     relayed.push(performance.now() - started);
     log(`round ${round}: written ${written.at(-1).toFixed(0)} ms, relayed ${relayed.at(-1).toFixed(0)} ms`);
   }
-  const median = (values) => percentile([...values].sort((a, b) => a - b), 50).toFixed(0);
-  console.log(`announcement to ${recipients + 1} recipients, median of ${rounds}: sendAnnouncement ${median(written)} ms, outbox empty ${median(relayed)} ms`);
+  const median = (values) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    ).toFixed(0);
+  console.log(
+    `announcement to ${recipients + 1} recipients, median of ${rounds}: sendAnnouncement ${median(written)} ` +
+      `ms, outbox empty ${median(relayed)} ms`,
+  );
 } finally {
   await system.stop();
 }

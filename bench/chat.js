@@ -37,7 +37,10 @@ const setting = (name, fallback) => positiveInteger('bench:chat', name, fallback
 const options = {
   groups: setting('BENCH_CHAT_GROUPS', 200),
   members: setting('BENCH_CHAT_MEMBERS', 10),
-  rates: (process.env.BENCH_CHAT_RATES ?? '100,250,500').split(',').map(Number).filter((r) => r > 0),
+  rates: (process.env.BENCH_CHAT_RATES ?? '100,250,500')
+    .split(',')
+    .map(Number)
+    .filter((r) => r > 0),
   durationSeconds: setting('BENCH_DURATION', 10),
   smallFiles: setting('BENCH_FILES_SMALL', 20),
   largeFileMiB: setting('BENCH_FILES_LARGE_MIB', 100),
@@ -79,14 +82,21 @@ await runBench('bench:chat', RESULTS_FILE, async ({ start }) => {
 async function seedGroups(system) {
   log(`seeding ${options.groups} groups of ${options.members}`);
   const users = await system.seedAccounts(options.groups * options.members, { knownTo: ['chat', 'drive'] });
-  const groups = Array.from({ length: options.groups }, (_, g) => users.slice(g * options.members, (g + 1) * options.members));
+  const groups = Array.from({ length: options.groups }, (_, g) =>
+    users.slice(g * options.members, (g + 1) * options.members),
+  );
   await withPg(system.databaseUrl, async (db) => {
     for (const members of groups) {
       const id = uuidv7();
       members.conversationId = id;
-      await db.query(`insert into chat.conversations (id, kind, title, created_at, last_activity_at) values ($1, 'GROUP', $2, now(), now())`, [id, `Group ${id.slice(-6)}`]);
       await db.query(
-        `insert into chat.members (conversation_id, user_id, role, joined_at) select $1, user_id, case when n = 1 then 'OWNER' else 'MEMBER' end, now()
+        `insert into chat.conversations (id, kind, title, created_at, last_activity_at) values ($1, 'GROUP', ` +
+          `$2, now(), now())`,
+        [id, `Group ${id.slice(-6)}`],
+      );
+      await db.query(
+        `insert into chat.members (conversation_id, user_id, role, joined_at) select $1, user_id, case when n = 1 then
+           'OWNER' else 'MEMBER' end, now()
          from unnest($2::uuid[]) with ordinality as m(user_id, n)`,
         [id, members.map((m) => m.userId)],
       );
@@ -103,31 +113,44 @@ async function measureMessages(system, groups) {
   const everyone = groups.flat();
   log(`opening ${everyone.length} sockets`);
   await mapLimit(everyone, 100, async (member) => {
-    const client = createClient({ url: system.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${member.token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: system.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${member.token}` },
+      retryAttempts: 0,
+    });
     sockets.push(client);
     await new Promise((resolve, reject) => {
       client.on('connected', resolve);
       client.on('error', reject);
-      client.subscribe({ query: SUBSCRIPTION }, {
-        next: ({ data }) => {
-          const event = data?.chatEvent;
-          if (event?.kind !== 'MESSAGE_ADDED') return;
-          const tag = event.message.body;
-          const origin = sent.get(tag);
-          if (origin && origin.senderId !== member.userId) {
-            const ms = performance.now() - origin.at;
-            deliveries.push({ tag, ms });
-            origin.received += 1;
-            origin.lastMs = Math.max(origin.lastMs, ms);
-          }
+      client.subscribe(
+        { query: SUBSCRIPTION },
+        {
+          next: ({ data }) => {
+            const event = data?.chatEvent;
+            if (event?.kind !== 'MESSAGE_ADDED') return;
+            const tag = event.message.body;
+            const origin = sent.get(tag);
+            if (origin && origin.senderId !== member.userId) {
+              const ms = performance.now() - origin.at;
+              deliveries.push({ tag, ms });
+              origin.received += 1;
+              origin.lastMs = Math.max(origin.lastMs, ms);
+            }
+          },
+          error: () => {},
+          complete: () => {},
         },
-        error: () => {},
-        complete: () => {},
-      });
+      );
     });
   });
   const baseline = everyone.length;
-  await waitFor('every subscription to be live', async () => ((await system.metrics()).peerlink_active_subscriptions ?? 0) >= baseline, 120_000, 250);
+  await waitFor(
+    'every subscription to be live',
+    async () => ((await system.metrics()).peerlink_active_subscriptions ?? 0) >= baseline,
+    120_000,
+    250,
+  );
 
   const results = [];
   for (const rate of options.rates) {
@@ -151,7 +174,12 @@ async function measureMessages(system, groups) {
       const at = performance.now();
       sent.set(tag, { at, senderId: sender.userId, rate, received: 0, lastMs: 0 });
       inFlight.push(
-        graphql(system.url, SEND, { input: { conversationId: group.conversationId, body: tag } }, bearer(sender.token)).then(
+        graphql(
+          system.url,
+          SEND,
+          { input: { conversationId: group.conversationId, body: tag } },
+          bearer(sender.token),
+        ).then(
           () => {
             run.accepted++;
             sendLatencies.push(performance.now() - at);
@@ -172,7 +200,10 @@ async function measureMessages(system, groups) {
     const metrics = await system.metrics();
     const grew = (series) => (metrics[series] ?? 0) - (metricsBefore[series] ?? 0);
     // Per message, until the last of the other members had it; a message someone never got counts as not delivered.
-    const toEveryone = [...sent.values()].filter((m) => m.rate === rate && m.received >= options.members - 1).map((m) => m.lastMs).sort((a, b) => a - b);
+    const toEveryone = [...sent.values()]
+      .filter((m) => m.rate === rate && m.received >= options.members - 1)
+      .map((m) => m.lastMs)
+      .sort((a, b) => a - b);
     for (const [reason, count] of run.failures) log(`  ${count} sends failed: ${reason}`);
     const latencies = deliveries.map((d) => d.ms).sort((a, b) => a - b);
     sendLatencies.sort((a, b) => a - b);
@@ -215,13 +246,24 @@ async function measureFiles(system, owner) {
       let started = performance.now();
       const { createUpload: ticket } = await graphql(
         system.url,
-        'mutation Up($input: CreateUploadInput!) { createUpload(input: $input) { uploadId uploadUrl headers { name value } } }',
+        'mutation Up($input: CreateUploadInput!) { createUpload(input: $input) { uploadId uploadUrl headers ' +
+          '{ name value } } }',
         { input: { name: `bench-${i}.bin`, mimeType: 'application/octet-stream', size: bytes, checksum } },
         bearer(owner.token),
       );
-      const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: Object.fromEntries(ticket.headers.map((h) => [h.name, h.value])), body, duplex: 'half' });
+      const put = await fetch(ticket.uploadUrl, {
+        method: 'PUT',
+        headers: Object.fromEntries(ticket.headers.map((h) => [h.name, h.value])),
+        body,
+        duplex: 'half',
+      });
       if (!put.ok) throw new Error(`PUT answered ${put.status}`);
-      const { completeUpload } = await graphql(system.url, 'mutation Done($id: ID!) { completeUpload(uploadId: $id) { downloadUrl } }', { id: ticket.uploadId }, bearer(owner.token));
+      const { completeUpload } = await graphql(
+        system.url,
+        'mutation Done($id: ID!) { completeUpload(uploadId: $id) { downloadUrl } }',
+        { id: ticket.uploadId },
+        bearer(owner.token),
+      );
       uploadMs += performance.now() - started;
       started = performance.now();
       const got = Buffer.from(await (await fetch(completeUpload.downloadUrl)).arrayBuffer());
@@ -229,7 +271,14 @@ async function measureFiles(system, owner) {
       if (got.length !== bytes) throw new Error(`downloaded ${got.length} of ${bytes} bytes`);
     }
     const mib = (bytes * count) / 1024 / 1024;
-    results.push({ label, count, uploadMiBps: mib / (uploadMs / 1000), downloadMiBps: mib / (downloadMs / 1000), uploadMsEach: uploadMs / count, downloadMsEach: downloadMs / count });
+    results.push({
+      label,
+      count,
+      uploadMiBps: mib / (uploadMs / 1000),
+      downloadMiBps: mib / (downloadMs / 1000),
+      uploadMsEach: uploadMs / count,
+      downloadMsEach: downloadMs / count,
+    });
   }
   return results;
 }
@@ -240,7 +289,12 @@ async function startS3rver() {
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, resetOnClose: true });
   const { port } = await server.run();
   return {
-    env: { S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'peerlink-bench', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' },
+    env: {
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_BUCKET: 'peerlink-bench',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+    },
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
@@ -249,38 +303,73 @@ async function startS3rver() {
 }
 
 function render({ messages, localFiles, s3Files, wallSeconds }) {
-  const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ms` : 'n/a');
+  const ms = (v) =>
+    Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ms` : 'n/a';
   const fileRows = (adapter, rows) =>
-    rows.map((r) => `| ${adapter} | ${r.label} × ${r.count} | ${r.uploadMiBps.toFixed(1)} MiB/s (${ms(r.uploadMsEach)} each) | ${r.downloadMiBps.toFixed(1)} MiB/s (${ms(r.downloadMsEach)} each) |`);
+    rows.map(
+      (r) =>
+        `| ${adapter} | ${r.label} × ${r.count} | ${r.uploadMiBps.toFixed(1)} MiB/s (${ms(r.uploadMsEach)} ` +
+        `each) | ${r.downloadMiBps.toFixed(1)} MiB/s (${ms(r.downloadMsEach)} each) |`,
+    );
   return [
     '# Chat and drive benchmark',
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()},
+        ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
     '',
-    '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis. The load generator (HTTP sends and every WebSocket client) is one process on the same cores.',
+    '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own ' +
+      'process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis. The load ' +
+      'generator (HTTP sends and every WebSocket client) is one process on the same cores.',
     '',
-    `**Messages.** ${options.groups} groups of ${options.members} members, seeded in SQL; every member on its own graphql-ws socket subscribed to \`chatEvent { kind message { id body } }\`. At each rate, members picked at random send \`sendMessage\` through the gateway on a fixed schedule (open loop) for ${options.durationSeconds} s. Latency runs from the start of the send to the moment each of the other ${options.members - 1} members’ sockets has the message (per delivery), and to the moment the last of them has it (per message: the target's measure).`,
+    `**Messages.** ${options.groups} groups of ${options.members} members, seeded in SQL; every member on ` +
+      `its own graphql-ws socket subscribed to \`chatEvent { kind message { id body } }\`. At each rate, ` +
+      `members picked at random send \`sendMessage\` through the gateway on a fixed schedule (open loop) for ` +
+      `${options.durationSeconds} s. Latency runs from the start of the send to the moment each of the other ` +
+      `${options.members - 1} members’ sockets has the message (per delivery), and to the moment the last of ` +
+      `them has it (per message: the target's measure).`,
     '',
-    '| target rate | accepted | `sendMessage` p50 / p99 | deliveries | per delivery p50 / p99 | to every member p50 / p99 | deliveries by own / shared lookup | target |',
+    '| target rate | accepted | `sendMessage` p50 / p99 | deliveries | per delivery p50 / p99 | to every ' +
+      'member p50 / p99 | deliveries by own / shared lookup | target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...messages.map(
       (r) =>
-        `| ${r.rate} msg/s | ${r.acceptedPerSecond.toFixed(0)} msg/s (${r.failed} failed) | ${ms(r.sendP50)} / ${ms(r.sendP99)} | ${r.delivered.toLocaleString('en-US')} of ${r.expected.toLocaleString('en-US')} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.everyoneP50)} / ${ms(r.everyoneP99)} (${r.messagesToEveryone.toLocaleString('en-US')} messages) | ${r.ownLookups.toLocaleString('en-US')} / ${r.sharedLookups.toLocaleString('en-US')} (${r.lookups.toLocaleString('en-US')} lookups for ${r.events.toLocaleString('en-US')} events) | ${r.rate === 500 ? `p99 to every member under 100 ms: ${r.everyoneP99 < 100 && r.delivered === r.expected && !r.failed ? 'met' : '**missed**'}` : ''} |`,
+        `| ${r.rate} msg/s | ${r.acceptedPerSecond.toFixed(0)} msg/s (${r.failed} failed) | ${ms(r.sendP50)} ` +
+        `/ ${ms(r.sendP99)} | ${r.delivered.toLocaleString('en-US')} of ` +
+        `${r.expected.toLocaleString('en-US')} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.everyoneP50)} / ` +
+        `${ms(r.everyoneP99)} (${r.messagesToEveryone.toLocaleString('en-US')} messages) | ` +
+        `${r.ownLookups.toLocaleString('en-US')} / ${r.sharedLookups.toLocaleString('en-US')} ` +
+        `(${r.lookups.toLocaleString('en-US')} lookups for ${r.events.toLocaleString('en-US')} events) | ` +
+        `${r.rate === 500 ? `p99 to every member under 100 ms: ${r.everyoneP99 < 100 && r.delivered === r.expected && !r.failed ? 'met' : '**missed**'}` : ''} ` +
+        `|`,
     ),
     '',
-    'Where the CPU went, in seconds, from the first send of a rate until its deliveries settled (2 cores: at most 2 CPU-seconds per second), and per message stored (its live event reached the gateway):',
+    'Where the CPU went, in seconds, from the first send of a rate until its deliveries settled (2 cores: at ' +
+      'most 2 CPU-seconds per second), and per message stored (its live event reached the gateway):',
     '',
-    `| target rate | ${Object.keys(messages[0]?.cpu.byProcess ?? {}).join(' | ')} | all | per message: chat / gateway / all |`,
-    `| --- | ${Object.keys(messages[0]?.cpu.byProcess ?? {}).map(() => '---').join(' | ')} | --- | --- |`,
+    `| target rate | ${Object.keys(messages[0]?.cpu.byProcess ?? {}).join(' | ')} | all | per message: chat ` +
+      `/ gateway / all |`,
+    `| --- | ${Object.keys(messages[0]?.cpu.byProcess ?? {})
+      .map(() => '---')
+      .join(' | ')} | --- | --- |`,
     ...messages.map((r) => {
       // Per message stored: a send the gateway gave up on may still have been stored and delivered.
       const perMessage = (seconds) => ms((seconds * 1000) / Math.max(1, r.events, r.accepted));
-      return `| ${r.rate} msg/s | ${Object.values(r.cpu.byProcess).map((s) => s.toFixed(1)).join(' | ')} | ${r.cpu.total.toFixed(1)} | ${perMessage(r.cpu.byProcess.chat ?? NaN)} / ${perMessage(r.cpu.gateway)} / ${perMessage(r.cpu.total)} |`;
+      return `| ${r.rate} msg/s | ${Object.values(r.cpu.byProcess)
+        .map((s) => s.toFixed(1))
+        .join(
+          ' | ',
+        )} | ${r.cpu.total.toFixed(1)} | ${perMessage(r.cpu.byProcess.chat ?? NaN)} / ${perMessage(r.cpu.gateway)} /
+          ${perMessage(r.cpu.total)} |`;
     }),
     '',
     ...(options.files
       ? [
-          '**Files.** Through the public flow: `createUpload`, PUT to the signed URL, `completeUpload` (which reads the bytes back for their SHA-256), then a GET of the signed download URL. Local disk goes through the gateway’s `/files` passthrough to drive; S3 (a local s3rver, which keeps objects on disk) gets presigned URLs straight to the server.',
+          '**Files.** Through the public flow: `createUpload`, PUT to the signed URL, `completeUpload` ' +
+            '(which reads the bytes back for their SHA-256), then a GET of the signed download URL. Local disk ' +
+            'goes through the gateway’s `/files` passthrough to drive; S3 (a local s3rver, which keeps objects ' +
+            'on disk) gets presigned URLs straight to the server.',
           '',
           '| storage | files | upload (whole flow) | download |',
           '| --- | --- | --- | --- |',

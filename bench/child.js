@@ -66,7 +66,9 @@ export class NodeProcess {
       }
       await sleep(250);
     }
-    const why = this.running ? `not ready after ${timeoutMs} ms (${last})` : `exited (${this.status.code ?? this.status.signal}) before it was ready`;
+    const why = this.running
+      ? `not ready after ${timeoutMs} ms (${last})`
+      : `exited (${this.status.code ?? this.status.signal}) before it was ready`;
     throw new Error(`${this.name}: ${why} at GET ${url}; its last output:\n${this.tail()}`);
   }
 

@@ -33,6 +33,7 @@ pg.Client.prototype.query = function countedQuery(config, ...rest) {
 };
 
 const file = join(tmpdir(), `peerlink-statements-${process.env.SERVICE ?? process.pid}.json`);
-const save = () => writeFileSync(file, JSON.stringify(Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])), null, 1));
+const save = () =>
+  writeFileSync(file, JSON.stringify(Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])), null, 1));
 setInterval(save, 2000).unref();
 process.on('exit', save);

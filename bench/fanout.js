@@ -84,14 +84,24 @@ export async function measureFanout(system, { clients, deliveryTimeoutMs, log })
 async function waitForRecipients(system, users) {
   const ids = users.map((u) => u.userId);
   if ((await system.recipientCount(ids)) !== null) {
-    await waitFor(`${users.length} notification recipients`, async () => (await system.recipientCount(ids)) === users.length, 120_000, 500);
+    await waitFor(
+      `${users.length} notification recipients`,
+      async () => (await system.recipientCount(ids)) === users.length,
+      120_000,
+      500,
+    );
     return;
   }
   let pending = users;
   const deadline = Date.now() + 120_000;
   while (pending.length && Date.now() < deadline) {
     const ready = await mapLimit(pending, 8, async (user) => {
-      const data = await graphql(system.url, 'query { notifications(first: 1) { edges { node { id } } } }', {}, bearer(user.token)).catch(() => null);
+      const data = await graphql(
+        system.url,
+        'query { notifications(first: 1) { edges { node { id } } } }',
+        {},
+        bearer(user.token),
+      ).catch(() => null);
       return !!data?.notifications.edges.length;
     });
     pending = pending.filter((_, i) => !ready[i]);
@@ -117,10 +127,14 @@ async function settledMemory(system, maxSeconds) {
   while (!settled && Date.now() - started < maxSeconds * 1000) {
     await sleep(1000);
     const m = await system.metrics();
-    recent.push({ rss: m.peerlink_gateway_process_resident_memory_bytes, heapUsed: m.peerlink_gateway_nodejs_heap_size_used_bytes });
+    recent.push({
+      rss: m.peerlink_gateway_process_resident_memory_bytes,
+      heapUsed: m.peerlink_gateway_nodejs_heap_size_used_bytes,
+    });
     if (recent.length > 3) recent.shift();
     const heaps = recent.map((r) => r.heapUsed);
-    settled = (m[MAJOR_GCS] ?? 0) > gcsBefore && recent.length === 3 && Math.max(...heaps) - Math.min(...heaps) < 2 * MIB;
+    settled =
+      (m[MAJOR_GCS] ?? 0) > gcsBefore && recent.length === 3 && Math.max(...heaps) - Math.min(...heaps) < 2 * MIB;
   }
   const median = (key) => recent.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(recent.length / 2)];
   return { rss: median('rss'), heapUsed: median('heapUsed'), settled, waitedSeconds: (Date.now() - started) / 1000 };
@@ -128,9 +142,16 @@ async function settledMemory(system, maxSeconds) {
 
 /** The first time this subscriber received the announcement titled `title`. */
 function subscribe(url, user, title, subscribers) {
-  return openSubscription(url, { token: user.token, label: user.username }, SUBSCRIPTION, subscribers, (data, subscriber) => {
-    if (data?.notificationAdded?.title === title && subscriber.receivedAt === null) subscriber.receivedAt = performance.now();
-  });
+  return openSubscription(
+    url,
+    { token: user.token, label: user.username },
+    SUBSCRIPTION,
+    subscribers,
+    (data, subscriber) => {
+      if (data?.notificationAdded?.title === title && subscriber.receivedAt === null)
+        subscriber.receivedAt = performance.now();
+    },
+  );
 }
 
 /**
@@ -150,7 +171,10 @@ export function openSubscription(url, { token, label }, query, subscribers, onDa
   const subscriber = { client, receivedAt: null, received: new Map(), error: null };
   subscribers.push(subscriber);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`socket for ${label} not acknowledged in ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`socket for ${label} not acknowledged in ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    );
     const fail = (error) => {
       clearTimeout(timer);
       void client.dispose();
@@ -206,13 +230,18 @@ async function announce(system, adminToken, title, subscribers, timeoutMs) {
     max: latencies.at(-1) ?? NaN,
     perSecond: latencies.length > 1 ? (latencies.length - 1) / ((latencies.at(-1) - latencies[0]) / 1000) : NaN,
     // Busy share of one core per stack process over that window: which process the delivery waited on.
-    cpuPercentByProcess: Object.fromEntries(Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000 * 100) / windowMs])),
+    cpuPercentByProcess: Object.fromEntries(
+      Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000 * 100) / windowMs]),
+    ),
     windowMs,
   };
 }
 
 /** graphql-ws reports a failure as an Error, a CloseEvent or an array of GraphQL errors. */
 function describeClose(event) {
-  if (Array.isArray(event)) return `subscription refused: ${event.map((e) => e?.message ?? JSON.stringify(e)).join('; ')}`;
-  return event && typeof event === 'object' && 'code' in event ? `socket closed ${event.code} ${event.reason ?? ''}` : String(event);
+  if (Array.isArray(event))
+    return `subscription refused: ${event.map((e) => e?.message ?? JSON.stringify(e)).join('; ')}`;
+  return event && typeof event === 'object' && 'code' in event
+    ? `socket closed ${event.code} ${event.reason ?? ''}`
+    : String(event);
 }

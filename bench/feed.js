@@ -47,13 +47,18 @@ const options = {
 };
 const FEED_QUERY = JSON.stringify({
   query:
-    'query Feed { feed(first: 20) { edges { cursor node { id body createdAt likeCount commentCount shareCount viewerHasLiked author { username displayName } } } pageInfo { hasNextPage endCursor } } }',
+    'query Feed { feed(first: 20) { edges { cursor node { id body createdAt likeCount commentCount ' +
+    'shareCount viewerHasLiked author { username displayName } } } pageInfo { hasNextPage endCursor } } }',
 });
 const LIVE_FEED = 'subscription { feedUpdated { kind postId post { body author { displayName } } } }';
 const LIVE_DELIVERY_TIMEOUT_MS = 30_000;
 const log = (line) => console.error(`bench:feed: ${line}`);
 
-const system = new SystemUnderTest({ embedded: false, topology: 'distributed', env: { FEED_FANOUT_MAX_FOLLOWERS: String(options.fanoutMaxFollowers) } });
+const system = new SystemUnderTest({
+  embedded: false,
+  topology: 'distributed',
+  env: { FEED_FANOUT_MAX_FOLLOWERS: String(options.fanoutMaxFollowers) },
+});
 process.on('exit', () => system.killNow());
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
@@ -78,8 +83,11 @@ try {
     await db.end();
   }
   const signingKey = createPrivateKey(system.keys.accessToken.privateKey);
-  const tokenOf = async (userId) => (await issueAccessToken(signingKey, { userId, sessionId: randomUUID(), roles: ['USER'] }, 3600)).token;
-  const readers = await Promise.all(sample(seeded.ordinary, options.readers).map(async (userId) => ({ userId, token: await tokenOf(userId) })));
+  const tokenOf = async (userId) =>
+    (await issueAccessToken(signingKey, { userId, sessionId: randomUUID(), roles: ['USER'] }, 3600)).token;
+  const readers = await Promise.all(
+    sample(seeded.ordinary, options.readers).map(async (userId) => ({ userId, token: await tokenOf(userId) })),
+  );
 
   log(`building ${readers.length} readers' timelines (first reads)`);
   const firstReads = await timedReads(readers);
@@ -95,15 +103,37 @@ try {
   const page = await graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(readers[0].token));
 
   log(`fan-out: building the timelines of the ${options.fanoutFollowers} followers of one account`);
-  const fanoutFollowers = await Promise.all(seeded.fanoutFollowers.map(async (userId) => ({ userId, token: await tokenOf(userId) })));
-  await mapLimit(fanoutFollowers, options.connections, (reader) => graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(reader.token)));
+  const fanoutFollowers = await Promise.all(
+    seeded.fanoutFollowers.map(async (userId) => ({ userId, token: await tokenOf(userId) })),
+  );
+  await mapLimit(fanoutFollowers, options.connections, (reader) =>
+    graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(reader.token)),
+  );
   const authorToken = await tokenOf(seeded.fanoutAccount);
   const fanouts = [];
-  for (let i = 0; i < 3; i++) fanouts.push(await fanOut(authorToken, fanoutFollowers.map((f) => f.userId), i));
+  for (let i = 0; i < 3; i++)
+    fanouts.push(
+      await fanOut(
+        authorToken,
+        fanoutFollowers.map((f) => f.userId),
+        i,
+      ),
+    );
   log(`live fan-out: ${fanoutFollowers.length} followers subscribed to feedUpdated, 3 posts`);
   const liveFanouts = await liveFanOut(authorToken, fanoutFollowers);
 
-  const report = render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, liveFanouts, pageSize: page.feed.edges.length, wallSeconds: (Date.now() - startedAt) / 1000 });
+  const report = render({
+    seeded,
+    firstReads,
+    warmSingle,
+    warmLoaded,
+    flushedSingle,
+    flushedLoaded,
+    fanouts,
+    liveFanouts,
+    pageSize: page.feed.edges.length,
+    wallSeconds: (Date.now() - startedAt) / 1000,
+  });
   console.log(report);
   writeFileSync(RESULTS_FILE, report);
   log(`wrote ${RESULTS_FILE}`);
@@ -127,8 +157,21 @@ async function seed(db) {
   const fanoutAccount = users[users.length - 1];
   const ordinary = users.slice(0, -1);
   log(`seeding ${users.length} users`);
-  await bulkInsert(db, 'identity.users', ['id', 'username', 'display_name', 'created_at', 'updated_at', 'email', 'password_hash'], ['uuid', 'text', 'text', 'timestamptz', 'timestamptz', 'text', 'text'],
-    users.map((id, i) => [id, `f${system.runId}_${i}`, `Feed Reader ${i}`, new Date(now), new Date(now), `f${system.runId}_${i}@bench.example`, 'not-a-password-hash']));
+  await bulkInsert(
+    db,
+    'identity.users',
+    ['id', 'username', 'display_name', 'created_at', 'updated_at', 'email', 'password_hash'],
+    ['uuid', 'text', 'text', 'timestamptz', 'timestamptz', 'text', 'text'],
+    users.map((id, i) => [
+      id,
+      `f${system.runId}_${i}`,
+      `Feed Reader ${i}`,
+      new Date(now),
+      new Date(now),
+      `f${system.runId}_${i}@bench.example`,
+      'not-a-password-hash',
+    ]),
+  );
 
   const zipf = zipfSampler(ordinary.length, 1.0);
   const ranking = shuffle([...ordinary]);
@@ -144,11 +187,24 @@ async function seed(db) {
   }
   const fanoutFollowers = sample(ordinary, options.fanoutFollowers);
   for (const follower of fanoutFollowers) follows.get(follower).add(fanoutAccount);
-  const pairs = [...follows].flatMap(([follower, followees]) => [...followees].map((followee) => [follower, followee, new Date(now)]));
+  const pairs = [...follows].flatMap(([follower, followees]) =>
+    [...followees].map((followee) => [follower, followee, new Date(now)]),
+  );
   log(`seeding ${pairs.length} follows`);
-  await bulkInsert(db, 'social.follows', ['follower_id', 'followee_id', 'created_at'], ['uuid', 'uuid', 'timestamptz'], pairs);
-  await bulkInsert(db, 'social.members', ['user_id', 'username', 'display_name', 'joined_at', 'last_event_id'], ['uuid', 'text', 'text', 'timestamptz', 'uuid'],
-    users.map((id, i) => [id, `f${system.runId}_${i}`, `Feed Reader ${i}`, new Date(now), uuidv7(now)]));
+  await bulkInsert(
+    db,
+    'social.follows',
+    ['follower_id', 'followee_id', 'created_at'],
+    ['uuid', 'uuid', 'timestamptz'],
+    pairs,
+  );
+  await bulkInsert(
+    db,
+    'social.members',
+    ['user_id', 'username', 'display_name', 'joined_at', 'last_event_id'],
+    ['uuid', 'text', 'text', 'timestamptz', 'uuid'],
+    users.map((id, i) => [id, `f${system.runId}_${i}`, `Feed Reader ${i}`, new Date(now), uuidv7(now)]),
+  );
   await db.query(`update social.members m set
       follower_count = (select count(*) from social.follows where followee_id = m.user_id),
       following_count = (select count(*) from social.follows where follower_id = m.user_id)`);
@@ -159,9 +215,21 @@ async function seed(db) {
   const posts = Array.from({ length: options.posts }, (_, i) => {
     const at = now - Math.floor(Math.random() * 30 * 86_400_000);
     const id = uuidv7(at);
-    return [id, authors[prolific()], `Post ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 6))}`.trim(), Math.random() < 0.85 ? 'PUBLIC' : 'FOLLOWERS', new Date(at)];
+    return [
+      id,
+      authors[prolific()],
+      `Post ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 6))}`.trim(),
+      Math.random() < 0.85 ? 'PUBLIC' : 'FOLLOWERS',
+      new Date(at),
+    ];
   });
-  await bulkInsert(db, 'social.posts', ['id', 'author_id', 'body', 'visibility', 'created_at'], ['uuid', 'uuid', 'text', 'text', 'timestamptz'], posts);
+  await bulkInsert(
+    db,
+    'social.posts',
+    ['id', 'author_id', 'body', 'visibility', 'created_at'],
+    ['uuid', 'uuid', 'text', 'text', 'timestamptz'],
+    posts,
+  );
   await db.query('analyze');
 
   const { rows } = await db.query(
@@ -178,7 +246,11 @@ async function bulkInsert(db, table, columns, types, rows) {
   for (let start = 0; start < rows.length; start += 10_000) {
     const chunk = rows.slice(start, start + 10_000);
     const arrays = columns.map((_, c) => chunk.map((row) => row[c]));
-    await db.query(`insert into ${table} (${columns.join(', ')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`, arrays);
+    await db.query(
+      `insert into ${table} (${columns.join(', ')}) select * from ` +
+        `unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+      arrays,
+    );
   }
 }
 
@@ -234,7 +306,13 @@ async function load(readers, connections) {
 async function flushTimelines() {
   let cursor = '0';
   do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${system.namespace}:social:timeline:*`, 'COUNT', 1000);
+    const [nextCursor, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${system.namespace}:social:timeline:*`,
+      'COUNT',
+      1000,
+    );
     if (keys.length) await redis.del(...keys);
     cursor = nextCursor;
   } while (cursor !== '0');
@@ -243,7 +321,12 @@ async function flushTimelines() {
 /** From createPost's request until the post is in every follower's timeline. */
 async function fanOut(token, followerIds, n) {
   const started = performance.now();
-  const { createPost } = await graphql(system.url, 'mutation Post($body: String!) { createPost(input: { body: $body }) { id } }', { body: `Fan-out ${n}` }, bearer(token));
+  const { createPost } = await graphql(
+    system.url,
+    'mutation Post($body: String!) { createPost(input: { body: $body }) { id } }',
+    { body: `Fan-out ${n}` },
+    bearer(token),
+  );
   const answeredMs = performance.now() - started;
   await waitFor(
     'the post in every follower timeline',
@@ -268,16 +351,33 @@ async function liveFanOut(authorToken, followers) {
   try {
     const baseline = (await system.metrics()).peerlink_active_subscriptions ?? 0;
     await mapLimit(followers, 100, (follower) =>
-      openSubscription(system.url, { token: follower.token, label: follower.userId }, LIVE_FEED, subscribers, (data, subscriber) => {
-        if (data?.feedUpdated?.kind === 'POST_ADDED' && !subscriber.received.has(data.feedUpdated.postId)) subscriber.received.set(data.feedUpdated.postId, performance.now());
-      }),
+      openSubscription(
+        system.url,
+        { token: follower.token, label: follower.userId },
+        LIVE_FEED,
+        subscribers,
+        (data, subscriber) => {
+          if (data?.feedUpdated?.kind === 'POST_ADDED' && !subscriber.received.has(data.feedUpdated.postId))
+            subscriber.received.set(data.feedUpdated.postId, performance.now());
+        },
+      ),
     );
-    await waitFor('every follower’s feedUpdated to be live', async () => ((await system.metrics()).peerlink_active_subscriptions ?? 0) >= baseline + followers.length, 60_000, 250);
+    await waitFor(
+      'every follower’s feedUpdated to be live',
+      async () => ((await system.metrics()).peerlink_active_subscriptions ?? 0) >= baseline + followers.length,
+      60_000,
+      250,
+    );
     const rounds = [];
     for (let i = 0; i < 3; i++) {
       const cpuBefore = system.cpuSeconds();
       const sentAt = performance.now();
-      const { createPost } = await graphql(system.url, 'mutation Post($body: String!) { createPost(input: { body: $body }) { id } }', { body: `Live fan-out ${i}` }, bearer(authorToken));
+      const { createPost } = await graphql(
+        system.url,
+        'mutation Post($body: String!) { createPost(input: { body: $body }) { id } }',
+        { body: `Live fan-out ${i}` },
+        bearer(authorToken),
+      );
       const answeredMs = performance.now() - sentAt;
       const deadline = sentAt + LIVE_DELIVERY_TIMEOUT_MS;
       while (performance.now() < deadline && subscribers.some((s) => !s.received.has(createPost.id))) await sleep(20);
@@ -287,7 +387,14 @@ async function liveFanOut(authorToken, followers) {
         .filter((at) => at !== undefined)
         .map((at) => at - sentAt)
         .sort((a, b) => a - b);
-      rounds.push({ answeredMs, arrived: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, cpu });
+      rounds.push({
+        answeredMs,
+        arrived: latencies.length,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.at(-1) ?? NaN,
+        cpu,
+      });
     }
     return { subscribers: followers.length, failedSockets: subscribers.filter((s) => s.error).length, rounds };
   } finally {
@@ -333,7 +440,18 @@ function sample(items, count) {
   return shuffle([...items]).slice(0, Math.min(count, items.length));
 }
 
-function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flushedLoaded, fanouts, liveFanouts, pageSize, wallSeconds }) {
+function render({
+  seeded,
+  firstReads,
+  warmSingle,
+  warmLoaded,
+  flushedSingle,
+  flushedLoaded,
+  fanouts,
+  liveFanouts,
+  pageSize,
+  wallSeconds,
+}) {
   const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'n/a');
   const rps = (v) => `${Math.round(v)} req/s`;
   const fanoutComplete = fanouts.map((f) => f.completeMs).sort((a, b) => a - b);
@@ -341,31 +459,61 @@ function render({ seeded, firstReads, warmSingle, warmLoaded, flushedSingle, flu
   return [
     '# Home feed benchmark',
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()},
+        ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
     '',
-    '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis, ' +
-      `with \`FEED_FANOUT_MAX_FOLLOWERS=${options.fanoutMaxFollowers}\` and the default \`FEED_TIMELINE_LENGTH\` (800). The load generator (autocannon) runs on the same cores.`,
+    '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own ' +
+      'process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis, ' +
+      `with \`FEED_FANOUT_MAX_FOLLOWERS=${options.fanoutMaxFollowers}\` and the default ` +
+      `\`FEED_TIMELINE_LENGTH\` (800). The load generator (autocannon) runs on the same cores.`,
     '',
-    `**Data.** ${options.users.toLocaleString('en-US')} users; ${graph.follows.toLocaleString('en-US')} follows, each user following about ${options.followsPerUser} others picked by a Zipf law (exponent 1) over a random ranking of users, so a few accounts have thousands of followers and most a handful ` +
-      `(median ${graph.median}, largest ${graph.max.toLocaleString('en-US')}; ${graph.large} accounts above the fan-out limit, merged at read time); one more account with exactly ${options.fanoutFollowers.toLocaleString('en-US')} followers; ` +
-      `${options.posts.toLocaleString('en-US')} posts over 30 days by authors picked by a Zipf law (exponent 0.6), 85% PUBLIC. Seeded with bulk SQL; access tokens signed with the bench’s key.`,
+    `**Data.** ${options.users.toLocaleString('en-US')} users; ${graph.follows.toLocaleString('en-US')} ` +
+      `follows, each user following about ${options.followsPerUser} others picked by a Zipf law (exponent 1) ` +
+      `over a random ranking of users, so a few accounts have thousands of followers and most a handful ` +
+      `(median ${graph.median}, largest ${graph.max.toLocaleString('en-US')}; ${graph.large} accounts above ` +
+      `the fan-out limit, merged at read time); one more account with exactly ` +
+      `${options.fanoutFollowers.toLocaleString('en-US')} followers; ` +
+      `${options.posts.toLocaleString('en-US')} posts over 30 days by authors picked by a Zipf law (exponent ` +
+      `0.6), 85% PUBLIC. Seeded with bulk SQL; access tokens signed with the bench’s key.`,
     '',
-    `**Query.** \`feed(first: 20)\` with each post’s \`id body createdAt likeCount commentCount shareCount viewerHasLiked author { username displayName }\` (the author’s names from social’s copy, which \`Post.author\` provides, so the gateway makes one subgraph call), for ${options.readers.toLocaleString('en-US')} readers picked at random, each request the next reader in turn; every page had ${pageSize} posts.`,
+    `**Query.** \`feed(first: 20)\` with each post’s \`id body createdAt likeCount commentCount shareCount ` +
+      `viewerHasLiked author { username displayName }\` (the author’s names from social’s copy, which ` +
+      `\`Post.author\` provides, so the gateway makes one subgraph call), for ` +
+      `${options.readers.toLocaleString('en-US')} readers picked at random, each request the next reader in ` +
+      `turn; every page had ${pageSize} posts.`,
     '',
     '| measure | result | target |',
     '| --- | --- | --- |',
-    `| first read of each reader’s feed (timeline built from Postgres), ${options.connections} at a time | p50 ${ms(firstReads.p50)}, p99 ${ms(firstReads.p99)} | |`,
-    `| **warm feed page**, 1 connection | ${rps(warmSingle.rps)}, p50 ${ms(warmSingle.p50)}, **p99 ${ms(warmSingle.p99)}** | p99 under 30 ms: ${warmSingle.p99 < 30 ? 'met' : '**missed**'} |`,
-    `| warm feed page, ${warmLoaded.connections} connections | **${rps(warmLoaded.rps)}**, p50 ${ms(warmLoaded.p50)}, p99 ${ms(warmLoaded.p99)} | |`,
-    `| after a flush, 1 connection (every read rebuilds a timeline) | p50 ${ms(flushedSingle.p50)}, p99 ${ms(flushedSingle.p99)} over ${flushedSingle.requests} readers | |`,
-    `| after a flush, ${flushedLoaded.connections} connections (${flushedLoaded.distinctReaders.toLocaleString('en-US')} of ${flushedLoaded.requests.toLocaleString('en-US')} requests were a reader’s first since the flush) | ${rps(flushedLoaded.rps)}, p50 ${ms(flushedLoaded.p50)}, p99 ${ms(flushedLoaded.p99)} | |`,
-    `| **fan-out** of one post to ${options.fanoutFollowers.toLocaleString('en-US')} followers’ timelines, from \`createPost\` until all hold it (3 posts) | ${fanoutComplete.map(ms).join(', ')} (createPost answered in ${fanouts.map((f) => ms(f.answeredMs)).join(', ')}) | |`,
+    `| first read of each reader’s feed (timeline built from Postgres), ${options.connections} at a time | ` +
+      `p50 ${ms(firstReads.p50)}, p99 ${ms(firstReads.p99)} | |`,
+    `| **warm feed page**, 1 connection | ${rps(warmSingle.rps)}, p50 ${ms(warmSingle.p50)}, **p99 ` +
+      `${ms(warmSingle.p99)}** | p99 under 30 ms: ${warmSingle.p99 < 30 ? 'met' : '**missed**'} |`,
+    `| warm feed page, ${warmLoaded.connections} connections | **${rps(warmLoaded.rps)}**, p50 ` +
+      `${ms(warmLoaded.p50)}, p99 ${ms(warmLoaded.p99)} | |`,
+    `| after a flush, 1 connection (every read rebuilds a timeline) | p50 ${ms(flushedSingle.p50)}, p99 ` +
+      `${ms(flushedSingle.p99)} over ${flushedSingle.requests} readers | |`,
+    `| after a flush, ${flushedLoaded.connections} connections ` +
+      `(${flushedLoaded.distinctReaders.toLocaleString('en-US')} of ` +
+      `${flushedLoaded.requests.toLocaleString('en-US')} requests were a reader’s first since the flush) | ` +
+      `${rps(flushedLoaded.rps)}, p50 ${ms(flushedLoaded.p50)}, p99 ${ms(flushedLoaded.p99)} | |`,
+    `| **fan-out** of one post to ${options.fanoutFollowers.toLocaleString('en-US')} followers’ timelines, ` +
+      `from \`createPost\` until all hold it (3 posts) | ${fanoutComplete.map(ms).join(', ')} (createPost ` +
+      `answered in ${fanouts.map((f) => ms(f.answeredMs)).join(', ')}) | |`,
     ...liveFanouts.rounds.map(
       (round, i) =>
-        `| **live fan-out**, post ${i + 1}: from \`createPost\` to each of ${liveFanouts.subscribers.toLocaleString('en-US')} followers’ \`feedUpdated\` sockets | ${round.arrived.toLocaleString('en-US')} arrived, p50 ${ms(round.p50)}, **p99 ${ms(round.p99)}**, last ${ms(round.max)} (createPost answered in ${ms(round.answeredMs)}; ${cpuSummary(round.cpu)}) | p99 under 1 s: ${round.arrived === liveFanouts.subscribers && round.p99 < 1000 ? 'met' : '**missed**'} |`,
+        `| **live fan-out**, post ${i + 1}: from \`createPost\` to each of ` +
+        `${liveFanouts.subscribers.toLocaleString('en-US')} followers’ \`feedUpdated\` sockets | ` +
+        `${round.arrived.toLocaleString('en-US')} arrived, p50 ${ms(round.p50)}, **p99 ${ms(round.p99)}**, ` +
+        `last ${ms(round.max)} (createPost answered in ${ms(round.answeredMs)}; ${cpuSummary(round.cpu)}) | ` +
+        `p99 under 1 s: ` +
+        `${round.arrived === liveFanouts.subscribers && round.p99 < 1000 ? 'met' : '**missed**'} |`,
     ),
     '',
-    `Failed requests: ${warmSingle.failures + warmLoaded.failures + flushedLoaded.failures}. Warm runs were preceded by every reader’s first read; "1 connection" measures latency without queueing, "${options.connections} connections" throughput on a saturated machine.`,
+    `Failed requests: ${warmSingle.failures + warmLoaded.failures + flushedLoaded.failures}. Warm runs were ` +
+      `preceded by every reader’s first read; "1 connection" measures latency without queueing, ` +
+      `"${options.connections} connections" throughput on a saturated machine.`,
     '',
   ].join('\n');
 }

@@ -25,7 +25,11 @@ export async function measureGatewayOverhead(system, { durationSeconds, warmupSe
   const targets = [
     { name: 'gateway', url: system.url, headers: async () => bearer(user.token) },
     { name: 'identity', url: system.subgraphs.identity, headers: () => system.internalHeader(user.viewer, 'identity') },
-    { name: 'notifications', url: system.subgraphs.notifications, headers: () => system.internalHeader(user.viewer, 'notifications') },
+    {
+      name: 'notifications',
+      url: system.subgraphs.notifications,
+      headers: () => system.internalHeader(user.viewer, 'notifications'),
+    },
   ];
 
   const results = [];
@@ -49,7 +53,9 @@ async function seedUser(system) {
   for (let device = 1; device < INBOX_SIZE; device++) await login(system.url, user, `bench-device-${device}`);
   await waitFor(
     `${INBOX_SIZE} notifications in the bench user's inbox`,
-    async () => (await graphql(system.url, `query { ${INBOX} }`, {}, bearer(user.token))).notifications.edges.length >= INBOX_SIZE,
+    async () =>
+      (await graphql(system.url, `query { ${INBOX} }`, {}, bearer(user.token))).notifications.edges.length >=
+      INBOX_SIZE,
     30_000,
     200,
   );
@@ -58,9 +64,14 @@ async function seedUser(system) {
 }
 
 async function check(target, body, headers) {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await response.text();
-  if (!response.ok || text.includes('"errors"')) throw new Error(`${target.name} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok || text.includes('"errors"'))
+    throw new Error(`${target.name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
 /** One run, with the CPU the stack and this process spent on it. */
@@ -87,7 +98,9 @@ async function load(system, target, body, { connections, seconds }) {
     generatorCpuPercent: ((generatorCpu.user + generatorCpu.system) / 1e6 / elapsed) * 100,
     cpuMsPerRequest: (cpu.total * 1000) / answered,
     gatewayCpuMsPerRequest: (cpu.gateway * 1000) / answered,
-    cpuMsPerRequestByProcess: Object.fromEntries(Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000) / answered])),
+    cpuMsPerRequestByProcess: Object.fromEntries(
+      Object.entries(cpu.byProcess).map(([name, seconds]) => [name, (seconds * 1000) / answered]),
+    ),
   };
 }
 

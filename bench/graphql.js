@@ -29,7 +29,11 @@ export function benchUser(runId, n) {
 
 /** Registers through the gateway; returns the access token and who it belongs to. */
 export async function register(url, input) {
-  const { register } = await graphql(url, 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }', { input });
+  const { register } = await graphql(
+    url,
+    'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }',
+    { input },
+  );
   return { ...input, token: register.accessToken, userId: register.user.id };
 }
 

@@ -46,13 +46,20 @@ await runBench('bench:resume', RESULTS_FILE, async ({ start }) => {
 
 async function seedGroups(system) {
   const users = await system.seedAccounts(options.groups * options.members, { knownTo: ['chat'] });
-  const groups = Array.from({ length: options.groups }, (_, g) => users.slice(g * options.members, (g + 1) * options.members));
+  const groups = Array.from({ length: options.groups }, (_, g) =>
+    users.slice(g * options.members, (g + 1) * options.members),
+  );
   await withPg(system.databaseUrl, async (db) => {
     for (const members of groups) {
       members.conversationId = uuidv7();
-      await db.query(`insert into chat.conversations (id, kind, title, created_at, last_activity_at) values ($1, 'GROUP', 'Bench', now(), now())`, [members.conversationId]);
       await db.query(
-        `insert into chat.members (conversation_id, user_id, role, joined_at) select $1, user_id, case when n = 1 then 'OWNER' else 'MEMBER' end, now()
+        `insert into chat.conversations (id, kind, title, created_at, last_activity_at) values ($1, 'GROUP', ` +
+          `'Bench', now(), now())`,
+        [members.conversationId],
+      );
+      await db.query(
+        `insert into chat.members (conversation_id, user_id, role, joined_at) select $1, user_id, case when n = 1 then
+           'OWNER' else 'MEMBER' end, now()
          from unnest($2::uuid[]) with ordinality as m(user_id, n)`,
         [members.conversationId, members.map((m) => m.userId)],
       );
@@ -92,7 +99,9 @@ function subscribe(system, member, resume) {
 async function round(system, groups, resume) {
   const label = resume ? 'resuming from the last cursor' : 'subscribing afresh';
   log(`round: ${label}`);
-  const subscribers = groups.flatMap((members) => members.slice(1).map((member) => ({ ...subscribe(system, member, resume), group: members })));
+  const subscribers = groups.flatMap((members) =>
+    members.slice(1).map((member) => ({ ...subscribe(system, member, resume), group: members })),
+  );
   // Each group's sender says hello until every member has heard one: then every subscription is live.
   let hello = 0;
   const heardHello = (s) => [...s.received.keys()].some((tag) => tag.startsWith('hello'));
@@ -130,7 +139,12 @@ async function round(system, groups, resume) {
     const members = groups[i % groups.length];
     const tag = `${resume ? 'r' : 'f'}${i}`;
     // A send the subgraph refused (the machine is busy) is not expected anywhere: counted apart.
-    sends.push(send(system, members, tag).then(() => sent.push({ tag, group: members, at: performance.now() }), () => (unsent += 1)));
+    sends.push(
+      send(system, members, tag).then(
+        () => sent.push({ tag, group: members, at: performance.now() }),
+        () => (unsent += 1),
+      ),
+    );
   }
   await Promise.all(sends);
   await restart;
@@ -160,15 +174,31 @@ async function round(system, groups, resume) {
     .sort((a, b) => a - b);
   const repeats = subscribers.reduce((n, s) => n + s.repeats(), 0);
   for (const s of subscribers) s.dispose();
-  const result = { label, subscribers: subscribers.length, messages: sent.length, unsent, expected, delivered, repeats, downMs: backAt - killedAt, caughtUp };
-  log(`${label}: ${expected - delivered} of ${expected} deliveries lost, ${repeats} repeated, gateway down ${result.downMs.toFixed(0)} ms`);
+  const result = {
+    label,
+    subscribers: subscribers.length,
+    messages: sent.length,
+    unsent,
+    expected,
+    delivered,
+    repeats,
+    downMs: backAt - killedAt,
+    caughtUp,
+  };
+  log(
+    `${label}: ${expected - delivered} of ${expected} deliveries lost, ${repeats} repeated, gateway down ` +
+      `${result.downMs.toFixed(0)} ms`,
+  );
   return result;
 }
 
 /** Sent straight to the chat subgraph, as the sender's gateway replica would while this one restarts. */
 async function send(system, members, body) {
   const [sender] = members;
-  const headers = await system.internalHeader({ userId: sender.userId, sessionId: randomUUID(), roles: ['USER'] }, 'chat');
+  const headers = await system.internalHeader(
+    { userId: sender.userId, sessionId: randomUUID(), roles: ['USER'] },
+    'chat',
+  );
   await graphql(system.subgraphs.chat, SEND, { input: { conversationId: members.conversationId, body } }, headers);
 }
 
@@ -180,7 +210,9 @@ async function restartGateway(system) {
   const gateway = system.spawn('gateway', 'gateway/dist/main.js', {
     SERVICE: 'gateway',
     PORT: String(system.port),
-    SUBGRAPH_URLS: Object.entries(system.subgraphs).map(([name, url]) => `${name}=${url}`).join(','),
+    SUBGRAPH_URLS: Object.entries(system.subgraphs)
+      .map(([name, url]) => `${name}=${url}`)
+      .join(','),
   });
   await gateway.ready(system.url.replace(/\/graphql$/, '/readyz'));
 }
@@ -189,19 +221,29 @@ function render(rounds) {
   const ms = (value) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'never');
   const rows = rounds.map((r) => {
     const lost = r.expected - r.delivered;
-    return `| ${r.label} | ${r.subscribers} | ${r.messages}${r.unsent ? ` (+${r.unsent} refused)` : ''} | ${lost} of ${r.expected} (${((100 * lost) / r.expected).toFixed(1)}%) | ${r.repeats} | ${ms(r.downMs)} | ${ms(percentile(r.caughtUp, 50))} | ${ms(percentile(r.caughtUp, 99))} |`;
+    return (
+      `| ${r.label} | ${r.subscribers} | ${r.messages}${r.unsent ? ` (+${r.unsent} refused)` : ''} | ${lost} ` +
+      `of ${r.expected} (${((100 * lost) / r.expected).toFixed(1)}%) | ${r.repeats} | ${ms(r.downMs)} | ` +
+      `${ms(percentile(r.caughtUp, 50))} | ${ms(percentile(r.caughtUp, 99))} |`
+    );
   });
   return [
     '# Resuming after a gateway restart',
     '',
-    `Run ${new Date().toISOString()} on ${cpuModel()} (${cpus().length} cores, load ${loadavg()[0].toFixed(1)} at the end), distributed layout on PostgreSQL, NATS JetStream and Redis.`,
-    `${options.groups} chat groups of ${options.members}, ${options.members - 1} subscribers each; ${options.rate} messages/s for ${options.durationSeconds} s sent to the chat subgraph; the gateway killed (SIGKILL) after ${(options.durationSeconds / 3).toFixed(0)} s and started again on its port. Clients reconnect after 200 to 500 ms.`,
+    `Run ${new Date().toISOString()} on ${cpuModel()} (${cpus().length} cores, load ` +
+      `${loadavg()[0].toFixed(1)} at the end), distributed layout on PostgreSQL, NATS JetStream and Redis.`,
+    `${options.groups} chat groups of ${options.members}, ${options.members - 1} subscribers each; ` +
+      `${options.rate} messages/s for ${options.durationSeconds} s sent to the chat subgraph; the gateway ` +
+      `killed (SIGKILL) after ${(options.durationSeconds / 3).toFixed(0)} s and started again on its port. ` +
+      `Clients reconnect after 200 to 500 ms.`,
     '',
-    '| clients | subscribers | messages | deliveries lost | repeated | gateway down | everything sent before it was back, p50 | p99 |',
+    '| clients | subscribers | messages | deliveries lost | repeated | gateway down | everything sent before ' +
+      'it was back, p50 | p99 |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    '"Everything sent before it was back": per subscriber, from the restarted gateway answering /readyz to the arrival of the last message sent before then ("never" when some never came).',
+    '"Everything sent before it was back": per subscriber, from the restarted gateway answering /readyz to ' +
+      'the arrival of the last message sent before then ("never" when some never came).',
     '',
   ].join('\n');
 }

@@ -38,14 +38,19 @@ const options = {
   clients: number('BENCH_CLIENTS', 2000),
   deliveryTimeoutMs: 60_000,
 };
-if (!TOPOLOGIES.includes(options.topology)) problems.push(`BENCH_TOPOLOGY must be one of ${TOPOLOGIES.join(', ')}, not "${options.topology}"`);
-else if (embedded && options.topology !== 'single') problems.push('BENCH_EMBEDDED=1 needs BENCH_TOPOLOGY=single: the in-process event bus cannot cross processes');
+if (!TOPOLOGIES.includes(options.topology))
+  problems.push(`BENCH_TOPOLOGY must be one of ${TOPOLOGIES.join(', ')}, not "${options.topology}"`);
+else if (embedded && options.topology !== 'single')
+  problems.push('BENCH_EMBEDDED=1 needs BENCH_TOPOLOGY=single: the in-process event bus cannot cross processes');
 if (problems.length) {
   console.error(`bench: bad configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(2);
 }
 const log = (line) => console.error(line);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 
 const startedAt = Date.now();
 const system = new SystemUnderTest(options);
@@ -88,14 +93,22 @@ const failure = (error) => {
 let overhead = null;
 let fanout = null;
 
-log(`bench: starting the stack (${options.topology}; ${system.adapters.database}, ${system.adapters.bus}, ${system.adapters.cache})`);
+log(
+  `bench: starting the stack (${options.topology}; ${system.adapters.database}, ${system.adapters.bus}, ` +
+    `${system.adapters.cache})`,
+);
 try {
   await system.start();
-  log(`bench: gateway ${system.url}; identity ${system.subgraphs.identity}; notifications ${system.subgraphs.notifications}`);
+  log(
+    `bench: gateway ${system.url}; identity ${system.subgraphs.identity}; notifications ` +
+      `${system.subgraphs.notifications}`,
+  );
   log(`bench: processes ${system.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
 
   log('bench: federated query, gateway vs. subgraphs directly');
-  overhead = await measureGatewayOverhead(system, { ...options, log }).catch((error) => void (errors.overhead = failure(error)));
+  overhead = await measureGatewayOverhead(system, { ...options, log }).catch(
+    (error) => void (errors.overhead = failure(error)),
+  );
 
   log(`bench: subscription fan-out to ${options.clients} clients`);
   fanout = await measureFanout(system, { ...options, log }).catch((error) => void (errors.fanout = failure(error)));
@@ -113,7 +126,10 @@ machine.wallSeconds = (Date.now() - startedAt) / 1000;
 if (!interrupted) {
   const report = renderReport({ machine, adapters: system.adapters, options, overhead, fanout, errors });
   console.log(report);
-  writeFileSync(RESULTS_FILE, mergeResults(existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '', options, report));
+  writeFileSync(
+    RESULTS_FILE,
+    mergeResults(existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : '', options, report),
+  );
   log(`bench: wrote ${RESULTS_FILE}`);
   for (const [phase, message] of Object.entries(errors)) log(`bench: ${phase} failed: ${message}`);
   process.exitCode = Object.keys(errors).length ? 1 : 0;

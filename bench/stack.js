@@ -89,11 +89,13 @@ export class SystemUnderTest {
     await withPg(this.databaseUrl, async (db) => {
       await db.query(
         `insert into identity.users (id, username, display_name, created_at, updated_at, email, password_hash, roles)
-         select id, 'u' || replace(id::text, '-', ''), 'Bench user', now(), now(), replace(id::text, '-', '') || '@bench.example', 'not-a-password-hash', $2::text[]
+         select id, 'u' || replace(id::text, '-', ''), 'Bench user', now(), now(), replace(id::text, '-', '') ||
+           '@bench.example', 'not-a-password-hash', $2::text[]
          from unnest($1::uuid[]) as u(id)`,
         [ids, roles],
       );
-      for (const schema of knownTo) await db.query(`insert into ${schema}.people (user_id, joined_at) select unnest($1::uuid[]), now()`, [ids]);
+      for (const schema of knownTo)
+        await db.query(`insert into ${schema}.people (user_id, joined_at) select unnest($1::uuid[]), now()`, [ids]);
     });
     // The gateway honours only the roles the role ledger records: record them, as identity would at sign-in.
     const { Redis } = await import('ioredis');
@@ -106,12 +108,19 @@ export class SystemUnderTest {
       redis.disconnect();
     }
     const key = createPrivateKey(this.keys.accessToken.privateKey);
-    return Promise.all(ids.map(async (userId) => ({ userId, token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles }, 3600)).token })));
+    return Promise.all(
+      ids.map(async (userId) => ({
+        userId,
+        token: (await issueAccessToken(key, { userId, sessionId: randomUUID(), roles }, 3600)).token,
+      })),
+    );
   }
 
   /** Gives `username` the ADMIN role in identity's table, as an operator would. */
   async makeAdmin(username) {
-    const sql = `update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = any(roles)`;
+    const sql =
+      `update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = ` +
+      `any(roles)`;
     if (!this.embedded) return void (await withPg(this.databaseUrl, (db) => db.query(sql, [username])));
     // PGlite allows one process at a time: stop the stack, edit its files, start it again.
     await this.stopProcesses();
@@ -127,7 +136,11 @@ export class SystemUnderTest {
 
   /** An `x-peerlink-internal` header for calling `subgraph` directly as `viewer`, as the gateway would. */
   async internalHeader(viewer, subgraph) {
-    const token = await signInternalToken(createPrivateKey(this.keys.gateway.privateKey), { viewer, client: { ip: HOST, userAgent: 'peerlink-bench' } }, subgraph);
+    const token = await signInternalToken(
+      createPrivateKey(this.keys.gateway.privateKey),
+      { viewer, client: { ip: HOST, userAgent: 'peerlink-bench' } },
+      subgraph,
+    );
     return { [INTERNAL_TOKEN_HEADER]: token };
   }
 
@@ -141,7 +154,10 @@ export class SystemUnderTest {
     const { accessToken, gateway } = this.keys;
     switch (service) {
       case 'identity':
-        return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey) };
+        return {
+          ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey),
+          ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey),
+        };
       case 'notifications':
       case 'social':
       case 'chat':
@@ -150,9 +166,15 @@ export class SystemUnderTest {
       case 'payments':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
-        return { ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };
+        return {
+          ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey),
+          ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey),
+        };
       case 'all':
-        return { ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey), ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey) };
+        return {
+          ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey),
+          ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey),
+        };
       default:
         return {};
     }
@@ -160,7 +182,9 @@ export class SystemUnderTest {
 
   /** Gateway /metrics as series → value; a labelled series keeps its labels, e.g. `x_count{kind="major"}`. */
   async metrics() {
-    const text = await (await fetch(`http://${HOST}:${this.port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const text = await (
+      await fetch(`http://${HOST}:${this.port}/metrics`, { signal: AbortSignal.timeout(5000) })
+    ).text();
     const values = {};
     for (const line of text.split('\n')) {
       const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) ([-+\d.eE]+|NaN)$/.exec(line);
@@ -179,10 +203,14 @@ export class SystemUnderTest {
     return Object.fromEntries(this.processes.filter((p) => p.running).map((p) => [p.name, residentBytes(p.pid)]));
   }
 
-  /** CPU seconds each stack process used since the `cpuSeconds()` reading `before`, their sum, and the gateway process's part. */
+  /**
+   * CPU seconds each stack process used since the `cpuSeconds()` reading `before`, their sum, and the gateway process's
+   * part.
+   */
   cpuSince(before) {
     const byProcess = {};
-    for (const [name, seconds] of Object.entries(this.cpuSeconds())) if (name in before) byProcess[name] = seconds - before[name];
+    for (const [name, seconds] of Object.entries(this.cpuSeconds()))
+      if (name in before) byProcess[name] = seconds - before[name];
     const total = Object.values(byProcess).reduce((sum, seconds) => sum + seconds, 0);
     return { byProcess, total, gateway: byProcess[this.gatewayProcess?.name] ?? NaN };
   }
@@ -193,7 +221,9 @@ export class SystemUnderTest {
    */
   async postgresCpuSeconds() {
     if (this.embedded) return {};
-    const { rows } = await withPg(this.databaseUrl, (db) => db.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()'));
+    const { rows } = await withPg(this.databaseUrl, (db) =>
+      db.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()'),
+    );
     const seconds = {};
     for (const { pid } of rows) {
       try {
@@ -214,7 +244,9 @@ export class SystemUnderTest {
   /** How many of `userIds` notifications knows as recipients; null in embedded mode (the stack holds PGlite). */
   async recipientCount(userIds) {
     if (this.embedded) return null;
-    const { rows } = await withPg(this.databaseUrl, (db) => db.query('select count(*)::int as n from notifications.recipients where user_id = any($1::uuid[])', [userIds]));
+    const { rows } = await withPg(this.databaseUrl, (db) =>
+      db.query('select count(*)::int as n from notifications.recipients where user_id = any($1::uuid[])', [userIds]),
+    );
     return rows[0].n;
   }
 
@@ -229,7 +261,11 @@ export class SystemUnderTest {
   deaths() {
     return this.processes
       .filter((p) => !p.running)
-      .map((p) => `${p.name} exited (${p.status.code ?? p.status.signal}); ${p.tail() ? `its last output:\n${p.tail()}` : 'it printed nothing'}`)
+      .map(
+        (p) =>
+          `${p.name} exited (${p.status.code ?? p.status.signal}); ` +
+          `${p.tail() ? `its last output:\n${p.tail()}` : 'it printed nothing'}`,
+      )
       .join('\n');
   }
 
@@ -249,7 +285,8 @@ export class SystemUnderTest {
     };
     // Passed through so a run can compare live lookups batched and not (LIVE_LOOKUP_BATCH_SIZE=0).
     if (process.env.LIVE_LOOKUP_BATCH_SIZE) env.LIVE_LOOKUP_BATCH_SIZE = process.env.LIVE_LOOKUP_BATCH_SIZE;
-    if (!this.embedded) Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });
+    if (!this.embedded)
+      Object.assign(env, { DATABASE_URL: this.databaseUrl, NATS_URL: SERVICES.nats, REDIS_URL: SERVICES.redis });
     return { ...env, ...this.extraEnv, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
   }
 
@@ -276,11 +313,15 @@ export class SystemUnderTest {
     this.processes = [];
     const ready = (port) => `http://${HOST}:${port}/readyz`;
     if (this.topology === 'single') {
-      await this.spawn('stack', 'launcher/dist/main.js', { SERVICE: 'all', PORT: String(this.port) }).ready(ready(this.port));
+      await this.spawn('stack', 'launcher/dist/main.js', { SERVICE: 'all', PORT: String(this.port) }).ready(
+        ready(this.port),
+      );
       this.subgraphs = await this.findSubgraphs();
       return;
     }
-    this.subgraphs = Object.fromEntries(SUBGRAPHS.map((name, i) => [name, `http://${HOST}:${this.subgraphPorts[i]}/graphql`]));
+    this.subgraphs = Object.fromEntries(
+      SUBGRAPHS.map((name, i) => [name, `http://${HOST}:${this.subgraphPorts[i]}/graphql`]),
+    );
     await Promise.all(
       SUBGRAPHS.map((name, i) => {
         const port = String(this.subgraphPorts[i]);
@@ -290,7 +331,9 @@ export class SystemUnderTest {
     const gateway = this.spawn('gateway', 'gateway/dist/main.js', {
       SERVICE: 'gateway',
       PORT: String(this.port),
-      SUBGRAPH_URLS: Object.entries(this.subgraphs).map(([name, url]) => `${name}=${url}`).join(','),
+      SUBGRAPH_URLS: Object.entries(this.subgraphs)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
     });
     await gateway.ready(ready(this.port));
   }
@@ -313,7 +356,8 @@ export class SystemUnderTest {
         if (response?.ok && (await response.json()).data?._service) found[name] = url;
       }
     }
-    if (SUBGRAPHS.some((name) => !found[name])) throw new Error(`could not find every subgraph among the stack's ports: ${JSON.stringify(found)}`);
+    if (SUBGRAPHS.some((name) => !found[name]))
+      throw new Error(`could not find every subgraph among the stack's ports: ${JSON.stringify(found)}`);
     return found;
   }
 
@@ -328,7 +372,12 @@ export class SystemUnderTest {
     if (this.embedded) return;
     const { NatsEventBus } = await import('@peerlink/platform/events/nats-event-bus');
     const { createLogger } = await import('@peerlink/platform/logger');
-    const bus = await NatsEventBus.connect(SERVICES.nats, this.namespace, { maxAttempts: 1, baseDelayMs: 1 }, createLogger({ level: 'silent', service: 'bench' }));
+    const bus = await NatsEventBus.connect(
+      SERVICES.nats,
+      this.namespace,
+      { maxAttempts: 1, baseDelayMs: 1 },
+      createLogger({ level: 'silent', service: 'bench' }),
+    );
     await bus.destroy();
 
     const { Redis } = await import('ioredis');
@@ -346,7 +395,9 @@ export class SystemUnderTest {
     }
 
     if (this.createdDatabase) {
-      await withPg(`${SERVICES.postgres}/postgres`, (db) => db.query(`drop database if exists ${this.namespace} with (force)`));
+      await withPg(`${SERVICES.postgres}/postgres`, (db) =>
+        db.query(`drop database if exists ${this.namespace} with (force)`),
+      );
     }
   }
 
@@ -369,12 +420,14 @@ export async function withPg(connectionString, work) {
 /** `count` distinct free loopback ports: all are held open together, so none is handed out twice. */
 async function freePorts(count) {
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => resolve(server));
-      }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, HOST, () => resolve(server));
+        }),
     ),
   );
   const ports = servers.map((server) => server.address().port);
@@ -383,8 +436,9 @@ async function freePorts(count) {
 }
 
 /**
- * The frame of a bench script: `body` starts systems with `start(options)` and returns the report, which is printed and written to `resultsFile`. Every system started is stopped at the
- * end, on failure (after printing what its processes last said) and on Ctrl-C.
+ * The frame of a bench script: `body` starts systems with `start(options)` and returns the report, which is printed and
+ * written to `resultsFile`. Every system started is stopped at the end, on failure (after printing what its processes
+ * last said) and on Ctrl-C.
  */
 export async function runBench(name, resultsFile, body) {
   const systems = [];
@@ -409,7 +463,12 @@ export async function runBench(name, resultsFile, body) {
     writeFileSync(resultsFile, report);
     log(`wrote ${resultsFile}`);
   } catch (error) {
-    log(`failed: ${error.stack ?? error.message}${systems.map((s) => s.deaths()).filter(Boolean).join('\n')}`);
+    log(
+      `failed: ${error.stack ?? error.message}${systems
+        .map((s) => s.deaths())
+        .filter(Boolean)
+        .join('\n')}`,
+    );
     exitCode = 1;
   } finally {
     await Promise.all(systems.map((s) => s.stop()));

@@ -17,7 +17,12 @@ const root = join(import.meta.dirname, '..');
 const WARM_RUNS = positiveInteger('bench:start', 'BENCH_START_WARM_RUNS', 3);
 const IDLE_SECONDS = positiveInteger('bench:start', 'BENCH_START_IDLE_SECONDS', 15);
 const TARGETS = { warmReadyMs: 10_000, idleBytes: 600 * 1024 * 1024 };
-const PACKAGES = ['platform', 'gateway', 'launcher', ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}`)];
+const PACKAGES = [
+  'platform',
+  'gateway',
+  'launcher',
+  ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}`),
+];
 
 /** The pids of `pid` and all its descendants, from /proc. */
 function tree(pid) {
@@ -63,10 +68,15 @@ async function measure(kind, dataDir, env = {}) {
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    await waitFor(`${kind} start's ready line`, () => {
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
-      return /ready at http/.test(output);
-    }, 600_000, 20);
+    await waitFor(
+      `${kind} start's ready line`,
+      () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+        return /ready at http/.test(output);
+      },
+      600_000,
+      20,
+    );
     const readyMs = performance.now() - started;
     // Idle: no requests; the samples' largest is reported (timers and the GC move it a little).
     let treeBytes = 0;
@@ -75,7 +85,10 @@ async function measure(kind, dataDir, env = {}) {
     while (Date.now() < deadline) {
       await sleep(1000);
       const pids = tree(child.pid);
-      treeBytes = Math.max(treeBytes, pids.reduce((sum, pid) => sum + rssOf(pid), 0));
+      treeBytes = Math.max(
+        treeBytes,
+        pids.reduce((sum, pid) => sum + rssOf(pid), 0),
+      );
       const node = pids.find((pid) => argvOf(pid)[1] === 'launcher/dist/main.js');
       if (node) nodeBytes = Math.max(nodeBytes, rssOf(node));
     }
@@ -123,21 +136,30 @@ const row = (r) => `| ${r.kind} | ${s(r.readyMs)} | ${mib(r.treeBytes)} | ${mib(
 const report = [
   '# Start-up benchmark',
   '',
-  `Run ${began.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}.`,
+  `Run ${began.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()},
+      ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}.`,
   '',
   '**Method.** Each row is one `npm start` (PORT=0, LOG_LEVEL=warn), timed from spawning npm to the "ready at" line, ' +
-    `then left idle for ${IDLE_SECONDS} s while the resident set of its process tree (npm, the shell, node) is sampled each second; the largest sample is reported, with the node process's own. ` +
-    '*cold*: every package\'s dist and tsbuildinfo removed and turbo\'s cache bypassed (TURBO_FORCE), a fresh DATA_DIR — a fresh clone after `npm ci`. ' +
-    '*first*: built and cached, a fresh DATA_DIR (databases created and migrated). *warm*: built and cached, the DATA_DIR of the start before.',
+    `then left idle for ${IDLE_SECONDS} s while the resident set of its process tree (npm, the shell, node) ` +
+    `is sampled each second; the largest sample is reported, with the node process's own. ` +
+    "*cold*: every package's dist and tsbuildinfo removed and turbo's cache bypassed (TURBO_FORCE), a fresh " +
+    'DATA_DIR — a fresh clone after `npm ci`. ' +
+    '*first*: built and cached, a fresh DATA_DIR (databases created and migrated). *warm*: built and cached, ' +
+    'the DATA_DIR of the start before.',
   '',
   '| start | ready after | idle RSS, process tree | idle RSS, node |',
   '| --- | --- | --- | --- |',
   ...results.map(row),
   '',
-  `Warm start ready in ${s(warmReady)} (median of ${warm.length}); target under 10 s: ${warmReady < TARGETS.warmReadyMs ? 'met' : '**missed**'}. ` +
-    `Idle process tree at most ${mib(warmIdle)}; target under 600 MB: ${warmIdle < TARGETS.idleBytes ? 'met' : '**missed**'}.`,
+  `Warm start ready in ${s(warmReady)} (median of ${warm.length}); target under 10 s: ` +
+    `${warmReady < TARGETS.warmReadyMs ? 'met' : '**missed**'}. ` +
+    `Idle process tree at most ${mib(warmIdle)}; target under 600 MB: ` +
+    `${warmIdle < TARGETS.idleBytes ? 'met' : '**missed**'}.`,
   '',
 ].join('\n');
 writeFileSync(join(root, 'bench', 'START-RESULTS.md'), report);
 console.log(report);
-if (!existsSync(join(root, 'launcher', 'dist', 'main.js'))) console.error('bench:start: the build output is missing after the run');
+if (!existsSync(join(root, 'launcher', 'dist', 'main.js')))
+  console.error('bench:start: the build output is missing after the run');

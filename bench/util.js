@@ -1,6 +1,9 @@
 /** Bounded helpers: every wait has a deadline, every batch a concurrency limit. */
 
-/** Maps `items` through `fn` with at most `limit` calls in flight; results keep their order. The first failure stops new calls. */
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight; results keep their order. The first failure stops new
+ * calls.
+ */
 export async function mapLimit(items, limit, fn) {
   const results = new Array(items.length);
   let next = 0;

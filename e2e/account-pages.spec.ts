@@ -1,6 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateAccountDocument, CreateSessionDocument, MeDocument, RequestPasswordResetDocument } from './generated/graphql.js';
+import {
+  CreateAccountDocument,
+  CreateSessionDocument,
+  MeDocument,
+  RequestPasswordResetDocument,
+} from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import type { ReceivedMail } from './support/mailbox.js';
 import { onGateway } from './support/payer-pages.js';
@@ -113,7 +118,9 @@ describe('reset-password', () => {
     await submit.click();
     await page.getByText('Passwords must not contain your username or email.').waitFor();
     await expect(password.getAttribute('aria-invalid')).resolves.toBe('true');
-    expect(await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: weak } })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: weak } })).toEqual([
+      'UNAUTHENTICATED',
+    ]);
 
     await password.fill(NEW_PASSWORD);
     await again.fill(NEW_PASSWORD);
@@ -121,9 +128,13 @@ describe('reset-password', () => {
     await page.getByRole('heading', { name: 'Password changed' }).waitFor();
     await expect(password.isVisible()).resolves.toBe(false);
 
-    const { createSession: login } = await ok(t.url, CreateSessionDocument, { input: { login: user.username, password: NEW_PASSWORD } });
+    const { createSession: login } = await ok(t.url, CreateSessionDocument, {
+      input: { login: user.username, password: NEW_PASSWORD },
+    });
     expect(login.user.username).toBe(user.username);
-    expect(await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: user.password } })).toEqual(['UNAUTHENTICATED']);
+    expect(
+      await codes(t.url, CreateSessionDocument, { input: { login: user.username, password: user.password } }),
+    ).toEqual(['UNAUTHENTICATED']);
 
     // The same link again: used.
     await page.goto(link);
@@ -136,7 +147,7 @@ describe('reset-password', () => {
     await page.close();
   });
 
-  it('a bogus token is refused and nobody\'s password changes', async () => {
+  it("a bogus token is refused and nobody's password changes", async () => {
     const { page, clean } = await openPage();
     await page.goto(new URL('/reset-password?token=bogus', t.url).href);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);

@@ -12,13 +12,20 @@ let db: pg.Client;
 let adminToken: string;
 let announcements: AnnouncementService;
 beforeAll(async () => {
-  t = await startTestStack({ ANNOUNCEMENT_LEASE_MS: '1500', ANNOUNCEMENT_SWEEP_MS: '200', ANNOUNCEMENT_MAX_ATTEMPTS: '3' });
+  t = await startTestStack({
+    ANNOUNCEMENT_LEASE_MS: '1500',
+    ANNOUNCEMENT_SWEEP_MS: '200',
+    ANNOUNCEMENT_MAX_ATTEMPTS: '3',
+  });
   db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
   const admin = await signUp(t, 'annadmin');
   await makeAdmin(t, admin.username);
-  adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
-  announcements = (t.stack.subgraphs.find((s) => s.name === 'notifications')!.services as { announcements: AnnouncementService }).announcements;
+  adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login
+    .accessToken;
+  announcements = (
+    t.stack.subgraphs.find((s) => s.name === 'notifications')!.services as { announcements: AnnouncementService }
+  ).announcements;
   // Past two batches of 500, so a sender can stop between batches and a takeover has more to do.
   await db.query(
     `insert into notifications.recipients (user_id, display_name, email, last_event_id)
@@ -37,12 +44,19 @@ async function delivered(title: string) {
     'select count(*)::int as made from notifications.notifications where title = $1 group by recipient_id',
     [title],
   );
-  const { rows: [all] } = await db.query<{ count: number }>('select count(*)::int as count from notifications.recipients');
+  const {
+    rows: [all],
+  } = await db.query<{ count: number }>('select count(*)::int as count from notifications.recipients');
   return { recipients: rows.length, everyOnce: rows.every((r) => r.made === 1), known: all!.count };
 }
 
 const announcementRow = async (title: string) =>
-  (await db.query<{ state: string; notified: number; attempts: number; last_error: string | null }>('select * from notifications.announcements where title = $1', [title])).rows;
+  (
+    await db.query<{ state: string; notified: number; attempts: number; last_error: string | null }>(
+      'select * from notifications.announcements where title = $1',
+      [title],
+    )
+  ).rows;
 
 describe('announcements are durable and idempotent', () => {
   it('announces once for a retried mutation with the same idempotency key, and answers the same', async () => {
@@ -57,7 +71,9 @@ describe('announcements are durable and idempotent', () => {
     expect(everyOnce).toBe(true);
     expect(await announcementRow(title)).toMatchObject([{ state: 'SENT', notified: first }]);
     // The same key for another message is the client's mistake, not a second announcement.
-    expect(await codes(t.url, SendAnnouncementDocument, { ...variables, body: 'Something else.' }, adminToken)).toEqual(['CONFLICT']);
+    expect(await codes(t.url, SendAnnouncementDocument, { ...variables, body: 'Something else.' }, adminToken)).toEqual(
+      ['CONFLICT'],
+    );
   });
 
   it('resumes an announcement whose sender stopped after a batch: each recipient gets exactly one notification', async () => {
@@ -77,9 +93,18 @@ describe('announcements are durable and idempotent', () => {
         return real(id, owner);
       });
     try {
-      const sending = request(t.url, SendAnnouncementDocument, { title, body: 'Back soon.', idempotencyKey: `key-${title}` }, { token: adminToken });
+      const sending = request(
+        t.url,
+        SendAnnouncementDocument,
+        { title, body: 'Back soon.', idempotencyKey: `key-${title}` },
+        { token: adminToken },
+      );
       await waitFor('the sender to stop after its first batch', () => stopped, 10_000);
-      await waitFor('the sweep to finish the announcement', async () => (await announcementRow(title))[0]?.state === 'SENT', 15_000);
+      await waitFor(
+        'the sweep to finish the announcement',
+        async () => (await announcementRow(title))[0]?.state === 'SENT',
+        15_000,
+      );
       releaseStalled();
       const answer = await sending;
       expect(answer.errors).toBeUndefined();
@@ -102,9 +127,15 @@ describe('announcements are durable and idempotent', () => {
     try {
       const variables = { title, body: 'Never sent.', idempotencyKey: `key-${title}` };
       expect(await codes(t.url, SendAnnouncementDocument, variables, adminToken)).toEqual(['INTERNAL_SERVER_ERROR']);
-      await waitFor('the announcement to be FAILED', async () => (await announcementRow(title))[0]?.state === 'FAILED', 15_000);
+      await waitFor(
+        'the announcement to be FAILED',
+        async () => (await announcementRow(title))[0]?.state === 'FAILED',
+        15_000,
+      );
       expect(spy).toHaveBeenCalledTimes(3);
-      expect(await announcementRow(title)).toMatchObject([{ state: 'FAILED', notified: 0, last_error: 'the batch statement failed' }]);
+      expect(await announcementRow(title)).toMatchObject([
+        { state: 'FAILED', notified: 0, last_error: 'the batch statement failed' },
+      ]);
       expect(await codes(t.url, SendAnnouncementDocument, variables, adminToken)).toEqual(['CONFLICT']);
     } finally {
       spy.mockRestore();

@@ -21,7 +21,10 @@ interface DryTask {
 }
 
 async function dryRun(): Promise<Map<string, DryTask>> {
-  const { stdout } = await run('npx', ['turbo', 'run', 'build', '--dry=json'], { cwd: root, maxBuffer: 32 * 1024 * 1024 });
+  const { stdout } = await run('npx', ['turbo', 'run', 'build', '--dry=json'], {
+    cwd: root,
+    maxBuffer: 32 * 1024 * 1024,
+  });
   const { tasks } = JSON.parse(stdout) as { tasks: DryTask[] };
   return new Map(tasks.map((task) => [task.package, task]));
 }
@@ -39,26 +42,41 @@ async function withFile<T>(file: string, test: () => Promise<T>): Promise<T> {
 const probe = () => Math.random().toString(36).slice(2);
 
 describe('the build cache', () => {
-  it('caches every package’s build, keyed on its sources and the explorer bundle’s, with dist and tsbuildinfo as outputs', { timeout: 60_000 }, async () => {
+  it('caches every package’s build, keyed on its sources and the explorer bundle’s, with dist and tsbuildinfo ' +
+    'as outputs', {
+    timeout: 60_000,
+  }, async () => {
     const tasks = await dryRun();
     for (const [name, task] of tasks) {
       expect(task.resolvedTaskDefinition.cache, name).toBe(true);
       if (name === '@peerlink/e2e') continue;
-      expect(task.resolvedTaskDefinition.outputs, name).toEqual(expect.arrayContaining(['dist/**', 'tsconfig.tsbuildinfo']));
-      for (const file of Object.keys(task.inputs)) expect(file, name).toMatch(/^(src\/|explorer\/|package\.json$|tsconfig\.json$)/);
+      expect(task.resolvedTaskDefinition.outputs, name).toEqual(
+        expect.arrayContaining(['dist/**', 'tsconfig.tsbuildinfo']),
+      );
+      for (const file of Object.keys(task.inputs))
+        expect(file, name).toMatch(/^(src\/|explorer\/|package\.json$|tsconfig\.json$)/);
     }
-    expect(Object.keys(tasks.get('@peerlink/gateway')!.inputs)).toEqual(expect.arrayContaining(['explorer/build.mjs', 'explorer/entry.tsx']));
+    expect(Object.keys(tasks.get('@peerlink/gateway')!.inputs)).toEqual(
+      expect.arrayContaining(['explorer/build.mjs', 'explorer/entry.tsx']),
+    );
   });
 
   // Tests run on built output (npm test builds first), so here every build is in the cache.
   it('rebuilds nothing in an unchanged tree', { timeout: 60_000 }, async () => {
-    const misses = [...(await dryRun()).values()].filter((task) => task.cache.status !== 'HIT').map((task) => task.taskId);
+    const misses = [...(await dryRun()).values()]
+      .filter((task) => task.cache.status !== 'HIT')
+      .map((task) => task.taskId);
     expect(misses).toEqual([]);
   });
 
-  it('rebuilds the gateway and what runs it when an explorer file changes, and nothing else', { timeout: 60_000 }, async () => {
+  it('rebuilds the gateway and what runs it when an explorer file changes, and nothing else', {
+    timeout: 60_000,
+  }, async () => {
     const tasks = await withFile(`gateway/explorer/probe-${probe()}.tsx`, dryRun);
-    const misses = [...tasks.values()].filter((task) => task.cache.status !== 'HIT').map((task) => task.package).sort();
+    const misses = [...tasks.values()]
+      .filter((task) => task.cache.status !== 'HIT')
+      .map((task) => task.package)
+      .sort();
     expect(misses).toEqual(['@peerlink/e2e', '@peerlink/gateway', '@peerlink/launcher']);
   });
 

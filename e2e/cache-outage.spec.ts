@@ -1,7 +1,14 @@
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedDocument, LoginDocument, MeDocument, RequestPasswordResetDocument, StorageTotalsDocument, UserActivityDocument } from './generated/graphql.js';
+import {
+  FeedDocument,
+  LoginDocument,
+  MeDocument,
+  RequestPasswordResetDocument,
+  StorageTotalsDocument,
+  UserActivityDocument,
+} from './generated/graphql.js';
 import { codes, ok, request } from './support/client.js';
 import { follow, member, post } from './support/social.js';
 import { makeAdmin, services, signUp, startTestStack, type TestStack } from './support/stack.js';
@@ -27,7 +34,8 @@ describe('when Redis goes away', () => {
     const [reader, author] = await Promise.all([member(t), member(t)]);
     await follow(t, reader, author);
     const before = await post(t, author, 'before the outage');
-    const feedOf = async () => (await ok(t.url, FeedDocument, { first: 10 }, reader.token)).feed.edges.map((e) => e.node.body);
+    const feedOf = async () =>
+      (await ok(t.url, FeedDocument, { first: 10 }, reader.token)).feed.edges.map((e) => e.node.body);
     await waitFor('the post in the cached feed', async () => (await feedOf()).includes(before.body));
 
     await proxy.cut();
@@ -37,16 +45,28 @@ describe('when Redis goes away', () => {
     // The timeline cache is away, so the feed comes from Postgres, and has the new post at once.
     expect(await feedOf()).toEqual([during.body, before.body]);
     // Sign-in's guessing throttle lives in Redis: rather than allow unthrottled guesses, it says try again.
-    expect(await codes(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(await codes(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).toEqual(
+      ['SERVICE_UNAVAILABLE'],
+    );
     // A password reset answers alike whether or not the address has an account, outage or not.
-    for (const email of [reader.email, 'nobody-here@example.com']) expect(await codes(t.url, RequestPasswordResetDocument, { email })).toEqual(['SERVICE_UNAVAILABLE']);
+    for (const email of [reader.email, 'nobody-here@example.com'])
+      expect(await codes(t.url, RequestPasswordResetDocument, { email })).toEqual(['SERVICE_UNAVAILABLE']);
 
     await proxy.start();
-    await waitFor('sign-in to work again', async () => !!(await request(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).data?.login);
-    // The fan-out of the post made meanwhile waited for Redis rather than becoming a dead letter: the cached timeline has it.
+    await waitFor(
+      'sign-in to work again',
+      async () =>
+        !!(await request(t.url, LoginDocument, { input: { login: reader.username, password: reader.password } })).data
+          ?.login,
+    );
+    // The fan-out of the post made meanwhile waited for Redis rather than becoming a dead letter: the cached timeline
+    // has it.
     const redis = new Redis(services.redis);
     try {
-      await waitFor('the post in the cached timeline', async () => (await redis.zscore(`${t.namespace}:social:timeline:${reader.id}`, during.id)) !== null);
+      await waitFor(
+        'the post in the cached timeline',
+        async () => (await redis.zscore(`${t.namespace}:social:timeline:${reader.id}`, during.id)) !== null,
+      );
     } finally {
       redis.disconnect();
     }
@@ -59,20 +79,26 @@ describe('when Redis goes away, roles cannot be confirmed', () => {
   it('privileged checks answer SERVICE_UNAVAILABLE (never FORBIDDEN, never success) while ordinary ones keep working', async () => {
     const admin = await signUp(t, 'admin');
     await makeAdmin(t, admin.username);
-    const token = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const token = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login
+      .accessToken;
     const plain = await signUp(t, 'plain');
     expect(await codes(t.url, StorageTotalsDocument, {}, token)).toEqual([]);
 
     await proxy.cut();
     try {
       expect(await codes(t.url, StorageTotalsDocument, {}, token)).toEqual(['SERVICE_UNAVAILABLE']);
-      expect(await codes(t.url, UserActivityDocument, { userId: plain.id, first: 5 }, token)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(await codes(t.url, UserActivityDocument, { userId: plain.id, first: 5 }, token)).toEqual([
+        'SERVICE_UNAVAILABLE',
+      ]);
       // What needs no privileged role is answered: the admin's own account, and everyone else's refusals as ever.
       expect((await ok(t.url, MeDocument, {}, token)).me?.id).toBe(admin.id);
       expect(await codes(t.url, StorageTotalsDocument, {}, plain.token)).toEqual(['FORBIDDEN']);
     } finally {
       await proxy.start();
     }
-    await waitFor('the admin role to be confirmed again', async () => (await codes(t.url, StorageTotalsDocument, {}, token)).length === 0);
+    await waitFor(
+      'the admin role to be confirmed again',
+      async () => (await codes(t.url, StorageTotalsDocument, {}, token)).length === 0,
+    );
   });
 });

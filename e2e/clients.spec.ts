@@ -42,10 +42,15 @@ afterAll(async () => {
 
 const ME = 'query Me { me { username displayName } }';
 const UPDATE = 'mutation Rename($name: String!) { updateProfile(input: { displayName: $name }) { displayName } }';
-const CHANGE_PASSWORD = 'mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) }';
+const CHANGE_PASSWORD =
+  'mutation ChangePassword($current: String!, $next: String!) { changePassword(currentPassword: $current, ' +
+  'newPassword: $next) }';
 const NOTIFICATIONS = 'subscription Notifications { notificationAdded { title } }';
 
-/** Opens `subscribe`, waits until the gateway holds it, changes the user's password, and resolves with the notification's title. */
+/**
+ * Opens `subscribe`, waits until the gateway holds it, changes the user's password, and resolves with the
+ * notification's title.
+ */
 async function passwordChangeSeenBy(
   user: Awaited<ReturnType<typeof signUp>>,
   subscribe: (onTitle: (title: string) => void) => () => void,
@@ -74,10 +79,16 @@ describe('Apollo Client (the README set-up)', () => {
     const title = await passwordChangeSeenBy(
       user,
       (onTitle) => {
-        const subscription = client.subscribe({ query: gql(NOTIFICATIONS) }).subscribe({ next: (result) => onTitle(result.data.notificationAdded.title) });
+        const subscription = client
+          .subscribe({ query: gql(NOTIFICATIONS) })
+          .subscribe({ next: (result) => onTitle(result.data.notificationAdded.title) });
         return () => subscription.unsubscribe();
       },
-      () => client.mutate({ mutation: gql(CHANGE_PASSWORD), variables: { current: user.password, next: 'apollo passphrase 2' } }),
+      () =>
+        client.mutate({
+          mutation: gql(CHANGE_PASSWORD),
+          variables: { current: user.password, next: 'apollo passphrase 2' },
+        }),
     );
     expect(title).toMatch(/password/i);
   });
@@ -93,7 +104,10 @@ describe('Apollo Client (the README set-up)', () => {
     const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
     const auth = setContext((_, { headers }) => ({ headers: { ...headers, authorization: `Bearer ${user.token}` } }));
     const persisted = (options: { useGETForHashedQueries?: boolean }) =>
-      new ApolloClient({ link: auth.concat(createPersistedQueryLink({ sha256, ...options })).concat(new HttpLink({ uri: t.url })), cache: new InMemoryCache() });
+      new ApolloClient({
+        link: auth.concat(createPersistedQueryLink({ sha256, ...options })).concat(new HttpLink({ uri: t.url })),
+        cache: new InMemoryCache(),
+      });
     const query = gql('query PersistedMe { me { username } }');
 
     const first = sent.length;
@@ -134,14 +148,23 @@ describe('urql (the README set-up, its defaults)', () => {
 
     const title = await passwordChangeSeenBy(
       user,
-      (onTitle) => client.subscription(NOTIFICATIONS, {}).subscribe((result) => result.data && onTitle(result.data.notificationAdded.title)).unsubscribe,
-      async () => expect((await client.mutation(CHANGE_PASSWORD, { current: user.password, next: 'urql passphrase 2' }).toPromise()).error).toBeUndefined(),
+      (onTitle) =>
+        client
+          .subscription(NOTIFICATIONS, {})
+          .subscribe((result) => result.data && onTitle(result.data.notificationAdded.title)).unsubscribe,
+      async () =>
+        expect(
+          (await client.mutation(CHANGE_PASSWORD, { current: user.password, next: 'urql passphrase 2' }).toPromise())
+            .error,
+        ).toBeUndefined(),
     );
     expect(title).toMatch(/password/i);
   });
 
   it('surfaces a bad token as UNAUTHENTICATED', async () => {
-    const result = await createUrqlClient(t.url, () => 'not-a-token').query(ME, {}).toPromise();
+    const result = await createUrqlClient(t.url, () => 'not-a-token')
+      .query(ME, {})
+      .toPromise();
     expect(result.error?.graphQLErrors.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
   });
 });
@@ -150,10 +173,19 @@ describe('Relay (the fetch function from its docs)', () => {
   it('queries signed in and mutates', async () => {
     const user = await signUp(t, 'relay');
     const network = createRelayEnvironment(t.url, () => user.token).getNetwork();
-    const params = (text: string, name: string, operationKind: 'query' | 'mutation'): RequestParameters => ({ id: null, cacheID: name, name, operationKind, text, metadata: {} });
+    const params = (text: string, name: string, operationKind: 'query' | 'mutation'): RequestParameters => ({
+      id: null,
+      cacheID: name,
+      name,
+      operationKind,
+      text,
+      metadata: {},
+    });
     const me = await network.execute(params(ME, 'Me', 'query'), {}, {}).toPromise();
     expect(me).toMatchObject({ data: { me: { username: user.username } } });
-    const renamed = await network.execute(params(UPDATE, 'Rename', 'mutation'), { name: 'Relay Renamed' }, {}).toPromise();
+    const renamed = await network
+      .execute(params(UPDATE, 'Rename', 'mutation'), { name: 'Relay Renamed' }, {})
+      .toPromise();
     expect(renamed).toMatchObject({ data: { updateProfile: { displayName: 'Relay Renamed' } } });
   });
 });
@@ -162,15 +194,22 @@ describe('graphql-request (its defaults)', () => {
   it('queries signed in and mutates, and reports a wrong token', async () => {
     const user = await signUp(t, 'gqlreq');
     const client = new GraphQLClient(t.url, { headers: () => ({ authorization: `Bearer ${user.token}` }) });
-    expect(await client.request<{ me: { username: string } }>(ME)).toEqual({ me: { username: user.username, displayName: user.displayName } });
-    expect(await client.request(UPDATE, { name: 'Request Renamed' })).toEqual({ updateProfile: { displayName: 'Request Renamed' } });
-    const wrong = await new GraphQLClient(t.url, { headers: { authorization: 'Bearer not-a-token' } }).request(ME).catch((e: { response?: { status: number } }) => e);
+    expect(await client.request<{ me: { username: string } }>(ME)).toEqual({
+      me: { username: user.username, displayName: user.displayName },
+    });
+    expect(await client.request(UPDATE, { name: 'Request Renamed' })).toEqual({
+      updateProfile: { displayName: 'Request Renamed' },
+    });
+    const wrong = await new GraphQLClient(t.url, { headers: { authorization: 'Bearer not-a-token' } })
+      .request(ME)
+      .catch((e: { response?: { status: number } }) => e);
     expect((wrong as { response?: { status: number } }).response?.status).toBe(401);
   });
 });
 
 describe('CSRF prevention', () => {
-  const get = (query: string, headers: Record<string, string> = {}) => realFetch(`${t.url}?query=${encodeURIComponent(query)}`, { headers });
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    realFetch(`${t.url}?query=${encodeURIComponent(query)}`, { headers });
 
   it('lets GET queries through without a preflight header', async () => {
     const response = await get('{ __typename }');
@@ -180,24 +219,46 @@ describe('CSRF prevention', () => {
 
   it('refuses a mutation over GET, without running it', async () => {
     const user = await signUp(t, 'csrfget');
-    const response = await get('mutation { updateProfile(input: { displayName: "Changed By GET" }) { displayName } }', { authorization: `Bearer ${user.token}` });
+    const response = await get('mutation { updateProfile(input: { displayName: "Changed By GET" }) { displayName } }', {
+      authorization: `Bearer ${user.token}`,
+    });
     expect(response.status).toBe(405);
-    const me = await new GraphQLClient(t.url, { headers: { authorization: `Bearer ${user.token}` } }).request<{ me: { displayName: string } }>(ME);
+    const me = await new GraphQLClient(t.url, { headers: { authorization: `Bearer ${user.token}` } }).request<{
+      me: { displayName: string };
+    }>(ME);
     expect(me.me.displayName).toBe(user.displayName);
   });
 
   it('refuses the POSTs a page on any origin can send unasked (form, text/plain, no content type)', async () => {
-    const mutation = JSON.stringify({ query: 'mutation { register(input: { email: "csrf@example.com", username: "csrfvictim", password: "a long passphrase 42", displayName: "X" }) { accessToken } }' });
-    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+    const mutation = JSON.stringify({
+      query:
+        'mutation { register(input: { email: "csrf@example.com", username: "csrfvictim", password: "a long ' +
+        'passphrase 42", displayName: "X" }) { accessToken } }',
+    });
+    for (const contentType of [
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      undefined,
+    ]) {
       // Bytes, not a string: fetch would label a string text/plain itself.
-      const response = await realFetch(t.url, { method: 'POST', headers: contentType ? { 'content-type': contentType } : {}, body: new TextEncoder().encode(mutation) });
+      const response = await realFetch(t.url, {
+        method: 'POST',
+        headers: contentType ? { 'content-type': contentType } : {},
+        body: new TextEncoder().encode(mutation),
+      });
       expect(response.status, String(contentType)).toBe(400);
       const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
       expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
       expect(body.errors[0]!.message).toMatch(/Cross-Site Request Forgery/);
     }
     // The same request with a header that forces a preflight is an ordinary client's.
-    const preflighted = await realFetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const preflighted = await realFetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(preflighted.status).toBe(200);
   });
 });

@@ -12,9 +12,15 @@ describe('the committed supergraph', () => {
   it('is exactly what composing the subgraphs produces today', async () => {
     const { subgraphSdls, supergraphSdl } = await composeSupergraph();
     for (const [name, sdl] of Object.entries(subgraphSdls)) {
-      expect(readFileSync(`schema/subgraphs/${name}.graphql`, 'utf8'), `schema/subgraphs/${name}.graphql is stale: run npm run compose`).toBe(sdl);
+      expect(
+        readFileSync(`schema/subgraphs/${name}.graphql`, 'utf8'),
+        `schema/subgraphs/${name}.graphql is stale: run npm run compose`,
+      ).toBe(sdl);
     }
-    expect(readFileSync('schema/supergraph.graphql', 'utf8'), 'schema/supergraph.graphql is stale: run npm run compose').toBe(supergraphSdl);
+    expect(
+      readFileSync('schema/supergraph.graphql', 'utf8'),
+      'schema/supergraph.graphql is stale: run npm run compose',
+    ).toBe(supergraphSdl);
   });
 
   it('declares every subscription field as @live so the gateway can serve it', () => {
@@ -24,7 +30,11 @@ describe('the committed supergraph', () => {
     ) as ObjectTypeDefinitionNode | undefined;
     const fields = subscription?.fields ?? [];
     expect(fields.length).toBeGreaterThan(0);
-    for (const field of fields) expect(field.directives?.map((d) => d.name.value), field.name.value).toContain('live');
+    for (const field of fields)
+      expect(
+        field.directives?.map((d) => d.name.value),
+        field.name.value,
+      ).toContain('live');
   });
 });
 
@@ -38,9 +48,18 @@ describe('the outage nullability check run by compose', () => {
 
   it('refuses a non-null root, a non-null field added to another subgraph’s type, and a non-null link to one', () => {
     const reverted = committed
-      .replace('unreadNotificationCount: Int @join__field(graph: NOTIFICATIONS)', 'unreadNotificationCount: Int! @join__field(graph: NOTIFICATIONS)')
-      .replace('posts(after: String, first: Int): PostConnection @join__field(graph: SOCIAL)', 'posts(after: String, first: Int): PostConnection! @join__field(graph: SOCIAL)')
-      .replace('author: User @join__field(graph: SOCIAL, provides: "username displayName")', 'author: User! @join__field(graph: SOCIAL, provides: "username displayName")');
+      .replace(
+        'unreadNotificationCount: Int @join__field(graph: NOTIFICATIONS)',
+        'unreadNotificationCount: Int! @join__field(graph: NOTIFICATIONS)',
+      )
+      .replace(
+        'posts(after: String, first: Int): PostConnection @join__field(graph: SOCIAL)',
+        'posts(after: String, first: Int): PostConnection! @join__field(graph: SOCIAL)',
+      )
+      .replace(
+        'author: User @join__field(graph: SOCIAL, provides: "username displayName")',
+        'author: User! @join__field(graph: SOCIAL, provides: "username displayName")',
+      );
     expect(outageNullabilityProblems(reverted)).toEqual([
       // Sign-up's answer carries the User identity made; a non-null posts on it would null that too.
       expect.stringMatching(/^AuthPayload\.user \(from identity\) is non-null but User\.posts comes from social/),

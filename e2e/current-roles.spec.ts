@@ -65,14 +65,26 @@ afterAll(async () => {
   await t?.stop();
 });
 
-/** 'OK' when the operation did what only the role allows; otherwise its error codes, or WITHHELD for a field left null. */
-async function outcome<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string, granted: (data: T) => boolean = () => true) {
+/**
+ * 'OK' when the operation did what only the role allows; otherwise its error codes, or WITHHELD for a field left null.
+ */
+async function outcome<T, V>(
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  token: string,
+  granted: (data: T) => boolean = () => true,
+) {
   const { data, errors } = await request(t.url, document, variables, { token });
   if (errors?.length) return errors.map((e) => String(e.extensions?.code)).join(',');
   return granted(data as T) ? 'OK' : 'WITHHELD';
 }
 
-const planInput = () => ({ name: `Plan ${randomUUID().slice(0, 8)}`, amount: 499, currency: 'usd', interval: 'MONTH' as const });
+const planInput = () => ({
+  name: `Plan ${randomUUID().slice(0, 8)}`,
+  amount: 499,
+  currency: 'usd',
+  interval: 'MONTH' as const,
+});
 
 /** A post by `author`, reported, for a moderation operation to act on. */
 async function reportedPost() {
@@ -82,23 +94,26 @@ async function reportedPost() {
 }
 
 const ADMIN_OPERATIONS: Record<string, (token: string) => Promise<string>> = {
-  'identity: another user\'s activity': (token) => outcome(UserActivityDocument, { userId: target.id, first: 5 }, token),
-  'identity: another user\'s email': (token) => outcome(UserByUsernameDocument, { username: target.username }, token, (d) => d.user?.email === target.email),
+  "identity: another user's activity": (token) => outcome(UserActivityDocument, { userId: target.id, first: 5 }, token),
+  "identity: another user's email": (token) =>
+    outcome(UserByUsernameDocument, { username: target.username }, token, (d) => d.user?.email === target.email),
   'identity: grantRole': (token) => outcome(GrantRoleDocument, { userId: target.id, role: 'INSTRUCTOR' }, token),
   'identity: revokeRole': (token) => outcome(RevokeRoleDocument, { userId: target.id, role: 'INSTRUCTOR' }, token),
   'identity: resyncAccounts': (token) => outcome(ResyncAccountsDocument, {}, token),
-  'notifications: sendAnnouncement': (token) => outcome(SendAnnouncementDocument, { title: 'Hello', body: 'To everyone', idempotencyKey: randomUUID() }, token),
+  'notifications: sendAnnouncement': (token) =>
+    outcome(SendAnnouncementDocument, { title: 'Hello', body: 'To everyone', idempotencyKey: randomUUID() }, token),
   'notifications: deadLetters': (token) => outcome(DeadLettersDocument, {}, token),
   'payments: createPlan': (token) => outcome(CreatePlanDocument, { input: planInput() }, token),
   'payments: archivePlan': async (token) => {
     const { createPlan } = await ok(t.url, CreatePlanDocument, { input: planInput() }, boss.token);
     return outcome(ArchivePlanDocument, { id: createPlan.id }, token);
   },
-  'payments: another seller\'s payout': (token) => outcome(PayoutDocument, { id: fixtures.payoutId }, token),
-  'payments: another buyer\'s payment': (token) => outcome(PaymentStatusDocument, { orderId: fixtures.orderId }, token, (d) => d.paymentStatus != null),
-  'drive: another user\'s private file': (token) => outcome(FileDocument, { id: fixtures.fileId }, token),
+  "payments: another seller's payout": (token) => outcome(PayoutDocument, { id: fixtures.payoutId }, token),
+  "payments: another buyer's payment": (token) =>
+    outcome(PaymentStatusDocument, { orderId: fixtures.orderId }, token, (d) => d.paymentStatus != null),
+  "drive: another user's private file": (token) => outcome(FileDocument, { id: fixtures.fileId }, token),
   'drive: storageTotals': (token) => outcome(StorageTotalsDocument, {}, token),
-  'marketplace: another buyer\'s order': (token) => outcome(OrderDocument, { id: fixtures.orderId }, token),
+  "marketplace: another buyer's order": (token) => outcome(OrderDocument, { id: fixtures.orderId }, token),
   'marketplace: escalated returns': (token) => outcome(EscalatedReturnRequestsDocument, {}, token),
   'social: reported posts': (token) => outcome(ReportedPostsDocument, { first: 5 }, token),
 };
@@ -106,12 +121,13 @@ const ADMIN_OPERATIONS: Record<string, (token: string) => Promise<string>> = {
 const MODERATOR_OPERATIONS: Record<string, (token: string) => Promise<string>> = {
   'social: reported posts': (token) => outcome(ReportedPostsDocument, { first: 5 }, token),
   'social: dismissReports': async (token) => outcome(DismissReportsDocument, { postId: await reportedPost() }, token),
-  'social: delete another\'s post': async (token) => outcome(DeletePostDocument, { id: await reportedPost() }, token),
+  "social: delete another's post": async (token) => outcome(DeletePostDocument, { id: await reportedPost() }, token),
 };
 
 /** A fresh access token for `account`: it carries the roles they hold now. */
 async function signIn(account: { username: string; password: string }) {
-  return (await ok(t.url, LoginDocument, { input: { login: account.username, password: account.password } })).login.accessToken;
+  return (await ok(t.url, LoginDocument, { input: { login: account.username, password: account.password } })).login
+    .accessToken;
 }
 
 async function outcomes(operations: Record<string, (token: string) => Promise<string>>, token: string) {
@@ -157,13 +173,17 @@ describe('a revoked role is refused at once, whatever the access token says', ()
     expect(Object.values(revoked)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
   });
 
-  it('closes the demoted user\'s live sockets with 4403, and a new one opened with the old token has no admin rights', async () => {
+  it("closes the demoted user's live sockets with 4403, and a new one opened with the old token has no admin rights", async () => {
     const admin = await signUp(t, 'live');
     await makeAdmin(t, admin.username);
     const token = await signIn(admin);
     const socket = await openSocket(token);
-    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { paymentUpdated { id } }' } }));
+    const closed = new Promise<[number, string]>((resolve) =>
+      socket.once('close', (code, reason) => resolve([code, String(reason)])),
+    );
+    socket.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { paymentUpdated { id } }' } }),
+    );
 
     await ok(t.url, RevokeRoleDocument, { userId: admin.id, role: 'ADMIN' }, boss.token);
     const [code, reason] = await closed;
@@ -180,7 +200,13 @@ describe('a revoked role is refused at once, whatever the access token says', ()
         if (parsed.id === '2') resolve(Array.isArray(parsed.payload) ? parsed.payload : (parsed.payload?.errors ?? []));
       }),
     );
-    again.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: `query Totals { storageTotals { usedBytes } }` } }));
+    again.send(
+      JSON.stringify({
+        id: '2',
+        type: 'subscribe',
+        payload: { query: `query Totals { storageTotals { usedBytes } }` },
+      }),
+    );
     expect((await answer)[0]?.extensions?.code).toBe('FORBIDDEN');
     again.close();
   });
@@ -202,7 +228,9 @@ describe('the role ledger when it is not told', () => {
     await t.stack.infrastructure.cache.delete(ledgerKey(admin.id));
     expect(await outcome(StorageTotalsDocument, {}, token)).toBe('SERVICE_UNAVAILABLE');
     // Ordinary requests are unaffected.
-    expect(await outcome(UserByUsernameDocument, { username: admin.username }, token, (d) => d.user?.email === admin.email)).toBe('OK');
+    expect(
+      await outcome(UserByUsernameDocument, { username: admin.username }, token, (d) => d.user?.email === admin.email),
+    ).toBe('OK');
     // Signing in records the entry again.
     expect(await outcome(StorageTotalsDocument, {}, await signIn(admin))).toBe('OK');
     expect(await outcome(StorageTotalsDocument, {}, token)).toBe('OK');

@@ -33,7 +33,10 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
 }
-const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
 const peerlinkServices = Object.entries(compose.services).filter(([, service]) => service.image === 'peerlink:local');
 
 /** Compose's interpolation: ${NAME}, ${NAME:-default} and ${NAME:?error} from the .env file. */
@@ -68,7 +71,12 @@ describe('npm run keys', () => {
       expect(line).toMatch(/^[A-Z][A-Z0-9_]*=[A-Za-z0-9+/=]+$/);
     }
     const env = parseDotenv(text);
-    expect(Object.keys(env).sort()).toEqual(['ACCESS_TOKEN_PRIVATE_KEY', 'ACCESS_TOKEN_PUBLIC_KEY', 'GATEWAY_PRIVATE_KEY', 'GATEWAY_PUBLIC_KEY']);
+    expect(Object.keys(env).sort()).toEqual([
+      'ACCESS_TOKEN_PRIVATE_KEY',
+      'ACCESS_TOKEN_PUBLIC_KEY',
+      'GATEWAY_PRIVATE_KEY',
+      'GATEWAY_PUBLIC_KEY',
+    ]);
     // Usable keys: the gateway's configuration accepts its pair and derives nothing wrong.
     const config = loadConfig({ SERVICE: 'gateway', ...env });
     expect(config.gatewayKeys?.privateKey).toBeDefined();
@@ -93,39 +101,55 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("gives each PeerLink service what its configuration requires, from the keys npm run keys wrote", () => {
+  it('gives each PeerLink service what its configuration requires, from the keys npm run keys wrote', () => {
     const env = parseDotenv(readFileSync(envFile, 'utf8'));
-    expect(peerlinkServices.map(([name]) => name).sort()).toEqual(['gateway', 'migrate', ...subgraphs.map((s) => s.definition.name)].sort());
+    expect(peerlinkServices.map(([name]) => name).sort()).toEqual(
+      ['gateway', 'migrate', ...subgraphs.map((s) => s.definition.name)].sort(),
+    );
     for (const [name, service] of peerlinkServices) {
-      const environment = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]));
+      const environment = Object.fromEntries(
+        Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]),
+      );
       expect(environment.SERVICE, name).toBe(name);
       const config = loadConfig(environment);
       expect(config.DATABASE_URL && config.NATS_URL && config.REDIS_URL && config.SMTP_URL, name).toBeTruthy();
       // The service's own slice is valid too (the gateway's, or the subgraph's).
-      const own = name === 'gateway' ? gatewayConfig : subgraphs.find((s) => s.definition.name === name)?.definition.config;
+      const own =
+        name === 'gateway' ? gatewayConfig : subgraphs.find((s) => s.definition.name === name)?.definition.config;
       const settings = own ? loadSlices(environment, config, { own }).own : undefined;
       if (name === 'identity') expect(config.accessTokenKeys?.privateKey, name).toBeDefined();
       if (name === 'gateway') {
         expect(config.gatewayKeys?.privateKey).toBeDefined();
         // Every subgraph, at the port its own process listens on.
-        expect((settings as GatewayConfig).subgraphUrls).toEqual(Object.fromEntries(subgraphs.map((s) => [s.definition.name, `http://${s.definition.name}:${s.port}/graphql`])));
+        expect((settings as GatewayConfig).subgraphUrls).toEqual(
+          Object.fromEntries(
+            subgraphs.map((s) => [s.definition.name, `http://${s.definition.name}:${s.port}/graphql`]),
+          ),
+        );
       } else if (name !== 'migrate') {
         expect(Number(environment.PORT), name).toBe(subgraphs.find((s) => s.definition.name === name)!.port);
         // A subgraph holds no private key.
-        expect(Object.keys(environment).filter((key) => key.endsWith('_PRIVATE_KEY') && key !== 'ACCESS_TOKEN_PRIVATE_KEY'), name).toEqual([]);
+        expect(
+          Object.keys(environment).filter((key) => key.endsWith('_PRIVATE_KEY') && key !== 'ACCESS_TOKEN_PRIVATE_KEY'),
+          name,
+        ).toEqual([]);
       }
     }
   });
 
   it('starts services after what they depend on, and only what exists', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      for (const dependency of Object.keys(service.depends_on ?? {})) expect(compose.services[dependency], `${name} -> ${dependency}`).toBeDefined();
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(compose.services[dependency], `${name} -> ${dependency}`).toBeDefined();
     }
     // Migrations finish before any service starts, directly or through what it waits for.
     const waitsForMigrate = (name: string): boolean =>
       compose.services[name]!.depends_on?.migrate?.condition === 'service_completed_successfully' ||
-      Object.keys(compose.services[name]!.depends_on ?? {}).some((dependency) => dependency !== name && waitsForMigrate(dependency));
-    for (const [name] of peerlinkServices.filter(([n]) => n !== 'migrate')) expect(waitsForMigrate(name), name).toBe(true);
+      Object.keys(compose.services[name]!.depends_on ?? {}).some(
+        (dependency) => dependency !== name && waitsForMigrate(dependency),
+      );
+    for (const [name] of peerlinkServices.filter(([n]) => n !== 'migrate'))
+      expect(waitsForMigrate(name), name).toBe(true);
   });
 
   it('mounts the files volume where the image makes a directory owned by node', () => {
@@ -136,7 +160,7 @@ describe('docker-compose.yml', () => {
     expect(runtime.indexOf('chown -R node:node .data')).toBeLessThan(runtime.indexOf('USER node'));
   });
 
-  it('has health checks the images can run: pg_isready, redis-cli, busybox wget, and the services\' node one against /healthz', async () => {
+  it("has health checks the images can run: pg_isready, redis-cli, busybox wget, and the services' node one against /healthz", async () => {
     expect(compose.services.postgres!.image).toMatch(/^postgres:/);
     expect(compose.services.postgres!.healthcheck!.test[1]).toBe('pg_isready');
     expect(compose.services.redis!.image).toMatch(/^redis:/);
@@ -146,7 +170,9 @@ describe('docker-compose.yml', () => {
     expect(compose.services.nats!.healthcheck!.test[1]).toBe('wget');
     // The PeerLink services' check, run as the container would, against a healthy and a sick server.
     let healthy = true;
-    const server = createServer((request, response) => response.writeHead(request.url === '/healthz' && healthy ? 200 : 503).end());
+    const server = createServer((request, response) =>
+      response.writeHead(request.url === '/healthz' && healthy ? 200 : 503).end(),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = String((server.address() as AddressInfo).port);
@@ -190,17 +216,43 @@ describe('Dockerfile', () => {
   });
 
   it('leaves the explorer, the test stack and the build tools out of the production dependencies', async () => {
-    const { stdout } = await run('npm', ['ls', '--omit=dev', '--workspace=@peerlink/launcher', '--all', '--parseable'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-    const names = new Set(stdout.split('\n').map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(path)?.[1]).filter(Boolean));
-    for (const devOnly of ['react', 'react-dom', 'graphiql', '@graphiql/toolkit', 'esbuild', 'vitest', 'turbo', 'typescript', 'smtp-server', 'playwright-core', 's3rver', '@peerlink/e2e']) {
+    const { stdout } = await run(
+      'npm',
+      ['ls', '--omit=dev', '--workspace=@peerlink/launcher', '--all', '--parseable'],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const names = new Set(
+      stdout
+        .split('\n')
+        .map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(path)?.[1])
+        .filter(Boolean),
+    );
+    for (const devOnly of [
+      'react',
+      'react-dom',
+      'graphiql',
+      '@graphiql/toolkit',
+      'esbuild',
+      'vitest',
+      'turbo',
+      'typescript',
+      'smtp-server',
+      'playwright-core',
+      's3rver',
+      '@peerlink/e2e',
+    ]) {
       expect(names.has(devOnly), devOnly).toBe(false);
     }
     // What runs is there.
-    for (const needed of ['@apollo/gateway', '@electric-sql/pglite', 'argon2', 'stripe', '@peerlink/gateway']) expect(names.has(needed), needed).toBe(true);
+    for (const needed of ['@apollo/gateway', '@electric-sql/pglite', 'argon2', 'stripe', '@peerlink/gateway'])
+      expect(names.has(needed), needed).toBe(true);
   });
 
   it('keeps history, local installs, data, secrets and bench results out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
-    for (const entry of ['.git', '**/node_modules', '**/dist', '.data', '.env', 'bench']) expect(ignored, entry).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of ['.git', '**/node_modules', '**/dist', '.data', '.env', 'bench'])
+      expect(ignored, entry).toContain(entry);
   });
 });

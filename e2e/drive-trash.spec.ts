@@ -38,9 +38,11 @@ afterAll(async () => {
 });
 
 const drive = () => t.stack.subgraphs.find((s) => s.name === 'drive')!.services as DriveServices;
-const uploadAs = (user: User, name: string, text: string, fileId?: string) => upload(t.url, user.token, name, Buffer.from(text), { fileId });
+const uploadAs = (user: User, name: string, text: string, fileId?: string) =>
+  upload(t.url, user.token, name, Buffer.from(text), { fileId });
 const trash = (user: User, id: string) => ok(t.url, DeleteFileDocument, { id }, user.token);
-const restore = async (user: User, id: string) => (await ok(t.url, RestoreFileDocument, { id }, user.token)).restoreFile;
+const restore = async (user: User, id: string) =>
+  (await ok(t.url, RestoreFileDocument, { id }, user.token)).restoreFile;
 const trashOf = async (user: User) => (await ok(t.url, TrashDocument, {}, user.token)).trash.edges.map((e) => e.node);
 const listed = async (user: User) => (await ok(t.url, FilesDocument, {}, user.token)).files.edges.map((e) => e.node.id);
 const usage = async (user: User) => (await ok(t.url, StorageUsageDocument, {}, user.token)).storageUsage;
@@ -48,15 +50,24 @@ const exists = async (id: string) => (await db.query('select 1 from drive.files 
 
 /** Where every version of a file keeps its bytes, read before a purge to check the store afterwards. */
 async function storedObjects(fileId: string) {
-  const { rows } = await db.query<{ storage_key: string }>('select storage_key from drive.file_versions where file_id = $1', [fileId]);
+  const { rows } = await db.query<{ storage_key: string }>(
+    'select storage_key from drive.file_versions where file_id = $1',
+    [fileId],
+  );
   expect(rows.length).toBeGreaterThan(0);
   return rows.map((r) => r.storage_key);
 }
-const storedSizes = (keys: string[]) => Promise.all(keys.map(async (key) => (await t.stack.infrastructure.storage.stat(key))?.size ?? null));
+const storedSizes = (keys: string[]) =>
+  Promise.all(keys.map(async (key) => (await t.stack.infrastructure.storage.stat(key))?.size ?? null));
 
 /** Drive learns of accounts from identity's events; sharing is idempotent, so it is retried until then. */
 const shareWith = (owner: User, fileId: string, userId: string) =>
-  waitFor('the share', async () => (await request(t.url, ShareFileDocument, { fileId, userId, role: 'VIEWER' }, { token: owner.token })).data?.shareFile);
+  waitFor(
+    'the share',
+    async () =>
+      (await request(t.url, ShareFileDocument, { fileId, userId, role: 'VIEWER' }, { token: owner.token })).data
+        ?.shareFile,
+  );
 
 describe('the trash', () => {
   it('hides a file from everyone but its owner, and restoring brings it back with its shares and public link', async () => {
@@ -64,7 +75,9 @@ describe('the trash', () => {
     const plan = await uploadAs(owner, 'plan.txt', 'the plan');
     const poster = await uploadAs(owner, 'poster.txt', 'for everyone');
     await shareWith(owner, plan.id, friend.id);
-    const { publicUrl } = (await ok(t.url, SetFileVisibilityDocument, { id: poster.id, visibility: 'PUBLIC' }, owner.token)).setFileVisibility;
+    const { publicUrl } = (
+      await ok(t.url, SetFileVisibilityDocument, { id: poster.id, visibility: 'PUBLIC' }, owner.token)
+    ).setFileVisibility;
     expect((await fetch(publicUrl!)).status).toBe(200);
     expect((await ok(t.url, FileDocument, { id: plan.id }, friend.token)).file.downloadUrl).toBeTruthy();
 
@@ -85,18 +98,48 @@ describe('the trash', () => {
     expect(seen.downloadUrl).toBeTruthy();
     const inTrash = await trashOf(owner);
     expect(inTrash.map((f) => f.name)).toEqual(['poster.txt', 'plan.txt']);
-    for (const file of inTrash) expect(new Date(file.purgeAt!).getTime() - new Date(file.deletedAt!).getTime()).toBe(7 * DAY_MS);
+    for (const file of inTrash)
+      expect(new Date(file.purgeAt!).getTime() - new Date(file.deletedAt!).getTime()).toBe(7 * DAY_MS);
     // It counts against the quota until purged.
-    expect(await usage(owner)).toMatchObject({ usedBytes: 'the plan'.length + 'for everyone'.length, fileCount: 2, trashFileCount: 2, trashBytes: 'the plan'.length + 'for everyone'.length });
+    expect(await usage(owner)).toMatchObject({
+      usedBytes: 'the plan'.length + 'for everyone'.length,
+      fileCount: 2,
+      trashFileCount: 2,
+      trashBytes: 'the plan'.length + 'for everyone'.length,
+    });
 
     // Nothing changes a trashed file but a restore.
-    expect(await codes(t.url, ShareFileDocument, { fileId: plan.id, userId: friend.id, role: 'EDITOR' }, owner.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, SetFileVisibilityDocument, { id: plan.id, visibility: 'PUBLIC' }, owner.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, CreateUploadDocument, { input: { name: 'x', mimeType: 'text/plain', size: 3, fileId: plan.id } }, owner.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, RestoreFileVersionDocument, { fileId: plan.id, versionId: plan.currentVersion!.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await codes(t.url, ShareFileDocument, { fileId: plan.id, userId: friend.id, role: 'EDITOR' }, owner.token),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, SetFileVisibilityDocument, { id: plan.id, visibility: 'PUBLIC' }, owner.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      await codes(
+        t.url,
+        CreateUploadDocument,
+        { input: { name: 'x', mimeType: 'text/plain', size: 3, fileId: plan.id } },
+        owner.token,
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await codes(
+        t.url,
+        RestoreFileVersionDocument,
+        { fileId: plan.id, versionId: plan.currentVersion!.id },
+        owner.token,
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
 
     const back = await restore(owner, plan.id);
-    expect(back).toMatchObject({ id: plan.id, deletedAt: null, purgeAt: null, visibility: 'RESTRICTED', shares: [{ role: 'VIEWER', user: { id: friend.id } }] });
+    expect(back).toMatchObject({
+      id: plan.id,
+      deletedAt: null,
+      purgeAt: null,
+      visibility: 'RESTRICTED',
+      shares: [{ role: 'VIEWER', user: { id: friend.id } }],
+    });
     expect(await codes(t.url, RestoreFileDocument, { id: plan.id }, owner.token)).toEqual(['BAD_USER_INPUT']);
     const { file: again } = await ok(t.url, FileDocument, { id: plan.id }, friend.token);
     expect(await (await fetch(again.downloadUrl!)).text()).toBe('the plan');
@@ -138,7 +181,11 @@ describe('the trash', () => {
     expect(await codes(t.url, DeleteFileForeverDocument, { id: report.id }, owner.token)).toEqual(['NOT_FOUND']);
     expect(await codes(t.url, RestoreFileDocument, { id: report.id }, owner.token)).toEqual(['NOT_FOUND']);
 
-    const [kept, gone1, gone2] = [await uploadAs(owner, 'kept.txt', 'kept'), await uploadAs(owner, 'x.txt', 'x'), await uploadAs(owner, 'y.txt', 'y')];
+    const [kept, gone1, gone2] = [
+      await uploadAs(owner, 'kept.txt', 'kept'),
+      await uploadAs(owner, 'x.txt', 'x'),
+      await uploadAs(owner, 'y.txt', 'y'),
+    ];
     await trash(owner, gone1.id);
     await trash(owner, gone2.id);
     expect((await ok(t.url, EmptyTrashDocument, {}, owner.token)).emptyTrash).toBe(2);
@@ -181,7 +228,9 @@ describe('the trash', () => {
     try {
       // A restore under way, in the same statement restoreFile runs, not yet committed.
       await restoring.query('begin');
-      await restoring.query('update drive.files set deleted_at = null where id = $1 and deleted_at is not null', [file.id]);
+      await restoring.query('update drive.files set deleted_at = null where id = $1 and deleted_at is not null', [
+        file.id,
+      ]);
 
       await drive().trash.sweep(new Date(Date.now() + 30 * DAY_MS));
       expect(await exists(file.id)).toBe(true);
@@ -189,7 +238,8 @@ describe('the trash', () => {
       const purging = codes(t.url, DeleteFileForeverDocument, { id: file.id }, owner.token);
       await waitFor('the purge to wait for the row', async () => {
         const { rows } = await db.query<{ waiting: string }>(
-          `select count(*) as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%for update%'`,
+          `select count(*) as waiting from pg_stat_activity where datname = current_database() and ` +
+            `wait_event_type = 'Lock' and query ilike '%for update%'`,
         );
         return Number(rows[0]!.waiting) > 0;
       });

@@ -57,10 +57,12 @@ function launch(env: Record<string, string> = {}): Launched {
 
 /** Waits for a child that should exit by itself; one still running at the deadline is killed. */
 async function exitOf(launched: Launched, timeoutMs: number): Promise<number | null> {
-  await waitFor('the process to exit', () => launched.exitCode() !== undefined, timeoutMs).catch(async (error: Error) => {
-    await kill(launched);
-    throw new Error(`${error.message}\n${launched.output()}`);
-  });
+  await waitFor('the process to exit', () => launched.exitCode() !== undefined, timeoutMs).catch(
+    async (error: Error) => {
+      await kill(launched);
+      throw new Error(`${error.message}\n${launched.output()}`);
+    },
+  );
   return launched.exitCode()!;
 }
 
@@ -124,28 +126,46 @@ describe('embedded mode', () => {
     const { login } = await ok(url, LoginDocument, { input: { login: user.email, password: user.password } });
     expect(login.user.id).toBe(register.user.id);
     const welcome = await waitFor('the welcome notification', async () =>
-      (await ok(url, NotificationsDocument, {}, login.accessToken)).notifications.edges.find((e) => e.node.kind === 'WELCOME'),
+      (await ok(url, NotificationsDocument, {}, login.accessToken)).notifications.edges.find(
+        (e) => e.node.kind === 'WELCOME',
+      ),
     );
     expect(welcome.node.title).toContain(user.displayName);
     // The home feed's timelines live in the in-memory cache.
     await ok(url, CreatePostDocument, { input: { body: 'posted with no outside services' } }, login.accessToken);
     const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
-    expect(feed.edges.map((e) => [e.node.body, e.node.author!.username])).toEqual([['posted with no outside services', user.username]]);
+    expect(feed.edges.map((e) => [e.node.body, e.node.author!.username])).toEqual([
+      ['posted with no outside services', user.username],
+    ]);
     // Files land on local disk under DATA_DIR and come back through the gateway's /files.
     const stored = await upload(url, login.accessToken, 'embedded.txt', Buffer.from('bytes on local disk'));
     expect(await (await fetch(stored.downloadUrl!)).text()).toBe('bytes on local disk');
     // A sale, searched with PGlite's full-text search and paid through the in-process bus and the sandbox.
     await ok(url, BecomeSellerDocument, {}, login.accessToken);
-    const seller = (await ok(url, LoginDocument, { input: { login: user.email, password: user.password } })).login.accessToken;
-    const { createProduct } = await ok(url, CreateProductDocument, { input: { title: 'Embedded walnut lamps', kind: 'PHYSICAL', priceAmount: 1500, currency: 'usd', stock: 1 } }, seller);
+    const seller = (await ok(url, LoginDocument, { input: { login: user.email, password: user.password } })).login
+      .accessToken;
+    const { createProduct } = await ok(
+      url,
+      CreateProductDocument,
+      { input: { title: 'Embedded walnut lamps', kind: 'PHYSICAL', priceAmount: 1500, currency: 'usd', stock: 1 } },
+      seller,
+    );
     await ok(url, PublishProductDocument, { id: createProduct.id }, seller);
     const found = await ok(url, ProductsDocument, { filter: { search: 'lamp walnut' } });
     expect(found.products.edges.map((e) => e.node.id)).toEqual([createProduct.id]);
     const buyer = (await ok(url, RegisterDocument, { input: newUser('embuyer') })).register.accessToken;
     await ok(url, AddToCartDocument, { productId: createProduct.id }, buyer);
     const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
-    const { checkout } = await ok(url, CheckoutDocument, { input: { idempotencyKey: 'embedded-1', shippingAddress: address, paymentMethodId: 'pm_card_visa' } }, buyer);
-    await waitFor('the order to be paid', async () => (await ok(url, OrderDocument, { id: checkout.orders[0]!.id }, buyer)).order.status === 'PAID');
+    const { checkout } = await ok(
+      url,
+      CheckoutDocument,
+      { input: { idempotencyKey: 'embedded-1', shippingAddress: address, paymentMethodId: 'pm_card_visa' } },
+      buyer,
+    );
+    await waitFor(
+      'the order to be paid',
+      async () => (await ok(url, OrderDocument, { id: checkout.orders[0]!.id }, buyer)).order.status === 'PAID',
+    );
     // Mail is captured to files under DATA_DIR.
     await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
     await stop(process);
@@ -162,29 +182,44 @@ describe('embedded mode', () => {
     await stop(process);
   });
 
-  it('refuses a second process on the same data directory with a clear error, and the first keeps serving', { timeout: 120_000 }, async () => {
+  it('refuses a second process on the same data directory with a clear error, and the first keeps serving', {
+    timeout: 120_000,
+  }, async () => {
     const first = await startEmbedded();
     const second = launch();
     expect(await exitOf(second, 60_000)).toBe(1);
-    expect(second.output()).toContain(`PeerLink did not start: ${join(dataDir, 'db')} is in use by process ${first.process.pid}`);
+    expect(second.output()).toContain(
+      `PeerLink did not start: ${join(dataDir, 'db')} is in use by process ${first.process.pid}`,
+    );
     expect(second.output()).not.toMatch(/\n\s+at /);
     const { login } = await ok(first.url, LoginDocument, { input: { login: user.username, password: user.password } });
     expect(login.user.username).toBe(user.username);
     await stop(first.process);
   });
 
-  it('refuses contradictory settings of several services at once, before it starts anything', { timeout: 120_000 }, async () => {
-    const launched = launch({ STRIPE_SECRET_KEY: 'sk_test_peerlink', CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true', ANNOUNCEMENT_LEASE_MS: '1000', ANNOUNCEMENT_SWEEP_MS: '1000' });
+  it('refuses contradictory settings of several services at once, before it starts anything', {
+    timeout: 120_000,
+  }, async () => {
+    const launched = launch({
+      STRIPE_SECRET_KEY: 'sk_test_peerlink',
+      CORS_ORIGINS: '*',
+      CORS_CREDENTIALS: 'true',
+      ANNOUNCEMENT_LEASE_MS: '1000',
+      ANNOUNCEMENT_SWEEP_MS: '1000',
+    });
     expect(await exitOf(launched, 90_000)).toBe(1);
     const output = launched.output();
     expect(output).toContain('Invalid configuration');
-    for (const name of ['STRIPE_WEBHOOK_SECRET', 'CORS_ORIGINS', 'ANNOUNCEMENT_SWEEP_MS']) expect(output).toContain(`- ${name}:`);
+    for (const name of ['STRIPE_WEBHOOK_SECRET', 'CORS_ORIGINS', 'ANNOUNCEMENT_SWEEP_MS'])
+      expect(output).toContain(`- ${name}:`);
     // Nothing was started: no stack trace, and no database opened.
     expect(output).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
   });
 
-  it('exits non-zero when its port is taken, leaving no process behind and the data directory free', { timeout: 120_000 }, async () => {
+  it('exits non-zero when its port is taken, leaving no process behind and the data directory free', {
+    timeout: 120_000,
+  }, async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {

@@ -1,4 +1,12 @@
-import { buildClientSchema, getIntrospectionQuery, getOperationAST, NoDeprecatedCustomRule, parse, validate, type IntrospectionQuery } from 'graphql';
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  getOperationAST,
+  NoDeprecatedCustomRule,
+  parse,
+  validate,
+  type IntrospectionQuery,
+} from 'graphql';
 import { EXPLORER_EXAMPLES } from '@peerlink/gateway/explorer-examples';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('the schema explorer', () => {
-  it('works offline: GraphiQL from the gateway\'s own assets runs its signed-in examples, a query and a live subscription', async () => {
+  it("works offline: GraphiQL from the gateway's own assets runs its signed-in examples, a query and a live subscription", async () => {
     const user = newUser('explorer');
     const { register } = await ok(t.url, RegisterDocument, { input: user });
     const origin = new URL(t.url).origin;
@@ -37,7 +45,9 @@ describe('the schema explorer', () => {
     const openTab = async (name: string) => {
       await page.locator('.graphiql-tab').getByText(name, { exact: true }).click();
       await page.waitForFunction((operation) => {
-        const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { getValue(): string } };
+        const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as {
+          CodeMirror: { getValue(): string };
+        };
         return new RegExp(`\\b${operation}\\b`).test(host.CodeMirror.getValue());
       }, name);
     };
@@ -51,18 +61,26 @@ describe('the schema explorer', () => {
 
     await openTab('WhoAmI');
     await page.getByRole('button', { name: /execute query/i }).click();
-    await page.locator('.graphiql-response').getByText(`"${user.username}"`, { exact: true }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('.graphiql-response')
+      .getByText(`"${user.username}"`, { exact: true })
+      .waitFor({ timeout: 10_000 });
 
     await openTab('LiveNotifications');
     await page.getByRole('button', { name: /execute query/i }).click();
-    await waitFor('the explorer\'s subscription', () => t.stack.gateway.live.subscriptionsOf(register.user.id) === 1);
+    await waitFor("the explorer's subscription", () => t.stack.gateway.live.subscriptionsOf(register.user.id) === 1);
     const changed = await fetch(t.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${register.accessToken}` },
-      body: JSON.stringify({ query: `mutation { changePassword(currentPassword: "${user.password}", newPassword: "explorer passphrase 1") }` }),
+      body: JSON.stringify({
+        query: `mutation { changePassword(currentPassword: "${user.password}", newPassword: "explorer passphrase 1") }`,
+      }),
     });
     expect(changed.status).toBe(200);
-    await page.locator('.graphiql-response').getByText(/password was changed/).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.graphiql-response')
+      .getByText(/password was changed/)
+      .waitFor({ timeout: 15_000 });
 
     expect(foreign).toEqual([]);
     await page.close();
@@ -74,12 +92,18 @@ describe('the schema explorer', () => {
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
     const rootTypes = page.locator('.graphiql-doc-explorer-root-type').locator('..');
     await rootTypes.last().waitFor({ timeout: 10_000 });
-    expect(await rootTypes.allInnerTexts()).toEqual(['query: Query', 'mutation: Mutation', 'subscription: Subscription']);
+    expect(await rootTypes.allInnerTexts()).toEqual([
+      'query: Query',
+      'mutation: Mutation',
+      'subscription: Subscription',
+    ]);
     await expect(page.getByText('Error fetching schema').count()).resolves.toBe(0);
 
     await page.locator('.graphiql-tab-add').click();
     await page.evaluate(() => {
-      const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } };
+      const host = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as {
+        CodeMirror: { setValue(v: string): void };
+      };
       host.CodeMirror.setValue('');
     });
     await page.locator('.graphiql-query-editor .CodeMirror').click();
@@ -93,7 +117,10 @@ describe('the schema explorer', () => {
   it('opens on examples that are valid against the schema it serves, and run as written', async () => {
     const post = async (body: object, token?: string) => {
       const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-      return (await (await fetch(t.url, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { data?: any; errors?: unknown[] };
+      return (await (await fetch(t.url, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as {
+        data?: any;
+        errors?: unknown[];
+      };
     };
     const schema = buildClientSchema((await post({ query: getIntrospectionQuery() })).data as IntrospectionQuery);
     const operations = EXPLORER_EXAMPLES.map((example) => getOperationAST(parse(example.query)));
@@ -106,7 +133,10 @@ describe('the schema explorer', () => {
       // A newcomer's first tour should not teach names that are on their way out.
       expect(validate(schema, parse(example.query), [NoDeprecatedCustomRule]).map((e) => e.message)).toEqual([]);
       if (operations[i]!.operation === 'subscription') continue;
-      const result = await post({ query: example.query, variables: example.variables ? JSON.parse(example.variables) : undefined }, token);
+      const result = await post(
+        { query: example.query, variables: example.variables ? JSON.parse(example.variables) : undefined },
+        token,
+      );
       expect([EXAMPLE_NAMES[i], result.errors]).toEqual([EXAMPLE_NAMES[i], undefined]);
       token ??= result.data.createAccount?.accessToken;
     }

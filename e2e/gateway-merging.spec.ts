@@ -79,7 +79,11 @@ describe('identical in-flight subgraph queries', () => {
       rounds += 1;
       const before = await merged();
       const [a, b] = await whileHeld(
-        () => Promise.all([request(gateway.url, MeDocument, {}, { token: user.token }), request(gateway.url, MeDocument, {}, { token: user.token })]),
+        () =>
+          Promise.all([
+            request(gateway.url, MeDocument, {}, { token: user.token }),
+            request(gateway.url, MeDocument, {}, { token: user.token }),
+          ]),
         'the first query at identity and the second merged into it, or both at identity',
         async () => (reached('Me') === 1 && (await merged()) > before) || reached('Me') >= 2,
       );
@@ -97,7 +101,11 @@ describe('identical in-flight subgraph queries', () => {
     const [alice, bob] = [await signUp(t, 'mergea'), await signUp(t, 'mergeb')];
     const before = await merged();
     const [a, b] = await whileHeld(
-      () => Promise.all([request(gateway.url, MeDocument, {}, { token: alice.token }), request(gateway.url, MeDocument, {}, { token: bob.token })]),
+      () =>
+        Promise.all([
+          request(gateway.url, MeDocument, {}, { token: alice.token }),
+          request(gateway.url, MeDocument, {}, { token: bob.token }),
+        ]),
       'both viewers’ queries at identity',
       () => reached('Me') === 2,
     );
@@ -109,7 +117,8 @@ describe('identical in-flight subgraph queries', () => {
     const user = await signUp(t, 'mergem');
     const input = { displayName: 'Merged Never' };
     const answers = await whileHeld(
-      () => Promise.all([1, 2].map(() => request(gateway.url, UpdateProfileDocument, { input }, { token: user.token }))),
+      () =>
+        Promise.all([1, 2].map(() => request(gateway.url, UpdateProfileDocument, { input }, { token: user.token }))),
       'both mutations at identity',
       () => reached('UpdateProfile') === 2,
     );

@@ -55,7 +55,12 @@ describe('subgraph calls the connection drops under', () => {
     await ok(gateway.url, PostsByDocument, { authorId: author.id }, author.token);
     arrived.length = 0;
     dropNext = /^\s*mutation/;
-    const result = await request(gateway.url, CreatePostDocument, { input: { body: 'Sent once' } }, { token: author.token });
+    const result = await request(
+      gateway.url,
+      CreatePostDocument,
+      { input: { body: 'Sent once' } },
+      { token: author.token },
+    );
     expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(arrived.filter((operation) => /^\s*mutation/.test(operation))).toHaveLength(1);
     const posts = (await ok(gateway.url, PostsByDocument, { authorId: author.id }, author.token)).posts.edges;

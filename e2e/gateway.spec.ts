@@ -10,7 +10,12 @@ import { createLogger } from '@peerlink/platform/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import WebSocket from 'ws';
-import { ChangePasswordDocument, MeDocument, MeWithNotificationsDocument, NotificationAddedDocument } from './generated/graphql.js';
+import {
+  ChangePasswordDocument,
+  MeDocument,
+  MeWithNotificationsDocument,
+  NotificationAddedDocument,
+} from './generated/graphql.js';
 import { ok, request, Subscription, wsClient } from './support/client.js';
 import { signUp as signUpAt, startTestStack, type TestStack } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
@@ -37,7 +42,11 @@ afterAll(async () => {
 const signUp = (prefix = 'gw') => signUpAt(t, prefix);
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 // Response bodies here are GraphQL envelopes whose shape each assertion spells out.
 const json = (response: Response): Promise<any> => response.json();
 
@@ -68,13 +77,20 @@ describe('federated queries', () => {
 });
 
 describe('authentication', () => {
-  it('refuses a request sent straight to a subgraph without the gateway\'s signature', async () => {
+  it("refuses a request sent straight to a subgraph without the gateway's signature", async () => {
     const identityUrl = t.stack.subgraphs.find((s) => s.name === 'identity')!.url;
     const query = { query: '{ me { id email } }' };
-    const admin = { viewer: { userId: '00000000-0000-7000-8000-000000000000', sessionId: 'x', roles: ['ADMIN' as const] }, client: {} };
+    const admin = {
+      viewer: { userId: '00000000-0000-7000-8000-000000000000', sessionId: 'x', roles: ['ADMIN' as const] },
+      client: {},
+    };
     // Signed with a key that is not the gateway's, and signed by the gateway for another subgraph.
     const forgedClaims = await signInternalToken(generateKeyPairSync('ed25519').privateKey, admin, 'identity');
-    const meantForAnother = await signInternalToken(t.stack.infrastructure.config.gatewayKeys!.privateKey!, admin, 'notifications');
+    const meantForAnother = await signInternalToken(
+      t.stack.infrastructure.config.gatewayKeys!.privateKey!,
+      admin,
+      'notifications',
+    );
     const attempts: Record<string, string>[] = [
       {},
       { 'x-peerlink-internal': 'garbage' },
@@ -91,7 +107,11 @@ describe('authentication', () => {
 
   it('rejects an invalid or expired access token rather than treating it as anonymous', async () => {
     const user = await signUp();
-    const expired = await issueAccessToken(t.stack.infrastructure.config.accessTokenKeys!.privateKey!, { userId: user.id, sessionId: 's', roles: ['USER'] }, -60);
+    const expired = await issueAccessToken(
+      t.stack.infrastructure.config.accessTokenKeys!.privateKey!,
+      { userId: user.id, sessionId: 's', roles: ['USER'] },
+      -60,
+    );
     for (const token of ['not-a-jwt', expired.token, user.token.slice(0, -3) + 'abc']) {
       const result = await request(t.url, MeDocument, {}, { token });
       expect(result.status).toBe(401);
@@ -108,7 +128,11 @@ describe('protection', () => {
     const deep = '{ notifications { edges { node { actor { id } } } } }';
     const aliases = '{ a: me { id } b: me { id } c: me { id } d: me { id } }';
     const wide = `{ me { ${Array.from({ length: 45 }, (_, i) => `f${i}: id`).join(' ')} } }`;
-    for (const [query, message] of [[deep, /levels deep/], [aliases, /aliases/], [wide, /fields/]] as const) {
+    for (const [query, message] of [
+      [deep, /levels deep/],
+      [aliases, /aliases/],
+      [wide, /fields/],
+    ] as const) {
       const response = await post(t.url, { query }, { authorization: `Bearer ${user.token}` });
       const body = await json(response);
       expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -120,7 +144,11 @@ describe('protection', () => {
     const large = await post(t.url, { query: `{ me { id } }${' '.repeat(5000)}` });
     expect(large.status).toBe(413);
     expect((await json(large)).errors[0].extensions.code).toBe('BAD_REQUEST');
-    const malformed = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
+    const malformed = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":',
+    });
     expect(malformed.status).toBe(400);
     const body = await json(malformed);
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
@@ -130,7 +158,8 @@ describe('protection', () => {
   it('rate-limits a client that sends too many requests', async () => {
     const user = await signUp();
     const statuses: number[] = [];
-    for (let i = 0; i < 110; i++) statuses.push((await post(t.url, { query: '{ me { id } }' }, { authorization: `Bearer ${user.token}` })).status);
+    for (let i = 0; i < 110; i++)
+      statuses.push((await post(t.url, { query: '{ me { id } }' }, { authorization: `Bearer ${user.token}` })).status);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(100);
     const limited = await post(t.url, { query: '{ me { id } }' }, { authorization: `Bearer ${user.token}` });
     expect(limited.status).toBe(429);
@@ -139,7 +168,11 @@ describe('protection', () => {
   });
 
   it('keeps CSRF prevention on for simple POSTs, and lets GET run queries only (clients.spec has the rest)', async () => {
-    const simple = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    const simple = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
     expect(simple.status).toBe(400);
     const query = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`);
     expect(query.status).toBe(200);
@@ -149,9 +182,14 @@ describe('protection', () => {
 
   it('answers a persisted query whose hash does not match with BAD_REQUEST, and logs no error', async () => {
     const query = '{ me { id } }';
-    const response = await post(t.url, { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    const response = await post(t.url, {
+      query,
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    });
     expect(response.status).toBe(400);
-    expect((await json(response)).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+    expect((await json(response)).errors).toEqual([
+      { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
+    ]);
     expect(t.logs.filter((line) => line.message === 'provided sha does not match query')).toEqual([]);
   });
 
@@ -176,7 +214,9 @@ describe('subscriptions', () => {
       const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } }));
-      const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, String(r)])));
+      const [code, reason] = await new Promise<[number, string]>((resolve) =>
+        socket.once('close', (c, r) => resolve([c, String(r)])),
+      );
       expect([code, reason]).toEqual([4400, expect.stringMatching(/authorization is a string/)]);
     }
   });
@@ -184,9 +224,15 @@ describe('subscriptions', () => {
   it('closes a socket when its token expires', async () => {
     const user = await signUp();
     const { config } = t.stack.infrastructure;
-    const shortLived = await issueAccessToken(config.accessTokenKeys!.privateKey!, { userId: user.id, sessionId: 's', roles: ['USER'] }, 2);
+    const shortLived = await issueAccessToken(
+      config.accessTokenKeys!.privateKey!,
+      { userId: user.id, sessionId: 's', roles: ['USER'] },
+      2,
+    );
     const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      socket.once('close', (code, reason) => resolve([code, String(reason)])),
+    );
     const received: string[] = [];
     socket.on('message', (message) => received.push(JSON.parse(String(message)).type));
     await new Promise((resolve) => socket.once('open', resolve));
@@ -224,7 +270,10 @@ describe('subscriptions', () => {
   it('refuses an anonymous subscription to a private field', async () => {
     const client = wsClient(t.url);
     const subscription = new Subscription(client, NotificationAddedDocument);
-    const error = await waitFor('the refusal', () => subscription.error as { extensions?: { code?: string } }[] | undefined);
+    const error = await waitFor(
+      'the refusal',
+      () => subscription.error as { extensions?: { code?: string } }[] | undefined,
+    );
     expect(error[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     await client.dispose();
   });
@@ -236,16 +285,28 @@ describe('subscriptions', () => {
     const bobClient = wsClient(t.url, bob.token);
     const forAlice = new Subscription(aliceClient, NotificationAddedDocument);
     const forBob = new Subscription(bobClient, NotificationAddedDocument);
-    await waitFor('both subscriptions', () => t.stack.gateway.live.subscriptionsOf(alice.id) === 1 && t.stack.gateway.live.subscriptionsOf(bob.id) === 1);
+    await waitFor(
+      'both subscriptions',
+      () => t.stack.gateway.live.subscriptionsOf(alice.id) === 1 && t.stack.gateway.live.subscriptionsOf(bob.id) === 1,
+    );
 
-    await ok(t.url, ChangePasswordDocument, { currentPassword: alice.password, newPassword: 'brand new passphrase 5' }, alice.token);
-    const security = (results: typeof forAlice.results) => results.filter((r) => r.data?.notificationAdded!.kind === 'SECURITY');
-    await waitFor('alice\'s notification', () => security(forAlice.results).length === 1);
+    await ok(
+      t.url,
+      ChangePasswordDocument,
+      { currentPassword: alice.password, newPassword: 'brand new passphrase 5' },
+      alice.token,
+    );
+    const security = (results: typeof forAlice.results) =>
+      results.filter((r) => r.data?.notificationAdded!.kind === 'SECURITY');
+    await waitFor("alice's notification", () => security(forAlice.results).length === 1);
     expect(security(forBob.results)).toHaveLength(0);
 
     const second = new Subscription(bobClient, NotificationAddedDocument);
     const third = new Subscription(bobClient, NotificationAddedDocument);
-    const refusal = await waitFor('the third subscription to be refused', () => third.error as { message: string }[] | undefined);
+    const refusal = await waitFor(
+      'the third subscription to be refused',
+      () => third.error as { message: string }[] | undefined,
+    );
     expect(refusal[0]?.message).toMatch(/At most 2 subscriptions/);
     for (const s of [forAlice, forBob, second]) s.stop();
     await waitFor('subscriptions to end', () => t.stack.gateway.live.subscriptionsOf(bob.id) === 0);
@@ -259,7 +320,11 @@ describe('operations endpoints', () => {
     const base = t.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await json(await fetch(`${base}/readyz`));
-    expect(ready).toMatchObject({ status: 'ready', schemaLoaded: true, subgraphs: { identity: 'ok', notifications: 'ok' } });
+    expect(ready).toMatchObject({
+      status: 'ready',
+      schemaLoaded: true,
+      subgraphs: { identity: 'ok', notifications: 'ok' },
+    });
     await post(t.url, { query: 'query MetricsProbe { me { id } }' });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/peerlink_graphql_requests_total\{operation="MetricsProbe",type="query"\} \d+/);
@@ -279,7 +344,11 @@ describe('a gateway started on its own', () => {
     gateway = await startGateway({
       config,
       settings: { ...t.stack.config.gateway, SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'), INTROSPECTION: false },
-      logger: createLogger({ level: 'info', service: 'test', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } }),
+      logger: createLogger({
+        level: 'info',
+        service: 'test',
+        destination: { write: (line: string) => void logs.push(JSON.parse(line)) },
+      }),
       bus,
       cache,
       subgraphUrls: Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url])),
@@ -295,39 +364,54 @@ describe('a gateway started on its own', () => {
   it('can switch introspection off', async () => {
     const body = await json(await post(gateway.url, { query: '{ __schema { queryType { name } } }' }));
     expect(body.errors[0].message).toMatch(/introspection/i);
-    expect((await json(await post(t.url, { query: '{ __schema { queryType { name } } }' }))).data.__schema.queryType.name).toBe('Query');
+    expect(
+      (await json(await post(t.url, { query: '{ __schema { queryType { name } } }' }))).data.__schema.queryType.name,
+    ).toBe('Query');
   });
 
   it('names no field, type or enum value the client did not ask for, over HTTP and WebSocket', async () => {
     const misspelt = '{ me { emial } }';
     const enumVariable = {
-      query: 'mutation M($interval: PlanInterval!) { createPlan(input: { name: "x", amount: 100, currency: "usd", interval: $interval }) { id } }',
+      query:
+        'mutation M($interval: PlanInterval!) { createPlan(input: { name: "x", amount: 100, currency: "usd", ' +
+        'interval: $interval }) { id } }',
       variables: { interval: 'MONT' },
     };
     // With introspection on, graphql-js's hints are a help; off, they would give the schema away.
     expect((await json(await post(t.url, { query: misspelt }))).errors[0].message).toMatch(/Did you mean "email"\?/);
-    expect((await json(await post(t.url, enumVariable))).errors[0].message).toMatch(/Did you mean the enum value "MONTH"\?/);
-    for (const body of [await json(await post(gateway.url, { query: misspelt })), await json(await post(gateway.url, enumVariable))]) {
+    expect((await json(await post(t.url, enumVariable))).errors[0].message).toMatch(
+      /Did you mean the enum value "MONTH"\?/,
+    );
+    for (const body of [
+      await json(await post(gateway.url, { query: misspelt })),
+      await json(await post(gateway.url, enumVariable)),
+    ]) {
       expect(body.errors).toHaveLength(1);
       expect(body.errors[0].message).not.toMatch(/Did you mean|email|MONTH/);
     }
     // Nor which internal service answered.
     const signedOut = '{ unreadNotificationCount }';
-    expect((await json(await post(t.url, { query: signedOut }))).errors[0].extensions.serviceName).toBe('notifications');
+    expect((await json(await post(t.url, { query: signedOut }))).errors[0].extensions.serviceName).toBe(
+      'notifications',
+    );
     const hidden = (await json(await post(gateway.url, { query: signedOut }))).errors[0].extensions;
     expect(hidden.code).toBe('UNAUTHENTICATED');
     expect(hidden).not.toHaveProperty('serviceName');
     const client = wsClient(gateway.url);
     const watch = new Subscription(client, parse('subscription { notificationAdded { titel } }') as never);
     const refusal = await waitFor('the refusal', () => watch.error as { message: string }[] | undefined);
-    expect(refusal.map((e) => e.message)).toEqual([expect.stringMatching(/^Cannot query field "titel" on type "Notification"\.$/)]);
+    expect(refusal.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Cannot query field "titel" on type "Notification"\.$/),
+    ]);
     await client.dispose();
   });
 
   it('reloads the supergraph file when it changes, and keeps the old one when the new one is broken', async () => {
     const file = join(dir, 'supergraph.graphql');
     const original = readFileSync(file, 'utf8');
-    expect((await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(
+      (await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code,
+    ).toBe('UNAUTHENTICATED');
 
     // A supergraph without the unreadNotificationCount field: queries for it stop validating.
     writeFileSync(file, original.replace(/^\s*unreadNotificationCount: Int\b.*$/m, ''));
@@ -337,8 +421,12 @@ describe('a gateway started on its own', () => {
     });
 
     writeFileSync(file, 'this is not a supergraph');
-    await waitFor('the broken file to be rejected', () => logs.some((line) => line.msg?.includes('new supergraph rejected')));
-    expect((await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    await waitFor('the broken file to be rejected', () =>
+      logs.some((line) => line.msg?.includes('new supergraph rejected')),
+    );
+    expect(
+      (await json(await post(gateway.url, { query: '{ unreadNotificationCount }' }))).errors[0].extensions.code,
+    ).toBe('GRAPHQL_VALIDATION_FAILED');
 
     writeFileSync(file, original);
     await waitFor('the original schema again', async () => {
@@ -371,7 +459,12 @@ describe('a subgraph that does not answer', () => {
     try {
       for (const gateway of gateways) {
         const body = await json(await post(gateway.url, { query: '{ user(username: "nobody") { id } }' }));
-        expect(body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/did not answer/), extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+        expect(body.errors).toEqual([
+          expect.objectContaining({
+            message: expect.stringMatching(/did not answer/),
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          }),
+        ]);
       }
     } finally {
       await Promise.all(gateways.map((g) => g.stop()));

@@ -67,9 +67,18 @@ function call<T, V>(document: TypedDocumentNode<T, V>, variables: V, caller?: Ca
 }
 
 /** A call that must fail with exactly one error of `code`, which must not leak a stack trace. */
-async function fails<T, V>(code: string, document: TypedDocumentNode<T, V>, variables: V, caller?: Caller, headers?: Record<string, string>) {
+async function fails<T, V>(
+  code: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  caller?: Caller,
+  headers?: Record<string, string>,
+) {
   const { data, errors = [] } = await request(t.url, document, variables, { token: caller?.accessToken, headers });
-  expect(errors.map((e) => e.extensions?.code), JSON.stringify(errors)).toEqual([code]);
+  expect(
+    errors.map((e) => e.extensions?.code),
+    JSON.stringify(errors),
+  ).toEqual([code]);
   expect(errors[0]!.extensions).not.toHaveProperty('stacktrace');
   expect(errors[0]!.extensions).not.toHaveProperty('exception');
   expect(answeredData(data)).toBeNull();
@@ -91,10 +100,12 @@ async function signIn(account: Account, password = account.password): Promise<Ac
 const refresh = (refreshToken: string) => call(RefreshSessionDocument, { refreshToken }).then((r) => r.refreshSession);
 const refreshFails = (refreshToken: string) => fails('UNAUTHENTICATED', RefreshSessionDocument, { refreshToken });
 const me = (caller: Caller) => call(MeDocument, {}, caller).then((r) => r.me);
-const profileOf = (username: string, caller?: Caller) => call(UserByUsernameDocument, { username }, caller).then((r) => r.user);
+const profileOf = (username: string, caller?: Caller) =>
+  call(UserByUsernameDocument, { username }, caller).then((r) => r.user);
 const activityKinds = (caller: Caller) =>
   call(MyActivityDocument, { first: 100 }, caller).then((r) => r.myActivity!.edges.map((e) => e.node.kind));
-const rolesInToken = (accessToken: string): string[] => JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).roles;
+const rolesInToken = (accessToken: string): string[] =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).roles;
 
 // --- Out-of-band channels and direct database access ----------------------------------------
 
@@ -146,7 +157,9 @@ async function expireRefreshTokens(userId: string) {
   );
 }
 async function expireVerifications(userId: string) {
-  await db.query(`update identity.verifications set expires_at = now() - interval '1 minute' where user_id = $1`, [userId]);
+  await db.query(`update identity.verifications set expires_at = now() - interval '1 minute' where user_id = $1`, [
+    userId,
+  ]);
 }
 
 // --- Specs -----------------------------------------------------------------------------------
@@ -212,7 +225,9 @@ describe('login', () => {
 
   it('answers UNAUTHENTICATED for a wrong password or an unknown account, and BAD_USER_INPUT for empty fields', async () => {
     const account = await signUp();
-    await fails('UNAUTHENTICATED', LoginDocument, { input: { login: account.username, password: 'not my passphrase' } });
+    await fails('UNAUTHENTICATED', LoginDocument, {
+      input: { login: account.username, password: 'not my passphrase' },
+    });
     await fails('UNAUTHENTICATED', LoginDocument, { input: { login: newUser().email, password: account.password } });
     await fails('BAD_USER_INPUT', LoginDocument, { input: { login: '', password: account.password } });
     await fails('BAD_USER_INPUT', LoginDocument, { input: { login: account.username, password: '' } });
@@ -222,13 +237,27 @@ describe('login', () => {
   it('locks an account after five wrong passwords, whichever login and address they came from', async () => {
     const account = await signUp('locked');
     const wrong = 'not my passphrase';
-    for (const [i, login] of [account.email, account.email, account.username, account.username, account.email].entries()) {
-      await fails('UNAUTHENTICATED', LoginDocument, { input: { login, password: wrong } }, undefined, { 'x-forwarded-for': `198.51.100.${i + 1}` });
+    for (const [i, login] of [
+      account.email,
+      account.email,
+      account.username,
+      account.username,
+      account.email,
+    ].entries()) {
+      await fails('UNAUTHENTICATED', LoginDocument, { input: { login, password: wrong } }, undefined, {
+        'x-forwarded-for': `198.51.100.${i + 1}`,
+      });
     }
 
-    const error = await fails('RATE_LIMITED', LoginDocument, { input: { login: account.username, password: account.password } }, undefined, {
-      'x-forwarded-for': '198.51.100.99',
-    });
+    const error = await fails(
+      'RATE_LIMITED',
+      LoginDocument,
+      { input: { login: account.username, password: account.password } },
+      undefined,
+      {
+        'x-forwarded-for': '198.51.100.99',
+      },
+    );
     expect(error.extensions?.retryAfterSeconds).toBeGreaterThan(0);
     const bystander = await signUp();
     await signIn(bystander);
@@ -238,7 +267,12 @@ describe('login', () => {
     const account = await signUp('burst');
     const headers = { 'x-forwarded-for': '198.51.100.200' };
     const attempts = [...Array(10).keys()].map((i) =>
-      request(t.url, LoginDocument, { input: { login: account.username, password: `wrong passphrase ${i}` } }, { headers }),
+      request(
+        t.url,
+        LoginDocument,
+        { input: { login: account.username, password: `wrong passphrase ${i}` } },
+        { headers },
+      ),
     );
     const codes = (await Promise.all(attempts)).map((r) => r.errors?.[0]?.extensions?.code);
 
@@ -249,12 +283,21 @@ describe('login', () => {
 
   it('records where a sign-in came from', async () => {
     const account = await signUp();
-    const { data, errors } = await request(t.url, LoginDocument, { input: { login: account.username, password: account.password } }, {
-      headers: { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'peerlink-e2e/1.0' },
-    });
+    const { data, errors } = await request(
+      t.url,
+      LoginDocument,
+      { input: { login: account.username, password: account.password } },
+      {
+        headers: { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'peerlink-e2e/1.0' },
+      },
+    );
     expect(errors).toBeUndefined();
     const { myActivity } = await call(MyActivityDocument, { first: 1 }, data!.login!);
-    expect(myActivity!.edges[0]!.node).toMatchObject({ kind: 'SIGNED_IN', ip: '203.0.113.7', userAgent: 'peerlink-e2e/1.0' });
+    expect(myActivity!.edges[0]!.node).toMatchObject({
+      kind: 'SIGNED_IN',
+      ip: '203.0.113.7',
+      userAgent: 'peerlink-e2e/1.0',
+    });
   });
 });
 
@@ -283,7 +326,9 @@ describe('sessions', () => {
 
   it('treats two simultaneous refreshes with one token as a reuse too', async () => {
     const account = await signUp();
-    const results = await Promise.all([0, 1].map(() => request(t.url, RefreshSessionDocument, { refreshToken: account.refreshToken })));
+    const results = await Promise.all(
+      [0, 1].map(() => request(t.url, RefreshSessionDocument, { refreshToken: account.refreshToken })),
+    );
 
     const winners = results.flatMap((r) => (r.data?.refreshSession ? [r.data.refreshSession] : []));
     expect(winners).toHaveLength(1);
@@ -317,7 +362,7 @@ describe('sessions', () => {
     await refresh(other.refreshToken);
   });
 
-  it('logout with a refresh token ends that session, and only if it is the caller\'s own', async () => {
+  it("logout with a refresh token ends that session, and only if it is the caller's own", async () => {
     const account = await signUp();
     const other = await signIn(account);
     const stranger = await signUp();
@@ -366,10 +411,22 @@ describe('profiles', () => {
     const username = newUser().username;
     const { updateProfile } = await call(
       UpdateProfileDocument,
-      { input: { displayName: '  Ada   Lovelace ', username: username.toUpperCase(), bio: 'Engines.', avatarUrl: 'https://example.com/a.png' } },
+      {
+        input: {
+          displayName: '  Ada   Lovelace ',
+          username: username.toUpperCase(),
+          bio: 'Engines.',
+          avatarUrl: 'https://example.com/a.png',
+        },
+      },
       account,
     );
-    expect(updateProfile).toMatchObject({ displayName: 'Ada Lovelace', username, bio: 'Engines.', avatarUrl: 'https://example.com/a.png' });
+    expect(updateProfile).toMatchObject({
+      displayName: 'Ada Lovelace',
+      username,
+      bio: 'Engines.',
+      avatarUrl: 'https://example.com/a.png',
+    });
 
     const cleared = await call(UpdateProfileDocument, { input: { bio: '', avatarUrl: '' } }, account);
     expect(cleared.updateProfile).toMatchObject({ displayName: 'Ada Lovelace', bio: null, avatarUrl: null });
@@ -403,7 +460,9 @@ describe('changePassword', () => {
     const account = await signUp();
     const other = await signIn(account);
 
-    expect(await call(ChangePasswordDocument, { currentPassword: account.password, newPassword: NEW_PASSWORD }, account)).toEqual({ changePassword: true });
+    expect(
+      await call(ChangePasswordDocument, { currentPassword: account.password, newPassword: NEW_PASSWORD }, account),
+    ).toEqual({ changePassword: true });
     await refreshFails(other.refreshToken);
     await refresh(account.refreshToken);
     await fails('UNAUTHENTICATED', LoginDocument, { input: { login: account.username, password: account.password } });
@@ -430,7 +489,9 @@ describe('email verification', () => {
     const account = await signUp();
     const token = await mailedToken(account.email, CONFIRM_EMAIL);
 
-    expect(await call(VerifyEmailDocument, { token }, account)).toEqual({ verifyEmail: { id: account.id, emailVerified: true } });
+    expect(await call(VerifyEmailDocument, { token }, account)).toEqual({
+      verifyEmail: { id: account.id, emailVerified: true },
+    });
     await fails('BAD_USER_INPUT', VerifyEmailDocument, { token });
     await fails('BAD_USER_INPUT', RequestEmailVerificationDocument, {}, account);
     expect(await me(account)).toMatchObject({ emailVerified: true });
@@ -443,7 +504,9 @@ describe('email verification', () => {
 
     const token = await mailedToken(account.email, CONFIRM_EMAIL, 2);
     // Redeemed signed out, as from a link opened elsewhere: the answer still hides private fields.
-    expect(await call(VerifyEmailDocument, { token })).toEqual({ verifyEmail: { id: account.id, emailVerified: null } });
+    expect(await call(VerifyEmailDocument, { token })).toEqual({
+      verifyEmail: { id: account.id, emailVerified: null },
+    });
     expect(await me(account)).toMatchObject({ emailVerified: true });
   });
 
@@ -470,10 +533,14 @@ describe('phone verification', () => {
     const account = await signUp();
     const phone = newPhone();
     const spaced = `${phone.slice(0, 2)} (${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8)}`;
-    expect(await call(RequestPhoneVerificationDocument, { phone: spaced }, account)).toEqual({ requestPhoneVerification: true });
+    expect(await call(RequestPhoneVerificationDocument, { phone: spaced }, account)).toEqual({
+      requestPhoneVerification: true,
+    });
     const code = await textedCode(phone);
 
-    expect(await call(VerifyPhoneDocument, { code }, account)).toEqual({ verifyPhone: { id: account.id, phone, phoneVerified: true } });
+    expect(await call(VerifyPhoneDocument, { code }, account)).toEqual({
+      verifyPhone: { id: account.id, phone, phoneVerified: true },
+    });
     await fails('BAD_USER_INPUT', VerifyPhoneDocument, { code }, account);
     expect(await profileOf(account.username, account)).toMatchObject({ phone, phoneVerified: true });
     expect(await profileOf(account.username)).toMatchObject({ phone: null, phoneVerified: null });
@@ -498,7 +565,9 @@ describe('phone verification', () => {
     const code = await textedCode(phone);
     const wrong = (i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
 
-    await Promise.all([...Array(8).keys()].map((i) => fails('BAD_USER_INPUT', VerifyPhoneDocument, { code: wrong(i) }, account)));
+    await Promise.all(
+      [...Array(8).keys()].map((i) => fails('BAD_USER_INPUT', VerifyPhoneDocument, { code: wrong(i) }, account)),
+    );
     await fails('BAD_USER_INPUT', VerifyPhoneDocument, { code }, account);
   });
 
@@ -562,20 +631,31 @@ describe('roles', () => {
     const account = await signUp();
     expect((await call(BecomeSellerDocument, {}, account)).becomeSeller.roles).toEqual(['USER', 'SELLER']);
     expect((await call(BecomeSellerDocument, {}, account)).becomeSeller.roles).toEqual(['USER', 'SELLER']);
-    expect((await call(BecomeInstructorDocument, {}, account)).becomeInstructor.roles).toEqual(['USER', 'SELLER', 'INSTRUCTOR']);
+    expect((await call(BecomeInstructorDocument, {}, account)).becomeInstructor.roles).toEqual([
+      'USER',
+      'SELLER',
+      'INSTRUCTOR',
+    ]);
 
     expect(rolesInToken((await refresh(account.refreshToken)).accessToken)).toEqual(['USER', 'SELLER', 'INSTRUCTOR']);
   });
 
   it('admins grant and revoke roles', async () => {
     const account = await signUp();
-    expect((await call(GrantRoleDocument, { userId: account.id, role: 'MODERATOR' }, admin)).grantRole.roles).toEqual(['USER', 'MODERATOR']);
+    expect((await call(GrantRoleDocument, { userId: account.id, role: 'MODERATOR' }, admin)).grantRole.roles).toEqual([
+      'USER',
+      'MODERATOR',
+    ]);
     expect(await profileOf(account.username)).toMatchObject({ roles: ['USER', 'MODERATOR'] });
     expect(rolesInToken((await signIn(account)).accessToken)).toContain('MODERATOR');
 
-    expect((await call(RevokeRoleDocument, { userId: account.id, role: 'MODERATOR' }, admin)).revokeRole.roles).toEqual(['USER']);
+    expect((await call(RevokeRoleDocument, { userId: account.id, role: 'MODERATOR' }, admin)).revokeRole.roles).toEqual(
+      ['USER'],
+    );
     const { userActivity } = await call(UserActivityDocument, { userId: account.id, first: 100 }, admin);
-    expect(userActivity!.edges.map((e) => e.node.kind)).toEqual(expect.arrayContaining(['ROLE_GRANTED', 'ROLE_REVOKED']));
+    expect(userActivity!.edges.map((e) => e.node.kind)).toEqual(
+      expect.arrayContaining(['ROLE_GRANTED', 'ROLE_REVOKED']),
+    );
   });
 
   it('only admins may grant or revoke', async () => {
@@ -590,7 +670,12 @@ describe('roles', () => {
   it('refuses grants that make no sense', async () => {
     await fails('BAD_USER_INPUT', GrantRoleDocument, { userId: admin.id, role: 'USER' }, admin);
     await fails('BAD_USER_INPUT', RevokeRoleDocument, { userId: admin.id, role: 'ADMIN' }, admin);
-    await fails('NOT_FOUND', GrantRoleDocument, { userId: '01890000-0000-7000-8000-000000000000', role: 'MODERATOR' }, admin);
+    await fails(
+      'NOT_FOUND',
+      GrantRoleDocument,
+      { userId: '01890000-0000-7000-8000-000000000000', role: 'MODERATOR' },
+      admin,
+    );
     await fails('NOT_FOUND', GrantRoleDocument, { userId: 'not-a-user-id', role: 'MODERATOR' }, admin);
   });
 });
@@ -605,7 +690,7 @@ describe('activity', () => {
   const page = (caller: Caller, first: number, after?: string | null) =>
     call(MyActivityDocument, { first, after }, caller).then((r) => r.myActivity);
 
-  it('lists the user\'s own activity, newest first', async () => {
+  it("lists the user's own activity, newest first", async () => {
     const account = await busyUser(2);
     const { edges, pageInfo } = await page(account, 100);
 
@@ -615,7 +700,12 @@ describe('activity', () => {
     expect(kinds.slice(2).sort()).toEqual(['EMAIL_VERIFICATION_REQUESTED', 'SIGNED_IN', 'SIGNED_UP']);
     const times = edges.map((e) => Date.parse(e.node.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    expect(pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: edges[0]!.cursor, endCursor: edges.at(-1)!.cursor });
+    expect(pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: edges[0]!.cursor,
+      endCursor: edges.at(-1)!.cursor,
+    });
   });
 
   it('pages with first/after, and cursors stay put while new entries arrive', async () => {
@@ -645,7 +735,9 @@ describe('activity', () => {
     const stranger = await signUp();
     const { userActivity } = await call(UserActivityDocument, { userId: account.id, first: 100 }, admin);
     expect(userActivity!.edges.map((e) => e.node.kind)).toContain('SIGNED_UP');
-    expect(await call(UserActivityDocument, { userId: 'not-a-user-id' }, admin)).toEqual({ userActivity: { edges: [] } });
+    expect(await call(UserActivityDocument, { userId: 'not-a-user-id' }, admin)).toEqual({
+      userActivity: { edges: [] },
+    });
 
     await fails('FORBIDDEN', UserActivityDocument, { userId: account.id }, stranger);
   });
@@ -658,7 +750,10 @@ describe('signed-out callers', () => {
     await fails('UNAUTHENTICATED', LogoutDocument, { refreshToken: someone.refreshToken });
     await fails('UNAUTHENTICATED', LogoutEverywhereDocument, {});
     await fails('UNAUTHENTICATED', UpdateProfileDocument, { input: { displayName: 'Anonymous' } });
-    await fails('UNAUTHENTICATED', ChangePasswordDocument, { currentPassword: someone.password, newPassword: NEW_PASSWORD });
+    await fails('UNAUTHENTICATED', ChangePasswordDocument, {
+      currentPassword: someone.password,
+      newPassword: NEW_PASSWORD,
+    });
     await fails('UNAUTHENTICATED', RequestEmailVerificationDocument, {});
     await fails('UNAUTHENTICATED', RequestPhoneVerificationDocument, { phone: newPhone() });
     await fails('UNAUTHENTICATED', VerifyPhoneDocument, { code: '123456' });

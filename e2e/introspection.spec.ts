@@ -30,7 +30,11 @@ interface Body {
 }
 
 async function post(query: string): Promise<Body> {
-  const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const response = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   return (await response.json()) as Body;
 }
 
@@ -54,7 +58,14 @@ async function overSocket(query: string): Promise<Body> {
   }
 }
 
-const everyOption = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true };
+const everyOption = {
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+  oneOf: true,
+};
 const STANDARD_QUERIES = {
   'graphql-js with every option': getIntrospectionQuery(everyOption),
   'graphql-js with every option and 100 levels of ofType': getIntrospectionQuery({ ...everyOption, typeDepth: 100 }),
@@ -65,15 +76,24 @@ const STANDARD_QUERIES = {
 
 /** Four levels of followers: 14 fields deep, past the default 12. */
 const DEEP_DATA = `{ me ${'{ followers { edges { node '.repeat(4)}{ id }${' } } }'.repeat(4)} }`;
-/** Nested so that every field's type's fields' arguments' enum values multiply, which graphql's own introspection depth rule allows. */
-const NESTED_INTROSPECTION = '{ __schema { types { fields { type { fields { args { type { enumValues { name } } } } } } } } }';
+/**
+ * Nested so that every field's type's fields' arguments' enum values multiply, which graphql's own introspection depth
+ * rule allows.
+ */
+const NESTED_INTROSPECTION =
+  '{ __schema { types { fields { type { fields { args { type { enumValues { name } } } } } } } } }';
 /** The full query four times over under aliases, within the alias limit. */
 const COPIES = (() => {
   const document = parse(getIntrospectionQuery(everyOption));
   const [operation, ...fragments] = document.definitions as [OperationDefinitionNode, ...DefinitionNode[]];
   const schemaField = operation.selectionSet.selections[0] as FieldNode;
-  const selections = ['a', 'b', 'c', 'd'].map((alias) => ({ ...schemaField, alias: { kind: Kind.NAME, value: alias } }) as FieldNode);
-  return print({ ...document, definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } }, ...fragments] });
+  const selections = ['a', 'b', 'c', 'd'].map(
+    (alias) => ({ ...schemaField, alias: { kind: Kind.NAME, value: alias } }) as FieldNode,
+  );
+  return print({
+    ...document,
+    definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } }, ...fragments],
+  });
 })();
 
 describe('introspection at the default limits', () => {
@@ -82,14 +102,21 @@ describe('introspection at the default limits', () => {
       for (const body of [await post(query), await overSocket(query)]) {
         expect(body.errors).toBeUndefined();
         const schema = buildClientSchema(body.data!);
-        expect([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]).toEqual(['Query', 'Mutation', 'Subscription']);
+        expect([
+          schema.getQueryType()?.name,
+          schema.getMutationType()?.name,
+          schema.getSubscriptionType()?.name,
+        ]).toEqual(['Query', 'Mutation', 'Subscription']);
         expect(Object.keys(schema.getQueryType()!.getFields())).toContain('me');
       }
     });
   }
 
   it('lets graphql-codegen load the schema from the URL', async () => {
-    const [output] = await generate({ schema: t.url, generates: { 'schema.graphql': { plugins: ['schema-ast'] } }, silent: true }, false);
+    const [output] = await generate(
+      { schema: t.url, generates: { 'schema.graphql': { plugins: ['schema-ast'] } }, silent: true },
+      false,
+    );
     const schema = buildSchema(output!.content);
     expect(Object.keys(schema.getSubscriptionType()!.getFields())).toContain('notificationAdded');
   });
@@ -97,7 +124,11 @@ describe('introspection at the default limits', () => {
   it('answers a missing variable with BAD_USER_INPUT and an unknown type with null', async () => {
     const byName = 'query TypeByName($name: String!) { __type(name: $name) { name kind } }';
     const send = async (variables: object) => {
-      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: byName, variables }) });
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: byName, variables }),
+      });
       return (await response.json()) as { data?: { __type: unknown }; errors?: { extensions: { code: string } }[] };
     };
     expect((await send({})).errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
@@ -108,7 +139,9 @@ describe('introspection at the default limits', () => {
 
   it('still refuses data nested past the depth limit, over HTTP and WebSocket', async () => {
     for (const body of [await post(DEEP_DATA), await overSocket(DEEP_DATA)]) {
-      expect(body.errors?.map((e) => [e.extensions.code, e.message])).toEqual([['GRAPHQL_VALIDATION_FAILED', 'Operation anonymous is 14 levels deep; the limit is 12.']]);
+      expect(body.errors?.map((e) => [e.extensions.code, e.message])).toEqual([
+        ['GRAPHQL_VALIDATION_FAILED', 'Operation anonymous is 14 levels deep; the limit is 12.'],
+      ]);
     }
   });
 

@@ -2,7 +2,12 @@ import { parse } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
-import { INTERNAL_TOKEN_HEADER, signBatchToken, signInternalToken, type InternalIdentity } from '@peerlink/platform/auth/internal-token';
+import {
+  INTERNAL_TOKEN_HEADER,
+  signBatchToken,
+  signInternalToken,
+  type InternalIdentity,
+} from '@peerlink/platform/auth/internal-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { BlockDocument, LoginDocument, SendAnnouncementDocument } from './generated/graphql.js';
@@ -22,7 +27,8 @@ afterAll(async () => {
 /** The gateway's live metrics: batch requests and the lookups they carried (all subgraphs), and deliveries. */
 async function liveCounts(subgraph?: string) {
   const text = await (await fetch(t.url.replace(/\/graphql$/, '/metrics'))).text();
-  const sum = (pattern: RegExp) => text.split('\n').reduce((total, line) => total + (pattern.test(line) ? Number(line.split(' ').at(-1)) : 0), 0);
+  const sum = (pattern: RegExp) =>
+    text.split('\n').reduce((total, line) => total + (pattern.test(line) ? Number(line.split(' ').at(-1)) : 0), 0);
   const of = subgraph ? `subgraph="${subgraph}"` : 'subgraph="[a-z]+"';
   return {
     batches: sum(new RegExp(`^peerlink_live_subgraph_batch_size_count\\{${of}\\} `)),
@@ -38,7 +44,8 @@ describe('batched live lookups', () => {
   it('resolves an announcement to many subscribers in a few subgraph requests, each subscriber with its own selection', async () => {
     const admin = await signUp(t, 'batchadmin');
     await makeAdmin(t, admin.username);
-    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } }))
+      .login.accessToken;
     // Recipients notifications knows of, signed in with tokens made here: sign-ups would take minutes.
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
@@ -58,11 +65,18 @@ describe('batched live lookups', () => {
         const query = withActor
           ? 'subscription WithActor { notificationAdded { id title actor { username } } }'
           : 'subscription WithBody { notificationAdded { id kind body } }';
-        return { id, client, withActor, subscription: new Subscription<{ notificationAdded: Record<string, unknown> }>(client, document(query)) };
+        return {
+          id,
+          client,
+          withActor,
+          subscription: new Subscription<{ notificationAdded: Record<string, unknown> }>(client, document(query)),
+        };
       }),
     );
     try {
-      await waitFor('every subscription to be live', () => subscribers.every(({ id }) => t.stack.gateway.live.subscriptionsOf(id) === 1));
+      await waitFor('every subscription to be live', () =>
+        subscribers.every(({ id }) => t.stack.gateway.live.subscriptionsOf(id) === 1),
+      );
       const before = await liveCounts();
       const beforeNotifications = await liveCounts('notifications');
       const title = `Batched ${Date.now()}`;
@@ -71,11 +85,19 @@ describe('batched live lookups', () => {
       const spy = vi.spyOn(notificationsDb, 'execute');
       let reads: number;
       const announced = (s: (typeof subscribers)[number]) =>
-        s.subscription.results.filter((r) => r.data?.notificationAdded?.title === title || r.data?.notificationAdded?.body === body);
+        s.subscription.results.filter(
+          (r) => r.data?.notificationAdded?.title === title || r.data?.notificationAdded?.body === body,
+        );
       try {
         await ok(t.url, SendAnnouncementDocument, { title, body }, adminToken);
-        await waitFor('the announcement on every socket', () => subscribers.every((s) => announced(s).length === 1), 20_000);
-        reads = spy.mock.calls.filter(([sql]) => /^select .* from "notifications"\."notifications" as "n0" where "n0"\."id" in/.test(String(sql))).length;
+        await waitFor(
+          'the announcement on every socket',
+          () => subscribers.every((s) => announced(s).length === 1),
+          20_000,
+        );
+        reads = spy.mock.calls.filter(([sql]) =>
+          /^select .* from "notifications"\."notifications" as "n0" where "n0"\."id" in/.test(String(sql)),
+        ).length;
       } finally {
         spy.mockRestore();
       }
@@ -110,17 +132,29 @@ describe('batched live lookups', () => {
   });
 
   it('gives a follower blocked between the commit and the delivery nothing of the post, in the same batch as one who may see it', async () => {
-    const [author, blocked, follower, other] = await Promise.all([member(t, 'bauth'), member(t, 'bblk'), member(t, 'bfol'), member(t, 'both')]);
+    const [author, blocked, follower, other] = await Promise.all([
+      member(t, 'bauth'),
+      member(t, 'bblk'),
+      member(t, 'bfol'),
+      member(t, 'both'),
+    ]);
     await follow(t, blocked, author);
     await follow(t, follower, author);
     await follow(t, blocked, other);
     const feed = 'subscription Feed { feedUpdated { kind postId post { id body author { username } } } }';
     const clients = [blocked, follower].map((user) => wsClient(t.url, user.token));
     try {
-      const [blockedFeed, followerFeed] = clients.map((client) => new Subscription<{ feedUpdated: { postId: string; post: { body: string } | null } }>(client, document(feed)));
-      await waitFor('both subscriptions to be live', () => [blocked, follower].every((u) => t.stack.gateway.live.subscriptionsOf(u.id) === 1));
+      const [blockedFeed, followerFeed] = clients.map(
+        (client) =>
+          new Subscription<{ feedUpdated: { postId: string; post: { body: string } | null } }>(client, document(feed)),
+      );
+      await waitFor('both subscriptions to be live', () =>
+        [blocked, follower].every((u) => t.stack.gateway.live.subscriptionsOf(u.id) === 1),
+      );
       const secret = await post(t, author, 'Not for the blocked follower', 'FOLLOWERS');
-      await waitFor('the post on both feeds', () => [blockedFeed!, followerFeed!].every((f) => f.results.some((r) => r.data?.feedUpdated.postId === secret.id)));
+      await waitFor('the post on both feeds', () =>
+        [blockedFeed!, followerFeed!].every((f) => f.results.some((r) => r.data?.feedUpdated.postId === secret.id)),
+      );
       const before = await liveCounts('social');
 
       // The author blocks them; an event committed before that (the same post, named to both) arrives after.
@@ -132,10 +166,15 @@ describe('batched live lookups', () => {
         occurredAt: new Date().toISOString(),
         payload: { id: feedEventId(secret.id), postId: secret.id, recipientIds: [blocked.id, follower.id] },
       });
-      await waitFor('the late event on the follower\'s feed', () => followerFeed!.results.filter((r) => r.data?.feedUpdated.postId === secret.id).length === 2);
+      await waitFor(
+        "the late event on the follower's feed",
+        () => followerFeed!.results.filter((r) => r.data?.feedUpdated.postId === secret.id).length === 2,
+      );
       // Then something the blocked user may see: their channel is alive, and nothing came before it.
-      const later = await post(t, other, 'Still on the blocked user\'s feed', 'PUBLIC');
-      await waitFor('the later post on the blocked user\'s feed', () => blockedFeed!.results.some((r) => r.data?.feedUpdated.postId === later.id));
+      const later = await post(t, other, "Still on the blocked user's feed", 'PUBLIC');
+      await waitFor("the later post on the blocked user's feed", () =>
+        blockedFeed!.results.some((r) => r.data?.feedUpdated.postId === later.id),
+      );
       const after = blockedFeed!.results.slice(seenBefore);
       expect(after.map((r) => r.data?.feedUpdated.postId)).toEqual([later.id]);
       expect(JSON.stringify(after)).not.toContain('Not for the blocked follower');
@@ -153,7 +192,10 @@ describe('batched live lookups', () => {
     const social = t.stack.subgraphs.find((s) => s.name === 'social')!;
     const batchUrl = `${social.url}/batch`;
     const key = t.stack.infrastructure.config.gatewayKeys!.privateKey!;
-    const identity = (user: { id: string }): InternalIdentity => ({ viewer: { userId: user.id, sessionId: uuidv7(), roles: ['USER'] }, client: { ip: '127.0.0.1' } });
+    const identity = (user: { id: string }): InternalIdentity => ({
+      viewer: { userId: user.id, sessionId: uuidv7(), roles: ['USER'] },
+      client: { ip: '127.0.0.1' },
+    });
     const [asAlice, asBob] = [identity(alice), identity(bob)];
     const send = (token: string, identities: InternalIdentity[]) =>
       fetch(batchUrl, {
@@ -174,7 +216,10 @@ describe('batched live lookups', () => {
     expect((await send(await signInternalToken(key, asAlice, 'social'), [asAlice])).status).toBe(401);
     const single = await fetch(social.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signBatchToken(key, [asAlice], 'social') },
+      headers: {
+        'content-type': 'application/json',
+        [INTERNAL_TOKEN_HEADER]: await signBatchToken(key, [asAlice], 'social'),
+      },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(single.status).toBe(401);
@@ -182,7 +227,9 @@ describe('batched live lookups', () => {
     // As signed: each identity gets its own answer.
     const answer = await send(await signBatchToken(key, [asAlice, asBob], 'social'), [asAlice, asBob]);
     expect(answer.status).toBe(200);
-    const { results } = (await answer.json()) as { results: { data?: unknown; errors?: { extensions?: { code?: string } }[] }[] };
+    const { results } = (await answer.json()) as {
+      results: { data?: unknown; errors?: { extensions?: { code?: string } }[] }[];
+    };
     expect(results[0]).toEqual({ data: { feedEvent: { post: { body: 'Only for Alice' } } } });
     expect(results[1]!.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
   });

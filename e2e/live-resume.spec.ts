@@ -10,7 +10,12 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { ChatEventsDocument, OpenDirectConversationDocument, SendMessageDocument, type ChatEventsSubscription } from './generated/graphql.js';
+import {
+  ChatEventsDocument,
+  OpenDirectConversationDocument,
+  SendMessageDocument,
+  type ChatEventsSubscription,
+} from './generated/graphql.js';
 import { ok, request } from './support/client.js';
 import { member, type Member } from './support/social.js';
 import { services, startTestStack, type TestStack } from './support/stack.js';
@@ -45,7 +50,11 @@ class GatewayProcess {
   }
 
   private static async spawn(env: Record<string, string>, dataDir: string) {
-    const child = spawn(process.execPath, ['gateway/dist/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['gateway/dist/main.js'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: child.stdout! });
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the gateway exited with ${code} before it was ready`)));
@@ -96,20 +105,33 @@ afterAll(async () => {
   await t?.stop();
 });
 
-type Result = { data?: ChatEventsSubscription | null; errors?: readonly GraphQLFormattedError[]; extensions?: { live?: { cursor?: string } } };
+type Result = {
+  data?: ChatEventsSubscription | null;
+  errors?: readonly GraphQLFormattedError[];
+  extensions?: { live?: { cursor?: string } };
+};
 
 /**
  * A chat subscription the way a client app keeps one: it remembers the cursor of each result in
  * the subscribe payload, which graphql-ws sends again as it is whenever it reconnects.
  */
-function watch(url: string, user: Member, conversationId: string, options: { resumeFrom?: string; reconnect?: boolean } = {}) {
+function watch(
+  url: string,
+  user: Member,
+  conversationId: string,
+  options: { resumeFrom?: string; reconnect?: boolean } = {},
+) {
   const client: Client = createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${user.token}` },
     lazy: true,
     ...(options.reconnect
-      ? { retryAttempts: Infinity, shouldRetry: () => true, retryWait: () => new Promise<void>((resolve) => setTimeout(resolve, 100)) }
+      ? {
+          retryAttempts: Infinity,
+          shouldRetry: () => true,
+          retryWait: () => new Promise<void>((resolve) => setTimeout(resolve, 100)),
+        }
       : { retryAttempts: 0 }),
   });
   const payload = {
@@ -139,12 +161,20 @@ function watch(url: string, user: Member, conversationId: string, options: { res
 
 async function conversation() {
   const [ada, bob] = await Promise.all([member(t, 'resume'), member(t, 'resume')]);
-  const { id } = await waitFor('a conversation', async () => (await request(t.url, OpenDirectConversationDocument, { userId: bob.id }, { token: ada.token })).data?.openDirectConversation);
-  const send = async (body: string) => void (await ok(t.url, SendMessageDocument, { input: { conversationId: id, body } }, ada.token));
+  const { id } = await waitFor(
+    'a conversation',
+    async () =>
+      (await request(t.url, OpenDirectConversationDocument, { userId: bob.id }, { token: ada.token })).data
+        ?.openDirectConversation,
+  );
+  const send = async (body: string) =>
+    void (await ok(t.url, SendMessageDocument, { input: { conversationId: id, body } }, ada.token));
   return { ada, bob, id, send };
 }
 
-/** Sends hellos until the subscription hears the last one sent: then it is listening, and later messages all reach it. */
+/**
+ * Sends hellos until the subscription hears the last one sent: then it is listening, and later messages all reach it.
+ */
 async function listening(watcher: ReturnType<typeof watch>, send: (body: string) => Promise<void>) {
   let last = '';
   await waitFor('the subscription to hear a message', async () => {
@@ -202,9 +232,11 @@ describe('resuming after a gateway restart', () => {
     await restarted;
     for (const body of sent.slice(20)) await send(body);
 
-    await waitFor('every message', () => bobOnA.bodies().includes('msg 30') || bobOnA.errors, 60_000).catch((error: Error) => {
-      throw new Error(`${error.message}; got ${JSON.stringify(bobOnA.bodies())}`);
-    });
+    await waitFor('every message', () => bobOnA.bodies().includes('msg 30') || bobOnA.errors, 60_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; got ${JSON.stringify(bobOnA.bodies())}`);
+      },
+    );
     expect(bobOnA.errors).toBeNull();
     expect(after(bobOnA.bodies(), 'msg 1')).toEqual(sent);
     await bobOnA.stop();
@@ -246,7 +278,11 @@ describe('resuming within a window', () => {
     await waitFor('the refusal', () => behind.errors);
     expect(behind.errors?.[0]?.extensions).toMatchObject({ code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' });
 
-    for (const forged of ['not a cursor', Buffer.from('["x"]').toString('base64url'), Buffer.from('[5, 3]').toString('base64url')]) {
+    for (const forged of [
+      'not a cursor',
+      Buffer.from('["x"]').toString('base64url'),
+      Buffer.from('[5, 3]').toString('base64url'),
+    ]) {
       const bad = watch(t.url, bob, id, { resumeFrom: forged });
       await waitFor('the refusal', () => bad.errors);
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { CreatePostDocument, NotificationAddedDocument, NotificationBodiesDocument, PostActivityDocument } from './generated/graphql.js';
+import {
+  CreatePostDocument,
+  NotificationAddedDocument,
+  NotificationBodiesDocument,
+  PostActivityDocument,
+} from './generated/graphql.js';
 import { ok, Subscription, wsClient } from './support/client.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 
@@ -99,15 +104,20 @@ describe('a burst of live events', () => {
     const sent: string[] = [];
     let sentBeforeLastRound = 0;
     while (t.stack.gateway.live.subscriptionsOf(user.id) === 2) {
-      if (sent.length >= 2_500) throw new Error(`the paused client took ${sent.length} events of 40 KB (100 MB) and was not ended`);
+      if (sent.length >= 2_500)
+        throw new Error(`the paused client took ${sent.length} events of 40 KB (100 MB) and was not ended`);
       const ids = await notificationsFor(user.id, round, 40_000);
       sentBeforeLastRound = sent.length;
       await burst(user.id, ids);
       sent.push(...ids);
-      await waitFor('the round at the reading client', () => {
-        if (reading.results.length >= sent.length || reading.error) return true;
-        throw new Error(`${reading.results.length} of ${sent.length} results`);
-      }, 45_000);
+      await waitFor(
+        'the round at the reading client',
+        () => {
+          if (reading.results.length >= sent.length || reading.error) return true;
+          throw new Error(`${reading.results.length} of ${sent.length} results`);
+        },
+        45_000,
+      );
       expect(reading.error).toBeUndefined();
       expect(reading.results.map((r) => r.data?.notificationAdded!.id)).toEqual(sent);
     }
@@ -145,13 +155,17 @@ describe('live metrics', () => {
     const live = new Subscription(client, NotificationBodiesDocument);
     await waitFor('the subscription', () => t.stack.gateway.live.subscriptionsOf(user.id) === 1);
     const during = await metrics();
-    expect((during.get('peerlink_live_active_subscriptions') ?? 0) - (before.get('peerlink_live_active_subscriptions') ?? 0)).toBe(1);
+    expect(
+      (during.get('peerlink_live_active_subscriptions') ?? 0) - (before.get('peerlink_live_active_subscriptions') ?? 0),
+    ).toBe(1);
 
     await burst(user.id, [id!]);
     await waitFor('the delivery', () => live.results.length === 1);
     const after = await waitFor('the event to be counted', async () => {
       const now = await metrics();
-      return now.get('peerlink_live_events_resolved_total') !== during.get('peerlink_live_events_resolved_total') ? now : null;
+      return now.get('peerlink_live_events_resolved_total') !== during.get('peerlink_live_events_resolved_total')
+        ? now
+        : null;
     });
     const delta = (name: string) => (after.get(name) ?? 0) - (during.get(name) ?? 0);
     expect(delta('peerlink_live_events_resolved_total')).toBe(1);
@@ -166,7 +180,9 @@ describe('live metrics', () => {
 
     live.stop();
     await waitFor('the subscription to end', () => t.stack.gateway.live.subscriptionsOf(user.id) === 0);
-    expect((await metrics()).get('peerlink_live_active_subscriptions')).toBe(before.get('peerlink_live_active_subscriptions'));
+    expect((await metrics()).get('peerlink_live_active_subscriptions')).toBe(
+      before.get('peerlink_live_active_subscriptions'),
+    );
     await client.dispose();
   });
 });
@@ -178,12 +194,19 @@ describe('caps on subscriptions', () => {
     const user = await signUp(t, 'capuser');
     const first = clientFrom('198.51.100.1', user.token);
     const second = clientFrom('198.51.100.2', user.token);
-    const held = [new Subscription(first, NotificationAddedDocument), new Subscription(first, NotificationAddedDocument), new Subscription(second, NotificationAddedDocument)];
+    const held = [
+      new Subscription(first, NotificationAddedDocument),
+      new Subscription(first, NotificationAddedDocument),
+      new Subscription(second, NotificationAddedDocument),
+    ];
     await waitFor('three subscriptions', () => t.stack.gateway.live.subscriptionsOf(user.id) === 3);
 
     const fourth = new Subscription(second, NotificationAddedDocument);
     const error = await refusal(fourth);
-    expect(error[0]).toMatchObject({ message: 'At most 3 subscriptions per user.', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    expect(error[0]).toMatchObject({
+      message: 'At most 3 subscriptions per user.',
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    });
     expect(t.stack.gateway.live.subscriptionsOf(user.id)).toBe(3);
 
     held[0]!.stop();
@@ -201,11 +224,17 @@ describe('caps on subscriptions', () => {
     const benClient = clientFrom('203.0.113.9', ben.token);
     for (let i = 0; i < 3; i++) new Subscription(annClient, NotificationAddedDocument);
     new Subscription(benClient, NotificationAddedDocument);
-    await waitFor('four subscriptions from the address', () => t.stack.gateway.live.subscriptionsFrom('203.0.113.9') === 4);
+    await waitFor(
+      'four subscriptions from the address',
+      () => t.stack.gateway.live.subscriptionsFrom('203.0.113.9') === 4,
+    );
 
     const fifth = new Subscription(benClient, NotificationAddedDocument);
     const error = await refusal(fifth);
-    expect(error[0]).toMatchObject({ message: 'At most 4 subscriptions per client address.', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    expect(error[0]).toMatchObject({
+      message: 'At most 4 subscriptions per client address.',
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    });
     // Counted per user once started (the address counts it from the moment it is asked for).
     await waitFor("ben's one subscription to start", () => t.stack.gateway.live.subscriptionsOf(ben.id) === 1);
 
@@ -219,7 +248,8 @@ describe('caps on subscriptions', () => {
 
   it('requires sign-in even for live fields with no audience, such as a public post’s activity', async () => {
     const author = await signUp(t, 'open');
-    const post = (await ok(t.url, CreatePostDocument, { input: { body: 'anyone may read this' } }, author.token)).createPost;
+    const post = (await ok(t.url, CreatePostDocument, { input: { body: 'anyone may read this' } }, author.token))
+      .createPost;
     const anonymous = wsClient(t.url);
     const activity = new Subscription(anonymous, PostActivityDocument, { postId: post.id });
     const error = await refusal(activity);

@@ -50,12 +50,22 @@ async function counter(name: string, labels: Record<string, string> = {}) {
 const lookups = (operation: string) => counter('peerlink_graphql_requests_total', { operation, type: 'query' });
 const inlineDeliveries = () => counter('peerlink_live_deliveries_total', { resolved: 'inline' });
 
-/** What chat ever wrote through its outbox (the sequence outlives the relayed rows) and what the stream holds of `chat.event`. */
+/**
+ * What chat ever wrote through its outbox (the sequence outlives the relayed rows) and what the stream holds of
+ * `chat.event`.
+ */
 async function stored() {
-  const outbox = await db.query<{ last_value: string; is_called: boolean }>('select last_value, is_called from chat.outbox_seq_seq');
+  const outbox = await db.query<{ last_value: string; is_called: boolean }>(
+    'select last_value, is_called from chat.outbox_seq_seq',
+  );
   const subject = `${t.namespace}.events.chat.event`;
-  const info = await (await jetstreamManager(nats)).streams.info(`${t.namespace.toUpperCase()}_EVENTS`, { subjects_filter: subject });
-  return { outboxRows: outbox.rows[0]!.is_called ? Number(outbox.rows[0]!.last_value) : 0, streamMessages: info.state.subjects?.[subject] ?? 0 };
+  const info = await (await jetstreamManager(nats)).streams.info(`${t.namespace.toUpperCase()}_EVENTS`, {
+    subjects_filter: subject,
+  });
+  return {
+    outboxRows: outbox.rows[0]!.is_called ? Number(outbox.rows[0]!.last_value) : 0,
+    streamMessages: info.state.subjects?.[subject] ?? 0,
+  };
 }
 
 describe('live-only signals', () => {
@@ -79,7 +89,15 @@ describe('live-only signals', () => {
     for (const live of [aLive, bLive]) {
       const event = await waitFor('the typing signal', () => live.subscription.results[0]);
       expect(event).toEqual({
-        data: { chatEvent: { __typename: 'ChatEvent', id: expect.any(String), kind: 'TYPING', conversation: { id: group.id }, typist: { id: owner.id } } },
+        data: {
+          chatEvent: {
+            __typename: 'ChatEvent',
+            id: expect.any(String),
+            kind: 'TYPING',
+            conversation: { id: group.id },
+            typist: { id: owner.id },
+          },
+        },
       });
     }
     // Signals of one sender keep their order on the way: once the later one is in, the earlier one would be too.
@@ -112,15 +130,29 @@ describe('live-only signals', () => {
     const ownerUnread = await subscribe(owner, group.id, ChatTypingWithUnreadDocument);
     const aFull = await subscribe(a, group.id, ChatEventsDocument);
     const ownerInline = await subscribe(owner, group.id, ChatTypingDocument);
-    const before = { unread: await lookups('ChatTypingWithUnread'), full: await lookups('ChatEvents'), inline: await inlineDeliveries() };
+    const before = {
+      unread: await lookups('ChatTypingWithUnread'),
+      full: await lookups('ChatEvents'),
+      inline: await inlineDeliveries(),
+    };
 
     await typing(b, group.id);
     const [forA, forOwner, full, inline] = await Promise.all(
-      [aUnread, ownerUnread, aFull, ownerInline].map((live) => waitFor('the typing signal', () => live.subscription.results[0])),
+      [aUnread, ownerUnread, aFull, ownerInline].map((live) =>
+        waitFor('the typing signal', () => live.subscription.results[0]),
+      ),
     );
-    expect(forA).toEqual({ data: { chatEvent: { kind: 'TYPING', user: { id: b.id }, conversation: { id: group.id, unreadCount: 0 } } } });
-    expect(forOwner).toEqual({ data: { chatEvent: { kind: 'TYPING', user: { id: b.id }, conversation: { id: group.id, unreadCount: 1 } } } });
-    expect(full?.data?.chatEvent).toMatchObject({ kind: 'TYPING', conversation: { id: group.id, title: 'Mixed' }, user: { username: b.username } });
+    expect(forA).toEqual({
+      data: { chatEvent: { kind: 'TYPING', user: { id: b.id }, conversation: { id: group.id, unreadCount: 0 } } },
+    });
+    expect(forOwner).toEqual({
+      data: { chatEvent: { kind: 'TYPING', user: { id: b.id }, conversation: { id: group.id, unreadCount: 1 } } },
+    });
+    expect(full?.data?.chatEvent).toMatchObject({
+      kind: 'TYPING',
+      conversation: { id: group.id, title: 'Mixed' },
+      user: { username: b.username },
+    });
     expect(inline?.data?.chatEvent).toMatchObject({ kind: 'TYPING', typist: { id: b.id } });
 
     expect((await lookups('ChatTypingWithUnread')) - before.unread).toBe(2);

@@ -34,7 +34,12 @@ const MISSED = /^New message in /;
 
 /** A group whose three other members, away, want missed messages by email too. */
 async function groupOfEmailReaders(title: string) {
-  const [owner, ...readers] = await Promise.all([member(t, 'mail'), member(t, 'mail'), member(t, 'mail'), member(t, 'mail')]);
+  const [owner, ...readers] = await Promise.all([
+    member(t, 'mail'),
+    member(t, 'mail'),
+    member(t, 'mail'),
+    member(t, 'mail'),
+  ]);
   for (const reader of readers) {
     await ok(t.url, UpdateNotificationPreferencesDocument, { input: [{ kind: 'MESSAGE', email: true }] }, reader.token);
     // Notifications knows where to reach them once it has welcomed them.
@@ -48,7 +53,10 @@ type Call = { key: string; state: string; attempts: number };
 
 /** Each reader's missed-message email, as notifications recorded it (undefined while not claimed). */
 async function missedEmails(readers: Member[]): Promise<(Call | undefined)[]> {
-  const { rows } = await db.query<Call>(`select key, state, attempts from notifications.outside_calls where kind = 'email' and request->>'subject' like 'New message in %'`);
+  const { rows } = await db.query<Call>(
+    `select key, state, attempts from notifications.outside_calls where kind = 'email' and ` +
+      `request->>'subject' like 'New message in %'`,
+  );
   return readers.map((reader) => {
     const mine = rows.filter((row) => row.key.endsWith(`:${reader.id}`));
     expect(mine.length).toBeLessThanOrEqual(1);
@@ -57,7 +65,9 @@ async function missedEmails(readers: Member[]): Promise<(Call | undefined)[]> {
 }
 
 const notificationsOfMissed = async (reader: Member) =>
-  (await ok(t.url, ChatNotificationsDocument, {}, reader.token)).notifications.edges.filter((e) => MISSED.test(e.node.title)).length;
+  (await ok(t.url, ChatNotificationsDocument, {}, reader.token)).notifications.edges.filter((e) =>
+    MISSED.test(e.node.title),
+  ).length;
 
 describe('emails sent after commit, one per recipient', () => {
   it('retry only the recipient the mail server refused, and email nobody twice', async () => {
@@ -66,7 +76,11 @@ describe('emails sent after commit, one per recipient', () => {
     t.mailbox.refuseNextTo(refused.email);
     await send(owner, group.id, 'anyone there?');
 
-    await waitFor('every reader’s email to be sent and recorded', async () => (await missedEmails(readers)).every((call) => call?.state === 'done'), 20_000);
+    await waitFor(
+      'every reader’s email to be sent and recorded',
+      async () => (await missedEmails(readers)).every((call) => call?.state === 'done'),
+      20_000,
+    );
     expect(t.mailbox.refused).toEqual([refused.email]);
     for (const reader of readers) expect(t.mailbox.count(reader.email, MISSED)).toBe(1);
     // The refusal was retried by the sweeper, not by running the event again.
@@ -84,15 +98,25 @@ describe('emails sent after commit, one per recipient', () => {
     await send(owner, group.id, 'slow news');
 
     // The notifications were committed before any email was sent: they show while mail waits.
-    await waitFor('every reader’s notification', async () => (await Promise.all(readers.map(notificationsOfMissed))).every((n) => n === 1));
+    await waitFor('every reader’s notification', async () =>
+      (await Promise.all(readers.map(notificationsOfMissed))).every((n) => n === 1),
+    );
     // Held past the redelivery wait: the sweeper has sent again, each send given up at its deadline.
-    await waitFor('the sweeper to send again past the redelivery wait', async () =>
-      Date.now() - heldSince > 2 * ACK_WAIT_MS && (await missedEmails(readers)).every((call) => call && call.attempts >= 2),
-    20_000);
+    await waitFor(
+      'the sweeper to send again past the redelivery wait',
+      async () =>
+        Date.now() - heldSince > 2 * ACK_WAIT_MS &&
+        (await missedEmails(readers)).every((call) => call && call.attempts >= 2),
+      20_000,
+    );
     expect(readers.map((reader) => t.mailbox.count(reader.email, MISSED))).toEqual([0, 0, 0]);
     release();
 
-    await waitFor('every reader’s email to be recorded', async () => (await missedEmails(readers)).every((call) => call?.state === 'done'), 20_000);
+    await waitFor(
+      'every reader’s email to be recorded',
+      async () => (await missedEmails(readers)).every((call) => call?.state === 'done'),
+      20_000,
+    );
     for (const reader of readers) {
       expect(t.mailbox.count(reader.email, MISSED)).toBe(1);
       expect(await notificationsOfMissed(reader)).toBe(1);

@@ -74,7 +74,12 @@ describe('notifications from identity events', () => {
 
   it('sends a security notification and email when the password changes', async () => {
     const user = await signUp();
-    await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'a different passphrase 9' }, user.token);
+    await ok(
+      t.url,
+      ChangePasswordDocument,
+      { currentPassword: user.password, newPassword: 'a different passphrase 9' },
+      user.token,
+    );
     const changed = await notificationTitled(user.token, /password was changed/);
     expect(changed.actor?.displayName).toBe(user.displayName);
     await t.mailbox.waitFor(user.email, /password was changed/);
@@ -103,14 +108,20 @@ describe('the inbox', () => {
     expect(all.at(-1)).toBe((await notificationTitled(user.token, /^Welcome/)).id);
   });
 
-  it('marks notifications read, only the reader\'s own', async () => {
+  it("marks notifications read, only the reader's own", async () => {
     const owner = await signUp();
     const stranger = await signUp();
     const welcome = await notificationTitled(owner.token, /^Welcome/);
 
-    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, stranger.token)).markNotificationsRead).toBe(0);
-    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead).toBe(1);
-    expect((await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead).toBe(0);
+    expect(
+      (await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, stranger.token)).markNotificationsRead,
+    ).toBe(0);
+    expect(
+      (await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead,
+    ).toBe(1);
+    expect(
+      (await ok(t.url, MarkNotificationsReadDocument, { ids: [welcome.id] }, owner.token)).markNotificationsRead,
+    ).toBe(0);
     expect((await inbox(owner.token, { unreadOnly: true })).notifications.edges).toHaveLength(0);
 
     await loginFrom(owner.username, owner.password, 'Another/1');
@@ -119,7 +130,7 @@ describe('the inbox', () => {
     expect((await inbox(owner.token)).unreadNotificationCount).toBe(0);
   });
 
-  it('hides one user\'s notification from another and rejects bad input', async () => {
+  it("hides one user's notification from another and rejects bad input", async () => {
     const owner = await signUp();
     const stranger = await signUp();
     const welcome = await notificationTitled(owner.token, /^Welcome/);
@@ -129,7 +140,9 @@ describe('the inbox', () => {
     expect(await codes(t.url, NotificationsDocument, {})).toContain('UNAUTHENTICATED');
     expect(await codes(t.url, NotificationsDocument, { first: 0 }, owner.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, NotificationsDocument, { after: 'garbage' }, owner.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, MarkNotificationsReadDocument, { ids: ['nope'] }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, MarkNotificationsReadDocument, { ids: ['nope'] }, owner.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 });
 
@@ -137,19 +150,38 @@ describe('preferences', () => {
   it('starts from defaults and stops security emails when turned off', async () => {
     const user = await signUp('pref');
     const defaults = (await ok(t.url, NotificationPreferencesDocument, {}, user.token)).notificationPreferences;
-    expect(defaults.find((p) => p.kind === 'SECURITY')).toEqual({ kind: 'SECURITY', inApp: true, email: true, sms: false });
+    expect(defaults.find((p) => p.kind === 'SECURITY')).toEqual({
+      kind: 'SECURITY',
+      inApp: true,
+      email: true,
+      sms: false,
+    });
 
-    const updated = await ok(t.url, UpdateNotificationPreferencesDocument, { input: [{ kind: 'SECURITY', email: false }] }, user.token);
+    const updated = await ok(
+      t.url,
+      UpdateNotificationPreferencesDocument,
+      { input: [{ kind: 'SECURITY', email: false }] },
+      user.token,
+    );
     expect(updated.updateNotificationPreferences.find((p) => p.kind === 'SECURITY')?.email).toBe(false);
 
-    await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'quiet passphrase 123' }, user.token);
+    await ok(
+      t.url,
+      ChangePasswordDocument,
+      { currentPassword: user.password, newPassword: 'quiet passphrase 123' },
+      user.token,
+    );
     // An email is claimed in the transaction that makes the in-app notification (and sent after
     // it commits): once the notification is visible, any email for it would be claimed.
     await notificationTitled(user.token, /password was changed/);
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
     try {
-      const { rows } = await db.query(`select key from notifications.outside_calls where kind = 'email' and key like $1 and request->>'subject' like '%password was changed'`, [`%:${user.id}`]);
+      const { rows } = await db.query(
+        `select key from notifications.outside_calls where kind = 'email' and key like $1 and ` +
+          `request->>'subject' like '%password was changed'`,
+        [`%:${user.id}`],
+      );
       expect(rows).toEqual([]);
     } finally {
       await db.end();
@@ -159,7 +191,12 @@ describe('preferences', () => {
 
   it('rejects a kind listed twice and anonymous callers', async () => {
     const user = await signUp('pref');
-    const twice = { input: [{ kind: 'SECURITY' as const, email: false }, { kind: 'SECURITY' as const, sms: true }] };
+    const twice = {
+      input: [
+        { kind: 'SECURITY' as const, email: false },
+        { kind: 'SECURITY' as const, sms: true },
+      ],
+    };
     expect(await codes(t.url, UpdateNotificationPreferencesDocument, twice, user.token)).toEqual(['BAD_USER_INPUT']);
     expect(await codes(t.url, NotificationPreferencesDocument, {})).toEqual(['UNAUTHENTICATED']);
   });
@@ -169,13 +206,23 @@ describe('announcements', () => {
   it('lets an admin notify everyone, and nobody else', async () => {
     const admin = await signUp('admin');
     const reader = await signUp('reader');
-    expect(await codes(t.url, SendAnnouncementDocument, { title: 'Hi', body: 'there' }, reader.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, SendAnnouncementDocument, { title: 'Hi', body: 'there' }, reader.token)).toEqual([
+      'FORBIDDEN',
+    ]);
 
     await makeAdmin(t, admin.username);
-    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
-    expect(await codes(t.url, SendAnnouncementDocument, { title: ' ', body: 'x' }, adminToken)).toEqual(['BAD_USER_INPUT']);
-    await waitFor('both users to be known to notifications', async () => (await inbox(reader.token)).notifications.edges.length > 0);
-    const sent = (await ok(t.url, SendAnnouncementDocument, { title: 'Maintenance tonight', body: 'Back soon.' }, adminToken)).sendAnnouncement;
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } }))
+      .login.accessToken;
+    expect(await codes(t.url, SendAnnouncementDocument, { title: ' ', body: 'x' }, adminToken)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    await waitFor(
+      'both users to be known to notifications',
+      async () => (await inbox(reader.token)).notifications.edges.length > 0,
+    );
+    const sent = (
+      await ok(t.url, SendAnnouncementDocument, { title: 'Maintenance tonight', body: 'Back soon.' }, adminToken)
+    ).sendAnnouncement;
     expect(sent).toBeGreaterThanOrEqual(2);
     const note = await notificationTitled(reader.token, /Maintenance tonight/);
     expect(note.kind).toBe('SYSTEM');
@@ -198,11 +245,17 @@ describe('an announcement to many users', () => {
   it('gives each recipient one notification and one live event, written set-based in bounded batches', async () => {
     const admin = await signUp('bulkadmin');
     await makeAdmin(t, admin.username);
-    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } }))
+      .login.accessToken;
     const subscribers = await Promise.all([signUp('bulksub'), signUp('bulksub'), signUp('bulksub')]);
     const optedOut = await signUp('bulkquiet');
     for (const user of [...subscribers, optedOut]) await notificationTitled(user.token, /^Welcome to PeerLink/);
-    await ok(t.url, UpdateNotificationPreferencesDocument, { input: [{ kind: 'SYSTEM', inApp: false }] }, optedOut.token);
+    await ok(
+      t.url,
+      UpdateNotificationPreferencesDocument,
+      { input: [{ kind: 'SYSTEM', inApp: false }] },
+      optedOut.token,
+    );
 
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
@@ -210,8 +263,13 @@ describe('an announcement to many users', () => {
     try {
       // Past two batches of 500, so the batch boundary and the last, short batch are both crossed.
       const extra = await extraRecipients(db, 1_100);
-      const live = clients.map(({ user, client }) => ({ user, subscription: new Subscription(client, NotificationAddedDocument) }));
-      await waitFor('every subscription to be live', () => clients.every(({ user }) => t.stack.gateway.live.subscriptionsOf(user.id) === 1));
+      const live = clients.map(({ user, client }) => ({
+        user,
+        subscription: new Subscription(client, NotificationAddedDocument),
+      }));
+      await waitFor('every subscription to be live', () =>
+        clients.every(({ user }) => t.stack.gateway.live.subscriptionsOf(user.id) === 1),
+      );
 
       const notifications = t.stack.subgraphs.find((s) => s.name === 'notifications')!;
       const spy = vi.spyOn(notifications.orm.em.getConnection(), 'execute');
@@ -219,14 +277,16 @@ describe('an announcement to many users', () => {
       let sent: number;
       let statements: [string, unknown[]][];
       try {
-        sent = (await ok(t.url, SendAnnouncementDocument, { title, body: 'Back in an hour.' }, adminToken)).sendAnnouncement;
+        sent = (await ok(t.url, SendAnnouncementDocument, { title, body: 'Back in an hour.' }, adminToken))
+          .sendAnnouncement;
         statements = spy.mock.calls.map(([sql, params]) => [String(sql), (params ?? []) as unknown[]]);
       } finally {
         spy.mockRestore();
       }
 
       const { rows: perRecipient } = await db.query<{ recipient_id: string; made: number }>(
-        'select recipient_id, count(*)::int as made from notifications.notifications where title = $1 group by recipient_id',
+        'select recipient_id, count(*)::int as made from notifications.notifications where title = $1 group ' +
+          'by recipient_id',
         [title],
       );
       const made = new Map(perRecipient.map((r) => [r.recipient_id, r.made]));
@@ -245,20 +305,40 @@ describe('an announcement to many users', () => {
       const heard = live.slice(0, subscribers.length);
       const quiet = live.at(-1)!;
       const announced = (subscription: Subscription<unknown>) =>
-        subscription.results.filter((r) => (r.data as { notificationAdded?: { title: string } } | undefined)?.notificationAdded?.title === title);
-      await waitFor('the announcement on every subscriber\'s socket', () => heard.every(({ subscription }) => announced(subscription).length > 0));
+        subscription.results.filter(
+          (r) => (r.data as { notificationAdded?: { title: string } } | undefined)?.notificationAdded?.title === title,
+        );
+      await waitFor("the announcement on every subscriber's socket", () =>
+        heard.every(({ subscription }) => announced(subscription).length > 0),
+      );
       // Everything relayed, then one more event each behind it: a duplicate would have arrived by now.
-      await waitFor('the outbox to be empty', async () => (await db.query('select 1 from notifications.outbox limit 1')).rowCount === 0);
+      await waitFor(
+        'the outbox to be empty',
+        async () => (await db.query('select 1 from notifications.outbox limit 1')).rowCount === 0,
+      );
       await Promise.all(
-        [...heard, quiet].map(({ user }) => ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'a later passphrase 51' }, user.token)),
+        [...heard, quiet].map(({ user }) =>
+          ok(
+            t.url,
+            ChangePasswordDocument,
+            { currentPassword: user.password, newPassword: 'a later passphrase 51' },
+            user.token,
+          ),
+        ),
       );
       await waitFor('the later notification on every socket', () =>
-        [...heard, quiet].every(({ subscription }) => subscription.results.some((r) => (r.data as { notificationAdded?: { kind: string } })?.notificationAdded?.kind === 'SECURITY')),
+        [...heard, quiet].every(({ subscription }) =>
+          subscription.results.some(
+            (r) => (r.data as { notificationAdded?: { kind: string } })?.notificationAdded?.kind === 'SECURITY',
+          ),
+        ),
       );
       for (const { subscription } of heard) {
         expect(announced(subscription)).toHaveLength(1);
         expect(announced(subscription)[0]!.errors).toBeUndefined();
-        expect(announced(subscription)[0]!.data).toMatchObject({ notificationAdded: { kind: 'SYSTEM', actor: { username: admin.username } } });
+        expect(announced(subscription)[0]!.data).toMatchObject({
+          notificationAdded: { kind: 'SYSTEM', actor: { username: admin.username } },
+        });
       }
       expect(announced(quiet.subscription)).toHaveLength(0);
       const note = await notificationTitled(subscribers[0]!.token, new RegExp(title));
@@ -281,19 +361,23 @@ describe('delivery guarantees', () => {
       payload: { userId: user.id, reason: 'changed' },
     };
     // The replay subject bypasses JetStream's publish de-duplication, so only the inbox can stop the second one.
-    for (let i = 0; i < 2; i++) nc.publish(`${t.namespace}.replay.notifications.identity.password.changed`, JSON.stringify(event));
+    for (let i = 0; i < 2; i++)
+      nc.publish(`${t.namespace}.replay.notifications.identity.password.changed`, JSON.stringify(event));
     await nc.drain();
     await notificationTitled(user.token, /password was changed/);
     await loginFrom(user.username, user.password, 'Marker/1');
     await notificationTitled(user.token, /New sign-in/);
-    const changes = (await inbox(user.token)).notifications.edges.filter((e) => /password was changed/.test(e.node.title));
+    const changes = (await inbox(user.token)).notifications.edges.filter((e) =>
+      /password was changed/.test(e.node.title),
+    );
     expect(changes).toHaveLength(1);
   });
 
   it('dead-letters an event that keeps failing and delivers it on replay', async () => {
     const admin = await signUp('ops');
     await makeAdmin(t, admin.username);
-    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } }))
+      .login.accessToken;
     const user = await signUp('dead');
     await t.mailbox.waitFor(user.email, /Confirm your email address/);
 
@@ -301,11 +385,22 @@ describe('delivery guarantees', () => {
     // notifications does, as a broken table or a constraint would.
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
-    await db.query(`create function notifications.refuse_for_test() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`);
-    await db.query(`create trigger refuse_for_test before insert on notifications.notifications for each row when (new.recipient_id = '${user.id}') execute function notifications.refuse_for_test()`);
+    await db.query(
+      `create function notifications.refuse_for_test() returns trigger language plpgsql as $$ begin raise ` +
+        `exception 'refused for the test'; end $$`,
+    );
+    await db.query(
+      `create trigger refuse_for_test before insert on notifications.notifications for each row when ` +
+        `(new.recipient_id = '${user.id}') execute function notifications.refuse_for_test()`,
+    );
     const stopRefusing = () => db.query(`drop function if exists notifications.refuse_for_test() cascade`);
     try {
-      await ok(t.url, ChangePasswordDocument, { currentPassword: user.password, newPassword: 'failing passphrase 77' }, user.token);
+      await ok(
+        t.url,
+        ChangePasswordDocument,
+        { currentPassword: user.password, newPassword: 'failing passphrase 77' },
+        user.token,
+      );
       const letter = await waitFor('the dead letter', async () =>
         (await ok(t.url, DeadLettersDocument, {}, adminToken)).deadLetters.find(
           (d) => d.eventName === 'identity.password.changed' && JSON.parse(d.payload).userId === user.id,
@@ -314,7 +409,9 @@ describe('delivery guarantees', () => {
       expect(letter).toMatchObject({ consumer: 'notifications', eventName: 'identity.password.changed', attempts: 5 });
       expect(letter.error).toMatch(/refused for the test/);
       // Nothing half-done: the failed handler left no notification behind, and claimed no email.
-      expect((await inbox(user.token)).notifications.edges.some((e) => /password was changed/.test(e.node.title))).toBe(false);
+      expect((await inbox(user.token)).notifications.edges.some((e) => /password was changed/.test(e.node.title))).toBe(
+        false,
+      );
       expect(t.mailbox.count(user.email, /password was changed/)).toBe(0);
       expect(await codes(t.url, DeadLettersDocument, {}, user.token)).toEqual(['FORBIDDEN']);
 
@@ -333,7 +430,8 @@ describe('delivery guarantees', () => {
   it('pages dead letters for admins, refuses a page it cannot give, and says so when the bus cannot be read', async () => {
     const admin = await signUp('pager');
     await makeAdmin(t, admin.username);
-    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } })).login.accessToken;
+    const adminToken = (await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } }))
+      .login.accessToken;
     expect((await ok(t.url, DeadLettersDocument, { first: 1, after: '1' }, adminToken)).deadLetters).toEqual([]);
     for (const variables of [{ first: 0 }, { first: 101 }, { after: 'not an id' }]) {
       expect(await codes(t.url, DeadLettersDocument, variables, adminToken)).toEqual(['BAD_USER_INPUT']);

@@ -37,19 +37,27 @@ function watched(account: Account): { client: Client; closed: () => boolean } {
 
 /** The codes of the errors a subscription ended with. */
 const errorCodes = (subscription: Subscription<unknown>) =>
-  Array.isArray(subscription.error) ? subscription.error.map((e: { extensions?: { code?: unknown } }) => String(e.extensions?.code)) : [];
+  Array.isArray(subscription.error)
+    ? subscription.error.map((e: { extensions?: { code?: unknown } }) => String(e.extensions?.code))
+    : [];
 
 /** What one subscriber saw of one order, in order. */
-const statusesOf = (subscription: Subscription<{ orderUpdated: { id: string; status: string } | null }>, orderId: string) =>
-  subscription.results.flatMap((r) => (r.data?.orderUpdated?.id === orderId ? [r.data.orderUpdated.status] : []));
+const statusesOf = (
+  subscription: Subscription<{ orderUpdated: { id: string; status: string } | null }>,
+  orderId: string,
+) => subscription.results.flatMap((r) => (r.data?.orderUpdated?.id === orderId ? [r.data.orderUpdated.status] : []));
 
 describe('orderUpdated for all of your orders', () => {
   it('shows buyer and seller an order from checkout to PAID, and nobody else', async () => {
     const lamp = await listed(t, owner, { title: 'Live lamp', priceAmount: 2500 });
     const vase = await listed(t, owner, { title: 'Live vase', priceAmount: 1500 });
     const [buyerWatch, ownerWatch, outsiderWatch] = [buyer, owner, outsider].map((who) => ({ who, ...watched(who) }));
-    const [buyerSees, ownerSees, outsiderSees] = [buyerWatch, ownerWatch, outsiderWatch].map(({ client }) => new Subscription(client, OrderUpdatedDocument, {}));
-    await waitFor('three subscriptions to all orders', () => [buyer, owner, outsider].every((who) => live().subscriptionsOf(who.id) === 1));
+    const [buyerSees, ownerSees, outsiderSees] = [buyerWatch, ownerWatch, outsiderWatch].map(
+      ({ client }) => new Subscription(client, OrderUpdatedDocument, {}),
+    );
+    await waitFor('three subscriptions to all orders', () =>
+      [buyer, owner, outsider].every((who) => live().subscriptionsOf(who.id) === 1),
+    );
 
     const order = (await buy(t, buyer, lamp.id)).orders[0]!;
     // Placed, then PAID: the first update is resolved when delivered, so it may already read PAID.
@@ -60,7 +68,11 @@ describe('orderUpdated for all of your orders', () => {
       expect(['PENDING_PAYMENT', 'PAID']).toContain(statuses[0]);
       expect(statuses[1]).toBe('PAID');
     }
-    expect(buyerSees.results.at(-1)?.data?.orderUpdated).toMatchObject({ buyer: { id: buyer.id }, seller: { id: owner.id }, items: [{ title: 'Live lamp' }] });
+    expect(buyerSees.results.at(-1)?.data?.orderUpdated).toMatchObject({
+      buyer: { id: buyer.id },
+      seller: { id: owner.id },
+      items: [{ title: 'Live lamp' }],
+    });
 
     // The outsider's subscription works (their own purchase reaches it) and never held the buyer's order.
     const theirs = (await buy(t, outsider, vase.id)).orders[0]!;
@@ -68,7 +80,8 @@ describe('orderUpdated for all of your orders', () => {
     await waitFor('the seller to see both sales', () => statusesOf(ownerSees, theirs.id).includes('PAID'));
     expect(outsiderSees.results.map((r) => r.data?.orderUpdated!.id)).toEqual([theirs.id, theirs.id]);
     expect(buyerSees.results.map((r) => r.data?.orderUpdated!.id)).toEqual([order.id, order.id]);
-    for (const subscription of [buyerSees, ownerSees, outsiderSees]) expect(subscription.results.every((r) => !r.errors)).toBe(true);
+    for (const subscription of [buyerSees, ownerSees, outsiderSees])
+      expect(subscription.results.every((r) => !r.errors)).toBe(true);
     await Promise.all([buyerWatch, ownerWatch, outsiderWatch].map(({ client }) => client.dispose()));
   });
 });
@@ -81,17 +94,29 @@ describe('subscriptions asking for the current state first', () => {
 
     const watchers = [buyer, owner].map((who) => {
       const { client } = watched(who);
-      return { client, subscription: new Subscription(client, OrderUpdatedDocument, { orderId: order.id, current: true }) };
+      return {
+        client,
+        subscription: new Subscription(client, OrderUpdatedDocument, { orderId: order.id, current: true }),
+      };
     });
     for (const { subscription } of watchers) {
       await waitFor('the current state', () => subscription.results.length >= 1);
-      expect(subscription.results[0]!.data?.orderUpdated).toMatchObject({ id: order.id, status: 'PAID', seller: { id: owner.id } });
+      expect(subscription.results[0]!.data?.orderUpdated).toMatchObject({
+        id: order.id,
+        status: 'PAID',
+        seller: { id: owner.id },
+      });
     }
     await ok(t.url, MarkOrderShippedDocument, { id: order.id, trackingNumber: 'CUR-1' }, owner.token);
     for (const { subscription } of watchers) {
-      await waitFor('the SHIPPED update', () => subscription.results.some((r) => r.data?.orderUpdated!.status === 'SHIPPED'));
+      await waitFor('the SHIPPED update', () =>
+        subscription.results.some((r) => r.data?.orderUpdated!.status === 'SHIPPED'),
+      );
       // The PAID event may still have been on its way when the state was read: it can repeat, once.
-      expect(collapseRepeats(subscription.results.map((r) => r.data?.orderUpdated!.status))).toEqual(['PAID', 'SHIPPED']);
+      expect(collapseRepeats(subscription.results.map((r) => r.data?.orderUpdated!.status))).toEqual([
+        'PAID',
+        'SHIPPED',
+      ]);
       expect(subscription.error).toBeUndefined();
     }
     await Promise.all(watchers.map(({ client }) => client.dispose()));
@@ -158,12 +183,22 @@ describe('paymentUpdated', () => {
   it('shows buyer and seller every payment of their orders from before checkout, and nobody else', async () => {
     const pen = await listed(t, owner, { title: 'Live pen', priceAmount: 900 });
     const [buyerWatch, ownerWatch, outsiderWatch] = [buyer, owner, outsider].map((who) => watched(who));
-    const [buyerSees, ownerSees, outsiderSees] = [buyerWatch, ownerWatch, outsiderWatch].map(({ client }) => new Subscription(client, PaymentUpdatedDocument, {}));
-    await waitFor('three subscriptions to all payments', () => [buyer, owner, outsider].every((who) => live().subscriptionsOf(who.id) === 1));
+    const [buyerSees, ownerSees, outsiderSees] = [buyerWatch, ownerWatch, outsiderWatch].map(
+      ({ client }) => new Subscription(client, PaymentUpdatedDocument, {}),
+    );
+    await waitFor('three subscriptions to all payments', () =>
+      [buyer, owner, outsider].every((who) => live().subscriptionsOf(who.id) === 1),
+    );
 
     const order = (await buy(t, buyer, pen.id)).orders[0]!;
     const [paid, sold] = await Promise.all(
-      [buyerSees, ownerSees].map((s) => waitFor('the SUCCEEDED payment', () => s.results.find((r) => r.data?.paymentUpdated!.order!.id === order.id && r.data.paymentUpdated.status === 'SUCCEEDED'))),
+      [buyerSees, ownerSees].map((s) =>
+        waitFor('the SUCCEEDED payment', () =>
+          s.results.find(
+            (r) => r.data?.paymentUpdated!.order!.id === order.id && r.data.paymentUpdated.status === 'SUCCEEDED',
+          ),
+        ),
+      ),
     );
     expect(paid!.data?.paymentUpdated!.clientSecret).toEqual(expect.any(String));
     expect(sold!.data?.paymentUpdated!.clientSecret).toBeNull();
@@ -183,7 +218,11 @@ describe('paymentUpdated', () => {
     const byId = new Subscription(client, PaymentUpdatedDocument, { paymentId: payment.id, current: true });
     for (const subscription of [byOrder, byId]) {
       await waitFor('the current state', () => subscription.results.length >= 1);
-      expect(subscription.results[0]!.data?.paymentUpdated).toMatchObject({ id: payment.id, status: 'SUCCEEDED', order: { id: order.id } });
+      expect(subscription.results[0]!.data?.paymentUpdated).toMatchObject({
+        id: payment.id,
+        status: 'SUCCEEDED',
+        order: { id: order.id },
+      });
     }
     await ok(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, reason: 'Chipped' } }, owner.token);
     for (const subscription of [byOrder, byId]) {

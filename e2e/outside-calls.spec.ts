@@ -1,7 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { CreatePlanDocument, PaymentStatusDocument, PlansDocument, RefundPaymentDocument } from './generated/graphql.js';
+import {
+  CreatePlanDocument,
+  PaymentStatusDocument,
+  PlansDocument,
+  RefundPaymentDocument,
+} from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import { FakeStripe } from './support/fake-stripe.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
@@ -32,8 +37,12 @@ afterAll(async () => {
   await stripe.stop();
 });
 
-const chargesOf = (orderId: string) => stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params['metadata[orderId]'] === orderId);
-const intentsOf = (orderId: string) => [...stripe.paymentIntents.values()].filter((intent) => (intent.metadata as Record<string, string>).orderId === orderId);
+const chargesOf = (orderId: string) =>
+  stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params['metadata[orderId]'] === orderId);
+const intentsOf = (orderId: string) =>
+  [...stripe.paymentIntents.values()].filter(
+    (intent) => (intent.metadata as Record<string, string>).orderId === orderId,
+  );
 
 /**
  * Connections of the stack's database left open in a transaction for over a second: a provider call
@@ -44,7 +53,10 @@ async function openTransactions(): Promise<number> {
   const db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
   try {
-    const { rows } = await db.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%' and state_change < now() - interval '1 second'`);
+    const { rows } = await db.query(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and state like ` +
+        `'idle in transaction%' and state_change < now() - interval '1 second'`,
+    );
     return rows[0].n as number;
   } finally {
     await db.end();
@@ -83,13 +95,20 @@ describe('outside calls', () => {
     expect(await openTransactions()).toBe(0);
 
     // Held past the redelivery wait: the sweeper has asked again, under the same key, for every order.
-    await waitFor('the sweeper to ask again past the redelivery wait', () => Date.now() - heldSince > 2 * ACK_WAIT_MS && orders.every(({ id }) => chargesOf(id).length >= 3), 20_000);
+    await waitFor(
+      'the sweeper to ask again past the redelivery wait',
+      () => Date.now() - heldSince > 2 * ACK_WAIT_MS && orders.every(({ id }) => chargesOf(id).length >= 3),
+      20_000,
+    );
     expect(await openTransactions()).toBe(0);
     release();
 
     for (const { buyer, id } of orders) {
       await orderReaches(t, buyer, id, 'PAID', 20_000);
-      expect((await ok(t.url, PaymentStatusDocument, { orderId: id }, buyer.token)).paymentStatus).toMatchObject({ status: 'SUCCEEDED', provider: 'stripe' });
+      expect((await ok(t.url, PaymentStatusDocument, { orderId: id }, buyer.token)).paymentStatus).toMatchObject({
+        status: 'SUCCEEDED',
+        provider: 'stripe',
+      });
       // One charge: every request after the first was Stripe's saved answer under the same key.
       expect(intentsOf(id)).toHaveLength(1);
       expect(new Set(chargesOf(id).map((r) => r.idempotencyKey))).toEqual(new Set([`peerlink-order-${id}`]));
@@ -113,8 +132,16 @@ describe('outside calls', () => {
     await db.connect();
     try {
       const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token);
-      const { rows } = await db.query(`select state, attempts, result from payments.outside_calls where key = $1`, [`charge:${paymentStatus.id}`]);
-      expect(rows).toEqual([{ state: 'done', attempts: expect.any(Number), result: { status: 'SUCCEEDED', providerPaymentId: intentsOf(orderId)[0]!.id } }]);
+      const { rows } = await db.query(`select state, attempts, result from payments.outside_calls where key = $1`, [
+        `charge:${paymentStatus.id}`,
+      ]);
+      expect(rows).toEqual([
+        {
+          state: 'done',
+          attempts: expect.any(Number),
+          result: { status: 'SUCCEEDED', providerPaymentId: intentsOf(orderId)[0]!.id },
+        },
+      ]);
       expect(rows[0].attempts).toBeGreaterThan(1);
     } finally {
       await db.end();
@@ -133,13 +160,30 @@ describe('outside calls', () => {
     onTestFinished(release);
     expect(await codes(t.url, RefundPaymentDocument, refund, owner.token)).toEqual(['SERVICE_UNAVAILABLE']);
     // Claimed, not given: what is left counts it, so a second refund cannot take the same money.
-    expect(await codes(t.url, RefundPaymentDocument, { input: { paymentId: payment.id, amount: 3001, reason: 'More' } }, owner.token)).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await codes(
+        t.url,
+        RefundPaymentDocument,
+        { input: { paymentId: payment.id, amount: 3001, reason: 'More' } },
+        owner.token,
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
     expect(await openTransactions()).toBe(0);
     release();
 
-    await waitFor('the sweeper to record the refund', async () => (await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token)).paymentStatus.refundedAmount === 2000, 20_000);
-    expect((await ok(t.url, RefundPaymentDocument, refund, owner.token)).refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 2000 });
-    const asked = stripe.received.filter((r) => r.path === '/v1/refunds' && r.params['metadata[paymentId]'] === payment.id);
+    await waitFor(
+      'the sweeper to record the refund',
+      async () =>
+        (await ok(t.url, PaymentStatusDocument, { orderId }, buyer.token)).paymentStatus.refundedAmount === 2000,
+      20_000,
+    );
+    expect((await ok(t.url, RefundPaymentDocument, refund, owner.token)).refundPayment).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refundedAmount: 2000,
+    });
+    const asked = stripe.received.filter(
+      (r) => r.path === '/v1/refunds' && r.params['metadata[paymentId]'] === payment.id,
+    );
     expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
     expect(new Set(asked.map((r) => r.idempotencyKey))).toEqual(new Set([`peerlink-refund-${payment.id}-user:fray`]));
   });
@@ -149,17 +193,35 @@ describe('outside calls', () => {
     const name = `Held ${Date.now().toString(36)}`;
     const release = stripe.holdAnswers('/v1/prices');
     onTestFinished(release);
-    const { createPlan: plan } = await ok(t.url, CreatePlanDocument, { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } }, boss.token);
+    const { createPlan: plan } = await ok(
+      t.url,
+      CreatePlanDocument,
+      { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } },
+      boss.token,
+    );
     expect(plan).toMatchObject({ name, priced: false, active: true });
     expect((await ok(t.url, PlansDocument, {})).plans.map((p) => p.id)).not.toContain(plan.id);
     expect(await openTransactions()).toBe(0);
     // The name is taken while its price is being made.
-    expect(await codes(t.url, CreatePlanDocument, { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } }, boss.token)).toEqual(['CONFLICT']);
+    expect(
+      await codes(
+        t.url,
+        CreatePlanDocument,
+        { input: { name, amount: 700, currency: 'usd', interval: 'MONTH' } },
+        boss.token,
+      ),
+    ).toEqual(['CONFLICT']);
     release();
 
-    await waitFor('the sweeper to price the plan', async () => (await ok(t.url, PlansDocument, {})).plans.some((p) => p.id === plan.id && p.priced), 20_000);
+    await waitFor(
+      'the sweeper to price the plan',
+      async () => (await ok(t.url, PlansDocument, {})).plans.some((p) => p.id === plan.id && p.priced),
+      20_000,
+    );
     const asked = stripe.received.filter((r) => r.path === '/v1/prices' && r.params['metadata[planId]'] === plan.id);
     expect(asked.filter((r) => !r.replayed)).toHaveLength(1);
-    expect([...stripe.billing.prices.values()].filter((p) => (p.metadata as Record<string, string>).planId === plan.id)).toHaveLength(1);
+    expect(
+      [...stripe.billing.prices.values()].filter((p) => (p.metadata as Record<string, string>).planId === plan.id),
+    ).toHaveLength(1);
   });
 });

@@ -35,7 +35,13 @@ describe('saved payment methods', () => {
       status: 'SUCCEEDED',
       failureReason: null,
       actionUrl: null,
-      paymentMethod: { brand: 'visa', last4: '4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 1, isDefault: true },
+      paymentMethod: {
+        brand: 'visa',
+        last4: '4242',
+        expMonth: 12,
+        expYear: new Date().getUTCFullYear() + 1,
+        isDefault: true,
+      },
     });
     expect(await addCard(t, buyer, 'pm_card_visa', key)).toEqual(visa);
     const mastercard = await savedCard(t, buyer, 'pm_card_mastercard');
@@ -52,7 +58,10 @@ describe('saved payment methods', () => {
     const lamp = await listed(t, owner, { priceAmount: 2500 });
     const order = (await buy(t, buyer, lamp.id, visa.paymentMethod!.id)).orders[0]!;
     await orderReaches(t, buyer, order.id, 'PAID');
-    expect((await ok(t.url, PaymentStatusDocument, { orderId: order.id }, buyer.token)).paymentStatus).toMatchObject({ status: 'SUCCEEDED', amount: 2500 });
+    expect((await ok(t.url, PaymentStatusDocument, { orderId: order.id }, buyer.token)).paymentStatus).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: 2500,
+    });
   });
 
   it('keeps a card to its owner: others neither see, choose, remove nor charge it', async () => {
@@ -67,10 +76,28 @@ describe('saved payment methods', () => {
     const order = (await buy(t, outsider, lamp.id, card.id)).orders[0]!;
     await orderReaches(t, outsider, order.id, 'PAYMENT_FAILED');
     const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: order.id }, outsider.token);
-    expect(paymentStatus).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/no saved payment method with this id/) });
+    expect(paymentStatus).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/no saved payment method with this id/),
+    });
     // Advertising is paid the same way: with someone else's card it fails too.
     const promoted = await listed(t, owner);
-    const campaign = (await ok(t.url, PromoteProductDocument, { input: { productId: promoted.id, dailyBudget: 500, days: 1, paymentMethodId: card.id, idempotencyKey: randomUUID() } }, owner.token)).promoteProduct;
+    const campaign = (
+      await ok(
+        t.url,
+        PromoteProductDocument,
+        {
+          input: {
+            productId: promoted.id,
+            dailyBudget: 500,
+            days: 1,
+            paymentMethodId: card.id,
+            idempotencyKey: randomUUID(),
+          },
+        },
+        owner.token,
+      )
+    ).promoteProduct;
     await orderReaches(t, owner, campaign.order!.id, 'PAYMENT_FAILED');
     expect(await listOf(buyer.token)).toEqual([card]);
   });
@@ -79,22 +106,42 @@ describe('saved payment methods', () => {
     const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
     const first = await savedCard(t, buyer);
     const second = await savedCard(t, buyer, 'pm_card_amex');
-    expect((await ok(t.url, RemovePaymentMethodDocument, { id: first.id }, buyer.token)).removePaymentMethod).toBe(first.id);
+    expect((await ok(t.url, RemovePaymentMethodDocument, { id: first.id }, buyer.token)).removePaymentMethod).toBe(
+      first.id,
+    );
     expect(await listOf(buyer.token)).toEqual([{ ...second, isDefault: true }]);
     expect(await codes(t.url, RemovePaymentMethodDocument, { id: first.id }, buyer.token)).toEqual(['NOT_FOUND']);
 
     const lamp = await listed(t, owner);
     const order = (await buy(t, buyer, lamp.id, first.id)).orders[0]!;
     await orderReaches(t, buyer, order.id, 'PAYMENT_FAILED');
-    expect((await ok(t.url, PaymentStatusDocument, { orderId: order.id }, buyer.token)).paymentStatus.failureReason).toMatch(/was removed/);
+    expect(
+      (await ok(t.url, PaymentStatusDocument, { orderId: order.id }, buyer.token)).paymentStatus.failureReason,
+    ).toMatch(/was removed/);
   });
 
   it('saves nothing for a declined or unknown card; asks for 3-D Secure or for a card when needed', async () => {
     const buyer = await signUp(t, 'buyer');
-    expect(await addCard(t, buyer, 'pm_card_chargeDeclined')).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.', paymentMethod: null });
-    expect(await addCard(t, buyer, 'pm_nope')).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/No such PaymentMethod/), paymentMethod: null });
-    expect(await addCard(t, buyer, 'pm_card_threeDSecure2Required')).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringMatching(/^https?:\/\//), paymentMethod: null });
-    expect(await addCard(t, buyer, null)).toMatchObject({ status: 'REQUIRES_PAYMENT_METHOD', clientSecret: expect.stringMatching(/^seti_.+_secret_/), paymentMethod: null });
+    expect(await addCard(t, buyer, 'pm_card_chargeDeclined')).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Your card was declined.',
+      paymentMethod: null,
+    });
+    expect(await addCard(t, buyer, 'pm_nope')).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/No such PaymentMethod/),
+      paymentMethod: null,
+    });
+    expect(await addCard(t, buyer, 'pm_card_threeDSecure2Required')).toMatchObject({
+      status: 'REQUIRES_ACTION',
+      actionUrl: expect.stringMatching(/^https?:\/\//),
+      paymentMethod: null,
+    });
+    expect(await addCard(t, buyer, null)).toMatchObject({
+      status: 'REQUIRES_PAYMENT_METHOD',
+      clientSecret: expect.stringMatching(/^seti_.+_secret_/),
+      paymentMethod: null,
+    });
     expect(await listOf(buyer.token)).toEqual([]);
   });
 
@@ -122,22 +169,39 @@ describe('saved payment methods', () => {
     const down = t.stack.subgraphs[index]!;
     await down.stop();
     const definition = subgraphs.find((s) => s.definition.name === 'payments')!.definition;
-    t.stack.subgraphs[index] = await startSubgraph(definition, t.stack.infrastructure, t.stack.config.subgraphs.payments, { port: Number(new URL(down.url).port), host: '127.0.0.1', migrateOnStart: false });
+    t.stack.subgraphs[index] = await startSubgraph(
+      definition,
+      t.stack.infrastructure,
+      t.stack.config.subgraphs.payments,
+      { port: Number(new URL(down.url).port), host: '127.0.0.1', migrateOnStart: false },
+    );
 
     // The card saved before still pays, and the payment taken before still refunds.
     const after = (await buy(t, buyer, lamp.id, card.id)).orders[0]!;
     await orderReaches(t, buyer, after.id, 'PAID');
     const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId: before.id }, buyer.token);
-    const { refundPayment } = await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, reason: 'Returned' } }, owner.token);
+    const { refundPayment } = await ok(
+      t.url,
+      RefundPaymentDocument,
+      { input: { paymentId: paymentStatus.id, reason: 'Returned' } },
+      owner.token,
+    );
     expect(refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: 2000 });
   });
 
   it('refuses bad input and strangers', async () => {
     const buyer = await signUp(t, 'buyer');
-    const add = (input: { paymentMethodId?: string; idempotencyKey: string }, token?: string) => codes(t.url, AddPaymentMethodDocument, { input }, token);
-    expect(await add({ paymentMethodId: 'pm_card_visa', idempotencyKey: ' ' }, buyer.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await add({ paymentMethodId: 'pm_card_visa', idempotencyKey: 'k'.repeat(101) }, buyer.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await add({ paymentMethodId: 'not a token!', idempotencyKey: randomUUID() }, buyer.token)).toEqual(['BAD_USER_INPUT']);
+    const add = (input: { paymentMethodId?: string; idempotencyKey: string }, token?: string) =>
+      codes(t.url, AddPaymentMethodDocument, { input }, token);
+    expect(await add({ paymentMethodId: 'pm_card_visa', idempotencyKey: ' ' }, buyer.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(await add({ paymentMethodId: 'pm_card_visa', idempotencyKey: 'k'.repeat(101) }, buyer.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(await add({ paymentMethodId: 'not a token!', idempotencyKey: randomUUID() }, buyer.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
     expect(await codes(t.url, RemovePaymentMethodDocument, { id: 'not-an-id' }, buyer.token)).toEqual(['NOT_FOUND']);
     expect(await add({ paymentMethodId: 'pm_card_visa', idempotencyKey: randomUUID() })).toEqual(['UNAUTHENTICATED']);
     expect(await codes(t.url, PaymentMethodsDocument, {})).toEqual(['UNAUTHENTICATED']);

@@ -21,7 +21,11 @@ let browser: Browser;
 
 beforeAll(async () => {
   await stripe.start();
-  t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  t = await startTestStack({
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -33,7 +37,11 @@ afterAll(async () => {
 async function deliver(event: StripeEvent) {
   const payload = JSON.stringify(event);
   const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-  const response = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+  const response = await fetch(new URL('/webhooks/stripe', t.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body: payload,
+  });
   expect(response.status).toBe(200);
 }
 
@@ -42,17 +50,27 @@ async function waitingOrder() {
   const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
   const product = await listed(t, owner, { priceAmount: 2500, stock: 5 });
   const order = (await buy(t, buyer, product.id, 'pm_card_threeDSecure2Required')).orders[0]!;
-  await waitFor('the payment to need action', async () => (await request(t.url, PaymentStatusDocument, { orderId: order.id }, { token: buyer.token })).data?.paymentStatus?.status === 'REQUIRES_ACTION');
-  const intent = [...stripe.paymentIntents.values()].find((i) => (i.metadata as Record<string, string>).orderId === order.id)!;
+  await waitFor(
+    'the payment to need action',
+    async () =>
+      (await request(t.url, PaymentStatusDocument, { orderId: order.id }, { token: buyer.token })).data?.paymentStatus
+        ?.status === 'REQUIRES_ACTION',
+  );
+  const intent = [...stripe.paymentIntents.values()].find(
+    (i) => (i.metadata as Record<string, string>).orderId === order.id,
+  )!;
   return { buyer, order, intent: { id: intent.id as string, secret: intent.client_secret as string } };
 }
 
 /** The address Stripe sends the buyer back to. */
 const returnLink = (intent: { id: string; secret: string }, status = 'succeeded') =>
-  new URL(`/payments/return?payment_intent=${intent.id}&payment_intent_client_secret=${intent.secret}&redirect_status=${status}`, t.url).href;
+  new URL(
+    `/payments/return?payment_intent=${intent.id}&payment_intent_client_secret=${intent.secret}&redirect_status=${status}`,
+    t.url,
+  ).href;
 
 describe('the 3-D Secure return page', () => {
-  it('waits for Stripe\'s word, then says the payment is confirmed, by itself', async () => {
+  it("waits for Stripe's word, then says the payment is confirmed, by itself", async () => {
     const { buyer, order, intent } = await waitingOrder();
     const page = await browser.newPage();
     await page.goto(returnLink(intent));
@@ -78,10 +96,14 @@ describe('the 3-D Secure return page', () => {
     await page.close();
   });
 
-  it('tells nothing to someone without the payment\'s client secret', async () => {
+  it("tells nothing to someone without the payment's client secret", async () => {
     const { intent } = await waitingOrder();
     await deliver(stripe.authenticate(intent.id, true));
-    for (const link of [returnLink({ id: intent.id, secret: `${intent.secret}x` }), returnLink({ id: 'pi_unknown', secret: 'pi_unknown_secret_x' }), new URL('/payments/return', t.url).href]) {
+    for (const link of [
+      returnLink({ id: intent.id, secret: `${intent.secret}x` }),
+      returnLink({ id: 'pi_unknown', secret: 'pi_unknown_secret_x' }),
+      new URL('/payments/return', t.url).href,
+    ]) {
       const html = await (await fetch(link)).text();
       expect(html).toContain('Payment submitted');
       expect(html).not.toMatch(/Payment confirmed|Payment failed|Waiting/);

@@ -39,16 +39,38 @@ describe('payouts on the sandbox', () => {
     expect((await ok(t.url, PayoutAccountDocument, {}, owner.token, { nullable: true })).payoutAccount).toBeNull();
     const early = await soldAndDelivered(t, owner, buyer, lamp.id);
     const held = await payoutReaches(t, owner, early.id, 'HELD');
-    expect(held).toMatchObject({ amount: 2500, fee: 250, net: 2250, currency: 'usd', paidAt: null, holdReason: expect.stringMatching(/Connect a payout account/) });
+    expect(held).toMatchObject({
+      amount: 2500,
+      fee: 250,
+      net: 2250,
+      currency: 'usd',
+      paidAt: null,
+      holdReason: expect.stringMatching(/Connect a payout account/),
+    });
 
-    const { connectPayoutAccount: onboarding } = await ok(t.url, ConnectPayoutAccountDocument, { returnUrl: RETURN_URL }, owner.token);
+    const { connectPayoutAccount: onboarding } = await ok(
+      t.url,
+      ConnectPayoutAccountDocument,
+      { returnUrl: RETURN_URL },
+      owner.token,
+    );
     expect(onboarding.account).toMatchObject({ status: 'ENABLED', payoutsEnabled: true, provider: 'sandbox' });
     expect(onboarding.url.startsWith(`${RETURN_URL}?payouts=return&`)).toBe(true);
     expect(new Date(onboarding.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const released = await payoutReaches(t, owner, early.id, 'PAID');
-    expect(released).toMatchObject({ id: held.id, net: 2250, holdReason: null, paidAt: expect.any(String), payment: { amount: 2500, refundedAmount: 0 } });
-    const told = await waitFor('the seller to hear of the payout', async () =>
-      (await ok(t.url, OrderNotificationsDocument, {}, owner.token)).notifications.edges.find((e) => e.node.title.startsWith('Payout sent'))?.node,
+    expect(released).toMatchObject({
+      id: held.id,
+      net: 2250,
+      holdReason: null,
+      paidAt: expect.any(String),
+      payment: { amount: 2500, refundedAmount: 0 },
+    });
+    const told = await waitFor(
+      'the seller to hear of the payout',
+      async () =>
+        (await ok(t.url, OrderNotificationsDocument, {}, owner.token)).notifications.edges.find((e) =>
+          e.node.title.startsWith('Payout sent'),
+        )?.node,
     );
     expect(told).toMatchObject({ kind: 'ORDER', title: 'Payout sent: $22.50', order: { id: early.id } });
 
@@ -72,7 +94,8 @@ describe('payouts on the sandbox', () => {
     // Pages: newest first, with a cursor.
     const first = (await ok(t.url, PayoutsDocument, { first: 2 }, owner.token)).payouts;
     expect(first.pageInfo.hasNextPage).toBe(true);
-    const second = (await ok(t.url, PayoutsDocument, { first: 2, after: first.pageInfo.endCursor }, owner.token)).payouts;
+    const second = (await ok(t.url, PayoutsDocument, { first: 2, after: first.pageInfo.endCursor }, owner.token))
+      .payouts;
     expect([...first.edges, ...second.edges].map((e) => e.node.order!.id)).toEqual([digital.id, later.id, early.id]);
     expect(second.pageInfo.hasNextPage).toBe(false);
   });
@@ -85,8 +108,16 @@ describe('payouts on the sandbox', () => {
     const paid = await payoutReaches(t, owner, order.id, 'PAID');
 
     // 1000 of 2500 back to the buyer: the seller keeps 90% of 1500, so 900 of their 2250 is reversed.
-    await ok(t.url, RefundPaymentDocument, { input: { paymentId: paid.payment.id, amount: 1000, reason: 'Chipped' } }, owner.token);
-    expect(await payoutReaches(t, owner, order.id, 'PARTIALLY_REVERSED')).toMatchObject({ net: 2250, reversedAmount: 900 });
+    await ok(
+      t.url,
+      RefundPaymentDocument,
+      { input: { paymentId: paid.payment.id, amount: 1000, reason: 'Chipped' } },
+      owner.token,
+    );
+    expect(await payoutReaches(t, owner, order.id, 'PARTIALLY_REVERSED')).toMatchObject({
+      net: 2250,
+      reversedAmount: 900,
+    });
     await ok(t.url, RefundPaymentDocument, { input: { paymentId: paid.payment.id, reason: 'Returned' } }, owner.token);
     expect(await payoutReaches(t, owner, order.id, 'REVERSED')).toMatchObject({ net: 2250, reversedAmount: 2250 });
   });
@@ -96,7 +127,12 @@ describe('payouts on the sandbox', () => {
     const lamp = await listed(t, owner, { priceAmount: 2500, stock: 5 });
     const refund = async (orderId: string, amount: number | null) => {
       const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, owner.token);
-      await ok(t.url, RefundPaymentDocument, { input: { paymentId: paymentStatus.id, amount, reason: 'Goodwill' } }, owner.token);
+      await ok(
+        t.url,
+        RefundPaymentDocument,
+        { input: { paymentId: paymentStatus.id, amount, reason: 'Goodwill' } },
+        owner.token,
+      );
     };
 
     // Refunded in part while paid, then delivered: the payout is on the 2000 left.
@@ -109,7 +145,10 @@ describe('payouts on the sandbox', () => {
 
     // Refunded again while held (no account yet): worked out again on what is left.
     await refund(order.id, 1000);
-    await waitFor('the held payout to shrink', async () => (await payoutReaches(t, owner, order.id, 'HELD')).amount === 1000);
+    await waitFor(
+      'the held payout to shrink',
+      async () => (await payoutReaches(t, owner, order.id, 'HELD')).amount === 1000,
+    );
     expect(await payoutReaches(t, owner, order.id, 'HELD')).toMatchObject({ amount: 1000, fee: 100, net: 900 });
 
     // Refunded in full while held: nothing is owed.
@@ -136,8 +175,13 @@ describe('payouts on the sandbox', () => {
     }
     expect(await codes(t.url, PayoutDocument, { id: payout.id })).toEqual(['UNAUTHENTICATED']);
     await makeAdmin(t, outsider.username);
-    const admin = (await ok(t.url, LoginDocument, { input: { login: outsider.username, password: outsider.password } })).login.accessToken;
-    expect((await ok(t.url, PayoutDocument, { id: payout.id }, admin)).payout).toMatchObject({ id: payout.id, net: 2250, payment: { id: payout.payment.id } });
+    const admin = (await ok(t.url, LoginDocument, { input: { login: outsider.username, password: outsider.password } }))
+      .login.accessToken;
+    expect((await ok(t.url, PayoutDocument, { id: payout.id }, admin)).payout).toMatchObject({
+      id: payout.id,
+      net: 2250,
+      payment: { id: payout.payment.id },
+    });
 
     expect(await codes(t.url, ConnectPayoutAccountDocument, {}, buyer.token)).toEqual(['FORBIDDEN']);
     expect(await codes(t.url, ConnectPayoutAccountDocument, {})).toEqual(['UNAUTHENTICATED']);
@@ -153,7 +197,20 @@ describe('payouts on the sandbox', () => {
     const owner = await seller(t);
     await ok(t.url, ConnectPayoutAccountDocument, {}, owner.token);
     const product = await listed(t, owner);
-    const { promoteProduct: campaign } = await ok(t.url, PromoteProductDocument, { input: { productId: product.id, dailyBudget: 500, days: 3, paymentMethodId: 'pm_card_visa', idempotencyKey: `ads-${owner.id}` } }, owner.token);
+    const { promoteProduct: campaign } = await ok(
+      t.url,
+      PromoteProductDocument,
+      {
+        input: {
+          productId: product.id,
+          dailyBudget: 500,
+          days: 3,
+          paymentMethodId: 'pm_card_visa',
+          idempotencyKey: `ads-${owner.id}`,
+        },
+      },
+      owner.token,
+    );
     await orderReaches(t, owner, campaign.order!.id, 'PAID');
     // A digital sale after it, paid out: the ad order's news has been handled by then.
     const buyer = await signUp(t, 'buyer');
@@ -178,13 +235,23 @@ describe('payouts through Stripe Connect', () => {
   async function deliver(event: StripeEvent, secret = event.account ? CONNECT_SECRET : WEBHOOK_SECRET) {
     const payload = JSON.stringify(event);
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret });
-    const response = await fetch(new URL('/webhooks/stripe', t.url), { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    const response = await fetch(new URL('/webhooks/stripe', t.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+    });
     return { status: response.status, body: await response.json() };
   }
 
   beforeAll(async () => {
     await stripe.start();
-    t = await startTestStack({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET, PLATFORM_FEE_PERCENT: '10' });
+    t = await startTestStack({
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
+      PLATFORM_FEE_PERCENT: '10',
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -193,24 +260,42 @@ describe('payouts through Stripe Connect', () => {
 
   it('onboards on Stripe, holds payouts until account.updated says it can take transfers, transfers once, and reverses after a refund', async () => {
     const [owner, buyer] = await Promise.all([seller(t), signUp(t, 'buyer')]);
-    const { connectPayoutAccount: onboarding } = await ok(t.url, ConnectPayoutAccountDocument, { returnUrl: RETURN_URL }, owner.token);
+    const { connectPayoutAccount: onboarding } = await ok(
+      t.url,
+      ConnectPayoutAccountDocument,
+      { returnUrl: RETURN_URL },
+      owner.token,
+    );
     expect(onboarding.account).toMatchObject({ status: 'ONBOARDING', payoutsEnabled: false, provider: 'stripe' });
     expect(onboarding.url).toMatch(new RegExp(`^${stripe.url}/setup/e/acct_`));
-    const again = (await ok(t.url, ConnectPayoutAccountDocument, { returnUrl: RETURN_URL }, owner.token)).connectPayoutAccount;
+    const again = (await ok(t.url, ConnectPayoutAccountDocument, { returnUrl: RETURN_URL }, owner.token))
+      .connectPayoutAccount;
     expect(again.account.id).toBe(onboarding.account.id);
     expect(again.url).not.toBe(onboarding.url);
-    const accounts = stripe.received.filter((r) => r.path === '/v1/accounts' && r.params['metadata[sellerId]'] === owner.id);
+    const accounts = stripe.received.filter(
+      (r) => r.path === '/v1/accounts' && r.params['metadata[sellerId]'] === owner.id,
+    );
     expect(accounts.map((r) => [r.status, r.idempotencyKey])).toEqual([[200, `peerlink-payout-account-${owner.id}`]]);
-    const accountId = [...stripe.connect.accounts.values()].find((a) => (a.metadata as Record<string, string>).sellerId === owner.id)!.id;
+    const accountId = [...stripe.connect.accounts.values()].find(
+      (a) => (a.metadata as Record<string, string>).sellerId === owner.id,
+    )!.id;
     const links = stripe.received.filter((r) => r.path === '/v1/account_links' && r.params.account === accountId);
     expect(links.map((r) => r.params)).toEqual(
-      Array(2).fill({ account: accountId, type: 'account_onboarding', return_url: `${RETURN_URL}?payouts=return`, refresh_url: `${RETURN_URL}?payouts=refresh` }),
+      Array(2).fill({
+        account: accountId,
+        type: 'account_onboarding',
+        return_url: `${RETURN_URL}?payouts=return`,
+        refresh_url: `${RETURN_URL}?payouts=refresh`,
+      }),
     );
 
     // Sold while the seller is still onboarding: held.
     const lamp = await listed(t, owner, { priceAmount: 2500, stock: 5 });
     const order = await soldAndDelivered(t, owner, buyer, lamp.id);
-    expect(await payoutReaches(t, owner, order.id, 'HELD')).toMatchObject({ net: 2250, holdReason: expect.stringMatching(/not enabled/) });
+    expect(await payoutReaches(t, owner, order.id, 'HELD')).toMatchObject({
+      net: 2250,
+      holdReason: expect.stringMatching(/not enabled/),
+    });
     expect(stripe.received.filter((r) => r.path === '/v1/transfers')).toEqual([]);
 
     // Onboarding done: Stripe's Connect event, delivered twice, releases it with one transfer.
@@ -219,22 +304,45 @@ describe('payouts through Stripe Connect', () => {
     expect(await deliver(updated)).toEqual({ status: 200, body: { received: true, duplicate: true } });
     await deliver(stripe.event('account.updated', stripe.connect.accounts.get(accountId)!, accountId));
     const paid = await payoutReaches(t, owner, order.id, 'PAID');
-    expect((await ok(t.url, PayoutAccountDocument, {}, owner.token)).payoutAccount).toMatchObject({ status: 'ENABLED', payoutsEnabled: true });
-    const intent = [...stripe.paymentIntents.values()].find((i) => (i.metadata as Record<string, string>).orderId === order.id)!;
+    expect((await ok(t.url, PayoutAccountDocument, {}, owner.token)).payoutAccount).toMatchObject({
+      status: 'ENABLED',
+      payoutsEnabled: true,
+    });
+    const intent = [...stripe.paymentIntents.values()].find(
+      (i) => (i.metadata as Record<string, string>).orderId === order.id,
+    )!;
     const transfers = stripe.received.filter((r) => r.path === '/v1/transfers');
     expect(transfers.map(({ status, params }) => ({ status, params }))).toEqual([
       {
         status: 200,
-        params: { amount: '2250', currency: 'usd', destination: accountId, transfer_group: order.id, source_transaction: intent.latest_charge, 'metadata[payoutId]': paid.id, 'metadata[orderId]': order.id, 'metadata[sellerId]': owner.id },
+        params: {
+          amount: '2250',
+          currency: 'usd',
+          destination: accountId,
+          transfer_group: order.id,
+          source_transaction: intent.latest_charge,
+          'metadata[payoutId]': paid.id,
+          'metadata[orderId]': order.id,
+          'metadata[sellerId]': owner.id,
+        },
       },
     ]);
 
     // A refund after the transfer: the seller's part of it is reversed at Stripe.
-    await ok(t.url, RefundPaymentDocument, { input: { paymentId: paid.payment.id, amount: 1000, reason: 'Chipped' } }, owner.token);
+    await ok(
+      t.url,
+      RefundPaymentDocument,
+      { input: { paymentId: paid.payment.id, amount: 1000, reason: 'Chipped' } },
+      owner.token,
+    );
     expect(await payoutReaches(t, owner, order.id, 'PARTIALLY_REVERSED')).toMatchObject({ reversedAmount: 900 });
     const transfer = [...stripe.connect.transfers.values()][0]!;
     expect(transfer).toMatchObject({ amount: 2250, amount_reversed: 900 });
-    expect(stripe.received.filter((r) => r.path === `/v1/transfers/${transfer.id}/reversals`).map((r) => [r.status, r.params.amount])).toEqual([[200, '900']]);
+    expect(
+      stripe.received
+        .filter((r) => r.path === `/v1/transfers/${transfer.id}/reversals`)
+        .map((r) => [r.status, r.params.amount]),
+    ).toEqual([[200, '900']]);
 
     // Connected now: the next delivery is paid at once.
     const next = await soldAndDelivered(t, owner, buyer, lamp.id);
@@ -244,30 +352,48 @@ describe('payouts through Stripe Connect', () => {
     // Stripe refuses a reversal: the refund stands, nothing becomes a dead letter, and the next
     // refund's reversal asks for what is owed for both.
     stripe.connect.refuseReversals = 'Insufficient funds in the connected account.';
-    await ok(t.url, RefundPaymentDocument, { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late' } }, owner.token);
+    await ok(
+      t.url,
+      RefundPaymentDocument,
+      { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late' } },
+      owner.token,
+    );
     const nextTransfer = [...stripe.connect.transfers.values()].find((tr) => tr.transfer_group === next.id)!;
     const reversalsOf = () => stripe.received.filter((r) => r.path === `/v1/transfers/${nextTransfer.id}/reversals`);
     await waitFor('the refused reversal', () => reversalsOf().some((r) => r.status === 400));
     stripe.connect.refuseReversals = null;
-    await ok(t.url, RefundPaymentDocument, { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late again' } }, owner.token);
+    await ok(
+      t.url,
+      RefundPaymentDocument,
+      { input: { paymentId: nextPaid.payment.id, amount: 500, reason: 'Late again' } },
+      owner.token,
+    );
     expect(await payoutReaches(t, owner, next.id, 'PARTIALLY_REVERSED')).toMatchObject({ reversedAmount: 900 });
-    expect(reversalsOf().filter((r) => r.status === 200).map((r) => r.params.amount)).toEqual(['900']);
+    expect(
+      reversalsOf()
+        .filter((r) => r.status === 200)
+        .map((r) => r.params.amount),
+    ).toEqual(['900']);
     expect(await t.stack.infrastructure.bus.deadLetters()).toEqual([]);
 
     // Stripe refuses a transfer to the enabled account: held with Stripe's reason, and asked for again
     // later (a minute after the first refusal) under a new key, by the payments' own retry sweep.
     stripe.connect.refuseTransfers = 'Transfers to this account are paused while Stripe reviews it.';
     const refused = await soldAndDelivered(t, owner, buyer, lamp.id);
-    expect(await waitFor('the refused payout', async () => {
-      const payout = await payoutReaches(t, owner, refused.id, 'HELD');
-      return payout.holdReason?.includes('paused') ? payout : null;
-    })).toMatchObject({ net: 2250 });
+    expect(
+      await waitFor('the refused payout', async () => {
+        const payout = await payoutReaches(t, owner, refused.id, 'HELD');
+        return payout.holdReason?.includes('paused') ? payout : null;
+      }),
+    ).toMatchObject({ net: 2250 });
     stripe.connect.refuseTransfers = null;
     const payouts = (t.stack.subgraphs.find((s) => s.name === 'payments')!.services as PaymentsServices).payouts;
     expect(await payouts.retryRefused(new Date())).toBe(0);
     expect(await payouts.retryRefused(new Date(Date.now() + 61_000))).toBe(1);
     expect(await payoutReaches(t, owner, refused.id, 'PAID')).toMatchObject({ holdReason: null, net: 2250 });
-    const keys = stripe.received.filter((r) => r.path === '/v1/transfers' && r.params.transfer_group === refused.id).map((r) => [r.status, r.idempotencyKey]);
+    const keys = stripe.received
+      .filter((r) => r.path === '/v1/transfers' && r.params.transfer_group === refused.id)
+      .map((r) => [r.status, r.idempotencyKey]);
     expect(keys).toEqual([
       [400, expect.stringMatching(/-0$/)],
       [200, expect.stringMatching(/-1$/)],
@@ -275,13 +401,25 @@ describe('payouts through Stripe Connect', () => {
   });
 
   it('ignores Connect events about accounts that are not sellers’, and retries those not stored yet', async () => {
-    const stranger = JSON.parse(JSON.stringify((stripe.connect.createAccount({}) as { body: { id: string } }).body)) as { id: string };
+    const stranger = JSON.parse(
+      JSON.stringify((stripe.connect.createAccount({}) as { body: { id: string } }).body),
+    ) as { id: string };
     expect((await deliver(stripe.event('account.updated', stranger, stranger.id))).status).toBe(200);
-    const unknownSeller = { ...stranger, id: 'acct_notyet', metadata: { sellerId: '0190aaaa-0000-7000-8000-000000000000' } };
+    const unknownSeller = {
+      ...stranger,
+      id: 'acct_notyet',
+      metadata: { sellerId: '0190aaaa-0000-7000-8000-000000000000' },
+    };
     expect((await deliver(stripe.event('account.updated', unknownSeller, unknownSeller.id))).status).toBe(500);
     // The Connect secret signs Connect events only; nobody else's secret signs anything.
-    const platformEvent = stripe.event('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent', status: 'succeeded' });
+    const platformEvent = stripe.event('payment_intent.succeeded', {
+      id: 'pi_forged',
+      object: 'payment_intent',
+      status: 'succeeded',
+    });
     expect((await deliver(platformEvent, CONNECT_SECRET)).status).toBe(400);
-    expect((await deliver(stripe.event('account.updated', stranger, stranger.id), 'whsec_someone_else')).status).toBe(400);
+    expect((await deliver(stripe.event('account.updated', stranger, stranger.id), 'whsec_someone_else')).status).toBe(
+      400,
+    );
   });
 });

@@ -18,9 +18,13 @@ afterAll(async () => {
 });
 
 const ISSUE_QUERY =
-  '{ products(first: 50) { edges { node { seller { products(first: 50) { edges { node { seller { products(first: 50) { edges { node { id title } } } } } } } } } } } }';
+  '{ products(first: 50) { edges { node { seller { products(first: 50) { edges { node { seller { ' +
+  'products(first: 50) { edges { node { id title } } } } } } } } } } } }';
 
-type Answer = { status: number; body: { data?: unknown; errors?: { message: string; extensions: { code: string; cost?: number; limit?: number } }[] } };
+type Answer = {
+  status: number;
+  body: { data?: unknown; errors?: { message: string; extensions: { code: string; cost?: number; limit?: number } }[] };
+};
 
 async function post(query: string, requestId: string, variables?: Record<string, unknown>): Promise<Answer> {
   const response = await fetch(t.url, {
@@ -32,7 +36,10 @@ async function post(query: string, requestId: string, variables?: Record<string,
 }
 
 /** The subgraphs that logged answering this request id. */
-const subgraphsCalled = (requestId: string) => t.logs.filter((line) => line.requestId === requestId && line.subgraph && line.msg === 'graphql request').map((line) => line.subgraph);
+const subgraphsCalled = (requestId: string) =>
+  t.logs
+    .filter((line) => line.requestId === requestId && line.subgraph && line.msg === 'graphql request')
+    .map((line) => line.subgraph);
 
 describe('query cost limit', () => {
   it('refuses the issue’s query with QUERY_TOO_COSTLY, its cost and the limit, before any subgraph is called', async () => {
@@ -50,14 +57,19 @@ describe('query cost limit', () => {
 
     // A request that is let through is logged by the subgraph it calls, so the absence below means something.
     const allowedId = `allowed-${Date.now()}`;
-    const allowed = await post('{ products(first: 20) { edges { node { id title seller { id } } } pageInfo { hasNextPage } } }', allowedId);
+    const allowed = await post(
+      '{ products(first: 20) { edges { node { id title seller { id } } } pageInfo { hasNextPage } } }',
+      allowedId,
+    );
     expect(allowed.body.errors).toBeUndefined();
     await waitFor('marketplace to log the allowed request', () => subgraphsCalled(allowedId).includes('marketplace'));
     expect(subgraphsCalled(requestId)).toEqual([]);
   });
 
   it('reads page sizes from variables: the same nested lists pass with small pages and not with large ones', async () => {
-    const nested = 'query Nested($n: Int) { products(first: $n) { edges { node { seller { products(first: $n) { edges { node { id } } } } } } } }';
+    const nested =
+      'query Nested($n: Int) { products(first: $n) { edges { node { seller { products(first: $n) { edges { ' +
+      'node { id } } } } } } } }';
     expect((await post(nested, `small-${Date.now()}`, { n: 5 })).body.errors).toBeUndefined();
     const large = await post(nested, `large-${Date.now()}`, { n: 100 });
     expect(large.status).toBe(400);
@@ -66,7 +78,9 @@ describe('query cost limit', () => {
 
   it('caps directives per operation, counted where fragments are spread', async () => {
     // Aliases have their own cap (30): the directives ride in a fragment spread twice instead.
-    const document = (count: number) => `{ products(first: 1) { edges { node { ...A ...A } } } } fragment A on Product { ${Array.from({ length: count }, () => 'id @include(if: true)').join(' ')} }`;
+    const document = (count: number) =>
+      `{ products(first: 1) { edges { node { ...A ...A } } } } fragment A on Product { ` +
+      `${Array.from({ length: count }, () => 'id @include(if: true)').join(' ')} }`;
     expect((await post(document(25), `directives-ok-${Date.now()}`)).body.errors).toBeUndefined();
     const refused = await post(document(26), `directives-${Date.now()}`);
     expect(refused.body.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -76,7 +90,10 @@ describe('query cost limit', () => {
   it('applies the same limit to operations sent over WebSocket', async () => {
     const client = wsClient(t.url);
     const subscription = new Subscription(client, parse(ISSUE_QUERY));
-    const error = await waitFor('the refusal', () => subscription.error as { extensions?: { code?: string; limit?: number } }[] | undefined);
+    const error = await waitFor(
+      'the refusal',
+      () => subscription.error as { extensions?: { code?: string; limit?: number } }[] | undefined,
+    );
     expect(error[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', limit: 10_000 });
     await client.dispose();
   });
@@ -94,7 +111,9 @@ describe('work nobody waits for', () => {
       res.on('close', () => (call.dropped = !res.writableFinished));
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    gateway = await secondGateway(t, { identity: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql` });
+    gateway = await secondGateway(t, {
+      identity: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql`,
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -124,7 +143,10 @@ describe('work nobody waits for', () => {
 
   it('bounds every statement a subgraph runs by DATABASE_STATEMENT_TIMEOUT_MS', async () => {
     const marketplace = t.stack.subgraphs.find((s) => s.name === 'marketplace')!;
-    const [setting] = await marketplace.orm.em.fork().getConnection().execute<{ statement_timeout: string }[]>('show statement_timeout');
+    const [setting] = await marketplace.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ statement_timeout: string }[]>('show statement_timeout');
     expect(setting!.statement_timeout).toBe('15s');
   });
 });

@@ -26,7 +26,8 @@ async function gql(query: string, variables: Record<string, unknown> = {}, token
   return body.data;
 }
 
-const signIn = async (login: string) => (await ok(t.url, LoginDocument, { input: { login, password: PASSWORD } })).login.accessToken;
+const signIn = async (login: string) =>
+  (await ok(t.url, LoginDocument, { input: { login, password: PASSWORD } })).login.accessToken;
 
 /** What a newcomer would see, signed in as each demo person. */
 async function census() {
@@ -35,23 +36,50 @@ async function census() {
   // Pages of 10 hold the demo (at most 2 posts a person, 2 comments a post, 1 reply a comment) and keep
   // the query under the default cost limit (MAX_QUERY_COST), as the seed's own queries are.
   const profile = `id followerCount followingCount sellerRating { count }
-    posts(first: 10) { edges { node { body likeCount commentCount comments(first: 10) { edges { node { likeCount replies(first: 10) { edges { node { likeCount } } } } } } } } }`;
-  const users = Object.fromEntries(await Promise.all(people.map(async (p) => [p, (await gql(`query U($u: String!) { user(username: $u) { ${profile} } }`, { u: p }, tokens.alice)).user])));
+    posts(first: 10) { edges { node { body likeCount commentCount comments(first: 10) { edges { node { likeCount
+      replies(first: 10) { edges { node { likeCount } } } } } } } } }`;
+  const users = Object.fromEntries(
+    await Promise.all(
+      people.map(async (p) => [
+        p,
+        (await gql(`query U($u: String!) { user(username: $u) { ${profile} } }`, { u: p }, tokens.alice)).user,
+      ]),
+    ),
+  );
   const posts = Object.values(users).flatMap((u: any) => u.posts.edges.map((e: any) => e.node));
-  const comments = posts.flatMap((p: any) => p.comments.edges.flatMap((e: any) => [e.node, ...e.node.replies.edges.map((r: any) => r.node)]));
+  const comments = posts.flatMap((p: any) =>
+    p.comments.edges.flatMap((e: any) => [e.node, ...e.node.replies.edges.map((r: any) => r.node)]),
+  );
 
-  const { conversations } = await gql('{ conversations(first: 50) { edges { node { id kind title } } } }', {}, tokens.alice);
+  const { conversations } = await gql(
+    '{ conversations(first: 50) { edges { node { id kind title } } } }',
+    {},
+    tokens.alice,
+  );
   let messages = 0;
-  for (const { node } of conversations.edges) messages += (await gql('query M($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { id } } } } }', { id: node.id }, tokens.alice)).conversation.messages.edges.length;
+  for (const { node } of conversations.edges)
+    messages += (
+      await gql(
+        'query M($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { id } } } } }',
+        { id: node.id },
+        tokens.alice,
+      )
+    ).conversation.messages.edges.length;
 
-  const files = async (who: string) => (await gql('{ files(first: 50) { edges { node { name visibility } } } }', {}, tokens[who])).files.edges.map((e: any) => e.node);
+  const files = async (who: string) =>
+    (await gql('{ files(first: 50) { edges { node { name visibility } } } }', {}, tokens[who])).files.edges.map(
+      (e: any) => e.node,
+    );
   const { products } = await gql(
-    '{ products(first: 50, sort: NEWEST) { edges { node { title status seller { username } images { publicUrl } rating { count } } } } }',
+    '{ products(first: 50, sort: NEWEST) { edges { node { title status seller { username } images { ' +
+      'publicUrl } rating { count } } } } }',
     {},
     tokens.dan,
   );
   const orders = async (who: string) =>
-    (await gql('{ myOrders(first: 50) { edges { node { status items { download { name } } } } } }', {}, tokens[who])).myOrders.edges.map((e: any) => e.node);
+    (
+      await gql('{ myOrders(first: 50) { edges { node { status items { download { name } } } } } }', {}, tokens[who])
+    ).myOrders.edges.map((e: any) => e.node);
 
   return {
     accounts: Object.values(users).filter(Boolean).length,
@@ -93,7 +121,10 @@ describe('npm run seed', () => {
       conversations: ['DIRECT', 'DIRECT', 'GROUP'],
       messages: 9,
       files: { alice: 1, carol: 2 },
-      orders: { alice: ['DELIVERED', 'PAID'], dan: [{ status: 'PAID', items: [{ download: { name: 'field-guide-to-garden-birds.md' } }] }] },
+      orders: {
+        alice: ['DELIVERED', 'PAID'],
+        dan: [{ status: 'PAID', items: [{ download: { name: 'field-guide-to-garden-birds.md' } }] }],
+      },
       sellerReviews: 2,
     });
     expect(after.files.bob).toEqual([
@@ -106,10 +137,16 @@ describe('npm run seed', () => {
       { title: 'Walnut desk', status: 'ACTIVE', seller: 'bob', images: 1, reviews: 0 },
     ]);
     // The images are real PNGs anyone can fetch.
-    const { products } = await gql('{ products(first: 1, filter: { search: "walnut" }) { edges { node { images { publicUrl } } } } }');
+    const { products } = await gql(
+      '{ products(first: 1, filter: { search: "walnut" }) { edges { node { images { publicUrl } } } } }',
+    );
     const image = await fetch(products.edges[0].node.images[0].publicUrl);
     expect(image.headers.get('content-type')).toMatch(/image\/png/);
-    expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(await image.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
 
     const second = await seedDemo({ url: t.url, password: PASSWORD });
     expect(second.created).toEqual({});
@@ -118,6 +155,8 @@ describe('npm run seed', () => {
   });
 
   it('says which password to use when the accounts were seeded with another', async () => {
-    await expect(seedDemo({ url: t.url, password: 'not the seeded one 1' })).rejects.toThrow(/already exists with another password: .*SEED_PASSWORD/);
+    await expect(seedDemo({ url: t.url, password: 'not the seeded one 1' })).rejects.toThrow(
+      /already exists with another password: .*SEED_PASSWORD/,
+    );
   });
 });

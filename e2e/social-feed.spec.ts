@@ -1,7 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { AddCommentDocument, DeletePostDocument, FeedDocument, FeedUpdatedDocument, FeedWithPreviewsDocument, UnfollowDocument } from './generated/graphql.js';
+import {
+  AddCommentDocument,
+  DeletePostDocument,
+  FeedDocument,
+  FeedUpdatedDocument,
+  FeedWithPreviewsDocument,
+  UnfollowDocument,
+} from './generated/graphql.js';
 import { codes, ok, Subscription, wsClient } from './support/client.js';
 import { follow, member, post, type Member } from './support/social.js';
 import { services, startTestStack, type TestStack } from './support/stack.js';
@@ -14,14 +21,18 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const feed = async (user: Member, first = 20, after?: string | null) => (await ok(t.url, FeedDocument, { first, after }, user.token)).feed;
+const feed = async (user: Member, first = 20, after?: string | null) =>
+  (await ok(t.url, FeedDocument, { first, after }, user.token)).feed;
 const bodies = (page: Awaited<ReturnType<typeof feed>>) => page.edges.map((e) => e.node.body);
 
 async function subscribeToFeed(user: Member) {
   const client = wsClient(t.url, user.token);
   const subscription = new Subscription(client, FeedUpdatedDocument);
   const before = t.stack.gateway.live.subscriptionsOf(user.id);
-  await waitFor(`${user.username}'s feed subscription to be live`, () => t.stack.gateway.live.subscriptionsOf(user.id) > before);
+  await waitFor(
+    `${user.username}'s feed subscription to be live`,
+    () => t.stack.gateway.live.subscriptionsOf(user.id) > before,
+  );
   return { subscription, close: () => client.dispose() };
 }
 

@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 const UNKNOWN = '0195f000-0000-7000-8000-0000000000ff';
-const profile = async (of: Member, viewer?: Member) => (await ok(t.url, ProfileDocument, { username: of.username, first: 10 }, viewer?.token)).user!;
+const profile = async (of: Member, viewer?: Member) =>
+  (await ok(t.url, ProfileDocument, { username: of.username, first: 10 }, viewer?.token)).user!;
 
 describe('follows', () => {
   it('count once, list both ways, and tell the followed user', async () => {
@@ -44,14 +45,27 @@ describe('follows', () => {
     expect((await ok(t.url, FollowDocument, { userId: star.id }, fan.token)).follow.followerCount).toBe(1);
 
     const starProfile = await profile(star, fan);
-    expect(starProfile).toMatchObject({ followerCount: 1, followingCount: 0, viewerIsFollowing: true, viewerHasBlocked: false });
+    expect(starProfile).toMatchObject({
+      followerCount: 1,
+      followingCount: 0,
+      viewerIsFollowing: true,
+      viewerHasBlocked: false,
+    });
     expect(starProfile.followers!.edges.map((e) => e.node!.username)).toEqual([fan.username]);
     expect((await profile(fan)).following!.edges.map((e) => e.node!.username)).toEqual([star.username]);
     expect((await profile(star)).viewerIsFollowing).toBe(false);
 
-    expect(await notified(t, star, /started following you/)).toMatchObject({ kind: 'FOLLOW', actor: { username: fan.username }, post: null });
+    expect(await notified(t, star, /started following you/)).toMatchObject({
+      kind: 'FOLLOW',
+      actor: { username: fan.username },
+      post: null,
+    });
 
-    expect((await ok(t.url, UnfollowDocument, { userId: star.id }, fan.token)).unfollow).toEqual({ id: star.id, followerCount: 0, viewerIsFollowing: false });
+    expect((await ok(t.url, UnfollowDocument, { userId: star.id }, fan.token)).unfollow).toEqual({
+      id: star.id,
+      followerCount: 0,
+      viewerIsFollowing: false,
+    });
     expect((await profile(fan)).followingCount).toBe(0);
   });
 
@@ -59,7 +73,16 @@ describe('follows', () => {
     const circle = await Promise.all([member(t), member(t), member(t), member(t)]);
     // Each follow counts on both members' rows; in a circle, each would hold one row the next wants.
     const everyone = (follow: boolean) =>
-      Promise.all(circle.map((who, i) => request(t.url, (follow ? FollowDocument : UnfollowDocument) as typeof FollowDocument, { userId: circle[(i + 1) % circle.length]!.id }, { token: who.token })));
+      Promise.all(
+        circle.map((who, i) =>
+          request(
+            t.url,
+            (follow ? FollowDocument : UnfollowDocument) as typeof FollowDocument,
+            { userId: circle[(i + 1) % circle.length]!.id },
+            { token: who.token },
+          ),
+        ),
+      );
     for (const follow of [true, false, true]) {
       const results = await everyone(follow);
       expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
@@ -98,8 +121,11 @@ describe('blocks', () => {
     const mine = await post(t, blocker, 'my public post');
     const theirs = await post(t, pest, 'their public post');
     const elsewhere = await post(t, bystander, 'a third party post');
-    const pestComment = (await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'pest was here' }, pest.token)).addComment;
-    const pestOnMine = (await ok(t.url, AddCommentDocument, { postId: mine.id, body: 'pest on my post' }, pest.token)).addComment;
+    const pestComment = (
+      await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'pest was here' }, pest.token)
+    ).addComment;
+    const pestOnMine = (await ok(t.url, AddCommentDocument, { postId: mine.id, body: 'pest on my post' }, pest.token))
+      .addComment;
 
     const blocked = (await ok(t.url, BlockDocument, { userId: pest.id }, blocker.token)).block;
     expect(blocked).toEqual({ id: pest.id, viewerHasBlocked: true, viewerIsFollowing: false });
@@ -112,21 +138,36 @@ describe('blocks', () => {
     expect(await codes(t.url, LikePostDocument, { postId: mine.id }, pest.token)).toEqual(['NOT_FOUND']);
     expect((await profile(blocker, pest)).posts!.edges).toEqual([]);
     // Nor can they reach the blocker through a third party's post.
-    const blockerComment = (await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'blocker here' }, blocker.token)).addComment;
-    expect(await codes(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'reply', parentId: blockerComment.id }, pest.token)).toEqual(['NOT_FOUND']);
+    const blockerComment = (
+      await ok(t.url, AddCommentDocument, { postId: elsewhere.id, body: 'blocker here' }, blocker.token)
+    ).addComment;
+    expect(
+      await codes(
+        t.url,
+        AddCommentDocument,
+        { postId: elsewhere.id, body: 'reply', parentId: blockerComment.id },
+        pest.token,
+      ),
+    ).toEqual(['NOT_FOUND']);
 
     // And the blocker no longer sees them.
     expect(await codes(t.url, PostDocument, { id: theirs.id }, blocker.token)).toEqual(['NOT_FOUND']);
-    const thread = (await ok(t.url, PostWithCommentsDocument, { id: elsewhere.id }, blocker.token)).post.comments.edges.map((e) => e.node.id);
+    const thread = (
+      await ok(t.url, PostWithCommentsDocument, { id: elsewhere.id }, blocker.token)
+    ).post.comments.edges.map((e) => e.node.id);
     expect(thread).toEqual([blockerComment.id]);
     const feed = (await ok(t.url, FeedDocument, {}, blocker.token)).feed.edges.map((e) => e.node.body);
     expect(feed).toEqual(['my public post']);
-    const bystanderView = (await ok(t.url, PostWithCommentsDocument, { id: elsewhere.id }, bystander.token)).post.comments.edges.map((e) => e.node.id);
+    const bystanderView = (
+      await ok(t.url, PostWithCommentsDocument, { id: elsewhere.id }, bystander.token)
+    ).post.comments.edges.map((e) => e.node.id);
     expect(bystanderView).toEqual([pestComment.id, blockerComment.id]);
 
     // Nothing the pest did after the block reached the blocker: only the follow and the comment from before it.
     const notes = await notificationsOf(t, blocker);
-    const fromPest = notes.filter((n) => n.actor?.username === pest.username && n.kind !== 'FOLLOW' && n.body !== '“pest on my post”');
+    const fromPest = notes.filter(
+      (n) => n.actor?.username === pest.username && n.kind !== 'FOLLOW' && n.body !== '“pest on my post”',
+    );
     expect(fromPest).toEqual([]);
 
     // The blocker no longer sees the pest's comment on their post, but can still clear it for everyone else.
@@ -134,7 +175,10 @@ describe('blocks', () => {
     expect((await ok(t.url, DeleteCommentDocument, { id: pestOnMine.id }, blocker.token)).deleteComment).toBe(true);
     expect((await ok(t.url, PostWithCommentsDocument, { id: mine.id }, bystander.token)).post.commentCount).toBe(0);
 
-    expect((await ok(t.url, UnblockDocument, { userId: pest.id }, blocker.token)).unblock).toEqual({ id: pest.id, viewerHasBlocked: false });
+    expect((await ok(t.url, UnblockDocument, { userId: pest.id }, blocker.token)).unblock).toEqual({
+      id: pest.id,
+      viewerHasBlocked: false,
+    });
     expect((await ok(t.url, PostDocument, { id: mine.id }, pest.token)).post.body).toBe('my public post');
   });
 
@@ -143,7 +187,8 @@ describe('blocks', () => {
     const mine = await post(t, author, 'racing the block');
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
-    // The pair's own advisory lock (its key split into pg_locks' two halves) is waited for: the interaction has read the post and waits for the pair.
+    // The pair's own advisory lock (its key split into pg_locks' two halves) is waited for: the interaction has read
+    // the post and waits for the pair.
     const pairKey = [author.id, pest.id].sort().join(':');
     const waiting = async () =>
       (
@@ -157,13 +202,19 @@ describe('blocks', () => {
     try {
       for (const [name, attempt] of [
         ['like', () => request(t.url, LikePostDocument, { postId: mine.id }, { token: pest.token })],
-        ['comment', () => request(t.url, AddCommentDocument, { postId: mine.id, body: 'just in time?' }, { token: pest.token })],
+        [
+          'comment',
+          () => request(t.url, AddCommentDocument, { postId: mine.id, body: 'just in time?' }, { token: pest.token }),
+        ],
         ['share', () => request(t.url, SharePostDocument, { postId: mine.id }, { token: pest.token })],
       ] as const) {
         // The block is being committed as the pest acts: it holds the pair's lock, as blocking does.
         await db.query('begin');
         await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [pairKey]);
-        await db.query('insert into social.blocks (blocker_id, blocked_id, created_at) values ($1, $2, now())', [author.id, pest.id]);
+        await db.query('insert into social.blocks (blocker_id, blocked_id, created_at) values ($1, $2, now())', [
+          author.id,
+          pest.id,
+        ]);
         const pending = attempt();
         await waitFor(`the ${name} to wait for the block`, waiting);
         await db.query('commit');
@@ -173,7 +224,11 @@ describe('blocks', () => {
     } finally {
       await db.end();
     }
-    expect((await ok(t.url, PostDocument, { id: mine.id }, author.token)).post).toMatchObject({ likeCount: 0, commentCount: 0, shareCount: 0 });
+    expect((await ok(t.url, PostDocument, { id: mine.id }, author.token)).post).toMatchObject({
+      likeCount: 0,
+      commentCount: 0,
+      shareCount: 0,
+    });
   });
 
   it('refuse yourself and unknown users', async () => {
@@ -197,7 +252,10 @@ describe('members', () => {
     await makeAdmin(t, admin.username);
     const { login } = await ok(t.url, LoginDocument, { input: { login: admin.username, password: admin.password } });
     expect((await ok(t.url, ResyncAccountsDocument, {}, login.accessToken)).resyncAccounts).toBeGreaterThanOrEqual(3);
-    const followed = await waitFor('social to know the account again', async () => (await request(t.url, FollowDocument, { userId: ghost.id }, { token: fan.token })).data?.follow);
+    const followed = await waitFor(
+      'social to know the account again',
+      async () => (await request(t.url, FollowDocument, { userId: ghost.id }, { token: fan.token })).data?.follow,
+    );
     expect(followed).toMatchObject({ username: ghost.username, followerCount: 1 });
   });
 });
@@ -208,9 +266,15 @@ describe('reports', () => {
     const mod = await moderator(t);
     const bad = await post(t, author, 'something awful');
     const fine = await post(t, author, 'something fine');
-    expect(await codes(t.url, ReportPostDocument, { postId: bad.id, reason: 'x' }, author.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, ReportPostDocument, { postId: bad.id, reason: '  ' }, first.token)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, ReportPostDocument, { postId: UNKNOWN, reason: 'spam' }, first.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, ReportPostDocument, { postId: bad.id, reason: 'x' }, author.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(await codes(t.url, ReportPostDocument, { postId: bad.id, reason: '  ' }, first.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(await codes(t.url, ReportPostDocument, { postId: UNKNOWN, reason: 'spam' }, first.token)).toEqual([
+      'NOT_FOUND',
+    ]);
     await ok(t.url, ReportPostDocument, { postId: bad.id, reason: 'spam' }, first.token);
     await ok(t.url, ReportPostDocument, { postId: bad.id, reason: 'abuse' }, first.token);
     await ok(t.url, ReportPostDocument, { postId: bad.id, reason: 'harassment' }, second.token);

@@ -58,11 +58,24 @@ describe('a role the access token does not carry', () => {
 
     // Someone who is no seller is told how to become one, and that refreshing would not help.
     const refused = await refusal(CreateProductDocument, { input: product }, neverSeller.accessToken);
-    expect(refused.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['SELLER'], rolesFrom: 'ACCOUNT', obtainWith: 'becomeSeller' });
+    expect(refused.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      requiredRoles: ['SELLER'],
+      rolesFrom: 'ACCOUNT',
+      obtainWith: 'becomeSeller',
+    });
     expect(refused.extensions).not.toHaveProperty('refreshWith');
     expect(refused.message).toMatch(/becomeSeller/);
     // Payments' SELLER check says the same.
-    expect((await refusal(ConnectPayoutAccountDocument, { returnUrl: 'https://shop.example/payouts' }, neverSeller.accessToken)).extensions).toMatchObject({
+    expect(
+      (
+        await refusal(
+          ConnectPayoutAccountDocument,
+          { returnUrl: 'https://shop.example/payouts' },
+          neverSeller.accessToken,
+        )
+      ).extensions,
+    ).toMatchObject({
       requiredRoles: ['SELLER'],
       rolesFrom: 'ACCOUNT',
       obtainWith: 'becomeSeller',
@@ -83,7 +96,9 @@ describe('a role the access token does not carry', () => {
     const first = await ok(t.url, BecomeSellerWithAccessDocument, {}, account.accessToken);
     expect(first.becomeSeller.refreshedAccess).not.toBeNull();
     // Asking again gives nothing new: a stolen token cannot be renewed by repeating the call.
-    expect((await ok(t.url, BecomeSellerWithAccessDocument, {}, account.accessToken)).becomeSeller.refreshedAccess).toBeNull();
+    expect(
+      (await ok(t.url, BecomeSellerWithAccessDocument, {}, account.accessToken)).becomeSeller.refreshedAccess,
+    ).toBeNull();
 
     // A signed-out session's access token still works until it expires, but buys no new one.
     await ok(t.url, LogoutDocument, {}, account.accessToken);
@@ -94,8 +109,17 @@ describe('a role the access token does not carry', () => {
 
   it('admin-only checks elsewhere point to grantRole, read from the account', async () => {
     const account = await register();
-    const error = await refusal(CreatePlanDocument, { input: { name: 'Plus', amount: 499, currency: 'usd', interval: 'MONTH' } }, account.accessToken);
-    expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCOUNT', obtainWith: 'grantRole' });
+    const error = await refusal(
+      CreatePlanDocument,
+      { input: { name: 'Plus', amount: 499, currency: 'usd', interval: 'MONTH' } },
+      account.accessToken,
+    );
+    expect(error.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      requiredRoles: ['ADMIN'],
+      rolesFrom: 'ACCOUNT',
+      obtainWith: 'grantRole',
+    });
     expect(error.extensions).not.toHaveProperty('refreshWith');
     expect(error.message).toMatch(/only an admin can give it to you \(grantRole\)/);
   });
@@ -106,7 +130,12 @@ describe('roles as they are now', () => {
     const account = await register();
     const other = await register();
     const before = await refusal(ResyncAccountsDocument, {}, account.accessToken);
-    expect(before.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRoles: ['ADMIN'], rolesFrom: 'ACCOUNT', obtainWith: 'grantRole' });
+    expect(before.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      requiredRoles: ['ADMIN'],
+      rolesFrom: 'ACCOUNT',
+      obtainWith: 'grantRole',
+    });
     expect(before.extensions).not.toHaveProperty('refreshWith');
     expect(before.message).not.toMatch(/refresh/i);
 
@@ -120,7 +149,9 @@ describe('roles as they are now', () => {
     // Demoted by the other admin: the token still says ADMIN, identity does not.
     const otherAdmin = await ok(t.url, RefreshSessionDocument, { refreshToken: other.refreshToken });
     await ok(t.url, RevokeRoleDocument, { userId: account.id, role: 'ADMIN' }, otherAdmin.refreshSession.accessToken);
-    expect((await refusal(UserActivityDocument, { userId: other.id, first: 5 }, account.accessToken)).extensions).toMatchObject({
+    expect(
+      (await refusal(UserActivityDocument, { userId: other.id, first: 5 }, account.accessToken)).extensions,
+    ).toMatchObject({
       code: 'FORBIDDEN',
       rolesFrom: 'ACCOUNT',
     });

@@ -36,11 +36,20 @@ const ask = async (query: string) => {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${viewer.token}` },
     body: JSON.stringify({ query }),
   });
-  return (await response.json()) as { data: any; errors?: { path?: (string | number)[]; extensions?: { code?: string } }[] };
+  return (await response.json()) as {
+    data: any;
+    errors?: { path?: (string | number)[]; extensions?: { code?: string } }[];
+  };
 };
 
 /** For each subgraph: a query across it and others, what the others still answer, and where its part was. */
-const cases: { subgraph: string; query: string; answered: (data: any) => unknown; expected: unknown; missing: (string | number)[][] }[] = [
+const cases: {
+  subgraph: string;
+  query: string;
+  answered: (data: any) => unknown;
+  expected: unknown;
+  missing: (string | number)[][];
+}[] = [
   {
     subgraph: 'notifications',
     query: '{ me { id } unreadNotificationCount }',
@@ -51,9 +60,14 @@ const cases: { subgraph: string; query: string; answered: (data: any) => unknown
   {
     subgraph: 'identity',
     // The author's createdAt only identity knows (social keeps usernames): the author is what is lost.
-    query: '{ me { id } unreadNotificationCount feed(first: 1) { edges { node { body author { username createdAt } } } } }',
+    query:
+      '{ me { id } unreadNotificationCount feed(first: 1) { edges { node { body author { username createdAt } } } } }',
     answered: (data) => ({ me: data.me, count: data.unreadNotificationCount, first: data.feed.edges[0].node }),
-    expected: { me: null, count: expect.any(Number), first: { body: 'still here while identity is down', author: null } },
+    expected: {
+      me: null,
+      count: expect.any(Number),
+      first: { body: 'still here while identity is down', author: null },
+    },
     missing: [['me'], ['feed', 'edges', 0, 'node', 'author']],
   },
   {
@@ -109,7 +123,9 @@ describe('one subgraph down', () => {
         expect(during.data, JSON.stringify(during)).not.toBeNull();
         expect(answered(during.data)).toEqual(expected);
         // One error per missing field, at its path, and nothing else.
-        expect(during.errors?.map((e) => ({ code: e.extensions?.code, path: e.path }))).toEqual(missing.map((path) => ({ code: 'SERVICE_UNAVAILABLE', path })));
+        expect(during.errors?.map((e) => ({ code: e.extensions?.code, path: e.path }))).toEqual(
+          missing.map((path) => ({ code: 'SERVICE_UNAVAILABLE', path })),
+        );
       } finally {
         await proxy.start();
       }
@@ -122,7 +138,12 @@ describe('one subgraph down', () => {
     await proxy.cut();
     try {
       const during = await ask('mutation { markAllNotificationsRead }');
-      expect(during).toEqual({ data: { markAllNotificationsRead: null }, errors: [expect.objectContaining({ path: ['markAllNotificationsRead'], extensions: { code: 'SERVICE_UNAVAILABLE' } })] });
+      expect(during).toEqual({
+        data: { markAllNotificationsRead: null },
+        errors: [
+          expect.objectContaining({ path: ['markAllNotificationsRead'], extensions: { code: 'SERVICE_UNAVAILABLE' } }),
+        ],
+      });
     } finally {
       await proxy.start();
     }

@@ -37,14 +37,35 @@ describe('text that is not text', () => {
         request(t.url, CreatePostDocument, { input: { body: text } }, { token: author.token }),
         request(t.url, AddCommentDocument, { postId: written.id, body: text }, { token: author.token }),
         request(t.url, CreateGroupDocument, { title: text, memberIds: [friend.id] }, { token: buyer.token }),
-        request(t.url, CreateProductDocument, { input: { title: text, kind: 'DIGITAL', priceAmount: 100, currency: 'EUR' } } as never, { token: owner.token }),
+        request(
+          t.url,
+          CreateProductDocument,
+          { input: { title: text, kind: 'DIGITAL', priceAmount: 100, currency: 'EUR' } } as never,
+          { token: owner.token },
+        ),
         request(t.url, ProductsDocument, { filter: { search: text } }),
-        request(t.url, CheckoutDocument, { input: { idempotencyKey: text, paymentMethodId: 'pm_card_visa', shippingAddress: ADDRESS } }, { token: buyer.token }),
-        request(t.url, SendMessageDocument, { input: { conversationId: randomUUID(), body: 'hi', clientMessageId: text } }, { token: buyer.token }),
+        request(
+          t.url,
+          CheckoutDocument,
+          { input: { idempotencyKey: text, paymentMethodId: 'pm_card_visa', shippingAddress: ADDRESS } },
+          { token: buyer.token },
+        ),
+        request(
+          t.url,
+          SendMessageDocument,
+          { input: { conversationId: randomUUID(), body: 'hi', clientMessageId: text } },
+          { token: buyer.token },
+        ),
       ];
       for (const [i, result] of (await Promise.all(attempts)).entries()) {
-        expect(result.errors?.map((e) => [e.extensions?.code, e.message]), `${why}, attempt ${i}`).toEqual([
-          ['BAD_USER_INPUT', expect.stringMatching(/^\$\S+ holds (a control character|half of a Unicode character); text may not\.$/)],
+        expect(
+          result.errors?.map((e) => [e.extensions?.code, e.message]),
+          `${why}, attempt ${i}`,
+        ).toEqual([
+          [
+            'BAD_USER_INPUT',
+            expect.stringMatching(/^\$\S+ holds (a control character|half of a Unicode character); text may not\.$/),
+          ],
         ]);
       }
     }
@@ -52,10 +73,14 @@ describe('text that is not text', () => {
     const inline = await fetch(t.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${author.token}` },
-      body: JSON.stringify({ query: `mutation { createPost(input: { body: ${JSON.stringify(NOT_TEXT.nul)} }) { id } }` }),
+      body: JSON.stringify({
+        query: `mutation { createPost(input: { body: ${JSON.stringify(NOT_TEXT.nul)} }) { id } }`,
+      }),
     });
     const body = (await inline.json()) as { errors: { message: string; extensions: { code: string } }[] };
-    expect(body.errors.map((e) => [e.extensions.code, e.message])).toEqual([['BAD_USER_INPUT', 'input.body holds a control character; text may not.']]);
+    expect(body.errors.map((e) => [e.extensions.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'input.body holds a control character; text may not.'],
+    ]);
     expect(t.logs.filter((line) => JSON.stringify(line).includes(MARK))).toEqual([]);
   });
 
@@ -79,10 +104,18 @@ describe('names and titles', () => {
     const attempts = await Promise.all([
       request(t.url, UpdateProfileDocument, { input: { displayName: REORDERED } }, { token: buyer.token }),
       request(t.url, CreateGroupDocument, { title: REORDERED, memberIds: [friend.id] }, { token: buyer.token }),
-      request(t.url, CreateProductDocument, { input: { title: REORDERED, kind: 'DIGITAL', priceAmount: 100, currency: 'EUR' } } as never, { token: owner.token }),
+      request(
+        t.url,
+        CreateProductDocument,
+        { input: { title: REORDERED, kind: 'DIGITAL', priceAmount: 100, currency: 'EUR' } } as never,
+        { token: owner.token },
+      ),
     ]);
     for (const [i, result] of attempts.entries()) {
-      expect(result.errors?.map((e) => [e.extensions?.code, e.message]), `attempt ${i}`).toEqual([
+      expect(
+        result.errors?.map((e) => [e.extensions?.code, e.message]),
+        `attempt ${i}`,
+      ).toEqual([
         ['BAD_USER_INPUT', expect.stringMatching(/ may not hold characters that reorder the text around them\.$/)],
       ]);
     }
@@ -90,12 +123,29 @@ describe('names and titles', () => {
 
   it('counts characters as people do: a 100-emoji group title fits its 100-character limit, and tidies spaces', async () => {
     const [buyer, friend] = await Promise.all([signUp(t, 'emoji'), signUp(t, 'friend')]);
-    const fits = await request(t.url, CreateGroupDocument, { title: '🎉'.repeat(100), memberIds: [friend.id] }, { token: buyer.token });
+    const fits = await request(
+      t.url,
+      CreateGroupDocument,
+      { title: '🎉'.repeat(100), memberIds: [friend.id] },
+      { token: buyer.token },
+    );
     expect(fits.errors).toBeUndefined();
     expect(fits.data?.createGroup!.title).toBe('🎉'.repeat(100));
-    const tooLong = await request(t.url, CreateGroupDocument, { title: '🎉'.repeat(101), memberIds: [friend.id] }, { token: buyer.token });
-    expect(tooLong.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', 'A group title is at most 100 characters.']]);
-    const tidied = await request(t.url, UpdateProfileDocument, { input: { displayName: '  Ada \n  Lovelace ' } }, { token: buyer.token });
+    const tooLong = await request(
+      t.url,
+      CreateGroupDocument,
+      { title: '🎉'.repeat(101), memberIds: [friend.id] },
+      { token: buyer.token },
+    );
+    expect(tooLong.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'A group title is at most 100 characters.'],
+    ]);
+    const tidied = await request(
+      t.url,
+      UpdateProfileDocument,
+      { input: { displayName: '  Ada \n  Lovelace ' } },
+      { token: buyer.token },
+    );
     expect(tidied.data?.updateProfile!.displayName).toBe('Ada Lovelace');
   });
 });

@@ -74,7 +74,9 @@ export const SMALL = `query Me($salt: String) {
  */
 export function saltedBodies(query, operationName, prefix) {
   const marker = '\u0000salt\u0000';
-  const [head, tail] = JSON.stringify({ query, operationName, variables: { salt: marker } }).split(JSON.stringify(marker));
+  const [head, tail] = JSON.stringify({ query, operationName, variables: { salt: marker } }).split(
+    JSON.stringify(marker),
+  );
   let next = 0;
   return () => `${head}"${prefix}-${next++}"${tail}`;
 }

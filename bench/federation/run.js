@@ -55,7 +55,17 @@ const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 
 log('starting the four subgraphs (one process)');
 const subgraphs = spawn('subgraphs', [join(import.meta.dirname, 'subgraphs.js')]);
-const { urls } = JSON.parse(await waitFor('the subgraphs to print their URLs', () => subgraphs.output.join('').split('\n').find((l) => l.startsWith('{')), 30_000));
+const { urls } = JSON.parse(
+  await waitFor(
+    'the subgraphs to print their URLs',
+    () =>
+      subgraphs.output
+        .join('')
+        .split('\n')
+        .find((l) => l.startsWith('{')),
+    30_000,
+  ),
+);
 const supergraphPath = join(work, 'supergraph.graphql');
 writeFileSync(supergraphPath, composeSupergraph(urls));
 
@@ -121,12 +131,23 @@ async function startGateway(name, port) {
   const url = `http://127.0.0.1:${port}/graphql`;
   let child;
   if (name === 'ours') child = spawn(name, ourCommand(), ourEnv(port));
-  else if (name === 'apollo') child = spawn(name, [join(import.meta.dirname, 'apollo-gateway.js'), supergraphPath, String(port)]);
+  else if (name === 'apollo')
+    child = spawn(name, [join(import.meta.dirname, 'apollo-gateway.js'), supergraphPath, String(port)]);
   else if (name === 'hive') {
     const require = createRequire(import.meta.url);
     const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
     // --fork 0: one process, as the other two; the supergraph file is read once and polled.
-    child = spawn(name, [bin, 'supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1', '--fork', '0']);
+    child = spawn(name, [
+      bin,
+      'supergraph',
+      supergraphPath,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--fork',
+      '0',
+    ]);
   } else throw new Error(`unknown gateway ${name}`);
   log(`starting ${name} on port ${port}`);
   const probe = saltedBodies(SMALL, 'Me', 'ready');
@@ -146,7 +167,12 @@ async function startGateway(name, port) {
 }
 
 async function post(url, body, headers = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
   return response.json();
 }
 
@@ -161,27 +187,41 @@ async function throughput() {
   const reference = {};
   for (const gateway of Object.values(gateways)) {
     const answer = await post(gateway.url, saltedBodies(DEEP, 'TestQuery', `check-${gateway.name}`)());
-    if (answer.errors) throw new Error(`${gateway.name} answered with errors: ${JSON.stringify(answer.errors).slice(0, 500)}`);
+    if (answer.errors)
+      throw new Error(`${gateway.name} answered with errors: ${JSON.stringify(answer.errors).slice(0, 500)}`);
     reference[gateway.name] = answer;
   }
   const [first, ...others] = Object.keys(reference);
   for (const name of others) {
-    if (!isDeepStrictEqual(reference[name], reference[first])) throw new Error(`${name} and ${first} answer the deep query differently`);
+    if (!isDeepStrictEqual(reference[name], reference[first]))
+      throw new Error(`${name} and ${first} answer the deep query differently`);
   }
   const answerBytes = Buffer.byteLength(JSON.stringify(reference[first]));
   log(`  same answer from ${Object.keys(reference).join(', ')}: ${(answerBytes / 1024).toFixed(1)} KiB`);
 
   for (const gateway of Object.values(gateways)) {
     log(`warm-up: ${gateway.name}, ${WARMUP_SECONDS} s`);
-    await load(gateway, DEEP, 'TestQuery', { connections: CONNECTIONS, seconds: WARMUP_SECONDS, salt: `warm-${gateway.name}` });
+    await load(gateway, DEEP, 'TestQuery', {
+      connections: CONNECTIONS,
+      seconds: WARMUP_SECONDS,
+      salt: `warm-${gateway.name}`,
+    });
   }
   const runs = Object.fromEntries(Object.keys(gateways).map((name) => [name, []]));
   const names = Object.keys(gateways);
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
-      const run = await load(gateways[name], DEEP, 'TestQuery', { connections: CONNECTIONS, seconds: SECONDS, salt: `r${round}-${name}` });
-      log(`round ${round + 1}/${ROUNDS} ${name}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.failures} failures, ${run.subgraphCallsPerRequest.toFixed(2)} subgraph calls/request (${run.unsaltedCalls} unsalted)`);
+      const run = await load(gateways[name], DEEP, 'TestQuery', {
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        salt: `r${round}-${name}`,
+      });
+      log(
+        `round ${round + 1}/${ROUNDS} ${name}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50.toFixed(1)} ms, ` +
+          `p99 ${run.p99.toFixed(1)} ms, ${run.failures} failures, ${run.subgraphCallsPerRequest.toFixed(2)} ` +
+          `subgraph calls/request (${run.unsaltedCalls} unsalted)`,
+      );
       if (run.firstFailure) log(`  first failure: ${run.firstFailure}`);
       runs[name].push(run);
     }
@@ -210,18 +250,29 @@ async function throughput() {
 async function load(gateway, query, operationName, { connections, seconds, salt, headers = {} }) {
   const nextBody = saltedBodies(query, operationName, salt);
   const statsBefore = await subgraphStats();
-  const cpuBefore = { gateway: gateway.child ? cpuSeconds(gateway.child.pid) : 0, subgraphs: cpuSeconds(subgraphs.pid) };
+  const cpuBefore = {
+    gateway: gateway.child ? cpuSeconds(gateway.child.pid) : 0,
+    subgraphs: cpuSeconds(subgraphs.pid),
+  };
   const run = await latencyRun({
     url: gateway.url,
     connections,
     duration: seconds,
-    requests: [{ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (request) => ({ ...request, body: nextBody() }) }],
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        setupRequest: (request) => ({ ...request, body: nextBody() }),
+      },
+    ],
   });
   const statsAfter = await subgraphStats();
   const answered = Math.max(1, run.requests);
   return {
     ...run,
-    gatewayCpuMsPerRequest: gateway.child ? ((cpuSeconds(gateway.child.pid) - cpuBefore.gateway) * 1000) / answered : NaN,
+    gatewayCpuMsPerRequest: gateway.child
+      ? ((cpuSeconds(gateway.child.pid) - cpuBefore.gateway) * 1000) / answered
+      : NaN,
     subgraphCpuMsPerRequest: ((cpuSeconds(subgraphs.pid) - cpuBefore.subgraphs) * 1000) / answered,
     subgraphCallsPerRequest: (sum(statsAfter.calls) - sum(statsBefore.calls)) / answered,
     unsaltedCalls: sum(statsAfter.unsalted) - sum(statsBefore.unsalted),
@@ -231,17 +282,30 @@ async function load(gateway, query, operationName, { connections, seconds, salt,
 // --- 2. overhead ------------------------------------------------------------------------------
 
 async function overhead() {
-  const token = (await issueAccessToken(accessSigner, { userId: 'bench-user', sessionId: 'bench-session', roles: [] }, 3600)).token;
+  const token = (
+    await issueAccessToken(accessSigner, { userId: 'bench-user', sessionId: 'bench-session', roles: [] }, 3600)
+  ).token;
   const targets = [
     { name: 'accounts subgraph, direct', url: urls.accounts },
     ...Object.values(gateways).map((gateway) => ({ name: gateway.name, url: gateway.url, child: gateway.child })),
   ];
-  if (gateways.ours) targets.push({ name: 'ours, signed in', url: gateways.ours.url, child: gateways.ours.child, headers: { authorization: `Bearer ${token}` } });
+  if (gateways.ours)
+    targets.push({
+      name: 'ours, signed in',
+      url: gateways.ours.url,
+      child: gateways.ours.child,
+      headers: { authorization: `Bearer ${token}` },
+    });
   const rows = [];
   for (const target of targets) {
     log(`overhead: ${target.name}, warm-up 2 s then 1 connection for ${OVERHEAD_SECONDS} s`);
     await load(target, SMALL, 'Me', { connections: 1, seconds: 2, salt: `ow-${rows.length}`, headers: target.headers });
-    const run = await load(target, SMALL, 'Me', { connections: 1, seconds: OVERHEAD_SECONDS, salt: `o-${rows.length}`, headers: target.headers });
+    const run = await load(target, SMALL, 'Me', {
+      connections: 1,
+      seconds: OVERHEAD_SECONDS,
+      salt: `o-${rows.length}`,
+      headers: target.headers,
+    });
     delete run.latencies;
     rows.push({ target: target.name, ...run });
   }
@@ -260,13 +324,31 @@ async function idleSockets() {
   const port = 24000 + Math.floor(Math.random() * 100);
   const preload = join(import.meta.dirname, 'memory-probe.js');
   const args = ourCommand();
-  const child = spawn('ours (memory)', ['--expose-gc', '--import', preload, ...args], ourEnv(port, { MAX_CONNECTIONS_PER_ADDRESS: String(SOCKETS + 100) }));
+  const child = spawn(
+    'ours (memory)',
+    ['--expose-gc', '--import', preload, ...args],
+    ourEnv(port, { MAX_CONNECTIONS_PER_ADDRESS: String(SOCKETS + 100) }),
+  );
   const gateway = { name: 'ours (memory)', url: `http://127.0.0.1:${port}/graphql`, child };
-  await waitFor('the memory gateway to answer', async () => (await post(gateway.url, saltedBodies(SMALL, 'Me', 'mem')())).data?.me, 90_000, 250);
+  await waitFor(
+    'the memory gateway to answer',
+    async () => (await post(gateway.url, saltedBodies(SMALL, 'Me', 'mem')())).data?.me,
+    90_000,
+    250,
+  );
 
   log(`sockets: signing ${SOCKETS} access tokens`);
-  const tokens = await mapLimit(Array.from({ length: SOCKETS }, (_, i) => i), 50, async (i) =>
-    (await issueAccessToken(accessSigner, { userId: `bench-user-${i}`, sessionId: `bench-session-${i}`, roles: [] }, 3600)).token,
+  const tokens = await mapLimit(
+    Array.from({ length: SOCKETS }, (_, i) => i),
+    50,
+    async (i) =>
+      (
+        await issueAccessToken(
+          accessSigner,
+          { userId: `bench-user-${i}`, sessionId: `bench-session-${i}`, roles: [] },
+          3600,
+        )
+      ).token,
   );
   // One socket opened and closed first, so what is loaded once for any socket is in the baseline.
   (await openSocket(gateway.url, tokens[0])).close();
@@ -281,7 +363,14 @@ async function idleSockets() {
   for (const socket of sockets) socket.close();
   await child.stop();
   const perSocket = (key) => (after[key] - before[key]) / SOCKETS;
-  return { sockets: SOCKETS, openSeconds, before, after, heapPerSocket: perSocket('heapUsed'), rssPerSocket: perSocket('rss') };
+  return {
+    sockets: SOCKETS,
+    openSeconds,
+    before,
+    after,
+    heapPerSocket: perSocket('heapUsed'),
+    rssPerSocket: perSocket('rss'),
+  };
 }
 
 /** A graphql-ws socket, signed in (connection_init with the token) and acknowledged. */
@@ -294,7 +383,9 @@ function openSocket(url, token) {
       socket.terminate();
       reject(error);
     };
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
     socket.on('message', (data) => {
       const message = JSON.parse(String(data));
       if (message.type === 'connection_ack') {
@@ -311,7 +402,17 @@ function openSocket(url, token) {
 async function memory(child) {
   const seen = child.output.length;
   child.child.kill('SIGUSR2');
-  const line = await waitFor('a memory report', () => child.output.slice(seen).join('').split('\n').find((l) => l.startsWith('{"memory"')), 10_000, 50);
+  const line = await waitFor(
+    'a memory report',
+    () =>
+      child.output
+        .slice(seen)
+        .join('')
+        .split('\n')
+        .find((l) => l.startsWith('{"memory"')),
+    10_000,
+    50,
+  );
   return JSON.parse(line).memory;
 }
 
@@ -332,14 +433,27 @@ function report() {
   const lines = [
     '# Federation gateway benchmark',
     '',
-    `Run ${started.toISOString()} on ${cpuModel()} (${availableParallelism()} CPUs), Node ${process.version}; load average ${loadBefore} before, ${loadAfter} after.`,
-    `Gateways: ours (\`npm run start:gateway\`), @apollo/gateway ${version('@apollo/gateway')} on @apollo/server ${version('@apollo/server')}, @graphql-hive/gateway ${version('@graphql-hive/gateway')} (\`--fork 0\`); one process each, all running through the run.`,
+    `Run ${started.toISOString()} on ${cpuModel()} (${availableParallelism()} CPUs), Node ` +
+      `${process.version}; load average ${loadBefore} before, ${loadAfter} after.`,
+    `Gateways: ours (\`npm run start:gateway\`), @apollo/gateway ${version('@apollo/gateway')} on ` +
+      `@apollo/server ${version('@apollo/server')}, @graphql-hive/gateway ${version('@graphql-hive/gateway')} ` +
+      `(\`--fork 0\`); one process each, all running through the run.`,
     '',
     '## Method',
     '',
-    '- Workload: the public four-subgraph federation benchmark (accounts, inventory, products, reviews, with its data), served by one Node process (`bench/federation/subgraphs.js`) that answers each distinct subgraph query from memory after executing it once, so the subgraphs cost little and the gateways get the CPU. One change: a `salt` argument on one field of every subgraph fetch, given a new value in every request, so no gateway can merge subgraph calls of concurrent requests; the subgraphs count calls that carried none (a gateway that batches fetches renames the variable, `_v0_salt`, which counts as carried).',
-    '- Ours runs as `npm run start:gateway` runs it after its build step (the command is read from package.json), on the embedded bus and cache, at `LOG_LEVEL=warn` and with `RATE_LIMIT_PER_MINUTE=0` (the other two log nothing per request and have no rate limit); query limits, metrics, CSRF and CORS checks stay on. Apollo Gateway runs on Apollo Server\'s standalone server with default data sources (`bench/federation/apollo-gateway.js`); Hive Gateway through its CLI with defaults.',
-    '- Load: autocannon in the bench process, on the same machine. CPU per request is read from /proc for each gateway process and for the subgraphs process.',
+    '- Workload: the public four-subgraph federation benchmark (accounts, inventory, products, reviews, with ' +
+      'its data), served by one Node process (`bench/federation/subgraphs.js`) that answers each distinct ' +
+      'subgraph query from memory after executing it once, so the subgraphs cost little and the gateways get ' +
+      'the CPU. One change: a `salt` argument on one field of every subgraph fetch, given a new value in every ' +
+      'request, so no gateway can merge subgraph calls of concurrent requests; the subgraphs count calls that ' +
+      'carried none (a gateway that batches fetches renames the variable, `_v0_salt`, which counts as carried).',
+    '- Ours runs as `npm run start:gateway` runs it after its build step (the command is read from ' +
+      'package.json), on the embedded bus and cache, at `LOG_LEVEL=warn` and with `RATE_LIMIT_PER_MINUTE=0` ' +
+      '(the other two log nothing per request and have no rate limit); query limits, metrics, CSRF and CORS ' +
+      "checks stay on. Apollo Gateway runs on Apollo Server's standalone server with default data sources " +
+      '(`bench/federation/apollo-gateway.js`); Hive Gateway through its CLI with defaults.',
+    '- Load: autocannon in the bench process, on the same machine. CPU per request is read from /proc for ' +
+      'each gateway process and for the subgraphs process.',
     '',
   ];
   const t = results.throughput;
@@ -348,13 +462,20 @@ function report() {
     lines.push(
       '## Throughput: the deep query',
       '',
-      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per gateway (order rotated each round, after ${WARMUP_SECONDS} s of warm-up each). Every request carries a new salt; all gateways answered the same ${(t.answerBytes / 1024).toFixed(1)} KiB before the runs. req/s is the median of the rounds (range in brackets); p50 and p99 are over every request of every round.`,
+      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per gateway (order rotated each round, ` +
+        `after ${WARMUP_SECONDS} s of warm-up each). Every request carries a new salt; all gateways answered ` +
+        `the same ${(t.answerBytes / 1024).toFixed(1)} KiB before the runs. req/s is the median of the rounds ` +
+        `(range in brackets); p50 and p99 are over every request of every round.`,
       '',
-      '| gateway | req/s | p50 ms | p99 ms | failures | gateway CPU ms/req | subgraph calls/req | subgraph CPU ms/req |',
+      '| gateway | req/s | p50 ms | p99 ms | failures | gateway CPU ms/req | subgraph calls/req | subgraph ' +
+        'CPU ms/req |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...Object.entries(t.summary).map(
         ([name, s]) =>
-          `| ${name} | ${fixed(s.rps, 0)} (${fixed(s.rpsRange[0], 0)}–${fixed(s.rpsRange[1], 0)}) | ${fixed(s.p50)} | ${fixed(s.p99)} | ${s.failures} of ${s.requests} | ${fixed(s.gatewayCpuMsPerRequest, 2)} | ${fixed(s.subgraphCallsPerRequest, 2)} | ${fixed(s.subgraphCpuMsPerRequest, 2)} |`,
+          `| ${name} | ${fixed(s.rps, 0)} (${fixed(s.rpsRange[0], 0)}–${fixed(s.rpsRange[1], 0)}) | ` +
+          `${fixed(s.p50)} | ${fixed(s.p99)} | ${s.failures} of ${s.requests} | ` +
+          `${fixed(s.gatewayCpuMsPerRequest, 2)} | ${fixed(s.subgraphCallsPerRequest, 2)} | ` +
+          `${fixed(s.subgraphCpuMsPerRequest, 2)} |`,
       ),
       '',
     );
@@ -365,13 +486,36 @@ function report() {
         const ratio = ours.rps / s.rps;
         const p99Ok = ours.p99 <= s.p99;
         lines.push(
-          `- ours / ${name}: **${ratio.toFixed(2)}×** req/s${target ? ` (target ${target}×: ${ratio >= target ? 'met' : 'missed'})` : ''}; p99 ${fixed(ours.p99)} against ${fixed(s.p99)} ms (${p99Ok ? 'no worse: met' : 'worse: missed'}).`,
+          `- ours / ${name}: **${ratio.toFixed(2)}×** ` +
+            `req/s${target ? ` (target ${target}×: ${ratio >= target ? 'met' : 'missed'})` : ''}; p99 ` +
+            `${fixed(ours.p99)} against ${fixed(s.p99)} ms (${p99Ok ? 'no worse: met' : 'worse: missed'}).`,
         );
       }
-      lines.push('', `Subgraph calls without a salt during the runs: ${Object.entries(t.summary).map(([name, s]) => `${name} ${s.unsaltedCalls}`).join(', ')}.`, '');
+      lines.push(
+        '',
+        `Subgraph calls without a salt during the runs: ${Object.entries(t.summary)
+          .map(([name, s]) => `${name} ${s.unsaltedCalls}`)
+          .join(', ')}.`,
+        '',
+      );
     }
-    lines.push('Per round:', '', '| round | ' + Object.keys(t.runs).join(' | ') + ' |', '| --- |' + Object.keys(t.runs).map(() => ' --- |').join(''));
-    for (let i = 0; i < ROUNDS; i++) lines.push(`| ${i + 1} | ` + Object.values(t.runs).map((list) => `${fixed(list[i].rps, 0)} req/s, p99 ${fixed(list[i].p99)} ms`).join(' | ') + ' |');
+    lines.push(
+      'Per round:',
+      '',
+      '| round | ' + Object.keys(t.runs).join(' | ') + ' |',
+      '| --- |' +
+        Object.keys(t.runs)
+          .map(() => ' --- |')
+          .join(''),
+    );
+    for (let i = 0; i < ROUNDS; i++)
+      lines.push(
+        `| ${i + 1} | ` +
+          Object.values(t.runs)
+            .map((list) => `${fixed(list[i].rps, 0)} req/s, p99 ${fixed(list[i].p99)} ms`)
+            .join(' | ') +
+          ' |',
+      );
     lines.push('');
   }
   const o = results.overhead;
@@ -379,11 +523,17 @@ function report() {
     lines.push(
       '## Overhead: the small query',
       '',
-      `\`me { id username name }\`: one subgraph call. One connection, ${OVERHEAD_SECONDS} s each after 2 s of warm-up; overhead is the gateway's p50 minus the subgraph's own.`,
+      `\`me { id username name }\`: one subgraph call. One connection, ${OVERHEAD_SECONDS} s each after 2 s ` +
+        `of warm-up; overhead is the gateway's p50 minus the subgraph's own.`,
       '',
       '| target | req/s | p50 ms | p99 ms | overhead at p50 | gateway CPU ms/req |',
       '| --- | --- | --- | --- | --- | --- |',
-      ...o.rows.map((r) => `| ${r.target} | ${fixed(r.rps, 0)} | ${fixed(r.p50, 2)} | ${fixed(r.p99, 2)} | ${r.overheadP50 === undefined ? '' : `${fixed(r.overheadP50, 2)} ms`} | ${fixed(r.gatewayCpuMsPerRequest, 2)} |`),
+      ...o.rows.map(
+        (r) =>
+          `| ${r.target} | ${fixed(r.rps, 0)} | ${fixed(r.p50, 2)} | ${fixed(r.p99, 2)} | ` +
+          `${r.overheadP50 === undefined ? '' : `${fixed(r.overheadP50, 2)} ms`} | ` +
+          `${fixed(r.gatewayCpuMsPerRequest, 2)} |`,
+      ),
       '',
     );
   }
@@ -393,11 +543,15 @@ function report() {
     lines.push(
       '## Idle graphql-ws sockets on our gateway',
       '',
-      `${s.sockets} sockets, each signed in as its own user (connection_init with an access token) and acknowledged, opened in ${s.openSeconds.toFixed(1)} s; memory read after a forced full GC, before and after.`,
+      `${s.sockets} sockets, each signed in as its own user (connection_init with an access token) and ` +
+        `acknowledged, opened in ${s.openSeconds.toFixed(1)} s; memory read after a forced full GC, before and ` +
+        `after.`,
       '',
       '| measure | before | after | per socket |',
       '| --- | --- | --- | --- |',
-      `| heap used | ${kib(s.before.heapUsed)} KiB | ${kib(s.after.heapUsed)} KiB | **${kib(s.heapPerSocket)} KiB** (target under 50 KiB: ${s.heapPerSocket < 50 * 1024 ? 'met' : 'missed'}) |`,
+      `| heap used | ${kib(s.before.heapUsed)} KiB | ${kib(s.after.heapUsed)} KiB | ` +
+        `**${kib(s.heapPerSocket)} KiB** (target under 50 KiB: ` +
+        `${s.heapPerSocket < 50 * 1024 ? 'met' : 'missed'}) |`,
       `| RSS | ${kib(s.before.rss)} KiB | ${kib(s.after.rss)} KiB | ${kib(s.rssPerSocket)} KiB |`,
       '',
     );
@@ -412,4 +566,3 @@ function version(name) {
     return '?';
   }
 }
-

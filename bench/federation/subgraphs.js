@@ -13,7 +13,9 @@ import { execute, parse } from 'graphql';
  * call differs from every other and no gateway can merge calls of concurrent requests.
  */
 
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@provides", "@requires", "@shareable"])';
+const LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", ' +
+  '"@provides", "@requires", "@shareable"])';
 
 const USERS = [
   ['1', 'Uri Goldshtein', 'urigo'],
@@ -36,16 +38,46 @@ const PRODUCTS = [
   ['9', 'Sofa', 9999, 800, true],
 ].map(([upc, name, price, weight, inStock]) => ({ upc, name, price, weight, inStock }));
 
-const LOREM = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.';
-const SED_UT = 'Sed ut perspiciatis unde omnis iste natus error sit voluptatem accusantium doloremque laudantium, totam rem aperiam, eaque ipsa quae ab illo inventore veritatis et quasi architecto beatae vitae dicta sunt explicabo. Nemo enim ipsam voluptatem quia voluptas sit aspernatur aut odit aut fugi';
-const SED_QUIA = 'sed quia consequuntur magni dolores eos qui ratione voluptatem sequi nesciunt. Neque porro quisquam est, qui dolorem ipsum quia dolor sit amet, consectetur, adipisci velit, sed quia non numquam eius modi tempora incidunt ut labore et dolore magnam aliquam quaerat voluptatem.';
-const UT_ENIM = 'Ut enim ad minima veniam, quis nostrum exercitationem ullam corporis suscipit laboriosam, nisi ut aliquid ex ea commodi consequatur? Quis autem';
-const AT_VERO = 'At vero eos et accusamus et iusto odio dignissimos ducimus qui blanditiis praesentium voluptatum deleniti atque corrupti quos dolores et quas molestias excepturi sint occaecati cupiditate non provident, similique sunt in culpa qui officia deserunt mollitia animi, id est laborum et dolorum fuga. Et harum quidem rerum facilis est et expedita distinctio. Nam libero tempore, cum soluta nobis est eligendi optio cumque nihil impedit quo minus id quod maxime placeat facere possimus, omnis voluptas assumenda est, omnis dolor repellendus. Temporibus autem quibusdam et aut officiis debitis aut rerum necessitatibus saepe eveniet ut et voluptates repudiandae sint et molestiae non recusandae. Itaque earum rerum hic tenetur a sapiente delectus, ut aut reiciendis voluptatibus maiores alias consequatur aut perferendis doloribus asperiores repellat.';
+const LOREM =
+  'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et ' +
+  'dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ' +
+  'ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu ' +
+  'fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt ' +
+  'mollit anim id est laborum.';
+const SED_UT =
+  'Sed ut perspiciatis unde omnis iste natus error sit voluptatem accusantium doloremque laudantium, totam ' +
+  'rem aperiam, eaque ipsa quae ab illo inventore veritatis et quasi architecto beatae vitae dicta sunt ' +
+  'explicabo. Nemo enim ipsam voluptatem quia voluptas sit aspernatur aut odit aut fugi';
+const SED_QUIA =
+  'sed quia consequuntur magni dolores eos qui ratione voluptatem sequi nesciunt. Neque porro quisquam est, ' +
+  'qui dolorem ipsum quia dolor sit amet, consectetur, adipisci velit, sed quia non numquam eius modi ' +
+  'tempora incidunt ut labore et dolore magnam aliquam quaerat voluptatem.';
+const UT_ENIM =
+  'Ut enim ad minima veniam, quis nostrum exercitationem ullam corporis suscipit laboriosam, nisi ut aliquid ' +
+  'ex ea commodi consequatur? Quis autem';
+const AT_VERO =
+  'At vero eos et accusamus et iusto odio dignissimos ducimus qui blanditiis praesentium voluptatum deleniti ' +
+  'atque corrupti quos dolores et quas molestias excepturi sint occaecati cupiditate non provident, ' +
+  'similique sunt in culpa qui officia deserunt mollitia animi, id est laborum et dolorum fuga. Et harum ' +
+  'quidem rerum facilis est et expedita distinctio. Nam libero tempore, cum soluta nobis est eligendi optio ' +
+  'cumque nihil impedit quo minus id quod maxime placeat facere possimus, omnis voluptas assumenda est, ' +
+  'omnis dolor repellendus. Temporibus autem quibusdam et aut officiis debitis aut rerum necessitatibus ' +
+  'saepe eveniet ut et voluptates repudiandae sint et molestiae non recusandae. Itaque earum rerum hic ' +
+  'tenetur a sapiente delectus, ut aut reiciendis voluptatibus maiores alias consequatur aut perferendis ' +
+  'doloribus asperiores repellat.';
 
 const REVIEWS = [
-  [LOREM, '1'], [SED_UT, '1'], [SED_QUIA, '1'], [UT_ENIM, '1'],
-  [LOREM, '2'], [SED_UT, '2'], [SED_QUIA, '2'], [UT_ENIM, '2'],
-  [UT_ENIM, '3'], [UT_ENIM, '4'], [AT_VERO, '4'],
+  [LOREM, '1'],
+  [SED_UT, '1'],
+  [SED_QUIA, '1'],
+  [UT_ENIM, '1'],
+  [LOREM, '2'],
+  [SED_UT, '2'],
+  [SED_QUIA, '2'],
+  [UT_ENIM, '2'],
+  [UT_ENIM, '3'],
+  [UT_ENIM, '4'],
+  [AT_VERO, '4'],
 ].map(([body, upc], index) => ({ id: String(index + 1), body, upc }));
 
 /** As in the public workload: every review's author is the first user, whose reviews are the first two. */
@@ -85,7 +117,10 @@ export const SUBGRAPHS = {
       }`,
     resolvers: {
       Product: {
-        __resolveReference: (reference) => ({ ...reference, inStock: PRODUCTS.find((product) => product.upc === reference.upc)?.inStock }),
+        __resolveReference: (reference) => ({
+          ...reference,
+          inStock: PRODUCTS.find((product) => product.upc === reference.upc)?.inStock,
+        }),
         // Free above 1,000; half the weight otherwise.
         shippingEstimate: ({ price, weight }) => (price > 1000 ? 0 : Math.floor(weight / 2)),
       },
@@ -180,7 +215,9 @@ export async function startSubgraphs(host = '127.0.0.1') {
           const key = `${operationName ?? ''}\n${query}\n${JSON.stringify(rest)}`;
           let answer = answers.get(key);
           if (answer === undefined) {
-            answer = JSON.stringify(await execute({ schema, document: parse(query), variableValues: variables, operationName }));
+            answer = JSON.stringify(
+              await execute({ schema, document: parse(query), variableValues: variables, operationName }),
+            );
             if (answers.size < 10_000) answers.set(key, answer);
           }
           reply(res, 200, answer);

@@ -5,7 +5,14 @@ export type ChatEvents = {
    * drive files the sender asked to attach: drive checks them and answers with
    * `drive.attachments.checked`.
    */
-  'chat.message.sent': { messageId: string; conversationId: string; senderId: string; recipientIds: string[]; excerpt: string; attachmentIds: string[] };
+  'chat.message.sent': {
+    messageId: string;
+    conversationId: string;
+    senderId: string;
+    recipientIds: string[];
+    excerpt: string;
+    attachmentIds: string[];
+  };
   /** A message was deleted: what it attached is no longer shared through it. */
   'chat.message.deleted': { messageId: string; conversationId: string };
   /** Who is in a conversation now (drive lets members download its attachments). */
@@ -38,6 +45,9 @@ export interface ChatEventSnapshot {
 
 /** Live-only signals: sent at once, never stored, heard only by those listening at that moment. */
 export type ChatSignals = {
-  /** Someone is typing, for these members' `chatEvent` subscriptions; `snapshot` is the answer itself (`@live(inline:)`). */
+  /**
+   * Someone is typing, for these members' `chatEvent` subscriptions; `snapshot` is the answer itself
+   * (`@live(inline:)`).
+   */
   'chat.event': ChatEvents['chat.event'] & { snapshot: ChatEventSnapshot };
 };

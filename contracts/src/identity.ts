@@ -43,5 +43,11 @@ export type IdentityEvents = {
     secret: string;
     expiresAt: string;
   };
-  'identity.user.signed_in': { userId: string; sessionId: string; newDevice: boolean; ip: string | null; userAgent: string | null };
+  'identity.user.signed_in': {
+    userId: string;
+    sessionId: string;
+    newDevice: boolean;
+    ip: string | null;
+    userAgent: string | null;
+  };
 };

@@ -4,7 +4,14 @@ export type MarketplaceEvents = {
    * An order awaits payment; payments charges `paymentMethodId` for `amount`, an integer in minor
    * units (cents), in `currency`, lowercase ISO 4217 ('usd').
    */
-  'marketplace.order.placed': { orderId: string; buyerId: string; sellerId: string; amount: number; currency: string; paymentMethodId: string };
+  'marketplace.order.placed': {
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    amount: number;
+    currency: string;
+    paymentMethodId: string;
+  };
   /**
    * An order moved from `previousStatus` to `status` (an OrderStatus name). `summary` names what
    * it holds ("2 × Brass lamp, 1 × Pan"), for messages about it.
@@ -21,9 +28,14 @@ export type MarketplaceEvents = {
     trackingNumber: string | null;
     /** The files its digital products deliver: drive lets the buyer read them while the order is PAID onwards. */
     digitalFileIds: string[];
-    /** SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side). */
+    /**
+     * SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side).
+     */
     purpose: 'SALE' | 'ADVERTISING';
-    /** It holds physical products, which the seller ships (SHIPPED, then DELIVERED); a digital-only order is complete once PAID. */
+    /**
+     * It holds physical products, which the seller ships (SHIPPED, then DELIVERED); a digital-only order is complete
+     * once PAID.
+     */
     ships: boolean;
   };
   /**
@@ -32,7 +44,16 @@ export type MarketplaceEvents = {
    */
   'marketplace.order.payment_unwanted': { orderId: string };
   /** Money went back to the buyer (`amount` now, `refundedTotal` in all); `fully` when all of it. */
-  'marketplace.order.refunded': { orderId: string; buyerId: string; sellerId: string; amount: number; refundedTotal: number; currency: string; summary: string; fully: boolean };
+  'marketplace.order.refunded': {
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    amount: number;
+    refundedTotal: number;
+    currency: string;
+    summary: string;
+    fully: boolean;
+  };
   /**
    * A return request was made (`previousStatus` null) or moved on; `amount` is what it asks back, or
    * what was asked of payments once accepted. Drive checks a new request's `photoIds`;
@@ -59,7 +80,14 @@ export type MarketplaceEvents = {
    * payment, once per `refundKey` however often told. Each acceptance has its own key, so one after
    * a refused refund is asked afresh rather than answered with the provider's remembered refusal.
    */
-  'marketplace.return.accepted': { returnRequestId: string; orderId: string; amount: number; currency: string; reason: string; refundKey: string };
+  'marketplace.return.accepted': {
+    returnRequestId: string;
+    orderId: string;
+    amount: number;
+    currency: string;
+    reason: string;
+    refundKey: string;
+  };
   /** Live: an order changed, for its buyer's and seller's `orderUpdated` subscriptions. */
   'marketplace.order.updated': { id: string; orderId: string; recipientIds: string[] };
 };

@@ -1,7 +1,13 @@
 /** The events social publishes, with their payloads: what other subgraphs may know of social. */
 
 /** Why someone should hear about an interaction. */
-export type NotifyReason = 'post_liked' | 'comment_liked' | 'post_commented' | 'comment_replied' | 'followed' | 'post_shared';
+export type NotifyReason =
+  | 'post_liked'
+  | 'comment_liked'
+  | 'post_commented'
+  | 'comment_replied'
+  | 'followed'
+  | 'post_shared';
 
 /**
  * Who to tell, decided here because only social knows blocks and visibility: never the actor
@@ -23,7 +29,11 @@ export interface Interaction {
 }
 
 export type SocialEvents = {
-  'social.post.created': Interaction & { postId: string; visibility: 'PUBLIC' | 'FOLLOWERS'; sharedPostId: string | null };
+  'social.post.created': Interaction & {
+    postId: string;
+    visibility: 'PUBLIC' | 'FOLLOWERS';
+    sharedPostId: string | null;
+  };
   'social.post.deleted': { postId: string; authorId: string; removedBy: string };
   'social.post.liked': Interaction & { postId: string };
   'social.comment.added': Interaction & { postId: string; commentId: string; parentId: string | null };

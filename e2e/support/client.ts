@@ -36,13 +36,31 @@ export type Answered<T> = { [K in keyof T]: NonNullable<T[K]> };
  * The data of a call that must succeed. Every root field is nullable (so one subgraph down costs
  * only its own fields), so a null root is refused here unless the caller expects one (`nullable`).
  */
-export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<Answered<T>>;
-export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables: V | undefined, token: string | undefined, options: { nullable: true }): Promise<T>;
-export async function ok<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string, options: { nullable?: true } = {}): Promise<T> {
+export async function ok<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  token?: string,
+): Promise<Answered<T>>;
+export async function ok<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V | undefined,
+  token: string | undefined,
+  options: { nullable: true },
+): Promise<T>;
+export async function ok<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  token?: string,
+  options: { nullable?: true } = {},
+): Promise<T> {
   const result = await request(url, document, variables, { token });
   if (result.errors?.length || !result.data) throw new Error(`expected success, got ${JSON.stringify(result.errors)}`);
   const nulls = Object.entries(result.data as Record<string, unknown>).filter(([, value]) => value === null);
-  if (nulls.length && !options.nullable) throw new Error(`expected every root field, got null for ${nulls.map(([name]) => name).join(', ')}`);
+  if (nulls.length && !options.nullable)
+    throw new Error(`expected every root field, got null for ${nulls.map(([name]) => name).join(', ')}`);
   return result.data;
 }
 
@@ -55,7 +73,12 @@ export function answeredData<T>(data: T | null | undefined): T | null {
 }
 
 /** The error codes of a call that must fail. */
-export async function codes<T, V>(url: string, document: TypedDocumentNode<T, V>, variables?: V, token?: string): Promise<string[]> {
+export async function codes<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  token?: string,
+): Promise<string[]> {
   const result = await request(url, document, variables, { token });
   return (result.errors ?? []).map((e) => String(e.extensions?.code));
 }

@@ -4,7 +4,11 @@ import { ok } from './client.js';
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-export async function startUpload(url: string, token: string, input: { name: string; mimeType: string; size: number; checksum?: string; fileId?: string }) {
+export async function startUpload(
+  url: string,
+  token: string,
+  input: { name: string; mimeType: string; size: number; checksum?: string; fileId?: string },
+) {
   return (await ok(url, CreateUploadDocument, { input }, token)).createUpload;
 }
 
@@ -14,10 +18,24 @@ export function put(ticket: { uploadUrl: string; headers: { name: string; value:
   return fetch(ticket.uploadUrl, { method: 'PUT', headers, body: new Uint8Array(bytes) });
 }
 
-/** The whole flow a client follows, against the gateway at `url`: a ticket, the bytes PUT to its signed URL, completion. */
-export async function upload(url: string, token: string, name: string, bytes: Buffer, options: { mimeType?: string; fileId?: string } = {}) {
+/**
+ * The whole flow a client follows, against the gateway at `url`: a ticket, the bytes PUT to its signed URL, completion.
+ */
+export async function upload(
+  url: string,
+  token: string,
+  name: string,
+  bytes: Buffer,
+  options: { mimeType?: string; fileId?: string } = {},
+) {
   const mimeType = options.mimeType ?? 'text/plain';
-  const ticket = await startUpload(url, token, { name, mimeType, size: bytes.length, checksum: sha256(bytes), fileId: options.fileId });
+  const ticket = await startUpload(url, token, {
+    name,
+    mimeType,
+    size: bytes.length,
+    checksum: sha256(bytes),
+    fileId: options.fileId,
+  });
   const stored = await put(ticket, bytes);
   if (stored.status !== 200) throw new Error(`PUT answered ${stored.status}`);
   return (await ok(url, CompleteUploadDocument, { uploadId: ticket.uploadId }, token)).completeUpload;

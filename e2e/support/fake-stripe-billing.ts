@@ -3,7 +3,13 @@ import { error, invalid, metadataOf, missing, now, token, type Answer, type Outc
 
 type StripeObject = Record<string, unknown> & { id: string };
 type Price = StripeObject & { unit_amount: number; currency: string; recurring: { interval: 'month' | 'year' } };
-type Subscription = StripeObject & { customer: string; status: string; cancel_at_period_end: boolean; default_payment_method: string | null; price: Price };
+type Subscription = StripeObject & {
+  customer: string;
+  status: string;
+  cancel_at_period_end: boolean;
+  default_payment_method: string | null;
+  price: Price;
+};
 
 /** What billing needs of the rest of the fake: customers, charging a saved card, events. */
 export interface BillingHost {
@@ -23,26 +29,46 @@ export class FakeStripeBilling {
   readonly prices = new Map<string, Price>();
   readonly subscriptions = new Map<string, Subscription>();
   readonly invoices = new Map<string, StripeObject & { subscription: string }>();
-  /** The events Stripe sent as each subscription started (its first invoice paid, and that invoice's PaymentIntent), by subscription id. */
+  /**
+   * The events Stripe sent as each subscription started (its first invoice paid, and that invoice's PaymentIntent), by
+   * subscription id.
+   */
   readonly started = new Map<string, StripeEvent[]>();
 
   constructor(private readonly host: BillingHost) {}
 
   createProduct(params: Record<string, string>): Answer {
     if (!params.name) return invalid('Missing required param: name.', 'name', 'parameter_missing');
-    const product = { id: `prod_${token()}`, object: 'product', name: params.name, description: params.description ?? null, active: true, metadata: metadataOf(params), created: now(), livemode: false };
+    const product = {
+      id: `prod_${token()}`,
+      object: 'product',
+      name: params.name,
+      description: params.description ?? null,
+      active: true,
+      metadata: metadataOf(params),
+      created: now(),
+      livemode: false,
+    };
     this.products.set(product.id, product);
     return { status: 200, body: product };
   }
 
   createPrice(params: Record<string, string>): Answer {
-    if (!this.products.has(params.product ?? '')) return invalid(`No such product: '${params.product ?? ''}'`, 'product', 'resource_missing');
+    if (!this.products.has(params.product ?? ''))
+      return invalid(`No such product: '${params.product ?? ''}'`, 'product', 'resource_missing');
     const unitAmount = Number(params.unit_amount);
-    if (!Number.isSafeInteger(unitAmount) || unitAmount < 0) return invalid('Invalid integer', 'unit_amount', 'parameter_invalid_integer');
+    if (!Number.isSafeInteger(unitAmount) || unitAmount < 0)
+      return invalid('Invalid integer', 'unit_amount', 'parameter_invalid_integer');
     const currency = params.currency ?? '';
-    if (!CURRENCIES.has(currency)) return invalid(`Invalid currency: ${currency}. Stripe currently supports these currencies: ${[...CURRENCIES].slice(0, 5).join(', ')}, …`, 'currency');
+    if (!CURRENCIES.has(currency))
+      return invalid(
+        `Invalid currency: ${currency}. Stripe currently supports these currencies: ` +
+          `${[...CURRENCIES].slice(0, 5).join(', ')}, …`,
+        'currency',
+      );
     const interval = params['recurring[interval]'];
-    if (interval !== 'month' && interval !== 'year') return invalid('Invalid recurring[interval]: must be one of day, week, month, or year', 'recurring[interval]');
+    if (interval !== 'month' && interval !== 'year')
+      return invalid('Invalid recurring[interval]: must be one of day, week, month, or year', 'recurring[interval]');
     const price = {
       id: `price_${token()}`,
       object: 'price',
@@ -62,13 +88,21 @@ export class FakeStripeBilling {
 
   createSubscription(params: Record<string, string>): Answer {
     const customer = params.customer ?? '';
-    if (!this.host.customers.has(customer)) return invalid(`No such customer: '${customer}'`, 'customer', 'resource_missing');
+    if (!this.host.customers.has(customer))
+      return invalid(`No such customer: '${customer}'`, 'customer', 'resource_missing');
     const price = this.prices.get(params['items[0][price]'] ?? '');
-    if (!price) return invalid(`No such price: '${params['items[0][price]'] ?? ''}'`, 'items[0][price]', 'resource_missing');
-    if (params.payment_behavior !== 'error_if_incomplete') return invalid('The fake plays payment_behavior=error_if_incomplete only.', 'payment_behavior');
+    if (!price)
+      return invalid(`No such price: '${params['items[0][price]'] ?? ''}'`, 'items[0][price]', 'resource_missing');
+    if (params.payment_behavior !== 'error_if_incomplete')
+      return invalid('The fake plays payment_behavior=error_if_incomplete only.', 'payment_behavior');
     const method = params.default_payment_method ?? '';
     if (this.host.paymentMethods.get(method)?.customer !== customer) {
-      return invalid(`The customer does not have a payment method with the ID ${method}. The payment method must be attached to the customer.`, 'default_payment_method', 'resource_missing');
+      return invalid(
+        `The customer does not have a payment method with the ID ${method}. The payment method must be ` +
+          `attached to the customer.`,
+        'default_payment_method',
+        'resource_missing',
+      );
     }
     const refused = this.refusalOf(method, customer);
     if (refused) return error(402, { type: 'card_error', ...refused });
@@ -85,10 +119,25 @@ export class FakeStripeBilling {
       livemode: false,
       price,
       latest_invoice: null,
-      items: { object: 'list', data: [{ id: `si_${token()}`, object: 'subscription_item', price, quantity: 1, current_period_start: start, current_period_end: advance(start, price.recurring.interval) }] },
+      items: {
+        object: 'list',
+        data: [
+          {
+            id: `si_${token()}`,
+            object: 'subscription_item',
+            price,
+            quantity: 1,
+            current_period_start: start,
+            current_period_end: advance(start, price.recurring.interval),
+          },
+        ],
+      },
     };
     this.subscriptions.set(subscription.id, subscription);
-    this.started.set(subscription.id, this.invoiceEvents(this.invoice(subscription, 'subscription_create', true), subscription));
+    this.started.set(
+      subscription.id,
+      this.invoiceEvents(this.invoice(subscription, 'subscription_create', true), subscription),
+    );
     return { status: 200, body: view(subscription) };
   }
 
@@ -100,8 +149,10 @@ export class FakeStripeBilling {
   updateSubscription(id: string, params: Record<string, string>): Answer {
     const subscription = this.subscriptions.get(id);
     if (!subscription) return missing(`No such subscription: '${id}'`, 'id');
-    if (subscription.status === 'canceled') return invalid('A canceled subscription can only update its cancellation_details and metadata.');
-    if (params.cancel_at_period_end !== undefined) subscription.cancel_at_period_end = params.cancel_at_period_end === 'true';
+    if (subscription.status === 'canceled')
+      return invalid('A canceled subscription can only update its cancellation_details and metadata.');
+    if (params.cancel_at_period_end !== undefined)
+      subscription.cancel_at_period_end = params.cancel_at_period_end === 'true';
     Object.assign(subscription.metadata as object, metadataOf(params));
     return { status: 200, body: view(subscription) };
   }
@@ -114,8 +165,13 @@ export class FakeStripeBilling {
     const subscription = this.live(id);
     if (subscription.cancel_at_period_end) throw new Error(`${id} ends with its period: use endPeriod`);
     const item = itemOf(subscription);
-    Object.assign(item, { current_period_start: item.current_period_end, current_period_end: advance(item.current_period_end, subscription.price.recurring.interval) });
-    const paid = !!subscription.default_payment_method && !this.refusalOf(subscription.default_payment_method, subscription.customer);
+    Object.assign(item, {
+      current_period_start: item.current_period_end,
+      current_period_end: advance(item.current_period_end, subscription.price.recurring.interval),
+    });
+    const paid =
+      !!subscription.default_payment_method &&
+      !this.refusalOf(subscription.default_payment_method, subscription.customer);
     subscription.status = paid ? 'active' : 'past_due';
     const invoice = this.invoice(subscription, 'subscription_cycle', paid);
     const [invoiceEvent, intentEvent] = this.invoiceEvents(invoice, subscription);
@@ -144,11 +200,16 @@ export class FakeStripeBilling {
       payment_method: subscription.default_payment_method,
       status: paid ? 'succeeded' : 'requires_payment_method',
       metadata: {},
-      last_payment_error: paid ? null : { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' },
+      last_payment_error: paid
+        ? null
+        : { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' },
       created: now(),
       livemode: false,
     };
-    return [this.host.event(paid ? 'invoice.paid' : 'invoice.payment_failed', invoice), this.host.event(paid ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent)];
+    return [
+      this.host.event(paid ? 'invoice.paid' : 'invoice.payment_failed', invoice),
+      this.host.event(paid ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent),
+    ];
   }
 
   /** The period of a subscription cancelled at its end is over: Stripe deletes it. */
@@ -161,7 +222,8 @@ export class FakeStripeBilling {
 
   /** Stripe forgets a detached card as the subscription's default. */
   detached(paymentMethod: string) {
-    for (const subscription of this.subscriptions.values()) if (subscription.default_payment_method === paymentMethod) subscription.default_payment_method = null;
+    for (const subscription of this.subscriptions.values())
+      if (subscription.default_payment_method === paymentMethod) subscription.default_payment_method = null;
   }
 
   private live(id: string): Subscription {
@@ -174,7 +236,12 @@ export class FakeStripeBilling {
     const charge = this.host.chargeable(method, customer);
     if ('answer' in charge) return { code: 'card_declined', message: 'Your card was declined.' };
     if (charge.outcome === 'succeeds') return null;
-    if (charge.outcome === 'authenticates') return { code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' };
+    if (charge.outcome === 'authenticates')
+      return {
+        code: 'authentication_required',
+        decline_code: 'authentication_required',
+        message: 'Your card was declined. This transaction requires authentication.',
+      };
     return { code: 'card_declined', ...charge.outcome };
   }
 
@@ -195,10 +262,27 @@ export class FakeStripeBilling {
       attempted: true,
       next_payment_attempt: paid ? null : now() + 3 * 24 * 3600,
       // A renewal invoice's own period is the one just ended; its line is the period it pays for.
-      period_start: reason === 'subscription_create' ? item.current_period_start : item.current_period_start - (item.current_period_end - item.current_period_start),
+      period_start:
+        reason === 'subscription_create'
+          ? item.current_period_start
+          : item.current_period_start - (item.current_period_end - item.current_period_start),
       period_end: item.current_period_start,
-      parent: { type: 'subscription_details', subscription_details: { subscription: subscription.id, metadata: subscription.metadata } },
-      lines: { object: 'list', data: [{ id: `il_${token()}`, object: 'line_item', amount, currency: subscription.price.currency, period: { start: item.current_period_start, end: item.current_period_end } }] },
+      parent: {
+        type: 'subscription_details',
+        subscription_details: { subscription: subscription.id, metadata: subscription.metadata },
+      },
+      lines: {
+        object: 'list',
+        data: [
+          {
+            id: `il_${token()}`,
+            object: 'line_item',
+            amount,
+            currency: subscription.price.currency,
+            period: { start: item.current_period_start, end: item.current_period_end },
+          },
+        ],
+      },
       created: now(),
       livemode: false,
     };
@@ -208,7 +292,8 @@ export class FakeStripeBilling {
   }
 }
 
-const itemOf = (subscription: Subscription) => (subscription.items as { data: { current_period_start: number; current_period_end: number }[] }).data[0]!;
+const itemOf = (subscription: Subscription) =>
+  (subscription.items as { data: { current_period_start: number; current_period_end: number }[] }).data[0]!;
 
 /** A subscription as Stripe shows it: without the price the fake keeps at hand. */
 const view = ({ price: _price, ...subscription }: Subscription) => subscription;

@@ -14,9 +14,11 @@ export const error = (status: number, body: Record<string, unknown>): Answer => 
 export const now = () => Math.floor(Date.now() / 1000);
 
 /** A GET of something that does not exist: 404, in Stripe's words. */
-export const missing = (message: string, param: string): Answer => error(404, { type: 'invalid_request_error', code: 'resource_missing', message, param });
+export const missing = (message: string, param: string): Answer =>
+  error(404, { type: 'invalid_request_error', code: 'resource_missing', message, param });
 
-export const invalid = (message: string, param?: string, code?: string): Answer => error(400, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
+export const invalid = (message: string, param?: string, code?: string): Answer =>
+  error(400, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
 
 export function metadataOf(params: Record<string, string>): Record<string, string> {
   return Object.fromEntries(

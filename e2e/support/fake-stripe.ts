@@ -5,7 +5,10 @@ import { connectRoutes, FakeConnect } from './fake-stripe-connect.js';
 import { FakeStripeBilling } from './fake-stripe-billing.js';
 import { error, invalid, metadataOf, missing, now, token, type Answer, type Outcome } from './fake-stripe-wire.js';
 
-/** A request as the fake received it. Stripe's form fields stay flat: `metadata[orderId]`, `allowed_payment_method_types[0]`. */
+/**
+ * A request as the fake received it. Stripe's form fields stay flat: `metadata[orderId]`,
+ * `allowed_payment_method_types[0]`.
+ */
 export interface ReceivedRequest {
   method: string;
   path: string;
@@ -16,8 +19,23 @@ export interface ReceivedRequest {
   replayed: boolean;
 }
 
-export type StripeEvent = { id: string; object: 'event'; api_version: string; created: number; livemode: false; type: string; data: { object: Record<string, unknown> }; account?: string };
-type Intent = Record<string, unknown> & { id: string; amount: number; currency: string; status: string; latest_charge: string | null };
+export type StripeEvent = {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  livemode: false;
+  type: string;
+  data: { object: Record<string, unknown> };
+  account?: string;
+};
+type Intent = Record<string, unknown> & {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  latest_charge: string | null;
+};
 
 /** Stripe's test payment methods that the fake knows; Stripe answers any other id with "No such PaymentMethod". */
 const TEST_PAYMENT_METHODS = new Map<string, Outcome>([
@@ -25,7 +43,10 @@ const TEST_PAYMENT_METHODS = new Map<string, Outcome>([
   ['pm_card_mastercard', 'succeeds'],
   ['pm_card_amex', 'succeeds'],
   ['pm_card_chargeDeclined', { decline_code: 'generic_decline', message: 'Your card was declined.' }],
-  ['pm_card_chargeDeclinedInsufficientFunds', { decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' }],
+  [
+    'pm_card_chargeDeclinedInsufficientFunds',
+    { decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  ],
   ['pm_card_threeDSecure2Required', 'authenticates'],
   // Saving it to a customer succeeds; charging it is declined (card 4000000000000341).
   ['pm_card_chargeCustomerFail', { decline_code: 'generic_decline', message: 'Your card was declined.' }],
@@ -48,7 +69,10 @@ const TEST_CARDS: Record<string, { brand: string; last4: string }> = {
 /** A PaymentMethod made from a test id, as Stripe makes a new one each time a test id is saved. */
 type SavedMethod = Record<string, unknown> & { id: string; customer: string | null; testId: string; detached: boolean };
 
-/** One endpoint the fake plays. `params` lists the form fields it takes: Stripe refuses any other, as it does `payment_method_types` since 2026-09-30. */
+/**
+ * One endpoint the fake plays. `params` lists the form fields it takes: Stripe refuses any other, as it does
+ * `payment_method_types` since 2026-09-30.
+ */
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** Matched against the whole path; its groups (ids in the path) are passed to `handle`. */
@@ -78,7 +102,11 @@ export class FakeStripe {
   readonly billing = new FakeStripeBilling(this);
   private readonly answered = new Map<string, { request: string; answer: Answer }>();
   /** Connect: connected accounts, and transfers to them from charges here. */
-  readonly connect = new FakeConnect(() => this.url, (chargeId) => [...this.paymentIntents.values()].find((i) => i.latest_charge === chargeId && i.status === 'succeeded') ?? null);
+  readonly connect = new FakeConnect(
+    () => this.url,
+    (chargeId) =>
+      [...this.paymentIntents.values()].find((i) => i.latest_charge === chargeId && i.status === 'succeeded') ?? null,
+  );
   private server: Server | null = null;
   private dropping: { path: string; count: number } | null = null;
   private holding: { path: string; released: Promise<void> } | null = null;
@@ -89,22 +117,54 @@ export class FakeStripe {
     {
       method: 'POST',
       path: /^\/v1\/payment_intents$/,
-      params: /^(amount|currency|payment_method|customer|confirm|return_url|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
+      params:
+        /^(amount|currency|payment_method|customer|confirm|return_url|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
       handle: (params) => this.createPaymentIntent(params),
     },
-    { method: 'POST', path: /^\/v1\/refunds$/, params: /^(payment_intent|amount|metadata\[.+\])$/, handle: (params) => this.refund(params) },
-    { method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, params: /^(client_secret|expand\[\d+\])$/, handle: (_, [id]) => this.paymentIntent(id!) },
+    {
+      method: 'POST',
+      path: /^\/v1\/refunds$/,
+      params: /^(payment_intent|amount|metadata\[.+\])$/,
+      handle: (params) => this.refund(params),
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/payment_intents\/([^/]+)$/,
+      params: /^(client_secret|expand\[\d+\])$/,
+      handle: (_, [id]) => this.paymentIntent(id!),
+    },
     ...connectRoutes(this.connect),
-    { method: 'POST', path: /^\/v1\/customers$/, params: /^(email|name|description|metadata\[.+\])$/, handle: (params) => this.createCustomer(params) },
+    {
+      method: 'POST',
+      path: /^\/v1\/customers$/,
+      params: /^(email|name|description|metadata\[.+\])$/,
+      handle: (params) => this.createCustomer(params),
+    },
     {
       method: 'POST',
       path: /^\/v1\/setup_intents$/,
-      params: /^(customer|payment_method|confirm|return_url|usage|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
+      params:
+        /^(customer|payment_method|confirm|return_url|usage|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
       handle: (params) => this.createSetupIntent(params),
     },
-    { method: 'GET', path: /^\/v1\/payment_methods\/([^/]+)$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.retrievePaymentMethod(id!) },
-    { method: 'POST', path: /^\/v1\/payment_methods\/([^/]+)\/detach$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.detachPaymentMethod(id!) },
-    { method: 'POST', path: /^\/v1\/products$/, params: /^(name|description|active|metadata\[.+\])$/, handle: (params) => this.billing.createProduct(params) },
+    {
+      method: 'GET',
+      path: /^\/v1\/payment_methods\/([^/]+)$/,
+      params: /^expand\[\d+\]$/,
+      handle: (_params, [id]) => this.retrievePaymentMethod(id!),
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/payment_methods\/([^/]+)\/detach$/,
+      params: /^expand\[\d+\]$/,
+      handle: (_params, [id]) => this.detachPaymentMethod(id!),
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/products$/,
+      params: /^(name|description|active|metadata\[.+\])$/,
+      handle: (params) => this.billing.createProduct(params),
+    },
     {
       method: 'POST',
       path: /^\/v1\/prices$/,
@@ -114,10 +174,16 @@ export class FakeStripe {
     {
       method: 'POST',
       path: /^\/v1\/subscriptions$/,
-      params: /^(customer|items\[0\]\[(price|quantity)\]|default_payment_method|payment_behavior|off_session|metadata\[.+\]|expand\[\d+\])$/,
+      params:
+        /^(customer|items\[0\]\[(price|quantity)\]|default_payment_method|payment_behavior|off_session|metadata\[.+\]|expand\[\d+\])$/,
       handle: (params) => this.billing.createSubscription(params),
     },
-    { method: 'GET', path: /^\/v1\/subscriptions\/([^/]+)$/, params: /^expand\[\d+\]$/, handle: (_params, [id]) => this.billing.retrieveSubscription(id!) },
+    {
+      method: 'GET',
+      path: /^\/v1\/subscriptions\/([^/]+)$/,
+      params: /^expand\[\d+\]$/,
+      handle: (_params, [id]) => this.billing.retrieveSubscription(id!),
+    },
     {
       method: 'POST',
       path: /^\/v1\/subscriptions\/([^/]+)$/,
@@ -137,14 +203,24 @@ export class FakeStripe {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
-      const held = this.holding && new URL(req.url ?? '/', 'http://x').pathname === this.holding.path ? this.holding.released : null;
+      const held =
+        this.holding && new URL(req.url ?? '/', 'http://x').pathname === this.holding.path
+          ? this.holding.released
+          : null;
       void this.receive(req)
-        .catch((cause: unknown) => ({ answer: error(500, { type: 'api_error', message: String(cause) }), replayed: false }))
+        .catch((cause: unknown) => ({
+          answer: error(500, { type: 'api_error', message: String(cause) }),
+          replayed: false,
+        }))
         .then(async (answered) => (await held, answered))
         .then(({ answer, replayed }) => {
           if (res.destroyed) return;
           if (this.dropAnswer(req)) return void res.destroy();
-          res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': `req_${token()}`, ...(replayed && { 'idempotent-replayed': 'true' }) });
+          res.writeHead(answer.status, {
+            'content-type': 'application/json',
+            'request-id': `req_${token()}`,
+            ...(replayed && { 'idempotent-replayed': 'true' }),
+          });
           res.end(JSON.stringify(answer.body));
         });
     });
@@ -188,13 +264,32 @@ export class FakeStripe {
    */
   authenticate(intentId: string, succeed: boolean): StripeEvent {
     const intent = this.paymentIntents.get(intentId);
-    if (!intent || intent.status !== 'requires_action') throw new Error(`${intentId} is not waiting for authentication`);
-    if (succeed) Object.assign(intent, { status: 'succeeded', amount_received: intent.amount, latest_charge: `ch_${token()}`, next_action: null });
-    else Object.assign(intent, { status: 'requires_payment_method', next_action: null, last_payment_error: { type: 'card_error', code: 'payment_intent_authentication_failure', message: 'The provided PaymentMethod has failed authentication.' } });
+    if (!intent || intent.status !== 'requires_action')
+      throw new Error(`${intentId} is not waiting for authentication`);
+    if (succeed)
+      Object.assign(intent, {
+        status: 'succeeded',
+        amount_received: intent.amount,
+        latest_charge: `ch_${token()}`,
+        next_action: null,
+      });
+    else
+      Object.assign(intent, {
+        status: 'requires_payment_method',
+        next_action: null,
+        last_payment_error: {
+          type: 'card_error',
+          code: 'payment_intent_authentication_failure',
+          message: 'The provided PaymentMethod has failed authentication.',
+        },
+      });
     return this.event(succeed ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent);
   }
 
-  /** An event as Stripe sends it to a webhook endpoint, about `object` as it is now; Connect events name the connected `account`. */
+  /**
+   * An event as Stripe sends it to a webhook endpoint, about `object` as it is now; Connect events name the connected
+   * `account`.
+   */
   event(type: string, object: Record<string, unknown>, account?: string): StripeEvent {
     return {
       id: `evt_${token()}`,
@@ -208,7 +303,10 @@ export class FakeStripe {
     };
   }
 
-  /** The seller finishes onboarding on Stripe's pages: the account can take transfers, and the Connect event comes back to deliver. */
+  /**
+   * The seller finishes onboarding on Stripe's pages: the account can take transfers, and the Connect event comes back
+   * to deliver.
+   */
   completeOnboarding(accountId: string): StripeEvent {
     return this.event('account.updated', this.connect.completeOnboarding(accountId), accountId);
   }
@@ -229,17 +327,30 @@ export class FakeStripe {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
     // The SDK sends a GET's parameters in the query string and a POST's in the form body.
-    const params = Object.fromEntries(method === 'GET' ? url.searchParams : new URLSearchParams(Buffer.concat(chunks).toString()));
+    const params = Object.fromEntries(
+      method === 'GET' ? url.searchParams : new URLSearchParams(Buffer.concat(chunks).toString()),
+    );
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const { answer, replayed } = this.answer(method, path, params, idempotencyKey, req.headers.authorization);
     this.received.push({ method, path, idempotencyKey, params, status: answer.status, replayed });
     return { answer, replayed };
   }
 
-  private answer(method: string, path: string, params: Record<string, string>, key: string | null, authorization?: string): { answer: Answer; replayed: boolean } {
+  private answer(
+    method: string,
+    path: string,
+    params: Record<string, string>,
+    key: string | null,
+    authorization?: string,
+  ): { answer: Answer; replayed: boolean } {
     const fresh = (answer: Answer) => ({ answer, replayed: false });
     if (authorization !== `Bearer ${this.secretKey}`) {
-      return fresh(error(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${authorization?.replace(/^Bearer /, '').slice(0, 8) ?? ''}****` }));
+      return fresh(
+        error(401, {
+          type: 'invalid_request_error',
+          message: `Invalid API Key provided: ${authorization?.replace(/^Bearer /, '').slice(0, 8) ?? ''}****`,
+        }),
+      );
     }
     let ids: string[] = [];
     const route = this.routes.find((r) => {
@@ -247,9 +358,15 @@ export class FakeStripe {
       if (match) ids = match.slice(1);
       return match;
     });
-    if (!route) return fresh(error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }));
+    if (!route)
+      return fresh(
+        error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }),
+      );
     const unknown = Object.keys(params).find((name) => !route.params.test(name));
-    if (unknown) return fresh(invalid(`Received unknown parameter: ${unknown}`, unknown.replace(/\[.*$/, ''), 'parameter_unknown'));
+    if (unknown)
+      return fresh(
+        invalid(`Received unknown parameter: ${unknown}`, unknown.replace(/\[.*$/, ''), 'parameter_unknown'),
+      );
 
     const run = () => route.handle(params, ids);
     // Only requests that change something are idempotent at Stripe.
@@ -258,10 +375,14 @@ export class FakeStripe {
     const request = JSON.stringify([path, Object.entries(params).sort(([a], [b]) => a.localeCompare(b))]);
     const earlier = this.answered.get(key);
     if (earlier && earlier.request !== request) {
-      return fresh(error(400, {
-        type: 'idempotency_error',
-        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
-      }));
+      return fresh(
+        error(400, {
+          type: 'idempotency_error',
+          message:
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. ` +
+            `Try using a key other than '${key}' if you meant to execute a different request.`,
+        }),
+      );
     }
     if (earlier) return { answer: earlier.answer, replayed: true };
     const answer = run();
@@ -271,20 +392,33 @@ export class FakeStripe {
 
   private createPaymentIntent(params: Record<string, string>): Answer {
     const amount = Number(params.amount);
-    if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
+    if (!Number.isSafeInteger(amount) || amount < 1)
+      return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
     if (!params.currency) return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
     // Stripe's smallest charge in dollars and euros is 50 cents.
-    if (['usd', 'eur'].includes(params.currency) && amount < 50) return invalid(`Amount must be at least $0.50 ${params.currency}`, 'amount', 'amount_too_small');
+    if (['usd', 'eur'].includes(params.currency) && amount < 50)
+      return invalid(`Amount must be at least $0.50 ${params.currency}`, 'amount', 'amount_too_small');
     const paymentMethod = params.payment_method ?? '';
-    if (params.customer && !this.customers.has(params.customer)) return invalid(`No such customer: '${params.customer}'`, 'customer', 'resource_missing');
+    if (params.customer && !this.customers.has(params.customer))
+      return invalid(`No such customer: '${params.customer}'`, 'customer', 'resource_missing');
     const usable = this.chargeable(paymentMethod, params.customer);
     if ('answer' in usable) return usable.answer;
     const outcome = usable.outcome;
-    const cardsOnly = params['allowed_payment_method_types[0]'] === 'card' && !params['allowed_payment_method_types[1]'];
+    const cardsOnly =
+      params['allowed_payment_method_types[0]'] === 'card' && !params['allowed_payment_method_types[1]'];
     const confirm = params.confirm === 'true';
-    if (confirm && !params.return_url && !cardsOnly && params['automatic_payment_methods[allow_redirects]'] !== 'never') {
+    if (
+      confirm &&
+      !params.return_url &&
+      !cardsOnly &&
+      params['automatic_payment_methods[allow_redirects]'] !== 'never'
+    ) {
       return invalid(
-        'A return_url must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set automatic_payment_methods[enabled] to true and automatic_payment_methods[allow_redirects] to never when creating Setup Intents and Payment Intents.',
+        'A return_url must be specified because this Payment Intent is configured to automatically accept ' +
+          'the payment methods enabled in the Dashboard, some of which may require a full page redirect to ' +
+          'succeed. If you do not want to accept redirect-based payment methods, set ' +
+          'automatic_payment_methods[enabled] to true and automatic_payment_methods[allow_redirects] to never ' +
+          'when creating Setup Intents and Payment Intents.',
       );
     }
 
@@ -316,11 +450,27 @@ export class FakeStripe {
     if (outcome === 'succeeds') {
       Object.assign(intent, { status: 'succeeded', amount_received: amount, latest_charge: `ch_${token()}` });
     } else if (outcome === 'authenticates') {
-      Object.assign(intent, { status: 'requires_action', next_action: this.authentication('payment_intent', id, params.return_url) });
+      Object.assign(intent, {
+        status: 'requires_action',
+        next_action: this.authentication('payment_intent', id, params.return_url),
+      });
     } else {
       const charge = `ch_${token()}`;
-      const decline = { type: 'card_error', code: 'card_declined', ...outcome, charge, doc_url: 'https://docs.stripe.com/error-codes/card-declined' };
-      Object.assign(intent, { status: 'requires_payment_method', latest_charge: charge, last_payment_error: { ...decline, payment_method: { id: paymentMethod, object: 'payment_method', type: 'card' } } });
+      const decline = {
+        type: 'card_error',
+        code: 'card_declined',
+        ...outcome,
+        charge,
+        doc_url: 'https://docs.stripe.com/error-codes/card-declined',
+      };
+      Object.assign(intent, {
+        status: 'requires_payment_method',
+        latest_charge: charge,
+        last_payment_error: {
+          ...decline,
+          payment_method: { id: paymentMethod, object: 'payment_method', type: 'card' },
+        },
+      });
       return error(402, { ...decline, payment_intent: intent });
     }
     return { status: 200, body: intent };
@@ -331,29 +481,51 @@ export class FakeStripe {
     return intent ? { status: 200, body: intent } : missing(`No such payment_intent: '${id}'`, 'intent');
   }
 
-  /** How charging a payment method goes: a test id as it says, a saved card as the test card it was made from, with its own customer only. */
+  /**
+   * How charging a payment method goes: a test id as it says, a saved card as the test card it was made from, with its
+   * own customer only.
+   */
   chargeable(paymentMethod: string, customer: string | undefined): { outcome: Outcome } | { answer: Answer } {
     const saved = this.paymentMethods.get(paymentMethod);
     if (!saved) {
       const outcome = TEST_PAYMENT_METHODS.get(paymentMethod);
-      return outcome ? { outcome } : { answer: invalid(`No such PaymentMethod: '${paymentMethod}'`, 'payment_method', 'resource_missing') };
+      return outcome
+        ? { outcome }
+        : { answer: invalid(`No such PaymentMethod: '${paymentMethod}'`, 'payment_method', 'resource_missing') };
     }
     if (saved.detached) {
       return {
         answer: invalid(
-          'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
+          'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, ' +
+            'shared with a connected account without Customer attachment, or was detached from a Customer. It ' +
+            'may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer ' +
+            'first.',
           'payment_method',
         ),
       };
     }
     if (saved.customer !== customer) {
-      return { answer: invalid(`The provided PaymentMethod belongs to a Customer (${saved.customer ?? 'none'}) other than the one given (${customer ?? 'none'}).`, 'payment_method') };
+      return {
+        answer: invalid(
+          `The provided PaymentMethod belongs to a Customer (${saved.customer ?? 'none'}) other than the one ` +
+            `given (${customer ?? 'none'}).`,
+          'payment_method',
+        ),
+      };
     }
     return { outcome: TEST_PAYMENT_METHODS.get(saved.testId)! };
   }
 
   private createCustomer(params: Record<string, string>): Answer {
-    const customer = { id: `cus_${token()}`, object: 'customer', email: params.email ?? null, name: params.name ?? null, metadata: metadataOf(params), created: now(), livemode: false };
+    const customer = {
+      id: `cus_${token()}`,
+      object: 'customer',
+      email: params.email ?? null,
+      name: params.name ?? null,
+      metadata: metadataOf(params),
+      created: now(),
+      livemode: false,
+    };
     this.customers.set(customer.id, customer);
     return { status: 200, body: customer };
   }
@@ -364,11 +536,17 @@ export class FakeStripe {
    */
   private createSetupIntent(params: Record<string, string>): Answer {
     const customer = params.customer;
-    if (customer && !this.customers.has(customer)) return invalid(`No such customer: '${customer}'`, 'customer', 'resource_missing');
+    if (customer && !this.customers.has(customer))
+      return invalid(`No such customer: '${customer}'`, 'customer', 'resource_missing');
     const testId = params.payment_method;
     const outcome = testId ? TEST_PAYMENT_METHODS.get(testId) : undefined;
     if (testId && !outcome) return invalid(`No such PaymentMethod: '${testId}'`, 'payment_method', 'resource_missing');
-    if (params.confirm === 'true' && !testId) return invalid('You cannot confirm this SetupIntent because it\'s missing a payment method.', 'payment_method', 'setup_intent_unexpected_state');
+    if (params.confirm === 'true' && !testId)
+      return invalid(
+        "You cannot confirm this SetupIntent because it's missing a payment method.",
+        'payment_method',
+        'setup_intent_unexpected_state',
+      );
     const id = `seti_${token()}`;
     const method = testId ? this.newPaymentMethod(testId) : null;
     const intent = {
@@ -393,10 +571,22 @@ export class FakeStripe {
       method.customer = customer ?? null;
       intent.status = 'succeeded';
     } else if (outcome === 'authenticates') {
-      Object.assign(intent, { status: 'requires_action', next_action: this.authentication('setup_intent', id, params.return_url) });
+      Object.assign(intent, {
+        status: 'requires_action',
+        next_action: this.authentication('setup_intent', id, params.return_url),
+      });
     } else {
-      const decline = { type: 'card_error', code: 'card_declined', ...outcome, doc_url: 'https://docs.stripe.com/error-codes/card-declined' };
-      Object.assign(intent, { status: 'requires_payment_method', payment_method: null, last_setup_error: { ...decline, payment_method: { id: method.id, object: 'payment_method', type: 'card' } } });
+      const decline = {
+        type: 'card_error',
+        code: 'card_declined',
+        ...outcome,
+        doc_url: 'https://docs.stripe.com/error-codes/card-declined',
+      };
+      Object.assign(intent, {
+        status: 'requires_payment_method',
+        payment_method: null,
+        last_setup_error: { ...decline, payment_method: { id: method.id, object: 'payment_method', type: 'card' } },
+      });
       return error(402, { ...decline, setup_intent: intent });
     }
     return { status: 200, body: intent };
@@ -405,22 +595,45 @@ export class FakeStripe {
   /** The card holder finishes (or fails) 3-D Secure for a setup; the event Stripe sends comes back. */
   authenticateSetup(setupIntentId: string, succeed: boolean): StripeEvent {
     const intent = this.setupIntents.get(setupIntentId);
-    if (!intent || intent.status !== 'requires_action') throw new Error(`${setupIntentId} is not waiting for authentication`);
+    if (!intent || intent.status !== 'requires_action')
+      throw new Error(`${setupIntentId} is not waiting for authentication`);
     if (succeed) {
       this.paymentMethods.get(intent.payment_method as string)!.customer = intent.customer as string;
       Object.assign(intent, { status: 'succeeded', next_action: null });
     } else {
-      const failure = { type: 'card_error', code: 'setup_intent_authentication_failure', message: 'The latest attempt to set up the payment method has failed because authentication failed.' };
-      Object.assign(intent, { status: 'requires_payment_method', next_action: null, payment_method: null, last_setup_error: failure });
+      const failure = {
+        type: 'card_error',
+        code: 'setup_intent_authentication_failure',
+        message: 'The latest attempt to set up the payment method has failed because authentication failed.',
+      };
+      Object.assign(intent, {
+        status: 'requires_payment_method',
+        next_action: null,
+        payment_method: null,
+        last_setup_error: failure,
+      });
     }
     return this.event(succeed ? 'setup_intent.succeeded' : 'setup_intent.setup_failed', intent);
   }
 
-  /** 3-D Secure as `next_action`: with a return_url Stripe offers its own page to send the buyer to; without one, data for Stripe.js. */
+  /**
+   * 3-D Secure as `next_action`: with a return_url Stripe offers its own page to send the buyer to; without one, data
+   * for Stripe.js.
+   */
   private authentication(intent: 'payment_intent' | 'setup_intent', id: string, returnUrl: string | undefined) {
     return returnUrl
-      ? { type: 'redirect_to_url', redirect_to_url: { url: `${this.url}/3d_secure_2/hosted?${intent}=${id}`, return_url: returnUrl } }
-      : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'stripe_3ds2_fingerprint', three_d_secure_2_source: `payatt_${token()}`, directory_server_name: 'visa' } };
+      ? {
+          type: 'redirect_to_url',
+          redirect_to_url: { url: `${this.url}/3d_secure_2/hosted?${intent}=${id}`, return_url: returnUrl },
+        }
+      : {
+          type: 'use_stripe_sdk',
+          use_stripe_sdk: {
+            type: 'stripe_3ds2_fingerprint',
+            three_d_secure_2_source: `payatt_${token()}`,
+            directory_server_name: 'visa',
+          },
+        };
   }
 
   private newPaymentMethod(testId: string): SavedMethod {
@@ -450,7 +663,8 @@ export class FakeStripe {
   private detachPaymentMethod(id: string): Answer {
     const method = this.paymentMethods.get(id);
     if (!method) return missing(`No such PaymentMethod: '${id}'`, 'payment_method');
-    if (!method.customer) return invalid('The payment method you provided is not attached to a customer so detachment is impossible.');
+    if (!method.customer)
+      return invalid('The payment method you provided is not attached to a customer so detachment is impossible.');
     Object.assign(method, { customer: null, detached: true });
     this.billing.detached(id);
     return { status: 200, body: publicMethod(method) };
@@ -458,16 +672,27 @@ export class FakeStripe {
 
   private refund(params: Record<string, string>): Answer {
     const intent = this.paymentIntents.get(params.payment_intent ?? '');
-    if (!intent) return invalid(`No such payment_intent: '${params.payment_intent ?? ''}'`, 'payment_intent', 'resource_missing');
-    if (intent.status !== 'succeeded') return invalid(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, 'payment_intent');
+    if (!intent)
+      return invalid(`No such payment_intent: '${params.payment_intent ?? ''}'`, 'payment_intent', 'resource_missing');
+    if (intent.status !== 'succeeded')
+      return invalid(
+        `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`,
+        'payment_intent',
+      );
     const refunded = this.refunded.get(intent.id) ?? 0;
     const left = intent.amount - refunded;
-    if (left === 0) return invalid(`Charge ${intent.latest_charge} has already been refunded.`, undefined, 'charge_already_refunded');
+    if (left === 0)
+      return invalid(`Charge ${intent.latest_charge} has already been refunded.`, undefined, 'charge_already_refunded');
     const amount = params.amount === undefined ? left : Number(params.amount);
-    if (!Number.isSafeInteger(amount) || amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
+    if (!Number.isSafeInteger(amount) || amount < 1)
+      return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
     if (amount > left) {
-      const money = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: intent.currency }).format(minor / 100);
-      return invalid(`Refund amount (${money(amount)}) is greater than unrefunded amount on charge (${money(left)})`, 'amount');
+      const money = (minor: number) =>
+        new Intl.NumberFormat('en-US', { style: 'currency', currency: intent.currency }).format(minor / 100);
+      return invalid(
+        `Refund amount (${money(amount)}) is greater than unrefunded amount on charge (${money(left)})`,
+        'amount',
+      );
     }
     this.refunded.set(intent.id, refunded + amount);
     const refund = {

@@ -17,7 +17,10 @@ export class Mailbox {
   private readonly refusing = new Set<string>();
   /** While set, the server reads messages but answers none until it resolves. */
   private held: Promise<void> | null = null;
-  private constructor(private readonly server: SMTPServer, readonly url: string) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<Mailbox> {
     const messages: ReceivedMail[] = [];
@@ -78,7 +81,9 @@ export class Mailbox {
 
   /** Waits for a message to `to` whose subject matches. */
   waitFor(to: string, subject: RegExp): Promise<ReceivedMail> {
-    return waitFor(`mail to ${to} matching ${subject}`, () => this.messages.find((m) => m.to === to && subject.test(m.subject)));
+    return waitFor(`mail to ${to} matching ${subject}`, () =>
+      this.messages.find((m) => m.to === to && subject.test(m.subject)),
+    );
   }
 
   count(to: string, subject: RegExp): number {
@@ -108,7 +113,10 @@ function parseMessage(raw: string): { subject: string; text: string } {
     encoding === 'base64'
       ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
       : encoding === 'quoted-printable'
-        ? Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8')
+        ? Buffer.from(
+            body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          ).toString('utf8')
         : body;
   return { subject: header('Subject'), text };
 }

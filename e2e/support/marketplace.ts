@@ -28,28 +28,55 @@ export async function seller(t: TestStack): Promise<Account> {
   return { ...user, token: login.accessToken };
 }
 
-/** A published product; physical with 5 in stock at 19.99 USD unless `input` says otherwise. A digital one gets a file to deliver. */
+/**
+ * A published product; physical with 5 in stock at 19.99 USD unless `input` says otherwise. A digital one gets a file
+ * to deliver.
+ */
 export async function listed(t: TestStack, owner: Account, input: Partial<CreateProductInput> = {}) {
   const digitalFileId =
-    input.kind === 'DIGITAL' && input.digitalFileId === undefined ? (await upload(t.url, owner.token, 'product.txt', Buffer.from('what the buyer gets'))).id : input.digitalFileId;
+    input.kind === 'DIGITAL' && input.digitalFileId === undefined
+      ? (await upload(t.url, owner.token, 'product.txt', Buffer.from('what the buyer gets'))).id
+      : input.digitalFileId;
   const { createProduct } = await ok(
     t.url,
     CreateProductDocument,
-    { input: { title: `Product ${randomUUID().slice(0, 8)}`, kind: 'PHYSICAL', priceAmount: 1999, currency: 'usd', stock: 5, ...input, ...(digitalFileId ? { digitalFileId } : {}) } },
+    {
+      input: {
+        title: `Product ${randomUUID().slice(0, 8)}`,
+        kind: 'PHYSICAL',
+        priceAmount: 1999,
+        currency: 'usd',
+        stock: 5,
+        ...input,
+        ...(digitalFileId ? { digitalFileId } : {}),
+      },
+    },
     owner.token,
   );
   return (await ok(t.url, PublishProductDocument, { id: createProduct.id }, owner.token)).publishProduct;
 }
 
 /** Puts `quantity` of a product in the buyer's cart and checks out with that payment method. */
-export async function buy(t: TestStack, buyer: Account, productId: string, paymentMethodId = 'pm_card_visa', quantity = 1) {
+export async function buy(
+  t: TestStack,
+  buyer: Account,
+  productId: string,
+  paymentMethodId = 'pm_card_visa',
+  quantity = 1,
+) {
   await ok(t.url, AddToCartDocument, { productId, quantity }, buyer.token);
-  const { checkout } = await ok(t.url, CheckoutDocument, { input: { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId } }, buyer.token);
+  const { checkout } = await ok(
+    t.url,
+    CheckoutDocument,
+    { input: { idempotencyKey: randomUUID(), shippingAddress: ADDRESS, paymentMethodId } },
+    buyer.token,
+  );
   return checkout;
 }
 
 /** Units of a product left, as `viewer` sees it. */
-export const stockOf = async (t: TestStack, productId: string, viewer: Account) => (await ok(t.url, ProductDocument, { id: productId }, viewer.token)).product.stock;
+export const stockOf = async (t: TestStack, productId: string, viewer: Account) =>
+  (await ok(t.url, ProductDocument, { id: productId }, viewer.token)).product.stock;
 
 /** Waits until the order reaches `status`, as its buyer (or seller) sees it. */
 export function orderReaches(t: TestStack, viewer: Account, orderId: string, status: OrderStatus, timeoutMs?: number) {

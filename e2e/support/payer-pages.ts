@@ -13,9 +13,15 @@ export const onGateway = (t: TestStack, link: string) => {
 export async function answerSandbox3ds(t: TestStack, actionUrl: string, outcome: 'succeed' | 'fail') {
   const url = onGateway(t, actionUrl);
   const shown = await fetch(url);
-  if (shown.status !== 200 || !(await shown.text()).includes(`value="${outcome}"`)) throw new Error(`The 3-D Secure page at ${url} is not waiting (${shown.status})`);
+  if (shown.status !== 200 || !(await shown.text()).includes(`value="${outcome}"`))
+    throw new Error(`The 3-D Secure page at ${url} is not waiting (${shown.status})`);
   // Its buttons move money: no other site may frame it under a decoy.
-  if (!/frame-ancestors 'none'/.test(shown.headers.get('content-security-policy') ?? '')) throw new Error(`The 3-D Secure page at ${url} may be framed`);
-  const answered = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ outcome }) });
+  if (!/frame-ancestors 'none'/.test(shown.headers.get('content-security-policy') ?? ''))
+    throw new Error(`The 3-D Secure page at ${url} may be framed`);
+  const answered = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ outcome }),
+  });
   return { status: answered.status, html: await answered.text() };
 }

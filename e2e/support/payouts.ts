@@ -1,5 +1,10 @@
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { MarkOrderDeliveredDocument, MarkOrderShippedDocument, PayoutsDocument, type PayoutStatus } from '../generated/graphql.js';
+import {
+  MarkOrderDeliveredDocument,
+  MarkOrderShippedDocument,
+  PayoutsDocument,
+  type PayoutStatus,
+} from '../generated/graphql.js';
 import { ok } from './client.js';
 import { buy, orderReaches, type Account } from './marketplace.js';
 import type { TestStack } from './stack.js';

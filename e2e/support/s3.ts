@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** s3rver ships no types; this is the part of it the tests use. */
-const S3rver: new (options: { address: string; port: number; directory: string; silent: boolean; resetOnClose: boolean }) => {
+const S3rver: new (options: {
+  address: string;
+  port: number;
+  directory: string;
+  silent: boolean;
+  resetOnClose: boolean;
+}) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 } = createRequire(import.meta.url)('s3rver');

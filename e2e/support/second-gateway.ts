@@ -20,4 +20,8 @@ export function secondGateway(t: TestStack, replaced: Record<string, string>): P
 
 /** The headers a proxy in front of a subgraph passes on: the body's type, the signed identity, the request id. */
 export const forwardedHeaders = (req: IncomingMessage) =>
-  Object.fromEntries(['content-type', 'x-peerlink-internal', 'x-request-id'].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
+  Object.fromEntries(
+    ['content-type', 'x-peerlink-internal', 'x-request-id'].flatMap((name) =>
+      req.headers[name] ? [[name, String(req.headers[name])]] : [],
+    ),
+  );

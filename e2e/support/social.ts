@@ -1,5 +1,12 @@
 import { waitFor } from '@peerlink/platform/testing/wait-for';
-import { CreatePostDocument, FollowDocument, LoginDocument, PostsByDocument, SocialNotificationsDocument, type Visibility } from '../generated/graphql.js';
+import {
+  CreatePostDocument,
+  FollowDocument,
+  LoginDocument,
+  PostsByDocument,
+  SocialNotificationsDocument,
+  type Visibility,
+} from '../generated/graphql.js';
 import { ok, request } from './client.js';
 import { grantRole, signUp, type TestStack } from './stack.js';
 
@@ -40,5 +47,7 @@ export async function notificationsOf(t: TestStack, user: Member) {
 
 /** Waits for a notification whose title matches, and returns it. */
 export function notified(t: TestStack, user: Member, title: RegExp) {
-  return waitFor(`${user.username} to be notified: ${title}`, async () => (await notificationsOf(t, user)).find((n) => title.test(n.title)));
+  return waitFor(`${user.username} to be notified: ${title}`, async () =>
+    (await notificationsOf(t, user)).find((n) => title.test(n.title)),
+  );
 }

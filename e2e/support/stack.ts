@@ -36,7 +36,10 @@ export interface TestStack {
  * a fresh JetStream namespace and a Redis key prefix, all removed by stop(). Spec files each start
  * their own, so they can run in parallel.
  */
-export async function startTestStack(env: Record<string, string> = {}, options: { captureLogs?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: { captureLogs?: boolean } = {},
+): Promise<TestStack> {
   const namespace = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: `${services.postgres}/postgres` });
   await admin.connect();
@@ -80,7 +83,12 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
 
 async function dropNamespace(namespace: string, _bus: NatsEventBus) {
   const { NatsEventBus } = await import('@peerlink/platform/events/nats-event-bus');
-  const bus = await NatsEventBus.connect(services.nats, namespace, { maxAttempts: 1, baseDelayMs: 1 }, createLogger({ level: 'silent', service: 'test' }));
+  const bus = await NatsEventBus.connect(
+    services.nats,
+    namespace,
+    { maxAttempts: 1, baseDelayMs: 1 },
+    createLogger({ level: 'silent', service: 'test' }),
+  );
   await bus.destroy();
   const redis = new Redis(services.redis);
   let cursor = '0';
@@ -99,7 +107,11 @@ async function dropNamespace(namespace: string, _bus: NatsEventBus) {
 let counter = 0;
 /** A unique, valid new user for this test run. */
 export function newUser(prefix = 'user') {
-  const id = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(0, 30);
+  const id =
+    `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(
+      0,
+      30,
+    );
   return { email: `${id}@example.com`, username: id, password: 'a long passphrase 42', displayName: `Test ${id}` };
 }
 
@@ -112,7 +124,9 @@ export const makeAdmin = (t: TestStack, username: string) => grantRole(t, userna
  */
 export async function grantRole(t: TestStack, username: string, role: 'ADMIN' | 'MODERATOR') {
   const identity = t.stack.subgraphs.find((s) => s.name === 'identity')!;
-  await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapRole(username, role as Role));
+  await RequestContext.create(identity.orm.em, () =>
+    (identity.services as IdentityServices).accounts.bootstrapRole(username, role as Role),
+  );
 }
 
 /** Registers a fresh user through the gateway: their credentials, id and access token. */

@@ -34,7 +34,9 @@ export function recordStatements(subgraph: StartedSubgraph) {
      */
     take(): string[][] {
       const taken = [...byRequest.values()].map((queries) => {
-        const relayTransactions = new Set(queries.filter((q) => q.__knexTxId && isRelay(q.sql)).map((q) => q.__knexTxId));
+        const relayTransactions = new Set(
+          queries.filter((q) => q.__knexTxId && isRelay(q.sql)).map((q) => q.__knexTxId),
+        );
         return queries.filter((q) => !isRelay(q.sql) && !relayTransactions.has(q.__knexTxId)).map((q) => q.sql);
       });
       byRequest.clear();

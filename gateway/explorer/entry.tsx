@@ -53,7 +53,9 @@ function withOperationsSorted(fetcher: Fetcher, wsClient: Client): Fetcher {
     let isSubscription = false;
     try {
       const document = parse(params.query);
-      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const operations = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
       if (operations.length === 1) operationName = operations[0]!.name?.value;
       isSubscription = getOperationAST(document, operationName)?.operation === 'subscription';
     } catch {
@@ -87,7 +89,10 @@ function App() {
       lazy: true,
       connectionParams: () => ({ authorization: token ? `Bearer ${token}` : undefined }),
     });
-    const next = withOperationsSorted(createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) }), wsClient);
+    const next = withOperationsSorted(
+      createGraphiQLFetcher({ url: httpUrl, wsClient, fetch: fetchWithToken(token) }),
+      wsClient,
+    );
     setFetcher(() => next); // function form: store the fetcher itself, don't call it
     return () => void wsClient.dispose();
   }, [token]);
@@ -119,7 +124,9 @@ function App() {
           />
         </label>
       </header>
-      <div style={{ flex: 1, minHeight: 0 }}>{fetcher && <GraphiQL fetcher={fetcher} defaultTabs={EXPLORER_EXAMPLES} />}</div>
+      <div style={{ flex: 1, minHeight: 0 }}>
+        {fetcher && <GraphiQL fetcher={fetcher} defaultTabs={EXPLORER_EXAMPLES} />}
+      </div>
     </div>
   );
 }

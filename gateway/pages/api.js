@@ -11,7 +11,15 @@ export async function graphql(query, variables) {
     const body = await response.json();
     return { data: body.data ?? null, errors: body.errors ?? [] };
   } catch {
-    return { data: null, errors: [{ message: 'PeerLink could not be reached. Check your connection and try again.', extensions: { code: 'NETWORK' } }] };
+    return {
+      data: null,
+      errors: [
+        {
+          message: 'PeerLink could not be reached. Check your connection and try again.',
+          extensions: { code: 'NETWORK' },
+        },
+      ],
+    };
   }
 }
 

@@ -37,10 +37,14 @@ if (!token) {
     const button = form.querySelector('button');
     button.disabled = true;
     say('Setting your new password…');
-    const { data, errors } = await graphql('mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }', {
-      token,
-      newPassword: password.value,
-    });
+    const { data, errors } = await graphql(
+      'mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, ' +
+        'newPassword: $newPassword) }',
+      {
+        token,
+        newPassword: password.value,
+      },
+    );
     button.disabled = false;
     if (data?.resetPassword) {
       form.hidden = true;

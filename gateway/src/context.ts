@@ -13,6 +13,9 @@ export interface GatewayContext {
   startedAt?: number;
   /** Aborted when the client goes away before its answer: subgraph calls still on their way are dropped. */
   signal?: AbortSignal;
-  /** A live event's lookup: its subgraph calls may wait a few milliseconds to go in a batch with others (lookup-batcher.ts). */
+  /**
+   * A live event's lookup: its subgraph calls may wait a few milliseconds to go in a batch with others
+   * (lookup-batcher.ts).
+   */
   live?: true;
 }

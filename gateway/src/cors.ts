@@ -20,7 +20,10 @@ const ALLOWED_HEADERS = [
 /** Response headers pages may read beyond the safelisted ones. */
 const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'content-disposition', 'etag'].join(', ');
 
-/** Chromium's ceiling for caching a preflight; removing an origin still takes effect at once, as answers lose their header. */
+/**
+ * Chromium's ceiling for caching a preflight; removing an origin still takes effect at once, as answers lose their
+ * header.
+ */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -30,7 +33,9 @@ export function corsAllows(policy: CorsPolicy, origin: string): boolean {
   if (policy.origins === '*' || policy.origins.includes(origin)) return true;
   if (!policy.localhost || !URL.canParse(origin)) return false;
   const url = new URL(origin);
-  return (url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname) && url.origin === origin;
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname) && url.origin === origin
+  );
 }
 
 /**

@@ -24,7 +24,8 @@ export function simplePostsRefused(req: Request, res: Response, next: NextFuncti
     errors: [
       {
         message:
-          'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Send it with content-type: application/json, ' +
+          'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Send it with ' +
+          'content-type: application/json, ' +
           `or with a non-empty ${PREFLIGHT_HEADERS.join(' or ')} header.`,
         extensions: { code: 'BAD_REQUEST' },
       },

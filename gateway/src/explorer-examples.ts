@@ -39,7 +39,18 @@ mutation CreateAccount($input: RegisterInput!) {
   }
 }
 `,
-    variables: JSON.stringify({ input: { email: 'ada@example.com', username: 'ada', displayName: 'Ada Lovelace', password: 'correct horse battery staple' } }, null, 2),
+    variables: JSON.stringify(
+      {
+        input: {
+          email: 'ada@example.com',
+          username: 'ada',
+          displayName: 'Ada Lovelace',
+          password: 'correct horse battery staple',
+        },
+      },
+      null,
+      2,
+    ),
   },
   {
     query: `# Sign in with an email address or a username.

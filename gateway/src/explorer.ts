@@ -50,7 +50,9 @@ export function explorerRouter(options: ExplorerOptions): express.Router {
     const base = req.baseUrl; // '' when mounted at the app root
     // connect-src: 'self' already covers same-host ws:/wss: in CSP3 browsers; spell it out for
     // older ones. Host is client-supplied, so only echo it if it looks like a host[:port].
-    const host = /^[\w.-]+(:\d+)?$|^\[[\d:a-fA-F.]+\](:\d+)?$/.test(req.headers.host ?? '') ? req.headers.host : undefined;
+    const host = /^[\w.-]+(:\d+)?$|^\[[\d:a-fA-F.]+\](:\d+)?$/.test(req.headers.host ?? '')
+      ? req.headers.host
+      : undefined;
     const connect = host ? `'self' ws://${host} wss://${host}` : `'self'`;
 
     res.set({

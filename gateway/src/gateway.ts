@@ -70,12 +70,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const signingKey = config.gatewayKeys?.privateKey;
   const accessTokenKey = config.accessTokenKeys?.publicKey;
-  if (!signingKey || !accessTokenKey) throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
+  if (!signingKey || !accessTokenKey)
+    throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
   const roleLedger = new RoleLedger(cache);
   const rateLimiter = new RateLimiter(cache, settings.RATE_LIMIT_PER_MINUTE, logger);
-  const limitsRule = queryLimitsRule({ maxDepth: settings.MAX_QUERY_DEPTH, maxFields: settings.MAX_QUERY_FIELDS, maxAliases: settings.MAX_QUERY_ALIASES, maxDirectives: settings.MAX_QUERY_DIRECTIVES, maxIntrospectionCost: settings.MAX_INTROSPECTION_COST });
+  const limitsRule = queryLimitsRule({
+    maxDepth: settings.MAX_QUERY_DEPTH,
+    maxFields: settings.MAX_QUERY_FIELDS,
+    maxAliases: settings.MAX_QUERY_ALIASES,
+    maxDirectives: settings.MAX_QUERY_DIRECTIVES,
+    maxIntrospectionCost: settings.MAX_INTROSPECTION_COST,
+  });
   const subgraphUrls = new Map<string, string>();
 
   // @apollo/gateway reports usage to Apollo unless told not to, and has no option for it but this.
@@ -94,14 +101,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             onBatch: (size: number) => metrics.liveBatchSize.observe({ subgraph: name }, size),
           }
         : undefined;
-      return new SubgraphClient(name, target, tokens, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxSockets: settings.SUBGRAPH_MAX_SOCKETS, onMerged, liveBatches });
+      return new SubgraphClient(name, target, tokens, {
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        maxSockets: settings.SUBGRAPH_MAX_SOCKETS,
+        onMerged,
+        liveBatches,
+      });
     },
     logger,
   });
 
   let schema: LiveSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    schema = { apiSchema, liveFields: readLiveFields(coreSupergraphSdl), viewerIndependent: readViewerIndependentMarks(coreSupergraphSdl) };
+    schema = {
+      apiSchema,
+      liveFields: readLiveFields(coreSupergraphSdl),
+      viewerIndependent: readViewerIndependentMarks(coreSupergraphSdl),
+    };
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -115,14 +131,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: [limitsRule],
     // Parsing is the one cost paid before any limit applies: cap it in tokens.
     parseOptions: { maxTokens: settings.MAX_QUERY_TOKENS },
-    plugins: [ApolloServerPluginLandingPageDisabled(), metrics.plugin(), subscriptionsOverHttpRefused(), queryCostLimit(settings.MAX_QUERY_COST), introspectionAnsweredLocally()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      metrics.plugin(),
+      subscriptionsOverHttpRefused(),
+      queryCostLimit(settings.MAX_QUERY_COST),
+      introspectionAnsweredLocally(),
+    ],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
         logger.warn({ err: error }, 'a subgraph did not answer');
-        return { message: 'A service did not answer in time; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+        return {
+          message: 'A service did not answer in time; try again shortly.',
+          path: formatted.path,
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        };
       }
-      const safe = refusedInput(formatted, error) ?? malformedRequest(formatted, error) ?? formatError(formatted, error);
-      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, message: formatted.message }, 'operation failed');
+      const safe =
+        refusedInput(formatted, error) ?? malformedRequest(formatted, error) ?? formatError(formatted, error);
+      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR')
+        logger.error({ err: error, message: formatted.message }, 'operation failed');
       if (settings.INTROSPECTION) return safe;
       // With the schema hidden, so are the hints that give it away: graphql-js's suggestions (for
       // validation and variable errors alike; Apollo's own option covers only validation) and
@@ -154,9 +182,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use('/files', corsFor(settings.cors, ['GET', 'HEAD', 'PUT']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use(pagesRouter());
-  app.use('/files', passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger));
-  app.use('/webhooks', passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger));
-  app.use('/payments', passThrough('/payments', 'payments', () => subgraphUrls.get('payments'), logger));
+  app.use(
+    '/files',
+    passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger),
+  );
+  app.use(
+    '/webhooks',
+    passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger),
+  );
+  app.use(
+    '/payments',
+    passThrough('/payments', 'payments', () => subgraphUrls.get('payments'), logger),
+  );
 
   app.use(
     GRAPHQL_PATH,
@@ -167,7 +204,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (logger.isLevelEnabled('info')) {
         const started = performance.now();
         res.on('finish', () =>
-          logger.info({ requestId: res.locals.requestId, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'graphql request'),
+          logger.info(
+            { requestId: res.locals.requestId, status: res.statusCode, ms: Math.round(performance.now() - started) },
+            'graphql request',
+          ),
         );
       }
       next();
@@ -177,7 +217,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
       const verified = token ? await accessTokens.verify(token) : null;
-      if (token && !verified) return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
+      if (token && !verified)
+        return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
       // The roles the account holds now, never the token's copy (role-ledger.ts); read beside the rate limit.
       const [viewer, retryAfter] = await Promise.all([
         verified ? roleLedger.confirm(verified.viewer) : null,
@@ -190,20 +231,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       next();
     },
-    graphqlHandler(apollo, async (req, res): Promise<GatewayContext> => ({
-      viewer: res.locals.viewer,
-      // Bounded: the user agent rides in every signed internal token and in the activity log.
-      client: { ip: req.ip, userAgent: req.header('user-agent')?.slice(0, 256), origin: originOf(req.protocol, req.get('host')) },
-      requestId: res.locals.requestId,
-      startedAt: performance.now(),
-      signal: closedBeforeAnswered(res),
-    })),
+    graphqlHandler(
+      apollo,
+      async (req, res): Promise<GatewayContext> => ({
+        viewer: res.locals.viewer,
+        // Bounded: the user agent rides in every signed internal token and in the activity log.
+        client: {
+          ip: req.ip,
+          userAgent: req.header('user-agent')?.slice(0, 256),
+          origin: originOf(req.protocol, req.get('host')),
+        },
+        requestId: res.locals.requestId,
+        startedAt: performance.now(),
+        signal: closedBeforeAnswered(res),
+      }),
+    ),
   );
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = error.status ?? 500;
     if (status >= 500) logger.error({ err: error }, 'request failed');
-    const message = error.type === 'entity.too.large' ? 'The request body is too large.' : status < 500 ? 'The request is malformed.' : 'Internal server error.';
+    const message =
+      error.type === 'entity.too.large'
+        ? 'The request body is too large.'
+        : status < 500
+          ? 'The request is malformed.'
+          : 'Internal server error.';
     sendError(res, status, status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR', message);
   });
 
@@ -214,8 +267,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     operationName: string | undefined,
     contextValue: GatewayContext,
   ): Promise<FormattedExecutionResult> => {
-    const response = await apollo.executeOperation({ query, variables, operationName, http: internalHttpRequest() }, { contextValue });
-    return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported here.' }] };
+    const response = await apollo.executeOperation(
+      { query, variables, operationName, http: internalHttpRequest() },
+      { contextValue },
+    );
+    return response.body.kind === 'single'
+      ? response.body.singleResult
+      : { errors: [{ message: 'Incremental delivery is not supported here.' }] };
   };
   const live = new LiveServer({
     httpServer,
@@ -234,7 +292,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clientAddress: (request) => proxyaddr(request, app.get('trust proxy fn')),
     clientOrigin: (request) => {
       const trusted = app.get('trust proxy fn')(request.socket.remoteAddress ?? '', 0);
-      const forwarded = trusted ? String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() : '';
+      const forwarded = trusted
+        ? String(request.headers['x-forwarded-proto'] ?? '')
+            .split(',')[0]!
+            .trim()
+        : '';
       return originOf(forwarded || 'http', request.headers.host);
     },
     originAllowed: (origin) => origin === new URL(config.publicUrl).origin || corsAllows(settings.cors, origin),

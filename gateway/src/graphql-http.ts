@@ -7,7 +7,10 @@ import type { Request, Response } from 'express';
  * GraphQL answer is rarely worth revalidating) and re-encodes it; and the URL is parsed whole where
  * only its query string is needed.
  */
-export function graphqlHandler<TContext extends BaseContext>(server: ApolloServer<TContext>, context: (req: Request, res: Response) => Promise<TContext>) {
+export function graphqlHandler<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  context: (req: Request, res: Response) => Promise<TContext>,
+) {
   return async (req: Request, res: Response) => {
     const headers = new HeaderMap();
     for (const name in req.headers) {
@@ -16,7 +19,12 @@ export function graphqlHandler<TContext extends BaseContext>(server: ApolloServe
     }
     const query = req.url.indexOf('?');
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: query === -1 ? '' : req.url.slice(query), body: req.body },
+      httpGraphQLRequest: {
+        method: req.method.toUpperCase(),
+        headers,
+        search: query === -1 ? '' : req.url.slice(query),
+        body: req.body,
+      },
       context: () => context(req, res),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);

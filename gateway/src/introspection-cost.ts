@@ -43,7 +43,15 @@ export interface SchemaSizes {
 }
 
 /** Lists whose items belong to one parent each: under every parent, they are every item, once. */
-const OWNED = new Set(['__Schema.types', '__Schema.directives', '__Type.fields', '__Type.inputFields', '__Type.enumValues', '__Field.args', '__Directive.args']);
+const OWNED = new Set([
+  '__Schema.types',
+  '__Schema.directives',
+  '__Type.fields',
+  '__Type.inputFields',
+  '__Type.enumValues',
+  '__Field.args',
+  '__Directive.args',
+]);
 
 /** What each introspection field returns: another introspection object, and whether it is a list. */
 const RETURNS: Record<string, Record<string, { type: string; list: boolean }>> = {
@@ -95,15 +103,26 @@ function countSizes(schema: GraphQLSchema): SchemaSizes {
   };
 
   const types = Object.values(schema.getTypeMap());
-  const fieldCount = types.reduce((n, t) => n + (isObjectType(t) || isInterfaceType(t) ? Object.keys(t.getFields()).length : 0), 0);
+  const fieldCount = types.reduce(
+    (n, t) => n + (isObjectType(t) || isInterfaceType(t) ? Object.keys(t.getFields()).length : 0),
+    0,
+  );
   const directives = schema.getDirectives();
   add('__Schema.types', 1, types.length);
   add('__Schema.directives', 1, directives.length);
   for (const type of types) {
     const fields = isObjectType(type) || isInterfaceType(type) ? Object.values(type.getFields()) : [];
     add('__Type.fields', types.length, fields.length);
-    add('__Type.interfaces', types.length, isObjectType(type) || isInterfaceType(type) ? type.getInterfaces().length : 0);
-    add('__Type.possibleTypes', types.length, isUnionType(type) || isInterfaceType(type) ? schema.getPossibleTypes(type).length : 0);
+    add(
+      '__Type.interfaces',
+      types.length,
+      isObjectType(type) || isInterfaceType(type) ? type.getInterfaces().length : 0,
+    );
+    add(
+      '__Type.possibleTypes',
+      types.length,
+      isUnionType(type) || isInterfaceType(type) ? schema.getPossibleTypes(type).length : 0,
+    );
     add('__Type.enumValues', types.length, isEnumType(type) ? type.getValues().length : 0);
     const inputFields = isInputObjectType(type) ? Object.values(type.getFields()) : [];
     add('__Type.inputFields', types.length, inputFields.length);
@@ -143,7 +162,10 @@ export class IntrospectionCost {
 
   /** The cost of one root field, `__schema` or `__type`, with its selection. */
   ofRootField(name: '__schema' | '__type', selectionSet: SelectionSetNode | undefined): number {
-    const place: Place = name === '__schema' ? { type: '__Schema', every: true, wrapping: 0 } : { type: '__Type', every: false, wrapping: 0 };
+    const place: Place =
+      name === '__schema'
+        ? { type: '__Schema', every: true, wrapping: 0 }
+        : { type: '__Type', every: false, wrapping: 0 };
     return 1 + (selectionSet ? this.perParent(selectionSet, place) : 0);
   }
 
@@ -165,9 +187,17 @@ export class IntrospectionCost {
         const listing = returns.list ? this.sizes.lists.get(key) : undefined;
         const owned = OWNED.has(key);
         // Under every parent a list holds its exact total, spread evenly; under some, the longest each.
-        const children = !returns.list ? 1 : !listing?.total ? 0 : place.every ? listing.total / listing.parents : listing.longest;
+        const children = !returns.list
+          ? 1
+          : !listing?.total
+            ? 0
+            : place.every
+              ? listing.total / listing.parents
+              : listing.longest;
         if (children === 0) continue;
-        cost += children * this.perParent(selection.selectionSet, { type: returns.type, every: place.every && owned, wrapping });
+        cost +=
+          children *
+          this.perParent(selection.selectionSet, { type: returns.type, every: place.every && owned, wrapping });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         cost += this.perParent(selection.selectionSet, place);
       } else {
@@ -192,7 +222,10 @@ export class IntrospectionCost {
   }
 }
 
-/** What `document`'s root `__schema` and `__type` fields cost in `schema` (the limits rule also finds them in fragments). */
+/**
+ * What `document`'s root `__schema` and `__type` fields cost in `schema` (the limits rule also finds them in
+ * fragments).
+ */
 export function introspectionCost(schema: GraphQLSchema, document: DocumentNode): number {
   const fragments = fragmentsOf(document);
   const cost = new IntrospectionCost(schemaSizes(schema), fragments);
@@ -208,7 +241,9 @@ export function introspectionCost(schema: GraphQLSchema, document: DocumentNode)
   return Math.min(Math.ceil(total), Number.MAX_SAFE_INTEGER);
 }
 
-/** graphql-js's introspection query with every option on: a superset of what GraphiQL, codegen and other clients send. */
+/**
+ * graphql-js's introspection query with every option on: a superset of what GraphiQL, codegen and other clients send.
+ */
 export const FULL_INTROSPECTION_QUERY = getIntrospectionQuery({
   descriptions: true,
   specifiedByUrl: true,

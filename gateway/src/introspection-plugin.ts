@@ -15,10 +15,14 @@ export function introspectionAnsweredLocally<TContext extends object>(): ApolloS
     async requestDidStart() {
       return {
         async responseForOperation({ schema, document, operation, operationName, request }) {
-          if (operation?.operation !== 'query' || !onlyIntrospection(operation.selectionSet, fragmentsOf(document))) return null;
+          if (operation?.operation !== 'query' || !onlyIntrospection(operation.selectionSet, fragmentsOf(document)))
+            return null;
           const result = await execute({ schema, document, operationName, variableValues: request.variables });
           if (result.errors?.length) return null;
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: result.data } } };
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { data: result.data } },
+          };
         },
       };
     },
@@ -26,7 +30,11 @@ export function introspectionAnsweredLocally<TContext extends object>(): ApolloS
 }
 
 /** Whether every root field, fragments included, is `__schema`, `__type` or `__typename`. */
-function onlyIntrospection(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): boolean {
+function onlyIntrospection(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): boolean {
   return selectionSet.selections.every((selection) => {
     if (selection.kind === Kind.FIELD) return selection.name.value.startsWith('__');
     if (selection.kind === Kind.INLINE_FRAGMENT) return onlyIntrospection(selection.selectionSet, fragments, seen);

@@ -2,7 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { TIME_LEFT_HEADER } from '@peerlink/platform/graphql/request-deadline';
 
-/** Idle keep-alive sockets to a subgraph are closed after this; subgraphs keep theirs open 65 s (SUBGRAPH_KEEP_ALIVE_MS). */
+/**
+ * Idle keep-alive sockets to a subgraph are closed after this; subgraphs keep theirs open 65 s
+ * (SUBGRAPH_KEEP_ALIVE_MS).
+ */
 const IDLE_SOCKET_MS = 30_000;
 
 /**
@@ -45,13 +48,17 @@ export function keepAliveFetcher(options: FetcherOptions | number) {
     new Promise<SubgraphResponse>((resolve, reject) => {
       const transport = target.protocol === 'https:' ? https : http;
       let current: http.ClientRequest | undefined;
-      const abandoned = () => new SubgraphUnavailableError(`The request to ${target.host} was abandoned: its client went away`);
+      const abandoned = () =>
+        new SubgraphUnavailableError(`The request to ${target.host} was abandoned: its client went away`);
       if (init.signal?.aborted) return reject(abandoned());
       // One deadline for the whole exchange, a retry included, and not an idle timeout: a subgraph
       // that trickles is as stuck as a silent one. Closing the socket at the deadline (or when the
       // client goes away) tells the subgraph to stop too (platform/src/graphql/request-deadline.ts).
       const deadlineAt = performance.now() + timeoutMs;
-      const deadline = setTimeout(() => current?.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(
+        () => current?.destroy(new SubgraphUnavailableError(`No answer from ${target.host} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onAbort = () => current?.destroy(abandoned());
       init.signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (error: Error) => {
@@ -64,7 +71,11 @@ export function keepAliveFetcher(options: FetcherOptions | number) {
         const timeLeft = String(Math.max(1, Math.ceil(deadlineAt - performance.now())));
         const request = transport.request(
           target,
-          { method: init.method ?? 'GET', headers: { ...init.headers, [TIME_LEFT_HEADER]: timeLeft }, agent: agents[target.protocol as 'http:'] },
+          {
+            method: init.method ?? 'GET',
+            headers: { ...init.headers, [TIME_LEFT_HEADER]: timeLeft },
+            agent: agents[target.protocol as 'http:'],
+          },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -82,8 +93,13 @@ export function keepAliveFetcher(options: FetcherOptions | number) {
           // it may also have read the request and acted on it: only an idempotent one goes again, once,
           // on a new socket. A mutation is never sent twice; its caller is told the subgraph failed.
           if (init.idempotent && !retried && request.reusedSocket && error.code === 'ECONNRESET') return attempt(true);
-          const unreachable = error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
-          fail(unreachable ? new SubgraphUnavailableError(`${target.host} is not reachable: ${error.code}`, { cause: error }) : error);
+          const unreachable =
+            error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EHOSTUNREACH';
+          fail(
+            unreachable
+              ? new SubgraphUnavailableError(`${target.host} is not reachable: ${error.code}`, { cause: error })
+              : error,
+          );
         });
         request.end(init.body);
       };
@@ -100,7 +116,11 @@ export class SubgraphResponse {
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
 
-  constructor(readonly url: string, response: http.IncomingMessage, readonly body: string) {
+  constructor(
+    readonly url: string,
+    response: http.IncomingMessage,
+    readonly body: string,
+  ) {
     this.status = response.statusCode ?? 0;
     this.statusText = response.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;

@@ -34,22 +34,31 @@ export function queryLimitsRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = fragmentsOf(context.getDocument());
     const schema = context.getSchema();
-    const walk: Walk = { fragments, costs: new Map(), introspection: new IntrospectionCost(schemaSizes(schema), fragments) };
+    const walk: Walk = {
+      fragments,
+      costs: new Map(),
+      introspection: new IntrospectionCost(schemaSizes(schema), fragments),
+    };
     return {
       OperationDefinition(operation) {
         const totals = measure(operation.selectionSet, walk);
         const name = operation.name?.value ?? 'anonymous';
         const report = (message: string) => context.reportError(new GraphQLError(message, { nodes: [operation] }));
-        if (totals.depth > limits.maxDepth) report(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`);
-        if (totals.fields > limits.maxFields) report(`Operation ${name} selects ${totals.fields} fields; the limit is ${limits.maxFields}.`);
-        if (totals.aliases > limits.maxAliases) report(`Operation ${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}.`);
+        if (totals.depth > limits.maxDepth)
+          report(`Operation ${name} is ${totals.depth} levels deep; the limit is ${limits.maxDepth}.`);
+        if (totals.fields > limits.maxFields)
+          report(`Operation ${name} selects ${totals.fields} fields; the limit is ${limits.maxFields}.`);
+        if (totals.aliases > limits.maxAliases)
+          report(`Operation ${name} uses ${totals.aliases} aliases; the limit is ${limits.maxAliases}.`);
         // Each one is evaluated wherever its fragment is spread, so a small document can ask for many.
         const directives = totals.directives + (operation.directives?.length ?? 0);
-        if (directives > limits.maxDirectives) report(`Operation ${name} uses ${directives} directives; the limit is ${limits.maxDirectives}.`);
+        if (directives > limits.maxDirectives)
+          report(`Operation ${name} uses ${directives} directives; the limit is ${limits.maxDirectives}.`);
         if (totals.introspection > 0) {
           const limit = Math.max(limits.maxIntrospectionCost, fullIntrospectionCost(schema));
           const cost = Math.min(Math.ceil(totals.introspection), Number.MAX_SAFE_INTEGER);
-          if (cost > limit) report(`Operation ${name}'s introspection could resolve ${cost} values; the limit is ${limit}.`);
+          if (cost > limit)
+            report(`Operation ${name}'s introspection could resolve ${cost} values; the limit is ${limit}.`);
         }
       },
     };
@@ -97,7 +106,10 @@ function measure(selectionSet: SelectionSetNode, walk: Walk): Cost {
       cost.depth = Math.max(cost.depth, 1 + inner.depth);
       cost.introspection += inner.introspection;
     } else {
-      const inner = selection.kind === Kind.INLINE_FRAGMENT ? measure(selection.selectionSet, walk) : fragmentCost(selection.name.value, walk);
+      const inner =
+        selection.kind === Kind.INLINE_FRAGMENT
+          ? measure(selection.selectionSet, walk)
+          : fragmentCost(selection.name.value, walk);
       cost.fields += inner.fields;
       cost.aliases += inner.aliases;
       cost.directives += inner.directives;
@@ -146,7 +158,10 @@ export class RateLimiter {
     const elapsed = (now % 60_000) / 60_000;
     let current: number, previous: string | null;
     try {
-      [current, previous] = await Promise.all([this.cache.increment(`rate:${clientKey}:${window}`, 120), this.cache.get(`rate:${clientKey}:${window - 1}`)]);
+      [current, previous] = await Promise.all([
+        this.cache.increment(`rate:${clientKey}:${window}`, 120),
+        this.cache.get(`rate:${clientKey}:${window - 1}`),
+      ]);
     } catch (err) {
       if (!(err instanceof InfrastructureUnavailable)) throw err;
       // Once a minute is enough to tell operators; every request would drown the log.

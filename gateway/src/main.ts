@@ -12,7 +12,15 @@ const { config, settings } = orExit(() => {
 });
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'gateway' });
 const infrastructure = await createInfrastructure(config, logger);
-const gateway = await startGateway({ config, settings, logger, bus: infrastructure.bus, cache: infrastructure.cache, port: config.PORT, host: config.HOST });
+const gateway = await startGateway({
+  config,
+  settings,
+  logger,
+  bus: infrastructure.bus,
+  cache: infrastructure.cache,
+  port: config.PORT,
+  host: config.HOST,
+});
 logger.info({ url: gateway.url, supergraph: settings.SUPERGRAPH_PATH }, 'gateway ready');
 
 onShutdown(logger, async () => {

@@ -7,8 +7,18 @@ import type { LiveMetrics } from './live/live-server.js';
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly names = new Set<string>();
-  readonly requests = new Counter({ name: 'peerlink_graphql_requests_total', help: 'GraphQL operations', labelNames: ['operation', 'type'], registers: [this.registry] });
-  readonly errors = new Counter({ name: 'peerlink_graphql_errors_total', help: 'GraphQL errors by code', labelNames: ['operation', 'code'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'peerlink_graphql_requests_total',
+    help: 'GraphQL operations',
+    labelNames: ['operation', 'type'],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'peerlink_graphql_errors_total',
+    help: 'GraphQL errors by code',
+    labelNames: ['operation', 'code'],
+    registers: [this.registry],
+  });
   readonly duration = new Histogram({
     name: 'peerlink_graphql_request_duration_seconds',
     help: 'GraphQL operation latency',
@@ -17,8 +27,16 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   /** The older name of peerlink_live_active_subscriptions, kept for dashboards that read it. */
-  readonly subscriptions = new Gauge({ name: 'peerlink_active_subscriptions', help: 'Live GraphQL subscriptions (older name of peerlink_live_active_subscriptions)', registers: [this.registry] });
-  readonly liveSubscriptions = new Gauge({ name: 'peerlink_live_active_subscriptions', help: 'Live GraphQL subscriptions', registers: [this.registry] });
+  readonly subscriptions = new Gauge({
+    name: 'peerlink_active_subscriptions',
+    help: 'Live GraphQL subscriptions (older name of peerlink_live_active_subscriptions)',
+    registers: [this.registry],
+  });
+  readonly liveSubscriptions = new Gauge({
+    name: 'peerlink_live_active_subscriptions',
+    help: 'Live GraphQL subscriptions',
+    registers: [this.registry],
+  });
   readonly liveEvents = new Counter({
     name: 'peerlink_live_events_resolved_total',
     help: 'Live events every subscriber that queued them is done with',
@@ -32,7 +50,7 @@ export class GatewayMetrics {
   });
   readonly liveResolve = new Histogram({
     name: 'peerlink_live_resolve_seconds',
-    help: 'From a live event reaching the gateway to one subscriber\'s payload being ready (queueing and lookup)',
+    help: "From a live event reaching the gateway to one subscriber's payload being ready (queueing and lookup)",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
@@ -44,7 +62,9 @@ export class GatewayMetrics {
   });
   readonly liveDeliveries = new Counter({
     name: 'peerlink_live_deliveries_total',
-    help: 'Events sent to subscribers, by whether their own lookup resolved them, one shared by every recipient, or the event itself (@live(inline:))',
+    help:
+      'Events sent to subscribers, by whether their own lookup resolved them, one shared by every recipient, ' +
+      'or the event itself (@live(inline:))',
     labelNames: ['resolved'],
     registers: [this.registry],
   });
@@ -100,7 +120,8 @@ export class GatewayMetrics {
             const label = this.label(operationName);
             this.requests.inc({ operation: label, type: operation?.operation ?? 'unknown' });
             this.duration.observe({ operation: label }, (performance.now() - started) / 1000);
-            for (const error of errors ?? []) this.errors.inc({ operation: label, code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+            for (const error of errors ?? [])
+              this.errors.inc({ operation: label, code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
           },
         };
       },

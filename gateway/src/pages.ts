@@ -44,7 +44,8 @@ function page(res: Response, title: string, script: string, body: string) {
 <main>
 <h1 id="title" tabindex="-1">${title}</h1>
 ${body}
-<noscript><p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the email into the app.</p></noscript>
+<noscript><p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the email into the
+  app.</p></noscript>
 </main>
 </body>
 </html>
@@ -62,7 +63,12 @@ export function pagesRouter(): express.Router {
   );
 
   router.get('/verify-email', (_req, res) =>
-    page(res, 'Confirm your email address', 'verify-email.js', `<p id="status" role="status" aria-live="polite">Confirming your address…</p>`),
+    page(
+      res,
+      'Confirm your email address',
+      'verify-email.js',
+      `<p id="status" role="status" aria-live="polite">Confirming your address…</p>`,
+    ),
   );
 
   router.get('/reset-password', (_req, res) =>
@@ -73,11 +79,13 @@ export function pagesRouter(): express.Router {
       `<form id="reset" novalidate hidden>
 <p>Choose a new password for your PeerLink account. Every device signed in with the old one is signed out.</p>
 <label for="password">New password</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-help password-error">
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10"
+  aria-describedby="password-help password-error">
 <p id="password-help" class="help">At least 10 characters; not a common password, nor your username or email.</p>
 <p id="password-error" class="error" hidden></p>
 <label for="confirm">New password again</label>
-<input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error">
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required
+  aria-describedby="confirm-error">
 <p id="confirm-error" class="error" hidden></p>
 <button type="submit">Set the new password</button>
 </form>

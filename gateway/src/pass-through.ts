@@ -4,7 +4,17 @@ import type { Request, Response } from 'express';
 import type { Logger } from '@peerlink/platform/logger';
 
 /** Hop-by-hop headers never pass a proxy. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
 
 const isCors = (name: string) => name.startsWith('access-control-');
 
@@ -26,7 +36,8 @@ export function passThrough(prefix: string, what: string, target: () => string |
       { host: upstream.hostname, port: upstream.port, method: req.method, path: `${prefix}${req.url}`, headers },
       (answer) => {
         const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && !isCors(name)) out[name] = value;
+        for (const [name, value] of Object.entries(answer.headers))
+          if (value !== undefined && !HOP_BY_HOP.has(name) && !isCors(name)) out[name] = value;
         // The gateway's CORS headers (set before this handler) are the only ones, and its Vary: Origin survives.
         const vary = res.getHeader('vary');
         if (vary && out.vary) out.vary = `${vary}, ${out.vary}`;

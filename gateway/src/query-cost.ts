@@ -76,7 +76,9 @@ function measure(selectionSet: SelectionSetNode, type: GraphQLNamedType, paged: 
         continue;
       }
       const pageSize = pageSizeAsked(selection, field, walk);
-      const inner = selection.selectionSet ? measure(selection.selectionSet, getNamedType(field.type), pageSize !== null, walk) : 0;
+      const inner = selection.selectionSet
+        ? measure(selection.selectionSet, getNamedType(field.type), pageSize !== null, walk)
+        : 0;
       const items = pageSize ?? (isListType(getNullableType(field.type)) && !paged ? UNPAGED_LIST_ESTIMATE : 1);
       cost += 1 + items * inner;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -113,7 +115,12 @@ function pageSizeAsked(selection: FieldNode, field: GraphQLField<unknown, unknow
   for (const argument of selection.arguments ?? []) {
     if (!names.includes(argument.name.value)) continue;
     const value = argument.value;
-    const size = value.kind === Kind.INT ? Number(value.value) : value.kind === Kind.VARIABLE ? walk.variable(value.name.value) : null;
+    const size =
+      value.kind === Kind.INT
+        ? Number(value.value)
+        : value.kind === Kind.VARIABLE
+          ? walk.variable(value.name.value)
+          : null;
     if (typeof size === 'number' && Number.isFinite(size)) asked = Math.max(asked ?? 0, size);
   }
   // A size the server refuses (0, negative, above the max) costs the most it could otherwise return.
@@ -133,7 +140,8 @@ export function queryCostLimit<TContext extends object>(maxCost: number): Apollo
           if (!maxCost || !operation) return;
           const error = costRefusal(schema, document, operation, request.variables, maxCost);
           // A client's mistake, not the server's: HTTP 400, as validation errors.
-          if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          if (error)
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
         },
       };
     },
@@ -153,7 +161,8 @@ export function costRefusal(
   if (cost <= maxCost) return null;
   const name = operation.name?.value ?? 'anonymous';
   return new GraphQLError(
-    `Operation ${name} could cost ${cost} (each field 1, lists once per item asked for); the limit is ${maxCost}. Ask for smaller pages or fewer nested lists.`,
+    `Operation ${name} could cost ${cost} (each field 1, lists once per item asked for); the limit is ` +
+      `${maxCost}. Ask for smaller pages or fewer nested lists.`,
     { extensions: { code: 'QUERY_TOO_COSTLY', cost, limit: maxCost } },
   );
 }

@@ -7,6 +7,12 @@ import type { GraphQLFormattedError } from 'graphql';
  */
 export function malformedRequest(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
   const status = (error as { extensions?: { http?: { status?: unknown } } })?.extensions?.http?.status;
-  if (typeof status !== 'number' || status < 400 || status >= 500 || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return null;
+  if (
+    typeof status !== 'number' ||
+    status < 400 ||
+    status >= 500 ||
+    formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR'
+  )
+    return null;
   return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
 }

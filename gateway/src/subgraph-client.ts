@@ -1,6 +1,11 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { INTERNAL_TOKEN_HEADER, identityKey, type InternalIdentity, type InternalTokenCache } from '@peerlink/platform/auth/internal-token';
+import {
+  INTERNAL_TOKEN_HEADER,
+  identityKey,
+  type InternalIdentity,
+  type InternalTokenCache,
+} from '@peerlink/platform/auth/internal-token';
 import type { LookupBatch, LookupBatchAnswer } from '@peerlink/platform/graphql/lookup-batch';
 import type { GatewayContext } from './context.js';
 import { keepAliveFetcher, SubgraphUnavailableError, type SubgraphResponse } from './keep-alive-fetcher.js';
@@ -46,7 +51,9 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     this.batchUrl.pathname = this.batchUrl.pathname.replace(/\/?$/, '/batch');
     this.fetch = keepAliveFetcher({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
     const batches = options.liveBatches;
-    this.liveLookups = batches ? new LookupBatcher(batches, (lookups) => this.sendBatch(toLookupBatch(lookups)), batches.onBatch) : null;
+    this.liveLookups = batches
+      ? new LookupBatcher(batches, (lookups) => this.sendBatch(toLookupBatch(lookups)), batches.onBatch)
+      : null;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
@@ -61,7 +68,12 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       return (await this.liveLookups.add({ query, variables, operationName, identity })) as GatewayGraphQLResponse;
     }
     const { variables, expand } = uniqueRepresentations(request.variables);
-    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
+    const body = JSON.stringify({
+      query: request.query,
+      variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
 
     let response: Promise<SubgraphResponse>;
     if (isQuery(request.query)) {
@@ -71,10 +83,16 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       // the state before a change this caller has already seen.
       const joined = inFlight && ctx.startedAt !== undefined && inFlight.sentAt >= ctx.startedAt ? inFlight : undefined;
       if (joined) this.options.onMerged?.();
-      const entry = joined ?? { sentAt: performance.now(), waiting: 0, abandon: new AbortController(), response: undefined! };
+      const entry = joined ?? {
+        sentAt: performance.now(),
+        waiting: 0,
+        abandon: new AbortController(),
+        response: undefined!,
+      };
       // A shared call is dropped only once every caller waiting for it has gone away.
       entry.waiting += 1;
-      if (ctx.signal) ctx.signal.addEventListener('abort', () => --entry.waiting === 0 && entry.abandon.abort(), { once: true });
+      if (ctx.signal)
+        ctx.signal.addEventListener('abort', () => --entry.waiting === 0 && entry.abandon.abort(), { once: true });
       else entry.waiting += Infinity;
       if (!joined) {
         entry.response = this.send(body, identity, ctx.requestId, extraHeaders, true, entry.abandon.signal);
@@ -91,17 +109,30 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       if (error instanceof SubgraphUnavailableError) error.subgraph ??= this.subgraph;
       throw error;
     });
-    if ('incomingRequestContext' in options) restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, answer);
+    if ('incomingRequestContext' in options)
+      restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, answer);
     if (!answer.ok) throw errorFromResponse(answer);
     const parsed = parseBody(answer);
-    if (parsed === null || typeof parsed !== 'object') throw new Error(`Expected JSON response body, but received: ${parsed}`);
+    if (parsed === null || typeof parsed !== 'object')
+      throw new Error(`Expected JSON response body, but received: ${parsed}`);
     return (expand ? expand(parsed) : parsed) as GatewayGraphQLResponse;
   }
 
   /** `idempotent`: a query, which may be sent again after a reset; a mutation never is. */
-  private async send(body: string, identity: InternalIdentity, requestId: string | undefined, extraHeaders?: Record<string, string>, idempotent = false, signal?: AbortSignal): Promise<SubgraphResponse> {
+  private async send(
+    body: string,
+    identity: InternalIdentity,
+    requestId: string | undefined,
+    extraHeaders?: Record<string, string>,
+    idempotent = false,
+    signal?: AbortSignal,
+  ): Promise<SubgraphResponse> {
     const token = await this.tokens.get(identity, this.subgraph);
-    const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token };
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      'content-type': 'application/json',
+      [INTERNAL_TOKEN_HEADER]: token,
+    };
     if (requestId) headers['x-request-id'] = requestId;
     return this.fetch(this.url, { method: 'POST', headers, body, idempotent, signal });
   }
@@ -110,7 +141,11 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private async sendBatch(batch: LookupBatch): Promise<unknown[]> {
     const token = await this.tokens.signBatch(batch.identities, this.subgraph);
     const body = JSON.stringify(batch);
-    const answer = await this.fetch(this.batchUrl, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token }, body });
+    const answer = await this.fetch(this.batchUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token },
+      body,
+    });
     if (!answer.ok) throw errorFromResponse(answer);
     return (JSON.parse(answer.body) as LookupBatchAnswer).results;
   }
@@ -131,10 +166,14 @@ function isQuery(operation: string): boolean {
 
 function parseBody(response: SubgraphResponse): unknown {
   const type = response.headers.get('content-type');
-  return type?.startsWith('application/json') || type?.startsWith('application/graphql-response+json') ? JSON.parse(response.body) : response.body;
+  return type?.startsWith('application/json') || type?.startsWith('application/graphql-response+json')
+    ? JSON.parse(response.body)
+    : response.body;
 }
 
-/** As Apollo's data source: an HTTP failure becomes an error carrying the subgraph's answer (see subgraph-refusals.ts). */
+/**
+ * As Apollo's data source: an HTTP failure becomes an error carrying the subgraph's answer (see subgraph-refusals.ts).
+ */
 function errorFromResponse(response: SubgraphResponse): GraphQLError {
   let body: unknown;
   try {
@@ -144,12 +183,18 @@ function errorFromResponse(response: SubgraphResponse): GraphQLError {
   }
   const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : undefined;
   return new GraphQLError(`${response.status}: ${response.statusText}`, {
-    extensions: { response: { url: response.url, status: response.status, statusText: response.statusText, body }, ...(code ? { code } : {}) },
+    extensions: {
+      response: { url: response.url, status: response.status, statusText: response.statusText, body },
+      ...(code ? { code } : {}),
+    },
   });
 }
 
 /** As Apollo's data source: the operation is no more cacheable than the subgraph's Cache-Control says. */
-function restrictCachePolicy(policy: { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined, response: SubgraphResponse) {
+function restrictCachePolicy(
+  policy: { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined,
+  response: SubgraphResponse,
+) {
   if (!policy?.restrict) return;
   const directives = new Map(
     (response.headers.get('cache-control') ?? '').split(',').map((part) => {
@@ -158,7 +203,9 @@ function restrictCachePolicy(policy: { restrict?: (hint: { maxAge?: number; scop
     }),
   );
   const maxAge = directives.get('max-age');
-  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0 };
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = {
+    maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+  };
   if (directives.get('private') === true) hint.scope = 'PRIVATE';
   if (directives.get('public') === true) hint.scope = 'PUBLIC';
   policy.restrict(hint);

@@ -8,5 +8,7 @@ export const withoutSuggestions = (message: string) => message.replace(/ ?Did yo
 
 /** The same errors with their hints removed (a GraphQLError's message is read-only in spirit: copy it). */
 export function errorsWithoutSuggestions(errors: readonly GraphQLError[]): GraphQLError[] {
-  return errors.map((e) => new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: e.extensions }));
+  return errors.map(
+    (e) => new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: e.extensions }),
+  );
 }

@@ -1,5 +1,9 @@
 import type { ApolloGateway } from '@apollo/gateway';
-import type { GatewayExecutionResult, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
+import type {
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+} from '@apollo/server-gateway-interface';
 import { namedType, supergraphObjects } from '@peerlink/platform/graphql/supergraph-fields';
 import { GraphQLError, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { fragmentsOf } from './introspection-cost.js';
@@ -20,12 +24,19 @@ export function answeringUnavailableFields(gateway: ApolloGateway): GatewayInter
     stop: () => gateway.stop(),
     async load(options) {
       const loaded = await gateway.load(options);
-      return { ...loaded, executor: async (context) => withFieldPaths(await loaded.executor(context), context, fields) };
+      return {
+        ...loaded,
+        executor: async (context) => withFieldPaths(await loaded.executor(context), context, fields),
+      };
     },
   };
 }
 
-function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLRequestContext, fields: FieldMap): GatewayExecutionResult {
+function withFieldPaths(
+  result: GatewayExecutionResult,
+  context: GatewayGraphQLRequestContext,
+  fields: FieldMap,
+): GatewayExecutionResult {
   const unavailable = (result.errors ?? []).filter((e) => !e.path && unavailableSubgraph(e));
   if (!unavailable.length || !result.data) return result;
   const failed = new Map(unavailable.map((e) => [unavailableSubgraph(e)!, e]));
@@ -46,7 +57,12 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
     }
     return undefined;
   };
-  const walk = (typeName: string, selections: SelectionSetNode | undefined, value: unknown, path: (string | number)[]) => {
+  const walk = (
+    typeName: string,
+    selections: SelectionSetNode | undefined,
+    value: unknown,
+    path: (string | number)[],
+  ) => {
     if (Array.isArray(value)) return value.forEach((item, index) => walk(typeName, selections, item, [...path, index]));
     if (!value || typeof value !== 'object') return;
     for (const field of collectFields(selections, fragments)) {
@@ -57,7 +73,10 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
       if (child === null) {
         const direct = [...known.subgraphs].find((s) => failed.has(s));
         const cause = direct ? failed.get(direct) : failedWithin(known.type, field.selectionSet);
-        if (cause) answered.push(new GraphQLError(cause.message, { path: [...path, key], originalError: cause.originalError ?? cause }));
+        if (cause)
+          answered.push(
+            new GraphQLError(cause.message, { path: [...path, key], originalError: cause.originalError ?? cause }),
+          );
       } else {
         walk(known.type, field.selectionSet, child, [...path, key]);
       }
@@ -69,10 +88,18 @@ function withFieldPaths(result: GatewayExecutionResult, context: GatewayGraphQLR
 }
 
 /** The fields a selection asks of an object, through fragments (the supergraph has no abstract types). */
-function collectFields(selections: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>): FieldNode[] {
+function collectFields(
+  selections: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+): FieldNode[] {
   return (selections?.selections ?? []).flatMap((selection) => {
     if (selection.kind === Kind.FIELD) return [selection];
-    return collectFields(selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet, fragments);
+    return collectFields(
+      selection.kind === Kind.INLINE_FRAGMENT
+        ? selection.selectionSet
+        : fragments.get(selection.name.value)?.selectionSet,
+      fragments,
+    );
   });
 }
 
@@ -88,7 +115,8 @@ function unavailableSubgraph(error: GraphQLError): string | undefined {
 function fieldMap(supergraphSdl: string): FieldMap {
   const map: FieldMap = new Map();
   for (const object of supergraphObjects(supergraphSdl).values()) {
-    for (const field of object.fields) map.set(`${object.name}.${field.name}`, { subgraphs: field.subgraphs, type: namedType(field.type) });
+    for (const field of object.fields)
+      map.set(`${object.name}.${field.name}`, { subgraphs: field.subgraphs, type: namedType(field.type) });
   }
   return map;
 }

@@ -35,18 +35,24 @@ export function uniqueRepresentations(variables: Record<string, unknown> | undef
     positions[i] = at;
   }
   if (unique.length === representations.length) return { variables };
-  return { variables: { ...variables, representations: unique }, expand: (response) => expand(response, positions, unique.length) };
+  return {
+    variables: { ...variables, representations: unique },
+    expand: (response) => expand(response, positions, unique.length),
+  };
 }
 
 function expand(response: SubgraphAnswer, positions: number[], sent: number): SubgraphAnswer {
   const entities = response.data?._entities;
   // Anything else is malformed: left as it came, for the plan to report.
-  if (Array.isArray(entities) && entities.length === sent) response.data!._entities = positions.map((at) => entities[at]);
+  if (Array.isArray(entities) && entities.length === sent)
+    response.data!._entities = positions.map((at) => entities[at]);
   if (response.errors) {
     response.errors = response.errors.flatMap((error) => {
       const [root, at, ...rest] = error.path ?? [];
       if (root !== '_entities' || typeof at !== 'number') return [error];
-      const copies = positions.flatMap((position, index) => (position === at ? [{ ...error, path: ['_entities', index, ...rest] }] : []));
+      const copies = positions.flatMap((position, index) =>
+        position === at ? [{ ...error, path: ['_entities', index, ...rest] }] : [],
+      );
       return copies.length ? copies : [error];
     });
   }

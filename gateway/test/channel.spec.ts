@@ -8,7 +8,16 @@ interface Event {
 }
 
 /** A channel whose lookups wait until the test releases them (or answer at once with `instant`). */
-function channel(options: { instant?: boolean; maxUnread?: number; stallMs?: number; maxPending?: number; concurrency?: number; invisible?: Set<string> } = {}) {
+function channel(
+  options: {
+    instant?: boolean;
+    maxUnread?: number;
+    stallMs?: number;
+    maxPending?: number;
+    concurrency?: number;
+    invisible?: Set<string>;
+  } = {},
+) {
   const gates = new Map<string, () => void>();
   const lookups: string[] = [];
   const drops: [DropReason, number][] = [];
@@ -44,7 +53,8 @@ function channel(options: { instant?: boolean; maxUnread?: number; stallMs?: num
 /** Lookups start once the pushing code has run to its end. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-const events = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, key: `${prefix}${i}` }));
+const events = (n: number, prefix = 'e') =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, key: `${prefix}${i}` }));
 
 describe('Channel', () => {
   it('takes a burst far larger than its bound from a reader that keeps asking, however slowly, in order', async () => {
@@ -84,7 +94,10 @@ describe('Channel', () => {
     // a1 is in flight: a2 must wait for it (a read landing before a1's could step state back).
     c.push({ id: 'a2', key: 'order-1' });
     c.push({ id: 'b1', key: 'order-2' });
-    expect(c.push({ id: 'a3', key: 'order-1' })).toEqual({ status: 'replaced', previous: { id: 'a2', key: 'order-1' } });
+    expect(c.push({ id: 'a3', key: 'order-1' })).toEqual({
+      status: 'replaced',
+      previous: { id: 'a2', key: 'order-1' },
+    });
     await tick();
     expect(lookups).toEqual(['a1']);
     release('a1');

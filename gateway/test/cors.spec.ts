@@ -17,7 +17,8 @@ async function serve(policy: CorsPolicy): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 }
 
-const preflight = (url: string, origin: string) => fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+const preflight = (url: string, origin: string) =>
+  fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
 
 describe('corsFor', () => {
   it('names the one allowed origin, with credentials when configured', async () => {

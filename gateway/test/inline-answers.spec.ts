@@ -7,15 +7,18 @@ import { LIVE_ID_VARIABLE, toLookupQuery } from '@peerlink/gateway/live/live-que
 
 const sdl = `
   directive @viewerIndependent on FIELD_DEFINITION | OBJECT
-  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION
+  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean =
+    false, current: [String!], inline: String) on FIELD_DEFINITION
   type Query { eventById(id: ID!): Event }
   enum Kind { TYPING SENT }
   interface Node { id: ID! }
   type Event @viewerIndependent { id: ID! kind: Kind! user: User node: Node conversation: Conversation! }
-  type Conversation { id: ID! title: String @viewerIndependent unreadCount: Int! messages(last: Int): [String!] @viewerIndependent }
+  type Conversation { id: ID! title: String @viewerIndependent unreadCount: Int! messages(last: Int): [String!]
+    @viewerIndependent }
   type User implements Node { id: ID! name: String @viewerIndependent }
   type Subscription {
-    event: Event! @live(subject: "e", lookup: "eventById", audience: "recipientIds", audienceMaySee: true, inline: "snapshot")
+    event: Event! @live(subject: "e", lookup: "eventById", audience: "recipientIds", audienceMaySee: true, inline:
+      "snapshot")
     eventForSome: Event! @live(subject: "e", lookup: "eventById", audience: "recipientIds", inline: "snapshot")
     eventForAnyone: Event! @live(subject: "e", lookup: "eventById", audienceMaySee: true, inline: "snapshot")
   }
@@ -43,13 +46,24 @@ const answer = (subscription: string, event: DomainEvent, variables: Record<stri
 
 describe('inline answers', () => {
   it('answer a selection of ids, __typename and marked fields from the payload, with aliases and fragments as a query would', () => {
-    expect(answer('subscription { event { __typename id kind who: user { id } conversation { id } } }', signal(typing))).toEqual({
+    expect(
+      answer('subscription { event { __typename id kind who: user { id } conversation { id } } }', signal(typing)),
+    ).toEqual({
       data: { event: { __typename: 'Event', id: 'e1', kind: 'TYPING', who: { id: 'u1' }, conversation: { id: 'c1' } } },
     });
-    expect(answer('subscription S { e: event { ...F } } fragment F on Event { kind user { ... on User { id } } }', signal(typing))).toEqual({
+    expect(
+      answer(
+        'subscription S { e: event { ...F } } fragment F on Event { kind user { ... on User { id } } }',
+        signal(typing),
+      ),
+    ).toEqual({
       data: { e: { kind: 'TYPING', user: { id: 'u1' } } },
     });
-    expect(answer('subscription ($skip: Boolean!) { event { kind user @skip(if: $skip) { id } } }', signal(typing), { skip: true })).toEqual({
+    expect(
+      answer('subscription ($skip: Boolean!) { event { kind user @skip(if: $skip) { id } } }', signal(typing), {
+        skip: true,
+      }),
+    ).toEqual({
       data: { event: { kind: 'TYPING' } },
     });
   });
@@ -66,10 +80,17 @@ describe('inline answers', () => {
     expect(tried('subscription { event { kind } }', { ...typing, kind: 'NOT_A_KIND' })).toBeNull();
     expect(tried('subscription { event { conversation { id } } }', { ...typing, conversation: null })).toBeNull();
     // One value per field in the payload, whatever the arguments: they could change it.
-    expect(tried('subscription { event { conversation { messages(last: 1) } } }', { ...typing, conversation: { id: 'c1', messages: ['a', 'b'] } })).toBeNull();
+    expect(
+      tried('subscription { event { conversation { messages(last: 1) } } }', {
+        ...typing,
+        conversation: { id: 'c1', messages: ['a', 'b'] },
+      }),
+    ).toBeNull();
     // An interface's concrete type is known only from the payload's own __typename.
     expect(tried('subscription { event { node { id } } }', { ...typing, node: { id: 'u1' } })).toBeNull();
-    expect(tried('subscription { event { node { id } } }', { ...typing, node: { __typename: 'User', id: 'u1' } })).toEqual({ data: { event: { node: { id: 'u1' } } } });
+    expect(
+      tried('subscription { event { node { id } } }', { ...typing, node: { __typename: 'User', id: 'u1' } }),
+    ).toEqual({ data: { event: { node: { id: 'u1' } } } });
   });
 
   it('say whether an event carries its own answer', () => {

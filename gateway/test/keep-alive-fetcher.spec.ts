@@ -30,8 +30,12 @@ describe('keepAliveFetcher', () => {
   it('sends an idempotent request again, on a new socket, when its kept-alive socket was reset', async () => {
     const { url, requests } = await resettingServer();
     const fetch = keepAliveFetcher(5_000);
-    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({ data: { ok: true } });
-    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({ data: { ok: true } });
+    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({
+      data: { ok: true },
+    });
+    expect(await (await fetch(url, { method: 'POST', body: '{}', idempotent: true })).json()).toEqual({
+      data: { ok: true },
+    });
     expect(requests()).toBe(3);
   });
 
@@ -39,7 +43,9 @@ describe('keepAliveFetcher', () => {
     const { url, requests } = await resettingServer();
     const fetch = keepAliveFetcher(5_000);
     expect((await fetch(url, { method: 'POST', body: '{}' })).ok).toBe(true);
-    await expect(fetch(url, { method: 'POST', body: '{"query":"mutation { pay }"}' })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    await expect(fetch(url, { method: 'POST', body: '{"query":"mutation { pay }"}' })).rejects.toBeInstanceOf(
+      SubgraphUnavailableError,
+    );
     expect(requests()).toBe(2);
   });
 
@@ -62,7 +68,9 @@ describe('keepAliveFetcher', () => {
 
   it('does not retry a reset on a new socket: the subgraph is unreachable', async () => {
     const { url, requests } = await resettingServer(true);
-    await expect(keepAliveFetcher(5_000)(url, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    await expect(keepAliveFetcher(5_000)(url, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(
+      SubgraphUnavailableError,
+    );
     expect(requests()).toBe(1);
   });
 });
@@ -113,7 +121,9 @@ describe('abandoned subgraph calls', () => {
     await expect(answer).rejects.toThrow(/abandoned/);
     await waitFor('the subgraph’s signal to abort', () => seen.signal!.aborted, 5_000);
     // Already gone: nothing is sent.
-    await expect(keepAliveFetcher(60_000)(url, { method: 'POST', body: '{}', signal: client.signal })).rejects.toBeInstanceOf(SubgraphUnavailableError);
+    await expect(
+      keepAliveFetcher(60_000)(url, { method: 'POST', body: '{}', signal: client.signal }),
+    ).rejects.toBeInstanceOf(SubgraphUnavailableError);
   });
 
   it('tells the subgraph how long it will wait, and the subgraph stops when that has passed', async () => {

@@ -10,7 +10,13 @@ const schema = buildSchema(`
   type Post { id: ID!, title: String, author: User }
 `);
 
-const generous: QueryLimits = { maxDepth: 100, maxFields: 1_000, maxAliases: 100, maxDirectives: 100, maxIntrospectionCost: 50_000 };
+const generous: QueryLimits = {
+  maxDepth: 100,
+  maxFields: 1_000,
+  maxAliases: 100,
+  maxDirectives: 100,
+  maxIntrospectionCost: 50_000,
+};
 
 /** The messages our rule alone reports for `source`. */
 function check(source: string, limits: Partial<QueryLimits> = {}) {
@@ -92,10 +98,15 @@ describe('queryLimitsRule', () => {
     const document = `query Bomb { me { ...F0 } } ${fragments.join('\n')}`;
 
     const started = Date.now();
-    expect(check(document, { maxFields: 250 })).toEqual([`Operation Bomb selects ${2 ** 39 + 1} fields; the limit is 250.`]);
+    expect(check(document, { maxFields: 250 })).toEqual([
+      `Operation Bomb selects ${2 ** 39 + 1} fields; the limit is 250.`,
+    ]);
     // Introspection leaves are not counted, so nothing but the walk itself bounds this one.
     expect(check(document.replace('{ id }', '{ __typename }'), { maxFields: 250 })).toEqual([]);
-    const errors = validate(schema, parse(document), [...specifiedRules, queryLimitsRule({ ...generous, maxFields: 250 })]);
+    const errors = validate(schema, parse(document), [
+      ...specifiedRules,
+      queryLimitsRule({ ...generous, maxFields: 250 }),
+    ]);
     expect(errors.map((e) => e.message)).toContain(`Operation Bomb selects ${2 ** 39 + 1} fields; the limit is 250.`);
     expect(Date.now() - started).toBeLessThan(1_000);
   });

@@ -10,14 +10,17 @@ import { readLiveFields, readViewerIndependentMarks } from '@peerlink/gateway/li
 import { LiveServer } from '@peerlink/gateway/live/live-server';
 
 const SDL = `
-  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION
+  directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean =
+    false, current: [String!], inline: String) on FIELD_DEFINITION
   directive @viewerIndependent on FIELD_DEFINITION | OBJECT
   type Query { thing(id: ID!): Thing }
   type Thing { id: ID!, state: String! @viewerIndependent }
   type Subscription {
     thingUpdated(thingId: ID, current: Boolean = false): Thing!
-      @live(subject: "things.thing.updated", lookup: "thing", audience: "recipientIds", current: ["thing(id: $thingId)"])
-    thingStreamed: Thing! @live(subject: "things.thing.streamed", lookup: "thing", audience: "recipientIds", audienceMaySee: true, inline: "snapshot")
+      @live(subject: "things.thing.updated", lookup: "thing", audience: "recipientIds", current:
+        ["thing(id: $thingId)"])
+    thingStreamed: Thing! @live(subject: "things.thing.streamed", lookup: "thing", audience: "recipientIds",
+      audienceMaySee: true, inline: "snapshot")
   }
 `;
 
@@ -33,10 +36,21 @@ class Bus implements Pick<EventBus, 'listen' | 'signal' | 'head'> {
     return this.position;
   }
   async signal(name: string, payload: object) {
-    for (const listener of this.listeners) listener({ id: `s${Math.random()}`, name, occurredAt: new Date().toISOString(), payload: payload as Record<string, unknown> });
+    for (const listener of this.listeners)
+      listener({
+        id: `s${Math.random()}`,
+        name,
+        occurredAt: new Date().toISOString(),
+        payload: payload as Record<string, unknown>,
+      });
   }
   emit(payload: Record<string, unknown>) {
-    const event: DomainEvent = { id: `e${Math.random()}`, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload };
+    const event: DomainEvent = {
+      id: `e${Math.random()}`,
+      name: 'things.thing.updated',
+      occurredAt: new Date().toISOString(),
+      payload,
+    };
     const position = ++this.position;
     for (const listener of this.listeners) listener(event, position);
   }
@@ -57,7 +71,9 @@ afterEach(async () => {
 });
 
 /** A gateway live server whose queries `answer` decides; a thing is "t1", owned by "u1". */
-async function start(answer: (query: string, variables: Record<string, unknown>, bus: Bus) => Promise<FormattedExecutionResult>): Promise<Running> {
+async function start(
+  answer: (query: string, variables: Record<string, unknown>, bus: Bus) => Promise<FormattedExecutionResult>,
+): Promise<Running> {
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const bus = new Bus();
@@ -80,20 +96,32 @@ async function start(answer: (query: string, variables: Record<string, unknown>,
     originAllowed: () => true,
     queueSize: 10,
     stallMs: 1000,
-    authenticate: async () => ({ viewer: { userId: 'u1', sessionId: 's1', roles: [] }, expiresAt: new Date(Date.now() + 60_000) }),
+    authenticate: async () => ({
+      viewer: { userId: 'u1', sessionId: 's1', roles: [] },
+      expiresAt: new Date(Date.now() + 60_000),
+    }),
     currentRoles: async (viewer) => viewer,
     execute: (query, variables) => answer(query, variables ?? {}, bus),
     rateLimit: async () => 0,
   });
   const { port } = http.address() as AddressInfo;
-  const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer any' }, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: `ws://127.0.0.1:${port}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: 'Bearer any' },
+    retryAttempts: 0,
+    lazy: true,
+  });
   running = { live, client, bus, http };
   return running;
 }
 
 function watch(client: Client, query: string) {
   const seen = { results: [] as unknown[], error: undefined as unknown };
-  client.subscribe({ query }, { next: (r) => void seen.results.push(r.data), error: (e) => void (seen.error = e), complete: () => {} });
+  client.subscribe(
+    { query },
+    { next: (r) => void seen.results.push(r.data), error: (e) => void (seen.error = e), complete: () => {} },
+  );
   return seen;
 }
 
@@ -109,14 +137,22 @@ describe('current state first', () => {
     });
     const seen = watch(client, 'subscription { thingUpdated(thingId: "t1", current: true) { id state } }');
     await waitFor('the state and the change', () => seen.results.length >= 2);
-    expect(seen.results).toEqual([{ thingUpdated: { id: 't1', state: 'before' } }, { thingUpdated: { id: 't1', state: 'after' } }]);
+    expect(seen.results).toEqual([
+      { thingUpdated: { id: 't1', state: 'before' } },
+      { thingUpdated: { id: 't1', state: 'after' } },
+    ]);
   });
 
   it('ends with the read’s own error when the viewer may not see the thing, and stops listening', async () => {
-    const { client, bus, live } = await start(async () => ({ data: null, errors: [{ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } }] }));
+    const { client, bus, live } = await start(async () => ({
+      data: null,
+      errors: [{ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } }],
+    }));
     const seen = watch(client, 'subscription { thingUpdated(thingId: "t2", current: true) { id } }');
     await waitFor('the refusal', () => seen.error);
-    expect(seen.error).toEqual([expect.objectContaining({ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } })]);
+    expect(seen.error).toEqual([
+      expect.objectContaining({ message: 'Thing not found.', extensions: { code: 'NOT_FOUND' } }),
+    ]);
     expect(seen.results).toEqual([]);
     await waitFor('nothing left listening', () => bus.listeners.size === 0 && live.subscriptionsOf('u1') === 0);
   });
@@ -140,12 +176,22 @@ describe('signals that carry their answer', () => {
     const seen = watch(client, 'subscription { thingStreamed { id state } }');
     await waitFor('the subscription', () => live.subscriptionsOf('u1') === 1);
 
-    await bus.signal('things.thing.streamed', { id: 't1', recipientIds: ['u2'], snapshot: { id: 't1', state: 'not for u1' } });
+    await bus.signal('things.thing.streamed', {
+      id: 't1',
+      recipientIds: ['u2'],
+      snapshot: { id: 't1', state: 'not for u1' },
+    });
     for (let token = 0; token < 20; token++) {
-      await bus.signal('things.thing.streamed', { id: 't1', recipientIds: ['u1'], snapshot: { id: 't1', state: `token ${token}` } });
+      await bus.signal('things.thing.streamed', {
+        id: 't1',
+        recipientIds: ['u1'],
+        snapshot: { id: 't1', state: `token ${token}` },
+      });
     }
     await waitFor('every token', () => seen.results.length >= 20);
-    expect(seen.results).toEqual(Array.from({ length: 20 }, (_, token) => ({ thingStreamed: { id: 't1', state: `token ${token}` } })));
+    expect(seen.results).toEqual(
+      Array.from({ length: 20 }, (_, token) => ({ thingStreamed: { id: 't1', state: `token ${token}` } })),
+    );
     expect(lookups).toBe(0);
   });
 });

@@ -1,9 +1,18 @@
-import { buildSchema, getOperationAST, parse, print, validate, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import {
+  buildSchema,
+  getOperationAST,
+  parse,
+  print,
+  validate,
+  type FieldNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { LIVE_ID_VARIABLE, argumentsOf, toCurrentQuery, toLookupQuery } from '@peerlink/gateway/live/live-query';
 
 const schema = buildSchema(`
-  type Query { notification(id: ID!): Notification, post(id: ID!): Post, postBySlug(slug: String!, locale: String): Post, me: User }
+  type Query { notification(id: ID!): Notification, post(id: ID!): Post, postBySlug(slug: String!, locale: String):
+    Post, me: User }
   type Subscription { notificationAdded(kind: String): Notification!, postActivity(postId: ID!): Post! }
   type Notification { id: ID!, kind: String!, actor: User }
   type User { id: ID!, username: String!, avatar(size: Int): String }
@@ -25,7 +34,10 @@ describe('toLookupQuery', () => {
   it('turns the subscription field into the lookup under the name the client asked for', () => {
     const query = rewrite('subscription { notificationAdded { kind actor { username } } }', 'notification');
     expect(query).toBe(
-      normalized(`query ($${LIVE_ID_VARIABLE}: ID!) { notificationAdded: notification(id: $${LIVE_ID_VARIABLE}) { kind actor { username } } }`),
+      normalized(
+        `query ($${LIVE_ID_VARIABLE}: ID!) { notificationAdded: notification(id: $${LIVE_ID_VARIABLE}) { ` +
+          `kind actor { username } } }`,
+      ),
     );
   });
 
@@ -70,7 +82,8 @@ describe('toLookupQuery', () => {
       'Inbox',
     );
     expect(query).toBe(
-      normalized(`query Inbox($__liveId: ID!) { notificationAdded: notification(id: $__liveId) { ... on Notification { ...Summary } } }
+      normalized(`query Inbox($__liveId: ID!) { notificationAdded: notification(id: $__liveId) { ... on Notification {
+        ...Summary } } }
       fragment Summary on Notification { kind actor { ...Face } }
       fragment Face on User { username }`),
     );
@@ -86,7 +99,8 @@ describe('toLookupQuery', () => {
 
 describe('toCurrentQuery', () => {
   /** The field node of one `@live(current:)` entry. */
-  const entry = (source: string) => (parse(`{ ${source} }`).definitions[0] as OperationDefinitionNode).selectionSet.selections[0] as FieldNode;
+  const entry = (source: string) =>
+    (parse(`{ ${source} }`).definitions[0] as OperationDefinitionNode).selectionSet.selections[0] as FieldNode;
 
   function current(source: string, by: string, args: Record<string, unknown>) {
     const document = parse(source);
@@ -96,8 +110,14 @@ describe('toCurrentQuery', () => {
   }
 
   it('reads the state by the subscription’s own argument, typed as the query field takes it', () => {
-    const { query, variables } = current('subscription Watch($id: ID!) { activity: postActivity(postId: $id) { title } }', 'post(id: $postId)', { postId: 'p1' });
-    expect(query).toBe(normalized('query Watch($__current_postId: ID!) { activity: post(id: $__current_postId) { title } }'));
+    const { query, variables } = current(
+      'subscription Watch($id: ID!) { activity: postActivity(postId: $id) { title } }',
+      'post(id: $postId)',
+      { postId: 'p1' },
+    );
+    expect(query).toBe(
+      normalized('query Watch($__current_postId: ID!) { activity: post(id: $__current_postId) { title } }'),
+    );
     expect(variables).toEqual({ __current_postId: 'p1' });
   });
 
@@ -107,7 +127,12 @@ describe('toCurrentQuery', () => {
       'postBySlug(slug: $postId, locale: "en")',
       { postId: 'p1' },
     );
-    expect(query).toBe(normalized('query ($locale: String, $__current_postId: String!) { postActivity: postBySlug(slug: $__current_postId, locale: "en") { title(locale: $locale) } }'));
+    expect(query).toBe(
+      normalized(
+        'query ($locale: String, $__current_postId: String!) { postActivity: postBySlug(slug: ' +
+          '$__current_postId, locale: "en") { title(locale: $locale) } }',
+      ),
+    );
     expect(variables).toEqual({ __current_postId: 'p1' });
   });
 
@@ -117,7 +142,11 @@ describe('toCurrentQuery', () => {
 
   it('refuses an entry naming a query field or argument the schema lacks', () => {
     const document = parse('subscription { postActivity(postId: "p1") { id } }');
-    expect(() => toCurrentQuery(document, getOperationAST(document)!, entry('missing(id: $postId)'), schema, {})).toThrow(/Query.missing/);
-    expect(() => toCurrentQuery(document, getOperationAST(document)!, entry('post(key: $postId)'), schema, {})).toThrow(/key/);
+    expect(() =>
+      toCurrentQuery(document, getOperationAST(document)!, entry('missing(id: $postId)'), schema, {}),
+    ).toThrow(/Query.missing/);
+    expect(() => toCurrentQuery(document, getOperationAST(document)!, entry('post(key: $postId)'), schema, {})).toThrow(
+      /key/,
+    );
   });
 });

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayWindowExceeded, type DomainEvent, type EventBus, type PositionedEvent } from '@peerlink/platform/events/event-bus';
-import { encodeCursor, MissedEvents, readResumeFrom, SubscriptionPositions, type Cursor } from '@peerlink/gateway/live/resume';
+import {
+  ReplayWindowExceeded,
+  type DomainEvent,
+  type EventBus,
+  type PositionedEvent,
+} from '@peerlink/platform/events/event-bus';
+import {
+  encodeCursor,
+  MissedEvents,
+  readResumeFrom,
+  SubscriptionPositions,
+  type Cursor,
+} from '@peerlink/gateway/live/resume';
 import { GraphQLError } from 'graphql';
 
-const event = (id: string): DomainEvent => ({ id, name: 'things.thing.updated', occurredAt: new Date().toISOString(), payload: { id } });
+const event = (id: string): DomainEvent => ({
+  id,
+  name: 'things.thing.updated',
+  occurredAt: new Date().toISOString(),
+  payload: { id },
+});
 const decode = (cursor: string | null) => readResumeFrom({ live: { resumeFrom: cursor } }) as Cursor;
 const silent = { error() {} } as never;
 
@@ -12,7 +28,17 @@ describe('cursors', () => {
     expect(readResumeFrom(undefined)).toBeNull();
     expect(readResumeFrom({ live: {} })).toBeNull();
     expect(decode(encodeCursor({ through: 41, also: [43, 47] }))).toEqual({ through: 41, also: [43, 47] });
-    const forged = ['', 'not a cursor', 'e30', Buffer.from('[]').toString('base64url'), Buffer.from('[-1]').toString('base64url'), Buffer.from('[5,5]').toString('base64url'), Buffer.from('[1.5]').toString('base64url'), 'A'.repeat(2000), 42];
+    const forged = [
+      '',
+      'not a cursor',
+      'e30',
+      Buffer.from('[]').toString('base64url'),
+      Buffer.from('[-1]').toString('base64url'),
+      Buffer.from('[5,5]').toString('base64url'),
+      Buffer.from('[1.5]').toString('base64url'),
+      'A'.repeat(2000),
+      42,
+    ];
     for (const resumeFrom of forged) {
       const read = readResumeFrom({ live: { resumeFrom } });
       expect(read, String(resumeFrom)).toBeInstanceOf(GraphQLError);
@@ -68,43 +94,109 @@ describe('reading missed events', () => {
   const everything = () => true;
 
   it('answers RESUME_WINDOW_EXCEEDED past the window and SERVICE_UNAVAILABLE when the stream cannot be read', async () => {
-    const tooMany = new MissedEvents(busThat(() => Promise.reject(new ReplayWindowExceeded('count'))), settings, silent);
-    await expect(tooMany.read('s', 1, 0, everything)).rejects.toMatchObject({ extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' } });
-    const down = new MissedEvents(busThat(() => Promise.reject(new Error('no responders'))), settings, silent);
-    await expect(down.read('s', 1, 0, everything)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    const tooMany = new MissedEvents(
+      busThat(() => Promise.reject(new ReplayWindowExceeded('count'))),
+      settings,
+      silent,
+    );
+    await expect(tooMany.read('s', 1, 0, everything)).rejects.toMatchObject({
+      extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' },
+    });
+    const down = new MissedEvents(
+      busThat(() => Promise.reject(new Error('no responders'))),
+      settings,
+      silent,
+    );
+    await expect(down.read('s', 1, 0, everything)).rejects.toMatchObject({
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
   });
 
-  it('counts and dates only the subscriber\'s own events: strangers\' on the same subject neither age nor fill its window', async () => {
+  it("counts and dates only the subscriber's own events: strangers' on the same subject neither age nor fill its window", async () => {
     const old = Date.now() - settings.windowMs - 1000;
-    const stored = (name: string, position: number, storedAt = Date.now() - 1000) => ({ event: event(name), position, storedAt });
+    const stored = (name: string, position: number, storedAt = Date.now() - 1000) => ({
+      event: event(name),
+      position,
+      storedAt,
+    });
     const mine = (e: DomainEvent) => e.id.startsWith('mine');
-    const busy = new MissedEvents(busThat(async () => [stored('theirs1', 2, old), stored('theirs2', 3), stored('mine1', 4), stored('theirs3', 5), stored('mine2', 6)]), settings, silent);
+    const busy = new MissedEvents(
+      busThat(async () => [
+        stored('theirs1', 2, old),
+        stored('theirs2', 3),
+        stored('mine1', 4),
+        stored('theirs3', 5),
+        stored('mine2', 6),
+      ]),
+      settings,
+      silent,
+    );
     expect((await busy.read('s', 1, performance.now(), mine)).map((m) => m.event.id)).toEqual(['mine1', 'mine2']);
-    const long = new MissedEvents(busThat(async () => [stored('mine1', 2), stored('mine2', 3), stored('mine3', 4)]), settings, silent);
-    await expect(long.read('s', 1, performance.now(), mine)).rejects.toMatchObject({ extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' } });
-    const stale = new MissedEvents(busThat(async () => [stored('theirs1', 2), stored('mine1', 3, old)]), settings, silent);
-    await expect(stale.read('s', 1, performance.now(), mine)).rejects.toMatchObject({ extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'age' } });
+    const long = new MissedEvents(
+      busThat(async () => [stored('mine1', 2), stored('mine2', 3), stored('mine3', 4)]),
+      settings,
+      silent,
+    );
+    await expect(long.read('s', 1, performance.now(), mine)).rejects.toMatchObject({
+      extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'count' },
+    });
+    const stale = new MissedEvents(
+      busThat(async () => [stored('theirs1', 2), stored('mine1', 3, old)]),
+      settings,
+      silent,
+    );
+    await expect(stale.read('s', 1, performance.now(), mine)).rejects.toMatchObject({
+      extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: 'age' },
+    });
   });
 
   it('does not count what was stored once the subscriber listened: that reaches it live', async () => {
     const listened = performance.now() - 60_000;
-    const stored = (name: string, position: number, agoMs: number) => ({ event: event(name), position, storedAt: Date.now() - agoMs });
-    const missed = new MissedEvents(busThat(async () => [stored('before', 2, 61_000), stored('after1', 3, 30_000), stored('after2', 4, 20_000)]), { windowMs: 300_000, maxEvents: 1 }, silent);
-    expect((await missed.read('s', 1, listened, everything)).map((m) => m.event.id)).toEqual(['before', 'after1', 'after2']);
-    const tight = new MissedEvents(busThat(async () => [stored('after1', 3, 30_000)]), { windowMs: 1, maxEvents: 1 }, silent);
+    const stored = (name: string, position: number, agoMs: number) => ({
+      event: event(name),
+      position,
+      storedAt: Date.now() - agoMs,
+    });
+    const missed = new MissedEvents(
+      busThat(async () => [stored('before', 2, 61_000), stored('after1', 3, 30_000), stored('after2', 4, 20_000)]),
+      { windowMs: 300_000, maxEvents: 1 },
+      silent,
+    );
+    expect((await missed.read('s', 1, listened, everything)).map((m) => m.event.id)).toEqual([
+      'before',
+      'after1',
+      'after2',
+    ]);
+    const tight = new MissedEvents(
+      busThat(async () => [stored('after1', 3, 30_000)]),
+      { windowMs: 1, maxEvents: 1 },
+      silent,
+    );
     expect(await tight.read('s', 1, listened, everything)).toHaveLength(1);
   });
 
   it('reads once for subscribers that resume from the same place, unless the read began before one listened', async () => {
     let reads = 0;
-    const missed = new MissedEvents(busThat(async () => (reads++, [])), settings, silent);
+    const missed = new MissedEvents(
+      busThat(async () => (reads++, [])),
+      settings,
+      silent,
+    );
     const listened = performance.now();
-    await Promise.all([missed.read('s', 1, listened, everything), missed.read('s', 1, listened, everything), missed.read('s', 2, listened, everything)]);
+    await Promise.all([
+      missed.read('s', 1, listened, everything),
+      missed.read('s', 1, listened, everything),
+      missed.read('s', 2, listened, everything),
+    ]);
     expect(reads).toBe(2);
     // Began before this subscriber listened: events between its start and the listener would be lost.
     let slowReads = 0;
     const releases: (() => void)[] = [];
-    const slow = new MissedEvents(busThat(() => (slowReads++, new Promise((resolve) => releases.push(() => resolve([]))))), settings, silent);
+    const slow = new MissedEvents(
+      busThat(() => (slowReads++, new Promise((resolve) => releases.push(() => resolve([]))))),
+      settings,
+      silent,
+    );
     const early = slow.read('s', 1, performance.now(), everything);
     const late = slow.read('s', 1, performance.now() + 1, everything);
     expect(slowReads).toBe(2);

@@ -48,10 +48,17 @@ describe('LookupBatcher', () => {
     const { batcher, sent } = heldBatcher({ windowMs: 3, maxItems: 2, maxInFlight: 2 });
     const results = Array.from({ length: 9 }, (_, i) => batcher.add(i));
     await vi.advanceTimersByTimeAsync(10);
-    expect(sent.map((s) => s.items)).toEqual([[0, 1], [2, 3]]);
+    expect(sent.map((s) => s.items)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     sent[0]!.release();
     await vi.advanceTimersByTimeAsync(0);
-    expect(sent.map((s) => s.items)).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(sent.map((s) => s.items)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
     sent[1]!.release();
     sent[2]!.release();
     await vi.advanceTimersByTimeAsync(0);
@@ -77,7 +84,10 @@ describe('LookupBatcher', () => {
   });
 
   it('fails the lookups of a batch answered with the wrong number of results', async () => {
-    const batcher = new LookupBatcher<number, string>({ windowMs: 0, maxItems: 10, maxInFlight: 1 }, async () => ['only one', 'too many']);
+    const batcher = new LookupBatcher<number, string>({ windowMs: 0, maxItems: 10, maxInFlight: 1 }, async () => [
+      'only one',
+      'too many',
+    ]);
     await expect(batcher.add(1)).rejects.toThrow(/came back with 2 results/);
   });
 });
@@ -94,7 +104,11 @@ describe('toLookupBatch', () => {
     const batch = toLookupBatch(lookups);
     expect(batch.queries).toEqual(['query A { a }', 'query B { b }']);
     expect(batch.identities).toEqual([alice, bob]);
-    expect(batch.items.map((i) => [i.query, i.identity])).toEqual([[0, 0], [0, 1], [1, 0]]);
+    expect(batch.items.map((i) => [i.query, i.identity])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     expect(identitiesDigest([alice, bob])).not.toBe(identitiesDigest([bob, alice]));
     expect(identitiesDigest(JSON.parse(JSON.stringify([alice, bob])))).toBe(identitiesDigest([alice, bob]));
   });

@@ -4,7 +4,8 @@ import { costRefusal, queryCost, UNPAGED_LIST_ESTIMATE } from '@peerlink/gateway
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@peerlink/platform/graphql/page-size';
 
 const schema = buildSchema(`
-  type Query { products(first: Int, after: String): ProductConnection!, product(id: ID!): Product, search(limit: Int): [Product!]! }
+  type Query { products(first: Int, after: String): ProductConnection!, product(id: ID!): Product, search(limit: Int):
+    [Product!]! }
   type ProductConnection { edges: [ProductEdge!]!, pageInfo: PageInfo! }
   type ProductEdge { cursor: String!, node: Product! }
   type PageInfo { hasNextPage: Boolean! }
@@ -45,7 +46,9 @@ describe('queryCost', () => {
     expect(cost('{ products(first: 100000) { edges { node { id } } } }')).toBe(1 + MAX_PAGE_SIZE * 3);
     expect(cost('{ products(first: -5) { edges { node { id } } } }')).toBe(1 + 1 * 3);
     expect(cost('{ search(limit: 4) { id } }')).toBe(1 + 4);
-    expect(cost('{ product(id: "1") { seller { products(last: 2) { edges { node { id } } } } } }')).toBe(1 + 1 + 1 + 2 * 3);
+    expect(cost('{ product(id: "1") { seller { products(last: 2) { edges { node { id } } } } } }')).toBe(
+      1 + 1 + 1 + 2 * 3,
+    );
   });
 
   it('guesses at lists without paging arguments', () => {
@@ -61,7 +64,8 @@ describe('queryCost', () => {
 
   it('prices a document that spreads fragments into each other in time linear in its size', () => {
     let document = 'fragment F0 on Product { id }\n';
-    for (let i = 1; i <= 30; i++) document += `fragment F${i} on Product { a: seller { products(first: 100) { edges { node { ...F${i - 1} } } } } }\n`;
+    for (let i = 1; i <= 30; i++)
+      document += `fragment F${i} on Product { a: seller { products(first: 100) { edges { node { ...F${i - 1} } } } } }\n`;
     const started = performance.now();
     expect(cost(`{ product(id: "1") { ...F30 } } ${document}`)).toBe(Number.MAX_SAFE_INTEGER);
     expect(performance.now() - started).toBeLessThan(500);

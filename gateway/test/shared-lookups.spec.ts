@@ -9,7 +9,11 @@ describe('SharedLookups', () => {
     const resolve = vi.fn(async () => 'result');
     for (let i = 0; i < 3; i++) lookups.expect('event-1');
 
-    const taken = [lookups.take('event-1', resolve), lookups.take('event-1', resolve), lookups.take('event-1', resolve)];
+    const taken = [
+      lookups.take('event-1', resolve),
+      lookups.take('event-1', resolve),
+      lookups.take('event-1', resolve),
+    ];
 
     expect(resolve).toHaveBeenCalledTimes(1);
     expect(taken.map((t) => t.resolvedHere)).toEqual([true, false, false]);

@@ -21,7 +21,11 @@ async function holdingSubgraph() {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', async () => {
-      const identity = await verifyInternalToken(keys.publicKey, req.headers['x-peerlink-internal'] as string, 'social');
+      const identity = await verifyInternalToken(
+        keys.publicKey,
+        req.headers['x-peerlink-internal'] as string,
+        'social',
+      );
       seen.push({ body, userId: identity?.viewer?.userId });
       held.push(() => {
         res.setHeader('content-type', 'application/json');
@@ -37,11 +41,19 @@ async function holdingSubgraph() {
 const viewer = (userId: string) => ({ userId, sessionId: `s-${userId}`, roles: [] });
 /** `startedAt`: when the caller's operation began; by default before any request here was sent. */
 const call = (client: SubgraphClient, query: string, userId: string, requestId = 'r1', startedAt = 0) =>
-  client.process({ kind: 'health check' as never, request: { query, variables: { a: 1 } }, context: { viewer: viewer(userId), client: { ip: '10.0.0.1' }, requestId, startedAt } });
+  client.process({
+    kind: 'health check' as never,
+    request: { query, variables: { a: 1 } },
+    context: { viewer: viewer(userId), client: { ip: '10.0.0.1' }, requestId, startedAt },
+  });
 
 function clientFor(url: string) {
   let merged = 0;
-  const client = new SubgraphClient('social', url, new InternalTokenCache(keys.privateKey), { timeoutMs: 5_000, maxSockets: 8, onMerged: () => merged++ });
+  const client = new SubgraphClient('social', url, new InternalTokenCache(keys.privateKey), {
+    timeoutMs: 5_000,
+    maxSockets: 8,
+    onMerged: () => merged++,
+  });
   return { client, merged: () => merged };
 }
 
@@ -51,7 +63,11 @@ describe('SubgraphClient', () => {
     const { client, merged } = clientFor(subgraph.url);
     const first = call(client, 'query Q { me { id } }', 'u1', 'r1');
     const second = call(client, 'query Q { me { id } }', 'u1', 'r2');
-    await waitFor('the first query at the subgraph and the second merged', () => subgraph.seen.length === 1 && merged() === 1, 5_000);
+    await waitFor(
+      'the first query at the subgraph and the second merged',
+      () => subgraph.seen.length === 1 && merged() === 1,
+      5_000,
+    );
     subgraph.release();
     const [a, b] = await Promise.all([first, second]);
     expect(a).toEqual({ data: { me: { id: 'u1' } } });

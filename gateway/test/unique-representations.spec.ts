@@ -45,7 +45,9 @@ async function subgraph(typeDefs: string, resolvers: object, calls: unknown[][] 
 }
 
 async function gatewayOver(services: Record<string, { url: string; typeDefs: string }>) {
-  const composed = composeServices(Object.entries(services).map(([name, s]) => ({ name, url: s.url, typeDefs: parse(s.typeDefs) })));
+  const composed = composeServices(
+    Object.entries(services).map(([name, s]) => ({ name, url: s.url, typeDefs: parse(s.typeDefs) })),
+  );
   const tokens = new InternalTokenCache(generateKeyPairSync('ed25519').privateKey);
   const gateway = new ApolloGateway({
     supergraphSdl: composed.supergraphSdl!,
@@ -88,11 +90,20 @@ describe('entity lookups through the gateway', () => {
       );
       const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
 
-      expect(users).toEqual([[{ __typename: 'User', id: 'u1' }, { __typename: 'User', id: 'u2' }]]);
+      expect(users).toEqual([
+        [
+          { __typename: 'User', id: 'u1' },
+          { __typename: 'User', id: 'u2' },
+        ],
+      ]);
       expect(result?.data).toEqual({
         posts: POSTS.map(({ id, authorId }) => ({
           id,
-          author: { id: authorId, name: authorId === 'u1' ? 'Ada' : 'Alan', secret: authorId === 'u1' ? 'secret of u1' : null },
+          author: {
+            id: authorId,
+            name: authorId === 'u1' ? 'Ada' : 'Alan',
+            secret: authorId === 'u1' ? 'secret of u1' : null,
+          },
         })),
       });
       // Each post by u2 gets the refusal at its own path, as without the deduplication.

@@ -10,7 +10,8 @@ import { subgraphs } from './subgraphs.js';
  */
 export async function composeSupergraph(): Promise<{ subgraphSdls: Record<string, string>; supergraphSdl: string }> {
   const subgraphSdls: Record<string, string> = {};
-  for (const { definition } of subgraphs) subgraphSdls[definition.name] = (await printFederatedSdl(definition)).trim() + '\n';
+  for (const { definition } of subgraphs)
+    subgraphSdls[definition.name] = (await printFederatedSdl(definition)).trim() + '\n';
   const result = composeServices(
     subgraphs.map(({ definition, port }) => ({
       name: definition.name,
@@ -23,6 +24,9 @@ export async function composeSupergraph(): Promise<{ subgraphSdls: Record<string
   }
   // Refused rather than warned: a non-null field across subgraphs turns one outage into empty answers.
   const problems = outageNullabilityProblems(result.supergraphSdl);
-  if (problems.length) throw new Error(`One subgraph down would wipe other subgraphs' data:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length)
+    throw new Error(
+      `One subgraph down would wipe other subgraphs' data:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   return { subgraphSdls, supergraphSdl: result.supergraphSdl.trim() + '\n' };
 }

@@ -9,7 +9,9 @@ import { createLogger } from '@peerlink/platform/logger';
  * says how to go on). Needs NATS_URL; the embedded bus lives inside the running process, so there
  * use the admin-only `deadLetters` query and `replayDeadLetter` mutation instead.
  */
-const USAGE = `Usage: npm run dead-letters -- list [limit (1-${MAX_DEAD_LETTER_PAGE}, default ${DEFAULT_DEAD_LETTER_PAGE})] [after id] | replay <id>`;
+const USAGE =
+  `Usage: npm run dead-letters -- list [limit (1-${MAX_DEAD_LETTER_PAGE}, default ` +
+  `${DEFAULT_DEAD_LETTER_PAGE})] [after id] | replay <id>`;
 const [command = 'list', ...args] = process.argv.slice(2);
 const config = loadConfigOrExit();
 if (!config.NATS_URL) {
@@ -29,9 +31,13 @@ try {
     const letters = await bus.deadLetters({ limit, after });
     if (!letters.length) console.log(after ? `No dead letters after ${after}.` : 'No dead letters.');
     for (const letter of letters) {
-      console.log(`${letter.id}\t${letter.failedAt}\t${letter.consumer}\t${letter.event.name}\t${letter.attempts} attempts\t${letter.error}`);
+      console.log(
+        `${letter.id}\t${letter.failedAt}\t${letter.consumer}\t${letter.event.name}\t${letter.attempts} ` +
+          `attempts\t${letter.error}`,
+      );
     }
-    if (letters.length === limit) console.log(`More may follow: npm run dead-letters -- list ${limit} ${letters.at(-1)!.id}`);
+    if (letters.length === limit)
+      console.log(`More may follow: npm run dead-letters -- list ${limit} ${letters.at(-1)!.id}`);
   } else if (command === 'replay' && args[0]) {
     const [id] = args;
     console.log((await bus.replayDeadLetter(id)) ? `Replayed ${id}.` : `No dead letter ${id}.`);

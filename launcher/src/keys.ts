@@ -29,6 +29,9 @@ try {
 } catch (error) {
   if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   // `npm run keys > .env`, the old instruction, makes the file before this runs: say so.
-  console.error(`${file} already exists; keys in use were left as they are. Delete it first for new ones, and run npm run keys without redirecting its output.`);
+  console.error(
+    `${file} already exists; keys in use were left as they are. Delete it first for new ones, and run npm ` +
+      `run keys without redirecting its output.`,
+  );
   process.exitCode = 1;
 }

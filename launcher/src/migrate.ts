@@ -12,7 +12,9 @@ const logger = createLogger({ level: config.LOG_LEVEL, service: 'migrate' });
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !subgraphs.some((s) => s.definition.name === name));
 if (unknown.length) {
-  console.error(`Unknown subgraph: ${unknown.join(', ')}. Known: ${subgraphs.map((s) => s.definition.name).join(', ')}`);
+  console.error(
+    `Unknown subgraph: ${unknown.join(', ')}. Known: ${subgraphs.map((s) => s.definition.name).join(', ')}`,
+  );
   process.exit(2);
 }
 for (const { definition } of subgraphs) {

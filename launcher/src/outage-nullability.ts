@@ -27,16 +27,23 @@ export function outageNullabilityProblems(supergraphSdl: string): string[] {
         continue;
       }
       if ([...owners].some((owner) => !field.subgraphs.has(owner))) {
-        problems.push(`${where} is resolved by ${list(field.subgraphs)} on a type ${list(owners)} owns: make it nullable`);
+        problems.push(
+          `${where} is resolved by ${list(field.subgraphs)} on a type ${list(owners)} owns: make it nullable`,
+        );
         continue;
       }
       const child = objects.get(namedType(field.type));
       for (const subgraph of child ? field.subgraphs : []) {
         // What the subgraph @provides along this field it answers itself (social: a post author's username).
         const provided = field.provides.get(subgraph);
-        const foreign = child!.fields.find((f) => nullsBubble(f.type) && !f.subgraphs.has(subgraph) && !provided?.has(f.name));
+        const foreign = child!.fields.find(
+          (f) => nullsBubble(f.type) && !f.subgraphs.has(subgraph) && !provided?.has(f.name),
+        );
         if (foreign) {
-          problems.push(`${where} (from ${subgraph}) is non-null but ${child!.name}.${foreign.name} comes from ${list(foreign.subgraphs)}: make it nullable`);
+          problems.push(
+            `${where} (from ${subgraph}) is non-null but ${child!.name}.${foreign.name} comes from ` +
+              `${list(foreign.subgraphs)}: make it nullable`,
+          );
           break;
         }
       }
@@ -51,7 +58,8 @@ export function outageNullabilityProblems(supergraphSdl: string): string[] {
  */
 function ownersOf(object: SupergraphObject): Set<string> {
   const counts = new Map<string, number>();
-  for (const field of object.fields) for (const subgraph of field.subgraphs) counts.set(subgraph, (counts.get(subgraph) ?? 0) + 1);
+  for (const field of object.fields)
+    for (const subgraph of field.subgraphs) counts.set(subgraph, (counts.get(subgraph) ?? 0) + 1);
   const most = Math.max(0, ...counts.values());
   return new Set([...counts].filter(([, count]) => count === most).map(([subgraph]) => subgraph));
 }

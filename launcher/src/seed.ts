@@ -28,7 +28,9 @@ if (process.env.SEED_URL) {
   try {
     await seedDemo({ url: stack.gateway.url, password, log });
     const identity = stack.subgraphs.find((s) => s.name === 'identity')!;
-    await RequestContext.create(identity.orm.em, () => (identity.services as IdentityServices).accounts.bootstrapAdmin('demo_admin'));
+    await RequestContext.create(identity.orm.em, () =>
+      (identity.services as IdentityServices).accounts.bootstrapAdmin('demo_admin'),
+    );
     console.log(`demo_admin has the ADMIN role. Password of every demo account: ${password}`);
   } finally {
     await stack.stop();

@@ -18,14 +18,22 @@ export interface Stack {
  * The whole supergraph in one process: every subgraph on a free loopback port, the gateway on PORT
  * in front of them, sharing one set of adapters. Used by `npm start` and by the end-to-end tests.
  */
-export async function startStack(stackConfig: StackConfig, logger: Logger, options: { migrate?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  stackConfig: StackConfig,
+  logger: Logger,
+  options: { migrate?: boolean } = {},
+): Promise<Stack> {
   const { platform: config } = stackConfig;
   const infrastructure = await createInfrastructure(config, logger);
   const started: StartedSubgraph[] = [];
   try {
     for (const { definition } of subgraphs) {
       started.push(
-        await startSubgraph(definition, infrastructure, stackConfig.subgraphs[definition.name], { port: 0, host: '127.0.0.1', migrateOnStart: options.migrate ?? !config.DATABASE_URL }),
+        await startSubgraph(definition, infrastructure, stackConfig.subgraphs[definition.name], {
+          port: 0,
+          host: '127.0.0.1',
+          migrateOnStart: options.migrate ?? !config.DATABASE_URL,
+        }),
       );
     }
     const gateway = await startGateway({

@@ -22,7 +22,10 @@ export const optionalUrl = (protocols: string[]) =>
     .pipe(
       z
         .url()
-        .refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), `must start with ${protocols.map((p) => p + '://').join(' or ')}`)
+        .refine(
+          (v) => protocols.some((p) => v.startsWith(`${p}:`)),
+          `must start with ${protocols.map((p) => p + '://').join(' or ')}`,
+        )
         .optional(),
     )
     .optional();
@@ -43,7 +46,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  /** PostgreSQL cancels any one statement of a running subgraph after this long: a backstop for work nobody waits for any more. */
+  /**
+   * PostgreSQL cancels any one statement of a running subgraph after this long: a backstop for work nobody waits for
+   * any more.
+   */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   NATS_URL: optionalUrl(['nats', 'tls']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
@@ -74,13 +80,22 @@ const envSchema = z.object({
    */
   EVENT_INBOX_RETENTION_DAYS: z.coerce
     .number()
-    .min(EVENT_RETENTION_DAYS, `at least ${EVENT_RETENTION_DAYS}: JetStream keeps events, and may deliver them again, for ${EVENT_RETENTION_DAYS} days`)
+    .min(
+      EVENT_RETENTION_DAYS,
+      `at least ${EVENT_RETENTION_DAYS}: JetStream keeps events, and may deliver them again, for ` +
+        `${EVENT_RETENTION_DAYS} days`,
+    )
     .max(3650)
     .default(EVENT_RETENTION_DAYS),
 
-  /** A call to an outside service (payment provider, mail, SMS) not answered within this is left for the sweeper to ask again. */
+  /**
+   * A call to an outside service (payment provider, mail, SMS) not answered within this is left for the sweeper to ask
+   * again.
+   */
   OUTSIDE_CALL_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
-  /** How often each process looks for outside calls left behind (no answer in time, or a crash before it was recorded). */
+  /**
+   * How often each process looks for outside calls left behind (no answer in time, or a crash before it was recorded).
+   */
   OUTSIDE_CALL_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   /** Tries of one outside call, the first included, before it is given up. */
   OUTSIDE_CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
@@ -91,7 +106,10 @@ const envSchema = z.object({
   FILES_PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Signs local storage URLs; needed when several drive processes serve one store. Random per process otherwise. */
   FILE_URL_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  /** A bucket selects S3 storage in place of local files; S3_ENDPOINT points it at MinIO or another S3-compatible server. */
+  /**
+   * A bucket selects S3 storage in place of local files; S3_ENDPOINT points it at MinIO or another S3-compatible
+   * server.
+   */
   S3_BUCKET: z.string().trim().min(1).optional(),
   S3_ENDPOINT: optionalUrl(['http', 'https']),
   S3_REGION: z.string().trim().min(1).default('us-east-1'),
@@ -163,7 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const accessTokenKeys = readKeys(problems, 'ACCESS_TOKEN', {
     privateKey: values.ACCESS_TOKEN_PRIVATE_KEY ?? generated?.accessToken.privateKey,
     // A private key given without its public half: derive it, never pair it with a generated one.
-    publicKey: values.ACCESS_TOKEN_PUBLIC_KEY ?? (values.ACCESS_TOKEN_PRIVATE_KEY ? undefined : generated?.accessToken.publicKey),
+    publicKey:
+      values.ACCESS_TOKEN_PUBLIC_KEY ??
+      (values.ACCESS_TOKEN_PRIVATE_KEY ? undefined : generated?.accessToken.publicKey),
   });
   const gatewayKeys = readKeys(problems, 'GATEWAY', {
     privateKey: values.GATEWAY_PRIVATE_KEY ?? generated?.gateway.privateKey,
@@ -191,30 +211,53 @@ function platformContradictions(values: Env, isSet: (name: string) => boolean): 
   const problems: string[] = [];
   // A handler still waiting on an outside call when its event is redelivered would run twice at once.
   if (values.OUTSIDE_CALL_DEADLINE_MS >= values.EVENT_ACK_WAIT_MS) {
-    problems.push('OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered while its handler waits on an outside call)');
+    problems.push(
+      'OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS (an event must not be redelivered ' +
+        'while its handler waits on an outside call)',
+    );
   }
-  problems.push(...onlyWith(isSet, 'NATS_URL', ['EVENT_CONCURRENCY', 'EVENT_ACK_WAIT_MS'], 'which selects the NATS bus (the in-process bus has no such setting)'));
+  problems.push(
+    ...onlyWith(
+      isSet,
+      'NATS_URL',
+      ['EVENT_CONCURRENCY', 'EVENT_ACK_WAIT_MS'],
+      'which selects the NATS bus (the in-process bus has no such setting)',
+    ),
+  );
   if (values.S3_BUCKET) {
     if (!values.S3_ACCESS_KEY_ID) problems.push('S3_ACCESS_KEY_ID: required when S3_BUCKET is set');
     if (!values.S3_SECRET_ACCESS_KEY) problems.push('S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set');
     // S3 signs its own URLs.
-    if (isSet('FILE_URL_SECRET')) problems.push('FILE_URL_SECRET: signs local storage URLs; it has no use with S3_BUCKET');
+    if (isSet('FILE_URL_SECRET'))
+      problems.push('FILE_URL_SECRET: signs local storage URLs; it has no use with S3_BUCKET');
   }
   problems.push(
-    ...onlyWith(isSet, 'S3_BUCKET', ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'], 'which selects S3 storage (files are stored locally without it)'),
+    ...onlyWith(
+      isSet,
+      'S3_BUCKET',
+      ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'],
+      'which selects S3 storage (files are stored locally without it)',
+    ),
   );
   if (values.SMTP_URL) {
     const { username, password } = new URL(values.SMTP_URL);
-    if (Boolean(username) !== Boolean(password)) problems.push('SMTP_URL: give both a user and a password (smtp://user:password@host), or neither');
+    if (Boolean(username) !== Boolean(password))
+      problems.push('SMTP_URL: give both a user and a password (smtp://user:password@host), or neither');
   }
   return problems;
 }
 
-function readKeys(problems: string[], prefix: string, keys: { privateKey?: string; publicKey?: string }): SigningKeys | undefined {
+function readKeys(
+  problems: string[],
+  prefix: string,
+  keys: { privateKey?: string; publicKey?: string },
+): SigningKeys | undefined {
   try {
     return readSigningKeys(keys);
   } catch (error) {
-    problems.push(`${prefix}_PRIVATE_KEY / ${prefix}_PUBLIC_KEY: not a usable Ed25519 key (${(error as Error).message})`);
+    problems.push(
+      `${prefix}_PRIVATE_KEY / ${prefix}_PUBLIC_KEY: not a usable Ed25519 key (${(error as Error).message})`,
+    );
     return undefined;
   }
 }

@@ -35,9 +35,18 @@ export class InfrastructureUnavailable extends Error {
 }
 
 const knownCodes = new Set<string>([
-  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE',
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   // Codes Apollo Server itself uses for malformed requests.
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
   // The gateway's cost limit (gateway/src/query-cost.ts): extensions carry the cost and the limit.
   'QUERY_TOO_COSTLY',
@@ -47,7 +56,11 @@ const knownCodes = new Set<string>([
  * Clients see the message of errors we raised on purpose; anything else (a bug, a database error)
  * becomes a generic INTERNAL_SERVER_ERROR so no stack trace or SQL leaks. The caller logs the original.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, outsideServiceDown?: (error: unknown) => boolean): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  outsideServiceDown?: (error: unknown) => boolean,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && knownCodes.has(code)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
@@ -55,7 +68,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ou
   }
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof InfrastructureUnavailable || outsideServiceDown?.(original) || databaseOverloaded(error)) {
-    return { message: 'A service is briefly unavailable; try again shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    return {
+      message: 'A service is briefly unavailable; try again shortly.',
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
   }
   if (isValidationError(error)) {
     return { message: formatted.message, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
@@ -64,9 +81,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ou
   // the same instant) and input the database refuses: the client gets a proper code, not a 500.
   // Neither message is the database's: it would quote the user's input, and the SQL.
   const sqlState = postgresCode(error);
-  if (sqlState === '23505') return { message: 'That already exists.', path: formatted.path, extensions: { code: 'CONFLICT' } };
+  if (sqlState === '23505')
+    return { message: 'That already exists.', path: formatted.path, extensions: { code: 'CONFLICT' } };
   // Class 22 is "data exception": a value the column or function refuses (bad encoding, too long, out of range).
-  if (sqlState?.startsWith('22')) return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
+  if (sqlState?.startsWith('22'))
+    return { message: 'The input is not valid.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
@@ -80,7 +99,10 @@ function databaseOverloaded(error: unknown): boolean {
   if (sqlState && (sqlState.startsWith('53') || sqlState.startsWith('57P0') || sqlState === '57014')) return true;
   // The pool's timeout, as knex throws it or as MikroORM wraps it (a DriverException with its message).
   const original = (error as { originalError?: { name?: unknown; message?: unknown } })?.originalError;
-  return original?.name === 'KnexTimeoutError' || (typeof original?.message === 'string' && original.message.startsWith('Knex: Timeout acquiring a connection'));
+  return (
+    original?.name === 'KnexTimeoutError' ||
+    (typeof original?.message === 'string' && original.message.startsWith('Knex: Timeout acquiring a connection'))
+  );
 }
 
 function postgresCode(error: unknown): string | undefined {

@@ -17,7 +17,10 @@ export function requestFingerprint(parameters: Record<string, unknown>): string 
  */
 export function requireSameRequest(stored: string | null | undefined, given: string): void {
   if (stored && stored !== given) {
-    throw conflict('This idempotency key was already used for a different request; use a new key for a new request.', 'idempotencyKey');
+    throw conflict(
+      'This idempotency key was already used for a different request; use a new key for a new request.',
+      'idempotencyKey',
+    );
   }
 }
 

@@ -34,7 +34,14 @@ export interface Infrastructure {
 export async function createInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
   const retry = { maxAttempts: config.EVENT_MAX_ATTEMPTS, baseDelayMs: config.EVENT_RETRY_BASE_MS };
   const bus = config.NATS_URL
-    ? await NatsEventBus.connect(config.NATS_URL, config.EVENT_NAMESPACE, retry, logger, config.EVENT_CONCURRENCY, config.EVENT_ACK_WAIT_MS)
+    ? await NatsEventBus.connect(
+        config.NATS_URL,
+        config.EVENT_NAMESPACE,
+        retry,
+        logger,
+        config.EVENT_CONCURRENCY,
+        config.EVENT_ACK_WAIT_MS,
+      )
     : new InProcessEventBus(retry, 10_000, logger);
   const cache = config.REDIS_URL
     ? await RedisCache.connect(config.REDIS_URL, config.EVENT_NAMESPACE).catch(async (error: unknown) => {

@@ -10,7 +10,15 @@ export function createLogger(options: { level: string; service: string; destinat
     timestamp: pino.stdTimeFunctions.isoTime,
     // Secrets must never reach the logs, even when a whole request or event is logged.
     redact: {
-      paths: ['*.password', '*.newPassword', '*.currentPassword', '*.token', '*.refreshToken', '*.authorization', 'req.headers.authorization'],
+      paths: [
+        '*.password',
+        '*.newPassword',
+        '*.currentPassword',
+        '*.token',
+        '*.refreshToken',
+        '*.authorization',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   };

@@ -28,7 +28,13 @@ export interface OutsideCallKind<Request, Answer, Events extends EventMap> {
    * Applies an answer, in the transaction that marks the call done; returns what the row keeps of
    * it (ids, statuses: nothing secret, as rows outlive the call).
    */
-  record(em: EntityManager, publish: Publish<Events>, request: Request, answer: Answer, afterCommit: AfterCommit): Promise<Json>;
+  record(
+    em: EntityManager,
+    publish: Publish<Events>,
+    request: Request,
+    answer: Answer,
+    afterCommit: AfterCommit,
+  ): Promise<Json>;
   /** The last try failed too (OUTSIDE_CALL_MAX_ATTEMPTS): what the domain does with a call it gives up on. */
   abandon?(em: EntityManager, publish: Publish<Events>, request: Request, error: string): Promise<void>;
 }
@@ -50,7 +56,10 @@ export interface OutsideCallSettings {
 }
 
 /** How a run ended: recorded (by this run or an earlier one), or left claimed for the sweeper. */
-export type RunOutcome = { state: 'done'; result: Json } | { state: 'failed'; error: string } | { state: 'claimed'; error: string };
+export type RunOutcome =
+  | { state: 'done'; result: Json }
+  | { state: 'failed'; error: string }
+  | { state: 'claimed'; error: string };
 
 interface CallRow {
   key: string;
@@ -68,7 +77,10 @@ interface CallRow {
  * then), plus a back-off that doubles with each attempt (a service that is down is not hammered),
  * up to an hour.
  */
-export function takeOverAfterMs(attempts: number, settings: Pick<OutsideCallSettings, 'deadlineMs' | 'sweepMs'>): number {
+export function takeOverAfterMs(
+  attempts: number,
+  settings: Pick<OutsideCallSettings, 'deadlineMs' | 'sweepMs'>,
+): number {
   const backoff = Math.min(settings.sweepMs * 2 ** Math.max(attempts - 1, 0), 3_600_000);
   return settings.deadlineMs + backoff;
 }
@@ -130,13 +142,17 @@ export class OutsideCalls<Events extends EventMap> {
     return this.sweeper.stop();
   }
 
-  /** @internal Claims `key` in the caller's transaction; false when it was claimed already (by this request earlier, or another). */
+  /**
+   * @internal Claims `key` in the caller's transaction; false when it was claimed already (by this request earlier, or
+   * another).
+   */
   async claim(em: EntityManager, kind: string, key: string, request: unknown): Promise<boolean> {
-    const claimed = await rows(em, `insert into ${table(em, 'outside_calls')} (key, kind, request, state) values (?, ?, ?, 'claimed') on conflict (key) do nothing returning key`, [
-      key,
-      kind,
-      JSON.stringify(request),
-    ]);
+    const claimed = await rows(
+      em,
+      `insert into ${table(em, 'outside_calls')} (key, kind, request, state) values (?, ?, ?, 'claimed') on ` +
+        `conflict (key) do nothing returning key`,
+      [key, kind, JSON.stringify(request)],
+    );
     return claimed.length > 0;
   }
 
@@ -151,7 +167,8 @@ export class OutsideCalls<Events extends EventMap> {
    * hold it across the call). A call already finished gives its recorded outcome without calling.
    */
   async run(key: string): Promise<RunOutcome> {
-    if (this.em.getContext(false).isInTransaction()) throw new Error(`Outside call ${key} would run inside a transaction: run it after commit`);
+    if (this.em.getContext(false).isInTransaction())
+      throw new Error(`Outside call ${key} would run inside a transaction: run it after commit`);
     const em = this.em.fork();
     const row = await this.find(em, key);
     if (!row) throw new Error(`No outside call ${key} was claimed`);
@@ -184,7 +201,8 @@ export class OutsideCalls<Events extends EventMap> {
       `update ${table(em, 'outside_calls')} set attempts = attempts + 1, claimed_at = now()
        where key in (
          select key from ${table(em, 'outside_calls')}
-         where state = 'claimed' and claimed_at < now() - (? + least(? * power(2, greatest(attempts - 1, 0)), 3600000)) * interval '1 millisecond'
+         where state = 'claimed' and claimed_at < now() - (? + least(? * power(2, greatest(attempts - 1, 0)), 3600000))
+           * interval '1 millisecond'
          order by claimed_at limit 50 for update skip locked)
        returning *`,
       [deadlineMs, sweepMs],
@@ -192,10 +210,18 @@ export class OutsideCalls<Events extends EventMap> {
     // A few at once: one at a time, calls to a service that hangs would take a deadline each.
     let recorded = 0;
     for (let i = 0; i < taken.length; i += SWEEP_CONCURRENCY) {
-      const outcomes = await Promise.all(taken.slice(i, i + SWEEP_CONCURRENCY).map((row) => (row.attempts > maxAttempts ? this.giveUp(row) : this.attempt(row))));
+      const outcomes = await Promise.all(
+        taken
+          .slice(i, i + SWEEP_CONCURRENCY)
+          .map((row) => (row.attempts > maxAttempts ? this.giveUp(row) : this.attempt(row))),
+      );
       recorded += outcomes.filter((outcome) => outcome.state !== 'claimed').length;
     }
-    await em.execute(`delete from ${table(em, 'outside_calls')} where state <> 'claimed' and finished_at < now() - ? * interval '1 millisecond'`, [retentionMs]);
+    await em.execute(
+      `delete from ${table(em, 'outside_calls')} where state <> 'claimed' and finished_at < now() - ? * ` +
+        `interval '1 millisecond'`,
+      [retentionMs],
+    );
     return recorded;
   }
 
@@ -218,13 +244,27 @@ export class OutsideCalls<Events extends EventMap> {
       answer = await withDeadline(this.settings.deadlineMs, (signal) => kind.call(row.request, signal));
     } catch (err) {
       const error = String((err as Error)?.message ?? err);
-      this.logger.warn({ err, key: row.key, attempts: row.attempts }, 'outside call has no answer yet; the sweeper asks again');
-      await this.em.fork().execute(`update ${table(this.em, 'outside_calls')} set last_error = ? where key = ? and state = 'claimed'`, [error.slice(0, 1000), row.key]);
+      this.logger.warn(
+        { err, key: row.key, attempts: row.attempts },
+        'outside call has no answer yet; the sweeper asks again',
+      );
+      await this.em
+        .fork()
+        .execute(`update ${table(this.em, 'outside_calls')} set last_error = ? where key = ? and state = 'claimed'`, [
+          error.slice(0, 1000),
+          row.key,
+        ]);
       return { state: 'claimed', error };
     }
     const committed: (() => Promise<unknown>)[] = [];
-    const outcome = await this.finish(row.key, async (em, publish, request) => ({ state: 'done', result: await kind.record(em, publish, request, answer, (work) => void committed.push(work)) }));
-    for (const work of committed) await work().catch((err: unknown) => this.logger.warn({ err, key: row.key }, 'work after an outside call failed; the sweeper finishes it'));
+    const outcome = await this.finish(row.key, async (em, publish, request) => ({
+      state: 'done',
+      result: await kind.record(em, publish, request, answer, (work) => void committed.push(work)),
+    }));
+    for (const work of committed)
+      await work().catch((err: unknown) =>
+        this.logger.warn({ err, key: row.key }, 'work after an outside call failed; the sweeper finishes it'),
+      );
     return outcome;
   }
 
@@ -238,19 +278,28 @@ export class OutsideCalls<Events extends EventMap> {
   }
 
   /** The second transaction: the row locked, applied once (a second answer to a finished call is dropped). */
-  private finish(key: string, apply: (em: EntityManager, publish: Publish<Events>, request: unknown) => Promise<RunOutcome>): Promise<RunOutcome> {
+  private finish(
+    key: string,
+    apply: (em: EntityManager, publish: Publish<Events>, request: unknown) => Promise<RunOutcome>,
+  ): Promise<RunOutcome> {
     return this.outbox.transaction(async (em, publish) => {
-      const [row] = await rows<CallRow>(em, `select * from ${table(em, 'outside_calls')} where key = ? for update`, [key]);
+      const [row] = await rows<CallRow>(em, `select * from ${table(em, 'outside_calls')} where key = ? for update`, [
+        key,
+      ]);
       if (!row) throw new Error(`Outside call ${key} vanished`);
       if (row.state === 'done') return { state: 'done', result: row.result } as const;
       if (row.state === 'failed') return { state: 'failed', error: row.last_error ?? '' } as const;
       const outcome = await apply(em, publish, row.request);
-      await em.execute(`update ${table(em, 'outside_calls')} set state = ?, result = ?, last_error = ?, finished_at = now() where key = ?`, [
-        outcome.state,
-        outcome.state === 'done' ? JSON.stringify(outcome.result) : null,
-        outcome.state === 'done' ? null : outcome.error,
-        key,
-      ]);
+      await em.execute(
+        `update ${table(em, 'outside_calls')} set state = ?, result = ?, last_error = ?, finished_at = now() ` +
+          `where key = ?`,
+        [
+          outcome.state,
+          outcome.state === 'done' ? JSON.stringify(outcome.result) : null,
+          outcome.state === 'done' ? null : outcome.error,
+          key,
+        ],
+      );
       return outcome;
     });
   }
@@ -278,7 +327,10 @@ export class OutsideCall<Request> {
   }
 
   /** The call `<name>:<id>` as recorded (claimed or finished), in `em`'s transaction; null if never claimed. */
-  async find(em: EntityManager, id: string): Promise<{ state: CallRow['state']; request: Request; result: Json } | null> {
+  async find(
+    em: EntityManager,
+    id: string,
+  ): Promise<{ state: CallRow['state']; request: Request; result: Json } | null> {
     const row = await this.calls.find(em, this.keyOf(id));
     return row && { state: row.state, request: row.request as Request, result: row.result };
   }
@@ -291,17 +343,27 @@ export class OutsideCall<Request> {
     return this.calls.settled(this.keyOf(id));
   }
 
-  /** Requests of this kind still claimed whose id starts with `idPrefix`: calls under way, e.g. a payment's refunds not recorded yet. */
+  /**
+   * Requests of this kind still claimed whose id starts with `idPrefix`: calls under way, e.g. a payment's refunds not
+   * recorded yet.
+   */
   async pending(em: EntityManager, idPrefix: string): Promise<Request[]> {
-    const found = await rows<{ request: Request }>(em, `select request from ${table(em, 'outside_calls')} where state = 'claimed' and key like ? escape '\\'`, [
-      `${this.keyOf(idPrefix).replace(/[\\%_]/g, '\\$&')}%`,
-    ]);
+    const found = await rows<{ request: Request }>(
+      em,
+      `select request from ${table(em, 'outside_calls')} where state = 'claimed' and key like ? escape '\\'`,
+      [`${this.keyOf(idPrefix).replace(/[\\%_]/g, '\\$&')}%`],
+    );
     return found.map((row) => row.request);
   }
 }
 
 /** The settings from the validated configuration. */
-export const outsideCallSettings = (config: Pick<Config, 'OUTSIDE_CALL_DEADLINE_MS' | 'OUTSIDE_CALL_SWEEP_MS' | 'OUTSIDE_CALL_MAX_ATTEMPTS' | 'OUTSIDE_CALL_RETENTION_DAYS'>): OutsideCallSettings => ({
+export const outsideCallSettings = (
+  config: Pick<
+    Config,
+    'OUTSIDE_CALL_DEADLINE_MS' | 'OUTSIDE_CALL_SWEEP_MS' | 'OUTSIDE_CALL_MAX_ATTEMPTS' | 'OUTSIDE_CALL_RETENTION_DAYS'
+  >,
+): OutsideCallSettings => ({
   deadlineMs: config.OUTSIDE_CALL_DEADLINE_MS,
   sweepMs: config.OUTSIDE_CALL_SWEEP_MS,
   maxAttempts: config.OUTSIDE_CALL_MAX_ATTEMPTS,

@@ -54,9 +54,11 @@ export const characters = (value: string): number => {
 export function checkText(value: string, rule: TextRule): string | null {
   const fault = textFault(value);
   if (fault) return `${rule.what} ${fault}.`;
-  if (rule.line && BIDI_REORDERING.test(value)) return `${rule.what} may not hold characters that reorder the text around them.`;
+  if (rule.line && BIDI_REORDERING.test(value))
+    return `${rule.what} may not hold characters that reorder the text around them.`;
   const length = characters(value);
-  if (length < rule.min) return rule.min === 1 ? `${rule.what} is required.` : `${rule.what} is at least ${rule.min} characters.`;
+  if (length < rule.min)
+    return rule.min === 1 ? `${rule.what} is required.` : `${rule.what} is at least ${rule.min} characters.`;
   if (length > rule.max) return `${rule.what} is at most ${rule.max} characters.`;
   return null;
 }

@@ -64,7 +64,9 @@ describe('AccessTokenVerifier', () => {
 
   it('keeps at most maxEntries tokens, dropping the least recently used', async () => {
     const { verifier } = verifierAt(Date.now(), 2);
-    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => issueAccessToken(keys.privateKey, { ...viewer, userId: `u${n}` }, 60)));
+    const [a, b, c] = await Promise.all(
+      [1, 2, 3].map((n) => issueAccessToken(keys.privateKey, { ...viewer, userId: `u${n}` }, 60)),
+    );
     await verifier.verify(a!.token);
     await verifier.verify(b!.token);
     await verifier.verify(a!.token);
@@ -82,7 +84,9 @@ describe('AccessTokenVerifier', () => {
     const { verifier } = verifierAt(Date.now());
     expect(await verifier.verify(token)).not.toBeNull();
     const [header, payload, signature] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), roles: ['ADMIN'] })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), roles: ['ADMIN'] }),
+    ).toString('base64url');
     expect(await verifier.verify(`${header}.${forgedPayload}.${signature}`)).toBeNull();
     expect(await verifier.verify(`${token}x`)).toBeNull();
     expect(await verifier.verify(token)).not.toBeNull();

@@ -212,7 +212,12 @@ describe.each(adapters)('Cache contract: $name', ({ open }) => {
     const members = Array.from({ length: 2_500 }, (_, i) => `m${String(i).padStart(5, '0')}`);
     await cache.sortedAdd(['big'], [...members].reverse(), { keep: 2_001 });
     expect(await cache.sortedRange('big', { limit: 3 })).toEqual(['m02499', 'm02498', 'm02497']);
-    expect(await cache.sortedRange('big', { below: 'm02000', above: 'm01995', limit: 10 })).toEqual(['m01999', 'm01998', 'm01997', 'm01996']);
+    expect(await cache.sortedRange('big', { below: 'm02000', above: 'm01995', limit: 10 })).toEqual([
+      'm01999',
+      'm01998',
+      'm01997',
+      'm01996',
+    ]);
     expect(await cache.sortedRange('big', { below: 'm00501', limit: 5 })).toEqual(['m00500', 'm00499']);
     expect(await cache.sortedHas('big', 'm00498')).toBe(false);
   });
@@ -237,8 +242,15 @@ describe('RedisCache', () => {
   it('stops asking a Redis that no longer answers for a few seconds, then asks again', async () => {
     const address = new URL(REDIS_URL);
     const proxy = new TcpProxy({ host: address.hostname, port: Number(address.port || 6379) });
-    const cache = await RedisCache.connect(`redis://127.0.0.1:${await proxy.start()}`, `test_${randomBytes(6).toString('hex')}`);
-    const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as Error);
+    const cache = await RedisCache.connect(
+      `redis://127.0.0.1:${await proxy.start()}`,
+      `test_${randomBytes(6).toString('hex')}`,
+    );
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
     try {
       await cache.set('k', 'v', 60);
       proxy.stall();
@@ -276,11 +288,19 @@ describe('RedisCache', () => {
   it('fails with InfrastructureUnavailable while Redis is away, and serves again when it is back', async () => {
     const address = new URL(REDIS_URL);
     const proxy = new TcpProxy({ host: address.hostname, port: Number(address.port || 6379) });
-    const cache = await RedisCache.connect(`redis://127.0.0.1:${await proxy.start()}`, `test_${randomBytes(6).toString('hex')}`);
+    const cache = await RedisCache.connect(
+      `redis://127.0.0.1:${await proxy.start()}`,
+      `test_${randomBytes(6).toString('hex')}`,
+    );
     try {
       await cache.set('k', 'v', 60);
       await proxy.cut();
-      await expect(waitFor('the cache to notice', async () => (await cache.get('k').catch((error: unknown) => error)) instanceof InfrastructureUnavailable)).resolves.toBe(true);
+      await expect(
+        waitFor(
+          'the cache to notice',
+          async () => (await cache.get('k').catch((error: unknown) => error)) instanceof InfrastructureUnavailable,
+        ),
+      ).resolves.toBe(true);
       await expect(cache.increment('n', 60)).rejects.toBeInstanceOf(InfrastructureUnavailable);
       await proxy.start();
       expect(await waitFor('the cache to come back', () => cache.get('k').catch(() => null))).toBe('v');

@@ -28,9 +28,17 @@ describe('loadConfig', () => {
   });
 
   it('refuses an outside-call deadline as long as the redelivery wait', () => {
-    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ EVENT_ACK_WAIT_MS: 60_000, OUTSIDE_CALL_DEADLINE_MS: 20_000 });
-    expect(() => loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '20000' })).toThrow(/OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/);
-    expect(loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '1500', OUTSIDE_CALL_DEADLINE_MS: '1000' }).OUTSIDE_CALL_DEADLINE_MS).toBe(1000);
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({
+      EVENT_ACK_WAIT_MS: 60_000,
+      OUTSIDE_CALL_DEADLINE_MS: 20_000,
+    });
+    expect(() => loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '20000' })).toThrow(
+      /OUTSIDE_CALL_DEADLINE_MS: must be shorter than EVENT_ACK_WAIT_MS/,
+    );
+    expect(
+      loadConfig({ DATA_DIR: dataDir, NATS_URL, EVENT_ACK_WAIT_MS: '1500', OUTSIDE_CALL_DEADLINE_MS: '1000' })
+        .OUTSIDE_CALL_DEADLINE_MS,
+    ).toBe(1000);
   });
 
   it('refuses settings of an adapter that the other settings do not select, naming each variable', () => {
@@ -41,15 +49,28 @@ describe('loadConfig', () => {
       expect.stringMatching(/^EVENT_ACK_WAIT_MS: set without NATS_URL/),
     ]);
     // S3's settings without a bucket (files would silently stay local), and a bucket without credentials.
-    expect(refused({ S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' })).toEqual([
+    expect(
+      refused({ S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' }),
+    ).toEqual([
       expect.stringMatching(/^S3_ENDPOINT: set without S3_BUCKET/),
       expect.stringMatching(/^S3_ACCESS_KEY_ID: set without S3_BUCKET/),
       expect.stringMatching(/^S3_SECRET_ACCESS_KEY: set without S3_BUCKET/),
     ]);
-    expect(refused({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'id' })).toEqual([expect.stringMatching(/^S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set/)]);
-    expect(refused({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', FILE_URL_SECRET: 'x'.repeat(32) })).toEqual([expect.stringMatching(/^FILE_URL_SECRET: .* S3_BUCKET/)]);
+    expect(refused({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'id' })).toEqual([
+      expect.stringMatching(/^S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set/),
+    ]);
+    expect(
+      refused({
+        S3_BUCKET: 'files',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        FILE_URL_SECRET: 'x'.repeat(32),
+      }),
+    ).toEqual([expect.stringMatching(/^FILE_URL_SECRET: .* S3_BUCKET/)]);
     // SMTP with half its credentials.
-    expect(refused({ SMTP_URL: 'smtp://mailer@mail.example.com:587' })).toEqual([expect.stringMatching(/^SMTP_URL: give both a user and a password/)]);
+    expect(refused({ SMTP_URL: 'smtp://mailer@mail.example.com:587' })).toEqual([
+      expect.stringMatching(/^SMTP_URL: give both a user and a password/),
+    ]);
     expect(refused({ SMTP_URL: 'smtp://:secret@mail.example.com:587' })).toEqual([expect.stringMatching(/^SMTP_URL/)]);
   });
 
@@ -57,7 +78,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir }).EVENT_INBOX_RETENTION_DAYS).toBe(7);
     expect(loadConfig({ DATA_DIR: dataDir, EVENT_INBOX_RETENTION_DAYS: '30' }).EVENT_INBOX_RETENTION_DAYS).toBe(30);
     for (const bad of ['6.9', '1', '0', '3651', 'a week']) {
-      expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_INBOX_RETENTION_DAYS: bad })).toThrow(/EVENT_INBOX_RETENTION_DAYS/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, EVENT_INBOX_RETENTION_DAYS: bad })).toThrow(
+        /EVENT_INBOX_RETENTION_DAYS/,
+      );
     }
   });
 
@@ -80,27 +103,48 @@ describe('loadConfig', () => {
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ DATA_DIR: dataDir, PORT: 'eighty', DATABASE_URL: 'mysql://db', NATS_URL: 'not a url', EVENT_NAMESPACE: 'Bad-Name', LOG_LEVEL: 'loud' });
+      loadConfig({
+        DATA_DIR: dataDir,
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://db',
+        NATS_URL: 'not a url',
+        EVENT_NAMESPACE: 'Bad-Name',
+        LOG_LEVEL: 'loud',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'NATS_URL', 'EVENT_NAMESPACE', 'LOG_LEVEL']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'NATS_URL', 'EVENT_NAMESPACE', 'LOG_LEVEL'])
+      expect(problems).toContain(name);
   });
 
   it('gives each process of a distributed setup only the keys it needs, and requires those', () => {
     const access = generateKeyPairPem();
     const gateway = generateKeyPairPem();
-    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'gateway' })).toThrow(/ACCESS_TOKEN_PUBLIC_KEY[\s\S]*GATEWAY_PRIVATE_KEY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'gateway' })).toThrow(
+      /ACCESS_TOKEN_PUBLIC_KEY[\s\S]*GATEWAY_PRIVATE_KEY/,
+    );
     expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications' })).toThrow(/GATEWAY_PUBLIC_KEY/);
-    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications', GATEWAY_PUBLIC_KEY: 'not a key' })).toThrow(/GATEWAY_.*not a usable Ed25519 key/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications', GATEWAY_PUBLIC_KEY: 'not a key' })).toThrow(
+      /GATEWAY_.*not a usable Ed25519 key/,
+    );
 
-    const subgraph = loadConfig({ DATA_DIR: dataDir, SERVICE: 'notifications', GATEWAY_PUBLIC_KEY: Buffer.from(gateway.publicKey).toString('base64') });
+    const subgraph = loadConfig({
+      DATA_DIR: dataDir,
+      SERVICE: 'notifications',
+      GATEWAY_PUBLIC_KEY: Buffer.from(gateway.publicKey).toString('base64'),
+    });
     expect(subgraph.gatewayKeys?.privateKey).toBeUndefined();
     expect(subgraph.accessTokenKeys).toBeUndefined();
 
-    const gatewayProcess = loadConfig({ DATA_DIR: dataDir, SERVICE: 'gateway', ACCESS_TOKEN_PUBLIC_KEY: access.publicKey, GATEWAY_PRIVATE_KEY: gateway.privateKey });
+    const gatewayProcess = loadConfig({
+      DATA_DIR: dataDir,
+      SERVICE: 'gateway',
+      ACCESS_TOKEN_PUBLIC_KEY: access.publicKey,
+      GATEWAY_PRIVATE_KEY: gateway.privateKey,
+    });
     expect(gatewayProcess.accessTokenKeys?.privateKey).toBeUndefined();
     // The public half is derived from the private key.
     expect(gatewayProcess.gatewayKeys?.publicKey.export({ type: 'spki', format: 'pem' })).toEqual(gateway.publicKey);

@@ -29,7 +29,13 @@ class Migration20260101000000_notes extends Migration {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-embedded-pg-'));
 const open = (name: string, dir = dataDir) =>
-  openDatabase({ name, entities: [Note], migrations: [{ name: 'Migration20260101000000_notes', class: Migration20260101000000_notes }], dataDir: dir, logger });
+  openDatabase({
+    name,
+    entities: [Note],
+    migrations: [{ name: 'Migration20260101000000_notes', class: Migration20260101000000_notes }],
+    dataDir: dir,
+    logger,
+  });
 let alpha: Orm;
 let beta: Orm;
 
@@ -47,7 +53,8 @@ afterAll(async () => {
 });
 
 const em = (orm: Orm) => orm.em.fork() as EntityManager;
-const insert = (e: EntityManager, schema: string, id: string) => e.execute(`insert into ${schema}.notes (id) values (?)`, [id]);
+const insert = (e: EntityManager, schema: string, id: string) =>
+  e.execute(`insert into ${schema}.notes (id) values (?)`, [id]);
 const ids = async (orm: Orm, schema: string) =>
   (await em(orm).execute<{ id: string }[]>(`select id from ${schema}.notes order by id`)).map((r) => r.id);
 
@@ -63,7 +70,8 @@ describe('embedded PostgreSQL', () => {
     expect(existsSync(join(dataDir, 'db', 'PG_VERSION'))).toBe(true);
     expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
     const [row] = await em(alpha).execute<{ schemas: string[] }[]>(
-      `select array_agg(nspname::text order by nspname) as schemas from pg_namespace where nspname in ('alpha', 'beta')`,
+      `select array_agg(nspname::text order by nspname) as schemas from pg_namespace where nspname in ` +
+        `('alpha', 'beta')`,
     );
     expect(row!.schemas).toEqual(['alpha', 'beta']);
   });
@@ -96,7 +104,9 @@ describe('embedded PostgreSQL', () => {
     expect(await ids(beta, 'beta')).toEqual(['committed', 'lone']);
   });
 
-  it('runs many concurrent transactions from both subgraphs to the end, none lost (no deadlock)', { timeout: 60_000 }, async () => {
+  it('runs many concurrent transactions from both subgraphs to the end, none lost (no deadlock)', {
+    timeout: 60_000,
+  }, async () => {
     const work = (orm: Orm, schema: string, n: number) =>
       em(orm).transactional(async (tx) => {
         // Reads, yields to the event loop, then writes: the shape of a real service's transaction.
@@ -105,18 +115,25 @@ describe('embedded PostgreSQL', () => {
         await insert(tx, schema, `many-${String(n).padStart(3, '0')}`);
       });
     let committed = 0;
-    const all = Array.from({ length: 60 }, (_, n) => work(n % 2 ? alpha : beta, n % 2 ? 'alpha' : 'beta', n).then(() => committed++));
+    const all = Array.from({ length: 60 }, (_, n) =>
+      work(n % 2 ? alpha : beta, n % 2 ? 'alpha' : 'beta', n).then(() => committed++),
+    );
     await waitFor('every transaction to commit', () => committed === all.length, 30_000);
     expect((await ids(alpha, 'alpha')).filter((id) => id.startsWith('many-'))).toHaveLength(30);
     expect((await ids(beta, 'beta')).filter((id) => id.startsWith('many-'))).toHaveLength(30);
   });
 
-  it('keeps using a subgraph database from before the shared one, so no data is left behind', { timeout: 60_000 }, async () => {
+  it('keeps using a subgraph database from before the shared one, so no data is left behind', {
+    timeout: 60_000,
+  }, async () => {
     const old = mkdtempSync(join(tmpdir(), 'peerlink-embedded-old-'));
     try {
       mkdirSync(join(old, 'pglite', 'alpha'), { recursive: true });
       const own = new PGlite(join(old, 'pglite', 'alpha'));
-      await own.exec(`create schema alpha; create table alpha.notes (id text primary key); insert into alpha.notes values ('from before')`);
+      await own.exec(
+        `create schema alpha; create table alpha.notes (id text primary key); insert into alpha.notes values ` +
+          `('from before')`,
+      );
       await own.close();
       const orm = await open('alpha', old);
       try {
@@ -136,7 +153,9 @@ describe('embedded PostgreSQL', () => {
     try {
       mkdirSync(join(other, 'db'), { recursive: true });
       writeFileSync(join(other, 'db.lock'), String(holder.pid));
-      await expect(open('alpha', other)).rejects.toThrow(`is in use by process ${holder.pid}; stop it or choose another DATA_DIR`);
+      await expect(open('alpha', other)).rejects.toThrow(
+        `is in use by process ${holder.pid}; stop it or choose another DATA_DIR`,
+      );
     } finally {
       holder.kill();
       rmSync(other, { recursive: true, force: true });

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_DEAD_LETTER_PAGE, ReplayWindowExceeded, type DomainEvent, type EventBus, type EventPosition, type RetryPolicy } from '@peerlink/platform/events/event-bus';
+import {
+  MAX_DEAD_LETTER_PAGE,
+  ReplayWindowExceeded,
+  type DomainEvent,
+  type EventBus,
+  type EventPosition,
+  type RetryPolicy,
+} from '@peerlink/platform/events/event-bus';
 import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bus';
 import { NatsEventBus } from '@peerlink/platform/events/nats-event-bus';
 import { InfrastructureUnavailable } from '@peerlink/platform/errors';
@@ -91,7 +98,8 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       const sent = newEvent();
       await bus.publish(sent);
       await bus.publish(sent);
-      // A consumer starts its events in the order they were stored, so once the later event is in, a duplicate would be too.
+      // A consumer starts its events in the order they were stored, so once the later event is in, a duplicate would be
+      // too.
       const later = newEvent();
       await bus.publish(later);
 
@@ -127,7 +135,10 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       const sent = [newEvent(), newEvent(), newEvent()];
       for (const event of sent) await bus.publish(event);
 
-      await waitFor('both consumers to have every event', () => billing.events.length === 3 && mailing.events.length === 3);
+      await waitFor(
+        'both consumers to have every event',
+        () => billing.events.length === 3 && mailing.events.length === 3,
+      );
       expect(billing.ids()).toEqual(sent.map((e) => e.id));
       expect(mailing.ids()).toEqual(sent.map((e) => e.id));
     });
@@ -194,7 +205,12 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
 
       const [letter, ...others] = await waitFor('the dead letter', async () => nonEmpty(await bus.deadLetters()));
       expect(others).toEqual([]);
-      expect(letter).toMatchObject({ consumer: 'fragile', event: sent, error: 'the handler broke', attempts: retry.maxAttempts });
+      expect(letter).toMatchObject({
+        consumer: 'fragile',
+        event: sent,
+        error: 'the handler broke',
+        attempts: retry.maxAttempts,
+      });
       expect(typeof letter!.id).toBe('string');
       expect(Number.isNaN(Date.parse(letter!.failedAt))).toBe(false);
       expect(calls).toHaveLength(retry.maxAttempts);
@@ -246,7 +262,10 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       // Had the replay reached the steady consumer too, it would be in before this later event.
       const later = newEvent();
       await bus.publish(later);
-      await waitFor('the later event everywhere', () => steady.ids().includes(later.id) && fragile.ids().includes(later.id));
+      await waitFor(
+        'the later event everywhere',
+        () => steady.ids().includes(later.id) && fragile.ids().includes(later.id),
+      );
       expect(steady.ids()).toEqual([sent.id, later.id]);
       expect(fragile.ids()).toEqual([sent.id, later.id]);
     });
@@ -348,7 +367,8 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
 
   describe('positions and recent events', () => {
     const wide = { maxEvents: 100, maxAgeMs: 60_000 };
-    const replayed = (events: { event: DomainEvent; position: EventPosition }[]) => events.map(({ event, position }) => [event.id, position]);
+    const replayed = (events: { event: DomainEvent; position: EventPosition }[]) =>
+      events.map(({ event, position }) => [event.id, position]);
 
     it('numbers events in the order stored, the same for listeners, head and recent', async () => {
       const heard: [string, EventPosition][] = [];

@@ -3,7 +3,9 @@ import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idemp
 
 describe('request fingerprints', () => {
   it('are equal for equal parameters, whatever the order of their keys or undefined for null', () => {
-    expect(requestFingerprint({ a: 1, b: { c: 'x', d: [1, 2] } })).toBe(requestFingerprint({ b: { d: [1, 2], c: 'x' }, a: 1 }));
+    expect(requestFingerprint({ a: 1, b: { c: 'x', d: [1, 2] } })).toBe(
+      requestFingerprint({ b: { d: [1, 2], c: 'x' }, a: 1 }),
+    );
     expect(requestFingerprint({ a: undefined })).toBe(requestFingerprint({ a: null }));
   });
 
@@ -23,7 +25,10 @@ describe('request fingerprints', () => {
       requireSameRequest(first, requestFingerprint({ amount: 700 }));
       expect.unreachable();
     } catch (error) {
-      expect((error as { extensions: { code: string; field: string } }).extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+      expect((error as { extensions: { code: string; field: string } }).extensions).toMatchObject({
+        code: 'CONFLICT',
+        field: 'idempotencyKey',
+      });
     }
   });
 });

@@ -4,7 +4,12 @@ import { InProcessEventBus } from '@peerlink/platform/events/in-process-event-bu
 import { uuidv7 } from '@peerlink/platform/ids';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
-const newEvent = (): DomainEvent => ({ id: uuidv7(), name: 'test.thing.happened', occurredAt: new Date().toISOString(), payload: {} });
+const newEvent = (): DomainEvent => ({
+  id: uuidv7(),
+  name: 'test.thing.happened',
+  occurredAt: new Date().toISOString(),
+  payload: {},
+});
 
 /** What only the embedded bus does; the shared behaviour is in event-bus.contract.spec.ts. */
 describe('InProcessEventBus', () => {

@@ -12,7 +12,12 @@ import { waitFor } from '@peerlink/platform/testing/wait-for';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const logger = createLogger({ level: 'silent', service: 'nats-event-bus-test' });
 
-const newEvent = (): DomainEvent => ({ id: uuidv7(), name: 'test.thing.happened', occurredAt: new Date().toISOString(), payload: {} });
+const newEvent = (): DomainEvent => ({
+  id: uuidv7(),
+  name: 'test.thing.happened',
+  occurredAt: new Date().toISOString(),
+  payload: {},
+});
 
 /** What only the NATS adapter can get wrong; the shared behaviour is in event-bus.contract.spec.ts. */
 describe('NatsEventBus', () => {
@@ -64,7 +69,8 @@ describe('NatsEventBus', () => {
     const jsm = await jetstreamManager(admin);
     const streams = async () => {
       const found: string[] = [];
-      for await (const stream of jsm.streams.list()) if (stream.config.name.startsWith(own)) found.push(stream.config.name);
+      for await (const stream of jsm.streams.list())
+        if (stream.config.name.startsWith(own)) found.push(stream.config.name);
       return found.sort();
     };
     const first = await NatsEventBus.connect(NATS_URL, own.toLowerCase(), { maxAttempts: 2, baseDelayMs: 20 }, logger);
@@ -80,7 +86,8 @@ describe('NatsEventBus', () => {
     const jsm = await jetstreamManager(admin);
     const stored = async () => {
       let messages = 0;
-      for await (const stream of jsm.streams.list()) if (stream.config.name.startsWith(ns.toUpperCase())) messages += stream.state.messages;
+      for await (const stream of jsm.streams.list())
+        if (stream.config.name.startsWith(ns.toUpperCase())) messages += stream.state.messages;
       return messages;
     };
     const heard: DomainEvent[] = [];

@@ -129,7 +129,9 @@ describe('Outbox', () => {
       await outbox.flush();
       expect(bus.published).toEqual([]);
       expect(await count('select count(*) from outbox_test.widgets where id = ?', [widget.id])).toBe(0);
-      expect(await count(`select count(*) from outbox_test.outbox where payload->>'widgetId' = ?`, [widget.id])).toBe(0);
+      expect(await count(`select count(*) from outbox_test.outbox where payload->>'widgetId' = ?`, [widget.id])).toBe(
+        0,
+      );
     });
   });
 
@@ -153,12 +155,16 @@ describe('Outbox', () => {
     await withOutbox(async (outbox, bus) => {
       const [inner, outer] = [uuidv7(), uuidv7()];
       await outbox.transaction(async (_em, publish) => {
-        await outbox.transaction(async (_nested, publishNested) => publishNested('test.widget.created', { widgetId: inner }));
+        await outbox.transaction(async (_nested, publishNested) =>
+          publishNested('test.widget.created', { widgetId: inner }),
+        );
         expect(bus.published.filter((e) => e.payload.widgetId === inner)).toEqual([]);
         publish('test.widget.created', { widgetId: outer });
       });
 
-      await waitFor('both events', () => [inner, outer].every((id) => bus.published.some((e) => e.payload.widgetId === id)));
+      await waitFor('both events', () =>
+        [inner, outer].every((id) => bus.published.some((e) => e.payload.widgetId === id)),
+      );
       await outbox.flush();
       expect(bus.published.filter((e) => e.payload.widgetId === inner || e.payload.widgetId === outer)).toHaveLength(2);
     });
@@ -174,10 +180,17 @@ describe('Outbox', () => {
       }, 'request-1');
       expect(result).toBe('saved');
 
-      const [event] = await waitFor('the relayed event', () => nonEmpty(bus.published.filter((e) => e.payload.widgetId === widget.id)));
-      expect(event).toMatchObject({ name: 'test.widget.created', payload: { widgetId: widget.id }, requestId: 'request-1' });
-      await waitFor('the outbox row to be removed once handed over', async () =>
-        (await count('select count(*) from outbox_test.outbox where id = ?', [event!.id])) === 0,
+      const [event] = await waitFor('the relayed event', () =>
+        nonEmpty(bus.published.filter((e) => e.payload.widgetId === widget.id)),
+      );
+      expect(event).toMatchObject({
+        name: 'test.widget.created',
+        payload: { widgetId: widget.id },
+        requestId: 'request-1',
+      });
+      await waitFor(
+        'the outbox row to be removed once handed over',
+        async () => (await count('select count(*) from outbox_test.outbox where id = ?', [event!.id])) === 0,
       );
 
       // Later relays, concurrent ones included, leave published events alone.
@@ -195,10 +208,16 @@ describe('Outbox', () => {
       await orm.em
         .fork()
         .getConnection()
-        .execute(`insert into outbox_test.outbox (id, name, payload, request_id, occurred_at) values (?, 'test.widget.created', ?, null, now())`, [id, JSON.stringify({ widgetId })]);
+        .execute(
+          `insert into outbox_test.outbox (id, name, payload, request_id, occurred_at) values (?, ` +
+            `'test.widget.created', ?, null, now())`,
+          [id, JSON.stringify({ widgetId })],
+        );
 
       await outbox.flush();
-      expect(bus.published.filter((e) => e.id === id)).toEqual([expect.objectContaining({ name: 'test.widget.created', payload: { widgetId } })]);
+      expect(bus.published.filter((e) => e.id === id)).toEqual([
+        expect.objectContaining({ name: 'test.widget.created', payload: { widgetId } }),
+      ]);
       expect(await count('select count(*) from outbox_test.outbox where id = ?', [id])).toBe(0);
     });
   });
@@ -255,17 +274,33 @@ describe('consumeEvents', () => {
         },
       };
       const stops = await Promise.all(
-        [first, second].map((bus) => consumeEvents<WidgetEvents, WidgetEvents>({ bus, outbox, consumer: 'copier', handlers, logger })),
+        [first, second].map((bus) =>
+          consumeEvents<WidgetEvents, WidgetEvents>({ bus, outbox, consumer: 'copier', handlers, logger }),
+        ),
       );
 
-      const event: DomainEvent = { id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } };
+      const event: DomainEvent = {
+        id: uuidv7(),
+        name: 'test.widget.created',
+        occurredAt: new Date().toISOString(),
+        payload: { widgetId: uuidv7() },
+      };
       await Promise.all([first.publish(event), second.publish(event)]);
       await waitFor('both deliveries to finish', () => first.handled.length === 1 && second.handled.length === 1);
 
       expect(runs).toBe(1);
-      expect(await count(`select count(*) from outbox_test.widgets where name = ?`, [`copy of ${event.payload.widgetId}`])).toBe(1);
-      expect(await count('select count(*) from outbox_test.processed_event where consumer = ? and event_id = ?', ['copier', event.id])).toBe(1);
-      await waitFor('the caused event to be relayed', () => relayed.published.some((e) => e.name === 'test.widget.welcomed'));
+      expect(
+        await count(`select count(*) from outbox_test.widgets where name = ?`, [`copy of ${event.payload.widgetId}`]),
+      ).toBe(1);
+      expect(
+        await count('select count(*) from outbox_test.processed_event where consumer = ? and event_id = ?', [
+          'copier',
+          event.id,
+        ]),
+      ).toBe(1);
+      await waitFor('the caused event to be relayed', () =>
+        relayed.published.some((e) => e.name === 'test.widget.welcomed'),
+      );
       expect(relayed.published.filter((e) => e.payload.widgetId === event.payload.widgetId)).toHaveLength(1);
       for (const stop of stops) await stop();
     });
@@ -291,7 +326,14 @@ describe('consumeEvents', () => {
         logger,
       });
 
-      const events = [uuidv7(), wanted].map((widgetId): DomainEvent => ({ id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId } }));
+      const events = [uuidv7(), wanted].map(
+        (widgetId): DomainEvent => ({
+          id: uuidv7(),
+          name: 'test.widget.created',
+          occurredAt: new Date().toISOString(),
+          payload: { widgetId },
+        }),
+      );
       for (const event of events) await bus.publish(event);
       await waitFor('both deliveries', () => bus.handled.length === 2);
 
@@ -321,12 +363,19 @@ describe('consumeEvents', () => {
         logger,
       });
 
-      const event: DomainEvent = { id: uuidv7(), name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } };
+      const event: DomainEvent = {
+        id: uuidv7(),
+        name: 'test.widget.created',
+        occurredAt: new Date().toISOString(),
+        payload: { widgetId: uuidv7() },
+      };
       await bus.publish(event);
       await waitFor('the retried delivery', () => bus.handled.length === 1);
 
       expect(runs).toBe(2);
-      expect(await count(`select count(*) from outbox_test.widgets where name = ?`, [`retried ${event.payload.widgetId}`])).toBe(1);
+      expect(
+        await count(`select count(*) from outbox_test.widgets where name = ?`, [`retried ${event.payload.widgetId}`]),
+      ).toBe(1);
       expect(await bus.deadLetters()).toEqual([]);
       await stop();
     });
@@ -342,11 +391,16 @@ describe('pruneInbox', () => {
       await orm.em
         .fork()
         .getConnection()
-        .execute(`insert into outbox_test.processed_event (consumer, event_id, processed_at) values (?, ?, now() - ? * interval '1 day')`, [consumer, id, daysAgo]);
+        .execute(
+          `insert into outbox_test.processed_event (consumer, event_id, processed_at) values (?, ?, now() - ` +
+            `? * interval '1 day')`,
+          [consumer, id, daysAgo],
+        );
     }
     return ids;
   }
-  const remembered = (consumer: string) => count('select count(*) from outbox_test.processed_event where consumer = ?', [consumer]);
+  const remembered = (consumer: string) =>
+    count('select count(*) from outbox_test.processed_event where consumer = ?', [consumer]);
 
   it('forgets events processed before the retention, in batches, and still skips a redelivered recent one', async () => {
     const old = await processed('forgetful', 8, 5);
@@ -355,7 +409,11 @@ describe('pruneInbox', () => {
 
     // Batches of two: three statements for five old rows.
     expect(await pruneInbox(orm.em.fork() as EntityManager, 7, 2)).toBe(old.length);
-    expect(await count('select count(*) from outbox_test.processed_event where event_id = any(?::uuid[])', [`{${old.join(',')}}`])).toBe(0);
+    expect(
+      await count('select count(*) from outbox_test.processed_event where event_id = any(?::uuid[])', [
+        `{${old.join(',')}}`,
+      ]),
+    ).toBe(0);
     expect(await remembered('forgetful')).toBe(2);
 
     const bus = new ObservedBus();
@@ -368,7 +426,12 @@ describe('pruneInbox', () => {
         handlers: { 'test.widget.created': async () => void runs++ },
         logger,
       });
-      await bus.publish({ id: recent!, name: 'test.widget.created', occurredAt: new Date().toISOString(), payload: { widgetId: uuidv7() } });
+      await bus.publish({
+        id: recent!,
+        name: 'test.widget.created',
+        occurredAt: new Date().toISOString(),
+        payload: { widgetId: uuidv7() },
+      });
       await waitFor('the redelivered event', () => bus.handled.length === 1);
       expect(runs).toBe(0);
       await stop();
@@ -377,7 +440,12 @@ describe('pruneInbox', () => {
   });
 
   it('finds the rows to forget through an index on when they were processed', async () => {
-    expect(await count(`select count(*) from pg_indexes where schemaname = 'outbox_test' and tablename = 'processed_event' and indexdef like '%USING btree (processed_at)'`)).toBe(1);
+    expect(
+      await count(
+        `select count(*) from pg_indexes where schemaname = 'outbox_test' and tablename = 'processed_event' ` +
+          `and indexdef like '%USING btree (processed_at)'`,
+      ),
+    ).toBe(1);
   });
 });
 

@@ -1,7 +1,14 @@
 // type-graphql decorates PageInfo when the module loads, and needs the metadata polyfill first.
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import {
+  decodeCursor,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  olderThan,
+  pageSize,
+  toConnection,
+} from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
 
 const base64url = (value: string) => Buffer.from(value).toString('base64url');
@@ -70,31 +77,59 @@ describe('olderThan', () => {
 });
 
 describe('toConnection', () => {
-  const rows = Array.from({ length: 4 }, (_, i) => ({ createdAt: new Date(Date.UTC(2026, 0, 10 - i)), id: uuidv7(), title: `row ${i}` }));
+  const rows = Array.from({ length: 4 }, (_, i) => ({
+    createdAt: new Date(Date.UTC(2026, 0, 10 - i)),
+    id: uuidv7(),
+    title: `row ${i}`,
+  }));
 
   it('returns a page with a cursor to continue from when there is one more row', () => {
     const connection = toConnection(rows, 3);
     expect(connection.edges.map((e) => e.node)).toEqual(rows.slice(0, 3));
-    expect(connection.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: connection.edges[0]!.cursor, endCursor: connection.edges[2]!.cursor });
+    expect(connection.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: connection.edges[0]!.cursor,
+      endCursor: connection.edges[2]!.cursor,
+    });
     expect(decodeCursor(connection.pageInfo.endCursor)).toEqual({ createdAt: rows[2]!.createdAt, id: rows[2]!.id });
   });
 
   it('ends on the last page and on an empty one', () => {
-    expect(toConnection(rows, 4).pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: encodeCursor(rows[0]!), endCursor: encodeCursor(rows[3]!) });
-    expect(toConnection([], 4)).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    expect(toConnection(rows, 4).pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: encodeCursor(rows[0]!),
+      endCursor: encodeCursor(rows[3]!),
+    });
+    expect(toConnection([], 4)).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
   });
 
   it('says a page reached through `after` has edges before it', () => {
     const after = encodeCursor(rows[0]!);
-    expect(toConnection(rows.slice(1), 2, { after }).pageInfo).toMatchObject({ hasPreviousPage: true, startCursor: encodeCursor(rows[1]!) });
+    expect(toConnection(rows.slice(1), 2, { after }).pageInfo).toMatchObject({
+      hasPreviousPage: true,
+      startCursor: encodeCursor(rows[1]!),
+    });
     expect(toConnection(rows, 2, { after: null }).pageInfo.hasPreviousPage).toBe(false);
   });
 
   it('places rows by another time when told to, for lists ordered by it', () => {
     const trashed = rows.map((row, i) => ({ ...row, deletedAt: new Date(Date.UTC(2026, 5, 1, i)) }));
-    const connection = toConnection(trashed, 2, (row) => ({ createdAt: row.deletedAt, id: row.id }), { after: 'a cursor' });
-    expect(decodeCursor(connection.pageInfo.endCursor)).toEqual({ createdAt: trashed[1]!.deletedAt, id: trashed[1]!.id });
-    expect(decodeCursor(connection.pageInfo.startCursor)).toEqual({ createdAt: trashed[0]!.deletedAt, id: trashed[0]!.id });
+    const connection = toConnection(trashed, 2, (row) => ({ createdAt: row.deletedAt, id: row.id }), {
+      after: 'a cursor',
+    });
+    expect(decodeCursor(connection.pageInfo.endCursor)).toEqual({
+      createdAt: trashed[1]!.deletedAt,
+      id: trashed[1]!.id,
+    });
+    expect(decodeCursor(connection.pageInfo.startCursor)).toEqual({
+      createdAt: trashed[0]!.deletedAt,
+      id: trashed[0]!.id,
+    });
     expect(connection.pageInfo.hasPreviousPage).toBe(true);
   });
 });

@@ -19,7 +19,13 @@ describe('stoppedWhenAbandoned', () => {
 
   it('lets every resolver start while someone waits for the answer', () => {
     const context = { signal: new AbortController().signal };
-    for (const [type, field] of [['Query', 'products'], ['User', '__resolveReference'], ['User', 'products'], ['User', 'username']] as const) call(type, field, context)();
+    for (const [type, field] of [
+      ['Query', 'products'],
+      ['User', '__resolveReference'],
+      ['User', 'products'],
+      ['User', 'username'],
+    ] as const)
+      call(type, field, context)();
     expect(started).toEqual(['Query.products', 'User.__resolveReference', 'User.products', 'User.username']);
   });
 

@@ -9,7 +9,10 @@ const away = new InfrastructureUnavailable('The cache is unavailable.');
 
 describe('shouldRetry', () => {
   it('backs off, doubling, until the last attempt, whatever the error', () => {
-    expect([1, 2].map((attempt) => shouldRetry(policy, attempt, new Error('bug'), event(0), now))).toEqual([{ after: 10 }, { after: 20 }]);
+    expect([1, 2].map((attempt) => shouldRetry(policy, attempt, new Error('bug'), event(0), now))).toEqual([
+      { after: 10 },
+      { after: 20 },
+    ]);
     expect(shouldRetry(policy, 3, new Error('bug'), event(0), now)).toBeNull();
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { confirmRoles, parseLedgerEntry, privilegedRolesConfirmed, RoleLedger } from '@peerlink/platform/auth/role-ledger';
+import {
+  confirmRoles,
+  parseLedgerEntry,
+  privilegedRolesConfirmed,
+  RoleLedger,
+} from '@peerlink/platform/auth/role-ledger';
 import { holdsRole, requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { MemoryCache } from '@peerlink/platform/cache/memory-cache';
@@ -17,13 +22,25 @@ const codeOf = (run: () => unknown) => {
 };
 
 describe('confirmRoles', () => {
-  it('takes the ledger\'s roles over the token\'s, both ways', () => {
-    expect(confirmRoles(token, ['USER', 'SELLER'])).toEqual({ userId: 'u1', sessionId: 's1', roles: ['USER', 'SELLER'], rolesFrom: 'ACCOUNT', unconfirmedRoles: [] });
+  it("takes the ledger's roles over the token's, both ways", () => {
+    expect(confirmRoles(token, ['USER', 'SELLER'])).toEqual({
+      userId: 'u1',
+      sessionId: 's1',
+      roles: ['USER', 'SELLER'],
+      rolesFrom: 'ACCOUNT',
+      unconfirmedRoles: [],
+    });
     expect(confirmRoles({ ...token, roles: ['USER'] }, ['USER', 'MODERATOR']).roles).toEqual(['USER', 'MODERATOR']);
   });
 
   it('without an entry keeps the ordinary roles and sets the privileged ones aside as unconfirmed', () => {
-    expect(confirmRoles(token, null)).toEqual({ userId: 'u1', sessionId: 's1', roles: ['USER', 'SELLER'], rolesFrom: 'ACCESS_TOKEN', unconfirmedRoles: ['ADMIN'] });
+    expect(confirmRoles(token, null)).toEqual({
+      userId: 'u1',
+      sessionId: 's1',
+      roles: ['USER', 'SELLER'],
+      rolesFrom: 'ACCESS_TOKEN',
+      unconfirmedRoles: ['ADMIN'],
+    });
   });
 });
 
@@ -31,7 +48,8 @@ describe('parseLedgerEntry', () => {
   it('reads what record writes, and treats anything else as no entry', () => {
     expect(parseLedgerEntry('["USER","ADMIN"]')).toEqual(['USER', 'ADMIN']);
     expect(parseLedgerEntry('[]')).toEqual([]);
-    for (const text of [null, '', 'ADMIN', '{"roles":["ADMIN"]}', '["USER","ROOT"]', '[1]']) expect(parseLedgerEntry(text)).toBeNull();
+    for (const text of [null, '', 'ADMIN', '{"roles":["ADMIN"]}', '["USER","ROOT"]', '[1]'])
+      expect(parseLedgerEntry(text)).toBeNull();
   });
 });
 
@@ -39,8 +57,15 @@ describe('privilegedRolesConfirmed', () => {
   it('honours a confirmed viewer as it is and strips privileged roles from any other', () => {
     const confirmed = confirmRoles(token, ['USER', 'ADMIN']);
     expect(privilegedRolesConfirmed(confirmed)).toBe(confirmed);
-    expect(privilegedRolesConfirmed(token)).toMatchObject({ roles: ['USER', 'SELLER'], unconfirmedRoles: ['ADMIN'], rolesFrom: 'ACCESS_TOKEN' });
-    expect(privilegedRolesConfirmed({ ...token, rolesFrom: 'ACCESS_TOKEN', unconfirmedRoles: ['MODERATOR'] }).unconfirmedRoles).toEqual(['MODERATOR', 'ADMIN']);
+    expect(privilegedRolesConfirmed(token)).toMatchObject({
+      roles: ['USER', 'SELLER'],
+      unconfirmedRoles: ['ADMIN'],
+      rolesFrom: 'ACCESS_TOKEN',
+    });
+    expect(
+      privilegedRolesConfirmed({ ...token, rolesFrom: 'ACCESS_TOKEN', unconfirmedRoles: ['MODERATOR'] })
+        .unconfirmedRoles,
+    ).toEqual(['MODERATOR', 'ADMIN']);
   });
 });
 
@@ -71,7 +96,14 @@ describe('RoleLedger', () => {
     expect(await ledger.confirm(token)).toMatchObject({ roles: ['USER'], rolesFrom: 'ACCOUNT' });
     await cache.close();
 
-    const away = { get: async () => { throw new InfrastructureUnavailable('away'); } } as unknown as Cache;
-    expect(await new RoleLedger(away).confirm(token)).toMatchObject({ roles: ['USER', 'SELLER'], unconfirmedRoles: ['ADMIN'] });
+    const away = {
+      get: async () => {
+        throw new InfrastructureUnavailable('away');
+      },
+    } as unknown as Cache;
+    expect(await new RoleLedger(away).confirm(token)).toMatchObject({
+      roles: ['USER', 'SELLER'],
+      unconfirmedRoles: ['ADMIN'],
+    });
   });
 });

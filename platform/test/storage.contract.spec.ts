@@ -13,7 +13,13 @@ import { S3Storage } from '@peerlink/platform/storage/s3-storage';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
 /** s3rver ships no types; this is the part of it the tests use. */
-const S3rver: new (options: { address: string; port: number; directory: string; silent: boolean; resetOnClose: boolean }) => {
+const S3rver: new (options: {
+  address: string;
+  port: number;
+  directory: string;
+  silent: boolean;
+  resetOnClose: boolean;
+}) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 } = createRequire(import.meta.url)('s3rver');
@@ -94,7 +100,9 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
     ({ storage, dispose } = await open(origin));
     const files = storage.routes();
     if (files) app.use('/files', files);
-    app.get('/send', (req, res) => storage.send(String(req.query.key), { fileName: 'report.txt', contentType: 'text/plain' }, req, res));
+    app.get('/send', (req, res) =>
+      storage.send(String(req.query.key), { fileName: 'report.txt', contentType: 'text/plain' }, req, res),
+    );
   });
   afterEach(async () => {
     await dispose();
@@ -105,7 +113,11 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
     const data = bytes('hello, object storage');
     expect(await storage.stat(key)).toBeNull();
 
-    const { url, headers } = await storage.signUpload(key, { contentType: 'text/plain', size: data.length, expiresInSeconds: 60 });
+    const { url, headers } = await storage.signUpload(key, {
+      contentType: 'text/plain',
+      size: data.length,
+      expiresInSeconds: 60,
+    });
     expect(headers['content-type']).toBe('text/plain');
     const response = await read(await fetch(url, { method: 'PUT', headers, body: data }));
     expect(response.status).toBe(200);
@@ -136,7 +148,11 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
     const expiring = await storage.signDownload(key, { ...options, expiresInSeconds: 1 });
     const lasting = await storage.signDownload(key, { ...options, expiresInSeconds: 60 });
 
-    await waitFor('the download URL to expire', async () => isRefused((await read(await fetch(expiring))).status), 5_000);
+    await waitFor(
+      'the download URL to expire',
+      async () => isRefused((await read(await fetch(expiring))).status),
+      5_000,
+    );
     // The same object under a live URL still downloads: the refusal was the expiry, not the object.
     const live = await read(await fetch(lasting));
     expect(live.status).toBe(200);
@@ -144,7 +160,11 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
   });
 
   it('never lets a PUT of more bytes than declared pass for the declared size', async () => {
-    const { url, headers } = await storage.signUpload(key, { contentType: 'text/plain', size: 4, expiresInSeconds: 60 });
+    const { url, headers } = await storage.signUpload(key, {
+      contentType: 'text/plain',
+      size: 4,
+      expiresInSeconds: 60,
+    });
     const response = await read(await fetch(url, { method: 'PUT', headers, body: bytes('12345678') }));
     const stored = await storage.stat(key);
 
@@ -200,15 +220,26 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
 describe('S3Storage', () => {
   it('signs the declared length and type into one-time (if-none-match) upload URLs, so S3 refuses any other PUT', async () => {
     // Signing happens offline; no server is contacted.
-    const storage = new S3Storage({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', bucket: 'b', accessKeyId: 'id', secretAccessKey: 'secret', forcePathStyle: true });
+    const storage = new S3Storage({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      bucket: 'b',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+    });
     try {
       const signed = await storage.signUpload(key, { contentType: 'text/plain', size: 4, expiresInSeconds: 60 });
       const url = new URL(signed.url);
-      expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'if-none-match']));
+      expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+        expect.arrayContaining(['content-length', 'content-type', 'if-none-match']),
+      );
       // The client must send what was signed, so the ticket carries those headers.
       expect(signed.headers).toEqual({ 'content-type': 'text/plain', 'if-none-match': '*' });
       // A checksum of the empty body signed into the URL would fail every real upload.
-      expect([...url.searchParams.keys()].filter((name) => name.toLowerCase().startsWith('x-amz-checksum'))).toEqual([]);
+      expect([...url.searchParams.keys()].filter((name) => name.toLowerCase().startsWith('x-amz-checksum'))).toEqual(
+        [],
+      );
     } finally {
       await storage.close();
     }

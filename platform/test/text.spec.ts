@@ -3,12 +3,14 @@ import { characters, excerpt, line, optionalText, prose, text, textFault } from 
 
 describe('textFault', () => {
   it('refuses NUL, other control characters and DEL, but not tab, line feed or carriage return', () => {
-    for (const c of ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u000E', '\u001F', '\u007F']) expect(textFault(`a${c}b`)).toBe('holds a control character');
+    for (const c of ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u000E', '\u001F', '\u007F'])
+      expect(textFault(`a${c}b`)).toBe('holds a control character');
     expect(textFault('a\tb\nc\r\nd')).toBeNull();
   });
 
   it('refuses half of a UTF-16 pair, at either end or alone, and keeps whole pairs', () => {
-    for (const s of ['\uD83D', 'x\uD83Dy', '\uDE00', 'x\uDE00', '\uDE00\uD83D']) expect(textFault(s)).toBe('holds half of a Unicode character');
+    for (const s of ['\uD83D', 'x\uD83Dy', '\uDE00', 'x\uDE00', '\uDE00\uD83D'])
+      expect(textFault(s)).toBe('holds half of a Unicode character');
     expect(textFault('😀 日本語 עברית Ünïcödé')).toBeNull();
   });
 });
@@ -37,7 +39,10 @@ describe('text with a rule per field', () => {
   it('counts characters as people and Postgres do, so ten emoji fit a ten-character title and eleven do not', () => {
     expect(characters('😀'.repeat(10))).toBe(10);
     expect(text('😀'.repeat(10), 'title', title)).toBe('😀'.repeat(10));
-    expect(codeOf(() => text('😀'.repeat(11), 'title', title))).toEqual({ code: 'BAD_USER_INPUT', message: 'A title is at most 10 characters.' });
+    expect(codeOf(() => text('😀'.repeat(11), 'title', title))).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'A title is at most 10 characters.',
+    });
   });
 
   it('refuses an empty required field, and gives null for an empty optional one', () => {

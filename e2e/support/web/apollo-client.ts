@@ -10,7 +10,9 @@ export function createApolloClient(url: string, token: () => string | null) {
     const current = token();
     return current ? { authorization: `Bearer ${current}` } : {};
   };
-  const http = setContext((_, { headers }) => ({ headers: { ...headers, ...auth() } })).concat(new HttpLink({ uri: url }));
+  const http = setContext((_, { headers }) => ({ headers: { ...headers, ...auth() } })).concat(
+    new HttpLink({ uri: url }),
+  );
   // Subscriptions over graphql-ws on the same URL; the token goes in the connection parameters.
   const ws = new GraphQLWsLink(createClient({ url: url.replace(/^http/, 'ws'), connectionParams: auth }));
   const isSubscription = ({ query }: { query: Parameters<typeof getMainDefinition>[0] }) => {

@@ -45,14 +45,21 @@ export class InlineAnswers {
   ) {}
 
   /** Null when this subscription can never be answered inline. */
-  static for(schema: GraphQLSchema, lookupQuery: string, live: LiveField, marks: ViewerIndependentMarks): InlineAnswers | null {
+  static for(
+    schema: GraphQLSchema,
+    lookupQuery: string,
+    live: LiveField,
+    marks: ViewerIndependentMarks,
+  ): InlineAnswers | null {
     if (!live.inline) return null;
     const document = parse(lookupQuery);
     if (!selectsOnlyViewerIndependent(schema, document, marks)) return null;
     return new InlineAnswers(schema, rootField(document), fragmentsOf(document), live.inline);
   }
 
-  /** Whether the event holds an answer: then it is answered as it stands, not as the state is by the time it is read. */
+  /**
+   * Whether the event holds an answer: then it is answered as it stands, not as the state is by the time it is read.
+   */
   carriedBy(event: DomainEvent): boolean {
     return this.inlineOf(event) !== null;
   }
@@ -62,14 +69,23 @@ export class InlineAnswers {
     const lookup = this.schema.getQueryType()?.getFields()[this.root.name.value];
     if (!inline || !lookup) return null;
     try {
-      return { data: { [this.root.alias?.value ?? this.root.name.value]: this.complete(lookup.type, inline, [this.root], variables) } };
+      return {
+        data: {
+          [this.root.alias?.value ?? this.root.name.value]: this.complete(lookup.type, inline, [this.root], variables),
+        },
+      };
     } catch (error) {
       if (error === NOT_INLINE) return null;
       throw error;
     }
   }
 
-  private complete(type: GraphQLOutputType, value: unknown, nodes: readonly FieldNode[], variables: Variables): unknown {
+  private complete(
+    type: GraphQLOutputType,
+    value: unknown,
+    nodes: readonly FieldNode[],
+    variables: Variables,
+  ): unknown {
     if (isNonNullType(type)) {
       if (value == null) throw NOT_INLINE;
       return this.complete(type.ofType, value, nodes, variables);
@@ -122,5 +138,7 @@ function rootField(document: DocumentNode): FieldNode {
 }
 
 function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
-  return Object.fromEntries(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  return Object.fromEntries(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
 }

@@ -44,7 +44,9 @@ export function readLiveFields(supergraphSdl: string): Map<string, LiveField> {
         key: args.key ? String(args.key) : 'id',
         ...(args.audience ? { audience: String(args.audience) } : {}),
         ...(args.audience && args.audienceMaySee === true ? { audienceMaySee: true as const } : {}),
-        ...(Array.isArray(args.current) && args.current.length ? { current: args.current.map((q) => currentQuery(field.name.value, String(q))) } : {}),
+        ...(Array.isArray(args.current) && args.current.length
+          ? { current: args.current.map((q) => currentQuery(field.name.value, String(q))) }
+          : {}),
         ...(args.audience && args.audienceMaySee === true && args.inline ? { inline: String(args.inline) } : {}),
       });
     }
@@ -70,11 +72,13 @@ export interface ViewerIndependentMarks {
 
 export function readViewerIndependentMarks(supergraphSdl: string): ViewerIndependentMarks {
   const marks: ViewerIndependentMarks = { types: new Set(), fields: new Set() };
-  const marked = (node: { directives?: readonly { name: { value: string } }[] }) => node.directives?.some((d) => d.name.value === 'viewerIndependent');
+  const marked = (node: { directives?: readonly { name: { value: string } }[] }) =>
+    node.directives?.some((d) => d.name.value === 'viewerIndependent');
   for (const definition of parse(supergraphSdl).definitions) {
     if (!isObjectType(definition)) continue;
     if (marked(definition)) marks.types.add(definition.name.value);
-    for (const field of definition.fields ?? []) if (marked(field)) marks.fields.add(`${definition.name.value}.${field.name.value}`);
+    for (const field of definition.fields ?? [])
+      if (marked(field)) marks.fields.add(`${definition.name.value}.${field.name.value}`);
   }
   return marks;
 }
@@ -85,7 +89,11 @@ export function readViewerIndependentMarks(supergraphSdl: string): ViewerIndepen
  * root field is the lookup itself, which the event's audience authorizes. Any other field makes the
  * answer false: unmarked means "ask per viewer".
  */
-export function selectsOnlyViewerIndependent(schema: GraphQLSchema, lookupQuery: DocumentNode, marks: ViewerIndependentMarks): boolean {
+export function selectsOnlyViewerIndependent(
+  schema: GraphQLSchema,
+  lookupQuery: DocumentNode,
+  marks: ViewerIndependentMarks,
+): boolean {
   const typeInfo = new TypeInfo(schema);
   const operation = lookupQuery.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   const root = operation?.selectionSet.selections[0];
@@ -98,7 +106,12 @@ export function selectsOnlyViewerIndependent(schema: GraphQLSchema, lookupQuery:
         const parent = typeInfo.getParentType();
         const field = typeInfo.getFieldDef();
         const isId = node.name.value === 'id' && !!field && getNamedType(field.type).name === 'ID';
-        if (!parent || !field || (!isId && !marks.types.has(parent.name) && !marks.fields.has(`${parent.name}.${node.name.value}`))) independent = false;
+        if (
+          !parent ||
+          !field ||
+          (!isId && !marks.types.has(parent.name) && !marks.fields.has(`${parent.name}.${node.name.value}`))
+        )
+          independent = false;
       },
     }),
   );

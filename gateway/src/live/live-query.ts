@@ -29,7 +29,13 @@ export const LIVE_ID_VARIABLE = '__liveId';
  */
 export function toLookupQuery(document: DocumentNode, operation: OperationDefinitionNode, lookup: string): string {
   const id: ArgumentNode = { kind: Kind.ARGUMENT, name: name('id'), value: variable(LIVE_ID_VARIABLE) };
-  return asQuery(document, operation, lookup, [id], [definition(LIVE_ID_VARIABLE, { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } })]);
+  return asQuery(
+    document,
+    operation,
+    lookup,
+    [id],
+    [definition(LIVE_ID_VARIABLE, { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } })],
+  );
 }
 
 /** The prefix of the variables a current-state query passes the subscription's arguments in. */
@@ -66,7 +72,8 @@ export function toCurrentQuery(
   const argumentNodes = (current.arguments ?? []).map((argument): ArgumentNode => {
     if (argument.value.kind !== Kind.VARIABLE) return argument;
     const type = field.args.find((a) => a.name === argument.name.value)?.type;
-    if (!type) throw new Error(`@live(current:) passes ${argument.name.value}, which Query.${field.name} does not take`);
+    if (!type)
+      throw new Error(`@live(current:) passes ${argument.name.value}, which Query.${field.name} does not take`);
     const renamed = CURRENT_VARIABLE_PREFIX + argument.value.name.value;
     variables[renamed] = args[argument.value.name.value];
     definitions.push(definition(renamed, parseType(String(type))));
@@ -84,7 +91,12 @@ function asQuery(
   ownVariables: VariableDefinitionNode[],
 ): string {
   const root = operation.selectionSet.selections[0] as FieldNode;
-  const lookupField: FieldNode = { ...root, alias: name(root.alias?.value ?? root.name.value), name: name(lookup), arguments: args };
+  const lookupField: FieldNode = {
+    ...root,
+    alias: name(root.alias?.value ?? root.name.value),
+    name: name(lookup),
+    arguments: args,
+  };
   const query: OperationDefinitionNode = {
     ...operation,
     operation: 'query' as OperationDefinitionNode['operation'],
@@ -97,7 +109,9 @@ function asQuery(
   const ownNames = new Set(ownVariables.map((v) => v.variable.name.value));
   // The subscription's own arguments filter events; variables only they used must go.
   const variableDefinitions: VariableDefinitionNode[] = [
-    ...(operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value) && !ownNames.has(v.variable.name.value)),
+    ...(operation.variableDefinitions ?? []).filter(
+      (v) => used.has(v.variable.name.value) && !ownNames.has(v.variable.name.value),
+    ),
     ...ownVariables,
   ];
   return print({ kind: Kind.DOCUMENT, definitions: [{ ...query, variableDefinitions }, ...fragments] });
@@ -105,11 +119,17 @@ function asQuery(
 
 const name = (value: string): NameNode => ({ kind: Kind.NAME, value });
 const variable = (value: string): VariableNode => ({ kind: Kind.VARIABLE, name: name(value) });
-const definition = (value: string, type: TypeNode): VariableDefinitionNode => ({ kind: Kind.VARIABLE_DEFINITION, variable: variable(value), type });
+const definition = (value: string, type: TypeNode): VariableDefinitionNode => ({
+  kind: Kind.VARIABLE_DEFINITION,
+  variable: variable(value),
+  type,
+});
 
 /** The fragments `root` spreads, directly or through other fragments, in document order. */
 function usedFragments(document: DocumentNode, root: FieldNode): FragmentDefinitionNode[] {
-  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const fragments = document.definitions.filter(
+    (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION,
+  );
   const byName = new Map(fragments.map((f) => [f.name.value, f]));
   const used = new Set<string>();
   const pending: ASTNode[] = [root];

@@ -73,10 +73,18 @@ export interface LiveServerOptions {
   stallMs: number;
   /** Verifies a bearer token: a viewer (with the token's roles), or null when it is invalid or expired. */
   authenticate(token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null>;
-  /** The token's viewer with its account's roles as they are now: read when the socket opens and for each operation on it. */
+  /**
+   * The token's viewer with its account's roles as they are now: read when the socket opens and for each operation on
+   * it.
+   */
   currentRoles(tokenViewer: Viewer): Promise<Viewer>;
   /** Runs an operation through the gateway's normal federated path. */
-  execute(query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, context: GatewayContext): Promise<FormattedExecutionResult>;
+  execute(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+    context: GatewayContext,
+  ): Promise<FormattedExecutionResult>;
   rateLimit(clientKey: string): Promise<number>;
   metrics?: LiveMetrics;
   /** How much a resuming subscriber may have missed; unset, the configuration's defaults. */
@@ -86,7 +94,9 @@ export interface LiveServerOptions {
 /** What the live path reports (Prometheus in the gateway). */
 export interface LiveMetrics {
   subscriptions(delta: number): void;
-  /** Each event a subscriber receives: resolved by its own lookup, by one shared with others, or from the event itself. */
+  /**
+   * Each event a subscriber receives: resolved by its own lookup, by one shared with others, or from the event itself.
+   */
   delivered(resolved: Resolved['resolved']): void;
   /** One subscriber's payload for an event is ready, `seconds` after the event reached the gateway. */
   resolved(seconds: number): void;
@@ -116,7 +126,10 @@ const isInvisible = (result: FormattedExecutionResult, alias: string) =>
 
 /** How long a shared result waits for subscribers that queued its event and then left. */
 const SHARED_RESULT_TTL_MS = 60_000;
-/** Lookups one subscription runs at once: a burst clears in a fraction of the time, and one subscriber cannot flood the subgraphs. */
+/**
+ * Lookups one subscription runs at once: a burst clears in a fraction of the time, and one subscriber cannot flood the
+ * subgraphs.
+ */
 const RESOLVE_CONCURRENCY = 4;
 /** Events one subscription may have waiting for lookups: only a gateway far behind its subgraphs gets near it. */
 const MAX_PENDING_EVENTS = 10_000;
@@ -147,12 +160,19 @@ export class LiveServer {
   constructor(private readonly options: LiveServerOptions) {
     this.caps = new SubscriptionCaps(options.maxSubscriptionsPerUser, options.maxSubscriptionsPerAddress);
     this.costs = new EventCosts((lookups) => options.metrics?.eventDone(lookups));
-    this.missed = new MissedEvents(options.bus, options.resume ?? { windowMs: 300_000, maxEvents: 1000 }, options.logger);
+    this.missed = new MissedEvents(
+      options.bus,
+      options.resume ?? { windowMs: 300_000, maxEvents: 1000 },
+      options.logger,
+    );
     this.wss = new WebSocketServer({
       server: options.httpServer,
       path: options.path,
       maxPayload: 1_000_000,
-      verifyClient: ({ req, origin }: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number) => void) => {
+      verifyClient: (
+        { req, origin }: { req: IncomingMessage; origin?: string },
+        done: (ok: boolean, code?: number) => void,
+      ) => {
         // Browsers apply no CORS to WebSockets but always send Origin: a page from an origin the
         // HTTP API does not let in is refused here too. Other clients send none (React Native
         // sends the socket's own origin, which is the same host).
@@ -175,7 +195,9 @@ export class LiveServer {
         onConnect: (ctx) => this.connect(ctx),
         onSubscribe: async (ctx, _id, payload) => {
           const prepared = await this.prepare(ctx, payload);
-          return Array.isArray(prepared) && this.options.hideSuggestions ? errorsWithoutSuggestions(prepared) : prepared;
+          return Array.isArray(prepared) && this.options.hideSuggestions
+            ? errorsWithoutSuggestions(prepared)
+            : prepared;
         },
         execute: (args) => this.executeOnce(args),
         subscribe: (args) => this.subscribe(args),
@@ -213,7 +235,14 @@ export class LiveServer {
   async close() {
     // Closes every socket (1001 Going away) and the WebSocket server.
     await this.dispose();
-    await Promise.all([...this.topics.values()].map((topic) => topic.stop.then((stop) => stop(), () => undefined)));
+    await Promise.all(
+      [...this.topics.values()].map((topic) =>
+        topic.stop.then(
+          (stop) => stop(),
+          () => undefined,
+        ),
+      ),
+    );
     this.topics.clear();
     this.shared.clear();
   }
@@ -267,7 +296,12 @@ export class LiveServer {
 
   private async prepare(
     ctx: Context<ConnectionParams, Extra>,
-    payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null },
+    payload: {
+      query: string;
+      variables?: Record<string, unknown> | null;
+      operationName?: string | null;
+      extensions?: Record<string, unknown> | null;
+    },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.connections.get(ctx.extra)!;
     // Roles as they are now, not as they were when the socket opened, read beside the rate limit;
@@ -301,9 +335,11 @@ export class LiveServer {
       if (cursor instanceof GraphQLError) return [cursor];
       resumeFrom = cursor;
       const root = operation.selectionSet.selections[0];
-      if (root?.kind !== Kind.FIELD) return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
+      if (root?.kind !== Kind.FIELD)
+        return [codedError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT')];
       const live = schema.liveFields.get(root.name.value);
-      if (!live) return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
+      if (!live)
+        return [codedError(`Subscription ${root.name.value} is not served by this gateway.`, 'BAD_USER_INPUT')];
       // Even fields with no audience (a public post's activity): each subscription costs a lookup
       // per event, so it must count against someone's cap.
       if (!connection.viewer) return [codedError('Sign in to subscribe.', 'UNAUTHENTICATED')];
@@ -317,7 +353,12 @@ export class LiveServer {
         return [codedError(`${live.field} cannot send its current state now.`, 'INTERNAL_SERVER_ERROR')];
       }
       if (connection.subscriptions >= this.options.maxSubscriptionsPerConnection) {
-        return [codedError(`At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`, 'TOO_MANY_SUBSCRIPTIONS')];
+        return [
+          codedError(
+            `At most ${this.options.maxSubscriptionsPerConnection} subscriptions per connection.`,
+            'TOO_MANY_SUBSCRIPTIONS',
+          ),
+        ];
       }
       // Counted now, not when it starts: several subscribe messages can arrive at once.
       const refused = this.caps.take(connection.viewer.userId, connection.address);
@@ -337,7 +378,12 @@ export class LiveServer {
   /** Queries and mutations sent over the socket take the same path as HTTP ones. */
   private async executeOnce(args: ExecutionArgs): Promise<ExecutionResult> {
     const { gateway } = args.contextValue as { gateway: GatewayContext };
-    return (await this.options.execute(print(args.document), args.variableValues ?? undefined, args.operationName ?? undefined, gateway)) as ExecutionResult;
+    return (await this.options.execute(
+      print(args.document),
+      args.variableValues ?? undefined,
+      args.operationName ?? undefined,
+      gateway,
+    )) as ExecutionResult;
   }
 
   private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult>> {
@@ -371,7 +417,8 @@ export class LiveServer {
       resolve: (event) => resolveEvent(event),
       // The lookup reads the keyed object as it is now: two events of one key get the same answer.
       // An event answered from its own payload is a moment of its own (a streamed token): never replaced.
-      keyOf: (event) => (inline?.carriedBy(event) ? `inline:${event.id}` : String((event.payload as Record<string, unknown>)[liveKey])),
+      keyOf: (event) =>
+        inline?.carriedBy(event) ? `inline:${event.id}` : String((event.payload as Record<string, unknown>)[liveKey]),
       concurrency: RESOLVE_CONCURRENCY,
       maxUnread: this.options.queueSize,
       stallMs: this.options.stallMs,
@@ -401,7 +448,8 @@ export class LiveServer {
       const root = operation.selectionSet.selections[0] as FieldNode;
       const live = schema.liveFields.get(root.name.value);
       const fieldDef = schema.apiSchema.getSubscriptionType()?.getFields()[root.name.value];
-      if (!live || !fieldDef) throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
+      if (!live || !fieldDef)
+        throw codedError(`Subscription ${root.name.value} is no longer served.`, 'BAD_USER_INPUT');
       const { filters } = subscription;
       liveKey = live.key;
       const query = toLookupQuery(args.document, operation, live.lookup);
@@ -435,13 +483,16 @@ export class LiveServer {
         }
         const lookUp = () => {
           costs.lookedUp(event.id);
-          return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, { ...gateway, requestId: event.requestId ?? uuidv7(), startedAt: performance.now(), live: true }).catch(
-            (error: unknown) => {
-              // The event arrives with a coded error to retry by; the subscription and its socket live on.
-              this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
-              return lookupUnavailable(alias);
-            },
-          );
+          return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, {
+            ...gateway,
+            requestId: event.requestId ?? uuidv7(),
+            startedAt: performance.now(),
+            live: true,
+          }).catch((error: unknown) => {
+            // The event arrives with a coded error to retry by; the subscription and its socket live on.
+            this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
+            return lookupUnavailable(alias);
+          });
         };
         let result: FormattedExecutionResult;
         let resolved: Resolved['resolved'] = 'own';
@@ -460,10 +511,17 @@ export class LiveServer {
         return null;
       };
       // The current state is read after the listener starts: events stored since `head` are after it.
-      positions = resumeFrom ? SubscriptionPositions.resuming(resumeFrom) : SubscriptionPositions.after(subscription.current ? await this.options.bus.head() : null);
+      positions = resumeFrom
+        ? SubscriptionPositions.resuming(resumeFrom)
+        : SubscriptionPositions.after(subscription.current ? await this.options.bus.head() : null);
       stopListening = await this.listen(live.subject, route, positions.gate(feed));
       if (resumeFrom) {
-        replay = positions.replay(this.missed.read(live.subject, resumeFrom.through, performance.now(), (event) => matches(event, live, filters, connection.viewer)), feed);
+        replay = positions.replay(
+          this.missed.read(live.subject, resumeFrom.through, performance.now(), (event) =>
+            matches(event, live, filters, connection.viewer),
+          ),
+          feed,
+        );
         // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
         replay.catch(() => {});
       }
@@ -478,9 +536,14 @@ export class LiveServer {
     // Read only now that the listener is registered: whatever commits after this read reaches the
     // channel, so nothing falls between the state sent first and the events after it.
     // A resumed subscription gets what it missed instead.
-    let initial: Promise<FormattedExecutionResult> | null = subscription.current && !resumeFrom
-      ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, { ...gateway, requestId: uuidv7(), startedAt: performance.now() })
-      : null;
+    let initial: Promise<FormattedExecutionResult> | null =
+      subscription.current && !resumeFrom
+        ? execute(subscription.current.query, { ...variables, ...subscription.current.variables }, operationName, {
+            ...gateway,
+            requestId: uuidv7(),
+            startedAt: performance.now(),
+          })
+        : null;
     // Awaited by the first next(); this keeps a failure meanwhile from counting as unhandled.
     initial?.catch(() => {});
 
@@ -498,7 +561,8 @@ export class LiveServer {
             const result = await initial;
             initial = null;
             if (ended) return { value: undefined, done: true };
-            // Authorized like any query: an object the viewer may not see ends the subscription with the query's own error.
+            // Authorized like any query: an object the viewer may not see ends the subscription with the query's own
+            // error.
             if (result.data?.[alias] == null) throw refusal(result);
             return { value: withCursor(result, positions.cursor()), done: false };
           }
@@ -583,8 +647,6 @@ export class LiveServer {
       void current.stop.then((stop) => stop());
     };
   }
-
-
 }
 
 type Listener = LiveHandler;
@@ -594,7 +656,12 @@ type Route = { field: string; userId: string } | null;
 
 const audienceOf = (value: unknown): unknown[] => (Array.isArray(value) ? [...new Set(value)] : [value]);
 
-function matches(event: DomainEvent, live: LiveField, filters: Record<string, unknown>, viewer: Viewer | null): boolean {
+function matches(
+  event: DomainEvent,
+  live: LiveField,
+  filters: Record<string, unknown>,
+  viewer: Viewer | null,
+): boolean {
   const payload = event.payload as Record<string, unknown>;
   if (live.audience) {
     if (!viewer || !audienceOf(payload[live.audience]).includes(viewer.userId)) return false;
@@ -611,7 +678,9 @@ function withCursor(result: FormattedExecutionResult, cursor: string | null): Ex
 /** The error a refused current-state query ends a subscription with, code and all. */
 function refusal(result: FormattedExecutionResult): GraphQLError {
   const first = result.errors?.[0];
-  return first ? new GraphQLError(first.message, { extensions: first.extensions }) : codedError('Not found.', 'NOT_FOUND');
+  return first
+    ? new GraphQLError(first.message, { extensions: first.extensions })
+    : codedError('Not found.', 'NOT_FOUND');
 }
 
 /** What a subscriber that lost events ends with: how many, why, and how to resume. */
@@ -622,9 +691,14 @@ function dropError(reason: DropReason, events: number) {
       : reason === 'backlog'
         ? 'the gateway could not look events up fast enough'
         : 'an event could not be looked up';
-  return new GraphQLError(`${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again with extensions.live.resumeFrom set to the last cursor (or with current: true where the field takes it) to resume.`, {
-    extensions: { code: 'EVENTS_DROPPED', reason, dropped: events },
-  });
+  return new GraphQLError(
+    `${events} live event(s) were dropped because ${why}; this subscription has ended. Subscribe again with ` +
+      `extensions.live.resumeFrom set to the last cursor (or with current: true where the field takes it) to ` +
+      `resume.`,
+    {
+      extensions: { code: 'EVENTS_DROPPED', reason, dropped: events },
+    },
+  );
 }
 
 function codedError(message: string, code: string) {

@@ -55,10 +55,13 @@ export class LookupBatcher<T, R> {
     while (this.queue.length && this.inFlight < this.limits.maxInFlight) {
       const waited = performance.now() - this.queue[0]!.queuedAt;
       if (this.queue.length < this.limits.maxItems && waited < this.limits.windowMs) {
-        this.timer ??= setTimeout(() => {
-          this.timer = null;
-          this.pump();
-        }, Math.max(1, Math.ceil(this.limits.windowMs - waited)));
+        this.timer ??= setTimeout(
+          () => {
+            this.timer = null;
+            this.pump();
+          },
+          Math.max(1, Math.ceil(this.limits.windowMs - waited)),
+        );
         return;
       }
       this.dispatch(this.queue.splice(0, this.limits.maxItems));
@@ -76,7 +79,8 @@ export class LookupBatcher<T, R> {
     }
     sent
       .then((results) => {
-        if (results.length !== batch.length) throw new Error(`A lookup batch of ${batch.length} came back with ${results.length} results`);
+        if (results.length !== batch.length)
+          throw new Error(`A lookup batch of ${batch.length} came back with ${results.length} results`);
         batch.forEach((w, i) => w.resolve(results[i]!));
       })
       .catch((error: unknown) => batch.forEach((w) => w.reject(error)))
@@ -116,6 +120,12 @@ export function toLookupBatch(lookups: readonly LiveLookup[]): LookupBatch {
 export function lookupUnavailable(alias: string): FormattedExecutionResult {
   return {
     data: null,
-    errors: [{ message: 'A service did not answer in time; this event could not be looked up.', path: [alias], extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+    errors: [
+      {
+        message: 'A service did not answer in time; this event could not be looked up.',
+        path: [alias],
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      },
+    ],
   };
 }

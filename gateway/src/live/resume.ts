@@ -1,5 +1,12 @@
 import { GraphQLError } from 'graphql';
-import { ReplayWindowExceeded, type DomainEvent, type EventBus, type EventPosition, type PositionedEvent, type ReplayWindow } from '@peerlink/platform/events/event-bus';
+import {
+  ReplayWindowExceeded,
+  type DomainEvent,
+  type EventBus,
+  type EventPosition,
+  type PositionedEvent,
+  type ReplayWindow,
+} from '@peerlink/platform/events/event-bus';
 import type { Logger } from '@peerlink/platform/logger';
 
 /**
@@ -22,14 +29,17 @@ export interface Cursor {
 const MAX_ALSO = 32;
 const MAX_CURSOR_LENGTH = 1024;
 
-export const encodeCursor = ({ through, also }: Cursor) => Buffer.from(JSON.stringify([through, ...also])).toString('base64url');
+export const encodeCursor = ({ through, also }: Cursor) =>
+  Buffer.from(JSON.stringify([through, ...also])).toString('base64url');
 
 /** The cursor in a subscribe message's `extensions.live.resumeFrom`: none, one, or BAD_USER_INPUT. */
 export function readResumeFrom(extensions: unknown): Cursor | null | GraphQLError {
   const live = (extensions as { live?: unknown } | null | undefined)?.live;
   const text = (live as { resumeFrom?: unknown } | null | undefined)?.resumeFrom;
   if (text === undefined || text === null) return null;
-  const malformed = new GraphQLError('extensions.live.resumeFrom is not a cursor this gateway sent.', { extensions: { code: 'BAD_USER_INPUT' } });
+  const malformed = new GraphQLError('extensions.live.resumeFrom is not a cursor this gateway sent.', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
   if (typeof text !== 'string' || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return malformed;
   let numbers: unknown;
   try {
@@ -76,14 +86,20 @@ export class MissedEvents {
    * strangers said meanwhile must not make a resume too old or too long. Reading past them is
    * still work, so the read stops at SCANNED_PER_EVENT times the window.
    */
-  async read(subject: string, through: EventPosition, listeningSince: number, concerns: (event: DomainEvent) => boolean): Promise<PositionedEvent[]> {
+  async read(
+    subject: string,
+    through: EventPosition,
+    listeningSince: number,
+    concerns: (event: DomainEvent) => boolean,
+  ): Promise<PositionedEvent[]> {
     const listenedAt = Date.now() - (performance.now() - listeningSince);
     const read = (await this.readShared(subject, through, listeningSince)).filter(({ event }) => concerns(event));
     // What was stored once the subscriber listened reaches it live as well (the replay skips
     // those twice heard): it was not missed, and neither fills nor ages the window.
     const missed = read.filter(({ storedAt }) => storedAt < listenedAt);
     if (missed.length > this.settings.maxEvents) throw this.refusal(new ReplayWindowExceeded('count'), subject);
-    if (missed.length && missed[0]!.storedAt < Date.now() - this.settings.windowMs) throw this.refusal(new ReplayWindowExceeded('age'), subject);
+    if (missed.length && missed[0]!.storedAt < Date.now() - this.settings.windowMs)
+      throw this.refusal(new ReplayWindowExceeded('age'), subject);
     return read;
   }
 
@@ -92,7 +108,10 @@ export class MissedEvents {
     const inFlight = this.reading.get(key);
     if (inFlight && inFlight.since >= listeningSince) return inFlight.read;
     // Age is judged per subscriber, on its own oldest event; the bus still refuses what it no longer holds.
-    const window: ReplayWindow = { maxEvents: this.settings.maxEvents * SCANNED_PER_EVENT, maxAgeMs: Number.MAX_SAFE_INTEGER };
+    const window: ReplayWindow = {
+      maxEvents: this.settings.maxEvents * SCANNED_PER_EVENT,
+      maxAgeMs: Number.MAX_SAFE_INTEGER,
+    };
     const entry = {
       since: performance.now(),
       read: this.bus.recent(subject, through, window).catch((error: unknown) => {
@@ -106,13 +125,21 @@ export class MissedEvents {
 
   private refusal(error: unknown, subject: string) {
     if (error instanceof ReplayWindowExceeded) {
-      const limits = `at most ${this.settings.maxEvents} events of its kind, none older than ${Math.round(this.settings.windowMs / 1000)} s`;
-      return new GraphQLError(`Too much was missed to resume (${limits}); subscribe again without resumeFrom, with current: true where the field takes it.`, {
-        extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: error.reason },
-      });
+      const limits =
+        `at most ${this.settings.maxEvents} events of its kind, none older than ` +
+        `${Math.round(this.settings.windowMs / 1000)} s`;
+      return new GraphQLError(
+        `Too much was missed to resume (${limits}); subscribe again without resumeFrom, with current: true ` +
+          `where the field takes it.`,
+        {
+          extensions: { code: 'RESUME_WINDOW_EXCEEDED', reason: error.reason },
+        },
+      );
     }
     this.logger.error({ err: error, subject }, 'cannot read missed events');
-    return new GraphQLError('The missed events cannot be read now; try again shortly.', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    return new GraphQLError('The missed events cannot be read now; try again shortly.', {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
   }
 }
 

@@ -6,12 +6,16 @@ export class SubscriptionCaps {
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
 
-  constructor(private readonly maxPerUser: number, private readonly maxPerAddress: number) {}
+  constructor(
+    private readonly maxPerUser: number,
+    private readonly maxPerAddress: number,
+  ) {}
 
   /** Reserves a place, or says which cap refuses it. */
   take(userId: string, address: string): string | null {
     if ((this.perUser.get(userId) ?? 0) >= this.maxPerUser) return `At most ${this.maxPerUser} subscriptions per user.`;
-    if ((this.perAddress.get(address) ?? 0) >= this.maxPerAddress) return `At most ${this.maxPerAddress} subscriptions per client address.`;
+    if ((this.perAddress.get(address) ?? 0) >= this.maxPerAddress)
+      return `At most ${this.maxPerAddress} subscriptions per client address.`;
     add(this.perUser, userId, 1);
     add(this.perAddress, address, 1);
     return null;

@@ -1,4 +1,10 @@
-import { GraphQLError, type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { CURRENT_ARGUMENT } from '@peerlink/platform/graphql/live';
 import type { LiveField } from './live-fields.js';
@@ -40,7 +46,13 @@ export function planSubscription(
   const by = live.current?.find((query) => argumentsOf(query).every((name) => args[name] != null));
   if (!by) {
     const names = live.current?.map((query) => argumentsOf(query).join(' and ')).join(' or ');
-    return [badInput(names ? `${live.field} sends its current state for one named by ${names}.` : `${live.field} has no current state to send.`)];
+    return [
+      badInput(
+        names
+          ? `${live.field} sends its current state for one named by ${names}.`
+          : `${live.field} has no current state to send.`,
+      ),
+    ];
   }
   return { filters, current: toCurrentQuery(document, operation, by, schema, args) };
 }

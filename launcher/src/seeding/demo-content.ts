@@ -14,23 +14,70 @@ export const PEOPLE: { username: Handle; displayName: string; bio: string }[] = 
 
 /** Who follows whom. */
 export const FOLLOWS: [Handle, Handle][] = [
-  ['alice', 'bob'], ['alice', 'carol'], ['bob', 'alice'], ['carol', 'alice'], ['carol', 'bob'], ['dan', 'alice'], ['dan', 'bob'],
+  ['alice', 'bob'],
+  ['alice', 'carol'],
+  ['bob', 'alice'],
+  ['carol', 'alice'],
+  ['carol', 'bob'],
+  ['dan', 'alice'],
+  ['dan', 'bob'],
 ];
 
 export const POSTS: { key: string; author: Handle; body: string; visibility: 'PUBLIC' | 'FOLLOWERS' }[] = [
-  { key: 'alice-hello', author: 'alice', body: 'Hello, PeerLink! Setting up my new reading corner this week.', visibility: 'PUBLIC' },
-  { key: 'alice-book', author: 'alice', body: 'Finished "The Overstory" last night. Trees will never look the same.', visibility: 'PUBLIC' },
-  { key: 'bob-desk', author: 'bob', body: 'A walnut desk just came out of the workshop. It is in my shop now.', visibility: 'PUBLIC' },
-  { key: 'bob-oil', author: 'bob', body: 'Tip: three thin coats of hard-wax oil beat one thick coat every time.', visibility: 'PUBLIC' },
-  { key: 'carol-guide', author: 'carol', body: 'My field guide to garden birds is out as an ebook!', visibility: 'PUBLIC' },
-  { key: 'carol-wren', author: 'carol', body: 'A wren has moved into the hedge. Followers only: photos soon.', visibility: 'FOLLOWERS' },
+  {
+    key: 'alice-hello',
+    author: 'alice',
+    body: 'Hello, PeerLink! Setting up my new reading corner this week.',
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'alice-book',
+    author: 'alice',
+    body: 'Finished "The Overstory" last night. Trees will never look the same.',
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'bob-desk',
+    author: 'bob',
+    body: 'A walnut desk just came out of the workshop. It is in my shop now.',
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'bob-oil',
+    author: 'bob',
+    body: 'Tip: three thin coats of hard-wax oil beat one thick coat every time.',
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'carol-guide',
+    author: 'carol',
+    body: 'My field guide to garden birds is out as an ebook!',
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'carol-wren',
+    author: 'carol',
+    body: 'A wren has moved into the hedge. Followers only: photos soon.',
+    visibility: 'FOLLOWERS',
+  },
   { key: 'dan-first', author: 'dan', body: 'First post. Who should I follow?', visibility: 'PUBLIC' },
 ];
 
 /** Comments, in order; `replyTo` names an earlier comment's key. */
 export const COMMENTS: { key: string; post: string; author: Handle; body: string; replyTo?: string }[] = [
-  { key: 'bob-on-hello', post: 'alice-hello', author: 'bob', body: 'A reading corner needs a good chair. Just saying.' },
-  { key: 'alice-reply', post: 'alice-hello', author: 'alice', body: 'Ha! I am looking at your oak chair right now.', replyTo: 'bob-on-hello' },
+  {
+    key: 'bob-on-hello',
+    post: 'alice-hello',
+    author: 'bob',
+    body: 'A reading corner needs a good chair. Just saying.',
+  },
+  {
+    key: 'alice-reply',
+    post: 'alice-hello',
+    author: 'alice',
+    body: 'Ha! I am looking at your oak chair right now.',
+    replyTo: 'bob-on-hello',
+  },
   { key: 'carol-on-hello', post: 'alice-hello', author: 'carol', body: 'Welcome! Enjoy it.' },
   { key: 'alice-on-desk', post: 'bob-desk', author: 'alice', body: 'That grain is beautiful.' },
   { key: 'dan-on-guide', post: 'carol-guide', author: 'dan', body: 'Just bought it. Congratulations!' },
@@ -38,11 +85,22 @@ export const COMMENTS: { key: string; post: string; author: Handle; body: string
 ];
 
 export const POST_LIKES: [Handle, string][] = [
-  ['alice', 'bob-desk'], ['alice', 'bob-oil'], ['alice', 'carol-guide'], ['bob', 'alice-hello'], ['bob', 'alice-book'],
-  ['carol', 'alice-hello'], ['dan', 'alice-hello'], ['dan', 'bob-desk'], ['carol', 'bob-desk'],
+  ['alice', 'bob-desk'],
+  ['alice', 'bob-oil'],
+  ['alice', 'carol-guide'],
+  ['bob', 'alice-hello'],
+  ['bob', 'alice-book'],
+  ['carol', 'alice-hello'],
+  ['dan', 'alice-hello'],
+  ['dan', 'bob-desk'],
+  ['carol', 'bob-desk'],
 ];
 
-export const COMMENT_LIKES: [Handle, string][] = [['alice', 'bob-on-hello'], ['bob', 'alice-reply'], ['carol', 'dan-on-guide']];
+export const COMMENT_LIKES: [Handle, string][] = [
+  ['alice', 'bob-on-hello'],
+  ['bob', 'alice-reply'],
+  ['carol', 'dan-on-guide'],
+];
 
 /** Conversations: a direct one between two people, or a group its first member creates. */
 export const CONVERSATIONS: { key: string; members: Handle[]; title?: string; messages: [Handle, string][] }[] = [
@@ -79,10 +137,48 @@ export const CONVERSATIONS: { key: string; members: Handle[]; title?: string; me
 type Rgb = [number, number, number];
 
 /** Files each person uploads through drive's signed URLs; images are made PUBLIC for product pages. */
-export const FILES: { key: string; owner: Handle; name: string; mimeType: string; image?: [Rgb, Rgb]; text?: string; visibility: 'PUBLIC' | 'PRIVATE' }[] = [
-  { key: 'desk-photo', owner: 'bob', name: 'walnut-desk.png', mimeType: 'image/png', image: [[94, 61, 38], [140, 98, 64]], visibility: 'PUBLIC' },
-  { key: 'chair-photo', owner: 'bob', name: 'oak-chair.png', mimeType: 'image/png', image: [[196, 160, 110], [222, 196, 150]], visibility: 'PUBLIC' },
-  { key: 'guide-cover', owner: 'carol', name: 'field-guide-cover.png', mimeType: 'image/png', image: [[46, 110, 72], [230, 214, 160]], visibility: 'PUBLIC' },
+export const FILES: {
+  key: string;
+  owner: Handle;
+  name: string;
+  mimeType: string;
+  image?: [Rgb, Rgb];
+  text?: string;
+  visibility: 'PUBLIC' | 'PRIVATE';
+}[] = [
+  {
+    key: 'desk-photo',
+    owner: 'bob',
+    name: 'walnut-desk.png',
+    mimeType: 'image/png',
+    image: [
+      [94, 61, 38],
+      [140, 98, 64],
+    ],
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'chair-photo',
+    owner: 'bob',
+    name: 'oak-chair.png',
+    mimeType: 'image/png',
+    image: [
+      [196, 160, 110],
+      [222, 196, 150],
+    ],
+    visibility: 'PUBLIC',
+  },
+  {
+    key: 'guide-cover',
+    owner: 'carol',
+    name: 'field-guide-cover.png',
+    mimeType: 'image/png',
+    image: [
+      [46, 110, 72],
+      [230, 214, 160],
+    ],
+    visibility: 'PUBLIC',
+  },
   {
     key: 'guide-text',
     owner: 'carol',
@@ -91,7 +187,14 @@ export const FILES: { key: string; owner: Handle; name: string; mimeType: string
     text: '# A field guide to garden birds\n\n## The wren\nSmall, loud, and always in the hedge.\n',
     visibility: 'PRIVATE',
   },
-  { key: 'reading-list', owner: 'alice', name: 'reading-list.txt', mimeType: 'text/plain', text: 'The Overstory\nH is for Hawk\nBraiding Sweetgrass\n', visibility: 'PRIVATE' },
+  {
+    key: 'reading-list',
+    owner: 'alice',
+    name: 'reading-list.txt',
+    mimeType: 'text/plain',
+    text: 'The Overstory\nH is for Hawk\nBraiding Sweetgrass\n',
+    visibility: 'PRIVATE',
+  },
 ];
 
 export const PRODUCTS: {
@@ -106,8 +209,28 @@ export const PRODUCTS: {
   images: string[];
   digitalFile?: string;
 }[] = [
-  { key: 'desk', seller: 'bob', title: 'Walnut desk', description: 'Solid walnut, hard-wax oil finish, 140 × 70 cm.', kind: 'PHYSICAL', priceAmount: 45000, stock: 3, category: 'Furniture', images: ['desk-photo'] },
-  { key: 'chair', seller: 'bob', title: 'Oak reading chair', description: 'Steam-bent oak with a woven seat.', kind: 'PHYSICAL', priceAmount: 12000, stock: 10, category: 'Furniture', images: ['chair-photo'] },
+  {
+    key: 'desk',
+    seller: 'bob',
+    title: 'Walnut desk',
+    description: 'Solid walnut, hard-wax oil finish, 140 × 70 cm.',
+    kind: 'PHYSICAL',
+    priceAmount: 45000,
+    stock: 3,
+    category: 'Furniture',
+    images: ['desk-photo'],
+  },
+  {
+    key: 'chair',
+    seller: 'bob',
+    title: 'Oak reading chair',
+    description: 'Steam-bent oak with a woven seat.',
+    kind: 'PHYSICAL',
+    priceAmount: 12000,
+    stock: 10,
+    category: 'Furniture',
+    images: ['chair-photo'],
+  },
   {
     key: 'guide',
     seller: 'carol',
@@ -151,5 +274,11 @@ export const PURCHASES: {
   },
 ];
 
-export const SHIPPING_ADDRESS = { name: 'Alice Example', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+export const SHIPPING_ADDRESS = {
+  name: 'Alice Example',
+  line1: '1 Main St',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
 export const TEST_CARD = 'pm_card_visa';

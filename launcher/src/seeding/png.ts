@@ -25,7 +25,11 @@ function chunk(type: string, data: Buffer): Buffer {
  * A small real PNG (diagonal bands of two colours), so product images show something without the
  * repository shipping pictures.
  */
-export function bandedPng(size: number, [r1, g1, b1]: [number, number, number], [r2, g2, b2]: [number, number, number]): Buffer {
+export function bandedPng(
+  size: number,
+  [r1, g1, b1]: [number, number, number],
+  [r2, g2, b2]: [number, number, number],
+): Buffer {
   const rows: Buffer[] = [];
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 3);

@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { ApiCallFailed, SeedApi } from './api.js';
 import {
-  COMMENT_LIKES, COMMENTS, CONVERSATIONS, FILES, FOLLOWS, PEOPLE, POST_LIKES, POSTS, PRODUCTS, PURCHASES, SHIPPING_ADDRESS, TEST_CARD,
+  COMMENT_LIKES,
+  COMMENTS,
+  CONVERSATIONS,
+  FILES,
+  FOLLOWS,
+  PEOPLE,
+  POST_LIKES,
+  POSTS,
+  PRODUCTS,
+  PURCHASES,
+  SHIPPING_ADDRESS,
+  TEST_CARD,
   type Handle,
 } from './demo-content.js';
 import { bandedPng } from './png.js';
@@ -46,26 +57,57 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
     people.set(username, await account(api, username, displayName, bio, options.password, note));
   }
   for (const seller of new Set(PRODUCTS.map((p) => p.seller))) {
-    const { becomeSeller } = await api.call('mutation BecomeSeller { becomeSeller { refreshedAccess { accessToken } } }', {}, person(seller).token);
+    const { becomeSeller } = await api.call(
+      'mutation BecomeSeller { becomeSeller { refreshedAccess { accessToken } } }',
+      {},
+      person(seller).token,
+    );
     if (becomeSeller.refreshedAccess) person(seller).token = becomeSeller.refreshedAccess.accessToken;
   }
 
   for (const [follower, followed] of FOLLOWS) {
-    const { user } = await api.call('query Following($u: String!) { user(username: $u) { viewerIsFollowing } }', { u: followed }, person(follower).token);
-    if (!user.viewerIsFollowing) await api.call('mutation Follow($id: ID!) { followUser(userId: $id) { id } }', { id: person(followed).id }, person(follower).token);
+    const { user } = await api.call(
+      'query Following($u: String!) { user(username: $u) { viewerIsFollowing } }',
+      { u: followed },
+      person(follower).token,
+    );
+    if (!user.viewerIsFollowing)
+      await api.call(
+        'mutation Follow($id: ID!) { followUser(userId: $id) { id } }',
+        { id: person(followed).id },
+        person(follower).token,
+      );
     note('follows', !user.viewerIsFollowing);
   }
 
   const posts = await seedPosts(api, people, note);
   const comments = await seedComments(api, people, posts, note);
   for (const [liker, key] of POST_LIKES) {
-    const { post } = await api.call('query Liked($id: ID!) { post(id: $id) { viewerHasLiked } }', { id: posts.get(key) }, person(liker).token);
-    if (!post.viewerHasLiked) await api.call('mutation Like($id: ID!) { likePost(postId: $id) { id } }', { id: posts.get(key) }, person(liker).token);
+    const { post } = await api.call(
+      'query Liked($id: ID!) { post(id: $id) { viewerHasLiked } }',
+      { id: posts.get(key) },
+      person(liker).token,
+    );
+    if (!post.viewerHasLiked)
+      await api.call(
+        'mutation Like($id: ID!) { likePost(postId: $id) { id } }',
+        { id: posts.get(key) },
+        person(liker).token,
+      );
     note('post likes', !post.viewerHasLiked);
   }
   for (const [liker, key] of COMMENT_LIKES) {
-    const { comment } = await api.call('query Liked($id: ID!) { comment(id: $id) { viewerHasLiked } }', { id: comments.get(key) }, person(liker).token);
-    if (!comment.viewerHasLiked) await api.call('mutation Like($id: ID!) { likeComment(commentId: $id) { id } }', { id: comments.get(key) }, person(liker).token);
+    const { comment } = await api.call(
+      'query Liked($id: ID!) { comment(id: $id) { viewerHasLiked } }',
+      { id: comments.get(key) },
+      person(liker).token,
+    );
+    if (!comment.viewerHasLiked)
+      await api.call(
+        'mutation Like($id: ID!) { likeComment(commentId: $id) { id } }',
+        { id: comments.get(key) },
+        person(liker).token,
+      );
     note('comment likes', !comment.viewerHasLiked);
   }
 
@@ -80,22 +122,43 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
 type Note = (kind: string, created: boolean) => void;
 
 /** Registers the account, or signs in to the one a previous run made. */
-async function account(api: SeedApi, username: string, displayName: string, bio: string, password: string, note: Note): Promise<Person> {
+async function account(
+  api: SeedApi,
+  username: string,
+  displayName: string,
+  bio: string,
+  password: string,
+  note: Note,
+): Promise<Person> {
   const input = { username, displayName, email: `${username}@example.com`, password };
-  const registered = await api.unless('CONFLICT', 'mutation Register($input: RegisterInput!) { createAccount(input: $input) { accessToken user { id } } }', { input });
+  const registered = await api.unless(
+    'CONFLICT',
+    'mutation Register($input: RegisterInput!) { createAccount(input: $input) { accessToken user { id } } }',
+    { input },
+  );
   if (registered) {
     const token = registered.createAccount.accessToken;
-    await api.call('mutation Bio($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }', { input: { bio } }, token);
+    await api.call(
+      'mutation Bio($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }',
+      { input: { bio } },
+      token,
+    );
     note('accounts', true);
     return { id: registered.createAccount.user.id, token };
   }
   try {
-    const { createSession } = await api.call('mutation Login($input: LoginInput!) { createSession(input: $input) { accessToken user { id } } }', { input: { login: username, password } });
+    const { createSession } = await api.call(
+      'mutation Login($input: LoginInput!) { createSession(input: $input) { accessToken user { id } } }',
+      { input: { login: username, password } },
+    );
     note('accounts', false);
     return { id: createSession.user.id, token: createSession.accessToken };
   } catch (error) {
     if (error instanceof ApiCallFailed && error.code === 'UNAUTHENTICATED') {
-      throw new Error(`${username} already exists with another password: run the seed again with the SEED_PASSWORD it was first run with.`);
+      throw new Error(
+        `${username} already exists with another password: run the seed again with the SEED_PASSWORD it was ` +
+          `first run with.`,
+      );
     }
     throw error;
   }
@@ -105,11 +168,20 @@ async function seedPosts(api: SeedApi, people: Map<Handle, Person>, note: Note) 
   const ids = new Map<string, string>();
   for (const post of POSTS) {
     const author = people.get(post.author)!;
-    const { posts } = await api.call('query Posts($id: ID!) { posts(authorId: $id, first: 100) { edges { node { id body } } } }', { id: author.id }, author.token);
+    const { posts } = await api.call(
+      'query Posts($id: ID!) { posts(authorId: $id, first: 100) { edges { node { id body } } } }',
+      { id: author.id },
+      author.token,
+    );
     let id = posts.edges.find((e: { node: { body: string } }) => e.node.body === post.body)?.node.id;
     note('posts', !id);
-    id ??= (await api.call('mutation Post($input: CreatePostInput!) { createPost(input: $input) { id } }', { input: { body: post.body, visibility: post.visibility } }, author.token))
-      .createPost.id;
+    id ??= (
+      await api.call(
+        'mutation Post($input: CreatePostInput!) { createPost(input: $input) { id } }',
+        { input: { body: post.body, visibility: post.visibility } },
+        author.token,
+      )
+    ).createPost.id;
     ids.set(post.key, id);
   }
   return ids;
@@ -124,13 +196,21 @@ async function seedComments(api: SeedApi, people: Map<Handle, Person>, posts: Ma
     const author = people.get(comment.author)!;
     const { post } = await api.call(query, { id: posts.get(comment.post) }, author.token);
     type Found = { id: string; body: string; author: { username: string }; replies?: { edges: { node: Found }[] } };
-    const all: Found[] = post.comments.edges.flatMap((e: { node: Found }) => [e.node, ...(e.node.replies?.edges.map((r) => r.node) ?? [])]);
+    const all: Found[] = post.comments.edges.flatMap((e: { node: Found }) => [
+      e.node,
+      ...(e.node.replies?.edges.map((r) => r.node) ?? []),
+    ]);
     let id: string | undefined = all.find((c) => c.body === comment.body && c.author.username === comment.author)?.id;
     note('comments', !id);
     id ??= (
       await api.call(
-        'mutation Comment($postId: ID!, $body: String!, $parentId: ID) { createComment(postId: $postId, body: $body, parentId: $parentId) { id } }',
-        { postId: posts.get(comment.post), body: comment.body, parentId: comment.replyTo ? ids.get(comment.replyTo) : null },
+        'mutation Comment($postId: ID!, $body: String!, $parentId: ID) { createComment(postId: $postId, ' +
+          'body: $body, parentId: $parentId) { id } }',
+        {
+          postId: posts.get(comment.post),
+          body: comment.body,
+          parentId: comment.replyTo ? ids.get(comment.replyTo) : null,
+        },
         author.token,
       )
     ).createComment.id;
@@ -144,30 +224,61 @@ async function seedConversations(api: SeedApi, people: Map<Handle, Person>, note
     const [first, ...others] = conversation.members.map((m) => people.get(m)!);
     let id: string;
     if (conversation.title) {
-      const { conversations } = await api.call('query Mine { conversations(first: 100) { edges { node { id kind title } } } }', {}, first!.token);
-      const found = conversations.edges.find((e: { node: { kind: string; title: string } }) => e.node.kind === 'GROUP' && e.node.title === conversation.title);
+      const { conversations } = await api.call(
+        'query Mine { conversations(first: 100) { edges { node { id kind title } } } }',
+        {},
+        first!.token,
+      );
+      const found = conversations.edges.find(
+        (e: { node: { kind: string; title: string } }) =>
+          e.node.kind === 'GROUP' && e.node.title === conversation.title,
+      );
       note('conversations', !found);
       id =
         found?.node.id ??
-        (await api.call('mutation Group($title: String!, $ids: [ID!]!) { createGroup(title: $title, memberIds: $ids) { id } }', { title: conversation.title, ids: others.map((o) => o.id) }, first!.token))
-          .createGroup.id;
+        (
+          await api.call(
+            'mutation Group($title: String!, $ids: [ID!]!) { createGroup(title: $title, memberIds: $ids) { id } }',
+            { title: conversation.title, ids: others.map((o) => o.id) },
+            first!.token,
+          )
+        ).createGroup.id;
     } else {
       // The same conversation for a pair every time, from either side.
-      const { conversations } = await api.call('query Mine { conversations(first: 100) { edges { node { id kind members { user { id } } } } } }', {}, first!.token);
+      const { conversations } = await api.call(
+        'query Mine { conversations(first: 100) { edges { node { id kind members { user { id } } } } } }',
+        {},
+        first!.token,
+      );
       const existed = conversations.edges.some(
-        (e: { node: { kind: string; members: { user: { id: string } }[] } }) => e.node.kind === 'DIRECT' && e.node.members.some((m) => m.user.id === others[0]!.id),
+        (e: { node: { kind: string; members: { user: { id: string } }[] } }) =>
+          e.node.kind === 'DIRECT' && e.node.members.some((m) => m.user.id === others[0]!.id),
       );
       note('conversations', !existed);
-      id = (await api.call('mutation Direct($id: ID!) { openDirectConversation(userId: $id) { id } }', { id: others[0]!.id }, first!.token)).openDirectConversation.id;
+      id = (
+        await api.call(
+          'mutation Direct($id: ID!) { openDirectConversation(userId: $id) { id } }',
+          { id: others[0]!.id },
+          first!.token,
+        )
+      ).openDirectConversation.id;
     }
-    const { conversation: held } = await api.call('query Messages($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { body } } } } }', { id }, first!.token);
+    const { conversation: held } = await api.call(
+      'query Messages($id: ID!) { conversation(id: $id) { messages(last: 100) { edges { node { body } } } } }',
+      { id },
+      first!.token,
+    );
     const sent = new Set(held.messages.edges.map((e: { node: { body: string } }) => e.node.body));
     for (const [index, [sender, body]] of conversation.messages.entries()) {
       note('messages', !sent.has(body));
       if (sent.has(body)) continue;
       // The client message id makes a send repeated after a lost answer harmless too.
       const input = { conversationId: id, body, clientMessageId: `seed-${conversation.key}-${index}` };
-      await api.call('mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }', { input }, people.get(sender)!.token);
+      await api.call(
+        'mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }',
+        { input },
+        people.get(sender)!.token,
+      );
     }
   }
 }
@@ -176,12 +287,28 @@ async function seedFiles(api: SeedApi, people: Map<Handle, Person>, note: Note) 
   const ids = new Map<string, string>();
   for (const file of FILES) {
     const owner = people.get(file.owner)!;
-    const { files } = await api.call('query Files { files(first: 100) { edges { node { id name visibility } } } }', {}, owner.token);
+    const { files } = await api.call(
+      'query Files { files(first: 100) { edges { node { id name visibility } } } }',
+      {},
+      owner.token,
+    );
     const found = files.edges.find((e: { node: { name: string } }) => e.node.name === file.name)?.node;
     note('files', !found);
-    const id = found?.id ?? (await upload(api, owner.token, file.name, file.mimeType, file.image ? bandedPng(96, ...file.image) : Buffer.from(file.text ?? '')));
+    const id =
+      found?.id ??
+      (await upload(
+        api,
+        owner.token,
+        file.name,
+        file.mimeType,
+        file.image ? bandedPng(96, ...file.image) : Buffer.from(file.text ?? ''),
+      ));
     if ((found?.visibility ?? 'PRIVATE') !== file.visibility) {
-      await api.call('mutation Visibility($id: ID!, $v: FileVisibility!) { setFileVisibility(id: $id, visibility: $v) { id } }', { id, v: file.visibility }, owner.token);
+      await api.call(
+        'mutation Visibility($id: ID!, $v: FileVisibility!) { setFileVisibility(id: $id, visibility: $v) { id } }',
+        { id, v: file.visibility },
+        owner.token,
+      );
     }
     ids.set(file.key, id);
   }
@@ -192,25 +319,35 @@ async function seedFiles(api: SeedApi, people: Map<Handle, Person>, note: Note) 
 async function upload(api: SeedApi, token: string, name: string, mimeType: string, bytes: Buffer): Promise<string> {
   const checksum = createHash('sha256').update(bytes).digest('hex');
   const { createUpload: ticket } = await api.call(
-    'mutation Upload($input: CreateUploadInput!) { createUpload(input: $input) { uploadId uploadUrl method headers { name value } } }',
+    'mutation Upload($input: CreateUploadInput!) { createUpload(input: $input) { uploadId uploadUrl method ' +
+      'headers { name value } } }',
     { input: { name, mimeType, size: bytes.length, checksum } },
     token,
   );
   const headers = Object.fromEntries(ticket.headers.map((h: { name: string; value: string }) => [h.name, h.value]));
   const stored = await fetch(ticket.uploadUrl, { method: ticket.method, headers, body: new Uint8Array(bytes) });
   if (!stored.ok) throw new Error(`Uploading ${name} answered HTTP ${stored.status}`);
-  return (await api.call('mutation Complete($id: ID!) { completeUpload(uploadId: $id) { id } }', { id: ticket.uploadId }, token)).completeUpload.id;
+  return (
+    await api.call(
+      'mutation Complete($id: ID!) { completeUpload(uploadId: $id) { id } }',
+      { id: ticket.uploadId },
+      token,
+    )
+  ).completeUpload.id;
 }
 
 async function seedProducts(api: SeedApi, people: Map<Handle, Person>, files: Map<string, string>, note: Note) {
   const ids = new Map<string, string>();
   const { categories } = await api.call('query Categories { categories { id name children { id name } } }');
   const categoryId = (name: string) =>
-    categories.flatMap((c: { id: string; name: string; children: { id: string; name: string }[] }) => [c, ...c.children]).find((c: { name: string }) => c.name === name)?.id ?? null;
+    categories
+      .flatMap((c: { id: string; name: string; children: { id: string; name: string }[] }) => [c, ...c.children])
+      .find((c: { name: string }) => c.name === name)?.id ?? null;
   for (const product of PRODUCTS) {
     const seller = people.get(product.seller)!;
     const { products } = await api.call(
-      'query Mine($id: ID!) { products(filter: { sellerId: $id }, first: 50, sort: NEWEST) { edges { node { id title status } } } }',
+      'query Mine($id: ID!) { products(filter: { sellerId: $id }, first: 50, sort: NEWEST) { edges { node { ' +
+        'id title status } } } }',
       { id: seller.id },
       seller.token,
     );
@@ -227,22 +364,48 @@ async function seedProducts(api: SeedApi, people: Map<Handle, Person>, files: Ma
       imageIds: product.images.map((key) => files.get(key)),
       digitalFileId: product.digitalFile ? files.get(product.digitalFile) : undefined,
     };
-    const id = found?.id ?? (await api.call('mutation Product($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, seller.token)).createProduct.id;
-    if (!found || found.status === 'DRAFT') await api.call('mutation Publish($id: ID!) { publishProduct(id: $id) { id } }', { id }, seller.token);
+    const id =
+      found?.id ??
+      (
+        await api.call(
+          'mutation Product($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+          { input },
+          seller.token,
+        )
+      ).createProduct.id;
+    if (!found || found.status === 'DRAFT')
+      await api.call('mutation Publish($id: ID!) { publishProduct(id: $id) { id } }', { id }, seller.token);
     ids.set(product.key, id);
   }
   return ids;
 }
 
 const ORDER_FIELDS = 'id status seller { username } items { id product { id kind } }';
-type Order = { id: string; status: string; seller: { username: Handle }; items: { id: string; product: { id: string; kind: string } }[] };
+type Order = {
+  id: string;
+  status: string;
+  seller: { username: Handle };
+  items: { id: string; product: { id: string; kind: string } }[];
+};
 
-async function seedPurchases(api: SeedApi, people: Map<Handle, Person>, products: Map<string, string>, note: Note, timeoutMs: number) {
+async function seedPurchases(
+  api: SeedApi,
+  people: Map<Handle, Person>,
+  products: Map<string, string>,
+  note: Note,
+  timeoutMs: number,
+) {
   for (const purchase of PURCHASES) {
     const buyer = people.get(purchase.buyer)!;
     const wanted = purchase.products.map((key) => products.get(key)!);
-    const { myOrders } = await api.call(`query Orders { myOrders(first: 50) { edges { node { ${ORDER_FIELDS} } } } }`, {}, buyer.token);
-    let orders: Order[] = myOrders.edges.map((e: { node: Order }) => e.node).filter((o: Order) => o.items.some((i) => wanted.includes(i.product.id)));
+    const { myOrders } = await api.call(
+      `query Orders { myOrders(first: 50) { edges { node { ${ORDER_FIELDS} } } } }`,
+      {},
+      buyer.token,
+    );
+    let orders: Order[] = myOrders.edges
+      .map((e: { node: Order }) => e.node)
+      .filter((o: Order) => o.items.some((i) => wanted.includes(i.product.id)));
     note('checkouts', !orders.length);
     if (!orders.length) orders = await checkout(api, buyer.token, wanted, purchase.key);
 
@@ -250,8 +413,13 @@ async function seedPurchases(api: SeedApi, people: Map<Handle, Person>, products
       const paid = await waitFor(
         `order ${placed.id} to be paid`,
         async () => {
-          const { order } = await api.call(`query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placed.id }, buyer.token);
-          if (order.status === 'PAYMENT_FAILED' || order.status === 'CANCELLED') throw new Error(`order ${placed.id} is ${order.status}`);
+          const { order } = await api.call(
+            `query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`,
+            { id: placed.id },
+            buyer.token,
+          );
+          if (order.status === 'PAYMENT_FAILED' || order.status === 'CANCELLED')
+            throw new Error(`order ${placed.id} is ${order.status}`);
           return order.status === 'PENDING_PAYMENT' ? null : (order as Order);
         },
         timeoutMs,
@@ -259,27 +427,48 @@ async function seedPurchases(api: SeedApi, people: Map<Handle, Person>, products
       const seller = people.get(paid.seller.username)!;
       const physical = paid.items.some((i) => i.product.kind === 'PHYSICAL');
       if (physical && paid.status === 'PAID') {
-        await api.call('mutation Ship($id: ID!) { markOrderShipped(id: $id, trackingNumber: "SEED-0001") { id } }', { id: paid.id }, seller.token);
+        await api.call(
+          'mutation Ship($id: ID!) { markOrderShipped(id: $id, trackingNumber: "SEED-0001") { id } }',
+          { id: paid.id },
+          seller.token,
+        );
       }
-      if (physical && paid.status !== 'DELIVERED') await api.call('mutation Deliver($id: ID!) { markOrderDelivered(id: $id) { id } }', { id: paid.id }, seller.token);
+      if (physical && paid.status !== 'DELIVERED')
+        await api.call(
+          'mutation Deliver($id: ID!) { markOrderDelivered(id: $id) { id } }',
+          { id: paid.id },
+          seller.token,
+        );
 
       for (const item of paid.items) {
         const review = purchase.reviews.find((r) => products.get(r.product) === item.product.id);
         if (!review) continue;
-        const made = await api.unless('CONFLICT', 'mutation Review($id: ID!, $rating: Int!, $body: String) { reviewProduct(orderItemId: $id, rating: $rating, body: $body) { id } }', {
-          id: item.id,
-          rating: review.rating,
-          body: review.body,
-        }, buyer.token);
+        const made = await api.unless(
+          'CONFLICT',
+          'mutation Review($id: ID!, $rating: Int!, $body: String) { reviewProduct(orderItemId: $id, rating: ' +
+            '$rating, body: $body) { id } }',
+          {
+            id: item.id,
+            rating: review.rating,
+            body: review.body,
+          },
+          buyer.token,
+        );
         note('product reviews', !!made);
       }
       const sellerReview = purchase.sellerReviews.find((r) => r.seller === paid.seller.username);
       if (sellerReview) {
-        const made = await api.unless('CONFLICT', 'mutation Review($id: ID!, $rating: Int!, $body: String) { reviewSeller(orderId: $id, rating: $rating, body: $body) { id } }', {
-          id: paid.id,
-          rating: sellerReview.rating,
-          body: sellerReview.body,
-        }, buyer.token);
+        const made = await api.unless(
+          'CONFLICT',
+          'mutation Review($id: ID!, $rating: Int!, $body: String) { reviewSeller(orderId: $id, rating: ' +
+            '$rating, body: $body) { id } }',
+          {
+            id: paid.id,
+            rating: sellerReview.rating,
+            body: sellerReview.body,
+          },
+          buyer.token,
+        );
         note('seller reviews', !!made);
       }
     }
@@ -291,11 +480,16 @@ async function checkout(api: SeedApi, token: string, productIds: string[], idemp
   const { cart } = await api.call('query Cart { cart { lines { product { id } } } }', {}, token);
   for (const id of productIds) {
     if (!cart.lines.some((l: { product: { id: string } }) => l.product.id === id)) {
-      await api.call('mutation Add($id: ID!) { addCartItem(productId: $id, quantity: 1) { lines { quantity } } }', { id }, token);
+      await api.call(
+        'mutation Add($id: ID!) { addCartItem(productId: $id, quantity: 1) { lines { quantity } } }',
+        { id },
+        token,
+      );
     }
   }
   const { checkoutCart: checkout } = await api.call(
-    `mutation Checkout($input: CheckoutInput!) { checkoutCart(input: $input) { orders { ${ORDER_FIELDS} } changes { kind } } }`,
+    `mutation Checkout($input: CheckoutInput!) { checkoutCart(input: $input) { orders { ${ORDER_FIELDS} } ` +
+      `changes { kind } } }`,
     { input: { idempotencyKey, paymentMethodId: TEST_CARD, shippingAddress: SHIPPING_ADDRESS } },
     token,
   );

@@ -26,8 +26,14 @@ export const PEOPLE_TABLE_SQL = (schema: string) => `create table ${schema}.peop
 )`;
 
 /** The handler for identity's account events: remembers the account. */
-export async function rememberPerson<E extends EventMap>({ userId }: { userId: string }, { em, event }: HandlerContext<E>) {
-  await em.execute(`insert into ${table(em, 'people')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [userId, event.occurredAt]);
+export async function rememberPerson<E extends EventMap>(
+  { userId }: { userId: string },
+  { em, event }: HandlerContext<E>,
+) {
+  await em.execute(`insert into ${table(em, 'people')} (user_id, joined_at) values (?, ?) on conflict do nothing`, [
+    userId,
+    event.occurredAt,
+  ]);
 }
 
 /** Whether every one of these users exists. */

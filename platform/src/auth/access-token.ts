@@ -11,7 +11,11 @@ export interface IssuedToken {
 }
 
 /** Short-lived access tokens: identity signs them with its private key, the gateway verifies them. */
-export async function issueAccessToken(privateKey: KeyObject, viewer: Viewer, ttlSeconds: number): Promise<IssuedToken> {
+export async function issueAccessToken(
+  privateKey: KeyObject,
+  viewer: Viewer,
+  ttlSeconds: number,
+): Promise<IssuedToken> {
   // `exp` is in whole seconds: the expiry reported beside the token is that same instant, not up
   // to a second after it (a client refreshing on time would otherwise send an expired token).
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
@@ -28,9 +32,16 @@ export async function issueAccessToken(privateKey: KeyObject, viewer: Viewer, tt
 }
 
 /** Returns the viewer and when the token expires, or null for a missing, malformed or expired token. */
-export async function verifyAccessToken(publicKey: KeyObject, token: string): Promise<{ viewer: Viewer; expiresAt: Date } | null> {
+export async function verifyAccessToken(
+  publicKey: KeyObject,
+  token: string,
+): Promise<{ viewer: Viewer; expiresAt: Date } | null> {
   try {
-    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(token, publicKey, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['EdDSA'],
+    });
     const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is RoleName => ROLES.includes(r));
     if (!payload.sub || typeof payload.sid !== 'string' || !payload.exp) return null;
     return { viewer: { userId: payload.sub, sessionId: payload.sid, roles }, expiresAt: new Date(payload.exp * 1000) };

@@ -18,10 +18,22 @@ export interface InternalIdentity {
 }
 
 /** `subgraph` is the audience: the name of the subgraph the request goes to. */
-export async function signInternalToken(privateKey: KeyObject, identity: InternalIdentity, subgraph: string): Promise<string> {
+export async function signInternalToken(
+  privateKey: KeyObject,
+  identity: InternalIdentity,
+  subgraph: string,
+): Promise<string> {
   const { viewer, client } = identity;
   const claims = {
-    ...(viewer ? { sub: viewer.userId, sid: viewer.sessionId, roles: viewer.roles, rf: viewer.rolesFrom, ur: viewer.unconfirmedRoles } : {}),
+    ...(viewer
+      ? {
+          sub: viewer.userId,
+          sid: viewer.sessionId,
+          roles: viewer.roles,
+          rf: viewer.rolesFrom,
+          ur: viewer.unconfirmedRoles,
+        }
+      : {}),
     ip: client.ip,
     ua: client.userAgent,
     org: client.origin,
@@ -31,14 +43,28 @@ export async function signInternalToken(privateKey: KeyObject, identity: Interna
 
 /** A gateway token carrying `claims`, addressed to `subgraph`, valid for TTL_SECONDS. */
 function signFor(privateKey: KeyObject, claims: Record<string, unknown>, subgraph: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(ISSUER).setAudience(subgraph).setIssuedAt().setExpirationTime(`${TTL_SECONDS}s`).sign(privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(ISSUER)
+    .setAudience(subgraph)
+    .setIssuedAt()
+    .setExpirationTime(`${TTL_SECONDS}s`)
+    .sign(privateKey);
 }
 
 /** Returns the identity, or null when the token is missing, forged, stale or meant for another subgraph. */
-export async function verifyInternalToken(publicKey: KeyObject, token: string | undefined, subgraph: string): Promise<InternalIdentity | null> {
+export async function verifyInternalToken(
+  publicKey: KeyObject,
+  token: string | undefined,
+  subgraph: string,
+): Promise<InternalIdentity | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: subgraph, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(token, publicKey, {
+      issuer: ISSUER,
+      audience: subgraph,
+      algorithms: ['EdDSA'],
+    });
     // A batch's token vouches for the identities beside it, not for whoever presents it.
     if (payload[BATCH_CLAIM] !== undefined) return null;
     const viewer =
@@ -47,18 +73,25 @@ export async function verifyInternalToken(publicKey: KeyObject, token: string | 
             userId: payload.sub,
             sessionId: payload.sid,
             roles: rolesIn(payload.roles),
-            ...(payload.rf === 'ACCOUNT' || payload.rf === 'ACCESS_TOKEN' ? { rolesFrom: payload.rf as RolesFrom } : {}),
+            ...(payload.rf === 'ACCOUNT' || payload.rf === 'ACCESS_TOKEN'
+              ? { rolesFrom: payload.rf as RolesFrom }
+              : {}),
             ...(payload.ur !== undefined ? { unconfirmedRoles: rolesIn(payload.ur) } : {}),
           }
         : null;
-    const client = { ip: payload.ip as string | undefined, userAgent: payload.ua as string | undefined, origin: payload.org as string | undefined };
+    const client = {
+      ip: payload.ip as string | undefined,
+      userAgent: payload.ua as string | undefined,
+      origin: payload.org as string | undefined,
+    };
     return { viewer, client };
   } catch {
     return null;
   }
 }
 
-const rolesIn = (value: unknown): RoleName[] => (Array.isArray(value) ? value.filter((r): r is RoleName => ROLES.includes(r)) : []);
+const rolesIn = (value: unknown): RoleName[] =>
+  Array.isArray(value) ? value.filter((r): r is RoleName => ROLES.includes(r)) : [];
 
 /**
  * Signing costs little, but a subscription fan-out signs thousands at once; a token is reused for
@@ -66,7 +99,10 @@ const rolesIn = (value: unknown): RoleName[] => (Array.isArray(value) ? value.fi
  */
 export class InternalTokenCache {
   private readonly tokens = new Map<string, { token: string; freshUntil: number }>();
-  constructor(private readonly privateKey: KeyObject, private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly privateKey: KeyObject,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   async get(identity: InternalIdentity, subgraph: string): Promise<string> {
     const key = `${subgraph}|${identityKey(identity)}`;
@@ -89,7 +125,16 @@ export class InternalTokenCache {
  * caller to a subgraph. JSON, so no user agent can make two different identities spell the same.
  */
 export function identityKey({ viewer, client }: InternalIdentity): string {
-  return JSON.stringify([viewer?.userId, viewer?.sessionId, viewer?.roles, viewer?.rolesFrom, viewer?.unconfirmedRoles, client.ip, client.userAgent, client.origin]);
+  return JSON.stringify([
+    viewer?.userId,
+    viewer?.sessionId,
+    viewer?.roles,
+    viewer?.rolesFrom,
+    viewer?.unconfirmedRoles,
+    client.ip,
+    client.userAgent,
+    client.origin,
+  ]);
 }
 
 /** The claim of a batch token: the digest of the identities the batch carries, in order. */
@@ -105,15 +150,28 @@ export function identitiesDigest(identities: readonly InternalIdentity[]): strin
  * One token for a batch of live lookups to `subgraph`, each made as its own recipient: signed once
  * over the digest of their identities instead of once per recipient.
  */
-export function signBatchToken(privateKey: KeyObject, identities: readonly InternalIdentity[], subgraph: string): Promise<string> {
+export function signBatchToken(
+  privateKey: KeyObject,
+  identities: readonly InternalIdentity[],
+  subgraph: string,
+): Promise<string> {
   return signFor(privateKey, { [BATCH_CLAIM]: identitiesDigest(identities) }, subgraph);
 }
 
 /** Whether `token` is the gateway's batch token for exactly these identities, to this subgraph. */
-export async function verifyBatchToken(publicKey: KeyObject, token: string | undefined, subgraph: string, identities: readonly InternalIdentity[]): Promise<boolean> {
+export async function verifyBatchToken(
+  publicKey: KeyObject,
+  token: string | undefined,
+  subgraph: string,
+  identities: readonly InternalIdentity[],
+): Promise<boolean> {
   if (!token) return false;
   try {
-    const { payload } = await jwtVerify(token, publicKey, { issuer: ISSUER, audience: subgraph, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(token, publicKey, {
+      issuer: ISSUER,
+      audience: subgraph,
+      algorithms: ['EdDSA'],
+    });
     return typeof payload[BATCH_CLAIM] === 'string' && payload[BATCH_CLAIM] === identitiesDigest(identities);
   } catch {
     return false;

@@ -29,10 +29,13 @@ function pem(text: string): string {
 /** Throws with a readable message when the text is not an Ed25519 key of the expected kind. */
 export function readSigningKeys(options: { privateKey?: string; publicKey?: string }): SigningKeys | undefined {
   const privateKey = options.privateKey ? createPrivateKey(pem(options.privateKey)) : undefined;
-  const publicKey = options.publicKey ? createPublicKey(pem(options.publicKey)) : privateKey && createPublicKey(privateKey);
+  const publicKey = options.publicKey
+    ? createPublicKey(pem(options.publicKey))
+    : privateKey && createPublicKey(privateKey);
   if (!publicKey) return undefined;
   for (const key of [privateKey, publicKey]) {
-    if (key && key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
+    if (key && key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType}`);
   }
   return { privateKey, publicKey };
 }

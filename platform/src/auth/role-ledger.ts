@@ -35,7 +35,10 @@ export class RoleLedger {
     return parseLedgerEntry(await this.cache.get(ledgerKey(userId)));
   }
 
-  /** The viewer with the roles its account holds now, or, when they cannot be read, confirmRoles's safe reading of its token. */
+  /**
+   * The viewer with the roles its account holds now, or, when they cannot be read, confirmRoles's safe reading of its
+   * token.
+   */
   async confirm(viewer: Viewer): Promise<Viewer> {
     try {
       return confirmRoles(viewer, await this.read(viewer.userId));

@@ -22,7 +22,8 @@ export function roleRequired(required: RoleName | RoleName[], refusal: string, r
   const roles = Array.isArray(required) ? required : [required];
   const obtainWith = OBTAINED_WITH[roles[0]!];
   const named = roles.join(' or ');
-  const obtain = obtainWith === 'grantRole' ? 'only an admin can give it to you (grantRole)' : `take it first with ${obtainWith}`;
+  const obtain =
+    obtainWith === 'grantRole' ? 'only an admin can give it to you (grantRole)' : `take it first with ${obtainWith}`;
   const message =
     rolesFrom === 'ACCESS_TOKEN'
       ? `${refusal} Your access token does not carry the ${named} role. If you have it since the token was issued, ` +
@@ -38,7 +39,11 @@ export function roleRequired(required: RoleName | RoleName[], refusal: string, r
 
 /** A privileged role the token claims could not be checked against the account just now. */
 export const rolesUnconfirmed = (roles: RoleName[]) =>
-  new AppError('SERVICE_UNAVAILABLE', `Your ${roles.join(' or ')} role cannot be confirmed just now; try again shortly.`, { unconfirmedRoles: roles });
+  new AppError(
+    'SERVICE_UNAVAILABLE',
+    `Your ${roles.join(' or ')} role cannot be confirmed just now; try again shortly.`,
+    { unconfirmedRoles: roles },
+  );
 
 /**
  * Whether the viewer holds one of `roles` now: the one question every role check asks. The gateway

@@ -4,7 +4,8 @@ export const ROLES = ['USER', 'MODERATOR', 'ADMIN', 'SELLER', 'INSTRUCTOR'] as c
 export type RoleName = (typeof ROLES)[number];
 
 /** A list of known role names, as read from something untrusted (a token, a cache entry, a request body). */
-export const isRoleList = (value: unknown): value is RoleName[] => Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role));
+export const isRoleList = (value: unknown): value is RoleName[] =>
+  Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role));
 
 /**
  * Where a viewer's roles were read. `ACCOUNT`: the account's roles as they are now (the gateway read

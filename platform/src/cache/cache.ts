@@ -18,7 +18,11 @@ export interface Cache {
    * `ttlSeconds` (re)sets each key's expiry; `onlyIfExists` skips keys that do not exist, so a
    * fan-out never creates a partial set for a key nobody has built.
    */
-  sortedAdd(keys: string[], members: string[], options?: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean }): Promise<void>;
+  sortedAdd(
+    keys: string[],
+    members: string[],
+    options?: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean },
+  ): Promise<void>;
   /** Removes every member from every key; a set left empty disappears. */
   sortedRemove(keys: string[], members: string[]): Promise<void>;
   /** Up to `limit` members in descending order, strictly below `below` and strictly above `above` when given. */

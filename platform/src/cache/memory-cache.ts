@@ -48,7 +48,11 @@ export class MemoryCache implements Cache {
     return entry?.expiresAt ? Math.ceil((entry.expiresAt - Date.now()) / 1000) : null;
   }
 
-  async sortedAdd(keys: string[], members: string[], options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {}) {
+  async sortedAdd(
+    keys: string[],
+    members: string[],
+    options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {},
+  ) {
     if (!members.length) return;
     for (const key of keys) {
       let set = this.live(this.sets, key);

@@ -48,7 +48,14 @@ export class RedisCache implements Cache {
    * `prefix` keeps deployments (and test runs) that share one Redis apart.
    */
   static async connect(url: string, prefix: string): Promise<RedisCache> {
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, keyPrefix: `${prefix}:` });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2000,
+      connectTimeout: 2000,
+      keyPrefix: `${prefix}:`,
+    });
     // Failed reconnections are reported to the commands that meet them; unheard, ioredis would print each.
     redis.on('error', () => {});
     await redis.connect();
@@ -86,7 +93,11 @@ export class RedisCache implements Cache {
     });
   }
 
-  async sortedAdd(keys: string[], members: string[], options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {}) {
+  async sortedAdd(
+    keys: string[],
+    members: string[],
+    options: { keep?: number; ttlSeconds?: number; onlyIfExists?: boolean } = {},
+  ) {
     return this.available(async () => {
       if (!keys.length || !members.length) return;
       const args = [options.keep ?? '', options.ttlSeconds || '', options.onlyIfExists ? '1' : '0', ...members];
@@ -111,7 +122,14 @@ export class RedisCache implements Cache {
   async sortedRange(key: string, { below, above, limit }: { below?: string; above?: string; limit: number }) {
     return this.available(async () => {
       if (limit <= 0) return []; // Redis reads a negative count as "no limit".
-      return this.redis.zrevrangebylex(key, below === undefined ? '+' : `(${below}`, above === undefined ? '-' : `(${above}`, 'LIMIT', 0, limit);
+      return this.redis.zrevrangebylex(
+        key,
+        below === undefined ? '+' : `(${below}`,
+        above === undefined ? '-' : `(${above}`,
+        'LIMIT',
+        0,
+        limit,
+      );
     });
   }
 
@@ -126,7 +144,8 @@ export class RedisCache implements Cache {
    * the two-second timeout: after one times out, the next few seconds' commands fail at once.
    */
   private async available<T>(command: () => Promise<T>): Promise<T> {
-    if (Date.now() < this.restingUntil) throw new InfrastructureUnavailable('The cache is not answering; it is asked again in a few seconds.');
+    if (Date.now() < this.restingUntil)
+      throw new InfrastructureUnavailable('The cache is not answering; it is asked again in a few seconds.');
     try {
       return await command();
     } catch (error) {
@@ -149,7 +168,9 @@ const RESTING_MS = 5_000;
 
 /** A wrong command (WRONGTYPE, a script error) or our own bug: waiting for Redis would never fix it. */
 const isBug = (error: unknown) =>
-  error instanceof TypeError || error instanceof RangeError || (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message));
+  error instanceof TypeError ||
+  error instanceof RangeError ||
+  (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message));
 
 /** Pipelines report each command's error in their result; this rethrows the first one. */
 async function run(pipeline: ChainableCommander) {

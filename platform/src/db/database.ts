@@ -48,7 +48,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   };
   if (databaseUrl) {
     const driverOptions = statementTimeoutMs ? { connection: { statement_timeout: statementTimeoutMs } } : undefined;
-    return (await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: databaseUrl, pool: { min: 0, max: 10 }, driverOptions })) as unknown as Orm;
+    return (await MikroORM.init({
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: databaseUrl,
+      pool: { min: 0, max: 10 },
+      driverOptions,
+    })) as unknown as Orm;
   }
   const embedded = await openEmbeddedPostgres(dataDir, name);
   let orm: Orm;

@@ -47,12 +47,21 @@ export class Migration00000000000001_outside_calls extends Migration {
       finished_at timestamptz
     )`);
     // The sweeper's two questions: which claims were left behind, which finished rows are old enough to prune.
-    this.addSql(`create index if not exists outside_calls_claimed on ${schema}.outside_calls (claimed_at) where state = 'claimed'`);
-    this.addSql(`create index if not exists outside_calls_finished on ${schema}.outside_calls (finished_at) where state <> 'claimed'`);
+    this.addSql(
+      `create index if not exists outside_calls_claimed on ${schema}.outside_calls (claimed_at) where state ` +
+        `= 'claimed'`,
+    );
+    this.addSql(
+      `create index if not exists outside_calls_finished on ${schema}.outside_calls (finished_at) where ` +
+        `state <> 'claimed'`,
+    );
   }
 }
 
-/** The inbox pruner (events/inbox.ts) finds rows past retention by when they were processed: without this, a scan of the whole table. */
+/**
+ * The inbox pruner (events/inbox.ts) finds rows past retention by when they were processed: without this, a scan of the
+ * whole table.
+ */
 export class Migration00000000000002_processed_event_age extends Migration {
   override async up() {
     const schema = `"${this.config.get('schema')}"`;

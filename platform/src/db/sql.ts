@@ -10,10 +10,12 @@ export const table = (em: EntityManager, name: string) => `"${em.config.get('sch
  * Holds a lock named by `key` until the transaction ends, so work on one thing (a buyer's
  * checkouts, an owner's quota, one pair of users) runs one at a time across processes.
  */
-export const lockKey = (em: EntityManager, key: string) => em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+export const lockKey = (em: EntityManager, key: string) =>
+  em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
 
 /** Locks one row of the subgraph's table `name` until the transaction ends. */
-export const lockRow = (em: EntityManager, name: string, id: string) => em.execute(`select id from ${table(em, name)} where id = ? for update`, [id]);
+export const lockRow = (em: EntityManager, name: string, id: string) =>
+  em.execute(`select id from ${table(em, name)} where id = ? for update`, [id]);
 
 /** Rows of a raw statement, typed. */
 export const rows = <T>(em: EntityManager, sql: string, params: unknown[] = []) => em.execute<T[]>(sql, params);
@@ -25,7 +27,8 @@ export const rows = <T>(em: EntityManager, sql: string, params: unknown[] = []) 
 export const uuidArray = (ids: readonly string[]) => `{${ids.filter(isUuid).join(',')}}`;
 
 /** A uuid[] parameter that may hold NULLs (positions matter, e.g. zipped with another array). */
-export const nullableUuidArray = (ids: readonly (string | null)[]) => `{${ids.map((id) => (id && isUuid(id) ? id : 'NULL')).join(',')}}`;
+export const nullableUuidArray = (ids: readonly (string | null)[]) =>
+  `{${ids.map((id) => (id && isUuid(id) ? id : 'NULL')).join(',')}}`;
 
 /** DataLoader keys that can name a row, lowercased: anything else would make Postgres fail the whole batch. */
 export const validIds = (ids: readonly string[]) => ids.filter(isUuid).map((id) => id.toLowerCase());
@@ -45,7 +48,12 @@ export function byKey<T>(keys: readonly string[], found: T[], keyOf: (row: T) =>
 export async function saveIfNewer(
   em: EntityManager,
   name: string,
-  row: { key: Record<string, unknown>; values: Record<string, unknown>; insertOnly?: Record<string, unknown>; eventId: string },
+  row: {
+    key: Record<string, unknown>;
+    values: Record<string, unknown>;
+    insertOnly?: Record<string, unknown>;
+    eventId: string;
+  },
 ) {
   const all = { ...row.key, ...row.values, ...row.insertOnly, last_event_id: row.eventId };
   const columns = Object.keys(all);
@@ -53,7 +61,8 @@ export async function saveIfNewer(
   const target = table(em, name);
   await em.execute(
     `insert into ${target} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})
-     on conflict (${Object.keys(row.key).join(', ')}) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}
+     on conflict (${Object.keys(row.key).join(', ')}) do update set
+       ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}
      where ${target}.last_event_id < excluded.last_event_id`,
     Object.values(all),
   );

@@ -17,14 +17,19 @@ export interface HandlerContext<Published extends EventMap> {
   afterCommit(work: () => Promise<unknown>): void;
 }
 
-type Handle<Payload, Published extends EventMap> = (payload: Payload, context: HandlerContext<Published>) => Promise<void>;
+type Handle<Payload, Published extends EventMap> = (
+  payload: Payload,
+  context: HandlerContext<Published>,
+) => Promise<void>;
 
 /**
  * A handler, or one with `when`: events it is false for change nothing, so they are acknowledged
  * without a transaction or an inbox record. `when` must decide from the payload alone.
  */
 export type EventHandlers<Consumed extends EventMap, Published extends EventMap> = {
-  [K in keyof Consumed & string]?: Handle<Consumed[K], Published> | { when: (payload: Consumed[K]) => boolean; handle: Handle<Consumed[K], Published> };
+  [K in keyof Consumed & string]?:
+    | Handle<Consumed[K], Published>
+    | { when: (payload: Consumed[K]) => boolean; handle: Handle<Consumed[K], Published> };
 };
 
 /**
@@ -50,14 +55,20 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
       committed.length = 0;
       await outbox.transaction(async (em, publish) => {
         const claimed = await em.execute(
-          `insert into "${outbox.schema}".processed_event (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
+          `insert into "${outbox.schema}".processed_event (consumer, event_id) values (?, ?) on conflict do ` +
+            `nothing returning event_id`,
           [consumer, event.id],
         );
         if (claimed.length === 0) return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
         await handle(event.payload, { em, publish, event, afterCommit: (work) => void committed.push(work) });
       }, event.requestId);
       for (const work of committed) {
-        await work().catch((err: unknown) => logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'work after an event failed; its sweeper finishes it'));
+        await work().catch((err: unknown) =>
+          logger.warn(
+            { err, consumer, event: event.name, eventId: event.id },
+            'work after an event failed; its sweeper finishes it',
+          ),
+        );
       }
     }).catch((err) => {
       logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');

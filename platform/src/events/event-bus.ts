@@ -42,7 +42,11 @@ export interface ReplayWindow {
 /** The events after a position are more than the window allows, older than it, or no longer kept (`age`). */
 export class ReplayWindowExceeded extends Error {
   constructor(readonly reason: 'age' | 'count') {
-    super(reason === 'count' ? 'More events were missed than the window allows.' : 'The missed events are older than the window, or no longer kept.');
+    super(
+      reason === 'count'
+        ? 'More events were missed than the window allows.'
+        : 'The missed events are older than the window, or no longer kept.',
+    );
   }
 }
 
@@ -71,10 +75,14 @@ export interface DeadLetterPage {
 export const DEFAULT_DEAD_LETTER_PAGE = 100;
 export const MAX_DEAD_LETTER_PAGE = 1000;
 
-/** A page's size and the id it starts after (0: from the first); RangeError for a size out of bounds or an id no bus hands out. */
+/**
+ * A page's size and the id it starts after (0: from the first); RangeError for a size out of bounds or an id no bus
+ * hands out.
+ */
 export function deadLetterPage(page: DeadLetterPage): { limit: number; after: number } {
   const limit = page.limit ?? DEFAULT_DEAD_LETTER_PAGE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEAD_LETTER_PAGE) throw new RangeError(`limit must be between 1 and ${MAX_DEAD_LETTER_PAGE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEAD_LETTER_PAGE)
+    throw new RangeError(`limit must be between 1 and ${MAX_DEAD_LETTER_PAGE}`);
   if (page.after !== undefined && !isDeadLetterId(page.after)) throw new RangeError('after must be a dead letter id');
   return { limit, after: page.after === undefined ? 0 : Number(page.after) };
 }
@@ -90,7 +98,10 @@ export interface RetryPolicy {
 export const retryDelay = (policy: RetryPolicy, attempt: number) =>
   Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 60 * 60_000);
 
-/** How long an event waits for shared infrastructure before it is a dead letter after all: well within JetStream's 7 days. */
+/**
+ * How long an event waits for shared infrastructure before it is a dead letter after all: well within JetStream's 7
+ * days.
+ */
 export const INFRASTRUCTURE_PATIENCE_MS = 3 * 24 * 3600_000;
 const INFRASTRUCTURE_RETRY_FLOOR_MS = 1_000;
 
@@ -100,7 +111,13 @@ const INFRASTRUCTURE_RETRY_FLOOR_MS = 1_000;
  * least), rather than becoming a dead letter that an operator must replay; after three days it is
  * one anyway, so nothing ages out of the stream unseen.
  */
-export function shouldRetry(policy: RetryPolicy, attempt: number, error: unknown, event: Pick<DomainEvent, 'occurredAt'>, now = Date.now()): { after: number } | null {
+export function shouldRetry(
+  policy: RetryPolicy,
+  attempt: number,
+  error: unknown,
+  event: Pick<DomainEvent, 'occurredAt'>,
+  now = Date.now(),
+): { after: number } | null {
   if (attempt < policy.maxAttempts) return { after: retryDelay(policy, attempt) };
   if (error instanceof InfrastructureUnavailable && now - Date.parse(event.occurredAt) < INFRASTRUCTURE_PATIENCE_MS) {
     return { after: Math.max(retryDelay(policy, policy.maxAttempts), INFRASTRUCTURE_RETRY_FLOOR_MS) };

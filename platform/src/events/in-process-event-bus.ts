@@ -94,7 +94,9 @@ export class InProcessEventBus implements EventBus {
     this.consumers.set(name, consumer);
     const backlog = known
       ? consumer.parked.splice(0)
-      : this.history.filter(({ event }) => consumer.eventNames.has(event.name)).map(({ event }) => ({ event, attempt: 1 }));
+      : this.history
+          .filter(({ event }) => consumer.eventNames.has(event.name))
+          .map(({ event }) => ({ event, attempt: 1 }));
     for (const { event, attempt } of backlog) this.deliver(consumer, event, attempt);
     return async () => {
       if (consumer.handler === handler) consumer.handler = null;
@@ -114,7 +116,8 @@ export class InProcessEventBus implements EventBus {
 
   async recent(eventName: string, after: EventPosition, window: ReplayWindow) {
     const firstHeld = this.nextPosition - this.history.length;
-    if (!Number.isSafeInteger(after) || after + 1 < firstHeld || after >= this.nextPosition) throw new ReplayWindowExceeded('age');
+    if (!Number.isSafeInteger(after) || after + 1 < firstHeld || after >= this.nextPosition)
+      throw new ReplayWindowExceeded('age');
     const missed = this.history
       .slice(after + 1 - firstHeld)
       .map((stored, i) => ({ ...stored, position: after + 1 + i }))
@@ -164,7 +167,14 @@ export class InProcessEventBus implements EventBus {
         const again = shouldRetry(this.retry, attempt, error, event);
         if (!again) {
           const id = String(this.nextDeadLetter++);
-          this.dead.set(id, { id, consumer: consumer.name, event, error: String((error as Error)?.message ?? error), attempts: attempt, failedAt: new Date().toISOString() });
+          this.dead.set(id, {
+            id,
+            consumer: consumer.name,
+            event,
+            error: String((error as Error)?.message ?? error),
+            attempts: attempt,
+            failedAt: new Date().toISOString(),
+          });
         } else {
           const timer = setTimeout(() => {
             this.timers.delete(timer);

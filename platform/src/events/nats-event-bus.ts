@@ -1,4 +1,12 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
 import { InfrastructureUnavailable } from '../errors.js';
@@ -50,14 +58,33 @@ export class NatsEventBus implements EventBus {
     this.deadStream = `${namespace.toUpperCase()}_DEAD_LETTERS`;
   }
 
-  /** `concurrency`: events of one name a consumer handles at once in this process; `ackWaitMs`: how long one may take before it is delivered again. */
-  static async connect(url: string, namespace: string, retry: RetryPolicy, logger: Logger, concurrency = 8, ackWaitMs = 60_000): Promise<NatsEventBus> {
+  /**
+   * `concurrency`: events of one name a consumer handles at once in this process; `ackWaitMs`: how long one may take
+   * before it is delivered again.
+   */
+  static async connect(
+    url: string,
+    namespace: string,
+    retry: RetryPolicy,
+    logger: Logger,
+    concurrency = 8,
+    ackWaitMs = 60_000,
+  ): Promise<NatsEventBus> {
     // noAsyncTraces: otherwise every publish (a request for JetStream's acknowledgement) captures a
     // stack trace in advance, in case it times out.
-    const nc = await connect({ servers: url, name: `peerlink-${process.pid}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc = await connect({
+      servers: url,
+      name: `peerlink-${process.pid}`,
+      maxReconnectAttempts: -1,
+      noAsyncTraces: true,
+    });
     const jsm = await jetstreamManager(nc);
     const bus = new NatsEventBus(nc, jetstream(nc), jsm, namespace, retry, logger, concurrency, ackWaitMs);
-    await bus.ensureStream(bus.eventsStream, [`${namespace}.events.>`, `${namespace}.replay.>`], EVENT_RETENTION_DAYS * 24 * 3600);
+    await bus.ensureStream(
+      bus.eventsStream,
+      [`${namespace}.events.>`, `${namespace}.replay.>`],
+      EVENT_RETENTION_DAYS * 24 * 3600,
+    );
     await bus.ensureStream(bus.deadStream, [`${namespace}.dead.>`], 30 * 24 * 3600);
     return bus;
   }
@@ -68,10 +95,15 @@ export class NatsEventBus implements EventBus {
 
   async consume(consumer: string, eventNames: string[], handler: EventHandler) {
     const subjects = [
-      ...eventNames.map((name) => ({ durable: durableName(consumer, name), subject: `${this.namespace}.events.${name}` })),
+      ...eventNames.map((name) => ({
+        durable: durableName(consumer, name),
+        subject: `${this.namespace}.events.${name}`,
+      })),
       { durable: durableName(consumer, 'replay'), subject: `${this.namespace}.replay.${consumer}.>` },
     ];
-    const stops = await Promise.all(subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler)));
+    const stops = await Promise.all(
+      subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler)),
+    );
     const stop = async () => {
       this.stoppers.delete(stop);
       await Promise.all(stops.map((s) => s()));
@@ -108,9 +140,13 @@ export class NatsEventBus implements EventBus {
   async recent(eventName: string, after: EventPosition, window: ReplayWindow): Promise<PositionedEvent[]> {
     const { state } = await this.jsm.streams.info(this.eventsStream);
     // Messages aged out of the stream (max_age) may have been of this name: nothing to resume from.
-    if (!Number.isSafeInteger(after) || after < 0 || after + 1 < state.first_seq || after > state.last_seq) throw new ReplayWindowExceeded('age');
+    if (!Number.isSafeInteger(after) || after < 0 || after + 1 < state.first_seq || after > state.last_seq)
+      throw new ReplayWindowExceeded('age');
     if (after === state.last_seq) return [];
-    const consumer = await this.js.consumers.get(this.eventsStream, { filter_subjects: `${this.namespace}.events.${eventName}`, opt_start_seq: after + 1 });
+    const consumer = await this.js.consumers.get(this.eventsStream, {
+      filter_subjects: `${this.namespace}.events.${eventName}`,
+      opt_start_seq: after + 1,
+    });
     try {
       // Counted by the server when the consumer was made: later events reach listeners live.
       const pending = (await consumer.info(true)).num_pending;
@@ -158,9 +194,13 @@ export class NatsEventBus implements EventBus {
       const stored = await this.jsm.streams.getMessage(this.deadStream, { seq });
       if (!stored) return false;
       const letter = stored.json<DeadLetter>();
-      await this.js.publish(`${this.namespace}.replay.${letter.consumer}.${letter.event.name}`, JSON.stringify(letter.event), {
-        msgID: `${letter.event.id}:replay:${seq}`,
-      });
+      await this.js.publish(
+        `${this.namespace}.replay.${letter.consumer}.${letter.event.name}`,
+        JSON.stringify(letter.event),
+        {
+          msgID: `${letter.event.id}:replay:${seq}`,
+        },
+      );
       await this.jsm.streams.deleteMessage(this.deadStream, seq);
       return true;
     });
@@ -174,7 +214,9 @@ export class NatsEventBus implements EventBus {
   private async readDeadLetters(limit: number, after: number): Promise<DeadLetter[]> {
     const { state } = await this.jsm.streams.info(this.deadStream);
     if (state.messages === 0 || after >= state.last_seq) return [];
-    const consumer = await this.js.consumers.get(this.deadStream, { opt_start_seq: Math.max(after + 1, state.first_seq) });
+    const consumer = await this.js.consumers.get(this.deadStream, {
+      opt_start_seq: Math.max(after + 1, state.first_seq),
+    });
     try {
       let pending = (await consumer.info(true)).num_pending;
       const letters: DeadLetter[] = [];
@@ -244,7 +286,13 @@ export class NatsEventBus implements EventBus {
   private async runConsumer(consumer: string, durable: string, subject: string, handler: EventHandler) {
     const ackWait = Math.round(this.ackWaitMs * 1_000_000);
     await this.jsm.consumers
-      .add(this.eventsStream, { durable_name: durable, filter_subject: subject, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: ackWait })
+      .add(this.eventsStream, {
+        durable_name: durable,
+        filter_subject: subject,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ackWait,
+      })
       // It exists with another ack wait (EVENT_ACK_WAIT_MS changed): the rest of it stays as it is.
       .catch(() => this.jsm.consumers.update(this.eventsStream, durable, { ack_wait: ackWait }));
     const messages = await (await this.js.consumers.get(this.eventsStream, durable)).consume({ max_messages: 64 });
@@ -298,7 +346,10 @@ export class NatsEventBus implements EventBus {
   }
 }
 
-/** NATS failed (unreachable, timed out, a stream missing): the caller hears that the bus is unavailable, not "nothing there". */
+/**
+ * NATS failed (unreachable, timed out, a stream missing): the caller hears that the bus is unavailable, not "nothing
+ * there".
+ */
 async function unavailableAs<T>(message: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -307,4 +358,5 @@ async function unavailableAs<T>(message: string, work: () => Promise<T>): Promis
   }
 }
 
-const durableName = (consumer: string, eventName: string) => `${consumer}__${eventName}`.replace(/[^A-Za-z0-9_-]/g, '_');
+const durableName = (consumer: string, eventName: string) =>
+  `${consumer}__${eventName}`.replace(/[^A-Za-z0-9_-]/g, '_');

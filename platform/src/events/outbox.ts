@@ -62,15 +62,28 @@ export class Outbox<E extends EventMap> {
     const result = await context.transactional(async (em) => {
       this.nestedIn.set(em, fromNested);
       const publish: Publish<E> = (name, payload) =>
-        events.push({ id: uuidv7(), name, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), requestId });
+        events.push({
+          id: uuidv7(),
+          name,
+          payload: payload as Record<string, unknown>,
+          occurredAt: new Date().toISOString(),
+          requestId,
+        });
       const value = await work(em, publish);
       await em.flush();
       // One statement per 500 events: an announcement to thousands of users stays a few round trips.
       for (let start = 0; start < events.length; start += BATCH) {
         const chunk = events.slice(start, start + BATCH);
         await em.execute(
-          `insert into ${this.table} (id, name, payload, request_id, occurred_at) values ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-          chunk.flatMap((event) => [event.id, event.name, JSON.stringify(event.payload), event.requestId ?? null, event.occurredAt]),
+          `insert into ${this.table} (id, name, payload, request_id, occurred_at) values ` +
+            `${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          chunk.flatMap((event) => [
+            event.id,
+            event.name,
+            JSON.stringify(event.payload),
+            event.requestId ?? null,
+            event.occurredAt,
+          ]),
         );
       }
       return value;
@@ -118,7 +131,8 @@ export class Outbox<E extends EventMap> {
   }
 
   private async drain(readTable: boolean) {
-    // After a failed publish, older events wait in the table: they go first, in order, before anything newer from memory.
+    // After a failed publish, older events wait in the table: they go first, in order, before anything newer from
+    // memory.
     if (this.behind) {
       await this.drainTable();
       this.behind = false;
@@ -139,7 +153,10 @@ export class Outbox<E extends EventMap> {
         this.behind = true;
         throw err;
       }
-      await this.deleteRows(this.orm.em.fork() as EntityManager, batch.map((e) => e.id));
+      await this.deleteRows(
+        this.orm.em.fork() as EntityManager,
+        batch.map((e) => e.id),
+      );
     }
   }
 
@@ -147,7 +164,9 @@ export class Outbox<E extends EventMap> {
   private async drainTable() {
     for (;;) {
       const published = await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
-        const rows = await em.execute<{ id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]>(
+        const rows = await em.execute<
+          { id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]
+        >(
           `select id, name, payload, request_id, occurred_at from ${this.table}
            order by seq limit ${BATCH} for update skip locked`,
         );
@@ -160,7 +179,11 @@ export class Outbox<E extends EventMap> {
             ...(row.request_id ? { requestId: row.request_id } : {}),
           })),
         );
-        if (rows.length) await this.deleteRows(em, rows.map((r) => r.id));
+        if (rows.length)
+          await this.deleteRows(
+            em,
+            rows.map((r) => r.id),
+          );
         return rows;
       });
       // Committed here meanwhile and now published: not again from memory.

@@ -6,10 +6,20 @@ import type { DomainEvent, EventBus, EventMap } from './event-bus.js';
  * with an id of its own, since nothing stored ever names it.
  */
 export function signalEvent(name: string, payload: object, requestId?: string): DomainEvent {
-  return { id: uuidv7(), name, occurredAt: new Date().toISOString(), payload: payload as Record<string, unknown>, ...(requestId ? { requestId } : {}) };
+  return {
+    id: uuidv7(),
+    name,
+    occurredAt: new Date().toISOString(),
+    payload: payload as Record<string, unknown>,
+    ...(requestId ? { requestId } : {}),
+  };
 }
 
-export type Signal<S extends EventMap> = <K extends keyof S & string>(name: K, payload: S[K], requestId?: string) => Promise<void>;
+export type Signal<S extends EventMap> = <K extends keyof S & string>(
+  name: K,
+  payload: S[K],
+  requestId?: string,
+) => Promise<void>;
 
 /**
  * A subgraph's typed `bus.signal`: typing, presence, call signalling, streamed tokens. Unlike

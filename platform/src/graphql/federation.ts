@@ -3,7 +3,13 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { stoppedWhenAbandoned } from './request-deadline.js';
-import { LIVE_DIRECTIVE_SDL, LIVE_SPEC_URL, VIEWER_INDEPENDENT, VIEWER_INDEPENDENT_DIRECTIVE_SDL, servedByGateway } from './live.js';
+import {
+  LIVE_DIRECTIVE_SDL,
+  LIVE_SPEC_URL,
+  VIEWER_INDEPENDENT,
+  VIEWER_INDEPENDENT_DIRECTIVE_SDL,
+  servedByGateway,
+} from './live.js';
 
 export interface SchemaDefinition {
   resolvers: NonEmptyArray<Function>;
@@ -32,7 +38,8 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
   const imports = [...(usesLive ? ['"@live"'] : []), ...(usesViewerIndependent ? [`"${VIEWER_INDEPENDENT}"`] : [])];
   const typeDefs = parse(`
     extend schema
-      @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@composeDirective"])
+      @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires",
+        "@provides", "@composeDirective"])
       ${imports.length ? `@link(url: "${LIVE_SPEC_URL}", import: [${imports.join(', ')}])` : ''}
       ${usesLive ? '@composeDirective(name: "@live")' : ''}
       ${usesViewerIndependent ? `@composeDirective(name: "${VIEWER_INDEPENDENT}")` : ''}
@@ -46,7 +53,11 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
   }
   stoppedWhenAbandoned(resolvers, (type, field) => {
     const found = schema.getType(type);
-    return !!found && 'getFields' in found && ((found.getFields() as Record<string, { args?: unknown[] }>)[field]?.args?.length ?? 0) > 0;
+    return (
+      !!found &&
+      'getFields' in found &&
+      ((found.getFields() as Record<string, { args?: unknown[] }>)[field]?.args?.length ?? 0) > 0
+    );
   });
   return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
 }

@@ -29,7 +29,8 @@ import type { PubSub } from 'type-graphql';
 export const LIVE_SPEC_URL = 'https://peerlink.dev/live/v0.1';
 
 export const LIVE_DIRECTIVE_SDL =
-  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION';
+  'directive @live(subject: String!, lookup: String!, key: String = "id", audience: String, audienceMaySee: ' +
+  'Boolean = false, current: [String!], inline: String) on FIELD_DEFINITION';
 
 /**
  * `@viewerIndependent` on a field (or a whole type) promises that its value is the same for every
@@ -52,7 +53,9 @@ export interface LiveOptions {
 /** The argument a `@live` field with `current` queries takes: its name, and what it says to clients. */
 export const CURRENT_ARGUMENT = 'current';
 export const CURRENT_ARGUMENT_DESCRIPTION =
-  'Send the state as it is now first, then each change, so nothing between a mutation and this subscription is missed. Needs an argument naming one object; one you may not see ends the subscription with NOT_FOUND, as a query would.';
+  'Send the state as it is now first, then each change, so nothing between a mutation and this subscription ' +
+  'is missed. Needs an argument naming one object; one you may not see ends the subscription with NOT_FOUND, ' +
+  'as a query would.';
 
 export function liveDirective(options: LiveOptions): string {
   const args = Object.entries(options).map(([name, value]) => `${name}: ${JSON.stringify(value)}`);

@@ -63,9 +63,14 @@ export function lookupBatchHandler<Context extends object>(options: LookupBatchO
   return async (req: Request, res: Response) => {
     try {
       const batch = readBatch(req.body);
-      if (!batch) return void res.status(400).json({ errors: [{ message: 'Malformed lookup batch.', extensions: { code: 'BAD_REQUEST' } }] });
+      if (!batch)
+        return void res
+          .status(400)
+          .json({ errors: [{ message: 'Malformed lookup batch.', extensions: { code: 'BAD_REQUEST' } }] });
       if (!(await verifyBatchToken(gatewayKey, req.header(INTERNAL_TOKEN_HEADER), subgraph, batch.identities))) {
-        return void res.status(401).json({ errors: [{ message: 'Requests must come through the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
+        return void res.status(401).json({
+          errors: [{ message: 'Requests must come through the gateway.', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
       }
       const requestId = req.header('x-request-id') ?? uuidv7();
       const started = performance.now();
@@ -78,16 +83,24 @@ export function lookupBatchHandler<Context extends object>(options: LookupBatchO
               { query: batch.queries[item.query]!, variables: item.variables, operationName: item.operationName },
               { contextValue: options.contextFor(batch.identities[item.identity]!, requestId, scope) },
             );
-            return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported here.' }] };
+            return response.body.kind === 'single'
+              ? response.body.singleResult
+              : { errors: [{ message: 'Incremental delivery is not supported here.' }] };
           }),
         ),
       );
-      logger.info({ requestId, items: batch.items.length, ms: Math.round(performance.now() - started) }, 'graphql lookup batch');
+      logger.info(
+        { requestId, items: batch.items.length, ms: Math.round(performance.now() - started) },
+        'graphql lookup batch',
+      );
       res.json({ results } satisfies LookupBatchAnswer);
     } catch (error) {
       // Items' own failures are in their results: this is the batch itself failing (the database gone).
       logger.error({ err: error }, 'lookup batch failed');
-      if (!res.headersSent) res.status(500).json({ errors: [{ message: 'Internal error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        res
+          .status(500)
+          .json({ errors: [{ message: 'Internal error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     }
   };
 }
@@ -106,10 +119,16 @@ function readBatch(body: unknown): LookupBatch | null {
   const items: LookupBatch['items'] = [];
   for (const item of raw.items) {
     if (!item || !Number.isInteger(item.query) || !Number.isInteger(item.identity)) return null;
-    if (item.query < 0 || item.query >= raw.queries.length || item.identity < 0 || item.identity >= identities.length) return null;
+    if (item.query < 0 || item.query >= raw.queries.length || item.identity < 0 || item.identity >= identities.length)
+      return null;
     if (item.variables != null && typeof item.variables !== 'object') return null;
     if (item.operationName != null && typeof item.operationName !== 'string') return null;
-    items.push({ query: item.query, identity: item.identity, variables: item.variables ?? undefined, operationName: item.operationName ?? undefined });
+    items.push({
+      query: item.query,
+      identity: item.identity,
+      variables: item.variables ?? undefined,
+      operationName: item.operationName ?? undefined,
+    });
   }
   return { queries: raw.queries, identities, items };
 }
@@ -118,7 +137,13 @@ const optionalString = (value: unknown) => (typeof value === 'string' ? value : 
 
 function readIdentity(value: unknown): InternalIdentity | null {
   const raw = value as {
-    viewer?: { userId?: unknown; sessionId?: unknown; roles?: unknown; rolesFrom?: unknown; unconfirmedRoles?: unknown } | null;
+    viewer?: {
+      userId?: unknown;
+      sessionId?: unknown;
+      roles?: unknown;
+      rolesFrom?: unknown;
+      unconfirmedRoles?: unknown;
+    } | null;
     client?: Record<string, unknown>;
   } | null;
   if (!raw || typeof raw !== 'object') return null;
@@ -137,5 +162,12 @@ function readIdentity(value: unknown): InternalIdentity | null {
     };
   }
   const client = raw.client ?? {};
-  return { viewer, client: { ip: optionalString(client.ip), userAgent: optionalString(client.userAgent), origin: optionalString(client.origin) } };
+  return {
+    viewer,
+    client: {
+      ip: optionalString(client.ip),
+      userAgent: optionalString(client.userAgent),
+      origin: optionalString(client.origin),
+    },
+  };
 }

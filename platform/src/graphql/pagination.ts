@@ -8,12 +8,18 @@ export { MAX_PAGE_SIZE } from './page-size.js';
 @Directive('@shareable')
 @ObjectType({ description: 'Relay-style page information.' })
 export class PageInfo {
-  @Field({ description: 'More edges follow endCursor: page on with `after: endCursor` (or, for a list paged backwards, newer ones exist).' })
+  @Field({
+    description:
+      'More edges follow endCursor: page on with `after: endCursor` (or, for a list paged backwards, newer ' +
+      'ones exist).',
+  })
   hasNextPage!: boolean;
 
   @Field({
     description:
-      'More edges come before startCursor. Lists paged forwards say true on every page after the first; a list paged backwards (`last`/`before`) says whether older edges exist: page on with `before: startCursor`.',
+      'More edges come before startCursor. Lists paged forwards say true on every page after the first; a ' +
+      'list paged backwards (`last`/`before`) says whether older edges exist: page on with `before: ' +
+      'startCursor`.',
   })
   hasPreviousPage!: boolean;
 
@@ -25,8 +31,17 @@ export class PageInfo {
 }
 
 /** Page information for edges in the list's own order; `after` is the cursor the page started from. */
-export function pageInfoOf(edges: readonly { cursor: string }[], hasNextPage: boolean, after?: string | null): PageInfo {
-  return { hasNextPage, hasPreviousPage: Boolean(after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null };
+export function pageInfoOf(
+  edges: readonly { cursor: string }[],
+  hasNextPage: boolean,
+  after?: string | null,
+): PageInfo {
+  return {
+    hasNextPage,
+    hasPreviousPage: Boolean(after),
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
 }
 
 /**
@@ -35,7 +50,11 @@ export function pageInfoOf(edges: readonly { cursor: string }[], hasNextPage: bo
  * `totalCount` (its description) adds `totalCount: Int!`, for lists every field of which can count
  * cheaply; their services return it as a getter, so only a client that asks pays for the count.
  */
-export function connectionOf<T extends object>(node: ClassType<T>, name: string = node.name, options: { totalCount?: string } = {}) {
+export function connectionOf<T extends object>(
+  node: ClassType<T>,
+  name: string = node.name,
+  options: { totalCount?: string } = {},
+) {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field()
@@ -63,8 +82,13 @@ export function connectionOf<T extends object>(node: ClassType<T>, name: string 
  * Gives a connection its `totalCount`, counted only if a client selects the field (type-graphql
  * reads the property only then), so lists pay for the count when it is asked for.
  */
-export function withTotalCount<C extends object>(connection: C, count: () => number | Promise<number>): C & { totalCount: number | Promise<number> } {
-  return Object.defineProperty(connection, 'totalCount', { get: count, enumerable: true }) as C & { totalCount: number | Promise<number> };
+export function withTotalCount<C extends object>(
+  connection: C,
+  count: () => number | Promise<number>,
+): C & { totalCount: number | Promise<number> } {
+  return Object.defineProperty(connection, 'totalCount', { get: count, enumerable: true }) as C & {
+    totalCount: number | Promise<number>;
+  };
 }
 
 /** Validates `first` (or, for a list paged backwards, `last`), the page size every list field takes. */
@@ -122,9 +146,19 @@ type Connection<T> = { edges: { cursor: string; node: T }[]; pageInfo: PageInfo 
  * `after` cursor so that later pages report hasPreviousPage.
  */
 export function toConnection<T extends KeysetCursor>(rows: T[], size: number, start?: PageStart): Connection<T>;
-export function toConnection<T>(rows: T[], size: number, position: (row: T) => KeysetCursor, start?: PageStart): Connection<T>;
-export function toConnection<T>(rows: T[], size: number, ...rest: [PageStart?] | [(row: T) => KeysetCursor, PageStart?]): Connection<T> {
-  const [position, start] = typeof rest[0] === 'function' ? [rest[0], rest[1]] : [(row: T) => row as KeysetCursor, rest[0]];
+export function toConnection<T>(
+  rows: T[],
+  size: number,
+  position: (row: T) => KeysetCursor,
+  start?: PageStart,
+): Connection<T>;
+export function toConnection<T>(
+  rows: T[],
+  size: number,
+  ...rest: [PageStart?] | [(row: T) => KeysetCursor, PageStart?]
+): Connection<T> {
+  const [position, start] =
+    typeof rest[0] === 'function' ? [rest[0], rest[1]] : [(row: T) => row as KeysetCursor, rest[0]];
   const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor(position(node)), node }));
   return { edges, pageInfo: pageInfoOf(edges, rows.length > size, start?.after) };
 }

@@ -28,7 +28,9 @@ export function closedBeforeAnswered(res: ServerResponse, reason?: unknown): Abo
 /** Work refused because nobody waits for its answer any more. */
 export class RequestAbandoned extends GraphQLError {
   constructor() {
-    super('The request was abandoned: its deadline passed or its client went away.', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    super('The request was abandoned: its deadline passed or its client went away.', {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
   }
 }
 
@@ -40,14 +42,18 @@ type Resolver = (...args: unknown[]) => unknown;
  * graphql-js cannot stop an execution, but a deep one then ends at the next such field instead of
  * reading every page below it. The context is the resolver's third argument, a reference's second.
  */
-export function stoppedWhenAbandoned(resolvers: Record<string, Record<string, unknown>>, fieldsWithArguments: (type: string, field: string) => boolean) {
+export function stoppedWhenAbandoned(
+  resolvers: Record<string, Record<string, unknown>>,
+  fieldsWithArguments: (type: string, field: string) => boolean,
+) {
   for (const [typeName, fields] of Object.entries(resolvers)) {
     if (typeof fields !== 'object' || fields === null) continue;
     const root = typeName === 'Query' || typeName === 'Mutation';
     for (const [name, resolve] of Object.entries(fields)) {
       if (typeof resolve !== 'function') continue;
       if (name === '__resolveReference') fields[name] = guarded(resolve as Resolver, 1);
-      else if (!name.startsWith('__') && (root || fieldsWithArguments(typeName, name))) fields[name] = guarded(resolve as Resolver, 2);
+      else if (!name.startsWith('__') && (root || fieldsWithArguments(typeName, name)))
+        fields[name] = guarded(resolve as Resolver, 2);
     }
   }
 }

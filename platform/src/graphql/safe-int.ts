@@ -20,11 +20,15 @@ function safeInteger(value: unknown): number {
 export const SafeInt = new GraphQLScalarType({
   name: 'SafeInt',
   description:
-    'A whole number from -(2^53 - 1) to 2^53 - 1 (Number.MAX_SAFE_INTEGER), sent as a JSON number: exact in JavaScript and in any IEEE-754 double. Used for sizes in bytes.',
+    'A whole number from -(2^53 - 1) to 2^53 - 1 (Number.MAX_SAFE_INTEGER), sent as a JSON number: exact in ' +
+    'JavaScript and in any IEEE-754 double. Used for sizes in bytes.',
   serialize: safeInteger,
   parseValue: safeInteger,
   parseLiteral(ast) {
-    if (ast.kind !== Kind.INT) throw new GraphQLError(`SafeInt cannot represent a non-integer literal.`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (ast.kind !== Kind.INT)
+      throw new GraphQLError(`SafeInt cannot represent a non-integer literal.`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     return safeInteger(Number(ast.value));
   },
 });

@@ -54,7 +54,8 @@ export interface RunningSubgraph<Services, Loaders> {
 }
 
 /** One domain, as the launcher and the composition script see it. */
-export interface SubgraphDefinition<Services = unknown, Loaders = unknown, Settings = undefined> extends SchemaDefinition {
+export interface SubgraphDefinition<Services = unknown, Loaders = unknown, Settings = undefined>
+  extends SchemaDefinition {
   name: string;
   entities: Function[];
   migrations: MigrationObject[];
@@ -123,18 +124,34 @@ export async function serveSubgraph<S, L>(options: {
     res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
   });
   for (const [path, router] of Object.entries(running.routes ?? {})) {
-    app.use(path, router, (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      // Plain JSON, never Express's default page with a stack trace.
-      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error({ err: error, path }, 'route failed');
-      if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'Internal error.' : error.message });
-      else res.destroy();
-    });
+    app.use(
+      path,
+      router,
+      (
+        error: Error & { status?: number },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        // Plain JSON, never Express's default page with a stack trace.
+        const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+        if (status === 500) logger.error({ err: error, path }, 'route failed');
+        if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'Internal error.' : error.message });
+        else res.destroy();
+      },
+    );
   }
   const contextFor = (identity: InternalIdentity, requestId: string, scope: BatchScope): SubgraphContext<S, L> => {
     const viewer = identity.viewer && privilegedRolesConfirmed(identity.viewer);
     const loaders = running.createLoaders(viewer, scope);
-    return { viewer, client: identity.client, requestId, logger: logger.child({ requestId }), services: running.services, loaders };
+    return {
+      viewer,
+      client: identity.client,
+      requestId,
+      logger: logger.child({ requestId }),
+      services: running.services,
+      loaders,
+    };
   };
   // Before /graphql, whose prefix it shares.
   app.post(
@@ -156,7 +173,14 @@ export async function serveSubgraph<S, L>(options: {
       res.locals.identity = identity;
       const started = performance.now();
       res.on('finish', () =>
-        logger.info({ requestId: req.header('x-request-id'), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'graphql request'),
+        logger.info(
+          {
+            requestId: req.header('x-request-id'),
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'graphql request',
+        ),
       );
       // Each request gets its own MikroORM identity map.
       RequestContext.create(orm.em, next);

@@ -46,7 +46,9 @@ export function supergraphObjects(supergraphSdl: string): Map<string, Supergraph
         type: field.type,
         // No join__field: every subgraph that has the type resolves it (ids, value types).
         subgraphs: fieldJoins.length ? new Set(resolving.map((j) => nameOf(j.graph!))) : object.subgraphs,
-        provides: new Map(resolving.filter((j) => j.provides).map((j) => [nameOf(j.graph!), new Set(j.provides!.trim().split(/\s+/))])),
+        provides: new Map(
+          resolving.filter((j) => j.provides).map((j) => [nameOf(j.graph!), new Set(j.provides!.trim().split(/\s+/))]),
+        ),
       });
     }
     objects.set(name, object);
@@ -60,10 +62,14 @@ export function namedType(type: TypeNode): string {
 }
 
 function joins(directives: readonly DirectiveNode[] | undefined, name: string): Record<string, string | undefined>[] {
-  return (directives ?? []).filter((d) => d.name.value === name).map((d) => Object.fromEntries((d.arguments ?? []).map((a) => [a.name.value, argument(d, a.name.value)])));
+  return (directives ?? [])
+    .filter((d) => d.name.value === name)
+    .map((d) => Object.fromEntries((d.arguments ?? []).map((a) => [a.name.value, argument(d, a.name.value)])));
 }
 
 function argument(directive: DirectiveNode, name: string): string | undefined {
   const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value && (value.kind === Kind.ENUM || value.kind === Kind.STRING || value.kind === Kind.BOOLEAN) ? String(value.value) : undefined;
+  return value && (value.kind === Kind.ENUM || value.kind === Kind.STRING || value.kind === Kind.BOOLEAN)
+    ? String(value.value)
+    : undefined;
 }

@@ -9,7 +9,11 @@ import type { Mailer, MailMessage } from './mailer.js';
 export class FileMailer implements Mailer {
   private readonly transport: Transporter;
 
-  constructor(private readonly directory: string, private readonly from: string, private readonly logger: Logger) {
+  constructor(
+    private readonly directory: string,
+    private readonly from: string,
+    private readonly logger: Logger,
+  ) {
     this.transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 

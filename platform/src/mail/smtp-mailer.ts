@@ -4,7 +4,10 @@ import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Mailer, MailMessage } from './mailer.js';
 
 export class SmtpMailer implements Mailer {
-  constructor(private readonly url: string, private readonly from: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly from: string,
+  ) {}
 
   /**
    * One connection per message, as nodemailer's default transport makes anyway. Nodemailer cannot
@@ -14,7 +17,12 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage, signal?: AbortSignal) {
     signal?.throwIfAborted();
     // The transport itself, as createTransport would drop `getSocket` beside a URL.
-    const transport = nodemailer.createTransport(new SMTPTransport({ url: this.url, getSocket: signal && ((options, callback) => connectUntil(signal, options, callback)) }));
+    const transport = nodemailer.createTransport(
+      new SMTPTransport({
+        url: this.url,
+        getSocket: signal && ((options, callback) => connectUntil(signal, options, callback)),
+      }),
+    );
     try {
       await transport.sendMail({ from: this.from, ...message });
     } finally {
@@ -26,8 +34,15 @@ export class SmtpMailer implements Mailer {
 }
 
 /** An open connection to the server (nodemailer upgrades it to TLS for smtps) that `signal` closes. */
-function connectUntil(signal: AbortSignal, options: { host?: string; port?: number; secure?: boolean }, callback: (err: Error | null, socket?: { connection: Socket }) => void) {
-  const socket = connect({ host: options.host ?? 'localhost', port: Number(options.port) || (options.secure ? 465 : 587) });
+function connectUntil(
+  signal: AbortSignal,
+  options: { host?: string; port?: number; secure?: boolean },
+  callback: (err: Error | null, socket?: { connection: Socket }) => void,
+) {
+  const socket = connect({
+    host: options.host ?? 'localhost',
+    port: Number(options.port) || (options.secure ? 465 : 587),
+  });
   const close = () => socket.destroy(new Error('Mail send abandoned'));
   signal.addEventListener('abort', close, { once: true });
   socket.once('close', () => signal.removeEventListener('abort', close));

@@ -4,7 +4,13 @@ import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
-import { contentDisposition, isObjectKey, type DownloadOptions, type ObjectStorage, type UploadOptions } from './object-storage.js';
+import {
+  contentDisposition,
+  isObjectKey,
+  type DownloadOptions,
+  type ObjectStorage,
+  type UploadOptions,
+} from './object-storage.js';
 
 /**
  * Objects as files under `root`, served under the gateway's `/files/o/<key>` by signed URLs: an
@@ -57,7 +63,12 @@ export class LocalStorage implements ObjectStorage {
     await Promise.all(keys.map((key) => rm(this.path(key), { force: true })));
   }
 
-  async send(key: string, { fileName, contentType }: Omit<DownloadOptions, 'expiresInSeconds'>, _req: Request, res: Response) {
+  async send(
+    key: string,
+    { fileName, contentType }: Omit<DownloadOptions, 'expiresInSeconds'>,
+    _req: Request,
+    res: Response,
+  ) {
     await this.serve(key, fileName, contentType, res);
   }
 
@@ -102,7 +113,10 @@ export class LocalStorage implements ObjectStorage {
     } catch (error) {
       await rm(partial, { force: true });
       const status = (error as { status?: number }).status ?? 400;
-      if (!res.headersSent) res.status(status).json({ error: status === 413 ? 'The body is larger than the declared size.' : 'The upload failed.' });
+      if (!res.headersSent)
+        res
+          .status(status)
+          .json({ error: status === 413 ? 'The body is larger than the declared size.' : 'The upload failed.' });
     }
   }
 
@@ -117,9 +131,17 @@ export class LocalStorage implements ObjectStorage {
     return new Promise((resolve) => {
       res.sendFile(
         this.path(key),
-        { headers: { 'content-type': contentType, 'content-disposition': contentDisposition(fileName), 'cache-control': 'private, max-age=60' }, dotfiles: 'allow' },
+        {
+          headers: {
+            'content-type': contentType,
+            'content-disposition': contentDisposition(fileName),
+            'cache-control': 'private, max-age=60',
+          },
+          dotfiles: 'allow',
+        },
         (error) => {
-          if (error && !res.headersSent) res.status((error as { status?: number }).status === 404 ? 404 : 500).json({ error: 'Not found.' });
+          if (error && !res.headersSent)
+            res.status((error as { status?: number }).status === 404 ? 404 : 500).json({ error: 'Not found.' });
           resolve();
         },
       );
@@ -133,7 +155,9 @@ export class LocalStorage implements ObjectStorage {
     const query = req.query as Record<string, string | undefined>;
     if (!isObjectKey(key) || query.op !== op || !query.sig || Number(query.exp) < Date.now() / 1000) return null;
     const params: Record<string, string> =
-      op === 'put' ? { op, exp: query.exp!, len: query.len ?? '', type: query.type ?? '' } : { op, exp: query.exp!, name: query.name ?? '', type: query.type ?? '' };
+      op === 'put'
+        ? { op, exp: query.exp!, len: query.len ?? '', type: query.type ?? '' }
+        : { op, exp: query.exp!, name: query.name ?? '', type: query.type ?? '' };
     const expected = Buffer.from(this.sign(key, params), 'base64url');
     const given = Buffer.from(query.sig, 'base64url');
     return expected.length === given.length && timingSafeEqual(expected, given) ? key : null;

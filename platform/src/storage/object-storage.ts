@@ -25,7 +25,8 @@ export interface UploadOptions {
 /**
  * Where file bytes live. Bytes never pass through GraphQL: clients PUT to and GET from signed,
  * expiring URLs the adapter makes. LocalStorage (embedded default) keeps objects on disk and
- * serves them under the gateway's `/files`; S3Storage (`S3_BUCKET`, with `S3_ENDPOINT` for MinIO and the like) hands out presigned S3 URLs.
+ * serves them under the gateway's `/files`; S3Storage (`S3_BUCKET`, with `S3_ENDPOINT` for MinIO and the like) hands
+ * out presigned S3 URLs.
  */
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';

@@ -12,7 +12,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Request, Response } from 'express';
-import { contentDisposition, isObjectKey, type DownloadOptions, type ObjectStorage, type UploadOptions } from './object-storage.js';
+import {
+  contentDisposition,
+  isObjectKey,
+  type DownloadOptions,
+  type ObjectStorage,
+  type UploadOptions,
+} from './object-storage.js';
 
 export interface S3StorageOptions {
   /** For S3-compatible servers (MinIO, s3rver); AWS itself when unset. */
@@ -53,8 +59,15 @@ export class S3Storage implements ObjectStorage {
 
   async signUpload(key: string, { contentType, size, expiresInSeconds }: UploadOptions) {
     // A conditional write: the URL stores the object once and cannot overwrite it afterwards.
-    const command = new PutObjectCommand({ Bucket: this.bucket, Key: checked(key), ContentType: contentType, ContentLength: size, IfNoneMatch: '*' });
-    // The presigner signs the length but leaves the other headers unsigned unless told; all bind the URL to what was declared.
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: checked(key),
+      ContentType: contentType,
+      ContentLength: size,
+      IfNoneMatch: '*',
+    });
+    // The presigner signs the length but leaves the other headers unsigned unless told; all bind the URL to what was
+    // declared.
     const url = await getSignedUrl(this.client, command, {
       expiresIn: expiresInSeconds,
       signableHeaders: new Set(['content-length', 'content-type', 'if-none-match']),
@@ -91,19 +104,29 @@ export class S3Storage implements ObjectStorage {
   }
 
   async put(key: string, body: Buffer, contentType: string) {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: checked(key), Body: body, ContentType: contentType }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: checked(key), Body: body, ContentType: contentType }),
+    );
   }
 
   async delete(keys: string[]) {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH).map((key) => ({ Key: checked(key) }));
-      const { Errors } = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } }));
+      const { Errors } = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } }),
+      );
       // Missing keys are not errors in S3; anything reported here (access, throttling) is real.
-      if (Errors?.length) throw new Error(`could not delete ${Errors.length} objects: ${Errors[0]?.Key} (${Errors[0]?.Code})`);
+      if (Errors?.length)
+        throw new Error(`could not delete ${Errors.length} objects: ${Errors[0]?.Key} (${Errors[0]?.Code})`);
     }
   }
 
-  async send(key: string, { fileName, contentType }: Omit<DownloadOptions, 'expiresInSeconds'>, _req: Request, res: Response) {
+  async send(
+    key: string,
+    { fileName, contentType }: Omit<DownloadOptions, 'expiresInSeconds'>,
+    _req: Request,
+    res: Response,
+  ) {
     res.redirect(302, await this.signDownload(key, { fileName, contentType, expiresInSeconds: SEND_LINK_SECONDS }));
   }
 

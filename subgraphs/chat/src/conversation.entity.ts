@@ -58,13 +58,21 @@ export class Conversation {
   lastMessageId: string | null = null;
 }
 
-export const ConversationConnection = connectionOf(Conversation, 'Conversation', { totalCount: 'How many there are in all.' });
+export const ConversationConnection = connectionOf(Conversation, 'Conversation', {
+  totalCount: 'How many there are in all.',
+});
 
 /** Who is in a conversation, and how far they have read. */
 @ObjectType('ConversationMember')
 @Entity({ tableName: 'members' })
 export class Membership {
-  [OptionalProps]?: 'joinedAt' | 'lastReadMessageId' | 'lastReadAt' | 'lastDeliveredMessageId' | 'lastDeliveredAt' | 'notifiedUpToMessageId';
+  [OptionalProps]?:
+    | 'joinedAt'
+    | 'lastReadMessageId'
+    | 'lastReadAt'
+    | 'lastDeliveredMessageId'
+    | 'lastDeliveredAt'
+    | 'notifiedUpToMessageId';
 
   @PrimaryKey({ type: 'uuid' })
   conversationId!: string;

@@ -6,7 +6,10 @@ import { Message, MessageConnection } from './message.entity.js';
 
 @Resolver(() => Conversation)
 export class ConversationResolver {
-  @Query(() => ConversationConnection, { nullable: true, description: 'Your conversations, most recent activity first.' })
+  @Query(() => ConversationConnection, {
+    nullable: true,
+    description: 'Your conversations, most recent activity first.',
+  })
   conversations(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -20,7 +23,10 @@ export class ConversationResolver {
     return ctx.services.conversations.visible(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Conversation, { nullable: true, description: 'Your one conversation with this user: the same every time, from either side.' })
+  @Mutation(() => Conversation, {
+    nullable: true,
+    description: 'Your one conversation with this user: the same every time, from either side.',
+  })
   openDirectConversation(@Arg('userId', () => ID) userId: string, @Ctx() ctx: ChatContext) {
     return ctx.services.conversations.openDirect(requireViewer(ctx.viewer), userId);
   }
@@ -31,26 +37,47 @@ export class ConversationResolver {
   }
 
   @Mutation(() => Conversation, { nullable: true, description: 'Owners and admins: adds people to a group.' })
-  addGroupMembers(@Arg('conversationId', () => ID) conversationId: string, @Arg('userIds', () => [ID]) userIds: string[], @Ctx() ctx: ChatContext) {
+  addGroupMembers(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userIds', () => [ID]) userIds: string[],
+    @Ctx() ctx: ChatContext,
+  ) {
     return ctx.services.conversations.addMembers(requireViewer(ctx.viewer), conversationId, userIds, ctx.loaders);
   }
 
-  @Mutation(() => Conversation, { nullable: true, description: 'Owners remove anyone; admins remove members. The removed lose access at once.' })
-  removeGroupMember(@Arg('conversationId', () => ID) conversationId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: ChatContext) {
+  @Mutation(() => Conversation, {
+    nullable: true,
+    description: 'Owners remove anyone; admins remove members. The removed lose access at once.',
+  })
+  removeGroupMember(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Ctx() ctx: ChatContext,
+  ) {
     return ctx.services.conversations.removeMember(requireViewer(ctx.viewer), conversationId, userId, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Leaves a group; an owner hands it to the longest-standing admin, or member.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Leaves a group; an owner hands it to the longest-standing admin, or member.',
+  })
   leaveConversation(@Arg('conversationId', () => ID) conversationId: string, @Ctx() ctx: ChatContext) {
     return ctx.services.conversations.leave(requireViewer(ctx.viewer), conversationId, ctx.loaders);
   }
 
   @Mutation(() => Conversation, { nullable: true, description: 'Owners and admins.' })
-  renameGroup(@Arg('conversationId', () => ID) conversationId: string, @Arg('title') title: string, @Ctx() ctx: ChatContext) {
+  renameGroup(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('title') title: string,
+    @Ctx() ctx: ChatContext,
+  ) {
     return ctx.services.conversations.rename(requireViewer(ctx.viewer), conversationId, title, ctx.loaders);
   }
 
-  @Mutation(() => Conversation, { nullable: true, description: 'The owner: makes a member an admin or a member again, or (OWNER) hands the group on.' })
+  @Mutation(() => Conversation, {
+    nullable: true,
+    description: 'The owner: makes a member an admin or a member again, or (OWNER) hands the group on.',
+  })
   setMemberRole(
     @Arg('conversationId', () => ID) conversationId: string,
     @Arg('userId', () => ID) userId: string,
@@ -60,27 +87,64 @@ export class ConversationResolver {
     return ctx.services.conversations.setRole(requireViewer(ctx.viewer), conversationId, userId, role, ctx.loaders);
   }
 
-  @Mutation(() => Conversation, { nullable: true, description: 'You have received the conversation up to this message.' })
-  markMessagesDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
-    return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, false, ctx.loaders);
+  @Mutation(() => Conversation, {
+    nullable: true,
+    description: 'You have received the conversation up to this message.',
+  })
+  markMessagesDelivered(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('upToMessageId', () => ID) upToMessageId: string,
+    @Ctx() ctx: ChatContext,
+  ) {
+    return ctx.services.messages.acknowledge(
+      requireViewer(ctx.viewer),
+      conversationId,
+      upToMessageId,
+      false,
+      ctx.loaders,
+    );
   }
 
   @Mutation(() => Conversation, { nullable: true, deprecationReason: 'Use markMessagesDelivered.' })
-  markDelivered(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+  markDelivered(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('upToMessageId', () => ID) upToMessageId: string,
+    @Ctx() ctx: ChatContext,
+  ) {
     return this.markMessagesDelivered(conversationId, upToMessageId, ctx);
   }
 
-  @Mutation(() => Conversation, { nullable: true, description: 'You have read the conversation up to this message (and so received it).' })
-  markMessagesRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
-    return ctx.services.messages.acknowledge(requireViewer(ctx.viewer), conversationId, upToMessageId, true, ctx.loaders);
+  @Mutation(() => Conversation, {
+    nullable: true,
+    description: 'You have read the conversation up to this message (and so received it).',
+  })
+  markMessagesRead(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('upToMessageId', () => ID) upToMessageId: string,
+    @Ctx() ctx: ChatContext,
+  ) {
+    return ctx.services.messages.acknowledge(
+      requireViewer(ctx.viewer),
+      conversationId,
+      upToMessageId,
+      true,
+      ctx.loaders,
+    );
   }
 
   @Mutation(() => Conversation, { nullable: true, deprecationReason: 'Use markMessagesRead.' })
-  markRead(@Arg('conversationId', () => ID) conversationId: string, @Arg('upToMessageId', () => ID) upToMessageId: string, @Ctx() ctx: ChatContext) {
+  markRead(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('upToMessageId', () => ID) upToMessageId: string,
+    @Ctx() ctx: ChatContext,
+  ) {
     return this.markMessagesRead(conversationId, upToMessageId, ctx);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Tells the other members you are typing; send again every few seconds while you do.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Tells the other members you are typing; send again every few seconds while you do.',
+  })
   setTyping(@Arg('conversationId', () => ID) conversationId: string, @Ctx() ctx: ChatContext) {
     return ctx.services.messages.typing(requireViewer(ctx.viewer), conversationId, ctx.loaders);
   }
@@ -92,7 +156,8 @@ export class ConversationResolver {
 
   @FieldResolver(() => MessageConnection, {
     description:
-      'Messages as a chat shows them: the `last` ones (50 unless given) before `before`, oldest first. While `pageInfo.hasPreviousPage`, older ones come with `before: pageInfo.startCursor`.',
+      'Messages as a chat shows them: the `last` ones (50 unless given) before `before`, oldest first. While ' +
+      '`pageInfo.hasPreviousPage`, older ones come with `before: pageInfo.startCursor`.',
   })
   messages(
     @Root() conversation: Conversation,

@@ -41,7 +41,10 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders, ChatConfig> = {
     const outbox = new Outbox<ChatEvents>(orm, bus, logger);
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations, signaller<ChatSignals>(bus));
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & { 'drive.attachments.checked': AttachmentsChecked }, ChatEvents>({
+    const stopConsuming = await consumeEvents<
+      IdentityEvents & SocialEvents & { 'drive.attachments.checked': AttachmentsChecked },
+      ChatEvents
+    >({
       bus,
       outbox,
       consumer: 'chat',

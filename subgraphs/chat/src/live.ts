@@ -40,7 +40,10 @@ export class ChatEvent {
   @Field(() => Conversation, { description: 'The conversation as it is now.' })
   conversation!: Conversation;
 
-  @Field(() => Message, { nullable: true, description: 'The message it concerns: the new, edited or deleted one, or the one a receipt reaches.' })
+  @Field(() => Message, {
+    nullable: true,
+    description: 'The message it concerns: the new, edited or deleted one, or the one a receipt reaches.',
+  })
   message!: Message | null;
 
   @Field(() => User, { nullable: true, description: 'Who typed, or whose receipt it is.' })
@@ -85,8 +88,13 @@ export async function lookUpChatEvent(id: string, loaders: ChatLoaders): Promise
   const [kind, conversationId, messageId, userId, ...rest] = Buffer.from(id, 'base64url').toString('utf8').split(':');
   const known = Object.values(ChatEventKind).includes(kind as ChatEventKind) && !rest.length;
   const idOrNone = (value: string | undefined) => value === '-' || (!!value && isUuid(value));
-  if (!known || !conversationId || !isUuid(conversationId) || !idOrNone(messageId) || !idOrNone(userId)) throw notFound('Chat event');
-  const { membership, conversation, message } = await loaders.eventFacts(conversationId.toLowerCase(), messageId !== '-' ? messageId!.toLowerCase() : null);
-  if (!membership || !conversation || (message && message.conversationId !== conversation.id)) throw notFound('Chat event');
+  if (!known || !conversationId || !isUuid(conversationId) || !idOrNone(messageId) || !idOrNone(userId))
+    throw notFound('Chat event');
+  const { membership, conversation, message } = await loaders.eventFacts(
+    conversationId.toLowerCase(),
+    messageId !== '-' ? messageId!.toLowerCase() : null,
+  );
+  if (!membership || !conversation || (message && message.conversationId !== conversation.id))
+    throw notFound('Chat event');
   return { id, kind: kind as ChatEventKind, conversation, message, user: userId !== '-' ? { id: userId! } : null };
 }

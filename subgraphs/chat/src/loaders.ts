@@ -28,14 +28,22 @@ export class ChatLoaders {
 
   /** The members of each conversation, oldest first. */
   readonly members = new DataLoader<string, Membership[]>(async (conversationIds) => {
-    const found = await this.em.find(Membership, { conversationId: { $in: validIds(conversationIds) } }, { orderBy: { joinedAt: 'asc', userId: 'asc' }, refresh: true });
+    const found = await this.em.find(
+      Membership,
+      { conversationId: { $in: validIds(conversationIds) } },
+      { orderBy: { joinedAt: 'asc', userId: 'asc' }, refresh: true },
+    );
     return conversationIds.map((id) => found.filter((m) => m.conversationId === id.toLowerCase()));
   });
 
   /** The viewer's own membership of each conversation, or null when they are not in it. */
   readonly membership = new DataLoader<string, Membership | null>(async (conversationIds) => {
     if (!this.viewer) return conversationIds.map(() => null);
-    const found = await this.em.find(Membership, { conversationId: { $in: validIds(conversationIds) }, userId: this.viewer.userId }, { refresh: true });
+    const found = await this.em.find(
+      Membership,
+      { conversationId: { $in: validIds(conversationIds) }, userId: this.viewer.userId },
+      { refresh: true },
+    );
     return byKey(conversationIds, found, (m) => m.conversationId);
   });
 
@@ -84,7 +92,11 @@ export class ChatLoaders {
        join ${table(this.em, 'messages')} msg on msg.conversation_id = m.conversation_id
          and msg.sender_id <> m.user_id and msg.deleted_at is null
          and (m.last_read_message_id is null or msg.id > m.last_read_message_id)
-       where m.user_id = ? and m.conversation_id in (${validIds(conversationIds).map(() => '?').join(', ') || 'null'})
+       where m.user_id = ? and m.conversation_id in (${
+         validIds(conversationIds)
+           .map(() => '?')
+           .join(', ') || 'null'
+       })
        group by m.conversation_id`,
       [this.viewer.userId, ...validIds(conversationIds)],
     );

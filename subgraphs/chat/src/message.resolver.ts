@@ -1,6 +1,22 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective, VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  registerEnumType,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { ChatContext } from './context.js';
 import { AttachmentStatus, FileReference } from './attachment.entity.js';
 import { Conversation } from './conversation.entity.js';
@@ -21,7 +37,10 @@ export class MessageReceipt {
   @Field(() => User, { nullable: true })
   user!: User;
 
-  @Field(() => Date, { nullable: true, description: 'When their device had it; when their receipt pointer passed it, if it passed several at once.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When their device had it; when their receipt pointer passed it, if it passed several at once.',
+  })
   deliveredAt!: Date | null;
 
   @Field(() => Date, { nullable: true })
@@ -36,12 +55,17 @@ export class SendMessageInput {
   @Field({ description: '1 to 4000 characters.' })
   body!: string;
 
-  @Field(() => String, { nullable: true, description: 'Your own id for this send: sending again with it returns the first message.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Your own id for this send: sending again with it returns the first message.',
+  })
   clientMessageId?: string | null;
 
   @Field(() => [ID], {
     nullable: true,
-    description: 'Drive files to attach (at most 10). Each appears once drive has checked you may read it; members may then download it.',
+    description:
+      'Drive files to attach (at most 10). Each appears once drive has checked you may read it; members may ' +
+      'then download it.',
   })
   attachmentIds?: string[] | null;
 }
@@ -51,7 +75,8 @@ export class MessageResolver {
   @Query(() => MessageConnection, {
     nullable: true,
     description: 'Newest first; page backwards with `before` (a previous endCursor).',
-    deprecationReason: 'Use Conversation.messages: Relay’s last/before, oldest first, with hasPreviousPage and startCursor.',
+    deprecationReason:
+      'Use Conversation.messages: Relay’s last/before, oldest first, with hasPreviousPage and startCursor.',
   })
   messages(
     @Arg('conversationId', () => ID) conversationId: string,
@@ -77,20 +102,34 @@ export class MessageResolver {
     return ctx.services.messages.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Query(() => ChatEvent, { nullable: true, description: 'One `chatEvent` event, by id; the gateway uses it to resolve subscriptions.' })
+  @Query(() => ChatEvent, {
+    nullable: true,
+    description: 'One `chatEvent` event, by id; the gateway uses it to resolve subscriptions.',
+  })
   chatEventById(@Arg('id', () => ID) id: string, @Ctx() ctx: ChatContext) {
     requireViewer(ctx.viewer);
     return lookUpChatEvent(id, ctx.loaders);
   }
 
   // Typing signals carry their answer (`snapshot`): a subscriber asking only for ids and kind needs no lookup.
-  @Directive(liveDirective({ subject: 'chat.event', lookup: 'chatEventById', audience: 'recipientIds', audienceMaySee: true, inline: 'snapshot' }))
+  @Directive(
+    liveDirective({
+      subject: 'chat.event',
+      lookup: 'chatEventById',
+      audience: 'recipientIds',
+      audienceMaySee: true,
+      inline: 'snapshot',
+    }),
+  )
   @Subscription(() => ChatEvent, {
     nullable: true,
     topics: 'served-by-the-gateway',
     description: 'What happens in your conversations, or in one (`conversationId`), as it happens.',
   })
-  chatEvent(@Arg('conversationId', () => ID, { nullable: true }) _conversationId: string | null, @Root() event: ChatEvent) {
+  chatEvent(
+    @Arg('conversationId', () => ID, { nullable: true }) _conversationId: string | null,
+    @Root() event: ChatEvent,
+  ) {
     return event;
   }
 
@@ -121,26 +160,43 @@ export class MessageResolver {
 
   @FieldResolver(() => [FileReference], {
     nullable: 'items',
-    description: 'Files attached and accepted by drive; none once the message is deleted. An entry is null when the file is gone.',
+    description:
+      'Files attached and accepted by drive; none once the message is deleted. An entry is null when the file is gone.',
   })
   async attachments(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<FileReference[]> {
     if (message.deletedAt) return [];
-    return (await ctx.loaders.attachments.load(message.id)).filter((a) => a.status === AttachmentStatus.ACCEPTED).map((a) => ({ id: a.fileId }));
+    return (await ctx.loaders.attachments.load(message.id))
+      .filter((a) => a.status === AttachmentStatus.ACCEPTED)
+      .map((a) => ({ id: a.fileId }));
   }
 
-  @FieldResolver(() => [ID], { description: 'For the sender: the files drive would not attach (not theirs to share, or gone). Empty for everyone else.' })
+  @FieldResolver(() => [ID], {
+    description:
+      'For the sender: the files drive would not attach (not theirs to share, or gone). Empty for everyone else.',
+  })
   async refusedAttachmentIds(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<string[]> {
     if (message.senderId !== ctx.viewer?.userId || message.deletedAt) return [];
-    return (await ctx.loaders.attachments.load(message.id)).filter((a) => a.status === AttachmentStatus.REFUSED).map((a) => a.fileId);
+    return (await ctx.loaders.attachments.load(message.id))
+      .filter((a) => a.status === AttachmentStatus.REFUSED)
+      .map((a) => a.fileId);
   }
 
-  @FieldResolver(() => [MessageReceipt], { description: 'Each other member: when the message reached them and when they read it.' })
+  @FieldResolver(() => [MessageReceipt], {
+    description: 'Each other member: when the message reached them and when they read it.',
+  })
   async receipts(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageReceipt[]> {
     const members = await ctx.loaders.members.load(message.conversationId);
-    return receiptsFor(message, members).map((r) => ({ user: userRef(r.userId), deliveredAt: r.deliveredAt, readAt: r.readAt }));
+    return receiptsFor(message, members).map((r) => ({
+      user: userRef(r.userId),
+      deliveredAt: r.deliveredAt,
+      readAt: r.readAt,
+    }));
   }
 
-  @FieldResolver(() => MessageStatus, { nullable: true, description: 'For the sender: how far the message has got with everyone else. Null for others.' })
+  @FieldResolver(() => MessageStatus, {
+    nullable: true,
+    description: 'For the sender: how far the message has got with everyone else. Null for others.',
+  })
   async status(@Root() message: Message, @Ctx() ctx: ChatContext): Promise<MessageStatus | null> {
     if (message.senderId !== ctx.viewer?.userId) return null;
     return MessageStatus[statusOf(receiptsFor(message, await ctx.loaders.members.load(message.conversationId)))];

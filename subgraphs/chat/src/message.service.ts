@@ -43,11 +43,14 @@ async function storeMessage(em: EntityManager, message: Message, attachmentIds: 
   const stored = await rows(
     em,
     `with sent as (
-       insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values (?, ?, ?, ?, ?, ?)
-       on conflict (conversation_id, sender_id, client_message_id) do nothing returning id, conversation_id, sender_id, created_at
+       insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values
+         (?, ?, ?, ?, ?, ?)
+       on conflict (conversation_id, sender_id, client_message_id) do nothing returning id, conversation_id, sender_id,
+         created_at
      ), attached as (
        insert into ${table(em, 'message_attachments')} (message_id, file_id, position, status)
-       select sent.id, file.id, file.position - 1, '${AttachmentStatus.PENDING}' from sent, unnest(?::uuid[]) with ordinality as file(id, position)
+       select sent.id, file.id, file.position - 1, '${AttachmentStatus.PENDING}' from sent, unnest(?::uuid[]) with
+         ordinality as file(id, position)
      ), conversation as (
        update ${table(em, 'conversations')} c set last_activity_at = greatest(c.last_activity_at, sent.created_at),
          last_message_id = greatest(coalesce(c.last_message_id, sent.id), sent.id)
@@ -55,11 +58,22 @@ async function storeMessage(em: EntityManager, message: Message, attachmentIds: 
      ), sender as (
        update ${table(em, 'members')} m set
          last_read_message_id = greatest(coalesce(m.last_read_message_id, sent.id), sent.id), last_read_at = ?,
-         last_delivered_message_id = greatest(coalesce(m.last_delivered_message_id, sent.id), sent.id), last_delivered_at = ?
+         last_delivered_message_id = greatest(coalesce(m.last_delivered_message_id, sent.id), sent.id),
+           last_delivered_at = ?
        from sent where m.conversation_id = sent.conversation_id and m.user_id = sent.sender_id
      )
      select id from sent`,
-    [message.id, message.conversationId, message.senderId, message.body, message.clientMessageId, message.createdAt, uuidArray(attachmentIds), now, now],
+    [
+      message.id,
+      message.conversationId,
+      message.senderId,
+      message.body,
+      message.clientMessageId,
+      message.createdAt,
+      uuidArray(attachmentIds),
+      now,
+      now,
+    ],
   );
   return stored.length > 0;
 }
@@ -79,12 +93,15 @@ export class MessageService {
    * with everything it changes, and the outbox adds one insert for both events.
    */
   async send(viewer: Viewer, input: SendMessageInput, loaders: ChatLoaders): Promise<Message> {
-    const target = isUuid(input.conversationId) ? await this.sendingTo(viewer, input.conversationId.toLowerCase(), loaders) : null;
+    const target = isUuid(input.conversationId)
+      ? await this.sendingTo(viewer, input.conversationId.toLowerCase(), loaders)
+      : null;
     if (!target) throw notFound('Conversation');
     const body = text(input.body, 'body', BODY);
     if (!(input.attachmentIds ?? []).every(isUuid)) throw badInput('Attachments are drive file ids.', 'attachmentIds');
     const attachmentIds = [...new Set((input.attachmentIds ?? []).map((id) => id.toLowerCase()))];
-    if (attachmentIds.length > MAX_ATTACHMENTS) throw badInput(`At most ${MAX_ATTACHMENTS} attachments per message.`, 'attachmentIds');
+    if (attachmentIds.length > MAX_ATTACHMENTS)
+      throw badInput(`At most ${MAX_ATTACHMENTS} attachments per message.`, 'attachmentIds');
     const clientMessageId = optionalText(input.clientMessageId, 'clientMessageId', CLIENT_MESSAGE_ID);
     if (target.blocked) throw forbidden('You cannot message this user.');
     const { conversationId, memberIds } = target;
@@ -93,11 +110,20 @@ export class MessageService {
     const stored = await this.outbox.transaction(async (em, publish) => {
       if (!(await storeMessage(em, draft, attachmentIds))) return null;
       tellMembers(publish, { kind: ChatEventKind.MESSAGE_ADDED, conversationId, messageId: draft.id }, memberIds);
-      publish('chat.message.sent', { messageId: draft.id, conversationId, senderId: viewer.userId, recipientIds: others, excerpt: excerpt(body, 80), attachmentIds });
+      publish('chat.message.sent', {
+        messageId: draft.id,
+        conversationId,
+        senderId: viewer.userId,
+        recipientIds: others,
+        excerpt: excerpt(body, 80),
+        attachmentIds,
+      });
       return draft;
     });
     if (stored) return stored;
-    return (this.orm.em as EntityManager).fork().findOneOrFail(Message, { conversationId, senderId: viewer.userId, clientMessageId });
+    return (this.orm.em as EntityManager)
+      .fork()
+      .findOneOrFail(Message, { conversationId, senderId: viewer.userId, clientMessageId });
   }
 
   /**
@@ -112,7 +138,8 @@ export class MessageService {
       `select to_jsonb(c) as conversation, array_agg(m.user_id::text order by m.joined_at, m.user_id) as member_ids,
          c.kind = 'DIRECT' and exists (
            select 1 from ${table(em, 'members')} other join ${table(em, 'blocks')} b on b.active
-             and ((b.blocker_id = ? and b.blocked_id = other.user_id) or (b.blocker_id = other.user_id and b.blocked_id = ?))
+             and ((b.blocker_id = ? and b.blocked_id = other.user_id) or (b.blocker_id = other.user_id and b.blocked_id
+               = ?))
            where other.conversation_id = c.id and other.user_id <> ?) as blocked
        from ${table(em, 'conversations')} c join ${table(em, 'members')} m on m.conversation_id = c.id
        where c.id = ? group by c.id having bool_or(m.user_id = ?)`,
@@ -132,7 +159,11 @@ export class MessageService {
     const members = await loaders.members.load(message.conversationId);
     await this.outbox.transaction(async (em, publish) => {
       await em.nativeUpdate(Message, { id, deletedAt: null }, { body, editedAt: new Date() });
-      tellMembers(publish, { kind: ChatEventKind.MESSAGE_EDITED, conversationId: message.conversationId, messageId: id }, members.map((m) => m.userId));
+      tellMembers(
+        publish,
+        { kind: ChatEventKind.MESSAGE_EDITED, conversationId: message.conversationId, messageId: id },
+        members.map((m) => m.userId),
+      );
     });
     loaders.message.clear(id);
     return (await loaders.message.load(id))!;
@@ -143,13 +174,18 @@ export class MessageService {
     const message = await this.visible(viewer, id, loaders);
     const mine = await loaders.membership.load(message.conversationId);
     const moderates = mine?.role === MemberRole.OWNER || mine?.role === MemberRole.ADMIN;
-    if (message.senderId !== viewer.userId && !moderates) throw forbidden('Only the sender or a group’s owner and admins can delete a message.');
+    if (message.senderId !== viewer.userId && !moderates)
+      throw forbidden('Only the sender or a group’s owner and admins can delete a message.');
     if (message.deletedAt) return true;
     const members = await loaders.members.load(message.conversationId);
     await this.outbox.transaction(async (em, publish) => {
       const deleted = await em.nativeUpdate(Message, { id, deletedAt: null }, { deletedAt: new Date() });
       if (!deleted) return;
-      tellMembers(publish, { kind: ChatEventKind.MESSAGE_DELETED, conversationId: message.conversationId, messageId: id }, members.map((m) => m.userId));
+      tellMembers(
+        publish,
+        { kind: ChatEventKind.MESSAGE_DELETED, conversationId: message.conversationId, messageId: id },
+        members.map((m) => m.userId),
+      );
       // Its attachments stop being shared with the conversation through it.
       publish('chat.message.deleted', { messageId: id, conversationId: message.conversationId });
     });
@@ -161,7 +197,13 @@ export class MessageService {
    * Receipts: the viewer has received (`delivered`) or read the conversation up to a message.
    * Pointers only move forward, and reading implies receiving. Members see the receipt live.
    */
-  async acknowledge(viewer: Viewer, conversationId: string, upToMessageId: string, read: boolean, loaders: ChatLoaders): Promise<Conversation> {
+  async acknowledge(
+    viewer: Viewer,
+    conversationId: string,
+    upToMessageId: string,
+    read: boolean,
+    loaders: ChatLoaders,
+  ): Promise<Conversation> {
     const conversation = await this.conversations.visible(viewer, conversationId, loaders);
     const upTo = isUuid(upToMessageId) ? await loaders.message.load(upToMessageId) : null;
     if (!upTo || upTo.conversationId !== conversation.id) throw notFound('Message');
@@ -173,21 +215,36 @@ export class MessageService {
         em,
         `update ${memberships} set
            last_delivered_message_id = greatest(coalesce(last_delivered_message_id, ?), ?),
-           last_delivered_at = case when last_delivered_message_id is null or last_delivered_message_id < ? then ? else last_delivered_at end
-           ${read ? `, last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?),
-           last_read_at = case when last_read_message_id is null or last_read_message_id < ? then ? else last_read_at end` : ''}
+           last_delivered_at = case when last_delivered_message_id is null or last_delivered_message_id < ? then ? else
+             last_delivered_at end
+           ${
+             read
+               ? `, last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?),
+           last_read_at = case when last_read_message_id is null or last_read_message_id < ? then ? else last_read_at end`
+               : ''
+           }
          where conversation_id = ? and user_id = ?
-           and (last_delivered_message_id is null or last_delivered_message_id < ? ${read ? 'or last_read_message_id is null or last_read_message_id < ?' : ''})
+           and (last_delivered_message_id is null or last_delivered_message_id < ?
+             ${read ? 'or last_read_message_id is null or last_read_message_id < ?' : ''})
          returning user_id`,
         [
-          upTo.id, upTo.id, upTo.id, now,
+          upTo.id,
+          upTo.id,
+          upTo.id,
+          now,
           ...(read ? [upTo.id, upTo.id, upTo.id, now] : []),
-          conversation.id, viewer.userId, upTo.id,
+          conversation.id,
+          viewer.userId,
+          upTo.id,
           ...(read ? [upTo.id] : []),
         ],
       );
       if (moved.length) {
-        tellMembers(publish, { kind: ChatEventKind.RECEIPT, conversationId: conversation.id, messageId: upTo.id, userId: viewer.userId }, members.map((m) => m.userId));
+        tellMembers(
+          publish,
+          { kind: ChatEventKind.RECEIPT, conversationId: conversation.id, messageId: upTo.id, userId: viewer.userId },
+          members.map((m) => m.userId),
+        );
       }
     });
     loaders.members.clear(conversation.id);
@@ -202,8 +259,14 @@ export class MessageService {
    */
   async typing(viewer: Viewer, conversationId: string, loaders: ChatLoaders): Promise<boolean> {
     const conversation = await this.conversations.visible(viewer, conversationId, loaders);
-    const others = (await loaders.members.load(conversation.id)).map((m) => m.userId).filter((id) => id !== viewer.userId);
-    await signalMembers(this.signal, { kind: ChatEventKind.TYPING, conversationId: conversation.id, userId: viewer.userId }, others);
+    const others = (await loaders.members.load(conversation.id))
+      .map((m) => m.userId)
+      .filter((id) => id !== viewer.userId);
+    await signalMembers(
+      this.signal,
+      { kind: ChatEventKind.TYPING, conversationId: conversation.id, userId: viewer.userId },
+      others,
+    );
     return true;
   }
 
@@ -215,7 +278,13 @@ export class MessageService {
   }
 
   /** A conversation's messages, newest first, paged backwards with `before` (the deprecated root `messages`). */
-  async list(viewer: Viewer, conversationId: string, first: number | null | undefined, before: string | null | undefined, loaders: ChatLoaders) {
+  async list(
+    viewer: Viewer,
+    conversationId: string,
+    first: number | null | undefined,
+    before: string | null | undefined,
+    loaders: ChatLoaders,
+  ) {
     const { found, size } = await this.olderThan(viewer, conversationId, pageSize(first, 50), before, loaders);
     return toConnection(found, size, { after: before });
   }
@@ -224,19 +293,49 @@ export class MessageService {
    * The `last` messages before `before`, oldest first, as a chat shows them and as Relay pages
    * backwards: hasPreviousPage says older ones exist, and `before: startCursor` fetches them.
    */
-  async history(viewer: Viewer, conversationId: string, last: number | null | undefined, before: string | null | undefined, loaders: ChatLoaders) {
-    const { conversation, found, size, cursor } = await this.olderThan(viewer, conversationId, pageSize(last, 50, 'last'), before, loaders);
-    const edges = found.slice(0, size).reverse().map((node) => ({ cursor: encodeCursor(node), node }));
+  async history(
+    viewer: Viewer,
+    conversationId: string,
+    last: number | null | undefined,
+    before: string | null | undefined,
+    loaders: ChatLoaders,
+  ) {
+    const { conversation, found, size, cursor } = await this.olderThan(
+      viewer,
+      conversationId,
+      pageSize(last, 50, 'last'),
+      before,
+      loaders,
+    );
+    const edges = found
+      .slice(0, size)
+      .reverse()
+      .map((node) => ({ cursor: encodeCursor(node), node }));
     const em = this.orm.em as EntityManager;
     const newer = cursor
-      ? await rows(em, `select 1 from ${table(em, 'messages')} where conversation_id = ? and deleted_at is null and id >= ? limit 1`, [conversation.id, cursor.id])
+      ? await rows(
+          em,
+          `select 1 from ${table(em, 'messages')} where conversation_id = ? and deleted_at is null and id >= ? limit 1`,
+          [conversation.id, cursor.id],
+        )
       : [];
-    const pageInfo = { hasPreviousPage: found.length > size, hasNextPage: newer.length > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null };
+    const pageInfo = {
+      hasPreviousPage: found.length > size,
+      hasNextPage: newer.length > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    };
     return { edges, pageInfo };
   }
 
   /** `size + 1` messages older than the cursor, newest first. */
-  private async olderThan(viewer: Viewer, conversationId: string, size: number, before: string | null | undefined, loaders: ChatLoaders) {
+  private async olderThan(
+    viewer: Viewer,
+    conversationId: string,
+    size: number,
+    before: string | null | undefined,
+    loaders: ChatLoaders,
+  ) {
     const conversation = await this.conversations.visible(viewer, conversationId, loaders);
     const cursor = decodeCursor(before, 'before');
     const found = await (this.orm.em as EntityManager).find(

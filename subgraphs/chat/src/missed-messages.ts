@@ -42,7 +42,12 @@ export class MissedMessages {
 
   /** Often enough that nobody waits much longer than `afterSeconds`, at most every 5 s. */
   sweepsEvery(): Repeating {
-    return new Repeating('missed-message sweep', Math.min(5000, Math.max(100, (this.afterSeconds * 1000) / 3)), () => this.sweep(), this.logger);
+    return new Repeating(
+      'missed-message sweep',
+      Math.min(5000, Math.max(100, (this.afterSeconds * 1000) / 3)),
+      () => this.sweep(),
+      this.logger,
+    );
   }
 
   async sweep(): Promise<void> {
@@ -50,7 +55,8 @@ export class MissedMessages {
     const cutoff = new Date(Date.now() - this.afterSeconds * 1000);
     const due = await rows<Due>(
       em,
-      `select m.conversation_id, m.user_id, max(msg.id::text) as last_id, count(*) as count, m.notified_up_to_message_id as previous
+      `select m.conversation_id, m.user_id, max(msg.id::text) as last_id, count(*) as count, m.notified_up_to_message_id
+         as previous
        from ${table(em, 'members')} m
        join ${table(em, 'conversations')} c on c.id = m.conversation_id and c.last_activity_at > ?
        join ${table(em, 'messages')} msg on msg.conversation_id = m.conversation_id
@@ -92,7 +98,8 @@ export class MissedMessages {
         ],
       );
       const byConversation = new Map<string, Told[]>();
-      for (const row of told) byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row]);
+      for (const row of told)
+        byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row]);
       for (const [conversationId, recipients] of byConversation) {
         const [last] = recipients;
         publish('chat.messages.missed', {

@@ -16,7 +16,11 @@ const member = (userId: string, delivered: string | null, read: string | null): 
 
 describe('receiptsFor', () => {
   it('leaves out the sender and marks what each pointer has reached', () => {
-    const receipts = receiptsFor({ id: m2, senderId: 'ada' }, [member('ada', m3, m3), member('bob', m3, m1), member('cy', null, null)]);
+    const receipts = receiptsFor({ id: m2, senderId: 'ada' }, [
+      member('ada', m3, m3),
+      member('bob', m3, m1),
+      member('cy', null, null),
+    ]);
     expect(receipts).toEqual([
       { userId: 'bob', deliveredAt: at, readAt: null },
       { userId: 'cy', deliveredAt: null, readAt: null },
@@ -24,7 +28,9 @@ describe('receiptsFor', () => {
   });
 
   it('counts a pointer on the message itself as reaching it', () => {
-    expect(receiptsFor({ id: m2, senderId: 'ada' }, [member('bob', m2, m2)])).toEqual([{ userId: 'bob', deliveredAt: at, readAt: at }]);
+    expect(receiptsFor({ id: m2, senderId: 'ada' }, [member('bob', m2, m2)])).toEqual([
+      { userId: 'bob', deliveredAt: at, readAt: at },
+    ]);
   });
 });
 

@@ -57,7 +57,8 @@ const DENIED_TYPES = new Set([
 
 export function checkMimeType(input: string): { ok: true; mimeType: string } | { ok: false; message: string } {
   const mimeType = input.trim().toLowerCase();
-  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(mimeType)) return { ok: false, message: 'That is not a MIME type.' };
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(mimeType))
+    return { ok: false, message: 'That is not a MIME type.' };
   if (DENIED_TYPES.has(mimeType)) return { ok: false, message: 'Files of this type cannot be stored.' };
   return { ok: true, mimeType };
 }

@@ -21,7 +21,11 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
 
     // Membership events may be handled out of order; the latest one wins.
     'chat.members.changed': ({ conversationId, memberIds }, { em, event }) =>
-      saveIfNewer(em, 'conversation_members', { key: { conversation_id: conversationId }, values: { member_ids: uuidArray(memberIds) }, eventId: event.id }),
+      saveIfNewer(em, 'conversation_members', {
+        key: { conversation_id: conversationId },
+        values: { member_ids: uuidArray(memberIds) },
+        eventId: event.id,
+      }),
 
     // Most messages attach nothing: those are acknowledged without a transaction or an inbox record.
     'chat.message.sent': {
@@ -33,12 +37,18 @@ export function chatEventHandlers(): EventHandlers<ChatEvents, DriveEvents> {
         }
         for (const fileId of accepted) {
           await em.execute(
-            `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, message_id, granted_at) values (?, ?, ?, now())
+            `insert into ${table(em, 'attachment_grants')} (file_id, conversation_id, message_id, granted_at) values (?,
+               ?, ?, now())
              on conflict (file_id, message_id) where message_id is not null do nothing`,
             [fileId, conversationId, messageId],
           );
         }
-        publish('drive.attachments.checked', { messageId, conversationId, accepted, refused: attachmentIds.filter((id) => !accepted.includes(id)) });
+        publish('drive.attachments.checked', {
+          messageId,
+          conversationId,
+          accepted,
+          refused: attachmentIds.filter((id) => !accepted.includes(id)),
+        });
       },
     },
   };
@@ -53,7 +63,8 @@ async function senderMayRead(em: EntityManager, fileId: string, senderId: string
   if (canRead(file, senderId, share?.role ?? null)) return true;
   const viaConversation = await rows(
     em,
-    `select 1 from ${table(em, 'attachment_grants')} g join ${table(em, 'conversation_members')} m on m.conversation_id = g.conversation_id
+    `select 1 from ${table(em, 'attachment_grants')} g join ${table(em, 'conversation_members')} m on m.conversation_id
+       = g.conversation_id
      where g.file_id = ? and ? = any(m.member_ids) limit 1`,
     [fileId, senderId],
   );

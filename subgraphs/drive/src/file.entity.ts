@@ -22,7 +22,10 @@ export enum ShareRole {
   VIEWER = 'VIEWER',
   EDITOR = 'EDITOR',
 }
-registerEnumType(ShareRole, { name: 'ShareRole', description: 'Editors may also upload new versions and restore old ones.' });
+registerEnumType(ShareRole, {
+  name: 'ShareRole',
+  description: 'Editors may also upload new versions and restore old ones.',
+});
 
 /** A file: its name and type, who owns it, who may see it, and which of its versions is current. */
 @Directive('@key(fields: "id")')
@@ -62,7 +65,10 @@ export class DriveFile {
   updatedAt: Date = new Date();
 
   /** Set while the file is in its owner's trash: then only they see it, until it is restored or purged. */
-  @Field(() => Date, { nullable: true, description: 'When it went to the trash; null unless it is there (only its owner sees it then).' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it went to the trash; null unless it is there (only its owner sees it then).',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   deletedAt: Date | null = null;
 }
@@ -178,7 +184,9 @@ export class Upload {
   createdAt: Date = new Date();
 }
 
-@ObjectType({ description: 'Where and how to send the bytes: PUT them to `uploadUrl` with these headers, then call completeUpload.' })
+@ObjectType({
+  description: 'Where and how to send the bytes: PUT them to `uploadUrl` with these headers, then call completeUpload.',
+})
 export class UploadTicket {
   @Field(() => ID)
   uploadId!: string;

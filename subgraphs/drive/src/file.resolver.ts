@@ -1,8 +1,29 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { SafeInt } from '@peerlink/platform/graphql/safe-int';
 import type { DriveContext } from './context.js';
-import { DriveFile, FileConnection, FileShare, FileVersion, FileVisibility, ShareRole, UploadTicket } from './file.entity.js';
+import {
+  DriveFile,
+  FileConnection,
+  FileShare,
+  FileVersion,
+  FileVisibility,
+  ShareRole,
+  UploadTicket,
+} from './file.entity.js';
 import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
 
 @InputType()
@@ -97,27 +118,47 @@ export class FileResolver {
     return ctx.services.files.totals(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => UploadTicket, { nullable: true, description: 'Starts an upload: PUT the bytes to the ticket’s URL, then call completeUpload.' })
+  @Mutation(() => UploadTicket, {
+    nullable: true,
+    description: 'Starts an upload: PUT the bytes to the ticket’s URL, then call completeUpload.',
+  })
   createUpload(@Arg('input') input: CreateUploadInput, @Ctx() ctx: DriveContext) {
     return ctx.services.uploads.create(requireViewer(ctx.viewer), input, ctx.client, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { nullable: true, description: 'Checks the uploaded bytes (size and checksum) and makes them the file’s current version.' })
+  @Mutation(() => DriveFile, {
+    nullable: true,
+    description: 'Checks the uploaded bytes (size and checksum) and makes them the file’s current version.',
+  })
   completeUpload(@Arg('uploadId', () => ID) uploadId: string, @Ctx() ctx: DriveContext) {
     return ctx.services.uploads.complete(requireViewer(ctx.viewer), uploadId, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { nullable: true, description: 'Makes an earlier version current again (owner or editor).' })
-  restoreFileVersion(@Arg('fileId', () => ID) fileId: string, @Arg('versionId', () => ID) versionId: string, @Ctx() ctx: DriveContext) {
+  @Mutation(() => DriveFile, {
+    nullable: true,
+    description: 'Makes an earlier version current again (owner or editor).',
+  })
+  restoreFileVersion(
+    @Arg('fileId', () => ID) fileId: string,
+    @Arg('versionId', () => ID) versionId: string,
+    @Ctx() ctx: DriveContext,
+  ) {
     return ctx.services.files.restore(requireViewer(ctx.viewer), fileId, versionId, ctx.loaders);
   }
 
   @Mutation(() => DriveFile, { nullable: true, description: 'The owner only.' })
-  setFileVisibility(@Arg('id', () => ID) id: string, @Arg('visibility', () => FileVisibility) visibility: FileVisibility, @Ctx() ctx: DriveContext) {
+  setFileVisibility(
+    @Arg('id', () => ID) id: string,
+    @Arg('visibility', () => FileVisibility) visibility: FileVisibility,
+    @Ctx() ctx: DriveContext,
+  ) {
     return ctx.services.files.setVisibility(requireViewer(ctx.viewer), id, visibility, ctx.loaders);
   }
 
-  @Mutation(() => DriveFile, { nullable: true, description: 'The owner only. Sharing a PRIVATE file makes it RESTRICTED.' })
+  @Mutation(() => DriveFile, {
+    nullable: true,
+    description: 'The owner only. Sharing a PRIVATE file makes it RESTRICTED.',
+  })
   shareFile(
     @Arg('fileId', () => ID) fileId: string,
     @Arg('userId', () => ID) userId: string,
@@ -128,7 +169,11 @@ export class FileResolver {
   }
 
   @Mutation(() => DriveFile, { nullable: true, description: 'The owner only.' })
-  unshareFile(@Arg('fileId', () => ID) fileId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: DriveContext) {
+  unshareFile(
+    @Arg('fileId', () => ID) fileId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Ctx() ctx: DriveContext,
+  ) {
     return ctx.services.files.unshare(requireViewer(ctx.viewer), fileId, userId, ctx.loaders);
   }
 
@@ -157,19 +202,29 @@ export class FileResolver {
     return ctx.loaders.versions.load(file.id);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'A signed link to the current version, valid for 15 minutes; null for anyone who may not read the file.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'A signed link to the current version, valid for 15 minutes; null for anyone who may not read the file.',
+  })
   async downloadUrl(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
     const version = await this.currentVersion(file, ctx);
     if (!version || !(await ctx.loaders.canRead(file))) return null;
     return ctx.services.files.downloadUrl(file, version, ctx.client);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'For PUBLIC files out of the trash: a link that does not expire.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'For PUBLIC files out of the trash: a link that does not expire.',
+  })
   publicUrl(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
     return ctx.services.files.publicUrl(file, ctx.client);
   }
 
-  @FieldResolver(() => [FileShare], { nullable: true, description: 'Who it is shared with; the owner only, null for others.' })
+  @FieldResolver(() => [FileShare], {
+    nullable: true,
+    description: 'Who it is shared with; the owner only, null for others.',
+  })
   async shares(@Root() file: DriveFile, @Ctx() ctx: DriveContext) {
     return file.ownerId === ctx.viewer?.userId ? ctx.loaders.shares.load(file.id) : null;
   }

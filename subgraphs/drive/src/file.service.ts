@@ -48,7 +48,11 @@ export class FileService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const mine = { ownerId: viewer.userId, currentVersionId: { $ne: null }, deletedAt: null };
-    const files = await this.em.find(DriveFile, { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1 });
+    const files = await this.em.find(
+      DriveFile,
+      { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
+      { orderBy: { id: 'desc' }, limit: size + 1 },
+    );
     return withTotalCount(toConnection(files, size, { after }), () => this.em.count(DriveFile, mine));
   }
 
@@ -69,7 +73,12 @@ export class FileService {
   }
 
   /** The owner decides who may see a file. */
-  async setVisibility(viewer: Viewer, id: string, visibility: FileVisibility, loaders: DriveLoaders): Promise<DriveFile> {
+  async setVisibility(
+    viewer: Viewer,
+    id: string,
+    visibility: FileVisibility,
+    loaders: DriveLoaders,
+  ): Promise<DriveFile> {
     const file = await this.owned(viewer, id, loaders);
     await this.em.nativeUpdate(DriveFile, { id: file.id }, { visibility, updatedAt: new Date() });
     loaders.forget(file.id);
@@ -87,7 +96,8 @@ export class FileService {
          on conflict (file_id, user_id) do update set role = excluded.role`,
         [file.id, userId, role],
       );
-      if (file.visibility === FileVisibility.PRIVATE) await em.nativeUpdate(DriveFile, { id: file.id }, { visibility: FileVisibility.RESTRICTED });
+      if (file.visibility === FileVisibility.PRIVATE)
+        await em.nativeUpdate(DriveFile, { id: file.id }, { visibility: FileVisibility.RESTRICTED });
       publish('drive.file.shared', { fileId: file.id, ownerId: file.ownerId, userId, role, name: file.name });
     });
     loaders.forget(file.id);
@@ -117,10 +127,15 @@ export class FileService {
   async usage(viewer: Viewer) {
     const byType = await this.bytesByType(viewer.userId);
     const usedBytes = byType.reduce((sum, t) => sum + t.bytes, 0);
-    const [files] = await rows<{ count: string }>(this.em, `select count(*) as count from ${table(this.em, 'files')} where owner_id = ? and current_version_id is not null`, [viewer.userId]);
+    const [files] = await rows<{ count: string }>(
+      this.em,
+      `select count(*) as count from ${table(this.em, 'files')} where owner_id = ? and current_version_id is not null`,
+      [viewer.userId],
+    );
     const [trash] = await rows<{ count: string; bytes: string | null }>(
       this.em,
-      `select count(distinct f.id) as count, sum(v.size) as bytes from ${table(this.em, 'files')} f join ${table(this.em, 'file_versions')} v on v.file_id = f.id
+      `select count(distinct f.id) as count, sum(v.size) as bytes from ${table(this.em, 'files')} f join
+         ${table(this.em, 'file_versions')} v on v.file_id = f.id
        where f.owner_id = ? and f.deleted_at is not null`,
       [viewer.userId],
     );
@@ -140,7 +155,8 @@ export class FileService {
     const byType = await this.bytesByType(null);
     const [counts] = await rows<{ files: string; owners: string }>(
       this.em,
-      `select count(*) as files, count(distinct owner_id) as owners from ${table(this.em, 'files')} where current_version_id is not null`,
+      `select count(*) as files, count(distinct owner_id) as owners from ${table(this.em, 'files')} where ` +
+        `current_version_id is not null`,
     );
     return {
       usedBytes: byType.reduce((sum, t) => sum + t.bytes, 0),
@@ -162,7 +178,9 @@ export class FileService {
     return found.map((r) => ({ mimeType: r.mime_type, bytes: Number(r.bytes), count: Number(r.count) }));
   }
 
-  /** A file the viewer owns, out of the trash: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own it. */
+  /**
+   * A file the viewer owns, out of the trash: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own it.
+   */
   private async owned(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<DriveFile> {
     const file = await ownedFile(viewer, id, loaders);
     refuseTrashed(file, 'id');

@@ -36,7 +36,10 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
   async start({ bus, config, logger, storage }, orm, settings) {
     await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
-    const uploads = new UploadService(orm, storage, { quotaBytes: settings.DRIVE_QUOTA_BYTES, maxFileBytes: settings.DRIVE_MAX_FILE_BYTES });
+    const uploads = new UploadService(orm, storage, {
+      quotaBytes: settings.DRIVE_QUOTA_BYTES,
+      maxFileBytes: settings.DRIVE_MAX_FILE_BYTES,
+    });
     const files = new FileService(orm, outbox, storage, settings.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
     const trash = new TrashService(orm, storage, uploads, settings.DRIVE_TRASH_DAYS);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
@@ -69,6 +72,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
   },
 };
 
-// The package exports only this file: the end-to-end specs reach the trash and replay a return's photo check through these.
+// The package exports only this file: the end-to-end specs reach the trash and replay a return's photo check through
+// these.
 export type { DriveServices } from './context.js';
 export { returnPhotoHandlers };

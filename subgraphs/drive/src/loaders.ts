@@ -26,12 +26,20 @@ export class DriveLoaders {
 
   /** Every version of each file, newest first. */
   readonly versions = new DataLoader<string, FileVersion[]>(async (fileIds) => {
-    const found = await this.em.find(FileVersion, { fileId: { $in: validIds(fileIds) } }, { orderBy: { number: 'desc' }, refresh: true });
+    const found = await this.em.find(
+      FileVersion,
+      { fileId: { $in: validIds(fileIds) } },
+      { orderBy: { number: 'desc' }, refresh: true },
+    );
     return fileIds.map((id) => found.filter((v) => v.fileId === id.toLowerCase()));
   });
 
   readonly shares = new DataLoader<string, FileShare[]>(async (fileIds) => {
-    const found = await this.em.find(FileShare, { fileId: { $in: validIds(fileIds) } }, { orderBy: { createdAt: 'asc' }, refresh: true });
+    const found = await this.em.find(
+      FileShare,
+      { fileId: { $in: validIds(fileIds) } },
+      { orderBy: { createdAt: 'asc' }, refresh: true },
+    );
     return fileIds.map((id) => found.filter((s) => s.fileId === id.toLowerCase()));
   });
 
@@ -51,7 +59,11 @@ export class DriveLoaders {
 
   /** Whether anyone's purchase holds each file (it is then never purged). */
   readonly purchased = new DataLoader<string, boolean>(async (fileIds) => {
-    const found = await rows<{ file_id: string }>(this.em, `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[])`, [uuidArray(fileIds)]);
+    const found = await rows<{ file_id: string }>(
+      this.em,
+      `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[])`,
+      [uuidArray(fileIds)],
+    );
     const held = new Set(found.map((r) => r.file_id));
     return fileIds.map((id) => held.has(id.toLowerCase()));
   });
@@ -61,7 +73,8 @@ export class DriveLoaders {
     if (!this.viewer) return fileIds.map(() => false);
     const found = await rows<{ file_id: string }>(
       this.em,
-      `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[]) and buyer_id = ?`,
+      `select distinct file_id from ${table(this.em, 'purchase_grants')} where file_id = any(?::uuid[]) and ` +
+        `buyer_id = ?`,
       [uuidArray(fileIds), this.viewer.userId],
     );
     const granted = new Set(found.map((r) => r.file_id));
@@ -73,7 +86,8 @@ export class DriveLoaders {
     if (!this.viewer) return fileIds.map(() => false);
     const found = await rows<{ file_id: string }>(
       this.em,
-      `select distinct file_id from ${table(this.em, 'return_photo_grants')} where file_id = any(?::uuid[]) and seller_id = ?`,
+      `select distinct file_id from ${table(this.em, 'return_photo_grants')} where file_id = any(?::uuid[]) ` +
+        `and seller_id = ?`,
       [uuidArray(fileIds), this.viewer.userId],
     );
     const granted = new Set(found.map((r) => r.file_id));
@@ -98,7 +112,11 @@ export class DriveLoaders {
     // The admin role is asked about only when it would change the answer.
     if (canRead(file, viewerId, share) || (canRead(file, viewerId, share, true) && this.admin)) return true;
     if (file.deletedAt) return this.bought.load(file.id);
-    return (await this.inViewersConversation.load(file.id)) || (await this.bought.load(file.id)) || this.returnPhoto.load(file.id);
+    return (
+      (await this.inViewersConversation.load(file.id)) ||
+      (await this.bought.load(file.id)) ||
+      this.returnPhoto.load(file.id)
+    );
   }
 
   async canEdit(file: DriveFile): Promise<boolean> {

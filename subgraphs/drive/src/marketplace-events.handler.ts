@@ -24,7 +24,8 @@ export function marketplaceEventHandlers(): EventHandlers<MarketplaceEvents, Dri
           await em.execute(
             `insert into ${grants} (order_id, file_id, buyer_id)
              select ?, f.id, ? from ${table(em, 'files')} f
-             where f.id = any(?::uuid[]) and f.owner_id = ? and not exists (select 1 from ${revocations} where order_id = ?)
+             where f.id = any(?::uuid[]) and f.owner_id = ? and not exists (select 1 from ${revocations} where order_id
+               = ?)
              on conflict do nothing`,
             [orderId, buyerId, uuidArray(digitalFileIds), sellerId, orderId],
           );

@@ -19,13 +19,18 @@ export function returnPhotoHandlers(): EventHandlers<MarketplaceEvents, DriveEve
           await em.execute<{ id: string }[]>(
             `insert into ${table(em, 'return_photo_grants')} (request_id, file_id, seller_id)
              select ?, f.id, ? from ${table(em, 'files')} f
-             where f.id = any(?::uuid[]) and f.owner_id = ? and f.current_version_id is not null and f.deleted_at is null
+             where f.id = any(?::uuid[]) and f.owner_id = ? and f.current_version_id is not null and f.deleted_at is
+               null
              on conflict (request_id, file_id) do update set seller_id = excluded.seller_id
              returning file_id as id`,
             [returnRequestId, sellerId, uuidArray(photoIds), buyerId],
           )
         ).map((r) => r.id);
-        publish('drive.return_photos.checked', { returnRequestId, accepted, refused: photoIds.filter((id) => !accepted.includes(id)) });
+        publish('drive.return_photos.checked', {
+          returnRequestId,
+          accepted,
+          refused: photoIds.filter((id) => !accepted.includes(id)),
+        });
       },
     },
   };

@@ -17,7 +17,9 @@ export function fileRoutes(orm: Orm, storage: ObjectStorage, logger: Logger): Ro
   router.get('/public/:fileId', async (req, res) => {
     try {
       const em = (orm.em as EntityManager).fork();
-      const file = isUuid(req.params.fileId) ? await em.findOne(DriveFile, { id: req.params.fileId, visibility: FileVisibility.PUBLIC, deletedAt: null }) : null;
+      const file = isUuid(req.params.fileId)
+        ? await em.findOne(DriveFile, { id: req.params.fileId, visibility: FileVisibility.PUBLIC, deletedAt: null })
+        : null;
       const version = file?.currentVersionId ? await em.findOne(FileVersion, { id: file.currentVersionId }) : null;
       if (!file || !version) return void res.status(404).json({ error: 'Not found.' });
       await storage.send(version.storageKey, { fileName: file.name, contentType: file.mimeType }, req, res);

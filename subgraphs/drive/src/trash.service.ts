@@ -13,8 +13,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Files purged per transaction, so a large trash never holds one long transaction's locks. */
 const PURGE_BATCH = 100;
 
-/** Files someone has bought are never purged: a purchase outlives its seller's trash (refunds and cancellations end it). */
-const NOT_BOUGHT = (em: EntityManager) => `not exists (select 1 from ${table(em, 'purchase_grants')} g where g.file_id = f.id)`;
+/**
+ * Files someone has bought are never purged: a purchase outlives its seller's trash (refunds and cancellations end it).
+ */
+const NOT_BOUGHT = (em: EntityManager) =>
+  `not exists (select 1 from ${table(em, 'purchase_grants')} g where g.file_id = f.id)`;
 
 /** Which trashed files a purge takes. */
 interface PurgeScope {
@@ -28,7 +31,10 @@ export function refuseTrashed(file: DriveFile, field: string) {
   if (file.deletedAt) throw badInput('This file is in the trash; restore it first.', field);
 }
 
-/** A file the viewer owns, in the trash or not: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own it. */
+/**
+ * A file the viewer owns, in the trash or not: NOT_FOUND if they cannot see it, FORBIDDEN if they see but do not own
+ * it.
+ */
 export async function ownedFile(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<DriveFile> {
   const file = await loaders.readable(id);
   if (!file) throw notFound('File');
@@ -68,7 +74,9 @@ export class TrashService {
       {
         ownerId: viewer.userId,
         deletedAt: { $ne: null },
-        ...(cursor ? { $or: [{ deletedAt: { $lt: cursor.createdAt } }, { deletedAt: cursor.createdAt, id: { $lt: cursor.id } }] } : {}),
+        ...(cursor
+          ? { $or: [{ deletedAt: { $lt: cursor.createdAt } }, { deletedAt: cursor.createdAt, id: { $lt: cursor.id } }] }
+          : {}),
       },
       { orderBy: { deletedAt: 'desc', id: 'desc' }, limit: size + 1 },
     );
@@ -91,8 +99,13 @@ export class TrashService {
   async restore(viewer: Viewer, id: string, loaders: DriveLoaders): Promise<DriveFile> {
     const file = await ownedFile(viewer, id, loaders);
     if (!file.deletedAt) throw badInput('This file is not in the trash.', 'id');
-    // Waits for the row's lock: a purge under way either removes the file first, or then finds it restored and leaves it.
-    await rows(this.em, `update ${table(this.em, 'files')} set deleted_at = null where id = ? and deleted_at is not null`, [file.id]);
+    // Waits for the row's lock: a purge under way either removes the file first, or then finds it restored and leaves
+    // it.
+    await rows(
+      this.em,
+      `update ${table(this.em, 'files')} set deleted_at = null where id = ? and deleted_at is not null`,
+      [file.id],
+    );
     loaders.forget(file.id);
     const restored = await loaders.file.load(file.id);
     if (!restored) throw notFound('File');
@@ -104,14 +117,21 @@ export class TrashService {
     const file = await ownedFile(viewer, id, loaders);
     if (!file.deletedAt) throw badInput('Move the file to the trash first.', 'id');
     const purged = await this.purgeBatch({ fileId: file.id });
-    if (!purged && (await this.bought(file.id))) throw badInput('People have bought this file, so it stays for them; it counts toward your quota until their purchases end.', 'id');
+    if (!purged && (await this.bought(file.id)))
+      throw badInput(
+        'People have bought this file, so it stays for them; it counts toward your quota until their purchases end.',
+        'id',
+      );
     loaders.forget(file.id);
     if (!purged && (await loaders.file.load(file.id))) throw badInput('This file was restored meanwhile.', 'id');
     return true;
   }
 
   private async bought(fileId: string): Promise<boolean> {
-    return (await rows(this.em, `select 1 from ${table(this.em, 'purchase_grants')} where file_id = ? limit 1`, [fileId])).length > 0;
+    return (
+      (await rows(this.em, `select 1 from ${table(this.em, 'purchase_grants')} where file_id = ? limit 1`, [fileId]))
+        .length > 0
+    );
   }
 
   /** Purges everything in the viewer's trash (but what people have bought); how many files went. */
@@ -147,7 +167,8 @@ export class TrashService {
       // One file asked for by name waits for its lock; bulk purges skip locked rows until the next run.
       const doomed = await rows<{ id: string }>(
         em,
-        `select id from ${table(em, 'files')} f where ${['deleted_at is not null', NOT_BOUGHT(em), ...filters.map(([sql]) => sql)].join(' and ')}
+        `select id from ${table(em, 'files')} f where
+           ${['deleted_at is not null', NOT_BOUGHT(em), ...filters.map(([sql]) => sql)].join(' and ')}
          order by deleted_at limit ${PURGE_BATCH} for update${scope.fileId ? '' : ' skip locked'}`,
         filters.map(([, value]) => value),
       );
@@ -158,7 +179,8 @@ export class TrashService {
       const versions = await rows<{ file_id: string; storage_key: string }>(
         em,
         `with gone as (delete from ${table(em, 'files')} f where id = any(?::uuid[]) and ${NOT_BOUGHT(em)} returning id)
-         select g.id as file_id, v.storage_key from gone g left join ${table(em, 'file_versions')} v on v.file_id = g.id`,
+         select g.id as file_id, v.storage_key from gone g left join ${table(em, 'file_versions')} v on v.file_id =
+           g.id`,
         [uuidArray(doomed.map((f) => f.id))],
       );
       const gone = new Set(versions.map((v) => v.file_id));

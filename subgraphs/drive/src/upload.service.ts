@@ -44,13 +44,20 @@ export class UploadService {
     return this.orm.em as EntityManager;
   }
 
-  async create(viewer: Viewer, input: CreateUploadInput, client: ClientInfo, loaders: DriveLoaders): Promise<UploadTicket> {
+  async create(
+    viewer: Viewer,
+    input: CreateUploadInput,
+    client: ClientInfo,
+    loaders: DriveLoaders,
+  ): Promise<UploadTicket> {
     const name = checkName(input.name);
     if (!name) throw badInput('A file name is 1 to 255 characters, without slashes or control characters.', 'name');
     const type = checkMimeType(input.mimeType);
     if (!type.ok) throw badInput(type.message, 'mimeType');
-    if (!Number.isSafeInteger(input.size) || input.size < 0) throw badInput('The size is a whole number of bytes.', 'size');
-    if (input.size > this.limits.maxFileBytes) throw badInput(`Files are at most ${this.limits.maxFileBytes} bytes.`, 'size');
+    if (!Number.isSafeInteger(input.size) || input.size < 0)
+      throw badInput('The size is a whole number of bytes.', 'size');
+    if (input.size > this.limits.maxFileBytes)
+      throw badInput(`Files are at most ${this.limits.maxFileBytes} bytes.`, 'size');
     const checksum = input.checksum?.trim().toLowerCase() || null;
     if (checksum && !/^[0-9a-f]{64}$/.test(checksum)) throw badInput('The checksum is a SHA-256 in hex.', 'checksum');
     let ownerId = viewer.userId;
@@ -66,11 +73,15 @@ export class UploadService {
       await lockKey(em, `drive-quota:${ownerId}`);
       const used = (await this.committedBytes(ownerId, em)) + (await this.pendingBytes(ownerId, em));
       if (used + input.size > this.limits.quotaBytes) {
-        throw new AppError('BAD_USER_INPUT', `This would exceed the storage quota (${used} of ${this.limits.quotaBytes} bytes used or reserved).`, {
-          field: 'size',
-          usedBytes: used,
-          quotaBytes: this.limits.quotaBytes,
-        });
+        throw new AppError(
+          'BAD_USER_INPUT',
+          `This would exceed the storage quota (${used} of ${this.limits.quotaBytes} bytes used or reserved).`,
+          {
+            field: 'size',
+            usedBytes: used,
+            quotaBytes: this.limits.quotaBytes,
+          },
+        );
       }
       const upload = em.create(Upload, {
         fileId: input.fileId?.toLowerCase() ?? null,
@@ -121,14 +132,16 @@ export class UploadService {
       // Claimed only while unexpired, so the sweeper cannot remove bytes that are becoming a version.
       const claimed = await rows(
         em,
-        `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null and rejected_at is null and expires_at > now() returning id`,
+        `update ${table(em, 'uploads')} set completed_at = now() where id = ? and completed_at is null and ` +
+          `rejected_at is null and expires_at > now() returning id`,
         [upload.id],
       );
       if (!claimed.length) throw conflict('This upload was already completed, or has expired.', 'uploadId');
       let file: DriveFile;
       if (upload.fileId) {
         const existing = await em.findOne(DriveFile, { id: upload.fileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        // The right to add a version is checked again now: it may have been taken away, or the file trashed, since createUpload.
+        // The right to add a version is checked again now: it may have been taken away, or the file trashed, since
+        // createUpload.
         if (!existing || (existing.deletedAt && existing.ownerId !== viewer.userId)) throw notFound('File');
         refuseTrashed(existing, 'uploadId');
         loaders.forget(existing.id);
@@ -138,7 +151,11 @@ export class UploadService {
         file = em.create(DriveFile, { ownerId: upload.ownerId, name: upload.name, mimeType: upload.mimeType });
         await em.flush();
       }
-      const [last] = await rows<{ number: number | null }>(em, `select max(number) as number from ${table(em, 'file_versions')} where file_id = ?`, [file.id]);
+      const [last] = await rows<{ number: number | null }>(
+        em,
+        `select max(number) as number from ${table(em, 'file_versions')} where file_id = ?`,
+        [file.id],
+      );
       const version = em.create(FileVersion, {
         fileId: file.id,
         number: (last?.number ?? 0) + 1,
@@ -158,7 +175,8 @@ export class UploadService {
   async committedBytes(ownerId: string, em: EntityManager = this.em): Promise<number> {
     const [row] = await rows<{ bytes: string | null }>(
       em,
-      `select sum(v.size) as bytes from ${table(em, 'file_versions')} v join ${table(em, 'files')} f on f.id = v.file_id where f.owner_id = ?`,
+      `select sum(v.size) as bytes from ${table(em, 'file_versions')} v join ${table(em, 'files')} f on f.id ` +
+        `= v.file_id where f.owner_id = ?`,
       [ownerId],
     );
     return Number(row?.bytes ?? 0);
@@ -171,7 +189,8 @@ export class UploadService {
   async tombstone(em: EntityManager, storageKeys: string[]) {
     if (!storageKeys.length) return;
     await em.execute(
-      `update ${table(em, 'uploads')} set completed_at = null, rejected_at = now() where storage_key in (${storageKeys.map(() => '?').join(', ')})`,
+      `update ${table(em, 'uploads')} set completed_at = null, rejected_at = now() where storage_key in ` +
+        `(${storageKeys.map(() => '?').join(', ')})`,
       storageKeys,
     );
   }
@@ -180,7 +199,8 @@ export class UploadService {
   private async pendingBytes(ownerId: string, em: EntityManager): Promise<number> {
     const [row] = await rows<{ bytes: string | null }>(
       em,
-      `select sum(size) as bytes from ${table(em, 'uploads')} where owner_id = ? and completed_at is null and rejected_at is null and expires_at > now()`,
+      `select sum(size) as bytes from ${table(em, 'uploads')} where owner_id = ? and completed_at is null ` +
+        `and rejected_at is null and expires_at > now()`,
       [ownerId],
     );
     return Number(row?.bytes ?? 0);
@@ -195,7 +215,8 @@ export class UploadService {
     const stale = await rows<{ storage_key: string }>(
       em,
       `delete from ${table(em, 'uploads')} where id in (
-         select id from ${table(em, 'uploads')} where completed_at is null and expires_at < now() - interval '1 minute' limit 500
+         select id from ${table(em, 'uploads')} where completed_at is null and expires_at < now() - interval '1 minute'
+           limit 500
        ) returning storage_key`,
     );
     if (stale.length) await this.storage.delete(stale.map((u) => u.storage_key));

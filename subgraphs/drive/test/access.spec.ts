@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { canEdit, canRead, checkMimeType, checkName } from '#src/access';
 
 const owner = 'owner';
-const file = (visibility: 'PRIVATE' | 'PUBLIC' | 'RESTRICTED', deletedAt: Date | null = null) => ({ ownerId: owner, visibility, deletedAt });
+const file = (visibility: 'PRIVATE' | 'PUBLIC' | 'RESTRICTED', deletedAt: Date | null = null) => ({
+  ownerId: owner,
+  visibility,
+  deletedAt,
+});
 
 describe('canRead', () => {
   it('lets the owner and admins read anything', () => {
@@ -69,6 +73,9 @@ describe('checkName and checkMimeType', () => {
     expect(checkMimeType('application/vnd.openxmlformats-officedocument.wordprocessingml.document').ok).toBe(true);
     expect(checkMimeType('text')).toEqual({ ok: false, message: 'That is not a MIME type.' });
     expect(checkMimeType('text/plain; charset=utf-8').ok).toBe(false);
-    expect(checkMimeType('application/x-msdownload')).toEqual({ ok: false, message: 'Files of this type cannot be stored.' });
+    expect(checkMimeType('application/x-msdownload')).toEqual({
+      ok: false,
+      message: 'Files of this type cannot be stored.',
+    });
   });
 });

@@ -90,13 +90,20 @@ export class AccountService {
   }
 
   /** Ends every other session: whoever else had the old password is signed out. */
-  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
+  async changePassword(
+    viewer: Viewer,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<boolean> {
     const user = await this.orm.em.findOneOrFail(User, viewer.userId);
     // Someone holding a stolen access token must not get unlimited guesses at the password.
     await this.auth.takeAttempt(`change-password:${user.id}`, 10);
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw badInput('Your current password is not right.', 'currentPassword');
+    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+      throw badInput('Your current password is not right.', 'currentPassword');
     checkPassword(newPassword, { username: user.username, email: user.email }, 'newPassword');
-    if (currentPassword === newPassword) throw badInput('The new password must differ from the current one.', 'newPassword');
+    if (currentPassword === newPassword)
+      throw badInput('The new password must differ from the current one.', 'newPassword');
     const passwordHash = await hashPassword(newPassword);
     return this.outbox.transaction(async (em, publish) => {
       const fresh = await em.findOneOrFail(User, viewer.userId);
@@ -113,7 +120,11 @@ export class AccountService {
    * access token for their session that carries it, so they carry on without refreshSession. Only
    * then: a token that could be asked for again and again would keep a stolen one alive forever.
    */
-  async takeRole(viewer: Viewer, role: Role, client: ClientInfo): Promise<{ user: User; refreshedAccess: IssuedToken | null }> {
+  async takeRole(
+    viewer: Viewer,
+    role: Role,
+    client: ClientInfo,
+  ): Promise<{ user: User; refreshedAccess: IssuedToken | null }> {
     if (!SELF_SERVICE_ROLES.has(role)) throw forbidden();
     const { user, changed } = await this.setRole(viewer.userId, role, true, client, 'self');
     return { user, refreshedAccess: changed ? await this.auth.accessTokenFor(viewer) : null };
@@ -122,7 +133,8 @@ export class AccountService {
   async grantRole(viewer: Viewer, userId: string, role: Role, granted: boolean, client: ClientInfo): Promise<User> {
     requireRole(viewer, 'ADMIN', 'Only admins can grant or revoke roles.');
     if (role === Role.USER) throw badInput('Every account has the USER role.', 'role');
-    if (!granted && role === Role.ADMIN && userId === viewer.userId) throw badInput('Admins cannot revoke their own admin role.', 'role');
+    if (!granted && role === Role.ADMIN && userId === viewer.userId)
+      throw badInput('Admins cannot revoke their own admin role.', 'role');
     return (await this.setRole(userId, role, granted, client, viewer.userId)).user;
   }
 
@@ -149,12 +161,20 @@ export class AccountService {
       .transaction(async (em, publish) => {
         // Ids are opaque to clients: one that is not a UUID names no user (and would be a SQL error).
         // Locked: role changes and ledger writes for one user happen one at a time.
-        const user = isUuid(userId) ? await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+        const user = isUuid(userId)
+          ? await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+          : null;
         if (!user) throw notFound('User');
         const has = user.roles.includes(role);
         if (granted !== has) {
           user.roles = granted ? [...user.roles, role] : user.roles.filter((r) => r !== role);
-          this.activity.record(em, user, granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED, client, `${role} by ${by}`);
+          this.activity.record(
+            em,
+            user,
+            granted ? ActivityKind.ROLE_GRANTED : ActivityKind.ROLE_REVOKED,
+            client,
+            `${role} by ${by}`,
+          );
           // Losing a role ends the user's sessions, so no refreshed token carries it again.
           if (!granted) await this.auth.revokeSessions(em, user.id);
           publishUpdated(publish, user, ['roles']);
@@ -173,9 +193,12 @@ export class AccountService {
     if (result.changed) {
       // After commit. Should the cache be away, the new role waits for the user's next sign-in or refresh.
       if (granted) await this.roleRecords.refreshQuietly(result.user.id);
-      await this.roleRecords.announce({ userId: result.user.id, roles: result.user.roles as RoleName[], revoked: granted ? [] : [role as RoleName] });
+      await this.roleRecords.announce({
+        userId: result.user.id,
+        roles: result.user.roles as RoleName[],
+        revoked: granted ? [] : [role as RoleName],
+      });
     }
     return result;
   }
 }
-

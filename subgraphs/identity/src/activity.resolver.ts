@@ -5,7 +5,10 @@ import type { IdentityContext } from './context.js';
 
 @Resolver()
 export class ActivityResolver {
-  @Query(() => ActivityConnection, { nullable: true, description: 'Sign-ins, password changes and verifications on your account, newest first.' })
+  @Query(() => ActivityConnection, {
+    nullable: true,
+    description: 'Sign-ins, password changes and verifications on your account, newest first.',
+  })
   myActivity(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -15,7 +18,7 @@ export class ActivityResolver {
     return ctx.services.activity.list(viewer, viewer.userId, first, after);
   }
 
-  @Query(() => ActivityConnection, { nullable: true, description: 'Admins only: any user\'s activity.' })
+  @Query(() => ActivityConnection, { nullable: true, description: "Admins only: any user's activity." })
   userActivity(
     @Arg('userId', () => ID) userId: string,
     @Arg('first', () => Int, { nullable: true }) first: number | null,

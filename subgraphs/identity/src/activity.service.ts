@@ -12,17 +12,27 @@ export class ActivityService {
 
   /** Adds an entry to the user's security log, inside the caller's transaction. */
   record(em: EntityManager, user: User, kind: ActivityKind, client: ClientInfo, detail?: string) {
-    em.create(Activity, { user, kind, ip: client.ip ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null, detail: detail ?? null });
+    em.create(Activity, {
+      user,
+      kind,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
+      detail: detail ?? null,
+    });
   }
 
   /** A user reads their own log; admins read anyone's. */
   async list(viewer: Viewer, userId: string, first?: number | null, after?: string | null) {
-    if (viewer.userId !== userId) requireRole(viewer, 'ADMIN', 'Only admins can read another user\'s activity.');
+    if (viewer.userId !== userId) requireRole(viewer, 'ADMIN', "Only admins can read another user's activity.");
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     // An id that is not a UUID names no user, so it has no activity (and would be a SQL error).
     const rows = isUuid(userId)
-      ? await this.orm.em.find(Activity, { user: userId, ...olderThan(cursor) }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 })
+      ? await this.orm.em.find(
+          Activity,
+          { user: userId, ...olderThan(cursor) },
+          { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 },
+        )
       : [];
     return toConnection(rows, size, { after });
   }

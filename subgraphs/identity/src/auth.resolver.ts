@@ -28,7 +28,9 @@ export class LoginInput {
   password!: string;
 }
 
-@ObjectType({ description: 'A signed-in session: send accessToken as `Authorization: Bearer`, keep refreshToken to renew it.' })
+@ObjectType({
+  description: 'A signed-in session: send accessToken as `Authorization: Bearer`, keep refreshToken to renew it.',
+})
 export class AuthPayload {
   @Field()
   accessToken!: string;
@@ -61,7 +63,10 @@ export class AuthResolver {
     return this.createAccount(input, ctx);
   }
 
-  @Mutation(() => AuthPayload, { nullable: true, description: 'Signs in with an email address or username and the password.' })
+  @Mutation(() => AuthPayload, {
+    nullable: true,
+    description: 'Signs in with an email address or username and the password.',
+  })
   async createSession(@Arg('input') input: LoginInput, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.login(input, ctx.client));
   }
@@ -71,22 +76,37 @@ export class AuthResolver {
     return this.createSession(input, ctx);
   }
 
-  @Mutation(() => AuthPayload, { nullable: true, description: 'Trades a refresh token for new tokens. Reusing an old one ends the session.' })
+  @Mutation(() => AuthPayload, {
+    nullable: true,
+    description: 'Trades a refresh token for new tokens. Reusing an old one ends the session.',
+  })
   async refreshSession(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: IdentityContext) {
     return signedIn(ctx, await ctx.services.auth.refresh(refreshToken, ctx.client));
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Signs out: ends the session of the given refresh token, or the current one.' })
-  endSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Signs out: ends the session of the given refresh token, or the current one.',
+  })
+  endSession(
+    @Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null,
+    @Ctx() ctx: IdentityContext,
+  ) {
     return ctx.services.auth.logout(requireViewer(ctx.viewer), refreshToken, ctx.client);
   }
 
   @Mutation(() => Boolean, { nullable: true, deprecationReason: 'Use endSession.' })
-  logout(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: IdentityContext) {
+  logout(
+    @Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null,
+    @Ctx() ctx: IdentityContext,
+  ) {
     return this.endSession(refreshToken, ctx);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Signs out everywhere: ends every session of the signed-in user.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Signs out everywhere: ends every session of the signed-in user.',
+  })
   endAllSessions(@Ctx() ctx: IdentityContext) {
     return ctx.services.auth.logoutEverywhere(requireViewer(ctx.viewer), ctx.client);
   }

@@ -9,7 +9,14 @@ import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
-import { checkPassword, hasControlCharacters, normalizeDisplayName, normalizeEmail, normalizeUsername, PASSWORD_MAX } from './rules.js';
+import {
+  checkPassword,
+  hasControlCharacters,
+  normalizeDisplayName,
+  normalizeEmail,
+  normalizeUsername,
+  PASSWORD_MAX,
+} from './rules.js';
 import { decoyHash, hashPassword, newToken, sha256, verifyPassword } from './secrets.js';
 import { KnownDevice, RefreshToken, Session } from './session.entity.js';
 import { User } from './user.entity.js';
@@ -37,54 +44,72 @@ export class AuthService {
     private readonly roleRecords: RoleRecords,
   ) {}
 
-  async register(input: { email: string; username: string; password: string; displayName: string }, client: ClientInfo) {
+  async register(
+    input: { email: string; username: string; password: string; displayName: string },
+    client: ClientInfo,
+  ) {
     const email = normalizeEmail(input.email);
     const username = normalizeUsername(input.username);
     const displayName = normalizeDisplayName(input.displayName);
     checkPassword(input.password, { username, email });
     const passwordHash = await hashPassword(input.password);
 
-    return this.withRolesRecorded(this.outbox.transaction(async (em, publish) => {
-      if (await em.count(User, { email })) throw conflict('An account with that email already exists.', 'email');
-      if (await em.count(User, { username })) throw conflict('That username is taken.', 'username');
-      const user = em.create(User, { email, username, displayName, passwordHash });
-      publish('identity.user.registered', { userId: user.id, username, displayName, email });
-      this.activity.record(em, user, ActivityKind.SIGNED_UP, client);
-      this.verifications.issueEmailVerification(em, publish, user, client);
-      return this.startSession(em, publish, user, client, { firstDevice: true });
-    }));
+    return this.withRolesRecorded(
+      this.outbox.transaction(async (em, publish) => {
+        if (await em.count(User, { email })) throw conflict('An account with that email already exists.', 'email');
+        if (await em.count(User, { username })) throw conflict('That username is taken.', 'username');
+        const user = em.create(User, { email, username, displayName, passwordHash });
+        publish('identity.user.registered', { userId: user.id, username, displayName, email });
+        this.activity.record(em, user, ActivityKind.SIGNED_UP, client);
+        this.verifications.issueEmailVerification(em, publish, user, client);
+        return this.startSession(em, publish, user, client, { firstDevice: true });
+      }),
+    );
   }
 
   async login(input: { login: string; password: string }, client: ClientInfo) {
     const login = input.login.trim().toLowerCase();
     if (!login || !input.password) throw badInput('Enter your email or username and your password.', 'login');
-    if (login.length > 254 || hasControlCharacters(login)) throw badInput('That is not an email address or username.', 'login');
+    if (login.length > 254 || hasControlCharacters(login))
+      throw badInput('That is not an email address or username.', 'login');
     if (input.password.length > PASSWORD_MAX) throw unauthenticated('Wrong email, username or password.');
     // Every attempt from an address counts, so a burst cannot outrun the check.
     await this.takeAttempt(`sign-in:ip:${client.ip ?? 'unknown'}`, THROTTLE.perAddress);
 
-    return this.outbox.transaction(async (em, publish) => {
-      const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
-      // Hashed: an unknown login is the client's text, and keys must stay small.
-      const accountKey = `login-fail:account:${user?.id ?? sha256(login)}`;
-      await this.takeAttempt(accountKey, THROTTLE.perAccount);
-      const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
-      if (!user || !valid) {
-        if (user) this.activity.record(em, user, ActivityKind.SIGN_IN_FAILED, client);
-        // The failed attempt is recorded; the error is raised after the transaction commits it.
-        return null;
-      }
-      await this.cache.delete(accountKey);
-      return this.startSession(em, publish, user, client, { firstDevice: false });
-    }).then((result) => (result ? this.withRolesRecorded(Promise.resolve(result)) : Promise.reject(unauthenticated('Wrong email, username or password.'))));
+    return this.outbox
+      .transaction(async (em, publish) => {
+        const user = await em.findOne(User, login.includes('@') ? { email: login } : { username: login });
+        // Hashed: an unknown login is the client's text, and keys must stay small.
+        const accountKey = `login-fail:account:${user?.id ?? sha256(login)}`;
+        await this.takeAttempt(accountKey, THROTTLE.perAccount);
+        const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), input.password);
+        if (!user || !valid) {
+          if (user) this.activity.record(em, user, ActivityKind.SIGN_IN_FAILED, client);
+          // The failed attempt is recorded; the error is raised after the transaction commits it.
+          return null;
+        }
+        await this.cache.delete(accountKey);
+        return this.startSession(em, publish, user, client, { firstDevice: false });
+      })
+      .then((result) =>
+        result
+          ? this.withRolesRecorded(Promise.resolve(result))
+          : Promise.reject(unauthenticated('Wrong email, username or password.')),
+      );
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
     const result = await this.outbox.transaction(async (em, publish) => {
-      const token = await em.findOne(RefreshToken, { tokenHash: sha256(refreshToken) }, { populate: ['session', 'session.user'] });
+      const token = await em.findOne(
+        RefreshToken,
+        { tokenHash: sha256(refreshToken) },
+        { populate: ['session', 'session.user'] },
+      );
       if (!token || token.session.revokedAt || token.expiresAt < new Date()) return 'invalid' as const;
       // Claimed with one conditional update, so of two refreshes racing with a token only one wins.
-      const claimed = !token.replacedAt && (await em.nativeUpdate(RefreshToken, { id: token.id, replacedAt: null }, { replacedAt: new Date() }));
+      const claimed =
+        !token.replacedAt &&
+        (await em.nativeUpdate(RefreshToken, { id: token.id, replacedAt: null }, { replacedAt: new Date() }));
       if (!claimed) {
         // A replaced token came back: someone holds a stolen copy. End the whole session.
         token.session.revokedAt = new Date();
@@ -131,10 +156,16 @@ export class AuthService {
    * once the session has ended (a signed-out session's old token must not buy a new one).
    */
   async accessTokenFor(viewer: Viewer): Promise<IssuedToken | null> {
-    const session = await this.outbox.orm.em.fork().findOne(Session, { id: viewer.sessionId, user: viewer.userId, revokedAt: null }, { populate: ['user'] });
+    const session = await this.outbox.orm.em
+      .fork()
+      .findOne(Session, { id: viewer.sessionId, user: viewer.userId, revokedAt: null }, { populate: ['user'] });
     if (!session) return null;
     const user = session.user;
-    return issueAccessToken(this.signingKey, { userId: user.id, sessionId: session.id, roles: user.roles }, this.settings.ACCESS_TOKEN_TTL_SECONDS);
+    return issueAccessToken(
+      this.signingKey,
+      { userId: user.id, sessionId: session.id, roles: user.roles },
+      this.settings.ACCESS_TOKEN_TTL_SECONDS,
+    );
   }
 
   /** Ends every session of a user except, optionally, one. */
@@ -146,7 +177,13 @@ export class AuthService {
     );
   }
 
-  private async startSession(em: EntityManager, publish: Publish<IdentityEvents>, user: User, client: ClientInfo, options: { firstDevice: boolean }) {
+  private async startSession(
+    em: EntityManager,
+    publish: Publish<IdentityEvents>,
+    user: User,
+    client: ClientInfo,
+    options: { firstDevice: boolean },
+  ) {
     const session = em.create(Session, { user, userAgent: client.userAgent ?? null, ip: client.ip ?? null });
     const fingerprint = sha256(client.userAgent ?? 'unknown');
     const known = options.firstDevice ? null : await em.findOne(KnownDevice, { user, fingerprint });
@@ -183,6 +220,7 @@ export class AuthService {
    * stale count; a successful sign-in clears it.
    */
   async takeAttempt(key: string, limit: number) {
-    if ((await this.cache.increment(key, THROTTLE.window)) > limit) throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
+    if ((await this.cache.increment(key, THROTTLE.window)) > limit)
+      throw rateLimited((await this.cache.ttl(key)) ?? THROTTLE.window);
   }
 }

@@ -36,8 +36,11 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders, Ide
     const outbox = new Outbox<IdentityEvents>(orm, bus, logger);
     const activity = new ActivityService(orm);
     const roleRecords = new RoleRecords(orm, new RoleLedger(cache), bus, logger);
-    // Entries for the privileged, should the cache have lost them (an embedded restart); without one they are unconfirmed, never granted.
-    await roleRecords.refreshPrivileged().catch((error) => logger.warn({ err: error }, 'role ledger not refilled at start'));
+    // Entries for the privileged, should the cache have lost them (an embedded restart); without one they are
+    // unconfirmed, never granted.
+    await roleRecords
+      .refreshPrivileged()
+      .catch((error) => logger.warn({ err: error }, 'role ledger not refilled at start'));
     let auth: AuthService;
     const verifications = new VerificationService(outbox, cache, activity, () => auth);
     // Identity is the one place access tokens are made, so it alone holds the private key.

@@ -36,14 +36,23 @@ export class RoleRecords {
   async refresh(userIds: readonly string[]): Promise<void> {
     if (!userIds.length) return;
     await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
-      const users = await em.find(User, { id: { $in: [...userIds] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+      const users = await em.find(
+        User,
+        { id: { $in: [...userIds] } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+      );
       for (const user of users) await this.record(user);
     });
   }
 
-  /** `refresh` for a sign-in: without an entry the user's privileged roles are unconfirmed, which is safe, so a failure only logs. */
+  /**
+   * `refresh` for a sign-in: without an entry the user's privileged roles are unconfirmed, which is safe, so a failure
+   * only logs.
+   */
   async refreshQuietly(userId: string): Promise<void> {
-    await this.refresh([userId]).catch((error) => this.logger.warn({ err: error, userId }, 'role ledger not refreshed'));
+    await this.refresh([userId]).catch((error) =>
+      this.logger.warn({ err: error, userId }, 'role ledger not refreshed'),
+    );
   }
 
   /**
@@ -52,12 +61,21 @@ export class RoleRecords {
    */
   async refreshPrivileged(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
-    const found = await rows<{ id: string }>(em, `select id from ${table(em, 'users')} where roles && ?::text[] order by id`, [`{${Role.ADMIN},${Role.MODERATOR}}`]);
+    const found = await rows<{ id: string }>(
+      em,
+      `select id from ${table(em, 'users')} where roles && ?::text[] order by id`,
+      [`{${Role.ADMIN},${Role.MODERATOR}}`],
+    );
     for (let i = 0; i < found.length; i += 500) await this.refresh(found.slice(i, i + 500).map((r) => r.id));
   }
 
-  /** Tells gateways; with `revoked` roles they close the user's live sockets. Live-only, sent after the ledger has the change. */
+  /**
+   * Tells gateways; with `revoked` roles they close the user's live sockets. Live-only, sent after the ledger has the
+   * change.
+   */
   async announce(change: RolesChanged): Promise<void> {
-    await this.signal('identity.roles.changed', change).catch((error) => this.logger.warn({ err: error, userId: change.userId }, 'roles change not signalled'));
+    await this.signal('identity.roles.changed', change).catch((error) =>
+      this.logger.warn({ err: error, userId: change.userId }, 'roles change not signalled'),
+    );
   }
 }

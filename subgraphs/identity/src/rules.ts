@@ -6,10 +6,35 @@ import { line, optionalText, prose, text } from '@peerlink/platform/text';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const USERNAME = /^[a-z0-9_]{3,30}$/;
 const PHONE = /^\+[1-9][0-9]{6,14}$/;
-const RESERVED_USERNAMES = new Set(['admin', 'administrator', 'root', 'system', 'support', 'peerlink', 'me', 'settings', 'api', 'graphql']);
+const RESERVED_USERNAMES = new Set([
+  'admin',
+  'administrator',
+  'root',
+  'system',
+  'support',
+  'peerlink',
+  'me',
+  'settings',
+  'api',
+  'graphql',
+]);
 const COMMON_PASSWORDS = new Set([
-  'password', 'password1', 'password12', 'password123', '1234567890', '12345678910', 'qwertyuiop', 'qwerty1234',
-  'iloveyou12', 'letmein123', 'welcome123', 'admin12345', 'abc1234567', '1q2w3e4r5t', 'passw0rd12', 'football12',
+  'password',
+  'password1',
+  'password12',
+  'password123',
+  '1234567890',
+  '12345678910',
+  'qwertyuiop',
+  'qwerty1234',
+  'iloveyou12',
+  'letmein123',
+  'welcome123',
+  'admin12345',
+  'abc1234567',
+  '1q2w3e4r5t',
+  'passw0rd12',
+  'football12',
 ]);
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
@@ -65,14 +90,22 @@ export function normalizePhone(value: string): string {
 }
 
 /** Length and a blocklist (as NIST SP 800-63B advises) rather than character-class rules. */
-export function checkPassword(password: string, personal: { username?: string; email?: string }, field = 'password'): void {
+export function checkPassword(
+  password: string,
+  personal: { username?: string; email?: string },
+  field = 'password',
+): void {
   if (password.includes('\u0000')) throw badInput('Passwords cannot contain NUL characters.', field);
   if (password.length < PASSWORD_MIN) throw badInput(`Passwords are at least ${PASSWORD_MIN} characters.`, field);
   if (password.length > PASSWORD_MAX) throw badInput(`Passwords are at most ${PASSWORD_MAX} characters.`, field);
   const lower = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lower) || /^(.)\1+$/.test(password)) throw badInput('That password is too easy to guess.', field);
+  if (COMMON_PASSWORDS.has(lower) || /^(.)\1+$/.test(password))
+    throw badInput('That password is too easy to guess.', field);
   const emailName = personal.email?.split('@')[0];
-  if ((personal.username && lower.includes(personal.username)) || (emailName && emailName.length >= 4 && lower.includes(emailName))) {
+  if (
+    (personal.username && lower.includes(personal.username)) ||
+    (emailName && emailName.length >= 4 && lower.includes(emailName))
+  ) {
     throw badInput('Passwords must not contain your username or email.', field);
   }
 }

@@ -20,7 +20,16 @@ registerEnumType(Role, { name: 'Role', description: 'What a user may do beyond t
 @ObjectType()
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'id' | 'bio' | 'avatarUrl' | 'roles' | 'createdAt' | 'updatedAt' | 'emailVerified' | 'phone' | 'phoneVerified';
+  [OptionalProps]?:
+    | 'id'
+    | 'bio'
+    | 'avatarUrl'
+    | 'roles'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'emailVerified'
+    | 'phone'
+    | 'phoneVerified';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

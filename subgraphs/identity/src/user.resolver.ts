@@ -2,7 +2,20 @@ import { holdsRole } from '@peerlink/platform/auth/roles';
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { IdentityContext } from './context.js';
 import { Role, User } from './user.entity.js';
 
@@ -34,7 +47,11 @@ export class RefreshedAccess {
 async function takeRole(ctx: IdentityContext, role: Role) {
   const viewer = requireViewer(ctx.viewer);
   const { user, refreshedAccess } = await ctx.services.accounts.takeRole(viewer, role, ctx.client);
-  if (refreshedAccess) ctx.refreshedAccess = { userId: user.id, token: { accessToken: refreshedAccess.token, expiresAt: refreshedAccess.expiresAt } };
+  if (refreshedAccess)
+    ctx.refreshedAccess = {
+      userId: user.id,
+      token: { accessToken: refreshedAccess.token, expiresAt: refreshedAccess.expiresAt },
+    };
   return user;
 }
 
@@ -55,8 +72,14 @@ export class UserResolver {
     @Arg('username', () => String, { nullable: true }) username: string | null,
     @Ctx() ctx: IdentityContext,
   ) {
-    if ((id == null) === (username == null)) throw badInput('Give either id or username.', id == null ? 'id' : 'username');
-    const user = id != null ? (isUuid(id) ? await ctx.loaders.user.load(id.toLowerCase()) : null) : await ctx.services.accounts.byUsername(username!);
+    if ((id == null) === (username == null))
+      throw badInput('Give either id or username.', id == null ? 'id' : 'username');
+    const user =
+      id != null
+        ? isUuid(id)
+          ? await ctx.loaders.user.load(id.toLowerCase())
+          : null
+        : await ctx.services.accounts.byUsername(username!);
     if (!user) throw notFound('User');
     return user;
   }
@@ -97,7 +120,8 @@ export class UserResolver {
 
   @Mutation(() => User, {
     nullable: true,
-    description: 'Anyone may sell. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
+    description:
+      'Anyone may sell. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
   })
   becomeSeller(@Ctx() ctx: IdentityContext) {
     return takeRole(ctx, Role.SELLER);
@@ -105,7 +129,8 @@ export class UserResolver {
 
   @Mutation(() => User, {
     nullable: true,
-    description: 'Anyone may teach. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
+    description:
+      'Anyone may teach. Access tokens issued from now on carry the role; select `refreshedAccess` for one at once.',
   })
   becomeInstructor(@Ctx() ctx: IdentityContext) {
     return takeRole(ctx, Role.INSTRUCTOR);
@@ -114,7 +139,8 @@ export class UserResolver {
   @FieldResolver(() => RefreshedAccess, {
     nullable: true,
     description:
-      'Only in the answer to becomeSeller or becomeInstructor, when that call gave you the role: an access token for your ' +
+      'Only in the answer to becomeSeller or becomeInstructor, when that call gave you the role: an access ' +
+      'token for your ' +
       'current session that carries it (send it from now on; your refresh token stays as it is). Null everywhere else.',
   })
   refreshedAccess(@Root() user: User, @Ctx() ctx: IdentityContext) {
@@ -129,14 +155,19 @@ export class UserResolver {
   @Mutation(() => Int, {
     nullable: true,
     description:
-      'Admins only: announces every account to the other subgraphs again (after adding a subgraph, or to repair a read model). Returns how many.',
+      'Admins only: announces every account to the other subgraphs again (after adding a subgraph, or to ' +
+      'repair a read model). Returns how many.',
   })
   resyncAccounts(@Ctx() ctx: IdentityContext) {
     return ctx.services.accounts.resync(requireViewer(ctx.viewer));
   }
 
   @Mutation(() => User, { nullable: true, description: 'Admins only.' })
-  revokeRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: IdentityContext) {
+  revokeRole(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() ctx: IdentityContext,
+  ) {
     return ctx.services.accounts.grantRole(requireViewer(ctx.viewer), userId, role, false, ctx.client);
   }
 }

@@ -15,7 +15,10 @@ export class VerificationResolver {
     return ctx.services.verifications.verifyEmail(token, ctx.client);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Texts a six-digit code to the number; it becomes yours once verified.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Texts a six-digit code to the number; it becomes yours once verified.',
+  })
   requestPhoneVerification(@Arg('phone') phone: string, @Ctx() ctx: IdentityContext) {
     return ctx.services.verifications.requestPhoneVerification(requireViewer(ctx.viewer), phone, ctx.client);
   }
@@ -30,7 +33,10 @@ export class VerificationResolver {
     return ctx.services.verifications.requestPasswordReset(email);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Sets a new password with the emailed token and signs out every session.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Sets a new password with the emailed token and signs out every session.',
+  })
   resetPassword(@Arg('token') token: string, @Arg('newPassword') newPassword: string, @Ctx() ctx: IdentityContext) {
     return ctx.services.verifications.resetPassword(token, newPassword, ctx.client);
   }

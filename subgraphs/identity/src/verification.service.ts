@@ -75,12 +75,21 @@ export class VerificationService {
     const result = await this.outbox.transaction(async (em, publish) => {
       const pending = await em.findOne(
         Verification,
-        { user: viewer.userId, purpose: VerificationPurpose.PHONE_VERIFICATION, usedAt: null, expiresAt: { $gt: new Date() } },
+        {
+          user: viewer.userId,
+          purpose: VerificationPurpose.PHONE_VERIFICATION,
+          usedAt: null,
+          expiresAt: { $gt: new Date() },
+        },
         { orderBy: { createdAt: 'desc' }, populate: ['user'] },
       );
       if (!pending) return 'expired' as const;
       // One conditional update takes the attempt, so simultaneous guesses cannot share one.
-      const attempt = await em.nativeUpdate(Verification, { id: pending.id, attempts: { $lt: MAX_CODE_ATTEMPTS } }, { attempts: raw('attempts + 1') });
+      const attempt = await em.nativeUpdate(
+        Verification,
+        { id: pending.id, attempts: { $lt: MAX_CODE_ATTEMPTS } },
+        { attempts: raw('attempts + 1') },
+      );
       if (!attempt) return 'expired' as const;
       if (pending.secretHash !== sha256(`${viewer.userId}:${code.trim()}`)) return 'wrong' as const;
       pending.usedAt = new Date();
@@ -100,7 +109,10 @@ export class VerificationService {
   async requestPasswordReset(emailInput: string): Promise<boolean> {
     const email = normalizeEmail(emailInput);
     // Counted by address before anyone is looked up, so a cache outage answers alike for every address.
-    const requests = await this.cache.increment(`verify:${createHash('sha256').update(email).digest('hex')}:${VerificationPurpose.PASSWORD_RESET}`, 3600);
+    const requests = await this.cache.increment(
+      `verify:${createHash('sha256').update(email).digest('hex')}:${VerificationPurpose.PASSWORD_RESET}`,
+      3600,
+    );
     await this.outbox.transaction(async (em, publish) => {
       const user = await em.findOne(User, { email });
       if (!user || requests > REQUESTS_PER_HOUR) return;
@@ -110,7 +122,9 @@ export class VerificationService {
   }
 
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<boolean> {
-    const verification = await this.outbox.transaction((em) => this.peek(em, token, VerificationPurpose.PASSWORD_RESET));
+    const verification = await this.outbox.transaction((em) =>
+      this.peek(em, token, VerificationPurpose.PASSWORD_RESET),
+    );
     checkPassword(newPassword, { username: verification.user.username, email: verification.user.email }, 'newPassword');
     const passwordHash = await hashPassword(newPassword);
     return this.outbox.transaction(async (em, publish) => {
@@ -124,10 +138,18 @@ export class VerificationService {
     });
   }
 
-  private issue(em: EntityManager, publish: Publish<IdentityEvents>, user: User, purpose: VerificationPurpose, target: string, secret: string) {
+  private issue(
+    em: EntityManager,
+    publish: Publish<IdentityEvents>,
+    user: User,
+    purpose: VerificationPurpose,
+    target: string,
+    secret: string,
+  ) {
     const expiresAt = new Date(Date.now() + LIFETIME_SECONDS[purpose] * 1000);
     // Codes are hashed with the user id: six digits alone would collide between users.
-    const secretHash = purpose === VerificationPurpose.PHONE_VERIFICATION ? sha256(`${user.id}:${secret}`) : sha256(secret);
+    const secretHash =
+      purpose === VerificationPurpose.PHONE_VERIFICATION ? sha256(`${user.id}:${secret}`) : sha256(secret);
     em.create(Verification, { user, purpose, target, secretHash, expiresAt });
     publish('identity.verification.requested', {
       userId: user.id,
@@ -140,7 +162,10 @@ export class VerificationService {
   }
 
   private async peek(em: EntityManager, token: string, purpose: VerificationPurpose) {
-    const verification = token.length <= 200 ? await em.findOne(Verification, { secretHash: sha256(token.trim()), purpose }, { populate: ['user'] }) : null;
+    const verification =
+      token.length <= 200
+        ? await em.findOne(Verification, { secretHash: sha256(token.trim()), purpose }, { populate: ['user'] })
+        : null;
     if (!verification || verification.usedAt || verification.expiresAt < new Date()) {
       throw badInput('This link is invalid, expired or already used.', 'token');
     }
@@ -157,7 +182,8 @@ export class VerificationService {
 
   private async limit(userId: string, purpose: VerificationPurpose) {
     const key = `verify:${userId}:${purpose}`;
-    if ((await this.cache.increment(key, 3600)) > REQUESTS_PER_HOUR) throw rateLimited((await this.cache.ttl(key)) ?? 3600);
+    if ((await this.cache.increment(key, 3600)) > REQUESTS_PER_HOUR)
+      throw rateLimited((await this.cache.ttl(key)) ?? 3600);
   }
 }
 

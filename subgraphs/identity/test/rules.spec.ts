@@ -50,8 +50,9 @@ describe('normalizeUsername', () => {
     expect(normalizeUsername('a'.repeat(30))).toBe('a'.repeat(30));
   });
 
-  it.each(['', 'ab', 'a'.repeat(31), 'ada lovelace', 'ada-lovelace', 'ada.l', 'ada@home', 'adá'])('rejects %j', (username) =>
-    rejects(() => normalizeUsername(username), 'username'),
+  it.each(['', 'ab', 'a'.repeat(31), 'ada lovelace', 'ada-lovelace', 'ada.l', 'ada@home', 'adá'])(
+    'rejects %j',
+    (username) => rejects(() => normalizeUsername(username), 'username'),
   );
 
   it.each(['admin', 'Root', ' SUPPORT ', 'graphql'])('rejects the reserved name %j', (username) =>
@@ -70,7 +71,9 @@ describe('normalizeDisplayName', () => {
     rejects(() => normalizeDisplayName('x'.repeat(61)), 'displayName');
   });
 
-  it.each(['', '   ', '\n\t'])('rejects the blank name %j', (name) => rejects(() => normalizeDisplayName(name), 'displayName'));
+  it.each(['', '   ', '\n\t'])('rejects the blank name %j', (name) =>
+    rejects(() => normalizeDisplayName(name), 'displayName'),
+  );
 });
 
 describe('normalizeBio', () => {
@@ -92,10 +95,14 @@ describe('normalizeAvatarUrl', () => {
     for (const empty of ['', '  ', null, undefined]) expect(normalizeAvatarUrl(empty)).toBeNull();
   });
 
-  it.each(['javascript:alert(1)', 'data:image/png;base64,AAAA', 'ftp://example.com/a.png', '//example.com/a.png', 'https://', 'example.com/a.png'])(
-    'rejects %j',
-    (url) => rejects(() => normalizeAvatarUrl(url), 'avatarUrl'),
-  );
+  it.each([
+    'javascript:alert(1)',
+    'data:image/png;base64,AAAA',
+    'ftp://example.com/a.png',
+    '//example.com/a.png',
+    'https://',
+    'example.com/a.png',
+  ])('rejects %j', (url) => rejects(() => normalizeAvatarUrl(url), 'avatarUrl'));
 
   it('rejects URLs longer than 2048 characters', () => {
     const base = 'https://example.com/';
@@ -115,8 +122,9 @@ describe('normalizePhone', () => {
     expect(normalizePhone('+123456789012345')).toBe('+123456789012345');
   });
 
-  it.each(['', '5550100199', '+', '+123456', '+1234567890123456', '+0555010019', '+1 555 O1OO', '++15550100199'])('rejects %j', (phone) =>
-    rejects(() => normalizePhone(phone), 'phone'),
+  it.each(['', '5550100199', '+', '+123456', '+1234567890123456', '+0555010019', '+1 555 O1OO', '++15550100199'])(
+    'rejects %j',
+    (phone) => rejects(() => normalizePhone(phone), 'phone'),
   );
 });
 
@@ -134,8 +142,9 @@ describe('checkPassword', () => {
     rejects(() => checkPassword('k'.repeat(PASSWORD_MAX) + 'z', personal), 'password');
   });
 
-  it.each(['password123', 'PASSWORD123', 'QwertyUiop', 'aaaaaaaaaaaa', '0000000000'])('rejects the guessable %j', (password) =>
-    rejects(() => checkPassword(password, personal), 'password'),
+  it.each(['password123', 'PASSWORD123', 'QwertyUiop', 'aaaaaaaaaaaa', '0000000000'])(
+    'rejects the guessable %j',
+    (password) => rejects(() => checkPassword(password, personal), 'password'),
   );
 
   it('rejects a password containing the username or the email name, in any case', () => {

@@ -21,18 +21,27 @@ export class PromoteProductInput {
   @Field({ description: 'Paid like any order: a saved method or a test one such as "pm_card_visa".' })
   paymentMethodId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the same campaign, bought once.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the same campaign, bought once.',
+  })
   idempotencyKey?: string | null;
 }
 
 @Resolver(() => Campaign)
 export class CampaignResolver {
-  @Mutation(() => Campaign, { nullable: true, description: 'Buys days of sponsored placement for one of your products; it starts once paid.' })
+  @Mutation(() => Campaign, {
+    nullable: true,
+    description: 'Buys days of sponsored placement for one of your products; it starts once paid.',
+  })
   promoteProduct(@Arg('input') input: PromoteProductInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.campaigns.promote(requireViewer(ctx.viewer), input);
   }
 
-  @Query(() => CampaignConnection, { nullable: true, description: 'Your campaigns, newest first, with what they achieved.' })
+  @Query(() => CampaignConnection, {
+    nullable: true,
+    description: 'Your campaigns, newest first, with what they achieved.',
+  })
   campaigns(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -41,7 +50,10 @@ export class CampaignResolver {
     return ctx.services.campaigns.mine(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Reports a click on a sponsored product (its `adCampaignId`); true when it counted.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Reports a click on a sponsored product (its `adCampaignId`); true when it counted.',
+  })
   recordAdClick(@Arg('campaignId', () => ID) campaignId: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.campaigns.recordClick(ctx.viewer, campaignId);
   }

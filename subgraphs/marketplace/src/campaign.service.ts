@@ -51,18 +51,30 @@ export class CampaignService {
 
   async promote(viewer: Viewer, input: PromoteInput): Promise<Campaign> {
     requireRole(viewer, 'SELLER', 'Only sellers promote products.');
-    const product = isUuid(input.productId) ? await this.em.findOne(Product, { id: input.productId.toLowerCase() }) : null;
+    const product = isUuid(input.productId)
+      ? await this.em.findOne(Product, { id: input.productId.toLowerCase() })
+      : null;
     if (!product || product.sellerId !== viewer.userId) throw notFound('Product');
     if (!ON_SALE.includes(product.status)) throw badInput('Only a product on sale can be promoted.', 'productId');
-    if (!Number.isInteger(input.dailyBudget) || input.dailyBudget < MIN_DAILY_BUDGET || input.dailyBudget > MAX_DAILY_BUDGET) {
+    if (
+      !Number.isInteger(input.dailyBudget) ||
+      input.dailyBudget < MIN_DAILY_BUDGET ||
+      input.dailyBudget > MAX_DAILY_BUDGET
+    ) {
       throw badInput(`A daily budget is ${MIN_DAILY_BUDGET} to ${MAX_DAILY_BUDGET} minor units.`, 'dailyBudget');
     }
-    if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_DAYS) throw badInput(`A campaign runs 1 to ${MAX_DAYS} days.`, 'days');
+    if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_DAYS)
+      throw badInput(`A campaign runs 1 to ${MAX_DAYS} days.`, 'days');
     const paymentMethodId = input.paymentMethodId.trim();
     if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
     const key = input.idempotencyKey?.trim() || null;
     if (key && key.length > 100) throw badInput('An idempotency key is at most 100 characters.', 'idempotencyKey');
-    const fingerprint = requestFingerprint({ productId: product.id, dailyBudget: input.dailyBudget, days: input.days, paymentMethodId });
+    const fingerprint = requestFingerprint({
+      productId: product.id,
+      dailyBudget: input.dailyBudget,
+      days: input.days,
+      paymentMethodId,
+    });
     return this.outbox.transaction(async (em, publish) => {
       // Like checkout: one at a time per buyer, and a retried key finds the campaign it bought.
       await lockKey(em, `checkout:${viewer.userId}`);
@@ -83,10 +95,30 @@ export class CampaignService {
         expiresAt: new Date(Date.now() + this.paymentSeconds * 1000),
       });
       await em.flush();
-      em.create(OrderItem, { orderId: order.id, productId: product.id, title: `Promotion: ${product.title}`, unitAmount: input.dailyBudget, quantity: input.days });
-      const campaign = em.create(Campaign, { productId: product.id, sellerId: viewer.userId, orderId: order.id, dailyBudget: input.dailyBudget, currency: product.currency, days: input.days });
+      em.create(OrderItem, {
+        orderId: order.id,
+        productId: product.id,
+        title: `Promotion: ${product.title}`,
+        unitAmount: input.dailyBudget,
+        quantity: input.days,
+      });
+      const campaign = em.create(Campaign, {
+        productId: product.id,
+        sellerId: viewer.userId,
+        orderId: order.id,
+        dailyBudget: input.dailyBudget,
+        currency: product.currency,
+        days: input.days,
+      });
       await em.flush();
-      publish('marketplace.order.placed', { orderId: order.id, buyerId: order.buyerId, sellerId: order.sellerId, amount: order.totalAmount, currency: order.currency, paymentMethodId });
+      publish('marketplace.order.placed', {
+        orderId: order.id,
+        buyerId: order.buyerId,
+        sellerId: order.sellerId,
+        amount: order.totalAmount,
+        currency: order.currency,
+        paymentMethodId,
+      });
       tellParties(publish, order);
       return campaign;
     });
@@ -97,7 +129,8 @@ export class CampaignService {
     const campaigns = table(em, 'campaigns');
     if (status === 'PAID') {
       await em.execute(
-        `update ${campaigns} set status = 'ACTIVE', starts_at = now(), ends_at = now() + make_interval(days => days) where order_id = ? and status = 'PENDING_PAYMENT'`,
+        `update ${campaigns} set status = 'ACTIVE', starts_at = now(), ends_at = now() + make_interval(days ` +
+          `=> days) where order_id = ? and status = 'PENDING_PAYMENT'`,
         [orderId],
       );
     } else if (status === 'PAYMENT_FAILED' || status === 'CANCELLED' || status === 'REFUNDED') {
@@ -109,8 +142,14 @@ export class CampaignService {
   async mine(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const found = await this.em.find(Campaign, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    return withTotalCount(toConnection(found, size, { after }), () => this.em.count(Campaign, { sellerId: viewer.userId }));
+    const found = await this.em.find(
+      Campaign,
+      { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
+      { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
+    );
+    return withTotalCount(toConnection(found, size, { after }), () =>
+      this.em.count(Campaign, { sellerId: viewer.userId }),
+    );
   }
 
   /** A click on a sponsored placement; the seller's own clicks do not count. */
@@ -118,14 +157,19 @@ export class CampaignService {
     if (!isUuid(campaignId)) return false;
     const counted = await rows(
       this.em,
-      `update ${table(this.em, 'campaigns')} set clicks = clicks + 1 where id = ? and status = 'ACTIVE' and now() < ends_at and seller_id <> ? returning id`,
+      `update ${table(this.em, 'campaigns')} set clicks = clicks + 1 where id = ? and status = 'ACTIVE' and ` +
+        `now() < ends_at and seller_id <> ? returning id`,
       [campaignId.toLowerCase(), viewer?.userId ?? PLATFORM_ACCOUNT_ID],
     );
     return counted.length > 0;
   }
 
   /** Up to `slots` sponsored products for a first page, counted as placed (written within a second). */
-  async place(filter: ProductSearch, organicIds: string[], slots: number): Promise<{ product: Product; campaignId: string }[]> {
+  async place(
+    filter: ProductSearch,
+    organicIds: string[],
+    slots: number,
+  ): Promise<{ product: Product; campaignId: string }[]> {
     if (slots <= 0) return [];
     const { sql, params } = sponsoredSql(`"${this.em.config.get('schema')}"`, filter, organicIds, slots);
     const found = await rows<Record<string, unknown> & { campaign_id: string }>(this.em, sql, params);
@@ -136,4 +180,6 @@ export class CampaignService {
 
 /** What a campaign's status reads as now: an active one whose days are over has ended. */
 export const statusOf = (campaign: Campaign, now = new Date()) =>
-  campaign.status === CampaignStatus.ACTIVE && campaign.endsAt && campaign.endsAt <= now ? CampaignStatus.ENDED : campaign.status;
+  campaign.status === CampaignStatus.ACTIVE && campaign.endsAt && campaign.endsAt <= now
+    ? CampaignStatus.ENDED
+    : campaign.status;

@@ -56,7 +56,11 @@ export class CartResolver {
   }
 
   @Mutation(() => Cart, { nullable: true, description: 'Sets the quantity; 0 removes the product.' })
-  updateCartItem(@Arg('productId', () => ID) productId: string, @Arg('quantity', () => Int) quantity: number, @Ctx() ctx: MarketplaceContext) {
+  updateCartItem(
+    @Arg('productId', () => ID) productId: string,
+    @Arg('quantity', () => Int) quantity: number,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
     const viewer = requireViewer(ctx.viewer);
     return this.view(ctx, ctx.services.cart.update(viewer, productId, quantity, ctx.loaders));
   }
@@ -71,7 +75,10 @@ export class CartResolver {
     return this.removeCartItem(productId, ctx);
   }
 
-  /** Lines at today's prices. A product archived since it was added still shows, so the buyer sees why it cannot be bought. */
+  /**
+   * Lines at today's prices. A product archived since it was added still shows, so the buyer sees why it cannot be
+   * bought.
+   */
   private async view(ctx: MarketplaceContext, items: Promise<CartItem[]>): Promise<Cart> {
     const lines: CartLine[] = [];
     const held = await items;
@@ -81,10 +88,16 @@ export class CartResolver {
       const product = products[i];
       if (!product) continue;
       const unitPrice = money(product.priceAmount, product.currency);
-      lines.push({ product, quantity: item.quantity, unitPrice, subtotal: money(product.priceAmount * item.quantity, product.currency) });
+      lines.push({
+        product,
+        quantity: item.quantity,
+        unitPrice,
+        subtotal: money(product.priceAmount * item.quantity, product.currency),
+      });
     }
     const totals = new Map<string, number>();
-    for (const line of lines) totals.set(line.subtotal.currency, (totals.get(line.subtotal.currency) ?? 0) + line.subtotal.amount);
+    for (const line of lines)
+      totals.set(line.subtotal.currency, (totals.get(line.subtotal.currency) ?? 0) + line.subtotal.amount);
     return { lines, totals: [...totals].map(([currency, amount]) => money(amount, currency)) };
   }
 }

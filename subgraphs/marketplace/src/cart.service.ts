@@ -13,7 +13,8 @@ export const MAX_CART_LINES = 100;
 
 function checkQuantity(quantity: number, allowZero: boolean): number {
   const min = allowZero ? 0 : 1;
-  if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_QUANTITY) throw badInput(`A quantity is ${min} to ${MAX_QUANTITY}.`, 'quantity');
+  if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_QUANTITY)
+    throw badInput(`A quantity is ${min} to ${MAX_QUANTITY}.`, 'quantity');
   return quantity;
 }
 
@@ -40,8 +41,15 @@ export class CartService {
       existing.seenPriceAmount = product.priceAmount;
       existing.seenCurrency = product.currency;
     } else {
-      if ((await this.em.count(CartItem, { buyerId: viewer.userId })) >= MAX_CART_LINES) throw badInput(`A cart holds at most ${MAX_CART_LINES} products.`, 'productId');
-      this.em.create(CartItem, { buyerId: viewer.userId, productId: product.id, quantity: wanted, seenPriceAmount: product.priceAmount, seenCurrency: product.currency });
+      if ((await this.em.count(CartItem, { buyerId: viewer.userId })) >= MAX_CART_LINES)
+        throw badInput(`A cart holds at most ${MAX_CART_LINES} products.`, 'productId');
+      this.em.create(CartItem, {
+        buyerId: viewer.userId,
+        productId: product.id,
+        quantity: wanted,
+        seenPriceAmount: product.priceAmount,
+        seenCurrency: product.currency,
+      });
     }
     await this.em.flush();
     return this.items(viewer);
@@ -68,7 +76,9 @@ export class CartService {
   }
 
   private async item(viewer: Viewer, productId: string): Promise<CartItem> {
-    const item = isUuid(productId) ? await this.em.findOne(CartItem, { buyerId: viewer.userId, productId: productId.toLowerCase() }) : null;
+    const item = isUuid(productId)
+      ? await this.em.findOne(CartItem, { buyerId: viewer.userId, productId: productId.toLowerCase() })
+      : null;
     if (!item) throw notFound('Cart item');
     return item;
   }
@@ -86,6 +96,7 @@ export class CartService {
     if (product.kind === ProductKind.PHYSICAL && (product.stock ?? 0) < quantity) {
       throw badInput(product.stock ? `Only ${product.stock} left.` : 'Sold out.', 'quantity');
     }
-    if (product.priceAmount * quantity > MAX_TOTAL) throw badInput('That many would cost more than one order can hold.', 'quantity');
+    if (product.priceAmount * quantity > MAX_TOTAL)
+      throw badInput('That many would cost more than one order can hold.', 'quantity');
   }
 }

@@ -36,13 +36,38 @@ import { ProductService } from './product.service.js';
 export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoaders, MarketplaceConfig> = {
   name: 'marketplace',
   config: marketplaceConfig,
-  entities: [Product, Category, CartItem, Order, OrderItem, ProductReview, SellerReview, Campaign, ReturnRequest, ReturnRequestItem],
+  entities: [
+    Product,
+    Category,
+    CartItem,
+    Order,
+    OrderItem,
+    ProductReview,
+    SellerReview,
+    Campaign,
+    ReturnRequest,
+    ReturnRequestItem,
+  ],
   migrations,
-  resolvers: [ProductResolver, CartResolver, OrderResolver, OrderItemResolver, ProductReviewResolver, SellerReviewResolver, SellerResolver, CampaignResolver, ReturnRequestResolver, ReturnRequestItemResolver, OrderReturnsResolver],
+  resolvers: [
+    ProductResolver,
+    CartResolver,
+    OrderResolver,
+    OrderItemResolver,
+    ProductReviewResolver,
+    SellerReviewResolver,
+    SellerResolver,
+    CampaignResolver,
+    ReturnRequestResolver,
+    ReturnRequestItemResolver,
+    OrderReturnsResolver,
+  ],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
-    Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
-    Order: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) => ctx.loaders.order.load(reference.id).then((o) => (o && ctx.loaders.mayRead(o) ? o : null)),
+    Product: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) =>
+      ctx.loaders.product.load(reference.id).then((p) => (p && ctx.loaders.maySee(p) ? p : null)),
+    Order: (reference: { id: string }, ctx: { loaders: MarketplaceLoaders }) =>
+      ctx.loaders.order.load(reference.id).then((o) => (o && ctx.loaders.mayRead(o) ? o : null)),
     ReturnRequest: (reference: { id: string }, ctx: { services: MarketplaceServices; loaders: MarketplaceLoaders }) =>
       ctx.services.returns.visible(reference.id, ctx.loaders),
   },
@@ -73,7 +98,14 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
       logger,
     });
     return {
-      services: { products: new ProductService(orm, campaigns), cart: new CartService(orm), orders, reviews: new ReviewService(orm), campaigns, returns },
+      services: {
+        products: new ProductService(orm, campaigns),
+        cart: new CartService(orm),
+        orders,
+        reviews: new ReviewService(orm),
+        campaigns,
+        returns,
+      },
       createLoaders: (viewer) => new MarketplaceLoaders(orm.em as never, viewer),
       async stop() {
         await unpaid.stop();

@@ -11,7 +11,8 @@ export const MAX_PRICE = 100_000_000;
 export const MAX_TOTAL = 2 ** 31 - 1;
 
 export function checkPrice(amount: number, currency: string, field = 'price'): Money {
-  if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_PRICE) throw badInput(`A price is a whole number of minor units from 1 to ${MAX_PRICE}.`, field);
+  if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_PRICE)
+    throw badInput(`A price is a whole number of minor units from 1 to ${MAX_PRICE}.`, field);
   const code = currency.trim().toLowerCase();
   if (!/^[a-z]{3}$/.test(code)) throw badInput('A currency is a three-letter ISO 4217 code such as "usd".', field);
   return money(amount, code);

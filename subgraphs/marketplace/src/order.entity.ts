@@ -33,7 +33,15 @@ export class ShippingAddress {
 @ObjectType()
 @Entity({ tableName: 'orders' })
 export class Order {
-  [OptionalProps]?: 'id' | 'status' | 'shippingAddress' | 'trackingNumber' | 'refundedAmount' | 'createdAt' | 'updatedAt' | 'requestFingerprint';
+  [OptionalProps]?:
+    | 'id'
+    | 'status'
+    | 'shippingAddress'
+    | 'trackingNumber'
+    | 'refundedAmount'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -59,7 +67,10 @@ export class Order {
   @Property({ type: 'text' })
   checkoutKey!: string;
 
-  /** What the key's first request asked for (`requestFingerprint`): the same checkout key with other parameters is a CONFLICT. */
+  /**
+   * What the key's first request asked for (`requestFingerprint`): the same checkout key with other parameters is a
+   * CONFLICT.
+   */
   @Property({ type: 'text', nullable: true })
   requestFingerprint: string | null = null;
 
@@ -120,4 +131,6 @@ export class OrderItem {
   digitalFileId: string | null = null;
 }
 
-export const OrderConnection = connectionOf(Order, 'Order', { totalCount: 'How many there are in all, of the status asked for.' });
+export const OrderConnection = connectionOf(Order, 'Order', {
+  totalCount: 'How many there are in all, of the status asked for.',
+});

@@ -1,7 +1,23 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { CURRENT_ARGUMENT, CURRENT_ARGUMENT_DESCRIPTION, liveDirective } from '@peerlink/platform/graphql/live';
 import { User, userRef } from './seller.js';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  registerEnumType,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
 import { Order, OrderConnection, OrderItem, ShippingAddress } from './order.entity.js';
@@ -17,7 +33,9 @@ export enum CartChangeKind {
 }
 registerEnumType(CartChangeKind, { name: 'CartChangeKind' });
 
-@ObjectType({ description: 'Something checkout found different from what you saw; your cart has been updated to match.' })
+@ObjectType({
+  description: 'Something checkout found different from what you saw; your cart has been updated to match.',
+})
 export class CartChange {
   @Field(() => ID)
   productId!: string;
@@ -40,10 +58,14 @@ export class CartChange {
 
 @ObjectType()
 export class CheckoutResult {
-  @Field(() => [Order], { description: 'One per seller, awaiting payment. Empty when `changes` are to be reviewed first.' })
+  @Field(() => [Order], {
+    description: 'One per seller, awaiting payment. Empty when `changes` are to be reviewed first.',
+  })
   orders!: Order[];
 
-  @Field(() => [CartChange], { description: 'When not empty, nothing was ordered: check the cart and check out again.' })
+  @Field(() => [CartChange], {
+    description: 'When not empty, nothing was ordered: check the cart and check out again.',
+  })
   changes!: CartChange[];
 }
 
@@ -87,7 +109,10 @@ export class OrderResolver {
     return ctx.services.orders.list(requireViewer(ctx.viewer), 'seller', status, first, after);
   }
 
-  @Mutation(() => CheckoutResult, { nullable: true, description: 'Orders your cart, one order per seller, and starts payment.' })
+  @Mutation(() => CheckoutResult, {
+    nullable: true,
+    description: 'Orders your cart, one order per seller, and starts payment.',
+  })
   checkoutCart(@Arg('input') input: CheckoutInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.checkout(requireViewer(ctx.viewer), input);
   }
@@ -97,13 +122,20 @@ export class OrderResolver {
     return this.checkoutCart(input, ctx);
   }
 
-  @Mutation(() => Order, { nullable: true, description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.' })
+  @Mutation(() => Order, {
+    nullable: true,
+    description: 'An unpaid order, by its buyer or seller. Stock goes back on sale.',
+  })
   cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.orders.cancel(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
   @Mutation(() => Order, { nullable: true, description: 'The seller, once the order is paid.' })
-  markOrderShipped(@Arg('id', () => ID) id: string, @Arg('trackingNumber') trackingNumber: string, @Ctx() ctx: MarketplaceContext) {
+  markOrderShipped(
+    @Arg('id', () => ID) id: string,
+    @Arg('trackingNumber') trackingNumber: string,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
     return ctx.services.orders.markShipped(requireViewer(ctx.viewer), id, trackingNumber, ctx.loaders);
   }
 
@@ -112,15 +144,28 @@ export class OrderResolver {
     return ctx.services.orders.markDelivered(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Directive(liveDirective({ subject: 'marketplace.order.updated', lookup: 'order', audience: 'recipientIds', current: ['order(id: $orderId)'] }))
+  @Directive(
+    liveDirective({
+      subject: 'marketplace.order.updated',
+      lookup: 'order',
+      audience: 'recipientIds',
+      current: ['order(id: $orderId)'],
+    }),
+  )
   @Subscription(() => Order, {
     nullable: true,
     topics: 'served-by-the-gateway',
-    description: 'Your orders as they move, bought or sold: all of them (placed at checkout, then paid...), or one by `orderId`.',
+    description:
+      'Your orders as they move, bought or sold: all of them (placed at checkout, then paid...), or one by `orderId`.',
   })
   orderUpdated(
     @Arg('orderId', () => ID, { nullable: true }) _orderId: string | null,
-    @Arg(CURRENT_ARGUMENT, () => Boolean, { nullable: true, defaultValue: false, description: CURRENT_ARGUMENT_DESCRIPTION }) _current: boolean,
+    @Arg(CURRENT_ARGUMENT, () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: CURRENT_ARGUMENT_DESCRIPTION,
+    })
+    _current: boolean,
     @Root() order: Order,
   ) {
     return order;
@@ -154,7 +199,10 @@ export class OrderResolver {
 
 @Resolver(() => OrderItem)
 export class OrderItemResolver {
-  @FieldResolver(() => Product, { nullable: true, description: 'The product as it is now; the line keeps what was bought.' })
+  @FieldResolver(() => Product, {
+    nullable: true,
+    description: 'The product as it is now; the line keeps what was bought.',
+  })
   product(@Root() item: OrderItem, @Ctx() ctx: MarketplaceContext) {
     return ctx.loaders.product.load(item.productId);
   }
@@ -169,7 +217,10 @@ export class OrderItemResolver {
     return this.priced(item, ctx, item.unitAmount * item.quantity);
   }
 
-  @FieldResolver(() => FileReference, { nullable: true, description: 'A digital product’s file, for the buyer once paid; download it through drive.' })
+  @FieldResolver(() => FileReference, {
+    nullable: true,
+    description: 'A digital product’s file, for the buyer once paid; download it through drive.',
+  })
   async download(@Root() item: OrderItem, @Ctx() ctx: MarketplaceContext): Promise<FileReference | null> {
     const order = await ctx.loaders.order.load(item.orderId);
     const paid = [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED].includes(order!.status);

@@ -54,7 +54,8 @@ function checkAddress(address: ShippingAddress): ShippingAddress {
   const clean = (value: string | null | undefined, field: string, required = true) =>
     text(value ?? '', `shippingAddress.${field}`, line(`The address's ${field}`, 200, required ? 1 : 0));
   const country = clean(address.country, 'country').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badInput('country is a two-letter ISO code such as "DE".', 'shippingAddress.country');
+  if (!/^[A-Z]{2}$/.test(country))
+    throw badInput('country is a two-letter ISO code such as "DE".', 'shippingAddress.country');
   return {
     name: clean(address.name, 'name'),
     line1: clean(address.line1, 'line1'),
@@ -88,7 +89,8 @@ export class OrderService {
    */
   async checkout(viewer: Viewer, input: CheckoutInput): Promise<{ orders: Order[]; changes: CartChange[] }> {
     const key = input.idempotencyKey.trim();
-    if (!key || key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    if (!key || key.length > MAX_KEY_LENGTH)
+      throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
     const paymentMethodId = input.paymentMethodId.trim();
     if (!paymentMethodId || paymentMethodId.length > 255) throw badInput('Name a payment method.', 'paymentMethodId');
     const address = input.shippingAddress ? checkAddress(input.shippingAddress) : null;
@@ -101,8 +103,16 @@ export class OrderService {
       if (placed.length) {
         requireSameRequest(placed[0]!.requestFingerprint, fingerprint);
         // Checkout empties the cart, so a true retry finds it empty; a filled one is a new checkout under an old key.
-        const [{ count }] = await rows<{ count: number }>(em, `select count(*)::int as count from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
-        if (count) throw conflict('This idempotency key already checked out another cart; use a new key for this one.', 'idempotencyKey');
+        const [{ count }] = await rows<{ count: number }>(
+          em,
+          `select count(*)::int as count from ${table(em, 'cart_items')} where buyer_id = ?`,
+          [viewer.userId],
+        );
+        if (count)
+          throw conflict(
+            'This idempotency key already checked out another cart; use a new key for this one.',
+            'idempotencyKey',
+          );
         return { orders: placed, changes: [] };
       }
 
@@ -117,7 +127,8 @@ export class OrderService {
       if (!lines.length) throw badInput('Your cart is empty.', 'cart');
       const changes = await this.bringCartUpToDate(em, viewer.userId, lines);
       if (changes.length) return { orders: [], changes };
-      if (!address && lines.some((l) => l.kind === ProductKind.PHYSICAL)) throw badInput('Physical products need a shipping address.', 'shippingAddress');
+      if (!address && lines.some((l) => l.kind === ProductKind.PHYSICAL))
+        throw badInput('Physical products need a shipping address.', 'shippingAddress');
       // One order per seller and currency.
       const groups = new Map<string, { lines: CartLine[]; total: number }>();
       for (const line of lines) {
@@ -126,7 +137,8 @@ export class OrderService {
         group.total += line.price_amount * line.quantity;
         groups.set(`${line.seller_id}:${line.currency}`, group);
       }
-      if ([...groups.values()].some((g) => g.total > MAX_TOTAL)) throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
+      if ([...groups.values()].some((g) => g.total > MAX_TOTAL))
+        throw badInput('One order would cost more than an order can hold; split the cart.', 'cart');
 
       // A statement per kind of row, however many sellers and lines the cart holds.
       const expiresAt = new Date(Date.now() + this.paymentSeconds * 1000);
@@ -148,11 +160,23 @@ export class OrderService {
       await em.flush();
       for (const { order, group } of created) {
         for (const line of group) {
-          em.create(OrderItem, { orderId: order.id, productId: line.product_id, title: line.title, unitAmount: line.price_amount, quantity: line.quantity, digitalFileId: line.digital_file_id });
+          em.create(OrderItem, {
+            orderId: order.id,
+            productId: line.product_id,
+            title: line.title,
+            unitAmount: line.price_amount,
+            quantity: line.quantity,
+            digitalFileId: line.digital_file_id,
+          });
         }
       }
       // The products are locked since the cart was read, so one statement takes every line's stock.
-      await this.moveStock(em, lines.filter((l) => l.kind === ProductKind.PHYSICAL).map((l) => ({ productId: l.product_id, delta: -l.quantity })));
+      await this.moveStock(
+        em,
+        lines
+          .filter((l) => l.kind === ProductKind.PHYSICAL)
+          .map((l) => ({ productId: l.product_id, delta: -l.quantity })),
+      );
       await em.flush();
       await em.execute(`delete from ${table(em, 'cart_items')} where buyer_id = ?`, [viewer.userId]);
       const orders = created.map(({ order }) => order);
@@ -179,10 +203,19 @@ export class OrderService {
   }
 
   /** The viewer's purchases (`as: 'buyer'`) or sales (`as: 'seller'`), newest first. */
-  async list(viewer: Viewer, as: 'buyer' | 'seller', status: OrderStatus | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+  async list(
+    viewer: Viewer,
+    as: 'buyer' | 'seller',
+    status: OrderStatus | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const mine = { ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }), ...(status ? { status } : {}) };
+    const mine = {
+      ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }),
+      ...(status ? { status } : {}),
+    };
     const orders = await this.em.find(
       Order,
       { ...mine, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
@@ -200,7 +233,8 @@ export class OrderService {
       const unpaid = order.status === OrderStatus.PENDING_PAYMENT;
       const sellerMay = order.sellerId === viewer.userId && (unpaid || order.status === OrderStatus.PAID);
       if (!sellerMay && !(order.buyerId === viewer.userId && unpaid)) {
-        if (order.status === OrderStatus.PAID) throw badInput('Ask the seller to cancel a paid order; they refund it in full.', 'id');
+        if (order.status === OrderStatus.PAID)
+          throw badInput('Ask the seller to cancel a paid order; they refund it in full.', 'id');
         throw badInput(`An order that is ${order.status} cannot be cancelled.`, 'id');
       }
       return OrderStatus.CANCELLED;
@@ -208,7 +242,11 @@ export class OrderService {
   }
 
   /** Payments gave money back: recorded on the order, which becomes REFUNDED once all of it is. */
-  async applyRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, refund: { orderId: string; amount: number; refundedTotal: number; fullyRefunded: boolean }) {
+  async applyRefund(
+    em: EntityManager,
+    publish: Publish<MarketplaceEvents>,
+    refund: { orderId: string; amount: number; refundedTotal: number; fullyRefunded: boolean },
+  ) {
     const order = await this.locked(em, refund.orderId);
     if (!order) return;
     // Refunds may be told out of order: the total only grows, but each one is told to the buyer.
@@ -226,13 +264,15 @@ export class OrderService {
       summary: summarize(items),
       fully: refund.fullyRefunded,
     });
-    if (refund.fullyRefunded && canMove(order.status, OrderStatus.REFUNDED)) await this.move(em, publish, order, OrderStatus.REFUNDED, items);
+    if (refund.fullyRefunded && canMove(order.status, OrderStatus.REFUNDED))
+      await this.move(em, publish, order, OrderStatus.REFUNDED, items);
     else tellParties(publish, order);
   }
 
   async markShipped(viewer: Viewer, id: string, trackingNumber: string, loaders: MarketplaceLoaders): Promise<Order> {
     const tracking = trackingNumber.trim();
-    if (!tracking || tracking.length > MAX_TRACKING_LENGTH) throw badInput(`A tracking number is 1 to ${MAX_TRACKING_LENGTH} characters.`, 'trackingNumber');
+    if (!tracking || tracking.length > MAX_TRACKING_LENGTH)
+      throw badInput(`A tracking number is 1 to ${MAX_TRACKING_LENGTH} characters.`, 'trackingNumber');
     return this.change(viewer, id, loaders, (order) => {
       this.sellerOnly(viewer, order);
       if (order.status !== OrderStatus.PAID) throw badInput('Only a paid order can be shipped.', 'id');
@@ -251,11 +291,19 @@ export class OrderService {
   }
 
   /** Payments' verdict on an order. Late or repeated verdicts change nothing. */
-  async applyPayment(em: EntityManager, publish: Publish<MarketplaceEvents>, orderId: string, outcome: OrderStatus.PAID | OrderStatus.PAYMENT_FAILED) {
+  async applyPayment(
+    em: EntityManager,
+    publish: Publish<MarketplaceEvents>,
+    orderId: string,
+    outcome: OrderStatus.PAID | OrderStatus.PAYMENT_FAILED,
+  ) {
     const order = await this.locked(em, orderId);
     if (!order) return;
     // Money taken for an order that has ended: it goes back.
-    if (outcome === OrderStatus.PAID && (order.status === OrderStatus.CANCELLED || order.status === OrderStatus.PAYMENT_FAILED)) {
+    if (
+      outcome === OrderStatus.PAID &&
+      (order.status === OrderStatus.CANCELLED || order.status === OrderStatus.PAYMENT_FAILED)
+    ) {
       return publish('marketplace.order.payment_unwanted', { orderId });
     }
     if (!canMove(order.status, outcome)) return;
@@ -270,7 +318,8 @@ export class OrderService {
     for (;;) {
       const due = await rows<{ id: string }>(
         this.em,
-        `select id from ${table(this.em, 'orders')} where status = 'PENDING_PAYMENT' and expires_at <= now() order by expires_at limit 100`,
+        `select id from ${table(this.em, 'orders')} where status = 'PENDING_PAYMENT' and expires_at <= now() ` +
+          `order by expires_at limit 100`,
       );
       let expired = 0;
       for (const { id } of due) expired += await this.expire(id);
@@ -285,7 +334,12 @@ export class OrderService {
    */
   private expire(id: string): Promise<number> {
     return this.outbox.transaction(async (em, publish) => {
-      const still = await rows(em, `select id from ${table(em, 'orders')} where id = ? and status = 'PENDING_PAYMENT' and expires_at <= now() for update skip locked`, [id]);
+      const still = await rows(
+        em,
+        `select id from ${table(em, 'orders')} where id = ? and status = 'PENDING_PAYMENT' and expires_at <= ` +
+          `now() for update skip locked`,
+        [id],
+      );
       if (!still.length) return 0;
       const order = await em.findOneOrFail(Order, { id }, { refresh: true });
       await this.move(em, publish, order, OrderStatus.CANCELLED);
@@ -293,7 +347,12 @@ export class OrderService {
     });
   }
 
-  private async change(viewer: Viewer, id: string, loaders: MarketplaceLoaders, decide: (order: Order) => OrderStatus): Promise<Order> {
+  private async change(
+    viewer: Viewer,
+    id: string,
+    loaders: MarketplaceLoaders,
+    decide: (order: Order) => OrderStatus,
+  ): Promise<Order> {
     await this.readable(id, loaders);
     return this.outbox.transaction(async (em, publish) => {
       const order = (await this.locked(em, id))!;
@@ -314,7 +373,13 @@ export class OrderService {
   }
 
   /** `known`: the order's lines, when the caller has read them already. */
-  private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, order: Order, next: OrderStatus, known?: OrderItem[]) {
+  private async move(
+    em: EntityManager,
+    publish: Publish<MarketplaceEvents>,
+    order: Order,
+    next: OrderStatus,
+    known?: OrderItem[],
+  ) {
     const items = known ?? (await em.find(OrderItem, { orderId: order.id }, { orderBy: { id: 'asc' } }));
     if (releasesStock(order.status, next)) {
       // In product order, as checkout locks them, so an expiry and a checkout cannot deadlock.
@@ -351,7 +416,8 @@ export class OrderService {
     if (!moves.length) return;
     await em.execute(
       `update ${table(em, 'products')} p set stock = p.stock + m.delta, updated_at = now(),
-         status = case when p.status in ('ACTIVE', 'SOLD_OUT') then (case when p.stock + m.delta = 0 then 'SOLD_OUT' else 'ACTIVE' end) else p.status end
+         status = case when p.status in ('ACTIVE', 'SOLD_OUT') then (case when p.stock + m.delta = 0 then 'SOLD_OUT'
+           else 'ACTIVE' end) else p.status end
        from unnest(?::uuid[], ?::int[]) as m(id, delta)
        where p.id = m.id and p.stock is not null`,
       [nullableUuidArray(moves.map((m) => m.productId)), `{${moves.map((m) => m.delta).join(',')}}`],
@@ -363,25 +429,38 @@ export class OrderService {
     const cart = table(em, 'cart_items');
     for (const line of lines) {
       const price = money(line.price_amount, line.currency);
-      const base = { productId: line.product_id, title: line.title, previousPrice: money(line.seen_price_amount, line.seen_currency), price, quantity: line.quantity };
-      const available = ON_SALE.includes(line.status) && line.seller_id !== buyerId && (line.kind === ProductKind.DIGITAL || (line.stock ?? 0) > 0);
+      const base = {
+        productId: line.product_id,
+        title: line.title,
+        previousPrice: money(line.seen_price_amount, line.seen_currency),
+        price,
+        quantity: line.quantity,
+      };
+      const available =
+        ON_SALE.includes(line.status) &&
+        line.seller_id !== buyerId &&
+        (line.kind === ProductKind.DIGITAL || (line.stock ?? 0) > 0);
       if (!available) {
         changes.push({ ...base, kind: 'UNAVAILABLE', quantity: 0 });
         await em.execute(`delete from ${cart} where buyer_id = ? and product_id = ?`, [buyerId, line.product_id]);
         continue;
       }
-      if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency) changes.push({ ...base, kind: 'PRICE_CHANGED' });
+      if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency)
+        changes.push({ ...base, kind: 'PRICE_CHANGED' });
       const quantity = line.kind === ProductKind.PHYSICAL ? Math.min(line.quantity, line.stock ?? 0) : line.quantity;
       if (quantity < line.quantity) changes.push({ ...base, kind: 'QUANTITY_REDUCED', quantity });
       // A line as the buyer saw it needs no write: the cart is emptied when the orders are placed.
-      if (quantity === line.quantity && line.price_amount === line.seen_price_amount && line.currency === line.seen_currency) continue;
-      await em.execute(`update ${cart} set quantity = ?, seen_price_amount = ?, seen_currency = ? where buyer_id = ? and product_id = ?`, [
-        quantity,
-        line.price_amount,
-        line.currency,
-        buyerId,
-        line.product_id,
-      ]);
+      if (
+        quantity === line.quantity &&
+        line.price_amount === line.seen_price_amount &&
+        line.currency === line.seen_currency
+      )
+        continue;
+      await em.execute(
+        `update ${cart} set quantity = ?, seen_price_amount = ?, seen_currency = ? where buyer_id = ? and ` +
+          `product_id = ?`,
+        [quantity, line.price_amount, line.currency, buyerId, line.product_id],
+      );
     }
     return changes;
   }
@@ -394,6 +473,9 @@ export function summarize(items: { title: string; quantity: number }[]): string 
 
 /** Tells the buyer's and the seller's `orderUpdated`, after commit. */
 export function tellParties(publish: Publish<MarketplaceEvents>, order: Order) {
-  publish('marketplace.order.updated', { id: order.id, orderId: order.id, recipientIds: [order.buyerId, order.sellerId] });
+  publish('marketplace.order.updated', {
+    id: order.id,
+    orderId: order.id,
+    recipientIds: [order.buyerId, order.sellerId],
+  });
 }
-

@@ -25,7 +25,24 @@ export interface ProductSearch {
 export const MAX_SEARCH_LENGTH = 200;
 
 /** What a product row maps from: everything but the search vector, which only the database reads. */
-const COLUMNS = ['id', 'seller_id', 'title', 'description', 'kind', 'price_amount', 'currency', 'stock', 'status', 'digital_file_id', 'image_ids', 'category_id', 'rating_count', 'rating_average', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'seller_id',
+  'title',
+  'description',
+  'kind',
+  'price_amount',
+  'currency',
+  'stock',
+  'status',
+  'digital_file_id',
+  'image_ids',
+  'category_id',
+  'rating_count',
+  'rating_average',
+  'created_at',
+  'updated_at',
+];
 
 /**
  * How each sort orders: the SQL expression it pages by (then id), exactly as its index has it so
@@ -33,7 +50,11 @@ const COLUMNS = ['id', 'seller_id', 'title', 'description', 'kind', 'price_amoun
  * as; and the direction.
  */
 const ORDER: Record<ProductSort, { key: string; type: string; direction: 'asc' | 'desc' }> = {
-  [ProductSort.RELEVANCE]: { key: "ts_rank(p.search, websearch_to_tsquery('english', :search))", type: 'real', direction: 'desc' },
+  [ProductSort.RELEVANCE]: {
+    key: "ts_rank(p.search, websearch_to_tsquery('english', :search))",
+    type: 'real',
+    direction: 'desc',
+  },
   [ProductSort.NEWEST]: { key: 'null::float8', type: 'float8', direction: 'desc' },
   [ProductSort.PRICE_ASC]: { key: 'p.price_amount', type: 'integer', direction: 'asc' },
   [ProductSort.PRICE_DESC]: { key: 'p.price_amount', type: 'integer', direction: 'desc' },
@@ -47,7 +68,8 @@ export interface SearchCursor {
   id: string;
 }
 
-export const encodeSearchCursor = (cursor: SearchCursor) => Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
+export const encodeSearchCursor = (cursor: SearchCursor) =>
+  Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
 
 export function decodeSearchCursor(value: string | null | undefined, sort: ProductSort): SearchCursor | null {
   if (!value) return null;
@@ -74,11 +96,17 @@ export function productFilterSql(schema: string, filter: ProductSearch, ownerId:
   const params: Record<string, unknown> = {};
   const where: string[] = [];
   const search = filter.search?.trim() ?? '';
-  if (search.length > MAX_SEARCH_LENGTH) throw badInput(`A search is at most ${MAX_SEARCH_LENGTH} characters.`, 'search');
+  if (search.length > MAX_SEARCH_LENGTH)
+    throw badInput(`A search is at most ${MAX_SEARCH_LENGTH} characters.`, 'search');
   if (filter.sellerId != null && !isUuid(filter.sellerId)) throw badInput('sellerId is a user id.', 'sellerId');
-  if (filter.categoryId != null && !isUuid(filter.categoryId)) throw badInput('categoryId is a category id.', 'categoryId');
-  for (const [name, value] of [['minPrice', filter.minPrice], ['maxPrice', filter.maxPrice]] as const) {
-    if (value != null && (!Number.isSafeInteger(value) || value < 0)) throw badInput(`${name} is a whole number of minor units.`, name);
+  if (filter.categoryId != null && !isUuid(filter.categoryId))
+    throw badInput('categoryId is a category id.', 'categoryId');
+  for (const [name, value] of [
+    ['minPrice', filter.minPrice],
+    ['maxPrice', filter.maxPrice],
+  ] as const) {
+    if (value != null && (!Number.isSafeInteger(value) || value < 0))
+      throw badInput(`${name} is a whole number of minor units.`, name);
   }
 
   // A seller's own list shows drafts and archived products too; everyone else sees what is on sale.
@@ -94,7 +122,9 @@ export function productFilterSql(schema: string, filter: ProductSearch, ownerId:
   }
   if (filter.categoryId) {
     params.categoryId = filter.categoryId.toLowerCase();
-    where.push(`p.category_id in (select id from ${schema}.categories where id = :categoryId or parent_id = :categoryId)`);
+    where.push(
+      `p.category_id in (select id from ${schema}.categories where id = :categoryId or parent_id = :categoryId)`,
+    );
   }
   if (filter.minPrice != null) {
     params.minPrice = filter.minPrice;
@@ -112,7 +142,13 @@ export function productFilterSql(schema: string, filter: ProductSearch, ownerId:
   return { where, params, search };
 }
 
-export function productSearchSql(schema: string, filter: ProductSearch, sort: ProductSort, cursor: SearchCursor | null, options: { ownerId: string | null; limit: number }) {
+export function productSearchSql(
+  schema: string,
+  filter: ProductSearch,
+  sort: ProductSort,
+  cursor: SearchCursor | null,
+  options: { ownerId: string | null; limit: number },
+) {
   const { where, params: filterParams, search } = productFilterSql(schema, filter, options.ownerId);
   const params: Record<string, unknown> = { ...filterParams, limit: options.limit };
 
@@ -155,9 +191,9 @@ export function sponsoredSql(schema: string, filter: ProductSearch, exclude: str
   const { where, params } = productFilterSql(schema, { ...filter, sellerId: null }, null);
   const sql = `select ${COLUMNS.map((c) => `p.${c}`).join(', ')}, c.id as campaign_id
     from ${schema}.campaigns c join ${schema}.products p on p.id = c.product_id
-    where c.status = 'ACTIVE' and now() < c.ends_at and p.id <> all(:exclude::uuid[]) ${where.map((w) => `and ${w}`).join(' ')}
+    where c.status = 'ACTIVE' and now() < c.ends_at and p.id <> all(:exclude::uuid[])
+      ${where.map((w) => `and ${w}`).join(' ')}
     order by c.daily_budget desc, random()
     limit :limit`;
   return positional(sql, { ...params, exclude: `{${exclude.join(',')}}`, limit });
 }
-

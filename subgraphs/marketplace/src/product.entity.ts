@@ -25,7 +25,18 @@ registerEnumType(ProductStatus, { name: 'ProductStatus' });
 @ObjectType({ description: 'Something a seller offers. Prices are in `price`; `seller` comes from identity.' })
 @Entity({ tableName: 'products' })
 export class Product {
-  [OptionalProps]?: 'id' | 'description' | 'stock' | 'status' | 'digitalFileId' | 'imageIds' | 'categoryId' | 'ratingCount' | 'ratingAverage' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?:
+    | 'id'
+    | 'description'
+    | 'stock'
+    | 'status'
+    | 'digitalFileId'
+    | 'imageIds'
+    | 'categoryId'
+    | 'ratingCount'
+    | 'ratingAverage'
+    | 'createdAt'
+    | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

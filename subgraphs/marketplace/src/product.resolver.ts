@@ -1,6 +1,20 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { User, userRef } from './seller.js';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  registerEnumType,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { MarketplaceContext } from './context.js';
 import { Money, money } from './money.js';
 import { Category, FileReference, Product, ProductConnection, ProductKind, Rating } from './product.entity.js';
@@ -35,7 +49,10 @@ export class CreateProductInput {
   @Field(() => ID, { nullable: true, description: 'One of `categories`.' })
   categoryId?: string | null;
 
-  @Field(() => [ID], { nullable: true, description: 'Up to 10 drive files, first shown first; make them PUBLIC so buyers see them.' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Up to 10 drive files, first shown first; make them PUBLIC so buyers see them.',
+  })
   imageIds?: string[] | null;
 }
 
@@ -68,7 +85,10 @@ export class UpdateProductInput {
 
 @InputType()
 export class ProductFilter {
-  @Field(() => String, { nullable: true, description: 'Words to find in titles (first) and descriptions; "quotes" for phrases, -word to exclude.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Words to find in titles (first) and descriptions; "quotes" for phrases, -word to exclude.',
+  })
   search?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'This category and its subcategories.' })
@@ -86,7 +106,10 @@ export class ProductFilter {
   @Field(() => ProductKind, { nullable: true })
   kind?: ProductKind | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Only what can be bought now: digital, or physical with stock.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Only what can be bought now: digital, or physical with stock.',
+  })
   inStock?: boolean | null;
 }
 
@@ -109,7 +132,10 @@ export class ProductResolver {
     return ctx.services.products.visible(id, ctx.loaders);
   }
 
-  @Query(() => ProductConnection, { nullable: true, description: 'Products on sale that match `filter`, best match first unless `sort` says otherwise.' })
+  @Query(() => ProductConnection, {
+    nullable: true,
+    description: 'Products on sale that match `filter`, best match first unless `sort` says otherwise.',
+  })
   products(
     @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
     @Arg('sort', () => ProductSort, { defaultValue: ProductSort.RELEVANCE }) sort: ProductSort,
@@ -134,7 +160,11 @@ export class ProductResolver {
   }
 
   @Mutation(() => Product, { nullable: true, description: 'Its seller only.' })
-  updateProduct(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateProductInput, @Ctx() ctx: MarketplaceContext) {
+  updateProduct(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateProductInput,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
     return ctx.services.products.update(requireViewer(ctx.viewer), id, input, ctx.loaders);
   }
 
@@ -143,7 +173,10 @@ export class ProductResolver {
     return ctx.services.products.publish(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => Product, { nullable: true, description: 'Takes a product off sale for good; orders keep showing it.' })
+  @Mutation(() => Product, {
+    nullable: true,
+    description: 'Takes a product off sale for good; orders keep showing it.',
+  })
   archiveProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.products.archive(requireViewer(ctx.viewer), id, ctx.loaders);
   }
@@ -163,12 +196,18 @@ export class ProductResolver {
     return product.categoryId ? ctx.loaders.category.load(product.categoryId) : null;
   }
 
-  @FieldResolver(() => [FileReference], { nullable: 'items', description: 'Resolved by drive; an entry is null where you may not see the file.' })
+  @FieldResolver(() => [FileReference], {
+    nullable: 'items',
+    description: 'Resolved by drive; an entry is null where you may not see the file.',
+  })
   images(@Root() product: Product): FileReference[] {
     return product.imageIds.map((id) => ({ id }));
   }
 
-  @FieldResolver(() => FileReference, { nullable: true, description: 'The file a digital product delivers: shown to its seller. Buyers get theirs on the order line.' })
+  @FieldResolver(() => FileReference, {
+    nullable: true,
+    description: 'The file a digital product delivers: shown to its seller. Buyers get theirs on the order line.',
+  })
   digitalFile(@Root() product: Product, @Ctx() ctx: MarketplaceContext): FileReference | null {
     return product.digitalFileId && product.sellerId === ctx.viewer?.userId ? { id: product.digitalFileId } : null;
   }
@@ -193,7 +232,10 @@ export class ProductResolver {
     return !!product.sponsoredBy;
   }
 
-  @FieldResolver(() => ID, { nullable: true, description: 'When sponsored: the campaign to credit with a click (`recordAdClick`).' })
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: 'When sponsored: the campaign to credit with a click (`recordAdClick`).',
+  })
   adCampaignId(@Root() product: Product) {
     return product.sponsoredBy ?? null;
   }

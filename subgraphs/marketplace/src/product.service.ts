@@ -11,7 +11,13 @@ import type { MarketplaceLoaders } from './loaders.js';
 import { checkPrice } from './money.js';
 import { sponsoredSlots, type CampaignService } from './campaign.service.js';
 import { Category, Product, ProductKind, ProductStatus } from './product.entity.js';
-import { decodeSearchCursor, encodeSearchCursor, productSearchSql, type ProductSearch, type ProductSort } from './product-search.js';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  productSearchSql,
+  type ProductSearch,
+  type ProductSort,
+} from './product-search.js';
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 10_000;
@@ -39,7 +45,8 @@ function checkStock(stock: number | null | undefined, kind: ProductKind): number
     if (stock != null) throw badInput('Digital products have no stock.', 'stock');
     return null;
   }
-  if (stock == null || !Number.isInteger(stock) || stock < 0 || stock > MAX_STOCK) throw badInput(`Stock is a whole number from 0 to ${MAX_STOCK}.`, 'stock');
+  if (stock == null || !Number.isInteger(stock) || stock < 0 || stock > MAX_STOCK)
+    throw badInput(`Stock is a whole number from 0 to ${MAX_STOCK}.`, 'stock');
   return stock;
 }
 
@@ -85,17 +92,23 @@ export class ProductService {
   async update(viewer: Viewer, id: string, input: ProductInput, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.own(viewer, id, loaders);
     if (product.status === ProductStatus.ARCHIVED) throw badInput('An archived product cannot change.', 'id');
-    if (input.kind && input.kind !== product.kind) throw badInput('A product’s kind cannot change; list a new one.', 'kind');
+    if (input.kind && input.kind !== product.kind)
+      throw badInput('A product’s kind cannot change; list a new one.', 'kind');
     if (input.title != null) product.title = checkTitle(input.title);
     if (input.description != null) product.description = this.description(input.description);
     if (input.priceAmount != null || input.currency != null) {
-      const price = checkPrice(input.priceAmount ?? product.priceAmount, input.currency ?? product.currency, 'priceAmount');
+      const price = checkPrice(
+        input.priceAmount ?? product.priceAmount,
+        input.currency ?? product.currency,
+        'priceAmount',
+      );
       product.priceAmount = price.amount;
       product.currency = price.currency;
     }
     if (input.stock !== undefined && product.kind === ProductKind.PHYSICAL) {
       product.stock = checkStock(input.stock, product.kind);
-      if (product.status !== ProductStatus.DRAFT) product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
+      if (product.status !== ProductStatus.DRAFT)
+        product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     }
     if (input.digitalFileId !== undefined) {
       product.digitalFileId = this.digitalFile(input.digitalFileId, product.kind);
@@ -113,7 +126,8 @@ export class ProductService {
   async publish(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.own(viewer, id, loaders);
     if (product.status !== ProductStatus.DRAFT) throw badInput('Only a draft can be published.', 'id');
-    if (product.kind === ProductKind.DIGITAL && !product.digitalFileId) throw badInput('A digital product needs the file it delivers (digitalFileId) before it goes on sale.', 'id');
+    if (product.kind === ProductKind.DIGITAL && !product.digitalFileId)
+      throw badInput('A digital product needs the file it delivers (digitalFileId) before it goes on sale.', 'id');
     product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     product.updatedAt = new Date();
     await this.em.flush();
@@ -128,11 +142,22 @@ export class ProductService {
     return product;
   }
 
-  /** Products on sale that match, in the order asked for; a seller's own list (`sellerId` = the viewer) includes drafts. */
-  async search(viewer: Viewer | null, filter: ProductSearch, sort: ProductSort, first: number | null | undefined, after: string | null | undefined) {
+  /**
+   * Products on sale that match, in the order asked for; a seller's own list (`sellerId` = the viewer) includes drafts.
+   */
+  async search(
+    viewer: Viewer | null,
+    filter: ProductSearch,
+    sort: ProductSort,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ) {
     const size = pageSize(first);
     const cursor = decodeSearchCursor(after, sort);
-    const { sql, params } = productSearchSql(`"${this.em.config.get('schema')}"`, filter, sort, cursor, { ownerId: viewer?.userId ?? null, limit: size + 1 });
+    const { sql, params } = productSearchSql(`"${this.em.config.get('schema')}"`, filter, sort, cursor, {
+      ownerId: viewer?.userId ?? null,
+      limit: size + 1,
+    });
     const found = await rows<Record<string, unknown> & { sort_key: number | null }>(this.em, sql, params);
     const edges = found.slice(0, size).map((row) => {
       const node = this.em.map(Product, row);
@@ -142,11 +167,18 @@ export class ProductService {
     // Sponsored products go in the first page of a search across sellers, after the first and the
     // fifth result; their cursors are the result's before them, so paging skips nothing.
     if (cursor || filter.sellerId) return { edges, pageInfo };
-    const placed = await this.campaigns.place(filter, edges.map((e) => e.node.id), sponsoredSlots(edges.length));
+    const placed = await this.campaigns.place(
+      filter,
+      edges.map((e) => e.node.id),
+      sponsoredSlots(edges.length),
+    );
     placed.forEach(({ product, campaignId }, i) => {
       product.sponsoredBy = campaignId;
       const at = Math.min(i === 0 ? 1 : 5 + i, edges.length);
-      edges.splice(at, 0, { cursor: edges[at - 1]?.cursor ?? encodeSearchCursor({ sort, key: null, id: product.id }), node: product });
+      edges.splice(at, 0, {
+        cursor: edges[at - 1]?.cursor ?? encodeSearchCursor({ sort, key: null, id: product.id }),
+        node: product,
+      });
     });
     return { edges, pageInfo };
   }
@@ -164,7 +196,8 @@ export class ProductService {
 
   private images(ids: string[] | null | undefined): string[] {
     const images = [...new Set((ids ?? []).map((id) => id.toLowerCase()))];
-    if (images.length > MAX_IMAGES || !images.every(isUuid)) throw badInput(`Up to ${MAX_IMAGES} images, each a drive file id.`, 'imageIds');
+    if (images.length > MAX_IMAGES || !images.every(isUuid))
+      throw badInput(`Up to ${MAX_IMAGES} images, each a drive file id.`, 'imageIds');
     return images;
   }
 

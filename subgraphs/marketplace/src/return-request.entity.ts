@@ -124,7 +124,10 @@ export class ReturnRequest {
   updatedAt: Date = new Date();
 }
 
-/** One order line in a request, and how many of it. `open` mirrors the request's state, so the database keeps one open request per line. */
+/**
+ * One order line in a request, and how many of it. `open` mirrors the request's state, so the database keeps one open
+ * request per line.
+ */
 @ObjectType('ReturnRequestItem')
 @Entity({ tableName: 'return_request_items' })
 export class ReturnRequestItem {

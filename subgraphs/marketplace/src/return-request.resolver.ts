@@ -24,7 +24,9 @@ export class RequestReturnInput {
   @Field(() => ID)
   orderId!: string;
 
-  @Field(() => [ReturnItemInput], { description: 'The lines to return and how many of each: 1 to 50 lines of this order.' })
+  @Field(() => [ReturnItemInput], {
+    description: 'The lines to return and how many of each: 1 to 50 lines of this order.',
+  })
   items!: ReturnItemInput[];
 
   @Field(() => ReturnReason)
@@ -33,7 +35,10 @@ export class RequestReturnInput {
   @Field(() => String, { nullable: true, description: 'Up to 1000 characters; required when the reason is OTHER.' })
   details?: string | null;
 
-  @Field(() => [ID], { nullable: true, description: 'Up to 5 drive files of your own (uploaded as usual); the seller and admins may then see them.' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Up to 5 drive files of your own (uploaded as usual); the seller and admins may then see them.',
+  })
   photoIds?: string[] | null;
 }
 
@@ -46,7 +51,10 @@ function returnLoaders(ctx: MarketplaceContext): ReturnLoaders {
 
 @Resolver(() => ReturnRequest)
 export class ReturnRequestResolver {
-  @Query(() => ReturnRequest, { nullable: true, description: 'A return request, for its buyer, its seller and admins.' })
+  @Query(() => ReturnRequest, {
+    nullable: true,
+    description: 'A return request, for its buyer, its seller and admins.',
+  })
   returnRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     requireViewer(ctx.viewer);
     return ctx.services.returns.readable(id, ctx.loaders);
@@ -72,7 +80,10 @@ export class ReturnRequestResolver {
     return ctx.services.returns.list(requireViewer(ctx.viewer), 'seller', status, first, after);
   }
 
-  @Query(() => ReturnRequestConnection, { nullable: true, description: 'Admins: escalated returns awaiting a decision, longest waiting first.' })
+  @Query(() => ReturnRequestConnection, {
+    nullable: true,
+    description: 'Admins: escalated returns awaiting a decision, longest waiting first.',
+  })
   escalatedReturnRequests(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -81,27 +92,51 @@ export class ReturnRequestResolver {
     return ctx.services.returns.escalated(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => ReturnRequest, { nullable: true, description: 'The buyer asks for money back for lines of a paid, shipped or delivered order. One open request per line.' })
+  @Mutation(() => ReturnRequest, {
+    nullable: true,
+    description:
+      'The buyer asks for money back for lines of a paid, shipped or delivered order. One open request per line.',
+  })
   requestReturn(@Arg('input') input: RequestReturnInput, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.request(requireViewer(ctx.viewer), input, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { nullable: true, description: 'The seller accepts: the lines’ cost is refunded through the payment (REFUNDED once done). Repeating it changes nothing.' })
+  @Mutation(() => ReturnRequest, {
+    nullable: true,
+    description:
+      'The seller accepts: the lines’ cost is refunded through the payment (REFUNDED once done). Repeating ' +
+      'it changes nothing.',
+  })
   acceptReturnRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.accept(requireViewer(ctx.viewer), id, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { nullable: true, description: 'The seller declines, saying why (1 to 500 characters).' })
+  @Mutation(() => ReturnRequest, {
+    nullable: true,
+    description: 'The seller declines, saying why (1 to 500 characters).',
+  })
   declineReturnRequest(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: MarketplaceContext) {
     return ctx.services.returns.decline(requireViewer(ctx.viewer), id, reason, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { nullable: true, description: 'The buyer asks admins to decide: after a decline, a failed refund, or once the seller’s time to answer (`answerBy`) has passed.' })
-  escalateReturnRequest(@Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() ctx: MarketplaceContext) {
+  @Mutation(() => ReturnRequest, {
+    nullable: true,
+    description:
+      'The buyer asks admins to decide: after a decline, a failed refund, or once the seller’s time to ' +
+      'answer (`answerBy`) has passed.',
+  })
+  escalateReturnRequest(
+    @Arg('id', () => ID) id: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: MarketplaceContext,
+  ) {
     return ctx.services.returns.escalate(requireViewer(ctx.viewer), id, note, ctx.loaders);
   }
 
-  @Mutation(() => ReturnRequest, { nullable: true, description: 'Admins: refund an escalated request, or uphold its decline. The same decision again changes nothing.' })
+  @Mutation(() => ReturnRequest, {
+    nullable: true,
+    description: 'Admins: refund an escalated request, or uphold its decline. The same decision again changes nothing.',
+  })
   resolveReturnRequest(
     @Arg('id', () => ID) id: string,
     @Arg('decision', () => ReturnDecision) decision: ReturnDecision,
@@ -136,20 +171,27 @@ export class ReturnRequestResolver {
     return money(request.itemsAmount, request.currency);
   }
 
-  @FieldResolver(() => Money, { nullable: true, description: 'Asked of payments once accepted: the lines’ cost, or less if less was left of the payment.' })
+  @FieldResolver(() => Money, {
+    nullable: true,
+    description: 'Asked of payments once accepted: the lines’ cost, or less if less was left of the payment.',
+  })
   refundAmount(@Root() request: ReturnRequest) {
     return request.refundAmount === null ? null : money(request.refundAmount, request.currency);
   }
 
   @FieldResolver(() => [FileReference], {
     nullable: 'items',
-    description: 'The photos drive accepted (files of the buyer’s own), resolved by drive; an entry is null where you may not see the file (its owner trashed or deleted it).',
+    description:
+      'The photos drive accepted (files of the buyer’s own), resolved by drive; an entry is null where you ' +
+      'may not see the file (its owner trashed or deleted it).',
   })
   photos(@Root() request: ReturnRequest): FileReference[] {
     return request.acceptedPhotoIds.map((id) => ({ id }));
   }
 
-  @FieldResolver(() => [ID], { description: 'To the buyer: photos drive refused (not theirs, or not found). Empty for others.' })
+  @FieldResolver(() => [ID], {
+    description: 'To the buyer: photos drive refused (not theirs, or not found). Empty for others.',
+  })
   refusedPhotoIds(@Root() request: ReturnRequest, @Ctx() ctx: MarketplaceContext): string[] {
     return ctx.viewer?.userId === request.buyerId ? request.refusedPhotoIds : [];
   }

@@ -75,12 +75,22 @@ export class ReturnRequestService {
   }
 
   /** The buyer's (`as: 'buyer'`) or the seller's requests, newest first. */
-  async list(viewer: Viewer, as: 'buyer' | 'seller', status: ReturnStatus | null | undefined, first: number | null | undefined, after: string | null | undefined) {
+  async list(
+    viewer: Viewer,
+    as: 'buyer' | 'seller',
+    status: ReturnStatus | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const found = await this.em.find(
       ReturnRequest,
-      { ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }), ...(status ? { status } : {}), ...(cursor ? { id: { $lt: cursor.id } } : {}) },
+      {
+        ...(as === 'buyer' ? { buyerId: viewer.userId } : { sellerId: viewer.userId }),
+        ...(status ? { status } : {}),
+        ...(cursor ? { id: { $lt: cursor.id } } : {}),
+      },
       { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
     );
     return toConnection(found, size);
@@ -121,19 +131,30 @@ export class ReturnRequestService {
 
     return this.outbox.transaction(async (em, publish) => {
       const locked = await lockOrder(em, order.id);
-      if (!RETURNABLE.has(locked.status)) throw badInput(`An order that is ${locked.status} cannot be returned.`, 'orderId');
+      if (!RETURNABLE.has(locked.status))
+        throw badInput(`An order that is ${locked.status} cannot be returned.`, 'orderId');
       if (locked.sellerId === PLATFORM_ACCOUNT_ID) throw badInput('Advertising cannot be returned.', 'orderId');
       const lines = await em.find(OrderItem, { orderId: locked.id }, { orderBy: { id: 'asc' } });
       const byId = new Map(lines.map((l) => [l.id, l]));
       const missing = wanted.find((w) => !byId.has(w.orderItemId));
       if (missing) throw badInput(`Order line ${missing.orderItemId} is not in this order.`, 'items');
       const ids = wanted.map((w) => w.orderItemId);
-      const open = await rows<{ order_item_id: string }>(em, `select order_item_id from ${table(em, 'return_request_items')} where open and order_item_id = any(?::uuid[])`, [uuidArray(ids)]);
+      const open = await rows<{ order_item_id: string }>(
+        em,
+        `select order_item_id from ${table(em, 'return_request_items')} where open and order_item_id = any(?::uuid[])`,
+        [uuidArray(ids)],
+      );
       if (open.length) throw conflict('A return request for some of these lines is still open.', 'items');
       const tooMany = wanted.find((w) => w.quantity > byId.get(w.orderItemId)!.quantity);
-      if (tooMany) throw badInput(`Return 1 to ${byId.get(tooMany.orderItemId)!.quantity} of line ${tooMany.orderItemId}: that is what was bought.`, 'items');
+      if (tooMany)
+        throw badInput(
+          `Return 1 to ${byId.get(tooMany.orderItemId)!.quantity} of line ${tooMany.orderItemId}: that is ` +
+            `what was bought.`,
+          'items',
+        );
       await refuseUnitsBeyondBought(em, wanted, null);
-      if ((await this.left(em, locked)) <= 0) throw badInput('Everything paid for this order has been refunded already.', 'orderId');
+      if ((await this.left(em, locked)) <= 0)
+        throw badInput('Everything paid for this order has been refunded already.', 'orderId');
 
       const itemsAmount = wanted.reduce((sum, w) => sum + byId.get(w.orderItemId)!.unitAmount * w.quantity, 0);
       const request = em.create(ReturnRequest, {
@@ -149,9 +170,16 @@ export class ReturnRequestService {
       });
       // Lines only name their request by id, so the unit of work must write the request first.
       await em.flush();
-      const items = wanted.map((w) => em.create(ReturnRequestItem, { requestId: request.id, orderItemId: w.orderItemId, quantity: w.quantity }));
+      const items = wanted.map((w) =>
+        em.create(ReturnRequestItem, { requestId: request.id, orderItemId: w.orderItemId, quantity: w.quantity }),
+      );
       await em.flush();
-      this.tell(publish, request, null, summarize(items.map((i) => ({ title: byId.get(i.orderItemId)!.title, quantity: i.quantity }))));
+      this.tell(
+        publish,
+        request,
+        null,
+        summarize(items.map((i) => ({ title: byId.get(i.orderItemId)!.title, quantity: i.quantity }))),
+      );
       return request;
     });
   }
@@ -180,18 +208,25 @@ export class ReturnRequestService {
   }
 
   /** The buyer takes a declined request, a failed refund, or a seller's silence past the deadline to the admins. */
-  escalate(viewer: Viewer, id: string, note: string | null | undefined, loaders: MarketplaceLoaders): Promise<ReturnRequest> {
+  escalate(
+    viewer: Viewer,
+    id: string,
+    note: string | null | undefined,
+    loaders: MarketplaceLoaders,
+  ): Promise<ReturnRequest> {
     const said = text(note, 'note', MAX_DETAILS_LENGTH, false) || null;
     return this.step(id, loaders, async (em, publish, request) => {
       if (request.buyerId !== viewer.userId) throw forbidden('Only the buyer escalates a return request.');
       if (request.status === ReturnStatus.ESCALATED) return;
       if (request.status === ReturnStatus.REQUESTED) {
-        if (Date.now() < this.answerBy(request).getTime()) throw badInput(`The seller has until ${this.answerBy(request).toISOString()} to answer.`, 'id');
+        if (Date.now() < this.answerBy(request).getTime())
+          throw badInput(`The seller has until ${this.answerBy(request).toISOString()} to answer.`, 'id');
       } else if (request.status === ReturnStatus.DECLINED || request.status === ReturnStatus.REFUND_FAILED) {
         // It holds its lines again: no other request may hold them meanwhile.
         const open = await rows(
           em,
-          `select 1 from ${table(em, 'return_request_items')} o join ${table(em, 'return_request_items')} mine on mine.order_item_id = o.order_item_id
+          `select 1 from ${table(em, 'return_request_items')} o join ${table(em, 'return_request_items')} mine on
+             mine.order_item_id = o.order_item_id
            where mine.request_id = ? and o.open limit 1`,
           [request.id],
         );
@@ -207,14 +242,29 @@ export class ReturnRequestService {
     });
   }
 
-  /** An admin's final word on an escalated request: refund, or uphold the decline. The same decision again changes nothing. */
-  resolve(viewer: Viewer, id: string, decision: ReturnDecision, note: string, loaders: MarketplaceLoaders): Promise<ReturnRequest> {
+  /**
+   * An admin's final word on an escalated request: refund, or uphold the decline. The same decision again changes
+   * nothing.
+   */
+  resolve(
+    viewer: Viewer,
+    id: string,
+    decision: ReturnDecision,
+    note: string,
+    loaders: MarketplaceLoaders,
+  ): Promise<ReturnRequest> {
     requireRole(viewer, 'ADMIN', 'Only admins resolve escalated returns.');
     const said = text(note, 'note', MAX_DETAILS_LENGTH, true);
     return this.step(id, loaders, async (em, publish, request, order) => {
       const decided = request.resolvedAt !== null;
-      if (decided && decision === ReturnDecision.REFUND && (request.status === ReturnStatus.ACCEPTED || request.status === ReturnStatus.REFUNDED)) return;
-      if (decided && decision === ReturnDecision.UPHOLD_DECLINE && request.status === ReturnStatus.DECLINE_UPHELD) return;
+      if (
+        decided &&
+        decision === ReturnDecision.REFUND &&
+        (request.status === ReturnStatus.ACCEPTED || request.status === ReturnStatus.REFUNDED)
+      )
+        return;
+      if (decided && decision === ReturnDecision.UPHOLD_DECLINE && request.status === ReturnStatus.DECLINE_UPHELD)
+        return;
       if (request.status !== ReturnStatus.ESCALATED) throw conflict(`The request is ${request.status}.`, 'id');
       request.resolutionNote = said;
       request.resolvedAt = new Date();
@@ -225,7 +275,11 @@ export class ReturnRequestService {
 
   /** Payments made the refund a request asked for. Late or repeated news changes nothing. */
   async applyRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, returnRequestId: string, refundId: string) {
-    const request = await em.findOne(ReturnRequest, { id: returnRequestId }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
+    const request = await em.findOne(
+      ReturnRequest,
+      { id: returnRequestId },
+      { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     if (request?.status !== ReturnStatus.ACCEPTED) return;
     request.refundId = refundId;
     await this.move(em, publish, request, ReturnStatus.REFUNDED);
@@ -233,7 +287,11 @@ export class ReturnRequestService {
 
   /** Payments could not refund (nothing left, or the provider refused): the buyer may escalate. */
   async applyRefusal(em: EntityManager, publish: Publish<MarketplaceEvents>, returnRequestId: string, reason: string) {
-    const request = await em.findOne(ReturnRequest, { id: returnRequestId }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
+    const request = await em.findOne(
+      ReturnRequest,
+      { id: returnRequestId },
+      { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     if (request?.status !== ReturnStatus.ACCEPTED) return;
     request.refundFailure = reason.slice(0, MAX_ANSWER_LENGTH);
     await this.move(em, publish, request, ReturnStatus.REFUND_FAILED);
@@ -241,27 +299,46 @@ export class ReturnRequestService {
 
   /** Drive's answer about the photos: the accepted ones show to the seller and admins. */
   async applyPhotoCheck(em: EntityManager, check: { returnRequestId: string; accepted: string[]; refused: string[] }) {
-    await em.nativeUpdate(ReturnRequest, { id: check.returnRequestId }, { acceptedPhotoIds: check.accepted, refusedPhotoIds: check.refused, photosChecked: true });
+    await em.nativeUpdate(
+      ReturnRequest,
+      { id: check.returnRequestId },
+      { acceptedPhotoIds: check.accepted, refusedPhotoIds: check.refused, photosChecked: true },
+    );
   }
 
   /** Finds the request readable, then runs `work` with its order and itself locked, in that order. */
   private async step(
     id: string,
     loaders: MarketplaceLoaders,
-    work: (em: EntityManager, publish: Publish<MarketplaceEvents>, request: ReturnRequest, order: Order) => Promise<void>,
+    work: (
+      em: EntityManager,
+      publish: Publish<MarketplaceEvents>,
+      request: ReturnRequest,
+      order: Order,
+    ) => Promise<void>,
   ): Promise<ReturnRequest> {
     const seen = await this.readable(id, loaders);
     return this.outbox.transaction(async (em, publish) => {
       const order = await lockOrder(em, seen.orderId);
-      const request = await em.findOneOrFail(ReturnRequest, { id: seen.id }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
+      const request = await em.findOneOrFail(
+        ReturnRequest,
+        { id: seen.id },
+        { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       await work(em, publish, request, order);
       return request;
     });
   }
 
   /** ACCEPTED, and payments asked for the lines' cost capped at what is left of the payment. */
-  private async startRefund(em: EntityManager, publish: Publish<MarketplaceEvents>, request: ReturnRequest, order: Order) {
-    if (!RETURNABLE.has(order.status)) throw badInput(`The order is ${order.status}: nothing can be refunded through it now.`, 'id');
+  private async startRefund(
+    em: EntityManager,
+    publish: Publish<MarketplaceEvents>,
+    request: ReturnRequest,
+    order: Order,
+  ) {
+    if (!RETURNABLE.has(order.status))
+      throw badInput(`The order is ${order.status}: nothing can be refunded through it now.`, 'id');
     await refuseUnitsBeyondBought(em, await linesOf(em, request.id), request.id);
     const left = await this.left(em, order, request.id);
     if (left <= 0) throw badInput('Everything paid for this order has been refunded already.', 'id');
@@ -281,29 +358,44 @@ export class ReturnRequestService {
   private async left(em: EntityManager, order: Order, except?: string): Promise<number> {
     const [pending] = await rows<{ sum: string | null }>(
       em,
-      `select sum(refund_amount) as sum from ${table(em, 'return_requests')} where order_id = ? and status = 'ACCEPTED' and id <> ?`,
+      `select sum(refund_amount) as sum from ${table(em, 'return_requests')} where order_id = ? and status = ` +
+        `'ACCEPTED' and id <> ?`,
       [order.id, except ?? '00000000-0000-0000-0000-000000000000'],
     );
     return order.totalAmount - order.refundedAmount - Number(pending?.sum ?? 0);
   }
 
-  private async move(em: EntityManager, publish: Publish<MarketplaceEvents>, request: ReturnRequest, next: ReturnStatus) {
+  private async move(
+    em: EntityManager,
+    publish: Publish<MarketplaceEvents>,
+    request: ReturnRequest,
+    next: ReturnStatus,
+  ) {
     const previous = request.status;
     request.status = next;
     request.updatedAt = new Date();
     await em.flush();
     if (OPEN.has(previous) !== OPEN.has(next)) {
-      await em.execute(`update ${table(em, 'return_request_items')} set open = ? where request_id = ?`, [OPEN.has(next), request.id]);
+      await em.execute(`update ${table(em, 'return_request_items')} set open = ? where request_id = ?`, [
+        OPEN.has(next),
+        request.id,
+      ]);
     }
     const lines = await rows<{ title: string; quantity: number }>(
       em,
-      `select o.title, i.quantity from ${table(em, 'return_request_items')} i join ${table(em, 'order_items')} o on o.id = i.order_item_id where i.request_id = ? order by o.id`,
+      `select o.title, i.quantity from ${table(em, 'return_request_items')} i join ` +
+        `${table(em, 'order_items')} o on o.id = i.order_item_id where i.request_id = ? order by o.id`,
       [request.id],
     );
     this.tell(publish, request, previous, summarize(lines));
   }
 
-  private tell(publish: Publish<MarketplaceEvents>, request: ReturnRequest, previousStatus: ReturnStatus | null, summary: string) {
+  private tell(
+    publish: Publish<MarketplaceEvents>,
+    request: ReturnRequest,
+    previousStatus: ReturnStatus | null,
+    summary: string,
+  ) {
     publish('marketplace.return.changed', {
       returnRequestId: request.id,
       orderId: request.orderId,
@@ -336,10 +428,15 @@ function sellerOnly(viewer: Viewer, request: ReturnRequest) {
  * plus `wanted` exceed what was bought: one unit is given back once, whichever request asks. The
  * caller holds the order's lock, so no other step on the order counts meanwhile.
  */
-async function refuseUnitsBeyondBought(em: EntityManager, wanted: { orderItemId: string; quantity: number }[], except: string | null) {
+async function refuseUnitsBeyondBought(
+  em: EntityManager,
+  wanted: { orderItemId: string; quantity: number }[],
+  except: string | null,
+) {
   const found = await rows<{ order_item_id: string; bought: number; given: string }>(
     em,
-    `select o.id as order_item_id, o.quantity as bought, coalesce(sum(i.quantity) filter (where r.status = any(?::text[]) and r.id is distinct from ?::uuid), 0) as given
+    `select o.id as order_item_id, o.quantity as bought, coalesce(sum(i.quantity) filter (where r.status =
+       any(?::text[]) and r.id is distinct from ?::uuid), 0) as given
      from ${table(em, 'order_items')} o
      left join ${table(em, 'return_request_items')} i on i.order_item_id = o.id
      left join ${table(em, 'return_requests')} r on r.id = i.request_id
@@ -351,14 +448,22 @@ async function refuseUnitsBeyondBought(em: EntityManager, wanted: { orderItemId:
     const line = byId.get(w.orderItemId);
     const left = line ? line.bought - Number(line.given) : 0;
     if (w.quantity > left) {
-      throw conflict(`Only ${Math.max(left, 0)} of line ${w.orderItemId} may still be returned: the rest was refunded through another request.`, 'items');
+      throw conflict(
+        `Only ${Math.max(left, 0)} of line ${w.orderItemId} may still be returned: the rest was refunded ` +
+          `through another request.`,
+        'items',
+      );
     }
   }
 }
 
 /** A request's lines, as `refuseUnitsBeyondBought` takes them. */
 async function linesOf(em: EntityManager, requestId: string): Promise<{ orderItemId: string; quantity: number }[]> {
-  const found = await rows<{ order_item_id: string; quantity: number }>(em, `select order_item_id, quantity from ${table(em, 'return_request_items')} where request_id = ?`, [requestId]);
+  const found = await rows<{ order_item_id: string; quantity: number }>(
+    em,
+    `select order_item_id, quantity from ${table(em, 'return_request_items')} where request_id = ?`,
+    [requestId],
+  );
   return found.map((f) => ({ orderItemId: f.order_item_id, quantity: f.quantity }));
 }
 
@@ -372,6 +477,7 @@ function checkItems(items: { orderItemId: string; quantity: number }[]): { order
   const ids = items.map((i) => i.orderItemId.toLowerCase());
   if (ids.some((id) => !isUuid(id))) throw badInput('Order lines are named by their ids.', 'items');
   if (new Set(ids).size !== ids.length) throw badInput('Each order line may appear once.', 'items');
-  if (items.some((i) => !Number.isInteger(i.quantity) || i.quantity < 1)) throw badInput('Each line returns at least one unit.', 'items');
+  if (items.some((i) => !Number.isInteger(i.quantity) || i.quantity < 1))
+    throw badInput('Each line returns at least one unit.', 'items');
   return items.map((i, n) => ({ orderItemId: ids[n]!, quantity: i.quantity }));
 }

@@ -22,7 +22,11 @@ export enum ReturnStatus {
 }
 
 /** Requests that hold their order lines: no other request may name those lines meanwhile. */
-export const OPEN: ReadonlySet<ReturnStatus> = new Set([ReturnStatus.REQUESTED, ReturnStatus.ACCEPTED, ReturnStatus.ESCALATED]);
+export const OPEN: ReadonlySet<ReturnStatus> = new Set([
+  ReturnStatus.REQUESTED,
+  ReturnStatus.ACCEPTED,
+  ReturnStatus.ESCALATED,
+]);
 
 /** Lines whose quantities have been (or are being) given back: they cannot be returned again. */
 export const REFUNDING: ReadonlySet<ReturnStatus> = new Set([ReturnStatus.ACCEPTED, ReturnStatus.REFUNDED]);

@@ -35,7 +35,9 @@ export class ProductReview {
   createdAt: Date = timeOfUuidv7(this.id);
 }
 
-export const ProductReviewConnection = connectionOf(ProductReview, 'ProductReview', { totalCount: 'How many there are in all.' });
+export const ProductReviewConnection = connectionOf(ProductReview, 'ProductReview', {
+  totalCount: 'How many there are in all.',
+});
 
 /** A buyer's word on a seller, for one order. */
 @ObjectType()

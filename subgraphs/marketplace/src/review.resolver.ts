@@ -6,7 +6,10 @@ import { User, userRef } from './seller.js';
 
 @Resolver(() => ProductReview)
 export class ProductReviewResolver {
-  @Mutation(() => ProductReview, { nullable: true, description: 'The buyer, once they have it (delivered, or paid for digital goods); once per order line.' })
+  @Mutation(() => ProductReview, {
+    nullable: true,
+    description: 'The buyer, once they have it (delivered, or paid for digital goods); once per order line.',
+  })
   reviewProduct(
     @Arg('orderItemId', () => ID) orderItemId: string,
     @Arg('rating', () => Int) rating: number,
@@ -24,7 +27,10 @@ export class ProductReviewResolver {
 
 @Resolver(() => SellerReview)
 export class SellerReviewResolver {
-  @Mutation(() => SellerReview, { nullable: true, description: 'The buyer, once the order is delivered (or paid, when all digital); once per order.' })
+  @Mutation(() => SellerReview, {
+    nullable: true,
+    description: 'The buyer, once the order is delivered (or paid, when all digital); once per order.',
+  })
   reviewSeller(
     @Arg('orderId', () => ID) orderId: string,
     @Arg('rating', () => Int) rating: number,

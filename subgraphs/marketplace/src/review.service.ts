@@ -16,7 +16,8 @@ export const MAX_REVIEW_LENGTH = 5000;
 const REVIEW = prose('A review', MAX_REVIEW_LENGTH, 0);
 
 function checkReview(rating: number, body: string | null | undefined) {
-  if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw badInput('A rating is a whole number from 1 to 5.', 'rating');
+  if (!Number.isInteger(rating) || rating < 1 || rating > 5)
+    throw badInput('A rating is a whole number from 1 to 5.', 'rating');
   return { rating, body: text(body ?? '', 'body', REVIEW) };
 }
 
@@ -32,44 +33,85 @@ export class ReviewService {
     return this.orm.em as EntityManager;
   }
 
-  async reviewProduct(viewer: Viewer, orderItemId: string, ratingInput: number, bodyInput: string | null | undefined): Promise<ProductReview> {
+  async reviewProduct(
+    viewer: Viewer,
+    orderItemId: string,
+    ratingInput: number,
+    bodyInput: string | null | undefined,
+  ): Promise<ProductReview> {
     const { rating, body } = checkReview(ratingInput, bodyInput);
     const item = isUuid(orderItemId) ? await this.em.findOne(OrderItem, { id: orderItemId.toLowerCase() }) : null;
     const order = item ? await this.em.findOne(Order, { id: item.orderId }) : null;
     if (!item || !order || order.buyerId !== viewer.userId) throw notFound('Order item');
     const product = await this.em.findOneOrFail(Product, { id: item.productId });
     // An advertising order buys placement, not the product: sellers cannot review their own.
-    if (order.sellerId === PLATFORM_ACCOUNT_ID || product.sellerId === viewer.userId) throw badInput('You cannot review your own product.', 'orderItemId');
-    const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && product.kind === ProductKind.DIGITAL);
-    if (!has) throw badInput('You can review what you bought once you have it: delivered, or paid for digital goods.', 'orderItemId');
+    if (order.sellerId === PLATFORM_ACCOUNT_ID || product.sellerId === viewer.userId)
+      throw badInput('You cannot review your own product.', 'orderItemId');
+    const has =
+      order.status === OrderStatus.DELIVERED ||
+      (order.status === OrderStatus.PAID && product.kind === ProductKind.DIGITAL);
+    if (!has)
+      throw badInput(
+        'You can review what you bought once you have it: delivered, or paid for digital goods.',
+        'orderItemId',
+      );
     return this.em.transactional(async (em) => {
-      const review = Object.assign(new ProductReview(), { productId: product.id, orderItemId: item.id, authorId: viewer.userId, rating, body });
+      const review = Object.assign(new ProductReview(), {
+        productId: product.id,
+        orderItemId: item.id,
+        authorId: viewer.userId,
+        rating,
+        body,
+      });
       const inserted = await rows(
         em,
-        `insert into ${table(em, 'product_reviews')} (id, product_id, order_item_id, author_id, rating, body, created_at)
+        `insert into ${table(em, 'product_reviews')} (id, product_id, order_item_id, author_id, rating, body,
+           created_at)
          values (?, ?, ?, ?, ?, ?, ?) on conflict (order_item_id) do nothing returning id`,
-        [review.id, review.productId, review.orderItemId, review.authorId, review.rating, review.body, review.createdAt],
+        [
+          review.id,
+          review.productId,
+          review.orderItemId,
+          review.authorId,
+          review.rating,
+          review.body,
+          review.createdAt,
+        ],
       );
       if (!inserted.length) throw conflict('You have already reviewed this.', 'orderItemId');
       // One statement, so concurrent reviews of one product each count.
       await em.execute(
-        `update ${table(em, 'products')} set rating_average = (coalesce(rating_average, 0) * rating_count + ?) / (rating_count + 1), rating_count = rating_count + 1 where id = ?`,
+        `update ${table(em, 'products')} set rating_average = (coalesce(rating_average, 0) * rating_count + ` +
+          `?) / (rating_count + 1), rating_count = rating_count + 1 where id = ?`,
         [rating, product.id],
       );
       return review;
     });
   }
 
-  async reviewSeller(viewer: Viewer, orderId: string, ratingInput: number, bodyInput: string | null | undefined): Promise<SellerReview> {
+  async reviewSeller(
+    viewer: Viewer,
+    orderId: string,
+    ratingInput: number,
+    bodyInput: string | null | undefined,
+  ): Promise<SellerReview> {
     const { rating, body } = checkReview(ratingInput, bodyInput);
     const order = isUuid(orderId) ? await this.em.findOne(Order, { id: orderId.toLowerCase() }) : null;
     if (!order || order.buyerId !== viewer.userId) throw notFound('Order');
-    if (order.sellerId === PLATFORM_ACCOUNT_ID) throw badInput('Advertising orders have no seller to review.', 'orderId');
+    if (order.sellerId === PLATFORM_ACCOUNT_ID)
+      throw badInput('Advertising orders have no seller to review.', 'orderId');
     const digitalOnly = order.shippingAddress === null;
     const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && digitalOnly);
-    if (!has) throw badInput('You can review a seller once the order is delivered (or paid, for digital goods).', 'orderId');
+    if (!has)
+      throw badInput('You can review a seller once the order is delivered (or paid, for digital goods).', 'orderId');
     return this.em.transactional(async (em) => {
-      const review = Object.assign(new SellerReview(), { sellerId: order.sellerId, orderId: order.id, authorId: viewer.userId, rating, body });
+      const review = Object.assign(new SellerReview(), {
+        sellerId: order.sellerId,
+        orderId: order.id,
+        authorId: viewer.userId,
+        rating,
+        body,
+      });
       const inserted = await rows(
         em,
         `insert into ${table(em, 'seller_reviews')} (id, seller_id, order_id, author_id, rating, body, created_at)
@@ -79,7 +121,8 @@ export class ReviewService {
       if (!inserted.length) throw conflict('You have already reviewed this seller for this order.', 'orderId');
       await em.execute(
         `insert into ${table(em, 'seller_ratings')} as r (seller_id, rating_count, rating_average) values (?, 1, ?)
-         on conflict (seller_id) do update set rating_average = (r.rating_average * r.rating_count + excluded.rating_average) / (r.rating_count + 1), rating_count = r.rating_count + 1`,
+         on conflict (seller_id) do update set rating_average = (r.rating_average * r.rating_count +
+           excluded.rating_average) / (r.rating_count + 1), rating_count = r.rating_count + 1`,
         [order.sellerId, rating],
       );
       return review;
@@ -99,7 +142,11 @@ export class ReviewService {
   }
 
   async sellerRating(sellerId: string): Promise<{ average: number | null; count: number }> {
-    const [row] = await rows<{ rating_count: number; rating_average: number }>(this.em, `select rating_count, rating_average from ${table(this.em, 'seller_ratings')} where seller_id = ?`, [sellerId]);
+    const [row] = await rows<{ rating_count: number; rating_average: number }>(
+      this.em,
+      `select rating_count, rating_average from ${table(this.em, 'seller_ratings')} where seller_id = ?`,
+      [sellerId],
+    );
     return { average: row?.rating_average ?? null, count: row?.rating_count ?? 0 };
   }
 }

@@ -18,7 +18,10 @@ export const userRef = (id: string): User => ({ id });
 
 @Resolver(() => User)
 export class SellerResolver {
-  @FieldResolver(() => ProductConnection, { nullable: true, description: 'What they have on sale, newest first; your own list includes drafts.' })
+  @FieldResolver(() => ProductConnection, {
+    nullable: true,
+    description: 'What they have on sale, newest first; your own list includes drafts.',
+  })
   products(
     @Root() user: User,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -34,4 +37,3 @@ export class SellerResolver {
     return ctx.services.reviews.sellerRating(user.id);
   }
 }
-

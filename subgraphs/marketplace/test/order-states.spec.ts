@@ -5,8 +5,17 @@ const { PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, PAYMENT_FAILED, CANCELLED, RE
 
 describe('order states', () => {
   it('move forward along the happy path only', () => {
-    expect([canMove(PENDING_PAYMENT, PAID), canMove(PAID, SHIPPED), canMove(SHIPPED, DELIVERED)]).toEqual([true, true, true]);
-    expect([canMove(PAID, PENDING_PAYMENT), canMove(DELIVERED, SHIPPED), canMove(PENDING_PAYMENT, SHIPPED), canMove(PAID, DELIVERED)]).toEqual([false, false, false, false]);
+    expect([canMove(PENDING_PAYMENT, PAID), canMove(PAID, SHIPPED), canMove(SHIPPED, DELIVERED)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([
+      canMove(PAID, PENDING_PAYMENT),
+      canMove(DELIVERED, SHIPPED),
+      canMove(PENDING_PAYMENT, SHIPPED),
+      canMove(PAID, DELIVERED),
+    ]).toEqual([false, false, false, false]);
   });
 
   it('end for good once failed, cancelled or refunded', () => {

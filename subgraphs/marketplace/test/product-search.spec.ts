@@ -7,7 +7,11 @@ const page = (filter = {}, sort = ProductSort.RELEVANCE, cursor = null as Return
 
 describe('product search', () => {
   it('binds every value as a parameter, in order, and leaves casts alone', () => {
-    const { sql, params } = page({ search: "desk'; drop table x", minPrice: 100 }, ProductSort.PRICE_ASC, { sort: ProductSort.PRICE_ASC, key: 250, id: ID });
+    const { sql, params } = page({ search: "desk'; drop table x", minPrice: 100 }, ProductSort.PRICE_ASC, {
+      sort: ProductSort.PRICE_ASC,
+      key: 250,
+      id: ID,
+    });
     expect(sql).not.toContain('drop table');
     expect(sql).toContain('::float8');
     expect(sql.match(/\?/g)).toHaveLength(params.length);
@@ -22,12 +26,18 @@ describe('product search', () => {
 
   it('shows drafts only in a seller’s own list', () => {
     expect(page({ sellerId: ID }).sql).toContain("p.status in ('ACTIVE', 'SOLD_OUT')");
-    expect(productSearchSql('"m"', { sellerId: ID }, ProductSort.NEWEST, null, { ownerId: ID, limit: 2 }).sql).not.toContain('p.status in');
+    expect(
+      productSearchSql('"m"', { sellerId: ID }, ProductSort.NEWEST, null, { ownerId: ID, limit: 2 }).sql,
+    ).not.toContain('p.status in');
   });
 
   it('accepts a cursor only from the same sort', () => {
     const cursor = encodeSearchCursor({ sort: ProductSort.PRICE_DESC, key: 1999, id: ID });
-    expect(decodeSearchCursor(cursor, ProductSort.PRICE_DESC)).toEqual({ sort: ProductSort.PRICE_DESC, key: 1999, id: ID });
+    expect(decodeSearchCursor(cursor, ProductSort.PRICE_DESC)).toEqual({
+      sort: ProductSort.PRICE_DESC,
+      key: 1999,
+      id: ID,
+    });
     expect(() => decodeSearchCursor(cursor, ProductSort.PRICE_ASC)).toThrow(/cursor/);
     expect(() => decodeSearchCursor('not base64 json', ProductSort.NEWEST)).toThrow(/cursor/);
   });

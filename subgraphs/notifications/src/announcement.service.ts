@@ -52,15 +52,22 @@ export class AnnouncementService {
   }
 
   /** Returns how many were notified. Users who turned off in-app SYSTEM notifications are skipped. */
-  async announce(viewer: Viewer, titleInput: string, bodyInput: string, idempotencyKey?: string | null): Promise<number> {
+  async announce(
+    viewer: Viewer,
+    titleInput: string,
+    bodyInput: string,
+    idempotencyKey?: string | null,
+  ): Promise<number> {
     requireRole(viewer, 'ADMIN', 'Only admins can send announcements.');
     const title = text(titleInput, 'title', ANNOUNCEMENT_TITLE);
     const body = text(bodyInput, 'body', ANNOUNCEMENT_BODY);
-    if (idempotencyKey != null && (!idempotencyKey.trim() || idempotencyKey.length > 200)) throw badInput('The idempotency key is 1 to 200 characters.', 'idempotencyKey');
+    if (idempotencyKey != null && (!idempotencyKey.trim() || idempotencyKey.length > 200))
+      throw badInput('The idempotency key is 1 to 200 characters.', 'idempotencyKey');
     const owner = uuidv7();
     const [made] = await rows<{ id: string }>(
       this.em,
-      `insert into ${table(this.em, 'announcements')} (id, actor_id, idempotency_key, title, body, state, attempts, lease_owner, lease_until)
+      `insert into ${table(this.em, 'announcements')} (id, actor_id, idempotency_key, title, body, state, attempts,
+         lease_owner, lease_until)
        values (?, ?, ?, ?, ?, 'SENDING', 1, ?, now() + ?::int * interval '1 millisecond')
        on conflict (actor_id, idempotency_key) do nothing returning id`,
       [uuidv7(), viewer.userId, idempotencyKey ?? null, title, body, owner, this.settings.leaseMs],
@@ -75,7 +82,8 @@ export class AnnouncementService {
       [viewer.userId, idempotencyKey],
     );
     if (!earlier) throw new Error('An announcement conflicted on its idempotency key, then was not found');
-    if (earlier.title !== title || earlier.body !== body) throw conflict('This idempotency key was used for a different announcement.', 'idempotencyKey');
+    if (earlier.title !== title || earlier.body !== body)
+      throw conflict('This idempotency key was used for a different announcement.', 'idempotencyKey');
     return this.outcome(earlier.id);
   }
 
@@ -90,9 +98,11 @@ export class AnnouncementService {
       const owner = uuidv7();
       const [claimed] = await rows<{ id: string }>(
         this.em,
-        `update ${table(this.em, 'announcements')} set lease_owner = ?, lease_until = now() + ?::int * interval '1 millisecond', attempts = attempts + 1
+        `update ${table(this.em, 'announcements')} set lease_owner = ?, lease_until = now() + ?::int * interval
+           '1 millisecond', attempts = attempts + 1
          where id = (select id from ${table(this.em, 'announcements')}
-                     where state = 'SENDING' and lease_until < now() and attempts < ? order by created_at limit 1 for update skip locked)
+                     where state = 'SENDING' and lease_until < now() and attempts < ? order by created_at limit 1 for
+                       update skip locked)
          returning id`,
         [owner, this.settings.leaseMs, this.settings.maxAttempts],
       );
@@ -122,7 +132,9 @@ export class AnnouncementService {
       if (outcome === 'done') void this.outbox.flush();
     } catch (error) {
       this.logger.warn({ err: error, announcementId: id }, 'an announcement batch failed; the sweep will retry it');
-      await this.release(id, owner, String((error as Error)?.message ?? error), this.settings.sweepMs).catch(() => undefined);
+      await this.release(id, owner, String((error as Error)?.message ?? error), this.settings.sweepMs).catch(
+        () => undefined,
+      );
       throw error;
     }
   }
@@ -135,14 +147,21 @@ export class AnnouncementService {
     return this.outbox.transaction(async (em) => {
       const [row] = await rows<{ title: string; body: string; actor_id: string; last_recipient_id: string | null }>(
         em,
-        `select title, body, actor_id, last_recipient_id from ${table(em, 'announcements')} where id = ? and state = 'SENDING' and lease_owner = ? for update`,
+        `select title, body, actor_id, last_recipient_id from ${table(em, 'announcements')} where id = ? and ` +
+          `state = 'SENDING' and lease_owner = ? for update`,
         [id, owner],
       );
       if (!row) return 'lost';
-      const batch = await announceBatch(em, { id, title: row.title, body: row.body, actorId: row.actor_id }, row.last_recipient_id);
+      const batch = await announceBatch(
+        em,
+        { id, title: row.title, body: row.body, actorId: row.actor_id },
+        row.last_recipient_id,
+      );
       await em.execute(
-        `update ${table(em, 'announcements')} set last_recipient_id = coalesce(?, last_recipient_id), notified = notified + ?, attempts = 0,
-           lease_until = now() + ?::int * interval '1 millisecond', state = ?, finished_at = case when ?::boolean then now() end
+        `update ${table(em, 'announcements')} set last_recipient_id = coalesce(?, last_recipient_id), notified =
+             notified + ?, attempts = 0,
+           lease_until = now() + ?::int * interval '1 millisecond', state = ?, finished_at = case when ?::boolean then
+             now() end
          where id = ?`,
         [batch.last, batch.notified, this.settings.leaseMs, batch.done ? 'SENT' : 'SENDING', batch.done, id],
       );
@@ -152,7 +171,8 @@ export class AnnouncementService {
 
   private release(id: string, owner: string, error: string | null, afterMs: number) {
     return this.em.execute(
-      `update ${table(this.em, 'announcements')} set lease_until = now() + ?::int * interval '1 millisecond' * attempts, last_error = coalesce(?, last_error)
+      `update ${table(this.em, 'announcements')} set lease_until = now() + ?::int * interval '1 millisecond' * attempts,
+         last_error = coalesce(?, last_error)
        where id = ? and lease_owner = ? and state = 'SENDING'`,
       [afterMs, error, id, owner],
     );
@@ -168,9 +188,17 @@ export class AnnouncementService {
         [id],
       );
       if (row?.state === 'SENT') return row.notified;
-      if (row?.state === 'FAILED') throw conflict(`This announcement failed after ${row.attempts} attempts (${row.notified} notified); send it again with a new idempotency key.`);
+      if (row?.state === 'FAILED')
+        throw conflict(
+          `This announcement failed after ${row.attempts} attempts (${row.notified} notified); send it again ` +
+            `with a new idempotency key.`,
+        );
       // Shutting down, this process will not finish it: another one will, after the lease.
-      if (Date.now() > deadline || this.stopping) throw new AppError('SERVICE_UNAVAILABLE', 'The announcement is still being sent; ask again with the same idempotency key.');
+      if (Date.now() > deadline || this.stopping)
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The announcement is still being sent; ask again with the same idempotency key.',
+        );
       await sleep(Math.min(250, this.settings.sweepMs));
     }
   }

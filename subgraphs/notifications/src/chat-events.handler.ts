@@ -8,7 +8,10 @@ import { Recipient } from './recipient.entity.js';
 /** Chat messages that members missed: chat decides who missed what, once per burst; this says so. */
 export function chatEventHandlers(notifications: NotificationService): EventHandlers<ChatEvents, NotificationsEvents> {
   return {
-    'chat.messages.missed': async ({ conversationId, title, lastSenderId, excerpt, recipients }, { event, ...context }) => {
+    'chat.messages.missed': async (
+      { conversationId, title, lastSenderId, excerpt, recipients },
+      { event, ...context },
+    ) => {
       const sender = (await context.em.findOne(Recipient, { userId: lastSenderId }))?.displayName ?? 'Someone';
       await notifications.notifyAll(
         context,

@@ -35,7 +35,9 @@ export class DeadLetter {
   failedAt!: Date;
 }
 
-/** Payload fields that are credentials (a verification code, a reset token): admins see that they were there, not what. */
+/**
+ * Payload fields that are credentials (a verification code, a reset token): admins see that they were there, not what.
+ */
 const SECRET_KEYS = /secret|token|password|code/i;
 
 const requireAdmin = (viewer: Viewer | null) => {
@@ -47,7 +49,9 @@ const requireAdmin = (viewer: Viewer | null) => {
 export class DeadLetterResolver {
   @Query(() => [DeadLetter], {
     nullable: true,
-    description: `Admins only. Oldest first, \`first\` at a time (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}); page on with \`after:\` the last id seen.`,
+    description:
+      `Admins only. Oldest first, \`first\` at a time (default ${DEFAULT_PAGE_SIZE}, at most ` +
+      `${MAX_PAGE_SIZE}); page on with \`after:\` the last id seen.`,
   })
   async deadLetters(
     @Ctx() ctx: NotificationsContext,

@@ -6,7 +6,9 @@ import type { NotificationService } from './notification.service.js';
 import { Recipient } from './recipient.entity.js';
 
 /** Files shared with someone: they hear who shared what, and whether they may edit it. */
-export function driveEventHandlers(notifications: NotificationService): EventHandlers<DriveEvents, NotificationsEvents> {
+export function driveEventHandlers(
+  notifications: NotificationService,
+): EventHandlers<DriveEvents, NotificationsEvents> {
   return {
     'drive.file.shared': async ({ ownerId, userId, role, name }, { event, ...context }) => {
       const owner = (await context.em.findOne(Recipient, { userId: ownerId }))?.displayName ?? 'Someone';

@@ -18,7 +18,11 @@ export function identityEventHandlers(deps: {
   const { notifications, sends, publicUrl } = deps;
   return {
     'identity.user.registered': async (user, { event, ...context }) => {
-      await saveRecipient(context.em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: null, roles: [] }, event.id);
+      await saveRecipient(
+        context.em,
+        { userId: user.userId, displayName: user.displayName, email: user.email, phone: null, roles: [] },
+        event.id,
+      );
       await notifications.notify(context, {
         recipientId: user.userId,
         kind: NotificationKind.WELCOME,
@@ -29,7 +33,17 @@ export function identityEventHandlers(deps: {
     },
 
     'identity.user.updated': async (user, { em, event }) => {
-      await saveRecipient(em, { userId: user.userId, displayName: user.displayName, email: user.email, phone: user.phone, roles: user.roles ?? [] }, event.id);
+      await saveRecipient(
+        em,
+        {
+          userId: user.userId,
+          displayName: user.displayName,
+          email: user.email,
+          phone: user.phone,
+          roles: user.roles ?? [],
+        },
+        event.id,
+      );
     },
 
     'identity.password.changed': async ({ userId, reason }, { event, ...context }) => {
@@ -49,7 +63,9 @@ export function identityEventHandlers(deps: {
         recipientId: userId,
         kind: NotificationKind.SECURITY,
         title: 'New sign-in to your account',
-        body: `Signed in from ${userAgent ?? 'an unknown device'}${ip ? ` at ${ip}` : ''}. If this was not you, change your password.`,
+        body:
+          `Signed in from ${userAgent ?? 'an unknown device'}${ip ? ` at ${ip}` : ''}. If this was not you, ` +
+          `change your password.`,
         actorId: userId,
         sourceEventId: event.id,
       });
@@ -61,7 +77,11 @@ export function identityEventHandlers(deps: {
       const message = verificationMessage(request, publicUrl);
       const id = `${event.id}:${request.userId}`;
       const { to, expiresAt } = request;
-      await sends.claim(em, afterCommit, [request.channel === 'sms' ? { id, sms: { to, text: message.text, expiresAt } } : { id, email: { to, ...message, expiresAt } }]);
+      await sends.claim(em, afterCommit, [
+        request.channel === 'sms'
+          ? { id, sms: { to, text: message.text, expiresAt } }
+          : { id, email: { to, ...message, expiresAt } },
+      ]);
     },
   };
 }
@@ -70,7 +90,12 @@ export function identityEventHandlers(deps: {
 function saveRecipient(em: EntityManager, data: Omit<Recipient, 'lastEventId'>, eventId: string) {
   return saveIfNewer(em, 'recipients', {
     key: { user_id: data.userId },
-    values: { display_name: data.displayName, email: data.email, phone: data.phone, roles: `{${data.roles.join(',')}}` },
+    values: {
+      display_name: data.displayName,
+      email: data.email,
+      phone: data.phone,
+      roles: `{${data.roles.join(',')}}`,
+    },
     eventId,
   });
 }

@@ -45,9 +45,26 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
     const sends = new MessageSends(calls, mailer, sms);
     const service = new NotificationService(orm, outbox, sends);
-    const announcements = new AnnouncementService(orm, outbox, { leaseMs: settings.ANNOUNCEMENT_LEASE_MS, sweepMs: settings.ANNOUNCEMENT_SWEEP_MS, maxAttempts: settings.ANNOUNCEMENT_MAX_ATTEMPTS }, logger);
-    const announcementSweep = new Repeating('announcement sweep', settings.ANNOUNCEMENT_SWEEP_MS, () => announcements.resume(), logger).start();
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents, NotificationsEvents>({
+    const announcements = new AnnouncementService(
+      orm,
+      outbox,
+      {
+        leaseMs: settings.ANNOUNCEMENT_LEASE_MS,
+        sweepMs: settings.ANNOUNCEMENT_SWEEP_MS,
+        maxAttempts: settings.ANNOUNCEMENT_MAX_ATTEMPTS,
+      },
+      logger,
+    );
+    const announcementSweep = new Repeating(
+      'announcement sweep',
+      settings.ANNOUNCEMENT_SWEEP_MS,
+      () => announcements.resume(),
+      logger,
+    ).start();
+    const stopConsuming = await consumeEvents<
+      IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents,
+      NotificationsEvents
+    >({
       bus,
       outbox,
       consumer: 'notifications',
@@ -67,7 +84,13 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
       services: { notifications: service, announcements, bus },
       // An announcement's live lookups, a batch of them, read their rows in one statement.
       createLoaders: (_viewer, scope) => ({
-        notification: scope.get('notifications.byId', () => new DataLoader(async (ids: readonly string[]) => byKey(ids, await orm.em.find(Notification, { id: { $in: validIds(ids) } }), (n) => n.id))),
+        notification: scope.get(
+          'notifications.byId',
+          () =>
+            new DataLoader(async (ids: readonly string[]) =>
+              byKey(ids, await orm.em.find(Notification, { id: { $in: validIds(ids) } }), (n) => n.id),
+            ),
+        ),
       }),
       async stop() {
         announcements.stop();

@@ -20,20 +20,56 @@ function everyoneTold(change: OrderChanged): { recipientId: string; title: strin
   switch (change.status) {
     case 'PAID':
       return [
-        { recipientId: sellerId, title: `New order: ${summary}`, body: `Paid ${total}. Ship it from your sales (order ${orderId}).` },
-        { recipientId: buyerId, title: 'Payment received', body: `Your order of ${summary} is paid: ${total}. Order ${orderId}.` },
+        {
+          recipientId: sellerId,
+          title: `New order: ${summary}`,
+          body: `Paid ${total}. Ship it from your sales (order ${orderId}).`,
+        },
+        {
+          recipientId: buyerId,
+          title: 'Payment received',
+          body: `Your order of ${summary} is paid: ${total}. Order ${orderId}.`,
+        },
       ];
     case 'PAYMENT_FAILED':
-      return [{ recipientId: buyerId, title: 'Your payment did not go through', body: `Nothing was charged for ${summary} (${total}). Check out again with another payment method.` }];
+      return [
+        {
+          recipientId: buyerId,
+          title: 'Your payment did not go through',
+          body: `Nothing was charged for ${summary} (${total}). Check out again with another payment method.`,
+        },
+      ];
     case 'SHIPPED':
-      return [{ recipientId: buyerId, title: 'Your order has shipped', body: `${summary} is on its way. Tracking number: ${change.trackingNumber ?? 'none given'}.` }];
+      return [
+        {
+          recipientId: buyerId,
+          title: 'Your order has shipped',
+          body: `${summary} is on its way. Tracking number: ${change.trackingNumber ?? 'none given'}.`,
+        },
+      ];
     case 'DELIVERED':
-      return [{ recipientId: buyerId, title: `Delivered: ${summary}`, body: 'Tell others what you think: you can now review it.' }];
+      return [
+        {
+          recipientId: buyerId,
+          title: `Delivered: ${summary}`,
+          body: 'Tell others what you think: you can now review it.',
+        },
+      ];
     case 'CANCELLED':
       return change.previousStatus === 'PENDING_PAYMENT'
-        ? [{ recipientId: buyerId, title: 'Order cancelled', body: `Your order of ${summary} was cancelled before payment; nothing was charged.` }]
+        ? [
+            {
+              recipientId: buyerId,
+              title: 'Order cancelled',
+              body: `Your order of ${summary} was cancelled before payment; nothing was charged.`,
+            },
+          ]
         : [
-            { recipientId: buyerId, title: 'Order cancelled', body: `Your order of ${summary} was cancelled; ${total} will be refunded.` },
+            {
+              recipientId: buyerId,
+              title: 'Order cancelled',
+              body: `Your order of ${summary} was cancelled; ${total} will be refunded.`,
+            },
             { recipientId: sellerId, title: `Order cancelled: ${summary}`, body: `Do not ship order ${orderId}.` },
           ];
     default:
@@ -48,19 +84,35 @@ export function refundMessage(refund: MarketplaceEvents['marketplace.order.refun
   return {
     recipientId: refund.buyerId,
     title: 'Refund issued',
-    body: refund.fully ? `${amount} for ${refund.summary} is on its way back to you: the whole order.` : `${amount} for ${refund.summary} is on its way back to you (${total} so far).`,
+    body: refund.fully
+      ? `${amount} for ${refund.summary} is on its way back to you: the whole order.`
+      : `${amount} for ${refund.summary} is on its way back to you (${total} so far).`,
   };
 }
 
-/** Buyers hear of payment, shipping, cancellation and refunds (by email too, by default); sellers of new paid orders. */
-export function marketplaceEventHandlers(notifications: NotificationService): EventHandlers<MarketplaceEvents, NotificationsEvents> {
+/**
+ * Buyers hear of payment, shipping, cancellation and refunds (by email too, by default); sellers of new paid orders.
+ */
+export function marketplaceEventHandlers(
+  notifications: NotificationService,
+): EventHandlers<MarketplaceEvents, NotificationsEvents> {
   return {
     'marketplace.order.changed': (change, { event, ...context }) =>
       notifications.notifyAll(
         context,
-        orderMessages(change).map((message) => ({ ...message, kind: NotificationKind.ORDER, orderId: change.orderId, sourceEventId: event.id })),
+        orderMessages(change).map((message) => ({
+          ...message,
+          kind: NotificationKind.ORDER,
+          orderId: change.orderId,
+          sourceEventId: event.id,
+        })),
       ),
     'marketplace.order.refunded': (refund, { event, ...context }) =>
-      notifications.notify(context, { ...refundMessage(refund), kind: NotificationKind.ORDER, orderId: refund.orderId, sourceEventId: event.id }),
+      notifications.notify(context, {
+        ...refundMessage(refund),
+        kind: NotificationKind.ORDER,
+        orderId: refund.orderId,
+        sourceEventId: event.id,
+      }),
   };
 }

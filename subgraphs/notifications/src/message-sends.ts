@@ -44,7 +44,12 @@ export class MessageSends {
 
   constructor(calls: OutsideCalls<NotificationsEvents>, mailer: Mailer, sms: SmsSender) {
     this.emails = calls.kind<EmailSend, Sent>('email', {
-      call: (message, signal) => unlessExpired(message, () => mailer.send({ to: message.to, subject: message.subject, text: message.text }, signal).then(sent, refusedForGood)),
+      call: (message, signal) =>
+        unlessExpired(message, () =>
+          mailer
+            .send({ to: message.to, subject: message.subject, text: message.text }, signal)
+            .then(sent, refusedForGood),
+        ),
       record: async (_em, _publish, _message, answer) => answer,
     });
     this.texts = calls.kind<TextSend, Sent>('sms', {
@@ -60,7 +65,10 @@ export class MessageSends {
   async claim(em: EntityManager, afterCommit: AfterCommit, messages: MessageSend[]): Promise<void> {
     const claimed: (() => Promise<unknown>)[] = [];
     for (const message of messages) {
-      const send = 'email' in message ? await claimOne(em, this.emails, message.id, message.email) : await claimOne(em, this.texts, message.id, message.sms);
+      const send =
+        'email' in message
+          ? await claimOne(em, this.emails, message.id, message.email)
+          : await claimOne(em, this.texts, message.id, message.sms);
       if (send) claimed.push(send);
     }
     if (claimed.length) afterCommit(() => inGroups(claimed, SENDS_AT_ONCE));
@@ -92,7 +100,8 @@ async function unlessExpired(message: { expiresAt?: string }, send: () => Promis
 async function inGroups(work: (() => Promise<unknown>)[], size: number): Promise<void> {
   const failures: unknown[] = [];
   for (let i = 0; i < work.length; i += size) {
-    for (const outcome of await Promise.allSettled(work.slice(i, i + size).map((run) => run()))) if (outcome.status === 'rejected') failures.push(outcome.reason);
+    for (const outcome of await Promise.allSettled(work.slice(i, i + size).map((run) => run())))
+      if (outcome.status === 'rejected') failures.push(outcome.reason);
   }
   if (failures.length) throw failures[0];
 }

@@ -3,21 +3,29 @@ import type { IdentityEvents } from '@peerlink/contracts/identity';
 type VerificationRequest = IdentityEvents['identity.verification.requested'];
 
 /** The words of verification messages. Links point at the web app, which redeems the token. */
-export function verificationMessage(request: VerificationRequest, publicUrl: string): { subject: string; text: string } {
+export function verificationMessage(
+  request: VerificationRequest,
+  publicUrl: string,
+): { subject: string; text: string } {
   const expires = new Date(request.expiresAt).toUTCString();
   switch (request.purpose) {
     case 'email_verification': {
       const link = `${publicUrl}/verify-email?token=${encodeURIComponent(request.secret)}`;
       return {
         subject: 'Confirm your email address',
-        text: `Confirm this address for your PeerLink account:\n\n${link}\n\nThe link works once, until ${expires}.\nToken: ${request.secret}\n`,
+        text:
+          `Confirm this address for your PeerLink account:\n\n${link}\n\nThe link works once, until ` +
+          `${expires}.\nToken: ${request.secret}\n`,
       };
     }
     case 'password_reset': {
       const link = `${publicUrl}/reset-password?token=${encodeURIComponent(request.secret)}`;
       return {
         subject: 'Reset your PeerLink password',
-        text: `Someone asked to reset your PeerLink password. If it was you, choose a new one here:\n\n${link}\n\nThe link works once, until ${expires}. If it was not you, ignore this message.\nToken: ${request.secret}\n`,
+        text:
+          `Someone asked to reset your PeerLink password. If it was you, choose a new one ` +
+          `here:\n\n${link}\n\nThe link works once, until ${expires}. If it was not you, ignore this ` +
+          `message.\nToken: ${request.secret}\n`,
       };
     }
     case 'phone_verification':
@@ -45,5 +53,7 @@ function formatOf(currency: string) {
 /** An amount in minor units as people read it: 6000 usd → "$60.00", 500 jpy → "¥500". */
 export function formatMoney(amount: number, currency: string): string {
   const known = formatOf(currency.toUpperCase());
-  return known ? known.format.format(amount / 10 ** known.minorUnits) : `${amount} ${currency.toUpperCase()} (minor units)`;
+  return known
+    ? known.format.format(amount / 10 ** known.minorUnits)
+    : `${amount} ${currency.toUpperCase()} (minor units)`;
 }

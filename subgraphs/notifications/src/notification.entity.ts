@@ -32,7 +32,15 @@ registerEnumType(NotificationKind, { name: 'NotificationKind' });
 @Index({ properties: ['recipientId', 'createdAt', 'id'] })
 @Unique({ properties: ['recipientId', 'sourceEventId'] })
 export class Notification {
-  [OptionalProps]?: 'id' | 'actorId' | 'postId' | 'conversationId' | 'orderId' | 'returnRequestId' | 'read' | 'createdAt';
+  [OptionalProps]?:
+    | 'id'
+    | 'actorId'
+    | 'postId'
+    | 'conversationId'
+    | 'orderId'
+    | 'returnRequestId'
+    | 'read'
+    | 'createdAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -105,10 +113,15 @@ export class Notification {
     return this.orderId ? { id: this.orderId } : null;
   }
 
-  @Field(() => ReturnRequest, { nullable: true, description: 'The return request it is about, for its buyer, its seller and admins.' })
+  @Field(() => ReturnRequest, {
+    nullable: true,
+    description: 'The return request it is about, for its buyer, its seller and admins.',
+  })
   returnRequest(): ReturnRequest | null {
     return this.returnRequestId ? { id: this.returnRequestId } : null;
   }
 }
 
-export const NotificationConnection = connectionOf(Notification, 'Notification', { totalCount: 'How many there are in all (unread ones only with `unreadOnly`).' });
+export const NotificationConnection = connectionOf(Notification, 'Notification', {
+  totalCount: 'How many there are in all (unread ones only with `unreadOnly`).',
+});

@@ -53,20 +53,30 @@ export class NotificationResolver {
   @Mutation(() => Int, {
     nullable: true,
     description:
-      'Admins only: a SYSTEM notification to every user; returns how many received it. Sent again with the same idempotencyKey, it announces nothing more and returns the same number.',
+      'Admins only: a SYSTEM notification to every user; returns how many received it. Sent again with the ' +
+      'same idempotencyKey, it announces nothing more and returns the same number.',
   })
   sendAnnouncement(
     @Arg('title') title: string,
     @Arg('body') body: string,
-    @Arg('idempotencyKey', () => String, { nullable: true, description: 'Chosen by the client, 1 to 200 characters; one announcement per key and admin.' })
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'Chosen by the client, 1 to 200 characters; one announcement per key and admin.',
+    })
     idempotencyKey: string | null,
     @Ctx() ctx: NotificationsContext,
   ) {
     return ctx.services.announcements.announce(requireViewer(ctx.viewer), title, body, idempotencyKey);
   }
 
-  @Directive(liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }))
-  @Subscription(() => Notification, { nullable: true, topics: 'served-by-the-gateway', description: 'Your new notifications, as they arrive.' })
+  @Directive(
+    liveDirective({ subject: 'notifications.notification.created', lookup: 'notification', audience: 'recipientId' }),
+  )
+  @Subscription(() => Notification, {
+    nullable: true,
+    topics: 'served-by-the-gateway',
+    description: 'Your new notifications, as they arrive.',
+  })
   notificationAdded(@Root() notification: Notification) {
     return notification;
   }

@@ -49,20 +49,37 @@ export class NotificationService {
   async notifyAll({ em, publish, afterCommit }: Delivering, inputs: NewNotification[]) {
     if (!inputs.length) return;
     const channels = await this.channelsFor(em, inputs);
-    const reached = inputs.filter((input, i) => channels[i]!.email || channels[i]!.sms).map((input) => input.recipientId);
-    const contacts = reached.length ? new Map((await em.find(Recipient, { userId: { $in: [...new Set(reached)] } })).map((r) => [r.userId, r])) : new Map<string, Recipient>();
+    const reached = inputs
+      .filter((input, i) => channels[i]!.email || channels[i]!.sms)
+      .map((input) => input.recipientId);
+    const contacts = reached.length
+      ? new Map((await em.find(Recipient, { userId: { $in: [...new Set(reached)] } })).map((r) => [r.userId, r]))
+      : new Map<string, Recipient>();
     const sends: MessageSend[] = [];
     for (const [i, input] of inputs.entries()) {
       const { inApp, email, sms } = channels[i]!;
       if (inApp) {
-        const notification = em.create(Notification, { ...input, actorId: input.actorId ?? null, postId: input.postId ?? null, conversationId: input.conversationId ?? null, orderId: input.orderId ?? null, returnRequestId: input.returnRequestId ?? null });
-        publish('notifications.notification.created', { id: notification.id, recipientId: input.recipientId, kind: input.kind });
+        const notification = em.create(Notification, {
+          ...input,
+          actorId: input.actorId ?? null,
+          postId: input.postId ?? null,
+          conversationId: input.conversationId ?? null,
+          orderId: input.orderId ?? null,
+          returnRequestId: input.returnRequestId ?? null,
+        });
+        publish('notifications.notification.created', {
+          id: notification.id,
+          recipientId: input.recipientId,
+          kind: input.kind,
+        });
       }
       const recipient = contacts.get(input.recipientId);
       // One notification per recipient and event: its send is named by both, the same on a redelivery.
       const id = `${input.sourceEventId}:${input.recipientId}`;
-      if (email && recipient) sends.push({ id, email: { to: recipient.email, subject: input.title, text: input.body } });
-      if (sms && recipient?.phone) sends.push({ id, sms: { to: recipient.phone, text: `${input.title}: ${input.body}` } });
+      if (email && recipient)
+        sends.push({ id, email: { to: recipient.email, subject: input.title, text: input.body } });
+      if (sms && recipient?.phone)
+        sends.push({ id, sms: { to: recipient.phone, text: `${input.title}: ${input.body}` } });
     }
     await this.sends.claim(em, afterCommit, sends);
   }
@@ -96,7 +113,11 @@ export class NotificationService {
     if (ids.length > 500) throw badInput('Mark at most 500 notifications at once.', 'ids');
     const valid = ids.filter(isUuid);
     if (valid.length !== ids.length) throw badInput('Some ids are not notification ids.', 'ids');
-    return this.orm.em.nativeUpdate(Notification, { id: { $in: valid }, recipientId: viewer.userId, read: false }, { read: true });
+    return this.orm.em.nativeUpdate(
+      Notification,
+      { id: { $in: valid }, recipientId: viewer.userId, read: false },
+      { read: true },
+    );
   }
 
   markAllRead(viewer: Viewer) {
@@ -107,17 +128,24 @@ export class NotificationService {
   async preferences(viewer: Viewer): Promise<NotificationPreference[]> {
     const saved = await this.orm.em.find(NotificationPreference, { userId: viewer.userId });
     return Object.values(NotificationKind).map(
-      (kind) => saved.find((p) => p.kind === kind) ?? Object.assign(new NotificationPreference(), { userId: viewer.userId, kind, ...DEFAULT_CHANNELS[kind] }),
+      (kind) =>
+        saved.find((p) => p.kind === kind) ??
+        Object.assign(new NotificationPreference(), { userId: viewer.userId, kind, ...DEFAULT_CHANNELS[kind] }),
     );
   }
 
   async updatePreferences(viewer: Viewer, changes: NotificationPreferenceInput[]) {
-    if (new Set(changes.map((c) => c.kind)).size !== changes.length) throw badInput('Each kind may appear once.', 'input');
+    if (new Set(changes.map((c) => c.kind)).size !== changes.length)
+      throw badInput('Each kind may appear once.', 'input');
     await this.orm.em.transactional(async (em) => {
       for (const change of changes) {
         const current =
           (await em.findOne(NotificationPreference, { userId: viewer.userId, kind: change.kind })) ??
-          em.create(NotificationPreference, { userId: viewer.userId, kind: change.kind, ...DEFAULT_CHANNELS[change.kind] });
+          em.create(NotificationPreference, {
+            userId: viewer.userId,
+            kind: change.kind,
+            ...DEFAULT_CHANNELS[change.kind],
+          });
         if (change.inApp != null) current.inApp = change.inApp;
         if (change.email != null) current.email = change.email;
         if (change.sms != null) current.sms = change.sms;
@@ -128,7 +156,12 @@ export class NotificationService {
 
   /** Each notification's channels: the recipient's saved choice for its kind, or the kind's defaults. */
   private async channelsFor(em: EntityManager, inputs: { recipientId: string; kind: NotificationKind }[]) {
-    const saved = await em.find(NotificationPreference, { $or: inputs.map(({ recipientId, kind }) => ({ userId: recipientId, kind })) });
-    return inputs.map(({ recipientId, kind }) => saved.find((p) => p.userId === recipientId && p.kind === kind) ?? DEFAULT_CHANNELS[kind]);
+    const saved = await em.find(NotificationPreference, {
+      $or: inputs.map(({ recipientId, kind }) => ({ userId: recipientId, kind })),
+    });
+    return inputs.map(
+      ({ recipientId, kind }) =>
+        saved.find((p) => p.userId === recipientId && p.kind === kind) ?? DEFAULT_CHANNELS[kind],
+    );
   }
 }

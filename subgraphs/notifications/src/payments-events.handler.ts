@@ -10,7 +10,9 @@ export function payoutMessage(payout: PaymentsEvents['payments.payout.paid']) {
   return {
     recipientId: payout.sellerId,
     title: `Payout sent: ${formatMoney(payout.amount, payout.currency)}`,
-    body: `Your share of order ${payout.orderId} is on its way to your payout account (platform fee ${formatMoney(payout.fee, payout.currency)}).`,
+    body:
+      `Your share of order ${payout.orderId} is on its way to your payout account (platform fee ` +
+      `${formatMoney(payout.fee, payout.currency)}).`,
   };
 }
 
@@ -19,7 +21,9 @@ export function renewalFailedMessage(failure: PaymentsEvents['payments.plan_subs
   return {
     recipientId: failure.userId,
     title: `Your ${failure.planName} renewal did not go through`,
-    body: `We could not charge ${formatMoney(failure.amount, failure.currency)}: ${failure.reason} Save another card to keep ${failure.planName}.`,
+    body:
+      `We could not charge ${formatMoney(failure.amount, failure.currency)}: ${failure.reason} Save another ` +
+      `card to keep ${failure.planName}.`,
   };
 }
 
@@ -27,11 +31,22 @@ export function renewalFailedMessage(failure: PaymentsEvents['payments.plan_subs
  * Sellers hear of each payout, subscribers of failed renewals (by email too, by default). Payments
  * themselves reach buyers through marketplace's orders.
  */
-export function paymentsEventHandlers(notifications: NotificationService): EventHandlers<PaymentsEvents, NotificationsEvents> {
+export function paymentsEventHandlers(
+  notifications: NotificationService,
+): EventHandlers<PaymentsEvents, NotificationsEvents> {
   return {
     'payments.payout.paid': (payout, { event, ...context }) =>
-      notifications.notify(context, { ...payoutMessage(payout), kind: NotificationKind.ORDER, orderId: payout.orderId, sourceEventId: event.id }),
+      notifications.notify(context, {
+        ...payoutMessage(payout),
+        kind: NotificationKind.ORDER,
+        orderId: payout.orderId,
+        sourceEventId: event.id,
+      }),
     'payments.plan_subscription.renewal_failed': (failure, { event, ...context }) =>
-      notifications.notify(context, { ...renewalFailedMessage(failure), kind: NotificationKind.BILLING, sourceEventId: event.id }),
+      notifications.notify(context, {
+        ...renewalFailedMessage(failure),
+        kind: NotificationKind.BILLING,
+        sourceEventId: event.id,
+      }),
   };
 }

@@ -2,7 +2,10 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 export { UserReference as User } from '@peerlink/platform/graphql/user-reference';
 
-/** A post as notifications knows one: by id. The social subgraph resolves it, and hides it from those who may not see it. */
+/**
+ * A post as notifications knows one: by id. The social subgraph resolves it, and hides it from those who may not see
+ * it.
+ */
 @Directive('@key(fields: "id", resolvable: false)')
 @ObjectType()
 export class Post {
@@ -26,7 +29,10 @@ export class Conversation {
   id!: string;
 }
 
-/** A return request as notifications knows one: by id. The marketplace subgraph resolves it, for its buyer, seller and admins. */
+/**
+ * A return request as notifications knows one: by id. The marketplace subgraph resolves it, for its buyer, seller and
+ * admins.
+ */
 @Directive('@key(fields: "id", resolvable: false)')
 @ObjectType()
 export class ReturnRequest {

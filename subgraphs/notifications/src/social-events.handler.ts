@@ -18,7 +18,9 @@ const WORDING: Record<NotifyReason, { kind: NotificationKind; title: (actor: str
  * Likes, comments, replies, follows and shares. Social decides who is told (it alone knows blocks
  * and visibility); notifications decides how, by each recipient's preferences.
  */
-export function socialEventHandlers(notifications: NotificationService): EventHandlers<SocialEvents, NotificationsEvents> {
+export function socialEventHandlers(
+  notifications: NotificationService,
+): EventHandlers<SocialEvents, NotificationsEvents> {
   const tell = async (interaction: Interaction, { event, ...context }: HandlerContext<NotificationsEvents>) => {
     if (!interaction.notify.length) return;
     const actor = await context.em.findOne(Recipient, { userId: interaction.actorId });

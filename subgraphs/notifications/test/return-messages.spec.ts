@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { returnMessages } from '#src/return-events.handler';
 
-const change = (status: string, previousStatus: string | null, more: Partial<Parameters<typeof returnMessages>[0]> = {}) => ({
+const change = (
+  status: string,
+  previousStatus: string | null,
+  more: Partial<Parameters<typeof returnMessages>[0]> = {},
+) => ({
   returnRequestId: 'r1',
   orderId: 'o1',
   buyerId: 'buyer',
@@ -17,7 +21,8 @@ const change = (status: string, previousStatus: string | null, more: Partial<Par
   photoIds: [],
   ...more,
 });
-const told = (status: string, previousStatus: string | null, admins: string[] = []) => returnMessages(change(status, previousStatus), admins).map((m) => m.recipientId);
+const told = (status: string, previousStatus: string | null, admins: string[] = []) =>
+  returnMessages(change(status, previousStatus), admins).map((m) => m.recipientId);
 
 describe('return messages', () => {
   it('tell the seller of a new request and the buyer of the answer', () => {
@@ -33,9 +38,16 @@ describe('return messages', () => {
   });
 
   it('tell both of a refund payments refused, and nobody of the refund itself (the order’s “Refund issued” does)', () => {
-    const failed = returnMessages(change('REFUND_FAILED', 'ACCEPTED', { refundFailure: 'Only 0 (minor units) of the payment can still be refunded.' }), []);
+    const failed = returnMessages(
+      change('REFUND_FAILED', 'ACCEPTED', {
+        refundFailure: 'Only 0 (minor units) of the payment can still be refunded.',
+      }),
+      [],
+    );
     expect(failed.map((m) => m.recipientId)).toEqual(['buyer', 'seller']);
-    expect(failed[0]!.body).toBe('Only 0 (minor units) of the payment can still be refunded. You can ask an admin to decide.');
+    expect(failed[0]!.body).toBe(
+      'Only 0 (minor units) of the payment can still be refunded. You can ask an admin to decide.',
+    );
     expect(told('REFUNDED', 'ACCEPTED')).toEqual([]);
   });
 });

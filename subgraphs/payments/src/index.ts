@@ -33,13 +33,23 @@ import { payerPages } from './charges/payer-pages.js';
 import { stripeUnavailable } from './stripe/stripe-unavailable.js';
 import { payoutEntities, PayoutResolver, startPayouts } from './payouts/payouts.js';
 
-/** Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring plans, and sellers' payouts. */
+/**
+ * Payments: each placed marketplace order charged once through a card provider, saved cards, the platform's recurring
+ * plans, and sellers' payouts.
+ */
 export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders, PaymentsConfig> = {
   name: 'payments',
   entities: [Payment, Refund, PaymentMethod, PaymentMethodSetup, Plan, PlanSubscription, ...payoutEntities],
   migrations,
   config: paymentsConfig,
-  resolvers: [PaymentResolver, PaymentMethodResolver, PlanResolver, PlanSubscriptionResolver, PayoutResolver, ...moneyResolvers],
+  resolvers: [
+    PaymentResolver,
+    PaymentMethodResolver,
+    PlanResolver,
+    PlanSubscriptionResolver,
+    PayoutResolver,
+    ...moneyResolvers,
+  ],
   outsideServiceDown: stripeUnavailable,
   references: {
     Payment: (reference: { id: string }, ctx: { loaders: PaymentLoaders }) => ctx.loaders.visible(reference.id),
@@ -63,7 +73,12 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders, Paym
     const planSubscriptions = new PlanSubscriptionService(outbox, provider, paymentMethods, logger);
     // Stripe renews subscriptions and tells us by webhook; the sandbox renews on this clock.
     const billingClock = sandbox && sandboxBillingClock(sandbox, outbox, planSubscriptions, logger).start();
-    const stalePlanSubscriptions = new Repeating('pending plan-subscription sweep', 60_000, () => planSubscriptions.finishStale(), logger).start();
+    const stalePlanSubscriptions = new Repeating(
+      'pending plan-subscription sweep',
+      60_000,
+      () => planSubscriptions.finishStale(),
+      logger,
+    ).start();
     const stopConsuming = await consumeEvents<MarketplaceEvents, PaymentsEvents>({
       bus,
       outbox,
@@ -71,7 +86,17 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders, Paym
       handlers: marketplaceEventHandlers(payments),
       logger,
     });
-    const payouts = await startPayouts({ bus, publicUrl: config.publicUrl, platformFeePercent: settings.PLATFORM_FEE_PERCENT, logger, outbox, stripe, ledger, em: orm.em as never, calls });
+    const payouts = await startPayouts({
+      bus,
+      publicUrl: config.publicUrl,
+      platformFeePercent: settings.PLATFORM_FEE_PERCENT,
+      logger,
+      outbox,
+      stripe,
+      ledger,
+      em: orm.em as never,
+      calls,
+    });
     // Every kind of call is registered by now: the sweeper may find any of them.
     calls.start();
     return {
@@ -83,7 +108,12 @@ export const payments: SubgraphDefinition<PaymentsServices, PaymentLoaders, Paym
           ? {
               '/webhooks': stripeWebhooks({
                 ...chosen.webhookSecrets,
-                handlers: { ...paymentIntentWebhooks(payments), ...setupIntentWebhooks(paymentMethods), ...planSubscriptionWebhooks(planSubscriptions, logger), ...payouts.webhooks },
+                handlers: {
+                  ...paymentIntentWebhooks(payments),
+                  ...setupIntentWebhooks(paymentMethods),
+                  ...planSubscriptionWebhooks(planSubscriptions, logger),
+                  ...payouts.webhooks,
+                },
                 outbox,
                 logger,
               }),

@@ -38,7 +38,9 @@ export class PayoutMoneyResolver {
     return money(payout.amount, payout.currency);
   }
 
-  @FieldResolver(() => Money, { description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).' })
+  @FieldResolver(() => Money, {
+    description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).',
+  })
   feeTotal(@Root() payout: Payout): Money {
     return money(payout.fee, payout.currency);
   }
@@ -62,4 +64,9 @@ export class PlanMoneyResolver {
   }
 }
 
-export const moneyResolvers = [PaymentMoneyResolver, RefundMoneyResolver, PayoutMoneyResolver, PlanMoneyResolver] as const;
+export const moneyResolvers = [
+  PaymentMoneyResolver,
+  RefundMoneyResolver,
+  PayoutMoneyResolver,
+  PlanMoneyResolver,
+] as const;

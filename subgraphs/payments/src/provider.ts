@@ -170,6 +170,8 @@ export type BillingEvent = (
   | { type: 'subscription.cancelling'; providerSubscriptionId: string }
   | { type: 'subscription.ended'; providerSubscriptionId: string }
 ) & {
-  /** The metadata the subscription was started with (our `planSubscriptionId`, `userId`), when the provider repeats it. */
+  /**
+   * The metadata the subscription was started with (our `planSubscriptionId`, `userId`), when the provider repeats it.
+   */
   metadata?: Record<string, string>;
 };

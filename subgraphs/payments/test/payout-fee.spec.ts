@@ -16,7 +16,11 @@ describe('splitOf (the platform fee, in minor units)', () => {
     expect(splitOf(2500, 0)).toEqual({ gross: 2500, fee: 0, net: 2500 });
     expect(splitOf(2500, 10_000)).toEqual({ gross: 2500, fee: 2500, net: 0 });
     expect(splitOf(0, 1000)).toEqual({ gross: 0, fee: 0, net: 0 });
-    expect(splitOf(2 ** 31 - 1, 1234)).toEqual({ gross: 2 ** 31 - 1, fee: 264_999_482, net: 2 ** 31 - 1 - 264_999_482 });
+    expect(splitOf(2 ** 31 - 1, 1234)).toEqual({
+      gross: 2 ** 31 - 1,
+      fee: 264_999_482,
+      net: 2 ** 31 - 1 - 264_999_482,
+    });
   });
 
   it('always adds up to the gross, and the seller’s share never falls as the gross rises', () => {

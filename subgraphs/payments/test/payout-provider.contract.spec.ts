@@ -30,7 +30,13 @@ const adapters: Adapter[] = [
       const sandbox = new SandboxPayouts();
       // The sandbox keeps one answer per key; reading its private map is the only way to count them.
       const transfers = () => [...sandbox['answered'].keys()].filter((key) => key.startsWith('transfer-')).length;
-      return { provider: sandbox, onboard: () => {}, paid: async () => null, transfersMade: transfers, close: async () => {} };
+      return {
+        provider: sandbox,
+        onboard: () => {},
+        paid: async () => null,
+        transfersMade: transfers,
+        close: async () => {},
+      };
     },
   },
   {
@@ -44,7 +50,16 @@ const adapters: Adapter[] = [
       return {
         provider: new StripePayouts(stripe),
         onboard: (id) => void fake.completeOnboarding(id),
-        paid: async (amount) => (await payments.confirmPayment({ amount, currency: 'usd', paymentMethodId: 'pm_card_visa', idempotencyKey: `contract-pay-${++charges}`, metadata: {} })).providerPaymentId,
+        paid: async (amount) =>
+          (
+            await payments.confirmPayment({
+              amount,
+              currency: 'usd',
+              paymentMethodId: 'pm_card_visa',
+              idempotencyKey: `contract-pay-${++charges}`,
+              metadata: {},
+            })
+          ).providerPaymentId,
         transfersMade: () => fake.received.filter((r) => r.path === '/v1/transfers' && !r.replayed).length,
         close: () => fake.stop(),
       };
@@ -53,7 +68,11 @@ const adapters: Adapter[] = [
 ];
 
 let keys = 0;
-const transferOf = (providerAccountId: string, providerPaymentId: string | null, overrides: Partial<TransferRequest> = {}): TransferRequest => ({
+const transferOf = (
+  providerAccountId: string,
+  providerPaymentId: string | null,
+  overrides: Partial<TransferRequest> = {},
+): TransferRequest => ({
   amount: 2250,
   currency: 'usd',
   providerAccountId,
@@ -85,8 +104,12 @@ describe.each(adapters)('PayoutProvider contract: $name', ({ open }) => {
     const first = await provider.createAccount({ sellerId: 'seller-a', idempotencyKey: 'account-a' });
     expect(first.providerAccountId).toMatch(/^acct_/);
     expect(await provider.createAccount({ sellerId: 'seller-a', idempotencyKey: 'account-a' })).toEqual(first);
-    expect((await provider.createAccount({ sellerId: 'seller-b', idempotencyKey: 'account-b' })).providerAccountId).not.toBe(first.providerAccountId);
-    await expect(provider.createAccount({ sellerId: 'seller-c', idempotencyKey: 'account-a' })).rejects.toThrow(/same parameters/);
+    expect(
+      (await provider.createAccount({ sellerId: 'seller-b', idempotencyKey: 'account-b' })).providerAccountId,
+    ).not.toBe(first.providerAccountId);
+    await expect(provider.createAccount({ sellerId: 'seller-c', idempotencyKey: 'account-a' })).rejects.toThrow(
+      /same parameters/,
+    );
   });
 
   it('makes a new, expiring http(s) onboarding link on every call', async () => {
@@ -97,12 +120,19 @@ describe.each(adapters)('PayoutProvider contract: $name', ({ open }) => {
     expect(second.url).not.toBe(first.url);
     expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());
     expect(first.expiresAt.getTime()).toBeLessThan(Date.now() + 24 * 3600_000);
-    await expect(provider.onboardingLink({ providerAccountId: 'acct_nobody', returnUrl, refreshUrl })).rejects.toThrow();
+    await expect(
+      provider.onboardingLink({ providerAccountId: 'acct_nobody', returnUrl, refreshUrl }),
+    ).rejects.toThrow();
   });
 
   it('can receive transfers once onboarded, and says so', async () => {
     const providerAccountId = await enabledAccount();
-    expect(await provider.account(providerAccountId)).toEqual({ providerAccountId, transfersEnabled: true, payoutsEnabled: true, detailsSubmitted: true });
+    expect(await provider.account(providerAccountId)).toEqual({
+      providerAccountId,
+      transfersEnabled: true,
+      payoutsEnabled: true,
+      detailsSubmitted: true,
+    });
   });
 
   it('transfers to an enabled account once per idempotency key', async () => {
@@ -125,8 +155,15 @@ describe.each(adapters)('PayoutProvider contract: $name', ({ open }) => {
   });
 
   it('reverses part of a transfer, then the rest, then refuses more', async () => {
-    const { providerTransferId } = await provider.transfer(transferOf(await enabledAccount(), await adapter.paid(2500)));
-    const reversal = (amount: number) => ({ providerTransferId, amount, idempotencyKey: `reversal-${++keys}`, metadata: { refund: String(keys) } });
+    const { providerTransferId } = await provider.transfer(
+      transferOf(await enabledAccount(), await adapter.paid(2500)),
+    );
+    const reversal = (amount: number) => ({
+      providerTransferId,
+      amount,
+      idempotencyKey: `reversal-${++keys}`,
+      metadata: { refund: String(keys) },
+    });
     const part = await provider.reverse(reversal(900));
     expect(part.providerReversalId).toMatch(/^trr_/);
     const request = reversal(1350);
@@ -147,18 +184,42 @@ describe('StripePayouts', () => {
   it('makes Express accounts that take transfers, links to onboarding, and transfers from the buyer’s charge', async () => {
     const stripe = createStripeClient({ secretKey: fake.secretKey, apiBase: fake.url });
     const provider = new StripePayouts(stripe);
-    const account = await provider.createAccount({ sellerId: 'seller-1', idempotencyKey: 'peerlink-payout-account-seller-1' });
-    expect(account).toEqual({ providerAccountId: expect.stringMatching(/^acct_/), transfersEnabled: false, payoutsEnabled: false, detailsSubmitted: false });
-    await expect(provider.transfer(transferOf(account.providerAccountId, null))).rejects.toThrow(/capabilities enabled: transfers/);
+    const account = await provider.createAccount({
+      sellerId: 'seller-1',
+      idempotencyKey: 'peerlink-payout-account-seller-1',
+    });
+    expect(account).toEqual({
+      providerAccountId: expect.stringMatching(/^acct_/),
+      transfersEnabled: false,
+      payoutsEnabled: false,
+      detailsSubmitted: false,
+    });
+    await expect(provider.transfer(transferOf(account.providerAccountId, null))).rejects.toThrow(
+      /capabilities enabled: transfers/,
+    );
     await provider.onboardingLink({ providerAccountId: account.providerAccountId, returnUrl, refreshUrl });
     fake.completeOnboarding(account.providerAccountId);
-    const { providerPaymentId } = await new StripePayments({ stripe, returnUrl }).confirmPayment({ amount: 2500, currency: 'usd', paymentMethodId: 'pm_card_visa', idempotencyKey: 'pay-1', metadata: {} });
-    const request = transferOf(account.providerAccountId, providerPaymentId, { orderId: 'order-1', idempotencyKey: 'peerlink-payout-p1-0', metadata: { payoutId: 'p1' } });
+    const { providerPaymentId } = await new StripePayments({ stripe, returnUrl }).confirmPayment({
+      amount: 2500,
+      currency: 'usd',
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: 'pay-1',
+      metadata: {},
+    });
+    const request = transferOf(account.providerAccountId, providerPaymentId, {
+      orderId: 'order-1',
+      idempotencyKey: 'peerlink-payout-p1-0',
+      metadata: { payoutId: 'p1' },
+    });
     const { providerTransferId } = await provider.transfer(request);
     await provider.reverse({ providerTransferId, amount: 900, idempotencyKey: 'rev-1', metadata: { payoutId: 'p1' } });
 
     const charge = fake.paymentIntents.get(providerPaymentId)!.latest_charge;
-    expect(fake.received.filter((r) => r.method === 'POST' && r.path !== '/v1/payment_intents').map(({ path, idempotencyKey, params }) => ({ path, idempotencyKey, params }))).toEqual([
+    expect(
+      fake.received
+        .filter((r) => r.method === 'POST' && r.path !== '/v1/payment_intents')
+        .map(({ path, idempotencyKey, params }) => ({ path, idempotencyKey, params })),
+    ).toEqual([
       {
         path: '/v1/accounts',
         idempotencyKey: 'peerlink-payout-account-seller-1',
@@ -170,11 +231,20 @@ describe('StripePayouts', () => {
           'metadata[sellerId]': 'seller-1',
         },
       },
-      { path: '/v1/transfers', idempotencyKey: expect.any(String), params: expect.objectContaining({ destination: account.providerAccountId }) },
+      {
+        path: '/v1/transfers',
+        idempotencyKey: expect.any(String),
+        params: expect.objectContaining({ destination: account.providerAccountId }),
+      },
       {
         path: '/v1/account_links',
         idempotencyKey: expect.any(String),
-        params: { account: account.providerAccountId, type: 'account_onboarding', return_url: returnUrl, refresh_url: refreshUrl },
+        params: {
+          account: account.providerAccountId,
+          type: 'account_onboarding',
+          return_url: returnUrl,
+          refresh_url: refreshUrl,
+        },
       },
       {
         path: '/v1/transfers',
@@ -188,7 +258,11 @@ describe('StripePayouts', () => {
           'metadata[payoutId]': 'p1',
         },
       },
-      { path: `/v1/transfers/${providerTransferId}/reversals`, idempotencyKey: 'rev-1', params: { amount: '900', 'metadata[payoutId]': 'p1' } },
+      {
+        path: `/v1/transfers/${providerTransferId}/reversals`,
+        idempotencyKey: 'rev-1',
+        params: { amount: '900', 'metadata[payoutId]': 'p1' },
+      },
     ]);
   });
 });

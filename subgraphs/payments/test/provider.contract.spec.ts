@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PlanTermsRefused, RefundRefused, SubscriptionGone, type PaymentProvider, type PaymentRequest, type PlanTerms, type SetupRequest, type SubscriptionRequest } from '#src/provider';
+import {
+  PlanTermsRefused,
+  RefundRefused,
+  SubscriptionGone,
+  type PaymentProvider,
+  type PaymentRequest,
+  type PlanTerms,
+  type SetupRequest,
+  type SubscriptionRequest,
+} from '#src/provider';
 import { SandboxPayments } from '#src/sandbox/sandbox-provider';
 import { createStripeClient } from '#src/stripe/stripe-client';
 import { billingEventOf } from '#src/stripe/stripe-billing';
@@ -34,8 +43,12 @@ const adapters: Adapter[] = [
       const stripe = new FakeStripe();
       await stripe.start();
       return {
-        provider: new StripePayments({ stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }), returnUrl }),
-        paymentsMade: () => stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.status < 500 && !r.replayed).length,
+        provider: new StripePayments({
+          stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }),
+          returnUrl,
+        }),
+        paymentsMade: () =>
+          stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.status < 500 && !r.replayed).length,
         close: () => stripe.stop(),
       };
     },
@@ -70,13 +83,21 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
 
   it('charges a card that succeeds, with a client secret for that payment', async () => {
     const payment = await provider.confirmPayment(charge('pm_card_visa'));
-    expect(payment).toEqual({ status: 'SUCCEEDED', providerPaymentId: expect.stringMatching(/^pi_/), clientSecret: expect.any(String) });
+    expect(payment).toEqual({
+      status: 'SUCCEEDED',
+      providerPaymentId: expect.stringMatching(/^pi_/),
+      clientSecret: expect.any(String),
+    });
     expect(payment.clientSecret.startsWith(`${payment.providerPaymentId}_secret_`)).toBe(true);
   });
 
   it('reports a declined card as FAILED in Stripe’s words, with the payment it left', async () => {
     const payment = await provider.confirmPayment(charge('pm_card_chargeDeclined'));
-    expect(payment).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.', providerPaymentId: expect.stringMatching(/^pi_/) });
+    expect(payment).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Your card was declined.',
+      providerPaymentId: expect.stringMatching(/^pi_/),
+    });
   });
 
   it('asks for 3-D Secure with an http(s) link for that payment', async () => {
@@ -89,11 +110,17 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
 
   it('fails a payment method it does not know', async () => {
     const payment = await provider.confirmPayment(charge('pm_123'));
-    expect(payment).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^No such payment ?method/i) });
+    expect(payment).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/^No such payment ?method/i),
+    });
   });
 
   it('fails an amount below the smallest charge (50 cents in dollars), and charges it in a currency without that floor', async () => {
-    expect(await provider.confirmPayment(charge('pm_card_visa', { amount: 49 }))).toMatchObject({ status: 'FAILED', failureReason: 'Amount must be at least $0.50 usd' });
+    expect(await provider.confirmPayment(charge('pm_card_visa', { amount: 49 }))).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Amount must be at least $0.50 usd',
+    });
     expect((await provider.confirmPayment(charge('pm_card_visa', { amount: 50 }))).status).toBe('SUCCEEDED');
   });
 
@@ -114,7 +141,9 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
     const request = charge('pm_card_visa');
     await provider.confirmPayment(request);
     await expect(provider.confirmPayment({ ...request, amount: 9900 })).rejects.toThrow(/same parameters/);
-    await expect(provider.confirmPayment({ ...request, metadata: { orderId: 'another-order' } })).rejects.toThrow(/same parameters/);
+    await expect(provider.confirmPayment({ ...request, metadata: { orderId: 'another-order' } })).rejects.toThrow(
+      /same parameters/,
+    );
   });
 
   it('refunds part of a payment, then the rest, then nothing more', async () => {
@@ -131,7 +160,9 @@ describe.each(adapters)('PaymentProvider contract: $name', ({ open }) => {
     const { providerPaymentId } = await provider.confirmPayment(charge('pm_card_visa'));
     await provider.refund(refundOf(providerPaymentId, 500));
     await expect(provider.refund(refundOf(providerPaymentId, 2001))).rejects.toBeInstanceOf(RefundRefused);
-    await expect(provider.refund(refundOf(providerPaymentId, 2000))).resolves.toEqual({ providerRefundId: expect.stringMatching(/^re_/) });
+    await expect(provider.refund(refundOf(providerPaymentId, 2000))).resolves.toEqual({
+      providerRefundId: expect.stringMatching(/^re_/),
+    });
   });
 
   it('refuses to refund a payment that did not succeed', async () => {
@@ -164,7 +195,11 @@ describe.each(adapters)('PaymentProvider contract, saved cards: $name', ({ open 
   });
   afterEach(() => close());
 
-  const setup = (paymentMethodId: string | undefined, customer = customerId, idempotencyKey = `contract-setup-${++keys}`): SetupRequest => ({
+  const setup = (
+    paymentMethodId: string | undefined,
+    customer = customerId,
+    idempotencyKey = `contract-setup-${++keys}`,
+  ): SetupRequest => ({
     customerId: customer,
     paymentMethodId,
     idempotencyKey,
@@ -186,7 +221,13 @@ describe.each(adapters)('PaymentProvider contract, saved cards: $name', ({ open 
   it('saves a test card as a new payment method of the customer, with the card’s details', async () => {
     const result = await saved('pm_card_visa');
     const card = { brand: 'visa', last4: '4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 1 };
-    expect(result).toEqual({ status: 'SUCCEEDED', paymentMethodId: expect.stringMatching(/^pm_/), card, providerSetupId: expect.stringMatching(/^seti_/), clientSecret: expect.stringMatching(/_secret_/) });
+    expect(result).toEqual({
+      status: 'SUCCEEDED',
+      paymentMethodId: expect.stringMatching(/^pm_/),
+      card,
+      providerSetupId: expect.stringMatching(/^seti_/),
+      clientSecret: expect.stringMatching(/_secret_/),
+    });
     expect(result.paymentMethodId).not.toBe('pm_card_visa');
     expect(await provider.cardOf(result.paymentMethodId)).toEqual(card);
     expect((await saved('pm_card_mastercard')).card).toMatchObject({ brand: 'mastercard', last4: '4444' });
@@ -195,19 +236,32 @@ describe.each(adapters)('PaymentProvider contract, saved cards: $name', ({ open 
   it('charges a saved card with its own customer only', async () => {
     const { paymentMethodId } = await saved();
     const { customerId: someoneElse } = await provider.createCustomer(`user-${++keys}`);
-    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({ status: 'SUCCEEDED' });
-    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId: someoneElse }))).toMatchObject({ status: 'FAILED' });
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({
+      status: 'SUCCEEDED',
+    });
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId: someoneElse }))).toMatchObject({
+      status: 'FAILED',
+    });
     expect(await provider.confirmPayment(charge(paymentMethodId))).toMatchObject({ status: 'FAILED' });
   });
 
   it('saves pm_card_chargeCustomerFail, then declines its charges', async () => {
     const { paymentMethodId } = await saved('pm_card_chargeCustomerFail');
-    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
+    expect(await provider.confirmPayment(charge(paymentMethodId, { customerId }))).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Your card was declined.',
+    });
   });
 
   it('refuses to save a declined card, or one it does not know', async () => {
-    expect(await provider.setupPaymentMethod(setup('pm_card_chargeDeclined'))).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
-    expect(await provider.setupPaymentMethod(setup('pm_123'))).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^No such PaymentMethod/) });
+    expect(await provider.setupPaymentMethod(setup('pm_card_chargeDeclined'))).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'Your card was declined.',
+    });
+    expect(await provider.setupPaymentMethod(setup('pm_123'))).toMatchObject({
+      status: 'FAILED',
+      failureReason: expect.stringMatching(/^No such PaymentMethod/),
+    });
   });
 
   it('asks for 3-D Secure before saving an authentication card, with a link for that setup', async () => {
@@ -220,7 +274,11 @@ describe.each(adapters)('PaymentProvider contract, saved cards: $name', ({ open 
 
   it('without a card, gives the client a secret to collect one with', async () => {
     const result = await provider.setupPaymentMethod(setup(undefined));
-    expect(result).toEqual({ status: 'REQUIRES_PAYMENT_METHOD', providerSetupId: expect.stringMatching(/^seti_/), clientSecret: expect.any(String) });
+    expect(result).toEqual({
+      status: 'REQUIRES_PAYMENT_METHOD',
+      providerSetupId: expect.stringMatching(/^seti_/),
+      clientSecret: expect.any(String),
+    });
     expect(result.clientSecret.startsWith(`${result.providerSetupId}_secret_`)).toBe(true);
   });
 
@@ -242,7 +300,13 @@ describe.each(adapters)('PaymentProvider contract, plans: $name', ({ open }) => 
   let provider: PaymentProvider;
   let close: () => Promise<void>;
   let customerId: string;
-  const terms = (): PlanTerms => ({ planId: `0195f000-0000-7000-8000-${String(++keys).padStart(12, '0')}`, name: 'PeerLink Plus', amount: 999, currency: 'usd', interval: 'MONTH' });
+  const terms = (): PlanTerms => ({
+    planId: `0195f000-0000-7000-8000-${String(++keys).padStart(12, '0')}`,
+    name: 'PeerLink Plus',
+    amount: 999,
+    currency: 'usd',
+    interval: 'MONTH',
+  });
 
   beforeEach(async () => {
     ({ provider, close } = await open());
@@ -251,11 +315,20 @@ describe.each(adapters)('PaymentProvider contract, plans: $name', ({ open }) => 
   afterEach(() => close());
 
   const card = async (testId = 'pm_card_visa', customer = customerId) => {
-    const result = await provider.setupPaymentMethod({ customerId: customer, paymentMethodId: testId, idempotencyKey: `contract-setup-${++keys}`, metadata: {} });
+    const result = await provider.setupPaymentMethod({
+      customerId: customer,
+      paymentMethodId: testId,
+      idempotencyKey: `contract-setup-${++keys}`,
+      metadata: {},
+    });
     if (result.status !== 'SUCCEEDED') throw new Error(`${testId} was not saved`);
     return result.paymentMethodId;
   };
-  const subscription = async (paymentMethodId: string, plan = terms(), idempotencyKey = `contract-subscription-${++keys}`): Promise<SubscriptionRequest> => ({
+  const subscription = async (
+    paymentMethodId: string,
+    plan = terms(),
+    idempotencyKey = `contract-subscription-${++keys}`,
+  ): Promise<SubscriptionRequest> => ({
     customerId,
     providerPriceId: (await provider.createPlanPrice(plan)).providerPriceId,
     plan,
@@ -275,7 +348,11 @@ describe.each(adapters)('PaymentProvider contract, plans: $name', ({ open }) => 
   it('starts a subscription paid for a month, once per key', async () => {
     const request = await subscription(await card());
     const started = await provider.createSubscription(request);
-    expect(started).toEqual({ status: 'ACTIVE', providerSubscriptionId: expect.stringMatching(/^sub_/), currentPeriodEnd: expect.any(Date) });
+    expect(started).toEqual({
+      status: 'ACTIVE',
+      providerSubscriptionId: expect.stringMatching(/^sub_/),
+      currentPeriodEnd: expect.any(Date),
+    });
     if (started.status !== 'ACTIVE') return;
     const days = (started.currentPeriodEnd.getTime() - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(27);
@@ -284,9 +361,14 @@ describe.each(adapters)('PaymentProvider contract, plans: $name', ({ open }) => 
   });
 
   it('starts nothing when the first payment is declined, or with a card not the customer’s', async () => {
-    expect(await provider.createSubscription(await subscription(await card('pm_card_chargeCustomerFail')))).toEqual({ status: 'FAILED', failureReason: 'Your card was declined.' });
+    expect(await provider.createSubscription(await subscription(await card('pm_card_chargeCustomerFail')))).toEqual({
+      status: 'FAILED',
+      failureReason: 'Your card was declined.',
+    });
     const { customerId: someoneElse } = await provider.createCustomer(`user-${++keys}`);
-    expect(await provider.createSubscription(await subscription(await card('pm_card_visa', someoneElse)))).toMatchObject({ status: 'FAILED' });
+    expect(
+      await provider.createSubscription(await subscription(await card('pm_card_visa', someoneElse))),
+    ).toMatchObject({ status: 'FAILED' });
   });
 
   it('cancels at the period’s end, harmlessly twice; an unknown subscription is an error', async () => {
@@ -314,15 +396,23 @@ describe('StripePayments', () => {
   afterEach(() => stripe.stop());
 
   /** The SDK pointed at the fake, as the payments subgraph makes it. */
-  const stripeProvider = () => new StripePayments({ stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }), returnUrl });
+  const stripeProvider = () =>
+    new StripePayments({ stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.url }), returnUrl });
 
   it('sends our idempotency key as Stripe’s, for cards only, confirmed at once, with our metadata', async () => {
     const provider = stripeProvider();
     const request = charge('pm_card_visa', { metadata: { orderId: 'order-x', buyerId: 'buyer-x' } });
     const { providerPaymentId } = await provider.confirmPayment(request);
-    await provider.refund({ providerPaymentId, amount: 700, idempotencyKey: 'refund-key', metadata: { reason: 'damaged' } });
+    await provider.refund({
+      providerPaymentId,
+      amount: 700,
+      idempotencyKey: 'refund-key',
+      metadata: { reason: 'damaged' },
+    });
 
-    expect(stripe.received.map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params }))).toEqual([
+    expect(
+      stripe.received.map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params })),
+    ).toEqual([
       {
         method: 'POST',
         path: '/v1/payment_intents',
@@ -338,20 +428,39 @@ describe('StripePayments', () => {
           'metadata[buyerId]': 'buyer-x',
         },
       },
-      { method: 'POST', path: '/v1/refunds', idempotencyKey: 'refund-key', params: { payment_intent: providerPaymentId, amount: '700', 'metadata[reason]': 'damaged' } },
+      {
+        method: 'POST',
+        path: '/v1/refunds',
+        idempotencyKey: 'refund-key',
+        params: { payment_intent: providerPaymentId, amount: '700', 'metadata[reason]': 'damaged' },
+      },
     ]);
   });
 
   it('saves cards through a Customer made once per user and an off-session SetupIntent, and charges them with the customer', async () => {
     const provider = stripeProvider();
     const { customerId } = await provider.createCustomer('User-A');
-    const setup = await provider.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup-key', metadata: { userId: 'user-a' } });
+    const setup = await provider.setupPaymentMethod({
+      customerId,
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: 'setup-key',
+      metadata: { userId: 'user-a' },
+    });
     if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
-    await provider.confirmPayment(charge(setup.paymentMethodId, { customerId, idempotencyKey: 'pay-key', metadata: {} }));
+    await provider.confirmPayment(
+      charge(setup.paymentMethodId, { customerId, idempotencyKey: 'pay-key', metadata: {} }),
+    );
     await provider.detachPaymentMethod(setup.paymentMethodId);
 
-    expect(stripe.received.map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params }))).toEqual([
-      { method: 'POST', path: '/v1/customers', idempotencyKey: 'peerlink-customer-user-a', params: { 'metadata[userId]': 'User-A' } },
+    expect(
+      stripe.received.map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params })),
+    ).toEqual([
+      {
+        method: 'POST',
+        path: '/v1/customers',
+        idempotencyKey: 'peerlink-customer-user-a',
+        params: { 'metadata[userId]': 'User-A' },
+      },
       {
         method: 'POST',
         path: '/v1/setup_intents',
@@ -371,32 +480,72 @@ describe('StripePayments', () => {
         method: 'POST',
         path: '/v1/payment_intents',
         idempotencyKey: 'pay-key',
-        params: expect.objectContaining({ payment_method: setup.paymentMethodId, customer: customerId, confirm: 'true' }),
+        params: expect.objectContaining({
+          payment_method: setup.paymentMethodId,
+          customer: customerId,
+          confirm: 'true',
+        }),
       },
-      { method: 'POST', path: `/v1/payment_methods/${setup.paymentMethodId}/detach`, idempotencyKey: expect.any(String), params: {} },
+      {
+        method: 'POST',
+        path: `/v1/payment_methods/${setup.paymentMethodId}/detach`,
+        idempotencyKey: expect.any(String),
+        params: {},
+      },
     ]);
     expect(stripe.paymentMethods.get(setup.paymentMethodId)?.customer).toBeNull();
   });
 
   it('makes a Product and a recurring Price per plan, and subscriptions paid at once with the saved card, off-session', async () => {
     const provider = stripeProvider();
-    const plan: PlanTerms = { planId: 'plan-1', name: 'PeerLink Plus', amount: 4999, currency: 'eur', interval: 'YEAR' };
+    const plan: PlanTerms = {
+      planId: 'plan-1',
+      name: 'PeerLink Plus',
+      amount: 4999,
+      currency: 'eur',
+      interval: 'YEAR',
+    };
     const { providerPriceId } = await provider.createPlanPrice(plan);
     const { customerId } = await provider.createCustomer('user-b');
-    const setup = await provider.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup-b', metadata: {} });
+    const setup = await provider.setupPaymentMethod({
+      customerId,
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: 'setup-b',
+      metadata: {},
+    });
     if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
-    const started = await provider.createSubscription({ customerId, providerPriceId, plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'subscribe-b', metadata: { planId: 'plan-1' } });
+    const started = await provider.createSubscription({
+      customerId,
+      providerPriceId,
+      plan,
+      paymentMethodId: setup.paymentMethodId,
+      idempotencyKey: 'subscribe-b',
+      metadata: { planId: 'plan-1' },
+    });
     if (started.status !== 'ACTIVE') throw new Error(started.status);
     await provider.cancelAtPeriodEnd(started.providerSubscriptionId);
 
-    const calls = stripe.received.filter((r) => !/customers|setup_intents|payment_methods/.test(r.path)).map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params }));
+    const calls = stripe.received
+      .filter((r) => !/customers|setup_intents|payment_methods/.test(r.path))
+      .map(({ method, path, idempotencyKey, params }) => ({ method, path, idempotencyKey, params }));
     expect(calls).toEqual([
-      { method: 'POST', path: '/v1/products', idempotencyKey: 'peerlink-plan-plan-1-product', params: { name: 'PeerLink Plus', 'metadata[planId]': 'plan-1' } },
+      {
+        method: 'POST',
+        path: '/v1/products',
+        idempotencyKey: 'peerlink-plan-plan-1-product',
+        params: { name: 'PeerLink Plus', 'metadata[planId]': 'plan-1' },
+      },
       {
         method: 'POST',
         path: '/v1/prices',
         idempotencyKey: 'peerlink-plan-plan-1-price',
-        params: { product: expect.stringMatching(/^prod_/), unit_amount: '4999', currency: 'eur', 'recurring[interval]': 'year', 'metadata[planId]': 'plan-1' },
+        params: {
+          product: expect.stringMatching(/^prod_/),
+          unit_amount: '4999',
+          currency: 'eur',
+          'recurring[interval]': 'year',
+          'metadata[planId]': 'plan-1',
+        },
       },
       {
         method: 'POST',
@@ -411,7 +560,12 @@ describe('StripePayments', () => {
           'metadata[planId]': 'plan-1',
         },
       },
-      { method: 'POST', path: `/v1/subscriptions/${started.providerSubscriptionId}`, idempotencyKey: expect.any(String), params: { cancel_at_period_end: 'true' } },
+      {
+        method: 'POST',
+        path: `/v1/subscriptions/${started.providerSubscriptionId}`,
+        idempotencyKey: expect.any(String),
+        params: { cancel_at_period_end: 'true' },
+      },
     ]);
     const years = (started.currentPeriodEnd.getTime() - Date.now()) / (365 * 86_400_000);
     expect(years).toBeGreaterThan(0.99);
@@ -422,10 +576,22 @@ describe('StripePayments', () => {
     const provider = stripeProvider();
     const plan: PlanTerms = { planId: 'plan-2', name: 'Plus', amount: 999, currency: 'usd', interval: 'MONTH' };
     const { customerId } = await provider.createCustomer('user-c');
-    const setup = await provider.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup-c', metadata: {} });
+    const setup = await provider.setupPaymentMethod({
+      customerId,
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: 'setup-c',
+      metadata: {},
+    });
     if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
     const { providerPriceId } = await provider.createPlanPrice(plan);
-    const started = await provider.createSubscription({ customerId, providerPriceId, plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'subscribe-c', metadata: { planSubscriptionId: 'ours' } });
+    const started = await provider.createSubscription({
+      customerId,
+      providerPriceId,
+      plan,
+      paymentMethodId: setup.paymentMethodId,
+      idempotencyKey: 'subscribe-c',
+      metadata: { planSubscriptionId: 'ours' },
+    });
     const metadata = { planSubscriptionId: 'ours' };
     if (started.status !== 'ACTIVE') throw new Error(started.status);
     const id = started.providerSubscriptionId;
@@ -439,12 +605,23 @@ describe('StripePayments', () => {
 
     await provider.detachPaymentMethod(setup.paymentMethodId);
     const [failed, pastDue] = read(stripe.billing.renew(id));
-    expect(failed).toMatchObject({ type: 'invoice.payment_failed', providerSubscriptionId: id, metadata, reason: expect.stringMatching(/renewal payment failed.*tries again/) });
+    expect(failed).toMatchObject({
+      type: 'invoice.payment_failed',
+      providerSubscriptionId: id,
+      metadata,
+      reason: expect.stringMatching(/renewal payment failed.*tries again/),
+    });
     expect(pastDue).toBeNull();
 
     await provider.cancelAtPeriodEnd(id);
-    expect(billingEventOf(stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!) as unknown as Stripe.Event)).toEqual({ type: 'subscription.cancelling', providerSubscriptionId: id, metadata });
-    expect(read(stripe.billing.endPeriod(id))).toEqual([{ type: 'subscription.ended', providerSubscriptionId: id, metadata }]);
+    expect(
+      billingEventOf(
+        stripe.event('customer.subscription.updated', stripe.billing.subscriptions.get(id)!) as unknown as Stripe.Event,
+      ),
+    ).toEqual({ type: 'subscription.cancelling', providerSubscriptionId: id, metadata });
+    expect(read(stripe.billing.endPeriod(id))).toEqual([
+      { type: 'subscription.ended', providerSubscriptionId: id, metadata },
+    ]);
     expect(billingEventOf(stripe.event('charge.succeeded', { id: 'ch_1' }) as unknown as Stripe.Event)).toBeNull();
   });
 
@@ -452,11 +629,17 @@ describe('StripePayments', () => {
     const provider = stripeProvider();
     const payment = await provider.confirmPayment(charge('pm_card_threeDSecure2Required'));
     const intent = stripe.paymentIntents.get(payment.providerPaymentId);
-    expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: (intent?.next_action as { redirect_to_url: { url: string } }).redirect_to_url.url });
+    expect(payment).toMatchObject({
+      status: 'REQUIRES_ACTION',
+      actionUrl: (intent?.next_action as { redirect_to_url: { url: string } }).redirect_to_url.url,
+    });
   });
 
   it('throws, rather than failing the payment, when Stripe refuses the key', async () => {
-    const provider = new StripePayments({ stripe: createStripeClient({ secretKey: 'sk_test_wrong', apiBase: stripe.url }), returnUrl });
+    const provider = new StripePayments({
+      stripe: createStripeClient({ secretKey: 'sk_test_wrong', apiBase: stripe.url }),
+      returnUrl,
+    });
     await expect(provider.confirmPayment(charge('pm_card_visa'))).rejects.toThrow(/Invalid API Key/);
     expect(stripe.paymentIntents.size).toBe(0);
   });
@@ -466,12 +649,23 @@ describe('outcomeOf (a Stripe PaymentIntent)', () => {
   const intent = { id: 'pi_1', next_action: null, last_payment_error: null };
 
   it('sends the buyer to our return page when Stripe asks for Stripe.js (use_stripe_sdk)', () => {
-    const sdk = { ...intent, status: 'requires_action' as const, next_action: { type: 'use_stripe_sdk', use_stripe_sdk: {} } };
-    expect(outcomeOf(sdk, returnUrl)).toEqual({ status: 'REQUIRES_ACTION', actionUrl: `${returnUrl}?payment_intent=pi_1` });
+    const sdk = {
+      ...intent,
+      status: 'requires_action' as const,
+      next_action: { type: 'use_stripe_sdk', use_stripe_sdk: {} },
+    };
+    expect(outcomeOf(sdk, returnUrl)).toEqual({
+      status: 'REQUIRES_ACTION',
+      actionUrl: `${returnUrl}?payment_intent=pi_1`,
+    });
   });
 
   it('reads a failed attempt’s reason from the last payment error', () => {
-    const failed = { ...intent, status: 'requires_payment_method' as const, last_payment_error: { type: 'card_error' as const, message: 'Your card has expired.' } };
+    const failed = {
+      ...intent,
+      status: 'requires_payment_method' as const,
+      last_payment_error: { type: 'card_error' as const, message: 'Your card has expired.' },
+    };
     expect(outcomeOf(failed, returnUrl)).toEqual({ status: 'FAILED', failureReason: 'Your card has expired.' });
   });
 

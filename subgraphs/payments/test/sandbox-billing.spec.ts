@@ -9,9 +9,21 @@ const later = (date: Date, seconds: number) => new Date(date.getTime() + seconds
 async function subscribed(testId = 'pm_card_visa') {
   const sandbox = new SandboxPayments(undefined, { billingPeriodSeconds: 60 });
   const { customerId } = await sandbox.createCustomer('0195f000-0000-7000-8000-000000000001');
-  const setup = await sandbox.setupPaymentMethod({ customerId, paymentMethodId: testId, idempotencyKey: 'setup', metadata: {} });
+  const setup = await sandbox.setupPaymentMethod({
+    customerId,
+    paymentMethodId: testId,
+    idempotencyKey: 'setup',
+    metadata: {},
+  });
   if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
-  const started = await sandbox.createSubscription({ customerId, providerPriceId: 'price', plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'sub', metadata: {} });
+  const started = await sandbox.createSubscription({
+    customerId,
+    providerPriceId: 'price',
+    plan,
+    paymentMethodId: setup.paymentMethodId,
+    idempotencyKey: 'sub',
+    metadata: {},
+  });
   if (started.status !== 'ACTIVE') throw new Error(started.status);
   return { sandbox, started, paymentMethodId: setup.paymentMethodId };
 }
@@ -21,7 +33,14 @@ describe('the sandbox billing clock', () => {
     const { sandbox, started } = await subscribed();
     const end = started.currentPeriodEnd;
     expect(sandbox.renewDue(later(end, -1))).toEqual([]);
-    expect(sandbox.renewDue(end)).toEqual([{ id: expect.stringMatching(/^evt_/), type: 'invoice.paid', providerSubscriptionId: started.providerSubscriptionId, periodEnd: later(end, 60) }]);
+    expect(sandbox.renewDue(end)).toEqual([
+      {
+        id: expect.stringMatching(/^evt_/),
+        type: 'invoice.paid',
+        providerSubscriptionId: started.providerSubscriptionId,
+        periodEnd: later(end, 60),
+      },
+    ]);
     expect(sandbox.renewDue(later(end, 30))).toEqual([]);
   });
 
@@ -29,7 +48,13 @@ describe('the sandbox billing clock', () => {
     const { sandbox, started, paymentMethodId } = await subscribed();
     await sandbox.detachPaymentMethod(paymentMethodId);
     const end = started.currentPeriodEnd;
-    expect(sandbox.renewDue(end)).toEqual([expect.objectContaining({ type: 'invoice.payment_failed', periodEnd: later(end, 60), reason: expect.stringMatching(/removed/) })]);
+    expect(sandbox.renewDue(end)).toEqual([
+      expect.objectContaining({
+        type: 'invoice.payment_failed',
+        periodEnd: later(end, 60),
+        reason: expect.stringMatching(/removed/),
+      }),
+    ]);
     expect(sandbox.renewDue(later(end, 59))).toEqual([]);
     expect(sandbox.renewDue(later(end, 60))).toEqual([expect.objectContaining({ type: 'invoice.payment_failed' })]);
   });
@@ -38,7 +63,9 @@ describe('the sandbox billing clock', () => {
     const { sandbox, started } = await subscribed();
     await sandbox.cancelAtPeriodEnd(started.providerSubscriptionId);
     expect(sandbox.renewDue(later(started.currentPeriodEnd, -1))).toEqual([]);
-    expect(sandbox.renewDue(started.currentPeriodEnd)).toEqual([expect.objectContaining({ type: 'subscription.ended', providerSubscriptionId: started.providerSubscriptionId })]);
+    expect(sandbox.renewDue(started.currentPeriodEnd)).toEqual([
+      expect.objectContaining({ type: 'subscription.ended', providerSubscriptionId: started.providerSubscriptionId }),
+    ]);
     expect(sandbox.renewDue(later(started.currentPeriodEnd, 600))).toEqual([]);
     // Ended: the sandbox refuses to cancel it again, as Stripe refuses a subscription it has ended.
     await expect(sandbox.cancelAtPeriodEnd(started.providerSubscriptionId)).rejects.toThrow(SubscriptionGone);
@@ -47,9 +74,21 @@ describe('the sandbox billing clock', () => {
   it('renews by the calendar month without a configured period', async () => {
     const sandbox = new SandboxPayments();
     const { customerId } = await sandbox.createCustomer('0195f000-0000-7000-8000-000000000002');
-    const setup = await sandbox.setupPaymentMethod({ customerId, paymentMethodId: 'pm_card_visa', idempotencyKey: 'setup', metadata: {} });
+    const setup = await sandbox.setupPaymentMethod({
+      customerId,
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: 'setup',
+      metadata: {},
+    });
     if (setup.status !== 'SUCCEEDED') throw new Error(setup.status);
-    const started = await sandbox.createSubscription({ customerId, providerPriceId: 'price', plan, paymentMethodId: setup.paymentMethodId, idempotencyKey: 'sub', metadata: {} });
+    const started = await sandbox.createSubscription({
+      customerId,
+      providerPriceId: 'price',
+      plan,
+      paymentMethodId: setup.paymentMethodId,
+      idempotencyKey: 'sub',
+      metadata: {},
+    });
     if (started.status !== 'ACTIVE') throw new Error(started.status);
     const expected = new Date();
     expected.setUTCMonth(expected.getUTCMonth() + 1);

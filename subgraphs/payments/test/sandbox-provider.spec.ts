@@ -17,7 +17,11 @@ describe('SandboxPayments', () => {
     const sandbox = new SandboxPayments();
     for (const method of ['pm_card_visa', '4242424242424242', 'pm_card_mastercard', 'pm_card_amex']) {
       const payment = await sandbox.confirmPayment(charge(method));
-      expect(payment).toEqual({ status: 'SUCCEEDED', providerPaymentId: expect.stringMatching(/^pi_/), clientSecret: expect.any(String) });
+      expect(payment).toEqual({
+        status: 'SUCCEEDED',
+        providerPaymentId: expect.stringMatching(/^pi_/),
+        clientSecret: expect.any(String),
+      });
       expect(payment.clientSecret.startsWith(`${payment.providerPaymentId}_secret_`)).toBe(true);
     }
   });
@@ -25,7 +29,10 @@ describe('SandboxPayments', () => {
   it('declines the declining test cards, as Stripe words it', async () => {
     const sandbox = new SandboxPayments();
     for (const method of ['pm_card_chargeDeclined', '4000000000000002', 'pm_card_visa_chargeDeclined']) {
-      expect(await sandbox.confirmPayment(charge(method))).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
+      expect(await sandbox.confirmPayment(charge(method))).toMatchObject({
+        status: 'FAILED',
+        failureReason: 'Your card was declined.',
+      });
     }
   });
 
@@ -33,14 +40,20 @@ describe('SandboxPayments', () => {
     const sandbox = new SandboxPayments('https://sandbox.test/authenticate');
     for (const method of ['pm_card_threeDSecure2Required', '4000000000003220']) {
       const payment = await sandbox.confirmPayment(charge(method));
-      expect(payment).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: `https://sandbox.test/authenticate/${payment.providerPaymentId}` });
+      expect(payment).toMatchObject({
+        status: 'REQUIRES_ACTION',
+        actionUrl: `https://sandbox.test/authenticate/${payment.providerPaymentId}`,
+      });
     }
   });
 
   it('knows no other payment methods', async () => {
     const sandbox = new SandboxPayments();
     for (const method of ['pm_123', '4111111111111112', '', 'constructor']) {
-      expect(await sandbox.confirmPayment(charge(method))).toMatchObject({ status: 'FAILED', failureReason: 'No such payment method' });
+      expect(await sandbox.confirmPayment(charge(method))).toMatchObject({
+        status: 'FAILED',
+        failureReason: 'No such payment method',
+      });
     }
   });
 
@@ -61,6 +74,8 @@ describe('SandboxPayments', () => {
     const request = charge('pm_card_visa');
     await sandbox.confirmPayment(request);
     await expect(sandbox.confirmPayment({ ...request, amount: 9900 })).rejects.toThrow(/same parameters/);
-    await expect(sandbox.confirmPayment({ ...request, metadata: { orderId: 'order-2' } })).rejects.toThrow(/same parameters/);
+    await expect(sandbox.confirmPayment({ ...request, metadata: { orderId: 'order-2' } })).rejects.toThrow(
+      /same parameters/,
+    );
   });
 });

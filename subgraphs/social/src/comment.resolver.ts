@@ -12,7 +12,10 @@ export class CommentResolver {
     return ctx.services.comments.visible(id, ctx.loaders);
   }
 
-  @Mutation(() => Comment, { nullable: true, description: 'Comments on a post, or replies to one of its comments (`parentId`).' })
+  @Mutation(() => Comment, {
+    nullable: true,
+    description: 'Comments on a post, or replies to one of its comments (`parentId`).',
+  })
   createComment(
     @Arg('postId', () => ID) postId: string,
     @Arg('body') body: string,
@@ -37,7 +40,10 @@ export class CommentResolver {
     return ctx.services.comments.update(requireViewer(ctx.viewer), id, body, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'The author, the post’s author, or a moderator or admin. Replies go with it.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'The author, the post’s author, or a moderator or admin. Replies go with it.',
+  })
   deleteComment(@Arg('id', () => ID) id: string, @Ctx() ctx: SocialContext) {
     return ctx.services.comments.remove(requireViewer(ctx.viewer), id, ctx.loaders);
   }
@@ -62,7 +68,10 @@ export class CommentResolver {
     return userRef(comment.authorId);
   }
 
-  @FieldResolver(() => Comment, { nullable: true, description: 'For a reply: the comment it answers, while it is there.' })
+  @FieldResolver(() => Comment, {
+    nullable: true,
+    description: 'For a reply: the comment it answers, while it is there.',
+  })
   parent(@Root() comment: Comment, @Ctx() ctx: SocialContext) {
     return comment.parentId ? ctx.loaders.visibleComment(comment.parentId) : null;
   }

@@ -34,7 +34,13 @@ export class CommentService {
    * The post's author hears of a comment; a reply's parent author hears of the reply (once, as a
    * reply, when that is the same person).
    */
-  async add(viewer: Viewer, postId: string, bodyInput: string, parentId: string | null | undefined, loaders: SocialLoaders): Promise<Comment> {
+  async add(
+    viewer: Viewer,
+    postId: string,
+    bodyInput: string,
+    parentId: string | null | undefined,
+    loaders: SocialLoaders,
+  ): Promise<Comment> {
     const post = await this.posts.visible(postId, loaders);
     const parent = parentId ? await this.visible(parentId, loaders) : null;
     if (parent && parent.postId !== post.id) throw notFound('Comment');
@@ -50,22 +56,44 @@ export class CommentService {
     ) {
       notify.push({ userId: parent.authorId, reason: 'comment_replied' });
     }
-    if (parent?.authorId !== post.authorId && shouldNotify(viewer.userId, post.authorId, await loaders.relation.load(post.authorId))) {
+    if (
+      parent?.authorId !== post.authorId &&
+      shouldNotify(viewer.userId, post.authorId, await loaders.relation.load(post.authorId))
+    ) {
       notify.push({ userId: post.authorId, reason: 'post_commented' });
     }
     const comment = await this.outbox.transaction(async (em, publish) => {
-      await refuseAcrossBlocks(em, loaders.standing, parent ? [post.authorId, parent.authorId] : [post.authorId], () => notFound(parent ? 'Comment' : 'Post'));
+      await refuseAcrossBlocks(em, loaders.standing, parent ? [post.authorId, parent.authorId] : [post.authorId], () =>
+        notFound(parent ? 'Comment' : 'Post'),
+      );
       // A parent removed since it was read takes its thread with it: no orphaned reply.
       if (parent) {
         // Locked as for the reply count's update below, not shared: two replies at once queue here
         // instead of each holding a share lock the other's update waits for (a deadlock).
-        const live = await rows(em, `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for no key update`, [parent.id]);
+        const live = await rows(
+          em,
+          `select id from ${table(em, 'comments')} where id = ? and deleted_at is null for no key update`,
+          [parent.id],
+        );
         if (!live.length) throw notFound('Comment');
       }
-      const comment = em.create(Comment, { postId: post.id, authorId: viewer.userId, parentId: parent?.id ?? null, body });
+      const comment = em.create(Comment, {
+        postId: post.id,
+        authorId: viewer.userId,
+        parentId: parent?.id ?? null,
+        body,
+      });
       await em.execute(`update ${table(em, 'posts')} set comment_count = comment_count + 1 where id = ?`, [post.id]);
-      if (parent) await em.execute(`update ${table(em, 'comments')} set reply_count = reply_count + 1 where id = ?`, [parent.id]);
-      publish('social.comment.added', { postId: post.id, commentId: comment.id, parentId: parent?.id ?? null, actorId: viewer.userId, excerpt: excerpt(body), notify });
+      if (parent)
+        await em.execute(`update ${table(em, 'comments')} set reply_count = reply_count + 1 where id = ?`, [parent.id]);
+      publish('social.comment.added', {
+        postId: post.id,
+        commentId: comment.id,
+        parentId: parent?.id ?? null,
+        actorId: viewer.userId,
+        excerpt: excerpt(body),
+        notify,
+      });
       this.posts.activity(publish, PostActivityKind.COMMENTED, post.id, comment.id);
       return comment;
     });
@@ -106,12 +134,19 @@ export class CommentService {
            union all
            select c.id from ${comments} c join thread t on c.parent_id = t.id where c.deleted_at is null
          )
-         update ${comments} set deleted_at = now() where id in (select id from thread) and deleted_at is null returning id`,
+         update ${comments} set deleted_at = now() where id in (select id from thread) and deleted_at is null returning
+           id`,
         [id],
       );
       if (!removed.length) return;
-      await em.execute(`update ${table(em, 'posts')} set comment_count = greatest(comment_count - ?, 0) where id = ?`, [removed.length, post.id]);
-      if (comment.parentId) await em.execute(`update ${comments} set reply_count = greatest(reply_count - 1, 0) where id = ?`, [comment.parentId]);
+      await em.execute(`update ${table(em, 'posts')} set comment_count = greatest(comment_count - ?, 0) where id = ?`, [
+        removed.length,
+        post.id,
+      ]);
+      if (comment.parentId)
+        await em.execute(`update ${comments} set reply_count = greatest(reply_count - 1, 0) where id = ?`, [
+          comment.parentId,
+        ]);
       this.posts.activity(publish, PostActivityKind.COMMENT_REMOVED, post.id, id);
     });
     loaders.forget(id, post.id, ...(comment.parentId ? [comment.parentId] : []));
@@ -128,7 +163,8 @@ export class CommentService {
       await refuseAcrossBlocks(em, loaders.standing, [comment.authorId, post.authorId], () => notFound('Comment'));
       const added = await rows(
         em,
-        `insert into ${table(em, 'comment_likes')} (comment_id, user_id, created_at) values (?, ?, now()) on conflict do nothing returning comment_id`,
+        `insert into ${table(em, 'comment_likes')} (comment_id, user_id, created_at) values (?, ?, now()) on ` +
+          `conflict do nothing returning comment_id`,
         [id, viewer.userId],
       );
       if (!added.length) return;
@@ -149,8 +185,15 @@ export class CommentService {
     await this.visible(id, loaders);
     const em = this.orm.em as EntityManager;
     await em.transactional(async (tx) => {
-      const removed = await rows(tx, `delete from ${table(tx, 'comment_likes')} where comment_id = ? and user_id = ? returning comment_id`, [id, viewer.userId]);
-      if (removed.length) await tx.execute(`update ${table(tx, 'comments')} set like_count = greatest(like_count - 1, 0) where id = ?`, [id]);
+      const removed = await rows(
+        tx,
+        `delete from ${table(tx, 'comment_likes')} where comment_id = ? and user_id = ? returning comment_id`,
+        [id, viewer.userId],
+      );
+      if (removed.length)
+        await tx.execute(`update ${table(tx, 'comments')} set like_count = greatest(like_count - 1, 0) where id = ?`, [
+          id,
+        ]);
     });
     loaders.forget(id);
     return this.visible(id, loaders);
@@ -164,7 +207,8 @@ export class CommentService {
     loaders: SocialLoaders,
   ) {
     const size = pageSize(first);
-    if (!after) return toConnection(await loaders.firstComments.load(`${where.postId}/${where.parentId ?? ''}/${size}`), size);
+    if (!after)
+      return toConnection(await loaders.firstComments.load(`${where.postId}/${where.parentId ?? ''}/${size}`), size);
     const since = decodeCursor(after)!.id;
     const hidden = await loaders.hiddenAuthors();
     const comments = await this.orm.em.find(

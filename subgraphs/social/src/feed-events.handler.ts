@@ -18,8 +18,10 @@ const RECIPIENTS_PER_EVENT = 1000;
  */
 export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEvents & SocialEvents, SocialEvents> {
   return {
-    'identity.user.registered': ({ userId, username, displayName }, { em, event }) => saveMember(em, { userId, username, displayName }, event),
-    'identity.user.updated': ({ userId, username, displayName }, { em, event }) => saveMember(em, { userId, username, displayName }, event),
+    'identity.user.registered': ({ userId, username, displayName }, { em, event }) =>
+      saveMember(em, { userId, username, displayName }, event),
+    'identity.user.updated': ({ userId, username, displayName }, { em, event }) =>
+      saveMember(em, { userId, username, displayName }, event),
 
     // An account above the fan-out limit is merged into feeds at read time; its own timeline and
     // the live events still get the post.
@@ -45,7 +47,11 @@ export function socialEventHandlers(feed: FeedService): EventHandlers<IdentityEv
 }
 
 /** A member's names from identity; the counts are social's own and never touched here. */
-function saveMember(em: EntityManager, user: { userId: string; username: string; displayName: string }, event: DomainEvent) {
+function saveMember(
+  em: EntityManager,
+  user: { userId: string; username: string; displayName: string },
+  event: DomainEvent,
+) {
   return saveIfNewer(em, 'members', {
     key: { user_id: user.userId },
     values: { username: user.username, display_name: user.displayName },
@@ -56,6 +62,10 @@ function saveMember(em: EntityManager, user: { userId: string; username: string;
 
 function tellFeeds(publish: Publish<SocialEvents>, kind: FeedEventKind, postId: string, recipientIds: string[]) {
   for (let start = 0; start < recipientIds.length; start += RECIPIENTS_PER_EVENT) {
-    publish('social.feed.updated', { id: liveEventId(kind, postId), postId, recipientIds: recipientIds.slice(start, start + RECIPIENTS_PER_EVENT) });
+    publish('social.feed.updated', {
+      id: liveEventId(kind, postId),
+      postId,
+      recipientIds: recipientIds.slice(start, start + RECIPIENTS_PER_EVENT),
+    });
   }
 }

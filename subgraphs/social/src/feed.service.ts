@@ -45,7 +45,12 @@ export class FeedService {
     return this.orm.em as EntityManager;
   }
 
-  async page(viewer: Viewer, first: number | null | undefined, after: string | null | undefined, loaders: SocialLoaders) {
+  async page(
+    viewer: Viewer,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    loaders: SocialLoaders,
+  ) {
     const size = pageSize(first);
     let below = decodeCursor(after)?.id ?? null;
     const posts: Post[] = [];
@@ -81,7 +86,9 @@ export class FeedService {
 
   private async cachedPage(viewerId: string, below: string | null, want: number): Promise<string[]> {
     if (!(await this.timelines.isComplete(viewerId))) {
-      await this.timelines.rebuild(viewerId, () => this.newestPostIds(viewerId, null, this.timelines.length, 'fanned-out'));
+      await this.timelines.rebuild(viewerId, () =>
+        this.newestPostIds(viewerId, null, this.timelines.length, 'fanned-out'),
+      );
     }
     return this.timelines.page(viewerId, below, want);
   }
@@ -90,7 +97,12 @@ export class FeedService {
    * The newest post ids from the viewer and the people they follow (`all`), or only those whose
    * posts are fanned out (`fanned-out`, what a cached timeline holds). One index range per author.
    */
-  newestPostIds(viewerId: string, below: string | null, limit: number, authors: 'all' | 'fanned-out'): Promise<string[]> {
+  newestPostIds(
+    viewerId: string,
+    below: string | null,
+    limit: number,
+    authors: 'all' | 'fanned-out',
+  ): Promise<string[]> {
     const follows = table(this.em, 'follows');
     const members = table(this.em, 'members');
     const followed =
@@ -107,7 +119,8 @@ export class FeedService {
     for (;;) {
       const page = await rows<{ id: string }>(
         this.em,
-        `select follower_id as id from ${table(this.em, 'follows')} where followee_id = ? and follower_id > ? order by follower_id limit ?`,
+        `select follower_id as id from ${table(this.em, 'follows')} where followee_id = ? and follower_id > ` +
+          `? order by follower_id limit ?`,
         [authorId, after, pageSize],
       );
       if (page.length) yield page.map((r) => r.id);
@@ -117,7 +130,11 @@ export class FeedService {
   }
 
   async followerCount(userId: string): Promise<number> {
-    const [member] = await rows<{ follower_count: number }>(this.em, `select follower_count from ${table(this.em, 'members')} where user_id = ?`, [userId]);
+    const [member] = await rows<{ follower_count: number }>(
+      this.em,
+      `select follower_count from ${table(this.em, 'members')} where user_id = ?`,
+      [userId],
+    );
     return member?.follower_count ?? 0;
   }
 
@@ -125,7 +142,12 @@ export class FeedService {
     return this.idsByAuthors(`select unnest(?::uuid[]) as author_id`, [uuidArray(authorIds)], below, limit);
   }
 
-  private async idsByAuthors(authorsSql: string, params: unknown[], below: string | null, limit: number): Promise<string[]> {
+  private async idsByAuthors(
+    authorsSql: string,
+    params: unknown[],
+    below: string | null,
+    limit: number,
+  ): Promise<string[]> {
     const found = await rows<{ id: string }>(
       this.em,
       `select p.id from (${authorsSql}) a
@@ -155,7 +177,8 @@ export class FeedService {
     if (!large.length) return [];
     const followed = await rows<{ id: string }>(
       this.em,
-      `select followee_id as id from ${table(this.em, 'follows')} where follower_id = ? and followee_id = any(?::uuid[])`,
+      `select followee_id as id from ${table(this.em, 'follows')} where follower_id = ? and followee_id = ` +
+        `any(?::uuid[])`,
       [viewerId, uuidArray(large)],
     );
     return followed.map((r) => r.id);

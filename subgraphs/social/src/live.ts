@@ -72,7 +72,10 @@ export function readLiveEventId(id: string): { kind: string; postId: string; com
 export async function lookUpFeedEvent(id: string, loaders: SocialLoaders): Promise<FeedEvent> {
   const parsed = readLiveEventId(id);
   const kind = parsed?.kind as FeedEventKind | undefined;
-  const post = parsed && isUuid(parsed.postId) && kind && Object.values(FeedEventKind).includes(kind) ? await loaders.post.load(parsed.postId) : null;
+  const post =
+    parsed && isUuid(parsed.postId) && kind && Object.values(FeedEventKind).includes(kind)
+      ? await loaders.post.load(parsed.postId)
+      : null;
   const viewerId = loaders.standing.userId;
   if (!post || !viewerId || !kind) throw notFound('Feed event');
   const relation = await loaders.relation.load(post.authorId);
@@ -87,8 +90,14 @@ export async function lookUpFeedEvent(id: string, loaders: SocialLoaders): Promi
 export async function lookUpPostActivity(id: string, loaders: SocialLoaders): Promise<PostActivity> {
   const parsed = readLiveEventId(id);
   const kind = parsed?.kind as PostActivityKind | undefined;
-  const post = parsed && isUuid(parsed.postId) && kind && Object.values(PostActivityKind).includes(kind) ? await loaders.visiblePost(parsed.postId) : null;
+  const post =
+    parsed && isUuid(parsed.postId) && kind && Object.values(PostActivityKind).includes(kind)
+      ? await loaders.visiblePost(parsed.postId)
+      : null;
   if (!post || !kind) throw notFound('Post activity');
-  const comment = kind === PostActivityKind.COMMENTED && parsed?.commentId && isUuid(parsed.commentId) ? await loaders.visibleComment(parsed.commentId) : null;
+  const comment =
+    kind === PostActivityKind.COMMENTED && parsed?.commentId && isUuid(parsed.commentId)
+      ? await loaders.visibleComment(parsed.commentId)
+      : null;
   return { id, kind, post, comment };
 }

@@ -29,19 +29,28 @@ export class SocialLoaders {
     scope = new BatchScope(),
   ) {
     // The role is checked only when a decision needs it (see ViewerStanding).
-    this.standing = { userId: viewer?.userId ?? null, get moderates() { return holdsRole(viewer, ['MODERATOR', 'ADMIN']); } };
-    this.post = scope.get('social.post', () =>
-      new DataLoader<string, Post | null>(async (ids) => {
-        const found = await em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });
-        return byKey(ids, found, (p) => p.id);
-      }),
+    this.standing = {
+      userId: viewer?.userId ?? null,
+      get moderates() {
+        return holdsRole(viewer, ['MODERATOR', 'ADMIN']);
+      },
+    };
+    this.post = scope.get(
+      'social.post',
+      () =>
+        new DataLoader<string, Post | null>(async (ids) => {
+          const found = await em.find(Post, { id: { $in: validIds(ids) } }, { refresh: true });
+          return byKey(ids, found, (p) => p.id);
+        }),
     );
-    this.relations = scope.get('social.relations', () =>
-      new DataLoader<string, Relation>(async (keys) => {
-        const pairs = keys.map((key) => key.split('/') as [string, string]);
-        const found = await relationPairs(em, pairs);
-        return keys.map((key) => found.get(key.toLowerCase()) ?? NO_RELATION);
-      }),
+    this.relations = scope.get(
+      'social.relations',
+      () =>
+        new DataLoader<string, Relation>(async (keys) => {
+          const pairs = keys.map((key) => key.split('/') as [string, string]);
+          const found = await relationPairs(em, pairs);
+          return keys.map((key) => found.get(key.toLowerCase()) ?? NO_RELATION);
+        }),
     );
   }
 
@@ -84,10 +93,17 @@ export class SocialLoaders {
            and not (c.author_id = any(?::uuid[]))
          order by c.id limit ?
        ) c`,
-      [uuidArray(threads.map((t) => t.postId)), nullableUuidArray(threads.map((t) => t.parentId)), uuidArray(hidden), limit],
+      [
+        uuidArray(threads.map((t) => t.postId)),
+        nullableUuidArray(threads.map((t) => t.parentId)),
+        uuidArray(hidden),
+        limit,
+      ],
     );
     const entities = found.map((row) => this.em.map(Comment, row));
-    return threads.map((t) => entities.filter((c) => c.postId === t.postId && c.parentId === t.parentId).slice(0, t.size + 1));
+    return threads.map((t) =>
+      entities.filter((c) => c.postId === t.postId && c.parentId === t.parentId).slice(0, t.size + 1),
+    );
   });
 
   readonly postLiked = this.likeLoader('post_likes', 'post_id');
@@ -155,16 +171,35 @@ export class SocialLoaders {
 }
 
 /** How `userId` stands towards each of `others`, by id. */
-export async function relationsOf(em: EntityManager, userId: string, others: readonly string[]): Promise<Map<string, Relation>> {
-  const found = await relationPairs(em, others.map((other) => [userId, other]));
-  return new Map(others.map((other) => [other.toLowerCase(), found.get(`${userId}/${other}`.toLowerCase()) ?? NO_RELATION]));
+export async function relationsOf(
+  em: EntityManager,
+  userId: string,
+  others: readonly string[],
+): Promise<Map<string, Relation>> {
+  const found = await relationPairs(
+    em,
+    others.map((other) => [userId, other]),
+  );
+  return new Map(
+    others.map((other) => [other.toLowerCase(), found.get(`${userId}/${other}`.toLowerCase()) ?? NO_RELATION]),
+  );
 }
 
 /** How each user stands towards another, for any number of pairs in one statement, by `userId/otherId`. */
-async function relationPairs(em: EntityManager, pairs: readonly (readonly [string, string])[]): Promise<Map<string, Relation>> {
+async function relationPairs(
+  em: EntityManager,
+  pairs: readonly (readonly [string, string])[],
+): Promise<Map<string, Relation>> {
   const follows = table(em, 'follows');
   const blocks = table(em, 'blocks');
-  const found = await rows<{ user_id: string; other_id: string; follows: boolean; followed_by: boolean; blocks: boolean; blocked_by: boolean }>(
+  const found = await rows<{
+    user_id: string;
+    other_id: string;
+    follows: boolean;
+    followed_by: boolean;
+    blocks: boolean;
+    blocked_by: boolean;
+  }>(
     em,
     `select p.user_id, p.other_id,
        exists (select 1 from ${follows} where follower_id = p.user_id and followee_id = p.other_id) as follows,
@@ -175,7 +210,12 @@ async function relationPairs(em: EntityManager, pairs: readonly (readonly [strin
      where p.user_id is not null and p.other_id is not null`,
     [nullableUuidArray(pairs.map(([userId]) => userId)), nullableUuidArray(pairs.map(([, other]) => other))],
   );
-  return new Map(found.map((r) => [`${r.user_id}/${r.other_id}`, { follows: r.follows, followedBy: r.followed_by, blocks: r.blocks, blockedBy: r.blocked_by }]));
+  return new Map(
+    found.map((r) => [
+      `${r.user_id}/${r.other_id}`,
+      { follows: r.follows, followedBy: r.followed_by, blocks: r.blocks, blockedBy: r.blocked_by },
+    ]),
+  );
 }
 
 /** Whether another user (not the viewer) may see a post: the rules of canSeePost from their side. */

@@ -8,7 +8,9 @@ import type { ViewerStanding } from './visibility.js';
  * interleaved. Several pairs are locked in one order, so two such transactions cannot deadlock.
  */
 export async function lockPairs(em: EntityManager, userId: string, others: string[]): Promise<void> {
-  const keys = [...new Set(others.filter((other) => other !== userId).map((other) => [userId, other].sort().join(':')))].sort();
+  const keys = [
+    ...new Set(others.filter((other) => other !== userId).map((other) => [userId, other].sort().join(':'))),
+  ].sort();
   for (const key of keys) await lockKey(em, key);
 }
 
@@ -16,7 +18,8 @@ export async function lockPairs(em: EntityManager, userId: string, others: strin
 export async function blockedWithAny(em: EntityManager, userId: string, others: string[]): Promise<boolean> {
   const found = await rows(
     em,
-    `select 1 from ${table(em, 'blocks')} where (blocker_id = ? and blocked_id = any(?::uuid[])) or (blocked_id = ? and blocker_id = any(?::uuid[])) limit 1`,
+    `select 1 from ${table(em, 'blocks')} where (blocker_id = ? and blocked_id = any(?::uuid[])) or ` +
+      `(blocked_id = ? and blocker_id = any(?::uuid[])) limit 1`,
     [userId, uuidArray(others), userId, uuidArray(others)],
   );
   return found.length > 0;
@@ -27,7 +30,12 @@ export async function blockedWithAny(em: EntityManager, userId: string, others: 
  * locks and, if a block has been committed since the thing was read, answers as if it had gone, as
  * it now has for the viewer. Moderators see past blocks, as they do everywhere.
  */
-export async function refuseAcrossBlocks(em: EntityManager, viewer: ViewerStanding, others: string[], gone: () => Error): Promise<void> {
+export async function refuseAcrossBlocks(
+  em: EntityManager,
+  viewer: ViewerStanding,
+  others: string[],
+  gone: () => Error,
+): Promise<void> {
   if (viewer.moderates || !viewer.userId) return;
   await lockPairs(em, viewer.userId, others);
   if (await blockedWithAny(em, viewer.userId, others)) throw gone();

@@ -24,7 +24,16 @@ registerEnumType(Visibility, {
 @ObjectType()
 @Entity({ tableName: 'posts' })
 export class Post {
-  [OptionalProps]?: 'id' | 'createdAt' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'sharedPostId' | 'likeCount' | 'commentCount' | 'shareCount';
+  [OptionalProps]?:
+    | 'id'
+    | 'createdAt'
+    | 'editedAt'
+    | 'deletedAt'
+    | 'deletedBy'
+    | 'sharedPostId'
+    | 'likeCount'
+    | 'commentCount'
+    | 'shareCount';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

@@ -1,5 +1,18 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { CommentConnection } from './comment.entity.js';
 import type { SocialContext } from './context.js';
 import { Post, PostConnection, Visibility } from './post.entity.js';
@@ -66,7 +79,10 @@ export class PostResolver {
     return ctx.services.posts.unlike(requireViewer(ctx.viewer), postId, ctx.loaders);
   }
 
-  @Mutation(() => Post, { nullable: true, description: 'Shares a public post as a new post of yours; `body` may be empty. Returns the share.' })
+  @Mutation(() => Post, {
+    nullable: true,
+    description: 'Shares a public post as a new post of yours; `body` may be empty. Returns the share.',
+  })
   sharePost(
     @Arg('postId', () => ID) postId: string,
     @Arg('body', () => String, { nullable: true }) body: string | null,
@@ -76,12 +92,18 @@ export class PostResolver {
     return ctx.services.posts.share(requireViewer(ctx.viewer), postId, body, visibility, ctx.loaders);
   }
 
-  @Mutation(() => Boolean, { nullable: true, description: 'Asks moderators to review a post. Reporting again replaces your reason.' })
+  @Mutation(() => Boolean, {
+    nullable: true,
+    description: 'Asks moderators to review a post. Reporting again replaces your reason.',
+  })
   reportPost(@Arg('postId', () => ID) postId: string, @Arg('reason') reason: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.report(requireViewer(ctx.viewer), postId, reason, ctx.loaders);
   }
 
-  @Query(() => ReportedPostConnection, { nullable: true, description: 'Moderators and admins: posts with open reports, most recently reported first.' })
+  @Query(() => ReportedPostConnection, {
+    nullable: true,
+    description: 'Moderators and admins: posts with open reports, most recently reported first.',
+  })
   reportedPosts(
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
@@ -90,7 +112,10 @@ export class PostResolver {
     return ctx.services.posts.reported(requireViewer(ctx.viewer), first, after);
   }
 
-  @Mutation(() => Int, { nullable: true, description: 'Moderators and admins: keeps a reported post and closes its reports; returns how many.' })
+  @Mutation(() => Int, {
+    nullable: true,
+    description: 'Moderators and admins: keeps a reported post and closes its reports; returns how many.',
+  })
   dismissReports(@Arg('postId', () => ID) postId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.posts.dismissReports(requireViewer(ctx.viewer), postId);
   }

@@ -62,7 +62,14 @@ export class PostService {
     await requireMember(loaders, viewer.userId);
     return this.outbox.transaction(async (em, publish) => {
       const post = em.create(Post, { authorId: viewer.userId, body, visibility });
-      publish('social.post.created', { postId: post.id, actorId: viewer.userId, visibility, sharedPostId: null, excerpt: excerpt(body), notify: [] });
+      publish('social.post.created', {
+        postId: post.id,
+        actorId: viewer.userId,
+        visibility,
+        sharedPostId: null,
+        excerpt: excerpt(body),
+        notify: [],
+      });
       return post;
     });
   }
@@ -72,7 +79,13 @@ export class PostService {
    * own. Only public shares count on the original and announce themselves: a FOLLOWERS-only share
    * is invisible to everyone else, counts included.
    */
-  async share(viewer: Viewer, postId: string, bodyInput: string | null | undefined, visibilityInput: Visibility | null | undefined, loaders: SocialLoaders) {
+  async share(
+    viewer: Viewer,
+    postId: string,
+    bodyInput: string | null | undefined,
+    visibilityInput: Visibility | null | undefined,
+    loaders: SocialLoaders,
+  ) {
     const seen = await this.visible(postId, loaders);
     const original = seen.sharedPostId ? await this.visible(seen.sharedPostId, loaders) : seen;
     // Sharing a FOLLOWERS-only post would show it to people its author did not choose.
@@ -93,7 +106,10 @@ export class PostService {
         visibility,
         sharedPostId: original.id,
         excerpt: excerpt(original.body),
-        notify: authorSeesShare && shouldNotify(viewer.userId, original.authorId, relation) ? [{ userId: original.authorId, reason: 'post_shared' }] : [],
+        notify:
+          authorSeesShare && shouldNotify(viewer.userId, original.authorId, relation)
+            ? [{ userId: original.authorId, reason: 'post_shared' }]
+            : [],
       });
       return share;
     });
@@ -121,12 +137,22 @@ export class PostService {
   /** Authors remove their own posts; moderators and admins remove any, which settles its reports. */
   async remove(viewer: Viewer, id: string, loaders: SocialLoaders): Promise<boolean> {
     const post = await this.visible(id, loaders);
-    if (post.authorId !== viewer.userId && !moderates(viewer)) throw forbidden('Only the author or a moderator can remove a post.');
+    if (post.authorId !== viewer.userId && !moderates(viewer))
+      throw forbidden('Only the author or a moderator can remove a post.');
     await this.outbox.transaction(async (em, publish) => {
-      const removed = await em.nativeUpdate(Post, { id, deletedAt: null }, { deletedAt: new Date(), deletedBy: viewer.userId });
+      const removed = await em.nativeUpdate(
+        Post,
+        { id, deletedAt: null },
+        { deletedAt: new Date(), deletedBy: viewer.userId },
+      );
       if (!removed) return;
-      if (post.sharedPostId && post.visibility === Visibility.PUBLIC) await this.countShare(em, publish, post.sharedPostId, -1);
-      await em.nativeUpdate(Report, { postId: id, resolvedAt: null }, { resolvedAt: new Date(), resolution: 'REMOVED' });
+      if (post.sharedPostId && post.visibility === Visibility.PUBLIC)
+        await this.countShare(em, publish, post.sharedPostId, -1);
+      await em.nativeUpdate(
+        Report,
+        { postId: id, resolvedAt: null },
+        { resolvedAt: new Date(), resolution: 'REMOVED' },
+      );
       publish('social.post.deleted', { postId: id, authorId: post.authorId, removedBy: viewer.userId });
     });
     loaders.forget(id);
@@ -141,7 +167,8 @@ export class PostService {
       await refuseAcrossBlocks(em, loaders.standing, [post.authorId], () => notFound('Post'));
       const added = await rows(
         em,
-        `insert into ${table(em, 'post_likes')} (post_id, user_id, created_at) values (?, ?, now()) on conflict do nothing returning post_id`,
+        `insert into ${table(em, 'post_likes')} (post_id, user_id, created_at) values (?, ?, now()) on ` +
+          `conflict do nothing returning post_id`,
         [postId, viewer.userId],
       );
       if (!added.length) return;
@@ -150,7 +177,9 @@ export class PostService {
         postId,
         actorId: viewer.userId,
         excerpt: excerpt(post.body),
-        notify: shouldNotify(viewer.userId, post.authorId, relation) ? [{ userId: post.authorId, reason: 'post_liked' }] : [],
+        notify: shouldNotify(viewer.userId, post.authorId, relation)
+          ? [{ userId: post.authorId, reason: 'post_liked' }]
+          : [],
       });
       this.activity(publish, PostActivityKind.LIKED, postId);
     });
@@ -161,9 +190,15 @@ export class PostService {
   async unlike(viewer: Viewer, postId: string, loaders: SocialLoaders): Promise<Post> {
     await this.visible(postId, loaders);
     await this.outbox.transaction(async (em, publish) => {
-      const removed = await rows(em, `delete from ${table(em, 'post_likes')} where post_id = ? and user_id = ? returning post_id`, [postId, viewer.userId]);
+      const removed = await rows(
+        em,
+        `delete from ${table(em, 'post_likes')} where post_id = ? and user_id = ? returning post_id`,
+        [postId, viewer.userId],
+      );
       if (!removed.length) return;
-      await em.execute(`update ${table(em, 'posts')} set like_count = greatest(like_count - 1, 0) where id = ?`, [postId]);
+      await em.execute(`update ${table(em, 'posts')} set like_count = greatest(like_count - 1, 0) where id = ?`, [
+        postId,
+      ]);
       this.activity(publish, PostActivityKind.UNLIKED, postId);
     });
     loaders.forget(postId);
@@ -171,7 +206,13 @@ export class PostService {
   }
 
   /** A user's posts that the viewer may see, newest first. */
-  async byAuthor(viewer: Viewer | null, authorId: string, first: number | null | undefined, after: string | null | undefined, loaders: SocialLoaders) {
+  async byAuthor(
+    viewer: Viewer | null,
+    authorId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    loaders: SocialLoaders,
+  ) {
     if (!isUuid(authorId)) throw badInput('That is not a user id.', 'authorId');
     const size = pageSize(first);
     const member = await loaders.member.load(authorId);
@@ -199,8 +240,10 @@ export class PostService {
     if (post.authorId === viewer.userId) throw badInput('You cannot report your own post.', 'postId');
     const reason = text(reasonInput, 'reason', REPORT_REASON);
     await this.orm.em.execute(
-      `insert into ${table(this.orm.em as EntityManager, 'reports')} (id, post_id, reporter_id, reason, created_at) values (?, ?, ?, ?, ?)
-       on conflict (post_id, reporter_id) do update set reason = excluded.reason, created_at = excluded.created_at, resolved_at = null, resolution = null`,
+      `insert into ${table(this.orm.em as EntityManager, 'reports')} (id, post_id, reporter_id, reason, created_at)
+         values (?, ?, ?, ?, ?)
+       on conflict (post_id, reporter_id) do update set reason = excluded.reason, created_at = excluded.created_at,
+         resolved_at = null, resolution = null`,
       // Millisecond times, as JS dates hold them: the queue's cursors compare them exactly.
       [new Report().id, postId, viewer.userId, reason, new Date()],
     );
@@ -233,7 +276,10 @@ export class PostService {
       reports: reports.filter((r) => r.postId === q.post_id),
       lastReportedAt: new Date(q.last_reported_at),
     }));
-    const edges = nodes.map((node) => ({ cursor: encodeCursor({ createdAt: node.lastReportedAt, id: node.post.id }), node }));
+    const edges = nodes.map((node) => ({
+      cursor: encodeCursor({ createdAt: node.lastReportedAt, id: node.post.id }),
+      node,
+    }));
     return { edges, pageInfo: pageInfoOf(edges, queue.length > size, after) };
   }
 
@@ -241,11 +287,18 @@ export class PostService {
   async dismissReports(viewer: Viewer, postId: string): Promise<number> {
     requireRole(viewer, ['MODERATOR', 'ADMIN'], 'Only moderators and admins review reports.');
     if (!isUuid(postId)) throw notFound('Post');
-    return this.orm.em.nativeUpdate(Report, { postId, resolvedAt: null }, { resolvedAt: new Date(), resolution: 'DISMISSED' });
+    return this.orm.em.nativeUpdate(
+      Report,
+      { postId, resolvedAt: null },
+      { resolvedAt: new Date(), resolution: 'DISMISSED' },
+    );
   }
 
   private async countShare(em: EntityManager, publish: Publish<SocialEvents>, originalId: string, delta: 1 | -1) {
-    await em.execute(`update ${table(em, 'posts')} set share_count = greatest(share_count + ?, 0) where id = ?`, [delta, originalId]);
+    await em.execute(`update ${table(em, 'posts')} set share_count = greatest(share_count + ?, 0) where id = ?`, [
+      delta,
+      originalId,
+    ]);
     this.activity(publish, PostActivityKind.SHARED, originalId);
   }
 

@@ -36,7 +36,8 @@ export class RelationshipService {
       if (await blockedWithAny(em, viewer.userId, [userId])) throw forbidden('You cannot follow this user.');
       const added = await rows(
         em,
-        `insert into ${table(em, 'follows')} (follower_id, followee_id, created_at) values (?, ?, ?) on conflict do nothing returning follower_id`,
+        `insert into ${table(em, 'follows')} (follower_id, followee_id, created_at) values (?, ?, ?) on ` +
+          `conflict do nothing returning follower_id`,
         [viewer.userId, userId, new Date()],
       );
       if (!added.length) return;
@@ -57,7 +58,8 @@ export class RelationshipService {
   async unfollow(viewer: Viewer, userId: string, loaders: SocialLoaders): Promise<User> {
     await this.other(viewer, userId, loaders);
     await this.outbox.transaction(async (em, publish) => {
-      if (await this.endFollow(em, viewer.userId, userId)) publish('social.user.unfollowed', { followerId: viewer.userId, followeeId: userId });
+      if (await this.endFollow(em, viewer.userId, userId))
+        publish('social.user.unfollowed', { followerId: viewer.userId, followeeId: userId });
     });
     await this.refreshTimelines(viewer.userId);
     loaders.forgetUsers(userId, viewer.userId);
@@ -72,7 +74,8 @@ export class RelationshipService {
       await lockPairs(em, viewer.userId, [userId]);
       const added = await rows(
         em,
-        `insert into ${table(em, 'blocks')} (blocker_id, blocked_id, created_at) values (?, ?, ?) on conflict do nothing returning blocker_id`,
+        `insert into ${table(em, 'blocks')} (blocker_id, blocked_id, created_at) values (?, ?, ?) on ` +
+          `conflict do nothing returning blocker_id`,
         [viewer.userId, userId, new Date()],
       );
       if (!added.length) return;
@@ -89,7 +92,11 @@ export class RelationshipService {
     await this.other(viewer, userId, loaders);
     await this.outbox.transaction(async (em, publish) => {
       await lockPairs(em, viewer.userId, [userId]);
-      const removed = await rows(em, `delete from ${table(em, 'blocks')} where blocker_id = ? and blocked_id = ? returning blocker_id`, [viewer.userId, userId]);
+      const removed = await rows(
+        em,
+        `delete from ${table(em, 'blocks')} where blocker_id = ? and blocked_id = ? returning blocker_id`,
+        [viewer.userId, userId],
+      );
       if (removed.length) publish('social.user.unblocked', { blockerId: viewer.userId, blockedId: userId });
     });
     loaders.forgetUsers(userId, viewer.userId);
@@ -97,7 +104,12 @@ export class RelationshipService {
   }
 
   /** Who follows `userId` (`followers`) or whom they follow (`following`), most recent first. */
-  async list(direction: 'followers' | 'following', userId: string, first: number | null | undefined, after: string | null | undefined) {
+  async list(
+    direction: 'followers' | 'following',
+    userId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const [mine, theirs] = direction === 'followers' ? ['followee_id', 'follower_id'] : ['follower_id', 'followee_id'];
@@ -123,7 +135,11 @@ export class RelationshipService {
   }
 
   private async endFollow(em: EntityManager, followerId: string, followeeId: string): Promise<boolean> {
-    const removed = await rows(em, `delete from ${table(em, 'follows')} where follower_id = ? and followee_id = ? returning follower_id`, [followerId, followeeId]);
+    const removed = await rows(
+      em,
+      `delete from ${table(em, 'follows')} where follower_id = ? and followee_id = ? returning follower_id`,
+      [followerId, followeeId],
+    );
     if (removed.length) await this.count(em, followerId, followeeId, -1);
     return removed.length > 0;
   }
@@ -134,9 +150,18 @@ export class RelationshipService {
    */
   private async count(em: EntityManager, followerId: string, followeeId: string, delta: 1 | -1) {
     const members = table(em, 'members');
-    await em.execute(`select user_id from ${members} where user_id = any(?::uuid[]) order by user_id for no key update`, [uuidArray([followerId, followeeId])]);
-    await em.execute(`update ${members} set following_count = greatest(following_count + ?, 0) where user_id = ?`, [delta, followerId]);
-    await em.execute(`update ${members} set follower_count = greatest(follower_count + ?, 0) where user_id = ?`, [delta, followeeId]);
+    await em.execute(
+      `select user_id from ${members} where user_id = any(?::uuid[]) order by user_id for no key update`,
+      [uuidArray([followerId, followeeId])],
+    );
+    await em.execute(`update ${members} set following_count = greatest(following_count + ?, 0) where user_id = ?`, [
+      delta,
+      followerId,
+    ]);
+    await em.execute(`update ${members} set follower_count = greatest(follower_count + ?, 0) where user_id = ?`, [
+      delta,
+      followeeId,
+    ]);
   }
 
   /**
@@ -144,6 +169,8 @@ export class RelationshipService {
    * read. If the cache cannot be reached, readers still filter by the stored follows.
    */
   private async refreshTimelines(...userIds: string[]) {
-    await this.timelines.drop(...userIds).catch((err) => this.logger.warn({ err, userIds }, 'could not drop timelines'));
+    await this.timelines
+      .drop(...userIds)
+      .catch((err) => this.logger.warn({ err, userIds }, 'could not drop timelines'));
   }
 }

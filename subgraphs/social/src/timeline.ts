@@ -37,7 +37,11 @@ export class Timelines {
     const key = this.key(userId);
     await this.cache.sortedAdd([key], [BUILDING], { ttlSeconds: BUILD_TTL_SECONDS });
     const ids = await load();
-    await this.cache.sortedAdd([key], [...ids, COMPLETE], { keep: this.length + 1, ttlSeconds: TTL_SECONDS, onlyIfExists: true });
+    await this.cache.sortedAdd([key], [...ids, COMPLETE], {
+      keep: this.length + 1,
+      ttlSeconds: TTL_SECONDS,
+      onlyIfExists: true,
+    });
     await this.cache.sortedRemove([key], [BUILDING]);
   }
 

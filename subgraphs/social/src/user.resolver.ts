@@ -25,7 +25,9 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    return ctx.services.relationships.list('followers', user.id, first, after).then((page) => withTotalCount(page, () => this.followerCount(user, ctx)));
+    return ctx.services.relationships
+      .list('followers', user.id, first, after)
+      .then((page) => withTotalCount(page, () => this.followerCount(user, ctx)));
   }
 
   @FieldResolver(() => UserConnection, { nullable: true, description: 'Most recent first.' })
@@ -35,7 +37,9 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: SocialContext,
   ) {
-    return ctx.services.relationships.list('following', user.id, first, after).then((page) => withTotalCount(page, () => this.followingCount(user, ctx)));
+    return ctx.services.relationships
+      .list('following', user.id, first, after)
+      .then((page) => withTotalCount(page, () => this.followingCount(user, ctx)));
   }
 
   @FieldResolver(() => Int, { nullable: true })
@@ -58,7 +62,10 @@ export class UserResolver {
     return (await ctx.loaders.relation.load(user.id)).blocks;
   }
 
-  @Mutation(() => User, { nullable: true, description: 'Following twice is one follow. You cannot follow yourself or someone you blocked or who blocked you.' })
+  @Mutation(() => User, {
+    nullable: true,
+    description: 'Following twice is one follow. You cannot follow yourself or someone you blocked or who blocked you.',
+  })
   followUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.follow(requireViewer(ctx.viewer), userId, ctx.loaders);
   }
@@ -78,7 +85,10 @@ export class UserResolver {
     return this.unfollowUser(userId, ctx);
   }
 
-  @Mutation(() => User, { nullable: true, description: 'Ends following both ways; neither of you sees the other’s posts or comments.' })
+  @Mutation(() => User, {
+    nullable: true,
+    description: 'Ends following both ways; neither of you sees the other’s posts or comments.',
+  })
   blockUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: SocialContext) {
     return ctx.services.relationships.block(requireViewer(ctx.viewer), userId, ctx.loaders);
   }

@@ -43,12 +43,17 @@ export const blockedEitherWay = (relation: Relation) => relation.blocks || relat
 export function canSeePost(post: PostFacts, viewer: ViewerStanding, relation: Relation): boolean {
   if (post.deletedAt) return false;
   if (post.authorId === viewer.userId) return true;
-  if (!blockedEitherWay(relation) && (post.visibility === 'PUBLIC' || (viewer.userId !== null && relation.follows))) return true;
+  if (!blockedEitherWay(relation) && (post.visibility === 'PUBLIC' || (viewer.userId !== null && relation.follows)))
+    return true;
   return viewer.moderates;
 }
 
 /** A comment is seen by whoever sees its post, unless it was removed or its author and the viewer are blocked. */
-export function canSeeComment(comment: { authorId: string; deletedAt: Date | null }, viewer: ViewerStanding, authorRelation: Relation): boolean {
+export function canSeeComment(
+  comment: { authorId: string; deletedAt: Date | null },
+  viewer: ViewerStanding,
+  authorRelation: Relation,
+): boolean {
   if (comment.deletedAt) return false;
   if (comment.authorId === viewer.userId || !blockedEitherWay(authorRelation)) return true;
   return viewer.moderates;

@@ -67,8 +67,16 @@ describe('live event ids', () => {
   it('round-trip what happened, and refuse anything else', () => {
     const postId = '0195f000-0000-7000-8000-00000000000a';
     const commentId = '0195f000-0000-7000-8000-00000000000b';
-    expect(readLiveEventId(liveEventId(FeedEventKind.POST_ADDED, postId))).toEqual({ kind: 'POST_ADDED', postId, commentId: null });
-    expect(readLiveEventId(liveEventId(PostActivityKind.COMMENTED, postId, commentId))).toEqual({ kind: 'COMMENTED', postId, commentId });
+    expect(readLiveEventId(liveEventId(FeedEventKind.POST_ADDED, postId))).toEqual({
+      kind: 'POST_ADDED',
+      postId,
+      commentId: null,
+    });
+    expect(readLiveEventId(liveEventId(PostActivityKind.COMMENTED, postId, commentId))).toEqual({
+      kind: 'COMMENTED',
+      postId,
+      commentId,
+    });
     expect(readLiveEventId('')).toBeNull();
     expect(readLiveEventId(Buffer.from('a:b:c:d').toString('base64url'))).toBeNull();
   });

@@ -9,6 +9,8 @@ export class Migration20261122340000_purchase_grants extends Migration {
       buyer_id uuid not null,
       primary key (order_id, file_id)
     )`);
-    this.addSql(`create index purchase_grants_by_buyer on "${this.config.get('schema')}".purchase_grants (buyer_id, file_id)`);
+    this.addSql(
+      `create index purchase_grants_by_buyer on "${this.config.get('schema')}".purchase_grants (buyer_id, file_id)`,
+    );
   }
 }

@@ -52,7 +52,10 @@ export class Migration20261122000000_identity extends Migration {
       attempts int not null default 0,
       created_at timestamptz not null
     )`);
-    this.addSql(`create index verifications_pending on ${s}.verifications (user_id, purpose, created_at desc) where used_at is null`);
+    this.addSql(
+      `create index verifications_pending on ${s}.verifications (user_id, purpose, created_at desc) where ` +
+        `used_at is null`,
+    );
     this.addSql(`create table ${s}.activities (
       id uuid primary key,
       user_id uuid not null references ${s}.users (id) on delete cascade,

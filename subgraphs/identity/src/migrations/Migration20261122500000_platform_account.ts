@@ -7,8 +7,10 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261122500000_platform_account extends Migration {
   override async up() {
-    this.addSql(`insert into "${this.config.get('schema')}".users (id, username, display_name, roles, created_at, updated_at, email, email_verified, password_hash)
-      values ('01a20000-0000-7000-8000-00000000a11d', 'peerlink', 'PeerLink', '{USER,SELLER}', now(), now(), 'platform@peerlink.invalid', true, '!')
+    this.addSql(`insert into "${this.config.get('schema')}".users (id, username, display_name, roles, created_at,
+        updated_at, email, email_verified, password_hash)
+      values ('01a20000-0000-7000-8000-00000000a11d', 'peerlink', 'PeerLink', '{USER,SELLER}', now(), now(),
+        'platform@peerlink.invalid', true, '!')
       on conflict do nothing`);
   }
 }

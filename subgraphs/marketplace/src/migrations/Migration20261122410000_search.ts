@@ -24,7 +24,10 @@ export class Migration20261122410000_search extends Migration {
       name text not null
     )`);
     for (const c of CATEGORIES) {
-      this.addSql(`insert into ${s}.categories (id, parent_id, name) values ('${c.id}', ${c.parentId ? `'${c.parentId}'` : 'null'}, '${c.name}')`);
+      this.addSql(
+        `insert into ${s}.categories (id, parent_id, name) values ('${c.id}', ` +
+          `${c.parentId ? `'${c.parentId}'` : 'null'}, '${c.name}')`,
+      );
     }
     this.addSql(`alter table ${s}.products add column category_id uuid references ${s}.categories (id)`);
     // Titles weigh more than descriptions; English stemming, so "lamps" finds "lamp".
@@ -33,10 +36,20 @@ export class Migration20261122410000_search extends Migration {
     ) stored`);
     this.addSql(`alter table ${s}.products add column rating_count integer not null default 0`);
     this.addSql(`alter table ${s}.products add column rating_average real`);
-    this.addSql(`create index products_search on ${s}.products using gin (search) where status in ('ACTIVE', 'SOLD_OUT')`);
-    this.addSql(`create index products_by_category on ${s}.products (category_id, id desc) where status in ('ACTIVE', 'SOLD_OUT')`);
-    this.addSql(`create index products_by_price on ${s}.products (price_amount, id) where status in ('ACTIVE', 'SOLD_OUT')`);
+    this.addSql(
+      `create index products_search on ${s}.products using gin (search) where status in ('ACTIVE', 'SOLD_OUT')`,
+    );
+    this.addSql(
+      `create index products_by_category on ${s}.products (category_id, id desc) where status in ('ACTIVE', ` +
+        `'SOLD_OUT')`,
+    );
+    this.addSql(
+      `create index products_by_price on ${s}.products (price_amount, id) where status in ('ACTIVE', 'SOLD_OUT')`,
+    );
     // The expression the RATING sort orders and pages by: unrated products last.
-    this.addSql(`create index products_by_rating on ${s}.products ((coalesce(rating_average::float8, -1)) desc, id desc) where status in ('ACTIVE', 'SOLD_OUT')`);
+    this.addSql(
+      `create index products_by_rating on ${s}.products ((coalesce(rating_average::float8, -1)) desc, id ` +
+        `desc) where status in ('ACTIVE', 'SOLD_OUT')`,
+    );
   }
 }

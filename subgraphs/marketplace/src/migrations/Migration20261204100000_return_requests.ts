@@ -42,6 +42,8 @@ export class Migration20261204100000_return_requests extends Migration {
       unique (request_id, order_item_id)
     )`);
     // One open request per order line, whatever races the service's own lock might miss.
-    this.addSql(`create unique index return_request_items_one_open on ${s}.return_request_items (order_item_id) where open`);
+    this.addSql(
+      `create unique index return_request_items_one_open on ${s}.return_request_items (order_item_id) where open`,
+    );
   }
 }

@@ -9,9 +9,12 @@ import type { PaymentService } from './payment.service.js';
  */
 export function marketplaceEventHandlers(payments: PaymentService): EventHandlers<MarketplaceEvents, PaymentsEvents> {
   return {
-    'marketplace.order.placed': (order, { em, publish, event, afterCommit }) => payments.charge(em, publish, order, new Date(event.occurredAt), afterCommit),
-    'marketplace.return.accepted': (accepted, { em, publish, afterCommit }) => payments.refundReturn(em, publish, accepted, afterCommit),
-    'marketplace.order.payment_unwanted': ({ orderId }, { em, afterCommit }) => payments.refundCancelledOrder(em, orderId, afterCommit),
+    'marketplace.order.placed': (order, { em, publish, event, afterCommit }) =>
+      payments.charge(em, publish, order, new Date(event.occurredAt), afterCommit),
+    'marketplace.return.accepted': (accepted, { em, publish, afterCommit }) =>
+      payments.refundReturn(em, publish, accepted, afterCommit),
+    'marketplace.order.payment_unwanted': ({ orderId }, { em, afterCommit }) =>
+      payments.refundCancelledOrder(em, orderId, afterCommit),
     'marketplace.order.changed': {
       when: ({ status, previousStatus }) => status === 'CANCELLED' && previousStatus === 'PAID',
       handle: ({ orderId }, { em, afterCommit }) => payments.refundCancelledOrder(em, orderId, afterCommit),

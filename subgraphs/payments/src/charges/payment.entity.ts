@@ -26,7 +26,15 @@ registerEnumType(PaymentStatus, {
 @ObjectType()
 @Entity({ tableName: 'payments' })
 export class Payment {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerPaymentId' | 'clientSecret' | 'failureReason' | 'actionUrl' | 'refundedAmount';
+  [OptionalProps]?:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'providerPaymentId'
+    | 'clientSecret'
+    | 'failureReason'
+    | 'actionUrl'
+    | 'refundedAmount';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

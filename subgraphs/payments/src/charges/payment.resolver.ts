@@ -1,6 +1,20 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { CURRENT_ARGUMENT, CURRENT_ARGUMENT_DESCRIPTION, liveDirective } from '@peerlink/platform/graphql/live';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import { Refund } from './refund.entity.js';
 import { isPayer } from '../access.js';
 import type { PaymentsContext } from '../context.js';
@@ -24,7 +38,10 @@ export class RefundPaymentInput {
 
 @Resolver(() => Payment)
 export class PaymentResolver {
-  @Mutation(() => Payment, { nullable: true, description: 'The seller of the order, or an admin, gives back part or all of a payment.' })
+  @Mutation(() => Payment, {
+    nullable: true,
+    description: 'The seller of the order, or an admin, gives back part or all of a payment.',
+  })
   refundPayment(@Arg('input') input: RefundPaymentInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.payments.refund(requireViewer(ctx.viewer), input, ctx.loaders);
   }
@@ -34,7 +51,11 @@ export class PaymentResolver {
     return ctx.loaders.refunds.load(payment.id);
   }
 
-  @Query(() => Payment, { nullable: true, description: 'The payment of an order, for its buyer, its seller and admins. NOT_FOUND until the order has been charged.' })
+  @Query(() => Payment, {
+    nullable: true,
+    description:
+      'The payment of an order, for its buyer, its seller and admins. NOT_FOUND until the order has been charged.',
+  })
   paymentStatus(@Arg('orderId', () => ID) orderId: string, @Ctx() ctx: PaymentsContext) {
     requireViewer(ctx.viewer);
     return ctx.services.payments.ofOrder(orderId, ctx.loaders);
@@ -47,18 +68,30 @@ export class PaymentResolver {
   }
 
   @Directive(
-    liveDirective({ subject: 'payments.payment.updated', lookup: 'payment', audience: 'recipientIds', current: ['payment(id: $paymentId)', 'paymentStatus(orderId: $orderId)'] }),
+    liveDirective({
+      subject: 'payments.payment.updated',
+      lookup: 'payment',
+      audience: 'recipientIds',
+      current: ['payment(id: $paymentId)', 'paymentStatus(orderId: $orderId)'],
+    }),
   )
   @Subscription(() => Payment, {
     nullable: true,
     topics: 'served-by-the-gateway',
     description:
-      'Payments of your orders, bought or sold, as they change (charged, 3-D Secure finished, refunds): all of them, or one by `paymentId` or its `orderId`. An order not charged yet has no current state (NOT_FOUND).',
+      'Payments of your orders, bought or sold, as they change (charged, 3-D Secure finished, refunds): all ' +
+      'of them, or one by `paymentId` or its `orderId`. An order not charged yet has no current state ' +
+      '(NOT_FOUND).',
   })
   paymentUpdated(
     @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
     @Arg('orderId', () => ID, { nullable: true }) _orderId: string | null,
-    @Arg(CURRENT_ARGUMENT, () => Boolean, { nullable: true, defaultValue: false, description: CURRENT_ARGUMENT_DESCRIPTION }) _current: boolean,
+    @Arg(CURRENT_ARGUMENT, () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: CURRENT_ARGUMENT_DESCRIPTION,
+    })
+    _current: boolean,
     @Root() payment: Payment,
   ) {
     return payment;
@@ -69,12 +102,18 @@ export class PaymentResolver {
     return orderRef(payment.orderId);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'For the buyer’s client to complete the payment with the provider; null for everyone else.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'For the buyer’s client to complete the payment with the provider; null for everyone else.',
+  })
   clientSecret(@Root() payment: Payment, @Ctx() ctx: PaymentsContext) {
     return isPayer(payment, ctx.viewer?.userId ?? null) ? payment.clientSecret : null;
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Where the buyer authenticates the payment (REQUIRES_ACTION); null for everyone else.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Where the buyer authenticates the payment (REQUIRES_ACTION); null for everyone else.',
+  })
   actionUrl(@Root() payment: Payment, @Ctx() ctx: PaymentsContext) {
     return isPayer(payment, ctx.viewer?.userId ?? null) ? payment.actionUrl : null;
   }

@@ -18,7 +18,8 @@ import { Refund } from './refund.entity.js';
 export const MAX_REASON_LENGTH = 500;
 
 /** Money was taken and not all of it given back yet. */
-const refundable = (payment: Payment) => payment.status === PaymentStatus.SUCCEEDED || payment.status === PaymentStatus.PARTIALLY_REFUNDED;
+const refundable = (payment: Payment) =>
+  payment.status === PaymentStatus.SUCCEEDED || payment.status === PaymentStatus.PARTIALLY_REFUNDED;
 export const MAX_KEY_LENGTH = 100;
 
 export interface RefundInput {
@@ -66,7 +67,8 @@ interface RefundCall {
 }
 
 type RefundAnswer = { providerRefundId: string } | { refused: string };
-const isRefusal = (result: unknown): result is { refused: string } => typeof result === 'object' && result !== null && 'refused' in result;
+const isRefusal = (result: unknown): result is { refused: string } =>
+  typeof result === 'object' && result !== null && 'refused' in result;
 
 /** Payments: charging placed orders through the provider, and showing the result to those involved. */
 export class PaymentService {
@@ -83,20 +85,34 @@ export class PaymentService {
       // Built field by field: the provider compares a retried request with the first one.
       // Metadata holds only what a retry repeats exactly: a new payment id would make the same key a different request.
       call: ({ amount, currency, paymentMethodId, customerId, idempotencyKey, orderId, buyerId, sellerId }) =>
-        this.provider.confirmPayment({ amount, currency, paymentMethodId: paymentMethodId!, ...(customerId && { customerId }), idempotencyKey, metadata: { orderId, buyerId, sellerId } }),
+        this.provider.confirmPayment({
+          amount,
+          currency,
+          paymentMethodId: paymentMethodId!,
+          ...(customerId && { customerId }),
+          idempotencyKey,
+          metadata: { orderId, buyerId, sellerId },
+        }),
       record: (em, publish, charge, result) => this.recordCharge(em, publish, charge, result),
       // Never answered, after every retry: failed, as a decline would be, so the order does not wait
       // for ever. The give-up is logged as an error, to be checked against the provider's records.
       abandon: (em, publish, charge) =>
-        this.recordCharge(em, publish, charge, { status: 'FAILED', failureReason: 'The payment provider could not be reached. Try again with another payment.', providerPaymentId: '', clientSecret: '' }).then(() => undefined),
+        this.recordCharge(em, publish, charge, {
+          status: 'FAILED',
+          failureReason: 'The payment provider could not be reached. Try again with another payment.',
+          providerPaymentId: '',
+          clientSecret: '',
+        }).then(() => undefined),
     });
     this.refunds = calls.kind<RefundCall, RefundAnswer>('refund', {
       call: ({ providerPaymentId, amount, idempotencyKey, paymentId, orderId }) =>
-        this.provider.refund({ providerPaymentId, amount, idempotencyKey, metadata: { paymentId, orderId } }).catch((error: unknown) => {
-          // More than is left, a payment that did not succeed: an answer, not a failure to retry.
-          if (error instanceof RefundRefused) return { refused: error.message };
-          throw error;
-        }),
+        this.provider
+          .refund({ providerPaymentId, amount, idempotencyKey, metadata: { paymentId, orderId } })
+          .catch((error: unknown) => {
+            // More than is left, a payment that did not succeed: an answer, not a failure to retry.
+            if (error instanceof RefundRefused) return { refused: error.message };
+            throw error;
+          }),
       record: (em, publish, refund, answer) => this.recordRefund(em, publish, refund, answer),
     });
   }
@@ -123,7 +139,13 @@ export class PaymentService {
    * that never came (deadline, crash) is asked for again by the sweeper under the same idempotency
    * key, so the buyer is charged once.
    */
-  async charge(em: EntityManager, publish: Publish<PaymentsEvents>, order: PlacedOrder, placedAt: Date, afterCommit: (work: () => Promise<unknown>) => void): Promise<void> {
+  async charge(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    order: PlacedOrder,
+    placedAt: Date,
+    afterCommit: (work: () => Promise<unknown>) => void,
+  ): Promise<void> {
     const { orderId, buyerId, sellerId, amount, currency, paymentMethodId } = order;
     // A malformed order is marketplace's bug: failing sends it, after retries, to the dead letters.
     const invalid = checkCharge(amount, currency);
@@ -131,7 +153,8 @@ export class PaymentService {
     const id = uuidv7();
     const claimed = await rows(
       em,
-      `insert into ${table(em, 'payments')} (id, order_id, buyer_id, seller_id, amount, currency, status, provider, created_at, updated_at)
+      `insert into ${table(em, 'payments')} (id, order_id, buyer_id, seller_id, amount, currency, status, provider,
+         created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, now(), now()) on conflict (order_id) do nothing returning id`,
       [id, orderId, buyerId, sellerId, amount, currency, PaymentStatus.PROCESSING, this.provider.name],
     );
@@ -139,21 +162,48 @@ export class PaymentService {
 
     // A saved card is charged only for its owner; naming someone else's (or a removed one) fails the payment here.
     const card = await this.paymentMethods.chargeWith(em, buyerId, paymentMethodId, placedAt);
-    const charge: ChargeCall = { paymentId: id, orderId, buyerId, sellerId, amount, currency, ...card, idempotencyKey: idempotencyKeyFor(orderId) };
+    const charge: ChargeCall = {
+      paymentId: id,
+      orderId,
+      buyerId,
+      sellerId,
+      amount,
+      currency,
+      ...card,
+      idempotencyKey: idempotencyKeyFor(orderId),
+    };
     if ('refused' in card) {
-      await this.recordCharge(em, publish, charge, { status: 'FAILED', failureReason: card.refused, providerPaymentId: '', clientSecret: '' });
+      await this.recordCharge(em, publish, charge, {
+        status: 'FAILED',
+        failureReason: card.refused,
+        providerPaymentId: '',
+        clientSecret: '',
+      });
       return;
     }
     await this.charges.claim(em, id, charge);
     afterCommit(() => this.charges.run(id));
   }
 
-  /** The provider's answer to a charge, applied to its payment (still PROCESSING: nothing else moves it before it has a provider id). */
-  private async recordCharge(em: EntityManager, publish: Publish<PaymentsEvents>, charge: ChargeCall, result: ConfirmedPayment) {
+  /**
+   * The provider's answer to a charge, applied to its payment (still PROCESSING: nothing else moves it before it has a
+   * provider id).
+   */
+  private async recordCharge(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    charge: ChargeCall,
+    result: ConfirmedPayment,
+  ) {
     const { paymentId: id, orderId, buyerId, sellerId, amount, currency } = charge;
     const parties = { paymentId: id, orderId, buyerId, sellerId };
     // The client secret is kept on the payment (its buyer finishes 3-D Secure with it), never in the call's row.
-    const stored = { status: PaymentStatus[result.status], providerPaymentId: result.providerPaymentId || null, clientSecret: result.clientSecret || null, updatedAt: new Date() };
+    const stored = {
+      status: PaymentStatus[result.status],
+      providerPaymentId: result.providerPaymentId || null,
+      clientSecret: result.clientSecret || null,
+      updatedAt: new Date(),
+    };
     switch (result.status) {
       case 'SUCCEEDED':
         await em.nativeUpdate(Payment, { id }, stored);
@@ -184,11 +234,14 @@ export class PaymentService {
    */
   async refund(viewer: Viewer, input: RefundInput, loaders: PaymentLoaders): Promise<Payment> {
     const payment = await this.visible(input.paymentId, loaders);
-    if (payment.sellerId !== viewer.userId && !loaders.admin) throw forbidden('Only the seller or an admin refunds a payment.');
+    if (payment.sellerId !== viewer.userId && !loaders.admin)
+      throw forbidden('Only the seller or an admin refunds a payment.');
     const reason = input.reason.trim();
-    if (!reason || reason.length > MAX_REASON_LENGTH) throw badInput(`A reason is 1 to ${MAX_REASON_LENGTH} characters.`, 'reason');
+    if (!reason || reason.length > MAX_REASON_LENGTH)
+      throw badInput(`A reason is 1 to ${MAX_REASON_LENGTH} characters.`, 'reason');
     const given = input.idempotencyKey?.trim() || null;
-    if (given && given.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+    if (given && given.length > MAX_KEY_LENGTH)
+      throw badInput(`An idempotency key is at most ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
     // Askers' keys live apart from the platform's own ('order-cancelled'), so none can pre-empt it.
     const key = given && `user:${given}`;
     const fingerprint = requestFingerprint({ amount: input.amount ?? null, reason });
@@ -209,20 +262,42 @@ export class PaymentService {
       }
       const left = await this.refundableLeft(em, locked);
       const amount = input.amount ?? left;
-      if (!Number.isSafeInteger(amount) || amount < 1 || amount > left) throw badInput(`Refund 1 to ${left} (minor units): that is what is left.`, 'amount');
-      const callId = await this.claimRefund(em, locked, { amount, reason, requestedBy: viewer.userId, key, fingerprint, returnRequestId: null });
+      if (!Number.isSafeInteger(amount) || amount < 1 || amount > left)
+        throw badInput(`Refund 1 to ${left} (minor units): that is what is left.`, 'amount');
+      const callId = await this.claimRefund(em, locked, {
+        amount,
+        reason,
+        requestedBy: viewer.userId,
+        key,
+        fingerprint,
+        returnRequestId: null,
+      });
       return { callId, fresh: true };
     });
     if (claimed) {
-      const outcome = claimed.fresh ? await this.refunds.run(claimed.callId) : await this.refunds.settled(claimed.callId);
+      const outcome = claimed.fresh
+        ? await this.refunds.run(claimed.callId)
+        : await this.refunds.settled(claimed.callId);
       if (outcome.state === 'done' && isRefusal(outcome.result)) throw badInput(outcome.result.refused, 'amount');
-      if (outcome.state !== 'done') throw new AppError('SERVICE_UNAVAILABLE', 'The payment provider has not confirmed this refund yet: it shows on the payment once it does. Ask again with the same idempotency key to see it.');
+      if (outcome.state !== 'done')
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The payment provider has not confirmed this refund yet: it shows on the payment once it does. Ask ' +
+            'again with the same idempotency key to see it.',
+        );
     }
     return (this.outbox.orm.em as EntityManager).fork().findOneOrFail(Payment, { id: payment.id });
   }
 
-  /** A paid order cancelled before shipping, or a payment its order no longer wants: everything left goes back, once however often the news arrives. */
-  async refundCancelledOrder(em: EntityManager, orderId: string, afterCommit: (work: () => Promise<unknown>) => void): Promise<void> {
+  /**
+   * A paid order cancelled before shipping, or a payment its order no longer wants: everything left goes back, once
+   * however often the news arrives.
+   */
+  async refundCancelledOrder(
+    em: EntityManager,
+    orderId: string,
+    afterCommit: (work: () => Promise<unknown>) => void,
+  ): Promise<void> {
     const found = await em.findOne(Payment, { orderId });
     if (!found) return;
     const payment = await this.locked(em, found.id);
@@ -230,7 +305,14 @@ export class PaymentService {
     if (await this.refundedOrUnderWay(em, payment.id, 'order-cancelled')) return;
     const left = await this.refundableLeft(em, payment);
     if (left <= 0) return;
-    const callId = await this.claimRefund(em, payment, { amount: left, reason: 'The order was cancelled.', requestedBy: null, key: 'order-cancelled', fingerprint: null, returnRequestId: null });
+    const callId = await this.claimRefund(em, payment, {
+      amount: left,
+      reason: 'The order was cancelled.',
+      requestedBy: null,
+      key: 'order-cancelled',
+      fingerprint: null,
+      returnRequestId: null,
+    });
     afterCommit(() => this.refunds.run(callId));
   }
 
@@ -239,7 +321,12 @@ export class PaymentService {
    * as `refundPayment`, under the acceptance's key so a redelivery refunds once. When it cannot be
    * made (nothing left, or the provider refuses), marketplace hears why and nothing moves.
    */
-  async refundReturn(em: EntityManager, publish: Publish<PaymentsEvents>, accepted: MarketplaceEvents['marketplace.return.accepted'], afterCommit: (work: () => Promise<unknown>) => void): Promise<void> {
+  async refundReturn(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    accepted: MarketplaceEvents['marketplace.return.accepted'],
+    afterCommit: (work: () => Promise<unknown>) => void,
+  ): Promise<void> {
     const { returnRequestId, orderId, amount, reason, refundKey: key } = accepted;
     const refuse = (why: string) => publish('payments.refund.refused', { returnRequestId, orderId, reason: why });
     const found = await em.findOne(Payment, { orderId });
@@ -247,8 +334,16 @@ export class PaymentService {
     const payment = await this.locked(em, found.id);
     if (await this.refundedOrUnderWay(em, payment.id, key)) return;
     const left = await this.refundableLeft(em, payment);
-    if (!refundable(payment) || amount < 1 || amount > left) return refuse(`Only ${Math.max(left, 0)} (minor units) of the payment can still be refunded.`);
-    const callId = await this.claimRefund(em, payment, { amount, reason, requestedBy: null, key, fingerprint: null, returnRequestId });
+    if (!refundable(payment) || amount < 1 || amount > left)
+      return refuse(`Only ${Math.max(left, 0)} (minor units) of the payment can still be refunded.`);
+    const callId = await this.claimRefund(em, payment, {
+      amount,
+      reason,
+      requestedBy: null,
+      key,
+      fingerprint: null,
+      returnRequestId,
+    });
     afterCommit(() => this.refunds.run(callId));
   }
 
@@ -264,14 +359,21 @@ export class PaymentService {
   }
 
   private async refundedOrUnderWay(em: EntityManager, paymentId: string, key: string): Promise<boolean> {
-    return (await em.count(Refund, { paymentId, idempotencyKey: key })) > 0 || (await this.refunds.find(em, `${paymentId}:${key}`)) !== null;
+    return (
+      (await em.count(Refund, { paymentId, idempotencyKey: key })) > 0 ||
+      (await this.refunds.find(em, `${paymentId}:${key}`)) !== null
+    );
   }
 
   /**
    * Claims a refund of a locked payment. Its provider key comes from the asker's key (or, without
    * one, from the refund's own id), so the sweeper's retry gets the same refund back, not a second.
    */
-  private async claimRefund(em: EntityManager, payment: Payment, refund: Omit<RefundCall, 'paymentId' | 'orderId' | 'providerPaymentId' | 'refundId' | 'idempotencyKey'>): Promise<string> {
+  private async claimRefund(
+    em: EntityManager,
+    payment: Payment,
+    refund: Omit<RefundCall, 'paymentId' | 'orderId' | 'providerPaymentId' | 'refundId' | 'idempotencyKey'>,
+  ): Promise<string> {
     const refundId = uuidv7();
     const callId = `${payment.id}:${refund.key ?? refundId}`;
     await this.refunds.claim(em, callId, {
@@ -285,10 +387,23 @@ export class PaymentService {
     return callId;
   }
 
-  /** The provider gave the money back: the refund is recorded on its payment, locked. A refusal of a return's refund is told to marketplace. */
-  private async recordRefund(em: EntityManager, publish: Publish<PaymentsEvents>, refund: RefundCall, answer: RefundAnswer): Promise<Json> {
+  /**
+   * The provider gave the money back: the refund is recorded on its payment, locked. A refusal of a return's refund is
+   * told to marketplace.
+   */
+  private async recordRefund(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    refund: RefundCall,
+    answer: RefundAnswer,
+  ): Promise<Json> {
     if ('refused' in answer) {
-      if (refund.returnRequestId) publish('payments.refund.refused', { returnRequestId: refund.returnRequestId, orderId: refund.orderId, reason: answer.refused });
+      if (refund.returnRequestId)
+        publish('payments.refund.refused', {
+          returnRequestId: refund.returnRequestId,
+          orderId: refund.orderId,
+          reason: answer.refused,
+        });
       return { refused: answer.refused };
     }
     const payment = await this.locked(em, refund.paymentId);
@@ -304,7 +419,8 @@ export class PaymentService {
       providerRefundId: answer.providerRefundId,
     });
     payment.refundedAmount += refund.amount;
-    payment.status = payment.refundedAmount >= payment.amount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
+    payment.status =
+      payment.refundedAmount >= payment.amount ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
     payment.updatedAt = new Date();
     await em.flush();
     const { id: paymentId, orderId, buyerId, sellerId, currency } = payment;
@@ -330,7 +446,12 @@ export class PaymentService {
    * unknown payment throws: the charge that made it may not have committed yet, and the provider
    * delivers the word again.
    */
-  async settle(em: EntityManager, publish: Publish<PaymentsEvents>, providerPaymentId: string, outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string }) {
+  async settle(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    providerPaymentId: string,
+    outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string },
+  ) {
     const found = await em.findOne(Payment, { providerPaymentId });
     if (!found) throw new Error(`No payment ${providerPaymentId} yet`);
     const payment = await this.locked(em, found.id);
@@ -344,7 +465,8 @@ export class PaymentService {
     payment.updatedAt = new Date();
     payment.failureReason = outcome.status === 'FAILED' ? outcome.reason : null;
     await em.flush();
-    if (outcome.status === 'SUCCEEDED') publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
+    if (outcome.status === 'SUCCEEDED')
+      publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
     else publish('payments.payment.failed', { paymentId, orderId, buyerId, sellerId, reason: outcome.reason });
     publish('payments.payment.updated', { id: paymentId, paymentId, orderId, recipientIds: [buyerId, sellerId] });
   }

@@ -32,7 +32,9 @@ export class Refund {
   @Property({ type: 'text', nullable: true })
   idempotencyKey: string | null = null;
 
-  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  /**
+   * What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT.
+   */
   @Property({ type: 'text', nullable: true })
   requestFingerprint: string | null = null;
 

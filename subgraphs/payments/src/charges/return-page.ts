@@ -16,7 +16,9 @@ const GENERIC: ReturnOutcome = {
 };
 const WAITING: ReturnOutcome = {
   title: 'Waiting for confirmation',
-  text: 'Your bank has answered; PeerLink is waiting for the payment provider to confirm it. This page looks again every few seconds.',
+  text:
+    'Your bank has answered; PeerLink is waiting for the payment provider to confirm it. This page looks again ' +
+    'every few seconds.',
   refreshSeconds: 3,
 };
 
@@ -27,7 +29,8 @@ const WAITING: ReturnOutcome = {
  * `redirect_status`, which anyone can type). Anyone else gets the page as it always was.
  */
 export async function returnOutcome(em: EntityManager, query: Record<string, unknown>): Promise<ReturnOutcome> {
-  const param = (name: string) => (typeof query[name] === 'string' && (query[name] as string).length <= 300 ? (query[name] as string) : undefined);
+  const param = (name: string) =>
+    typeof query[name] === 'string' && (query[name] as string).length <= 300 ? (query[name] as string) : undefined;
   const paymentIntent = param('payment_intent');
   const setupIntent = param('setup_intent');
   if (paymentIntent) {
@@ -37,9 +40,17 @@ export async function returnOutcome(em: EntityManager, query: Record<string, unk
       case PaymentStatus.SUCCEEDED:
       case PaymentStatus.PARTIALLY_REFUNDED:
       case PaymentStatus.REFUNDED:
-        return { title: 'Payment confirmed', text: 'Your bank approved the payment and your order is paid. Go back to PeerLink to follow it.' };
+        return {
+          title: 'Payment confirmed',
+          text: 'Your bank approved the payment and your order is paid. Go back to PeerLink to follow it.',
+        };
       case PaymentStatus.FAILED:
-        return { title: 'Payment failed', text: `The payment did not go through: ${escape(payment.failureReason ?? 'your bank refused it.')} Go back to PeerLink to pay with another card.` };
+        return {
+          title: 'Payment failed',
+          text:
+            `The payment did not go through: ${escape(payment.failureReason ?? 'your bank refused it.')} Go ` +
+            `back to PeerLink to pay with another card.`,
+        };
       default:
         return WAITING;
     }
@@ -47,9 +58,15 @@ export async function returnOutcome(em: EntityManager, query: Record<string, unk
   if (setupIntent) {
     const setup = await em.findOne(PaymentMethodSetup, { providerSetupId: setupIntent });
     if (!setup || !sameSecret(setup.clientSecret, param('setup_intent_client_secret'))) return GENERIC;
-    if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return { title: 'Card saved', text: 'Your bank approved the card and it is saved. Go back to PeerLink.' };
+    if (setup.status === PaymentMethodSetupStatus.SUCCEEDED)
+      return { title: 'Card saved', text: 'Your bank approved the card and it is saved. Go back to PeerLink.' };
     if (setup.status === PaymentMethodSetupStatus.FAILED) {
-      return { title: 'Card not saved', text: `The card was not saved: ${escape(setup.failureReason ?? 'your bank refused it.')} Go back to PeerLink to try another.` };
+      return {
+        title: 'Card not saved',
+        text:
+          `The card was not saved: ${escape(setup.failureReason ?? 'your bank refused it.')} Go back to ` +
+          `PeerLink to try another.`,
+      };
     }
     return WAITING;
   }

@@ -41,6 +41,8 @@ export class Migration20261125100000_payment_methods extends Migration {
       updated_at timestamptz not null,
       unique (user_id, idempotency_key)
     )`);
-    this.addSql(`create index payment_method_setups_provider_setup_id_index on ${s}.payment_method_setups (provider_setup_id)`);
+    this.addSql(
+      `create index payment_method_setups_provider_setup_id_index on ${s}.payment_method_setups (provider_setup_id)`,
+    );
   }
 }

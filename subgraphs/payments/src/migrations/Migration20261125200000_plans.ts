@@ -35,6 +35,9 @@ export class Migration20261125200000_plans extends Migration {
       unique (user_id, idempotency_key)
     )`);
     // One live subscription per user and plan, whatever races the service's own check.
-    this.addSql(`create unique index plan_subscriptions_one_live on ${s}.plan_subscriptions (user_id, plan_id) where status in ('ACTIVE', 'PAST_DUE')`);
+    this.addSql(
+      `create unique index plan_subscriptions_one_live on ${s}.plan_subscriptions (user_id, plan_id) where ` +
+        `status in ('ACTIVE', 'PAST_DUE')`,
+    );
   }
 }

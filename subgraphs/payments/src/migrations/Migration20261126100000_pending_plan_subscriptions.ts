@@ -9,8 +9,14 @@ export class Migration20261126100000_pending_plan_subscriptions extends Migratio
   override async up() {
     const s = `"${this.config.get('schema')}"`;
     this.addSql(`alter table ${s}.plan_subscriptions drop constraint plan_subscriptions_status_check`);
-    this.addSql(`alter table ${s}.plan_subscriptions add constraint plan_subscriptions_status_check check (status in ('PENDING', 'INCOMPLETE', 'ACTIVE', 'PAST_DUE', 'CANCELLED'))`);
+    this.addSql(
+      `alter table ${s}.plan_subscriptions add constraint plan_subscriptions_status_check check (status in ` +
+        `('PENDING', 'INCOMPLETE', 'ACTIVE', 'PAST_DUE', 'CANCELLED'))`,
+    );
     this.addSql(`drop index ${s}.plan_subscriptions_one_live`);
-    this.addSql(`create unique index plan_subscriptions_one_live on ${s}.plan_subscriptions (user_id, plan_id) where status in ('PENDING', 'ACTIVE', 'PAST_DUE')`);
+    this.addSql(
+      `create unique index plan_subscriptions_one_live on ${s}.plan_subscriptions (user_id, plan_id) where ` +
+        `status in ('PENDING', 'ACTIVE', 'PAST_DUE')`,
+    );
   }
 }

@@ -16,7 +16,10 @@ export const migrations = [
   { name: 'Migration20261125100000_payment_methods', class: Migration20261125100000_payment_methods },
   { name: 'Migration20261125200000_plans', class: Migration20261125200000_plans },
   { name: 'Migration20261125300000_payouts', class: Migration20261125300000_payouts },
-  { name: 'Migration20261126100000_pending_plan_subscriptions', class: Migration20261126100000_pending_plan_subscriptions },
+  {
+    name: 'Migration20261126100000_pending_plan_subscriptions',
+    class: Migration20261126100000_pending_plan_subscriptions,
+  },
   { name: 'Migration20261126200000_sandbox_records', class: Migration20261126200000_sandbox_records },
   { name: 'Migration20261205100000_request_fingerprints', class: Migration20261205100000_request_fingerprints },
   { name: 'Migration20261205110000_provider_payment_index', class: Migration20261205110000_provider_payment_index },

@@ -12,8 +12,14 @@ registerEnumType(PaymentMethodSetupStatus, {
   name: 'PaymentMethodSetupStatus',
   valuesConfig: {
     SUCCEEDED: { description: 'The card is saved: `paymentMethod`.' },
-    REQUIRES_ACTION: { description: 'The card holder must authenticate (3-D Secure) at `actionUrl`; the card is saved once the provider says it passed.' },
-    REQUIRES_PAYMENT_METHOD: { description: 'No card was given: collect one with Stripe.js and `clientSecret` (`confirmCardSetup`).' },
+    REQUIRES_ACTION: {
+      description:
+        'The card holder must authenticate (3-D Secure) at `actionUrl`; the card is saved once the provider ' +
+        'says it passed.',
+    },
+    REQUIRES_PAYMENT_METHOD: {
+      description: 'No card was given: collect one with Stripe.js and `clientSecret` (`confirmCardSetup`).',
+    },
     FAILED: { description: 'Nothing was saved: `failureReason` says why.' },
   },
 });
@@ -23,7 +29,16 @@ registerEnumType(PaymentMethodSetupStatus, {
 @Entity({ tableName: 'payment_method_setups' })
 @Unique({ properties: ['userId', 'idempotencyKey'] })
 export class PaymentMethodSetup {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'clientSecret' | 'actionUrl' | 'failureReason' | 'paymentMethodId' | 'providerSetupId' | 'requestFingerprint';
+  [OptionalProps]?:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'clientSecret'
+    | 'actionUrl'
+    | 'failureReason'
+    | 'paymentMethodId'
+    | 'providerSetupId'
+    | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -35,7 +50,9 @@ export class PaymentMethodSetup {
   @Property({ type: 'text' })
   idempotencyKey!: string;
 
-  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  /**
+   * What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT.
+   */
   @Property({ type: 'text', nullable: true })
   requestFingerprint: string | null = null;
 
@@ -46,7 +63,10 @@ export class PaymentMethodSetup {
   @Enum({ items: () => PaymentMethodSetupStatus })
   status!: PaymentMethodSetupStatus;
 
-  @Field(() => String, { nullable: true, description: 'For the user’s client to finish the setup with the provider (Stripe.js).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'For the user’s client to finish the setup with the provider (Stripe.js).',
+  })
   @Property({ type: 'text', nullable: true })
   clientSecret: string | null = null;
 

@@ -43,7 +43,10 @@ export class PaymentMethod {
   @Property()
   expYear!: number;
 
-  @Field({ description: 'The card to offer first at checkout: the first one saved, or the one chosen with setDefaultPaymentMethod.' })
+  @Field({
+    description:
+      'The card to offer first at checkout: the first one saved, or the one chosen with setDefaultPaymentMethod.',
+  })
   @Property()
   isDefault: boolean = false;
 

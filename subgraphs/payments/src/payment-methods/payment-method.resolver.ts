@@ -6,7 +6,12 @@ import { PaymentMethod } from './payment-method.entity.js';
 
 @InputType()
 export class AddPaymentMethodInput {
-  @Field(() => String, { nullable: true, description: 'A card token or one of Stripe’s test payment methods (pm_card_visa...); omitted, the client collects the card with Stripe.js.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A card token or one of Stripe’s test payment methods (pm_card_visa...); omitted, the client collects ' +
+      'the card with Stripe.js.',
+  })
   paymentMethodId?: string | null;
 
   @Field({ description: 'Retrying with the same key returns the same setup.' })
@@ -20,12 +25,18 @@ export class PaymentMethodResolver {
     return ctx.services.paymentMethods.list(requireViewer(ctx.viewer));
   }
 
-  @Mutation(() => PaymentMethodSetup, { nullable: true, description: 'Saves a card for later payments (a setup at the provider, 3-D Secure included).' })
+  @Mutation(() => PaymentMethodSetup, {
+    nullable: true,
+    description: 'Saves a card for later payments (a setup at the provider, 3-D Secure included).',
+  })
   addPaymentMethod(@Arg('input') input: AddPaymentMethodInput, @Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.add(requireViewer(ctx.viewer), input);
   }
 
-  @Mutation(() => ID, { nullable: true, description: 'Detaches one of your cards at the provider and forgets it; returns its id.' })
+  @Mutation(() => ID, {
+    nullable: true,
+    description: 'Detaches one of your cards at the provider and forgets it; returns its id.',
+  })
   removePaymentMethod(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext) {
     return ctx.services.paymentMethods.remove(requireViewer(ctx.viewer), id);
   }
@@ -35,7 +46,10 @@ export class PaymentMethodResolver {
     return ctx.services.paymentMethods.setDefault(requireViewer(ctx.viewer), id);
   }
 
-  @FieldResolver(() => PaymentMethod, { nullable: true, description: 'The saved card, once the setup succeeded (and while it is saved).' })
+  @FieldResolver(() => PaymentMethod, {
+    nullable: true,
+    description: 'The saved card, once the setup succeeded (and while it is saved).',
+  })
   paymentMethod(@Root() setup: PaymentMethodSetup, @Ctx() ctx: PaymentsContext) {
     return setup.paymentMethodId ? ctx.services.paymentMethods.savedOf(setup.userId, setup.paymentMethodId) : null;
   }

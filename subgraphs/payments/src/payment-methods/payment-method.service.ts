@@ -3,7 +3,12 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { lockKey, lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { AppError, badInput, notFound } from '@peerlink/platform/errors';
-import { withDeadline, type OutsideCall, type OutsideCallSettings, type OutsideCalls } from '@peerlink/platform/outside-call';
+import {
+  withDeadline,
+  type OutsideCall,
+  type OutsideCallSettings,
+  type OutsideCalls,
+} from '@peerlink/platform/outside-call';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
 import { isUuid } from '@peerlink/platform/ids';
 import { PaymentMethodSetup, PaymentMethodSetupStatus } from './payment-method-setup.entity.js';
@@ -20,11 +25,14 @@ export interface AddPaymentMethodInput {
 /** A client's idempotency key, trimmed: 1 to MAX_KEY_LENGTH characters, or BAD_USER_INPUT. */
 export function clientKey(raw: string): string {
   const key = raw.trim();
-  if (!key || key.length > MAX_KEY_LENGTH) throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
+  if (!key || key.length > MAX_KEY_LENGTH)
+    throw badInput(`An idempotency key is 1 to ${MAX_KEY_LENGTH} characters.`, 'idempotencyKey');
   return key;
 }
 
-/** How a payment names its card to the provider: a saved card with its customer, anything else as given, or a refusal. */
+/**
+ * How a payment names its card to the provider: a saved card with its customer, anything else as given, or a refusal.
+ */
 export type ChargeWith = { paymentMethodId: string; customerId?: string } | { refused: string };
 
 /** A setup as claimed: what the provider is asked, and the viewer's key it answers. */
@@ -58,7 +66,13 @@ export class PaymentMethodService {
   ) {
     this.deadlineMs = settings.deadlineMs;
     this.setups = calls.kind<SetupCall, ConfirmedSetup>('setup', {
-      call: ({ customerId, paymentMethodId, idempotencyKey, userId }) => this.provider.setupPaymentMethod({ customerId, ...(paymentMethodId && { paymentMethodId }), idempotencyKey, metadata: { userId } }),
+      call: ({ customerId, paymentMethodId, idempotencyKey, userId }) =>
+        this.provider.setupPaymentMethod({
+          customerId,
+          ...(paymentMethodId && { paymentMethodId }),
+          idempotencyKey,
+          metadata: { userId },
+        }),
       record: (em, _publish, setup, result) => this.recordSetup(em, setup, result),
     });
     this.cards = calls.kind<CardCall, CardDetails>('card', {
@@ -102,7 +116,8 @@ export class PaymentMethodService {
   async add(viewer: Viewer, input: AddPaymentMethodInput): Promise<PaymentMethodSetup> {
     const key = clientKey(input.idempotencyKey);
     const card = input.paymentMethodId?.trim() || undefined;
-    if (card !== undefined && !/^[A-Za-z0-9_]{1,255}$/.test(card)) throw badInput('A payment method is a provider token such as "pm_card_visa".', 'paymentMethodId');
+    if (card !== undefined && !/^[A-Za-z0-9_]{1,255}$/.test(card))
+      throw badInput('A payment method is a provider token such as "pm_card_visa".', 'paymentMethodId');
     const { userId } = viewer;
     const fingerprint = requestFingerprint({ paymentMethodId: card ?? null });
     const customerId = await this.ensureCustomer(userId);
@@ -120,20 +135,35 @@ export class PaymentMethodService {
         requireSameRequest(underWay.request.fingerprint, fingerprint);
         return { fresh: false };
       }
-      await this.setups.claim(em, callId, { userId, key, fingerprint, customerId, ...(card && { paymentMethodId: card }), idempotencyKey: `peerlink-setup-${userId}-${key}` });
+      await this.setups.claim(em, callId, {
+        userId,
+        key,
+        fingerprint,
+        customerId,
+        ...(card && { paymentMethodId: card }),
+        idempotencyKey: `peerlink-setup-${userId}-${key}`,
+      });
       return { fresh: true };
     });
     if (claimed) {
       const outcome = claimed.fresh ? await this.setups.run(callId) : await this.setups.settled(callId);
-      if (outcome.state !== 'done') throw new AppError('SERVICE_UNAVAILABLE', 'The payment provider has not answered yet. Ask again with the same idempotency key.');
+      if (outcome.state !== 'done')
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The payment provider has not answered yet. Ask again with the same idempotency key.',
+        );
     }
     return this.em.fork().findOneOrFail(PaymentMethodSetup, { userId, idempotencyKey: key });
   }
 
-  /** The provider's answer to a setup: the setup recorded, and its card stored if it succeeded. The client secret goes on the setup, not in the call's row. */
+  /**
+   * The provider's answer to a setup: the setup recorded, and its card stored if it succeeded. The client secret goes
+   * on the setup, not in the call's row.
+   */
   private async recordSetup(em: EntityManager, setup: SetupCall, result: ConfirmedSetup) {
     await lockKey(em, `payment-methods:${setup.userId}`);
-    const saved = result.status === 'SUCCEEDED' ? await this.store(em, setup.userId, result.paymentMethodId, result.card) : null;
+    const saved =
+      result.status === 'SUCCEEDED' ? await this.store(em, setup.userId, result.paymentMethodId, result.card) : null;
     em.create(PaymentMethodSetup, {
       userId: setup.userId,
       idempotencyKey: setup.key,
@@ -162,7 +192,11 @@ export class PaymentMethodService {
       Object.assign(method, { removedAt: new Date(), isDefault: false });
       await em.flush();
       if (wasDefault) {
-        const next = await em.findOne(PaymentMethod, { userId: viewer.userId, removedAt: null }, { orderBy: { id: 'desc' } });
+        const next = await em.findOne(
+          PaymentMethod,
+          { userId: viewer.userId, removedAt: null },
+          { orderBy: { id: 'desc' } },
+        );
         if (next) next.isDefault = true;
       }
       await this.detaches.claim(em, method.id, { providerPaymentMethodId: method.providerPaymentMethodId });
@@ -200,10 +234,16 @@ export class PaymentMethodService {
     if (setup.status === PaymentMethodSetupStatus.SUCCEEDED) return;
     if (outcome.status === 'SUCCEEDED') {
       // The card's details come from the provider after commit; the setup succeeds when they are stored.
-      if (await this.cards.claim(em, setup.id, { setupId: setup.id, providerPaymentMethodId: outcome.paymentMethodId })) afterCommit(() => this.cards.run(setup.id));
+      if (await this.cards.claim(em, setup.id, { setupId: setup.id, providerPaymentMethodId: outcome.paymentMethodId }))
+        afterCommit(() => this.cards.run(setup.id));
       return;
     }
-    Object.assign(setup, { status: PaymentMethodSetupStatus.FAILED, actionUrl: null, failureReason: outcome.reason, updatedAt: new Date() });
+    Object.assign(setup, {
+      status: PaymentMethodSetupStatus.FAILED,
+      actionUrl: null,
+      failureReason: outcome.reason,
+      updatedAt: new Date(),
+    });
     await em.flush();
   }
 
@@ -215,7 +255,13 @@ export class PaymentMethodService {
     // As in `add`: the user's cards change one at a time (the first one stored is the default).
     await lockKey(em, `payment-methods:${setup.userId}`);
     const method = await this.store(em, setup.userId, providerPaymentMethodId, card);
-    Object.assign(setup, { status: PaymentMethodSetupStatus.SUCCEEDED, paymentMethodId: method.id, actionUrl: null, failureReason: null, updatedAt: new Date() });
+    Object.assign(setup, {
+      status: PaymentMethodSetupStatus.SUCCEEDED,
+      paymentMethodId: method.id,
+      actionUrl: null,
+      failureReason: null,
+      updatedAt: new Date(),
+    });
     await em.flush();
     return { paymentMethodId: method.id };
   }
@@ -230,18 +276,28 @@ export class PaymentMethodService {
    * token) goes to the provider as it is.
    */
   async chargeWith(em: EntityManager, buyerId: string, paymentMethodId: string, placedAt: Date): Promise<ChargeWith> {
-    const method = await em.findOne(PaymentMethod, isUuid(paymentMethodId) ? { id: paymentMethodId } : { providerPaymentMethodId: paymentMethodId });
+    const method = await em.findOne(
+      PaymentMethod,
+      isUuid(paymentMethodId) ? { id: paymentMethodId } : { providerPaymentMethodId: paymentMethodId },
+    );
     if (!method) return { paymentMethodId };
-    if (method.userId !== buyerId) return { refused: 'You have no saved payment method with this id: nothing was charged.' };
-    if (method.removedAt && method.removedAt <= placedAt) return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
-    // The customer was made when the card was saved: read, never created here (no provider call in the charge's transaction).
+    if (method.userId !== buyerId)
+      return { refused: 'You have no saved payment method with this id: nothing was charged.' };
+    if (method.removedAt && method.removedAt <= placedAt)
+      return { refused: 'This payment method was removed: nothing was charged. Pay with another one.' };
+    // The customer was made when the card was saved: read, never created here (no provider call in the charge's
+    // transaction).
     const customerId = await this.knownCustomerOf(em, buyerId);
     if (!customerId) return { refused: 'This payment method cannot be charged: save it again.' };
     return { paymentMethodId: method.providerPaymentMethodId, customerId };
   }
 
   private async knownCustomerOf(em: EntityManager, userId: string): Promise<string | null> {
-    const [found] = await rows<{ provider_customer_id: string }>(em, `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`, [userId, this.provider.name]);
+    const [found] = await rows<{ provider_customer_id: string }>(
+      em,
+      `select provider_customer_id from ${table(em, 'payment_customers')} where user_id = ? and provider = ?`,
+      [userId, this.provider.name],
+    );
     return found?.provider_customer_id ?? null;
   }
 
@@ -262,16 +318,32 @@ export class PaymentMethodService {
     const known = await this.knownCustomerOf(em, userId);
     if (known) return known;
     const { customerId } = await withDeadline(this.deadlineMs, () => this.provider.createCustomer(userId));
-    await rows(em, `insert into ${table(em, 'payment_customers')} (user_id, provider, provider_customer_id, created_at) values (?, ?, ?, now()) on conflict do nothing`, [userId, this.provider.name, customerId]);
+    await rows(
+      em,
+      `insert into ${table(em, 'payment_customers')} (user_id, provider, provider_customer_id, created_at) ` +
+        `values (?, ?, ?, now()) on conflict do nothing`,
+      [userId, this.provider.name, customerId],
+    );
     return this.customerOf(em, userId);
   }
 
   /** Stores a saved card once, however many times its success is reported; a user's first card is their default. */
-  private async store(em: EntityManager, userId: string, providerPaymentMethodId: string, card: CardDetails): Promise<PaymentMethod> {
+  private async store(
+    em: EntityManager,
+    userId: string,
+    providerPaymentMethodId: string,
+    card: CardDetails,
+  ): Promise<PaymentMethod> {
     const existing = await em.findOne(PaymentMethod, { providerPaymentMethodId });
     if (existing) return existing;
     const hasDefault = (await em.count(PaymentMethod, { userId, isDefault: true })) > 0;
-    const method = em.create(PaymentMethod, { userId, provider: this.provider.name, providerPaymentMethodId, ...card, isDefault: !hasDefault });
+    const method = em.create(PaymentMethod, {
+      userId,
+      provider: this.provider.name,
+      providerPaymentMethodId,
+      ...card,
+      isDefault: !hasDefault,
+    });
     // Now, before anything that refers to it is written.
     await em.flush();
     return method;

@@ -8,11 +8,21 @@ export function setupIntentWebhooks(methods: PaymentMethodService): StripeEventH
   return {
     'setup_intent.succeeded': (em, _publish, event, afterCommit) => {
       const intent = event.data.object as Stripe.SetupIntent;
-      return methods.finishSetup(em, intent.id, { status: 'SUCCEEDED', paymentMethodId: idOf(intent.payment_method) }, afterCommit);
+      return methods.finishSetup(
+        em,
+        intent.id,
+        { status: 'SUCCEEDED', paymentMethodId: idOf(intent.payment_method) },
+        afterCommit,
+      );
     },
     'setup_intent.setup_failed': (em, _publish, event, afterCommit) => {
       const intent = event.data.object as Stripe.SetupIntent;
-      return methods.finishSetup(em, intent.id, { status: 'FAILED', reason: intent.last_setup_error?.message ?? 'The card could not be saved.' }, afterCommit);
+      return methods.finishSetup(
+        em,
+        intent.id,
+        { status: 'FAILED', reason: intent.last_setup_error?.message ?? 'The card could not be saved.' },
+        afterCommit,
+      );
     },
   };
 }

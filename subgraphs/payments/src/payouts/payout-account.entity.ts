@@ -19,7 +19,11 @@ registerEnumType(PayoutAccountStatus, {
 
 /** Where we stand with an account as the provider describes it. */
 export const statusOf = (account: ConnectedAccount): PayoutAccountStatus =>
-  account.transfersEnabled ? PayoutAccountStatus.ENABLED : account.detailsSubmitted ? PayoutAccountStatus.RESTRICTED : PayoutAccountStatus.ONBOARDING;
+  account.transfersEnabled
+    ? PayoutAccountStatus.ENABLED
+    : account.detailsSubmitted
+      ? PayoutAccountStatus.RESTRICTED
+      : PayoutAccountStatus.ONBOARDING;
 
 /** A seller's one account at the payout provider (`sellerId` is unique), which their shares are sent to. */
 @ObjectType()
@@ -58,7 +62,11 @@ export class PayoutAccount {
   updatedAt: Date = new Date();
 }
 
-@ObjectType({ description: 'A link to the provider’s onboarding pages, for the seller alone. It expires: ask for another with `connectPayoutAccount`.' })
+@ObjectType({
+  description:
+    'A link to the provider’s onboarding pages, for the seller alone. It expires: ask for another with ' +
+    '`connectPayoutAccount`.',
+})
 export class PayoutOnboarding {
   @Field()
   url!: string;

@@ -11,7 +11,10 @@ import { lockSeller, type PayoutService } from './payout.service.js';
 
 export const MAX_URL_LENGTH = 2000;
 
-/** One provider account per seller, whatever happens: the row's unique seller backs up the key, which Stripe forgets after 24 hours. */
+/**
+ * One provider account per seller, whatever happens: the row's unique seller backs up the key, which Stripe forgets
+ * after 24 hours.
+ */
 const accountKeyFor = (sellerId: string) => `peerlink-payout-account-${sellerId}`;
 
 /** Sellers' payout accounts: connecting one, and following what the provider says of it. */
@@ -44,19 +47,32 @@ export class PayoutAccountService {
     const existing = await this.mine(viewer);
     // Asked with no transaction open; the key (from the seller's id) makes a second asking, by a
     // concurrent or retried request, get the same account, and the unique seller stores it once.
-    const connected = existing ? null : await this.provider.createAccount({ sellerId, idempotencyKey: accountKeyFor(sellerId) });
+    const connected = existing
+      ? null
+      : await this.provider.createAccount({ sellerId, idempotencyKey: accountKeyFor(sellerId) });
     const transfers: (() => Promise<unknown>)[] = [];
     const account = await this.outbox.transaction(async (em, publish) => {
       await lockSeller(em, sellerId);
       const stored = await em.findOne(PayoutAccount, { sellerId }, { refresh: true });
       if (stored || !connected) return stored ?? em.findOneOrFail(PayoutAccount, { sellerId });
-      const created = em.create(PayoutAccount, { sellerId, provider: this.provider.name, providerAccountId: connected.providerAccountId, status: statusOf(connected), payoutsEnabled: connected.payoutsEnabled });
+      const created = em.create(PayoutAccount, {
+        sellerId,
+        provider: this.provider.name,
+        providerAccountId: connected.providerAccountId,
+        status: statusOf(connected),
+        payoutsEnabled: connected.payoutsEnabled,
+      });
       await em.flush();
-      if (created.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, created, (work) => void transfers.push(work));
+      if (created.status === PayoutAccountStatus.ENABLED)
+        await this.payouts.releaseHeld(em, publish, created, (work) => void transfers.push(work));
       return created;
     });
     for (const transfer of transfers) await transfer();
-    const link = await this.provider.onboardingLink({ providerAccountId: account.providerAccountId, returnUrl: marked(back, 'return'), refreshUrl: marked(back, 'refresh') });
+    const link = await this.provider.onboardingLink({
+      providerAccountId: account.providerAccountId,
+      returnUrl: marked(back, 'return'),
+      refreshUrl: marked(back, 'refresh'),
+    });
     return { ...link, account };
   }
 
@@ -70,7 +86,13 @@ export class PayoutAccountService {
    * An account we have not stored yet (created, but its transaction not committed) throws, and the
    * provider delivers again; one that is not a seller's (no `sellerId` in its metadata) is ignored.
    */
-  async changed(em: EntityManager, providerAccountId: string, ours: boolean, eventId: string, afterCommit: AfterCommit): Promise<void> {
+  async changed(
+    em: EntityManager,
+    providerAccountId: string,
+    ours: boolean,
+    eventId: string,
+    afterCommit: AfterCommit,
+  ): Promise<void> {
     const found = await em.findOne(PayoutAccount, { providerAccountId });
     if (!found) {
       if (ours) throw new Error(`No payout account ${providerAccountId} yet`);
@@ -81,14 +103,22 @@ export class PayoutAccountService {
     if (await this.reads.claim(em, id, { providerAccountId })) afterCommit(() => this.reads.run(id));
   }
 
-  /** The account as the provider sees it now, stored on the seller's account locked; enabled, it releases what was held. */
-  private async recordAccount(em: EntityManager, publish: Publish<PaymentsEvents>, now: ConnectedAccount, afterCommit: AfterCommit): Promise<Json> {
+  /**
+   * The account as the provider sees it now, stored on the seller's account locked; enabled, it releases what was held.
+   */
+  private async recordAccount(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    now: ConnectedAccount,
+    afterCommit: AfterCommit,
+  ): Promise<Json> {
     const found = await em.findOneOrFail(PayoutAccount, { providerAccountId: now.providerAccountId });
     await lockSeller(em, found.sellerId);
     const account = await em.findOneOrFail(PayoutAccount, { id: found.id }, { refresh: true });
     Object.assign(account, { status: statusOf(now), payoutsEnabled: now.payoutsEnabled, updatedAt: new Date() });
     await em.flush();
-    if (account.status === PayoutAccountStatus.ENABLED) await this.payouts.releaseHeld(em, publish, account, afterCommit);
+    if (account.status === PayoutAccountStatus.ENABLED)
+      await this.payouts.releaseHeld(em, publish, account, afterCommit);
     return { status: account.status };
   }
 }

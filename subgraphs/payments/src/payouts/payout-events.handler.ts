@@ -13,11 +13,16 @@ type OrderChanged = MarketplaceEvents['marketplace.order.changed'];
  * new consumer, or from a marketplace not yet upgraded) lack it: they count as shipping, so no
  * payout falls due before delivery.
  */
-export const completesSale = (change: Pick<OrderChanged, 'status'> & { purpose?: OrderChanged['purpose']; ships?: boolean }) =>
-  change.purpose !== 'ADVERTISING' && (change.status === 'DELIVERED' || (change.status === 'PAID' && change.ships === false));
+export const completesSale = (
+  change: Pick<OrderChanged, 'status'> & { purpose?: OrderChanged['purpose']; ships?: boolean },
+) =>
+  change.purpose !== 'ADVERTISING' &&
+  (change.status === 'DELIVERED' || (change.status === 'PAID' && change.ships === false));
 
 /** Payouts follow orders (from marketplace) and refunds (payments' own events), under their own durable consumer. */
-export function payoutEventHandlers(payouts: PayoutService): EventHandlers<MarketplaceEvents & PaymentsEvents, PaymentsEvents> {
+export function payoutEventHandlers(
+  payouts: PayoutService,
+): EventHandlers<MarketplaceEvents & PaymentsEvents, PaymentsEvents> {
   return {
     'marketplace.order.changed': {
       when: completesSale,

@@ -15,8 +15,10 @@ export const MAX_BASIS_POINTS = 10_000;
 export const basisPointsOf = (percent: number) => Math.round(percent * 100);
 
 export function splitOf(gross: number, feeBasisPoints: number): Split {
-  if (!Number.isSafeInteger(gross) || gross < 0) throw new Error(`A gross amount is a whole, non-negative number of minor units, not ${gross}.`);
-  if (!Number.isInteger(feeBasisPoints) || feeBasisPoints < 0 || feeBasisPoints > MAX_BASIS_POINTS) throw new Error(`A fee is 0 to ${MAX_BASIS_POINTS} basis points, not ${feeBasisPoints}.`);
+  if (!Number.isSafeInteger(gross) || gross < 0)
+    throw new Error(`A gross amount is a whole, non-negative number of minor units, not ${gross}.`);
+  if (!Number.isInteger(feeBasisPoints) || feeBasisPoints < 0 || feeBasisPoints > MAX_BASIS_POINTS)
+    throw new Error(`A fee is 0 to ${MAX_BASIS_POINTS} basis points, not ${feeBasisPoints}.`);
   // Exact in doubles: gross ≤ 2^31 and basis points ≤ 10^4 keep the product far below 2^53.
   const fee = Math.floor((gross * feeBasisPoints + MAX_BASIS_POINTS / 2) / MAX_BASIS_POINTS);
   return { gross, fee, net: gross - fee };

@@ -12,11 +12,20 @@ export interface PayoutProvider {
   /** The account as the provider sees it now. */
   account(providerAccountId: string): Promise<ConnectedAccount>;
   /** A fresh, short-lived link to the provider's onboarding pages; each call makes a new one. */
-  onboardingLink(request: { providerAccountId: string; returnUrl: string; refreshUrl: string }): Promise<{ url: string; expiresAt: Date }>;
+  onboardingLink(request: {
+    providerAccountId: string;
+    returnUrl: string;
+    refreshUrl: string;
+  }): Promise<{ url: string; expiresAt: Date }>;
   /** Sends `amount` to the account. Refusals the seller or the platform must fix reject with `TransferRefused`. */
   transfer(request: TransferRequest): Promise<{ providerTransferId: string }>;
   /** Takes back part of a transfer (a refund after the seller was paid). The same key reverses once. */
-  reverse(request: { providerTransferId: string; amount: number; idempotencyKey: string; metadata: Record<string, string> }): Promise<{ providerReversalId: string }>;
+  reverse(request: {
+    providerTransferId: string;
+    amount: number;
+    idempotencyKey: string;
+    metadata: Record<string, string>;
+  }): Promise<{ providerReversalId: string }>;
 }
 
 export interface ConnectedAccount {

@@ -2,7 +2,10 @@ import type Stripe from 'stripe';
 import type { PayoutAccountService } from './payout-account.service.js';
 import type { StripeEventHandlers } from '../stripe/stripe-webhooks.js';
 
-/** Connect: a seller's account changed (onboarding finished, requirements came due...). The event names the account it is about. */
+/**
+ * Connect: a seller's account changed (onboarding finished, requirements came due...). The event names the account it
+ * is about.
+ */
 export function accountWebhooks(accounts: PayoutAccountService): StripeEventHandlers {
   return {
     'account.updated': (em, _publish, event, afterCommit) => {

@@ -28,7 +28,16 @@ registerEnumType(PayoutStatus, {
 @ObjectType()
 @Entity({ tableName: 'payouts' })
 export class Payout {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerTransferId' | 'reversedAmount' | 'refundsCovered' | 'transferAttempts' | 'holdReason' | 'paidAt';
+  [OptionalProps]?:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'providerTransferId'
+    | 'reversedAmount'
+    | 'refundsCovered'
+    | 'transferAttempts'
+    | 'holdReason'
+    | 'paidAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -43,11 +52,17 @@ export class Payout {
   @Property({ type: 'uuid', unique: true })
   paymentId!: string;
 
-  @Field(() => Int, { description: 'Gross: what the buyer paid, less refunds before it fell due, in minor units.', deprecationReason: 'Use grossTotal.' })
+  @Field(() => Int, {
+    description: 'Gross: what the buyer paid, less refunds before it fell due, in minor units.',
+    deprecationReason: 'Use grossTotal.',
+  })
   @Property({ type: 'integer' })
   amount!: number;
 
-  @Field(() => Int, { description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).', deprecationReason: 'Use feeTotal.' })
+  @Field(() => Int, {
+    description: 'The platform’s fee (PLATFORM_FEE_PERCENT of the gross, rounded half up).',
+    deprecationReason: 'Use feeTotal.',
+  })
   @Property({ type: 'integer' })
   fee!: number;
 
@@ -67,7 +82,10 @@ export class Payout {
   @Enum({ items: () => PayoutStatus })
   status!: PayoutStatus;
 
-  @Field(() => Int, { description: 'Taken back from the seller after refunds, in minor units.', deprecationReason: 'Use reversed.' })
+  @Field(() => Int, {
+    description: 'Taken back from the seller after refunds, in minor units.',
+    deprecationReason: 'Use reversed.',
+  })
   @Property({ type: 'integer' })
   reversedAmount: number = 0;
 

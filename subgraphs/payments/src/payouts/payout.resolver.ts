@@ -11,9 +11,14 @@ import { Payout, PayoutConnection } from './payout.entity.js';
 export class PayoutResolver {
   @Mutation(() => PayoutOnboarding, {
     nullable: true,
-    description: 'Sellers only: your payout account (made on first call) and a fresh link to the provider’s onboarding, which comes back to `returnUrl`.',
+    description:
+      'Sellers only: your payout account (made on first call) and a fresh link to the provider’s onboarding, ' +
+      'which comes back to `returnUrl`.',
   })
-  connectPayoutAccount(@Arg('returnUrl', () => String, { nullable: true }) returnUrl: string | null, @Ctx() ctx: PaymentsContext) {
+  connectPayoutAccount(
+    @Arg('returnUrl', () => String, { nullable: true }) returnUrl: string | null,
+    @Ctx() ctx: PaymentsContext,
+  ) {
     return ctx.services.payoutAccounts.connect(requireViewer(ctx.viewer), returnUrl);
   }
 

@@ -38,7 +38,10 @@ interface ReversalCall {
 }
 type ReversalAnswer = { providerReversalId: string } | { refused: string };
 
-/** A refusal (the account cannot receive money, too little left to reverse) is an answer; anything else leaves the outcome unknown. */
+/**
+ * A refusal (the account cannot receive money, too little left to reverse) is an answer; anything else leaves the
+ * outcome unknown.
+ */
 function refusalOrThrow(error: unknown): { refused: string } {
   if (error instanceof TransferRefused) return { refused: error.message };
   throw error;
@@ -52,7 +55,8 @@ type PaymentRefunded = Pick<PaymentsEvents['payments.refund.succeeded'], 'paymen
  * one per reversal, named by the refunded total it answers.
  */
 export const transferKeyFor = (payout: Payout) => `peerlink-payout-${payout.id}-${payout.transferAttempts}`;
-const reversalKeyFor = (payout: Payout, refundedTotal: number) => `peerlink-payout-${payout.id}-reversal-${refundedTotal}`;
+const reversalKeyFor = (payout: Payout, refundedTotal: number) =>
+  `peerlink-payout-${payout.id}-reversal-${refundedTotal}`;
 
 /**
  * Sellers' shares of completed sales. A payout falls due once per order (marketplace says when),
@@ -76,19 +80,36 @@ export class PayoutService {
     this.transfers = calls.kind<TransferCall, TransferAnswer>('transfer', {
       call: ({ amount, currency, providerAccountId, orderId, providerPaymentId, idempotencyKey, payoutId, sellerId }) =>
         this.provider
-          .transfer({ amount, currency, providerAccountId, orderId, providerPaymentId, idempotencyKey, metadata: { payoutId, orderId, sellerId } })
+          .transfer({
+            amount,
+            currency,
+            providerAccountId,
+            orderId,
+            providerPaymentId,
+            idempotencyKey,
+            metadata: { payoutId, orderId, sellerId },
+          })
           .catch((error: unknown) => refusalOrThrow(error)),
       record: (em, publish, transfer, answer) => this.recordTransfer(em, publish, transfer, answer),
     });
     this.reversals = calls.kind<ReversalCall, ReversalAnswer>('reversal', {
       call: ({ providerTransferId, amount, idempotencyKey, payoutId, orderId }) =>
-        this.provider.reverse({ providerTransferId, amount, idempotencyKey, metadata: { payoutId, orderId } }).catch((error: unknown) => refusalOrThrow(error)),
+        this.provider
+          .reverse({ providerTransferId, amount, idempotencyKey, metadata: { payoutId, orderId } })
+          .catch((error: unknown) => refusalOrThrow(error)),
       record: (em, publish, reversal, answer) => this.recordReversal(em, publish, reversal, answer),
     });
   }
 
-  /** A sale is complete: its payout falls due, once however often the news arrives. Its transfer is made after commit. */
-  async fallDue(em: EntityManager, publish: Publish<PaymentsEvents>, orderId: string, afterCommit: AfterCommit): Promise<void> {
+  /**
+   * A sale is complete: its payout falls due, once however often the news arrives. Its transfer is made after commit.
+   */
+  async fallDue(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    orderId: string,
+    afterCommit: AfterCommit,
+  ): Promise<void> {
     const found = await em.findOne(Payment, { orderId });
     // The order was paid, so its payment exists; until it is visible here, fail and be retried.
     if (!found) throw new Error(`No payment for order ${orderId} yet`);
@@ -99,15 +120,34 @@ export class PayoutService {
     const { gross, fee, net } = splitOf(payment.amount - payment.refundedAmount, this.feeBasisPoints);
     const claimed = await rows(
       em,
-      `insert into ${table(em, 'payouts')} (id, seller_id, order_id, payment_id, amount, fee, net, fee_basis_points, currency, status, refunds_covered, created_at, updated_at)
+      `insert into ${table(em, 'payouts')} (id, seller_id, order_id, payment_id, amount, fee, net, fee_basis_points,
+         currency, status, refunds_covered, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) on conflict do nothing returning id`,
-      [uuidv7(), payment.sellerId, payment.orderId, payment.id, gross, fee, net, this.feeBasisPoints, payment.currency, PayoutStatus.HELD, payment.refundedAmount],
+      [
+        uuidv7(),
+        payment.sellerId,
+        payment.orderId,
+        payment.id,
+        gross,
+        fee,
+        net,
+        this.feeBasisPoints,
+        payment.currency,
+        PayoutStatus.HELD,
+        payment.refundedAmount,
+      ],
     );
     if (!claimed.length) return;
     const payout = await em.findOneOrFail(Payout, { id: (claimed[0] as { id: string }).id });
     // An account being enabled meanwhile either sees this payout HELD and releases it, or is seen enabled here.
     await lockSeller(em, payment.sellerId);
-    const transfer = await this.send(em, publish, payout, payment, await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }));
+    const transfer = await this.send(
+      em,
+      publish,
+      payout,
+      payment,
+      await em.findOne(PayoutAccount, { sellerId: payment.sellerId }, { refresh: true }),
+    );
     if (transfer) afterCommit(() => this.transfers.run(transfer));
   }
 
@@ -120,7 +160,8 @@ export class PayoutService {
   async retryRefused(now = new Date()): Promise<number> {
     const due = await rows<{ id: string; seller_id: string }>(
       this.em,
-      `select p.id, p.seller_id from ${table(this.em, 'payouts')} p join ${table(this.em, 'payout_accounts')} a on a.seller_id = p.seller_id
+      `select p.id, p.seller_id from ${table(this.em, 'payouts')} p join ${table(this.em, 'payout_accounts')} a on
+         a.seller_id = p.seller_id
        where p.status = ? and p.transfer_attempts > 0 and a.status = ?
          and p.updated_at <= ?::timestamptz - least(power(2, p.transfer_attempts - 1), 1440) * interval '1 minute'
        order by p.id limit 100`,
@@ -132,20 +173,49 @@ export class PayoutService {
         await lockSeller(em, sellerId);
         const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
         if (payout.status !== PayoutStatus.HELD) return null;
-        return this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), await em.findOne(PayoutAccount, { sellerId }, { refresh: true }));
+        return this.send(
+          em,
+          publish,
+          payout,
+          await em.findOneOrFail(Payment, { id: payout.paymentId }),
+          await em.findOne(PayoutAccount, { sellerId }, { refresh: true }),
+        );
       });
       // Recorded PAID, or left HELD with the new refusal.
-      if (transfer && (await this.transfers.run(transfer)).state === 'done' && (await this.em.fork().findOneOrFail(Payout, { id })).status === PayoutStatus.PAID) sent++;
+      if (
+        transfer &&
+        (await this.transfers.run(transfer)).state === 'done' &&
+        (await this.em.fork().findOneOrFail(Payout, { id })).status === PayoutStatus.PAID
+      )
+        sent++;
     }
     return sent;
   }
 
-  /** The seller's account can receive money now: everything held for them goes, oldest first, once `em`'s transaction has committed. */
-  async releaseHeld(em: EntityManager, publish: Publish<PaymentsEvents>, account: PayoutAccount, afterCommit: AfterCommit): Promise<void> {
-    const held = await rows<{ id: string }>(em, `select id from ${table(em, 'payouts')} where seller_id = ? and status = ? order by id for update`, [account.sellerId, PayoutStatus.HELD]);
+  /**
+   * The seller's account can receive money now: everything held for them goes, oldest first, once `em`'s transaction
+   * has committed.
+   */
+  async releaseHeld(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    account: PayoutAccount,
+    afterCommit: AfterCommit,
+  ): Promise<void> {
+    const held = await rows<{ id: string }>(
+      em,
+      `select id from ${table(em, 'payouts')} where seller_id = ? and status = ? order by id for update`,
+      [account.sellerId, PayoutStatus.HELD],
+    );
     for (const { id } of held) {
       const payout = await em.findOneOrFail(Payout, { id }, { refresh: true });
-      const transfer = await this.send(em, publish, payout, await em.findOneOrFail(Payment, { id: payout.paymentId }), account);
+      const transfer = await this.send(
+        em,
+        publish,
+        payout,
+        await em.findOneOrFail(Payment, { id: payout.paymentId }),
+        account,
+      );
       if (transfer) afterCommit(() => this.transfers.run(transfer));
     }
   }
@@ -155,7 +225,11 @@ export class PayoutService {
    * after, the seller's part of the refund is reversed. Events carry the running refunded total,
    * so a repeated or overtaken one changes nothing.
    */
-  async refunded(em: EntityManager, { paymentId, refundedTotal }: PaymentRefunded, afterCommit: AfterCommit): Promise<void> {
+  async refunded(
+    em: EntityManager,
+    { paymentId, refundedTotal }: PaymentRefunded,
+    afterCommit: AfterCommit,
+  ): Promise<void> {
     const found = await em.findOne(Payout, { paymentId });
     // Not due yet: the refund will be left out of the gross when it falls due.
     if (!found) return;
@@ -165,7 +239,8 @@ export class PayoutService {
     const payment = await em.findOneOrFail(Payment, { id: paymentId });
     const grossLeft = payment.amount - refundedTotal;
     // A transfer under way changes what the seller holds: this refund waits for its answer (the event is retried).
-    if ((await this.transfers.pending(em, `${payout.id}-`)).length) throw new Error(`Payout ${payout.id} has a transfer under way`);
+    if ((await this.transfers.pending(em, `${payout.id}-`)).length)
+      throw new Error(`Payout ${payout.id} has a transfer under way`);
     if (payout.status === PayoutStatus.HELD) {
       Object.assign(payout, toColumns(splitOf(grossLeft, payout.feeBasisPoints)));
       if (grossLeft === 0) Object.assign(payout, { status: PayoutStatus.CANCELLED, holdReason: null });
@@ -176,7 +251,13 @@ export class PayoutService {
       if (due > 0) {
         const id = `${payout.id}-${refundedTotal}`;
         const { orderId } = payout;
-        await this.reversals.claim(em, id, { payoutId: payout.id, orderId, providerTransferId: payout.providerTransferId, amount: due, idempotencyKey: reversalKeyFor(payout, refundedTotal) });
+        await this.reversals.claim(em, id, {
+          payoutId: payout.id,
+          orderId,
+          providerTransferId: payout.providerTransferId,
+          amount: due,
+          idempotencyKey: reversalKeyFor(payout, refundedTotal),
+        });
         afterCommit(() => this.reversals.run(id));
       }
     }
@@ -189,8 +270,14 @@ export class PayoutService {
   async mine(viewer: Viewer, first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const found = await this.em.find(Payout, { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) }, { orderBy: { id: 'desc' }, limit: size + 1, refresh: true });
-    return withTotalCount(toConnection(found, size, { after }), () => this.em.count(Payout, { sellerId: viewer.userId }));
+    const found = await this.em.find(
+      Payout,
+      { sellerId: viewer.userId, ...(cursor ? { id: { $lt: cursor.id } } : {}) },
+      { orderBy: { id: 'desc' }, limit: size + 1, refresh: true },
+    );
+    return withTotalCount(toConnection(found, size, { after }), () =>
+      this.em.count(Payout, { sellerId: viewer.userId }),
+    );
   }
 
   /** One payout, for its seller and admins; NOT_FOUND for anyone else. */
@@ -206,9 +293,17 @@ export class PayoutService {
    * returned), or records why it is held. Nothing to send (a 100% fee: providers refuse a transfer
    * of 0) is PAID at once.
    */
-  private async send(em: EntityManager, publish: Publish<PaymentsEvents>, payout: Payout, payment: Payment, account: PayoutAccount | null): Promise<string | null> {
+  private async send(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    payout: Payout,
+    payment: Payment,
+    account: PayoutAccount | null,
+  ): Promise<string | null> {
     if (account?.status !== PayoutAccountStatus.ENABLED || account.provider !== this.provider.name) {
-      payout.holdReason = account ? 'Your payout account is not enabled yet: finish onboarding.' : 'Connect a payout account to be paid.';
+      payout.holdReason = account
+        ? 'Your payout account is not enabled yet: finish onboarding.'
+        : 'Connect a payout account to be paid.';
       await em.flush();
       return null;
     }
@@ -232,31 +327,69 @@ export class PayoutService {
     return claimed ? id : null;
   }
 
-  /** The provider's answer to a transfer, on the payout locked: PAID, or HELD with the refusal (a later attempt takes a new key). */
-  private async recordTransfer(em: EntityManager, publish: Publish<PaymentsEvents>, transfer: TransferCall, answer: TransferAnswer): Promise<Json> {
+  /**
+   * The provider's answer to a transfer, on the payout locked: PAID, or HELD with the refusal (a later attempt takes a
+   * new key).
+   */
+  private async recordTransfer(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    transfer: TransferCall,
+    answer: TransferAnswer,
+  ): Promise<Json> {
     await lockRow(em, 'payouts', transfer.payoutId);
     const payout = await em.findOneOrFail(Payout, { id: transfer.payoutId }, { refresh: true });
     if ('refused' in answer) {
-      if (payout.status === PayoutStatus.HELD) Object.assign(payout, { holdReason: answer.refused, transferAttempts: payout.transferAttempts + 1, updatedAt: new Date() });
+      if (payout.status === PayoutStatus.HELD)
+        Object.assign(payout, {
+          holdReason: answer.refused,
+          transferAttempts: payout.transferAttempts + 1,
+          updatedAt: new Date(),
+        });
     } else if (payout.status === PayoutStatus.HELD) {
       this.markPaid(publish, payout, answer.providerTransferId);
     } else {
       // Refunds cannot cancel a payout while its transfer is under way (`refunded` waits), so this is a bug to look at.
-      this.logger.error({ payoutId: payout.id, status: payout.status, providerTransferId: answer.providerTransferId }, 'a transfer was made for a payout no longer held');
+      this.logger.error(
+        { payoutId: payout.id, status: payout.status, providerTransferId: answer.providerTransferId },
+        'a transfer was made for a payout no longer held',
+      );
     }
     await em.flush();
     return answer;
   }
 
   private markPaid(publish: Publish<PaymentsEvents>, payout: Payout, providerTransferId: string | null) {
-    Object.assign(payout, { status: PayoutStatus.PAID, providerTransferId, paidAt: new Date(), holdReason: null, updatedAt: new Date() });
-    publish('payments.payout.paid', { payoutId: payout.id, orderId: payout.orderId, sellerId: payout.sellerId, amount: payout.net, fee: payout.fee, currency: payout.currency });
+    Object.assign(payout, {
+      status: PayoutStatus.PAID,
+      providerTransferId,
+      paidAt: new Date(),
+      holdReason: null,
+      updatedAt: new Date(),
+    });
+    publish('payments.payout.paid', {
+      payoutId: payout.id,
+      orderId: payout.orderId,
+      sellerId: payout.sellerId,
+      amount: payout.net,
+      fee: payout.fee,
+      currency: payout.currency,
+    });
   }
 
-  private async recordReversal(em: EntityManager, publish: Publish<PaymentsEvents>, reversal: ReversalCall, answer: ReversalAnswer): Promise<Json> {
+  private async recordReversal(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    reversal: ReversalCall,
+    answer: ReversalAnswer,
+  ): Promise<Json> {
     if ('refused' in answer) {
-      // Retrying under the same key gets the same refusal. The refund stays uncovered: the next one asks for everything owed.
-      this.logger.error({ payoutId: reversal.payoutId, amount: reversal.amount, reason: answer.refused }, 'the provider refused to reverse a payout; the seller keeps money the buyer got back');
+      // Retrying under the same key gets the same refusal. The refund stays uncovered: the next one asks for everything
+      // owed.
+      this.logger.error(
+        { payoutId: reversal.payoutId, amount: reversal.amount, reason: answer.refused },
+        'the provider refused to reverse a payout; the seller keeps money the buyer got back',
+      );
       return answer;
     }
     await lockRow(em, 'payouts', reversal.payoutId);
@@ -266,7 +399,14 @@ export class PayoutService {
     payout.updatedAt = new Date();
     await em.flush();
     const { id: payoutId, orderId, sellerId, currency, reversedAmount: reversedTotal } = payout;
-    publish('payments.payout.reversed', { payoutId, orderId, sellerId, amount: reversal.amount, reversedTotal, currency });
+    publish('payments.payout.reversed', {
+      payoutId,
+      orderId,
+      sellerId,
+      amount: reversal.amount,
+      reversedTotal,
+      currency,
+    });
     return answer;
   }
 }

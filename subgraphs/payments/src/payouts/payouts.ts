@@ -22,13 +22,38 @@ import { StripePayouts } from '../stripe/stripe-payouts.js';
 export { PayoutResolver } from './payout.resolver.js';
 export const payoutEntities = [PayoutAccount, Payout];
 
-/** Sellers' payouts, wired: Stripe Connect beside Stripe payments, the sandbox otherwise; its own consumer of order and refund events. */
-export async function startPayouts(options: { bus: EventBus; publicUrl: string; platformFeePercent: number; logger: Logger; outbox: Outbox<PaymentsEvents>; stripe: Stripe | null; ledger: SandboxLedger | null; em: EntityManager; calls: OutsideCalls<PaymentsEvents> }) {
+/**
+ * Sellers' payouts, wired: Stripe Connect beside Stripe payments, the sandbox otherwise; its own consumer of order and
+ * refund events.
+ */
+export async function startPayouts(options: {
+  bus: EventBus;
+  publicUrl: string;
+  platformFeePercent: number;
+  logger: Logger;
+  outbox: Outbox<PaymentsEvents>;
+  stripe: Stripe | null;
+  ledger: SandboxLedger | null;
+  em: EntityManager;
+  calls: OutsideCalls<PaymentsEvents>;
+}) {
   const { bus, publicUrl, platformFeePercent, logger, outbox, stripe, ledger, em, calls } = options;
   const provider = stripe ? new StripePayouts(stripe) : new SandboxPayouts(ledger ?? undefined);
   const payouts = new PayoutService(provider, basisPointsOf(platformFeePercent), em, outbox, logger, calls);
-  const payoutAccounts = new PayoutAccountService(provider, outbox, payouts, `${publicUrl}/payments/payouts/return`, calls);
-  const stopConsuming = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({ bus, outbox, consumer: 'payments-payouts', handlers: payoutEventHandlers(payouts), logger });
+  const payoutAccounts = new PayoutAccountService(
+    provider,
+    outbox,
+    payouts,
+    `${publicUrl}/payments/payouts/return`,
+    calls,
+  );
+  const stopConsuming = await consumeEvents<MarketplaceEvents & PaymentsEvents, PaymentsEvents>({
+    bus,
+    outbox,
+    consumer: 'payments-payouts',
+    handlers: payoutEventHandlers(payouts),
+    logger,
+  });
   const retries = new Repeating('refused-payout retry', 60_000, () => payouts.retryRefused(), logger).start();
   return {
     services: { payouts, payoutAccounts },

@@ -12,8 +12,14 @@ export enum PlanSubscriptionStatus {
 registerEnumType(PlanSubscriptionStatus, {
   name: 'PlanSubscriptionStatus',
   valuesConfig: {
-    PENDING: { description: 'Being started: the provider was asked and its answer is not recorded yet. Subscribing again with the same key finishes it.' },
-    INCOMPLETE: { description: 'The first payment did not go through (`latestPaymentFailure`): nothing started; subscribe again.' },
+    PENDING: {
+      description:
+        'Being started: the provider was asked and its answer is not recorded yet. Subscribing again with ' +
+        'the same key finishes it.',
+    },
+    INCOMPLETE: {
+      description: 'The first payment did not go through (`latestPaymentFailure`): nothing started; subscribe again.',
+    },
     ACTIVE: { description: 'Paid until `currentPeriodEnd`; renews then unless `cancelAtPeriodEnd`.' },
     PAST_DUE: { description: 'A renewal failed (`latestPaymentFailure`); the provider tries again.' },
     CANCELLED: { description: 'Over for good.' },
@@ -31,7 +37,15 @@ export const HELD_STATUSES = [PlanSubscriptionStatus.PENDING, ...LIVE_STATUSES];
 @Entity({ tableName: 'plan_subscriptions' })
 @Unique({ properties: ['userId', 'idempotencyKey'] })
 export class PlanSubscription {
-  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt' | 'providerSubscriptionId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'latestPaymentFailure' | 'requestFingerprint';
+  [OptionalProps]?:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'providerSubscriptionId'
+    | 'currentPeriodEnd'
+    | 'cancelAtPeriodEnd'
+    | 'latestPaymentFailure'
+    | 'requestFingerprint';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -50,7 +64,9 @@ export class PlanSubscription {
   @Property({ type: 'text' })
   idempotencyKey!: string;
 
-  /** What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT. */
+  /**
+   * What the key's first request asked for (`requestFingerprint`): the same key with other parameters is a CONFLICT.
+   */
   @Property({ type: 'text', nullable: true })
   requestFingerprint: string | null = null;
 
@@ -64,7 +80,10 @@ export class PlanSubscription {
   @Enum({ items: () => PlanSubscriptionStatus })
   status!: PlanSubscriptionStatus;
 
-  @Field(() => Date, { nullable: true, description: 'The end of the period paid for: the subscriber has the plan until then.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'The end of the period paid for: the subscriber has the plan until then.',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   currentPeriodEnd: Date | null = null;
 
@@ -72,7 +91,10 @@ export class PlanSubscription {
   @Property()
   cancelAtPeriodEnd: boolean = false;
 
-  @Field(() => String, { nullable: true, description: 'Why the last payment failed, while it matters (INCOMPLETE, PAST_DUE).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last payment failed, while it matters (INCOMPLETE, PAST_DUE).',
+  })
   @Property({ type: 'text', nullable: true })
   latestPaymentFailure: string | null = null;
 

@@ -65,11 +65,16 @@ export class PlanSubscriptionService {
     return finished.idempotencyKey === clientKey(input.idempotencyKey) ? finished : this.subscribe(viewer, input);
   }
 
-  /** The viewer's subscription under this key, made PENDING if new; or their pending one to the plan, to finish first. */
+  /**
+   * The viewer's subscription under this key, made PENDING if new; or their pending one to the plan, to finish first.
+   */
   private claim(viewer: Viewer, input: SubscribeInput): Promise<PlanSubscription> {
     const key = clientKey(input.idempotencyKey);
     const { userId } = viewer;
-    const fingerprint = requestFingerprint({ planId: input.planId.trim().toLowerCase(), paymentMethodId: input.paymentMethodId.trim().toLowerCase() });
+    const fingerprint = requestFingerprint({
+      planId: input.planId.trim().toLowerCase(),
+      paymentMethodId: input.paymentMethodId.trim().toLowerCase(),
+    });
     return this.outbox.transaction(async (em) => {
       // One claim at a time per user: a retry waits for the first, then finds its row.
       await lockKey(em, `plan-subscriptions:${userId}`);
@@ -81,7 +86,11 @@ export class PlanSubscriptionService {
       const plan = isUuid(input.planId) ? await em.findOne(Plan, { id: input.planId }) : null;
       if (!plan) throw notFound('Plan');
       if (!plan.active) throw badInput('This plan is archived: it takes no new subscribers.', 'planId');
-      if (!plan.providerPriceId) throw conflict('This plan is not on sale yet: the payment provider has not made its price. Try again shortly.', 'planId');
+      if (!plan.providerPriceId)
+        throw conflict(
+          'This plan is not on sale yet: the payment provider has not made its price. Try again shortly.',
+          'planId',
+        );
       const held = await em.findOne(PlanSubscription, { userId, planId: plan.id, status: { $in: HELD_STATUSES } });
       if (held?.status === PlanSubscriptionStatus.PENDING) return held;
       if (held) throw conflict('You already subscribe to this plan.', 'planId');
@@ -108,7 +117,10 @@ export class PlanSubscriptionService {
     const minute = 60_000;
     const stale = await this.em.fork().find(
       PlanSubscription,
-      { status: PlanSubscriptionStatus.PENDING, createdAt: { $lt: new Date(now.getTime() - minute), $gt: new Date(now.getTime() - 23 * 60 * minute) } },
+      {
+        status: PlanSubscriptionStatus.PENDING,
+        createdAt: { $lt: new Date(now.getTime() - minute), $gt: new Date(now.getTime() - 23 * 60 * minute) },
+      },
       { orderBy: { id: 'asc' }, limit: 50 },
     );
     let finished = 0;
@@ -116,15 +128,25 @@ export class PlanSubscriptionService {
       try {
         if ((await this.finish(pending)).status !== PlanSubscriptionStatus.PENDING) finished++;
       } catch (err) {
-        this.logger.warn({ err, planSubscriptionId: pending.id }, 'a pending plan subscription could not be finished yet');
+        this.logger.warn(
+          { err, planSubscriptionId: pending.id },
+          'a pending plan subscription could not be finished yet',
+        );
       }
     }
-    const abandoned = await this.em.fork().count(PlanSubscription, { status: PlanSubscriptionStatus.PENDING, createdAt: { $lte: new Date(now.getTime() - 23 * 60 * minute) } });
-    if (abandoned) this.logger.error({ count: abandoned }, 'plan subscriptions pending for a day: check them against the provider');
+    const abandoned = await this.em.fork().count(PlanSubscription, {
+      status: PlanSubscriptionStatus.PENDING,
+      createdAt: { $lte: new Date(now.getTime() - 23 * 60 * minute) },
+    });
+    if (abandoned)
+      this.logger.error({ count: abandoned }, 'plan subscriptions pending for a day: check them against the provider');
     return finished;
   }
 
-  /** Asks the provider to start a claimed subscription (again, after a failure: the same key gets the same answer), then records the answer. */
+  /**
+   * Asks the provider to start a claimed subscription (again, after a failure: the same key gets the same answer), then
+   * records the answer.
+   */
   private async finish(pending: PlanSubscription): Promise<PlanSubscription> {
     const { id, userId } = pending;
     const request = await this.em.fork().transactional(async (em) => {
@@ -133,7 +155,13 @@ export class PlanSubscriptionService {
       return {
         customerId: await this.paymentMethods.customerOf(em, userId),
         providerPriceId: plan.providerPriceId,
-        plan: { planId: plan.id, name: plan.name, amount: plan.amount, currency: plan.currency, interval: plan.interval },
+        plan: {
+          planId: plan.id,
+          name: plan.name,
+          amount: plan.amount,
+          currency: plan.currency,
+          interval: plan.interval,
+        },
         paymentMethodId: method.providerPaymentMethodId,
         idempotencyKey: `peerlink-plan-subscription-${id}`,
         metadata: { userId, planId: plan.id, planSubscriptionId: id },
@@ -147,7 +175,11 @@ export class PlanSubscriptionService {
       Object.assign(
         subscription,
         started.status === 'ACTIVE'
-          ? { status: PlanSubscriptionStatus.ACTIVE, providerSubscriptionId: started.providerSubscriptionId, currentPeriodEnd: started.currentPeriodEnd }
+          ? {
+              status: PlanSubscriptionStatus.ACTIVE,
+              providerSubscriptionId: started.providerSubscriptionId,
+              currentPeriodEnd: started.currentPeriodEnd,
+            }
           : { status: PlanSubscriptionStatus.INCOMPLETE, latestPaymentFailure: started.failureReason },
         { updatedAt: new Date() },
       );
@@ -167,7 +199,8 @@ export class PlanSubscriptionService {
     // then the answer is recorded on the subscription locked, unless it moved on meanwhile.
     const seen = await this.owned(viewer, id, this.em.fork());
     if (seen.status === PlanSubscriptionStatus.CANCELLED || seen.cancelAtPeriodEnd) return seen;
-    if (!LIVE_STATUSES.includes(seen.status)) throw badInput(`A ${seen.status} subscription cannot be cancelled.`, 'id');
+    if (!LIVE_STATUSES.includes(seen.status))
+      throw badInput(`A ${seen.status} subscription cannot be cancelled.`, 'id');
     const gone = await this.provider.cancelAtPeriodEnd(seen.providerSubscriptionId!).then(
       () => false,
       (error: unknown) => {
@@ -177,8 +210,13 @@ export class PlanSubscriptionService {
     );
     return this.outbox.transaction(async (em, publish) => {
       const subscription = await this.locked(em, seen.id);
-      if (subscription.status === PlanSubscriptionStatus.CANCELLED || subscription.cancelAtPeriodEnd) return subscription;
-      Object.assign(subscription, { cancelAtPeriodEnd: true, updatedAt: new Date() }, gone && { status: PlanSubscriptionStatus.CANCELLED });
+      if (subscription.status === PlanSubscriptionStatus.CANCELLED || subscription.cancelAtPeriodEnd)
+        return subscription;
+      Object.assign(
+        subscription,
+        { cancelAtPeriodEnd: true, updatedAt: new Date() },
+        gone && { status: PlanSubscriptionStatus.CANCELLED },
+      );
       announce(publish, subscription);
       return subscription;
     });
@@ -196,12 +234,17 @@ export class PlanSubscriptionService {
     if (!found) return;
     const subscription = await this.locked(em, found.id);
     if (subscription.status === PlanSubscriptionStatus.CANCELLED) return;
-    if (subscription.status === PlanSubscriptionStatus.PENDING) subscription.providerSubscriptionId = event.providerSubscriptionId;
+    if (subscription.status === PlanSubscriptionStatus.PENDING)
+      subscription.providerSubscriptionId = event.providerSubscriptionId;
     const paidUntil = subscription.currentPeriodEnd?.getTime() ?? 0;
     switch (event.type) {
       case 'invoice.paid':
         if (event.periodEnd.getTime() <= paidUntil) return;
-        Object.assign(subscription, { status: PlanSubscriptionStatus.ACTIVE, currentPeriodEnd: event.periodEnd, latestPaymentFailure: null });
+        Object.assign(subscription, {
+          status: PlanSubscriptionStatus.ACTIVE,
+          currentPeriodEnd: event.periodEnd,
+          latestPaymentFailure: null,
+        });
         break;
       case 'invoice.payment_failed': {
         if (event.periodEnd.getTime() <= paidUntil) return;
@@ -223,7 +266,12 @@ export class PlanSubscriptionService {
     announce(publish, subscription);
   }
 
-  private async announceFailure(em: EntityManager, publish: Publish<PaymentsEvents>, subscription: PlanSubscription, reason: string) {
+  private async announceFailure(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    subscription: PlanSubscription,
+    reason: string,
+  ) {
     const plan = await em.findOneOrFail(Plan, { id: subscription.planId });
     publish('payments.plan_subscription.renewal_failed', {
       planSubscriptionId: subscription.id,
@@ -246,10 +294,19 @@ export class PlanSubscriptionService {
     if (known) return known;
     const { planSubscriptionId, userId } = event.metadata ?? {};
     if (!planSubscriptionId && !userId) return null;
-    const named = planSubscriptionId && isUuid(planSubscriptionId) ? await em.findOne(PlanSubscription, { id: planSubscriptionId }) : null;
+    const named =
+      planSubscriptionId && isUuid(planSubscriptionId)
+        ? await em.findOne(PlanSubscription, { id: planSubscriptionId })
+        : null;
     if (named?.status === PlanSubscriptionStatus.PENDING && !named.providerSubscriptionId) return named;
     this.logger.error(
-      { event: event.type, providerSubscriptionId: event.providerSubscriptionId, planSubscriptionId, userId, recorded: named && { status: named.status, providerSubscriptionId: named.providerSubscriptionId } },
+      {
+        event: event.type,
+        providerSubscriptionId: event.providerSubscriptionId,
+        planSubscriptionId,
+        userId,
+        recorded: named && { status: named.status, providerSubscriptionId: named.providerSubscriptionId },
+      },
       'billing news about a provider subscription we do not record, although its metadata names our user',
     );
     return null;

@@ -12,9 +12,15 @@ export function planSubscriptionWebhooks(subscriptions: PlanSubscriptionService,
     if (event.type.startsWith('invoice.')) {
       logger.error(
         { event: event.type, eventId: event.id, apiVersion: event.api_version },
-        'Stripe invoice event names no subscription we can read: is the webhook endpoint on the Stripe SDK’s API version?',
+        'Stripe invoice event names no subscription we can read: is the webhook endpoint on the Stripe SDK’s ' +
+          'API version?',
       );
     }
   };
-  return { 'invoice.paid': handle, 'invoice.payment_failed': handle, 'customer.subscription.updated': handle, 'customer.subscription.deleted': handle };
+  return {
+    'invoice.paid': handle,
+    'invoice.payment_failed': handle,
+    'customer.subscription.updated': handle,
+    'customer.subscription.deleted': handle,
+  };
 }

@@ -30,7 +30,10 @@ export class Plan {
   @Property({ type: 'text' })
   description: string = '';
 
-  @Field(() => Int, { description: 'Charged each period, in minor units of the currency, e.g. cents.', deprecationReason: 'Use price.' })
+  @Field(() => Int, {
+    description: 'Charged each period, in minor units of the currency, e.g. cents.',
+    deprecationReason: 'Use price.',
+  })
   @Property()
   amount!: number;
 
@@ -49,7 +52,10 @@ export class Plan {
   @Property()
   provider!: string;
 
-  /** The provider's recurring price (Stripe: `price_…` of a Product made with the plan); empty until the provider has made it. */
+  /**
+   * The provider's recurring price (Stripe: `price_…` of a Product made with the plan); empty until the provider has
+   * made it.
+   */
   @Property({ type: 'text' })
   providerPriceId!: string;
 

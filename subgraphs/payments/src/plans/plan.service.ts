@@ -56,7 +56,11 @@ export class PlanService {
 
   /** Plans on sale (not archived, priced at the provider), cheapest first. */
   onSale(): Promise<Plan[]> {
-    return this.em.find(Plan, { active: true, providerPriceId: { $ne: '' } }, { orderBy: { amount: 'asc', id: 'asc' } });
+    return this.em.find(
+      Plan,
+      { active: true, providerPriceId: { $ne: '' } },
+      { orderBy: { amount: 'asc', id: 'asc' } },
+    );
   }
 
   /** Any plan, archived ones too (subscribers still see theirs), or NOT_FOUND. */
@@ -84,8 +88,22 @@ export class PlanService {
         // Two admins making one name at once: the second waits, then sees the first's plan.
         await lockKey(em, `plan-name:${name.toLowerCase()}`);
         if (await em.count(Plan, { active: true, name: { $ilike: name.replace(/[\\%_]/g, '\\$&') } })) throw taken();
-        const plan = em.create(Plan, { name, description, amount: input.amount, currency: input.currency, interval: input.interval, provider: this.provider.name, providerPriceId: '' });
-        await this.prices.claim(em, plan.id, { planId: plan.id, name, amount: plan.amount, currency: plan.currency, interval: plan.interval });
+        const plan = em.create(Plan, {
+          name,
+          description,
+          amount: input.amount,
+          currency: input.currency,
+          interval: input.interval,
+          provider: this.provider.name,
+          providerPriceId: '',
+        });
+        await this.prices.claim(em, plan.id, {
+          planId: plan.id,
+          name,
+          amount: plan.amount,
+          currency: plan.currency,
+          interval: plan.interval,
+        });
         return plan.id;
       })
       .catch((error: unknown) => {
@@ -99,7 +117,10 @@ export class PlanService {
     return this.em.fork().findOneOrFail(Plan, { id: planId });
   }
 
-  /** The provider's answer, recorded once: the price on the plan, or the plan removed (nobody could have subscribed to it yet). */
+  /**
+   * The provider's answer, recorded once: the price on the plan, or the plan removed (nobody could have subscribed to
+   * it yet).
+   */
   private async recordPrice(em: EntityManager, planId: string, answer: PriceAnswer): Promise<PriceAnswer> {
     const plan = await em.findOne(Plan, { id: planId });
     if (!plan) return answer;

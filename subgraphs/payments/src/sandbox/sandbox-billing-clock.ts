@@ -13,7 +13,12 @@ import type { SandboxPayments } from './sandbox-provider.js';
  * through the same `apply` as Stripe's webhooks, each event once (recorded with the webhooks' ids).
  * News that cannot be applied yet is kept and tried again on the next tick, as Stripe redelivers.
  */
-export function sandboxBillingClock(sandbox: SandboxPayments, outbox: Outbox<PaymentsEvents>, subscriptions: PlanSubscriptionService, logger: Logger): Repeating {
+export function sandboxBillingClock(
+  sandbox: SandboxPayments,
+  outbox: Outbox<PaymentsEvents>,
+  subscriptions: PlanSubscriptionService,
+  logger: Logger,
+): Repeating {
   let pending: (BillingEvent & { id: string })[] = [];
   return new Repeating(
     'sandbox billing clock',
@@ -29,7 +34,10 @@ export function sandboxBillingClock(sandbox: SandboxPayments, outbox: Outbox<Pay
             if (await firstTime(em, event)) await subscriptions.apply(em, publish, event);
           })
           .catch((err: unknown) => {
-            logger.warn({ err, event: event.type, eventId: event.id }, 'sandbox billing event not applied yet; trying again');
+            logger.warn(
+              { err, event: event.type, eventId: event.id },
+              'sandbox billing event not applied yet; trying again',
+            );
             pending.push(event);
           });
       }
@@ -39,4 +47,11 @@ export function sandboxBillingClock(sandbox: SandboxPayments, outbox: Outbox<Pay
 }
 
 const firstTime = async (em: EntityManager, event: { id: string; type: string }) =>
-  (await rows(em, `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on conflict (id) do nothing returning id`, [event.id, event.type])).length > 0;
+  (
+    await rows(
+      em,
+      `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on conflict ` +
+        `(id) do nothing returning id`,
+      [event.id, event.type],
+    )
+  ).length > 0;

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryLedger, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
-import { SubscriptionGone, type BillingEvent, type PaymentOutcome, type PlanInterval, type StartedSubscription, type SubscriptionRequest } from '../provider.js';
+import {
+  SubscriptionGone,
+  type BillingEvent,
+  type PaymentOutcome,
+  type PlanInterval,
+  type StartedSubscription,
+  type SubscriptionRequest,
+} from '../provider.js';
 
 interface SandboxSubscription {
   id: string;
@@ -14,7 +21,12 @@ interface SandboxSubscription {
   status: 'active' | 'past_due' | 'canceled';
 }
 
-type ChargeSaved = (request: { paymentMethodId: string; customerId: string; amount: number; currency: string }) => PaymentOutcome;
+type ChargeSaved = (request: {
+  paymentMethodId: string;
+  customerId: string;
+  amount: number;
+  currency: string;
+}) => PaymentOutcome;
 
 /**
  * The sandbox's subscriptions, renewed on its own clock like Stripe Billing's: each `renewDue` charges
@@ -35,18 +47,38 @@ export class SandboxBilling {
     this.started = ledger.map('subscriptions-by-key');
   }
 
-  async create({ customerId, plan, paymentMethodId, idempotencyKey }: SubscriptionRequest): Promise<StartedSubscription> {
+  async create({
+    customerId,
+    plan,
+    paymentMethodId,
+    idempotencyKey,
+  }: SubscriptionRequest): Promise<StartedSubscription> {
     const earlier = this.started.get(idempotencyKey);
     if (earlier) return earlier;
     const first = this.chargeSaved({ paymentMethodId, customerId, amount: plan.amount, currency: plan.currency });
     let started: StartedSubscription;
     if (first.status !== 'SUCCEEDED') {
-      started = { status: 'FAILED', failureReason: first.status === 'FAILED' ? first.failureReason : 'Your bank asked to authenticate this payment.' };
+      started = {
+        status: 'FAILED',
+        failureReason:
+          first.status === 'FAILED' ? first.failureReason : 'Your bank asked to authenticate this payment.',
+      };
     } else {
       const periodEnd = this.advance(new Date(), plan.interval);
       const id = `sub_sandbox_${randomBytes(12).toString('hex')}`;
       const { interval, amount, currency } = plan;
-      this.subscriptions.set(id, { id, customerId, paymentMethodId, interval, amount, currency, periodEnd, nextAttempt: periodEnd, cancelAtPeriodEnd: false, status: 'active' });
+      this.subscriptions.set(id, {
+        id,
+        customerId,
+        paymentMethodId,
+        interval,
+        amount,
+        currency,
+        periodEnd,
+        nextAttempt: periodEnd,
+        cancelAtPeriodEnd: false,
+        status: 'active',
+      });
       started = { status: 'ACTIVE', providerSubscriptionId: id, currentPeriodEnd: periodEnd };
     }
     this.started.set(idempotencyKey, started);
@@ -56,14 +88,16 @@ export class SandboxBilling {
   async cancelAtPeriodEnd(id: string): Promise<void> {
     const subscription = this.subscriptions.get(id);
     // Forgotten at a restart, or ended: as Stripe refuses a subscription it has ended.
-    if (!subscription || subscription.status === 'canceled') throw new SubscriptionGone(`No such subscription: '${id}'`);
+    if (!subscription || subscription.status === 'canceled')
+      throw new SubscriptionGone(`No such subscription: '${id}'`);
     subscription.cancelAtPeriodEnd = true;
     this.subscriptions.touch(id);
   }
 
   renewDue(now: Date): (BillingEvent & { id: string })[] {
     const events: (BillingEvent & { id: string })[] = [];
-    const report = (event: BillingEvent) => events.push({ ...event, id: `evt_sandbox_${randomBytes(12).toString('hex')}` });
+    const report = (event: BillingEvent) =>
+      events.push({ ...event, id: `evt_sandbox_${randomBytes(12).toString('hex')}` });
     for (const subscription of this.subscriptions.values()) {
       const providerSubscriptionId = subscription.id;
       if (subscription.status === 'canceled') continue;
@@ -85,7 +119,8 @@ export class SandboxBilling {
       } else {
         Object.assign(subscription, { nextAttempt: this.advance(now, subscription.interval), status: 'past_due' });
         this.subscriptions.touch(providerSubscriptionId);
-        const reason = renewal.status === 'FAILED' ? renewal.failureReason : 'Your bank asked to authenticate this payment.';
+        const reason =
+          renewal.status === 'FAILED' ? renewal.failureReason : 'Your bank asked to authenticate this payment.';
         report({ type: 'invoice.payment_failed', providerSubscriptionId, periodEnd, reason });
       }
     }

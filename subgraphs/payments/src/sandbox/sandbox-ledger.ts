@@ -68,11 +68,20 @@ export type Answers<T> = DurableMap<{ request: string; answer?: T; refused?: str
  * `Refusal`, when given, are remembered too, as Stripe saves whatever it answered: a retry after
  * the cause is fixed takes a new key.
  */
-export function answerOnce<T>(answers: Answers<T> | Answers<unknown>, key: string, request: object, make: () => T, Refusal?: new (message: string) => Error): T {
+export function answerOnce<T>(
+  answers: Answers<T> | Answers<unknown>,
+  key: string,
+  request: object,
+  make: () => T,
+  Refusal?: new (message: string) => Error,
+): T {
   const fingerprint = JSON.stringify(request);
   const earlier = answers.get(key);
   if (earlier) {
-    if (earlier.request !== fingerprint) throw new Error('Keys for idempotent requests can only be used with the same parameters they were first used with.');
+    if (earlier.request !== fingerprint)
+      throw new Error(
+        'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+      );
     if (earlier.refused !== undefined && Refusal) throw new Refusal(earlier.refused);
     return earlier.answer as T;
   }
@@ -96,7 +105,8 @@ export class MemoryLedger implements SandboxLedger {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Dates went in as dates (a subscription's period end); they come back as dates. */
-const revive = (_key: string, value: unknown) => (typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value);
+const revive = (_key: string, value: unknown) =>
+  typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
 
 /** The ledger in payments' own database (`sandbox_records`), one row per entry, written in order after each change. */
 export class DatabaseLedger implements SandboxLedger {
@@ -109,7 +119,10 @@ export class DatabaseLedger implements SandboxLedger {
 
   static async open(orm: Orm): Promise<DatabaseLedger> {
     const em = orm.em.fork();
-    const found = await rows<{ kind: string; key: string; value: string }>(em as never, `select kind, key, value::text as value from ${table(em as never, 'sandbox_records')}`);
+    const found = await rows<{ kind: string; key: string; value: string }>(
+      em as never,
+      `select kind, key, value::text as value from ${table(em as never, 'sandbox_records')}`,
+    );
     const loaded = new Map<string, Map<string, unknown>>();
     for (const { kind, key, value } of found) {
       if (!loaded.has(kind)) loaded.set(kind, new Map());
@@ -120,7 +133,9 @@ export class DatabaseLedger implements SandboxLedger {
 
   map<V>(kind: string): DurableMap<V> {
     const entries = (this.loaded.get(kind) ?? new Map()) as Map<string, V>;
-    return new DurableMap(entries, (key, value) => this.enqueue(kind, key, value === undefined ? undefined : JSON.stringify(value)));
+    return new DurableMap(entries, (key, value) =>
+      this.enqueue(kind, key, value === undefined ? undefined : JSON.stringify(value)),
+    );
   }
 
   settled(): Promise<void> {
@@ -131,8 +146,16 @@ export class DatabaseLedger implements SandboxLedger {
     const write = async () => {
       const em = this.orm.em.fork();
       const records = table(em as never, 'sandbox_records');
-      if (json === undefined) await em.getConnection().execute(`delete from ${records} where kind = ? and key = ?`, [kind, key]);
-      else await em.getConnection().execute(`insert into ${records} (kind, key, value) values (?, ?, ?::jsonb) on conflict (kind, key) do update set value = excluded.value`, [kind, key, json]);
+      if (json === undefined)
+        await em.getConnection().execute(`delete from ${records} where kind = ? and key = ?`, [kind, key]);
+      else
+        await em
+          .getConnection()
+          .execute(
+            `insert into ${records} (kind, key, value) values (?, ?, ?::jsonb) on conflict (kind, key) do ` +
+              `update set value = excluded.value`,
+            [kind, key, json],
+          );
     };
     // In order, so the last change to a key is the one stored; a failure does not stop the ones after it.
     this.writing = this.writing.then(write, write);

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from '../payouts/payout-provider.js';
+import {
+  TransferRefused,
+  type ConnectedAccount,
+  type PayoutProvider,
+  type TransferRequest,
+} from '../payouts/payout-provider.js';
 import { answerOnce, MemoryLedger, type Answers, type DurableMap, type SandboxLedger } from './sandbox-ledger.js';
 
 const token = () => randomBytes(12).toString('hex');
@@ -22,12 +27,29 @@ export class SandboxPayouts implements PayoutProvider {
     this.answered = ledger.map('payout-answers');
   }
 
-  async createAccount({ idempotencyKey, ...request }: { sellerId: string; idempotencyKey: string }): Promise<ConnectedAccount> {
-    return answerOnce(this.answered, idempotencyKey, request, () => {
-      const account = { providerAccountId: `acct_sandbox_${token()}`, transfersEnabled: true, payoutsEnabled: true, detailsSubmitted: true };
-      this.accounts.set(account.providerAccountId, account);
-      return { ...account };
-    }, TransferRefused);
+  async createAccount({
+    idempotencyKey,
+    ...request
+  }: {
+    sellerId: string;
+    idempotencyKey: string;
+  }): Promise<ConnectedAccount> {
+    return answerOnce(
+      this.answered,
+      idempotencyKey,
+      request,
+      () => {
+        const account = {
+          providerAccountId: `acct_sandbox_${token()}`,
+          transfersEnabled: true,
+          payoutsEnabled: true,
+          detailsSubmitted: true,
+        };
+        this.accounts.set(account.providerAccountId, account);
+        return { ...account };
+      },
+      TransferRefused,
+    );
   }
 
   async account(providerAccountId: string): Promise<ConnectedAccount> {
@@ -36,7 +58,14 @@ export class SandboxPayouts implements PayoutProvider {
     return { ...account };
   }
 
-  async onboardingLink({ providerAccountId, returnUrl }: { providerAccountId: string; returnUrl: string; refreshUrl: string }) {
+  async onboardingLink({
+    providerAccountId,
+    returnUrl,
+  }: {
+    providerAccountId: string;
+    returnUrl: string;
+    refreshUrl: string;
+  }) {
     await this.account(providerAccountId);
     const url = new URL(returnUrl);
     url.searchParams.set('account', providerAccountId);
@@ -45,24 +74,47 @@ export class SandboxPayouts implements PayoutProvider {
   }
 
   async transfer({ idempotencyKey, ...request }: TransferRequest): Promise<{ providerTransferId: string }> {
-    return answerOnce(this.answered, idempotencyKey, request, () => {
-      if (!this.accounts.get(request.providerAccountId)?.transfersEnabled) throw new TransferRefused(`The account ${request.providerAccountId} cannot receive transfers.`);
-      if (!Number.isSafeInteger(request.amount) || request.amount < 1) throw new TransferRefused('A transfer is a positive whole number of minor units.');
-      const providerTransferId = `tr_sandbox_${token()}`;
-      this.transfers.set(providerTransferId, { amount: request.amount, reversed: 0 });
-      return { providerTransferId };
-    }, TransferRefused);
+    return answerOnce(
+      this.answered,
+      idempotencyKey,
+      request,
+      () => {
+        if (!this.accounts.get(request.providerAccountId)?.transfersEnabled)
+          throw new TransferRefused(`The account ${request.providerAccountId} cannot receive transfers.`);
+        if (!Number.isSafeInteger(request.amount) || request.amount < 1)
+          throw new TransferRefused('A transfer is a positive whole number of minor units.');
+        const providerTransferId = `tr_sandbox_${token()}`;
+        this.transfers.set(providerTransferId, { amount: request.amount, reversed: 0 });
+        return { providerTransferId };
+      },
+      TransferRefused,
+    );
   }
 
-  async reverse({ idempotencyKey, ...request }: { providerTransferId: string; amount: number; idempotencyKey: string; metadata: Record<string, string> }) {
-    return answerOnce(this.answered, idempotencyKey, request, () => {
-      const transfer = this.transfers.get(request.providerTransferId);
-      if (!transfer) throw new TransferRefused(`No such transfer: '${request.providerTransferId}'`);
-      const left = transfer.amount - transfer.reversed;
-      if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > left) throw new TransferRefused(`At most ${left} (minor units) of this transfer is left to reverse.`);
-      transfer.reversed += request.amount;
-      this.transfers.touch(request.providerTransferId);
-      return { providerReversalId: `trr_sandbox_${token()}` };
-    }, TransferRefused);
+  async reverse({
+    idempotencyKey,
+    ...request
+  }: {
+    providerTransferId: string;
+    amount: number;
+    idempotencyKey: string;
+    metadata: Record<string, string>;
+  }) {
+    return answerOnce(
+      this.answered,
+      idempotencyKey,
+      request,
+      () => {
+        const transfer = this.transfers.get(request.providerTransferId);
+        if (!transfer) throw new TransferRefused(`No such transfer: '${request.providerTransferId}'`);
+        const left = transfer.amount - transfer.reversed;
+        if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > left)
+          throw new TransferRefused(`At most ${left} (minor units) of this transfer is left to reverse.`);
+        transfer.reversed += request.amount;
+        this.transfers.touch(request.providerTransferId);
+        return { providerReversalId: `trr_sandbox_${token()}` };
+      },
+      TransferRefused,
+    );
   }
 }

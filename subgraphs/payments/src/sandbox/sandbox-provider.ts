@@ -52,7 +52,6 @@ interface SavedCard {
   detached: boolean;
 }
 
-
 /** What the payer's answer on the sandbox's 3-D Secure page did. */
 export type SandboxAuthentication =
   | { kind: 'payment'; providerPaymentId: string; succeeded: boolean }
@@ -104,16 +103,23 @@ export class SandboxPayments implements PaymentProvider {
     return this.ledger.settled();
   }
 
-
   async confirmPayment({ idempotencyKey, ...request }: PaymentRequest): Promise<ConfirmedPayment> {
     return answerOnce(this.answered, idempotencyKey, request, () => {
       const providerPaymentId = `pi_sandbox_${token()}`;
       // As at Stripe, whose smallest charge in dollars and euros is 50 cents.
       if (['usd', 'eur'].includes(request.currency) && request.amount < 50) {
-        return { status: 'FAILED', failureReason: `Amount must be at least $0.50 ${request.currency}`, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${token()}` };
+        return {
+          status: 'FAILED',
+          failureReason: `Amount must be at least $0.50 ${request.currency}`,
+          providerPaymentId,
+          clientSecret: `${providerPaymentId}_secret_${token()}`,
+        };
       }
       const known = this.outcomeFor(request.paymentMethodId, request.customerId);
-      const outcome: PaymentOutcome = known === 'authenticate' ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` } : known;
+      const outcome: PaymentOutcome =
+        known === 'authenticate'
+          ? { status: 'REQUIRES_ACTION', actionUrl: `${this.actionBaseUrl}/${providerPaymentId}` }
+          : known;
       if (outcome.status === 'SUCCEEDED') this.charges.set(providerPaymentId, { amount: request.amount, refunded: 0 });
       if (outcome.status === 'REQUIRES_ACTION') this.awaiting.set(providerPaymentId, { amount: request.amount });
       return { ...outcome, providerPaymentId, clientSecret: `${providerPaymentId}_secret_${token()}` };
@@ -124,7 +130,11 @@ export class SandboxPayments implements PaymentProvider {
     return answerOnce(this.refunds, idempotencyKey, request, () => {
       const charge = this.charges.get(request.providerPaymentId);
       if (!charge) throw new RefundRefused('This payment did not succeed, so there is nothing to refund.');
-      if (!Number.isSafeInteger(request.amount) || request.amount < 1 || request.amount > charge.amount - charge.refunded) {
+      if (
+        !Number.isSafeInteger(request.amount) ||
+        request.amount < 1 ||
+        request.amount > charge.amount - charge.refunded
+      ) {
         throw new RefundRefused(`At most ${charge.amount - charge.refunded} (minor units) is left to refund.`);
       }
       charge.refunded += request.amount;
@@ -174,7 +184,8 @@ export class SandboxPayments implements PaymentProvider {
 
   async createPlanPrice(plan: PlanTerms): Promise<{ providerPriceId: string }> {
     // Stripe refuses currencies it does not know; ISO 4217's list stands in for its own.
-    if (!CURRENCIES.has(plan.currency.toUpperCase())) throw new PlanTermsRefused(`Invalid currency: ${plan.currency}.`, 'currency');
+    if (!CURRENCIES.has(plan.currency.toUpperCase()))
+      throw new PlanTermsRefused(`Invalid currency: ${plan.currency}.`, 'currency');
     return { providerPriceId: `price_sandbox_${plan.planId.replace(/-/g, '')}` };
   }
 
@@ -204,7 +215,12 @@ export class SandboxPayments implements PaymentProvider {
       result = { kind: 'payment', providerPaymentId: providerId, succeeded: succeed };
     } else if (succeed) {
       const paymentMethodId = `pm_sandbox_${token()}`;
-      this.saved.set(paymentMethodId, { customerId: waiting.customerId, testId: waiting.testId, card: waiting.card, detached: false });
+      this.saved.set(paymentMethodId, {
+        customerId: waiting.customerId,
+        testId: waiting.testId,
+        card: waiting.card,
+        detached: false,
+      });
       result = { kind: 'setup', providerSetupId: providerId, succeeded: true, paymentMethodId };
     } else {
       result = { kind: 'setup', providerSetupId: providerId, succeeded: false };
@@ -229,16 +245,29 @@ export class SandboxPayments implements PaymentProvider {
   }
 
   /** A charge with a saved card, off-session, as a renewal makes it. */
-  private chargeSaved({ paymentMethodId, customerId }: { paymentMethodId: string; customerId: string }): PaymentOutcome {
+  private chargeSaved({
+    paymentMethodId,
+    customerId,
+  }: {
+    paymentMethodId: string;
+    customerId: string;
+  }): PaymentOutcome {
     const outcome = this.outcomeFor(paymentMethodId, customerId);
-    return outcome === 'authenticate' ? { status: 'FAILED', failureReason: 'Your bank asked to authenticate this payment, which cannot happen without you.' } : outcome;
+    return outcome === 'authenticate'
+      ? {
+          status: 'FAILED',
+          failureReason: 'Your bank asked to authenticate this payment, which cannot happen without you.',
+        }
+      : outcome;
   }
 
   private outcomeFor(paymentMethodId: string, customerId: string | undefined): PaymentOutcome | 'authenticate' {
     const saved = this.saved.get(paymentMethodId);
     if (!saved) return outcomeOf(paymentMethodId);
-    if (saved.detached) return { status: 'FAILED', failureReason: 'This payment method was removed and cannot be charged again.' };
-    if (saved.customerId !== customerId) return { status: 'FAILED', failureReason: 'This payment method belongs to another customer.' };
+    if (saved.detached)
+      return { status: 'FAILED', failureReason: 'This payment method was removed and cannot be charged again.' };
+    if (saved.customerId !== customerId)
+      return { status: 'FAILED', failureReason: 'This payment method belongs to another customer.' };
     return outcomeOf(saved.testId);
   }
 }

@@ -1,5 +1,13 @@
 import Stripe from 'stripe';
-import { PlanTermsRefused, SubscriptionGone, type BillingEvent, type PlanTerms, type RecurringBilling, type StartedSubscription, type SubscriptionRequest } from '../provider.js';
+import {
+  PlanTermsRefused,
+  SubscriptionGone,
+  type BillingEvent,
+  type PlanTerms,
+  type RecurringBilling,
+  type StartedSubscription,
+  type SubscriptionRequest,
+} from '../provider.js';
 import { idOf } from './stripe-payment-methods.js';
 
 /**
@@ -13,32 +21,58 @@ export class StripeBilling implements RecurringBilling {
   constructor(private readonly stripe: Stripe) {}
 
   async createPlanPrice({ planId, name, amount, currency, interval }: PlanTerms): Promise<{ providerPriceId: string }> {
-    const product = await this.stripe.products.create({ name, metadata: { planId } }, { idempotencyKey: `peerlink-plan-${planId}-product` });
+    const product = await this.stripe.products.create(
+      { name, metadata: { planId } },
+      { idempotencyKey: `peerlink-plan-${planId}-product` },
+    );
     try {
       const price = await this.stripe.prices.create(
-        { product: product.id, unit_amount: amount, currency, recurring: { interval: interval === 'MONTH' ? 'month' : 'year' }, metadata: { planId } },
+        {
+          product: product.id,
+          unit_amount: amount,
+          currency,
+          recurring: { interval: interval === 'MONTH' ? 'month' : 'year' },
+          metadata: { planId },
+        },
         { idempotencyKey: `peerlink-plan-${planId}-price` },
       );
       return { providerPriceId: price.id };
     } catch (error) {
       // A currency Stripe does not take, an amount beyond its limits: the admin's to change.
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.param === 'currency' || error.param === 'unit_amount')) {
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        (error.param === 'currency' || error.param === 'unit_amount')
+      ) {
         throw new PlanTermsRefused(error.message, error.param === 'currency' ? 'currency' : 'amount');
       }
       throw error;
     }
   }
 
-  async createSubscription({ customerId, providerPriceId, paymentMethodId, idempotencyKey, metadata }: SubscriptionRequest): Promise<StartedSubscription> {
+  async createSubscription({
+    customerId,
+    providerPriceId,
+    paymentMethodId,
+    idempotencyKey,
+    metadata,
+  }: SubscriptionRequest): Promise<StartedSubscription> {
     try {
       const subscription = await this.stripe.subscriptions.create(
-        { customer: customerId, items: [{ price: providerPriceId }], default_payment_method: paymentMethodId, payment_behavior: 'error_if_incomplete', off_session: true, metadata },
+        {
+          customer: customerId,
+          items: [{ price: providerPriceId }],
+          default_payment_method: paymentMethodId,
+          payment_behavior: 'error_if_incomplete',
+          off_session: true,
+          metadata,
+        },
         { idempotencyKey },
       );
       return { status: 'ACTIVE', providerSubscriptionId: subscription.id, currentPeriodEnd: periodEndOf(subscription) };
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError) return { status: 'FAILED', failureReason: error.message };
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'default_payment_method') return { status: 'FAILED', failureReason: error.message };
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'default_payment_method')
+        return { status: 'FAILED', failureReason: error.message };
       throw error;
     }
   }
@@ -47,7 +81,8 @@ export class StripeBilling implements RecurringBilling {
     try {
       await this.stripe.subscriptions.update(providerSubscriptionId, { cancel_at_period_end: true });
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && (await this.gone(providerSubscriptionId))) throw new SubscriptionGone(error.message);
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && (await this.gone(providerSubscriptionId)))
+        throw new SubscriptionGone(error.message);
       throw error;
     }
   }
@@ -65,14 +100,18 @@ export class StripeBilling implements RecurringBilling {
 }
 
 /** Since API version 2025-03-31 the period lives on each subscription item (our requests pin the SDK's version). */
-const periodEndOf = (subscription: Stripe.Subscription) => new Date((subscription.items.data[0]?.current_period_end ?? 0) * 1000);
+const periodEndOf = (subscription: Stripe.Subscription) =>
+  new Date((subscription.items.data[0]?.current_period_end ?? 0) * 1000);
 
 /**
  * Where an invoice names its subscription. Webhook bodies come in the endpoint's API version, not
  * the SDK's: before 2025-03-31 it was `subscription` and `subscription_details` at the top level.
  */
 function subscriptionOfInvoice(invoice: Stripe.Invoice): { id: string | null; metadata: Record<string, string> } {
-  const older = invoice as unknown as { subscription?: string | { id: string } | null; subscription_details?: { metadata?: Record<string, string> | null } | null };
+  const older = invoice as unknown as {
+    subscription?: string | { id: string } | null;
+    subscription_details?: { metadata?: Record<string, string> | null } | null;
+  };
   const details = invoice.parent?.subscription_details;
   return {
     id: idOf(details?.subscription ?? older.subscription) || null,
@@ -94,17 +133,32 @@ export function billingEventOf(event: Stripe.Event): BillingEvent | null {
       const periodEnd = new Date((invoice.lines.data[0]?.period.end ?? invoice.period_end) * 1000);
       if (!providerSubscriptionId) return null;
       if (event.type === 'invoice.paid') return { type: 'invoice.paid', providerSubscriptionId, periodEnd, metadata };
-      const retry = invoice.next_payment_attempt ? ` Stripe tries again on ${new Date(invoice.next_payment_attempt * 1000).toISOString().slice(0, 10)}.` : '';
-      return { type: 'invoice.payment_failed', providerSubscriptionId, periodEnd, metadata, reason: `The renewal payment failed (attempt ${invoice.attempt_count}).${retry}` };
+      const retry = invoice.next_payment_attempt
+        ? ` Stripe tries again on ${new Date(invoice.next_payment_attempt * 1000).toISOString().slice(0, 10)}.`
+        : '';
+      return {
+        type: 'invoice.payment_failed',
+        providerSubscriptionId,
+        periodEnd,
+        metadata,
+        reason: `The renewal payment failed (attempt ${invoice.attempt_count}).${retry}`,
+      };
     }
     case 'customer.subscription.updated': {
       const subscription = event.data.object;
       const metadata = { ...subscription.metadata };
-      if (subscription.status === 'canceled') return { type: 'subscription.ended', providerSubscriptionId: subscription.id, metadata };
-      return subscription.cancel_at_period_end ? { type: 'subscription.cancelling', providerSubscriptionId: subscription.id, metadata } : null;
+      if (subscription.status === 'canceled')
+        return { type: 'subscription.ended', providerSubscriptionId: subscription.id, metadata };
+      return subscription.cancel_at_period_end
+        ? { type: 'subscription.cancelling', providerSubscriptionId: subscription.id, metadata }
+        : null;
     }
     case 'customer.subscription.deleted':
-      return { type: 'subscription.ended', providerSubscriptionId: event.data.object.id, metadata: { ...event.data.object.metadata } };
+      return {
+        type: 'subscription.ended',
+        providerSubscriptionId: event.data.object.id,
+        metadata: { ...event.data.object.metadata },
+      };
     default:
       return null;
   }

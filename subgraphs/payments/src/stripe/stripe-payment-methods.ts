@@ -13,11 +13,19 @@ export class StripePaymentMethods implements SavedPaymentMethods {
   ) {}
 
   async createCustomer(userId: string): Promise<{ customerId: string }> {
-    const customer = await this.stripe.customers.create({ metadata: { userId } }, { idempotencyKey: `peerlink-customer-${userId.toLowerCase()}` });
+    const customer = await this.stripe.customers.create(
+      { metadata: { userId } },
+      { idempotencyKey: `peerlink-customer-${userId.toLowerCase()}` },
+    );
     return { customerId: customer.id };
   }
 
-  async setupPaymentMethod({ customerId, paymentMethodId, idempotencyKey, metadata }: SetupRequest): Promise<ConfirmedSetup> {
+  async setupPaymentMethod({
+    customerId,
+    paymentMethodId,
+    idempotencyKey,
+    metadata,
+  }: SetupRequest): Promise<ConfirmedSetup> {
     let intent: Stripe.SetupIntent;
     try {
       intent = await this.stripe.setupIntents.create(
@@ -41,10 +49,18 @@ export class StripePaymentMethods implements SavedPaymentMethods {
         return { status: 'SUCCEEDED', paymentMethodId: saved, card: await this.cardOf(saved), ...secret };
       }
       case 'requires_action':
-        return { status: 'REQUIRES_ACTION', actionUrl: intent.next_action?.redirect_to_url?.url ?? setupPage(this.returnUrl, intent.id), ...secret };
+        return {
+          status: 'REQUIRES_ACTION',
+          actionUrl: intent.next_action?.redirect_to_url?.url ?? setupPage(this.returnUrl, intent.id),
+          ...secret,
+        };
       case 'requires_payment_method':
         return intent.last_setup_error
-          ? { status: 'FAILED', failureReason: intent.last_setup_error.message ?? 'The card could not be saved.', ...secret }
+          ? {
+              status: 'FAILED',
+              failureReason: intent.last_setup_error.message ?? 'The card could not be saved.',
+              ...secret,
+            }
           : { status: 'REQUIRES_PAYMENT_METHOD', ...secret };
       default:
         throw new Error(`Stripe has no outcome yet for setup ${intent.id}: it is ${intent.status}.`);
@@ -62,13 +78,18 @@ export class StripePaymentMethods implements SavedPaymentMethods {
       await this.stripe.paymentMethods.detach(paymentMethodId);
     } catch (error) {
       // Already detached (or gone): what we wanted.
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && /not attached|No such PaymentMethod/i.test(error.message)) return;
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        /not attached|No such PaymentMethod/i.test(error.message)
+      )
+        return;
       throw error;
     }
   }
 }
 
-export const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? ''));
+export const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === 'string' ? value : (value?.id ?? '');
 
 /** Stripe.js finishes a setup from our return page (`confirmCardSetup` with the client secret). */
 function setupPage(returnUrl: string, setupIntentId: string) {

@@ -1,5 +1,10 @@
 import Stripe from 'stripe';
-import { TransferRefused, type ConnectedAccount, type PayoutProvider, type TransferRequest } from '../payouts/payout-provider.js';
+import {
+  TransferRefused,
+  type ConnectedAccount,
+  type PayoutProvider,
+  type TransferRequest,
+} from '../payouts/payout-provider.js';
 
 /**
  * Sellers' payouts through Stripe Connect: Express accounts (Stripe hosts onboarding and a light
@@ -12,10 +17,20 @@ export class StripePayouts implements PayoutProvider {
 
   constructor(private readonly stripe: Stripe) {}
 
-  async createAccount({ sellerId, idempotencyKey }: { sellerId: string; idempotencyKey: string }): Promise<ConnectedAccount> {
+  async createAccount({
+    sellerId,
+    idempotencyKey,
+  }: {
+    sellerId: string;
+    idempotencyKey: string;
+  }): Promise<ConnectedAccount> {
     const account = await this.stripe.accounts.create(
       {
-        controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' }, losses: { payments: 'application' } },
+        controller: {
+          stripe_dashboard: { type: 'express' },
+          fees: { payer: 'application' },
+          losses: { payments: 'application' },
+        },
         capabilities: { transfers: { requested: true } },
         metadata: { sellerId },
       },
@@ -28,17 +43,46 @@ export class StripePayouts implements PayoutProvider {
     return stateOf(await this.stripe.accounts.retrieve(providerAccountId));
   }
 
-  async onboardingLink({ providerAccountId, returnUrl, refreshUrl }: { providerAccountId: string; returnUrl: string; refreshUrl: string }) {
-    const link = await this.stripe.accountLinks.create({ account: providerAccountId, type: 'account_onboarding', return_url: returnUrl, refresh_url: refreshUrl });
+  async onboardingLink({
+    providerAccountId,
+    returnUrl,
+    refreshUrl,
+  }: {
+    providerAccountId: string;
+    returnUrl: string;
+    refreshUrl: string;
+  }) {
+    const link = await this.stripe.accountLinks.create({
+      account: providerAccountId,
+      type: 'account_onboarding',
+      return_url: returnUrl,
+      refresh_url: refreshUrl,
+    });
     return { url: link.url, expiresAt: new Date(link.expires_at * 1000) };
   }
 
-  async transfer({ amount, currency, providerAccountId, orderId, providerPaymentId, idempotencyKey, metadata }: TransferRequest): Promise<{ providerTransferId: string }> {
-    // Tied to the buyer's charge, the transfer waits for that charge's funds rather than needing an available balance now.
+  async transfer({
+    amount,
+    currency,
+    providerAccountId,
+    orderId,
+    providerPaymentId,
+    idempotencyKey,
+    metadata,
+  }: TransferRequest): Promise<{ providerTransferId: string }> {
+    // Tied to the buyer's charge, the transfer waits for that charge's funds rather than needing an available balance
+    // now.
     const sourceTransaction = providerPaymentId ? await this.chargeOf(providerPaymentId) : null;
     try {
       const transfer = await this.stripe.transfers.create(
-        { amount, currency, destination: providerAccountId, transfer_group: orderId, ...(sourceTransaction && { source_transaction: sourceTransaction }), metadata },
+        {
+          amount,
+          currency,
+          destination: providerAccountId,
+          transfer_group: orderId,
+          ...(sourceTransaction && { source_transaction: sourceTransaction }),
+          metadata,
+        },
         { idempotencyKey },
       );
       return { providerTransferId: transfer.id };
@@ -49,9 +93,23 @@ export class StripePayouts implements PayoutProvider {
     }
   }
 
-  async reverse({ providerTransferId, amount, idempotencyKey, metadata }: { providerTransferId: string; amount: number; idempotencyKey: string; metadata: Record<string, string> }) {
+  async reverse({
+    providerTransferId,
+    amount,
+    idempotencyKey,
+    metadata,
+  }: {
+    providerTransferId: string;
+    amount: number;
+    idempotencyKey: string;
+    metadata: Record<string, string>;
+  }) {
     try {
-      const reversal = await this.stripe.transfers.createReversal(providerTransferId, { amount, metadata }, { idempotencyKey });
+      const reversal = await this.stripe.transfers.createReversal(
+        providerTransferId,
+        { amount, metadata },
+        { idempotencyKey },
+      );
       return { providerReversalId: reversal.id };
     } catch (error) {
       if (error instanceof Stripe.errors.StripeInvalidRequestError) throw new TransferRefused(error.message);
@@ -68,7 +126,9 @@ export class StripePayouts implements PayoutProvider {
 }
 
 /** What an Account says about receiving money; `transfers` is the capability a destination needs. */
-export function stateOf(account: Pick<Stripe.Account, 'id' | 'capabilities' | 'payouts_enabled' | 'details_submitted'>): ConnectedAccount {
+export function stateOf(
+  account: Pick<Stripe.Account, 'id' | 'capabilities' | 'payouts_enabled' | 'details_submitted'>,
+): ConnectedAccount {
   return {
     providerAccountId: account.id,
     transfersEnabled: account.capabilities?.transfers === 'active',

@@ -1,6 +1,13 @@
 import Stripe from 'stripe';
 import type { PlanTerms, SetupRequest, SubscriptionRequest } from '../provider.js';
-import { RefundRefused, type ConfirmedPayment, type PaymentOutcome, type PaymentProvider, type PaymentRequest, type RefundRequest } from '../provider.js';
+import {
+  RefundRefused,
+  type ConfirmedPayment,
+  type PaymentOutcome,
+  type PaymentProvider,
+  type PaymentRequest,
+  type RefundRequest,
+} from '../provider.js';
 import { StripeBilling } from './stripe-billing.js';
 import { StripePaymentMethods } from './stripe-payment-methods.js';
 import { refusalOf } from './stripe-refusal.js';
@@ -33,24 +40,52 @@ export class StripePayments implements PaymentProvider {
     this.billing = new StripeBilling(stripe);
   }
 
-  async confirmPayment({ amount, currency, paymentMethodId, customerId, idempotencyKey, metadata }: PaymentRequest): Promise<ConfirmedPayment> {
+  async confirmPayment({
+    amount,
+    currency,
+    paymentMethodId,
+    customerId,
+    idempotencyKey,
+    metadata,
+  }: PaymentRequest): Promise<ConfirmedPayment> {
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.create(
         // Cards only (`payment_method_types` before API version 2026-09-30).
         // A saved card is charged with its customer, which Stripe requires of an attached card.
-        { amount, currency, payment_method: paymentMethodId, ...(customerId && { customer: customerId }), allowed_payment_method_types: ['card'], confirm: true, return_url: this.returnUrl, metadata },
+        {
+          amount,
+          currency,
+          payment_method: paymentMethodId,
+          ...(customerId && { customer: customerId }),
+          allowed_payment_method_types: ['card'],
+          confirm: true,
+          return_url: this.returnUrl,
+          metadata,
+        },
         { idempotencyKey },
       );
     } catch (error) {
       return failureOf(error);
     }
-    return { ...outcomeOf(intent, this.returnUrl), providerPaymentId: intent.id, clientSecret: intent.client_secret ?? '' };
+    return {
+      ...outcomeOf(intent, this.returnUrl),
+      providerPaymentId: intent.id,
+      clientSecret: intent.client_secret ?? '',
+    };
   }
 
-  async refund({ providerPaymentId, amount, idempotencyKey, metadata }: RefundRequest): Promise<{ providerRefundId: string }> {
+  async refund({
+    providerPaymentId,
+    amount,
+    idempotencyKey,
+    metadata,
+  }: RefundRequest): Promise<{ providerRefundId: string }> {
     try {
-      const refund = await this.stripe.refunds.create({ payment_intent: providerPaymentId, amount, metadata }, { idempotencyKey });
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: providerPaymentId, amount, metadata },
+        { idempotencyKey },
+      );
       return { providerRefundId: refund.id };
     } catch (error) {
       // More than is left, a payment that did not succeed, no such payment: Stripe's words suit the asker.
@@ -94,7 +129,10 @@ export class StripePayments implements PaymentProvider {
  * manual-capture states cannot arise (we capture automatically): they throw, so nothing is recorded,
  * rather than calling a payment that may still go either way failed or paid.
  */
-export function outcomeOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | 'next_action' | 'last_payment_error'>, returnUrl: string): PaymentOutcome {
+export function outcomeOf(
+  intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | 'next_action' | 'last_payment_error'>,
+  returnUrl: string,
+): PaymentOutcome {
   switch (intent.status) {
     case 'succeeded':
       return { status: 'SUCCEEDED' };
@@ -104,7 +142,10 @@ export function outcomeOf(intent: Pick<Stripe.PaymentIntent, 'id' | 'status' | '
       return { status: 'PROCESSING' };
     case 'requires_payment_method':
     case 'canceled':
-      return { status: 'FAILED', failureReason: intent.last_payment_error?.message ?? 'The payment was not completed.' };
+      return {
+        status: 'FAILED',
+        failureReason: intent.last_payment_error?.message ?? 'The payment was not completed.',
+      };
     default:
       throw new Error(`Stripe has no outcome yet for payment ${intent.id}: it is ${intent.status}.`);
   }

@@ -6,4 +6,6 @@ import Stripe from 'stripe';
  * key is safe, rather than getting an INTERNAL_SERVER_ERROR for Stripe's outage.
  */
 export const stripeUnavailable = (error: unknown): boolean =>
-  error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError;
+  error instanceof Stripe.errors.StripeConnectionError ||
+  error instanceof Stripe.errors.StripeAPIError ||
+  error instanceof Stripe.errors.StripeRateLimitError;

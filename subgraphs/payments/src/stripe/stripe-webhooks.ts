@@ -7,8 +7,16 @@ import Stripe from 'stripe';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { PaymentService } from '../charges/payment.service.js';
 
-/** What one kind of Stripe event does here, in the transaction that records the event's id; outside calls it claims run `afterCommit`. */
-export type StripeEventHandler = (em: EntityManager, publish: Publish<PaymentsEvents>, event: Stripe.Event, afterCommit: (work: () => Promise<unknown>) => void) => Promise<void>;
+/**
+ * What one kind of Stripe event does here, in the transaction that records the event's id; outside calls it claims run
+ * `afterCommit`.
+ */
+export type StripeEventHandler = (
+  em: EntityManager,
+  publish: Publish<PaymentsEvents>,
+  event: Stripe.Event,
+  afterCommit: (work: () => Promise<unknown>) => void,
+) => Promise<void>;
 
 /** Handlers by event type; each part of payments (payments, saved methods, plans, payouts) brings its own. */
 export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventHandler>>;
@@ -21,7 +29,13 @@ export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventH
  * delivers it again. Event types nobody handles (charges, refunds we made ourselves...) are recorded
  * and otherwise ignored.
  */
-export function stripeWebhooks(options: { signingSecret: string; connectSigningSecret?: string; handlers: StripeEventHandlers; outbox: Outbox<PaymentsEvents>; logger: Logger }) {
+export function stripeWebhooks(options: {
+  signingSecret: string;
+  connectSigningSecret?: string;
+  handlers: StripeEventHandlers;
+  outbox: Outbox<PaymentsEvents>;
+  logger: Logger;
+}) {
   const { signingSecret, connectSigningSecret, handlers, outbox, logger } = options;
   const router = express.Router();
   router.post('/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
@@ -35,16 +49,27 @@ export function stripeWebhooks(options: { signingSecret: string; connectSigningS
     try {
       const committed: (() => Promise<unknown>)[] = [];
       const handled = await outbox.transaction(async (em, publish) => {
-        const first = await rows(em, `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on conflict (id) do nothing returning id`, [event.id, event.type]);
+        const first = await rows(
+          em,
+          `insert into ${table(em, 'webhook_events')} (id, type, received_at) values (?, ?, now()) on ` +
+            `conflict (id) do nothing returning id`,
+          [event.id, event.type],
+        );
         if (!first.length) return false;
         await handlers[event.type]?.(em, publish, event, (work) => void committed.push(work));
         return true;
       });
       // Recorded: should it fail, what is left is the sweeper's, so Stripe is told it was received.
-      for (const work of committed) await work().catch((err: unknown) => logger.warn({ err, event: event.type }, 'work after a Stripe webhook failed; its sweeper finishes it'));
+      for (const work of committed)
+        await work().catch((err: unknown) =>
+          logger.warn({ err, event: event.type }, 'work after a Stripe webhook failed; its sweeper finishes it'),
+        );
       res.json({ received: true, duplicate: !handled });
     } catch (err) {
-      logger.warn({ err, event: event.type, eventId: event.id }, 'Stripe webhook not handled yet; Stripe will deliver it again');
+      logger.warn(
+        { err, event: event.type, eventId: event.id },
+        'Stripe webhook not handled yet; Stripe will deliver it again',
+      );
       res.status(500).json({ error: 'Not handled yet.' });
     }
   });
@@ -56,7 +81,12 @@ export function stripeWebhooks(options: { signingSecret: string; connectSigningS
  * Connect endpoint, which differs from the platform endpoint's: both may point here. Only events
  * about a connected account (`account` set) are taken under the Connect secret.
  */
-function verified(body: Buffer, signature: string, signingSecret: string, connectSigningSecret: string | undefined): Stripe.Event {
+function verified(
+  body: Buffer,
+  signature: string,
+  signingSecret: string,
+  connectSigningSecret: string | undefined,
+): Stripe.Event {
   try {
     return Stripe.webhooks.constructEvent(body, signature, signingSecret);
   } catch (error) {
@@ -75,13 +105,18 @@ function verified(body: Buffer, signature: string, signingSecret: string, connec
  */
 export function paymentIntentWebhooks(payments: PaymentService): StripeEventHandlers {
   const settle =
-    (outcome: (intent: Stripe.PaymentIntent) => { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string }): StripeEventHandler =>
+    (
+      outcome: (intent: Stripe.PaymentIntent) => { status: 'SUCCEEDED' } | { status: 'FAILED'; reason: string },
+    ): StripeEventHandler =>
     async (em, publish, event) => {
       const intent = event.data.object as Stripe.PaymentIntent;
       if (!intent.metadata?.orderId) return;
       await payments.settle(em, publish, intent.id, outcome(intent));
     };
-  const failed = settle((intent) => ({ status: 'FAILED', reason: intent.last_payment_error?.message ?? 'The payment was not completed.' }));
+  const failed = settle((intent) => ({
+    status: 'FAILED',
+    reason: intent.last_payment_error?.message ?? 'The payment was not completed.',
+  }));
   return {
     'payment_intent.succeeded': settle(() => ({ status: 'SUCCEEDED' })),
     'payment_intent.payment_failed': failed,

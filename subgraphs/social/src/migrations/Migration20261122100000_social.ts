@@ -21,8 +21,12 @@ export class Migration20261122100000_social extends Migration {
       primary key (follower_id, followee_id)
     )`);
     this.addSql(`create index follows_followers on ${s}.follows (followee_id, follower_id)`);
-    this.addSql(`create index follows_followers_recent on ${s}.follows (followee_id, created_at desc, follower_id desc)`);
-    this.addSql(`create index follows_following_recent on ${s}.follows (follower_id, created_at desc, followee_id desc)`);
+    this.addSql(
+      `create index follows_followers_recent on ${s}.follows (followee_id, created_at desc, follower_id desc)`,
+    );
+    this.addSql(
+      `create index follows_following_recent on ${s}.follows (follower_id, created_at desc, followee_id desc)`,
+    );
     this.addSql(`create table ${s}.blocks (
       blocker_id uuid not null,
       blocked_id uuid not null,
