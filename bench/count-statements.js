@@ -2,7 +2,8 @@
  * Counts the SQL statements a process of the stack sends, by shape (literals replaced by `?`), for
  * finding per-request costs. Preload it into every process, e.g.
  *
- *   BENCH_NODE_ARGS="--import ./bench/count-statements.js" BENCH_PRODUCTS=2000 BENCH_MARKET_RATES=30 node bench/market.js
+ *   BENCH_NODE_ARGS="--import ./bench/count-statements.js" BENCH_PRODUCTS=2000 BENCH_MARKET_RATES=30 \
+ *     node bench/market.js
  *
  * Each process writes peerlink-statements-<SERVICE>.json to the temporary directory (the stack's
  * processes get a fixed environment, so there is no setting) every two seconds and when it exits.

@@ -235,9 +235,7 @@ function fanoutSection(result, options, machine, error) {
     `| **heap used per idle socket** | **${kib(memory.heapPerSocket)}** | under 50 KiB: ` +
       `${memoryVerdict(memory, memoryMet)} |`,
     `| ${owner} RSS, before → after | ${mib(memory.before.rss)} → ${mib(memory.after.rss)} | |`,
-    `| RSS per idle socket | ` +
-      `${kib(memory.rssPerSocket)}${memory.rssPerSocket < memory.heapPerSocket / 2 ? ' (the heap grew into pages the process already held from earlier work, so RSS hardly moved)' : ''} ` +
-      `| |`,
+    `| RSS per idle socket | ` + `${kib(memory.rssPerSocket)}${rssNote(memory)} ` + `| |`,
     ...(distributed
       ? [
           `| RSS of each stack process with the sockets live | ${Object.entries(memory.residentByProcess)
@@ -303,7 +301,8 @@ function deliveryCause({ clients, delivery }, options, machine) {
       `every subgraph) is what sets that rate.`;
   } else if (busy >= 85) {
     const role = {
-      notifications: ` (it stores and publishes the ${int(delivery.recipients)} notifications, then answers every lookup)`,
+      notifications:
+        ` (it stores and publishes the ${int(delivery.recipients)} notifications, ` + 'then answers every lookup)',
       gateway: ' (it receives every event, runs its lookup and pushes the payload)',
     };
     pace =
@@ -319,4 +318,10 @@ function deliveryCause({ clients, delivery }, options, machine) {
       `round trips, PostgreSQL and NATS.`;
   }
   return `${lookups} During the delivery ${pace}`;
+}
+
+/** Why RSS per socket can be far below the heap's growth. */
+function rssNote(memory) {
+  if (memory.rssPerSocket >= memory.heapPerSocket / 2) return '';
+  return ' (the heap grew into pages the process already held from earlier work, so RSS hardly moved)';
 }

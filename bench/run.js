@@ -106,12 +106,14 @@ try {
   log(`bench: processes ${system.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
 
   log('bench: federated query, gateway vs. subgraphs directly');
-  overhead = await measureGatewayOverhead(system, { ...options, log }).catch(
-    (error) => void (errors.overhead = failure(error)),
-  );
+  overhead = await measureGatewayOverhead(system, { ...options, log }).catch((error) => {
+    errors.overhead = failure(error);
+  });
 
   log(`bench: subscription fan-out to ${options.clients} clients`);
-  fanout = await measureFanout(system, { ...options, log }).catch((error) => void (errors.fanout = failure(error)));
+  fanout = await measureFanout(system, { ...options, log }).catch((error) => {
+    errors.fanout = failure(error);
+  });
 } catch (error) {
   errors.overhead ??= failure(error);
   errors.fanout ??= failure(error);

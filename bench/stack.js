@@ -443,7 +443,9 @@ async function freePorts(count) {
 export async function runBench(name, resultsFile, body) {
   const systems = [];
   const log = (line) => console.error(`${name}: ${line}`);
-  process.on('exit', () => systems.forEach((s) => s.killNow()));
+  process.on('exit', () => {
+    for (const system of systems) system.killNow();
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
       await Promise.all(systems.map((s) => s.stop()));

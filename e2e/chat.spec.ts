@@ -1,4 +1,3 @@
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
@@ -21,8 +20,6 @@ import {
   RenameGroupDocument,
   SetMemberRoleDocument,
   SetTypingDocument,
-  ChatEventsDocument,
-  type ChatEventsSubscription,
   ChatEventsAlikeDocument,
   ChatEventsWithUnreadDocument,
   ConversationDocument,

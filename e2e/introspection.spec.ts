@@ -47,7 +47,9 @@ async function overSocket(query: string): Promise<Body> {
       client.subscribe(
         { query },
         {
-          next: (value) => void (result = value as Body),
+          next: (value) => {
+            result = value as Body;
+          },
           error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
           complete: () => (result ? resolve(result) : reject(new Error('completed without a result'))),
         },

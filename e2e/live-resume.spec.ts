@@ -145,7 +145,9 @@ function watch(
       seen.results.push(result as Result);
       payload.extensions.live.resumeFrom = (result as Result).extensions?.live?.cursor;
     },
-    error: (error) => void (seen.errors = Array.isArray(error) ? error : [{ message: String(error) }]),
+    error: (error) => {
+      seen.errors = Array.isArray(error) ? error : [{ message: String(error) }];
+    },
     complete: () => {},
   });
   return {

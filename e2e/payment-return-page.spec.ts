@@ -63,11 +63,14 @@ async function waitingOrder() {
 }
 
 /** The address Stripe sends the buyer back to. */
-const returnLink = (intent: { id: string; secret: string }, status = 'succeeded') =>
-  new URL(
-    `/payments/return?payment_intent=${intent.id}&payment_intent_client_secret=${intent.secret}&redirect_status=${status}`,
-    t.url,
-  ).href;
+const returnLink = (intent: { id: string; secret: string }, status = 'succeeded') => {
+  const query = new URLSearchParams({
+    payment_intent: intent.id,
+    payment_intent_client_secret: intent.secret,
+    redirect_status: status,
+  });
+  return new URL(`/payments/return?${query}`, t.url).href;
+};
 
 describe('the 3-D Secure return page', () => {
   it("waits for Stripe's word, then says the payment is confirmed, by itself", async () => {

@@ -52,7 +52,9 @@ describe('queries over the socket', () => {
     const { register } = await ok(t.url, RegisterDocument, { input });
     const client = wsClient(t.url, register.accessToken);
     let closed: unknown;
-    client.on('closed', (event) => void (closed = event));
+    client.on('closed', (event) => {
+      closed = event;
+    });
     const live = new Subscription(client, NotificationAddedDocument);
     await waitFor('the subscription to be live', () => t.stack.gateway.live.subscriptionsOf(register.user.id) === 1);
 

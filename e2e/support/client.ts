@@ -105,8 +105,12 @@ export class Subscription<T> {
       { query: print(document), variables },
       {
         next: (value) => void this.results.push(value as never),
-        error: (error) => void (this.error = error),
-        complete: () => void (this.completed = true),
+        error: (error) => {
+          this.error = error;
+        },
+        complete: () => {
+          this.completed = true;
+        },
       },
     );
   }

@@ -1,5 +1,5 @@
 import type { Route } from './fake-stripe.js';
-import { error, invalid, metadataOf, missing, token, type Answer } from './fake-stripe-wire.js';
+import { error, invalid, metadataOf, missing, paramNames, token, type Answer } from './fake-stripe-wire.js';
 
 type Account = Record<string, unknown> & {
   id: string;
@@ -22,8 +22,10 @@ export function connectRoutes(connect: FakeConnect): Route[] {
     {
       method: 'POST',
       path: /^\/v1\/accounts$/,
-      params:
-        /^(type|country|email|business_type|default_currency|controller\[(fees\]\[payer|losses\]\[payments|requirement_collection|stripe_dashboard\]\[type)\]|capabilities\[[a-z_]+\]\[requested\]|metadata\[.+\])$/,
+      params: paramNames(
+        /type|country|email|business_type|default_currency|capabilities\[[a-z_]+\]\[requested\]|metadata\[.+\]/,
+        /controller\[(fees\]\[payer|losses\]\[payments|requirement_collection|stripe_dashboard\]\[type)\]/,
+      ),
       handle: (params) => connect.createAccount(params),
     },
     {

@@ -27,3 +27,7 @@ export function metadataOf(params: Record<string, string>): Record<string, strin
       .map(([name, value]) => [name.slice('metadata['.length, -1), value]),
   );
 }
+
+/** The parameter names a route accepts: any of the alternatives, each matching whole names. */
+export const paramNames = (...alternatives: RegExp[]) =>
+  new RegExp(`^(${alternatives.map((alternative) => alternative.source).join('|')})$`);

@@ -3,7 +3,17 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectRoutes, FakeConnect } from './fake-stripe-connect.js';
 import { FakeStripeBilling } from './fake-stripe-billing.js';
-import { error, invalid, metadataOf, missing, now, token, type Answer, type Outcome } from './fake-stripe-wire.js';
+import {
+  error,
+  invalid,
+  metadataOf,
+  missing,
+  now,
+  paramNames,
+  token,
+  type Answer,
+  type Outcome,
+} from './fake-stripe-wire.js';
 
 /**
  * A request as the fake received it. Stripe's form fields stay flat: `metadata[orderId]`,
@@ -117,8 +127,10 @@ export class FakeStripe {
     {
       method: 'POST',
       path: /^\/v1\/payment_intents$/,
-      params:
-        /^(amount|currency|payment_method|customer|confirm|return_url|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
+      params: paramNames(
+        /amount|currency|payment_method|customer|confirm|return_url|metadata\[.+\]/,
+        /allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\]/,
+      ),
       handle: (params) => this.createPaymentIntent(params),
     },
     {
@@ -143,8 +155,10 @@ export class FakeStripe {
     {
       method: 'POST',
       path: /^\/v1\/setup_intents$/,
-      params:
-        /^(customer|payment_method|confirm|return_url|usage|metadata\[.+\]|allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\])$/,
+      params: paramNames(
+        /customer|payment_method|confirm|return_url|usage|metadata\[.+\]/,
+        /allowed_payment_method_types\[\d+\]|automatic_payment_methods\[(enabled|allow_redirects)\]/,
+      ),
       handle: (params) => this.createSetupIntent(params),
     },
     {
@@ -174,8 +188,10 @@ export class FakeStripe {
     {
       method: 'POST',
       path: /^\/v1\/subscriptions$/,
-      params:
-        /^(customer|items\[0\]\[(price|quantity)\]|default_payment_method|payment_behavior|off_session|metadata\[.+\]|expand\[\d+\])$/,
+      params: paramNames(
+        /customer|items\[0\]\[(price|quantity)\]|default_payment_method|payment_behavior|off_session/,
+        /metadata\[.+\]|expand\[\d+\]/,
+      ),
       handle: (params) => this.billing.createSubscription(params),
     },
     {
@@ -212,7 +228,10 @@ export class FakeStripe {
           answer: error(500, { type: 'api_error', message: String(cause) }),
           replayed: false,
         }))
-        .then(async (answered) => (await held, answered))
+        .then(async (answered) => {
+          await held;
+          return answered;
+        })
         .then(({ answer, replayed }) => {
           if (res.destroyed) return;
           if (this.dropAnswer(req)) return void res.destroy();
@@ -264,8 +283,7 @@ export class FakeStripe {
    */
   authenticate(intentId: string, succeed: boolean): StripeEvent {
     const intent = this.paymentIntents.get(intentId);
-    if (!intent || intent.status !== 'requires_action')
-      throw new Error(`${intentId} is not waiting for authentication`);
+    if (intent?.status !== 'requires_action') throw new Error(`${intentId} is not waiting for authentication`);
     if (succeed)
       Object.assign(intent, {
         status: 'succeeded',
@@ -595,8 +613,7 @@ export class FakeStripe {
   /** The card holder finishes (or fails) 3-D Secure for a setup; the event Stripe sends comes back. */
   authenticateSetup(setupIntentId: string, succeed: boolean): StripeEvent {
     const intent = this.setupIntents.get(setupIntentId);
-    if (!intent || intent.status !== 'requires_action')
-      throw new Error(`${setupIntentId} is not waiting for authentication`);
+    if (intent?.status !== 'requires_action') throw new Error(`${setupIntentId} is not waiting for authentication`);
     if (succeed) {
       this.paymentMethods.get(intent.payment_method as string)!.customer = intent.customer as string;
       Object.assign(intent, { status: 'succeeded', next_action: null });

@@ -129,13 +129,13 @@ function countSizes(schema: GraphQLSchema): SchemaSizes {
     for (const field of fields) {
       add('__Field.args', fieldCount, field.args.length);
       wrapping(field.type);
-      field.args.forEach((arg) => wrapping(arg.type));
+      for (const arg of field.args) wrapping(arg.type);
     }
-    inputFields.forEach((field) => wrapping(field.type));
+    for (const field of inputFields) wrapping(field.type);
   }
   for (const directive of directives) {
     add('__Directive.args', directives.length, directive.args.length);
-    directive.args.forEach((arg) => wrapping(arg.type));
+    for (const arg of directive.args) wrapping(arg.type);
   }
   return { lists, deepestWrapping };
 }

@@ -18,7 +18,9 @@ type FieldMap = Map<string, { subgraphs: Set<string>; type: string }>;
  */
 export function answeringUnavailableFields(gateway: ApolloGateway): GatewayInterface {
   let fields: FieldMap = new Map();
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => void (fields = fieldMap(coreSupergraphSdl)));
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    fields = fieldMap(coreSupergraphSdl);
+  });
   return {
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     stop: () => gateway.stop(),
@@ -63,7 +65,10 @@ function withFieldPaths(
     value: unknown,
     path: (string | number)[],
   ) => {
-    if (Array.isArray(value)) return value.forEach((item, index) => walk(typeName, selections, item, [...path, index]));
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) walk(typeName, selections, item, [...path, index]);
+      return;
+    }
     if (!value || typeof value !== 'object') return;
     for (const field of collectFields(selections, fragments)) {
       const key = field.alias?.value ?? field.name.value;

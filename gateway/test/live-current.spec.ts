@@ -120,7 +120,13 @@ function watch(client: Client, query: string) {
   const seen = { results: [] as unknown[], error: undefined as unknown };
   client.subscribe(
     { query },
-    { next: (r) => void seen.results.push(r.data), error: (e) => void (seen.error = e), complete: () => {} },
+    {
+      next: (r) => void seen.results.push(r.data),
+      error: (e) => {
+        seen.error = e;
+      },
+      complete: () => {},
+    },
   );
   return seen;
 }

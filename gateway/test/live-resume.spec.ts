@@ -178,7 +178,10 @@ describe('reading missed events', () => {
   it('reads once for subscribers that resume from the same place, unless the read began before one listened', async () => {
     let reads = 0;
     const missed = new MissedEvents(
-      busThat(async () => (reads++, [])),
+      busThat(async () => {
+        reads++;
+        return [];
+      }),
       settings,
       silent,
     );
@@ -193,7 +196,10 @@ describe('reading missed events', () => {
     let slowReads = 0;
     const releases: (() => void)[] = [];
     const slow = new MissedEvents(
-      busThat(() => (slowReads++, new Promise((resolve) => releases.push(() => resolve([]))))),
+      busThat(() => {
+        slowReads++;
+        return new Promise((resolve) => releases.push(() => resolve([])));
+      }),
       settings,
       silent,
     );

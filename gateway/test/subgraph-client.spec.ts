@@ -35,7 +35,10 @@ async function holdingSubgraph() {
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  return { url, seen, release: () => held.splice(0).forEach((answer) => answer()) };
+  const release = () => {
+    for (const answer of held.splice(0)) answer();
+  };
+  return { url, seen, release };
 }
 
 const viewer = (userId: string) => ({ userId, sessionId: `s-${userId}`, roles: [] });

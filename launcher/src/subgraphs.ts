@@ -5,10 +5,10 @@ import { chat } from '@peerlink/chat';
 import { drive } from '@peerlink/drive';
 import { marketplace } from '@peerlink/marketplace';
 import { payments } from '@peerlink/payments';
-import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { AnySubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
-export const subgraphs: { definition: SubgraphDefinition<any, any, any>; port: number }[] = [
+export const subgraphs: { definition: AnySubgraphDefinition; port: number }[] = [
   { definition: identity, port: 4001 },
   { definition: notifications, port: 4002 },
   { definition: social, port: 4003 },

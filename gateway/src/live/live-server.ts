@@ -529,7 +529,7 @@ export class LiveServer {
       await channel.return();
       throw error;
     }
-    const { live, operation, alias, variables } = prepared;
+    const { operation, alias, variables } = prepared;
     started = true;
     this.track(connection, +1);
     const operationName = operation.name?.value;

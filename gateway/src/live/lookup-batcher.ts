@@ -81,9 +81,11 @@ export class LookupBatcher<T, R> {
       .then((results) => {
         if (results.length !== batch.length)
           throw new Error(`A lookup batch of ${batch.length} came back with ${results.length} results`);
-        batch.forEach((w, i) => w.resolve(results[i]!));
+        for (const [i, waiting] of batch.entries()) waiting.resolve(results[i]!);
       })
-      .catch((error: unknown) => batch.forEach((w) => w.reject(error)))
+      .catch((error: unknown) => {
+        for (const waiting of batch) waiting.reject(error);
+      })
       .finally(() => {
         this.inFlight -= 1;
         this.pump();

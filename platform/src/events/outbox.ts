@@ -117,12 +117,13 @@ export class Outbox<E extends EventMap> {
     if (this.closed) return Promise.resolve();
     if (this.draining) {
       this.queuedReadsTable ||= readTable;
-      return (this.queued ??= this.draining.then(() => {
+      this.queued ??= this.draining.then(() => {
         this.queued = null;
         const next = this.queuedReadsTable;
         this.queuedReadsTable = false;
         return this.relay(next);
-      }));
+      });
+      return this.queued;
     }
     this.draining = this.drain(readTable)
       .catch((err) => this.logger.warn({ err }, 'outbox relay will retry'))

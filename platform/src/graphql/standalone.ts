@@ -3,10 +3,10 @@ import { createInfrastructure } from '../infrastructure.js';
 import { createLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
 import { startSubgraph } from './start-subgraph.js';
-import type { SubgraphDefinition } from './subgraph.js';
+import type { AnySubgraphDefinition } from './subgraph.js';
 
 /** Runs one subgraph as its own process (the distributed setup), until SIGINT or SIGTERM. */
-export async function runStandalone(definition: SubgraphDefinition<any, any, any>, options: { defaultPort: number }) {
+export async function runStandalone(definition: AnySubgraphDefinition, options: { defaultPort: number }) {
   const { config, settings } = orExit(() => {
     const config = loadConfig();
     const slices = loadSlices(process.env, config, definition.config ? { [definition.name]: definition.config } : {});

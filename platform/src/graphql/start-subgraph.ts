@@ -1,7 +1,7 @@
 import { migrate, openDatabase, type Orm } from '../db/database.js';
 import { inboxPruner } from '../events/inbox.js';
 import type { Infrastructure } from '../infrastructure.js';
-import { serveSubgraph, type SubgraphDefinition } from './subgraph.js';
+import { type SubgraphDefinition, serveSubgraph } from './subgraph.js';
 
 export interface StartedSubgraph<Services = unknown> {
   name: string;
@@ -14,6 +14,7 @@ export interface StartedSubgraph<Services = unknown> {
 
 /** Opens the subgraph's database, migrates it when asked, starts its work on its settings and serves it. */
 export async function startSubgraph<Settings>(
+  // biome-ignore lint/suspicious/noExplicitAny: services and loaders stay the domain's own; settings are typed.
   definition: SubgraphDefinition<any, any, Settings>,
   infrastructure: Infrastructure,
   settings: Settings,

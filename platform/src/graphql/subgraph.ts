@@ -73,20 +73,28 @@ export interface SubgraphDefinition<Services = unknown, Loaders = unknown, Setti
   start(infrastructure: Infrastructure, orm: Orm, settings: Settings): Promise<RunningSubgraph<Services, Loaders>>;
 }
 
+/**
+ * Any domain's definition, for code that starts domains without knowing their services and loaders (the launcher,
+ * the standalone entry point).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: services and loaders are taken and given, so `unknown` fits no domain.
+export type AnySubgraphDefinition = SubgraphDefinition<any, any, any>;
+
 export interface SubgraphServer {
   url: string;
   close(): Promise<void>;
 }
+
+/** How long a subgraph keeps an idle keep-alive connection: longer than the gateway's agent keeps one. */
+export const SUBGRAPH_KEEP_ALIVE_MS = 65_000;
 
 /**
  * Serves one subgraph over HTTP. Only requests signed by the gateway get through: the internal
  * token carries the viewer the gateway verified, so a caller who reaches the subgraph directly
  * cannot claim to be anyone.
  */
-/** How long a subgraph keeps an idle keep-alive connection: longer than the gateway's agent keeps one. */
-export const SUBGRAPH_KEEP_ALIVE_MS = 65_000;
-
 export async function serveSubgraph<S, L>(options: {
+  // biome-ignore lint/suspicious/noExplicitAny: serving reads no settings; they went to `start()` already.
   definition: SubgraphDefinition<S, L, any>;
   running: RunningSubgraph<S, L>;
   orm: Orm;

@@ -69,7 +69,7 @@ export class ConversationService {
   }
 
   /** A conversation the viewer is in, or NOT_FOUND: to anyone else it does not exist. */
-  async visible(viewer: Viewer, id: string, loaders: ChatLoaders): Promise<Conversation> {
+  async visible(_viewer: Viewer, id: string, loaders: ChatLoaders): Promise<Conversation> {
     const [membership, conversation] = isUuid(id)
       ? await Promise.all([loaders.membership.load(id), loaders.conversation.load(id)])
       : [null, null];

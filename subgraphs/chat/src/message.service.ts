@@ -211,21 +211,22 @@ export class MessageService {
     await this.outbox.transaction(async (em, publish) => {
       const now = new Date();
       const memberships = table(em, 'members');
+      const setRead = read
+        ? `, last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?),
+           last_read_at = case when last_read_message_id is null or last_read_message_id < ? then ? else
+             last_read_at end`
+        : '';
+      const orUnread = read ? 'or last_read_message_id is null or last_read_message_id < ?' : '';
       const moved = await rows(
         em,
         `update ${memberships} set
            last_delivered_message_id = greatest(coalesce(last_delivered_message_id, ?), ?),
            last_delivered_at = case when last_delivered_message_id is null or last_delivered_message_id < ? then ? else
              last_delivered_at end
-           ${
-             read
-               ? `, last_read_message_id = greatest(coalesce(last_read_message_id, ?), ?),
-           last_read_at = case when last_read_message_id is null or last_read_message_id < ? then ? else last_read_at end`
-               : ''
-           }
+           ${setRead}
          where conversation_id = ? and user_id = ?
            and (last_delivered_message_id is null or last_delivered_message_id < ?
-             ${read ? 'or last_read_message_id is null or last_read_message_id < ?' : ''})
+             ${orUnread})
          returning user_id`,
         [
           upTo.id,
@@ -271,7 +272,7 @@ export class MessageService {
   }
 
   /** A message in a conversation the viewer is in, or NOT_FOUND. */
-  async visible(viewer: Viewer, id: string, loaders: ChatLoaders): Promise<Message> {
+  async visible(_viewer: Viewer, id: string, loaders: ChatLoaders): Promise<Message> {
     const message = isUuid(id) ? await loaders.message.load(id) : null;
     if (!message || !(await loaders.membership.load(message.conversationId))) throw notFound('Message');
     return message;

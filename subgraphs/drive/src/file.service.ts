@@ -69,7 +69,8 @@ export class FileService {
   /** A PUBLIC file's stable link, under the gateway's /files; none while it is in the trash. */
   publicUrl(file: DriveFile, client: ClientInfo): string | null {
     if (file.visibility !== FileVisibility.PUBLIC || file.deletedAt) return null;
-    return `${(this.publicBaseUrl ?? client.origin ?? 'http://localhost:4000').replace(/\/$/, '')}/files/public/${file.id}`;
+    const base = (this.publicBaseUrl ?? client.origin ?? 'http://localhost:4000').replace(/\/$/, '');
+    return `${base}/files/public/${file.id}`;
   }
 
   /** The owner decides who may see a file. */
@@ -112,7 +113,7 @@ export class FileService {
   }
 
   /** Makes an earlier version current again; the owner and editors may. */
-  async restore(viewer: Viewer, fileId: string, versionId: string, loaders: DriveLoaders): Promise<DriveFile> {
+  async restore(_viewer: Viewer, fileId: string, versionId: string, loaders: DriveLoaders): Promise<DriveFile> {
     const file = await this.readable(fileId, loaders);
     refuseTrashed(file, 'fileId');
     if (!(await loaders.canEdit(file))) throw forbidden('Only the owner and editors restore versions.');

@@ -99,7 +99,7 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
-    const result = await this.outbox.transaction(async (em, publish) => {
+    const result = await this.outbox.transaction(async (em) => {
       const token = await em.findOne(
         RefreshToken,
         { tokenHash: sha256(refreshToken) },

@@ -348,7 +348,7 @@ export class OrderService {
   }
 
   private async change(
-    viewer: Viewer,
+    _viewer: Viewer,
     id: string,
     loaders: MarketplaceLoaders,
     decide: (order: Order) => OrderStatus,

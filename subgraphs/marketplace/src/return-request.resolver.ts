@@ -45,7 +45,10 @@ export class RequestReturnInput {
 const perRequest = new WeakMap<MarketplaceLoaders, ReturnLoaders>();
 function returnLoaders(ctx: MarketplaceContext): ReturnLoaders {
   let found = perRequest.get(ctx.loaders);
-  if (!found) perRequest.set(ctx.loaders, (found = ctx.services.returns.createLoaders()));
+  if (!found) {
+    found = ctx.services.returns.createLoaders();
+    perRequest.set(ctx.loaders, found);
+  }
   return found;
 }
 

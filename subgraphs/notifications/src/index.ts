@@ -44,7 +44,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
     // Every email and text message is claimed, sent after commit with a deadline, and recorded (outside-call.ts).
     const calls = new OutsideCalls(outbox, outsideCallSettings(config), logger);
     const sends = new MessageSends(calls, mailer, sms);
-    const service = new NotificationService(orm, outbox, sends);
+    const service = new NotificationService(orm, sends);
     const announcements = new AnnouncementService(
       orm,
       outbox,

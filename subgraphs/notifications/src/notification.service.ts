@@ -4,7 +4,6 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
 import type { HandlerContext } from '@peerlink/platform/events/consumer';
-import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import type { NotificationsEvents } from '@peerlink/contracts/notifications';
@@ -32,7 +31,6 @@ export type Delivering = Pick<HandlerContext<NotificationsEvents>, 'em' | 'publi
 export class NotificationService {
   constructor(
     private readonly orm: Orm,
-    private readonly outbox: Outbox<NotificationsEvents>,
     private readonly sends: MessageSends,
   ) {}
 
@@ -50,7 +48,7 @@ export class NotificationService {
     if (!inputs.length) return;
     const channels = await this.channelsFor(em, inputs);
     const reached = inputs
-      .filter((input, i) => channels[i]!.email || channels[i]!.sms)
+      .filter((_input, i) => channels[i]!.email || channels[i]!.sms)
       .map((input) => input.recipientId);
     const contacts = reached.length
       ? new Map((await em.find(Recipient, { userId: { $in: [...new Set(reached)] } })).map((r) => [r.userId, r]))

@@ -16,6 +16,7 @@ type Message = { recipientId: string; title: string; body: string };
 export function returnMessages(change: ReturnChanged, admins: string[]): Message[] {
   const amount = formatMoney(change.amount, change.currency);
   const { buyerId, sellerId, summary, returnRequestId } = change;
+  const note = change.resolutionNote ?? '';
   switch (change.status) {
     case 'REQUESTED':
       return [
@@ -31,12 +32,12 @@ export function returnMessages(change: ReturnChanged, admins: string[]): Message
             {
               recipientId: buyerId,
               title: 'Your return will be refunded',
-              body: `An admin decided: ${amount} for ${summary} goes back to you. ${change.resolutionNote ?? ''}`.trim(),
+              body: `An admin decided: ${amount} for ${summary} goes back to you. ${note}`.trim(),
             },
             {
               recipientId: sellerId,
               title: `Escalated return refunded: ${summary}`,
-              body: `An admin decided to refund ${amount}. ${change.resolutionNote ?? ''}`.trim(),
+              body: `An admin decided to refund ${amount}. ${note}`.trim(),
             },
           ]
         : [
@@ -74,12 +75,12 @@ export function returnMessages(change: ReturnChanged, admins: string[]): Message
         {
           recipientId: buyerId,
           title: 'Your escalated return was declined',
-          body: `An admin upheld the seller’s decline of ${summary}. ${change.resolutionNote ?? ''}`.trim(),
+          body: `An admin upheld the seller’s decline of ${summary}. ${note}`.trim(),
         },
         {
           recipientId: sellerId,
           title: `Escalated return: your decline stands`,
-          body: `An admin upheld your decline of ${summary}. ${change.resolutionNote ?? ''}`.trim(),
+          body: `An admin upheld your decline of ${summary}. ${note}`.trim(),
         },
       ];
     case 'REFUND_FAILED':

@@ -631,7 +631,7 @@ describe('StripePayments', () => {
     const intent = stripe.paymentIntents.get(payment.providerPaymentId);
     expect(payment).toMatchObject({
       status: 'REQUIRES_ACTION',
-      actionUrl: (intent?.next_action as { redirect_to_url: { url: string } }).redirect_to_url.url,
+      actionUrl: (intent!.next_action as { redirect_to_url: { url: string } }).redirect_to_url.url,
     });
   });
 

@@ -131,6 +131,7 @@ export function payerPages(options: {
 
 /** A small page of our own words only (nothing from the request is echoed), that runs no script. */
 function page(res: Response, status: number, title: string, text: string, form = '', refreshSeconds?: number) {
+  const refresh = refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : '';
   res
     .status(status)
     .set({
@@ -144,7 +145,7 @@ function page(res: Response, status: number, title: string, text: string, form =
     .type('html')
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" ` +
-        `content="width=device-width">${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}<title>${title} ` +
+        `content="width=device-width">${refresh}<title>${title} ` +
         `· PeerLink</title>` +
         `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 ` +
         `1rem}button{font:inherit;padding:.5rem 1rem;margin-top:1rem}</style></head>` +

@@ -48,7 +48,7 @@ export async function returnOutcome(em: EntityManager, query: Record<string, unk
         return {
           title: 'Payment failed',
           text:
-            `The payment did not go through: ${escape(payment.failureReason ?? 'your bank refused it.')} Go ` +
+            `The payment did not go through: ${escapeHtml(payment.failureReason ?? 'your bank refused it.')} Go ` +
             `back to PeerLink to pay with another card.`,
         };
       default:
@@ -64,7 +64,7 @@ export async function returnOutcome(em: EntityManager, query: Record<string, unk
       return {
         title: 'Card not saved',
         text:
-          `The card was not saved: ${escape(setup.failureReason ?? 'your bank refused it.')} Go back to ` +
+          `The card was not saved: ${escapeHtml(setup.failureReason ?? 'your bank refused it.')} Go back to ` +
           `PeerLink to try another.`,
       };
     }
@@ -79,4 +79,4 @@ function sameSecret(stored: string | null, given: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -87,7 +87,8 @@ export class SandboxPayments implements PaymentProvider {
     private readonly actionBaseUrl = 'https://sandbox.payments.peerlink.local/authenticate',
     options: { billingPeriodSeconds?: number; ledger?: SandboxLedger } = {},
   ) {
-    const ledger = (this.ledger = options.ledger ?? new MemoryLedger());
+    const ledger = options.ledger ?? new MemoryLedger();
+    this.ledger = ledger;
     this.answered = ledger.map('payments');
     this.charges = ledger.map('charges');
     this.refunds = ledger.map('refunds');
