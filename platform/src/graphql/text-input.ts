@@ -12,7 +12,7 @@ export function textInputChecked<Context extends object>(): ApolloServerPlugin<C
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const fault = faultIn(request.variables ?? {}, '$') ?? faultInLiterals(document);
+          const fault = faultIn(request.variables ?? {}, '$') ?? literalFaultOf(document);
           // HTTP 400, as for a scalar the subgraph cannot parse: the gateway passes it on as the client's bad input.
           if (fault) {
             throw new GraphQLError(`${fault.where} ${fault.why}; text may not.`, {
@@ -44,6 +44,21 @@ function faultIn(value: unknown, where: string): Fault | null {
     }
   }
   return null;
+}
+
+/**
+ * Apollo parses a query once and hands every request with the same text the same document, so a
+ * document's literals are checked once: a batch of live lookups repeats one query thousands of times.
+ */
+const checkedDocuments = new WeakMap<DocumentNode, Fault | null>();
+
+function literalFaultOf(document: DocumentNode): Fault | null {
+  let fault = checkedDocuments.get(document);
+  if (fault === undefined) {
+    fault = faultInLiterals(document);
+    checkedDocuments.set(document, fault);
+  }
+  return fault;
 }
 
 function faultInLiterals(document: DocumentNode): Fault | null {

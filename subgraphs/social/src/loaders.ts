@@ -13,13 +13,17 @@ import { canSeeComment, canSeePost, NO_RELATION, type Relation, type ViewerStand
  * Everything a request reads about posts and people, batched per request by DataLoader: twenty
  * posts in a feed page cost one query for their like state and one for the viewer's relations to
  * their authors, not forty. Created fresh for each request, so nothing is shared between viewers,
- * except through `scope`: rows whatever the viewer (posts) and relations keyed by viewer, which a
+ * except through `scope`: rows whatever the viewer (posts, comments, members) and relations keyed by viewer, which a
  * batch of live lookups (a post reaching its author's followers) reads in one statement each.
  */
 export class SocialLoaders {
   readonly standing: ViewerStanding;
   /** Posts by id, removed ones included (callers decide with canSeePost). */
   readonly post: DataLoader<string, Post | null>;
+  /** Comments by id, removed ones included (callers decide with canSeeComment). */
+  readonly comment: DataLoader<string, Comment | null>;
+  /** Members (names and counts, the same for every viewer) by user id. */
+  readonly member: DataLoader<string, Member | null>;
   /** Relations of `viewerId/userId` pairs, for every viewer of the scope. */
   private readonly relations: DataLoader<string, Relation>;
 
@@ -43,6 +47,23 @@ export class SocialLoaders {
           return byKey(ids, found, (p) => p.id);
         }),
     );
+    this.comment = scope.get(
+      'social.comment',
+      () =>
+        new DataLoader<string, Comment | null>(async (ids) => {
+          const found = await em.find(Comment, { id: { $in: validIds(ids) } }, { refresh: true });
+          return byKey(ids, found, (c) => c.id);
+        }),
+    );
+    // A feed event's author, for every follower in a batch: one statement, not one per follower.
+    this.member = scope.get(
+      'social.member',
+      () =>
+        new DataLoader<string, Member | null>(async (ids) => {
+          const found = await em.find(Member, { userId: { $in: validIds(ids) } }, { refresh: true });
+          return byKey(ids, found, (m) => m.userId);
+        }),
+    );
     this.relations = scope.get(
       'social.relations',
       () =>
@@ -53,16 +74,6 @@ export class SocialLoaders {
         }),
     );
   }
-
-  readonly comment = new DataLoader<string, Comment | null>(async (ids) => {
-    const found = await this.em.find(Comment, { id: { $in: validIds(ids) } }, { refresh: true });
-    return byKey(ids, found, (c) => c.id);
-  });
-
-  readonly member = new DataLoader<string, Member | null>(async (ids) => {
-    const found = await this.em.find(Member, { userId: { $in: validIds(ids) } }, { refresh: true });
-    return byKey(ids, found, (m) => m.userId);
-  });
 
   /** How the viewer stands towards each user: one query for any number of users. */
   readonly relation = new DataLoader<string, Relation>(async (userIds) => {
