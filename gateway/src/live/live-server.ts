@@ -654,7 +654,21 @@ type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' |
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 
-const audienceOf = (value: unknown): unknown[] => (Array.isArray(value) ? [...new Set(value)] : [value]);
+const audienceOf = (value: unknown): unknown[] => (Array.isArray(value) ? [...audienceSet(value)] : [value]);
+
+/** One event's recipients as a set, made once per event: every recipient's delivery checks it. */
+const audienceSets = new WeakMap<unknown[], Set<unknown>>();
+function audienceSet(recipients: unknown[]): Set<unknown> {
+  let set = audienceSets.get(recipients);
+  if (!set) {
+    set = new Set(recipients);
+    audienceSets.set(recipients, set);
+  }
+  return set;
+}
+
+const inAudience = (value: unknown, userId: string) =>
+  Array.isArray(value) ? audienceSet(value).has(userId) : value === userId;
 
 function matches(
   event: DomainEvent,
@@ -664,7 +678,7 @@ function matches(
 ): boolean {
   const payload = event.payload as Record<string, unknown>;
   if (live.audience) {
-    if (!viewer || !audienceOf(payload[live.audience]).includes(viewer.userId)) return false;
+    if (!viewer || !inAudience(payload[live.audience], viewer.userId)) return false;
   }
   return Object.entries(filters).every(([name, value]) => value == null || payload[name] === value);
 }
