@@ -23,6 +23,9 @@ export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? `redis://${HOST}:6379`,
 };
 
+/** As docker-compose.yml and `npm run start:gateway` run the gateway: a larger young generation, less GC. */
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** The subgraphs, each its own process in the distributed topology. */
 const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive', 'marketplace', 'payments'];
 
@@ -290,11 +293,12 @@ export class SystemUnderTest {
     return { ...env, ...this.extraEnv, ...this.keysFor(extra.SERVICE ?? 'all'), ...extra };
   }
 
-  spawn(name, script, env) {
+  /** Starts `script` as `name`; `runAs` are the Node flags production runs it with (docker-compose.yml). */
+  spawn(name, script, env, runAs = []) {
     // A start still under way must not add processes (or streams) after stop() has cleaned up.
     if (this.stopping) throw new Error(`not starting ${name}: the bench is stopping`);
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is for profiling the stack.
-    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const nodeArgs = [...runAs, ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
     const child = new NodeProcess(name, [...nodeArgs, join(ROOT, script)], { cwd: ROOT, env: this.env(env) });
     this.processes.push(child);
     return child;
@@ -328,13 +332,18 @@ export class SystemUnderTest {
         return this.spawn(name, `subgraphs/${name}/dist/main.js`, { SERVICE: name, PORT: port }).ready(ready(port));
       }),
     );
-    const gateway = this.spawn('gateway', 'gateway/dist/main.js', {
-      SERVICE: 'gateway',
-      PORT: String(this.port),
-      SUBGRAPH_URLS: Object.entries(this.subgraphs)
-        .map(([name, url]) => `${name}=${url}`)
-        .join(','),
-    });
+    const gateway = this.spawn(
+      'gateway',
+      'gateway/dist/main.js',
+      {
+        SERVICE: 'gateway',
+        PORT: String(this.port),
+        SUBGRAPH_URLS: Object.entries(this.subgraphs)
+          .map(([name, url]) => `${name}=${url}`)
+          .join(','),
+      },
+      GATEWAY_NODE_FLAGS,
+    );
     await gateway.ready(ready(this.port));
   }
 
