@@ -654,7 +654,7 @@ type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' |
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 
-const audienceOf = (value: unknown): unknown[] => (Array.isArray(value) ? [...audienceSet(value)] : [value]);
+const audienceOf = (value: unknown): Iterable<unknown> => (Array.isArray(value) ? audienceSet(value) : [value]);
 
 /** One event's recipients as a set, made once per event: every recipient's delivery checks it. */
 const audienceSets = new WeakMap<unknown[], Set<unknown>>();
