@@ -12,6 +12,10 @@
  *     `feedUpdated`, from `createPost` until each socket receives the post (issue 12's target:
  *     p99 under 1 s).
  *
+ * With BENCH_EMBEDDED=1 it runs the stack as `npm start` does (one process; PGlite, the in-process bus,
+ * the memory cache), seeds the same data into PGlite while the stack is stopped, and measures only the
+ * live fan-out (the other measures read and flush Redis), writing bench/FEED-EMBEDDED-RESULTS.md.
+ *
  * Writes bench/FEED-RESULTS.md. Knobs: FEED_BENCH_USERS (10000), FEED_BENCH_POSTS (200000),
  * FEED_BENCH_FOLLOWS (40, the mean follows per user), FEED_BENCH_READERS (2000), FEED_BENCH_FANOUT
  * (5000), FEED_FANOUT_MAX_FOLLOWERS (6000, passed to the stack), BENCH_DURATION (10 s),
@@ -24,7 +28,6 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { issueAccessToken } from '@peerlink/platform/auth/access-token';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { openSubscription } from './fanout.js';
@@ -33,7 +36,10 @@ import { cpuModel } from './proc.js';
 import { SERVICES, SystemUnderTest } from './stack.js';
 import { mapLimit, percentile, positiveInteger, sleep, waitFor } from './util.js';
 
-const RESULTS_FILE = fileURLToPath(new URL('./FEED-RESULTS.md', import.meta.url));
+const embedded = process.env.BENCH_EMBEDDED === '1';
+const RESULTS_FILE = fileURLToPath(
+  new URL(embedded ? './FEED-EMBEDDED-RESULTS.md' : './FEED-RESULTS.md', import.meta.url),
+);
 const setting = (name, fallback) => positiveInteger('bench:feed', name, fallback);
 const options = {
   users: setting('FEED_BENCH_USERS', 10_000),
@@ -55,8 +61,9 @@ const LIVE_DELIVERY_TIMEOUT_MS = 30_000;
 const log = (line) => console.error(`bench:feed: ${line}`);
 
 const system = new SystemUnderTest({
-  embedded: false,
-  topology: 'distributed',
+  embedded,
+  // The in-process bus of the embedded adapters only works within one process.
+  topology: embedded ? 'single' : 'distributed',
   env: { FEED_FANOUT_MAX_FOLLOWERS: String(options.fanoutMaxFollowers) },
 });
 process.on('exit', () => system.killNow());
@@ -67,21 +74,18 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-const redis = new Redis(SERVICES.redis);
+const redis = embedded ? null : new Redis(SERVICES.redis);
 const timelineKey = (userId) => `${system.namespace}:social:timeline:${userId}`;
 let exitCode = 0;
 try {
   const startedAt = Date.now();
-  log('starting the stack (distributed; PostgreSQL, NATS JetStream, Redis)');
+  log(
+    embedded
+      ? 'starting the stack (embedded: one process, PGlite, in-process bus, memory cache)'
+      : 'starting the stack (distributed; PostgreSQL, NATS JetStream, Redis)',
+  );
   await system.start();
-  const db = new pg.Client({ connectionString: system.databaseUrl });
-  await db.connect();
-  let seeded;
-  try {
-    seeded = await seed(db);
-  } finally {
-    await db.end();
-  }
+  const seeded = await system.withDatabase(seed);
   const signingKey = createPrivateKey(system.keys.accessToken.privateKey);
   const tokenOf = async (userId) =>
     (await issueAccessToken(signingKey, { userId, sessionId: randomUUID(), roles: ['USER'] }, 3600)).token;
@@ -89,6 +93,14 @@ try {
     sample(seeded.ordinary, options.readers).map(async (userId) => ({ userId, token: await tokenOf(userId) })),
   );
 
+  if (embedded) {
+    const liveFanouts = await followersLiveFanOut(seeded, tokenOf);
+    const report = renderEmbedded({ seeded, liveFanouts, wallSeconds: (Date.now() - startedAt) / 1000 });
+    console.log(report);
+    writeFileSync(RESULTS_FILE, report);
+    log(`wrote ${RESULTS_FILE}`);
+    process.exit(await finish(0));
+  }
   log(`building ${readers.length} readers' timelines (first reads)`);
   const firstReads = await timedReads(readers);
   log(`warm: 1 connection, then ${options.connections}, ${options.durationSeconds} s each`);
@@ -102,14 +114,7 @@ try {
   const flushedLoaded = await load(readers, options.connections);
   const page = await graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(readers[0].token));
 
-  log(`fan-out: building the timelines of the ${options.fanoutFollowers} followers of one account`);
-  const fanoutFollowers = await Promise.all(
-    seeded.fanoutFollowers.map(async (userId) => ({ userId, token: await tokenOf(userId) })),
-  );
-  await mapLimit(fanoutFollowers, options.connections, (reader) =>
-    graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(reader.token)),
-  );
-  const authorToken = await tokenOf(seeded.fanoutAccount);
+  const { fanoutFollowers, authorToken } = await withTimelines(seeded, tokenOf);
   const fanouts = [];
   for (let i = 0; i < 3; i++)
     fanouts.push(
@@ -119,7 +124,6 @@ try {
         i,
       ),
     );
-  log(`live fan-out: ${fanoutFollowers.length} followers subscribed to feedUpdated, 3 posts`);
   const liveFanouts = await liveFanOut(authorToken, fanoutFollowers);
 
   const report = render({
@@ -140,11 +144,32 @@ try {
 } catch (error) {
   log(`failed: ${error.stack ?? error.message}${system.deaths() ? `\n${system.deaths()}` : ''}`);
   exitCode = 1;
-} finally {
-  await redis.quit();
-  await system.stop();
 }
-process.exit(exitCode);
+process.exit(await finish(exitCode));
+
+async function finish(code) {
+  await redis?.quit();
+  await system.stop();
+  return code;
+}
+
+/** The fan-out account's followers with their timelines built (each reads its feed once), and its token. */
+async function withTimelines(seeded, tokenOf) {
+  log(`fan-out: building the timelines of the ${options.fanoutFollowers} followers of one account`);
+  const fanoutFollowers = await Promise.all(
+    seeded.fanoutFollowers.map(async (userId) => ({ userId, token: await tokenOf(userId) })),
+  );
+  await mapLimit(fanoutFollowers, options.connections, (reader) =>
+    graphql(system.url, JSON.parse(FEED_QUERY).query, {}, bearer(reader.token)),
+  );
+  return { fanoutFollowers, authorToken: await tokenOf(seeded.fanoutAccount) };
+}
+
+/** Embedded: the live fan-out alone, on the same data and with the followers' timelines built first. */
+async function followersLiveFanOut(seeded, tokenOf) {
+  const { fanoutFollowers, authorToken } = await withTimelines(seeded, tokenOf);
+  return liveFanOut(authorToken, fanoutFollowers);
+}
 
 /**
  * Users, a follow graph and posts, inserted in bulk. Who follows whom is Zipf-distributed over a
@@ -347,6 +372,7 @@ async function fanOut(token, followerIds, n) {
  * the moment `createPost` is sent to the moment each socket receives its POST_ADDED.
  */
 async function liveFanOut(authorToken, followers) {
+  log(`live fan-out: ${followers.length} followers subscribed to feedUpdated, 3 posts`);
   const subscribers = [];
   try {
     const baseline = (await system.metrics()).peerlink_active_subscriptions ?? 0;
@@ -440,6 +466,59 @@ function sample(items, count) {
   return shuffle([...items]).slice(0, Math.min(count, items.length));
 }
 
+/** One table row per live fan-out post. */
+function liveRows(liveFanouts, ms) {
+  return liveFanouts.rounds.map(
+    (round, i) =>
+      `| **live fan-out**, post ${i + 1}: from \`createPost\` to each of ` +
+      `${liveFanouts.subscribers.toLocaleString('en-US')} followers’ \`feedUpdated\` sockets | ` +
+      `${round.arrived.toLocaleString('en-US')} arrived, p50 ${ms(round.p50)}, **p99 ${ms(round.p99)}**, ` +
+      `last ${ms(round.max)} (createPost answered in ${ms(round.answeredMs)}; ${cpuSummary(round.cpu)}) | ` +
+      `p99 under 1 s: ` +
+      `${round.arrived === liveFanouts.subscribers && round.p99 < 1000 ? 'met' : '**missed**'} |`,
+  );
+}
+
+function formatMs(v) {
+  return Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'n/a';
+}
+
+function machineLine(wallSeconds) {
+  return (
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()}, ` +
+    `${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ` +
+    `${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}; ${Math.round(wallSeconds)} s in all.`
+  );
+}
+
+function renderEmbedded({ seeded, liveFanouts, wallSeconds }) {
+  const { graph } = seeded;
+  return [
+    '# Home feed benchmark, embedded mode: live fan-out',
+    '',
+    machineLine(wallSeconds),
+    '',
+    '**System under test.** The stack as `npm start` runs it with no configuration: one process ' +
+      '(`launcher/dist/main.js`), PGlite, the in-process event bus and the memory cache, with ' +
+      `\`FEED_FANOUT_MAX_FOLLOWERS=${options.fanoutMaxFollowers}\`. The load generator runs on the same cores.`,
+    '',
+    `**Data.** As \`npm run bench:feed\` (see FEED-RESULTS.md): ${options.users.toLocaleString('en-US')} users, ` +
+      `${graph.follows.toLocaleString('en-US')} follows, ${options.posts.toLocaleString('en-US')} posts, one ` +
+      `account with exactly ${options.fanoutFollowers.toLocaleString('en-US')} followers; written into the ` +
+      'stack’s PGlite files with bulk SQL while the stack was stopped. Each follower reads its feed once ' +
+      '(building its timeline), then opens a graphql-ws socket subscribed to `feedUpdated`.',
+    '',
+    '| measure | result | target |',
+    '| --- | --- | --- |',
+    ...liveRows(liveFanouts, formatMs),
+    '',
+    `Sockets that failed: ${liveFanouts.failedSockets}.`,
+    '',
+  ].join('\n');
+}
+
 function render({
   seeded,
   firstReads,
@@ -452,17 +531,14 @@ function render({
   pageSize,
   wallSeconds,
 }) {
-  const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'n/a');
+  const ms = formatMs;
   const rps = (v) => `${Math.round(v)} req/s`;
   const fanoutComplete = fanouts.map((f) => f.completeMs).sort((a, b) => a - b);
   const { graph } = seeded;
   return [
     '# Home feed benchmark',
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpuModel()},
-        ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average after ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' / ')}; ${Math.round(wallSeconds)} s in all.`,
+    machineLine(wallSeconds),
     '',
     '**System under test.** The production layout: `launcher/dist/migrate.js`, then each subgraph in its own ' +
       'process and the gateway in another, on the machine’s PostgreSQL, NATS JetStream and Redis, ' +
@@ -501,15 +577,7 @@ function render({
     `| **fan-out** of one post to ${options.fanoutFollowers.toLocaleString('en-US')} followers’ timelines, ` +
       `from \`createPost\` until all hold it (3 posts) | ${fanoutComplete.map(ms).join(', ')} (createPost ` +
       `answered in ${fanouts.map((f) => ms(f.answeredMs)).join(', ')}) | |`,
-    ...liveFanouts.rounds.map(
-      (round, i) =>
-        `| **live fan-out**, post ${i + 1}: from \`createPost\` to each of ` +
-        `${liveFanouts.subscribers.toLocaleString('en-US')} followers’ \`feedUpdated\` sockets | ` +
-        `${round.arrived.toLocaleString('en-US')} arrived, p50 ${ms(round.p50)}, **p99 ${ms(round.p99)}**, ` +
-        `last ${ms(round.max)} (createPost answered in ${ms(round.answeredMs)}; ${cpuSummary(round.cpu)}) | ` +
-        `p99 under 1 s: ` +
-        `${round.arrived === liveFanouts.subscribers && round.p99 < 1000 ? 'met' : '**missed**'} |`,
-    ),
+    ...liveRows(liveFanouts, ms),
     '',
     `Failed requests: ${warmSingle.failures + warmLoaded.failures + flushedLoaded.failures}. Warm runs were ` +
       `preceded by every reader’s first read; "1 connection" measures latency without queueing, ` +

@@ -121,20 +121,31 @@ export class SystemUnderTest {
 
   /** Gives `username` the ADMIN role in identity's table, as an operator would. */
   async makeAdmin(username) {
-    const sql =
-      `update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = ` +
-      `any(roles)`;
-    if (!this.embedded) return void (await withPg(this.databaseUrl, (db) => db.query(sql, [username])));
-    // PGlite allows one process at a time: stop the stack, edit its files, start it again.
+    await this.withDatabase((db) =>
+      db.query(
+        `update identity.users set roles = array_append(roles, 'ADMIN') where username = $1 and not 'ADMIN' = ` +
+          `any(roles)`,
+        [username],
+      ),
+    );
+  }
+
+  /**
+   * Runs `work(db)` on the stack's database, `db.query(sql, params)` either way: a PostgreSQL client, or
+   * in embedded mode the stack's PGlite files, which one process may open at a time, so the stack is
+   * stopped meanwhile and started again after.
+   */
+  async withDatabase(work) {
+    if (!this.embedded) return withPg(this.databaseUrl, work);
     await this.stopProcesses();
     const { PGlite } = await import('@electric-sql/pglite');
     const db = new PGlite(join(this.dataDir, 'db'));
     try {
-      await db.query(sql, [username]);
+      return await work(db);
     } finally {
       await db.close();
+      await this.startProcesses();
     }
-    await this.startProcesses();
   }
 
   /** An `x-peerlink-internal` header for calling `subgraph` directly as `viewer`, as the gateway would. */
