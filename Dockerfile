@@ -18,6 +18,7 @@ COPY subgraphs/chat/package.json subgraphs/chat/
 COPY subgraphs/drive/package.json subgraphs/drive/
 COPY subgraphs/marketplace/package.json subgraphs/marketplace/
 COPY subgraphs/payments/package.json subgraphs/payments/
+COPY subgraphs/learning/package.json subgraphs/learning/
 
 FROM manifests AS build
 RUN npm ci --no-audit --no-fund
@@ -46,6 +47,7 @@ COPY --from=build /app/subgraphs/chat/dist subgraphs/chat/dist
 COPY --from=build /app/subgraphs/drive/dist subgraphs/drive/dist
 COPY --from=build /app/subgraphs/marketplace/dist subgraphs/marketplace/dist
 COPY --from=build /app/subgraphs/payments/dist subgraphs/payments/dist
+COPY --from=build /app/subgraphs/learning/dist subgraphs/learning/dist
 # DATA_DIR (.data) belongs to `node`: a named volume mounted on .data/files starts as a copy of
 # this directory, owner included, so drive can write there.
 RUN mkdir -p .data/files && chown -R node:node .data

@@ -215,7 +215,9 @@ describe('the composed schema', () => {
     const names = Object.values(odd)
       .filter((f) => !f.isDeprecated)
       .map((f) => f.name);
-    expect(names.filter((name) => !/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(name))).toEqual([]);
+    // `enroll(courseId)` is a name issue 14 gives clients; its noun is its argument.
+    const contracted = new Set(['enroll']);
+    expect(names.filter((name) => !/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(name) && !contracted.has(name))).toEqual([]);
   });
 
   it('names, for every deprecated field, a replacement that exists', () => {

@@ -105,6 +105,13 @@ const cases: {
     expected: { me: { id: expect.any(String) }, plans: null },
     missing: [['plans']],
   },
+  {
+    subgraph: 'learning',
+    query: '{ me { id } courses { edges { cursor } } }',
+    answered: (data) => data,
+    expected: { me: { id: expect.any(String) }, courses: null },
+    missing: [['courses']],
+  },
 ];
 
 describe('one subgraph down', () => {

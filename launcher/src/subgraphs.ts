@@ -5,6 +5,7 @@ import { chat } from '@peerlink/chat';
 import { drive } from '@peerlink/drive';
 import { marketplace } from '@peerlink/marketplace';
 import { payments } from '@peerlink/payments';
+import { learning } from '@peerlink/learning';
 import type { AnySubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -16,4 +17,5 @@ export const subgraphs: { definition: AnySubgraphDefinition; port: number }[] = 
   { definition: drive, port: 4005 },
   { definition: marketplace, port: 4006 },
   { definition: payments, port: 4007 },
+  { definition: learning, port: 4008 },
 ];
