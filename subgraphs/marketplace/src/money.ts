@@ -1,6 +1,3 @@
-import { badInput } from '@peerlink/platform/errors';
-import { money, type Money } from '@peerlink/platform/graphql/money';
-
 // Money is platform's, shared with payments and learning: one definition keeps the federated type identical.
 export { Money, money, checkPrice, MAX_PRICE } from '@peerlink/platform/graphql/money';
 
