@@ -17,7 +17,11 @@ const gconvDirectories = ['/usr/lib/x86_64-linux-gnu/gconv', '/usr/lib/aarch64-l
  * FFMPEG_PATH / FFPROBE_PATH (a system build, say) win; otherwise the static builds the npm packages ship.
  * The packages are loaded only when needed: they throw on a platform they have no build for.
  */
-export function videoBinaries(env: { FFMPEG_PATH?: string; FFPROBE_PATH?: string; GCONV_PATH?: string }): VideoBinaries {
+export function videoBinaries(env: {
+  FFMPEG_PATH?: string;
+  FFPROBE_PATH?: string;
+  GCONV_PATH?: string;
+}): VideoBinaries {
   const ffmpegPath = env.FFMPEG_PATH || (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   const ffprobePath = env.FFPROBE_PATH || (require('@ffprobe-installer/ffprobe') as { path: string }).path;
   // The packaged ffprobe is statically linked yet loads glibc's converters at run time to read an MPEG-TS

@@ -82,13 +82,13 @@ export class Transcoder {
       throw tooLong(source.durationSeconds, options.maxDurationSeconds);
 
     const rungs = rungsFor(source.height);
-    const report = progressReporter(options.onProgress);
+    const progress = progressReporter(options.onProgress);
     const renditions: Rendition[] = [];
     for (const [index, rung] of rungs.entries()) {
       const folder = join(outDir, rung.name);
       await mkdir(folder, { recursive: true });
       await this.ffmpeg(renditionArgs(input, rung, source.hasAudio, inputFormats), folder, signal, (seconds) =>
-        report((index + Math.min(seconds / source.durationSeconds, 1)) / rungs.length),
+        progress.encoding((index + Math.min(seconds / source.durationSeconds, 1)) / rungs.length),
       );
       renditions.push({
         name: rung.name,
@@ -101,13 +101,16 @@ export class Transcoder {
     const top = rungs[rungs.length - 1] as Rung;
     await this.ffmpeg(thumbnailArgs(input, source.durationSeconds * 0.1, top.height, inputFormats), outDir, signal);
     await writeFile(join(outDir, 'master.m3u8'), masterPlaylist(renditions, source.hasAudio));
-    report(1);
+    progress.done();
     const { durationSeconds, width, height } = source;
     return { durationSeconds, width, height, renditions, master: 'master.m3u8', thumbnail: 'thumbnail.jpg' };
   }
 
   private async probeWith(inputPath: string, signal: AbortSignal): Promise<Probe> {
-    const args = [...['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'], ...inputOptions(inputFormats)];
+    const args = [
+      ...['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'],
+      ...inputOptions(inputFormats),
+    ];
     let json: string;
     try {
       json = await runTool(this.binaries.ffprobePath, [...args, `file:${resolve(inputPath)}`], {
@@ -214,15 +217,16 @@ function masterPlaylist(renditions: Rendition[], hasAudio: boolean): string {
   return ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS', ...variants, ''].join('\n');
 }
 
+/** Encoding reports up to 0.99: the thumbnail and the master playlist come after; `done` says 1. */
 function progressReporter(onProgress: ((fraction: number) => void) | undefined) {
   let last = 0;
-  return (fraction: number) => {
-    // Progress lines repeat a time; and encoding the last rendition is not the end (thumbnail, playlist).
-    const capped = fraction >= 1 ? 1 : Math.min(fraction, 0.99);
-    if (capped <= last) return;
-    last = capped;
-    onProgress?.(capped);
+  const report = (fraction: number) => {
+    // -progress repeats a time when nothing moved; the caller is promised a fraction that only grows.
+    if (fraction <= last) return;
+    last = fraction;
+    onProgress?.(fraction);
   };
+  return { encoding: (fraction: number) => report(Math.min(fraction, 0.99)), done: () => report(1) };
 }
 
 // Signatures of containers people export video in: ISO BMFF (MP4, MOV), Matroska/WebM, AVI, MPEG-TS, MPEG-PS,
