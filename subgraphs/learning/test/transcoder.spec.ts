@@ -69,7 +69,8 @@ beforeAll(async () => {
       input('720p.mp4'),
     ),
     ffmpeg(...testPattern('320x240'), '-t', '2', ...fast, input('240p.mp4')),
-    ffmpeg(...testPattern('1280x720'), '-t', '20', ...fast, input('long.mp4')),
+    // Long enough that its 360p encode outlasts ffmpeg's first progress report (every 0.5 s) several times over.
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30', '-t', '30', ...fast, input('long.mp4')),
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:a', 'aac', input('audio.m4a')),
     writeFile(input('notes.txt'), 'Week 1: introduction\nWeek 2: recursion\n'),
   ]);
@@ -186,11 +187,13 @@ describe('Transcoder', () => {
 
   it('kills ffmpeg when aborted mid-encode and reports ABORTED', async () => {
     const controller = new AbortController();
+    const progress: number[] = [];
     let running: number[] | undefined;
     const transcoding = transcoder.transcode(input('long.mp4'), join(work, 'out-aborted'), {
       maxDurationSeconds: hour,
       signal: controller.signal,
-      onProgress: async () => {
+      onProgress: async (fraction) => {
+        progress.push(fraction);
         if (running) return;
         running = [];
         running = await processesReading(input('long.mp4'));
@@ -201,15 +204,23 @@ describe('Transcoder', () => {
     expect(failure.reason).toBe('ABORTED');
     expect(running).toHaveLength(1);
     expect(await processesReading(input('long.mp4'))).toEqual([]);
+    // Killed, not left to finish: the first rendition (half the work, ~0.5) never got near its end.
+    expect(Math.max(...progress)).toBeLessThan(0.4);
     expect(existsSync(join(work, 'out-aborted'))).toBe(false);
   });
 
   it('stops with TIMED_OUT past its time limit', async () => {
     const impatient = new Transcoder(binaries, { timeoutSeconds: 0.5 });
+    const progress: number[] = [0];
     const failure = await failureOf(
-      impatient.transcode(input('long.mp4'), join(work, 'out-timeout'), { maxDurationSeconds: hour }),
+      impatient.transcode(input('long.mp4'), join(work, 'out-timeout'), {
+        maxDurationSeconds: hour,
+        onProgress: (fraction) => progress.push(fraction),
+      }),
     );
     expect(failure.reason).toBe('TIMED_OUT');
+    expect(failure.message).toMatch(/took too long/);
+    expect(Math.max(...progress)).toBeLessThan(0.4);
     expect(await processesReading(input('long.mp4'))).toEqual([]);
   });
 });
