@@ -72,6 +72,7 @@ beforeAll(async () => {
     // Long enough that its 360p encode outlasts ffmpeg's first progress report (every 0.5 s) several times over.
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30', '-t', '30', ...fast, input('long.mp4')),
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:a', 'aac', input('audio.m4a')),
+    ffmpeg(...testPattern('320x240'), '-t', '1', ...fast, '-f', 'mpegts', input('camcorder.ts')),
     writeFile(input('notes.txt'), 'Week 1: introduction\nWeek 2: recursion\n'),
   ]);
   // Cut mid-file: an MP4 from ffmpeg (or a phone) keeps its index (moov) at the end, so this one has none.
@@ -89,6 +90,8 @@ describe('Transcoder', () => {
     expect(probe).toMatchObject({ width: 1280, height: 720, hasAudio: true });
     expect(probe.durationSeconds).toBeCloseTo(5, 0);
     expect(await transcoder.probe(input('240p.mp4'))).toMatchObject({ width: 320, height: 240, hasAudio: false });
+    // The packaged ffprobe crashes on MPEG-TS unless videoBinaries found it glibc's converters.
+    expect(await transcoder.probe(input('camcorder.ts'))).toMatchObject({ width: 320, height: 240 });
   });
 
   it('encodes 360p and 720p HLS with a master playlist, a thumbnail and growing progress', async () => {

@@ -6,6 +6,8 @@ import { audioCodec, inputOptions, renditionArgs, type Rung, rungsFor, thumbnail
 import { runTool, ToolFailed, ToolStopped } from './run-tool.js';
 import { aborted, corrupt, notAVideo, timedOut, tooLong } from './transcode-failure.js';
 
+export { TranscodeFailure, type TranscodeFailureReason } from './transcode-failure.js';
+
 export interface TranscoderLimits {
   /** The whole transcode, probe included, is stopped with TIMED_OUT after this long. */
   timeoutSeconds: number;
