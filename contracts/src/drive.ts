@@ -7,5 +7,16 @@ export type DriveEvents = {
    * now see.
    */
   'drive.return_photos.checked': { returnRequestId: string; accepted: string[]; refused: string[] };
+  /**
+   * The answer to `learning.video.source_requested`: the file's current bytes (`source`), when the file is the
+   * requester's own, uploaded and not in the trash; otherwise `source` is null and `refusal` says why.
+   */
+  'drive.video_source.checked': {
+    jobId: string;
+    lectureId: string;
+    fileId: string;
+    source: { storageKey: string; size: number; mimeType: string; name: string } | null;
+    refusal: string | null;
+  };
   'drive.file.shared': { fileId: string; ownerId: string; userId: string; role: 'VIEWER' | 'EDITOR'; name: string };
 };

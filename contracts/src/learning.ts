@@ -18,6 +18,29 @@ export type LearningEvents = {
   };
   /** Withdrawn: marketplace takes its product off sale; enrolled students keep the course. */
   'learning.course.archived': { courseId: string; instructorId: string; productId: string | null };
+  /**
+   * An instructor attached drive file `fileId` to a video lecture: drive answers with
+   * `drive.video_source.checked` whether it is theirs to use, and where its bytes are.
+   */
+  'learning.video.source_requested': { jobId: string; lectureId: string; fileId: string; ownerId: string };
+  /**
+   * Learning's own work queue: transcode `storageKey` into the lecture's HLS ladder. Consumed by learning's
+   * transcoder (durable, retried, dead-lettered like any event); other subgraphs need not listen.
+   */
+  'learning.video.transcode_requested': {
+    jobId: string;
+    lectureId: string;
+    courseId: string;
+    storageKey: string;
+    fileName: string;
+  };
+  /** A lecture's video moved (QUEUED, PROCESSING with progress, READY, FAILED): live, for its instructor. */
+  'learning.lecture_video.updated': {
+    id: string;
+    lectureId: string;
+    courseId: string;
+    recipientIds: string[];
+  };
   /** A student joined a course, free or by a paid order. */
   'learning.enrollment.created': {
     enrollmentId: string;

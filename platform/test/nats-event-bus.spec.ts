@@ -103,4 +103,43 @@ describe('NatsEventBus', () => {
     expect(await stored()).toBe(before);
     await stop();
   });
+
+  it('keeps a long-running handler’s event from other instances past the ack wait, and only when told', async () => {
+    // Two instances of one consumer with a 1 s ack wait; the first to get the event holds it for 3.5 s.
+    const run = async (longRunning: boolean) => {
+      const name = `test.long.${longRunning ? 'held' : 'plain'}`;
+      const deliveries: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const instances = await Promise.all(
+        [1, 2].map(() => NatsEventBus.connect(NATS_URL, ns, { maxAttempts: 5, baseDelayMs: 20 }, logger, 8, 1000)),
+      );
+      const stops = await Promise.all(
+        instances.map((instance, i) =>
+          instance.consume(
+            'worker',
+            [name],
+            async (event) => {
+              deliveries.push(`${i}:${event.id}`);
+              await held;
+            },
+            { longRunning },
+          ),
+        ),
+      );
+      await bus.publish({ ...newEvent(), name });
+      await waitFor('the first delivery', () => deliveries.length === 1);
+      const holdUntil = Date.now() + 3500;
+      // Past three ack waits: a plain handler's event is handed out again meanwhile, a long-running one's is not.
+      const redelivered = await waitFor('a redelivery', () => deliveries.length > 1 || Date.now() > holdUntil, 5000);
+      release();
+      await Promise.all(stops.map((stop) => stop()));
+      await Promise.all(instances.map((instance) => instance.close()));
+      return redelivered && deliveries.length;
+    };
+    expect(await run(false)).toBeGreaterThan(1);
+    expect(await run(true)).toBe(1);
+  });
 });

@@ -126,6 +126,15 @@ describe.each(adapters)('ObjectStorage contract: $name', ({ open, oversizedPut }
     expect(await storage.sha256(key)).toBe(sha256(data));
   });
 
+  it('reads stored bytes back as a stream, and nothing for a missing object', async () => {
+    expect(await storage.read(key)).toBeNull();
+    const data = Buffer.from('bytes to read back '.repeat(1000));
+    await storage.put(key, data, 'text/plain');
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await storage.read(key))!) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+
   it('serves a signed download URL with its file name, and byte ranges of it', async () => {
     await storage.put(key, Buffer.from('0123456789'), 'text/plain');
     const fileName = 'Résumé "final".txt';

@@ -16,6 +16,15 @@ export interface DomainEvent<P extends object = Record<string, unknown>> {
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface ConsumeOptions {
+  /**
+   * Handlers may run longer than EVENT_ACK_WAIT_MS (a transcode): while one runs, the bus tells the
+   * broker it is still at work, so the event is not handed to another instance meanwhile. A process
+   * that dies stops telling, and the event comes back after the ack wait as usual.
+   */
+  longRunning?: boolean;
+}
 export type Unsubscribe = () => Promise<void>;
 
 /**
@@ -134,7 +143,12 @@ export interface EventBus {
    * on order. A handler that throws is retried with backoff; after the last attempt the event goes
    * to the dead letters.
    */
-  consume(consumer: string, eventNames: string[], handler: EventHandler): Promise<Unsubscribe>;
+  consume(
+    consumer: string,
+    eventNames: string[],
+    handler: EventHandler,
+    options?: ConsumeOptions,
+  ): Promise<Unsubscribe>;
   /**
    * Live fan-out to every listener in every process; nothing is kept for absent listeners (`recent`
    * reads what they missed). Hears the events stored under `eventName` from when it resolves, in

@@ -18,6 +18,7 @@ import {
   shouldRetry,
   type DeadLetter,
   type DeadLetterPage,
+  type ConsumeOptions,
   type DomainEvent,
   type EventBus,
   type EventHandler,
@@ -93,7 +94,7 @@ export class NatsEventBus implements EventBus {
     await this.js.publish(`${this.namespace}.events.${event.name}`, JSON.stringify(event), { msgID: event.id });
   }
 
-  async consume(consumer: string, eventNames: string[], handler: EventHandler) {
+  async consume(consumer: string, eventNames: string[], handler: EventHandler, options: ConsumeOptions = {}) {
     const subjects = [
       ...eventNames.map((name) => ({
         durable: durableName(consumer, name),
@@ -102,7 +103,7 @@ export class NatsEventBus implements EventBus {
       { durable: durableName(consumer, 'replay'), subject: `${this.namespace}.replay.${consumer}.>` },
     ];
     const stops = await Promise.all(
-      subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler)),
+      subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler, options)),
     );
     const stop = async () => {
       this.stoppers.delete(stop);
@@ -283,7 +284,13 @@ export class NatsEventBus implements EventBus {
     }
   }
 
-  private async runConsumer(consumer: string, durable: string, subject: string, handler: EventHandler) {
+  private async runConsumer(
+    consumer: string,
+    durable: string,
+    subject: string,
+    handler: EventHandler,
+    options: ConsumeOptions,
+  ) {
     const ackWait = Math.round(this.ackWaitMs * 1_000_000);
     await this.jsm.consumers
       .add(this.eventsStream, {
@@ -303,7 +310,7 @@ export class NatsEventBus implements EventBus {
       for await (const msg of messages) {
         // One message we could not settle (say its dead letter failed to store) must not stop the
         // consumer; left unacknowledged, it comes back after ack_wait.
-        const one: Promise<void> = this.handle(consumer, msg, handler)
+        const one: Promise<void> = this.handle(consumer, msg, handler, options)
           .catch((err) => this.logger.error({ err, durable }, 'event left for redelivery'))
           .finally(() => handling.delete(one));
         handling.add(one);
@@ -317,7 +324,7 @@ export class NatsEventBus implements EventBus {
     };
   }
 
-  private async handle(consumer: string, msg: JsMsg, handler: EventHandler) {
+  private async handle(consumer: string, msg: JsMsg, handler: EventHandler, options: ConsumeOptions) {
     const attempt = msg.info.deliveryCount;
     let event: DomainEvent;
     try {
@@ -327,7 +334,12 @@ export class NatsEventBus implements EventBus {
       return msg.term('unreadable');
     }
     try {
-      await handler(event);
+      const working = options.longRunning ? setInterval(() => msg.working(), this.ackWaitMs / 3) : null;
+      try {
+        await handler(event);
+      } finally {
+        if (working) clearInterval(working);
+      }
       msg.ack();
     } catch (error) {
       const again = shouldRetry(this.retry, attempt, error, event);

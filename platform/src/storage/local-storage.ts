@@ -53,6 +53,10 @@ export class LocalStorage implements ObjectStorage {
     return hash.digest('hex');
   }
 
+  async read(key: string) {
+    return (await this.stat(key)) ? createReadStream(this.path(key)) : null;
+  }
+
   async put(key: string, body: Buffer) {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });

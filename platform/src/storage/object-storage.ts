@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 
 /** How an object is offered for download: the name and type the browser sees. */
@@ -43,6 +44,8 @@ export interface ObjectStorage {
   stat(key: string): Promise<{ size: number } | null>;
   /** SHA-256 (hex) of the stored bytes, read through once. */
   sha256(key: string): Promise<string>;
+  /** The stored bytes as a stream, for server-side work on them (transcoding); null when there is no object. */
+  read(key: string): Promise<Readable | null>;
   /** Stores bytes directly (server-side writes, tests). */
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Removes objects; missing ones are ignored. */

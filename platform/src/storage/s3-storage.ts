@@ -103,6 +103,16 @@ export class S3Storage implements ObjectStorage {
     return hash.digest('hex');
   }
 
+  async read(key: string) {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: checked(key) }));
+      return object.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
   async put(key: string, body: Buffer, contentType: string) {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: checked(key), Body: body, ContentType: contentType }),

@@ -1,5 +1,6 @@
 import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
+import type { LearningEvents } from '@peerlink/contracts/learning';
 import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
@@ -9,6 +10,7 @@ import { driveConfig, type DriveConfig } from './config.js';
 import { chatEventHandlers } from './chat-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { returnPhotoHandlers } from './return-photos.handler.js';
+import { learningEventHandlers } from './learning-events.handler.js';
 import type { DriveServices } from './context.js';
 import type { DriveEvents } from '@peerlink/contracts/drive';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
@@ -44,7 +46,10 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
     const trash = new TrashService(orm, storage, uploads, settings.DRIVE_TRASH_DAYS);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
     const trashSweeper = new Repeating('trash purge', 10 * 60_000, () => trash.sweep(), logger).start();
-    const stopConsuming = await consumeEvents<IdentityEvents & ChatEvents & MarketplaceEvents, DriveEvents>({
+    const stopConsuming = await consumeEvents<
+      IdentityEvents & ChatEvents & MarketplaceEvents & LearningEvents,
+      DriveEvents
+    >({
       bus,
       outbox,
       consumer: 'drive',
@@ -55,6 +60,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
         ...chatEventHandlers(),
         ...marketplaceEventHandlers(),
         ...returnPhotoHandlers(),
+        ...learningEventHandlers(),
       },
       logger,
     });

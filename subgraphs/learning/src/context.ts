@@ -3,11 +3,13 @@ import type { CourseService } from './course.service.js';
 import type { CurriculumService } from './curriculum.service.js';
 import type { EnrollmentService } from './enrollment.service.js';
 import type { LearningLoaders } from './loaders.js';
+import type { VideoService } from './video/video.service.js';
 
 export interface LearningServices {
   courses: CourseService;
   curriculum: CurriculumService;
   enrollments: EnrollmentService;
+  videos: VideoService;
 }
 
 export type LearningContext = SubgraphContext<LearningServices, LearningLoaders>;

@@ -56,6 +56,7 @@ export class Lecture {
     | 'videoFailureReason'
     | 'videoJobId'
     | 'videoKey'
+    | 'videoAttempts'
     | 'createdAt'
     | 'updatedAt';
 
@@ -111,6 +112,9 @@ export class Lecture {
   /** The transcode job the lecture waits for; a late result of an older job is ignored. */
   @Property({ type: 'uuid', nullable: true })
   videoJobId: string | null = null;
+
+  @Property({ type: 'integer' })
+  videoAttempts: number = 0;
 
   /** Where the ready HLS files are: `<videoKey>/master` and so on, in object storage. */
   @Property({ type: 'text', nullable: true })

@@ -160,6 +160,14 @@ export class CurriculumService {
     });
   }
 
+  /** A lecture as the viewer sees it in its course's curriculum (`Course.sections`), or NOT_FOUND. */
+  async listed(id: string, loaders: LearningLoaders): Promise<Lecture> {
+    const lecture = await loaders.lecture.load(id);
+    const course = lecture && (await loaders.visibleCourse(lecture.courseId));
+    if (!course || !(await loaders.listedLectures(course)).some((l) => l.id === lecture!.id)) throw notFound('Lecture');
+    return lecture!;
+  }
+
   /** A section the viewer may edit. */
   async section(viewer: Viewer, id: string, loaders: LearningLoaders): Promise<Section> {
     const section = isUuid(id) ? await this.em.findOne(Section, { id: id.toLowerCase() }, { refresh: true }) : null;

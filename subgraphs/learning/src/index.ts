@@ -1,7 +1,15 @@
 import type { LearningEvents } from '@peerlink/contracts/learning';
+import type { DriveEvents } from '@peerlink/contracts/drive';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { learningConfig, type LearningConfig } from './config.js';
 import type { LearningServices } from './context.js';
+import { videoBinaries } from './video/ffmpeg.js';
+import { TranscodeWorker } from './video/transcode-worker.js';
+import { Transcoder } from './video/transcoder.js';
+import { VideoResolver } from './video/video.resolver.js';
+import { VideoService } from './video/video.service.js';
 import { Course } from './course.entity.js';
 import { CourseResolver } from './course.resolver.js';
 import { CourseService } from './course.service.js';
@@ -15,25 +23,59 @@ import { migrations } from './migrations/index.js';
 import { EnrollmentResolver, LearningUserResolver, userRef } from './user.resolver.js';
 
 /** Courses of video lectures and articles: instructors publish them, students enroll, free or by purchase. */
-export const learning: SubgraphDefinition<LearningServices, LearningLoaders> = {
+export const learning: SubgraphDefinition<LearningServices, LearningLoaders, LearningConfig> = {
   name: 'learning',
+  config: learningConfig,
   entities: [Course, Section, Lecture, Enrollment],
   migrations,
-  resolvers: [CourseResolver, SectionResolver, LectureResolver, LearningUserResolver, EnrollmentResolver],
+  resolvers: [
+    CourseResolver,
+    SectionResolver,
+    LectureResolver,
+    VideoResolver,
+    LearningUserResolver,
+    EnrollmentResolver,
+  ],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
     Course: (reference: { id: string }, ctx: { loaders: LearningLoaders }) => ctx.loaders.visibleCourse(reference.id),
   },
 
-  async start({ bus, logger }, orm) {
+  async start({ bus, config, logger, storage }, orm, settings) {
     const outbox = new Outbox<LearningEvents>(orm, bus, logger);
     const courses = new CourseService(orm, outbox);
     const curriculum = new CurriculumService(orm, courses);
     const enrollments = new EnrollmentService(orm, outbox, courses);
+    const videos = new VideoService(orm, outbox, bus, curriculum);
+    const transcoder = new Transcoder(videoBinaries({ ...process.env, ...settings }), {
+      timeoutSeconds: settings.LEARNING_TRANSCODE_TIMEOUT_MS / 1000,
+    });
+    const worker = new TranscodeWorker(
+      bus,
+      storage,
+      videos,
+      transcoder,
+      {
+        concurrency: settings.LEARNING_TRANSCODE_CONCURRENCY,
+        maxDurationSeconds: settings.LEARNING_MAX_VIDEO_SECONDS,
+        maxAttempts: config.EVENT_MAX_ATTEMPTS,
+      },
+      logger,
+    );
+    const stopConsuming = await consumeEvents<DriveEvents, LearningEvents>({
+      bus,
+      outbox,
+      consumer: 'learning',
+      handlers: { 'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context) },
+      logger,
+    });
+    const stopTranscoding = await worker.start();
     return {
-      services: { courses, curriculum, enrollments },
+      services: { courses, curriculum, enrollments, videos },
       createLoaders: (viewer) => new LearningLoaders(orm.em as never, viewer),
       async stop() {
+        await stopTranscoding();
+        await stopConsuming();
         await outbox.close();
       },
     };

@@ -5,7 +5,7 @@ import DataLoader from 'dataloader';
 import { holdsRole } from '@peerlink/platform/auth/roles';
 import { maySee, teaches } from './access.js';
 import { Course } from './course.entity.js';
-import { Lecture, LectureKind, Section, VideoStatus } from './curriculum.entity.js';
+import { Lecture, LectureKind, Section } from './curriculum.entity.js';
 import { Enrollment } from './enrollment.entity.js';
 
 const grouped = <T>(keys: readonly string[], found: T[], keyOf: (row: T) => string) =>
@@ -68,12 +68,12 @@ export class LearningLoaders {
 
   /**
    * The course's lectures as the viewer sees them listed: its instructor and admins see every one;
-   * others not a video that is not ready yet.
+   * others not a video that has never been ready (a replacement being processed keeps the older one).
    */
   async listedLectures(course: Course): Promise<Lecture[]> {
     const all = await this.lectures.load(course.id);
     if (teaches(this.viewer, course) || holdsRole(this.viewer, 'ADMIN')) return all;
-    return all.filter((l) => l.kind !== LectureKind.VIDEO || l.videoStatus === VideoStatus.READY);
+    return all.filter((l) => l.kind !== LectureKind.VIDEO || l.videoKey !== null);
   }
 
   /** The course, if the viewer may see it. */

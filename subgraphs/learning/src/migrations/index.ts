@@ -1,3 +1,7 @@
 import { Migration20261206000000_learning } from './Migration20261206000000_learning.js';
+import { Migration20261206010000_video_attempts } from './Migration20261206010000_video_attempts.js';
 
-export const migrations = [{ name: 'Migration20261206000000_learning', class: Migration20261206000000_learning }];
+export const migrations = [
+  { name: 'Migration20261206000000_learning', class: Migration20261206000000_learning },
+  { name: 'Migration20261206010000_video_attempts', class: Migration20261206010000_video_attempts },
+];

@@ -1,0 +1,33 @@
+import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { LearningEvents } from '@peerlink/contracts/learning';
+import { table } from '@peerlink/platform/db/sql';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import { isUuid } from '@peerlink/platform/ids';
+
+/**
+ * A lecture's video source. Only the instructor's own file, fully uploaded and not in the trash,
+ * is handed over; its current version is what gets transcoded. Answering twice answers the same.
+ */
+export function learningEventHandlers(): EventHandlers<LearningEvents, DriveEvents> {
+  return {
+    'learning.video.source_requested': async ({ jobId, lectureId, fileId, ownerId }, { em, publish }) => {
+      const [file] = isUuid(fileId)
+        ? await em.execute<{ storage_key: string; size: string; mime_type: string; name: string }[]>(
+            `select v.storage_key, v.size, f.mime_type, f.name
+             from ${table(em, 'files')} f join ${table(em, 'file_versions')} v on v.id = f.current_version_id
+             where f.id = ? and f.owner_id = ? and f.deleted_at is null`,
+            [fileId, ownerId],
+          )
+        : [];
+      publish('drive.video_source.checked', {
+        jobId,
+        lectureId,
+        fileId,
+        source: file
+          ? { storageKey: file.storage_key, size: Number(file.size), mimeType: file.mime_type, name: file.name }
+          : null,
+        refusal: file ? null : 'The file was not found among your uploaded files (or it is in the trash).',
+      });
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { LearningEvents } from '@peerlink/contracts/learning';
+import type { EventBus, Unsubscribe } from '@peerlink/platform/events/event-bus';
+import type { Logger } from '@peerlink/platform/logger';
+import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
+import type { Lecture } from '../curriculum.entity.js';
+import { mediaKey, mediaPrefix, mediaType } from './media-keys.js';
+import { TranscodeFailure, type Transcoder } from './transcoder.js';
+import type { VideoService } from './video.service.js';
+
+type Job = LearningEvents['learning.video.transcode_requested'];
+
+export interface TranscodeSettings {
+  concurrency: number;
+  maxDurationSeconds: number;
+  /** The bus's EVENT_MAX_ATTEMPTS: the try that reaches it and fails gives the job up. */
+  maxAttempts: number;
+}
+
+/** Failures the instructor can act on: no retry would change them. */
+const FINAL = new Set(['NOT_A_VIDEO', 'CORRUPT', 'TOO_LONG']);
+const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * Runs transcode jobs from learning's queue, a bounded number at a time so FFmpeg cannot starve the
+ * API. A job is claimed, transcoded in a scratch folder with no transaction open, its files stored
+ * under the job's own prefix, and recorded. A crash or an FFmpeg error leaves the event
+ * unacknowledged, so the bus retries it; the last allowed try marks the lecture FAILED and the event
+ * becomes a dead letter.
+ */
+export class TranscodeWorker {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly storage: ObjectStorage,
+    private readonly videos: VideoService,
+    private readonly transcoder: Transcoder,
+    private readonly settings: TranscodeSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): Promise<Unsubscribe> {
+    return this.bus.consume(
+      'learning-transcoder',
+      ['learning.video.transcode_requested'],
+      (event) => this.run(event.payload as Job),
+      { longRunning: true },
+    );
+  }
+
+  private async run(job: Job) {
+    await this.slot();
+    try {
+      const lecture = await this.videos.claim(job.jobId, job.lectureId);
+      if (lecture) await this.transcode(job, lecture);
+    } finally {
+      // A waiting job takes the slot over as it is; otherwise it is free.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+
+  private async transcode(job: Job, lecture: Lecture) {
+    const scratch = await mkdtemp(join(tmpdir(), 'peerlink-transcode-'));
+    const prefix = mediaPrefix(lecture.id, job.jobId);
+    try {
+      const source = join(scratch, 'source');
+      const bytes = await this.storage.read(job.storageKey);
+      if (!bytes) return await this.videos.failed(lecture, 'The uploaded file is gone; upload it again.');
+      await pipeline(bytes, createWriteStream(source));
+      let reported = 0;
+      let reportedAt = 0;
+      const out = join(scratch, 'out');
+      const result = await this.transcoder.transcode(source, out, {
+        maxDurationSeconds: this.settings.maxDurationSeconds,
+        onProgress: (fraction) => {
+          if (fraction - reported < 0.02 || Date.now() - reportedAt < PROGRESS_EVERY_MS) return;
+          [reported, reportedAt] = [fraction, Date.now()];
+          void this.videos.progress(lecture, fraction).catch((err) => this.logger.warn({ err }, 'progress not kept'));
+        },
+      });
+      const keys = await this.store(out, prefix);
+      if (!(await this.videos.ready(lecture, { durationSeconds: result.durationSeconds, prefix })))
+        await this.storage.delete(keys);
+    } catch (error) {
+      if (error instanceof TranscodeFailure && FINAL.has(error.reason))
+        return await this.videos.failed(lecture, error.message);
+      this.logger.warn({ err: error, jobId: job.jobId, attempt: lecture.videoAttempts }, 'transcode failed');
+      if (lecture.videoAttempts >= this.settings.maxAttempts)
+        await this.videos.failed(
+          lecture,
+          `The video could not be processed after ${lecture.videoAttempts} tries. Try again, or export it ` +
+            'again as MP4 (H.264) and upload that.',
+        );
+      throw error;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Every file FFmpeg wrote, under the job's prefix; their keys. */
+  private async store(folder: string, prefix: string): Promise<string[]> {
+    const files = (await readdir(folder, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+    const keys: string[] = [];
+    for (const file of files) {
+      const path = relative(folder, join(file.parentPath, file.name));
+      const key = mediaKey(prefix, path);
+      await this.storage.put(key, await readFile(join(folder, path)), mediaType(path));
+      keys.push(key);
+    }
+    return keys;
+  }
+
+  private async slot() {
+    if (this.running < this.settings.concurrency) this.running += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+}
