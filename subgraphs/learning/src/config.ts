@@ -1,6 +1,6 @@
 import { readSlice, z, type ConfigSlice } from '@peerlink/platform/config';
 
-/** Learning's own variables: how videos are processed and how long playback links live. */
+/** Learning's own variables: how lecture videos are processed. */
 const learningSchema = z.object({
   /** FFmpeg and ffprobe; by default the static builds the npm packages ship. */
   FFMPEG_PATH: z.string().min(1).optional(),
@@ -20,18 +20,6 @@ const learningSchema = z.object({
     .int()
     .min(10_000)
     .default(2 * 3600_000),
-  /** How long a `playback` URL (and every playlist and segment it leads to) stays valid. */
-  LEARNING_PLAYBACK_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(86_400)
-    .default(4 * 3600),
-  /**
-   * Signs playback URLs. Every learning process must share it; unset, each process makes its own,
-   * so its URLs die with it (fine for one process, as `npm start` runs).
-   */
-  LEARNING_MEDIA_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type LearningConfig = z.infer<typeof learningSchema>;
