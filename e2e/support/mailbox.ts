@@ -15,7 +15,7 @@ export class Mailbox {
   readonly refused: string[] = [];
   /** Addresses whose next message is refused with "try again later" (451), once each. */
   private readonly refusing = new Set<string>();
-  /** While set, the server reads messages but answers none until it resolves. */
+  /** While set, the server reads messages but answers none until it resolves, and then refuses them (451). */
   private held: Promise<void> | null = null;
   private constructor(
     private readonly server: SMTPServer,
@@ -41,7 +41,15 @@ export class Mailbox {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', async () => {
-          await mailbox.held;
+          const held = mailbox.held;
+          if (held) {
+            // A stuck server that recovers answers what it held "try again later", never "accepted" late:
+            // a late acceptance can race the sender giving up, and then nothing tells a resend from a
+            // duplicate (SMTP has no idempotency key).
+            await held;
+            if (closed.has(session.id)) return;
+            return callback(Object.assign(new Error('Server was busy, try again later'), { responseCode: 451 }));
+          }
           // A message is delivered only with the server's answer: one whose sender hung up before it
           // was never accepted (the sender will send it again).
           if (closed.has(session.id)) return;
@@ -68,7 +76,10 @@ export class Mailbox {
     this.refusing.add(address);
   }
 
-  /** Holds every answer from now until the returned release is called (idempotent). */
+  /**
+   * Holds every answer from now until the returned release is called (idempotent); what was held is then
+   * answered 451, so only sends after the release are delivered.
+   */
   hold(): () => void {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
