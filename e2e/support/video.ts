@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { videoBinaries } from '@peerlink/learning';
 
-const require = createRequire(import.meta.url);
 const run = promisify(execFile);
 
-/** The same static builds learning runs (FFMPEG_PATH / FFPROBE_PATH win, as there). */
-export const ffmpegPath: string = process.env.FFMPEG_PATH || require('@ffmpeg-installer/ffmpeg').path;
-export const ffprobePath: string = process.env.FFPROBE_PATH || require('@ffprobe-installer/ffprobe').path;
-// The packaged ffprobe reads MPEG-TS only with glibc's converters in reach (learning's ffmpeg.ts says why).
-const gconv = ['/usr/lib/x86_64-linux-gnu/gconv', '/usr/lib/aarch64-linux-gnu/gconv'].find((d) => existsSync(d));
-const toolEnv = { ...process.env, ...(gconv && !process.env.GCONV_PATH ? { GCONV_PATH: gconv } : {}) };
+/** The binaries learning runs (FFMPEG_PATH / FFPROBE_PATH win, as there), with the environment they need. */
+const binaries = videoBinaries(process.env);
+export const { ffmpegPath, ffprobePath } = binaries;
+const toolEnv = { ...process.env, ...binaries.environment };
 
 /** An MP4 made on the spot: FFmpeg's test pattern and a sine tone, `seconds` long, at `width`×`height`. */
 export async function testVideo(seconds: number, width = 1280, height = 720): Promise<Buffer> {

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { badInput, notFound } from '@peerlink/platform/errors';
+import { table } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import { line, prose, text } from '@peerlink/platform/text';
 import type { CourseService } from './course.service.js';
@@ -202,11 +203,10 @@ export class CurriculumService {
 
 /** Closes the gap a removal left: positions 0, 1, 2… in the current order. */
 async function renumber(em: EntityManager, name: 'sections' | 'lectures', parent: string, parentId: string) {
-  const schema = `"${em.config.get('schema')}"`;
   await em.execute(
-    `update ${schema}.${name} t set position = n.position from (
+    `update ${table(em, name)} t set position = n.position from (
        select id, row_number() over (order by position, created_at) - 1 as position
-       from ${schema}.${name} where ${parent} = ?) n
+       from ${table(em, name)} where ${parent} = ?) n
      where t.id = n.id and t.position <> n.position`,
     [parentId],
   );

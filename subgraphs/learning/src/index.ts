@@ -83,3 +83,5 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
 };
 
 export type { LearningServices } from './context.js';
+// The end-to-end specs make and probe videos with the same binaries learning runs.
+export { videoBinaries };
