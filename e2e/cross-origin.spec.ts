@@ -205,6 +205,10 @@ describe('a web app on an allowed origin', () => {
     const files = await preflight('/files/o/x', 'https://app.example.com', 'PUT');
     expect(files.status).toBe(204);
     expect(files.headers.get('access-control-allow-methods')).toContain('PUT');
+    // Web players (hls.js) read lecture playlists from the page.
+    const media = await preflight('/media/lectures/x/master.m3u8', 'https://app.example.com', 'GET');
+    expect(media.status).toBe(204);
+    expect(media.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
 
     const answer = await fetch(t.url, {
       method: 'POST',

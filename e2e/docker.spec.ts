@@ -74,6 +74,7 @@ describe('npm run keys', () => {
     expect(Object.keys(env).sort()).toEqual([
       'ACCESS_TOKEN_PRIVATE_KEY',
       'ACCESS_TOKEN_PUBLIC_KEY',
+      'FILE_URL_SECRET',
       'GATEWAY_PRIVATE_KEY',
       'GATEWAY_PUBLIC_KEY',
     ]);
@@ -153,7 +154,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the files volume where the image makes a directory owned by node', () => {
-    expect(compose.services.drive!.volumes).toContain('files:/app/.data/files');
+    // Drive serves the files; learning's transcoder reads uploads and writes renditions there, and signs links to
+    // them with the secret drive checks.
+    for (const name of ['drive', 'learning']) {
+      expect(compose.services[name]!.volumes, name).toContain('files:/app/.data/files');
+      expect(compose.services[name]!.environment?.FILE_URL_SECRET, name).toMatch(/^\$\{FILE_URL_SECRET:\?/);
+    }
     const dockerfile = read('Dockerfile');
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/mkdir -p \.data\/files && chown -R node:node \.data/);

@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { videoBinaries } from '@peerlink/learning';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import { AddLectureDocument, AttachLectureVideoDocument, LectureDocument } from '../generated/graphql.js';
+import { ok } from './client.js';
+import { upload } from './drive.js';
+import type { Account } from './marketplace.js';
+import type { TestStack } from './stack.js';
 
 const run = promisify(execFile);
 
@@ -45,4 +51,32 @@ export async function probe(input: string) {
     durationSeconds: Number(parsed.format.duration),
     streams: parsed.streams.map((s) => ({ kind: s.codec_type, width: s.width, height: s.height })),
   };
+}
+
+/** A video lecture added to `sectionId` with `clip` uploaded through drive and transcoded: it returns once READY. */
+export async function readyVideoLecture(
+  t: TestStack,
+  by: Account,
+  sectionId: string,
+  clip: Buffer,
+  input: { title: string; isFreePreview?: boolean },
+) {
+  const { addLecture } = await ok(
+    t.url,
+    AddLectureDocument,
+    { sectionId, input: { ...input, kind: 'VIDEO' } },
+    by.token,
+  );
+  const file = await upload(t.url, by.token, `${addLecture.id}.mp4`, clip, { mimeType: 'video/mp4' });
+  await ok(t.url, AttachLectureVideoDocument, { lectureId: addLecture.id, fileId: file.id }, by.token);
+  await waitFor(
+    `${input.title} to be READY`,
+    async () => {
+      const { video } = (await ok(t.url, LectureDocument, { id: addLecture.id }, by.token)).lecture;
+      if (video?.status === 'FAILED') throw new Error(`transcode failed: ${video.failureReason}`);
+      return video?.status === 'READY';
+    },
+    90_000,
+  );
+  return addLecture;
 }

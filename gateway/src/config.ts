@@ -34,7 +34,7 @@ const gatewaySchema = z.object({
   /** Live subscriptions one client address may hold, whoever is signed in (set TRUST_PROXY behind a proxy). */
   MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(1000),
   TRUST_PROXY: z.string().default('loopback'),
-  /** Origins whose pages may call /graphql and /files: exact origins, comma-separated, or `*` for every origin. */
+  /** Origins whose pages may call /graphql, /files and /media: exact origins, comma-separated, or `*` for all. */
   CORS_ORIGINS: z.string().trim().optional(),
   /**
    * Lets cross-origin pages send cookies (Access-Control-Allow-Credentials); the API reads none, so only a cookie-based

@@ -180,11 +180,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Payers' pages (/payments) are navigated to, and webhooks come from servers: neither needs CORS.
   app.use(GRAPHQL_PATH, corsFor(settings.cors, ['GET', 'POST']));
   app.use('/files', corsFor(settings.cors, ['GET', 'HEAD', 'PUT']));
+  // Web players (hls.js) fetch playlists from the page's origin.
+  app.use('/media', corsFor(settings.cors, ['GET', 'HEAD']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use(pagesRouter());
   app.use(
     '/files',
     passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger),
+  );
+  app.use(
+    '/media',
+    passThrough('/media', 'lecture media', () => subgraphUrls.get('learning'), logger),
   );
   app.use(
     '/webhooks',

@@ -20,10 +20,10 @@ const isCors = (name: string) => name.startsWith('access-control-');
 
 /**
  * Plain HTTP under `prefix` passed through, as a stream, to the subgraph that serves it: file
- * transfer to drive (`/files`), provider webhooks and payers' pages to payments (`/webhooks`,
- * `/payments`). Bytes never pass through GraphQL and the gateway stays the one public endpoint.
- * Each of those routes checks its requests itself; the gateway adds nothing but the route and, on
- * `/files`, its CORS headers.
+ * transfer to drive (`/files`), lecture playlists to learning (`/media`), provider webhooks and payers'
+ * pages to payments (`/webhooks`, `/payments`). Bytes never pass through GraphQL and the gateway stays
+ * the one public endpoint. Each of those routes checks its requests itself; the gateway adds nothing
+ * but the route and, on `/files` and `/media`, its CORS headers.
  */
 export function passThrough(prefix: string, what: string, target: () => string | undefined, logger: Logger) {
   return (req: Request, res: Response) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
@@ -9,7 +10,8 @@ import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
  * would also capture npm's and turbo's banners, and it never overwrites one: keys replaced under a
  * running system sign everyone out. Give each process only what it needs: identity
  * ACCESS_TOKEN_PRIVATE_KEY, the gateway ACCESS_TOKEN_PUBLIC_KEY and GATEWAY_PRIVATE_KEY, every
- * subgraph GATEWAY_PUBLIC_KEY.
+ * subgraph GATEWAY_PUBLIC_KEY, drive and learning FILE_URL_SECRET (learning signs links to the
+ * segments drive serves from the shared store).
  */
 const file = resolve(process.argv[2] ?? join(import.meta.dirname, '..', '..', '.env'));
 const line = (name: string, pem: string) => `${name}=${Buffer.from(pem).toString('base64')}`;
@@ -21,6 +23,7 @@ const contents = [
   line('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey),
   line('GATEWAY_PRIVATE_KEY', gateway.privateKey),
   line('GATEWAY_PUBLIC_KEY', gateway.publicKey),
+  `FILE_URL_SECRET=${randomBytes(32).toString('hex')}`,
   '',
 ].join('\n');
 try {

@@ -47,9 +47,10 @@ export interface RunningSubgraph<Services, Loaders> {
   createLoaders(viewer: Viewer | null, scope: BatchScope): Loaders;
   /**
    * Plain HTTP routes by mount path, which the gateway passes through: `/files` (drive), `/webhooks`
-   * (payments: providers' deliveries) and `/payments` (payments: pages a payer's browser is sent to).
+   * (payments: providers' deliveries), `/payments` (payments: pages a payer's browser is sent to) and
+   * `/media` (learning: lecture playlists).
    */
-  routes?: Partial<Record<'/files' | '/webhooks' | '/payments', express.Router>>;
+  routes?: Partial<Record<'/files' | '/webhooks' | '/payments' | '/media', express.Router>>;
   stop?(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { readSlice, z, type ConfigSlice } from '@peerlink/platform/config';
 
-/** Learning's own variables: how lecture videos are processed. */
+/** Learning's own variables: how lecture videos are processed and played. */
 const learningSchema = z.object({
   /** FFmpeg and ffprobe; by default the static builds the npm packages ship. */
   FFMPEG_PATH: z.string().min(1).optional(),
@@ -20,6 +20,18 @@ const learningSchema = z.object({
     .int()
     .min(10_000)
     .default(2 * 3600_000),
+  /** Signs playback links; random per process unless set (links then die with a restart), so set it for replicas. */
+  LEARNING_MEDIA_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /**
+   * How long a playback link and the segment links its playlists hand out stay valid: the longest lecture should
+   * play through on one link, and a shared link dies with it.
+   */
+  LEARNING_PLAYBACK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(4 * 3600),
 });
 
 export type LearningConfig = z.infer<typeof learningSchema>;

@@ -3,6 +3,7 @@ import type { CourseService } from './course.service.js';
 import type { CurriculumService } from './curriculum.service.js';
 import type { EnrollmentService } from './enrollment.service.js';
 import type { LearningLoaders } from './loaders.js';
+import type { PlaybackService } from './video/playback.service.js';
 import type { VideoService } from './video/video.service.js';
 
 export interface LearningServices {
@@ -10,6 +11,7 @@ export interface LearningServices {
   curriculum: CurriculumService;
   enrollments: EnrollmentService;
   videos: VideoService;
+  playback: PlaybackService;
 }
 
 export type LearningContext = SubgraphContext<LearningServices, LearningLoaders>;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LearningEvents } from '@peerlink/contracts/learning';
 import type { DriveEvents } from '@peerlink/contracts/drive';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
@@ -6,6 +7,9 @@ import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import { learningConfig, type LearningConfig } from './config.js';
 import type { LearningServices } from './context.js';
 import { videoBinaries } from './video/ffmpeg.js';
+import { mediaRoutes } from './video/media-routes.js';
+import { PlaybackLinks } from './video/playback-links.js';
+import { PlaybackService } from './video/playback.service.js';
 import { TranscodeWorker } from './video/transcode-worker.js';
 import { Transcoder } from './video/transcoder.js';
 import { VideoResolver } from './video/video.resolver.js';
@@ -41,12 +45,17 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     Course: (reference: { id: string }, ctx: { loaders: LearningLoaders }) => ctx.loaders.visibleCourse(reference.id),
   },
 
-  async start({ bus, config, logger, storage }, orm, settings) {
+  async start({ bus, cache, config, logger, storage }, orm, settings) {
     const outbox = new Outbox<LearningEvents>(orm, bus, logger);
     const courses = new CourseService(orm, outbox);
     const curriculum = new CurriculumService(orm, courses);
     const enrollments = new EnrollmentService(orm, outbox, courses);
     const videos = new VideoService(orm, outbox, bus, curriculum);
+    const secret = settings.LEARNING_MEDIA_SECRET ? Buffer.from(settings.LEARNING_MEDIA_SECRET) : randomBytes(32);
+    const playback = new PlaybackService(orm, storage, cache, new PlaybackLinks(secret), {
+      seconds: settings.LEARNING_PLAYBACK_SECONDS,
+      publicBaseUrl: config.FILES_PUBLIC_URL,
+    });
     const transcoder = new Transcoder(videoBinaries({ ...process.env, ...settings }), {
       timeoutSeconds: settings.LEARNING_TRANSCODE_TIMEOUT_MS / 1000,
     });
@@ -71,7 +80,8 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     });
     const stopTranscoding = await worker.start();
     return {
-      services: { courses, curriculum, enrollments, videos },
+      services: { courses, curriculum, enrollments, videos, playback },
+      routes: { '/media': mediaRoutes(playback, logger) },
       createLoaders: (viewer) => new LearningLoaders(orm.em as never, viewer),
       async stop() {
         await stopTranscoding();
@@ -83,5 +93,8 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
 };
 
 export type { LearningServices } from './context.js';
-// The end-to-end specs make and probe videos with the same binaries learning runs.
+// The end-to-end specs make and probe videos with the same binaries learning runs, read playlists as it
+// writes them, and sign an expired playback link as it would.
 export { videoBinaries };
+export { parsePlaylist } from './video/hls.js';
+export { PlaybackLinks } from './video/playback-links.js';

@@ -1,8 +1,34 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { liveDirective } from '@peerlink/platform/graphql/live';
-import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { LearningContext } from '../context.js';
 import { Lecture } from '../curriculum.entity.js';
+
+@ObjectType({ description: 'Where to stream a lecture’s video, for a while.' })
+export class LecturePlayback {
+  @Field({
+    description:
+      'The HLS master playlist (adaptive: every rendition). Its playlists and segments are signed links that ' +
+      'stop working at `expiresAt`, or as soon as you may no longer watch the lecture.',
+  })
+  url!: string;
+
+  @Field({ description: 'Ask for `playback` again after this.' })
+  expiresAt!: Date;
+}
 
 @Resolver(() => Lecture)
 export class VideoResolver {
@@ -12,6 +38,16 @@ export class VideoResolver {
   })
   lecture(@Arg('id', () => ID) id: string, @Ctx() ctx: LearningContext) {
     return ctx.services.curriculum.listed(id, ctx.loaders);
+  }
+
+  @FieldResolver(() => LecturePlayback, {
+    nullable: true,
+    description:
+      'For the course’s students, its instructor and admins (a free preview: anyone signed in); FORBIDDEN for ' +
+      'others. Null until the video is READY, and for an article.',
+  })
+  playback(@Root() lecture: Lecture, @Ctx() ctx: LearningContext) {
+    return ctx.services.playback.playback(requireViewer(ctx.viewer), lecture, ctx.loaders, ctx.client);
   }
 
   @Mutation(() => Lecture, {
