@@ -10,6 +10,7 @@ import { codes, ok } from './support/client.js';
 import { draftCourse, instructor } from './support/learning.js';
 import type { Account } from './support/marketplace.js';
 import { admin } from './support/plans.js';
+import { startS3Server } from './support/s3.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 import { probe, readyVideoLecture, testVideo } from './support/video.js';
 
@@ -50,6 +51,35 @@ async function playlist(url: string) {
   return parsePlaylist(await answer.text());
 }
 
+/**
+ * Reads `url`'s master playlist, both renditions and a ranged piece of a segment of each, and has ffprobe play
+ * each rendition and the whole ladder from their playlists, as a player would. Segment links match `segments`.
+ */
+async function playsThrough(url: string, segments: RegExp) {
+  const master = await playlist(url);
+  if (master.kind !== 'master') throw new Error('expected a master playlist');
+  expect(master.variants.map((v) => v.resolution?.height)).toEqual([360, 720]);
+  for (const variant of master.variants) {
+    const renditionUrl = new URL(variant.uri, url).href;
+    const rendition = await playlist(renditionUrl);
+    if (rendition.kind !== 'media') throw new Error('expected a media playlist');
+    const total = rendition.segments.reduce((sum, segment) => sum + segment.durationSeconds, 0);
+    expect(total).toBeCloseTo(3, 0);
+    // Segments come from storage, each link signed on its own.
+    const segment = new URL(rendition.segments[0]!.uri, renditionUrl).href;
+    expect(segment).toMatch(segments);
+    const part = await get(segment, { range: 'bytes=0-187' });
+    expect(part.status).toBe(206);
+    expect((await part.arrayBuffer()).byteLength).toBe(188);
+    const probed = await probe(renditionUrl);
+    expect(probed.durationSeconds).toBeGreaterThan(2.5);
+    expect(probed.durationSeconds).toBeLessThan(3.6);
+    expect(probed.streams.find((s) => s.kind === 'video')?.height).toBe(variant.resolution?.height);
+    expect(probed.streams.some((s) => s.kind === 'audio')).toBe(true);
+  }
+  expect((await probe(url)).durationSeconds).toBeGreaterThan(2.5);
+}
+
 describe('lecture playback', () => {
   it('streams an enrolled student both renditions through signed, expiring links, with range requests', async () => {
     const playback = await playbackOf(lesson.id, student);
@@ -58,30 +88,7 @@ describe('lecture playback', () => {
     expect(lifetime).toBeGreaterThan(4 * 3600_000 - 60_000);
     expect(lifetime).toBeLessThanOrEqual(4 * 3600_000);
 
-    const master = await playlist(playback!.url);
-    if (master.kind !== 'master') throw new Error('expected a master playlist');
-    expect(master.variants.map((v) => v.resolution?.height)).toEqual([360, 720]);
-    for (const variant of master.variants) {
-      const renditionUrl = new URL(variant.uri, playback!.url).href;
-      const rendition = await playlist(renditionUrl);
-      if (rendition.kind !== 'media') throw new Error('expected a media playlist');
-      const total = rendition.segments.reduce((sum, segment) => sum + segment.durationSeconds, 0);
-      expect(total).toBeCloseTo(3, 0);
-      // Segments come from storage (the gateway's /files here), each link signed on its own.
-      const segment = new URL(rendition.segments[0]!.uri, renditionUrl).href;
-      expect(segment).toMatch(/\/files\/o\/lectures\//);
-      const part = await get(segment, { range: 'bytes=0-187' });
-      expect(part.status).toBe(206);
-      expect((await part.arrayBuffer()).byteLength).toBe(188);
-      // ffprobe plays the rendition from its playlist, as a player would.
-      const probed = await probe(renditionUrl);
-      expect(probed.durationSeconds).toBeGreaterThan(2.5);
-      expect(probed.durationSeconds).toBeLessThan(3.6);
-      expect(probed.streams.find((s) => s.kind === 'video')?.height).toBe(variant.resolution?.height);
-      expect(probed.streams.some((s) => s.kind === 'audio')).toBe(true);
-    }
-    const whole = await probe(playback!.url);
-    expect(whole.durationSeconds).toBeGreaterThan(2.5);
+    await playsThrough(playback!.url, /^http:\/\/[^/]+\/files\/o\/lectures\//);
   });
 
   it('is issued to the instructor and admins; to others only for a free preview', async () => {
@@ -150,5 +157,27 @@ describe('lecture playback', () => {
     expect((await get(issued!.url)).status).toBe(200);
     await ok(t.url, RevokeRoleDocument, { userId: demoted.id, role: 'ADMIN' }, boss.token);
     expect((await get(issued!.url)).status).toBe(403);
+  });
+});
+
+describe('lecture playback on S3 storage', () => {
+  let s3: Awaited<ReturnType<typeof startS3Server>>;
+  let onS3: TestStack;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    onS3 = await startTestStack(s3.env);
+  }, 60_000);
+  afterAll(async () => {
+    await onS3?.stop();
+    await s3?.stop();
+  });
+
+  it('hands out presigned bucket links for the segments', async () => {
+    const [clip, owner] = await Promise.all([testVideo(3), instructor(onS3)]);
+    const { section } = await draftCourse(onS3, owner);
+    const lecture = await readyVideoLecture(onS3, owner, section.id, clip, { title: 'On S3' });
+    const { playback } = (await ok(onS3.url, LecturePlaybackDocument, { id: lecture.id }, owner.token)).lecture;
+    const bucket = new URL(s3.env.S3_ENDPOINT).host;
+    await playsThrough(playback!.url, new RegExp(`^http://${bucket}/peerlink-e2e/lectures/.+X-Amz-Signature=`));
   });
 });
