@@ -27,7 +27,7 @@ export const SERVICES = {
 const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** The subgraphs, each its own process in the distributed topology. */
-const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive', 'marketplace', 'payments'];
+const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive', 'marketplace', 'payments', 'learning'];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];
@@ -54,6 +54,7 @@ export class SystemUnderTest {
     this.databaseUrl = embedded ? undefined : `${SERVICES.postgres}/${this.namespace}`;
     this.dataDir = mkdtempSync(join(tmpdir(), 'peerlink-bench-'));
     this.keys = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
+    this.fileUrlSecret = randomBytes(32).toString('hex');
     this.adapters = embedded
       ? { database: 'PGlite (embedded)', bus: 'in-process', cache: 'memory' }
       : { database: 'PostgreSQL', bus: 'NATS JetStream', cache: 'Redis' };
@@ -178,6 +179,7 @@ export class SystemUnderTest {
       case 'drive':
       case 'marketplace':
       case 'payments':
+      case 'learning':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return {
@@ -296,6 +298,8 @@ export class SystemUnderTest {
       MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
       EVENT_NAMESPACE: this.namespace,
+      // Learning signs links to lecture segments that drive serves: one secret for both, as npm run keys writes.
+      FILE_URL_SECRET: this.fileUrlSecret,
     };
     // Passed through so a run can compare live lookups batched and not (LIVE_LOOKUP_BATCH_SIZE=0).
     if (process.env.LIVE_LOOKUP_BATCH_SIZE) env.LIVE_LOOKUP_BATCH_SIZE = process.env.LIVE_LOOKUP_BATCH_SIZE;
