@@ -96,6 +96,8 @@ export class CartService {
     if (product.kind === ProductKind.PHYSICAL && (product.stock ?? 0) < quantity) {
       throw badInput(product.stock ? `Only ${product.stock} left.` : 'Sold out.', 'quantity');
     }
+    // One purchase is one enrollment: a second copy would buy nothing.
+    if (product.kind === ProductKind.COURSE && quantity > 1) throw badInput('A course is bought once.', 'quantity');
     if (product.priceAmount * quantity > MAX_TOTAL)
       throw badInput('That many would cost more than one order can hold.', 'quantity');
   }
