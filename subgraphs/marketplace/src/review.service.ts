@@ -50,7 +50,7 @@ export class ReviewService {
     const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && !ships(product.kind));
     if (!has)
       throw badInput(
-        'You can review what you bought once you have it: delivered, or paid for digital goods.',
+        'You can review what you bought once you have it: delivered, or paid for digital goods and courses.',
         'orderItemId',
       );
     return this.em.transactional(async (em) => {
