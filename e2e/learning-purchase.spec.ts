@@ -198,6 +198,8 @@ describe('a paid course in the marketplace', () => {
     expect(mine.map((e) => [e.node.course?.id, e.node.status, e.node.source])).toEqual([
       [course.id, 'ACTIVE', 'PURCHASE'],
     ]);
+    // Owned, it cannot be bought a second time.
+    expect(await codes(t.url, AddToCartDocument, { productId: product.id }, student.token)).toEqual(['CONFLICT']);
     // Nobody else is enrolled by it.
     expect(
       (await ok(t.url, CourseListingDocument, { id: course.id }, stranger.token)).course.viewerEnrollment,
