@@ -6,9 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  AddLectureDocument,
+  AddSectionDocument,
   AddToCartDocument,
+  BecomeInstructorDocument,
   BecomeSellerDocument,
   CheckoutDocument,
+  CourseListingDocument,
+  CreateCourseDocument,
   CreatePostDocument,
   CreateProductDocument,
   FeedDocument,
@@ -16,6 +21,7 @@ import {
   NotificationsDocument,
   OrderDocument,
   ProductsDocument,
+  PublishCourseDocument,
   PublishProductDocument,
   RegisterDocument,
 } from './generated/graphql.js';
@@ -179,6 +185,52 @@ describe('embedded mode', () => {
     // The cache started empty; the feed is rebuilt from the database.
     const { feed } = await ok(url, FeedDocument, {}, login.accessToken);
     expect(feed.edges.map((e) => e.node.body)).toEqual(['posted with no outside services']);
+    await stop(process);
+  });
+
+  it('sells a paid course: the purchase, once PAID, enrolls the buyer', { timeout: 120_000 }, async () => {
+    const { url, process } = await startEmbedded();
+    const teacher = newUser('emteacher');
+    const first = (await ok(url, RegisterDocument, { input: teacher })).register.accessToken;
+    await ok(url, BecomeInstructorDocument, {}, first);
+    const token = (await ok(url, LoginDocument, { input: { login: teacher.email, password: teacher.password } })).login
+      .accessToken;
+    const { createCourse } = await ok(
+      url,
+      CreateCourseDocument,
+      { input: { title: 'Embedded joinery', priceAmount: 2500, currency: 'usd' } },
+      token,
+    );
+    const { addSection } = await ok(url, AddSectionDocument, { courseId: createCourse.id, title: 'Basics' }, token);
+    await ok(
+      url,
+      AddLectureDocument,
+      { sectionId: addSection.id, input: { title: 'Dovetails', kind: 'ARTICLE', body: 'Saw on the line.' } },
+      token,
+    );
+    await ok(url, PublishCourseDocument, { id: createCourse.id }, token);
+    const product = await waitFor(
+      'the course product',
+      async () => (await ok(url, CourseListingDocument, { id: createCourse.id })).course.product,
+    );
+    expect(product).toMatchObject({ kind: 'COURSE', price: { amount: 2500 } });
+    const buyer = (await ok(url, RegisterDocument, { input: newUser('emstudent') })).register.accessToken;
+    await ok(url, AddToCartDocument, { productId: product.id }, buyer);
+    const { checkout } = await ok(
+      url,
+      CheckoutDocument,
+      { input: { idempotencyKey: 'embedded-course', paymentMethodId: 'pm_card_visa' } },
+      buyer,
+    );
+    await waitFor(
+      'the order to be paid',
+      async () => (await ok(url, OrderDocument, { id: checkout.orders[0]!.id }, buyer)).order.status === 'PAID',
+    );
+    const enrolled = await waitFor(
+      'the enrollment',
+      async () => (await ok(url, CourseListingDocument, { id: createCourse.id }, buyer)).course.viewerEnrollment,
+    );
+    expect(enrolled).toMatchObject({ status: 'ACTIVE', source: 'PURCHASE' });
     await stop(process);
   });
 

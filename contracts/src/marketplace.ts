@@ -29,6 +29,11 @@ export type MarketplaceEvents = {
     /** The files its digital products deliver: drive lets the buyer read them while the order is PAID onwards. */
     digitalFileIds: string[];
     /**
+     * The learning courses its COURSE lines sell: learning enrolls the buyer while the order is PAID onwards, and
+     * ends that when it is cancelled or refunded in full. Absent in events from before courses were sold.
+     */
+    courseIds?: string[];
+    /**
      * SALE between two users, or ADVERTISING a seller bought from the platform (nobody to tell on the selling side).
      */
     purpose: 'SALE' | 'ADVERTISING';

@@ -4,9 +4,10 @@ import type { Orm } from '@peerlink/platform/db/database';
 import { conflict, forbidden } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import type { LearningEvents } from '@peerlink/contracts/learning';
 import { teaches } from './access.js';
-import { type Course, CourseStatus } from './course.entity.js';
+import { Course, CourseStatus } from './course.entity.js';
 import type { CourseService } from './course.service.js';
 import { locked } from './course.service.js';
 import { Enrollment, EnrollmentSource, EnrollmentStatus } from './enrollment.entity.js';
@@ -62,6 +63,37 @@ export class EnrollmentService {
       source,
     });
     return enrollment;
+  }
+
+  /**
+   * A paid order (PAID onwards) of courses from `sellerId` enrolls its buyer in each that seller
+   * teaches. Told again (shipped, delivered, redelivered) it changes nothing; an order that ended
+   * first (told out of order) enrolls nobody.
+   */
+  async purchased(
+    em: EntityManager,
+    publish: Publish<LearningEvents>,
+    order: { orderId: string; buyerId: string; sellerId: string; courseIds: string[] },
+  ) {
+    await lockKey(em, `purchase:${order.orderId}`);
+    const ended = await rows(em, `select 1 from ${table(em, 'ended_purchases')} where order_id = ?`, [order.orderId]);
+    if (ended.length) return;
+    const courses = await em.find(Course, { id: { $in: order.courseIds }, instructorId: order.sellerId });
+    for (const course of courses) await this.admit(em, publish, course.id, order.buyerId, order.orderId);
+  }
+
+  /** The order was cancelled or refunded in full: what it paid for closes, and stays closed. */
+  async purchaseEnded(em: EntityManager, orderId: string) {
+    await lockKey(em, `purchase:${orderId}`);
+    await em.execute(`insert into ${table(em, 'ended_purchases')} (order_id) values (?) on conflict do nothing`, [
+      orderId,
+    ]);
+    const paid = await em.find(Enrollment, { orderId, status: EnrollmentStatus.ACTIVE }, { refresh: true });
+    for (const enrollment of paid) {
+      const course = await locked(em, enrollment.courseId);
+      course.enrollmentCount = Math.max(0, course.enrollmentCount - 1);
+      Object.assign(enrollment, { status: EnrollmentStatus.ENDED, endedAt: new Date() });
+    }
   }
 
   /** The viewer's enrollments, newest first; ended ones too, so a refunded student sees why. */

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { LearningEvents } from '@peerlink/contracts/learning';
 import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
+import { marketplaceEventHandlers } from './marketplace-events.handler.js';
+import { CourseProductResolver, ProductCourseResolver, productRef } from './product.resolver.js';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -39,10 +42,13 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     VideoResolver,
     LearningUserResolver,
     EnrollmentResolver,
+    ProductCourseResolver,
+    CourseProductResolver,
   ],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
     Course: (reference: { id: string }, ctx: { loaders: LearningLoaders }) => ctx.loaders.visibleCourse(reference.id),
+    Product: (reference: { id: string }) => productRef(reference.id),
   },
 
   async start({ bus, cache, config, logger, storage }, orm, settings) {
@@ -71,11 +77,14 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
       },
       logger,
     );
-    const stopConsuming = await consumeEvents<DriveEvents, LearningEvents>({
+    const stopConsuming = await consumeEvents<DriveEvents & MarketplaceEvents, LearningEvents>({
       bus,
       outbox,
       consumer: 'learning',
-      handlers: { 'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context) },
+      handlers: {
+        'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context),
+        ...marketplaceEventHandlers(enrollments),
+      },
       logger,
     });
     const stopTranscoding = await worker.start();

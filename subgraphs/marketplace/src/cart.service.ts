@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, notFound } from '@peerlink/platform/errors';
+import { badInput, conflict, notFound } from '@peerlink/platform/errors';
+import { rows, table } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import { CartItem } from './cart.entity.js';
 import type { MarketplaceLoaders } from './loaders.js';
@@ -36,6 +37,8 @@ export class CartService {
     const existing = await this.em.findOne(CartItem, { buyerId: viewer.userId, productId: product.id });
     const wanted = checkQuantity((existing?.quantity ?? 0) + checkQuantity(quantity, false), false);
     this.checkAvailable(product, wanted);
+    if (product.courseId && (await this.ownsCourse(viewer.userId, product.courseId)))
+      throw conflict('You already bought this course (or an order for it awaits payment).', 'productId');
     if (existing) {
       existing.quantity = wanted;
       existing.seenPriceAmount = product.priceAmount;
@@ -91,11 +94,25 @@ export class CartService {
     return product;
   }
 
+  /** An order of the buyer's for the course that is paid for, or may yet be: a second would buy nothing. */
+  private async ownsCourse(buyerId: string, courseId: string): Promise<boolean> {
+    const found = await rows(
+      this.em,
+      `select 1 from ${table(this.em, 'order_items')} i join ${table(this.em, 'orders')} o on o.id = i.order_id
+       where i.course_id = ? and o.buyer_id = ? and o.status in ('PENDING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED')
+       limit 1`,
+      [courseId, buyerId],
+    );
+    return found.length > 0;
+  }
+
   /** Enough in stock, and no more than one order can hold. */
   private checkAvailable(product: Product, quantity: number) {
     if (product.kind === ProductKind.PHYSICAL && (product.stock ?? 0) < quantity) {
       throw badInput(product.stock ? `Only ${product.stock} left.` : 'Sold out.', 'quantity');
     }
+    // One purchase is one enrollment: a second copy would buy nothing.
+    if (product.kind === ProductKind.COURSE && quantity > 1) throw badInput('A course is bought once.', 'quantity');
     if (product.priceAmount * quantity > MAX_TOTAL)
       throw badInput('That many would cost more than one order can hold.', 'quantity');
   }

@@ -20,6 +20,8 @@ import { OrderItemResolver, OrderResolver } from './order.resolver.js';
 import { OrderService } from './order.service.js';
 import { paymentsEventHandlers } from './payments-events.handler.js';
 import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { LearningEvents } from '@peerlink/contracts/learning';
+import { learningEventHandlers } from './learning-events.handler.js';
 import { driveEventHandlers } from './return-events.handler.js';
 import { ReturnRequest, ReturnRequestItem } from './return-request.entity.js';
 import { OrderReturnsResolver, ReturnRequestItemResolver, ReturnRequestResolver } from './return-request.resolver.js';
@@ -82,13 +84,17 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
     const impressionFlush = new Repeating('impression flush', 1_000, () => impressions.flush(), logger).start();
     const campaigns = new CampaignService(orm, outbox, settings.ORDER_PAYMENT_SECONDS, impressions);
     const returns = new ReturnRequestService(orm, outbox, settings.RETURN_ANSWER_SECONDS);
-    const stopConsuming = await consumeEvents<PaymentsEvents & MarketplaceEvents & DriveEvents, MarketplaceEvents>({
+    const stopConsuming = await consumeEvents<
+      PaymentsEvents & MarketplaceEvents & DriveEvents & LearningEvents,
+      MarketplaceEvents
+    >({
       bus,
       outbox,
       consumer: 'marketplace',
       handlers: {
         ...paymentsEventHandlers(orders, returns),
         ...driveEventHandlers(returns),
+        ...learningEventHandlers(),
         // A campaign follows the order that pays for it; a sale between users has none.
         'marketplace.order.changed': {
           when: ({ purpose }) => purpose !== 'SALE',

@@ -129,6 +129,10 @@ export class OrderItem {
   /** For a digital product: the file it delivered when bought; drive lets the buyer read it once paid. */
   @Property({ type: 'uuid', nullable: true })
   digitalFileId: string | null = null;
+
+  /** For a course: the learning course it sold; learning enrolls the buyer once paid. */
+  @Property({ type: 'uuid', nullable: true })
+  courseId: string | null = null;
 }
 
 export const OrderConnection = connectionOf(Order, 'Order', {

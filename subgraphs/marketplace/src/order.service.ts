@@ -13,7 +13,7 @@ import type { MarketplaceLoaders } from './loaders.js';
 import { MAX_TOTAL, money, type Money } from './money.js';
 import { Order, OrderItem, type ShippingAddress } from './order.entity.js';
 import { canMove, OrderStatus, releasesStock } from './order-states.js';
-import { ON_SALE, ProductKind, ProductStatus } from './product.entity.js';
+import { ON_SALE, ProductKind, ProductStatus, ships } from './product.entity.js';
 import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 
 export const MAX_KEY_LENGTH = 100;
@@ -48,6 +48,7 @@ interface CartLine {
   stock: number | null;
   status: ProductStatus;
   digital_file_id: string | null;
+  course_id: string | null;
 }
 
 function checkAddress(address: ShippingAddress): ShippingAddress {
@@ -119,7 +120,8 @@ export class OrderService {
       const lines = await rows<CartLine>(
         em,
         `select c.product_id, c.quantity, c.seen_price_amount, c.seen_currency,
-                p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status, p.digital_file_id
+                p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status, p.digital_file_id,
+                p.course_id
          from ${table(em, 'cart_items')} c join ${table(em, 'products')} p on p.id = c.product_id
          where c.buyer_id = ? order by p.id for update of p, c`,
         [viewer.userId],
@@ -167,6 +169,7 @@ export class OrderService {
             unitAmount: line.price_amount,
             quantity: line.quantity,
             digitalFileId: line.digital_file_id,
+            courseId: line.course_id,
           });
         }
       }
@@ -401,6 +404,7 @@ export class OrderService {
       summary: summarize(items),
       trackingNumber: order.trackingNumber,
       digitalFileIds: items.flatMap((i) => (i.digitalFileId ? [i.digitalFileId] : [])),
+      courseIds: items.flatMap((i) => (i.courseId ? [i.courseId] : [])),
       purpose: order.sellerId === PLATFORM_ACCOUNT_ID ? 'ADVERTISING' : 'SALE',
       ships: !!order.shippingAddress,
     });
@@ -437,9 +441,7 @@ export class OrderService {
         quantity: line.quantity,
       };
       const available =
-        ON_SALE.includes(line.status) &&
-        line.seller_id !== buyerId &&
-        (line.kind === ProductKind.DIGITAL || (line.stock ?? 0) > 0);
+        ON_SALE.includes(line.status) && line.seller_id !== buyerId && (!ships(line.kind) || (line.stock ?? 0) > 0);
       if (!available) {
         changes.push({ ...base, kind: 'UNAVAILABLE', quantity: 0 });
         await em.execute(`delete from ${cart} where buyer_id = ? and product_id = ?`, [buyerId, line.product_id]);
@@ -447,7 +449,11 @@ export class OrderService {
       }
       if (line.price_amount !== line.seen_price_amount || line.currency !== line.seen_currency)
         changes.push({ ...base, kind: 'PRICE_CHANGED' });
-      const quantity = line.kind === ProductKind.PHYSICAL ? Math.min(line.quantity, line.stock ?? 0) : line.quantity;
+      const quantity = ships(line.kind)
+        ? Math.min(line.quantity, line.stock ?? 0)
+        : line.kind === ProductKind.COURSE
+          ? Math.min(line.quantity, 1)
+          : line.quantity;
       if (quantity < line.quantity) changes.push({ ...base, kind: 'QUANTITY_REDUCED', quantity });
       // A line as the buyer saw it needs no write: the cart is emptied when the orders are placed.
       if (

@@ -138,7 +138,7 @@ export function productFilterSql(schema: string, filter: ProductSearch, ownerId:
     params.kind = filter.kind;
     where.push('p.kind = :kind');
   }
-  if (filter.inStock) where.push("(p.kind = 'DIGITAL' or p.stock > 0)");
+  if (filter.inStock) where.push("(p.kind <> 'PHYSICAL' or p.stock > 0)");
   return { where, params, search };
 }
 

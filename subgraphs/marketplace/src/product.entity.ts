@@ -7,8 +7,16 @@ export enum ProductKind {
   PHYSICAL = 'PHYSICAL',
   /** A drive file buyers may download once they have paid. */
   DIGITAL = 'DIGITAL',
+  /**
+   * A paid course of the learning subgraph, listed by publishing it there: buying it enrolls the
+   * buyer. Learning owns its title, description, price and whether it is on sale.
+   */
+  COURSE = 'COURSE',
 }
 registerEnumType(ProductKind, { name: 'ProductKind' });
+
+/** Only physical products have stock and are shipped; the others are the buyer's once paid. */
+export const ships = (kind: ProductKind) => kind === ProductKind.PHYSICAL;
 
 export enum ProductStatus {
   /** Only the seller sees it. */
@@ -33,6 +41,7 @@ export class Product {
     | 'digitalFileId'
     | 'imageIds'
     | 'categoryId'
+    | 'courseId'
     | 'ratingCount'
     | 'ratingAverage'
     | 'createdAt'
@@ -63,7 +72,10 @@ export class Product {
   @Property({ type: 'text' })
   currency!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Units left; null for digital products, which never run out.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Units left; null for digital products and courses, which never run out.',
+  })
   @Property({ type: 'integer', nullable: true })
   stock: number | null = null;
 
@@ -76,6 +88,13 @@ export class Product {
 
   @Property({ type: 'uuid', nullable: true })
   categoryId: string | null = null;
+
+  /**
+   * For a COURSE product: the learning course it sells. (Its `last_event_id`, the latest of learning's events it
+   * follows, is the event handler's alone and not mapped.)
+   */
+  @Property({ type: 'uuid', nullable: true })
+  courseId: string | null = null;
 
   /** Drive files, in order; buyers see those drive lets them read (public ones, as sellers should use). */
   @Property({ type: ArrayType, columnType: 'uuid[]' })

@@ -108,7 +108,7 @@ export class ProductFilter {
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Only what can be bought now: digital, or physical with stock.',
+    description: 'Only what can be bought now: digital goods and courses, or physical with stock.',
   })
   inStock?: boolean | null;
 }

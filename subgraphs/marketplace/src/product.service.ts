@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
+import { AppError, badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
 import { rows } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
@@ -10,7 +10,7 @@ import { line, prose, text } from '@peerlink/platform/text';
 import type { MarketplaceLoaders } from './loaders.js';
 import { checkPrice } from './money.js';
 import { sponsoredSlots, type CampaignService } from './campaign.service.js';
-import { Category, Product, ProductKind, ProductStatus } from './product.entity.js';
+import { Category, Product, ProductKind, ProductStatus, ships } from './product.entity.js';
 import {
   decodeSearchCursor,
   encodeSearchCursor,
@@ -40,8 +40,15 @@ const TITLE = line('A title', MAX_TITLE_LENGTH);
 const DESCRIPTION = prose('A description', MAX_DESCRIPTION_LENGTH, 0);
 const checkTitle = (input: string): string => text(input, 'title', TITLE);
 
+/** What learning decides for a COURSE product: changed on the course, which marketplace follows. */
+const OWNED_BY_COURSE = ['title', 'description', 'priceAmount', 'currency', 'stock', 'digitalFileId'] as const;
+
+/** A change a COURSE product takes from its course alone; `changeWith` names the operation that makes it. */
+const courseOwns = (message: string, field: string, changeWith: string) =>
+  new AppError('BAD_USER_INPUT', message, { field, changeWith });
+
 function checkStock(stock: number | null | undefined, kind: ProductKind): number | null {
-  if (kind === ProductKind.DIGITAL) {
+  if (!ships(kind)) {
     if (stock != null) throw badInput('Digital products have no stock.', 'stock');
     return null;
   }
@@ -71,6 +78,12 @@ export class ProductService {
   async create(viewer: Viewer, input: ProductInput): Promise<Product> {
     requireRole(viewer, 'SELLER', 'Only sellers list products.');
     if (!input.kind) throw badInput('Say what kind of product it is.', 'kind');
+    if (input.kind === ProductKind.COURSE)
+      throw courseOwns(
+        'A course goes on sale when you publish it with a price (publishCourse).',
+        'kind',
+        'publishCourse',
+      );
     const price = checkPrice(input.priceAmount ?? NaN, input.currency ?? '', 'priceAmount');
     const product = this.em.create(Product, {
       sellerId: viewer.userId,
@@ -94,6 +107,11 @@ export class ProductService {
     if (product.status === ProductStatus.ARCHIVED) throw badInput('An archived product cannot change.', 'id');
     if (input.kind && input.kind !== product.kind)
       throw badInput('A product’s kind cannot change; list a new one.', 'kind');
+    if (product.kind === ProductKind.COURSE) {
+      const field = OWNED_BY_COURSE.find((name) => input[name] != null);
+      if (field)
+        throw courseOwns(`A course’s ${field} is changed on the course (updateCourse).`, field, 'updateCourse');
+    }
     if (input.title != null) product.title = checkTitle(input.title);
     if (input.description != null) product.description = this.description(input.description);
     if (input.priceAmount != null || input.currency != null) {
@@ -125,6 +143,7 @@ export class ProductService {
 
   async publish(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.own(viewer, id, loaders);
+    this.notCourse(product, 'publishCourse');
     if (product.status !== ProductStatus.DRAFT) throw badInput('Only a draft can be published.', 'id');
     if (product.kind === ProductKind.DIGITAL && !product.digitalFileId)
       throw badInput('A digital product needs the file it delivers (digitalFileId) before it goes on sale.', 'id');
@@ -136,6 +155,7 @@ export class ProductService {
 
   async archive(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
     const product = await this.own(viewer, id, loaders);
+    this.notCourse(product, 'archiveCourse');
     product.status = ProductStatus.ARCHIVED;
     product.updatedAt = new Date();
     await this.em.flush();
@@ -194,6 +214,12 @@ export class ProductService {
     return product;
   }
 
+  /** A course's product goes on and off sale with its course, so the two cannot disagree. */
+  private notCourse(product: Product, changeWith: string) {
+    if (product.kind === ProductKind.COURSE)
+      throw courseOwns(`A course’s product follows its course: use ${changeWith}.`, 'id', changeWith);
+  }
+
   private images(ids: string[] | null | undefined): string[] {
     const images = [...new Set((ids ?? []).map((id) => id.toLowerCase()))];
     if (images.length > MAX_IMAGES || !images.every(isUuid))
@@ -213,7 +239,7 @@ export class ProductService {
   }
 
   private digitalFile(fileId: string | null | undefined, kind: ProductKind): string | null {
-    if (kind === ProductKind.PHYSICAL) {
+    if (kind !== ProductKind.DIGITAL) {
       if (fileId) throw badInput('Only digital products carry a file.', 'digitalFileId');
       return null;
     }

@@ -8,7 +8,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import { prose, text } from '@peerlink/platform/text';
 import { Order, OrderItem } from './order.entity.js';
 import { OrderStatus } from './order-states.js';
-import { Product, ProductKind } from './product.entity.js';
+import { Product, ships } from './product.entity.js';
 import { PLATFORM_ACCOUNT_ID } from './platform-account.js';
 import { ProductReview, SellerReview } from './review.entity.js';
 
@@ -47,12 +47,10 @@ export class ReviewService {
     // An advertising order buys placement, not the product: sellers cannot review their own.
     if (order.sellerId === PLATFORM_ACCOUNT_ID || product.sellerId === viewer.userId)
       throw badInput('You cannot review your own product.', 'orderItemId');
-    const has =
-      order.status === OrderStatus.DELIVERED ||
-      (order.status === OrderStatus.PAID && product.kind === ProductKind.DIGITAL);
+    const has = order.status === OrderStatus.DELIVERED || (order.status === OrderStatus.PAID && !ships(product.kind));
     if (!has)
       throw badInput(
-        'You can review what you bought once you have it: delivered, or paid for digital goods.',
+        'You can review what you bought once you have it: delivered, or paid for digital goods and courses.',
         'orderItemId',
       );
     return this.em.transactional(async (em) => {
