@@ -3,6 +3,8 @@ import type { CourseService } from './course.service.js';
 import type { CurriculumService } from './curriculum.service.js';
 import type { EnrollmentService } from './enrollment.service.js';
 import type { LearningLoaders } from './loaders.js';
+import type { ProgressService } from './progress/progress.service.js';
+import type { Thumbnails } from './progress/thumbnail.js';
 import type { VideoService } from './video/video.service.js';
 
 export interface LearningServices {
@@ -10,6 +12,8 @@ export interface LearningServices {
   curriculum: CurriculumService;
   enrollments: EnrollmentService;
   videos: VideoService;
+  progress: ProgressService;
+  thumbnails: Thumbnails;
 }
 
 export type LearningContext = SubgraphContext<LearningServices, LearningLoaders>;

@@ -1,5 +1,6 @@
 import type { LearningEvents } from '@peerlink/contracts/learning';
 import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -21,12 +22,24 @@ import { EnrollmentService } from './enrollment.service.js';
 import { LearningLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { EnrollmentResolver, LearningUserResolver, userRef } from './user.resolver.js';
+import { Certificate } from './progress/certificate.entity.js';
+import { CertificateWorker } from './progress/certificate-worker.js';
+import { identityEventHandlers } from './progress/identity-events.handler.js';
+import { Learner, LectureProgress } from './progress/progress.entity.js';
+import {
+  CertificateResolver,
+  CourseProgressResolver,
+  ProgressResolver,
+  ResumePointResolver,
+} from './progress/progress.resolver.js';
+import { ProgressService } from './progress/progress.service.js';
+import { Thumbnails } from './progress/thumbnail.js';
 
 /** Courses of video lectures and articles: instructors publish them, students enroll, free or by purchase. */
 export const learning: SubgraphDefinition<LearningServices, LearningLoaders, LearningConfig> = {
   name: 'learning',
   config: learningConfig,
-  entities: [Course, Section, Lecture, Enrollment],
+  entities: [Course, Section, Lecture, Enrollment, LectureProgress, Certificate, Learner],
   migrations,
   resolvers: [
     CourseResolver,
@@ -35,6 +48,10 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     VideoResolver,
     LearningUserResolver,
     EnrollmentResolver,
+    ProgressResolver,
+    ResumePointResolver,
+    CertificateResolver,
+    CourseProgressResolver,
   ],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
@@ -62,19 +79,26 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
       },
       logger,
     );
-    const stopConsuming = await consumeEvents<DriveEvents, LearningEvents>({
+    const progress = new ProgressService(orm, outbox, config.publicUrl);
+    const certificates = new CertificateWorker(orm, outbox, bus, storage, config.publicUrl);
+    const stopConsuming = await consumeEvents<DriveEvents & IdentityEvents, LearningEvents>({
       bus,
       outbox,
       consumer: 'learning',
-      handlers: { 'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context) },
+      handlers: {
+        'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context),
+        ...identityEventHandlers(),
+      },
       logger,
     });
     const stopTranscoding = await worker.start();
+    const stopCertificates = await certificates.start();
     return {
-      services: { courses, curriculum, enrollments, videos },
+      services: { courses, curriculum, enrollments, videos, progress, thumbnails: new Thumbnails(storage) },
       createLoaders: (viewer) => new LearningLoaders(orm.em as never, viewer),
       async stop() {
         await stopTranscoding();
+        await stopCertificates();
         await stopConsuming();
         await outbox.close();
       },
