@@ -18,6 +18,8 @@ import { codes, ok } from './support/client.js';
 import { upload } from './support/drive.js';
 import { draftCourse, instructor, publishedCourse } from './support/learning.js';
 import type { Account } from './support/marketplace.js';
+import { launchChromium } from './support/browser.js';
+import { onGateway } from './support/payer-pages.js';
 import { pdfText } from './support/pdf.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
 import { testVideo } from './support/video.js';
@@ -74,6 +76,24 @@ const titles = async (token: string) =>
 const notified = (token: string, title: RegExp) =>
   waitFor(`a notification titled ${title}`, async () => (await titles(token)).find((n) => title.test(n.title)));
 
+/** The certificate's public page, opened signed out in headless Chromium, shows `facts`; a wrong id, none. */
+async function expectVerificationPage(link: string, facts: string[]) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(onGateway(t, link).href);
+    await page.getByText('PeerLink issued this certificate.').waitFor();
+    expect(await page.getByRole('heading').textContent()).toBe('Certificate verified');
+    const details = (await page.locator('#details').textContent()) ?? '';
+    for (const fact of facts) expect(details).toContain(fact);
+    await page.goto(onGateway(t, link.replace(/id=.*$/, `id=${UNKNOWN}`)).href);
+    await page.getByText(/issued no certificate with this link/).waitFor();
+    expect(await page.locator('#details').isHidden()).toBe(true);
+  } finally {
+    await browser.close();
+  }
+}
+
 describe('progress, completion and certificates', () => {
   it('record heartbeats idempotently, complete lectures and the course, and issue a certificate', async () => {
     const [teacher, student, classmate, stranger, rival] = await Promise.all([
@@ -93,7 +113,7 @@ describe('progress, completion and certificates', () => {
     expect(await beatCodes(teacher.token, video.id, 1, 1)).toEqual(['FORBIDDEN']);
     expect(await beatCodes(undefined, video.id, 1, 1)).toEqual(['UNAUTHENTICATED']);
     expect(await beatCodes(student.token, UNKNOWN, 1, 1)).toEqual(['NOT_FOUND']);
-    expect(await beatCodes(student.token, 'lecture-1', 1, 1)).toEqual(['BAD_USER_INPUT']);
+    expect(await beatCodes(student.token, 'lecture-1', 1, 1)).toEqual(['NOT_FOUND']);
     expect(await beatCodes(student.token, video.id, -1, 0)).toEqual(['BAD_USER_INPUT']);
     expect(await beatCodes(student.token, video.id, 0, -1)).toEqual(['BAD_USER_INPUT']);
     expect(await beatCodes(student.token, video.id, 60, 1)).toEqual(['BAD_USER_INPUT']);
@@ -149,7 +169,7 @@ describe('progress, completion and certificates', () => {
     ).toEqual(read);
     const finished = await progressOf(student.token, course.id);
     expect(finished).toMatchObject({ percent: 100, completedLectures: 2, resume: null });
-    expect(finished.completedAt).toBeTruthy();
+    expect(finished?.completedAt).toBeTruthy();
     expect(await notified(student.token, /^You completed/)).toBeTruthy();
     // The subject quotes the title with curly quotes (MIME-encoded), so the body is what is matched.
     await waitFor('the completion email', () =>
@@ -159,7 +179,7 @@ describe('progress, completion and certificates', () => {
     // The certificate: drawn, stored as the student's drive file, checkable by anyone.
     const certificate = await waitFor(
       'the certificate',
-      async () => (await progressOf(student.token, course.id)).certificate,
+      async () => (await progressOf(student.token, course.id))?.certificate,
     );
     expect(certificate).toMatchObject({
       studentName: student.displayName,
@@ -169,10 +189,10 @@ describe('progress, completion and certificates', () => {
       instructor: { id: teacher.id },
       course: { id: course.id },
     });
-    expect(certificate.verificationUrl).toMatch(new RegExp(`/certificates/${certificate.id}$`));
+    expect(certificate.verificationUrl).toMatch(new RegExp(`/certificate\\?id=${certificate.id}$`));
     const pdfFile = await waitFor('drive to hold the PDF', async () => {
       const pdf = (await ok(t.url, CertificateDocument, { id: certificate.id }, student.token)).certificate.pdf;
-      return pdf?.downloadUrl && pdf;
+      return pdf?.downloadUrl ? pdf : null;
     });
     expect(pdfFile).toMatchObject({ mimeType: 'application/pdf', owner: { id: student.id } });
     expect(pdfFile.name).toMatch(/certificate\.pdf$/);
@@ -186,7 +206,13 @@ describe('progress, completion and certificates', () => {
     expect(checked).toMatchObject({ id: certificate.id, studentName: student.displayName, pdf: null });
     expect((await ok(t.url, CertificateDocument, { id: certificate.id }, stranger.token)).certificate.pdf).toBeNull();
     expect(await codes(t.url, CertificateDocument, { id: UNKNOWN })).toEqual(['NOT_FOUND']);
-    expect(await codes(t.url, CertificateDocument, { id: 'nope' })).toEqual(['BAD_USER_INPUT']);
+    await expectVerificationPage(certificate.verificationUrl, [
+      student.displayName,
+      teacher.displayName,
+      course.title,
+      certificate.issuedAt.slice(0, 10),
+    ]);
+    expect(await codes(t.url, CertificateDocument, { id: 'nope' })).toEqual(['NOT_FOUND']);
 
     // The instructor's figures: two students, one finished; for the instructor alone.
     const figures = (await ok(t.url, CourseFiguresDocument, { id: course.id }, teacher.token)).course;

@@ -11,9 +11,9 @@ import { Learner } from './progress.entity.js';
 
 type Completion = LearningEvents['learning.course.completed'];
 
-/** Where a certificate's public verification page is. */
+/** A certificate's public verification page, which the gateway serves (gateway/src/pages.ts). */
 export const verificationUrl = (publicUrl: string, certificateId: string) =>
-  `${publicUrl.replace(/\/$/, '')}/certificates/${certificateId}`;
+  `${publicUrl.replace(/\/$/, '')}/certificate?id=${certificateId}`;
 
 /**
  * Draws each completed course's certificate: reads the names, renders the PDF and stores it with no

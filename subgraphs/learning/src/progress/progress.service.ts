@@ -171,15 +171,15 @@ export class ProgressService {
 
   /** A drawn certificate, for anyone who has its id. */
   async certificate(id: string): Promise<Certificate> {
-    if (!isUuid(id)) throw badInput('A certificate id is a UUID.', 'id');
-    const found = await this.em.findOne(Certificate, { id, pdfKey: { $ne: null } }, { refresh: true });
+    // Like every lookup by id, a malformed one is simply not found.
+    const found = isUuid(id) && (await this.em.findOne(Certificate, { id, pdfKey: { $ne: null } }, { refresh: true }));
     if (!found) throw notFound('Certificate');
     return found;
   }
 
   /** The lecture, its course and the viewer's enrollment in one read; only its students may go on. */
   private async studentsLecture(viewer: Viewer, lectureId: string): Promise<LectureAccess> {
-    if (!isUuid(lectureId)) throw badInput('A lecture id is a UUID.', 'lectureId');
+    if (!isUuid(lectureId)) throw notFound('Lecture');
     const [lecture] = await rows<LectureAccess>(
       this.em,
       `select l.course_id, l.kind, l.duration_seconds, l.video_key, c.instructor_id, e.status as enrollment
