@@ -6,21 +6,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  AddLectureDocument,
+  AddSectionDocument,
   AddToCartDocument,
+  BecomeInstructorDocument,
   BecomeSellerDocument,
   CheckoutDocument,
+  CompleteLectureDocument,
+  CourseProgressDocument,
+  CreateCourseDocument,
   CreatePostDocument,
   CreateProductDocument,
+  EnrollDocument,
   FeedDocument,
   LoginDocument,
   NotificationsDocument,
   OrderDocument,
   ProductsDocument,
+  PublishCourseDocument,
   PublishProductDocument,
   RegisterDocument,
 } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { upload } from './support/drive.js';
+import { pdfText } from './support/pdf.js';
 import { newUser } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
@@ -168,6 +177,44 @@ describe('embedded mode', () => {
     );
     // Mail is captured to files under DATA_DIR.
     await waitFor('the captured verification email', () => readdirSync(join(dataDir, 'mail')).length > 0);
+    await stop(process);
+  });
+
+  it('takes a student through a free course to a certificate with no outside services', {
+    timeout: 120_000,
+  }, async () => {
+    const { url, process } = await startEmbedded();
+    const teacherInput = newUser('emteacher');
+    const teacherId = (await ok(url, RegisterDocument, { input: teacherInput })).register.user.id;
+    const first = (
+      await ok(url, LoginDocument, { input: { login: teacherInput.email, password: teacherInput.password } })
+    ).login.accessToken;
+    await ok(url, BecomeInstructorDocument, {}, first);
+    const teacher = (
+      await ok(url, LoginDocument, { input: { login: teacherInput.email, password: teacherInput.password } })
+    ).login.accessToken;
+    const { createCourse } = await ok(url, CreateCourseDocument, { input: { title: 'Embedded course' } }, teacher);
+    const { addSection } = await ok(url, AddSectionDocument, { courseId: createCourse.id, title: 'Only' }, teacher);
+    const { addLecture } = await ok(
+      url,
+      AddLectureDocument,
+      { sectionId: addSection.id, input: { title: 'Read me', kind: 'ARTICLE', body: 'All there is.' } },
+      teacher,
+    );
+    await ok(url, PublishCourseDocument, { id: createCourse.id }, teacher);
+    const studentInput = newUser('emstudent');
+    const student = (await ok(url, RegisterDocument, { input: studentInput })).register.accessToken;
+    await ok(url, EnrollDocument, { courseId: createCourse.id }, student);
+    await ok(url, CompleteLectureDocument, { lectureId: addLecture.id }, student);
+    // The certificate is drawn in the process and stored on local disk as the student's drive file.
+    const certificate = await waitFor('the certificate and its PDF', async () => {
+      const progress = (await ok(url, CourseProgressDocument, { courseId: createCourse.id }, student)).courseProgress;
+      return progress?.certificate?.pdf?.downloadUrl ? progress.certificate : null;
+    });
+    expect(certificate.instructor?.id).toBe(teacherId);
+    const pdf = Buffer.from(await (await fetch(certificate.pdf!.downloadUrl!)).arrayBuffer());
+    expect(pdfText(pdf)).toContain(studentInput.displayName);
+    expect(pdfText(pdf)).toContain(teacherInput.displayName);
     await stop(process);
   });
 
