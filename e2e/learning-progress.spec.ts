@@ -13,6 +13,7 @@ import {
   NotificationsDocument,
   PublishCourseDocument,
   RecordProgressDocument,
+  UpdateCourseDocument,
 } from './generated/graphql.js';
 import { codes, ok } from './support/client.js';
 import { upload } from './support/drive.js';
@@ -244,7 +245,7 @@ describe('progress, completion and certificates', () => {
 });
 
 describe('course notifications', () => {
-  it('tell an instructor’s followers of a new course, live and by email', async () => {
+  it('tell an instructor’s followers of each new course once, in the app and by email', async () => {
     const [teacher, follower, bystander] = await Promise.all([
       instructor(t),
       signUp(t, 'follower'),
@@ -257,6 +258,15 @@ describe('course notifications', () => {
     expect(news.body).toContain(course.title);
     await t.mailbox.waitFor(follower.email, /published a new course/);
     expect((await titles(bystander.token)).some((n) => /published a new course/.test(n.title))).toBe(false);
+
+    // A change to the published course is no news; the instructor's next course is.
+    await ok(t.url, UpdateCourseDocument, { id: course.id, input: { subtitle: 'Now with more' } }, teacher.token);
+    const { course: next } = await publishedCourse(t, teacher);
+    await waitFor('news of the next course', async () =>
+      (await titles(follower.token)).some((n) => n.body.includes(next.title)),
+    );
+    const news2 = (await titles(follower.token)).filter((n) => /published a new course/.test(n.title));
+    expect(news2.map((n) => n.body.includes(course.title))).toEqual([false, true]);
   });
 
   it('tell the instructor when a lecture’s video cannot be processed', async () => {
