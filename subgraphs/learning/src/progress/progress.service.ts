@@ -124,7 +124,8 @@ export class ProgressService {
        ${RETURNING}`,
       [viewer.userId, lectureId, lecture.course_id, lecture.duration_seconds ?? 0],
     );
-    return this.afterWrite(viewer, lectureId, lecture.course_id, written);
+    // Marking read is rare, so it always checks the course: that also finishes a completion a crash cut short.
+    return this.afterWrite(viewer, lectureId, lecture.course_id, written, true);
   }
 
   /** The viewer's progress in a course they are or were enrolled in; null otherwise. */
@@ -199,6 +200,7 @@ export class ProgressService {
     lectureId: string,
     courseId: string,
     written: ProgressRow | undefined,
+    checkCourse = false,
   ): Promise<LectureProgressView> {
     // Nothing written: the heartbeat repeated one already recorded; answer with the row as it is.
     const row =
@@ -211,7 +213,8 @@ export class ProgressService {
           [viewer.userId, lectureId],
         )
       )[0]!;
-    if (row.just_completed) await this.completeCourseIfDone(viewer.userId, courseId);
+    if (row.just_completed || (checkCourse && row.completed_at !== null))
+      await this.completeCourseIfDone(viewer.userId, courseId);
     return {
       lectureId: row.lecture_id,
       positionSeconds: row.position_seconds,
@@ -224,7 +227,8 @@ export class ProgressService {
   /**
    * The course completes when every lecture students see is done. Each lecture's row is committed
    * before its check runs, so of two lectures finishing at once the later check sees both; the
-   * conditional update makes sure only one check completes the course and makes its certificate.
+   * conditional update makes sure only one check completes the course and makes its certificate. A
+   * stop between a lecture's row and this check is made good by the next `completeLecture`.
    */
   private async completeCourseIfDone(userId: string, courseId: string) {
     await this.outbox.transaction(async (em, publish) => {
