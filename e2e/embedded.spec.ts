@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import {
   AddLectureDocument,
   AddSectionDocument,
@@ -13,9 +13,12 @@ import {
   BecomeSellerDocument,
   CheckoutDocument,
   CourseListingDocument,
+  CompleteLectureDocument,
+  CourseProgressDocument,
   CreateCourseDocument,
   CreatePostDocument,
   CreateProductDocument,
+  EnrollDocument,
   FeedDocument,
   LoginDocument,
   NotificationsDocument,
@@ -27,6 +30,7 @@ import {
 } from './generated/graphql.js';
 import { ok } from './support/client.js';
 import { upload } from './support/drive.js';
+import { pdfText } from './support/pdf.js';
 import { newUser } from './support/stack.js';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 
@@ -79,6 +83,9 @@ async function exitOf(launched: Launched, timeoutMs: number): Promise<number | n
  */
 async function startEmbedded(): Promise<{ url: string; process: ChildProcess }> {
   const launched = launch();
+  // A test that fails before it stops its process must not leave the data directory held for the next one.
+  onTestFailed(() => console.error(`embedded mode's output:\n${launched.output().slice(-6000)}`));
+  onTestFinished(() => kill(launched));
   try {
     const started = await waitFor(
       'the ready line',
@@ -177,6 +184,44 @@ describe('embedded mode', () => {
     await stop(process);
   });
 
+  it('takes a student through a free course to a certificate with no outside services', {
+    timeout: 120_000,
+  }, async () => {
+    const { url, process } = await startEmbedded();
+    const teacherInput = newUser('emteacher');
+    const teacherId = (await ok(url, RegisterDocument, { input: teacherInput })).register.user.id;
+    const first = (
+      await ok(url, LoginDocument, { input: { login: teacherInput.email, password: teacherInput.password } })
+    ).login.accessToken;
+    await ok(url, BecomeInstructorDocument, {}, first);
+    const teacher = (
+      await ok(url, LoginDocument, { input: { login: teacherInput.email, password: teacherInput.password } })
+    ).login.accessToken;
+    const { createCourse } = await ok(url, CreateCourseDocument, { input: { title: 'Embedded course' } }, teacher);
+    const { addSection } = await ok(url, AddSectionDocument, { courseId: createCourse.id, title: 'Only' }, teacher);
+    const { addLecture } = await ok(
+      url,
+      AddLectureDocument,
+      { sectionId: addSection.id, input: { title: 'Read me', kind: 'ARTICLE', body: 'All there is.' } },
+      teacher,
+    );
+    await ok(url, PublishCourseDocument, { id: createCourse.id }, teacher);
+    const studentInput = newUser('emstudent');
+    const student = (await ok(url, RegisterDocument, { input: studentInput })).register.accessToken;
+    await ok(url, EnrollDocument, { courseId: createCourse.id }, student);
+    await ok(url, CompleteLectureDocument, { lectureId: addLecture.id }, student);
+    // The certificate is drawn in the process and stored on local disk as the student's drive file.
+    const certificate = await waitFor('the certificate and its PDF', async () => {
+      const progress = (await ok(url, CourseProgressDocument, { courseId: createCourse.id }, student)).courseProgress;
+      return progress?.certificate?.pdf?.downloadUrl ? progress.certificate : null;
+    });
+    expect(certificate.instructor?.id).toBe(teacherId);
+    const pdf = Buffer.from(await (await fetch(certificate.pdf!.downloadUrl!)).arrayBuffer());
+    expect(pdfText(pdf)).toContain(studentInput.displayName);
+    expect(pdfText(pdf)).toContain(teacherInput.displayName);
+    await stop(process);
+  });
+
   it('keeps its data across a restart', { timeout: 120_000 }, async () => {
     const { url, process } = await startEmbedded();
     const { login } = await ok(url, LoginDocument, { input: { login: user.username, password: user.password } });
@@ -188,7 +233,9 @@ describe('embedded mode', () => {
     await stop(process);
   });
 
-  it('sells a paid course: the purchase, once PAID, enrolls the buyer', { timeout: 120_000 }, async () => {
+  it('sells a paid course: once PAID the buyer is enrolled, completes it and gets a certificate', {
+    timeout: 120_000,
+  }, async () => {
     const { url, process } = await startEmbedded();
     const teacher = newUser('emteacher');
     const first = (await ok(url, RegisterDocument, { input: teacher })).register.accessToken;
@@ -202,7 +249,7 @@ describe('embedded mode', () => {
       token,
     );
     const { addSection } = await ok(url, AddSectionDocument, { courseId: createCourse.id, title: 'Basics' }, token);
-    await ok(
+    const { addLecture } = await ok(
       url,
       AddLectureDocument,
       { sectionId: addSection.id, input: { title: 'Dovetails', kind: 'ARTICLE', body: 'Saw on the line.' } },
@@ -214,7 +261,7 @@ describe('embedded mode', () => {
       async () => (await ok(url, CourseListingDocument, { id: createCourse.id })).course.product,
     );
     expect(product).toMatchObject({ kind: 'COURSE', price: { amount: 2500 } });
-    const buyer = (await ok(url, RegisterDocument, { input: newUser('emstudent') })).register.accessToken;
+    const buyer = (await ok(url, RegisterDocument, { input: newUser('embuyer') })).register.accessToken;
     await ok(url, AddToCartDocument, { productId: product.id }, buyer);
     const { checkout } = await ok(
       url,
@@ -231,6 +278,14 @@ describe('embedded mode', () => {
       async () => (await ok(url, CourseListingDocument, { id: createCourse.id }, buyer)).course.viewerEnrollment,
     );
     expect(enrolled).toMatchObject({ status: 'ACTIVE', source: 'PURCHASE' });
+    await ok(url, CompleteLectureDocument, { lectureId: addLecture.id }, buyer);
+    const certificate = await waitFor('the certificate and its PDF', async () => {
+      const progress = (await ok(url, CourseProgressDocument, { courseId: createCourse.id }, buyer)).courseProgress;
+      return progress?.percent === 100 && progress.certificate?.pdf?.downloadUrl ? progress.certificate : null;
+    });
+    const pdf = Buffer.from(await (await fetch(certificate.pdf!.downloadUrl!)).arrayBuffer());
+    expect(pdfText(pdf)).toContain('Embedded joinery');
+    expect(pdfText(pdf)).toContain(teacher.displayName);
     await stop(process);
   });
 

@@ -50,4 +50,40 @@ export type LearningEvents = {
     courseTitle: string;
     source: 'FREE' | 'PURCHASE';
   };
+  /**
+   * A student finished every lecture of a course. Learning draws the certificate next (it is not
+   * ready yet: `learning.certificate.issued` follows); notifications tells the student.
+   */
+  'learning.course.completed': {
+    enrollmentId: string;
+    certificateId: string;
+    courseId: string;
+    userId: string;
+    instructorId: string;
+    courseTitle: string;
+  };
+  /**
+   * A completion certificate's PDF is in object storage at `storageKey`: drive registers it as the
+   * student's file `fileId` (private to them), so it shows among their files and counts as theirs.
+   */
+  'learning.certificate.issued': {
+    certificateId: string;
+    userId: string;
+    courseId: string;
+    courseTitle: string;
+    fileId: string;
+    fileName: string;
+    storageKey: string;
+    size: number;
+    checksum: string;
+  };
+  /** A lecture's video ended FAILED (after its retries): notifications tells the instructor `reason`. */
+  'learning.lecture_video.failed': {
+    lectureId: string;
+    courseId: string;
+    instructorId: string;
+    lectureTitle: string;
+    courseTitle: string;
+    reason: string;
+  };
 };

@@ -7,7 +7,8 @@ export type NotifyReason =
   | 'post_commented'
   | 'comment_replied'
   | 'followed'
-  | 'post_shared';
+  | 'post_shared'
+  | 'course_published';
 
 /**
  * Who to tell, decided here because only social knows blocks and visibility: never the actor
@@ -39,6 +40,11 @@ export type SocialEvents = {
   'social.comment.added': Interaction & { postId: string; commentId: string; parentId: string | null };
   'social.comment.liked': Interaction & { postId: string; commentId: string };
   'social.user.followed': Interaction & { followeeId: string };
+  /**
+   * An instructor's course was published for the first time (learning's event): their followers are
+   * told, `excerpt` being its title. A large following is told in several events.
+   */
+  'social.course.announced': Interaction & { courseId: string };
   'social.user.unfollowed': { followerId: string; followeeId: string };
   'social.user.blocked': { blockerId: string; blockedId: string };
   'social.user.unblocked': { blockerId: string; blockedId: string };

@@ -1,6 +1,7 @@
-// The pages email links open: `PUBLIC_URL/verify-email?token=…` and `PUBLIC_URL/reset-password?token=…`.
-// Each is static HTML plus a small script from pages/ that redeems the token through the GraphQL API
-// from the browser, as any client would, and says what happened. Nothing from the request is echoed
+// The pages links open: `PUBLIC_URL/verify-email?token=…` and `PUBLIC_URL/reset-password?token=…` from
+// emails, and `PUBLIC_URL/certificate?id=…` printed on a course certificate. Each is static HTML plus a
+// small script from pages/ that asks the GraphQL API from the browser, as any client would, and says
+// what happened. Nothing from the request is echoed
 // into the HTML, and the strict CSP allows only our own script, style and /graphql.
 import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
@@ -20,7 +21,10 @@ const CSP = [
   `frame-ancestors 'none'`,
 ].join('; ');
 
-function page(res: Response, title: string, script: string, body: string) {
+const TOKEN_NOSCRIPT = `<p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the
+  email into the app.</p>`;
+
+function page(res: Response, title: string, script: string, body: string, noscript = TOKEN_NOSCRIPT) {
   res
     .set({
       'Content-Security-Policy': CSP,
@@ -44,8 +48,7 @@ function page(res: Response, title: string, script: string, body: string) {
 <main>
 <h1 id="title" tabindex="-1">${title}</h1>
 ${body}
-<noscript><p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the email into the
-  app.</p></noscript>
+<noscript>${noscript}</noscript>
 </main>
 </body>
 </html>
@@ -90,6 +93,22 @@ export function pagesRouter(): express.Router {
 <button type="submit">Set the new password</button>
 </form>
 <p id="status" role="status" aria-live="polite"></p>`,
+    ),
+  );
+  // Public: anyone handed a certificate checks it here; the id is read by the script, never echoed.
+  router.get('/certificate', (_req, res) =>
+    page(
+      res,
+      'Certificate of completion',
+      'certificate.js',
+      `<p id="status" role="status" aria-live="polite">Checking the certificate…</p>
+<dl id="details" hidden>
+<dt>Awarded to</dt><dd id="student"></dd>
+<dt>For completing</dt><dd id="course"></dd>
+<dt>Taught by</dt><dd id="instructor"></dd>
+<dt>On</dt><dd id="issued"></dd>
+</dl>`,
+      '<p>This page needs JavaScript to check the certificate with PeerLink.</p>',
     ),
   );
   return router;

@@ -20,7 +20,7 @@ registerEnumType(EnrollmentStatus, { name: 'EnrollmentStatus' });
 @Entity({ tableName: 'enrollments' })
 @Unique({ properties: ['courseId', 'userId'] })
 export class Enrollment {
-  [OptionalProps]?: 'id' | 'status' | 'orderId' | 'createdAt' | 'endedAt';
+  [OptionalProps]?: 'id' | 'status' | 'orderId' | 'createdAt' | 'endedAt' | 'completedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -51,6 +51,10 @@ export class Enrollment {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'timestamptz', nullable: true })
   endedAt: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When the student finished every lecture.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  completedAt: Date | null = null;
 }
 
 export const EnrollmentConnection = connectionOf(Enrollment);

@@ -4,6 +4,7 @@ import type { DriveEvents } from '@peerlink/contracts/drive';
 import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { CourseProductResolver, ProductCourseResolver, productRef } from './product.resolver.js';
+import type { IdentityEvents } from '@peerlink/contracts/identity';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -28,12 +29,24 @@ import { EnrollmentService } from './enrollment.service.js';
 import { LearningLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { EnrollmentResolver, LearningUserResolver, userRef } from './user.resolver.js';
+import { Certificate } from './progress/certificate.entity.js';
+import { CertificateWorker } from './progress/certificate-worker.js';
+import { identityEventHandlers } from './progress/identity-events.handler.js';
+import { Learner, LectureProgress } from './progress/progress.entity.js';
+import {
+  CertificateResolver,
+  CourseProgressResolver,
+  ProgressResolver,
+  ResumePointResolver,
+} from './progress/progress.resolver.js';
+import { ProgressService } from './progress/progress.service.js';
+import { Thumbnails } from './progress/thumbnail.js';
 
 /** Courses of video lectures and articles: instructors publish them, students enroll, free or by purchase. */
 export const learning: SubgraphDefinition<LearningServices, LearningLoaders, LearningConfig> = {
   name: 'learning',
   config: learningConfig,
-  entities: [Course, Section, Lecture, Enrollment],
+  entities: [Course, Section, Lecture, Enrollment, LectureProgress, Certificate, Learner],
   migrations,
   resolvers: [
     CourseResolver,
@@ -44,6 +57,10 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     EnrollmentResolver,
     ProductCourseResolver,
     CourseProductResolver,
+    ProgressResolver,
+    ResumePointResolver,
+    CertificateResolver,
+    CourseProgressResolver,
   ],
   references: {
     User: (reference: { id: string }) => userRef(reference.id),
@@ -77,23 +94,28 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
       },
       logger,
     );
-    const stopConsuming = await consumeEvents<DriveEvents & MarketplaceEvents, LearningEvents>({
+    const progress = new ProgressService(orm, outbox, config.publicUrl);
+    const certificates = new CertificateWorker(orm, outbox, bus, storage, config.publicUrl);
+    const stopConsuming = await consumeEvents<DriveEvents & MarketplaceEvents & IdentityEvents, LearningEvents>({
       bus,
       outbox,
       consumer: 'learning',
       handlers: {
         'drive.video_source.checked': (answer, context) => videos.sourceChecked(answer, context),
         ...marketplaceEventHandlers(enrollments),
+        ...identityEventHandlers(),
       },
       logger,
     });
     const stopTranscoding = await worker.start();
+    const stopCertificates = await certificates.start();
     return {
-      services: { courses, curriculum, enrollments, videos, playback },
+      services: { courses, curriculum, enrollments, videos, playback, progress, thumbnails: new Thumbnails(storage) },
       routes: { '/media': mediaRoutes(playback, logger) },
       createLoaders: (viewer) => new LearningLoaders(orm.em as never, viewer),
       async stop() {
         await stopTranscoding();
+        await stopCertificates();
         await stopConsuming();
         await outbox.close();
       },

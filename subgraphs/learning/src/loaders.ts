@@ -7,6 +7,8 @@ import { maySee, teaches } from './access.js';
 import { Course } from './course.entity.js';
 import { Lecture, LectureKind, Section } from './curriculum.entity.js';
 import { Enrollment } from './enrollment.entity.js';
+import { Certificate } from './progress/certificate.entity.js';
+import { LectureProgress } from './progress/progress.entity.js';
 
 const grouped = <T>(keys: readonly string[], found: T[], keyOf: (row: T) => string) =>
   keys.map((key) => found.filter((row) => keyOf(row) === key.toLowerCase()));
@@ -64,6 +66,28 @@ export class LearningLoaders {
       { refresh: true },
     );
     return byKey(courseIds, found, (e) => e.courseId);
+  });
+
+  /** The viewer's progress rows in each course. */
+  readonly viewerProgress = new DataLoader<string, LectureProgress[]>(async (courseIds) => {
+    if (!this.viewer) return courseIds.map(() => []);
+    const found = await this.em.find(
+      LectureProgress,
+      { courseId: { $in: validIds(courseIds) }, userId: this.viewer.userId },
+      { refresh: true },
+    );
+    return grouped(courseIds, found, (p) => p.courseId);
+  });
+
+  /** The viewer's certificate for each course, once its PDF is drawn. */
+  readonly viewerCertificate = new DataLoader<string, Certificate | null>(async (courseIds) => {
+    if (!this.viewer) return courseIds.map(() => null);
+    const found = await this.em.find(
+      Certificate,
+      { courseId: { $in: validIds(courseIds) }, userId: this.viewer.userId, pdfKey: { $ne: null } },
+      { refresh: true },
+    );
+    return byKey(courseIds, found, (c) => c.courseId);
   });
 
   /**

@@ -7,6 +7,7 @@ import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { SocialEvents } from '@peerlink/contracts/social';
 import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { LearningEvents } from '@peerlink/contracts/learning';
 import { notificationsConfig, type NotificationsConfig } from './config.js';
 import { AnnouncementService } from './announcement.service.js';
 import DataLoader from 'dataloader';
@@ -30,6 +31,7 @@ import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { paymentsEventHandlers } from './payments-events.handler.js';
 import { returnEventHandlers } from './return-events.handler.js';
+import { learningEventHandlers } from './learning-events.handler.js';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, NotificationsLoaders, NotificationsConfig> = {
@@ -62,7 +64,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
       logger,
     ).start();
     const stopConsuming = await consumeEvents<
-      IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents,
+      IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents & LearningEvents,
       NotificationsEvents
     >({
       bus,
@@ -76,6 +78,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
         ...marketplaceEventHandlers(service),
         ...paymentsEventHandlers(service),
         ...returnEventHandlers(service),
+        ...learningEventHandlers(service),
       },
       logger,
     });

@@ -23,6 +23,8 @@ export enum NotificationKind {
   BILLING = 'BILLING',
   /** Return requests: made to you, answered, escalated (admins hear of every escalation), decided. */
   RETURN = 'RETURN',
+  /** Courses: enrolling and completing one, new courses by instructors you follow, your lecture videos' failures. */
+  COURSE = 'COURSE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 

@@ -58,4 +58,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.BILLING]: { inApp: true, email: true, sms: false },
   // Money again: a return's answer is worth an email by default, as an order's news is.
   [NotificationKind.RETURN]: { inApp: true, email: true, sms: false },
+  // A followed instructor's new course is news worth an email, as the course brief asks; off with a preference.
+  [NotificationKind.COURSE]: { inApp: true, email: true, sms: false },
 };

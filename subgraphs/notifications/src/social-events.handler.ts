@@ -12,6 +12,7 @@ const WORDING: Record<NotifyReason, { kind: NotificationKind; title: (actor: str
   comment_replied: { kind: NotificationKind.COMMENT, title: (actor) => `${actor} replied to your comment` },
   followed: { kind: NotificationKind.FOLLOW, title: (actor) => `${actor} started following you` },
   post_shared: { kind: NotificationKind.SHARE, title: (actor) => `${actor} shared your post` },
+  course_published: { kind: NotificationKind.COURSE, title: (actor) => `${actor} published a new course` },
 };
 
 /**
@@ -44,5 +45,6 @@ export function socialEventHandlers(
     'social.comment.added': tell,
     'social.comment.liked': tell,
     'social.user.followed': tell,
+    'social.course.announced': tell,
   };
 }

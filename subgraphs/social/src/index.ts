@@ -2,6 +2,7 @@ import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
+import type { LearningEvents } from '@peerlink/contracts/learning';
 import { socialConfig, type SocialConfig } from './config.js';
 import { Comment } from './comment.entity.js';
 import { CommentResolver } from './comment.resolver.js';
@@ -9,6 +10,7 @@ import { CommentService } from './comment.service.js';
 import type { SocialServices } from './context.js';
 import type { SocialEvents } from '@peerlink/contracts/social';
 import { socialEventHandlers } from './feed-events.handler.js';
+import { learningEventHandlers } from './learning-events.handler.js';
 import { FeedResolver } from './feed.resolver.js';
 import { FeedService } from './feed.service.js';
 import { SocialLoaders } from './loaders.js';
@@ -44,11 +46,11 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders, SocialCon
     const posts = new PostService(orm, outbox);
     const comments = new CommentService(orm, outbox, posts);
     const relationships = new RelationshipService(orm, outbox, timelines, logger);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents, SocialEvents>({
+    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & LearningEvents, SocialEvents>({
       bus,
       outbox,
       consumer: 'social',
-      handlers: socialEventHandlers(feed),
+      handlers: { ...socialEventHandlers(feed), ...learningEventHandlers(feed) },
       logger,
     });
     return {

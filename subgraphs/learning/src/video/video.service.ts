@@ -137,6 +137,16 @@ export class VideoService {
   private async fail(em: EntityManager, publish: Publish<LearningEvents>, lecture: Lecture, reason: string) {
     Object.assign(lecture, { videoStatus: VideoStatus.FAILED, videoFailureReason: reason, updatedAt: new Date() });
     await this.changed(em, publish, lecture);
+    // Durable, unlike the live update: the instructor hears of it even if nobody was watching the course.
+    const course = await em.findOneOrFail(Course, lecture.courseId);
+    publish('learning.lecture_video.failed', {
+      lectureId: lecture.id,
+      courseId: course.id,
+      instructorId: course.instructorId,
+      lectureTitle: lecture.title,
+      courseTitle: course.title,
+      reason,
+    });
   }
 
   /** The lecture's video moved: its instructor's `lectureVideoUpdated` hears of it. */
