@@ -1,14 +1,16 @@
 import { PlaybackLinks, parsePlaylist } from '@peerlink/learning';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CourseListingDocument,
   EnrollDocument,
   LecturePlaybackDocument,
   PublishCourseDocument,
   RevokeRoleDocument,
 } from './generated/graphql.js';
-import { codes, ok } from './support/client.js';
+import { codes, ok, request } from './support/client.js';
 import { draftCourse, instructor } from './support/learning.js';
-import type { Account } from './support/marketplace.js';
+import { buy, orderReaches, refundOrder, type Account } from './support/marketplace.js';
 import { admin } from './support/plans.js';
 import { startS3Server } from './support/s3.js';
 import { signUp, startTestStack, type TestStack } from './support/stack.js';
@@ -157,6 +159,41 @@ describe('lecture playback', () => {
     expect((await get(issued!.url)).status).toBe(200);
     await ok(t.url, RevokeRoleDocument, { userId: demoted.id, role: 'ADMIN' }, boss.token);
     expect((await get(issued!.url)).status).toBe(403);
+  });
+});
+
+describe('a paid course’s playback', () => {
+  it('opens to its buyer once PAID and closes, links already handed out too, on a full refund', async () => {
+    const [owner, buyer, clip] = await Promise.all([instructor(t), signUp(t, 'buyer'), testVideo(2)]);
+    const { course, section } = await draftCourse(t, owner, { priceAmount: 1900, currency: 'usd' });
+    const lecture = await readyVideoLecture(t, owner, section.id, clip, { title: 'Paid lesson' });
+    await ok(t.url, PublishCourseDocument, { id: course.id }, owner.token);
+    const product = await waitFor(
+      'the course product',
+      async () => (await ok(t.url, CourseListingDocument, { id: course.id })).course.product,
+    );
+    // Not bought yet: no playback.
+    expect(await codes(t.url, LecturePlaybackDocument, { id: lecture.id }, buyer.token)).toEqual(['FORBIDDEN']);
+
+    const orderId = (await buy(t, buyer, product.id)).orders[0]!.id;
+    await orderReaches(t, buyer, orderId, 'PAID');
+    const playback = await waitFor(
+      'playback for the buyer',
+      async () =>
+        (await request(t.url, LecturePlaybackDocument, { id: lecture.id }, { token: buyer.token })).data?.lecture
+          ?.playback,
+    );
+    expect((await get(playback.url)).status).toBe(200);
+
+    await refundOrder(t, owner, orderId);
+    await waitFor(
+      'the enrollment to end',
+      async () =>
+        (await ok(t.url, CourseListingDocument, { id: course.id }, buyer.token)).course.viewerEnrollment?.status ===
+        'ENDED',
+    );
+    expect((await get(playback.url)).status).toBe(403);
+    expect(await codes(t.url, LecturePlaybackDocument, { id: lecture.id }, buyer.token)).toEqual(['FORBIDDEN']);
   });
 });
 

@@ -7,8 +7,10 @@ import {
   CreateProductDocument,
   LoginDocument,
   OrderDocument,
+  PaymentStatusDocument,
   ProductDocument,
   PublishProductDocument,
+  RefundPaymentDocument,
   type CreateProductInput,
   type OrderStatus,
 } from '../generated/graphql.js';
@@ -87,5 +89,16 @@ export function orderReaches(t: TestStack, viewer: Account, orderId: string, sta
       return order?.status === status ? order : null;
     },
     timeoutMs,
+  );
+}
+
+/** The seller refunds the order's payment: `amount` of it (minor units), or all that is left. */
+export async function refundOrder(t: TestStack, owner: Account, orderId: string, amount?: number) {
+  const { paymentStatus } = await ok(t.url, PaymentStatusDocument, { orderId }, owner.token);
+  return ok(
+    t.url,
+    RefundPaymentDocument,
+    { input: { paymentId: paymentStatus.id, reason: 'Not what I expected', ...(amount ? { amount } : {}) } },
+    owner.token,
   );
 }
