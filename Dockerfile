@@ -19,6 +19,7 @@ COPY subgraphs/drive/package.json subgraphs/drive/
 COPY subgraphs/marketplace/package.json subgraphs/marketplace/
 COPY subgraphs/payments/package.json subgraphs/payments/
 COPY subgraphs/learning/package.json subgraphs/learning/
+COPY subgraphs/live-sessions/package.json subgraphs/live-sessions/
 
 FROM manifests AS build
 RUN npm ci --no-audit --no-fund
@@ -48,6 +49,7 @@ COPY --from=build /app/subgraphs/drive/dist subgraphs/drive/dist
 COPY --from=build /app/subgraphs/marketplace/dist subgraphs/marketplace/dist
 COPY --from=build /app/subgraphs/payments/dist subgraphs/payments/dist
 COPY --from=build /app/subgraphs/learning/dist subgraphs/learning/dist
+COPY --from=build /app/subgraphs/live-sessions/dist subgraphs/live-sessions/dist
 # DATA_DIR (.data) belongs to `node`: a named volume mounted on .data/files starts as a copy of
 # this directory, owner included, so drive can write there.
 RUN mkdir -p .data/files && chown -R node:node .data

@@ -27,7 +27,17 @@ export const SERVICES = {
 const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** The subgraphs, each its own process in the distributed topology. */
-const SUBGRAPHS = ['identity', 'notifications', 'social', 'chat', 'drive', 'marketplace', 'payments', 'learning'];
+const SUBGRAPHS = [
+  'identity',
+  'notifications',
+  'social',
+  'chat',
+  'drive',
+  'marketplace',
+  'payments',
+  'learning',
+  'live-sessions',
+];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
 export const TOPOLOGIES = ['distributed', 'single'];
@@ -180,6 +190,7 @@ export class SystemUnderTest {
       case 'marketplace':
       case 'payments':
       case 'learning':
+      case 'live-sessions':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'gateway':
         return {

@@ -49,3 +49,26 @@ export type LiveSessionEvents = {
   /** Live: something happened in a session, for these participants' `sessionEvent` subscriptions. */
   'live-sessions.session.event': { id: string; sessionId: string; recipientIds: string[] };
 };
+
+/** A `SessionEvent` carrying a signal from the SFU, as the `sessionEventById` lookup would shape it. */
+export interface SessionSignalSnapshot {
+  id: string;
+  kind: 'SIGNAL';
+  session: { id: string };
+  user: { id: string };
+  signal: {
+    kind: 'OFFER' | 'CANDIDATE';
+    sdp: string | null;
+    candidate: string | null;
+    sdpMid: string | null;
+    sdpMLineIndex: number | null;
+  };
+}
+
+/** Live-only signals: sent at once, never stored, heard only by those listening at that moment. */
+export type LiveSessionSignals = {
+  /** An SDP offer or ICE candidate from the SFU for one participant (`recipientIds` is that one user). */
+  'live-sessions.session.event': LiveSessionEvents['live-sessions.session.event'] & {
+    snapshot: SessionSignalSnapshot;
+  };
+};

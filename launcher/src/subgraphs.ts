@@ -6,6 +6,7 @@ import { drive } from '@peerlink/drive';
 import { marketplace } from '@peerlink/marketplace';
 import { payments } from '@peerlink/payments';
 import { learning } from '@peerlink/learning';
+import { liveSessions } from '@peerlink/live-sessions';
 import type { AnySubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -18,4 +19,5 @@ export const subgraphs: { definition: AnySubgraphDefinition; port: number }[] = 
   { definition: marketplace, port: 4006 },
   { definition: payments, port: 4007 },
   { definition: learning, port: 4008 },
+  { definition: liveSessions, port: 4009 },
 ];

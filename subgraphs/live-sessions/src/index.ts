@@ -1,0 +1,77 @@
+import type { ChatEvents } from '@peerlink/contracts/chat';
+import type { LiveSessionEvents, LiveSessionSignals } from '@peerlink/contracts/live-sessions';
+import type { SocialEvents } from '@peerlink/contracts/social';
+import { Repeating } from '@peerlink/platform/background/repeating';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
+import { Outbox } from '@peerlink/platform/events/outbox';
+import { signaller } from '@peerlink/platform/events/signals';
+import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import { liveSessionsConfig, type LiveSessionsConfig } from './config.js';
+import type { LiveSessionsServices } from './context.js';
+import { eventHandlers } from './events.handler.js';
+import { signalParticipant } from './live.js';
+import { LiveSessionLoaders } from './loaders.js';
+import type { MediaListener } from './media/media-server.js';
+import { WeriftSfu } from './media/werift-sfu.js';
+import { migrations } from './migrations/index.js';
+import { LiveSession, Participant } from './session.entity.js';
+import { LiveSessionResolver, ParticipantResolver } from './session.resolver.js';
+import { SessionService } from './session.service.js';
+
+/** Calls from conversations, group calls and live streams: GraphQL carries the signalling, an SFU the media. */
+export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionLoaders, LiveSessionsConfig> = {
+  name: 'live-sessions',
+  config: liveSessionsConfig,
+  entities: [LiveSession, Participant],
+  migrations,
+  resolvers: [LiveSessionResolver, ParticipantResolver],
+  references: {
+    LiveSession: (reference: { id: string }, ctx: { loaders: LiveSessionLoaders }) =>
+      ctx.loaders.visibleSession(reference.id),
+  },
+
+  async start({ bus, logger }, orm, settings) {
+    const outbox = new Outbox<LiveSessionEvents>(orm, bus, logger);
+    const signal = signaller<LiveSessionSignals>(bus);
+    // The SFU is built before the service it reports to: the listener reaches it once it exists.
+    let sessions: SessionService | null = null;
+    const listener: MediaListener = {
+      toParticipant: (sessionId, userId, server) =>
+        void signalParticipant(signal, sessionId, userId, server).catch((err) =>
+          logger.warn({ err, sessionId }, 'signal to participant failed'),
+        ),
+      tracksChanged: (sessionId, userId, tracks) =>
+        void sessions
+          ?.tracksChanged(sessionId, userId, tracks)
+          .catch((err) => logger.warn({ err, sessionId }, 'tracks not recorded')),
+    };
+    const media = new WeriftSfu(listener, { iceServers: settings.LIVE_ICE_SERVERS });
+    sessions = new SessionService(orm, outbox, media, logger);
+    const service = sessions;
+    const ringing = new Repeating(
+      'missed calls',
+      Math.min(1000, (settings.LIVE_RING_SECONDS * 1000) / 4),
+      () => service.expireRinging(settings.LIVE_RING_SECONDS),
+      logger,
+    ).start();
+    const stopConsuming = await consumeEvents<ChatEvents & SocialEvents, LiveSessionEvents>({
+      bus,
+      outbox,
+      consumer: 'live-sessions',
+      handlers: eventHandlers(service),
+      logger,
+    });
+    return {
+      services: { sessions: service },
+      createLoaders: (viewer) => new LiveSessionLoaders(orm.em as never, viewer),
+      async stop() {
+        await ringing.stop();
+        await stopConsuming();
+        await media.close();
+        await outbox.close();
+      },
+    };
+  },
+};
+
+export type { LiveSessionsServices } from './context.js';

@@ -1,0 +1,4 @@
+import { runStandalone } from '@peerlink/platform/graphql/standalone';
+import { liveSessions } from './index.js';
+
+await runStandalone(liveSessions, { defaultPort: 4009 });

@@ -1,0 +1,476 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import type { Orm } from '@peerlink/platform/db/database';
+import { lockRow, rows, table, uuidArray } from '@peerlink/platform/db/sql';
+import { AppError, badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
+import { isUuid } from '@peerlink/platform/ids';
+import type { Logger } from '@peerlink/platform/logger';
+import { SessionEventKind, tellSession } from './live.js';
+import type { LiveSessionLoaders } from './loaders.js';
+import {
+  type ClientSignal,
+  type MediaJoin,
+  MediaRefused,
+  type MediaServer,
+  type PublishedTrack,
+} from './media/media-server.js';
+import {
+  callKindFor,
+  durationSeconds,
+  endsWhenLeft,
+  isOpen,
+  joinRefusal,
+  maySee,
+  roleOnJoin,
+  statusAfterDecline,
+  statusOnEnd,
+} from './rules.js';
+import {
+  LiveSession,
+  Participant,
+  ParticipantRole,
+  ParticipantState,
+  SessionKind,
+  SessionStatus,
+  type StreamVisibility,
+} from './session.entity.js';
+
+type Tx = { em: EntityManager; publish: Publish<LiveSessionEvents> };
+
+/** Those a stored event reaches: everyone still in the session or still being rung, and the host. */
+const audienceOf = (session: LiveSession, participants: Participant[], also: string[] = []) => [
+  session.hostId,
+  ...participants
+    .filter((p) => p.state === ParticipantState.JOINED || p.state === ParticipantState.INVITED)
+    .map((p) => p.userId),
+  ...also,
+];
+
+/** A media refusal as the GraphQL error a client can branch on. */
+export const mediaError = (error: unknown) =>
+  error instanceof MediaRefused ? new AppError(error.code, error.message) : error;
+
+/** Calls from conversations and live streams: who is in them, and their state from ringing to ended. */
+export class SessionService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly outbox: Outbox<LiveSessionEvents>,
+    private readonly media: MediaServer,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Rings the conversation's other members; the caller hosts the call. */
+  async startCall(viewer: Viewer, conversationId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
+    if (!isUuid(conversationId)) throw notFound('Conversation');
+    const members = await loaders.members.load(conversationId);
+    if (!members.includes(viewer.userId)) throw notFound('Conversation');
+    const callees = members.filter((id) => id !== viewer.userId);
+    if (!callees.length) throw conflict('Nobody else is in this conversation.', 'conversationId');
+    return this.outbox.transaction(async (em, publish) => {
+      const id = conversationId.toLowerCase();
+      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`call:${id}`]);
+      const open = await em.count(LiveSession, { conversationId: id, status: { $in: [SessionStatus.RINGING] } });
+      if (open) throw conflict('A call is already ringing in this conversation.', 'conversationId');
+      const kind = callKindFor(members.length);
+      const session = em.create(LiveSession, {
+        kind,
+        hostId: viewer.userId,
+        conversationId: id,
+        status: SessionStatus.RINGING,
+      });
+      const now = new Date();
+      em.create(Participant, {
+        sessionId: session.id,
+        userId: viewer.userId,
+        role: ParticipantRole.HOST,
+        state: ParticipantState.JOINED,
+        joinedAt: now,
+      });
+      for (const userId of callees)
+        em.create(Participant, {
+          sessionId: session.id,
+          userId,
+          role: ParticipantRole.SPEAKER,
+          state: ParticipantState.INVITED,
+        });
+      publish('live-sessions.call.started', {
+        sessionId: session.id,
+        conversationId: id,
+        callerId: viewer.userId,
+        calleeIds: callees,
+        kind: kind as 'CALL' | 'GROUP_CALL',
+      });
+      tellSession(publish, { kind: SessionEventKind.RINGING, sessionId: session.id }, members);
+      return session;
+    });
+  }
+
+  /** Goes live at once; the caller hosts it and their followers hear of it. */
+  async startLiveStream(viewer: Viewer, title: string, visibility: StreamVisibility): Promise<LiveSession> {
+    const trimmed = title.trim();
+    if (!trimmed || trimmed.length > 200) throw badInput('The title takes 1 to 200 characters.', 'title');
+    return this.outbox.transaction(async (em, publish) => {
+      const now = new Date();
+      const session = em.create(LiveSession, {
+        kind: SessionKind.LIVE_STREAM,
+        title: trimmed,
+        hostId: viewer.userId,
+        visibility,
+        status: SessionStatus.ACTIVE,
+        startedAt: now,
+      });
+      em.create(Participant, {
+        sessionId: session.id,
+        userId: viewer.userId,
+        role: ParticipantRole.HOST,
+        state: ParticipantState.JOINED,
+        joinedAt: now,
+      });
+      publish('live-sessions.stream.started', {
+        sessionId: session.id,
+        hostId: viewer.userId,
+        title: trimmed,
+        visibility,
+      });
+      return session;
+    });
+  }
+
+  /** Locks the session and reads who is in it, refusing what the viewer may not see. */
+  private async locked(em: EntityManager, viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders) {
+    if (!isUuid(sessionId)) throw notFound('Live session');
+    await lockRow(em, 'sessions', sessionId.toLowerCase());
+    const session = await em.findOne(LiveSession, { id: sessionId.toLowerCase() }, { refresh: true });
+    if (!session) throw notFound('Live session');
+    const participants = await em.find(
+      Participant,
+      { sessionId: session.id },
+      { refresh: true, orderBy: { createdAt: 'asc' } },
+    );
+    const members = session.conversationId ? await loaders.members.load(session.conversationId) : [];
+    const follower = session.visibility ? await loaders.followsHost.load(session.hostId) : false;
+    const own = participants.find((p) => p.userId === viewer.userId) ?? null;
+    const facts = {
+      userId: viewer.userId,
+      member: members.includes(viewer.userId),
+      follower,
+      state: own?.state ?? null,
+    };
+    if (!maySee(session, facts)) throw notFound('Live session');
+    return { session, participants, own, facts };
+  }
+
+  /** Answers a call ringing you; joining the media follows with joinSession. */
+  async acceptCall(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
+    return this.outbox.transaction(async (em, publish) => {
+      const { session, participants, own, facts } = await this.locked(em, viewer, sessionId, loaders);
+      if (session.kind === SessionKind.LIVE_STREAM || !own || own.role === ParticipantRole.HOST)
+        throw forbidden('Only a callee answers a call.');
+      if (!facts.member) throw forbidden('You are no longer in this conversation.');
+      if (!isOpen(session.status)) throw conflict('This call is over.', 'sessionId');
+      if (own.state === ParticipantState.REMOVED) throw forbidden('The host removed you from this call.');
+      if (own.state === ParticipantState.JOINED) return session;
+      this.admit({ em, publish }, session, participants, own);
+      return session;
+    });
+  }
+
+  /** Marks them in the session (a call that rang is now under way) and tells the others. */
+  private admit(tx: Tx, session: LiveSession, participants: Participant[], participant: Participant) {
+    Object.assign(participant, { state: ParticipantState.JOINED, joinedAt: new Date(), leftAt: null, tracks: [] });
+    if (session.status === SessionStatus.RINGING)
+      Object.assign(session, { status: SessionStatus.ACTIVE, startedAt: new Date() });
+    tellSession(
+      tx.publish,
+      { kind: SessionEventKind.PARTICIPANT_JOINED, sessionId: session.id, userId: participant.userId },
+      audienceOf(session, participants),
+    );
+  }
+
+  async declineCall(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
+    return this.outbox.transaction(async (em, publish) => {
+      const { session, participants, own } = await this.locked(em, viewer, sessionId, loaders);
+      if (session.kind === SessionKind.LIVE_STREAM || !own || own.role === ParticipantRole.HOST)
+        throw forbidden('Only a callee declines a call.');
+      if (own.state !== ParticipantState.INVITED) throw conflict('You are not being rung by this call.', 'sessionId');
+      if (!isOpen(session.status)) throw conflict('This call is over.', 'sessionId');
+      const audience = audienceOf(session, participants);
+      own.state = ParticipantState.DECLINED;
+      tellSession(
+        publish,
+        { kind: SessionEventKind.PARTICIPANT_DECLINED, sessionId: session.id, userId: own.userId },
+        audience,
+      );
+      const callees = participants.filter((p) => p.role !== ParticipantRole.HOST).map((p) => p.state);
+      const status = statusAfterDecline(session.status, callees);
+      if (status !== session.status) this.finish({ em, publish }, session, participants, status);
+      return session;
+    });
+  }
+
+  /** Ends the session with `status`: its people hear it, and chat and notifications hear of a call. */
+  private finish(tx: Tx, session: LiveSession, participants: Participant[], status: SessionStatus) {
+    const audience = audienceOf(session, participants);
+    const now = new Date();
+    Object.assign(session, { status, endedAt: now });
+    for (const p of participants)
+      if (p.state === ParticipantState.JOINED)
+        Object.assign(p, { state: ParticipantState.LEFT, leftAt: now, tracks: [] });
+    if (session.conversationId)
+      tx.publish('live-sessions.call.ended', {
+        sessionId: session.id,
+        conversationId: session.conversationId,
+        callerId: session.hostId,
+        calleeIds: participants.filter((p) => p.userId !== session.hostId).map((p) => p.userId),
+        status: status as 'ENDED' | 'MISSED' | 'DECLINED',
+        durationSeconds: status === SessionStatus.ENDED ? durationSeconds(session.startedAt, now) : null,
+      });
+    tellSession(tx.publish, { kind: SessionEventKind.SESSION_ENDED, sessionId: session.id }, audience);
+  }
+
+  /** Calls nobody answered in time end MISSED (a sweeper; runs in any instance, rows claimed once). */
+  async expireRinging(ringSeconds: number): Promise<number> {
+    const ended = await this.outbox.transaction(async (em, publish) => {
+      const due = await rows<{ id: string }>(
+        em,
+        `select id from ${table(em, 'sessions')} where status = 'RINGING'
+         and created_at < now() - make_interval(secs => ?) order by created_at limit 50 for update skip locked`,
+        [ringSeconds],
+      );
+      const sessions = await em.find(LiveSession, { id: { $in: due.map((r) => r.id) } }, { refresh: true });
+      for (const session of sessions) {
+        const participants = await em.find(Participant, { sessionId: session.id }, { refresh: true });
+        this.finish({ em, publish }, session, participants, SessionStatus.MISSED);
+      }
+      return sessions.map((s) => s.id);
+    });
+    for (const id of ended)
+      await this.media.endSession(id).catch((err) => this.logger.warn({ err }, 'media end failed'));
+    return ended.length;
+  }
+
+  /**
+   * Takes the viewer into the session (a callee still rung answers by joining), then admits them to the
+   * media. Claim, commit, call: a media server that refuses them takes the join back.
+   */
+  async join(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders) {
+    const joined = await this.outbox.transaction(async (em, publish) => {
+      const { session, participants, own, facts } = await this.locked(em, viewer, sessionId, loaders);
+      const refusal = joinRefusal(session, facts);
+      if (refusal === 'FORBIDDEN') throw forbidden('You may not join this session.');
+      if (refusal === 'CONFLICT') throw conflict('This session is over.', 'sessionId');
+      if (refusal) throw notFound('Live session');
+      const participant =
+        own ??
+        em.create(Participant, {
+          sessionId: session.id,
+          userId: viewer.userId,
+          role: roleOnJoin(session, viewer.userId),
+          state: ParticipantState.INVITED,
+        });
+      const before = { state: participant.state, joinedAt: participant.joinedAt, leftAt: participant.leftAt };
+      const fresh = participant.state !== ParticipantState.JOINED;
+      if (participant.state === ParticipantState.DECLINED || participant.state === ParticipantState.LEFT)
+        participant.role = roleOnJoin(session, viewer.userId);
+      if (fresh)
+        this.admit(
+          { em, publish },
+          session,
+          participants.includes(participant) ? participants : [...participants, participant],
+          participant,
+        );
+      return { session, participant, before: fresh ? before : null, isNew: !own };
+    });
+    let media: MediaJoin;
+    try {
+      media = await this.media.join({
+        sessionId: joined.session.id,
+        userId: viewer.userId,
+        role: joined.participant.role,
+      });
+    } catch (error) {
+      if (joined.before) await this.undoJoin(joined.participant.id, joined.before, joined.isNew);
+      throw mediaError(error);
+    }
+    return { session: joined.session, participant: joined.participant, ...media };
+  }
+
+  private async undoJoin(
+    participantId: string,
+    before: Pick<Participant, 'state' | 'joinedAt' | 'leftAt'>,
+    isNew: boolean,
+  ) {
+    await this.outbox.transaction(async (em, publish) => {
+      const participant = await em.findOne(Participant, { id: participantId }, { refresh: true });
+      if (!participant) return;
+      const session = await em.findOneOrFail(LiveSession, { id: participant.sessionId });
+      if (isNew) em.remove(participant);
+      else Object.assign(participant, before);
+      const participants = await em.find(Participant, { sessionId: session.id });
+      tellSession(
+        publish,
+        { kind: SessionEventKind.PARTICIPANT_LEFT, sessionId: session.id, userId: participant.userId },
+        audienceOf(session, participants, [participant.userId]),
+      );
+    });
+  }
+
+  /** The viewer leaves; a call left with one person (or a stream its host left) ends. */
+  async leave(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
+    const session = await this.outbox.transaction(async (em, publish) => {
+      const { session, participants, own } = await this.locked(em, viewer, sessionId, loaders);
+      if (!own || own.state !== ParticipantState.JOINED) throw conflict('You are not in this session.', 'sessionId');
+      if (!isOpen(session.status)) return session;
+      const audience = audienceOf(session, participants);
+      Object.assign(own, { state: ParticipantState.LEFT, leftAt: new Date(), tracks: [] });
+      tellSession(
+        publish,
+        { kind: SessionEventKind.PARTICIPANT_LEFT, sessionId: session.id, userId: own.userId },
+        audience,
+      );
+      const joined = participants.filter((p) => p.state === ParticipantState.JOINED).length;
+      const ringing = participants.filter((p) => p.state === ParticipantState.INVITED).length;
+      if (endsWhenLeft(session, own.userId, joined, ringing))
+        this.finish({ em, publish }, session, participants, statusOnEnd(session.status));
+      return session;
+    });
+    await this.afterChange(session, viewer.userId);
+    return session;
+  }
+
+  /** The host ends it for everyone. */
+  async end(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
+    const session = await this.outbox.transaction(async (em, publish) => {
+      const { session, participants } = await this.locked(em, viewer, sessionId, loaders);
+      if (session.hostId !== viewer.userId) throw forbidden('Only the host ends the session.');
+      if (!isOpen(session.status)) return session;
+      this.finish({ em, publish }, session, participants, statusOnEnd(session.status));
+      return session;
+    });
+    await this.afterChange(session, viewer.userId);
+    return session;
+  }
+
+  /** After commit: the media follows what the database now says. */
+  private async afterChange(session: LiveSession, userId: string) {
+    const done = isOpen(session.status) ? this.media.leave(session.id, userId) : this.media.endSession(session.id);
+    await done.catch((err) => this.logger.warn({ err, sessionId: session.id }, 'media did not follow'));
+  }
+
+  /** The host acts on someone in the session: what they may publish, their microphone, their place. */
+  private async moderate(
+    viewer: Viewer,
+    sessionId: string,
+    userId: string,
+    loaders: LiveSessionLoaders,
+    change: (target: Participant, session: LiveSession) => void,
+  ) {
+    return this.outbox.transaction(async (em, publish) => {
+      const { session, participants } = await this.locked(em, viewer, sessionId, loaders);
+      if (session.hostId !== viewer.userId) throw forbidden('Only the host does that.');
+      if (!isOpen(session.status)) throw conflict('This session is over.', 'sessionId');
+      const target = isUuid(userId) ? participants.find((p) => p.userId === userId.toLowerCase()) : undefined;
+      if (!target || target.state !== ParticipantState.JOINED) throw notFound('Participant');
+      if (target.userId === viewer.userId) throw badInput('Not on yourself.', 'userId');
+      const audience = audienceOf(session, participants);
+      change(target, session);
+      tellSession(
+        publish,
+        { kind: SessionEventKind.PARTICIPANT_CHANGED, sessionId: session.id, userId: target.userId },
+        audience,
+      );
+      return { session, target };
+    });
+  }
+
+  async setRole(viewer: Viewer, sessionId: string, userId: string, role: ParticipantRole, loaders: LiveSessionLoaders) {
+    if (role === ParticipantRole.HOST) throw badInput('A session has one host.', 'role');
+    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
+      t.role = role;
+    });
+    await this.media
+      .updateRole({ sessionId: session.id, userId: target.userId, role })
+      .catch((err) => this.logger.warn({ err }, 'media role change failed'));
+    return target;
+  }
+
+  async mute(viewer: Viewer, sessionId: string, userId: string, loaders: LiveSessionLoaders) {
+    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
+      t.muted = true;
+      t.tracks = t.tracks.map((track) => (track.source === 'MICROPHONE' ? { ...track, muted: true } : track));
+    });
+    await this.media
+      .mute({ sessionId: session.id, userId: target.userId, role: target.role }, 'MICROPHONE')
+      .catch((err) => this.logger.warn({ err }, 'media mute failed'));
+    return target;
+  }
+
+  /** Out at once, media included, and not let back in. */
+  async remove(viewer: Viewer, sessionId: string, userId: string, loaders: LiveSessionLoaders) {
+    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
+      Object.assign(t, { state: ParticipantState.REMOVED, leftAt: new Date(), tracks: [] });
+    });
+    await this.media.leave(session.id, target.userId).catch((err) => this.logger.warn({ err }, 'media leave failed'));
+    return target;
+  }
+
+  /** An answer or ICE candidate from the viewer's client, for the SFU; only someone in the session sends one. */
+  async signal(viewer: Viewer, sessionId: string, signal: ClientSignal, loaders: LiveSessionLoaders) {
+    const session = await loaders.visibleSession(sessionId);
+    if (!session) throw notFound('Live session');
+    const own = (await loaders.participants.load(session.id)).find((p) => p.userId === viewer.userId);
+    if (!own || own.state !== ParticipantState.JOINED || !isOpen(session.status))
+      throw forbidden('Join the session before signalling.');
+    await this.media.signal({ sessionId: session.id, userId: viewer.userId, role: own.role }, signal).catch((error) => {
+      throw mediaError(error);
+    });
+    return true;
+  }
+
+  /** The SFU says what a participant publishes now: stored, and their session told. */
+  async tracksChanged(sessionId: string, userId: string, tracks: PublishedTrack[]) {
+    await this.outbox.transaction(async (em, publish) => {
+      await lockRow(em, 'sessions', sessionId);
+      const session = await em.findOne(LiveSession, { id: sessionId }, { refresh: true });
+      const participants = await em.find(Participant, { sessionId }, { refresh: true });
+      const participant = participants.find((p) => p.userId === userId);
+      if (!session || !participant || participant.state !== ParticipantState.JOINED) return;
+      participant.tracks = tracks;
+      if (tracks.some((t) => t.source === 'MICROPHONE' && !t.muted)) participant.muted = false;
+      tellSession(
+        publish,
+        { kind: SessionEventKind.TRACKS_CHANGED, sessionId, userId },
+        audienceOf(session, participants),
+      );
+    });
+  }
+
+  /** The viewer's sessions, newest first. */
+  async history(viewer: Viewer, first: number | null, after: string | null) {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after);
+    const em = this.orm.em as EntityManager;
+    const ids = await rows<{ id: string }>(
+      em,
+      `select s.id from ${table(em, 'sessions')} s join ${table(em, 'participants')} p on p.session_id = s.id
+       where p.user_id = ? ${cursor ? 'and (s.created_at, s.id) < (?, ?)' : ''}
+       order by s.created_at desc, s.id desc limit ?`,
+      [viewer.userId, ...(cursor ? [cursor.createdAt, cursor.id] : []), size + 1],
+    );
+    const found = await em.find(LiveSession, { id: { $in: ids.map((r) => r.id) } }, { refresh: true });
+    const order = ids.map((r) => found.find((s) => s.id === r.id)!).filter(Boolean);
+    return toConnection(order, size, { after });
+  }
+
+  /** Chat's members of a conversation, as it last announced them. */
+  async membersChanged(em: EntityManager, conversationId: string, memberIds: string[]) {
+    await em.execute(
+      `insert into ${table(em, 'conversation_members')} (conversation_id, member_ids) values (?, ?::uuid[])
+       on conflict (conversation_id) do update set member_ids = excluded.member_ids`,
+      [conversationId, uuidArray(memberIds)],
+    );
+  }
+}
