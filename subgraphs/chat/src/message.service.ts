@@ -38,13 +38,13 @@ const CLIENT_MESSAGE_ID = prose('clientMessageId', MAX_CLIENT_MESSAGE_ID_LENGTH)
  * sender, in one statement. A retry racing the original finds the row taken and changes nothing:
  * false. Concurrent sends finish in any order, so the pointers only move forward.
  */
-async function storeMessage(em: EntityManager, message: Message, attachmentIds: string[]): Promise<boolean> {
+export async function storeMessage(em: EntityManager, message: Message, attachmentIds: string[]): Promise<boolean> {
   const now = new Date();
   const stored = await rows(
     em,
     `with sent as (
-       insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at) values
-         (?, ?, ?, ?, ?, ?)
+       insert into ${table(em, 'messages')} (id, conversation_id, sender_id, body, client_message_id, created_at, kind,
+         live_session_id, call_duration_seconds) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (conversation_id, sender_id, client_message_id) do nothing returning id, conversation_id, sender_id,
          created_at
      ), attached as (
@@ -70,6 +70,9 @@ async function storeMessage(em: EntityManager, message: Message, attachmentIds: 
       message.body,
       message.clientMessageId,
       message.createdAt,
+      message.kind,
+      message.liveSessionId,
+      message.callDurationSeconds,
       uuidArray(attachmentIds),
       now,
       now,

@@ -10,6 +10,8 @@ import type { ServerSignal } from './media/media-server.js';
 import { LiveSession, Participant } from './session.entity.js';
 
 export enum SessionEventKind {
+  /** The session as it is when you subscribed (with `current: true`). */
+  CURRENT = 'CURRENT',
   /** A call started ringing (its callees hear it). */
   RINGING = 'RINGING',
   PARTICIPANT_JOINED = 'PARTICIPANT_JOINED',
@@ -80,7 +82,7 @@ interface EventFacts {
 }
 
 /** Event ids are opaque to clients: `kind:sessionId:userId:unique` inside (`-` for no user). */
-function sessionEventId({ kind, sessionId, userId }: EventFacts): string {
+export function sessionEventId({ kind, sessionId, userId }: EventFacts): string {
   return Buffer.from([kind, sessionId, userId ?? '-', uuidv7()].join(':')).toString('base64url');
 }
 

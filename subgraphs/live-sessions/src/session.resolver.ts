@@ -1,6 +1,11 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { badInput } from '@peerlink/platform/errors';
-import { liveDirective, VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
+import {
+  CURRENT_ARGUMENT,
+  CURRENT_ARGUMENT_DESCRIPTION,
+  liveDirective,
+  VIEWER_INDEPENDENT,
+} from '@peerlink/platform/graphql/live';
 import { UserReference as User, userRef } from '@peerlink/platform/graphql/user-reference';
 import {
   Arg,
@@ -19,7 +24,7 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { LiveSessionsContext } from './context.js';
-import { parseSessionEventId, SessionEvent } from './live.js';
+import { parseSessionEventId, SessionEvent, SessionEventKind, sessionEventId } from './live.js';
 import type { ClientSignal } from './media/media-server.js';
 import { durationSeconds } from './rules.js';
 import {
@@ -224,6 +229,18 @@ export class LiveSessionResolver {
     return { id, kind, session, user: userId ? userRef(userId) : null, participant, signal: null };
   }
 
+  @Query(() => SessionEvent, {
+    nullable: true,
+    description: 'The session as it is now, as a CURRENT event: what `sessionEvent(current: true)` sends first.',
+  })
+  async sessionEventNow(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: LiveSessionsContext) {
+    requireViewer(ctx.viewer);
+    const session = await ctx.loaders.visibleSession(sessionId);
+    if (!session) throw notFound('Live session');
+    const id = sessionEventId({ kind: SessionEventKind.CURRENT, sessionId: session.id });
+    return { id, kind: SessionEventKind.CURRENT, session, user: null, participant: null, signal: null };
+  }
+
   // SFU signals carry their answer (`snapshot`) and go to one participant only: no lookup could rebuild them.
   @Directive(
     liveDirective({
@@ -232,7 +249,7 @@ export class LiveSessionResolver {
       audience: 'recipientIds',
       audienceMaySee: true,
       inline: 'snapshot',
-      current: ['liveSession(id: $sessionId)'],
+      current: ['sessionEventNow(sessionId: $sessionId)'],
     }),
   )
   @Subscription(() => SessionEvent, {
@@ -242,7 +259,16 @@ export class LiveSessionResolver {
       'What happens in a session: people joining and leaving, their tracks, its end, and the SFU’s signals ' +
       'for you alone. Select only `id`, `kind`, `session { id }`, `user { id }` and `signal` to get signals.',
   })
-  sessionEvent(@Arg('sessionId', () => ID) _sessionId: string, @Root() event: SessionEvent) {
+  sessionEvent(
+    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg(CURRENT_ARGUMENT, () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: CURRENT_ARGUMENT_DESCRIPTION,
+    })
+    _current: boolean,
+    @Root() event: SessionEvent,
+  ) {
     return event;
   }
 

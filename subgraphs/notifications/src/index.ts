@@ -32,6 +32,8 @@ import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import { paymentsEventHandlers } from './payments-events.handler.js';
 import { returnEventHandlers } from './return-events.handler.js';
 import { learningEventHandlers } from './learning-events.handler.js';
+import { callEventHandlers } from './call-events.handler.js';
+import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
 
 /** The inbox of every user: in-app notifications, email and SMS, driven by other domains' events. */
 export const notifications: SubgraphDefinition<NotificationsServices, NotificationsLoaders, NotificationsConfig> = {
@@ -64,7 +66,14 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
       logger,
     ).start();
     const stopConsuming = await consumeEvents<
-      IdentityEvents & SocialEvents & ChatEvents & DriveEvents & MarketplaceEvents & PaymentsEvents & LearningEvents,
+      IdentityEvents &
+        SocialEvents &
+        ChatEvents &
+        DriveEvents &
+        MarketplaceEvents &
+        PaymentsEvents &
+        LearningEvents &
+        LiveSessionEvents,
       NotificationsEvents
     >({
       bus,
@@ -79,6 +88,7 @@ export const notifications: SubgraphDefinition<NotificationsServices, Notificati
         ...paymentsEventHandlers(service),
         ...returnEventHandlers(service),
         ...learningEventHandlers(service),
+        ...callEventHandlers(service),
       },
       logger,
     });

@@ -25,6 +25,8 @@ export enum NotificationKind {
   RETURN = 'RETURN',
   /** Courses: enrolling and completing one, new courses by instructors you follow, your lecture videos' failures. */
   COURSE = 'COURSE',
+  /** Calls: one ringing you, and one you missed. */
+  CALL = 'CALL',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 

@@ -60,4 +60,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.RETURN]: { inApp: true, email: true, sms: false },
   // A followed instructor's new course is news worth an email, as the course brief asks; off with a preference.
   [NotificationKind.COURSE]: { inApp: true, email: true, sms: false },
+  // A ring is over in seconds: an email would arrive too late to answer it.
+  [NotificationKind.CALL]: { inApp: true, email: false, sms: false },
 };
