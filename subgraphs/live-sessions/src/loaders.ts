@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { maySee, type ViewerFacts } from './rules.js';
-import { LiveSession, Participant } from './session.entity.js';
+import { LiveSession, Participant, ParticipantRole } from './session.entity.js';
 
 /** What a request reads about sessions, batched per request. */
 export class LiveSessionLoaders {
@@ -23,7 +23,11 @@ export class LiveSessionLoaders {
       { sessionId: { $in: validIds(ids) } },
       { orderBy: { createdAt: 'asc', id: 'asc' }, refresh: true },
     );
-    return ids.map((id) => found.filter((p) => p.sessionId === id.toLowerCase()));
+    // The host first, then in the order they came (rows made in one transaction share a time).
+    const hostFirst = (p: Participant) => (p.role === ParticipantRole.HOST ? 0 : 1);
+    return ids.map((id) =>
+      found.filter((p) => p.sessionId === id.toLowerCase()).sort((a, b) => hostFirst(a) - hostFirst(b)),
+    );
   });
 
   /** Each conversation's members, as chat last announced them. */

@@ -256,11 +256,12 @@ export class LiveSessionResolver {
     nullable: true,
     topics: 'served-by-the-gateway',
     description:
-      'What happens in a session: people joining and leaving, their tracks, its end, and the SFU’s signals ' +
-      'for you alone. Select only `id`, `kind`, `session { id }`, `user { id }` and `signal` to get signals.',
+      'What happens in a session (`sessionId`), or in any of yours (calls ringing you too): people joining and ' +
+      'leaving, their tracks, its end, and the SFU’s signals for you alone. Signals reach a selection of only ' +
+      '`id`, `kind`, `session { id }`, `user { id }` and `signal`.',
   })
   sessionEvent(
-    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg('sessionId', () => ID, { nullable: true }) _sessionId: string | null,
     @Arg(CURRENT_ARGUMENT, () => Boolean, {
       nullable: true,
       defaultValue: false,

@@ -81,6 +81,8 @@ export class SessionService {
         conversationId: id,
         status: SessionStatus.RINGING,
       });
+      // Participants point at the session by a plain column: the session row goes in first.
+      await em.flush();
       const now = new Date();
       em.create(Participant, {
         sessionId: session.id,
@@ -122,6 +124,7 @@ export class SessionService {
         status: SessionStatus.ACTIVE,
         startedAt: now,
       });
+      await em.flush();
       em.create(Participant, {
         sessionId: session.id,
         userId: viewer.userId,
