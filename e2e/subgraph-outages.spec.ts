@@ -112,6 +112,13 @@ const cases: {
     expected: { me: { id: expect.any(String) }, courses: null },
     missing: [['courses']],
   },
+  {
+    subgraph: 'live-sessions',
+    query: '{ me { id } liveSessions { edges { cursor } } }',
+    answered: (data) => data,
+    expected: { me: { id: expect.any(String) }, liveSessions: null },
+    missing: [['liveSessions']],
+  },
 ];
 
 describe('one subgraph down', () => {

@@ -11,7 +11,12 @@
  *   - a sending transceiver for each track the others publish.
  * The client answers, setting `sendonly` (and its track) on the sources it publishes. A track the SFU
  * did not offer cannot be sent at all, so a viewer can never publish.
+ *
+ * The receiving transceivers are named by their `a=mid:` in the offer: `mic` (MICROPHONE audio), `cam`
+ * (CAMERA video) and `screen` (SCREEN video); a client publishes a source by attaching its track to the
+ * transceiver of that mid. Any other mid is a track the SFU sends (its id is the SFU's to choose).
  */
+export const SOURCE_MIDS = { MICROPHONE: 'mic', CAMERA: 'cam', SCREEN: 'screen' } as const;
 
 export type MediaRole = 'HOST' | 'SPEAKER' | 'VIEWER';
 export type TrackKind = 'AUDIO' | 'VIDEO';
