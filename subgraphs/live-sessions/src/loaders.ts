@@ -34,7 +34,8 @@ export class LiveSessionLoaders {
   readonly members = new DataLoader<string, string[]>(async (ids) => {
     const found = await rows<{ conversation_id: string; member_ids: string[] }>(
       this.em,
-      `select conversation_id, member_ids::text[] as member_ids from ${table(this.em, 'conversation_members')} where conversation_id = any(?::uuid[])`,
+      `select conversation_id, member_ids::text[] as member_ids from ${table(this.em, 'conversation_members')}
+       where conversation_id = any(?::uuid[])`,
       [uuidArray(ids)],
     );
     return byKey(ids, found, (r) => r.conversation_id).map((r) => r?.member_ids ?? []);
