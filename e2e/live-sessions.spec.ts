@@ -1,3 +1,4 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
@@ -169,7 +170,13 @@ describe('who may do what', () => {
     expect(await codes(t.url, StartCallDocument, { conversationId: conversation.id }, outsider.token)).toEqual([
       'NOT_FOUND',
     ]);
-    for (const document of [AcceptCallDocument, DeclineCallDocument, JoinSessionDocument, LeaveSessionDocument])
+    const bySession: TypedDocumentNode<unknown, { sessionId: string }>[] = [
+      AcceptCallDocument,
+      DeclineCallDocument,
+      JoinSessionDocument,
+      LeaveSessionDocument,
+    ];
+    for (const document of bySession)
       expect(await codes(t.url, document, { sessionId }, outsider.token)).toEqual(['NOT_FOUND']);
     expect(await session(outsider, sessionId)).toBeNull();
     expect(await codes(t.url, SendSignalDocument, { sessionId, input: { answer: 'v=0' } }, outsider.token)).toEqual([
@@ -222,7 +229,11 @@ describe('who may do what', () => {
     await ok(t.url, AcceptCallDocument, { sessionId }, ann.token);
     await ok(t.url, AcceptCallDocument, { sessionId }, ben.token);
 
-    for (const document of [MuteParticipantDocument, RemoveParticipantDocument])
+    const onSomeone: TypedDocumentNode<unknown, { sessionId: string; userId: string }>[] = [
+      MuteParticipantDocument,
+      RemoveParticipantDocument,
+    ];
+    for (const document of onSomeone)
       expect(await codes(t.url, document, { sessionId, userId: ben.id }, ann.token)).toEqual(['FORBIDDEN']);
     expect(
       await codes(t.url, SetParticipantRoleDocument, { sessionId, userId: ben.id, role: 'VIEWER' }, ann.token),

@@ -129,7 +129,7 @@ export class TestPeer {
     });
     pc.ontrack = ({ track, transceiver }) => {
       track.onReceiveRtp.subscribe(() => {
-        const mid = transceiver.mid ?? track.id;
+        const mid = transceiver.mid ?? track.id ?? 'unnamed';
         this.received.set(mid, (this.received.get(mid) ?? 0) + 1);
       });
     };
