@@ -122,7 +122,9 @@ export class LiveSessionResolver {
   })
   async liveSession(@Arg('id', () => ID) id: string, @Ctx() ctx: LiveSessionsContext) {
     requireViewer(ctx.viewer);
-    return ctx.loaders.visibleSession(id);
+    const session = await ctx.loaders.visibleSession(id);
+    if (!session) throw notFound('Live session');
+    return session;
   }
 
   @Query(() => LiveSessionConnection, { nullable: true, description: 'Sessions you were in or rung by, newest first.' })
