@@ -321,6 +321,9 @@ describe('history and live streams', () => {
     await follow(t, fan, host);
     await waitFor('the follower to see the stream', async () => (await session(fan, closed.id))?.id === closed.id);
     expect(await session(stranger, closed.id)).toBeNull();
+    // Followers hear of a stream as it starts (social knows who they are; notifications tells them).
+    await ok(t.url, StartLiveStreamDocument, { title: 'Encore', visibility: 'PUBLIC' }, host.token);
+    expect((await notified(t, fan, / is live$/)).body).toBe('“Encore”');
 
     expect(await codes(t.url, EndLiveSessionDocument, { sessionId: open.id }, stranger.token)).toEqual(['FORBIDDEN']);
     const { endLiveSession } = await ok(t.url, EndLiveSessionDocument, { sessionId: open.id }, host.token);

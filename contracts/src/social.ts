@@ -8,7 +8,8 @@ export type NotifyReason =
   | 'comment_replied'
   | 'followed'
   | 'post_shared'
-  | 'course_published';
+  | 'course_published'
+  | 'stream_started';
 
 /**
  * Who to tell, decided here because only social knows blocks and visibility: never the actor
@@ -45,6 +46,11 @@ export type SocialEvents = {
    * told, `excerpt` being its title. A large following is told in several events.
    */
   'social.course.announced': Interaction & { courseId: string };
+  /**
+   * Someone went live (live-sessions' event): their followers are told, `excerpt` being the stream's
+   * title. A large following is told in several events.
+   */
+  'social.stream.announced': Interaction & { sessionId: string };
   'social.user.unfollowed': { followerId: string; followeeId: string };
   'social.user.blocked': { blockerId: string; blockedId: string };
   'social.user.unblocked': { blockerId: string; blockedId: string };

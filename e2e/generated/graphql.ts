@@ -235,6 +235,7 @@ export type NotificationKind =
   | 'FILE'
   | 'FOLLOW'
   | 'LIKE'
+  | 'LIVE'
   | 'MESSAGE'
   | 'ORDER'
   | 'RETURN'

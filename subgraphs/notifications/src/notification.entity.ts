@@ -27,6 +27,8 @@ export enum NotificationKind {
   COURSE = 'COURSE',
   /** Calls: one ringing you, and one you missed. */
   CALL = 'CALL',
+  /** Live streams started by people you follow. */
+  LIVE = 'LIVE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 

@@ -62,4 +62,6 @@ export const DEFAULT_CHANNELS: Record<NotificationKind, { inApp: boolean; email:
   [NotificationKind.COURSE]: { inApp: true, email: true, sms: false },
   // A ring is over in seconds: an email would arrive too late to answer it.
   [NotificationKind.CALL]: { inApp: true, email: false, sms: false },
+  // A stream is worth joining while it runs: in-app, as it happens.
+  [NotificationKind.LIVE]: { inApp: true, email: false, sms: false },
 };

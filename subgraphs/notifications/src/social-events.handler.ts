@@ -13,6 +13,7 @@ const WORDING: Record<NotifyReason, { kind: NotificationKind; title: (actor: str
   followed: { kind: NotificationKind.FOLLOW, title: (actor) => `${actor} started following you` },
   post_shared: { kind: NotificationKind.SHARE, title: (actor) => `${actor} shared your post` },
   course_published: { kind: NotificationKind.COURSE, title: (actor) => `${actor} published a new course` },
+  stream_started: { kind: NotificationKind.LIVE, title: (actor) => `${actor} is live` },
 };
 
 /**
@@ -46,5 +47,6 @@ export function socialEventHandlers(
     'social.comment.liked': tell,
     'social.user.followed': tell,
     'social.course.announced': tell,
+    'social.stream.announced': tell,
   };
 }

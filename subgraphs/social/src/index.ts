@@ -11,6 +11,8 @@ import type { SocialServices } from './context.js';
 import type { SocialEvents } from '@peerlink/contracts/social';
 import { socialEventHandlers } from './feed-events.handler.js';
 import { learningEventHandlers } from './learning-events.handler.js';
+import { liveSessionsEventHandlers } from './live-sessions-events.handler.js';
+import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
 import { FeedResolver } from './feed.resolver.js';
 import { FeedService } from './feed.service.js';
 import { SocialLoaders } from './loaders.js';
@@ -46,11 +48,14 @@ export const social: SubgraphDefinition<SocialServices, SocialLoaders, SocialCon
     const posts = new PostService(orm, outbox);
     const comments = new CommentService(orm, outbox, posts);
     const relationships = new RelationshipService(orm, outbox, timelines, logger);
-    const stopConsuming = await consumeEvents<IdentityEvents & SocialEvents & LearningEvents, SocialEvents>({
+    const stopConsuming = await consumeEvents<
+      IdentityEvents & SocialEvents & LearningEvents & LiveSessionEvents,
+      SocialEvents
+    >({
       bus,
       outbox,
       consumer: 'social',
-      handlers: { ...socialEventHandlers(feed), ...learningEventHandlers(feed) },
+      handlers: { ...socialEventHandlers(feed), ...learningEventHandlers(feed), ...liveSessionsEventHandlers(feed) },
       logger,
     });
     return {

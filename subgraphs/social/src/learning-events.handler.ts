@@ -4,7 +4,7 @@ import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import type { FeedService } from './feed.service.js';
 
 /** Followers told per event: one event stays small however large the following. */
-const FOLLOWERS_PER_EVENT = 1000;
+export const FOLLOWERS_PER_EVENT = 1000;
 
 /**
  * A course's first publication is news for its instructor's followers. Social decides who they are
