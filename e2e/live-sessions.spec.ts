@@ -1,5 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signalParticipant } from '@peerlink/live-sessions';
+import type { LiveSessionSignals } from '@peerlink/contracts/live-sessions';
+import { signaller } from '@peerlink/platform/events/signals';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
   AcceptCallDocument,
@@ -17,7 +20,9 @@ import {
   SetParticipantRoleDocument,
   StartCallDocument,
   StartLiveStreamDocument,
+  SessionSignalsDocument,
   type SessionEventsSubscription,
+  type SessionSignalsSubscription,
 } from './generated/graphql.js';
 import { chatHelpers } from './support/chat.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
@@ -161,6 +166,74 @@ describe('one-to-one calls', () => {
     const [, message] = await chatShows(frank, conversation.id, ['CALL_STARTED', 'CALL_MISSED']);
     expect(message!.body).toBe('Missed call');
     await notified(t, frank, /^Missed call from /);
+  });
+});
+
+describe('signals from the SFU', () => {
+  it('reach the one participant they are addressed to, inline, and no one else in the session', async () => {
+    const [kim, lee] = await Promise.all([member(t, 'sig'), member(t, 'sig')]);
+    const conversation = await openDirect(kim, lee);
+    const call = await startCall(kim, conversation.id);
+    await ok(t.url, AcceptCallDocument, { sessionId: call.id }, lee.token);
+    const listen = async (who: Member) => {
+      const client = wsClient(t.url, who.token);
+      const before = t.stack.gateway.live.subscriptionsOf(who.id);
+      const signals = new Subscription<SessionSignalsSubscription>(client, SessionSignalsDocument, {
+        sessionId: call.id,
+      });
+      await waitFor(
+        `${who.username}'s signal subscription`,
+        () => t.stack.gateway.live.subscriptionsOf(who.id) > before,
+      );
+      return { signals, client };
+    };
+    const [kimListens, leeListens] = [await listen(kim), await listen(lee)];
+    const leeWide = await subscribe(lee, { sessionId: call.id });
+    const received = (s: Subscription<SessionSignalsSubscription>) =>
+      s.results.map((r) => r.data?.sessionEvent).filter((e) => e?.kind === 'SIGNAL');
+    try {
+      // As the SFU's listener sends them.
+      const signal = signaller<LiveSessionSignals>(t.stack.infrastructure.bus);
+      await signalParticipant(signal, call.id, kim.id, { kind: 'OFFER', sdp: 'v=0 for kim' });
+      await signalParticipant(signal, call.id, kim.id, {
+        kind: 'CANDIDATE',
+        candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host',
+        sdpMid: 'mic',
+        sdpMLineIndex: 0,
+      });
+      await signalParticipant(signal, call.id, lee.id, { kind: 'OFFER', sdp: 'v=0 for lee' });
+
+      const forKim = await waitFor('kim’s two signals', () => {
+        const found = received(kimListens.signals);
+        return found.length === 2 ? found : null;
+      });
+      expect(forKim.map((e) => [e?.user?.id, e?.session.id, e?.signal])).toEqual([
+        [kim.id, call.id, { kind: 'OFFER', sdp: 'v=0 for kim', candidate: null, sdpMid: null, sdpMLineIndex: null }],
+        [
+          kim.id,
+          call.id,
+          {
+            kind: 'CANDIDATE',
+            sdp: null,
+            candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host',
+            sdpMid: 'mic',
+            sdpMLineIndex: 0,
+          },
+        ],
+      ]);
+      // Lee's own offer came after Kim's: by then Kim's would have reached Lee, had it been sent there.
+      await waitFor('lee’s offer', () => received(leeListens.signals).length > 0);
+      expect(received(leeListens.signals).map((e) => e?.signal?.sdp)).toEqual(['v=0 for lee']);
+      expect(received(kimListens.signals)).toHaveLength(2);
+      // A selection beyond the signal needs a lookup, which a signal has none of: it never gets one.
+      await ok(t.url, LeaveSessionDocument, { sessionId: call.id }, kim.token);
+      await eventOf(leeWide.subscription, 'SESSION_ENDED');
+      expect(leeWide.subscription.results.some((r) => r.data?.sessionEvent?.kind === 'SIGNAL')).toBe(false);
+    } finally {
+      leeWide.close();
+      await kimListens.client.dispose();
+      await leeListens.client.dispose();
+    }
   });
 });
 

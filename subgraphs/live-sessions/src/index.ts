@@ -75,3 +75,5 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
 };
 
 export type { LiveSessionsServices } from './context.js';
+// The end-to-end specs send a signal as the SFU would, to see whom the gateway delivers it to.
+export { signalParticipant };

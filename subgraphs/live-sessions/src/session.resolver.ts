@@ -259,8 +259,8 @@ export class LiveSessionResolver {
     topics: 'served-by-the-gateway',
     description:
       'What happens in a session (`sessionId`), or in any of yours (calls ringing you too): people joining and ' +
-      'leaving, their tracks, its end, and the SFU’s signals for you alone. Signals reach a selection of only ' +
-      '`id`, `kind`, `session { id }`, `user { id }` and `signal`.',
+      'leaving, their tracks, its end, and the SFU’s signals for you alone. Signals are never stored: only a ' +
+      'selection of no more than `id`, `kind`, `session { id }`, `user { id }` and `signal` receives them.',
   })
   sessionEvent(
     @Arg('sessionId', () => ID, { nullable: true }) _sessionId: string | null,
