@@ -61,6 +61,8 @@ export class MissedMessages {
        join ${table(em, 'conversations')} c on c.id = m.conversation_id and c.last_activity_at > ?
        join ${table(em, 'messages')} msg on msg.conversation_id = m.conversation_id
          and msg.sender_id <> m.user_id and msg.deleted_at is null
+         -- Calls have notifications of their own (a call ringing you, one you missed).
+         and msg.kind = 'TEXT'
          and (m.last_delivered_message_id is null or msg.id > m.last_delivered_message_id)
        where m.notified_up_to_message_id is null or m.last_delivered_message_id >= m.notified_up_to_message_id
        group by m.conversation_id, m.user_id

@@ -17,6 +17,7 @@ import { migrations } from './migrations/index.js';
 import { LiveSession, Participant } from './session.entity.js';
 import { LiveSessionResolver, ParticipantResolver } from './session.resolver.js';
 import { SessionService } from './session.service.js';
+import { ConnectionService } from './connection.service.js';
 
 /** Calls from conversations, group calls and live streams: GraphQL carries the signalling, an SFU the media. */
 export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionLoaders, LiveSessionsConfig> = {
@@ -35,19 +36,21 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
     const signal = signaller<LiveSessionSignals>(bus);
     // The SFU is built before the service it reports to: the listener reaches it once it exists.
     let sessions: SessionService | null = null;
+    let connections: ConnectionService | null = null;
     const listener: MediaListener = {
       toParticipant: (sessionId, userId, server) =>
         void signalParticipant(signal, sessionId, userId, server).catch((err) =>
           logger.warn({ err, sessionId }, 'signal to participant failed'),
         ),
       tracksChanged: (sessionId, userId, tracks) =>
-        void sessions
+        void connections
           ?.tracksChanged(sessionId, userId, tracks)
           .catch((err) => logger.warn({ err, sessionId }, 'tracks not recorded')),
     };
     const media = new WeriftSfu(listener, { iceServers: settings.LIVE_ICE_SERVERS });
     sessions = new SessionService(orm, outbox, media, logger);
     const service = sessions;
+    connections = new ConnectionService(service, outbox, media, logger);
     const ringing = new Repeating(
       'missed calls',
       Math.min(1000, (settings.LIVE_RING_SECONDS * 1000) / 4),
@@ -62,7 +65,7 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
       logger,
     });
     return {
-      services: { sessions: service },
+      services: { sessions: service, connections },
       createLoaders: (viewer) => new LiveSessionLoaders(orm.em as never, viewer),
       async stop() {
         await ringing.stop();

@@ -165,7 +165,7 @@ export class LiveSessionResolver {
     description: 'Subscribe to sessionEvent first: the embedded SFU’s offer arrives there right after.',
   })
   joinSession(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: LiveSessionsContext) {
-    return ctx.services.sessions.join(requireViewer(ctx.viewer), sessionId, ctx.loaders);
+    return ctx.services.connections.join(requireViewer(ctx.viewer), sessionId, ctx.loaders);
   }
 
   @Mutation(() => LiveSession, { nullable: true })
@@ -185,7 +185,7 @@ export class LiveSessionResolver {
     @Arg('role', () => ParticipantRole) role: ParticipantRole,
     @Ctx() ctx: LiveSessionsContext,
   ) {
-    return ctx.services.sessions.setRole(requireViewer(ctx.viewer), sessionId, userId, role, ctx.loaders);
+    return ctx.services.connections.setRole(requireViewer(ctx.viewer), sessionId, userId, role, ctx.loaders);
   }
 
   @Mutation(() => Participant, { nullable: true, description: 'The host only: mutes their microphone.' })
@@ -194,7 +194,7 @@ export class LiveSessionResolver {
     @Arg('userId', () => ID) userId: string,
     @Ctx() ctx: LiveSessionsContext,
   ) {
-    return ctx.services.sessions.mute(requireViewer(ctx.viewer), sessionId, userId, ctx.loaders);
+    return ctx.services.connections.mute(requireViewer(ctx.viewer), sessionId, userId, ctx.loaders);
   }
 
   @Mutation(() => Participant, { nullable: true, description: 'The host only: out at once, and not back.' })
@@ -203,7 +203,7 @@ export class LiveSessionResolver {
     @Arg('userId', () => ID) userId: string,
     @Ctx() ctx: LiveSessionsContext,
   ) {
-    return ctx.services.sessions.remove(requireViewer(ctx.viewer), sessionId, userId, ctx.loaders);
+    return ctx.services.connections.remove(requireViewer(ctx.viewer), sessionId, userId, ctx.loaders);
   }
 
   @Mutation(() => Boolean, { nullable: true, description: 'Your answer or ICE candidate, for the SFU.' })
@@ -213,7 +213,7 @@ export class LiveSessionResolver {
     @Ctx() ctx: LiveSessionsContext,
   ) {
     const viewer = requireViewer(ctx.viewer);
-    return ctx.services.sessions.signal(viewer, sessionId, clientSignal(input), ctx.loaders);
+    return ctx.services.connections.signal(viewer, sessionId, clientSignal(input), ctx.loaders);
   }
 
   @Query(() => SessionEvent, {

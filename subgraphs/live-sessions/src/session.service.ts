@@ -10,21 +10,13 @@ import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import { SessionEventKind, tellSession } from './live.js';
 import type { LiveSessionLoaders } from './loaders.js';
-import {
-  type ClientSignal,
-  type MediaJoin,
-  MediaRefused,
-  type MediaServer,
-  type PublishedTrack,
-} from './media/media-server.js';
+import { MediaRefused, type MediaServer } from './media/media-server.js';
 import {
   callKindFor,
   durationSeconds,
   endsWhenLeft,
   isOpen,
-  joinRefusal,
   maySee,
-  roleOnJoin,
   statusAfterDecline,
   statusOnEnd,
 } from './rules.js';
@@ -38,10 +30,10 @@ import {
   type StreamVisibility,
 } from './session.entity.js';
 
-type Tx = { em: EntityManager; publish: Publish<LiveSessionEvents> };
+export type Tx = { em: EntityManager; publish: Publish<LiveSessionEvents> };
 
 /** Those a stored event reaches: everyone still in the session or still being rung, and the host. */
-const audienceOf = (session: LiveSession, participants: Participant[], also: string[] = []) => [
+export const audienceOf = (session: LiveSession, participants: Participant[], also: string[] = []) => [
   session.hostId,
   ...participants
     .filter((p) => p.state === ParticipantState.JOINED || p.state === ParticipantState.INVITED)
@@ -143,7 +135,7 @@ export class SessionService {
   }
 
   /** Locks the session and reads who is in it, refusing what the viewer may not see. */
-  private async locked(em: EntityManager, viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders) {
+  async locked(em: EntityManager, viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders) {
     if (!isUuid(sessionId)) throw notFound('Live session');
     await lockRow(em, 'sessions', sessionId.toLowerCase());
     const session = await em.findOne(LiveSession, { id: sessionId.toLowerCase() }, { refresh: true });
@@ -182,7 +174,7 @@ export class SessionService {
   }
 
   /** Marks them in the session (a call that rang is now under way) and tells the others. */
-  private admit(tx: Tx, session: LiveSession, participants: Participant[], participant: Participant) {
+  admit(tx: Tx, session: LiveSession, participants: Participant[], participant: Participant) {
     Object.assign(participant, { state: ParticipantState.JOINED, joinedAt: new Date(), leftAt: null, tracks: [] });
     if (session.status === SessionStatus.RINGING)
       Object.assign(session, { status: SessionStatus.ACTIVE, startedAt: new Date() });
@@ -255,72 +247,6 @@ export class SessionService {
     return ended.length;
   }
 
-  /**
-   * Takes the viewer into the session (a callee still rung answers by joining), then admits them to the
-   * media. Claim, commit, call: a media server that refuses them takes the join back.
-   */
-  async join(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders) {
-    const joined = await this.outbox.transaction(async (em, publish) => {
-      const { session, participants, own, facts } = await this.locked(em, viewer, sessionId, loaders);
-      const refusal = joinRefusal(session, facts);
-      if (refusal === 'FORBIDDEN') throw forbidden('You may not join this session.');
-      if (refusal === 'CONFLICT') throw conflict('This session is over.', 'sessionId');
-      if (refusal) throw notFound('Live session');
-      const participant =
-        own ??
-        em.create(Participant, {
-          sessionId: session.id,
-          userId: viewer.userId,
-          role: roleOnJoin(session, viewer.userId),
-          state: ParticipantState.INVITED,
-        });
-      const before = { state: participant.state, joinedAt: participant.joinedAt, leftAt: participant.leftAt };
-      const fresh = participant.state !== ParticipantState.JOINED;
-      if (participant.state === ParticipantState.DECLINED || participant.state === ParticipantState.LEFT)
-        participant.role = roleOnJoin(session, viewer.userId);
-      if (fresh)
-        this.admit(
-          { em, publish },
-          session,
-          participants.includes(participant) ? participants : [...participants, participant],
-          participant,
-        );
-      return { session, participant, before: fresh ? before : null, isNew: !own };
-    });
-    let media: MediaJoin;
-    try {
-      media = await this.media.join({
-        sessionId: joined.session.id,
-        userId: viewer.userId,
-        role: joined.participant.role,
-      });
-    } catch (error) {
-      if (joined.before) await this.undoJoin(joined.participant.id, joined.before, joined.isNew);
-      throw mediaError(error);
-    }
-    return { session: joined.session, participant: joined.participant, ...media };
-  }
-
-  private async undoJoin(
-    participantId: string,
-    before: Pick<Participant, 'state' | 'joinedAt' | 'leftAt'>,
-    isNew: boolean,
-  ) {
-    await this.outbox.transaction(async (em, publish) => {
-      const participant = await em.findOne(Participant, { id: participantId }, { refresh: true });
-      if (!participant) return;
-      const session = await em.findOneOrFail(LiveSession, { id: participant.sessionId });
-      if (isNew) em.remove(participant);
-      else Object.assign(participant, before);
-      const participants = await em.find(Participant, { sessionId: session.id });
-      tellSession(
-        publish,
-        { kind: SessionEventKind.PARTICIPANT_LEFT, sessionId: session.id, userId: participant.userId },
-        audienceOf(session, participants, [participant.userId]),
-      );
-    });
-  }
-
   /** The viewer leaves; a call left with one person (or a stream its host left) ends. */
   async leave(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
     const session = await this.outbox.transaction(async (em, publish) => {
@@ -361,94 +287,6 @@ export class SessionService {
   private async afterChange(session: LiveSession, userId: string) {
     const done = isOpen(session.status) ? this.media.leave(session.id, userId) : this.media.endSession(session.id);
     await done.catch((err) => this.logger.warn({ err, sessionId: session.id }, 'media did not follow'));
-  }
-
-  /** The host acts on someone in the session: what they may publish, their microphone, their place. */
-  private async moderate(
-    viewer: Viewer,
-    sessionId: string,
-    userId: string,
-    loaders: LiveSessionLoaders,
-    change: (target: Participant, session: LiveSession) => void,
-  ) {
-    return this.outbox.transaction(async (em, publish) => {
-      const { session, participants } = await this.locked(em, viewer, sessionId, loaders);
-      if (session.hostId !== viewer.userId) throw forbidden('Only the host does that.');
-      if (!isOpen(session.status)) throw conflict('This session is over.', 'sessionId');
-      const target = isUuid(userId) ? participants.find((p) => p.userId === userId.toLowerCase()) : undefined;
-      if (!target || target.state !== ParticipantState.JOINED) throw notFound('Participant');
-      if (target.userId === viewer.userId) throw badInput('Not on yourself.', 'userId');
-      const audience = audienceOf(session, participants);
-      change(target, session);
-      tellSession(
-        publish,
-        { kind: SessionEventKind.PARTICIPANT_CHANGED, sessionId: session.id, userId: target.userId },
-        audience,
-      );
-      return { session, target };
-    });
-  }
-
-  async setRole(viewer: Viewer, sessionId: string, userId: string, role: ParticipantRole, loaders: LiveSessionLoaders) {
-    if (role === ParticipantRole.HOST) throw badInput('A session has one host.', 'role');
-    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
-      t.role = role;
-    });
-    await this.media
-      .updateRole({ sessionId: session.id, userId: target.userId, role })
-      .catch((err) => this.logger.warn({ err }, 'media role change failed'));
-    return target;
-  }
-
-  async mute(viewer: Viewer, sessionId: string, userId: string, loaders: LiveSessionLoaders) {
-    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
-      t.muted = true;
-      t.tracks = t.tracks.map((track) => (track.source === 'MICROPHONE' ? { ...track, muted: true } : track));
-    });
-    await this.media
-      .mute({ sessionId: session.id, userId: target.userId, role: target.role }, 'MICROPHONE')
-      .catch((err) => this.logger.warn({ err }, 'media mute failed'));
-    return target;
-  }
-
-  /** Out at once, media included, and not let back in. */
-  async remove(viewer: Viewer, sessionId: string, userId: string, loaders: LiveSessionLoaders) {
-    const { session, target } = await this.moderate(viewer, sessionId, userId, loaders, (t) => {
-      Object.assign(t, { state: ParticipantState.REMOVED, leftAt: new Date(), tracks: [] });
-    });
-    await this.media.leave(session.id, target.userId).catch((err) => this.logger.warn({ err }, 'media leave failed'));
-    return target;
-  }
-
-  /** An answer or ICE candidate from the viewer's client, for the SFU; only someone in the session sends one. */
-  async signal(viewer: Viewer, sessionId: string, signal: ClientSignal, loaders: LiveSessionLoaders) {
-    const session = await loaders.visibleSession(sessionId);
-    if (!session) throw notFound('Live session');
-    const own = (await loaders.participants.load(session.id)).find((p) => p.userId === viewer.userId);
-    if (!own || own.state !== ParticipantState.JOINED || !isOpen(session.status))
-      throw forbidden('Join the session before signalling.');
-    await this.media.signal({ sessionId: session.id, userId: viewer.userId, role: own.role }, signal).catch((error) => {
-      throw mediaError(error);
-    });
-    return true;
-  }
-
-  /** The SFU says what a participant publishes now: stored, and their session told. */
-  async tracksChanged(sessionId: string, userId: string, tracks: PublishedTrack[]) {
-    await this.outbox.transaction(async (em, publish) => {
-      await lockRow(em, 'sessions', sessionId);
-      const session = await em.findOne(LiveSession, { id: sessionId }, { refresh: true });
-      const participants = await em.find(Participant, { sessionId }, { refresh: true });
-      const participant = participants.find((p) => p.userId === userId);
-      if (!session || !participant || participant.state !== ParticipantState.JOINED) return;
-      participant.tracks = tracks;
-      if (tracks.some((t) => t.source === 'MICROPHONE' && !t.muted)) participant.muted = false;
-      tellSession(
-        publish,
-        { kind: SessionEventKind.TRACKS_CHANGED, sessionId, userId },
-        audienceOf(session, participants),
-      );
-    });
   }
 
   /** The viewer's sessions, newest first. */
