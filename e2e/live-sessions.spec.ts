@@ -6,6 +6,8 @@ import { signaller } from '@peerlink/platform/events/signals';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import {
   AcceptCallDocument,
+  BlockDocument,
+  UnblockDocument,
   CallMessagesDocument,
   DeclineCallDocument,
   EndLiveSessionDocument,
@@ -290,6 +292,25 @@ describe('who may do what', () => {
       'FORBIDDEN',
     ]);
     await ok(t.url, EndLiveSessionDocument, { sessionId }, gina.token);
+  });
+
+  it('neither side of a block may call the other in their direct conversation, until it is lifted', async () => {
+    const [mia, ned] = await Promise.all([member(t, 'blk'), member(t, 'blk')]);
+    const conversation = await openDirect(mia, ned);
+    const call = await startCall(ned, conversation.id);
+    await ok(t.url, EndLiveSessionDocument, { sessionId: call.id }, ned.token);
+    await ok(t.url, BlockDocument, { userId: ned.id }, mia.token);
+    for (const [caller, label] of [
+      [ned, 'the blocked'],
+      [mia, 'the blocker'],
+    ] as const)
+      await waitFor(`${label} to be refused`, async () =>
+        (await codes(t.url, StartCallDocument, { conversationId: conversation.id }, caller.token)).includes(
+          'FORBIDDEN',
+        ),
+      );
+    await ok(t.url, UnblockDocument, { userId: ned.id }, mia.token);
+    expect((await startCall(ned, conversation.id)).status).toBe('RINGING');
   });
 
   it('in a group call only the host mutes, changes roles and removes; someone removed may not come back', async () => {

@@ -61,7 +61,7 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
       bus,
       outbox,
       consumer: 'live-sessions',
-      handlers: eventHandlers(service),
+      handlers: eventHandlers(),
       logger,
     });
     return {

@@ -46,7 +46,8 @@ export class LiveSessionLoaders {
     if (!this.viewer) return hostIds.map(() => false);
     const found = await rows<{ followee_id: string }>(
       this.em,
-      `select followee_id from ${table(this.em, 'follows')} where follower_id = ? and followee_id = any(?::uuid[])`,
+      `select followee_id from ${table(this.em, 'follows')} where active and follower_id = ?
+       and followee_id = any(?::uuid[])`,
       [this.viewer.userId, uuidArray(hostIds)],
     );
     return hostIds.map((id) => found.some((r) => r.followee_id === id.toLowerCase()));

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
-import { lockRow, rows, table, uuidArray } from '@peerlink/platform/db/sql';
+import { lockRow, rows, table } from '@peerlink/platform/db/sql';
 import { AppError, badInput, conflict, forbidden, notFound } from '@peerlink/platform/errors';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
@@ -61,6 +61,8 @@ export class SessionService {
     if (!members.includes(viewer.userId)) throw notFound('Conversation');
     const callees = members.filter((id) => id !== viewer.userId);
     if (!callees.length) throw conflict('Nobody else is in this conversation.', 'conversationId');
+    if (callees.length === 1 && (await this.blocked(viewer.userId, callees[0]!)))
+      throw forbidden('You cannot call this user.');
     return this.outbox.transaction(async (em, publish) => {
       const id = conversationId.toLowerCase();
       await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`call:${id}`]);
@@ -100,6 +102,18 @@ export class SessionService {
       tellSession(publish, { kind: SessionEventKind.RINGING, sessionId: session.id }, members);
       return session;
     });
+  }
+
+  /** Whether either of two people blocked the other: as chat refuses them a message, a call is refused. */
+  private async blocked(a: string, b: string): Promise<boolean> {
+    const em = this.orm.em as EntityManager;
+    const found = await rows(
+      em,
+      `select 1 from ${table(em, 'blocks')} where active
+       and ((blocker_id = ? and blocked_id = ?) or (blocker_id = ? and blocked_id = ?))`,
+      [a, b, b, a],
+    );
+    return found.length > 0;
   }
 
   /** Goes live at once; the caller hosts it and their followers hear of it. */
@@ -304,14 +318,5 @@ export class SessionService {
     const found = await em.find(LiveSession, { id: { $in: ids.map((r) => r.id) } }, { refresh: true });
     const order = ids.map((r) => found.find((s) => s.id === r.id)!).filter(Boolean);
     return toConnection(order, size, { after });
-  }
-
-  /** Chat's members of a conversation, as it last announced them. */
-  async membersChanged(em: EntityManager, conversationId: string, memberIds: string[]) {
-    await em.execute(
-      `insert into ${table(em, 'conversation_members')} (conversation_id, member_ids) values (?, ?::uuid[])
-       on conflict (conversation_id) do update set member_ids = excluded.member_ids`,
-      [conversationId, uuidArray(memberIds)],
-    );
   }
 }

@@ -33,16 +33,28 @@ export class Migration20261206050000_live_sessions extends Migration {
       unique (session_id, user_id)
     )`);
     this.addSql(`create index participants_by_user on ${s}.participants (user_id, created_at desc, session_id desc)`);
-    // Who is in each conversation, as chat announces it: calls ring these members and admit only them.
+    // Read models of others' events, each row kept from its latest event (they may arrive out of order).
+    // Who is in each conversation (chat): calls ring these members and admit only them.
     this.addSql(`create table ${s}.conversation_members (
       conversation_id uuid primary key,
-      member_ids uuid[] not null
+      member_ids uuid[] not null,
+      last_event_id uuid not null
     )`);
-    // Who follows whom, as social announces it: a FOLLOWERS stream admits only the host's followers.
+    // Who follows whom (social): a FOLLOWERS stream admits only the host's followers.
     this.addSql(`create table ${s}.follows (
       follower_id uuid not null,
       followee_id uuid not null,
+      active boolean not null,
+      last_event_id uuid not null,
       primary key (followee_id, follower_id)
+    )`);
+    // Who blocked whom (social): neither side of a block may call the other.
+    this.addSql(`create table ${s}.blocks (
+      blocker_id uuid not null,
+      blocked_id uuid not null,
+      active boolean not null,
+      last_event_id uuid not null,
+      primary key (blocker_id, blocked_id)
     )`);
   }
 }
