@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalParticipant } from '@peerlink/live-sessions';
 import type { LiveSessionSignals } from '@peerlink/contracts/live-sessions';
@@ -23,11 +24,15 @@ import {
   StartCallDocument,
   StartLiveStreamDocument,
   SessionSignalsDocument,
+  SessionRecordingsDocument,
+  StartRecordingDocument,
+  StopRecordingDocument,
+  FileDocument,
   type SessionEventsSubscription,
   type SessionSignalsSubscription,
 } from './generated/graphql.js';
 import { chatHelpers } from './support/chat.js';
-import { codes, ok, request, Subscription, wsClient } from './support/client.js';
+import { answeredData, codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { follow, type Member, member, notified } from './support/social.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -423,5 +428,64 @@ describe('history and live streams', () => {
     const { endLiveSession } = await ok(t.url, EndLiveSessionDocument, { sessionId: open.id }, host.token);
     expect(endLiveSession.status).toBe('ENDED');
     expect(await codes(t.url, JoinSessionDocument, { sessionId: open.id }, stranger.token)).toEqual(['CONFLICT']);
+  });
+});
+
+describe('recordings', () => {
+  it('only the host starts and stops one, and only in a session still going', async () => {
+    const [host, guest, outsider] = await Promise.all([member(t, 'rec'), member(t, 'rec'), member(t, 'rec')]);
+    const conversation = await openDirect(host, guest);
+    const call = await startCall(host, conversation.id);
+    const sessionId = call.id;
+    expect(await codes(t.url, StartRecordingDocument, { sessionId }, guest.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, StartRecordingDocument, { sessionId }, outsider.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, StopRecordingDocument, { sessionId }, host.token)).toEqual(['CONFLICT']);
+    expect((await ok(t.url, SessionRecordingsDocument, { id: sessionId }, guest.token)).liveSession).toEqual({
+      recording: false,
+      recordings: [],
+    });
+    await ok(t.url, EndLiveSessionDocument, { sessionId }, host.token);
+    expect(await codes(t.url, StartRecordingDocument, { sessionId }, host.token)).toEqual(['CONFLICT']);
+  });
+
+  it('a stored recording becomes the host’s file in drive, shared with those who were in the session only', async () => {
+    const [host, guest, outsider] = await Promise.all([member(t, 'rec'), member(t, 'rec'), member(t, 'rec')]);
+    // As live-sessions stores and announces a recording the SFU wrote.
+    const bytes = Buffer.from('a recording, as far as drive can tell');
+    const storageKey = `recordings/${randomUUID()}/${randomUUID()}`;
+    await t.stack.infrastructure.storage.put(storageKey, bytes, 'video/webm');
+    const fileId = randomUUID();
+    await t.stack.infrastructure.bus.publish({
+      id: randomUUID(),
+      name: 'live-sessions.recording.ready',
+      occurredAt: new Date().toISOString(),
+      payload: {
+        recordingId: randomUUID(),
+        sessionId: randomUUID(),
+        hostId: host.id,
+        participantIds: [guest.id],
+        fileId,
+        fileName: 'Call 2026-12-06 10:00.webm',
+        storageKey,
+        size: bytes.length,
+        mimeType: 'video/webm',
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+        durationSeconds: 3,
+      },
+    });
+    const file = await waitFor('drive to keep the recording', async () =>
+      answeredData((await request(t.url, FileDocument, { id: fileId }, { token: host.token })).data),
+    );
+    expect(file.file).toMatchObject({
+      name: 'Call 2026-12-06 10:00.webm',
+      mimeType: 'video/webm',
+      size: bytes.length,
+      visibility: 'RESTRICTED',
+      owner: { id: host.id },
+    });
+    const shared = (await ok(t.url, FileDocument, { id: fileId }, guest.token)).file;
+    const download = await fetch(new URL(shared.downloadUrl!, t.url));
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    expect(await codes(t.url, FileDocument, { id: fileId }, outsider.token)).toEqual(['NOT_FOUND']);
   });
 });

@@ -44,6 +44,8 @@ export type LiveSessionEvents = {
     storageKey: string;
     size: number;
     mimeType: string;
+    /** SHA-256 of the bytes, hex, as drive keeps for every version. */
+    checksum: string;
     durationSeconds: number;
   };
   /** Live: something happened in a session, for these participants' `sessionEvent` subscriptions. */

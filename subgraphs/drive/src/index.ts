@@ -11,6 +11,8 @@ import { chatEventHandlers } from './chat-events.handler.js';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { returnPhotoHandlers } from './return-photos.handler.js';
 import { learningEventHandlers } from './learning-events.handler.js';
+import { liveSessionsEventHandlers } from './live-sessions-events.handler.js';
+import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
 import type { DriveServices } from './context.js';
 import type { DriveEvents } from '@peerlink/contracts/drive';
 import { DriveFile, FileShare, FileVersion, Upload } from './file.entity.js';
@@ -47,7 +49,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
     const trashSweeper = new Repeating('trash purge', 10 * 60_000, () => trash.sweep(), logger).start();
     const stopConsuming = await consumeEvents<
-      IdentityEvents & ChatEvents & MarketplaceEvents & LearningEvents,
+      IdentityEvents & ChatEvents & MarketplaceEvents & LearningEvents & LiveSessionEvents,
       DriveEvents
     >({
       bus,
@@ -61,6 +63,7 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
         ...marketplaceEventHandlers(),
         ...returnPhotoHandlers(),
         ...learningEventHandlers(),
+        ...liveSessionsEventHandlers(),
       },
       logger,
     });

@@ -2,7 +2,8 @@ import type { DriveEvents } from '@peerlink/contracts/drive';
 import type { LearningEvents } from '@peerlink/contracts/learning';
 import { table } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import { isUuid, uuidv7 } from '@peerlink/platform/ids';
+import { isUuid } from '@peerlink/platform/ids';
+import { registerStoredFile } from './stored-file.js';
 
 /**
  * Learning's requests. A lecture's video source. Only the instructor's own file, fully uploaded and not in the trash,
@@ -34,21 +35,16 @@ export function learningEventHandlers(): EventHandlers<LearningEvents, DriveEven
      * under the id learning chose (so learning can name it), with the stored object as its first version.
      */
     'learning.certificate.issued': async ({ userId, fileId, fileName, storageKey, size, checksum }, { em }) => {
-      const versionId = uuidv7();
-      const [file] = await em.execute<{ id: string }[]>(
-        `insert into ${table(em, 'files')}
-           (id, owner_id, name, mime_type, visibility, current_version_id, created_at, updated_at)
-         values (?, ?, ?, 'application/pdf', 'PRIVATE', ?, now(), now())
-         on conflict (id) do nothing returning id`,
-        [fileId, userId, fileName, versionId],
-      );
-      if (!file) return;
-      await em.execute(
-        `insert into ${table(em, 'file_versions')}
-           (id, file_id, number, size, checksum, storage_key, uploaded_by, created_at)
-         values (?, ?, 1, ?, ?, ?, ?, now())`,
-        [versionId, fileId, size, checksum, storageKey, userId],
-      );
+      await registerStoredFile(em, {
+        fileId,
+        ownerId: userId,
+        name: fileName,
+        mimeType: 'application/pdf',
+        visibility: 'PRIVATE',
+        size,
+        checksum,
+        storageKey,
+      });
     },
   };
 }

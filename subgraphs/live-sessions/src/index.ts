@@ -14,24 +14,25 @@ import { LiveSessionLoaders } from './loaders.js';
 import type { MediaListener } from './media/media-server.js';
 import { WeriftSfu } from './media/werift-sfu.js';
 import { migrations } from './migrations/index.js';
-import { LiveSession, Participant } from './session.entity.js';
-import { LiveSessionResolver, ParticipantResolver } from './session.resolver.js';
+import { LiveSession, Participant, Recording } from './session.entity.js';
+import { LiveSessionResolver, ParticipantResolver, RecordingResolver } from './session.resolver.js';
 import { SessionService } from './session.service.js';
 import { ConnectionService } from './connection.service.js';
+import { RecordingService } from './recording.service.js';
 
 /** Calls from conversations, group calls and live streams: GraphQL carries the signalling, an SFU the media. */
 export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionLoaders, LiveSessionsConfig> = {
   name: 'live-sessions',
   config: liveSessionsConfig,
-  entities: [LiveSession, Participant],
+  entities: [LiveSession, Participant, Recording],
   migrations,
-  resolvers: [LiveSessionResolver, ParticipantResolver],
+  resolvers: [LiveSessionResolver, ParticipantResolver, RecordingResolver],
   references: {
     LiveSession: (reference: { id: string }, ctx: { loaders: LiveSessionLoaders }) =>
       ctx.loaders.visibleSession(reference.id),
   },
 
-  async start({ bus, logger }, orm, settings) {
+  async start({ bus, logger, storage }, orm, settings) {
     const outbox = new Outbox<LiveSessionEvents>(orm, bus, logger);
     const signal = signaller<LiveSessionSignals>(bus);
     // The SFU is built before the service it reports to: the listener reaches it once it exists.
@@ -48,7 +49,8 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
           .catch((err) => logger.warn({ err, sessionId }, 'tracks not recorded')),
     };
     const media = new WeriftSfu(listener, { iceServers: settings.LIVE_ICE_SERVERS });
-    sessions = new SessionService(orm, outbox, media, logger);
+    const recordings = new RecordingService(outbox, media, storage, logger);
+    sessions = new SessionService(orm, outbox, media, recordings, logger);
     const service = sessions;
     connections = new ConnectionService(service, outbox, media, logger);
     const ringing = new Repeating(
@@ -65,7 +67,7 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
       logger,
     });
     return {
-      services: { sessions: service, connections },
+      services: { sessions: service, connections, recordings },
       createLoaders: (viewer) => new LiveSessionLoaders(orm.em as never, viewer),
       async stop() {
         await ringing.stop();

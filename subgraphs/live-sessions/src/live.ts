@@ -21,6 +21,10 @@ export enum SessionEventKind {
   PARTICIPANT_CHANGED = 'PARTICIPANT_CHANGED',
   /** What they publish changed (a track started, stopped, or was muted). */
   TRACKS_CHANGED = 'TRACKS_CHANGED',
+  /** The host started or stopped recording (`session.recording`). */
+  RECORDING_CHANGED = 'RECORDING_CHANGED',
+  /** A recording is stored: it is among `session.recordings`, and in drive. */
+  RECORDING_READY = 'RECORDING_READY',
   /** Ended, missed or declined: nothing more will happen. */
   SESSION_ENDED = 'SESSION_ENDED',
   /** An SDP offer or ICE candidate from the SFU, for you alone; never stored. */

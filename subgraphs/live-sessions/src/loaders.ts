@@ -3,7 +3,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { byKey, rows, table, uuidArray, validIds } from '@peerlink/platform/db/sql';
 import DataLoader from 'dataloader';
 import { maySee, type ViewerFacts } from './rules.js';
-import { LiveSession, Participant, ParticipantRole } from './session.entity.js';
+import { LiveSession, Participant, ParticipantRole, Recording } from './session.entity.js';
 
 /** What a request reads about sessions, batched per request. */
 export class LiveSessionLoaders {
@@ -28,6 +28,16 @@ export class LiveSessionLoaders {
     return ids.map((id) =>
       found.filter((p) => p.sessionId === id.toLowerCase()).sort((a, b) => hostFirst(a) - hostFirst(b)),
     );
+  });
+
+  /** Each session's recordings, oldest first. */
+  readonly recordings = new DataLoader<string, Recording[]>(async (ids) => {
+    const found = await this.em.find(
+      Recording,
+      { sessionId: { $in: validIds(ids) } },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, refresh: true },
+    );
+    return ids.map((id) => found.filter((r) => r.sessionId === id.toLowerCase()));
   });
 
   /** Each conversation's members, as chat last announced them. */

@@ -1,8 +1,9 @@
-import { Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { SafeInt } from '@peerlink/platform/graphql/safe-int';
 import { connectionOf } from '@peerlink/platform/graphql/pagination';
 import { uuidv7 } from '@peerlink/platform/ids';
 import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { PublishedTrack } from './media/media-server.js';
 
 export enum SessionKind {
@@ -56,7 +57,15 @@ registerEnumType(ParticipantState, { name: 'ParticipantState' });
 @ObjectType()
 @Entity({ tableName: 'sessions' })
 export class LiveSession {
-  [OptionalProps]?: 'id' | 'title' | 'conversationId' | 'visibility' | 'createdAt' | 'startedAt' | 'endedAt';
+  [OptionalProps]?:
+    | 'id'
+    | 'title'
+    | 'conversationId'
+    | 'visibility'
+    | 'createdAt'
+    | 'startedAt'
+    | 'endedAt'
+    | 'recording';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -102,6 +111,11 @@ export class LiveSession {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'timestamptz', nullable: true })
   endedAt: Date | null = null;
+
+  @Directive(VIEWER_INDEPENDENT)
+  @Field({ description: 'Whether the host is recording it now.' })
+  @Property()
+  recording: boolean = false;
 }
 
 export const LiveSessionConnection = connectionOf(LiveSession);
@@ -163,4 +177,38 @@ export class Participant {
   @Field({ description: 'Whether the host muted their microphone (until they publish again).' })
   @Property()
   muted: boolean = false;
+}
+
+/** A recording of a session: the host's file in drive, shared with those who were in it. */
+@Directive(VIEWER_INDEPENDENT)
+@ObjectType('LiveRecording')
+@Entity({ tableName: 'recordings' })
+export class Recording {
+  [OptionalProps]?: 'id' | 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  sessionId!: string;
+
+  @Property({ type: 'uuid' })
+  fileId!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  fileName!: string;
+
+  @Field(() => SafeInt, { description: 'Bytes.' })
+  @Property({ type: new BigIntType('number') })
+  size!: number;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  durationSeconds!: number;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
 }

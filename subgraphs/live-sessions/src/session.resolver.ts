@@ -33,9 +33,10 @@ import {
   Participant,
   ParticipantRole,
   ParticipantState,
+  Recording,
   StreamVisibility,
 } from './session.entity.js';
-import { Conversation } from './references.js';
+import { Conversation, FileReference } from './references.js';
 import { notFound } from '@peerlink/platform/errors';
 
 @ObjectType()
@@ -206,6 +207,19 @@ export class LiveSessionResolver {
     return ctx.services.connections.remove(requireViewer(ctx.viewer), sessionId, userId, ctx.loaders);
   }
 
+  @Mutation(() => LiveSession, { nullable: true, description: 'The host only: the SFU writes its tracks to a file.' })
+  startRecording(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: LiveSessionsContext) {
+    return ctx.services.recordings.start(requireViewer(ctx.viewer), sessionId, ctx.loaders);
+  }
+
+  @Mutation(() => LiveSession, {
+    nullable: true,
+    description: 'The host only. The file goes to your drive, shared with everyone who was in the session.',
+  })
+  stopRecording(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: LiveSessionsContext) {
+    return ctx.services.recordings.stop(requireViewer(ctx.viewer), sessionId, ctx.loaders);
+  }
+
   @Mutation(() => Boolean, { nullable: true, description: 'Your answer or ICE candidate, for the SFU.' })
   sendSignal(
     @Arg('sessionId', () => ID) sessionId: string,
@@ -294,6 +308,12 @@ export class LiveSessionResolver {
   }
 
   @Directive(VIEWER_INDEPENDENT)
+  @FieldResolver(() => [Recording], { description: 'Its recordings, oldest first.' })
+  recordings(@Root() session: LiveSession, @Ctx() ctx: LiveSessionsContext) {
+    return ctx.loaders.recordings.load(session.id);
+  }
+
+  @Directive(VIEWER_INDEPENDENT)
   @FieldResolver(() => Int, { description: 'Viewers watching now.' })
   async viewerCount(@Root() session: LiveSession, @Ctx() ctx: LiveSessionsContext) {
     const participants = await ctx.loaders.participants.load(session.id);
@@ -304,6 +324,15 @@ export class LiveSessionResolver {
   @FieldResolver(() => Int, { nullable: true, description: 'From the answer (or going live) to the end, or to now.' })
   durationSeconds(@Root() session: LiveSession) {
     return durationSeconds(session.startedAt, session.endedAt);
+  }
+}
+
+@Resolver(() => Recording)
+export class RecordingResolver {
+  @Directive(VIEWER_INDEPENDENT)
+  @FieldResolver(() => FileReference, { nullable: true, description: 'In drive: the host’s, shared with the others.' })
+  file(@Root() recording: Recording) {
+    return { id: recording.fileId };
   }
 }
 

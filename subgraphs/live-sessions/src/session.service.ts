@@ -9,6 +9,7 @@ import { decodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql
 import { isUuid } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import { SessionEventKind, tellSession } from './live.js';
+import type { RecordingService } from './recording.service.js';
 import type { LiveSessionLoaders } from './loaders.js';
 import { MediaRefused, type MediaServer } from './media/media-server.js';
 import {
@@ -51,6 +52,7 @@ export class SessionService {
     private readonly orm: Orm,
     private readonly outbox: Outbox<LiveSessionEvents>,
     private readonly media: MediaServer,
+    private readonly recordings: RecordingService,
     private readonly logger: Logger,
   ) {}
 
@@ -221,10 +223,11 @@ export class SessionService {
   }
 
   /** Ends the session with `status`: its people hear it, and chat and notifications hear of a call. */
-  private finish(tx: Tx, session: LiveSession, participants: Participant[], status: SessionStatus) {
+  private finish(tx: Tx, session: LiveSession, participants: Participant[], status: SessionStatus): boolean {
     const audience = audienceOf(session, participants);
     const now = new Date();
-    Object.assign(session, { status, endedAt: now });
+    const wasRecording = session.recording;
+    Object.assign(session, { status, endedAt: now, recording: false });
     for (const p of participants)
       if (p.state === ParticipantState.JOINED)
         Object.assign(p, { state: ParticipantState.LEFT, leftAt: now, tracks: [] });
@@ -238,11 +241,14 @@ export class SessionService {
         durationSeconds: status === SessionStatus.ENDED ? durationSeconds(session.startedAt, now) : null,
       });
     tellSession(tx.publish, { kind: SessionEventKind.SESSION_ENDED, sessionId: session.id }, audience);
+    return wasRecording;
   }
 
   /** Calls nobody answered in time end MISSED (a sweeper; runs in any instance, rows claimed once). */
   async expireRinging(ringSeconds: number): Promise<number> {
-    const ended = await this.outbox.transaction(async (em, publish) => {
+    const ended: { session: LiveSession; recorded: boolean }[] = [];
+    await this.outbox.transaction(async (em, publish) => {
+      ended.length = 0;
       const due = await rows<{ id: string }>(
         em,
         `select id from ${table(em, 'sessions')} where status = 'RINGING'
@@ -252,21 +258,19 @@ export class SessionService {
       const sessions = await em.find(LiveSession, { id: { $in: due.map((r) => r.id) } }, { refresh: true });
       for (const session of sessions) {
         const participants = await em.find(Participant, { sessionId: session.id }, { refresh: true });
-        this.finish({ em, publish }, session, participants, SessionStatus.MISSED);
+        ended.push({ session, recorded: this.finish({ em, publish }, session, participants, SessionStatus.MISSED) });
       }
-      return sessions.map((s) => s.id);
     });
-    for (const id of ended)
-      await this.media.endSession(id).catch((err) => this.logger.warn({ err }, 'media end failed'));
+    for (const { session, recorded } of ended) await this.afterEnd(session, recorded);
     return ended.length;
   }
 
   /** The viewer leaves; a call left with one person (or a stream its host left) ends. */
   async leave(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
-    const session = await this.outbox.transaction(async (em, publish) => {
+    const { session, recorded } = await this.outbox.transaction(async (em, publish) => {
       const { session, participants, own } = await this.locked(em, viewer, sessionId, loaders);
       if (!own || own.state !== ParticipantState.JOINED) throw conflict('You are not in this session.', 'sessionId');
-      if (!isOpen(session.status)) return session;
+      if (!isOpen(session.status)) return { session, recorded: false };
       const audience = audienceOf(session, participants);
       Object.assign(own, { state: ParticipantState.LEFT, leftAt: new Date(), tracks: [] });
       tellSession(
@@ -276,31 +280,44 @@ export class SessionService {
       );
       const joined = participants.filter((p) => p.state === ParticipantState.JOINED).length;
       const ringing = participants.filter((p) => p.state === ParticipantState.INVITED).length;
-      if (endsWhenLeft(session, own.userId, joined, ringing))
+      const recorded =
+        endsWhenLeft(session, own.userId, joined, ringing) &&
         this.finish({ em, publish }, session, participants, statusOnEnd(session.status));
-      return session;
+      return { session, recorded };
     });
-    await this.afterChange(session, viewer.userId);
+    await this.afterChange(session, viewer.userId, recorded);
     return session;
   }
 
   /** The host ends it for everyone. */
   async end(viewer: Viewer, sessionId: string, loaders: LiveSessionLoaders): Promise<LiveSession> {
-    const session = await this.outbox.transaction(async (em, publish) => {
+    const { session, recorded } = await this.outbox.transaction(async (em, publish) => {
       const { session, participants } = await this.locked(em, viewer, sessionId, loaders);
       if (session.hostId !== viewer.userId) throw forbidden('Only the host ends the session.');
-      if (!isOpen(session.status)) return session;
-      this.finish({ em, publish }, session, participants, statusOnEnd(session.status));
-      return session;
+      if (!isOpen(session.status)) return { session, recorded: false };
+      return { session, recorded: this.finish({ em, publish }, session, participants, statusOnEnd(session.status)) };
     });
-    await this.afterChange(session, viewer.userId);
+    await this.afterChange(session, viewer.userId, recorded);
     return session;
   }
 
   /** After commit: the media follows what the database now says. */
-  private async afterChange(session: LiveSession, userId: string) {
-    const done = isOpen(session.status) ? this.media.leave(session.id, userId) : this.media.endSession(session.id);
-    await done.catch((err) => this.logger.warn({ err, sessionId: session.id }, 'media did not follow'));
+  private async afterChange(session: LiveSession, userId: string, recorded: boolean) {
+    if (!isOpen(session.status)) return this.afterEnd(session, recorded);
+    await this.media
+      .leave(session.id, userId)
+      .catch((err) => this.logger.warn({ err, sessionId: session.id }, 'media did not follow'));
+  }
+
+  /** A session that ended stops its recording (stored and announced), then every connection closes. */
+  private async afterEnd(session: LiveSession, recorded: boolean) {
+    if (recorded)
+      await this.recordings
+        .store(session)
+        .catch((err) => this.logger.warn({ err, sessionId: session.id }, 'recording lost'));
+    await this.media
+      .endSession(session.id)
+      .catch((err) => this.logger.warn({ err, sessionId: session.id }, 'media did not follow'));
   }
 
   /** The viewer's sessions, newest first. */

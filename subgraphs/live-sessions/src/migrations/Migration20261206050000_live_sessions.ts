@@ -14,6 +14,7 @@ export class Migration20261206050000_live_sessions extends Migration {
       created_at timestamptz not null,
       started_at timestamptz,
       ended_at timestamptz,
+      recording boolean not null default false,
       check ((kind = 'LIVE_STREAM') = (conversation_id is null))
     )`);
     this.addSql(`create index sessions_ringing on ${s}.sessions (created_at) where status = 'RINGING'`);
@@ -33,6 +34,16 @@ export class Migration20261206050000_live_sessions extends Migration {
       unique (session_id, user_id)
     )`);
     this.addSql(`create index participants_by_user on ${s}.participants (user_id, created_at desc, session_id desc)`);
+    this.addSql(`create table ${s}.recordings (
+      id uuid primary key,
+      session_id uuid not null references ${s}.sessions (id) on delete cascade,
+      file_id uuid not null,
+      file_name text not null,
+      size bigint not null,
+      duration_seconds integer not null,
+      created_at timestamptz not null
+    )`);
+    this.addSql(`create index recordings_by_session on ${s}.recordings (session_id, created_at)`);
     // Read models of others' events, each row kept from its latest event (they may arrive out of order).
     // Who is in each conversation (chat): calls ring these members and admit only them.
     this.addSql(`create table ${s}.conversation_members (
