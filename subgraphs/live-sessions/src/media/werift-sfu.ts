@@ -350,7 +350,7 @@ export class WeriftSfu implements MediaServer {
 
   private async acceptAnswer(peer: Peer, sdp: string) {
     if (!peer.offerInFlight || peer.pc.signalingState !== 'have-local-offer') {
-      throw new MediaRefused('no offer is waiting for an answer', 'CONFLICT');
+      throw new MediaRefused('no offer is waiting for an answer');
     }
     const offer = peer.pc.localDescription;
     let answer: SessionDescription;

@@ -30,6 +30,14 @@ async function receivesMore(
   );
 }
 
+/** The msids of the m-lines an offer sends on, in order. */
+function sendingFrom(offer: string): string[] {
+  return offer
+    .split(/\r?\nm=/)
+    .filter((section) => /\na=sendonly/.test(section))
+    .map((section) => section.match(/\na=msid:([^\r\n]+)/)?.[1] ?? '');
+}
+
 async function refusalOf(promise: Promise<unknown>): Promise<MediaRefused> {
   const error = await promise.then(
     () => null,
@@ -119,13 +127,19 @@ describe('the embedded SFU', () => {
     // cy's client keeps sending: only the SFU can stop the packets.
     await waitFor('a new offer to bob', () => bob.offers.length > offersBefore);
     const lastOffer = bob.offers.at(-1) ?? '';
-    expect(lastOffer).toMatch(/a=inactive/);
+    expect(sendingFrom(lastOffer)).toEqual(['ada MICROPHONE_ada', 'ada CAMERA_ada']);
     await waitFor('bob answered', () => bob.answers.length === bob.offers.length);
     const fromCy = bob.packetsFrom('cy', 'MICROPHONE') + ada.packetsFrom('cy', 'MICROPHONE');
     await receivesMore(bob, 'ada', 'MICROPHONE', 100);
     await receivesMore(ada, 'bob', 'MICROPHONE', 20);
     expect(bob.packetsFrom('cy', 'MICROPHONE') + ada.packetsFrom('cy', 'MICROPHONE')).toBe(fromCy);
     expect(harness.tracks.get('cy')).toEqual([]);
+    // Someone joining later is sent on the m-lines cy left: the offer grows no new ones.
+    const mLines = lastOffer.match(/^m=/gm)?.length;
+    await harness.join('dan', 'SPEAKER', { publish: ['MICROPHONE', 'CAMERA'] });
+    await receivesMore(bob, 'dan', 'MICROPHONE');
+    await receivesMore(bob, 'dan', 'CAMERA');
+    expect(bob.offers.at(-1)?.match(/^m=/gm)?.length).toBe(mLines);
   });
 
   it('stops forwarding a source the host mutes', async () => {
@@ -171,6 +185,12 @@ describe('the embedded SFU', () => {
     );
     const truncated = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
     expect((await refusalOf(harness.sfu.signal(ada, { kind: 'ANSWER', sdp: truncated }))).code).toBe('BAD_USER_INPUT');
+    const truthful = harness.peers.get('ada');
+    await truthful?.takeOffer(harness.pendingOffers.get('ada')?.[0] ?? '');
+    expect(truthful?.answers).toHaveLength(1);
+    // The same answer again: no offer is waiting for it.
+    const again = harness.sfu.signal(ada, { kind: 'ANSWER', sdp: truthful?.answers[0] ?? '' });
+    expect((await refusalOf(again)).code).toBe('BAD_USER_INPUT');
     const stranger = { sessionId: harness.sessionId, userId: 'eve', role: 'SPEAKER' as const };
     expect((await refusalOf(harness.sfu.signal(stranger, { kind: 'ANSWER', sdp: truncated }))).code).toBe('CONFLICT');
     const candidate = { kind: 'CANDIDATE' as const, candidate: 'candidate:nonsense', sdpMid: '0', sdpMLineIndex: 0 };
