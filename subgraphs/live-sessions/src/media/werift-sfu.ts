@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   MediaStreamTrack,
+  PictureLossIndication,
   RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
   type RTCRtpTransceiver,
   type RtpPacket,
   SessionDescription,
@@ -52,12 +54,15 @@ export const publishSlots: readonly PublishSlot[] = [
 
 // RFC 8839: foundation, component, transport, priority, address, port, "typ", type.
 const candidateLine = /^(a=)?candidate:\S+ \d+ (udp|tcp) \d+ \S+ \d+ typ (host|srflx|prflx|relay)( .*)?$/i;
+// Keyframes cost bandwidth: subscribers arriving together share one request.
+const keyframeIntervalMs = 300;
 const publishingRoles: readonly MediaRole[] = ['HOST', 'SPEAKER'];
 // A join's answer is due within this; werift offers carry their candidates, so nothing trickles from here.
 const joinLifetimeMs = 10 * 60_000;
 
 /** One source a participant may publish: the SFU's receiving transceiver for it and what the client does with it. */
 interface Publication {
+  owner: Peer;
   slot: PublishSlot;
   transceiver: RTCRtpTransceiver;
   track: MediaStreamTrack | null;
@@ -67,6 +72,7 @@ interface Publication {
   muted: boolean;
   subscribers: Set<Subscription>;
   stopReceiving: (() => void) | null;
+  keyframeRequestedAt: number;
 }
 
 /** One sending transceiver on a subscriber's connection, carrying one publisher's source (or idle, for reuse). */
@@ -77,6 +83,7 @@ interface Subscription {
   publication: Publication | null;
   /** The next forwarded packet starts a new source: the sender must continue its sequence numbers from it. */
   sourceChanged: boolean;
+  awaitingKeyframe: boolean;
 }
 
 interface Peer {
@@ -140,6 +147,11 @@ export class WeriftSfu implements MediaServer {
       closed: false,
       lastReported: '[]',
     };
+    // A subscriber's first picture needs a keyframe once it can receive one.
+    pc.connectionStateChange.subscribe((state) => {
+      if (state !== 'connected') return;
+      for (const subscription of peer.subscriptions) subscription.awaitingKeyframe = true;
+    });
     let session = this.sessions.get(sessionId);
     if (!session) {
       session = new Map();
@@ -231,9 +243,10 @@ export class WeriftSfu implements MediaServer {
     const live = [...(this.sessions.get(sessionId)?.values() ?? [])]
       .flatMap((peer) => peer.publications)
       .filter((publication) => this.forwarding(publication) && publication.track?.codec);
-    const tracks = (['audio', 'video'] as const)
-      .map((kind) => live.find((publication) => publication.slot.kind === kind)?.track)
-      .filter((track): track is MediaStreamTrack => track != null);
+    const recorded = (['audio', 'video'] as const)
+      .map((kind) => live.find((publication) => publication.slot.kind === kind))
+      .filter((publication): publication is Publication => publication?.track != null);
+    const tracks = recorded.map((publication) => publication.track as MediaStreamTrack);
     if (tracks.length === 0) throw new MediaRefused('nothing is published to record', 'CONFLICT');
     const directory = this.options.recordingsDir ?? join(tmpdir(), 'peerlink-live-recordings');
     await mkdir(directory, { recursive: true });
@@ -260,7 +273,8 @@ export class WeriftSfu implements MediaServer {
     }
     recording.recorder = new MediaRecorder({ path, tracks, width: 640, height: 360 });
     this.recordings.set(sessionId, recording);
-    for (const track of tracks) this.requestKeyframe(track);
+    // The file should open on a picture.
+    for (const publication of recorded) if (publication.slot.kind === 'video') this.requestKeyframe(publication);
   }
 
   async stopRecording(sessionId: string): Promise<RecordedFile | null> {
@@ -308,6 +322,7 @@ export class WeriftSfu implements MediaServer {
       transceiver.mid = slot.mid;
       keepOwnSlot(transceiver);
       const publication: Publication = {
+        owner: peer,
         slot,
         transceiver,
         track: null,
@@ -315,6 +330,7 @@ export class WeriftSfu implements MediaServer {
         muted: false,
         subscribers: new Set(),
         stopReceiving: null,
+        keyframeRequestedAt: 0,
       };
       transceiver.onTrack.subscribe((track) => this.receive(peer, publication, track));
       peer.publications.push(publication);
@@ -326,6 +342,7 @@ export class WeriftSfu implements MediaServer {
     publication.track = track;
     const { unSubscribe } = track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
       if (peer.closed || !this.forwarding(publication) || publication.subscribers.size === 0) return;
+      this.keyframeIfAwaited(publication);
       // Each sender rewrites the header in place, so every subscriber gets its own copy.
       const bytes = rtp.serialize();
       for (const subscription of publication.subscribers) {
@@ -394,11 +411,6 @@ export class WeriftSfu implements MediaServer {
       this.report(peer);
       this.reconcile(peer.sessionId);
     }
-    // Newly connected subscribers want a picture now, not at the publisher's next keyframe.
-    for (const subscription of peer.subscriptions) {
-      const track = subscription.publication?.track;
-      if (track && subscription.transceiver.kind === 'video') this.requestKeyframe(track);
-    }
     if (peer.renegotiate) this.negotiate(peer);
   }
 
@@ -444,11 +456,17 @@ export class WeriftSfu implements MediaServer {
       // kind without a mid, so one added while an offer is out would take over an existing m-line.
       transceiver.mid = `s${subscriber.subscriptions.length}`;
       keepOwnSlot(transceiver);
-      subscription = { owner: subscriber, transceiver, track, publication: null, sourceChanged: false };
+      subscription = {
+        owner: subscriber,
+        transceiver,
+        track,
+        publication: null,
+        sourceChanged: false,
+        awaitingKeyframe: true,
+      };
       const created = subscription;
       transceiver.sender.onPictureLossIndication.subscribe(() => {
-        const source = created.publication?.track;
-        if (source) this.requestKeyframe(source);
+        if (created.publication) this.requestKeyframe(created.publication);
       });
       subscriber.subscriptions.push(subscription);
     }
@@ -458,17 +476,40 @@ export class WeriftSfu implements MediaServer {
     (subscription.transceiver.sender as { trackId: string }).trackId =
       `${publication.slot.source}_${publisher?.userId ?? 'unknown'}`;
     subscription.publication = publication;
+    subscription.awaitingKeyframe = true;
     publication.subscribers.add(subscription);
-    if (publication.track && publication.slot.kind === 'video') this.requestKeyframe(publication.track);
   }
 
-  private requestKeyframe(track: MediaStreamTrack) {
-    for (const peer of [...this.sessions.values()].flatMap((session) => [...session.values()])) {
-      const publication = peer.publications.find((candidate) => candidate.track === track);
-      if (publication && track.ssrc != null) {
-        publication.transceiver.receiver.sendRtcpPLI(track.ssrc).catch(() => undefined);
+  /**
+   * Asks the publisher for a keyframe when a subscriber that can receive it has none yet (it subscribed,
+   * connected, or reconnected), at most every `keyframeIntervalMs`; checked as the publisher's packets arrive,
+   * when both ends are certainly up.
+   */
+  private keyframeIfAwaited(publication: Publication) {
+    if (publication.slot.kind !== 'video' || Date.now() - publication.keyframeRequestedAt < keyframeIntervalMs) return;
+    let awaited = false;
+    for (const subscription of publication.subscribers) {
+      if (subscription.awaitingKeyframe && subscription.owner.pc.connectionState === 'connected') {
+        subscription.awaitingKeyframe = false;
+        awaited = true;
       }
     }
+    if (awaited) this.requestKeyframe(publication);
+  }
+
+  private requestKeyframe(publication: Publication) {
+    const ssrc = publication.track?.ssrc;
+    // The bundled transport in use, not the connection (renegotiating, it reads `connecting` yet carries RTCP)
+    // nor the receiver's own (a bundled m-line's may be one that never started).
+    const transport = publication.owner.pc.dtlsTransports.find((candidate) => candidate.state === 'connected');
+    if (ssrc == null || !transport) return;
+    publication.keyframeRequestedAt = Date.now();
+    // Sender SSRC 1, as receive-only browsers send it: werift's own sendRtcpPLI names the receiver's SSRC,
+    // which the offer declared, so a werift client routes the PLI to its receiver and never sees it.
+    const pli = new RtcpPayloadSpecificFeedback({
+      feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc: ssrc }),
+    });
+    transport.sendRtcp([pli]).catch(() => undefined);
   }
 
   /** Offers the participant's connection as it stands now, one offer at a time, later changes coalesced. */

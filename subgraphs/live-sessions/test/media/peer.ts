@@ -40,6 +40,9 @@ export class MediaPeer {
   private readonly local = new Map<Source, MediaStreamTrack>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly msidByMid = new Map<string, string>();
+  private readonly keyframeWatched = new WeakSet<RTCRtpTransceiver>();
+  /** Picture loss indications (keyframe requests) the SFU sent about each published source. */
+  readonly keyframeRequests = new Map<Source, number>();
 
   constructor(
     /** Delivers this peer's answer to the SFU. */
@@ -90,6 +93,12 @@ export class MediaPeer {
       if (!transceiver) continue;
       const track = this.local.get(source);
       if (track) {
+        if (!this.keyframeWatched.has(transceiver)) {
+          this.keyframeWatched.add(transceiver);
+          transceiver.sender.onPictureLossIndication.subscribe(() => {
+            this.keyframeRequests.set(source, (this.keyframeRequests.get(source) ?? 0) + 1);
+          });
+        }
         await transceiver.sender.replaceTrack(track);
         transceiver.setDirection('sendonly');
       } else {
