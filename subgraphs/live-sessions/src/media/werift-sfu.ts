@@ -192,8 +192,11 @@ export class WeriftSfu implements MediaServer {
 
   async updateRole(participant: MediaParticipant): Promise<void> {
     const peer = this.peer(participant.sessionId, participant.userId);
-    if (!peer || peer.role === participant.role) return;
+    if (!peer) return;
+    const couldPublish = publishingRoles.includes(peer.role);
     peer.role = participant.role;
+    // HOST and SPEAKER publish alike: only crossing to or from VIEWER changes the connection.
+    if (couldPublish === publishingRoles.includes(peer.role)) return;
     if (publishingRoles.includes(peer.role)) {
       this.openPublications(peer);
     } else {
