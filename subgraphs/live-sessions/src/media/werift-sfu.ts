@@ -73,6 +73,8 @@ interface Publication {
   subscribers: Set<Subscription>;
   stopReceiving: (() => void) | null;
   keyframeRequestedAt: number;
+  /** Local copies of this source's forwarded packets that a recording reads. */
+  recordingTaps: Set<MediaStreamTrack>;
 }
 
 /** One sending transceiver on a subscriber's connection, carrying one publisher's source (or idle, for reuse). */
@@ -249,8 +251,7 @@ export class WeriftSfu implements MediaServer {
     const recorded = (['audio', 'video'] as const)
       .map((kind) => live.find((publication) => publication.slot.kind === kind))
       .filter((publication): publication is Publication => publication?.track != null);
-    const tracks = recorded.map((publication) => publication.track as MediaStreamTrack);
-    if (tracks.length === 0) throw new MediaRefused('nothing is published to record', 'CONFLICT');
+    if (recorded.length === 0) throw new MediaRefused('nothing is published to record', 'CONFLICT');
     const directory = this.options.recordingsDir ?? join(tmpdir(), 'peerlink-live-recordings');
     await mkdir(directory, { recursive: true });
     const path = join(directory, `${sessionId}-${Date.now()}.webm`);
@@ -261,6 +262,19 @@ export class WeriftSfu implements MediaServer {
       stopWatching: [],
       finished: false,
     };
+    // The recorder reads what is forwarded (a muted source is not recorded either), sender reports included
+    // (werift's WebM writer times frames by them).
+    const tracks = recorded.map((publication) => {
+      const source = publication.track as MediaStreamTrack;
+      const tap = new MediaStreamTrack({ kind: publication.slot.kind, codec: source.codec });
+      const reports = source.onReceiveRtcp.subscribe((rtcp) => tap.onReceiveRtcp.execute(rtcp));
+      publication.recordingTaps.add(tap);
+      recording.stopWatching.push(() => {
+        publication.recordingTaps.delete(tap);
+        reports.unSubscribe();
+      });
+      return tap;
+    });
     // Duration from RTP timestamps: what was recorded, not how long the recorder was open.
     for (const track of tracks) {
       const clockRate = track.codec?.clockRate ?? 90_000;
@@ -334,6 +348,7 @@ export class WeriftSfu implements MediaServer {
         subscribers: new Set(),
         stopReceiving: null,
         keyframeRequestedAt: 0,
+        recordingTaps: new Set(),
       };
       transceiver.onTrack.subscribe((track) => this.receive(peer, publication, track));
       peer.publications.push(publication);
@@ -344,10 +359,12 @@ export class WeriftSfu implements MediaServer {
     publication.stopReceiving?.();
     publication.track = track;
     const { unSubscribe } = track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
-      if (peer.closed || !this.forwarding(publication) || publication.subscribers.size === 0) return;
+      if (peer.closed || !this.forwarding(publication)) return;
+      if (publication.subscribers.size === 0 && publication.recordingTaps.size === 0) return;
       this.keyframeIfAwaited(publication);
       // Each sender rewrites the header in place, so every subscriber gets its own copy.
       const bytes = rtp.serialize();
+      for (const tap of publication.recordingTaps) tap.writeRtp(bytes);
       for (const subscription of publication.subscribers) {
         if (subscription.sourceChanged) {
           subscription.sourceChanged = false;
