@@ -12,9 +12,16 @@
  * The client answers, setting `sendonly` (and its track) on the sources it publishes. A track the SFU
  * did not offer cannot be sent at all, so a viewer can never publish.
  *
- * The receiving transceivers are named by their `a=mid:` in the offer: `mic` (MICROPHONE audio), `cam`
- * (CAMERA video) and `screen` (SCREEN video); a client publishes a source by attaching its track to the
- * transceiver of that mid. Any other mid is a track the SFU sends (its id is the SFU's to choose).
+ * The embedded SFU's offers, as clients rely on them:
+ *   - receiving m-lines have the mids `mic` (audio), `cam` and `screen` (video); the client answers
+ *     `sendonly` on those it publishes and `inactive` on the others; answering that it sends on any other
+ *     m-line is refused (FORBIDDEN), and so the whole answer is;
+ *   - each sending m-line's msid is `<publisher's userId> <SOURCE>_<publisher's userId>`, e.g.
+ *     `u1 SCREEN_u1`; an m-line whose publisher stopped turns `inactive` and may carry another track later;
+ *   - codecs are Opus and VP8; offers carry their ICE candidates (nothing trickles from the SFU), while the
+ *     client may trickle its own as CANDIDATE signals.
+ * A muted source is not forwarded until the client stops sending it and sends it again (it answers
+ * `inactive` then `sendonly` on later offers), or the participant joins again.
  */
 export const SOURCE_MIDS = { MICROPHONE: 'mic', CAMERA: 'cam', SCREEN: 'screen' } as const;
 
