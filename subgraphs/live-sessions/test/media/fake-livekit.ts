@@ -62,7 +62,8 @@ export function signWebhook(body: string, apiKey: string, secret: string): strin
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const sha256 = createHash('sha256').update(body).digest('base64');
-  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ iss: apiKey, nbf: now, exp: now + 300, sha256 })}`;
+  const claims = { iss: apiKey, nbf: now, exp: now + 300, sha256 };
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
