@@ -103,8 +103,10 @@ export function publishedTrackOf(track: {
   return { kind, source, muted: track.muted };
 }
 
-const isNotFound = (error: unknown) =>
-  error instanceof TwirpError && (error.code === 'not_found' || error.status === 404);
+const keyOf = (sessionId: string, userId: string) => `${sessionId} ${userId}`;
+
+/** LiveKit's own "no such participant / room"; a bare 404 (a wrong API URL) is a failure like any other. */
+const isNotFound = (error: unknown) => error instanceof TwirpError && error.code === 'not_found';
 
 /**
  * The media of live sessions carried by an existing LiveKit deployment: a session is a LiveKit room
@@ -119,6 +121,12 @@ export class LiveKitMediaServer implements MediaServer {
   private readonly tokenSeconds: number;
   private readonly deadlineMs: number;
   private readonly webhooks: WebhookReceiver;
+  /**
+   * Roles changed while the participant was not connected, by `<session> <user>`, until their
+   * tokens (minted with the old role) expire: applied when LiveKit reports them joining. Held in
+   * this process: the webhook must reach the process that was told (one live-sessions, or sticky).
+   */
+  private readonly pendingRoles = new Map<string, { participant: MediaParticipant; until: number }>();
 
   constructor(
     private readonly listener: MediaListener,
@@ -140,6 +148,8 @@ export class LiveKitMediaServer implements MediaServer {
       ttl: this.tokenSeconds,
     });
     token.addGrant(grantOf(participant));
+    // The new token carries the role as it is now.
+    this.pendingRoles.delete(keyOf(participant.sessionId, participant.userId));
     const jwt = await token.toJwt();
     const { exp } = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as { exp: number };
     return { iceServers: this.options.iceServers, token: jwt, url: this.options.url, expiresAt: new Date(exp * 1000) };
@@ -151,14 +161,18 @@ export class LiveKitMediaServer implements MediaServer {
 
   /**
    * The connected participant's permission changes at once (LiveKit unpublishes what a demoted speaker
-   * sent). One not connected yet holds a token with the old role until it expires: `tokenSeconds`.
+   * sent). One not connected yet may still connect with a token minted for the old role: the new role
+   * is applied when LiveKit reports them joining (`participant_joined`), within the token's lifetime.
    */
   async updateRole(participant: MediaParticipant): Promise<void> {
     const { sessionId, userId, role } = participant;
+    const key = keyOf(sessionId, userId);
+    this.pendingRoles.delete(key);
+    for (const [other, { until }] of this.pendingRoles) if (until < Date.now()) this.pendingRoles.delete(other);
     await this.outside(
       'update a participant',
       () => this.rooms.updateParticipant(sessionId, userId, { permission: permissionOf(role) }),
-      () => undefined,
+      () => void this.pendingRoles.set(key, { participant, until: Date.now() + this.tokenSeconds * 1000 }),
     );
   }
 
@@ -229,6 +243,7 @@ export class LiveKitMediaServer implements MediaServer {
     const sessionId = event.room?.name;
     const userId = event.participant?.identity;
     if (!sessionId || !userId) return;
+    if (event.event === 'participant_joined') return this.applyPendingRole(sessionId, userId);
     if (event.event === 'participant_left' || event.event === 'participant_connection_aborted')
       return this.listener.tracksChanged(sessionId, userId, []);
     if (event.event !== 'track_published' && event.event !== 'track_unpublished') return;
@@ -241,6 +256,19 @@ export class LiveKitMediaServer implements MediaServer {
       userId,
       now.map(publishedTrackOf).filter((track) => track !== null),
     );
+  }
+
+  private async applyPendingRole(sessionId: string, userId: string): Promise<void> {
+    const key = keyOf(sessionId, userId);
+    const pending = this.pendingRoles.get(key);
+    if (!pending) return;
+    this.pendingRoles.delete(key);
+    if (pending.until < Date.now()) return;
+    // Kept should LiveKit fail now: its next delivery of this event finds it again.
+    await this.updateRole(pending.participant).catch((error: unknown) => {
+      this.pendingRoles.set(key, pending);
+      throw error;
+    });
   }
 
   /**

@@ -79,8 +79,8 @@ const NEEDS_ROOM_ADMIN = new Set([
 export class FakeLiveKit {
   readonly calls: RecordedCall[] = [];
   readonly rooms = new Map<string, Map<string, FakeParticipant>>();
-  /** `ok` answers; `down` answers 503; `slow` never answers (until stopped). */
-  mode: 'ok' | 'down' | 'slow' = 'ok';
+  /** `ok` answers; `down` answers 503; `slow` never answers (until stopped); `elsewhere` is not LiveKit. */
+  mode: 'ok' | 'down' | 'slow' | 'elsewhere' = 'ok';
   private server: Server | undefined;
   private nextSid = 1;
   private port = 0;
@@ -131,6 +131,7 @@ export class FakeLiveKit {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (this.mode === 'slow') return;
     if (this.mode === 'down') return twirpError(res, 503, 'unavailable', 'LiveKit is down');
+    if (this.mode === 'elsewhere') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     const match = /^\/twirp\/livekit\.RoomService\/(\w+)$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match?.[1]) return twirpError(res, 404, 'bad_route', `no route ${req.url}`);
     const method = match[1];

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveKitMediaServer, type LiveKitOptions } from '../../src/media/livekit-media-server.js';
 import type { MediaParticipant } from '../../src/media/media-server.js';
 import { MediaRefused } from '../../src/media/media-server.js';
-import { FakeLiveKit, RecordingListener, verifyJwt } from './fake-livekit.js';
+import { FakeLiveKit, RecordingListener, signWebhook, verifyJwt } from './fake-livekit.js';
 
 const iceServers = [{ urls: ['stun:stun.example.org:3478'] }];
 
@@ -122,8 +122,37 @@ describe('LiveKitMediaServer', () => {
       });
     });
 
-    it('does nothing more for a participant not connected (their next token carries the role)', async () => {
-      await server.updateRole(who('VIEWER', 'absent'));
+    const joined = (userId: string) => {
+      const body = JSON.stringify({
+        event: 'participant_joined',
+        room: { sid: 'RM_1', name: 'session-1' },
+        participant: { sid: 'PA_9', identity: userId, state: 'ACTIVE' },
+        id: 'EV_joined',
+      });
+      return server.handleWebhook(body, signWebhook(body, fake.apiKey, fake.apiSecret));
+    };
+
+    it('applies the new role to a participant not connected yet once LiveKit reports them joining', async () => {
+      await server.updateRole(who('VIEWER', 'late'));
+      expect(fake.callsTo('UpdateParticipant')).toHaveLength(1);
+      // They connect with the token minted while they were a speaker.
+      fake.connect('session-1', 'late', [{ type: 'AUDIO', source: 'MICROPHONE', muted: false }]);
+      await joined('late');
+      const calls = fake.callsTo('UpdateParticipant');
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.body).toMatchObject({ identity: 'late', permission: { canSubscribe: true } });
+      expect(calls[1]?.body.permission).not.toHaveProperty('canPublish', true);
+      expect(fake.rooms.get('session-1')?.get('late')?.tracks).toEqual([]);
+      // Applied once.
+      await joined('late');
+      expect(fake.callsTo('UpdateParticipant')).toHaveLength(2);
+    });
+
+    it('has nothing to apply on joining when the token was minted after the change', async () => {
+      await server.updateRole(who('VIEWER', 'late'));
+      await server.join(who('VIEWER', 'late'));
+      fake.connect('session-1', 'late');
+      await joined('late');
       expect(fake.callsTo('UpdateParticipant')).toHaveLength(1);
     });
   });
@@ -212,6 +241,12 @@ describe('LiveKitMediaServer', () => {
       const slow = new LiveKitMediaServer(listener, options({ deadlineMs: 300 }));
       await unavailable(() => slow.endSession('session-1'), 1500);
       await unavailable(() => slow.updateRole(who('VIEWER')), 1500);
+    });
+
+    it('answers SERVICE_UNAVAILABLE, not "not found", when the API URL is not LiveKit', async () => {
+      fake.mode = 'elsewhere';
+      await unavailable(() => server.leave('session-1', 'user-1'), 1000);
+      await unavailable(() => server.endSession('session-1'), 1000);
     });
 
     it('answers SERVICE_UNAVAILABLE when nothing listens at the API URL', async () => {
