@@ -122,11 +122,12 @@ export class LiveKitMediaServer implements MediaServer {
   private readonly deadlineMs: number;
   private readonly webhooks: WebhookReceiver;
   /**
-   * Roles changed while the participant was not connected, by `<session> <user>`, until their
-   * tokens (minted with the old role) expire: applied when LiveKit reports them joining. Held in
-   * this process: the webhook must reach the process that was told (one live-sessions, or sticky).
+   * Role changes by `<session> <user>`, kept as long as a token minted before the change may still be
+   * used (`tokenSeconds`): whoever connects, or reconnects, with such a token gets the role it names,
+   * so each `participant_joined` LiveKit reports within that time has the current role applied again.
+   * Held in this process: the webhook must reach the process that was told (one live-sessions, or sticky).
    */
-  private readonly pendingRoles = new Map<string, { participant: MediaParticipant; until: number }>();
+  private readonly changedRoles = new Map<string, { participant: MediaParticipant; until: number }>();
 
   constructor(
     private readonly listener: MediaListener,
@@ -148,8 +149,6 @@ export class LiveKitMediaServer implements MediaServer {
       ttl: this.tokenSeconds,
     });
     token.addGrant(grantOf(participant));
-    // The new token carries the role as it is now.
-    this.pendingRoles.delete(keyOf(participant.sessionId, participant.userId));
     const jwt = await token.toJwt();
     const { exp } = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as { exp: number };
     return { iceServers: this.options.iceServers, token: jwt, url: this.options.url, expiresAt: new Date(exp * 1000) };
@@ -161,19 +160,15 @@ export class LiveKitMediaServer implements MediaServer {
 
   /**
    * The connected participant's permission changes at once (LiveKit unpublishes what a demoted speaker
-   * sent). One not connected yet may still connect with a token minted for the old role: the new role
-   * is applied when LiveKit reports them joining (`participant_joined`), within the token's lifetime.
+   * sent). A token minted before stays valid for the old role, so the change is applied again each
+   * time LiveKit reports the participant joining (`participant_joined`) within that token's lifetime.
    */
   async updateRole(participant: MediaParticipant): Promise<void> {
-    const { sessionId, userId, role } = participant;
-    const key = keyOf(sessionId, userId);
-    this.pendingRoles.delete(key);
-    for (const [other, { until }] of this.pendingRoles) if (until < Date.now()) this.pendingRoles.delete(other);
-    await this.outside(
-      'update a participant',
-      () => this.rooms.updateParticipant(sessionId, userId, { permission: permissionOf(role) }),
-      () => void this.pendingRoles.set(key, { participant, until: Date.now() + this.tokenSeconds * 1000 }),
-    );
+    const now = Date.now();
+    for (const [key, { until }] of this.changedRoles) if (until < now) this.changedRoles.delete(key);
+    const key = keyOf(participant.sessionId, participant.userId);
+    this.changedRoles.set(key, { participant, until: now + this.tokenSeconds * 1000 });
+    await this.applyRole(participant);
   }
 
   /** Mutes what the participant publishes from `source`; nothing published (or not connected) is nothing to mute. */
@@ -243,7 +238,7 @@ export class LiveKitMediaServer implements MediaServer {
     const sessionId = event.room?.name;
     const userId = event.participant?.identity;
     if (!sessionId || !userId) return;
-    if (event.event === 'participant_joined') return this.applyPendingRole(sessionId, userId);
+    if (event.event === 'participant_joined') return this.joined(sessionId, userId);
     if (event.event === 'participant_left' || event.event === 'participant_connection_aborted')
       return this.listener.tracksChanged(sessionId, userId, []);
     if (event.event !== 'track_published' && event.event !== 'track_unpublished') return;
@@ -258,17 +253,18 @@ export class LiveKitMediaServer implements MediaServer {
     );
   }
 
-  private async applyPendingRole(sessionId: string, userId: string): Promise<void> {
-    const key = keyOf(sessionId, userId);
-    const pending = this.pendingRoles.get(key);
-    if (!pending) return;
-    this.pendingRoles.delete(key);
-    if (pending.until < Date.now()) return;
-    // Kept should LiveKit fail now: its next delivery of this event finds it again.
-    await this.updateRole(pending.participant).catch((error: unknown) => {
-      this.pendingRoles.set(key, pending);
-      throw error;
-    });
+  private async applyRole({ sessionId, userId, role }: MediaParticipant): Promise<void> {
+    await this.outside(
+      'update a participant',
+      () => this.rooms.updateParticipant(sessionId, userId, { permission: permissionOf(role) }),
+      () => undefined,
+    );
+  }
+
+  /** The participant connected: with a token older than their role's last change, that role is applied. */
+  private async joined(sessionId: string, userId: string): Promise<void> {
+    const changed = this.changedRoles.get(keyOf(sessionId, userId));
+    if (changed && changed.until >= Date.now()) await this.applyRole(changed.participant);
   }
 
   /**

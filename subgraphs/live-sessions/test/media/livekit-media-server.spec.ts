@@ -1,6 +1,6 @@
 import { AppError } from '@peerlink/platform/errors';
 import { TokenVerifier } from 'livekit-server-sdk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveKitMediaServer, type LiveKitOptions } from '../../src/media/livekit-media-server.js';
 import type { MediaParticipant } from '../../src/media/media-server.js';
 import { MediaRefused } from '../../src/media/media-server.js';
@@ -132,7 +132,7 @@ describe('LiveKitMediaServer', () => {
       return server.handleWebhook(body, signWebhook(body, fake.apiKey, fake.apiSecret));
     };
 
-    it('applies the new role to a participant not connected yet once LiveKit reports them joining', async () => {
+    it('applies a role changed before the participant connected once LiveKit reports them joining', async () => {
       await server.updateRole(who('VIEWER', 'late'));
       expect(fake.callsTo('UpdateParticipant')).toHaveLength(1);
       // They connect with the token minted while they were a speaker.
@@ -143,17 +143,31 @@ describe('LiveKitMediaServer', () => {
       expect(calls[1]?.body).toMatchObject({ identity: 'late', permission: { canSubscribe: true } });
       expect(calls[1]?.body.permission).not.toHaveProperty('canPublish', true);
       expect(fake.rooms.get('session-1')?.get('late')?.tracks).toEqual([]);
-      // Applied once.
-      await joined('late');
+    });
+
+    it('applies it again when a demoted participant reconnects with their old token', async () => {
+      fake.connect('session-1', 'user-1', [{ type: 'AUDIO', source: 'MICROPHONE', muted: false }]);
+      await server.updateRole(who('VIEWER'));
+      fake.connect('session-1', 'user-1', [{ type: 'AUDIO', source: 'MICROPHONE', muted: false }]);
+      await joined('user-1');
+      expect(fake.callsTo('UpdateParticipant')).toHaveLength(2);
+      expect(fake.rooms.get('session-1')?.get('user-1')?.tracks).toEqual([]);
+      // Others joining change nothing.
+      await joined('user-2');
       expect(fake.callsTo('UpdateParticipant')).toHaveLength(2);
     });
 
-    it('has nothing to apply on joining when the token was minted after the change', async () => {
-      await server.updateRole(who('VIEWER', 'late'));
-      await server.join(who('VIEWER', 'late'));
-      fake.connect('session-1', 'late');
-      await joined('late');
-      expect(fake.callsTo('UpdateParticipant')).toHaveLength(1);
+    it('leaves joins alone once every token minted before the change has expired', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        await server.updateRole(who('VIEWER', 'late'));
+        vi.setSystemTime(Date.now() + 121_000);
+        fake.connect('session-1', 'late');
+        await joined('late');
+        expect(fake.callsTo('UpdateParticipant')).toHaveLength(1);
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 
