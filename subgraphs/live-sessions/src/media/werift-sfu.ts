@@ -32,8 +32,6 @@ export interface WeriftSfuOptions {
   iceServers: IceServer[];
   /** Where recordings are written (the caller moves them into drive); the system temp directory by default. */
   recordingsDir?: string;
-  /** Unused by the embedded recorder (werift writes WebM itself); kept so configuration can pass it. */
-  ffmpegPath?: string;
 }
 
 type MediaKind = 'audio' | 'video';
