@@ -192,6 +192,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     '/media',
     passThrough('/media', 'lecture media', () => subgraphUrls.get('learning'), logger),
   );
+  // LiveKit's deliveries, when live-sessions runs on LiveKit; every other provider's go to payments.
+  app.use(
+    '/webhooks/livekit',
+    passThrough('/webhooks/livekit', 'live sessions', () => subgraphUrls.get('live-sessions'), logger),
+  );
   app.use(
     '/webhooks',
     passThrough('/webhooks', 'payments', () => subgraphUrls.get('payments'), logger),

@@ -11,7 +11,9 @@ import type { LiveSessionsServices } from './context.js';
 import { eventHandlers } from './events.handler.js';
 import { signalParticipant } from './live.js';
 import { LiveSessionLoaders } from './loaders.js';
-import type { MediaListener } from './media/media-server.js';
+import { LiveKitMediaServer } from './media/livekit-media-server.js';
+import { liveKitWebhookRoutes } from './media/livekit-webhooks.js';
+import type { MediaListener, MediaServer } from './media/media-server.js';
 import { WeriftSfu } from './media/werift-sfu.js';
 import { migrations } from './migrations/index.js';
 import { LiveSession, Participant, Recording } from './session.entity.js';
@@ -32,7 +34,7 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
       ctx.loaders.visibleSession(reference.id),
   },
 
-  async start({ bus, logger, storage }, orm, settings) {
+  async start({ bus, config, logger, storage }, orm, settings) {
     const outbox = new Outbox<LiveSessionEvents>(orm, bus, logger);
     const signal = signaller<LiveSessionSignals>(bus);
     // The SFU is built before the service it reports to: the listener reaches it once it exists.
@@ -48,7 +50,19 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
           ?.tracksChanged(sessionId, userId, tracks)
           .catch((err) => logger.warn({ err, sessionId }, 'tracks not recorded')),
     };
-    const media = new WeriftSfu(listener, { iceServers: settings.LIVE_ICE_SERVERS });
+    const liveKit =
+      settings.LIVE_MEDIA_SERVER === 'livekit'
+        ? new LiveKitMediaServer(listener, {
+            // The config refuses livekit without all four.
+            url: settings.LIVEKIT_URL!,
+            apiUrl: settings.LIVEKIT_API_URL!,
+            apiKey: settings.LIVEKIT_API_KEY!,
+            apiSecret: settings.LIVEKIT_API_SECRET!,
+            iceServers: settings.LIVE_ICE_SERVERS,
+            deadlineMs: config.OUTSIDE_CALL_DEADLINE_MS,
+          })
+        : null;
+    const media: MediaServer = liveKit ?? new WeriftSfu(listener, { iceServers: settings.LIVE_ICE_SERVERS });
     const recordings = new RecordingService(outbox, media, storage, logger);
     sessions = new SessionService(orm, outbox, media, recordings, logger);
     const service = sessions;
@@ -69,6 +83,8 @@ export const liveSessions: SubgraphDefinition<LiveSessionsServices, LiveSessionL
     return {
       services: { sessions: service, connections, recordings },
       createLoaders: (viewer) => new LiveSessionLoaders(orm.em as never, viewer),
+      // LiveKit tells us of published and unpublished tracks at the gateway's /webhooks/livekit.
+      ...(liveKit ? { routes: { '/webhooks': liveKitWebhookRoutes(liveKit) } } : {}),
       async stop() {
         await ringing.stop();
         await stopConsuming();

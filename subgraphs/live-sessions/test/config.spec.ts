@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 
 describe('live sessions’ configuration', () => {
   it('has no ICE servers (host candidates only) and rings for 30 seconds unless told otherwise', () => {
-    expect(readSliceOf(liveSessionsConfig)).toEqual({ LIVE_ICE_SERVERS: [], LIVE_RING_SECONDS: 30 });
+    expect(readSliceOf(liveSessionsConfig)).toEqual({
+      LIVE_ICE_SERVERS: [],
+      LIVE_RING_SECONDS: 30,
+      LIVE_MEDIA_SERVER: 'embedded',
+    });
   });
 
   it('reads ICE servers as JSON, a single URL or a list, with TURN credentials', () => {
@@ -23,5 +27,22 @@ describe('live sessions’ configuration', () => {
       expect(() => readSliceOf(liveSessionsConfig, { LIVE_ICE_SERVERS: bad })).toThrow(/LIVE_ICE_SERVERS/);
     for (const bad of ['0', '601', 'soon'])
       expect(() => readSliceOf(liveSessionsConfig, { LIVE_RING_SECONDS: bad })).toThrow(/LIVE_RING_SECONDS/);
+  });
+
+  it('takes LiveKit with all four of its settings, and refuses them without it', () => {
+    const liveKit = {
+      LIVEKIT_URL: 'wss://livekit.example.org',
+      LIVEKIT_API_URL: 'https://livekit.example.org',
+      LIVEKIT_API_KEY: 'APIkey',
+      LIVEKIT_API_SECRET: 'a-secret-of-at-least-thirty-two-characters',
+    };
+    expect(readSliceOf(liveSessionsConfig, { LIVE_MEDIA_SERVER: 'livekit', ...liveKit })).toMatchObject(liveKit);
+    for (const missing of Object.keys(liveKit)) {
+      const partial: Record<string, string> = { LIVE_MEDIA_SERVER: 'livekit', ...liveKit };
+      delete partial[missing];
+      expect(() => readSliceOf(liveSessionsConfig, partial)).toThrow(new RegExp(missing));
+    }
+    expect(() => readSliceOf(liveSessionsConfig, { LIVEKIT_API_KEY: 'APIkey' })).toThrow(/LIVEKIT_API_KEY/);
+    expect(() => readSliceOf(liveSessionsConfig, { LIVE_MEDIA_SERVER: 'mediasoup' })).toThrow(/LIVE_MEDIA_SERVER/);
   });
 });

@@ -62,7 +62,11 @@ export function permissionOf(role: MediaRole): RolePermission {
   }
 }
 
-/** The grant of a join token for `participant`: their room, and what their role allows. */
+/**
+ * The grant of a join token for `participant`: their room, and what their role allows. Never roomAdmin, even for a
+ * host: it would let the host's client call LiveKit's server API for the room directly, around the GraphQL checks,
+ * and keep doing so after a demotion until the token expires. Hosts moderate through GraphQL.
+ */
 export function grantOf(participant: MediaParticipant): VideoGrant {
   const { canPublishSources, ...permission } = permissionOf(participant.role);
   return {
@@ -70,7 +74,6 @@ export function grantOf(participant: MediaParticipant): VideoGrant {
     roomJoin: true,
     ...permission,
     ...(canPublishSources.length ? { canPublishSources } : {}),
-    ...(participant.role === 'HOST' ? { roomAdmin: true } : {}),
   };
 }
 

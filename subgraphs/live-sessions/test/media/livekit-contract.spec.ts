@@ -1,5 +1,6 @@
 import { LiveKitMediaServer } from '../../src/media/livekit-media-server.js';
-import { FakeLiveKit, RecordingListener, verifyJwt } from './fake-livekit.js';
+import { FakeLiveKit, verifyJwt } from '../../../../e2e/support/fake-livekit.js';
+import { RecordingListener } from './recording-listener.js';
 import { mediaServerContract } from './media-server.contract.js';
 
 mediaServerContract('LiveKit', async () => {

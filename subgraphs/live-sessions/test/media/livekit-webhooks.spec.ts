@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LiveKitMediaServer } from '../../src/media/livekit-media-server.js';
 import { liveKitWebhookRoutes } from '../../src/media/livekit-webhooks.js';
 import { MediaRefused } from '../../src/media/media-server.js';
-import { type FakeTrack, RecordingListener, signWebhook } from './fake-livekit.js';
+import { type FakeTrack, signWebhook } from '../../../../e2e/support/fake-livekit.js';
+import { RecordingListener } from './recording-listener.js';
 
 const apiKey = 'APIwebhooks';
 const apiSecret = 'webhook-secret-at-least-32-characters';

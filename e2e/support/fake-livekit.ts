@@ -1,7 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MediaListener, PublishedTrack } from '../../src/media/media-server.js';
 
 /**
  * LiveKit's server API as the SDK calls it, on a local port: Twirp over HTTP, `POST
@@ -190,15 +189,4 @@ function json(res: ServerResponse, body: unknown): void {
 
 function twirpError(res: ServerResponse, status: number, code: string, msg: string): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code, msg }));
-}
-
-/** What the adapter told live-sessions, recorded. */
-export class RecordingListener implements MediaListener {
-  readonly tracks: { sessionId: string; userId: string; tracks: PublishedTrack[] }[] = [];
-  toParticipant(): void {
-    throw new Error('LiveKit signals through LiveKit: nothing is addressed to a participant here');
-  }
-  tracksChanged(sessionId: string, userId: string, tracks: PublishedTrack[]): void {
-    this.tracks.push({ sessionId, userId, tracks });
-  }
 }
