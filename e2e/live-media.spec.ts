@@ -13,6 +13,7 @@ import {
   RemoveParticipantDocument,
   SendSignalDocument,
   SessionRecordingsDocument,
+  SetParticipantRoleDocument,
   StartCallDocument,
   StartLiveStreamDocument,
   StartRecordingDocument,
@@ -86,6 +87,7 @@ describe('media through the SFU, signalled through the gateway', () => {
   it('in a call, each of the two receives the audio of the other, and only their own signals', async () => {
     const [ada, bob] = await Promise.all([member(t, 'med'), member(t, 'med')]);
     const {
+      session,
       peers: [adaPeer, bobPeer],
     } = await call(ada, [bob]);
     await adaPeer!.receivesMore(bob.id);
@@ -101,6 +103,13 @@ describe('media through the SFU, signalled through the gateway', () => {
       expect(signals.length).toBeGreaterThan(0);
       expect(signals.every((event) => event.user?.id === user.id)).toBe(true);
     }
+
+    // Bob's client reloads: joining again replaces his connection, and the media flows both ways again.
+    await bobPeer!.close();
+    const reloaded = await connect(bob, session.id);
+    await reloaded.receivesMore(ada.id);
+    await adaPeer!.receivesMore(bob.id);
+    expect(reloaded.heardFrom()).toEqual([`${ada.id}/MICROPHONE`]);
   });
 
   it('in a group call, each of three receives the audio of both others', async () => {
@@ -160,12 +169,25 @@ describe('media through the SFU, signalled through the gateway', () => {
     }
     const { liveSession } = await ok(t.url, LiveSessionDocument, { id: stream.id }, host.token);
     expect(liveSession.viewerCount).toBe(3);
+    expect(liveSession.participants.filter((p) => p.tracks.length > 0).map((p) => p.user?.id)).toEqual([host.id]);
     // While the viewers hear plenty of the host, nothing of any viewer reaches anyone.
     await viewerPeers[0]!.receivesMore(host.id, 'MICROPHONE', 100);
     expect(hostPeer.heardFrom()).toEqual([]);
     for (const peer of [...viewerPeers, roguePeer])
       expect(peer.heardFrom().filter((key) => !key.startsWith(`${host.id}/`))).toEqual([]);
-    expect(liveSession.participants.filter((p) => p.tracks.length > 0).map((p) => p.user?.id)).toEqual([host.id]);
+
+    // Made a speaker, a viewer is offered a microphone, and heard.
+    const [promoted] = viewers;
+    await ok(
+      t.url,
+      SetParticipantRoleDocument,
+      { sessionId: stream.id, userId: promoted!.id, role: 'SPEAKER' },
+      host.token,
+    );
+    await hostPeer.receivesMore(promoted!.id);
+    await viewerPeers[1]!.receivesMore(promoted!.id);
+    expect((await ok(t.url, LiveSessionDocument, { id: stream.id }, host.token)).liveSession.viewerCount).toBe(2);
+    await ok(t.url, EndLiveSessionDocument, { sessionId: stream.id }, host.token);
   });
 
   it('the host mutes one, whose audio stops, and removes another, whose media stops and who is told', async () => {
@@ -180,6 +202,11 @@ describe('media through the SFU, signalled through the gateway', () => {
     await ok(t.url, MuteParticipantDocument, { sessionId: session.id, userId: muted.id }, host.token);
     // Its client keeps sending: only the SFU can stop the packets.
     await receivesNoMore([hostPeer!, removedPeer!], muted.id, mutedPeer!, host.id);
+    const { liveSession } = await ok(t.url, LiveSessionDocument, { id: session.id }, removed.token);
+    expect(liveSession.participants.find((p) => p.user?.id === muted.id)).toMatchObject({
+      muted: true,
+      tracks: [{ kind: 'AUDIO', source: 'MICROPHONE', muted: true }],
+    });
 
     const { removeParticipant } = await ok(
       t.url,
@@ -237,7 +264,16 @@ describe('media through the SFU, signalled through the gateway', () => {
       await rm(folder, { recursive: true, force: true });
     }
     expect(await codes(t.url, FileDocument, { id: fileId }, outsider.token)).toEqual(['NOT_FOUND']);
+
+    // A second one, still going when the host ends the session: the end stores it too.
+    await ok(t.url, StartRecordingDocument, { sessionId: session.id }, host.token);
+    await guestPeer!.receivesMore(host.id, 'CAMERA', 30);
     await ok(t.url, EndLiveSessionDocument, { sessionId: session.id }, host.token);
+    await guestPeer!.eventOf('RECORDING_READY');
+    const { liveSession } = await ok(t.url, SessionRecordingsDocument, { id: session.id }, guest.token);
+    expect(liveSession.recording).toBe(false);
+    expect(liveSession.recordings).toHaveLength(2);
+    expect(liveSession.recordings[1]!.size).toBeGreaterThan(0);
   });
 });
 
@@ -253,7 +289,7 @@ describe('signals that are refused', () => {
     const session = await startCall(host, conversation.id);
     const prying = new TestPeer(t, outsider, session.id);
     peers.push(prying);
-    await prying.listen().catch(() => undefined);
+    await prying.listen();
 
     // A client that joins but answers by hand.
     const manual = new TestPeer(t, host, session.id);
@@ -278,6 +314,8 @@ describe('signals that are refused', () => {
     await guestPeer.eventOf('SIGNAL');
     await manual.eventOf('PARTICIPANT_JOINED', guest.id);
     expect(prying.events).toEqual([]);
+    // The gateway holds the subscription (it is refused only with `current: true`) but sends it nothing.
+    expect(prying.subscriptionError).toBeUndefined();
     await ok(t.url, EndLiveSessionDocument, { sessionId: session.id }, host.token);
     await guestPeer.eventOf('SESSION_ENDED');
     expect(prying.events).toEqual([]);

@@ -159,10 +159,18 @@ export class TestPeer {
     this.answersTaken += 1;
   }
 
+  /** Closes it all, and waits for the gateway to let go of its subscription (so a later count starts clean). */
   async close() {
     clearInterval(this.poll);
+    const held = this.t.stack.gateway.live.subscriptionsOf(this.user.id);
+    const listening = this.subscription && !this.subscription.error;
     this.subscription?.stop();
     await this.client?.dispose();
     await this.media?.close();
+    if (listening)
+      await waitFor(
+        `the gateway to drop ${this.user.username}'s subscription`,
+        () => this.t.stack.gateway.live.subscriptionsOf(this.user.id) < held,
+      );
   }
 }
