@@ -312,6 +312,20 @@ describe('signals that are refused', () => {
     await ok(t.url, AcceptCallDocument, { sessionId: session.id }, guest.token);
     const guestPeer = await connect(guest, session.id);
     await guestPeer.eventOf('SIGNAL');
+    // Trickled candidates: a well-formed one is taken, nonsense is refused.
+    const candidate = (text: string, who: Member) =>
+      request(
+        t.url,
+        SendSignalDocument,
+        { sessionId: session.id, input: { candidate: { candidate: text, sdpMid: 'mic', sdpMLineIndex: 0 } } },
+        { token: who.token },
+      );
+    const hostCandidate = 'candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host';
+    expect((await candidate(hostCandidate, guest)).data?.sendSignal).toBe(true);
+    // Before the answer too: HTTP requests may overtake each other.
+    expect((await candidate(hostCandidate, host)).data?.sendSignal).toBe(true);
+    const nonsense = await candidate('candidate:nonsense', guest);
+    expect(nonsense.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     await manual.eventOf('PARTICIPANT_JOINED', guest.id);
     expect(prying.events).toEqual([]);
     // The gateway holds the subscription (it is refused only with `current: true`) but sends it nothing.
