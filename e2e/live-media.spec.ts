@@ -127,24 +127,35 @@ describe('media through the SFU, signalled through the gateway', () => {
     }
   });
 
-  it('a shared screen reaches the others as a VIDEO track with source SCREEN, and the session shows it', async () => {
+  it('a screen shared mid-call reaches the others as a VIDEO track with source SCREEN, until it stops', async () => {
     const [ada, bob, cy] = await Promise.all([member(t, 'med'), member(t, 'med'), member(t, 'med')]);
-    const options = new Map([[bob, { publishes: ['MICROPHONE', 'SCREEN'] } as TestPeerOptions]]);
     const {
       session,
-      peers: [adaPeer, , cyPeer],
-    } = await call(ada, [bob, cy], options);
+      peers: [adaPeer, bobPeer, cyPeer],
+    } = await call(ada, [bob, cy]);
+    await adaPeer!.receivesMore(bob.id);
+    const tracksOfBob = (count: number) =>
+      waitFor(`the session to show ${count} tracks of bob`, async () => {
+        const { liveSession } = await ok(t.url, LiveSessionDocument, { id: session.id }, cy.token);
+        const tracks = liveSession.participants.find((p) => p.user?.id === bob.id)?.tracks ?? [];
+        return tracks.length === count ? tracks : null;
+      });
+
+    await bobPeer!.startSending('SCREEN');
     await adaPeer!.receivesMore(bob.id, 'SCREEN');
     await cyPeer!.receivesMore(bob.id, 'SCREEN');
-    const shown = await waitFor('the session to show the screen', async () => {
-      const { liveSession } = await ok(t.url, LiveSessionDocument, { id: session.id }, cy.token);
-      const tracks = liveSession.participants.find((p) => p.user?.id === bob.id)?.tracks ?? [];
-      return tracks.length === 2 ? tracks : null;
-    });
-    expect(shown).toEqual([
+    expect(await tracksOfBob(2)).toEqual([
       { kind: 'AUDIO', source: 'MICROPHONE', muted: false },
       { kind: 'VIDEO', source: 'SCREEN', muted: false },
     ]);
+
+    // Its client keeps writing the screen's packets: the SFU stops forwarding them as the answer says.
+    await bobPeer!.stopSending('SCREEN');
+    expect(await tracksOfBob(1)).toEqual([{ kind: 'AUDIO', source: 'MICROPHONE', muted: false }]);
+    await adaPeer!.receivesMore(bob.id, 'MICROPHONE', 10);
+    const screens = [adaPeer!, cyPeer!].map((peer) => peer.packetsFrom(bob.id, 'SCREEN'));
+    await adaPeer!.receivesMore(bob.id, 'MICROPHONE', 100);
+    expect([adaPeer!, cyPeer!].map((peer) => peer.packetsFrom(bob.id, 'SCREEN'))).toEqual(screens);
   });
 
   it('a live stream reaches its viewers, counted; a viewer that tries to publish is refused and heard by no one', async () => {
@@ -207,6 +218,10 @@ describe('media through the SFU, signalled through the gateway', () => {
       muted: true,
       tracks: [{ kind: 'AUDIO', source: 'MICROPHONE', muted: true }],
     });
+    // They unmute by sending their microphone again: stopped, then started, each through a new offer.
+    await mutedPeer!.stopSending('MICROPHONE');
+    await mutedPeer!.startSending('MICROPHONE');
+    await hostPeer!.receivesMore(muted.id);
 
     const { removeParticipant } = await ok(
       t.url,
@@ -302,6 +317,18 @@ describe('signals that are refused', () => {
       codes(t.url, SendSignalDocument, { sessionId, input: { answer } }, who.token);
     expect(await signal('not sdp at all')).toEqual(['BAD_USER_INPUT']);
     expect(await signal('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n')).toEqual(['BAD_USER_INPUT']);
+    const renegotiate = (value: boolean) =>
+      codes(t.url, SendSignalDocument, { sessionId: session.id, input: { renegotiate: value } }, host.token);
+    expect(await renegotiate(false)).toEqual(['BAD_USER_INPUT']);
+    expect(
+      await codes(
+        t.url,
+        SendSignalDocument,
+        { sessionId: session.id, input: { renegotiate: true, answer: 'v=0' } },
+        host.token,
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(await renegotiate(true)).toEqual([]);
 
     // A public stream anyone may see, but the passer-by has not joined.
     const stream = (await ok(t.url, StartLiveStreamDocument, { title: 'Open', visibility: 'PUBLIC' }, guest.token))

@@ -95,6 +95,30 @@ export class TestPeer {
     return this;
   }
 
+  /** Starts sending `source` (a screen share mid-call): asks the SFU for an offer to answer sending it on. */
+  async startSending(source: Source) {
+    this.media?.publish(source);
+    await this.renegotiate();
+  }
+
+  /** Stops sending `source`: the next answer no longer sends on it. */
+  async stopSending(source: Source) {
+    this.media?.unpublish(source);
+    await this.renegotiate();
+  }
+
+  /** Asks for an offer, and returns once it answered one made after the change. */
+  private async renegotiate() {
+    const before = this.answersTaken;
+    await ok(
+      this.t.url,
+      SendSignalDocument,
+      { sessionId: this.sessionId, input: { renegotiate: true } },
+      this.user.token,
+    );
+    await waitFor(`${this.user.username} to answer the new offer`, () => this.answersTaken > before);
+  }
+
   /** Packets received so far from `userId`'s `source`. */
   packetsFrom(userId: string, source: Source = 'MICROPHONE'): number {
     return this.media?.packetsFrom(userId, source) ?? 0;

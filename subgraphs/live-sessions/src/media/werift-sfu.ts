@@ -172,6 +172,11 @@ export class WeriftSfu implements MediaServer {
   async signal(participant: MediaParticipant, signal: ClientSignal): Promise<void> {
     const peer = this.peer(participant.sessionId, participant.userId);
     if (!peer) throw new MediaRefused('not connected to this session', 'CONFLICT');
+    if (signal.kind === 'RENEGOTIATE') {
+      // An offer still unanswered is followed by a fresh one once answered.
+      this.negotiate(peer);
+      return;
+    }
     if (signal.kind === 'CANDIDATE') {
       if (!signal.candidate.trim()) return; // end of candidates
       // werift ignores a candidate it cannot parse; the client should hear that it sent nonsense.

@@ -96,6 +96,25 @@ describe('the embedded SFU', () => {
     expect(ada.packetsFrom('bob', 'MICROPHONE')).toBeGreaterThan(0);
   });
 
+  it('offers again when a client asks, so it can start and stop sharing its screen mid-call', async () => {
+    harness = new SfuHarness();
+    const ada = await harness.join('ada', 'HOST', { publish: ['MICROPHONE'] });
+    const bob = await harness.join('bob', 'SPEAKER', { publish: ['MICROPHONE'] });
+    await receivesMore(bob, 'ada', 'MICROPHONE');
+    ada.publish('SCREEN');
+    await harness.sfu.signal(harness.participant('ada'), { kind: 'RENEGOTIATE' });
+    await receivesMore(bob, 'ada', 'SCREEN');
+    expect(harness.tracks.get('ada')).toContainEqual({ kind: 'VIDEO', source: 'SCREEN', muted: false });
+    // The client keeps writing the screen's packets: its answer alone stops them.
+    ada.unpublish('SCREEN');
+    await harness.sfu.signal(harness.participant('ada'), { kind: 'RENEGOTIATE' });
+    await waitFor('the screen to stop', () => harness.tracks.get('ada')?.length === 1);
+    await receivesMore(bob, 'ada', 'MICROPHONE', 10);
+    const screen = bob.packetsFrom('ada', 'SCREEN');
+    await receivesMore(bob, 'ada', 'MICROPHONE', 100);
+    expect(bob.packetsFrom('ada', 'SCREEN')).toBe(screen);
+  });
+
   it('lets a viewer receive but never publish', async () => {
     harness = new SfuHarness();
     const host = await harness.join('host', 'HOST', { publish: ['MICROPHONE'] });
