@@ -251,8 +251,8 @@ describe('media through the SFU, signalled through the gateway', () => {
     const started = Date.now();
     // Three seconds of media, counted in frames the SFU forwarded (30 a second).
     await guestPeer!.receivesMore(host.id, 'CAMERA', 90);
-    await ok(t.url, StopRecordingDocument, { sessionId: session.id }, host.token);
     const elapsed = (Date.now() - started) / 1000;
+    await ok(t.url, StopRecordingDocument, { sessionId: session.id }, host.token);
     const recording = await waitFor('the recording to be stored', async () => {
       const { liveSession } = await ok(t.url, SessionRecordingsDocument, { id: session.id }, host.token);
       return liveSession.recordings[0]?.file ? liveSession.recordings[0] : null;

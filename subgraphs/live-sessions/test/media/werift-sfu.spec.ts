@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaRefused } from '../../src/media/media-server.js';
+import { settleDuration } from '../../src/media/werift-sfu.js';
 import { SfuHarness } from './harness.js';
 
 const require = createRequire(import.meta.url);
@@ -258,6 +259,18 @@ describe('the embedded SFU', () => {
       expect(duration).toBeLessThan(elapsed + 1.5);
       // Whole seconds, measured from RTP timestamps rather than by reading the file back.
       expect(Math.abs((recorded?.durationSeconds ?? 0) - duration)).toBeLessThanOrEqual(1.5);
+      // When werift's writer does not reach its end in time, the file keeps the placeholder it starts with
+      // (a day) unless the SFU writes the duration itself.
+      const probedDuration = async () => {
+        const { stdout: probedAgain } = await promisify(execFile)(ffprobe, [
+          ...['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', recorded?.path ?? ''],
+        ]);
+        return Number((JSON.parse(probedAgain) as { format: { duration: string } }).format.duration);
+      };
+      await settleDuration(recorded?.path ?? '', 86_400);
+      expect(await probedDuration()).toBe(86_400);
+      await settleDuration(recorded?.path ?? '', 3);
+      expect(await probedDuration()).toBeCloseTo(3, 1);
     } finally {
       await harness.close();
       await rm(directory, { recursive: true, force: true });
