@@ -222,6 +222,11 @@ describe('media through the SFU, signalled through the gateway', () => {
     await mutedPeer!.stopSending('MICROPHONE');
     await mutedPeer!.startSending('MICROPHONE');
     await hostPeer!.receivesMore(muted.id);
+    await waitFor('the session to show them unmuted', async () => {
+      const now = await ok(t.url, LiveSessionDocument, { id: session.id }, host.token);
+      const them = now.liveSession.participants.find((p) => p.user?.id === muted.id);
+      return them?.muted === false && them.tracks[0]?.muted === false;
+    });
 
     const { removeParticipant } = await ok(
       t.url,
