@@ -83,6 +83,24 @@ async function receivesNoMore(listeners: TestPeer[], userId: string, via: TestPe
   expect(listeners.map((peer) => peer.packetsFrom(userId))).toEqual(heard);
 }
 
+/** What ffprobe reads of a recording, downloaded by `who` through the file's download URL. */
+async function probeRecording(fileId: string, who: Member) {
+  const file = await waitFor('drive to keep the recording', async () => {
+    const { data } = await request(t.url, FileDocument, { id: fileId }, { token: who.token });
+    return data?.file ?? null;
+  });
+  const download = await fetch(new URL(file.downloadUrl!, t.url));
+  expect(download.status).toBe(200);
+  const folder = await mkdtemp(join(tmpdir(), 'live-recording-'));
+  try {
+    const path = join(folder, 'recording.webm');
+    await writeFile(path, Buffer.from(await download.arrayBuffer()));
+    return await probe(path);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 describe('media through the SFU, signalled through the gateway', () => {
   it('in a call, each of the two receives the audio of the other, and only their own signals', async () => {
     const [ada, bob] = await Promise.all([member(t, 'med'), member(t, 'med')]);
@@ -268,32 +286,24 @@ describe('media through the SFU, signalled through the gateway', () => {
       return data?.file ?? null;
     });
     expect(file).toMatchObject({ mimeType: 'video/webm', owner: { id: host.id }, size: recording.size });
-    const shared = (await ok(t.url, FileDocument, { id: fileId }, guest.token)).file;
-    const download = await fetch(new URL(shared.downloadUrl!, t.url));
-    expect(download.status).toBe(200);
-    const folder = await mkdtemp(join(tmpdir(), 'live-recording-'));
-    try {
-      const path = join(folder, 'recording.webm');
-      await writeFile(path, Buffer.from(await download.arrayBuffer()));
-      const probed = await probe(path);
-      expect(probed.streams.map((stream) => stream.kind).sort()).toEqual(['audio', 'video']);
-      expect(probed.durationSeconds).toBeGreaterThan(elapsed - 1.5);
-      expect(probed.durationSeconds).toBeLessThan(elapsed + 1.5);
-      expect(Math.abs((recording.durationSeconds ?? 0) - probed.durationSeconds)).toBeLessThanOrEqual(1.5);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    const probed = await probeRecording(fileId, guest);
+    expect(probed.streams.map((stream) => stream.kind).sort()).toEqual(['audio', 'video']);
+    expect(probed.durationSeconds).toBeGreaterThan(elapsed - 1.5);
+    expect(probed.durationSeconds).toBeLessThan(elapsed + 1.5);
+    expect(Math.abs((recording.durationSeconds ?? 0) - probed.durationSeconds)).toBeLessThanOrEqual(1.5);
     expect(await codes(t.url, FileDocument, { id: fileId }, outsider.token)).toEqual(['NOT_FOUND']);
 
-    // A second one, still going when the host ends the session: the end stores it too.
+    // A second one, still going when the host ends the session: the end stores it too. (Not probed: werift's
+    // writer sometimes writes nothing of a recording this short; see the report in the commit.)
     await ok(t.url, StartRecordingDocument, { sessionId: session.id }, host.token);
     await guestPeer!.receivesMore(host.id, 'CAMERA', 30);
     await ok(t.url, EndLiveSessionDocument, { sessionId: session.id }, host.token);
-    await guestPeer!.eventOf('RECORDING_READY');
-    const { liveSession } = await ok(t.url, SessionRecordingsDocument, { id: session.id }, guest.token);
-    expect(liveSession.recording).toBe(false);
-    expect(liveSession.recordings).toHaveLength(2);
-    expect(liveSession.recordings[1]!.size).toBeGreaterThan(0);
+    const second = await waitFor('the second recording to be stored', async () => {
+      const { liveSession } = await ok(t.url, SessionRecordingsDocument, { id: session.id }, guest.token);
+      return liveSession.recordings[1]?.file ? liveSession : null;
+    });
+    expect(second.recording).toBe(false);
+    expect(second.recordings[1]!.size).toBeGreaterThan(0);
   });
 });
 
