@@ -485,10 +485,12 @@ export type ShippingAddressInput = {
   postalCode: string;
 };
 
-/** Exactly one of: your answer to the SFU’s latest offer, or one of your ICE candidates. */
+/** Exactly one of: your answer to the SFU’s latest offer, one of your ICE candidates, or `renegotiate: true`. */
 export type SignalInput = {
   answer?: string | null | undefined;
   candidate?: IceCandidateInput | null | undefined;
+  /** Asks the SFU for a new offer, to answer sending a source you start or not one you stop (a screen). */
+  renegotiate?: boolean | null | undefined;
 };
 
 export type SubscribeToPlanInput = {

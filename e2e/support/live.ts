@@ -1,6 +1,6 @@
+import { MediaPeer, type Source } from '@peerlink/live-sessions/media-client';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import type { Client } from 'graphql-ws';
-import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver, RtpHeader, RtpPacket } from 'werift';
 import {
   JoinSessionDocument,
   SendSignalDocument,
@@ -8,75 +8,145 @@ import {
   type JoinSessionMutation,
   type SessionSignalsSubscription,
 } from '../generated/graphql.js';
-import { ok, Subscription, wsClient } from './client.js';
+import { ok, request, Subscription, wsClient } from './client.js';
 import type { Member } from './social.js';
 import type { TestStack } from './stack.js';
 
-export type Source = 'MICROPHONE' | 'CAMERA' | 'SCREEN';
+export type { Source };
 
-/** The mids the embedded SFU gives the transceivers a participant may publish on (media-server.ts). */
-export const SOURCE_MIDS: Record<Source, string> = { MICROPHONE: 'mic', CAMERA: 'cam', SCREEN: 'screen' };
+type SessionEvent = NonNullable<SessionSignalsSubscription['sessionEvent']>;
 
-type Signal = NonNullable<NonNullable<SessionSignalsSubscription['sessionEvent']>['signal']>;
+/** A signal the gateway refused, with its error code. */
+export class SignalRefused extends Error {
+  constructor(readonly code: string | undefined) {
+    super(`signal refused: ${code}`);
+  }
+}
 
-/** Opus silence: the SFU forwards payloads as they are, so any bytes of the negotiated codec do. */
-const PAYLOAD = { audio: Buffer.from([0xf8, 0xff, 0xfe]), video: Buffer.alloc(64, 0x90) };
+export interface TestPeerOptions {
+  /** The sources it publishes (a viewer may be told to, to show the SFU refuses). */
+  publishes?: Source[];
+  /** Rewrites its answers: a misbehaving client. */
+  tamper?: (sdp: string) => string;
+}
 
 /**
- * A participant's client in Node, signalling only through the gateway as a browser would: it subscribes
- * to `sessionEvent`, joins, answers each offer of the SFU (publishing on the `mic`, `cam` and `screen`
- * transceivers for the sources it was told to), trickles its ICE candidates through `sendSignal`, sends
- * a packet every 20 ms on each published track, and counts the RTP packets it receives per remote
- * transceiver (by mid).
+ * A participant's client in Node, signalling only through the gateway as a browser would: it subscribes to
+ * `sessionEvent`, then joins (the SFU offers right after the join), and answers each offer through
+ * `sendSignal`. The media side (publishing synthetic RTP, counting what arrives by publisher and source as
+ * the offers' msids name them) is the SFU's own Node client, shared with its tests.
  */
 export class TestPeer {
-  /** RTP packets received, by the mid of the transceiver they came on. */
-  readonly received = new Map<string, number>();
-  /** Offers answered, and GraphQL errors of signals the gateway refused. */
-  offers = 0;
-  readonly refusals: string[] = [];
+  /** Every session event it received, signals included, in order. */
+  readonly events: SessionEvent[] = [];
+  /** Codes of the answers the gateway refused. */
+  readonly refusals: (string | undefined)[] = [];
+  /** Answers the gateway took. */
+  answersTaken = 0;
   join: JoinSessionMutation['joinSession'] | null = null;
-  pc: RTCPeerConnection | null = null;
+  media: MediaPeer | null = null;
   private client: Client | null = null;
   private subscription: Subscription<SessionSignalsSubscription> | null = null;
   private handled = 0;
+  /** Answers offers from `connect` on (a peer that only listens leaves them to the test). */
+  private answering = false;
   private chain: Promise<void> = Promise.resolve();
-  private readonly pumps: NodeJS.Timeout[] = [];
   private readonly poll: NodeJS.Timeout;
 
   constructor(
     private readonly t: TestStack,
     readonly user: Member,
     readonly sessionId: string,
-    /** The sources it publishes (a viewer may be told to, to show the SFU refuses). */
-    readonly publishes: Source[] = ['MICROPHONE'],
+    private readonly options: TestPeerOptions = {},
   ) {
     // Signals are handled one at a time, in the order they arrived.
     this.poll = setInterval(() => this.drain(), 5);
   }
 
-  /** Subscribes first (the SFU offers right after the join), then joins. */
+  /** Subscribes, joins, and resolves once it has answered the SFU's first offer. */
   async connect(): Promise<this> {
+    await this.listen();
+    this.answering = true;
+    this.join = (await ok(this.t.url, JoinSessionDocument, { sessionId: this.sessionId }, this.user.token)).joinSession;
+    const media = new MediaPeer(
+      (sdp) => this.send({ answer: sdp }),
+      this.options.tamper,
+      this.join.iceServers.map((server) => ({
+        urls: server.urls,
+        username: server.username ?? undefined,
+        credential: server.credential ?? undefined,
+      })),
+    );
+    for (const source of this.options.publishes ?? ['MICROPHONE']) media.publish(source);
+    this.media = media;
+    await waitFor(`${this.user.username}'s first answer`, () => this.answersTaken + this.refusals.length > 0);
+    return this;
+  }
+
+  /** Subscribes to the session's events, once the gateway holds the subscription. */
+  async listen(): Promise<this> {
     const before = this.t.stack.gateway.live.subscriptionsOf(this.user.id);
     this.client = wsClient(this.t.url, this.user.token);
     this.subscription = new Subscription(this.client, SessionSignalsDocument, { sessionId: this.sessionId });
     await waitFor(
-      `${this.user.username}'s signal subscription`,
-      () => this.t.stack.gateway.live.subscriptionsOf(this.user.id) > before,
+      `${this.user.username}'s session subscription`,
+      () => this.t.stack.gateway.live.subscriptionsOf(this.user.id) > before || this.subscription?.error,
     );
-    this.join = (await ok(this.t.url, JoinSessionDocument, { sessionId: this.sessionId }, this.user.token)).joinSession;
     return this;
   }
 
-  /** Packets received on the transceiver `mid` so far. */
-  packets(mid: string) {
-    return this.received.get(mid) ?? 0;
+  /** Starts sending `source` (a screen share mid-call): asks the SFU for an offer to answer sending it on. */
+  async startSending(source: Source) {
+    this.media?.publish(source);
+    await this.renegotiate();
   }
 
-  /** Waits until at least `count` packets arrived on some transceiver other than its own published ones. */
-  receivesMedia(count = 10) {
-    return waitFor(`${this.user.username} to receive ${count} RTP packets`, () =>
-      [...this.received.values()].some((n) => n >= count),
+  /** Stops sending `source`: the next answer no longer sends on it. */
+  async stopSending(source: Source) {
+    this.media?.unpublish(source);
+    await this.renegotiate();
+  }
+
+  /** Asks for an offer, and returns once it answered one made after the change. */
+  private async renegotiate() {
+    const before = this.answersTaken;
+    await ok(
+      this.t.url,
+      SendSignalDocument,
+      { sessionId: this.sessionId, input: { renegotiate: true } },
+      this.user.token,
+    );
+    await waitFor(`${this.user.username} to answer the new offer`, () => this.answersTaken > before);
+  }
+
+  /** Packets received so far from `userId`'s `source`. */
+  packetsFrom(userId: string, source: Source = 'MICROPHONE'): number {
+    return this.media?.packetsFrom(userId, source) ?? 0;
+  }
+
+  /** Waits until at least `count` more packets than now arrived from `userId`'s `source`. */
+  async receivesMore(userId: string, source: Source = 'MICROPHONE', count = 20) {
+    const before = this.packetsFrom(userId, source);
+    await waitFor(
+      `${this.user.username} to receive ${count} packets from ${userId}'s ${source}`,
+      () => this.packetsFrom(userId, source) >= before + count,
+    );
+  }
+
+  /** Everyone whose media reached it, as `<userId>/<SOURCE>`. */
+  heardFrom(): string[] {
+    return [...(this.media?.received.keys() ?? [])];
+  }
+
+  /** The subscription's refusal, if the gateway refused it. */
+  get subscriptionError() {
+    return this.subscription?.error;
+  }
+
+  /** Waits for a session event of `kind` (about `userId`, if given). */
+  eventOf(kind: string, userId?: string) {
+    return waitFor(`${this.user.username} to get a ${kind} event`, () =>
+      this.events.find((event) => event.kind === kind && (!userId || event.user?.id === userId)),
     );
   }
 
@@ -84,92 +154,47 @@ export class TestPeer {
     const results = this.subscription?.results ?? [];
     while (this.handled < results.length) {
       const event = results[this.handled++]?.data?.sessionEvent;
-      if (event?.kind === 'SIGNAL' && event.signal) {
-        const signal = event.signal;
-        this.chain = this.chain.then(() => this.handle(signal)).catch((err) => void this.refusals.push(String(err)));
-      }
+      if (!event) continue;
+      this.events.push(event);
+      const signal = event.signal;
+      if (event.kind !== 'SIGNAL' || !signal || !this.answering) continue;
+      this.chain = this.chain
+        .then(async () => {
+          const media = await waitFor('the join to return', () => this.media);
+          if (signal.kind === 'OFFER') return media.takeOffer(signal.sdp ?? '');
+          await media.pc.addIceCandidate({
+            candidate: signal.candidate ?? '',
+            sdpMid: signal.sdpMid ?? undefined,
+            sdpMLineIndex: signal.sdpMLineIndex ?? undefined,
+          });
+        })
+        .catch((error) => void this.refusals.push(error instanceof SignalRefused ? error.code : String(error)));
     }
   }
 
-  private async handle(signal: Signal) {
-    if (!this.join) await waitFor('the join to return', () => this.join);
-    const pc = this.connection();
-    if (signal.kind === 'CANDIDATE') {
-      await pc.addIceCandidate({
-        candidate: signal.candidate!,
-        sdpMid: signal.sdpMid ?? undefined,
-        sdpMLineIndex: signal.sdpMLineIndex ?? undefined,
-      });
-      return;
-    }
-    await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp! });
-    for (const transceiver of pc.getTransceivers()) this.publishOn(transceiver);
-    await pc.setLocalDescription(await pc.createAnswer());
-    this.offers += 1;
-    await this.signal({ answer: pc.localDescription!.sdp });
-  }
-
-  private connection(): RTCPeerConnection {
-    if (this.pc) return this.pc;
-    const iceServers = this.join!.iceServers.map((s) => ({
-      urls: s.urls[0]!,
-      username: s.username ?? undefined,
-      credential: s.credential ?? undefined,
-    }));
-    const pc = new RTCPeerConnection({ iceServers });
-    pc.onIceCandidate.subscribe((candidate) => {
-      if (!candidate?.candidate) return;
-      void this.signal({
-        candidate: {
-          candidate: candidate.candidate,
-          sdpMid: candidate.sdpMid ?? null,
-          sdpMLineIndex: candidate.sdpMLineIndex ?? null,
-        },
-      }).catch((err) => this.refusals.push(String(err)));
-    });
-    pc.ontrack = ({ track, transceiver }) => {
-      track.onReceiveRtp.subscribe(() => {
-        const mid = transceiver.mid ?? track.id ?? 'unnamed';
-        this.received.set(mid, (this.received.get(mid) ?? 0) + 1);
-      });
-    };
-    this.pc = pc;
-    return pc;
-  }
-
-  /** Sends on a transceiver the SFU offered for one of the sources it publishes (once per transceiver). */
-  private publishOn(transceiver: RTCRtpTransceiver) {
-    const source = (Object.keys(SOURCE_MIDS) as Source[]).find((s) => SOURCE_MIDS[s] === transceiver.mid);
-    if (!source || !this.publishes.includes(source) || transceiver.sender.track) return;
-    const kind = source === 'MICROPHONE' ? 'audio' : 'video';
-    const track = new MediaStreamTrack({ kind });
-    void transceiver.sender.replaceTrack(track);
-    transceiver.setDirection('sendonly');
-    let sequenceNumber = 0;
-    let timestamp = 0;
-    this.pumps.push(
-      setInterval(() => {
-        const payloadType = transceiver.codecs[0]?.payloadType ?? 96;
-        sequenceNumber = (sequenceNumber + 1) & 0xffff;
-        timestamp = (timestamp + (kind === 'audio' ? 960 : 1800)) >>> 0;
-        const header = new RtpHeader({ payloadType, sequenceNumber, timestamp, marker: true });
-        track.writeRtp(new RtpPacket(header, PAYLOAD[kind]));
-      }, 20),
+  private async send(input: { answer: string }) {
+    const { errors } = await request(
+      this.t.url,
+      SendSignalDocument,
+      { sessionId: this.sessionId, input },
+      { token: this.user.token },
     );
+    if (errors?.length) throw new SignalRefused(errors[0]?.extensions?.code as string | undefined);
+    this.answersTaken += 1;
   }
 
-  private async signal(input: {
-    answer?: string;
-    candidate?: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null };
-  }) {
-    await ok(this.t.url, SendSignalDocument, { sessionId: this.sessionId, input }, this.user.token);
-  }
-
+  /** Closes it all, and waits for the gateway to let go of its subscription (so a later count starts clean). */
   async close() {
     clearInterval(this.poll);
-    for (const pump of this.pumps) clearInterval(pump);
+    const held = this.t.stack.gateway.live.subscriptionsOf(this.user.id);
+    const listening = this.subscription && !this.subscription.error;
     this.subscription?.stop();
     await this.client?.dispose();
-    await this.pc?.close();
+    await this.media?.close();
+    if (listening)
+      await waitFor(
+        `the gateway to drop ${this.user.username}'s subscription`,
+        () => this.t.stack.gateway.live.subscriptionsOf(this.user.id) < held,
+      );
   }
 }

@@ -88,20 +88,32 @@ export class IceCandidateInput {
   sdpMLineIndex?: number | null;
 }
 
-@InputType({ description: 'Exactly one of: your answer to the SFU’s latest offer, or one of your ICE candidates.' })
+@InputType({
+  description:
+    'Exactly one of: your answer to the SFU’s latest offer, one of your ICE candidates, or `renegotiate: true`.',
+})
 export class SignalInput {
   @Field(() => String, { nullable: true })
   answer?: string | null;
 
   @Field(() => IceCandidateInput, { nullable: true })
   candidate?: IceCandidateInput | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Asks the SFU for a new offer, to answer sending a source you start or not one you stop (a screen).',
+  })
+  renegotiate?: boolean | null;
 }
 
 const MAX_SDP = 64 * 1024;
 
 export function clientSignal(input: SignalInput): ClientSignal {
-  const { answer, candidate } = input;
-  if ((answer == null) === (candidate == null)) throw badInput('Send an answer or a candidate.', 'input');
+  const { answer, candidate, renegotiate } = input;
+  const given = [answer, candidate, renegotiate].filter((field) => field != null);
+  if (given.length !== 1 || renegotiate === false)
+    throw badInput('Send an answer, a candidate, or renegotiate: true.', 'input');
+  if (renegotiate) return { kind: 'RENEGOTIATE' };
   if (answer != null) {
     if (!answer.trim() || answer.length > MAX_SDP) throw badInput('The answer is empty or too long.', 'answer');
     return { kind: 'ANSWER', sdp: answer };

@@ -52,10 +52,14 @@ export interface MediaJoin {
   expiresAt: Date;
 }
 
-/** From a participant's client to the SFU (`sendSignal`). */
+/**
+ * From a participant's client to the SFU (`sendSignal`). RENEGOTIATE asks for a new offer: the SFU always
+ * offers, so a client that starts or stops sending a source (a screen share) needs one to answer differently.
+ */
 export type ClientSignal =
   | { kind: 'ANSWER'; sdp: string }
-  | { kind: 'CANDIDATE'; candidate: string; sdpMid: string | null; sdpMLineIndex: number | null };
+  | { kind: 'CANDIDATE'; candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }
+  | { kind: 'RENEGOTIATE' };
 
 /** From the SFU to one participant's client (a live-only `sessionEvent` for that participant alone). */
 export type ServerSignal =

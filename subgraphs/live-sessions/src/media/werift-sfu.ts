@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +12,13 @@ import {
   useOPUS,
   useVP8,
 } from 'werift';
-import { MediaRecorder } from 'werift/nonstandard';
+import {
+  DurationPosition,
+  MediaRecorder,
+  replaceSegmentSize,
+  SegmentSizePosition,
+  WEBMContainer,
+} from 'werift/nonstandard';
 import {
   type ClientSignal,
   type IceServer,
@@ -172,6 +178,11 @@ export class WeriftSfu implements MediaServer {
   async signal(participant: MediaParticipant, signal: ClientSignal): Promise<void> {
     const peer = this.peer(participant.sessionId, participant.userId);
     if (!peer) throw new MediaRefused('not connected to this session', 'CONFLICT');
+    if (signal.kind === 'RENEGOTIATE') {
+      // An offer still unanswered is followed by a fresh one once answered.
+      this.negotiate(peer);
+      return;
+    }
     if (signal.kind === 'CANDIDATE') {
       if (!signal.candidate.trim()) return; // end of candidates
       // werift ignores a candidate it cannot parse; the client should hear that it sent nonsense.
@@ -306,6 +317,9 @@ export class WeriftSfu implements MediaServer {
       0,
       ...[...recording.firstTimestamp.values()].map(({ last, clockRate }) => last / clockRate),
     );
+    // `ended`: a plain field of werift's WebM writer, set once it wrote the real duration.
+    if (!(recording.recorder.writer as { ended?: boolean }).ended)
+      await settleDuration(recording.path, durationSeconds);
     return { path: recording.path, mimeType: 'video/webm', size, durationSeconds: Math.round(durationSeconds) };
   }
 
@@ -581,6 +595,22 @@ export class WeriftSfu implements MediaServer {
     }
     this.report(peer);
     peer.pc.close().catch(() => undefined);
+  }
+}
+
+/**
+ * werift's recorder writes a 24 h placeholder duration first and the real one at its end, but its stop gives up
+ * waiting for that end after 5 s (seen under load): the file would say it lasts a day. Written here instead.
+ */
+export async function settleDuration(path: string, seconds: number) {
+  const file = await open(path, 'r+');
+  try {
+    const duration = new WEBMContainer([]).createDuration(seconds * 1000);
+    await file.write(duration, 0, duration.length, DurationPosition);
+    const segmentSize = replaceSegmentSize((await file.stat()).size);
+    await file.write(segmentSize, 0, segmentSize.length, SegmentSizePosition);
+  } finally {
+    await file.close();
   }
 }
 

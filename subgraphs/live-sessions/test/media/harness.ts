@@ -1,6 +1,6 @@
 import type { MediaListener, MediaRole, PublishedTrack } from '../../src/media/media-server.js';
 import { WeriftSfu } from '../../src/media/werift-sfu.js';
-import { MediaPeer, type Source } from './peer.js';
+import { MediaPeer, type Source } from '../../src/media/media-client.js';
 
 interface JoinOptions {
   publish?: Source[];

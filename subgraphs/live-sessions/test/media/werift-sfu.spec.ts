@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaRefused } from '../../src/media/media-server.js';
+import { settleDuration } from '../../src/media/werift-sfu.js';
 import { SfuHarness } from './harness.js';
 
 const require = createRequire(import.meta.url);
@@ -94,6 +95,25 @@ describe('the embedded SFU', () => {
     expect(harness.tracks.get('ada')).toContainEqual({ kind: 'VIDEO', source: 'SCREEN', muted: false });
     await waitFor('a keyframe request for cy', () => (ada.keyframeRequests.get('SCREEN') ?? 0) > keyframeRequests);
     expect(ada.packetsFrom('bob', 'MICROPHONE')).toBeGreaterThan(0);
+  });
+
+  it('offers again when a client asks, so it can start and stop sharing its screen mid-call', async () => {
+    harness = new SfuHarness();
+    const ada = await harness.join('ada', 'HOST', { publish: ['MICROPHONE'] });
+    const bob = await harness.join('bob', 'SPEAKER', { publish: ['MICROPHONE'] });
+    await receivesMore(bob, 'ada', 'MICROPHONE');
+    ada.publish('SCREEN');
+    await harness.sfu.signal(harness.participant('ada'), { kind: 'RENEGOTIATE' });
+    await receivesMore(bob, 'ada', 'SCREEN');
+    expect(harness.tracks.get('ada')).toContainEqual({ kind: 'VIDEO', source: 'SCREEN', muted: false });
+    // The client keeps writing the screen's packets: its answer alone stops them.
+    ada.unpublish('SCREEN');
+    await harness.sfu.signal(harness.participant('ada'), { kind: 'RENEGOTIATE' });
+    await waitFor('the screen to stop', () => harness.tracks.get('ada')?.length === 1);
+    await receivesMore(bob, 'ada', 'MICROPHONE', 10);
+    const screen = bob.packetsFrom('ada', 'SCREEN');
+    await receivesMore(bob, 'ada', 'MICROPHONE', 100);
+    expect(bob.packetsFrom('ada', 'SCREEN')).toBe(screen);
   });
 
   it('lets a viewer receive but never publish', async () => {
@@ -239,6 +259,18 @@ describe('the embedded SFU', () => {
       expect(duration).toBeLessThan(elapsed + 1.5);
       // Whole seconds, measured from RTP timestamps rather than by reading the file back.
       expect(Math.abs((recorded?.durationSeconds ?? 0) - duration)).toBeLessThanOrEqual(1.5);
+      // When werift's writer does not reach its end in time, the file keeps the placeholder it starts with
+      // (a day) unless the SFU writes the duration itself.
+      const probedDuration = async () => {
+        const { stdout: probedAgain } = await promisify(execFile)(ffprobe, [
+          ...['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', recorded?.path ?? ''],
+        ]);
+        return Number((JSON.parse(probedAgain) as { format: { duration: string } }).format.duration);
+      };
+      await settleDuration(recorded?.path ?? '', 86_400);
+      expect(await probedDuration()).toBe(86_400);
+      await settleDuration(recorded?.path ?? '', 3);
+      expect(await probedDuration()).toBeCloseTo(3, 1);
     } finally {
       await harness.close();
       await rm(directory, { recursive: true, force: true });

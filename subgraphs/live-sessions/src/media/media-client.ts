@@ -8,7 +8,8 @@ import {
   useOPUS,
   useVP8,
 } from 'werift';
-import { withoutFallbackStun } from '../../src/media/werift-sfu.js';
+import type { IceServer } from './media-server.js';
+import { withoutFallbackStun } from './werift-sfu.js';
 
 export type Source = 'MICROPHONE' | 'CAMERA' | 'SCREEN';
 
@@ -23,16 +24,13 @@ export interface Received {
 }
 
 /**
- * A client of the SFU in Node: answers its offers (the SFU always offers), publishes synthetic RTP on the
- * sources it is told to, and counts the RTP it receives by publisher and source. Signalling goes through
- * `answer`, so a test can hand it to the SFU directly or through GraphQL.
+ * A client of the embedded SFU in Node, for tests and benchmarks (the SFU's own, e2e through the gateway):
+ * answers its offers (the SFU always offers), publishes synthetic RTP on the sources it is told to, and counts
+ * the RTP it receives by publisher and source. Signalling goes through `answer`, so a test can hand it to the
+ * SFU directly or through GraphQL.
  */
 export class MediaPeer {
-  readonly pc = new RTCPeerConnection({
-    codecs: { audio: [useOPUS()], video: [useVP8()] },
-    iceUseIpv4: true,
-    iceUseIpv6: false,
-  });
+  readonly pc: RTCPeerConnection;
   readonly offers: string[] = [];
   readonly answers: string[] = [];
   /** Received media by `<userId>/<SOURCE>`. */
@@ -44,12 +42,25 @@ export class MediaPeer {
   /** Picture loss indications (keyframe requests) the SFU sent about each published source. */
   readonly keyframeRequests = new Map<Source, number>();
 
+  private readonly stun: boolean;
+
   constructor(
     /** Delivers this peer's answer to the SFU. */
     private readonly answer: (sdp: string) => Promise<void>,
     /** Rewrites the answer before it is sent: how a test plays a misbehaving client. */
     private readonly tamper: (sdp: string) => string = (sdp) => sdp,
+    /** As `joinSession` returns them; none (host candidates only) by default. */
+    iceServers: IceServer[] = [],
   ) {
+    this.pc = new RTCPeerConnection({
+      codecs: { audio: [useOPUS()], video: [useVP8()] },
+      iceServers: iceServers.flatMap((server) =>
+        server.urls.map((urls) => ({ urls, username: server.username, credential: server.credential })),
+      ),
+      iceUseIpv4: true,
+      iceUseIpv6: false,
+    });
+    this.stun = iceServers.some((server) => server.urls.some((url) => url.startsWith('stun:')));
     this.pc.ontrack = ({ track, transceiver }) => this.watch(track, transceiver);
   }
 
@@ -87,7 +98,7 @@ export class MediaPeer {
       if (media.rtp.muxId && media.msid) this.msidByMid.set(media.rtp.muxId, media.msid);
     }
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
-    withoutFallbackStun(this.pc);
+    if (!this.stun) withoutFallbackStun(this.pc);
     for (const [source, mid] of Object.entries(midOf) as [Source, string][]) {
       const transceiver = this.pc.getTransceivers().find((candidate) => candidate.mid === mid);
       if (!transceiver) continue;
