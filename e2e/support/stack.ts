@@ -81,6 +81,38 @@ export async function startTestStack(
   };
 }
 
+/**
+ * The whole supergraph on the embedded adapters (PGlite, the in-process bus, a memory cache, local files, mail to
+ * files), in this process: what `npm start` runs with no configuration, nothing outside it. The mailbox is
+ * started only for TestStack's shape; embedded mail goes to `DATA_DIR/mail`.
+ */
+export async function startEmbeddedTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'peerlink-embedded-test-'));
+  const mailbox = await Mailbox.start();
+  const config = loadStackConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const stack = await startStack(config, createLogger({ level: config.platform.LOG_LEVEL, service: 'test' }), {
+    migrate: true,
+  });
+  return {
+    url: stack.gateway.url,
+    logs: [],
+    stack,
+    mailbox,
+    namespace: '',
+    databaseUrl: '',
+    async stop() {
+      await stack.stop();
+      await mailbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function dropNamespace(namespace: string, _bus: NatsEventBus) {
   const { NatsEventBus } = await import('@peerlink/platform/events/nats-event-bus');
   const bus = await NatsEventBus.connect(
