@@ -57,6 +57,8 @@ export async function startTestStack(
     SMTP_URL: mailbox.url,
     EVENT_NAMESPACE: namespace,
     EVENT_RETRY_BASE_MS: '50',
+    // Two spec files run at once, each with nine subgraphs' pools: together within PostgreSQL's default 100.
+    DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });

@@ -51,6 +51,11 @@ const envSchema = z.object({
    * any more.
    */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * Connections each subgraph's pool may hold (DATABASE_URL only). Every subgraph of every process has its own pool,
+   * and PostgreSQL's max_connections (100 by default) must cover them all.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   NATS_URL: optionalUrl(['nats', 'tls']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),

@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   logger: Logger;
   /** PostgreSQL cancels a statement that runs longer (DATABASE_URL only; embedded mode has one process to stop). */
   statementTimeoutMs?: number;
+  /** Connections the pool may hold (DATABASE_URL only); 10 unless given. */
+  poolSize?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface DatabaseOptions {
  * take turns on (see embedded-postgres.ts).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
-  const { name, entities, migrations, databaseUrl, dataDir, logger, statementTimeoutMs } = options;
+  const { name, entities, migrations, databaseUrl, dataDir, logger, statementTimeoutMs, poolSize = 10 } = options;
   const common: Options = {
     entities,
     contextName: name,
@@ -52,7 +54,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
       ...common,
       driver: PostgreSqlDriver,
       clientUrl: databaseUrl,
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: poolSize },
       driverOptions,
     })) as unknown as Orm;
   }

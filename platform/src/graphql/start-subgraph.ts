@@ -29,6 +29,7 @@ export async function startSubgraph<Settings>(
     dataDir: config.DATA_DIR,
     logger,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    poolSize: config.DATABASE_POOL_SIZE,
   });
   let running: Awaited<ReturnType<typeof definition.start>> | undefined;
   let server: Awaited<ReturnType<typeof serveSubgraph>>;

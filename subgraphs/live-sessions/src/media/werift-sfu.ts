@@ -297,7 +297,9 @@ export class WeriftSfu implements MediaServer {
       });
       recording.stopWatching.push(unSubscribe);
     }
-    recording.recorder = new MediaRecorder({ path, tracks, width: 640, height: 360 });
+    // Timed by RTP timestamps, not by the sender reports' NTP clock: with NTP the recorder drops every packet until
+    // a sender report arrives, which can leave a short recording with nothing but its header.
+    recording.recorder = new MediaRecorder({ path, tracks, width: 640, height: 360, disableNtp: true });
     this.recordings.set(sessionId, recording);
     // The file should open on a picture.
     for (const publication of recorded) if (publication.slot.kind === 'video') this.requestKeyframe(publication);
