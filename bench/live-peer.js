@@ -1,12 +1,13 @@
 /**
  * A live-session client for the benchmark, signalling only through the gateway as a browser does: it
  * subscribes to `sessionEvent` (waiting for the CURRENT event, so the subscription is live), joins, and
- * answers each offer of the SFU (the SFU always offers). Adapted from the live-sessions subgraph's test peer
- * (test/media/peer.ts), with its werift 0.23 workarounds. A publisher sends synthetic RTP whose payload
+ * answers each offer of the SFU (the SFU always offers), with the werift 0.23 workarounds of live-sessions' own
+ * media client. A publisher sends synthetic RTP whose payload
  * carries the send time and a counter of its own, so subscribers in this process measure delay and loss.
  */
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
+import { keepMids, withoutFallbackStun } from '@peerlink/live-sessions/media-client';
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useVP8 } from 'werift';
 import WebSocket from 'ws';
 import { bearer, graphql } from './graphql.js';
@@ -123,7 +124,7 @@ export class LivePeer {
     const pc = this.pc;
     await pc.setRemoteDescription({ type: 'offer', sdp });
     // werift falls back to a public STUN server when given none: the bench calls no outside service.
-    for (const transport of pc.iceTransports) transport.connection.stunServer = undefined;
+    withoutFallbackStun(pc);
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.mid === 'mic' ? 'audio' : transceiver.mid === 'cam' ? 'video' : null;
       if (transceiver.mid === 'screen' || (kind && !this.publishing)) transceiver.setDirection('inactive');
@@ -133,8 +134,7 @@ export class LivePeer {
       }
     }
     await pc.setLocalDescription(await pc.createAnswer());
-    // werift would hand an m-line answered inactive to the next transceiver the SFU offers, losing its mid.
-    for (const transceiver of pc.getTransceivers()) transceiver.usedForSender = true;
+    keepMids(pc);
     await graphql(
       this.url,
       SEND_SIGNAL,

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { text } from 'node:stream/consumers';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { RoleLedger } from '@peerlink/platform/auth/role-ledger';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
@@ -128,9 +129,6 @@ export class PlaybackService {
 
   private async readText(key: string): Promise<string | null> {
     const stream = await this.storage.read(key);
-    if (!stream) return null;
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return stream ? text(stream) : null;
   }
 }

@@ -11,6 +11,13 @@ import {
 import type { IceServer } from './media-server.js';
 import { withoutFallbackStun } from './werift-sfu.js';
 
+export { withoutFallbackStun };
+
+/** werift would hand an m-line answered inactive to the next transceiver the SFU offers, losing its mid. */
+export function keepMids(pc: RTCPeerConnection) {
+  for (const transceiver of pc.getTransceivers()) transceiver.usedForSender = true;
+}
+
 export type Source = 'MICROPHONE' | 'CAMERA' | 'SCREEN';
 
 const midOf: Record<Source, string> = { MICROPHONE: 'mic', CAMERA: 'cam', SCREEN: 'screen' };
@@ -118,8 +125,7 @@ export class MediaPeer {
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
-    // werift would hand an m-line answered inactive to the next transceiver the SFU offers, losing its mid.
-    for (const transceiver of this.pc.getTransceivers()) transceiver.usedForSender = true;
+    keepMids(this.pc);
     const finalSdp = this.tamper(this.pc.localDescription?.sdp ?? answer.sdp);
     this.answers.push(finalSdp);
     await this.answer(finalSdp);
