@@ -1,8 +1,11 @@
+import type { Actor } from '@peerlink/platform/auth/delegation-token';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 
 /** What the gateway knows about each operation; subgraph calls carry it, signed. */
 export interface GatewayContext {
   viewer: Viewer | null;
+  /** Who acts for the viewer, when a service does (delegation.ts): such an operation may only read. */
+  actor?: Actor;
   client: ClientInfo;
   requestId: string;
   /**

@@ -22,6 +22,7 @@ import { uuidv7 } from '@peerlink/platform/ids';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from './context.js';
 import { corsAllows, corsFor } from './cors.js';
+import { bearerVerifier, delegatedReadOnly } from './delegation.js';
 import { simplePostsRefused } from './csrf.js';
 import { explorerRouter } from './explorer.js';
 import { graphqlHandler } from './graphql-http.js';
@@ -74,6 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new ConfigError(['GATEWAY_PRIVATE_KEY and ACCESS_TOKEN_PUBLIC_KEY: required by the gateway']);
   const tokens = new InternalTokenCache(signingKey);
   const accessTokens = new AccessTokenVerifier(accessTokenKey);
+  const verifyBearer = bearerVerifier(accessTokens, config.assistantKeys?.publicKey);
   const roleLedger = new RoleLedger(cache);
   const rateLimiter = new RateLimiter(cache, settings.RATE_LIMIT_PER_MINUTE, logger);
   const limitsRule = queryLimitsRule({
@@ -137,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       subscriptionsOverHttpRefused(),
       queryCostLimit(settings.MAX_QUERY_COST),
       introspectionAnsweredLocally(),
+      delegatedReadOnly(),
     ],
     formatError: (formatted, error) => {
       if (causedBy(error, SubgraphUnavailableError)) {
@@ -227,7 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     express.json({ limit: config.MAX_BODY_BYTES }),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
-      const verified = token ? await accessTokens.verify(token) : null;
+      const verified = token ? await verifyBearer(token) : null;
       if (token && !verified)
         return void sendError(res, 401, 'UNAUTHENTICATED', 'The access token is invalid or expired.');
       // The roles the account holds now, never the token's copy (role-ledger.ts); read beside the rate limit.
@@ -236,6 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         rateLimiter.take(verified?.viewer.userId ?? `ip:${req.ip}`),
       ]);
       res.locals.viewer = viewer;
+      res.locals.actor = verified?.actor;
       if (retryAfter) {
         res.setHeader('retry-after', String(retryAfter));
         return void sendError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down.');
@@ -246,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       apollo,
       async (req, res): Promise<GatewayContext> => ({
         viewer: res.locals.viewer,
+        actor: res.locals.actor,
         // Bounded: the user agent rides in every signed internal token and in the activity log.
         client: {
           ip: req.ip,

@@ -66,6 +66,8 @@ const envSchema = z.object({
   ACCESS_TOKEN_PUBLIC_KEY: key,
   GATEWAY_PRIVATE_KEY: key,
   GATEWAY_PUBLIC_KEY: key,
+  ASSISTANT_PRIVATE_KEY: key,
+  ASSISTANT_PUBLIC_KEY: key,
 
   EVENT_NAMESPACE: z
     .string()
@@ -135,6 +137,8 @@ export interface Config extends Env {
   accessTokenKeys?: SigningKeys;
   /** The gateway signs internal tokens; subgraphs verify them. */
   gatewayKeys?: SigningKeys;
+  /** The assistant signs delegation tokens (auth/delegation-token.ts); the gateway verifies them. */
+  assistantKeys?: SigningKeys;
   publicUrl: string;
   /** One process, no DATABASE_URL: a developer's machine, where every adapter is the embedded one. */
   embedded: boolean;
@@ -194,6 +198,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privateKey: values.GATEWAY_PRIVATE_KEY ?? generated?.gateway.privateKey,
     publicKey: values.GATEWAY_PUBLIC_KEY ?? (values.GATEWAY_PRIVATE_KEY ? undefined : generated?.gateway.publicKey),
   });
+  const assistantKeys = readKeys(problems, 'ASSISTANT', {
+    privateKey: values.ASSISTANT_PRIVATE_KEY ?? generated?.assistant.privateKey,
+    publicKey:
+      values.ASSISTANT_PUBLIC_KEY ?? (values.ASSISTANT_PRIVATE_KEY ? undefined : generated?.assistant.publicKey),
+  });
+  if (values.SERVICE === 'assistant' && !assistantKeys?.privateKey)
+    problems.push('ASSISTANT_PRIVATE_KEY: required by the assistant, which calls the gateway for its users');
   if (values.SERVICE === 'gateway') {
     if (!accessTokenKeys) problems.push('ACCESS_TOKEN_PUBLIC_KEY: required by the gateway');
     if (!gatewayKeys?.privateKey) problems.push('GATEWAY_PRIVATE_KEY: required by the gateway');
@@ -206,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...values,
     accessTokenKeys,
     gatewayKeys,
+    assistantKeys,
     publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
     embedded: all && !values.DATABASE_URL,
   };
@@ -309,12 +321,19 @@ export function loadSlices<Slices extends Record<string, ConfigSlice<unknown>>>(
 interface KeyFile {
   accessToken: { privateKey: string; publicKey: string };
   gateway: { privateKey: string; publicKey: string };
+  assistant: { privateKey: string; publicKey: string };
 }
 
 function generatedKeys(dataDir: string): KeyFile {
   const file = join(resolve(dataDir), 'keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const keys: KeyFile = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
+  const existing: Partial<KeyFile> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  // A DATA_DIR from before a kind of key existed gets that one added; keys in use are kept.
+  const keys: KeyFile = {
+    accessToken: existing.accessToken ?? generateKeyPairPem(),
+    gateway: existing.gateway ?? generateKeyPairPem(),
+    assistant: existing.assistant ?? generateKeyPairPem(),
+  };
+  if (Object.keys(existing).length === Object.keys(keys).length) return keys;
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
   return keys;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairPem } from '@peerlink/platform/auth/keys';
@@ -148,5 +148,26 @@ describe('loadConfig', () => {
     expect(gatewayProcess.accessTokenKeys?.privateKey).toBeUndefined();
     // The public half is derived from the private key.
     expect(gatewayProcess.gatewayKeys?.publicKey.export({ type: 'spki', format: 'pem' })).toEqual(gateway.publicKey);
+  });
+
+  it('gives the assistant its own signing key, required where it runs, and adds one to an older DATA_DIR', () => {
+    const gateway = generateKeyPairPem();
+    const assistant = { SERVICE: 'assistant', GATEWAY_PUBLIC_KEY: gateway.publicKey };
+    expect(() => loadConfig({ DATA_DIR: dataDir, ...assistant })).toThrow(/ASSISTANT_PRIVATE_KEY: required/);
+    const own = generateKeyPairPem();
+    const loaded = loadConfig({ DATA_DIR: dataDir, ...assistant, ASSISTANT_PRIVATE_KEY: own.privateKey });
+    expect(loaded.assistantKeys?.publicKey.export({ type: 'spki', format: 'pem' })).toEqual(own.publicKey);
+
+    const older = mkdtempSync(join(tmpdir(), 'peerlink-config-old-'));
+    const keys = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
+    writeFileSync(join(older, 'keys.json'), JSON.stringify(keys));
+    const upgraded = loadConfig({ DATA_DIR: older });
+    expect(upgraded.assistantKeys?.privateKey?.asymmetricKeyType).toBe('ed25519');
+    const stored = JSON.parse(readFileSync(join(older, 'keys.json'), 'utf8'));
+    expect(stored.accessToken).toEqual(keys.accessToken);
+    expect(stored.assistant.publicKey).toEqual(
+      upgraded.assistantKeys!.publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    rmSync(older, { recursive: true, force: true });
   });
 });
