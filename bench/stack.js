@@ -37,6 +37,7 @@ const SUBGRAPHS = [
   'payments',
   'learning',
   'live-sessions',
+  'assistant',
 ];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
@@ -63,7 +64,7 @@ export class SystemUnderTest {
     this.namespace = `bench_${this.runId}`;
     this.databaseUrl = embedded ? undefined : `${SERVICES.postgres}/${this.namespace}`;
     this.dataDir = mkdtempSync(join(tmpdir(), 'peerlink-bench-'));
-    this.keys = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem() };
+    this.keys = { accessToken: generateKeyPairPem(), gateway: generateKeyPairPem(), assistant: generateKeyPairPem() };
     this.fileUrlSecret = randomBytes(32).toString('hex');
     this.adapters = embedded
       ? { database: 'PGlite (embedded)', bus: 'in-process', cache: 'memory' }
@@ -176,7 +177,7 @@ export class SystemUnderTest {
    */
   keysFor(service) {
     const env = (name, pem) => ({ [name]: Buffer.from(pem).toString('base64') });
-    const { accessToken, gateway } = this.keys;
+    const { accessToken, gateway, assistant } = this.keys;
     switch (service) {
       case 'identity':
         return {
@@ -192,15 +193,23 @@ export class SystemUnderTest {
       case 'learning':
       case 'live-sessions':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
+      case 'assistant':
+        return {
+          ...env('GATEWAY_PUBLIC_KEY', gateway.publicKey),
+          ...env('ASSISTANT_PRIVATE_KEY', assistant.privateKey),
+          ASSISTANT_GATEWAY_URL: `http://${HOST}:${this.port}/graphql`,
+        };
       case 'gateway':
         return {
           ...env('ACCESS_TOKEN_PUBLIC_KEY', accessToken.publicKey),
           ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey),
+          ...env('ASSISTANT_PUBLIC_KEY', assistant.publicKey),
         };
       case 'all':
         return {
           ...env('ACCESS_TOKEN_PRIVATE_KEY', accessToken.privateKey),
           ...env('GATEWAY_PRIVATE_KEY', gateway.privateKey),
+          ...env('ASSISTANT_PRIVATE_KEY', assistant.privateKey),
         };
       default:
         return {};

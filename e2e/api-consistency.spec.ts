@@ -174,8 +174,8 @@ describe('the composed schema', () => {
         for (const arg of field.args)
           if (named(arg.type) === 'Float') floats.push(`${type.name}.${field.name}(${arg.name})`);
     }
-    // A rating average is a fraction by nature; everything else that is a number is a whole one.
-    expect(floats).toEqual(['Rating.average']);
+    // A rating average and a sentiment score are fractions by nature; every other number is a whole one.
+    expect(floats.sort()).toEqual(['Rating.average', 'TextSentiment.score']);
     expect(shapeOf('File').size).toBe('SafeInt!');
     expect(shapeOf('StorageUsage')).toMatchObject({
       usedBytes: 'SafeInt!',

@@ -46,6 +46,7 @@ export async function startStack(
       port: config.PORT,
       host: config.HOST,
     });
+    infrastructure.gatewayUrl = gateway.url;
     return {
       gateway,
       subgraphs: started,

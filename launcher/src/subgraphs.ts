@@ -7,6 +7,7 @@ import { marketplace } from '@peerlink/marketplace';
 import { payments } from '@peerlink/payments';
 import { learning } from '@peerlink/learning';
 import { liveSessions } from '@peerlink/live-sessions';
+import { assistant } from '@peerlink/assistant';
 import type { AnySubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -20,4 +21,5 @@ export const subgraphs: { definition: AnySubgraphDefinition; port: number }[] = 
   { definition: payments, port: 4007 },
   { definition: learning, port: 4008 },
   { definition: liveSessions, port: 4009 },
+  { definition: assistant, port: 4010 },
 ];

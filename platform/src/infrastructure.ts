@@ -27,6 +27,11 @@ export interface Infrastructure {
   storage: ObjectStorage;
   /** Which adapter was chosen for each service, for the start-up log and /readyz. */
   adapters: Record<'database' | 'bus' | 'cache' | 'mail' | 'sms' | 'storage', string>;
+  /**
+   * Where this process's gateway answers GraphQL, once it does (everything in one process: npm start,
+   * the tests, whose port is chosen at start); unset in a distributed setup.
+   */
+  gatewayUrl?: string;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,29 @@
+/** The events the assistant publishes, with their payloads. */
+export type AssistantEvents = {
+  /**
+   * Someone asked a bot something (`threadId`): identity records it in their activity log. Only the
+   * fact, never the question's text.
+   */
+  'assistant.question.asked': { userId: string; threadId: string; messageId: string; bot: string; at: string };
+  /** Live: a reply finished (COMPLETE) or failed (FAILED), for the thread owner's `assistantReply`. */
+  'assistant.reply.event': { id: string; threadId: string; recipientIds: string[] };
+};
+
+/**
+ * An `AssistantReplyEvent` carrying a streamed piece of a reply, as the lookup would shape it (it cannot: never
+ * stored).
+ */
+export interface AssistantDeltaSnapshot {
+  id: string;
+  kind: 'DELTA';
+  threadId: string;
+  delta: string;
+  index: number;
+  message: { id: string; status: 'STREAMING' };
+}
+
+/** Live-only signals: sent at once, never stored, heard only by those listening at that moment. */
+export type AssistantSignals = {
+  /** A piece of a reply being written, for the thread owner alone. */
+  'assistant.reply.event': AssistantEvents['assistant.reply.event'] & { snapshot: AssistantDeltaSnapshot };
+};

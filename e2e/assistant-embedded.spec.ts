@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnalyzeTextDocument, AssistantBotsDocument } from './generated/graphql.js';
+import { askAndFollow, askFollowing } from './support/assistant.js';
+import { codes, ok } from './support/client.js';
+import { buy, listed, orderReaches, seller } from './support/marketplace.js';
+import { signUp, startEmbeddedTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The assistant with nothing outside the process: the offline engine recognises what is asked from the
+ * bots' examples, runs the same LangGraph agent and tools (through the gateway, as the user), and
+ * answers with what they found.
+ */
+let t: TestStack;
+beforeAll(async () => {
+  t = await startEmbeddedTestStack();
+});
+afterAll(() => t?.stop());
+
+describe('the embedded assistant', () => {
+  it('says in every bot’s description that the offline engine answers', async () => {
+    const user = await signUp(t, 'asker');
+    const { assistantBots } = await ok(t.url, AssistantBotsDocument, {}, user.token);
+    expect(assistantBots.map((bot) => bot.slug)).toEqual(['general', 'shopping', 'courses', 'support']);
+    for (const bot of assistantBots) expect(bot.description).toMatch(/offline engine, not a language model/);
+    // Instructions are for admins.
+    expect(assistantBots.every((bot) => bot.instructions === null)).toBe(true);
+  });
+
+  it('support answers "where is my order" with that user’s real order status, and another user’s own', async () => {
+    const shop = await seller(t);
+    const product = await listed(t, shop, { title: 'Walnut desk lamp' });
+    const buyer = await signUp(t, 'buyer');
+    const { orders } = await buy(t, buyer, product.id);
+    await orderReaches(t, buyer, orders[0]!.id, 'PAID');
+
+    const first = await askAndFollow(t, buyer.token, { bot: 'support', message: 'hello' });
+    const reply = await askFollowing(t, buyer.token, first.threadId, { message: 'Where is my order?' });
+    expect(reply.end.kind).toBe('COMPLETE');
+    const answer = reply.messages.at(-1)!;
+    expect(answer).toMatchObject({ role: 'ASSISTANT', status: 'COMPLETE' });
+    expect(answer.content).toContain('Walnut desk lamp');
+    expect(answer.content).toContain('PAID');
+    expect(answer.toolCalls.map((call) => call.name)).toEqual(['my_orders']);
+    // What the tool answered is kept before the reply; the deltas, in order, make up the reply.
+    expect(reply.messages.at(-2)).toMatchObject({ role: 'TOOL', content: expect.stringContaining('Walnut desk lamp') });
+    const deltas = reply.events.filter((e) => e.kind === 'DELTA');
+    expect(deltas.map((e) => e.index)).toEqual(deltas.map((_, i) => i));
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(reply.text).toBe(answer.content);
+
+    const stranger = await signUp(t, 'stranger');
+    const theirs = await askAndFollow(t, stranger.token, { bot: 'support', message: 'has my package shipped?' });
+    expect(theirs.messages.at(-1)!.content).toContain('You have no orders yet.');
+    expect(theirs.messages.at(-1)!.content).not.toContain('Walnut');
+  });
+
+  it('support handles refunds and sign-in trouble by intent', async () => {
+    const user = await signUp(t, 'support');
+    const refund = await askAndFollow(t, user.token, { bot: 'support', message: 'I want my money back' });
+    expect(refund.messages.at(-1)!.content).toMatch(/Request a return/);
+    const login = await askAndFollow(t, user.token, { bot: 'support', message: "I can't log in to my account" });
+    expect(login.messages.at(-1)!.content).toMatch(/Forgot password/);
+    expect(login.messages.at(-1)!.toolCalls).toEqual([]);
+  });
+
+  it('labels clearly positive, negative and neutral texts, and finds entities and the language', async () => {
+    const user = await signUp(t, 'analyst');
+    const analysed = async (text: string) => (await ok(t.url, AnalyzeTextDocument, { text }, user.token)).analyzeText;
+    const positive = await analysed('I love this course, the teacher is wonderful and it helped me a lot!');
+    expect(positive.sentiment.label).toBe('POSITIVE');
+    expect(positive.sentiment.score).toBeGreaterThan(0.5);
+    expect(positive.language).toBe('en');
+    const negative = await analysed('This is the worst seller ever, the item arrived broken and they ignored me.');
+    expect(negative.sentiment.label).toBe('NEGATIVE');
+    const neutral = await analysed('The package was shipped on Tuesday to ada@example.com.');
+    expect(neutral.sentiment.label).toBe('NEUTRAL');
+    expect(neutral.entities).toContainEqual({ text: 'ada@example.com', type: 'EMAIL' });
+    expect(await codes(t.url, AnalyzeTextDocument, { text: 'hello' })).toEqual(['UNAUTHENTICATED']);
+  });
+});
