@@ -44,6 +44,10 @@ export async function askFollowing(t: TestStack, token: string, threadId: string
   });
 }
 
+/** Follows the thread's latest reply to its end (the end may be a CURRENT event, for a reply already over). */
+export const follow = (t: TestStack, token: string, threadId: string, timeoutMs?: number) =>
+  following(t, token, threadId, { current: true, fresh: false }, async () => {}, timeoutMs);
+
 export const ask = (t: TestStack, token: string, input: Question) =>
   ok(t.url, AskAssistantDocument, { input: { clientMessageId: randomUUID(), ...input } }, token);
 
