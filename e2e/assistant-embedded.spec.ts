@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnalyzeTextDocument, AssistantBotsDocument } from './generated/graphql.js';
+import { waitFor } from '@peerlink/platform/testing/wait-for';
+import {
+  AnalyzeTextDocument,
+  AssistantBotsDocument,
+  AssistantChatMessagesDocument,
+  EnrollDocument,
+} from './generated/graphql.js';
 import { askAndFollow, askFollowing } from './support/assistant.js';
+import { chatHelpers } from './support/chat.js';
 import { codes, ok } from './support/client.js';
+import { upload } from './support/drive.js';
+import { instructor, publishedCourse } from './support/learning.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
 import { signUp, startEmbeddedTestStack, type TestStack } from './support/stack.js';
 
@@ -15,6 +24,7 @@ beforeAll(async () => {
   t = await startEmbeddedTestStack();
 });
 afterAll(() => t?.stop());
+const chat = chatHelpers(() => t);
 
 describe('the embedded assistant', () => {
   it('says in every bot’s description that the offline engine answers', async () => {
@@ -76,5 +86,82 @@ describe('the embedded assistant', () => {
     expect(neutral.sentiment.label).toBe('NEUTRAL');
     expect(neutral.entities).toContainEqual({ text: 'ada@example.com', type: 'EMAIL' });
     expect(await codes(t.url, AnalyzeTextDocument, { text: 'hello' })).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers a member who mentions it in a conversation, as its own account, with that member’s data', async () => {
+    const shop = await seller(t);
+    const product = await listed(t, shop, { title: 'Linen apron' });
+    const alice = await signUp(t, 'alice');
+    const bob = await signUp(t, 'bob');
+    const { orders } = await buy(t, alice, product.id);
+    await orderReaches(t, alice, orders[0]!.id, 'PAID');
+    const conversation = await chat.openDirect(alice, bob);
+    await chat.send(alice, conversation.id, 'Bob, my apron should come soon. @assistant where is my order?');
+
+    const answer = await waitFor('the assistant’s answer in the conversation', async () => {
+      const { messages } = await ok(
+        t.url,
+        AssistantChatMessagesDocument,
+        { conversationId: conversation.id },
+        bob.token,
+      );
+      return messages.edges.map((edge) => edge.node).find((message) => message.kind === 'ASSISTANT') ?? null;
+    });
+    expect(answer.sender).toMatchObject({ username: 'assistant', displayName: 'PeerLink Assistant' });
+    // Alice's orders, because Alice asked; Bob sees the answer as a member.
+    expect(answer.body).toContain('Linen apron');
+    expect(answer.body).toContain('PAID');
+
+    // A message that does not mention it gets no answer; Bob's own mention gets Bob's (no) orders.
+    await chat.send(bob, conversation.id, 'Thanks @alice, and assistant is great');
+    await chat.send(bob, conversation.id, '@assistant where is my order?');
+    const second = await waitFor('the answer to Bob', async () => {
+      const { messages } = await ok(
+        t.url,
+        AssistantChatMessagesDocument,
+        { conversationId: conversation.id },
+        bob.token,
+      );
+      const answers = messages.edges.map((edge) => edge.node).filter((message) => message.kind === 'ASSISTANT');
+      return answers.length === 2 ? answers : null;
+    });
+    expect(second[0]!.body).toContain('You have no orders yet.');
+  });
+
+  it('looks up the asker’s courses, files, unread messages and the catalogue with the general bot', async () => {
+    const teacher = await instructor(t);
+    const { course } = await publishedCourse(t, teacher, { title: 'Watercolour for beginners' });
+    const shop = await seller(t);
+    await listed(t, shop, { title: 'Sable paintbrush set' });
+    const learner = await signUp(t, 'learner');
+    const friend = await signUp(t, 'friend');
+    await ok(t.url, EnrollDocument, { courseId: course.id }, learner.token);
+    await upload(t.url, learner.token, 'sketchbook-scan.png', Buffer.from('not really a png'), {
+      mimeType: 'image/png',
+    });
+    await upload(t.url, friend.token, 'friend-diary.txt', Buffer.from('private'));
+    const conversation = await chat.openDirect(friend, learner);
+    await chat.send(friend, conversation.id, 'Did you finish the first lesson?');
+
+    const answer = async (message: string) => {
+      const reply = await askAndFollow(t, learner.token, { bot: 'general', message });
+      return reply.messages.at(-1)!;
+    };
+    const courses = await answer('How far am I in my courses?');
+    expect(courses.toolCalls.map((call) => call.name)).toEqual(['my_course_progress']);
+    expect(courses.content).toContain('Watercolour for beginners: 0% done');
+
+    const files = await answer('Find the sketchbook file I uploaded');
+    expect(files.toolCalls.map((call) => call.name)).toEqual(['find_my_files']);
+    expect(files.content).toContain('sketchbook-scan.png');
+    expect(files.content).not.toContain('friend-diary.txt');
+
+    const unread = await answer('Do I have unread messages?');
+    expect(unread.toolCalls.map((call) => call.name)).toEqual(['my_unread_conversations']);
+    expect(unread.content).toMatch(/1 unread.*Did you finish the first lesson\?/s);
+
+    const search = await answer('Search for a paintbrush');
+    expect(search.toolCalls.map((call) => call.name)).toEqual(['search_catalog']);
+    expect(search.content).toContain('Sable paintbrush set');
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AskAssistantDocument,
   AssistantBotsDocument,
+  AssistantChatMessagesDocument,
   AssistantMemoriesDocument,
   AssistantReplyDocument,
   AssistantThreadDocument,
@@ -14,6 +15,7 @@ import {
   UpdateAssistantBotDocument,
 } from './generated/graphql.js';
 import { ask, askAndFollow, askFollowing, follow, messagesOf } from './support/assistant.js';
+import { chatHelpers } from './support/chat.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from './support/fake-openai.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
@@ -337,5 +339,32 @@ describe('another user', () => {
     const reply = await askAndFollow(t, user.token, { bot: input.slug, message: 'Something with lentils' });
     expect(sent(lastRequest())[0]!.content).toBe('You suggest recipes.');
     expect(reply.messages.at(-1)!.status).toBe('COMPLETE');
+  });
+});
+
+describe('mentioned in a conversation', () => {
+  const chat = chatHelpers(() => t);
+
+  it('answers there with the conversation as context, read as the member who asked, and nothing else', async () => {
+    const [alice, bob, carol] = [await signUp(t, 'alice'), await signUp(t, 'bob'), await signUp(t, 'carol')];
+    const group = await chat.createGroup(alice, 'Trip planning', [bob]);
+    const elsewhere = await chat.openDirect(bob, carol);
+    await chat.send(bob, elsewhere.id, 'A secret between Bob and Carol');
+    await chat.send(bob, group.id, 'Lisbon or Porto in May?');
+    await chat.send(alice, group.id, '@assistant which city is warmer in May?');
+
+    const answer = await waitFor('the assistant’s answer', async () => {
+      const { messages } = await ok(t.url, AssistantChatMessagesDocument, { conversationId: group.id }, bob.token);
+      return messages.edges.map((edge) => edge.node).find((message) => message.kind === 'ASSISTANT') ?? null;
+    });
+    expect(answer).toMatchObject({ body: 'You said: which city is warmer in May?', sender: { username: 'assistant' } });
+    const context = sent(lastRequest())[0]!.content;
+    expect(context).toContain('Trip planning');
+    expect(context).toContain('Lisbon or Porto in May?');
+    expect(context).not.toContain('secret');
+    // Carol is in neither the group nor its answer.
+    expect(await codes(t.url, AssistantChatMessagesDocument, { conversationId: group.id }, carol.token)).toEqual([
+      'NOT_FOUND',
+    ]);
   });
 });

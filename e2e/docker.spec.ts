@@ -74,6 +74,8 @@ describe('npm run keys', () => {
     expect(Object.keys(env).sort()).toEqual([
       'ACCESS_TOKEN_PRIVATE_KEY',
       'ACCESS_TOKEN_PUBLIC_KEY',
+      'ASSISTANT_PRIVATE_KEY',
+      'ASSISTANT_PUBLIC_KEY',
       'FILE_URL_SECRET',
       'GATEWAY_PRIVATE_KEY',
       'GATEWAY_PUBLIC_KEY',
@@ -129,11 +131,14 @@ describe('docker-compose.yml', () => {
         );
       } else if (name !== 'migrate') {
         expect(Number(environment.PORT), name).toBe(subgraphs.find((s) => s.definition.name === name)!.port);
-        // A subgraph holds no private key.
+        // A subgraph holds no private key but its own: identity signs access tokens, the assistant its
+        // delegated calls to the gateway.
+        const signsWith = { identity: 'ACCESS_TOKEN_PRIVATE_KEY', assistant: 'ASSISTANT_PRIVATE_KEY' }[name];
         expect(
-          Object.keys(environment).filter((key) => key.endsWith('_PRIVATE_KEY') && key !== 'ACCESS_TOKEN_PRIVATE_KEY'),
+          Object.keys(environment).filter((key) => key.endsWith('_PRIVATE_KEY') && key !== signsWith),
           name,
         ).toEqual([]);
+        if (name === 'assistant') expect(config.assistantKeys?.privateKey, name).toBeDefined();
       }
     }
   });
@@ -233,9 +238,10 @@ describe('Dockerfile', () => {
         .map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(path)?.[1])
         .filter(Boolean),
     );
+    // react and react-dom are not listed: the explorer's copy is also an optional peer of
+    // @langchain/langgraph-sdk (the assistant's LangGraph), and npm then installs it with the production
+    // dependencies (an unused few hundred kilobytes); graphiql below is what would ship the explorer.
     for (const devOnly of [
-      'react',
-      'react-dom',
       'graphiql',
       '@graphiql/toolkit',
       'esbuild',

@@ -1,3 +1,10 @@
+/**
+ * The assistant's own account (identity creates it; nobody can sign in as it): its answers in chat are messages
+ * from this user, `@assistant` mentions it.
+ */
+export const ASSISTANT_USER_ID = '01a20000-0000-7000-8000-00000000b075';
+export const ASSISTANT_USERNAME = 'assistant';
+
 /** The events the assistant publishes, with their payloads. */
 export type AssistantEvents = {
   /**
@@ -5,6 +12,17 @@ export type AssistantEvents = {
    * fact, never the question's text.
    */
   'assistant.question.asked': { userId: string; threadId: string; messageId: string; bot: string; at: string };
+  /**
+   * An answer to a member who mentioned the assistant in a conversation: chat posts it there as a message from
+   * the assistant's account, if `askedBy` is still a member. `answerId` names it once.
+   */
+  'assistant.chat.answered': {
+    answerId: string;
+    conversationId: string;
+    questionMessageId: string;
+    askedBy: string;
+    body: string;
+  };
   /** Live: a reply finished (COMPLETE) or failed (FAILED), for the thread owner's `assistantReply`. */
   'assistant.reply.event': { id: string; threadId: string; recipientIds: string[] };
 };

@@ -12,6 +12,8 @@ export type ChatEvents = {
     recipientIds: string[];
     excerpt: string;
     attachmentIds: string[];
+    /** Usernames it mentions (`@name`), lower-case, each once; absent from events sent before mentions were read. */
+    mentions?: string[];
   };
   /** A message was deleted: what it attached is no longer shared through it. */
   'chat.message.deleted': { messageId: string; conversationId: string };

@@ -1,6 +1,7 @@
 import { requireViewer } from '@peerlink/platform/auth/viewer';
 import { badInput } from '@peerlink/platform/errors';
-import { Arg, Ctx, Field, Float, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { VIEWER_INDEPENDENT } from '@peerlink/platform/graphql/live';
+import { Arg, Ctx, Directive, Field, Float, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { analyzeText, MAX_ANALYSED_CHARS, type SentimentLabel } from './analysis/text-analysis.js';
 import type { AssistantContext } from './context.js';
 
@@ -11,6 +12,7 @@ enum SentimentLabelEnum {
 }
 registerEnumType(SentimentLabelEnum, { name: 'SentimentLabel' });
 
+@Directive(VIEWER_INDEPENDENT)
 @ObjectType()
 export class TextSentiment {
   @Field(() => SentimentLabelEnum)

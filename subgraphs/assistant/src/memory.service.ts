@@ -37,7 +37,7 @@ export class MemoryService {
     return this.em.fork().nativeDelete(Memory, { userId: viewer.userId });
   }
 
-  async remember(userId: string, threadId: string, content: string): Promise<void> {
+  async remember(userId: string, threadId: string | null, content: string): Promise<void> {
     const em = this.em.fork();
     const text = content.trim().slice(0, MAX_MEMORY_CHARS);
     if (!text || (await em.count(Memory, { userId, content: text }))) return;
@@ -50,7 +50,7 @@ export class MemoryService {
   }
 
   /** The tool a model calls to remember something about the user it is answering. */
-  rememberTool(userId: string, threadId: string): StructuredToolInterface {
+  rememberTool(userId: string, threadId: string | null): StructuredToolInterface {
     return tool(
       async ({ query }) => {
         await this.remember(userId, threadId, withoutPreamble(query));

@@ -1,6 +1,5 @@
 import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import { HumanMessage, RemoveMessage } from '@langchain/core/messages';
-import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AssistantEvents, AssistantSignals } from '@peerlink/contracts/assistant';
@@ -8,15 +7,11 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Signal } from '@peerlink/platform/events/signals';
 import type { Logger } from '@peerlink/platform/logger';
+import type { Agents } from './agents.js';
 import type { Bot } from './bot.entity.js';
 import type { AssistantConfig } from './config.js';
-import { agentGraph } from './graph/agent-graph.js';
 import { ReplyEventKind, streamDelta, tellReply } from './live.js';
-import type { MemoryService } from './memory.service.js';
-import type { ChatModelProvider } from './models/chat-model-provider.js';
 import { AssistantMessage, AssistantThread, MessageRole, MessageStatus, type ToolCall } from './thread.entity.js';
-import type { GatewayClient } from './tools/gateway-client.js';
-import { graphTools } from './tools/graph-tools.js';
 
 /** How often a reply's text so far is saved, for a subscriber who joins mid-reply (`current: true`). */
 const SAVE_PROGRESS_MS = 500;
@@ -41,10 +36,8 @@ export class ReplyService {
     private readonly em: EntityManager,
     private readonly outbox: Outbox<AssistantEvents>,
     private readonly signal: Signal<AssistantSignals>,
-    private readonly provider: ChatModelProvider,
-    private readonly gateway: GatewayClient,
-    private readonly memories: MemoryService,
-    private readonly checkpointer: BaseCheckpointSaver,
+    private readonly agents: Agents,
+    private readonly providerKind: string,
     private readonly settings: AssistantConfig,
     private readonly logger: Logger,
   ) {}
@@ -71,17 +64,7 @@ export class ReplyService {
     const toolAnswers: string[] = [];
     let tokens = 0;
     try {
-      const known = await this.memories.listFor(viewer.userId);
-      const graph = agentGraph({
-        model: this.provider.modelFor(bot),
-        tools: [...graphTools(this.gateway, viewer, bot.tools), this.memories.rememberTool(viewer.userId, thread.id)],
-        system: systemPrompt(
-          bot,
-          known.map((memory) => memory.content),
-        ),
-        checkpointer: this.checkpointer,
-        historyMessages: this.settings.ASSISTANT_HISTORY_MESSAGES,
-      });
+      const graph = await this.agents.for(viewer, bot, { threadId: thread.id });
       const config = {
         configurable: { thread_id: thread.id },
         streamMode: ['messages', 'updates'] as ('messages' | 'updates')[],
@@ -128,7 +111,7 @@ export class ReplyService {
     } catch (error) {
       const timedOut = deadline.aborted && !stopped.aborted;
       this.logger.warn(
-        { threadId: thread.id, provider: this.provider.kind, reason: timedOut ? 'deadline' : (error as Error).message },
+        { threadId: thread.id, provider: this.providerKind, reason: timedOut ? 'deadline' : (error as Error).message },
         'reply failed',
       );
       await this.finish(reply.id, thread, {
@@ -218,12 +201,4 @@ export class ReplyService {
     for (const { controller } of this.running.values()) controller.abort();
     await Promise.all([...this.running.values()].map(({ done }) => done));
   }
-}
-
-function systemPrompt(bot: Bot, memories: string[]): string {
-  const known = memories.length
-    ? `\n\nWhat you know about the user (from earlier conversations; use it when it ` +
-      `helps):\n${memories.map((m) => `- ${m}`).join('\n')}`
-    : '';
-  return `${bot.instructions}${known}`;
 }

@@ -2,6 +2,8 @@ import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { LiveSessionEvents } from '@peerlink/contracts/live-sessions';
 import { callEventHandlers } from './call-events.handler.js';
+import { assistantAnswerHandlers } from './assistant-answers.handler.js';
+import type { AssistantEvents } from '@peerlink/contracts/assistant';
 import { signaller } from '@peerlink/platform/events/signals';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
@@ -44,13 +46,16 @@ export const chat: SubgraphDefinition<ChatServices, ChatLoaders, ChatConfig> = {
     const conversations = new ConversationService(orm, outbox);
     const messages = new MessageService(orm, outbox, conversations, signaller<ChatSignals>(bus));
     const stopConsuming = await consumeEvents<
-      IdentityEvents & SocialEvents & LiveSessionEvents & { 'drive.attachments.checked': AttachmentsChecked },
+      IdentityEvents &
+        SocialEvents &
+        LiveSessionEvents &
+        AssistantEvents & { 'drive.attachments.checked': AttachmentsChecked },
       ChatEvents
     >({
       bus,
       outbox,
       consumer: 'chat',
-      handlers: { ...chatEventHandlers(), ...callEventHandlers() },
+      handlers: { ...chatEventHandlers(), ...callEventHandlers(), ...assistantAnswerHandlers() },
       logger,
     });
     const missed = new MissedMessages(orm, outbox, settings.CHAT_MISSED_AFTER_SECONDS, logger).sweepsEvery().start();

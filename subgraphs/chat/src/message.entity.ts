@@ -12,6 +12,8 @@ export enum MessageKind {
   CALL_MISSED = 'CALL_MISSED',
   CALL_DECLINED = 'CALL_DECLINED',
   CALL_ENDED = 'CALL_ENDED',
+  /** The assistant's answer to a member who mentioned it (`@assistant`); its sender is the assistant's account. */
+  ASSISTANT = 'ASSISTANT',
 }
 registerEnumType(MessageKind, { name: 'MessageKind' });
 

@@ -6,6 +6,7 @@ import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import { isUuid } from '@peerlink/platform/ids';
 import { excerpt, optionalText, prose, text } from '@peerlink/platform/text';
+import { mentionsIn } from './mentions.js';
 import { Conversation, MemberRole } from './conversation.entity.js';
 import type { ConversationService } from './conversation.service.js';
 import type { Signal } from '@peerlink/platform/events/signals';
@@ -120,6 +121,7 @@ export class MessageService {
         recipientIds: others,
         excerpt: excerpt(body, 80),
         attachmentIds,
+        mentions: mentionsIn(body),
       });
       return draft;
     });

@@ -20,10 +20,18 @@ export enum ActivityKind {
   PROFILE_UPDATED = 'PROFILE_UPDATED',
   ROLE_GRANTED = 'ROLE_GRANTED',
   ROLE_REVOKED = 'ROLE_REVOKED',
+  ASSISTANT_ASKED = 'ASSISTANT_ASKED',
 }
-registerEnumType(ActivityKind, { name: 'ActivityKind' });
+registerEnumType(ActivityKind, {
+  name: 'ActivityKind',
+  valuesConfig: {
+    ASSISTANT_ASKED: {
+      description: 'A question to an assistant bot. The detail names the bot and the thread, never the question.',
+    },
+  },
+});
 
-/** The security log of an account: what happened, from where. */
+/** The activity log of an account: what happened, from where (the security events), and questions to bots. */
 @ObjectType()
 @Entity({ tableName: 'activities' })
 @Index({ properties: ['user', 'createdAt', 'id'] })

@@ -7,7 +7,7 @@ import type { IdentityContext } from './context.js';
 export class ActivityResolver {
   @Query(() => ActivityConnection, {
     nullable: true,
-    description: 'Sign-ins, password changes and verifications on your account, newest first.',
+    description: 'Sign-ins, password changes, verifications and questions to bots on your account, newest first.',
   })
   myActivity(
     @Arg('first', () => Int, { nullable: true }) first: number | null,

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AssistantEvents } from '@peerlink/contracts/assistant';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import { decodeCursor, olderThan, pageSize, toConnection } from '@peerlink/platform/graphql/pagination';
 import type { Orm } from '@peerlink/platform/db/database';
 import { isUuid } from '@peerlink/platform/ids';
-import { Activity, type ActivityKind } from './activity.entity.js';
+import { Activity, ActivityKind } from './activity.entity.js';
 import { requireRole } from '@peerlink/platform/auth/roles';
 import type { User } from './user.entity.js';
 
@@ -18,6 +19,19 @@ export class ActivityService {
       ip: client.ip ?? null,
       userAgent: client.userAgent?.slice(0, 500) ?? null,
       detail: detail ?? null,
+    });
+  }
+
+  /**
+   * A question the user asked a bot (the assistant's event), inside the consumer's transaction: which bot, in
+   * which thread, when it was asked. The event has no text, so neither does the log.
+   */
+  recordQuestion(em: EntityManager, question: AssistantEvents['assistant.question.asked']) {
+    em.create(Activity, {
+      user: question.userId,
+      kind: ActivityKind.ASSISTANT_ASKED,
+      detail: `${question.bot} in thread ${question.threadId}`,
+      createdAt: new Date(question.at),
     });
   }
 

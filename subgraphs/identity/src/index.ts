@@ -1,6 +1,8 @@
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
+import type { AssistantEvents } from '@peerlink/contracts/assistant';
 import { RoleLedger } from '@peerlink/platform/auth/role-ledger';
 import { ConfigError } from '@peerlink/platform/config';
+import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import DataLoader from 'dataloader';
 import { identityConfig, type IdentityConfig } from './config.js';
@@ -8,6 +10,7 @@ import { AccountService } from './account.service.js';
 import { Activity } from './activity.entity.js';
 import { ActivityResolver } from './activity.resolver.js';
 import { ActivityService } from './activity.service.js';
+import { assistantEventHandlers } from './assistant-events.handler.js';
 import { AuthResolver } from './auth.resolver.js';
 import { AuthService } from './auth.service.js';
 import type { IdentityContext, IdentityLoaders, IdentityServices } from './context.js';
@@ -48,10 +51,20 @@ export const identity: SubgraphDefinition<IdentityServices, IdentityLoaders, Ide
     if (!signingKey) throw new ConfigError(['ACCESS_TOKEN_PRIVATE_KEY: required by the identity subgraph']);
     auth = new AuthService(outbox, cache, settings, signingKey, activity, verifications, roleRecords);
     const accounts = new AccountService(orm, outbox, activity, auth, roleRecords);
+    const stopConsuming = await consumeEvents<AssistantEvents, IdentityEvents>({
+      bus,
+      outbox,
+      consumer: 'identity',
+      handlers: assistantEventHandlers(activity),
+      logger,
+    });
     return {
       services: { auth, accounts, verifications, activity },
       createLoaders: () => ({ user: new DataLoader((ids: readonly string[]) => accounts.byIds(ids)) }),
-      stop: () => outbox.close(),
+      async stop() {
+        await stopConsuming();
+        await outbox.close();
+      },
     };
   },
 };

@@ -9,7 +9,8 @@ export interface AgentOptions {
   tools: StructuredToolInterface[];
   /** The bot's instructions and what the assistant remembers of the user: given with every call, never stored. */
   system: string;
-  checkpointer: BaseCheckpointSaver;
+  /** Where the thread's state is kept; none for a one-off answer. */
+  checkpointer?: BaseCheckpointSaver;
   /** Earlier messages of the thread given to the model, besides the question. */
   historyMessages: number;
 }

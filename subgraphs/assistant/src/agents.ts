@@ -1,0 +1,50 @@
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import type { Bot } from './bot.entity.js';
+import type { AssistantConfig } from './config.js';
+import { agentGraph } from './graph/agent-graph.js';
+import type { MemoryService } from './memory.service.js';
+import type { ChatModelProvider } from './models/chat-model-provider.js';
+import type { GatewayClient } from './tools/gateway-client.js';
+import { graphTools } from './tools/graph-tools.js';
+
+/**
+ * The agent a bot answers one user with: the provider's model, the bot's tools acting as that user,
+ * `remember`, and instructions that carry what the assistant remembers of them.
+ */
+export class Agents {
+  constructor(
+    private readonly provider: ChatModelProvider,
+    private readonly gateway: GatewayClient,
+    private readonly memories: MemoryService,
+    private readonly checkpointer: BaseCheckpointSaver,
+    private readonly settings: AssistantConfig,
+  ) {}
+
+  /** `threadId`: the thread's history is kept (checkpointed); none: a one-off answer, e.g. in chat. */
+  async for(viewer: Viewer, bot: Bot, options: { threadId?: string; context?: string } = {}) {
+    const known = await this.memories.listFor(viewer.userId);
+    return agentGraph({
+      model: this.provider.modelFor(bot),
+      tools: [
+        ...graphTools(this.gateway, viewer, bot.tools),
+        this.memories.rememberTool(viewer.userId, options.threadId ?? null),
+      ],
+      system: systemPrompt(
+        bot,
+        known.map((memory) => memory.content),
+        options.context,
+      ),
+      checkpointer: options.threadId ? this.checkpointer : undefined,
+      historyMessages: this.settings.ASSISTANT_HISTORY_MESSAGES,
+    });
+  }
+}
+
+function systemPrompt(bot: Bot, memories: string[], context?: string): string {
+  const known = memories.length
+    ? '\n\nWhat you know about the user (from earlier conversations; use it when it helps):\n' +
+      memories.map((m) => `- ${m}`).join('\n')
+    : '';
+  return `${bot.instructions}${known}${context ? `\n\n${context}` : ''}`;
+}

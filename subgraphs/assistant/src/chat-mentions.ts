@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { HumanMessage } from '@langchain/core/messages';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ASSISTANT_USER_ID, ASSISTANT_USERNAME, type AssistantEvents } from '@peerlink/contracts/assistant';
+import type { ChatEvents } from '@peerlink/contracts/chat';
+import type { Viewer } from '@peerlink/platform/auth/viewer';
+import { rows, table } from '@peerlink/platform/db/sql';
+import type { EventHandlers } from '@peerlink/platform/events/consumer';
+import type { Outbox } from '@peerlink/platform/events/outbox';
+import type { Logger } from '@peerlink/platform/logger';
+import type { Agents } from './agents.js';
+import type { BotService } from './bot.service.js';
+import type { AssistantConfig } from './config.js';
+import { GatewayQueryError, type GatewayClient } from './tools/gateway-client.js';
+
+/** Messages of the conversation given to the model with a mention, the mention included. */
+const CONTEXT_MESSAGES = 20;
+const CLAIM_GRACE_MS = 30_000;
+const COULD_NOT_ANSWER = 'Sorry, I could not answer just now. Mention me again to ask once more.';
+
+interface Mention {
+  id: string;
+  message_id: string;
+  conversation_id: string;
+  asked_by: string;
+}
+
+interface ConversationRead {
+  conversation: {
+    title: string | null;
+    messages: {
+      edges: { node: { id: string; body: string | null; sender: { id: string; displayName: string } | null } }[];
+    };
+  } | null;
+}
+
+const READ_CONVERSATION = `query AssistantConversation($id: ID!, $last: Int) {
+  conversation(id: $id) {
+    title
+    messages(last: $last) { edges { node { id body sender { id displayName } } } }
+  }
+}`;
+
+/**
+ * `@assistant` in a conversation: chat tells of the message (its mentions), the mention is claimed
+ * here in the event's transaction, and answered after it, outside any transaction: the conversation
+ * is read through the gateway as the member who asked (so only what they may read, and only while
+ * they are a member), the general bot answers with it as context, and chat posts the answer as the
+ * assistant's message.
+ */
+export class ChatMentions {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: Outbox<AssistantEvents>,
+    private readonly agents: Agents,
+    private readonly bots: BotService,
+    private readonly gateway: GatewayClient,
+    private readonly settings: AssistantConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  handlers(): EventHandlers<ChatEvents, AssistantEvents> {
+    return {
+      'chat.message.sent': async (message, { em }) => {
+        if (message.senderId === ASSISTANT_USER_ID || !message.mentions?.includes(ASSISTANT_USERNAME)) return;
+        await em.execute(
+          `insert into ${table(em, 'chat_mentions')} (id, message_id, conversation_id, asked_by, status, created_at)
+           values (?, ?, ?, ?, 'PENDING', now()) on conflict (message_id) do nothing`,
+          [randomUUID(), message.messageId, message.conversationId, message.senderId],
+        );
+      },
+    };
+  }
+
+  /** Answers the mentions waiting, one at a time; a claim whose process died is taken again after the deadline. */
+  async answerPending(): Promise<void> {
+    for (let mention = await this.claim(); mention; mention = await this.claim()) await this.answer(mention);
+  }
+
+  private async claim(): Promise<Mention | null> {
+    const em = this.em.fork();
+    const staleMs = this.settings.ASSISTANT_REPLY_DEADLINE_SECONDS * 1000 + CLAIM_GRACE_MS;
+    const [claimed] = await rows<Mention>(
+      em,
+      `update ${table(em, 'chat_mentions')} set status = 'RUNNING', claimed_at = now()
+       where id = (select id from ${table(em, 'chat_mentions')}
+         where status = 'PENDING' or (status = 'RUNNING' and claimed_at < now() - ? * interval '1 millisecond')
+         order by created_at limit 1 for update skip locked)
+       returning id, message_id, conversation_id, asked_by`,
+      [staleMs],
+    );
+    return claimed ?? null;
+  }
+
+  private async answer(mention: Mention) {
+    const viewer: Viewer = {
+      userId: mention.asked_by,
+      sessionId: `chat-mention:${mention.message_id}`,
+      roles: ['USER'],
+    };
+    let body: string | null;
+    try {
+      body = await this.write(viewer, mention);
+    } catch (error) {
+      this.logger.warn({ err: error, conversationId: mention.conversation_id }, 'mention not answered');
+      // A member who can no longer read the conversation gets no answer there at all.
+      body = error instanceof GatewayQueryError && error.code === 'NOT_FOUND' ? null : COULD_NOT_ANSWER;
+    }
+    await this.outbox.transaction(async (em, publish) => {
+      await em.execute(`update ${table(em, 'chat_mentions')} set status = ? where id = ?`, [
+        body === null || body === COULD_NOT_ANSWER ? 'FAILED' : 'ANSWERED',
+        mention.id,
+      ]);
+      if (body)
+        publish('assistant.chat.answered', {
+          answerId: mention.id,
+          conversationId: mention.conversation_id,
+          questionMessageId: mention.message_id,
+          askedBy: mention.asked_by,
+          body,
+        });
+    });
+  }
+
+  /** The answer's text, or null when the conversation is not the asker's to read. */
+  private async write(viewer: Viewer, mention: Mention): Promise<string | null> {
+    const signal = AbortSignal.timeout(this.settings.ASSISTANT_REPLY_DEADLINE_SECONDS * 1000);
+    const read = await this.gateway.query<ConversationRead>(viewer, READ_CONVERSATION, {
+      id: mention.conversation_id,
+      last: CONTEXT_MESSAGES,
+    });
+    const messages = read.conversation?.messages.edges.map((edge) => edge.node) ?? [];
+    const question = messages.find((message) => message.id === mention.message_id);
+    if (!read.conversation || !question?.body) return null;
+    const transcript = messages
+      .filter((message) => message.body)
+      .map((message) => `${message.sender?.displayName ?? 'Someone'}: ${message.body}`)
+      .join('\n');
+    const context =
+      `You were mentioned in a conversation${read.conversation.title ? ` called "${read.conversation.title}"` : ''}. ` +
+      `Its latest messages, oldest first:\n${transcript}\n\nAnswer the last message that mentions you.`;
+    const bot = await this.bots.bySlug();
+    const graph = await this.agents.for(viewer, bot, { context });
+    const asked = question.body.replace(new RegExp(`@${ASSISTANT_USERNAME}\\b`, 'gi'), '').trim();
+    const result = await graph.invoke(
+      { messages: [new HumanMessage(asked || question.body)] },
+      { signal, recursionLimit: 10 },
+    );
+    const answer = result.messages.at(-1)?.content;
+    return typeof answer === 'string' && answer.trim() ? answer.trim() : COULD_NOT_ANSWER;
+  }
+}
