@@ -265,6 +265,27 @@ describe('asking, as the API promises', () => {
     );
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3600 });
   });
+  it('answers one question at a time in a thread, even when two arrive at once', async () => {
+    const user = await signUp(t, 'twice');
+    const first = await askAndFollow(t, user.token, { message: 'Start' });
+    const slow = { content: 'A slow and careful answer, word after word after word.', tokenDelayMs: 100 };
+    // Only one of the two is answered: one slow reply queued, so nothing is left for later tests.
+    fake.reply(slow);
+    const both = await Promise.all(
+      ['Left', 'Right'].map((message) =>
+        request(
+          t.url,
+          AskAssistantDocument,
+          { input: { threadId: first.threadId, message, clientMessageId: randomUUID() } },
+          { token: user.token },
+        ),
+      ),
+    );
+    expect(both.map((answer) => answer.errors?.[0]?.extensions?.code ?? 'ASKED').sort()).toEqual(['ASKED', 'CONFLICT']);
+    await follow(t, user.token, first.threadId);
+    const messages = await messagesOf(t, user.token, first.threadId);
+    expect(messages.map((m) => m.role)).toEqual(['USER', 'ASSISTANT', 'USER', 'ASSISTANT']);
+  });
 });
 
 describe('another user', () => {

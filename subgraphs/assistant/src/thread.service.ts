@@ -51,7 +51,7 @@ export class ThreadService {
       existing &&
       (await this.em.fork().count(AssistantMessage, { threadId: existing.id, status: MessageStatus.STREAMING }))
     )
-      throw conflict('The assistant is still answering in this thread: wait for its reply, then ask.');
+      throw stillAnswering();
     await this.withinLimits(viewer);
 
     let job;
@@ -97,6 +97,7 @@ export class ThreadService {
       if (error instanceof UniqueConstraintViolationException) {
         const first = await this.askedBefore(viewer, clientMessageId);
         if (first) return first;
+        if (answering(error)) throw stillAnswering();
       }
       throw error;
     }
@@ -119,18 +120,22 @@ export class ThreadService {
     const thread = await em.findOneOrFail(AssistantThread, reply.threadId);
     const question = await em.findOneOrFail(AssistantMessage, reply.replyToId!);
     const bot = await this.bots.byId(thread.botId);
-    const claimed = await em.nativeUpdate(
-      AssistantMessage,
-      { id: reply.id, status: MessageStatus.FAILED },
-      {
-        status: MessageStatus.STREAMING,
-        errorCode: null,
-        content: '',
-        deltas: 0,
-        toolCalls: [],
-        startedAt: new Date(),
-      },
-    );
+    const claimed = await em
+      .nativeUpdate(
+        AssistantMessage,
+        { id: reply.id, status: MessageStatus.FAILED },
+        {
+          status: MessageStatus.STREAMING,
+          errorCode: null,
+          content: '',
+          deltas: 0,
+          toolCalls: [],
+          startedAt: new Date(),
+        },
+      )
+      .catch((error: Error) => {
+        throw error instanceof UniqueConstraintViolationException && answering(error) ? stillAnswering() : error;
+      });
     if (!claimed) throw conflict('That reply is being asked again already.', 'messageId');
     await em.nativeDelete(AssistantMessage, { replyToId: question.id, role: MessageRole.TOOL });
     await em.refresh(reply);
@@ -242,3 +247,7 @@ export class ThreadService {
 }
 
 const titleOf = (text: string) => (text.length > TITLE_CHARS ? `${text.slice(0, TITLE_CHARS - 1)}…` : text);
+
+const stillAnswering = () => conflict('The assistant is still answering in this thread: wait for its reply, then ask.');
+/** The violation is of "one reply at a time per thread" (the migration's messages_one_streaming). */
+const answering = (error: Error) => error.message.includes('messages_one_streaming');

@@ -46,6 +46,8 @@ export class Migration20261206200000_assistant extends Migration {
     // The per-user limits count a window's questions and tokens.
     this.addSql(`create index messages_by_owner on ${s}.messages (owner_id, created_at) where role <> 'TOOL'`);
     this.addSql(`create index messages_streaming on ${s}.messages (started_at) where status = 'STREAMING'`);
+    // One reply at a time per thread: two runs on one thread's state would interleave.
+    this.addSql(`create unique index messages_one_streaming on ${s}.messages (thread_id) where status = 'STREAMING'`);
     this.addSql(`create table ${s}.memories (
       id uuid primary key,
       user_id uuid not null,
