@@ -40,7 +40,21 @@ export function chatModelProvider(settings: AssistantConfig): ChatModelProvider 
       return {
         kind: 'ollama',
         disclosure: `Answers are written by the language model ${settings.ASSISTANT_MODEL} (Ollama).`,
-        modelFor: () => new ChatOllama({ model: settings.ASSISTANT_MODEL!, baseUrl: settings.ASSISTANT_OLLAMA_URL }),
+        modelFor: () =>
+          new ChatOllama({
+            model: settings.ASSISTANT_MODEL!,
+            baseUrl: settings.ASSISTANT_OLLAMA_URL,
+            // @langchain/ollama 1.3 does not hand the run's abort signal to its HTTP request, so a reply past
+            // its deadline would leave Ollama generating: each request is cut at the deadline here instead.
+            fetch: (input, init) =>
+              fetch(input, {
+                ...init,
+                signal: AbortSignal.any([
+                  ...(init?.signal ? [init.signal] : []),
+                  AbortSignal.timeout(settings.ASSISTANT_REPLY_DEADLINE_SECONDS * 1000),
+                ]),
+              }),
+          }),
       };
     default:
       return {
