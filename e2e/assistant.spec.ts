@@ -265,6 +265,25 @@ describe('asking, as the API promises', () => {
     );
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3600 });
   });
+  it('counts questions sent at once one after the other, so none slips past the limit', async () => {
+    const user = await signUp(t, 'burst');
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        request(
+          t.url,
+          AskAssistantDocument,
+          { input: { message: `Burst ${i}`, clientMessageId: randomUUID() } },
+          { token: user.token },
+        ),
+      ),
+    );
+    const outcomes = answers.map((answer) => answer.errors?.[0]?.extensions?.code ?? 'ASKED');
+    expect(outcomes.filter((o) => o === 'ASKED')).toHaveLength(8);
+    expect(outcomes.filter((o) => o === 'RATE_LIMITED')).toHaveLength(4);
+    for (const answer of answers.filter((a) => a.data?.askAssistant))
+      await follow(t, user.token, answer.data!.askAssistant!.id);
+  });
+
   it('answers one question at a time in a thread, even when two arrive at once', async () => {
     const user = await signUp(t, 'twice');
     const first = await askAndFollow(t, user.token, { message: 'Start' });

@@ -24,6 +24,8 @@ const assistantSchema = z.object({
   ASSISTANT_TOKENS_PER_WINDOW: z.coerce.number().int().min(1).default(100_000),
   /** A reply not finished by then ends FAILED (SERVICE_UNAVAILABLE); the question stays, to ask again. */
   ASSISTANT_REPLY_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** Replies one process writes at once; more wait their turn (the model's work shares the API's event loop). */
+  ASSISTANT_MAX_CONCURRENT_REPLIES: z.coerce.number().int().min(1).max(10_000).default(256),
   /** Earlier messages of a thread the model is given with each question. */
   ASSISTANT_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
 });

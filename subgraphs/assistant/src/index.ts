@@ -95,7 +95,7 @@ export const assistant: SubgraphDefinition<AssistantServices, Record<string, nev
     });
     const background = [
       new Repeating('abandoned replies', 30_000, () => replies.failAbandoned(), logger).start(),
-      new Repeating('chat mentions', 250, () => mentions.answerPending(), logger).start(),
+      new Repeating('chat mentions', 1000, () => mentions.answerPending(), logger).start(),
     ];
     return {
       services: { threads, bots, memories, provider },

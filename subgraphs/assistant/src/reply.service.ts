@@ -42,13 +42,36 @@ export class ReplyService {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts writing the reply; it goes on after the request that asked has been answered. */
+  /**
+   * Starts writing the reply; it goes on after the request that asked has been answered. At most
+   * ASSISTANT_MAX_CONCURRENT_REPLIES are written at once; the others wait their turn, so a burst
+   * leaves the process able to answer its API.
+   */
   start(job: ReplyJob): void {
     const controller = new AbortController();
-    const done = this.write(job, controller.signal)
+    const done = this.turn()
+      .then(() => this.write(job, controller.signal).finally(() => this.release()))
       .catch((error) => this.logger.error({ err: error, threadId: job.thread.id }, 'reply not recorded'))
       .finally(() => this.running.delete(job.reply.id));
     this.running.set(job.reply.id, { controller, done });
+  }
+
+  private writing = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async turn(): Promise<void> {
+    if (this.writing < this.settings.ASSISTANT_MAX_CONCURRENT_REPLIES) {
+      this.writing++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The slot goes to the next reply waiting, if any. */
+  private release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.writing--;
   }
 
   private async write({ viewer, thread, bot, question, reply }: ReplyJob, stopped: AbortSignal): Promise<void> {

@@ -58,7 +58,9 @@ export class AssistantThreadResolver {
     nullable: true,
     description:
       'Stores your question at once and returns its thread; the reply streams through assistantReply(threadId). ' +
-      'Subscribe with `current: true` to miss nothing of it.',
+      'Subscribe with `current: true`: its first event holds the text so far; a gap in the DELTAs’ `index` ' +
+      'after it (a subscription opened between two progress saves; COMPLETE’s `index` counts them all) is ' +
+      'filled by reading the thread once the reply is COMPLETE.',
   })
   askAssistant(@Arg('input') input: AskAssistantInput, @Ctx() ctx: AssistantContext) {
     return ctx.services.threads.ask(requireViewer(ctx.viewer), input);

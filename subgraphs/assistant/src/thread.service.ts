@@ -4,7 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { AppError, badInput, conflict, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, olderThan, pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
-import { rows, table } from '@peerlink/platform/db/sql';
+import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import type { BotService } from './bot.service.js';
 import type { AssistantConfig } from './config.js';
@@ -52,11 +52,11 @@ export class ThreadService {
       (await this.em.fork().count(AssistantMessage, { threadId: existing.id, status: MessageStatus.STREAMING }))
     )
       throw stillAnswering();
-    await this.withinLimits(viewer);
 
     let job;
     try {
       job = await this.outbox.transaction(async (em, publish) => {
+        await this.withinLimits(em, viewer);
         const thread =
           existing ?? em.create(AssistantThread, { ownerId: viewer.userId, botId: bot.id, title: titleOf(text) });
         const now = new Date();
@@ -116,7 +116,7 @@ export class ThreadService {
     });
     if (!reply) throw notFound('Assistant message');
     if (reply.status !== MessageStatus.FAILED) throw conflict('Only a FAILED reply can be asked again.', 'messageId');
-    await this.withinLimits(viewer);
+    await this.outbox.transaction((tx) => this.withinLimits(tx, viewer));
     const thread = await em.findOneOrFail(AssistantThread, reply.threadId);
     const question = await em.findOneOrFail(AssistantMessage, reply.replyToId!);
     const bot = await this.bots.byId(thread.botId);
@@ -219,10 +219,14 @@ export class ThreadService {
     };
   }
 
-  /** Questions and tokens per user in the window (ASSISTANT_*_PER_WINDOW): RATE_LIMITED past either. */
-  private async withinLimits(viewer: Viewer) {
+  /**
+   * Questions and tokens per user in the window (ASSISTANT_*_PER_WINDOW): RATE_LIMITED past either. In
+   * the transaction that stores the question, under a lock on the user, so questions sent at once are
+   * counted one after the other.
+   */
+  private async withinLimits(em: EntityManager, viewer: Viewer) {
+    await lockKey(em, `assistant-limits:${viewer.userId}`);
     const since = new Date(Date.now() - this.settings.ASSISTANT_WINDOW_SECONDS * 1000);
-    const em = this.em.fork();
     const [usage] = await rows<{ asked: number; spent: number }>(
       em,
       `select count(*) filter (where role = 'USER')::int as asked,
