@@ -21,6 +21,7 @@ COPY subgraphs/payments/package.json subgraphs/payments/
 COPY subgraphs/learning/package.json subgraphs/learning/
 COPY subgraphs/live-sessions/package.json subgraphs/live-sessions/
 COPY subgraphs/assistant/package.json subgraphs/assistant/
+COPY subgraphs/analytics/package.json subgraphs/analytics/
 
 FROM manifests AS build
 RUN npm ci --no-audit --no-fund
@@ -52,6 +53,7 @@ COPY --from=build /app/subgraphs/payments/dist subgraphs/payments/dist
 COPY --from=build /app/subgraphs/learning/dist subgraphs/learning/dist
 COPY --from=build /app/subgraphs/live-sessions/dist subgraphs/live-sessions/dist
 COPY --from=build /app/subgraphs/assistant/dist subgraphs/assistant/dist
+COPY --from=build /app/subgraphs/analytics/dist subgraphs/analytics/dist
 # DATA_DIR (.data) belongs to `node`: a named volume mounted on .data/files starts as a copy of
 # this directory, owner included, so drive can write there.
 RUN mkdir -p .data/files && chown -R node:node .data

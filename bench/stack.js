@@ -38,6 +38,7 @@ const SUBGRAPHS = [
   'learning',
   'live-sessions',
   'assistant',
+  'analytics',
 ];
 
 /** BENCH_TOPOLOGY's values, and the name of the process that serves the gateway in each. */
@@ -192,6 +193,7 @@ export class SystemUnderTest {
       case 'payments':
       case 'learning':
       case 'live-sessions':
+      case 'analytics':
         return env('GATEWAY_PUBLIC_KEY', gateway.publicKey);
       case 'assistant':
         return {

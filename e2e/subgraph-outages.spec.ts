@@ -1,5 +1,7 @@
 import type { RunningGateway } from '@peerlink/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BecomeSellerDocument, LoginDocument } from './generated/graphql.js';
+import { ok } from './support/client.js';
 import { secondGateway } from './support/second-gateway.js';
 import { member, post, type Member } from './support/social.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -22,6 +24,10 @@ beforeAll(async () => {
   }
   gateway = await secondGateway(t, replaced);
   viewer = await member(t, 'outage');
+  // A seller, so the analytics case has a report to read; signed in again for a token that says so.
+  await ok(t.url, BecomeSellerDocument, {}, viewer.token);
+  const { login } = await ok(t.url, LoginDocument, { input: { login: viewer.username, password: viewer.password } });
+  viewer = { ...viewer, token: login.accessToken };
   await post(t, viewer, 'still here while identity is down');
 });
 afterAll(async () => {
@@ -118,6 +124,20 @@ const cases: {
     answered: (data) => data,
     expected: { me: { id: expect.any(String) }, liveSessions: null },
     missing: [['liveSessions']],
+  },
+  {
+    subgraph: 'assistant',
+    query: '{ me { id } assistantThreads { edges { cursor } } }',
+    answered: (data) => data,
+    expected: { me: { id: expect.any(String) }, assistantThreads: null },
+    missing: [['assistantThreads']],
+  },
+  {
+    subgraph: 'analytics',
+    query: '{ me { id } sellerReport(period: { from: "2026-12-01", to: "2026-12-01" }) { sellerId } }',
+    answered: (data) => data,
+    expected: { me: { id: expect.any(String) }, sellerReport: null },
+    missing: [['sellerReport']],
   },
 ];
 

@@ -8,6 +8,7 @@ import { payments } from '@peerlink/payments';
 import { learning } from '@peerlink/learning';
 import { liveSessions } from '@peerlink/live-sessions';
 import { assistant } from '@peerlink/assistant';
+import { analytics } from '@peerlink/analytics';
 import type { AnySubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
 
 /** Every subgraph in the supergraph, with the port it takes when run as its own process. */
@@ -22,4 +23,5 @@ export const subgraphs: { definition: AnySubgraphDefinition; port: number }[] = 
   { definition: learning, port: 4008 },
   { definition: liveSessions, port: 4009 },
   { definition: assistant, port: 4010 },
+  { definition: analytics, port: 4011 },
 ];

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { factsOf } from '#src/facts';
+
+const at = new Date('2026-12-06T10:00:00Z');
+const event = (name: string, payload: unknown, id = '01a20000-0000-7000-8000-000000000001') => ({
+  id,
+  name,
+  occurredAt: at,
+  payload,
+});
+const seller = '01a20000-0000-7000-8000-0000000000a1';
+const buyer = '01a20000-0000-7000-8000-0000000000b1';
+
+describe('factsOf', () => {
+  it('keys money by what it is, so the same payment told by two events is one fact', () => {
+    const paid = { paymentId: 'p1', orderId: 'o1', buyerId: buyer, sellerId: seller, amount: 1999, currency: 'USD' };
+    const once = factsOf(event('payments.payment.succeeded', paid));
+    const again = factsOf(event('payments.payment.succeeded', paid, '01a20000-0000-7000-8000-000000000002'));
+    expect(once).toEqual([
+      {
+        key: 'payment:p1',
+        kind: 'PAYMENT',
+        subjectId: seller,
+        actorId: buyer,
+        amount: 1999,
+        currency: 'usd',
+        occurredAt: at,
+        eventId: '01a20000-0000-7000-8000-000000000001',
+      },
+    ]);
+    expect(again[0]!.key).toBe(once[0]!.key);
+  });
+
+  it('tells each reversal of a payout apart by the total reversed so far', () => {
+    const reversal = (amount: number, reversedTotal: number) =>
+      factsOf(
+        event('payments.payout.reversed', {
+          payoutId: 'po1',
+          orderId: 'o1',
+          sellerId: seller,
+          amount,
+          reversedTotal,
+          currency: 'eur',
+        }),
+      )[0]!;
+    expect(reversal(300, 300).key).not.toBe(reversal(200, 500).key);
+    expect(reversal(300, 300).key).toBe(reversal(300, 300).key);
+  });
+
+  it('counts activity by its actor and nothing for events it does not read', () => {
+    expect(factsOf(event('social.post.created', { postId: 'x', actorId: buyer }))[0]).toMatchObject({
+      kind: 'POST',
+      actorId: buyer,
+      amount: null,
+    });
+    expect(factsOf(event('chat.event', { id: 'x', conversationId: 'c', recipientIds: [] }))).toEqual([]);
+    expect(factsOf(event('marketplace.order.refunded', { orderId: 'o1' }))).toEqual([]);
+  });
+});
