@@ -88,7 +88,7 @@ describe('the embedded assistant', () => {
     expect(await codes(t.url, AnalyzeTextDocument, { text: 'hello' })).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('answers a member who mentions it in a conversation, as its own account, with that member’s data', async () => {
+  it('answers a member who mentions it in a conversation, as its own account, never with the asker’s own things', async () => {
     const shop = await seller(t);
     const product = await listed(t, shop, { title: 'Linen apron' });
     const alice = await signUp(t, 'alice');
@@ -96,36 +96,30 @@ describe('the embedded assistant', () => {
     const { orders } = await buy(t, alice, product.id);
     await orderReaches(t, alice, orders[0]!.id, 'PAID');
     const conversation = await chat.openDirect(alice, bob);
-    await chat.send(alice, conversation.id, 'Bob, my apron should come soon. @assistant where is my order?');
+    await chat.send(alice, conversation.id, 'Bob, look at this.');
+    await chat.send(alice, conversation.id, '@assistant search for a linen apron');
 
-    const answer = await waitFor('the assistant’s answer in the conversation', async () => {
-      const { messages } = await ok(
-        t.url,
-        AssistantChatMessagesDocument,
-        { conversationId: conversation.id },
-        bob.token,
-      );
-      return messages.edges.map((edge) => edge.node).find((message) => message.kind === 'ASSISTANT') ?? null;
-    });
-    expect(answer.sender).toMatchObject({ username: 'assistant', displayName: 'PeerLink Assistant' });
-    // Alice's orders, because Alice asked; Bob sees the answer as a member.
-    expect(answer.body).toContain('Linen apron');
-    expect(answer.body).toContain('PAID');
+    const answers = async (count: number) =>
+      waitFor(`${count} answers in the conversation`, async () => {
+        const { messages } = await ok(
+          t.url,
+          AssistantChatMessagesDocument,
+          { conversationId: conversation.id },
+          bob.token,
+        );
+        const found = messages.edges.map((edge) => edge.node).filter((message) => message.kind === 'ASSISTANT');
+        return found.length === count ? found : null;
+      });
+    const [answer] = await answers(1);
+    expect(answer!.sender).toMatchObject({ username: 'assistant', displayName: 'PeerLink Assistant' });
+    expect(answer!.body).toContain('Linen apron');
 
-    // A message that does not mention it gets no answer; Bob's own mention gets Bob's (no) orders.
+    // Bob sees every answer: Alice's orders are not the assistant's to tell there.
     await chat.send(bob, conversation.id, 'Thanks @alice, and assistant is great');
-    await chat.send(bob, conversation.id, '@assistant where is my order?');
-    const second = await waitFor('the answer to Bob', async () => {
-      const { messages } = await ok(
-        t.url,
-        AssistantChatMessagesDocument,
-        { conversationId: conversation.id },
-        bob.token,
-      );
-      const answers = messages.edges.map((edge) => edge.node).filter((message) => message.kind === 'ASSISTANT');
-      return answers.length === 2 ? answers : null;
-    });
-    expect(second[0]!.body).toContain('You have no orders yet.');
+    await chat.send(alice, conversation.id, '@assistant where is my order?');
+    const [latest] = await answers(2);
+    expect(latest!.body).not.toContain('PAID');
+    expect(latest!.body).not.toContain('Linen apron');
   });
 
   it('looks up the asker’s courses, files, unread messages and the catalogue with the general bot', async () => {

@@ -185,8 +185,15 @@ describe('asking an OpenAI-compatible model', () => {
     ]);
     // The failed try left nothing behind: the question went to the model once.
     expect(sent(lastRequest()).filter((m) => m.content === 'Are you there?')).toHaveLength(1);
-    // Only a FAILED reply can be retried.
+    // Only a FAILED reply can be retried, and only the thread's latest.
     expect(await codes(t.url, RetryAssistantReplyDocument, { messageId: reply.id }, user.token)).toEqual(['CONFLICT']);
+    fake.reply({ error: { status: 500, message: 'down again' } });
+    const second = await askFollowing(t, user.token, failed.threadId, { message: 'Still there?' });
+    fake.reply({ error: { status: 500, message: 'and again' } });
+    const third = await askFollowing(t, user.token, failed.threadId, { message: 'Hello?' });
+    expect([second.end.message.status, third.end.message.status]).toEqual(['FAILED', 'FAILED']);
+    const older = second.messages.at(-1)!.id;
+    expect(await codes(t.url, RetryAssistantReplyDocument, { messageId: older }, user.token)).toEqual(['CONFLICT']);
   });
 
   it('fails a reply the provider does not start within the deadline, with SERVICE_UNAVAILABLE', async () => {
@@ -398,10 +405,16 @@ describe('mentioned in a conversation', () => {
       return messages.edges.map((edge) => edge.node).find((message) => message.kind === 'ASSISTANT') ?? null;
     });
     expect(answer).toMatchObject({ body: 'You said: which city is warmer in May?', sender: { username: 'assistant' } });
-    const context = sent(lastRequest())[0]!.content;
+    const request = sent(lastRequest());
+    // The members' words come as a user's message, never in the instructions.
+    expect(request[0]).toMatchObject({ role: 'system', content: expect.not.stringContaining('Lisbon') });
+    const context = request.map((m) => m.content).join('\n');
     expect(context).toContain('Trip planning');
     expect(context).toContain('Lisbon or Porto in May?');
     expect(context).not.toContain('secret');
+    // Only the public catalogue: no tool that reads the asker's own things, and nothing to remember.
+    const offered = (lastRequest().body.tools as { function: { name: string } }[]).map((x) => x.function.name);
+    expect(offered).toEqual(['search_catalog']);
     // Carol is in neither the group nor its answer.
     expect(await codes(t.url, AssistantChatMessagesDocument, { conversationId: group.id }, carol.token)).toEqual([
       'NOT_FOUND',

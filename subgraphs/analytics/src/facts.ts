@@ -106,6 +106,29 @@ const PROJECTION: Projection = {
 
 const money = (e: { amount: number; currency: string }) => ({ amount: e.amount, currency: e.currency.toLowerCase() });
 
+/**
+ * What the log keeps of each payload: the fields the projection reads, nothing else (no message
+ * excerpts, e-mail addresses or client addresses), so a rebuild folds exactly what a live event did.
+ */
+const KEPT: { [Name in keyof AnalyticsEvents]: (keyof AnalyticsEvents[Name])[] } = {
+  'identity.user.registered': ['userId'],
+  'identity.user.signed_in': ['userId', 'sessionId'],
+  'social.post.created': ['postId', 'actorId'],
+  'chat.message.sent': ['messageId', 'senderId'],
+  'marketplace.order.placed': ['orderId', 'sellerId', 'buyerId', 'amount', 'currency'],
+  'payments.payment.succeeded': ['paymentId', 'sellerId', 'buyerId', 'amount', 'currency'],
+  'payments.payment.failed': ['paymentId', 'sellerId', 'buyerId'],
+  'payments.refund.succeeded': ['refundId', 'sellerId', 'amount', 'currency'],
+  'payments.payout.paid': ['payoutId', 'sellerId', 'amount', 'currency'],
+  'payments.payout.reversed': ['payoutId', 'sellerId', 'amount', 'reversedTotal', 'currency'],
+};
+
+export function keptOf(name: string, payload: unknown): Record<string, unknown> {
+  const fields = (KEPT as Record<string, string[]>)[name] ?? [];
+  const given = payload as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((field) => field in given).map((field) => [field, given[field]]));
+}
+
 export const ANALYTICS_EVENT_NAMES = Object.keys(PROJECTION) as (keyof AnalyticsEvents)[];
 
 export function factsOf(event: LoggedEvent): Fact[] {

@@ -12,11 +12,12 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Checked: real dates in order, at most MAX_PERIOD_DAYS, and a time zone this process knows. */
 export function checkedPeriod(input: { from: string; to: string; timeZone?: string | null }): Period {
-  const timeZone = input.timeZone?.trim() || 'UTC';
+  let timeZone: string;
   try {
-    new Intl.DateTimeFormat('en', { timeZone });
+    // The canonical name, which PostgreSQL knows too (e.g. "europe/lisbon" becomes "Europe/Lisbon").
+    timeZone = new Intl.DateTimeFormat('en', { timeZone: input.timeZone?.trim() || 'UTC' }).resolvedOptions().timeZone;
   } catch {
-    throw badInput(`Unknown time zone ${timeZone}; use an IANA name such as Europe/Lisbon.`, 'timeZone');
+    throw badInput(`Unknown time zone ${input.timeZone}; use an IANA name such as Europe/Lisbon.`, 'timeZone');
   }
   for (const field of ['from', 'to'] as const) {
     const value = input[field];

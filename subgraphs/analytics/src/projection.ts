@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { table } from '@peerlink/platform/db/sql';
+import { conflict } from '@peerlink/platform/errors';
 import type { DomainEvent } from '@peerlink/platform/events/event-bus';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
-import { ANALYTICS_EVENT_NAMES, type AnalyticsEvents, type Fact, factsOf, type LoggedEvent } from './facts.js';
+import { ANALYTICS_EVENT_NAMES, type AnalyticsEvents, type Fact, factsOf, keptOf, type LoggedEvent } from './facts.js';
 
 /**
  * The read models' input, kept: every event analytics hears goes into its own log (the bus keeps a
@@ -11,12 +12,13 @@ import { ANALYTICS_EVENT_NAMES, type AnalyticsEvents, type Fact, factsOf, type L
  */
 export function projectionHandlers(): EventHandlers<AnalyticsEvents, Record<string, never>> {
   const record = async (_payload: unknown, { em, event }: { em: EntityManager; event: DomainEvent }) => {
+    const kept = { ...event, payload: keptOf(event.name, event.payload), occurredAt: new Date(event.occurredAt) };
     await em.execute(
       `insert into ${table(em, 'event_log')} (event_id, name, occurred_at, payload, received_at)
        values (?, ?, ?, ?, now()) on conflict (event_id) do nothing`,
-      [event.id, event.name, new Date(event.occurredAt), JSON.stringify(event.payload)],
+      [event.id, event.name, kept.occurredAt, JSON.stringify(kept.payload)],
     );
-    await storeFacts(em, factsOf({ ...event, occurredAt: new Date(event.occurredAt) }));
+    await storeFacts(em, factsOf(kept));
   };
   return Object.fromEntries(ANALYTICS_EVENT_NAMES.map((name) => [name, record]));
 }
@@ -35,6 +37,10 @@ const REBUILD_PAGE = 1000;
 /** Throws the read models away and folds the whole log through the projection again, in one transaction. */
 export async function rebuild(em: EntityManager): Promise<{ events: number; facts: number }> {
   return em.transactional(async (tx) => {
+    const [{ locked }] = await tx.execute<{ locked: boolean }[]>(
+      "select pg_try_advisory_xact_lock(hashtextextended('analytics-rebuild', 0)) as locked",
+    );
+    if (!locked) throw conflict('A rebuild is running already.');
     await tx.execute(`delete from ${table(tx, 'facts')}`);
     let events = 0;
     let after = '00000000-0000-0000-0000-000000000000';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { factsOf } from '#src/facts';
+import { factsOf, keptOf } from '#src/facts';
 
 const at = new Date('2026-12-06T10:00:00Z');
 const event = (name: string, payload: unknown, id = '01a20000-0000-7000-8000-000000000001') => ({
@@ -55,5 +55,30 @@ describe('factsOf', () => {
     });
     expect(factsOf(event('chat.event', { id: 'x', conversationId: 'c', recipientIds: [] }))).toEqual([]);
     expect(factsOf(event('marketplace.order.refunded', { orderId: 'o1' }))).toEqual([]);
+  });
+});
+
+describe('keptOf', () => {
+  it('keeps only what the projection reads: no excerpts, e-mails or client addresses', () => {
+    expect(
+      keptOf('chat.message.sent', {
+        messageId: 'm',
+        conversationId: 'c',
+        senderId: buyer,
+        recipientIds: [seller],
+        excerpt: 'a private word',
+        attachmentIds: [],
+      }),
+    ).toEqual({ messageId: 'm', senderId: buyer });
+    expect(
+      keptOf('identity.user.registered', { userId: buyer, email: 'a@b.c', username: 'a', displayName: 'A' }),
+    ).toEqual({
+      userId: buyer,
+    });
+    const signedIn = { userId: buyer, sessionId: 's', newDevice: true, ip: '10.0.0.1', userAgent: 'x' };
+    const kept = keptOf('identity.user.signed_in', signedIn);
+    expect(factsOf(event('identity.user.signed_in', kept))).toEqual(
+      factsOf(event('identity.user.signed_in', signedIn)),
+    );
   });
 });

@@ -21,19 +21,28 @@ export class Agents {
     private readonly settings: AssistantConfig,
   ) {}
 
-  /** `threadId`: the thread's history is kept (checkpointed); none: a one-off answer, e.g. in chat. */
-  async for(viewer: Viewer, bot: Bot, options: { threadId?: string; context?: string } = {}) {
-    const known = await this.memories.listFor(viewer.userId);
+  /**
+   * `threadId`: the thread's history is kept (checkpointed). `shared`: the answer is seen by others (a
+   * chat), so the agent gets only the public catalogue, no memories and no `remember`.
+   */
+  async for(viewer: Viewer, bot: Bot, options: { threadId?: string; shared?: boolean } = {}) {
+    const known = options.shared ? [] : await this.memories.listFor(viewer.userId);
+    const tools = options.shared
+      ? graphTools(
+          this.gateway,
+          viewer,
+          bot.tools.filter((tool) => PUBLIC_TOOLS.includes(tool)),
+        )
+      : [
+          ...graphTools(this.gateway, viewer, bot.tools),
+          this.memories.rememberTool(viewer.userId, options.threadId ?? null),
+        ];
     return agentGraph({
       model: this.provider.modelFor(bot),
-      tools: [
-        ...graphTools(this.gateway, viewer, bot.tools),
-        this.memories.rememberTool(viewer.userId, options.threadId ?? null),
-      ],
+      tools,
       system: systemPrompt(
         bot,
         known.map((memory) => memory.content),
-        options.context,
       ),
       checkpointer: options.threadId ? this.checkpointer : undefined,
       historyMessages: this.settings.ASSISTANT_HISTORY_MESSAGES,
@@ -41,10 +50,13 @@ export class Agents {
   }
 }
 
-function systemPrompt(bot: Bot, memories: string[], context?: string): string {
+/** Tools whose answers are the same whoever asks: the only ones an answer seen by others may use. */
+const PUBLIC_TOOLS = ['search_catalog'];
+
+function systemPrompt(bot: Bot, memories: string[]): string {
   const known = memories.length
     ? '\n\nWhat you know about the user (from earlier conversations; use it when it helps):\n' +
       memories.map((m) => `- ${m}`).join('\n')
     : '';
-  return `${bot.instructions}${known}${context ? `\n\n${context}` : ''}`;
+  return `${bot.instructions}${known}`;
 }

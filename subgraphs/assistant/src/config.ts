@@ -14,7 +14,9 @@ const assistantSchema = z.object({
   ASSISTANT_OPENAI_API_KEY: z.string().min(1).optional(),
   /** For `ollama`: where Ollama listens. */
   ASSISTANT_OLLAMA_URL: z.string().url().optional(),
-  /** Where tools query the graph as the asking user; default: this deployment's PUBLIC_URL + /graphql. */
+  /**
+   * Where tools query the graph as the asking user: required for a process of its own (in one process, its gateway).
+   */
   ASSISTANT_GATEWAY_URL: z.string().url().optional(),
   /** The longest question, in characters. */
   ASSISTANT_MAX_INPUT_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
@@ -51,4 +53,10 @@ const checkedSchema = assistantSchema.superRefine((values, ctx) => {
 
 export type AssistantConfig = z.infer<typeof assistantSchema>;
 
-export const assistantConfig: ConfigSlice<AssistantConfig> = (env) => readSlice(checkedSchema, env);
+export const assistantConfig: ConfigSlice<AssistantConfig> = (env, platform) =>
+  readSlice(checkedSchema, env, (values) =>
+    // A process of its own cannot know where the gateway answers (in one process it is told).
+    platform.SERVICE === 'assistant' && !values.ASSISTANT_GATEWAY_URL
+      ? ['ASSISTANT_GATEWAY_URL: required when the assistant runs as its own process (SERVICE=assistant)']
+      : [],
+  );

@@ -102,6 +102,7 @@ export const assistant: SubgraphDefinition<AssistantServices, Record<string, nev
       createLoaders: () => ({}),
       async stop() {
         await stopConsuming();
+        mentions.stop();
         for (const work of background) await work.stop();
         await replies.stop();
         await outbox.close();

@@ -75,6 +75,16 @@ export class ReplyService {
   }
 
   private async write({ viewer, thread, bot, question, reply }: ReplyJob, stopped: AbortSignal): Promise<void> {
+    // Its turn may come late (ASSISTANT_MAX_CONCURRENT_REPLIES): a reply the sweeper failed meanwhile, or
+    // one asked again since, is not written twice. The deadline's clock starts now.
+    const started = await this.em
+      .fork()
+      .nativeUpdate(
+        AssistantMessage,
+        { id: reply.id, status: MessageStatus.STREAMING, startedAt: reply.startedAt },
+        { startedAt: new Date() },
+      );
+    if (!started) return;
     const deadline = AbortSignal.any([
       stopped,
       AbortSignal.timeout(this.settings.ASSISTANT_REPLY_DEADLINE_SECONDS * 1000),

@@ -116,6 +116,14 @@ export class ThreadService {
     });
     if (!reply) throw notFound('Assistant message');
     if (reply.status !== MessageStatus.FAILED) throw conflict('Only a FAILED reply can be asked again.', 'messageId');
+    // Asking an older question again would take back everything said after it.
+    const latest = await em.findOne(
+      AssistantMessage,
+      { threadId: reply.threadId, role: MessageRole.ASSISTANT },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
+    if (latest?.id !== reply.id)
+      throw conflict('Only the thread’s latest reply can be asked again; ask anew instead.', 'messageId');
     await this.outbox.transaction((tx) => this.withinLimits(tx, viewer));
     const thread = await em.findOneOrFail(AssistantThread, reply.threadId);
     const question = await em.findOneOrFail(AssistantMessage, reply.replyToId!);

@@ -62,11 +62,20 @@ describe('IntentClassifier', () => {
   it.each([
     ["what's the weather on Mars"],
     ['I want to know the weather on Mars'],
-    ['open a new account'],
+    ['book a table for two'],
     [''],
     ['?!'],
   ])('finds no intent for %j', (question) => {
     expect(classifier.classify(question)).toBeNull();
+  });
+
+  it('lets the names of things (words no example has) not drown the words that say what is asked', () => {
+    const shop = new IntentClassifier([
+      { name: 'search', examples: ['search for headphones', 'find me a laptop'] },
+      { name: 'order_status', examples: ['where is my order'] },
+    ]);
+    expect(shop.classify('search for a linen apron')?.name).toBe('search');
+    expect(shop.classify('where is my walnut desk lamp order')?.name).toBe('order_status');
   });
 
   it('is fully confident about one of its own examples, whatever the case and punctuation', () => {

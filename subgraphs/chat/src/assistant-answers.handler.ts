@@ -4,7 +4,7 @@ import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import { Membership } from './conversation.entity.js';
 import { ChatEventKind, tellMembers } from './live.js';
 import { Message, MessageKind } from './message.entity.js';
-import { storeMessage } from './message.service.js';
+import { MAX_MESSAGE_LENGTH, storeMessage } from './message.service.js';
 
 /**
  * The assistant answers a member who mentioned it: the answer goes into the conversation as a message
@@ -19,7 +19,8 @@ export function assistantAnswerHandlers(): EventHandlers<AssistantEvents, ChatEv
       const message = Object.assign(new Message(), {
         conversationId: answer.conversationId,
         senderId: ASSISTANT_USER_ID,
-        body: answer.body,
+        // A model's answer can run long; chat's own limit holds for it too.
+        body: answer.body.slice(0, MAX_MESSAGE_LENGTH),
         clientMessageId: `assistant:${answer.answerId}`,
         kind: MessageKind.ASSISTANT,
       });

@@ -13,6 +13,8 @@ const RESERVED_USERNAMES = new Set([
   'system',
   'support',
   'peerlink',
+  // The assistant's own account (contracts/src/assistant.ts): `@assistant` in a chat asks it.
+  'assistant',
   'me',
   'settings',
   'api',

@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, type BaseMessage, SystemMessage } from '@langchain/core/messages';
+import { AIMessage, type BaseMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { type BaseCheckpointSaver, END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
@@ -48,5 +48,25 @@ export function recent(messages: BaseMessage[], limit: number): BaseMessage[] {
   const questions = messages.flatMap((message, index) => (message.type === 'human' ? [index] : []));
   const current = questions.at(-1) ?? 0;
   const start = questions.find((index) => index >= current - limit) ?? current;
-  return messages.slice(start);
+  return answeredOnly(messages.slice(start));
+}
+
+/**
+ * Without tool calls left unanswered (a reply cut off between the model's call and the tool's answer):
+ * providers refuse a conversation that holds one.
+ */
+function answeredOnly(messages: BaseMessage[]): BaseMessage[] {
+  const answered = new Set(
+    messages.flatMap((message) => (ToolMessage.isInstance(message) ? [message.tool_call_id] : [])),
+  );
+  const unanswered = (message: BaseMessage) =>
+    AIMessage.isInstance(message) && (message.tool_calls ?? []).some((call) => !call.id || !answered.has(call.id));
+  const dropped = new Set(
+    messages.flatMap((message) =>
+      unanswered(message) ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : [],
+    ),
+  );
+  return messages.filter(
+    (message) => !unanswered(message) && !(ToolMessage.isInstance(message) && dropped.has(message.tool_call_id)),
+  );
 }

@@ -100,7 +100,7 @@ function normalised(vector: TermVector): TermVector {
 export class IntentClassifier {
   private readonly intents: TrainedIntent[];
   private readonly inverseFrequency = new Map<string, number>();
-  /** The weight of a word no example uses: the rarest possible, so unknown words pull a question away. */
+  /** The weight of a word no example uses. */
   private readonly unseenWeight: number;
   private readonly minConfidence: number;
 
@@ -114,7 +114,10 @@ export class IntentClassifier {
     // Smoothed IDF (as scikit-learn's): never zero, so a word every intent uses still counts a little.
     const idf = (using: number) => Math.log((1 + intents.length) / (1 + using)) + 1;
     for (const [term, using] of intentsUsing) this.inverseFrequency.set(term, idf(using));
-    this.unseenWeight = idf(0);
+    // As little as the commonest known word: names of things (a product, a city) are unknown words a question
+    // about them carries, and should not drown the words that say what is asked ("search for a linen apron").
+    // A question of unknown words only still matches nothing.
+    this.unseenWeight = 1;
     this.intents = intents.map((intent, index) => ({
       name: intent.name,
       examples: examplesTerms[index]!.filter((terms) => terms.length).map((terms) => this.vectorOf(terms)),
