@@ -1,8 +1,8 @@
-import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Bot } from './bot.entity.js';
 import type { AssistantConfig } from './config.js';
 import { agentGraph } from './graph/agent-graph.js';
+import type { SqlCheckpointSaver } from './graph/sql-checkpoint-saver.js';
 import type { MemoryService } from './memory.service.js';
 import type { ChatModelProvider } from './models/chat-model-provider.js';
 import type { GatewayClient } from './tools/gateway-client.js';
@@ -17,9 +17,14 @@ export class Agents {
     private readonly provider: ChatModelProvider,
     private readonly gateway: GatewayClient,
     private readonly memories: MemoryService,
-    private readonly checkpointer: BaseCheckpointSaver,
+    private readonly checkpointer: SqlCheckpointSaver,
     private readonly settings: AssistantConfig,
   ) {}
+
+  /** After a reply is written: the thread's state stays, its earlier checkpoints go. */
+  compact(threadId: string): Promise<void> {
+    return this.checkpointer.keepLatest(threadId);
+  }
 
   /**
    * `threadId`: the thread's history is kept (checkpointed). `shared`: the answer is seen by others (a

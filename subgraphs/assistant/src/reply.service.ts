@@ -141,6 +141,7 @@ export class ReplyService {
         tokens,
         status: MessageStatus.COMPLETE,
       });
+      await this.agents.compact(thread.id);
     } catch (error) {
       const timedOut = deadline.aborted && !stopped.aborted;
       this.logger.warn(

@@ -349,6 +349,21 @@ describe.each(adapters)('SqlCheckpointSaver on $name', ({ open }) => {
     expect(await rowsOf('checkpoint_writes', kept)).toBe('2');
   });
 
+  it('keeps only a thread’s latest checkpoint when compacted, its state intact, other threads untouched', async () => {
+    const [compacted, kept] = [randomUUID(), randomUUID()];
+    const saved = await history(compacted, 3);
+    await history(kept, 3);
+    const latest = saved.at(-1)!;
+    const config = { configurable: { thread_id: compacted, checkpoint_ns: '', checkpoint_id: saved[0]!.id } };
+    await saver.putWrites(config, [['count', 1]], 'task');
+    await saver.keepLatest(compacted);
+
+    expect(await rowsOf('checkpoints', compacted)).toBe('1');
+    expect(await rowsOf('checkpoint_writes', compacted)).toBe('0');
+    expect((await saver.getTuple({ configurable: { thread_id: compacted } }))?.checkpoint.id).toBe(latest.id);
+    expect(await rowsOf('checkpoints', kept)).toBe('3');
+  });
+
   it('serves concurrent runs, each call on its own entity manager', async () => {
     const threads = Array.from({ length: 12 }, () => randomUUID());
     const histories = await Promise.all(threads.map((threadId) => history(threadId, 3)));

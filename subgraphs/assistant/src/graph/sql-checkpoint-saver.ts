@@ -235,6 +235,21 @@ export class SqlCheckpointSaver extends BaseCheckpointSaver {
     });
   }
 
+  /**
+   * Keeps only the thread's latest checkpoint (and its writes): every checkpoint holds the whole state, so a
+   * thread's storage would otherwise grow with the square of its length. Its history is then gone; its
+   * state is not.
+   */
+  async keepLatest(threadId: string): Promise<void> {
+    await this.em().transactional(async (em) => {
+      const older = `thread_id = ? and checkpoint_ns = '' and checkpoint_id < (select max(checkpoint_id) from
+        ${this.checkpoints} where thread_id = ? and checkpoint_ns = '')`;
+      const id = String(threadId);
+      await em.execute(`delete from ${this.writes} where ${older}`, [id, id]);
+      await em.execute(`delete from ${this.checkpoints} where ${older}`, [id, id]);
+    });
+  }
+
   private em(): EntityManager {
     return this.orm.em.fork();
   }
