@@ -6,10 +6,15 @@ import { inflateSync } from 'node:zlib';
  */
 export function pdfText(pdf: Buffer): string {
   const lines: string[] = [];
-  for (const [, data] of pdf.toString('latin1').matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+  const text = pdf.toString('latin1');
+  // Each stream's bytes, by the `/Length` of its dictionary: compressed bytes may themselves end in what
+  // looks like a line break before `endstream` (about one PDF in 300), so the keywords alone cannot say.
+  for (const match of text.matchAll(/\/Length (\d+)[^>]*>>\s*stream\r?\n/g)) {
+    const start = match.index! + match[0].length;
+    const data = text.slice(start, start + Number(match[1]));
     let content: string;
     try {
-      content = inflateSync(Buffer.from(data!, 'latin1')).toString('latin1');
+      content = inflateSync(Buffer.from(data, 'latin1')).toString('latin1');
     } catch {
       continue; // not a compressed stream
     }
