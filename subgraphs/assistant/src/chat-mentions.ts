@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ASSISTANT_USER_ID, ASSISTANT_USERNAME, type AssistantEvents } from '@peerlink/contracts/assistant';
 import type { ChatEvents } from '@peerlink/contracts/chat';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
-import { lockKey, rows, table } from '@peerlink/platform/db/sql';
+import { rows, table } from '@peerlink/platform/db/sql';
 import type { EventHandlers } from '@peerlink/platform/events/consumer';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import type { Logger } from '@peerlink/platform/logger';
@@ -12,6 +12,7 @@ import type { Agents } from './agents.js';
 import type { BotService } from './bot.service.js';
 import type { AssistantConfig } from './config.js';
 import { GatewayQueryError, type GatewayClient } from './tools/gateway-client.js';
+import { overLimits, usageOf } from './usage.js';
 
 /** Messages of the conversation given to the model with a mention, the mention included. */
 const CONTEXT_MESSAGES = 20;
@@ -63,33 +64,25 @@ export class ChatMentions {
 
   handlers(): EventHandlers<ChatEvents, AssistantEvents> {
     return {
-      'chat.message.sent': async (message, { em }) => {
-        if (message.senderId === ASSISTANT_USER_ID || !message.mentions?.includes(ASSISTANT_USERNAME)) return;
-        // A mention is a question: it counts with the asker's others against ASSISTANT_REQUESTS_PER_WINDOW
-        // (thread.service.ts takes the same lock); past it, it is kept unanswered.
-        await lockKey(em, `assistant-limits:${message.senderId}`);
-        const [{ asked }] = await rows<{ asked: number }>(
-          em,
-          `select (select count(*) from ${table(em, 'chat_mentions')} where asked_by = ? and created_at > ?)
-             + (select count(*) from ${table(em, 'messages')} where owner_id = ? and role = 'USER' and created_at > ?)
-             as asked`,
-          [message.senderId, this.windowStart(), message.senderId, this.windowStart()],
-        );
-        const status = Number(asked) >= this.settings.ASSISTANT_REQUESTS_PER_WINDOW ? 'FAILED' : 'PENDING';
-        await em.execute(
-          `insert into ${table(em, 'chat_mentions')} (id, message_id, conversation_id, asked_by, status, created_at)
+      // Every chat message is told; only mentions of the assistant cost a transaction here.
+      'chat.message.sent': {
+        when: (message) =>
+          message.senderId !== ASSISTANT_USER_ID && (message.mentions?.includes(ASSISTANT_USERNAME) ?? false),
+        handle: async (message, { em }) => {
+          // A mention is a question: past the asker's limits (usage.ts), it is kept unanswered.
+          const usage = await usageOf(em, message.senderId, this.settings);
+          const status = overLimits(usage, this.settings) ? 'FAILED' : 'PENDING';
+          await em.execute(
+            `insert into ${table(em, 'chat_mentions')} (id, message_id, conversation_id, asked_by, status, created_at)
            values (?, ?, ?, ?, ?, now()) on conflict (message_id) do nothing`,
-          [randomUUID(), message.messageId, message.conversationId, message.senderId, status],
-        );
+            [randomUUID(), message.messageId, message.conversationId, message.senderId, status],
+          );
+        },
       },
     };
   }
 
   private stopping = false;
-
-  private windowStart() {
-    return new Date(Date.now() - this.settings.ASSISTANT_WINDOW_SECONDS * 1000);
-  }
 
   /** Answers the mentions waiting, one at a time; a claim whose process died is taken again after the deadline. */
   async answerPending(): Promise<void> {

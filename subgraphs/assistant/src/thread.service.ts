@@ -4,12 +4,12 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { AppError, badInput, conflict, notFound } from '@peerlink/platform/errors';
 import type { Outbox } from '@peerlink/platform/events/outbox';
 import { decodeCursor, encodeCursor, olderThan, pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
-import { lockKey, rows, table } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import type { BotService } from './bot.service.js';
 import type { AssistantConfig } from './config.js';
 import { AssistantReplyEvent, parseReplyEventId, ReplyEventKind, replyEventId } from './live.js';
 import type { ReplyService } from './reply.service.js';
+import { overLimits, usageOf } from './usage.js';
 import { AssistantMessage, AssistantThread, MessageRole, MessageStatus } from './thread.entity.js';
 
 export interface AskInput {
@@ -233,19 +233,7 @@ export class ThreadService {
    * counted one after the other.
    */
   private async withinLimits(em: EntityManager, viewer: Viewer) {
-    await lockKey(em, `assistant-limits:${viewer.userId}`);
-    const since = new Date(Date.now() - this.settings.ASSISTANT_WINDOW_SECONDS * 1000);
-    const [usage] = await rows<{ asked: number; spent: number }>(
-      em,
-      `select count(*) filter (where role = 'USER')::int as asked,
-              coalesce(sum(tokens) filter (where role = 'ASSISTANT'), 0)::int as spent
-       from ${table(em, 'messages')} where owner_id = ? and created_at > ? and role <> 'TOOL'`,
-      [viewer.userId, since],
-    );
-    if (
-      usage!.asked >= this.settings.ASSISTANT_REQUESTS_PER_WINDOW ||
-      usage!.spent >= this.settings.ASSISTANT_TOKENS_PER_WINDOW
-    )
+    if (overLimits(await usageOf(em, viewer.userId, this.settings), this.settings))
       throw new AppError('RATE_LIMITED', 'You have asked the assistant a lot lately; try again later.', {
         retryAfterSeconds: this.settings.ASSISTANT_WINDOW_SECONDS,
       });
