@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantBotsDocument, RetryAssistantReplyDocument } from './generated/graphql.js';
 import { askAndFollow, askFollowing, follow } from './support/assistant.js';
+import { localOnlyFetch } from './support/local-only-fetch.js';
 import { codes, ok } from './support/client.js';
 import { type FakeOllama, type RecordedRequest, startFakeOllama } from './support/fake-ollama.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
@@ -15,19 +16,11 @@ const MODEL = 'fake-llama';
 const DEADLINE_SECONDS = 3;
 let t: TestStack;
 let fake: FakeOllama;
-// Nothing may leave the machine: the provider is local.
-const realFetch = globalThis.fetch;
-const outside: string[] = [];
+let network: ReturnType<typeof localOnlyFetch>;
 
 beforeAll(async () => {
-  globalThis.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
-      outside.push(url.href);
-      return Promise.reject(new Error(`no network in tests: ${url.href}`));
-    }
-    return realFetch(input, init);
-  };
+  // Nothing may leave the machine: the provider is local, and no tokenizer download may happen.
+  network = localOnlyFetch();
   // Only the configured model is "pulled": a request for any other gets Ollama's 404.
   fake = await startFakeOllama({ models: [MODEL] });
   t = await startTestStack({
@@ -37,11 +30,11 @@ beforeAll(async () => {
     ASSISTANT_REPLY_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
   });
 });
-afterEach(() => expect(outside).toEqual([]));
+afterEach(() => expect(network.outside).toEqual([]));
 afterAll(async () => {
   await t?.stop();
   await fake?.close();
-  globalThis.fetch = realFetch;
+  network?.restore();
 });
 
 /** The messages the model was sent in a request, as role and text. */

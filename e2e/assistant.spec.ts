@@ -16,6 +16,7 @@ import {
 } from './generated/graphql.js';
 import { ask, askAndFollow, askFollowing, follow, messagesOf } from './support/assistant.js';
 import { chatHelpers } from './support/chat.js';
+import { localOnlyFetch } from './support/local-only-fetch.js';
 import { codes, ok, request, Subscription, wsClient } from './support/client.js';
 import { type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from './support/fake-openai.js';
 import { buy, listed, orderReaches, seller } from './support/marketplace.js';
@@ -31,19 +32,11 @@ const API_KEY = `sk-test-${randomUUID()}`;
 const DEADLINE_SECONDS = 3;
 let t: TestStack;
 let fake: FakeOpenAI;
-// Nothing may leave the machine: the provider is local, and no tokenizer download may happen.
-const realFetch = globalThis.fetch;
-const outside: string[] = [];
+let network: ReturnType<typeof localOnlyFetch>;
 
 beforeAll(async () => {
-  globalThis.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
-      outside.push(url.href);
-      return Promise.reject(new Error(`no network in tests: ${url.href}`));
-    }
-    return realFetch(input, init);
-  };
+  // Nothing may leave the machine: the provider is local, and no tokenizer download may happen.
+  network = localOnlyFetch();
   fake = await startFakeOpenAI({ apiKey: API_KEY });
   t = await startTestStack(
     {
@@ -57,11 +50,11 @@ beforeAll(async () => {
     { captureLogs: true },
   );
 });
-afterEach(() => expect(outside).toEqual([]));
+afterEach(() => expect(network.outside).toEqual([]));
 afterAll(async () => {
   await t?.stop();
   await fake?.close();
-  globalThis.fetch = realFetch;
+  network?.restore();
 });
 
 /** The messages the model was sent in a request, as role and text. */

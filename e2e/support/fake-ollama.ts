@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { abortedOnClose, countWords, type FakeToolCall, type RecordedRequest, splitWords, wait } from './fake-wire.js';
+
+export type { FakeToolCall, RecordedRequest } from './fake-wire.js';
 
 /**
  * Ollama's native chat API as the `ollama` JS client (and LangChain's ChatOllama over it) calls it, on a local
@@ -17,11 +19,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * as whitespace-separated words, so a test can predict the usage.
  */
 
-export interface FakeToolCall {
-  name: string;
-  arguments: Record<string, unknown>;
-}
-
 export interface FakeReply {
   /** Streamed a word per line (the word and the whitespace after it). */
   content?: string;
@@ -35,11 +32,6 @@ export interface FakeReply {
   tokenDelayMs?: number;
   /** Wait before the first byte, for deadlines. */
   stallMs?: number;
-}
-
-export interface RecordedRequest {
-  body: any;
-  headers: Record<string, string | string[] | undefined>;
 }
 
 export type Responder = (request: RecordedRequest) => FakeReply;
@@ -205,29 +197,4 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-}
-
-/** Whether `ms` passed before `signal` aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function abortedOnClose(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.on('close', () => controller.abort());
-  return controller.signal;
-}
-
-function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
-
-/** Each word with the whitespace after it (leading whitespace alone first), so the pieces join back exactly. */
-function splitWords(text: string): string[] {
-  return text.match(/^\s+|\S+\s*/g) ?? [];
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { abortedOnClose, countWords, type FakeToolCall, type RecordedRequest, splitWords, wait } from './fake-wire.js';
+
+export type { FakeToolCall, RecordedRequest } from './fake-wire.js';
 
 /**
  * OpenAI's chat-completions API as the `openai` SDK (and LangChain's ChatOpenAI over it) calls it, on a local
@@ -14,11 +16,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * LangChain merges chunks by that id.
  */
 
-export interface FakeToolCall {
-  name: string;
-  arguments: Record<string, unknown>;
-}
-
 export interface FakeReply {
   /** Streamed a word per chunk (the word and the whitespace after it). */
   content?: string;
@@ -29,11 +26,6 @@ export interface FakeReply {
   tokenDelayMs?: number;
   /** Wait before the first byte, for deadlines. */
   stallMs?: number;
-}
-
-export interface RecordedRequest {
-  body: any;
-  headers: Record<string, string | string[] | undefined>;
 }
 
 export type Responder = (request: RecordedRequest) => FakeReply;
@@ -252,22 +244,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     .end(JSON.stringify(body));
 }
 
-/** Whether `ms` passed before `signal` aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function abortedOnClose(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.on('close', () => controller.abort());
-  return controller.signal;
-}
-
 /** A message's text: a string, or the text parts of a content array. */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -275,13 +251,4 @@ function textOf(content: unknown): string {
   return content
     .map((part: { type?: string; text?: unknown }) => (part?.type === 'text' ? String(part.text) : ''))
     .join(' ');
-}
-
-function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
-
-/** Each word with the whitespace after it (leading whitespace alone first), so the pieces join back exactly. */
-function splitWords(text: string): string[] {
-  return text.match(/^\s+|\S+\s*/g) ?? [];
 }
