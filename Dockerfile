@@ -42,6 +42,8 @@ COPY --from=build /app/schema/supergraph.graphql schema/
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/platform/dist platform/dist
 COPY --from=build /app/gateway/dist gateway/dist
+# The pages' scripts and styles (email links, certificates, admin reports) are served from source, beside dist/.
+COPY --from=build /app/gateway/pages gateway/pages
 COPY --from=build /app/launcher/dist launcher/dist
 COPY --from=build /app/subgraphs/identity/dist subgraphs/identity/dist
 COPY --from=build /app/subgraphs/notifications/dist subgraphs/notifications/dist

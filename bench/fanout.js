@@ -110,7 +110,7 @@ async function waitForRecipients(system, users) {
   if (pending.length) throw new Error(`${pending.length} users never became notification recipients`);
 }
 
-const MAJOR_GCS = 'peerlink_gateway_nodejs_gc_duration_seconds_count{kind="major"}';
+const MAJOR_GCS = 'peerlink_nodejs_gc_duration_seconds_count{kind="major"}';
 const MIB = 1024 * 1024;
 
 /**
@@ -128,8 +128,8 @@ async function settledMemory(system, maxSeconds) {
     await sleep(1000);
     const m = await system.metrics();
     recent.push({
-      rss: m.peerlink_gateway_process_resident_memory_bytes,
-      heapUsed: m.peerlink_gateway_nodejs_heap_size_used_bytes,
+      rss: m.peerlink_process_resident_memory_bytes,
+      heapUsed: m.peerlink_nodejs_heap_size_used_bytes,
     });
     if (recent.length > 3) recent.shift();
     const heaps = recent.map((r) => r.heapUsed);

@@ -10,7 +10,7 @@ import { codes, ok } from './support/client.js';
 import type { ReceivedMail } from './support/mailbox.js';
 import { onGateway } from './support/payer-pages.js';
 import { newUser, startTestStack, type TestStack } from './support/stack.js';
-import { launchChromium } from './support/browser.js';
+import { launchChromium, watchPage } from './support/browser.js';
 
 /** The pages email links open, driven in headless Chromium as the person who got the email. */
 const NEW_PASSWORD = 'a fresh passphrase 77';
@@ -39,17 +39,7 @@ function linkIn(mail: ReceivedMail, path: string): string {
  */
 async function openPage() {
   const page = await browser.newPage();
-  const origin = new URL(t.url).origin;
-  const foreign: string[] = [];
-  const problems: string[] = [];
-  page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreign.push(request.url());
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  return { page, clean: () => expect({ foreign, problems }).toEqual({ foreign: [], problems: [] }) };
+  return { page, clean: watchPage(page, new URL(t.url).origin) };
 }
 
 const status = (page: Page) => page.getByRole('status').or(page.getByRole('alert'));

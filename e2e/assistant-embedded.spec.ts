@@ -86,6 +86,9 @@ describe('the embedded assistant', () => {
     expect(neutral.sentiment.label).toBe('NEUTRAL');
     expect(neutral.entities).toContainEqual({ text: 'ada@example.com', type: 'EMAIL' });
     expect(await codes(t.url, AnalyzeTextDocument, { text: 'hello' })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, AnalyzeTextDocument, { text: 'a'.repeat(100_001) }, user.token)).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('answers a member who mentions it in a conversation, as its own account, never with the asker’s own things', async () => {

@@ -143,6 +143,9 @@ describe('asking an OpenAI-compatible model', () => {
     expect((await ok(t.url, AssistantMemoriesDocument, {}, other.token)).assistantMemories).toEqual([]);
     const id = assistantMemories[0]!.id;
     expect(await codes(t.url, ForgetAssistantMemoryDocument, { id }, other.token)).toEqual(['NOT_FOUND']);
+    expect(await codes(t.url, ForgetAssistantMemoryDocument, { id: 'not-a-memory' }, user.token)).toEqual([
+      'NOT_FOUND',
+    ]);
     await askAndFollow(t, other.token, { message: 'What should I cook tonight?' });
     expect(sent(lastRequest())[0]!.content).not.toContain('vegan');
 

@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  ports?: string[];
 }
 const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -171,6 +172,51 @@ describe('docker-compose.yml', () => {
     expect(runtime.indexOf('chown -R node:node .data')).toBeLessThan(runtime.indexOf('USER node'));
   });
 
+  it('runs Prometheus and Grafana from deploy/, where their configuration looks, on this machine only', () => {
+    const { prometheus, grafana } = compose.services;
+    // Prometheus has no sign-in; Grafana's anonymous viewers see every dashboard.
+    expect(prometheus!.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(grafana!.ports).toEqual(['127.0.0.1:3000:3000']);
+    /** Bind mounts as container path -> repository path, each of which exists. */
+    const mounts = (service: ComposeService) =>
+      Object.fromEntries(
+        (service.volumes ?? [])
+          .filter((volume) => volume.startsWith('./'))
+          .map((volume) => {
+            const [source, target, mode] = volume.split(':');
+            expect(existsSync(join(root, source!)), source).toBe(true);
+            expect(mode, volume).toBe('ro');
+            return [target!, source!];
+          }),
+      );
+    expect(mounts(prometheus!)).toEqual({ '/etc/prometheus': './deploy/prometheus' });
+    expect(prometheus!.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const provider = (
+      parseYaml(read('deploy/grafana/provisioning/dashboards/peerlink.yml')) as {
+        providers: { options: { path: string } }[];
+      }
+    ).providers[0]!.options.path;
+    expect(mounts(grafana!)).toEqual({
+      '/etc/grafana/provisioning/datasources': './deploy/grafana/provisioning/datasources',
+      '/etc/grafana/provisioning/dashboards': './deploy/grafana/provisioning/dashboards',
+      [provider]: './deploy/grafana/dashboards',
+    });
+    const home = grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+    expect(home.startsWith(`${provider}/`)).toBe(true);
+    expect(existsSync(join(root, 'deploy/grafana/dashboards', home.slice(provider.length)))).toBe(true);
+    expect(grafana!.environment!.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    expect(grafana!.depends_on?.prometheus?.condition).toBe('service_healthy');
+    // Data lives in named volumes; both images are busybox or Alpine based, with wget for their health checks.
+    for (const [name, service] of [
+      ['prometheus', prometheus!],
+      ['grafana', grafana!],
+    ] as const) {
+      expect(service.volumes, name).toContain(`${name}:${name === 'grafana' ? '/var/lib/grafana' : '/prometheus'}`);
+      expect(compose.volumes, name).toHaveProperty(name);
+      expect(service.healthcheck!.test.slice(0, 2), name).toEqual(['CMD', 'wget']);
+    }
+  });
+
   it("has health checks the images can run: pg_isready, redis-cli, busybox wget, and the services' node one against /healthz", async () => {
     expect(compose.services.postgres!.image).toMatch(/^postgres:/);
     expect(compose.services.postgres!.healthcheck!.test[1]).toBe('pg_isready');
@@ -221,6 +267,8 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('npx turbo run build --filter=@peerlink/launcher...');
     expect(dockerfile).toContain('npm ci --omit=dev --workspace=@peerlink/launcher');
     expect(runtime).toContain('COPY --from=build /app/gateway/dist gateway/dist');
+    // The gateway serves pages/ beside dist/ (pages.ts, admin-page.ts): without it their scripts would be 404s.
+    expect(runtime).toContain('COPY --from=build /app/gateway/pages gateway/pages');
     expect(runtime).toContain('COPY --from=build /app/schema/supergraph.graphql schema/');
     expect(runtime).not.toMatch(/COPY \. |COPY --from=build \/app \/app/);
     expect(runtime).toMatch(/\nUSER node\n/);

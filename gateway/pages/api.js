@@ -1,11 +1,12 @@
 // Shared by the account pages: one GraphQL call to this gateway, and the link's token.
 
-/** Sends one operation to the gateway's /graphql, beside this page; never throws. */
-export async function graphql(query, variables) {
+/** Sends one operation to the gateway's /graphql, as `token`'s holder if given; never throws. */
+export async function graphql(query, variables, token) {
   try {
-    const response = await fetch(new URL('graphql', document.baseURI), {
+    // Beside pages/, wherever the page itself is (/admin/reports is a level down).
+    const response = await fetch(new URL('../graphql', import.meta.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     const body = await response.json();
@@ -57,6 +58,6 @@ export function say(text, kind) {
   const status = document.getElementById('status');
   status.textContent = text;
   status.className = kind;
-  if (kind === 'error') status.setAttribute('role', 'alert');
+  status.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   if (kind) document.getElementById('title').focus();
 }

@@ -26,6 +26,7 @@ import { bearerVerifier, delegatedReadOnly } from './delegation.js';
 import { simplePostsRefused } from './csrf.js';
 import { explorerRouter } from './explorer.js';
 import { graphqlHandler } from './graphql-http.js';
+import { adminPageRouter } from './admin-page.js';
 import { pagesRouter } from './pages.js';
 import { passThrough } from './pass-through.js';
 import { SubgraphUnavailableError } from './keep-alive-fetcher.js';
@@ -35,6 +36,7 @@ import { queryCostLimit } from './query-cost.js';
 import { readLiveFields, readViewerIndependentMarks } from './live/live-fields.js';
 import { LiveServer, type LiveSchema } from './live/live-server.js';
 import { GatewayMetrics } from './metrics.js';
+import { tracedRequests } from '@peerlink/platform/tracing';
 import { SubgraphClient } from './subgraph-client.js';
 import { withoutSuggestions } from './suggestions.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -178,7 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', schemaLoaded: !!schema, subgraphs });
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.text());
   });
   // Payers' pages (/payments) are navigated to, and webhooks come from servers: neither needs CORS.
   app.use(GRAPHQL_PATH, corsFor(settings.cors, ['GET', 'POST']));
@@ -187,6 +189,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use('/media', corsFor(settings.cors, ['GET', 'HEAD']));
   app.use(explorerRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use(pagesRouter());
+  app.use(adminPageRouter());
   app.use(
     '/files',
     passThrough('/files', 'file storage', () => subgraphUrls.get('drive'), logger),
@@ -228,6 +231,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     simplePostsRefused,
     express.json({ limit: config.MAX_BODY_BYTES }),
+    // Continues a client's trace (its traceparent header); Apollo Gateway's own spans nest under this one.
+    tracedRequests(GRAPHQL_PATH),
     async (req: Request, res: Response, next: NextFunction) => {
       const token = bearerToken(req.header('authorization'));
       const verified = token ? await verifyBearer(token) : null;

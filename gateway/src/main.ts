@@ -2,6 +2,7 @@ import { loadConfig, loadSlices, orExit } from '@peerlink/platform/config';
 import { createInfrastructure } from '@peerlink/platform/infrastructure';
 import { createLogger } from '@peerlink/platform/logger';
 import { onShutdown } from '@peerlink/platform/shutdown';
+import { startTracing } from '@peerlink/platform/tracing';
 import { gatewayConfig } from './config.js';
 import { startGateway } from './gateway.js';
 
@@ -11,6 +12,7 @@ const { config, settings } = orExit(() => {
   return { config, settings: loadSlices(process.env, config, { gateway: gatewayConfig }).gateway };
 });
 const logger = createLogger({ level: config.LOG_LEVEL, service: 'gateway' });
+const tracing = startTracing('peerlink-gateway', { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const infrastructure = await createInfrastructure(config, logger);
 const gateway = await startGateway({
   config,
@@ -26,4 +28,5 @@ logger.info({ url: gateway.url, supergraph: settings.SUPERGRAPH_PATH }, 'gateway
 onShutdown(logger, async () => {
   await gateway.stop();
   await infrastructure.close();
+  await tracing?.shutdown();
 });

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { processMetrics } from '@peerlink/platform/metrics';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayContext } from './context.js';
 import type { LiveMetrics } from './live/live-server.js';
 
@@ -99,7 +100,11 @@ export class GatewayMetrics {
 
   constructor() {
     for (const reason of ['slow_client', 'backlog', 'error']) this.liveDrops.inc({ reason }, 0);
-    collectDefaultMetrics({ register: this.registry, prefix: 'peerlink_gateway_' });
+  }
+
+  /** The gateway's metrics and its process's (CPU, memory, event loop: peerlink_process_*, as every process's). */
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
   }
 
   /** Operation names are client-chosen: cap how many distinct ones become label values. */

@@ -24,35 +24,51 @@ const CSP = [
 const TOKEN_NOSCRIPT = `<p>This page needs JavaScript to reach PeerLink. Without it, paste the token from the
   email into the app.</p>`;
 
-function page(res: Response, title: string, script: string, body: string, noscript = TOKEN_NOSCRIPT) {
+/** The headers of every page here, the admins' reports page too (admin-page.ts). */
+const PAGE_HEADERS = {
+  'Content-Security-Policy': CSP,
+  // The token is in the address: keep it out of caches and of other sites' Referer.
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** A page's HTML under the shared headers: our own styles and scripts (`head`), nothing from elsewhere. */
+export function sendPage(
+  res: Response,
+  page: { title: string; heading: string; head: string; body: string; noscript: string; wide?: boolean },
+) {
   res
-    .set({
-      'Content-Security-Policy': CSP,
-      // The token is in the address: keep it out of caches and of other sites' Referer.
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
-    })
+    .set(PAGE_HEADERS)
     .type('html')
     .send(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · PeerLink</title>
+<title>${page.title}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="pages/pages.css">
-<script type="module" src="pages/${script}"></script>
+${page.head}
 </head>
 <body>
-<main>
-<h1 id="title" tabindex="-1">${title}</h1>
-${body}
-<noscript>${noscript}</noscript>
+<main${page.wide ? ' class="wide"' : ''}>
+<h1 id="title" tabindex="-1">${page.heading}</h1>
+${page.body}
+<noscript>${page.noscript}</noscript>
 </main>
 </body>
 </html>
 `);
+}
+
+function page(res: Response, title: string, script: string, body: string, noscript = TOKEN_NOSCRIPT) {
+  sendPage(res, {
+    title: `${title} · PeerLink`,
+    heading: title,
+    head: `<link rel="stylesheet" href="pages/pages.css">\n<script type="module" src="pages/${script}"></script>`,
+    body,
+    noscript,
+  });
 }
 
 export function pagesRouter(): express.Router {

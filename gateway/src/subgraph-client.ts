@@ -1,3 +1,4 @@
+import { traceCarrier } from '@peerlink/platform/tracing';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import {
@@ -134,6 +135,8 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
       [INTERNAL_TOKEN_HEADER]: token,
     };
     if (requestId) headers['x-request-id'] = requestId;
+    // The trace goes on in the subgraph, under the gateway's fetch span.
+    Object.assign(headers, traceCarrier());
     return this.fetch(this.url, { method: 'POST', headers, body, idempotent, signal });
   }
 
@@ -143,7 +146,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify(batch);
     const answer = await this.fetch(this.batchUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token },
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token, ...traceCarrier() },
       body,
     });
     if (!answer.ok) throw errorFromResponse(answer);

@@ -61,6 +61,11 @@ const envSchema = z.object({
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   MAIL_FROM: z.string().default('PeerLink <no-reply@peerlink.local>'),
   SMS_WEBHOOK_URL: optionalUrl(['http', 'https']),
+  /**
+   * Where traces go over OTLP/HTTP (an OpenTelemetry collector, Jaeger, Tempo: http://collector:4318); unset, no
+   * trace is kept. The exporter also reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
 
   ACCESS_TOKEN_PRIVATE_KEY: key,
   ACCESS_TOKEN_PUBLIC_KEY: key,

@@ -221,6 +221,55 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       expect(gaps[1]).toBeGreaterThanOrEqual(2 * retry.baseDelayMs - 1);
     });
 
+    it('tells the consumer of each redelivery and of the event it gave up on', async () => {
+      const redelivered: number[] = [];
+      const given: string[] = [];
+      await bus.consume(
+        'noticed',
+        [HAPPENED],
+        async () => {
+          throw new Error('the handler broke');
+        },
+        { onRedelivery: (_event, attempt) => redelivered.push(attempt), onDeadLetter: (event) => given.push(event.id) },
+      );
+      const sent = newEvent();
+      await bus.publish(sent);
+      await waitFor('the dead letter', async () => nonEmpty(await bus.deadLetters()));
+      await waitFor('the notice of it', () => given.length === 1);
+      expect(given).toEqual([sent.id]);
+      expect(redelivered).toEqual([2, 3]);
+    });
+
+    it('counts what a consumer has not acknowledged yet as its lag', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const done: string[] = [];
+      await bus.consume('lagging', [HAPPENED], async (event) => {
+        await held;
+        done.push(event.id);
+      });
+      expect(await bus.pending('lagging')).toBe(0);
+      for (let i = 0; i < 3; i++) await bus.publish(newEvent());
+      await waitFor('three events waiting', async () => (await bus.pending('lagging')) === 3);
+      release();
+      await waitFor('all three handled', () => done.length === 3);
+      await waitFor('no lag left', async () => (await bus.pending('lagging')) === 0);
+      expect(await bus.pending('nobody-by-this-name')).toBe(0);
+    });
+
+    it('carries an event’s trace context to its consumers and listeners', async () => {
+      const consumed = recorder();
+      const heard = recorder();
+      await bus.consume('traced', [HAPPENED], consumed.handler);
+      await bus.listen(HAPPENED, heard.listener);
+      const traceContext = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+      const sent = { ...newEvent(), traceContext };
+      await bus.publish(sent);
+      await waitFor('the traced event', () => consumed.events.length === 1 && heard.events.length === 1);
+      expect(consumed.events[0]!.traceContext).toEqual(traceContext);
+      expect(heard.events[0]!.traceContext).toEqual(traceContext);
+    });
+
     it('keeps retrying past the last attempt while shared infrastructure is away, then handles the event', async () => {
       let calls = 0;
       const reader = recorder();

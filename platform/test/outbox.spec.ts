@@ -222,6 +222,26 @@ describe('Outbox', () => {
     });
   });
 
+  it('keeps the trace an event continues with its row, for a relay after a crash', async () => {
+    await withOutbox(async (outbox, bus) => {
+      const id = uuidv7();
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute(
+          `insert into outbox_test.outbox (id, name, payload, request_id, occurred_at, trace_context) values (?, ` +
+            `'test.widget.created', '{}', null, now(), ?)`,
+          [id, JSON.stringify({ traceparent })],
+        );
+
+      await outbox.flush();
+      const [relayed] = bus.published.filter((e) => e.id === id);
+      // Same trace; with no tracer registered the producer span is the row's own context passed on.
+      expect(relayed?.traceContext?.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    });
+  });
+
   it('after a failed publish, relays the events left behind before any committed later', async () => {
     await withOutbox(async (outbox, bus) => {
       const [first, second] = [createWidget('left behind'), createWidget('later')];

@@ -21,6 +21,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientInfo, Viewer } from '@peerlink/platform/auth/viewer';
 import type { DomainEvent, EventBus, LiveHandler, Unsubscribe } from '@peerlink/platform/events/event-bus';
 import { uuidv7 } from '@peerlink/platform/ids';
+import { contextFrom, tracer } from '@peerlink/platform/tracing';
+import { context, type Span, trace } from '@opentelemetry/api';
 import type { Logger } from '@peerlink/platform/logger';
 import type { GatewayContext } from '../context.js';
 import { selectsOnlyViewerIndependent, type LiveField, type ViewerIndependentMarks } from './live-fields.js';
@@ -476,23 +478,32 @@ export class LiveServer {
       const alias = prepared.alias;
       const operationName = operation.name?.value;
       resolveEvent = async (event) => {
+        // The last hop of the change that caused the event: from here to this subscriber's delivery, lookup included.
+        const caused = contextFrom(event.traceContext);
+        const span = tracer().startSpan(
+          `${live.field} deliver`,
+          { attributes: { 'graphql.field': live.field, 'messaging.message.id': event.id } },
+          caused,
+        );
         const answered = inline?.answer(event, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] });
         if (answered) {
           if (shareKey) shared.release(shareOf(event));
-          return { result: answered, resolved: 'inline', event };
+          return { result: answered, resolved: 'inline', event, span };
         }
         const lookUp = () => {
           costs.lookedUp(event.id);
-          return execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, {
-            ...gateway,
-            requestId: event.requestId ?? uuidv7(),
-            startedAt: performance.now(),
-            live: true,
-          }).catch((error: unknown) => {
-            // The event arrives with a coded error to retry by; the subscription and its socket live on.
-            this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
-            return lookupUnavailable(alias);
-          });
+          return context.with(trace.setSpan(caused, span), () =>
+            execute(query, { ...variables, [LIVE_ID_VARIABLE]: event.payload[live.key] }, operationName, {
+              ...gateway,
+              requestId: event.requestId ?? uuidv7(),
+              startedAt: performance.now(),
+              live: true,
+            }).catch((error: unknown) => {
+              // The event arrives with a coded error to retry by; the subscription and its socket live on.
+              this.options.logger.error({ err: error, field: live.field }, 'live lookup failed');
+              return lookupUnavailable(alias);
+            }),
+          );
         };
         let result: FormattedExecutionResult;
         let resolved: Resolved['resolved'] = 'own';
@@ -506,8 +517,10 @@ export class LiveServer {
         } else {
           result = await lookUp();
         }
-        if (!isInvisible(result, alias)) return { result, resolved, event };
+        if (!isInvisible(result, alias)) return { result, resolved, event, span };
         positions.settle(event);
+        span.setAttribute('peerlink.live.outcome', 'not visible to the subscriber');
+        span.end();
         return null;
       };
       // The current state is read after the listener starts: events stored since `head` are after it.
@@ -569,6 +582,7 @@ export class LiveServer {
           const item = await channel.next();
           if (item.done) return { value: undefined, done: true };
           metrics?.delivered(item.value.resolved);
+          item.value.span.end();
           positions.settle(item.value.event);
           return { value: withCursor(item.value.result, positions.cursor()), done: false };
         } catch (error) {
@@ -650,7 +664,13 @@ export class LiveServer {
 }
 
 type Listener = LiveHandler;
-type Resolved = { result: FormattedExecutionResult; resolved: 'own' | 'shared' | 'inline'; event: DomainEvent };
+type Resolved = {
+  result: FormattedExecutionResult;
+  resolved: 'own' | 'shared' | 'inline';
+  event: DomainEvent;
+  /** Ended once the subscriber has the result. */
+  span: Span;
+};
 /** Which events a listener wants: those whose `field` names `userId`, or (null) every one. */
 type Route = { field: string; userId: string } | null;
 

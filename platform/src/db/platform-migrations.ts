@@ -69,8 +69,17 @@ export class Migration00000000000002_processed_event_age extends Migration {
   }
 }
 
+/** The trace an event continues (tracing.ts), kept with its row until relayed: a relay after a crash keeps it too. */
+export class Migration00000000000003_outbox_trace_context extends Migration {
+  override async up() {
+    const schema = `"${this.config.get('schema')}"`;
+    this.addSql(`alter table ${schema}.outbox add column if not exists trace_context jsonb`);
+  }
+}
+
 export const platformMigrations = [
   { name: 'Migration00000000000000_platform', class: Migration00000000000000_platform },
   { name: 'Migration00000000000001_outside_calls', class: Migration00000000000001_outside_calls },
   { name: 'Migration00000000000002_processed_event_age', class: Migration00000000000002_processed_event_age },
+  { name: 'Migration00000000000003_outbox_trace_context', class: Migration00000000000003_outbox_trace_context },
 ];

@@ -1,6 +1,8 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
+import { subgraphMetrics } from '../metrics.js';
+import { contextFrom, inSpan, SpanKind } from '../tracing.js';
 import type { DomainEvent, EventBus, EventMap, Unsubscribe } from './event-bus.js';
 import type { Outbox, Publish } from './outbox.js';
 
@@ -45,12 +47,19 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
   logger: Logger;
 }): Promise<Unsubscribe> {
   const { bus, outbox, consumer, handlers, logger } = options;
-  return bus.consume(consumer, Object.keys(handlers), async (event) => {
+  // The outbox's schema is the subgraph's name.
+  const metrics = subgraphMetrics(outbox.schema);
+  metrics.watchConsumer(consumer, () => bus.pending(consumer));
+  // Present from the start, at 0: an alert on their growth then sees the first one too.
+  metrics.deadLetters.inc({ consumer }, 0);
+  metrics.redeliveries.inc({ consumer }, 0);
+  const handleOne = async (event: DomainEvent) => {
     const entry = handlers[event.name as keyof Consumed & string] as EventHandlers<EventMap, Published>[string];
     if (!entry) return;
     const { when, handle } = typeof entry === 'function' ? { when: null, handle: entry } : entry;
-    if (when && !when(event.payload)) return;
+    if (when && !when(event.payload)) return void metrics.eventsHandled.inc({ consumer, outcome: 'skipped' });
     const committed: (() => Promise<unknown>)[] = [];
+    let duplicate = false;
     await RequestContext.create(outbox.orm.em, async () => {
       committed.length = 0;
       await outbox.transaction(async (em, publish) => {
@@ -59,7 +68,10 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
             `nothing returning event_id`,
           [consumer, event.id],
         );
-        if (claimed.length === 0) return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
+        if (claimed.length === 0) {
+          duplicate = true;
+          return logger.debug({ consumer, eventId: event.id }, 'duplicate event skipped');
+        }
         await handle(event.payload, { em, publish, event, afterCommit: (work) => void committed.push(work) });
       }, event.requestId);
       for (const work of committed) {
@@ -74,5 +86,34 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
       logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');
       throw err;
     });
-  });
+    metrics.eventsHandled.inc({ consumer, outcome: duplicate ? 'skipped' : 'ok' });
+  };
+  return bus.consume(
+    consumer,
+    Object.keys(handlers),
+    async (event) => {
+      const started = performance.now();
+      try {
+        // A consumer span in the trace of whoever published the event (its context rode in the event's headers).
+        await inSpan(
+          `${event.name} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: contextFrom(event.traceContext),
+            attributes: { 'messaging.consumer.group.name': consumer, 'messaging.message.id': event.id },
+          },
+          () => handleOne(event),
+        );
+      } catch (error) {
+        metrics.eventsHandled.inc({ consumer, outcome: 'failed' });
+        throw error;
+      } finally {
+        metrics.eventDuration.observe({ consumer }, (performance.now() - started) / 1000);
+      }
+    },
+    {
+      onRedelivery: () => metrics.redeliveries.inc({ consumer }),
+      onDeadLetter: () => metrics.deadLetters.inc({ consumer }),
+    },
+  );
 }

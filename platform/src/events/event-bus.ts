@@ -13,6 +13,8 @@ export interface DomainEvent<P extends object = Record<string, unknown>> {
   payload: P;
   /** The request that caused the event, for following one action through every service's logs. */
   requestId?: string;
+  /** W3C trace context of the span that published it (tracing.ts); NATS carries it in the message's headers. */
+  traceContext?: Record<string, string>;
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
@@ -24,6 +26,10 @@ export interface ConsumeOptions {
    * that dies stops telling, and the event comes back after the ack wait as usual.
    */
   longRunning?: boolean;
+  /** Told of each delivery after an event's first (a retry, or one unfinished when its process stopped). */
+  onRedelivery?(event: DomainEvent, attempt: number): void;
+  /** Told of each event given up on: it is a dead letter now. */
+  onDeadLetter?(event: DomainEvent): void;
 }
 export type Unsubscribe = () => Promise<void>;
 
@@ -160,6 +166,8 @@ export interface EventBus {
    * outbox and the stream, so it is never replayed and keeps no order with published events.
    */
   signal(name: string, payload: object, requestId?: string): Promise<void>;
+  /** Events stored for `consumer` that it has not acknowledged yet (its lag), across the names it consumes. */
+  pending(consumer: string): Promise<number>;
   /** The position of the latest stored event, of any name. */
   head(): Promise<EventPosition>;
   /**

@@ -5,6 +5,7 @@ import {
   shouldRetry,
   type DeadLetter,
   type DeadLetterPage,
+  type ConsumeOptions,
   type DomainEvent,
   type EventBus,
   type EventHandler,
@@ -23,6 +24,9 @@ interface Consumer {
   parked: { event: DomainEvent; attempt: number }[];
   /** Handler runs not yet finished: unsubscribing waits for them, as a NATS consumer's stop does. */
   running: Set<Promise<void>>;
+  /** Deliveries scheduled or running (retries waiting their turn included): with `parked`, the consumer's lag. */
+  waiting: number;
+  options: ConsumeOptions;
 }
 
 /**
@@ -86,11 +90,20 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  async consume(name: string, eventNames: string[], handler: EventHandler) {
+  async consume(name: string, eventNames: string[], handler: EventHandler, options: ConsumeOptions = {}) {
     const known = this.consumers.get(name);
-    const consumer: Consumer = known ?? { name, eventNames: new Set(), handler: null, parked: [], running: new Set() };
+    const consumer: Consumer = known ?? {
+      name,
+      eventNames: new Set(),
+      handler: null,
+      parked: [],
+      running: new Set(),
+      waiting: 0,
+      options,
+    };
     consumer.eventNames = new Set(eventNames);
     consumer.handler = handler;
+    consumer.options = options;
     this.consumers.set(name, consumer);
     const backlog = known
       ? consumer.parked.splice(0)
@@ -108,6 +121,11 @@ export class InProcessEventBus implements EventBus {
     const set = this.listeners.get(eventName) ?? new Set();
     this.listeners.set(eventName, set.add(handler));
     return async () => void set.delete(handler);
+  }
+
+  async pending(consumer: string) {
+    const known = this.consumers.get(consumer);
+    return known ? known.waiting + known.parked.length : 0;
   }
 
   async head() {
@@ -155,17 +173,21 @@ export class InProcessEventBus implements EventBus {
   }
 
   private deliver(consumer: Consumer, event: DomainEvent, attempt: number) {
+    consumer.waiting++;
     const run = () => {
       if (this.closed) return;
       const handler = consumer.handler;
       if (!handler) {
+        consumer.waiting--;
         consumer.parked.push({ event, attempt });
         if (consumer.parked.length > this.retained) consumer.parked.shift();
         return;
       }
+      if (attempt > 1) consumer.options.onRedelivery?.(event, attempt);
       const running: Promise<void> = handler(event).catch((error: unknown) => {
         const again = shouldRetry(this.retry, attempt, error, event);
         if (!again) {
+          consumer.options.onDeadLetter?.(event);
           const id = String(this.nextDeadLetter++);
           this.dead.set(id, {
             id,
@@ -176,15 +198,21 @@ export class InProcessEventBus implements EventBus {
             failedAt: new Date().toISOString(),
           });
         } else {
+          // Still the consumer's to handle while it waits for its next attempt.
+          consumer.waiting++;
           const timer = setTimeout(() => {
             this.timers.delete(timer);
+            consumer.waiting--;
             this.deliver(consumer, event, attempt + 1);
           }, again.after);
           this.timers.add(timer);
         }
       });
       consumer.running.add(running);
-      void running.finally(() => consumer.running.delete(running));
+      void running.finally(() => {
+        consumer.running.delete(running);
+        consumer.waiting--;
+      });
     };
     // Asynchronous like a broker: the publisher never runs a consumer's code on its own stack.
     setImmediate(run);

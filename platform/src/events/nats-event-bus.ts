@@ -7,7 +7,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
 import { InfrastructureUnavailable } from '../errors.js';
 import {
@@ -44,6 +44,8 @@ export class NatsEventBus implements EventBus {
   private readonly eventsStream: string;
   private readonly deadStream: string;
   private readonly stoppers = new Set<() => Promise<void>>();
+  /** Each consumer's durable JetStream consumers, for its lag. */
+  private readonly durables = new Map<string, string[]>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -91,7 +93,11 @@ export class NatsEventBus implements EventBus {
   }
 
   async publish(event: DomainEvent) {
-    await this.js.publish(`${this.namespace}.events.${event.name}`, JSON.stringify(event), { msgID: event.id });
+    const { traceContext, ...stored } = event;
+    await this.js.publish(`${this.namespace}.events.${event.name}`, JSON.stringify(stored), {
+      msgID: event.id,
+      headers: traceHeaders(traceContext),
+    });
   }
 
   async consume(consumer: string, eventNames: string[], handler: EventHandler, options: ConsumeOptions = {}) {
@@ -102,6 +108,10 @@ export class NatsEventBus implements EventBus {
       })),
       { durable: durableName(consumer, 'replay'), subject: `${this.namespace}.replay.${consumer}.>` },
     ];
+    this.durables.set(
+      consumer,
+      subjects.map(({ durable }) => durable),
+    );
     const stops = await Promise.all(
       subjects.map(({ durable, subject }) => this.runConsumer(consumer, durable, subject, handler, options)),
     );
@@ -134,6 +144,15 @@ export class NatsEventBus implements EventBus {
     }
   }
 
+  async pending(consumer: string) {
+    let waiting = 0;
+    for (const durable of this.durables.get(consumer) ?? []) {
+      const info = await this.jsm.consumers.info(this.eventsStream, durable);
+      waiting += info.num_pending + info.num_ack_pending;
+    }
+    return waiting;
+  }
+
   async head() {
     return (await this.jsm.streams.info(this.eventsStream)).state.last_seq;
   }
@@ -157,7 +176,7 @@ export class NatsEventBus implements EventBus {
       const messages = await consumer.fetch({ max_messages: pending, expires: 10_000 });
       for await (const msg of messages) {
         if (!missed.length && msg.time.getTime() < Date.now() - window.maxAgeMs) throw new ReplayWindowExceeded('age');
-        missed.push({ event: msg.json<DomainEvent>(), position: msg.seq, storedAt: msg.time.getTime() });
+        missed.push({ event: eventOf(msg), position: msg.seq, storedAt: msg.time.getTime() });
         if (missed.length === pending) break;
       }
       if (missed.length < pending) throw new Error(`read ${missed.length} of ${pending} missed events`);
@@ -262,7 +281,7 @@ export class NatsEventBus implements EventBus {
     const messages = await consumer.consume({
       callback: (msg) => {
         try {
-          handler(msg.json<DomainEvent>(), msg.seq);
+          handler(eventOf(msg), msg.seq);
         } catch (err) {
           this.logger.error({ err, eventName }, 'live listener threw');
         }
@@ -328,11 +347,12 @@ export class NatsEventBus implements EventBus {
     const attempt = msg.info.deliveryCount;
     let event: DomainEvent;
     try {
-      event = msg.json<DomainEvent>();
+      event = eventOf(msg);
     } catch {
       this.logger.error({ subject: msg.subject }, 'unreadable event discarded');
       return msg.term('unreadable');
     }
+    if (attempt > 1) options.onRedelivery?.(event, attempt);
     try {
       const working = options.longRunning ? setInterval(() => msg.working(), this.ackWaitMs / 3) : null;
       try {
@@ -353,6 +373,7 @@ export class NatsEventBus implements EventBus {
       };
       await this.js.publish(`${this.namespace}.dead.${consumer}.${event.name}`, JSON.stringify(letter));
       this.logger.warn({ consumer, event: event.name, eventId: event.id, attempts: attempt }, 'event dead-lettered');
+      options.onDeadLetter?.(event);
       msg.term('dead-lettered');
     }
   }
@@ -368,6 +389,25 @@ async function unavailableAs<T>(message: string, work: () => Promise<T>): Promis
   } catch (error) {
     throw new InfrastructureUnavailable(`${message}: NATS is unavailable`, { cause: error });
   }
+}
+
+/** The trace an event continues, in W3C's own header names, as any NATS client that traces would read them. */
+function traceHeaders(traceContext: DomainEvent['traceContext']): MsgHdrs | undefined {
+  if (!traceContext) return undefined;
+  const carried = headers();
+  for (const [name, value] of Object.entries(traceContext)) carried.set(name, value);
+  return carried;
+}
+
+/** The stored event, with the trace context its headers carried. */
+function eventOf(msg: { json<T>(): T; headers?: MsgHdrs }): DomainEvent {
+  const event = msg.json<DomainEvent>();
+  const traceparent = msg.headers?.get('traceparent');
+  if (traceparent) {
+    const tracestate = msg.headers?.get('tracestate');
+    event.traceContext = { traceparent, ...(tracestate ? { tracestate } : {}) };
+  }
+  return event;
 }
 
 const durableName = (consumer: string, eventName: string) =>

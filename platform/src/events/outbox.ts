@@ -3,7 +3,10 @@ import type { Orm } from '../db/database.js';
 import { uuidArray } from '../db/sql.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
+import { subgraphMetrics } from '../metrics.js';
+import { contextFrom, SpanKind, traceCarrier, tracer } from '../tracing.js';
 import type { DomainEvent, EventBus, EventMap } from './event-bus.js';
+import { trace } from '@opentelemetry/api';
 
 export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, payload: E[K]) => void;
 
@@ -68,6 +71,8 @@ export class Outbox<E extends EventMap> {
           payload: payload as Record<string, unknown>,
           occurredAt: new Date().toISOString(),
           requestId,
+          // The span that caused it (a resolver, a consumer): the event's handling continues its trace.
+          traceContext: traceCarrier(),
         });
       const value = await work(em, publish);
       await em.flush();
@@ -75,14 +80,15 @@ export class Outbox<E extends EventMap> {
       for (let start = 0; start < events.length; start += BATCH) {
         const chunk = events.slice(start, start + BATCH);
         await em.execute(
-          `insert into ${this.table} (id, name, payload, request_id, occurred_at) values ` +
-            `${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          `insert into ${this.table} (id, name, payload, request_id, occurred_at, trace_context) values ` +
+            `${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
           chunk.flatMap((event) => [
             event.id,
             event.name,
             JSON.stringify(event.payload),
             event.requestId ?? null,
             event.occurredAt,
+            event.traceContext ? JSON.stringify(event.traceContext) : null,
           ]),
         );
       }
@@ -166,9 +172,16 @@ export class Outbox<E extends EventMap> {
     for (;;) {
       const published = await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
         const rows = await em.execute<
-          { id: string; name: string; payload: Record<string, unknown>; request_id: string | null; occurred_at: Date }[]
+          {
+            id: string;
+            name: string;
+            payload: Record<string, unknown>;
+            request_id: string | null;
+            occurred_at: Date;
+            trace_context: DomainEvent['traceContext'] | string | null;
+          }[]
         >(
-          `select id, name, payload, request_id, occurred_at from ${this.table}
+          `select id, name, payload, request_id, occurred_at, trace_context from ${this.table}
            order by seq limit ${BATCH} for update skip locked`,
         );
         await this.publishAll(
@@ -178,6 +191,12 @@ export class Outbox<E extends EventMap> {
             payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
             occurredAt: new Date(row.occurred_at).toISOString(),
             ...(row.request_id ? { requestId: row.request_id } : {}),
+            ...(row.trace_context
+              ? {
+                  traceContext:
+                    typeof row.trace_context === 'string' ? JSON.parse(row.trace_context) : row.trace_context,
+                }
+              : {}),
           })),
         );
         if (rows.length)
@@ -198,7 +217,31 @@ export class Outbox<E extends EventMap> {
 
   /** Sent back to back, in order, on one connection; then every acknowledgement is awaited. */
   private async publishAll(events: DomainEvent[]) {
-    await Promise.all(events.map((event) => this.bus.publish(event)));
+    await Promise.all(events.map((event) => this.publishOne(event)));
+    if (events.length) subgraphMetrics(this.schema).eventsPublished.inc(events.length);
+  }
+
+  /** A producer span under the span that recorded the event; the event carries the producer span on. */
+  private async publishOne(event: DomainEvent) {
+    if (!event.traceContext) return this.bus.publish(event);
+    const parent = contextFrom(event.traceContext);
+    const span = tracer().startSpan(
+      `${event.name} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.destination.name': event.name, 'messaging.message.id': event.id },
+      },
+      parent,
+    );
+    try {
+      // A process that does not trace passes the context on as it came.
+      await this.bus.publish({
+        ...event,
+        traceContext: traceCarrier(trace.setSpan(parent, span)) ?? event.traceContext,
+      });
+    } finally {
+      span.end();
+    }
   }
 
   /**

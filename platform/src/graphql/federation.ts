@@ -2,6 +2,8 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import type { SubgraphMetrics } from '../metrics.js';
+import { instrumentResolvers } from './instrumentation.js';
 import { stoppedWhenAbandoned } from './request-deadline.js';
 import {
   LIVE_DIRECTIVE_SDL,
@@ -22,7 +24,10 @@ export interface SchemaDefinition {
  * Builds a Federation 2 subgraph schema from type-graphql classes: type-graphql prints the SDL with
  * its directives, @apollo/subgraph adds the federation fields and resolvers.
  */
-export async function buildFederatedSchema(definition: SchemaDefinition): Promise<GraphQLSchema> {
+export async function buildFederatedSchema(
+  definition: SchemaDefinition,
+  metrics?: SubgraphMetrics,
+): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: definition.resolvers,
     orphanedTypes: definition.orphanedTypes,
@@ -59,6 +64,7 @@ export async function buildFederatedSchema(definition: SchemaDefinition): Promis
       ((found.getFields() as Record<string, { args?: unknown[] }>)[field]?.args?.length ?? 0) > 0
     );
   });
+  if (metrics) instrumentResolvers(resolvers, metrics);
   return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
 }
 

@@ -2,6 +2,7 @@ import { loadConfig, loadSlices, orExit } from '../config.js';
 import { createInfrastructure } from '../infrastructure.js';
 import { createLogger } from '../logger.js';
 import { onShutdown } from '../shutdown.js';
+import { startTracing } from '../tracing.js';
 import { startSubgraph } from './start-subgraph.js';
 import type { AnySubgraphDefinition } from './subgraph.js';
 
@@ -13,6 +14,7 @@ export async function runStandalone(definition: AnySubgraphDefinition, options: 
     return { config, settings: slices[definition.name] };
   });
   const logger = createLogger({ level: config.LOG_LEVEL, service: definition.name });
+  const tracing = startTracing(`peerlink-${definition.name}`, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const infrastructure = await createInfrastructure(config, logger);
   const subgraph = await startSubgraph(definition, infrastructure, settings, {
     port: process.env.PORT ? config.PORT : options.defaultPort,
@@ -24,5 +26,6 @@ export async function runStandalone(definition: AnySubgraphDefinition, options: 
   onShutdown(logger, async () => {
     await subgraph.stop();
     await infrastructure.close();
+    await tracing?.shutdown();
   });
 }

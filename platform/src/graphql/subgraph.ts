@@ -18,7 +18,10 @@ import { closeServer } from '../http.js';
 import { uuidv7 } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Infrastructure } from '../infrastructure.js';
+import { subgraphMetrics } from '../metrics.js';
+import { tracedRequests } from '../tracing.js';
 import { buildFederatedSchema, type SchemaDefinition } from './federation.js';
+import { requestMetrics } from './instrumentation.js';
 import { BatchScope, LOOKUP_BATCH_PATH, lookupBatchHandler } from './lookup-batch.js';
 
 /** What every resolver receives. `services` and `loaders` are the subgraph's own. */
@@ -108,7 +111,8 @@ export async function serveSubgraph<S, L>(options: {
   const logger = infrastructure.logger.child({ subgraph: definition.name });
   const gatewayKey = config.gatewayKeys?.publicKey;
   if (!gatewayKey) throw new ConfigError(['GATEWAY_PUBLIC_KEY: required by every subgraph']);
-  const schema = await buildFederatedSchema(definition);
+  const metrics = subgraphMetrics(definition.name);
+  const schema = await buildFederatedSchema(definition, metrics);
   const apollo = new ApolloServer<SubgraphContext<S, L>>({
     schema,
     introspection: true,
@@ -116,7 +120,7 @@ export async function serveSubgraph<S, L>(options: {
     // Shutdown is ours (onShutdown): Apollo's own signal handlers would re-raise the signal mid-way.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), textInputChecked()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), textInputChecked(), requestMetrics(metrics)],
     formatError: (formatted, error) => {
       const safe = formatError(formatted, error, definition.outsideServiceDown);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'resolver failed');
@@ -131,6 +135,10 @@ export async function serveSubgraph<S, L>(options: {
   app.get('/readyz', async (_req, res) => {
     const connected = await orm.isConnected().catch(() => false);
     res.status(connected ? 200 : 503).json({ status: connected ? 'ready' : 'database unavailable' });
+  });
+  // For Prometheus on the internal network, like /healthz: figures, never anyone's data.
+  app.get('/metrics', async (_req, res) => {
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text());
   });
   for (const [path, router] of Object.entries(running.routes ?? {})) {
     app.use(
@@ -166,6 +174,7 @@ export async function serveSubgraph<S, L>(options: {
   app.post(
     LOOKUP_BATCH_PATH,
     express.json({ limit: config.MAX_BODY_BYTES }),
+    tracedRequests(LOOKUP_BATCH_PATH),
     lookupBatchHandler({ subgraph: definition.name, gatewayKey, apollo, orm, logger, contextFor }),
   );
   app.use(
@@ -180,6 +189,10 @@ export async function serveSubgraph<S, L>(options: {
         return;
       }
       res.locals.identity = identity;
+      next();
+    },
+    tracedRequests('/graphql'),
+    (req, res, next) => {
       const started = performance.now();
       res.on('finish', () =>
         logger.info(

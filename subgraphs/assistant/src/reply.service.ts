@@ -1,3 +1,4 @@
+import { subgraphMetrics } from '@peerlink/platform/metrics';
 import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import { HumanMessage, RemoveMessage } from '@langchain/core/messages';
 import { LockMode } from '@mikro-orm/core';
@@ -96,6 +97,9 @@ export class ReplyService {
     const toolCalls: ToolCall[] = [];
     const toolAnswers: string[] = [];
     let tokens = 0;
+    const startedAt = performance.now();
+    const took = (outcome: 'complete' | 'failed') =>
+      replyDuration().observe({ provider: this.providerKind, outcome }, (performance.now() - startedAt) / 1000);
     try {
       const graph = await this.agents.for(viewer, bot, { threadId: thread.id });
       const config = {
@@ -141,8 +145,10 @@ export class ReplyService {
         tokens,
         status: MessageStatus.COMPLETE,
       });
+      took('complete');
       await this.agents.compact(thread.id);
     } catch (error) {
+      took('failed');
       const timedOut = deadline.aborted && !stopped.aborted;
       this.logger.warn(
         { threadId: thread.id, provider: this.providerKind, reason: timedOut ? 'deadline' : (error as Error).message },
@@ -236,3 +242,12 @@ export class ReplyService {
     await Promise.all([...this.running.values()].map(({ done }) => done));
   }
 }
+
+/** From a reply's start to its last word (or its failure), by provider: what a user waits for a whole answer. */
+const replyDuration = () =>
+  subgraphMetrics('assistant').histogram<'provider' | 'outcome'>({
+    name: 'peerlink_assistant_reply_duration_seconds',
+    help: 'Assistant replies, from start to the last word or failure, by provider and outcome',
+    labelNames: ['provider', 'outcome'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120],
+  });

@@ -1,3 +1,4 @@
+import { subgraphMetrics } from '@peerlink/platform/metrics';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,15 @@ export class TranscodeWorker {
     await this.slot();
     try {
       const lecture = await this.videos.claim(job.jobId, job.lectureId);
-      if (lecture) await this.transcode(job, lecture);
+      if (!lecture) return;
+      const startedAt = performance.now();
+      let outcome = 'failed';
+      try {
+        await this.transcode(job, lecture);
+        outcome = 'done';
+      } finally {
+        transcodeDuration().observe({ outcome }, (performance.now() - startedAt) / 1000);
+      }
     } finally {
       // A waiting job takes the slot over as it is; otherwise it is free.
       const next = this.waiting.shift();
@@ -123,3 +132,12 @@ export class TranscodeWorker {
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 }
+
+/** One transcode, every rendition and the upload of its files: how long a lecture's video takes to be ready. */
+const transcodeDuration = () =>
+  subgraphMetrics('learning').histogram<'outcome'>({
+    name: 'peerlink_transcode_duration_seconds',
+    help: 'Lecture video transcodes, from claim to stored renditions, by outcome (done or failed)',
+    labelNames: ['outcome'],
+    buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600],
+  });
