@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DEAD_LETTERED,
   MAX_DEAD_LETTER_PAGE,
   ReplayWindowExceeded,
   type DomainEvent,
@@ -238,6 +239,24 @@ describe.each(adapters)('EventBus contract: $name', ({ open }) => {
       await waitFor('the notice of it', () => given.length === 1);
       expect(given).toEqual([sent.id]);
       expect(redelivered).toEqual([2, 3]);
+    });
+
+    it('tells of each event it gives up on with a platform.event.dead_lettered event, never of its own', async () => {
+      const told = recorder();
+      await bus.consume('watching', [DEAD_LETTERED], told.handler);
+      await bus.consume('fragile', [HAPPENED, DEAD_LETTERED], async (event) => {
+        throw new Error(`cannot handle ${event.name}`);
+      });
+      const sent = newEvent();
+      await bus.publish(sent);
+      await waitFor('the dead letter told', () => told.events.length === 1);
+      expect(told.events[0]).toMatchObject({
+        name: DEAD_LETTERED,
+        payload: { consumer: 'fragile', eventId: sent.id, eventName: HAPPENED, attempts: retry.maxAttempts },
+      });
+      // 'fragile' failed on the telling too: that is a dead letter, and no further event.
+      await waitFor('both dead letters', async () => (await bus.deadLetters()).length === 2);
+      expect(told.events).toHaveLength(1);
     });
 
     it('counts what a consumer has not acknowledged yet as its lag', async () => {

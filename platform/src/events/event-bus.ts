@@ -1,4 +1,5 @@
 import { InfrastructureUnavailable } from '../errors.js';
+import { uuidv7 } from '../ids.js';
 /**
  * Events cross subgraph boundaries; nothing else does. Names are `<domain>.<thing>.<past-tense-verb>`
  * and each domain declares its own in an EventMap beside its code.
@@ -79,6 +80,32 @@ export interface DeadLetter {
   error: string;
   attempts: number;
   failedAt: string;
+}
+
+/**
+ * Told by the bus itself whenever it gives an event up (a dead letter is not an event: no consumer would hear of it
+ * otherwise), for figures such as analytics' platform report. Not told of its own failures, which would loop.
+ */
+export const DEAD_LETTERED = 'platform.event.dead_lettered';
+export interface DeadLettered {
+  consumer: string;
+  eventId: string;
+  eventName: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/** The event that tells of `letter`, or null for a letter about that event itself. */
+export function deadLetteredEvent(letter: Omit<DeadLetter, 'id'>): DomainEvent | null {
+  if (letter.event.name === DEAD_LETTERED) return null;
+  const { consumer, event, attempts, failedAt } = letter;
+  return {
+    id: uuidv7(),
+    name: DEAD_LETTERED,
+    occurredAt: failedAt,
+    // Not the error's text: it may quote the event's personal data.
+    payload: { consumer, eventId: event.id, eventName: event.name, attempts, failedAt } satisfies DeadLettered,
+  };
 }
 
 /** A page of dead letters, oldest first: at most `limit` (1 to MAX_DEAD_LETTER_PAGE), after the one with id `after`. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import {
+  deadLetteredEvent,
   deadLetterPage,
   ReplayWindowExceeded,
   shouldRetry,
@@ -189,14 +190,17 @@ export class InProcessEventBus implements EventBus {
         if (!again) {
           consumer.options.onDeadLetter?.(event);
           const id = String(this.nextDeadLetter++);
-          this.dead.set(id, {
+          const letter: DeadLetter = {
             id,
             consumer: consumer.name,
             event,
             error: String((error as Error)?.message ?? error),
             attempts: attempt,
             failedAt: new Date().toISOString(),
-          });
+          };
+          this.dead.set(id, letter);
+          const told = deadLetteredEvent(letter);
+          if (told) void this.publish(told);
         } else {
           // Still the consumer's to handle while it waits for its next attempt.
           consumer.waiting++;

@@ -11,6 +11,7 @@ import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/tr
 import type { Logger } from '../logger.js';
 import { InfrastructureUnavailable } from '../errors.js';
 import {
+  deadLetteredEvent,
   deadLetterPage,
   EVENT_RETENTION_DAYS,
   isDeadLetterId,
@@ -256,6 +257,15 @@ export class NatsEventBus implements EventBus {
     }
   }
 
+  /** Best effort: the letter is stored already, and failing here must not make the event come back. */
+  private async tellDeadLettered(letter: Omit<DeadLetter, 'id'>) {
+    const told = deadLetteredEvent(letter);
+    if (told)
+      await this.publish(told).catch((err) =>
+        this.logger.warn({ err, eventId: letter.event.id }, 'dead letter untold'),
+      );
+  }
+
   async close() {
     await Promise.all([...this.stoppers].map((stop) => stop()));
     await this.nc.drain();
@@ -374,6 +384,7 @@ export class NatsEventBus implements EventBus {
       await this.js.publish(`${this.namespace}.dead.${consumer}.${event.name}`, JSON.stringify(letter));
       this.logger.warn({ consumer, event: event.name, eventId: event.id, attempts: attempt }, 'event dead-lettered');
       options.onDeadLetter?.(event);
+      await this.tellDeadLettered(letter);
       msg.term('dead-lettered');
     }
   }

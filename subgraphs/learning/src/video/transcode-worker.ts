@@ -61,10 +61,9 @@ export class TranscodeWorker {
       const lecture = await this.videos.claim(job.jobId, job.lectureId);
       if (!lecture) return;
       const startedAt = performance.now();
-      let outcome = 'failed';
+      let outcome: 'done' | 'failed' = 'failed';
       try {
-        await this.transcode(job, lecture);
-        outcome = 'done';
+        outcome = await this.transcode(job, lecture);
       } finally {
         transcodeDuration().observe({ outcome }, (performance.now() - startedAt) / 1000);
       }
@@ -76,13 +75,17 @@ export class TranscodeWorker {
     }
   }
 
-  private async transcode(job: Job, lecture: Lecture) {
+  /** `failed` when the video can never be processed (the lecture says why); throws to be tried again. */
+  private async transcode(job: Job, lecture: Lecture): Promise<'done' | 'failed'> {
     const scratch = await mkdtemp(join(tmpdir(), 'peerlink-transcode-'));
     const prefix = mediaPrefix(lecture.id, job.jobId);
     try {
       const source = join(scratch, 'source');
       const bytes = await this.storage.read(job.storageKey);
-      if (!bytes) return await this.videos.failed(lecture, 'The uploaded file is gone; upload it again.');
+      if (!bytes) {
+        await this.videos.failed(lecture, 'The uploaded file is gone; upload it again.');
+        return 'failed';
+      }
       await pipeline(bytes, createWriteStream(source));
       let reported = 0;
       let reportedAt = 0;
@@ -98,9 +101,12 @@ export class TranscodeWorker {
       const keys = await this.store(out, prefix);
       if (!(await this.videos.ready(lecture, { durationSeconds: result.durationSeconds, prefix })))
         await this.storage.delete(keys);
+      return 'done';
     } catch (error) {
-      if (error instanceof TranscodeFailure && FINAL.has(error.reason))
-        return await this.videos.failed(lecture, error.message);
+      if (error instanceof TranscodeFailure && FINAL.has(error.reason)) {
+        await this.videos.failed(lecture, error.message);
+        return 'failed';
+      }
       this.logger.warn({ err: error, jobId: job.jobId, attempt: lecture.videoAttempts }, 'transcode failed');
       if (lecture.videoAttempts >= this.settings.maxAttempts)
         await this.videos.failed(
