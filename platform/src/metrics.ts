@@ -8,6 +8,7 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
+import type { ConsumeOptions } from './events/event-bus.js';
 
 /**
  * Prometheus metrics for every process: each subgraph has a registry of its own, served at its /metrics with the label
@@ -109,9 +110,22 @@ export class SubgraphMetrics {
     });
   }
 
-  /** Counts `consumer`'s lag at each scrape from now on (a consumer started again replaces its reader). */
-  watchConsumer(consumer: string, read: () => Promise<number>) {
-    this.lagReaders.set(consumer, read);
+  /**
+   * Watches an event consumer: its lag, read at each scrape from now on (a consumer started again replaces its
+   * reader), and its redeliveries and dead letters, through the options returned for its bus subscription.
+   */
+  observeConsumer(
+    consumer: string,
+    pending: () => Promise<number>,
+  ): Pick<ConsumeOptions, 'onRedelivery' | 'onDeadLetter'> {
+    this.lagReaders.set(consumer, pending);
+    // Present from the start, at 0: an alert on their growth then sees the first one too.
+    this.deadLetters.inc({ consumer }, 0);
+    this.redeliveries.inc({ consumer }, 0);
+    return {
+      onRedelivery: () => this.redeliveries.inc({ consumer }),
+      onDeadLetter: () => this.deadLetters.inc({ consumer }),
+    };
   }
 
   counter<L extends string = never>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {

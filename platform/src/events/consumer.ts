@@ -49,10 +49,7 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
   const { bus, outbox, consumer, handlers, logger } = options;
   // The outbox's schema is the subgraph's name.
   const metrics = subgraphMetrics(outbox.schema);
-  metrics.watchConsumer(consumer, () => bus.pending(consumer));
-  // Present from the start, at 0: an alert on their growth then sees the first one too.
-  metrics.deadLetters.inc({ consumer }, 0);
-  metrics.redeliveries.inc({ consumer }, 0);
+  const observed = metrics.observeConsumer(consumer, () => bus.pending(consumer));
   const handleOne = async (event: DomainEvent) => {
     const entry = handlers[event.name as keyof Consumed & string] as EventHandlers<EventMap, Published>[string];
     if (!entry) return;
@@ -111,9 +108,6 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
         metrics.eventDuration.observe({ consumer }, (performance.now() - started) / 1000);
       }
     },
-    {
-      onRedelivery: () => metrics.redeliveries.inc({ consumer }),
-      onDeadLetter: () => metrics.deadLetters.inc({ consumer }),
-    },
+    observed,
   );
 }

@@ -1,3 +1,4 @@
+import { subgraphMetrics } from '@peerlink/platform/metrics';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LearningEvents } from '@peerlink/contracts/learning';
@@ -22,6 +23,8 @@ export const verificationUrl = (publicUrl: string, certificateId: string) =>
  * yet from identity, or a storage outage. Drawing again gives the same key, so a retry after the
  * store but before the record only overwrites the same object.
  */
+const CONSUMER = 'learning-certificates';
+
 export class CertificateWorker {
   constructor(
     private readonly orm: Orm,
@@ -32,8 +35,11 @@ export class CertificateWorker {
   ) {}
 
   start(): Promise<Unsubscribe> {
-    return this.bus.consume('learning-certificates', ['learning.course.completed'], (event) =>
-      this.draw(event.payload as Completion),
+    return this.bus.consume(
+      CONSUMER,
+      ['learning.course.completed'],
+      (event) => this.draw(event.payload as Completion),
+      subgraphMetrics('learning').observeConsumer(CONSUMER, () => this.bus.pending(CONSUMER)),
     );
   }
 

@@ -33,6 +33,8 @@ const PROGRESS_EVERY_MS = 1000;
  * unacknowledged, so the bus retries it; the last allowed try marks the lecture FAILED and the event
  * becomes a dead letter.
  */
+const CONSUMER = 'learning-transcoder';
+
 export class TranscodeWorker {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -48,10 +50,13 @@ export class TranscodeWorker {
 
   start(): Promise<Unsubscribe> {
     return this.bus.consume(
-      'learning-transcoder',
+      CONSUMER,
       ['learning.video.transcode_requested'],
       (event) => this.run(event.payload as Job),
-      { longRunning: true },
+      {
+        longRunning: true,
+        ...subgraphMetrics('learning').observeConsumer(CONSUMER, () => this.bus.pending(CONSUMER)),
+      },
     );
   }
 
