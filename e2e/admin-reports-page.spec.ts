@@ -128,7 +128,7 @@ describe('the admin reports page', () => {
       expect(library.status()).toBe(200);
       expect(await library.text()).toMatch(/Chart\.js v4\./);
       await signIn(page, admin);
-      await page.locator('canvas[data-chart="failed-payments"]').waitFor();
+      await page.locator('canvas[data-chart="failures"]').waitFor();
       await page.waitForFunction(() => {
         const canvases = Array.from(document.querySelectorAll('canvas'));
         const { Chart } = globalThis as unknown as { Chart: { getChart(canvas: HTMLCanvasElement): unknown } };
@@ -142,7 +142,7 @@ describe('the admin reports page', () => {
       expect(await page.evaluate(() => sessionStorage.getItem('peerlink.admin.accessToken'))).toBeTruthy();
 
       const charts = await chartsOn(page);
-      expect(charts.map((c) => c.id)).toEqual(['active-users', 'activity', 'money-eur', 'failed-payments']);
+      expect(charts.map((c) => c.id)).toEqual(['active-users', 'activity', 'money-eur', 'failures']);
       for (const chart of charts) {
         // Thirty days to today in the browser's zone, every one with a value, and pixels on the canvas.
         expect(chart.labels).toHaveLength(30);
@@ -161,6 +161,7 @@ describe('the admin reports page', () => {
       expect(lastOf(money!['Gross volume'])).toBeGreaterThanOrEqual(42);
       expect(lastOf(money!.Refunds)).toBeGreaterThanOrEqual(12);
       expect(lastOf(failed!['Failed payments'])).toBeGreaterThanOrEqual(1);
+      expect(failed!['Dead letters']).toHaveLength(30);
       expect(charts[2]!.label).toMatch(/€42\.00 paid, €12\.00 refunded/);
 
       const screenshot = join(artifacts, 'admin-reports.png');

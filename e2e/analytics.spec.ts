@@ -93,6 +93,44 @@ describe('the platform report', () => {
     expect(await codes(t.url, RebuildAnalyticsDocument, {}, writer.token)).toEqual(['FORBIDDEN']);
   });
 
+  it('refuses bad periods and time zones with BAD_USER_INPUT, even to admins', async () => {
+    const admin = await signUp(t, 'admin');
+    await makeAdmin(t, admin.username);
+    for (const bad of [
+      { from: '2026-02-30', to: '2026-03-01' },
+      { from: '2026-12-06', to: '2026-12-01' },
+      { from: '2025-01-01', to: '2026-12-31' },
+      { from: '2026-12-01', to: '2026-12-02', timeZone: 'Nowhere/Else' },
+    ])
+      expect(await codes(t.url, PlatformReportDocument, { period: bad }, admin.token)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('counts the events a service gave up on, as the bus tells of them', async () => {
+    const admin = await signUp(t, 'admin');
+    await makeAdmin(t, admin.username);
+    const deadLetters = async () =>
+      (await ok(t.url, PlatformReportDocument, { period: period() }, admin.token)).platformReport.days[0]!.deadLetters;
+    const before = await deadLetters();
+    // A consumer that cannot handle what it is given: after its last attempt the event is a dead letter.
+    const bus = t.stack.infrastructure.bus;
+    const stop = await bus.consume('analytics-test-fragile', ['test.analytics.fragile'], async () => {
+      throw new Error('cannot handle it');
+    });
+    try {
+      await bus.publish({
+        id: crypto.randomUUID(),
+        name: 'test.analytics.fragile',
+        occurredAt: new Date().toISOString(),
+        payload: {},
+      });
+      expect(
+        await waitFor('the dead letter counted', async () => ((await deadLetters()) > before ? deadLetters() : null)),
+      ).toBe(before + 1);
+    } finally {
+      await stop();
+    }
+  });
+
   it('counts an event told twice, or a fact told by another event, once', async () => {
     const shop = await seller(t);
     const admin = await signUp(t, 'admin');

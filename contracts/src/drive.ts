@@ -19,4 +19,22 @@ export type DriveEvents = {
     refusal: string | null;
   };
   'drive.file.shared': { fileId: string; ownerId: string; userId: string; role: 'VIEWER' | 'EDITOR'; name: string };
+  /**
+   * A file got a version: an upload, or an object another domain stored (a certificate, a recording). `mimeType` is
+   * the file's type from now on, `previousMimeType` its type before (null for a new file).
+   */
+  'drive.file.version_added': {
+    fileId: string;
+    versionId: string;
+    ownerId: string;
+    uploadedBy: string;
+    number: number;
+    size: number;
+    mimeType: string;
+    previousMimeType: string | null;
+  };
+  /** Trashed files went for good, with every version: `bytes` freed and `versions` removed per file. */
+  'drive.files.purged': {
+    files: { fileId: string; ownerId: string; mimeType: string; bytes: number; versions: number }[];
+  };
 };

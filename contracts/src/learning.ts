@@ -49,6 +49,27 @@ export type LearningEvents = {
     instructorId: string;
     courseTitle: string;
     source: 'FREE' | 'PURCHASE';
+    /** The marketplace order that paid for it; null for a free course. Absent in events from before analytics. */
+    orderId?: string | null;
+  };
+  /** A paid enrollment closed: its order was cancelled or refunded in full. */
+  'learning.enrollment.ended': {
+    enrollmentId: string;
+    courseId: string;
+    userId: string;
+    instructorId: string;
+    orderId: string | null;
+  };
+  /**
+   * A student's watched seconds of a lecture grew to `watchedSeconds`, the lecture's running total after the write
+   * (it never shrinks), so the latest total tells how much was watched by then, whatever the order of delivery.
+   */
+  'learning.progress.recorded': {
+    userId: string;
+    lectureId: string;
+    courseId: string;
+    instructorId: string;
+    watchedSeconds: number;
   };
   /**
    * A student finished every lecture of a course. Learning draws the certificate next (it is not

@@ -1,3 +1,13 @@
+/** One line of an order: `unitAmount` in the order's currency, and the product's category when it was bought. */
+export interface OrderLine {
+  productId: string;
+  kind: 'PHYSICAL' | 'DIGITAL' | 'COURSE';
+  quantity: number;
+  unitAmount: number;
+  courseId: string | null;
+  categoryId: string | null;
+}
+
 /** The events marketplace publishes, with their payloads: what other subgraphs may know of marketplace. */
 export type MarketplaceEvents = {
   /**
@@ -11,6 +21,11 @@ export type MarketplaceEvents = {
     amount: number;
     currency: string;
     paymentMethodId: string;
+    /**
+     * SALE between two users, or ADVERTISING a seller bought from the platform. Absent in events from before
+     * analytics told them apart.
+     */
+    purpose?: 'SALE' | 'ADVERTISING';
   };
   /**
    * An order moved from `previousStatus` to `status` (an OrderStatus name). `summary` names what
@@ -42,6 +57,30 @@ export type MarketplaceEvents = {
      * once PAID.
      */
     ships: boolean;
+    /**
+     * What a SALE sold, as bought (an ADVERTISING order sells no product: none). Absent in events from before
+     * analytics counted units.
+     */
+    lines?: OrderLine[];
+  };
+  /**
+   * A product was listed, or its listing changed (title, price, category, status): for figures that count only
+   * what is on sale now. COURSE products follow their course (`learning.course.published`/`archived`) instead.
+   * Stock alone moving between ACTIVE and SOLD_OUT tells nothing: both are on sale.
+   */
+  'marketplace.product.changed': {
+    productId: string;
+    sellerId: string;
+    kind: 'PHYSICAL' | 'DIGITAL' | 'COURSE';
+    title: string;
+    /** A ProductStatus name: DRAFT, ACTIVE, SOLD_OUT or ARCHIVED. */
+    status: string;
+    categoryId: string | null;
+    /** The category and its ancestors, root first (empty without a category), so nobody needs a copy of the tree. */
+    categoryPath: string[];
+    priceAmount: number;
+    currency: string;
+    courseId: string | null;
   };
   /**
    * A payment succeeded for an order that no longer wants it (cancelled or failed meanwhile, e.g.

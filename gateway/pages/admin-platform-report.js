@@ -3,7 +3,7 @@ import { addChart } from './admin-charts.js';
 
 const QUERY = `query AdminPlatformReport($period: ReportPeriod!) {
   platformReport(period: $period) {
-    days { date activeUsers signUps posts messages orders failedPayments }
+    days { date activeUsers signUps posts messages orders failedPayments deadLetters }
     money { date grossVolume { amount currency } refunds { amount currency } }
     monthlyActiveUsers
     lastEventAt
@@ -103,13 +103,19 @@ export const platformReport = {
       });
 
     const failed = column('failedPayments');
+    const dead = column('deadLetters');
     addChart(section, {
-      id: 'failed-payments',
-      title: 'Failed payments per day',
+      id: 'failures',
+      title: 'Failed payments and dead letters per day',
       kind: 'bar',
       labels: dates,
-      series: [{ label: 'Failed payments', data: failed }],
-      caption: `In all: ${count(sum(failed), 'payment', 'payments')} failed.`,
+      series: [
+        { label: 'Failed payments', data: failed },
+        { label: 'Dead letters', data: dead },
+      ],
+      caption:
+        `In all: ${count(sum(failed), 'payment', 'payments')} failed; ` +
+        `${count(sum(dead), 'event was', 'events were')} given up on (npm run dead-letters lists them).`,
     });
   },
 };

@@ -67,7 +67,7 @@ export class SubgraphMetrics {
     });
     this.resolverDuration = this.histogram({
       name: 'peerlink_resolver_duration_seconds',
-      help: 'Root field and entity resolvers, by field (Query.orders, Mutation.sendMessage, Query._entities)',
+      help: 'Root field resolvers and entity lookups, by field (Query.orders, Mutation.sendMessage, User._entities)',
       labelNames: ['field'],
     });
     this.eventsPublished = this.counter({
@@ -100,12 +100,13 @@ export class SubgraphMetrics {
       labelNames: ['consumer'],
       collect: async () => {
         const lag = this.registry.getSingleMetric('peerlink_event_consumer_lag') as Gauge<'consumer'>;
+        const read = await Promise.all(
+          [...this.lagReaders].map(async ([consumer, pending]) => [consumer, await withinScrape(pending())] as const),
+        );
+        // Set together after every read: overlapping scrapes cannot drop each other's series.
         lag.reset();
-        for (const [consumer, read] of this.lagReaders) {
-          // A bus that cannot answer now leaves the series out, rather than reporting a lag of zero.
-          const waiting = await read().catch(() => null);
-          if (waiting !== null) lag.set({ consumer }, waiting);
-        }
+        // A bus that cannot answer now leaves the series out, rather than reporting a lag of zero.
+        for (const [consumer, waiting] of read) if (waiting !== null) lag.set({ consumer }, waiting);
       },
     });
   }
@@ -160,6 +161,25 @@ export class SubgraphMetrics {
   /** The subgraph's metrics and the process's, as Prometheus text. */
   async text(): Promise<string> {
     return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+  }
+}
+
+/** How long one figure may take to read at a scrape: well inside Prometheus' 10 s, so the rest still arrive. */
+export const SCRAPE_READ_MS = 2000;
+
+/**
+ * A value read for a scrape, or null when its source failed or did not answer in time (NATS or the database away):
+ * the scrape answers without it rather than failing whole, which would read as the process being down.
+ */
+export async function withinScrape<T>(read: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), SCRAPE_READ_MS).unref();
+  });
+  try {
+    return await Promise.race([read.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -9,9 +9,15 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -40,9 +46,12 @@ export function startTracing(
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
     spanProcessors: [processor],
+    // A client's "not sampled" flag does not switch our tracing off; our own spans follow their parent's decision.
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler(), remoteParentNotSampled: new AlwaysOnSampler() }),
   });
-  // Also registers the W3C propagator and the AsyncLocalStorage context manager.
-  provider.register();
+  // Trace context only: a client's `baggage` header would otherwise ride into every internal request, outbox row
+  // and event. Also registers the AsyncLocalStorage context manager.
+  provider.register({ propagator: new W3CTraceContextPropagator() });
   return {
     async shutdown() {
       await provider.shutdown();
@@ -82,9 +91,15 @@ export async function inSpan<T>(
   }
 }
 
+/**
+ * Marks a span failed by the error's kind and code only: messages may quote what the user sent, and a database
+ * driver's quote the statement with its values.
+ */
 export function failed(span: Span, error: unknown) {
-  span.recordException(error as Error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) });
+  const { name = 'Error', code } = (error ?? {}) as { name?: string; code?: unknown };
+  const kind = code === undefined ? String(name) : `${name} ${String(code)}`;
+  span.recordException({ name: String(name), ...(code === undefined ? {} : { code: String(code) }) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
 }
 
 /**

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../src/testing/wait-for.js';
-import { startTracing, traceCarrier } from '../src/tracing.js';
+import { statementShape } from '../src/graphql/instrumentation.js';
+import { contextFrom, startTracing, traceCarrier } from '../src/tracing.js';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 describe('startTracing', () => {
   const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -43,5 +45,36 @@ describe('startTracing', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('carries trace context only: a client’s baggage goes no further, and its "not sampled" does not stop ours', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing('peerlink-test', { processor: new SimpleSpanProcessor(exporter) })!;
+    try {
+      const client = contextFrom({
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
+        baggage: 'secret=do-not-forward',
+      });
+      const span = trace.getTracer('peerlink').startSpan('handled', {}, client);
+      expect(span.isRecording()).toBe(true);
+      const carried = traceCarrier(trace.setSpan(client, span))!;
+      expect(Object.keys(carried)).toEqual(['traceparent']);
+      expect(carried.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
+      span.end();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+});
+
+describe('statementShape', () => {
+  it('takes every value out of a statement and leaves its names and keywords', () => {
+    expect(
+      statementShape(
+        `insert into "chat".outbox (id, payload, n) values ('0190-…', '{"email":"ada@x.org","it''s":1}', 42), ` +
+          `(E'line\\'s', $$raw text$$, -3.5e2) returning t1."col2"`,
+      ),
+    ).toBe('insert into "chat".outbox (id, payload, n) values (?, ?, ?), (?, ?, ?) returning t1."col2"');
+    expect(statementShape('select * from a where b = ? limit 20')).toBe('select * from a where b = ? limit ?');
   });
 });

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
 import { subgraphMetrics } from '../metrics.js';
 import { contextFrom, inSpan, SpanKind } from '../tracing.js';
-import type { DomainEvent, EventBus, EventMap, Unsubscribe } from './event-bus.js';
+import type { ConsumeOptions, DomainEvent, EventBus, EventMap, Unsubscribe } from './event-bus.js';
 import type { Outbox, Publish } from './outbox.js';
 
 export interface HandlerContext<Published extends EventMap> {
@@ -47,14 +47,11 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
   logger: Logger;
 }): Promise<Unsubscribe> {
   const { bus, outbox, consumer, handlers, logger } = options;
-  // The outbox's schema is the subgraph's name.
-  const metrics = subgraphMetrics(outbox.schema);
-  const observed = metrics.observeConsumer(consumer, () => bus.pending(consumer));
-  const handleOne = async (event: DomainEvent) => {
+  const handleOne = async (event: DomainEvent): Promise<'skipped' | undefined> => {
     const entry = handlers[event.name as keyof Consumed & string] as EventHandlers<EventMap, Published>[string];
-    if (!entry) return;
+    if (!entry) return 'skipped';
     const { when, handle } = typeof entry === 'function' ? { when: null, handle: entry } : entry;
-    if (when && !when(event.payload)) return void metrics.eventsHandled.inc({ consumer, outcome: 'skipped' });
+    if (when && !when(event.payload)) return 'skipped';
     const committed: (() => Promise<unknown>)[] = [];
     let duplicate = false;
     await RequestContext.create(outbox.orm.em, async () => {
@@ -83,24 +80,44 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
       logger.warn({ err, consumer, event: event.name, eventId: event.id }, 'event handler failed');
       throw err;
     });
-    metrics.eventsHandled.inc({ consumer, outcome: duplicate ? 'skipped' : 'ok' });
+    return duplicate ? 'skipped' : undefined;
   };
+  // The outbox's schema is the subgraph's name.
+  return consumeObserved(bus, outbox.schema, consumer, Object.keys(handlers), handleOne);
+}
+
+/**
+ * Subscribes `handle` to the bus as `consumer` of `subgraph`, observed: each event is handled in a consumer span that
+ * continues the trace of whoever published it (its context rode in the event's headers), and counted in the
+ * subgraph's figures (handled, failed or skipped; duration; redeliveries, dead letters and lag). Every bus
+ * subscription of a subgraph goes through here; `handle` returns 'skipped' for an event it had nothing to do for.
+ */
+export function consumeObserved(
+  bus: EventBus,
+  subgraph: string,
+  consumer: string,
+  eventNames: string[],
+  handle: (event: DomainEvent) => Promise<unknown>,
+  options: ConsumeOptions = {},
+): Promise<Unsubscribe> {
+  const metrics = subgraphMetrics(subgraph);
+  const observed = metrics.observeConsumer(consumer, () => bus.pending(consumer));
   return bus.consume(
     consumer,
-    Object.keys(handlers),
+    eventNames,
     async (event) => {
       const started = performance.now();
       try {
-        // A consumer span in the trace of whoever published the event (its context rode in the event's headers).
-        await inSpan(
+        const outcome = await inSpan(
           `${event.name} process`,
           {
             kind: SpanKind.CONSUMER,
             parent: contextFrom(event.traceContext),
             attributes: { 'messaging.consumer.group.name': consumer, 'messaging.message.id': event.id },
           },
-          () => handleOne(event),
+          () => handle(event),
         );
+        metrics.eventsHandled.inc({ consumer, outcome: outcome === 'skipped' ? 'skipped' : 'ok' });
       } catch (error) {
         metrics.eventsHandled.inc({ consumer, outcome: 'failed' });
         throw error;
@@ -108,6 +125,6 @@ export async function consumeEvents<Consumed extends EventMap, Published extends
         metrics.eventDuration.observe({ consumer }, (performance.now() - started) / 1000);
       }
     },
-    observed,
+    { ...options, ...observed },
   );
 }

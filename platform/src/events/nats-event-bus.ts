@@ -146,12 +146,10 @@ export class NatsEventBus implements EventBus {
   }
 
   async pending(consumer: string) {
-    let waiting = 0;
-    for (const durable of this.durables.get(consumer) ?? []) {
-      const info = await this.jsm.consumers.info(this.eventsStream, durable);
-      waiting += info.num_pending + info.num_ack_pending;
-    }
-    return waiting;
+    const infos = await Promise.all(
+      (this.durables.get(consumer) ?? []).map((durable) => this.jsm.consumers.info(this.eventsStream, durable)),
+    );
+    return infos.reduce((sum, info) => sum + info.num_pending + info.num_ack_pending, 0);
   }
 
   async head() {

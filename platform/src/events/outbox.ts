@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { subgraphMetrics } from '../metrics.js';
 import { contextFrom, SpanKind, traceCarrier, tracer } from '../tracing.js';
 import type { DomainEvent, EventBus, EventMap } from './event-bus.js';
-import { trace } from '@opentelemetry/api';
+import { context as tracingContext, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 
 export type Publish<E extends EventMap> = <K extends keyof E & string>(name: K, payload: E[K]) => void;
 
@@ -99,7 +99,8 @@ export class Outbox<E extends EventMap> {
     // Committed, unless under a transaction not the outbox's (then the poll relays them once it commits).
     else if (!nested && recorded.length && !this.closed) {
       this.committed.push(...recorded);
-      void this.relay(false);
+      // Outside the caller's trace: the relay serves every transaction, and each event carries its own trace on.
+      tracingContext.with(ROOT_CONTEXT, () => void this.relay(false));
     }
     return result;
   }

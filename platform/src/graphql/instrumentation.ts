@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Orm } from '../db/database.js';
 import type { SubgraphMetrics } from '../metrics.js';
 import { failed, tracer } from '../tracing.js';
@@ -60,10 +60,13 @@ export function requestMetrics(metrics: SubgraphMetrics): ApolloServerPlugin {
     requestDidStart: async () => {
       const started = performance.now();
       return {
-        willSendResponse: async ({ operation, errors }) => {
+        willSendResponse: async ({ operation, response }) => {
           metrics.requests.inc({ type: operation?.operation ?? 'unknown' });
           metrics.requestDuration.observe((performance.now() - started) / 1000);
-          for (const error of errors ?? [])
+          // As the client gets them: formatError turns some failures into the client's own codes (BAD_USER_INPUT,
+          // CONFLICT), which must not count as the server's.
+          const sent = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          for (const error of sent ?? [])
             metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
         },
       };
@@ -82,8 +85,20 @@ interface KnexEmitter {
 }
 
 /**
+ * A statement with its values taken out: MikroORM sends SQL with the values written in, and they may be personal data
+ * or secrets (an e-mail address, a verification code, a message). Quoted strings, dollar-quoted strings and numbers
+ * become `?`; names and keywords stay.
+ */
+export function statementShape(sql: string): string {
+  return sql
+    .replace(/\$(\w*)\$[\s\S]*?\$\1\$/g, '?')
+    .replace(/[Ee]?'(?:[^'\\]|''|\\.)*'/g, '?')
+    .replace(/(?<![\w$"])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w"])/g, '?');
+}
+
+/**
  * A span for each SQL statement, under whatever span is active when it is sent (a resolver, a consumer), with the
- * statement's text (parameters stay out of it: they may be personal data); and the pool's use at each scrape.
+ * statement's shape (statementShape: no values); and the pool's use at each scrape.
  */
 export function instrumentDatabase(orm: Orm, metrics: SubgraphMetrics) {
   const knex = orm.em.getConnection().getKnex() as unknown as KnexEmitter;
@@ -100,7 +115,7 @@ export function instrumentDatabase(orm: Orm, metrics: SubgraphMetrics) {
         attributes: {
           'db.system.name': 'postgresql',
           'db.namespace': metrics.subgraph,
-          'db.query.text': (query.sql ?? '').slice(0, 2000),
+          'db.query.text': statementShape(query.sql ?? '').slice(0, 2000),
         },
       }),
     );
@@ -113,7 +128,7 @@ export function instrumentDatabase(orm: Orm, metrics: SubgraphMetrics) {
       const span = uid && open.get(uid);
       if (!span) return;
       open.delete(uid);
-      if (failedWith) span.setStatus({ code: SpanStatusCode.ERROR, message: String((args[0] as Error)?.message) });
+      if (failedWith) failed(span, args[0]);
       span.end();
     };
   const onResponse = onEnd(false);

@@ -1,7 +1,7 @@
 import { migrate, openDatabase, type Orm } from '../db/database.js';
 import { inboxPruner } from '../events/inbox.js';
 import type { Infrastructure } from '../infrastructure.js';
-import { subgraphMetrics, type SubgraphMetrics } from '../metrics.js';
+import { subgraphMetrics, type SubgraphMetrics, withinScrape } from '../metrics.js';
 import { instrumentDatabase } from './instrumentation.js';
 import { type SubgraphDefinition, serveSubgraph } from './subgraph.js';
 
@@ -68,36 +68,37 @@ export async function startSubgraph<Settings>(
   };
 }
 
-/** The outbox's backlog and its oldest event's age, read at each scrape: an outbox that stops relaying shows here. */
+/**
+ * The outbox's backlog and its oldest event's age, read at each scrape: an outbox that stops relaying shows here. A
+ * read that fails or is late reports NaN, so a stale value never hides a stuck outbox while the database is away.
+ */
 function watchOutbox(orm: Orm, metrics: SubgraphMetrics) {
   const table = `"${orm.config.get('schema')}".outbox`;
-  let read: Promise<{ backlog: number; age: number }> | null = null;
-  // Both gauges are scraped together: one query answers them.
+  let read: Promise<{ backlog: number; age: number } | null> | null = null;
+  // Both gauges are scraped together: one read answers them. The oldest row is the first by seq (its index).
   const current = () =>
-    (read ??= orm.em
-      .fork()
-      .getConnection()
-      .execute<{ backlog: number; age: number }[]>(
-        `select count(*)::int as backlog,
-           coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as age from ${table}`,
-      )
-      .then(([row]) => ({ backlog: Number(row!.backlog), age: Number(row!.age) }))
-      .finally(() => setImmediate(() => (read = null))));
+    (read ??= withinScrape(
+      orm.em
+        .fork()
+        .getConnection()
+        .execute<{ backlog: number; age: number | null }[]>(
+          `select (select count(*)::int from ${table}) as backlog,
+             (select extract(epoch from now() - occurred_at)::float8 from ${table} order by seq limit 1) as age`,
+        )
+        .then(([row]) => ({ backlog: Number(row!.backlog), age: Number(row!.age ?? 0) })),
+    ).finally(() => setImmediate(() => (read = null))));
   metrics.gauge({
     name: 'peerlink_outbox_backlog',
-    help: 'Events committed and not yet handed to the bus',
+    help: 'Events committed and not yet handed to the bus (NaN while the database cannot be read)',
     async collect() {
-      // With the database away the scrape still answers (its other figures matter most then), without this one.
-      const now = await current().catch(() => null);
-      if (now) this.set(now.backlog);
+      this.set((await current())?.backlog ?? Number.NaN);
     },
   });
   metrics.gauge({
     name: 'peerlink_outbox_oldest_age_seconds',
-    help: 'How long the oldest event not yet handed to the bus has waited (0 when none waits)',
+    help: 'How long the oldest event not yet handed to the bus has waited (0 when none waits; NaN while unread)',
     async collect() {
-      const now = await current().catch(() => null);
-      if (now) this.set(now.age);
+      this.set((await current())?.age ?? Number.NaN);
     },
   });
 }

@@ -3,6 +3,10 @@ import type { IdentityEvents } from '@peerlink/contracts/identity';
 import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { SocialEvents } from '@peerlink/contracts/social';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { table } from '@peerlink/platform/db/sql';
+import { DEAD_LETTERED, type DeadLettered } from '@peerlink/platform/events/event-bus';
+import type { LoggedEvent, ReadModel } from './read-model.js';
 
 /** What analytics hears: business facts only, never live events, which repeat them. */
 export type AnalyticsEvents = Pick<IdentityEvents, 'identity.user.registered' | 'identity.user.signed_in'> &
@@ -16,7 +20,7 @@ export type AnalyticsEvents = Pick<IdentityEvents, 'identity.user.registered' | 
     | 'payments.refund.succeeded'
     | 'payments.payout.paid'
     | 'payments.payout.reversed'
-  >;
+  > & { [DEAD_LETTERED]: DeadLettered };
 
 export const FACT_KINDS = [
   'SIGN_UP',
@@ -29,6 +33,7 @@ export const FACT_KINDS = [
   'REFUND',
   'PAYOUT',
   'PAYOUT_REVERSAL',
+  'DEAD_LETTER',
 ] as const;
 export type FactKind = (typeof FACT_KINDS)[number];
 
@@ -48,13 +53,6 @@ export interface Fact {
   currency: string | null;
   occurredAt: Date;
   eventId: string;
-}
-
-export interface LoggedEvent {
-  id: string;
-  name: string;
-  occurredAt: Date;
-  payload: unknown;
 }
 
 type Projection = {
@@ -92,6 +90,10 @@ const PROJECTION: Projection = {
   'payments.payout.paid': (e) => [
     { key: `payout:${e.payoutId}`, kind: 'PAYOUT', subjectId: e.sellerId, actorId: null, ...money(e) },
   ],
+  // Told by the bus, once per event a consumer gave up on (a replayed letter that fails again is another).
+  [DEAD_LETTERED]: (e) => [
+    { ...none, key: `dead-letter:${e.consumer}:${e.eventId}:${e.attempts}:${e.failedAt}`, kind: 'DEAD_LETTER' },
+  ],
   // Each reversal of a payout moves `reversedTotal` on; that total names the reversal.
   'payments.payout.reversed': (e) => [
     {
@@ -107,34 +109,47 @@ const PROJECTION: Projection = {
 const money = (e: { amount: number; currency: string }) => ({ amount: e.amount, currency: e.currency.toLowerCase() });
 
 /**
- * What the log keeps of each payload: the fields the projection reads, nothing else (no message
- * excerpts, e-mail addresses or client addresses), so a rebuild folds exactly what a live event did.
+ * The facts the seller and platform reports count: each event's facts (PROJECTION) stored by key. The log keeps the
+ * fields they read, nothing else (no message excerpts, e-mail addresses or client addresses).
  */
-const KEPT: { [Name in keyof AnalyticsEvents]: (keyof AnalyticsEvents[Name])[] } = {
-  'identity.user.registered': ['userId'],
-  'identity.user.signed_in': ['userId', 'sessionId'],
-  'social.post.created': ['postId', 'actorId'],
-  'chat.message.sent': ['messageId', 'senderId'],
-  'marketplace.order.placed': ['orderId', 'sellerId', 'buyerId', 'amount', 'currency'],
-  'payments.payment.succeeded': ['paymentId', 'sellerId', 'buyerId', 'amount', 'currency'],
-  'payments.payment.failed': ['paymentId', 'sellerId', 'buyerId'],
-  'payments.refund.succeeded': ['refundId', 'sellerId', 'amount', 'currency'],
-  'payments.payout.paid': ['payoutId', 'sellerId', 'amount', 'currency'],
-  'payments.payout.reversed': ['payoutId', 'sellerId', 'amount', 'reversedTotal', 'currency'],
+export const facts: ReadModel<AnalyticsEvents> = {
+  kept: {
+    'identity.user.registered': ['userId'],
+    'identity.user.signed_in': ['userId', 'sessionId'],
+    'social.post.created': ['postId', 'actorId'],
+    'chat.message.sent': ['messageId', 'senderId'],
+    'marketplace.order.placed': ['orderId', 'sellerId', 'buyerId', 'amount', 'currency', 'purpose'],
+    'payments.payment.succeeded': ['paymentId', 'sellerId', 'buyerId', 'amount', 'currency'],
+    'payments.payment.failed': ['paymentId', 'sellerId', 'buyerId'],
+    'payments.refund.succeeded': ['refundId', 'sellerId', 'amount', 'currency'],
+    'payments.payout.paid': ['payoutId', 'sellerId', 'amount', 'currency'],
+    'payments.payout.reversed': ['payoutId', 'sellerId', 'amount', 'reversedTotal', 'currency'],
+    [DEAD_LETTERED]: ['consumer', 'eventId', 'attempts', 'failedAt'],
+  },
+  fold: Object.fromEntries(
+    Object.keys(PROJECTION).map((name) => [
+      name,
+      (em: EntityManager, _payload: unknown, event: LoggedEvent) => storeFacts(em, event),
+    ]),
+  ) as ReadModel<AnalyticsEvents>['fold'],
+  tables: ['facts'],
 };
 
-export function keptOf(name: string, payload: unknown): Record<string, unknown> {
-  const fields = (KEPT as Record<string, string[]>)[name] ?? [];
-  const given = payload as Record<string, unknown>;
-  return Object.fromEntries(fields.filter((field) => field in given).map((field) => [field, given[field]]));
-}
-
-export const ANALYTICS_EVENT_NAMES = Object.keys(PROJECTION) as (keyof AnalyticsEvents)[];
-
+/** An event's facts; pure, so a rebuild from the log gives what the live projection gave. */
 export function factsOf(event: LoggedEvent): Fact[] {
   const project = PROJECTION[event.name as keyof AnalyticsEvents] as
     | ((payload: unknown) => Omit<Fact, 'occurredAt' | 'eventId'>[])
     | undefined;
   if (!project) return [];
   return project(event.payload).map((fact) => ({ ...fact, occurredAt: event.occurredAt, eventId: event.id }));
+}
+
+/** The event's facts, each stored once by its key. */
+async function storeFacts(em: EntityManager, event: LoggedEvent) {
+  for (const fact of factsOf(event))
+    await em.execute(
+      `insert into ${table(em, 'facts')} (key, kind, subject_id, actor_id, amount, currency, occurred_at, event_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do nothing`,
+      [fact.key, fact.kind, fact.subjectId, fact.actorId, fact.amount, fact.currency, fact.occurredAt, fact.eventId],
+    );
 }

@@ -3,6 +3,7 @@ import { Money } from '@peerlink/platform/graphql/money';
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { AnalyticsContext } from './context.js';
 import { checkedPeriod } from './period.js';
+import { ProductRanking } from './sales.types.js';
 
 @InputType({ description: 'Calendar days from `from` to `to`, both included, in `timeZone`.' })
 export class ReportPeriod {
@@ -20,6 +21,9 @@ export class ReportPeriod {
 export class SellerFigures {
   @Field(() => Int, { description: 'Orders placed with them.' })
   orders!: number;
+
+  @Field(() => Int, { description: 'Units in orders paid (by date paid), less orders cancelled or refunded in full.' })
+  units!: number;
 
   @Field(() => Money, { description: 'Paid by buyers.' })
   revenue!: Money;
@@ -48,6 +52,9 @@ export class SellerReport {
   @Field(() => [SellerFigures], { description: 'The whole period, per currency.' })
   totals!: SellerFigures[];
 
+  @Field(() => ProductRanking, { description: 'Their products that sold most in the period (archived ones too).' })
+  bestSellers!: ProductRanking;
+
   @Field(() => Date, { nullable: true, description: 'When the latest event these figures include happened.' })
   lastEventAt!: Date | null;
 }
@@ -74,6 +81,13 @@ export class PlatformDay {
 
   @Field(() => Int)
   failedPayments!: number;
+
+  @Field(() => Int, {
+    description:
+      'Events a service gave up on that day after its last attempt (they wait as dead letters for an operator to ' +
+      'replay: `npm run dead-letters`).',
+  })
+  deadLetters!: number;
 }
 
 @ObjectType({ description: 'Money that moved on one day, in one currency.' })

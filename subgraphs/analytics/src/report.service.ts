@@ -6,6 +6,7 @@ import { isUuid } from '@peerlink/platform/ids';
 import { notFound } from '@peerlink/platform/errors';
 import { type Period, daysOf } from './period.js';
 import { rebuild } from './projection.js';
+import { withSales } from './sales.service.js';
 
 /** One currency's figures, amounts in its minor units, as the SQL sums them. */
 interface SellerSums {
@@ -24,13 +25,14 @@ export interface PlatformDay {
   messages: number;
   orders: number;
   failedPayments: number;
+  deadLetters: number;
 }
 
 /** The facts of a period, as calendar days in its time zone: the bounds and the day of each row, in SQL. */
-const IN_PERIOD =
+export const IN_PERIOD =
   'occurred_at >= (?::date)::timestamp at time zone ? and occurred_at < (?::date + 1)::timestamp at time zone ?';
-const DAY = `to_char(occurred_at at time zone ?, 'YYYY-MM-DD')`;
-const bounds = (p: Period) => [p.from, p.timeZone, p.to, p.timeZone];
+export const DAY = `to_char(occurred_at at time zone ?, 'YYYY-MM-DD')`;
+export const bounds = (p: Period) => [p.from, p.timeZone, p.to, p.timeZone];
 
 /** Who did something: every fact with an actor but a refund's or a payout's. */
 const ACTIVE_KINDS = `('SIGN_UP', 'SIGN_IN', 'POST', 'MESSAGE', 'ORDER', 'PAYMENT')`;
@@ -78,12 +80,13 @@ export class ReportService {
       total.payouts += day.payouts;
       totals.set(day.currency, total);
     }
-    return {
+    // Units and best sellers come from the sales read models (sales.ts).
+    return withSales(em, period, {
       sellerId: subject,
       days: days.map((day) => ({ date: day.date, ...asMoney(day) })),
       totals: [...totals.values()].map(asMoney),
       lastEventAt: latest(found.map((r) => r.last)),
-    };
+    });
   }
 
   /** Admins: activity and money across the platform, per day (every day of the period) and per currency. */
@@ -101,6 +104,7 @@ export class ReportService {
            (count(*) filter (where kind = 'MESSAGE'))::int as messages,
            (count(*) filter (where kind = 'ORDER'))::int as orders,
            (count(*) filter (where kind = 'PAYMENT_FAILED'))::int as "failedPayments",
+           (count(*) filter (where kind = 'DEAD_LETTER'))::int as "deadLetters",
            max(occurred_at) as last
          from ${facts} where ${IN_PERIOD} group by 1 order by 1`,
         [period.timeZone, ...bounds(period)],
@@ -122,7 +126,7 @@ export class ReportService {
       ),
     ]);
     const byDay = new Map(counted.map(({ last: _last, ...day }) => [day.date, day]));
-    const empty = { activeUsers: 0, signUps: 0, posts: 0, messages: 0, orders: 0, failedPayments: 0 };
+    const empty = { activeUsers: 0, signUps: 0, posts: 0, messages: 0, orders: 0, failedPayments: 0, deadLetters: 0 };
     return {
       days: daysOf(period).map((date) => byDay.get(date) ?? { date, ...empty }),
       money: money.map(numbers).map(({ date, currency, grossVolume, refunds }) => ({
@@ -149,7 +153,7 @@ const asMoney = ({ currency, orders, revenue, refunds, payouts }: SellerSums) =>
 });
 
 /** PostgreSQL's bigint sums come back as strings; they are within JavaScript's safe integers. */
-function numbers<T extends object>(row: T): T {
+export function numbers<T extends object>(row: T): T {
   return Object.fromEntries(
     Object.entries(row).map(([key, value]) => [
       key,
@@ -158,7 +162,7 @@ function numbers<T extends object>(row: T): T {
   ) as T;
 }
 
-const latest = (times: (Date | string | null)[]) => {
+export const latest = (times: (Date | string | null)[]) => {
   const ms = times.filter((t) => t !== null).map((t) => new Date(t!).getTime());
   return ms.length ? new Date(Math.max(...ms)) : null;
 };

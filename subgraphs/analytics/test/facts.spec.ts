@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { factsOf, keptOf } from '#src/facts';
+import { factsOf } from '#src/facts';
+import { keptOf } from '#src/projection';
 
 const at = new Date('2026-12-06T10:00:00Z');
 const event = (name: string, payload: unknown, id = '01a20000-0000-7000-8000-000000000001') => ({
@@ -55,6 +56,20 @@ describe('factsOf', () => {
     });
     expect(factsOf(event('chat.event', { id: 'x', conversationId: 'c', recipientIds: [] }))).toEqual([]);
     expect(factsOf(event('marketplace.order.refunded', { orderId: 'o1' }))).toEqual([]);
+  });
+});
+
+describe('dead letters', () => {
+  it('count each time the bus gave an event up, by consumer, event and attempts, never the error', () => {
+    const letter = { consumer: 'chat', eventId: 'e1', eventName: 'x.y.z', attempts: 5, failedAt: at.toISOString() };
+    const [fact] = factsOf(event('platform.event.dead_lettered', letter));
+    expect(fact).toMatchObject({ kind: 'DEAD_LETTER', actorId: null, subjectId: null });
+    expect(factsOf(event('platform.event.dead_lettered', letter, '01a20000-0000-7000-8000-000000000009'))[0]!.key).toBe(
+      fact!.key,
+    );
+    expect(keptOf('platform.event.dead_lettered', { ...letter, error: 'quoted personal data' })).not.toHaveProperty(
+      'error',
+    );
   });
 });
 

@@ -98,8 +98,13 @@ export class ReplyService {
     const toolAnswers: string[] = [];
     let tokens = 0;
     const startedAt = performance.now();
-    const took = (outcome: 'complete' | 'failed') =>
+    let timed = false;
+    // Once per reply: compacting the thread after a complete reply may fail too, and must not count it again.
+    const took = (outcome: 'complete' | 'failed') => {
+      if (timed) return;
+      timed = true;
       replyDuration().observe({ provider: this.providerKind, outcome }, (performance.now() - startedAt) / 1000);
+    };
     try {
       const graph = await this.agents.for(viewer, bot, { threadId: thread.id });
       const config = {

@@ -40,12 +40,12 @@ export const drive: SubgraphDefinition<DriveServices, DriveLoaders, DriveConfig>
   async start({ bus, config, logger, storage }, orm, settings) {
     await storage.prepare();
     const outbox = new Outbox<DriveEvents>(orm, bus, logger);
-    const uploads = new UploadService(orm, storage, {
+    const uploads = new UploadService(orm, outbox, storage, {
       quotaBytes: settings.DRIVE_QUOTA_BYTES,
       maxFileBytes: settings.DRIVE_MAX_FILE_BYTES,
     });
     const files = new FileService(orm, outbox, storage, settings.DRIVE_QUOTA_BYTES, config.FILES_PUBLIC_URL);
-    const trash = new TrashService(orm, storage, uploads, settings.DRIVE_TRASH_DAYS);
+    const trash = new TrashService(orm, outbox, storage, uploads, settings.DRIVE_TRASH_DAYS);
     const sweeper = new Repeating('upload sweep', 60_000, () => uploads.sweep(), logger).start();
     const trashSweeper = new Repeating('trash purge', 10 * 60_000, () => trash.sweep(), logger).start();
     const stopConsuming = await consumeEvents<

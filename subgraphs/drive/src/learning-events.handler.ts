@@ -34,8 +34,11 @@ export function learningEventHandlers(): EventHandlers<LearningEvents, DriveEven
      * A completion certificate learning drew and stored: it becomes the student's own private file,
      * under the id learning chose (so learning can name it), with the stored object as its first version.
      */
-    'learning.certificate.issued': async ({ userId, fileId, fileName, storageKey, size, checksum }, { em }) => {
-      await registerStoredFile(em, {
+    'learning.certificate.issued': async (
+      { userId, fileId, fileName, storageKey, size, checksum },
+      { em, publish },
+    ) => {
+      await registerStoredFile(em, publish, {
         fileId,
         ownerId: userId,
         name: fileName,

@@ -10,9 +10,9 @@ import { registerStoredFile } from './stored-file.js';
  */
 export function liveSessionsEventHandlers(): EventHandlers<LiveSessionEvents, DriveEvents> {
   return {
-    'live-sessions.recording.ready': async (recording, { em }) => {
+    'live-sessions.recording.ready': async (recording, { em, publish }) => {
       const { hostId, fileId, fileName, mimeType, storageKey, size, checksum, participantIds } = recording;
-      const registered = await registerStoredFile(em, {
+      const registered = await registerStoredFile(em, publish, {
         fileId,
         ownerId: hostId,
         name: fileName,

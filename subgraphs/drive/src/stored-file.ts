@@ -1,13 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DriveEvents } from '@peerlink/contracts/drive';
 import { table } from '@peerlink/platform/db/sql';
+import type { Publish } from '@peerlink/platform/events/outbox';
 import { uuidv7 } from '@peerlink/platform/ids';
 
 /**
  * Registers an object another domain stored (a certificate, a recording) as `ownerId`'s file `fileId`,
- * the id that domain chose, with the object as its first version. False when it is registered already.
+ * the id that domain chose, with the object as its first version (told as `drive.file.version_added`). False when
+ * it is registered already.
  */
 export async function registerStoredFile(
   em: EntityManager,
+  publish: Publish<DriveEvents>,
   stored: {
     fileId: string;
     ownerId: string;
@@ -34,5 +38,15 @@ export async function registerStoredFile(
      values (?, ?, 1, ?, ?, ?, ?, now())`,
     [versionId, stored.fileId, stored.size, stored.checksum, stored.storageKey, stored.ownerId],
   );
+  publish('drive.file.version_added', {
+    fileId: stored.fileId,
+    versionId,
+    ownerId: stored.ownerId,
+    uploadedBy: stored.ownerId,
+    number: 1,
+    size: stored.size,
+    mimeType: stored.mimeType,
+    previousMimeType: null,
+  });
   return true;
 }

@@ -5,6 +5,8 @@ import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
 import { badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import type { ObjectStorage } from '@peerlink/platform/storage/object-storage';
+import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { Outbox } from '@peerlink/platform/events/outbox';
 import { DriveFile } from './file.entity.js';
 import type { DriveLoaders } from './loaders.js';
 import type { UploadService } from './upload.service.js';
@@ -51,6 +53,7 @@ export async function ownedFile(viewer: Viewer, id: string, loaders: DriveLoader
 export class TrashService {
   constructor(
     private readonly orm: Orm,
+    private readonly outbox: Outbox<DriveEvents>,
     private readonly storage: ObjectStorage,
     private readonly uploads: UploadService,
     private readonly trashDays: number,
@@ -159,7 +162,7 @@ export class TrashService {
    * bytes fail here, the upload sweeper deletes them again: a purge never strands bytes.
    */
   private async purgeBatch(scope: PurgeScope): Promise<number> {
-    const { count, keys } = await this.em.fork().transactional(async (em) => {
+    const { count, keys } = await this.outbox.transaction(async (em, publish) => {
       const filters: [string, unknown][] = [];
       if (scope.fileId) filters.push(['id = ?', scope.fileId]);
       if (scope.ownerId) filters.push(['owner_id = ?', scope.ownerId]);
@@ -176,20 +179,50 @@ export class TrashService {
       // Asked again in a statement of its own, which sees what committed while we waited for the
       // locks: a purchase granted meanwhile keeps its file. The versions' keys are read in the same
       // statement, before the row takes its versions, shares and attachment grants with it (on delete cascade).
-      const versions = await rows<{ file_id: string; storage_key: string }>(
+      const versions = await rows<PurgedVersion>(
         em,
-        `with gone as (delete from ${table(em, 'files')} f where id = any(?::uuid[]) and ${NOT_BOUGHT(em)} returning id)
-         select g.id as file_id, v.storage_key from gone g left join ${table(em, 'file_versions')} v on v.file_id =
-           g.id`,
+        `with gone as (delete from ${table(em, 'files')} f where id = any(?::uuid[]) and ${NOT_BOUGHT(em)}
+           returning id, owner_id, mime_type)
+         select g.id as file_id, g.owner_id, g.mime_type, v.storage_key, v.size
+         from gone g left join ${table(em, 'file_versions')} v on v.file_id = g.id`,
         [uuidArray(doomed.map((f) => f.id))],
       );
-      const gone = new Set(versions.map((v) => v.file_id));
-      if (!gone.size) return { count: 0, keys: [] };
+      const gone = purgedFiles(versions);
+      if (!gone.length) return { count: 0, keys: [] };
       const keys = versions.flatMap((v) => (v.storage_key ? [v.storage_key] : []));
       await this.uploads.tombstone(em, keys);
-      return { count: gone.size, keys };
+      publish('drive.files.purged', { files: gone });
+      return { count: gone.length, keys };
     });
     if (keys.length) await this.storage.delete(keys);
     return count;
   }
+}
+
+interface PurgedVersion {
+  file_id: string;
+  owner_id: string;
+  mime_type: string;
+  storage_key: string | null;
+  size: string | number | null;
+}
+
+/** Each purged file once, with the bytes and the count of the versions it took. */
+function purgedFiles(versions: PurgedVersion[]) {
+  const files = new Map<string, DriveEvents['drive.files.purged']['files'][number]>();
+  for (const v of versions) {
+    const file = files.get(v.file_id) ?? {
+      fileId: v.file_id,
+      ownerId: v.owner_id,
+      mimeType: v.mime_type,
+      bytes: 0,
+      versions: 0,
+    };
+    if (v.storage_key) {
+      file.bytes += Number(v.size);
+      file.versions += 1;
+    }
+    files.set(v.file_id, file);
+  }
+  return [...files.values()];
 }

@@ -10,6 +10,8 @@ import { DriveFile, FileVersion, Upload, type UploadTicket } from './file.entity
 import type { DriveLoaders } from './loaders.js';
 import { refuseTrashed } from './trash.service.js';
 import { lockKey, rows, table } from '@peerlink/platform/db/sql';
+import type { DriveEvents } from '@peerlink/contracts/drive';
+import type { Outbox } from '@peerlink/platform/events/outbox';
 
 const UPLOAD_TTL_SECONDS = 15 * 60;
 
@@ -36,6 +38,7 @@ export interface DriveLimits {
 export class UploadService {
   constructor(
     private readonly orm: Orm,
+    private readonly outbox: Outbox<DriveEvents>,
     private readonly storage: ObjectStorage,
     private readonly limits: DriveLimits,
   ) {}
@@ -128,7 +131,7 @@ export class UploadService {
     const checksum = await this.storage.sha256(upload.storageKey);
     if (upload.checksum && upload.checksum !== checksum) throw await reject('The bytes do not match the checksum.');
 
-    return this.em.transactional(async (em) => {
+    return this.outbox.transaction(async (em, publish) => {
       // Claimed only while unexpired, so the sweeper cannot remove bytes that are becoming a version.
       const claimed = await rows(
         em,
@@ -163,6 +166,16 @@ export class UploadService {
         checksum,
         storageKey: upload.storageKey,
         uploadedBy: viewer.userId,
+      });
+      publish('drive.file.version_added', {
+        fileId: file.id,
+        versionId: version.id,
+        ownerId: file.ownerId,
+        uploadedBy: viewer.userId,
+        number: version.number,
+        size: version.size,
+        mimeType: upload.mimeType,
+        previousMimeType: upload.fileId ? file.mimeType : null,
       });
       file.currentVersionId = version.id;
       file.mimeType = upload.mimeType;

@@ -61,6 +61,7 @@ export class EnrollmentService {
       instructorId: course.instructorId,
       courseTitle: course.title,
       source,
+      orderId,
     });
     return enrollment;
   }
@@ -83,7 +84,7 @@ export class EnrollmentService {
   }
 
   /** The order was cancelled or refunded in full: what it paid for closes, and stays closed. */
-  async purchaseEnded(em: EntityManager, orderId: string) {
+  async purchaseEnded(em: EntityManager, publish: Publish<LearningEvents>, orderId: string) {
     await lockKey(em, `purchase:${orderId}`);
     await em.execute(`insert into ${table(em, 'ended_purchases')} (order_id) values (?) on conflict do nothing`, [
       orderId,
@@ -93,6 +94,13 @@ export class EnrollmentService {
       const course = await locked(em, enrollment.courseId);
       course.enrollmentCount = Math.max(0, course.enrollmentCount - 1);
       Object.assign(enrollment, { status: EnrollmentStatus.ENDED, endedAt: new Date() });
+      publish('learning.enrollment.ended', {
+        enrollmentId: enrollment.id,
+        courseId: enrollment.courseId,
+        userId: enrollment.userId,
+        instructorId: course.instructorId,
+        orderId,
+      });
     }
   }
 

@@ -18,7 +18,7 @@ export function marketplaceEventHandlers(
       handle: ({ orderId, buyerId, sellerId, status, courseIds }, { em, publish }) =>
         OWNED.has(status)
           ? enrollments.purchased(em, publish, { orderId, buyerId, sellerId, courseIds: courseIds! })
-          : enrollments.purchaseEnded(em, orderId),
+          : enrollments.purchaseEnded(em, publish, orderId),
     },
   };
 }

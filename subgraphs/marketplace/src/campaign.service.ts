@@ -118,6 +118,7 @@ export class CampaignService {
         amount: order.totalAmount,
         currency: order.currency,
         paymentMethodId,
+        purpose: 'ADVERTISING',
       });
       tellParties(publish, order);
       return campaign;

@@ -105,7 +105,7 @@ export const marketplace: SubgraphDefinition<MarketplaceServices, MarketplaceLoa
     });
     return {
       services: {
-        products: new ProductService(orm, campaigns),
+        products: new ProductService(orm, campaigns, outbox),
         cart: new CartService(orm),
         orders,
         reviews: new ReviewService(orm),

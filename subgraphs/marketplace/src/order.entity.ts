@@ -133,6 +133,10 @@ export class OrderItem {
   /** For a course: the learning course it sold; learning enrolls the buyer once paid. */
   @Property({ type: 'uuid', nullable: true })
   courseId: string | null = null;
+
+  /** The product's category when it was bought, for figures by category. */
+  @Property({ type: 'uuid', nullable: true })
+  categoryId: string | null = null;
 }
 
 export const OrderConnection = connectionOf(Order, 'Order', {

@@ -8,7 +8,7 @@ import { excerpt, line, text } from '@peerlink/platform/text';
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { decodeCursor, pageSize, toConnection, withTotalCount } from '@peerlink/platform/graphql/pagination';
 import { requestFingerprint, requireSameRequest } from '@peerlink/platform/idempotency';
-import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
+import type { MarketplaceEvents, OrderLine } from '@peerlink/contracts/marketplace';
 import type { MarketplaceLoaders } from './loaders.js';
 import { MAX_TOTAL, money, type Money } from './money.js';
 import { Order, OrderItem, type ShippingAddress } from './order.entity.js';
@@ -49,6 +49,7 @@ interface CartLine {
   status: ProductStatus;
   digital_file_id: string | null;
   course_id: string | null;
+  category_id: string | null;
 }
 
 function checkAddress(address: ShippingAddress): ShippingAddress {
@@ -121,7 +122,7 @@ export class OrderService {
         em,
         `select c.product_id, c.quantity, c.seen_price_amount, c.seen_currency,
                 p.seller_id, p.title, p.kind, p.price_amount, p.currency, p.stock, p.status, p.digital_file_id,
-                p.course_id
+                p.course_id, p.category_id
          from ${table(em, 'cart_items')} c join ${table(em, 'products')} p on p.id = c.product_id
          where c.buyer_id = ? order by p.id for update of p, c`,
         [viewer.userId],
@@ -170,6 +171,7 @@ export class OrderService {
             quantity: line.quantity,
             digitalFileId: line.digital_file_id,
             courseId: line.course_id,
+            categoryId: line.category_id,
           });
         }
       }
@@ -193,6 +195,7 @@ export class OrderService {
           amount: order.totalAmount,
           currency: order.currency,
           paymentMethodId,
+          purpose: 'SALE',
         });
       }
       return { orders, changes: [] };
@@ -390,6 +393,7 @@ export class OrderService {
       for (const item of byProduct) await this.moveStock(em, [{ productId: item.productId, delta: item.quantity }]);
     }
     const previousStatus = order.status;
+    const purpose = order.sellerId === PLATFORM_ACCOUNT_ID ? 'ADVERTISING' : 'SALE';
     order.status = next;
     order.updatedAt = new Date();
     await em.flush();
@@ -405,8 +409,9 @@ export class OrderService {
       trackingNumber: order.trackingNumber,
       digitalFileIds: items.flatMap((i) => (i.digitalFileId ? [i.digitalFileId] : [])),
       courseIds: items.flatMap((i) => (i.courseId ? [i.courseId] : [])),
-      purpose: order.sellerId === PLATFORM_ACCOUNT_ID ? 'ADVERTISING' : 'SALE',
+      purpose,
       ships: !!order.shippingAddress,
+      lines: purpose === 'SALE' ? items.map(orderLine) : [],
     });
     tellParties(publish, order);
   }
@@ -471,6 +476,16 @@ export class OrderService {
     return changes;
   }
 }
+
+/** A line as events tell it; what it delivers says its kind (a product's kind never changes). */
+const orderLine = (item: OrderItem): OrderLine => ({
+  productId: item.productId,
+  kind: item.courseId ? 'COURSE' : item.digitalFileId ? 'DIGITAL' : 'PHYSICAL',
+  quantity: item.quantity,
+  unitAmount: item.unitAmount,
+  courseId: item.courseId,
+  categoryId: item.categoryId,
+});
 
 /** "2 × Brass lamp, 1 × Pan", short enough for a notification's title. */
 export function summarize(items: { title: string; quantity: number }[]): string {

@@ -4,7 +4,9 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import type { Orm } from '@peerlink/platform/db/database';
 import { AppError, badInput, forbidden, notFound } from '@peerlink/platform/errors';
 import { pageInfoOf, pageSize } from '@peerlink/platform/graphql/pagination';
-import { rows } from '@peerlink/platform/db/sql';
+import { rows, table } from '@peerlink/platform/db/sql';
+import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
+import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { isUuid } from '@peerlink/platform/ids';
 import { line, prose, text } from '@peerlink/platform/text';
 import type { MarketplaceLoaders } from './loaders.js';
@@ -57,11 +59,57 @@ function checkStock(stock: number | null | undefined, kind: ProductKind): number
   return stock;
 }
 
+/**
+ * Tells of a listing as it now is, with its category's path from the root, for analytics' figures. Read back
+ * under the row's lock, so a change committed meanwhile by another request is in it, and events are in the
+ * order of the commits.
+ */
+async function announce(em: EntityManager, publish: Publish<MarketplaceEvents>, productId: string) {
+  const categories = table(em, 'categories');
+  const [row] = await rows<{
+    seller_id: string;
+    kind: ProductKind;
+    title: string;
+    status: ProductStatus;
+    category_id: string | null;
+    category_path: string[];
+    price_amount: number;
+    currency: string;
+    course_id: string | null;
+  }>(
+    em,
+    `select p.seller_id, p.kind, p.title, p.status, p.category_id, p.price_amount, p.currency, p.course_id,
+       array(
+         with recursive up (id, parent_id, depth) as (
+           select id, parent_id, 0 from ${categories} where id = p.category_id
+           union all
+           select c.id, c.parent_id, up.depth + 1 from ${categories} c join up on c.id = up.parent_id
+         ) select id::text from up order by depth desc
+       ) as category_path
+     from ${table(em, 'products')} p where p.id = ? for update of p`,
+    [productId],
+  );
+  if (!row) return;
+  publish('marketplace.product.changed', {
+    productId,
+    sellerId: row.seller_id,
+    kind: row.kind,
+    title: row.title,
+    status: row.status,
+    categoryId: row.category_id,
+    categoryPath: row.category_path,
+    priceAmount: row.price_amount,
+    currency: row.currency,
+    courseId: row.course_id,
+  });
+}
+
 /** The catalog: sellers list and manage their own products; everyone browses what is on sale. */
 export class ProductService {
   constructor(
     private readonly orm: Orm,
     private readonly campaigns: CampaignService,
+    private readonly outbox: Outbox<MarketplaceEvents>,
   ) {}
 
   private get em() {
@@ -85,7 +133,7 @@ export class ProductService {
         'publishCourse',
       );
     const price = checkPrice(input.priceAmount ?? NaN, input.currency ?? '', 'priceAmount');
-    const product = this.em.create(Product, {
+    const fields = {
       sellerId: viewer.userId,
       title: checkTitle(input.title ?? ''),
       description: this.description(input.description),
@@ -96,9 +144,13 @@ export class ProductService {
       digitalFileId: this.digitalFile(input.digitalFileId, input.kind),
       categoryId: await this.category(input.categoryId),
       imageIds: this.images(input.imageIds),
+    };
+    return this.outbox.transaction(async (em, publish) => {
+      const product = em.create(Product, fields);
+      await em.flush();
+      await announce(em, publish, product.id);
+      return product;
     });
-    await this.em.flush();
-    return product;
   }
 
   /** Only what is given changes. A product's kind is fixed once created. */
@@ -137,8 +189,7 @@ export class ProductService {
     if (input.categoryId !== undefined) product.categoryId = await this.category(input.categoryId);
     if (input.imageIds != null) product.imageIds = this.images(input.imageIds);
     product.updatedAt = new Date();
-    await this.em.flush();
-    return product;
+    return this.saved(product);
   }
 
   async publish(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
@@ -149,8 +200,7 @@ export class ProductService {
       throw badInput('A digital product needs the file it delivers (digitalFileId) before it goes on sale.', 'id');
     product.status = product.stock === 0 ? ProductStatus.SOLD_OUT : ProductStatus.ACTIVE;
     product.updatedAt = new Date();
-    await this.em.flush();
-    return product;
+    return this.saved(product);
   }
 
   async archive(viewer: Viewer, id: string, loaders: MarketplaceLoaders): Promise<Product> {
@@ -158,8 +208,16 @@ export class ProductService {
     this.notCourse(product, 'archiveCourse');
     product.status = ProductStatus.ARCHIVED;
     product.updatedAt = new Date();
-    await this.em.flush();
-    return product;
+    return this.saved(product);
+  }
+
+  /** Writes a changed listing and tells of it, in one transaction. */
+  private saved(product: Product): Promise<Product> {
+    return this.outbox.transaction(async (em, publish) => {
+      await em.flush();
+      await announce(em, publish, product.id);
+      return product;
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { subgraphMetrics } from '@peerlink/platform/metrics';
+import { consumeObserved } from '@peerlink/platform/events/consumer';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LearningEvents } from '@peerlink/contracts/learning';
@@ -35,11 +35,8 @@ export class CertificateWorker {
   ) {}
 
   start(): Promise<Unsubscribe> {
-    return this.bus.consume(
-      CONSUMER,
-      ['learning.course.completed'],
-      (event) => this.draw(event.payload as Completion),
-      subgraphMetrics('learning').observeConsumer(CONSUMER, () => this.bus.pending(CONSUMER)),
+    return consumeObserved(this.bus, 'learning', CONSUMER, ['learning.course.completed'], (event) =>
+      this.draw(event.payload as Completion),
     );
   }
 

@@ -61,7 +61,8 @@ const RETURNING = `returning lecture_id, position_seconds, watched_seconds, comp
 
 /**
  * Students' progress through courses. A heartbeat is one read (the lecture, its course and the
- * student's enrollment, joined) and one upsert: no lock, no transaction, no event. It is idempotent
+ * student's enrollment, joined) and one upsert, in a transaction with its event when the watched seconds grew
+ * (`learning.progress.recorded`, for analytics' time spent). It is idempotent
  * because the player sends what it knows in total, not what changed: `watchedSeconds` is how much of
  * the lecture the student has seen so far, and the row keeps the largest figure ever sent; a repeated
  * or late heartbeat cannot add time twice or move progress back, and one with the same numbers
@@ -90,8 +91,10 @@ export class ProgressService {
     const need = secondsToComplete(lecture.duration_seconds);
     const progress = table(this.em, 'lecture_progress');
     // A heartbeat that changes nothing matches no row in the update's `where`, so it writes nothing.
-    const [written] = await rows<ProgressRow>(
-      this.em,
+    const written = await this.write(
+      viewer.userId,
+      lecture,
+      lectureId,
       `insert into ${progress} as p
          (user_id, lecture_id, course_id, position_seconds, watched_seconds, completed_at, updated_at)
        values (?, ?, ?, ?, ?, case when ?::int >= ?::int then now() end, now())
@@ -114,8 +117,10 @@ export class ProgressService {
     if (lecture.kind !== LectureKind.ARTICLE)
       throw badInput('A video completes once most of it is watched (recordProgress).', 'lectureId');
     const progress = table(this.em, 'lecture_progress');
-    const [written] = await rows<ProgressRow>(
-      this.em,
+    const written = await this.write(
+      viewer.userId,
+      lecture,
+      lectureId,
       `insert into ${progress} as p
          (user_id, lecture_id, course_id, position_seconds, watched_seconds, completed_at, updated_at)
        values (?, ?, ?, 0, ?, now(), now())
@@ -176,6 +181,31 @@ export class ProgressService {
     const found = isUuid(id) && (await this.em.findOne(Certificate, { id, pdfKey: { $ne: null } }, { refresh: true }));
     if (!found) throw notFound('Certificate');
     return found;
+  }
+
+  /**
+   * Runs a progress upsert and, when it made the watched seconds grow, tells analytics the lecture's new total (in
+   * the same transaction). The row is locked first, so of two heartbeats at once the second sees what the first wrote;
+   * two first heartbeats may both tell, which is harmless, as the event carries a total, not a difference.
+   */
+  private write(userId: string, lecture: LectureAccess, lectureId: string, upsert: string, params: unknown[]) {
+    return this.outbox.transaction(async (em, publish) => {
+      const [before] = await rows<{ watched_seconds: number }>(
+        em,
+        `select watched_seconds from ${table(em, 'lecture_progress')} where user_id = ? and lecture_id = ? for update`,
+        [userId, lectureId],
+      );
+      const [written] = await rows<ProgressRow>(em, upsert, params);
+      if (written && written.watched_seconds > (before?.watched_seconds ?? 0))
+        publish('learning.progress.recorded', {
+          userId,
+          lectureId,
+          courseId: lecture.course_id,
+          instructorId: lecture.instructor_id,
+          watchedSeconds: written.watched_seconds,
+        });
+      return written;
+    });
   }
 
   /** The lecture, its course and the viewer's enrollment in one read; only its students may go on. */

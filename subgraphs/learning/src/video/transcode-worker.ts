@@ -1,3 +1,4 @@
+import { consumeObserved } from '@peerlink/platform/events/consumer';
 import { subgraphMetrics } from '@peerlink/platform/metrics';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -49,14 +50,13 @@ export class TranscodeWorker {
   ) {}
 
   start(): Promise<Unsubscribe> {
-    return this.bus.consume(
+    return consumeObserved(
+      this.bus,
+      'learning',
       CONSUMER,
       ['learning.video.transcode_requested'],
       (event) => this.run(event.payload as Job),
-      {
-        longRunning: true,
-        ...subgraphMetrics('learning').observeConsumer(CONSUMER, () => this.bus.pending(CONSUMER)),
-      },
+      { longRunning: true },
     );
   }
 

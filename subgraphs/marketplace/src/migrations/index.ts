@@ -7,6 +7,7 @@ import { Migration20261122450000_campaigns } from './Migration20261122450000_cam
 import { Migration20261204100000_return_requests } from './Migration20261204100000_return_requests.js';
 import { Migration20261205100000_request_fingerprints } from './Migration20261205100000_request_fingerprints.js';
 import { Migration20261206100000_course_products } from './Migration20261206100000_course_products.js';
+import { Migration20261206230000_line_categories } from './Migration20261206230000_line_categories.js';
 
 export const migrations = [
   { name: 'Migration20261122400000_marketplace', class: Migration20261122400000_marketplace },
@@ -18,4 +19,5 @@ export const migrations = [
   { name: 'Migration20261204100000_return_requests', class: Migration20261204100000_return_requests },
   { name: 'Migration20261205100000_request_fingerprints', class: Migration20261205100000_request_fingerprints },
   { name: 'Migration20261206100000_course_products', class: Migration20261206100000_course_products },
+  { name: 'Migration20261206230000_line_categories', class: Migration20261206230000_line_categories },
 ];
