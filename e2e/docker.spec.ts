@@ -172,6 +172,14 @@ describe('docker-compose.yml', () => {
     expect(runtime.indexOf('chown -R node:node .data')).toBeLessThan(runtime.indexOf('USER node'));
   });
 
+  it('sends every process’s traces to Jaeger over OTLP/HTTP, whose UI only this machine reaches', () => {
+    const { jaeger } = compose.services;
+    expect(jaeger!.ports).toEqual(['127.0.0.1:16686:16686']);
+    expect(jaeger!.environment?.COLLECTOR_OTLP_ENABLED).toBe('true');
+    for (const [name, service] of peerlinkServices)
+      expect(service.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://jaeger:4318');
+  });
+
   it('runs Prometheus and Grafana from deploy/, where their configuration looks, on this machine only', () => {
     const { prometheus, grafana } = compose.services;
     // Prometheus has no sign-in; Grafana's anonymous viewers see every dashboard.
