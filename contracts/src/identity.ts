@@ -50,4 +50,9 @@ export type IdentityEvents = {
     ip: string | null;
     userAgent: string | null;
   };
+  /**
+   * A signed-in user's session got new tokens (about every ACCESS_TOKEN_TTL_SECONDS while they use the app): the
+   * only sign that someone who stays signed in and only reads is active. Never for the assistant's account.
+   */
+  'identity.session.refreshed': { userId: string; sessionId: string };
 };

@@ -11,7 +11,16 @@ export type PaymentsEvents = {
     amount: number;
     currency: string;
   };
-  'payments.payment.failed': { paymentId: string; orderId: string; buyerId: string; sellerId: string; reason: string };
+  'payments.payment.failed': {
+    paymentId: string;
+    orderId: string;
+    buyerId: string;
+    sellerId: string;
+    reason: string;
+    /** What was asked for. Absent in events from before analytics counted failed amounts. */
+    amount?: number;
+    currency?: string;
+  };
   /** The buyer must finish the payment at `actionUrl` (3-D Secure) before it can succeed. */
   'payments.payment.requires_action': {
     paymentId: string;
@@ -63,6 +72,19 @@ export type PaymentsEvents = {
    * lookup).
    */
   'payments.plan_subscription.updated': { id: string; planSubscriptionId: string; recipientIds: string[] };
+  /**
+   * A period of a plan subscription was paid (the first when subscribing, then each renewal), told once per period:
+   * `(planSubscriptionId, periodEnd)` names the charge. The platform's own revenue; no seller's.
+   */
+  'payments.plan_subscription.paid': {
+    planSubscriptionId: string;
+    userId: string;
+    planId: string;
+    amount: number;
+    currency: string;
+    /** ISO 8601: the end of the period paid for. */
+    periodEnd: string;
+  };
   /** A renewal failed and the subscription is now past due; the owner should hear of it. */
   'payments.plan_subscription.renewal_failed': {
     planSubscriptionId: string;

@@ -4,12 +4,15 @@ import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import type { PaymentsEvents } from '@peerlink/contracts/payments';
 import type { SocialEvents } from '@peerlink/contracts/social';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { table } from '@peerlink/platform/db/sql';
+import { lockKey, table, uuidArray } from '@peerlink/platform/db/sql';
 import { DEAD_LETTERED, type DeadLettered } from '@peerlink/platform/events/event-bus';
 import type { LoggedEvent, ReadModel } from './read-model.js';
 
 /** What analytics hears: business facts only, never live events, which repeat them. */
-export type AnalyticsEvents = Pick<IdentityEvents, 'identity.user.registered' | 'identity.user.signed_in'> &
+export type AnalyticsEvents = Pick<
+  IdentityEvents,
+  'identity.user.registered' | 'identity.user.signed_in' | 'identity.session.refreshed'
+> &
   Pick<SocialEvents, 'social.post.created'> &
   Pick<ChatEvents, 'chat.message.sent'> &
   Pick<MarketplaceEvents, 'marketplace.order.placed'> &
@@ -20,15 +23,18 @@ export type AnalyticsEvents = Pick<IdentityEvents, 'identity.user.registered' | 
     | 'payments.refund.succeeded'
     | 'payments.payout.paid'
     | 'payments.payout.reversed'
+    | 'payments.plan_subscription.paid'
   > & { [DEAD_LETTERED]: DeadLettered };
 
 export const FACT_KINDS = [
   'SIGN_UP',
   'SIGN_IN',
+  'SESSION_ACTIVE',
   'POST',
   'MESSAGE',
   'ORDER',
   'PAYMENT',
+  'PLAN_PAYMENT',
   'PAYMENT_FAILED',
   'REFUND',
   'PAYOUT',
@@ -53,10 +59,15 @@ export interface Fact {
   currency: string | null;
   occurredAt: Date;
   eventId: string;
+  /** Told again by a later or earlier event: the earliest or the latest telling stands (else the first stored). */
+  keep?: 'earliest' | 'latest';
 }
 
 type Projection = {
-  [Name in keyof AnalyticsEvents]: (payload: AnalyticsEvents[Name]) => Omit<Fact, 'occurredAt' | 'eventId'>[];
+  [Name in keyof AnalyticsEvents]: (
+    payload: AnalyticsEvents[Name],
+    occurredAt: Date,
+  ) => Omit<Fact, 'occurredAt' | 'eventId'>[];
 };
 
 const none = { subjectId: null, actorId: null, amount: null, currency: null };
@@ -67,6 +78,15 @@ const PROJECTION: Projection = {
   'identity.user.signed_in': (e) => [
     { ...none, key: `signin:${e.userId}:${e.sessionId}`, kind: 'SIGN_IN', actorId: e.userId },
   ],
+  // About four an hour per user signed in: only a UTC day's first and last are kept (see sessionDay).
+  'identity.session.refreshed': (e, occurredAt) =>
+    sessionDay(e.userId, occurredAt).map(({ key, keep }) => ({
+      ...none,
+      key,
+      keep,
+      kind: 'SESSION_ACTIVE',
+      actorId: e.userId,
+    })),
   'social.post.created': (e) => [{ ...none, key: `post:${e.postId}`, kind: 'POST', actorId: e.actorId }],
   'chat.message.sent': (e) => [{ ...none, key: `message:${e.messageId}`, kind: 'MESSAGE', actorId: e.senderId }],
   'marketplace.order.placed': (e) => [
@@ -82,6 +102,17 @@ const PROJECTION: Projection = {
       kind: 'PAYMENT_FAILED',
       subjectId: e.sellerId,
       actorId: e.buyerId,
+      ...(e.amount !== undefined && e.currency ? money({ amount: e.amount, currency: e.currency }) : {}),
+    },
+  ],
+  // The platform's revenue, so in no seller's figures (no subject); a renewal is nobody's doing (no actor).
+  'payments.plan_subscription.paid': (e) => [
+    {
+      key: `plan-payment:${e.planSubscriptionId}:${new Date(e.periodEnd).toISOString()}`,
+      kind: 'PLAN_PAYMENT',
+      subjectId: null,
+      actorId: null,
+      ...money(e),
     },
   ],
   'payments.refund.succeeded': (e) => [
@@ -109,6 +140,19 @@ const PROJECTION: Projection = {
 const money = (e: { amount: number; currency: string }) => ({ amount: e.amount, currency: e.currency.toLowerCase() });
 
 /**
+ * A user's first and last session refresh of a UTC day. Any calendar day, in any time zone, is the end of one UTC day
+ * and the start of the next (whole UTC days between), so a user was active in it exactly when one of those two facts
+ * falls in it: daily and monthly active users stay exact with two rows per user and day, not one per refresh.
+ */
+export function sessionDay(userId: string, occurredAt: Date) {
+  const day = occurredAt.toISOString().slice(0, 10);
+  return [
+    { key: `session-first:${userId}:${day}`, keep: 'earliest' as const },
+    { key: `session-last:${userId}:${day}`, keep: 'latest' as const },
+  ];
+}
+
+/**
  * The facts the seller and platform reports count: each event's facts (PROJECTION) stored by key. The log keeps the
  * fields they read, nothing else (no message excerpts, e-mail addresses or client addresses).
  */
@@ -116,40 +160,76 @@ export const facts: ReadModel<AnalyticsEvents> = {
   kept: {
     'identity.user.registered': ['userId'],
     'identity.user.signed_in': ['userId', 'sessionId'],
+    'identity.session.refreshed': ['userId'],
     'social.post.created': ['postId', 'actorId'],
     'chat.message.sent': ['messageId', 'senderId'],
     'marketplace.order.placed': ['orderId', 'sellerId', 'buyerId', 'amount', 'currency', 'purpose'],
     'payments.payment.succeeded': ['paymentId', 'sellerId', 'buyerId', 'amount', 'currency'],
-    'payments.payment.failed': ['paymentId', 'sellerId', 'buyerId'],
+    'payments.payment.failed': ['paymentId', 'sellerId', 'buyerId', 'amount', 'currency'],
+    'payments.plan_subscription.paid': ['planSubscriptionId', 'userId', 'planId', 'amount', 'currency', 'periodEnd'],
     'payments.refund.succeeded': ['refundId', 'sellerId', 'amount', 'currency'],
     'payments.payout.paid': ['payoutId', 'sellerId', 'amount', 'currency'],
     'payments.payout.reversed': ['payoutId', 'sellerId', 'amount', 'reversedTotal', 'currency'],
     [DEAD_LETTERED]: ['consumer', 'eventId', 'attempts', 'failedAt'],
   },
-  fold: Object.fromEntries(
-    Object.keys(PROJECTION).map((name) => [
-      name,
-      (em: EntityManager, _payload: unknown, event: LoggedEvent) => storeFacts(em, event),
-    ]),
-  ) as ReadModel<AnalyticsEvents>['fold'],
+  fold: {
+    ...(Object.fromEntries(
+      Object.keys(PROJECTION).map((name) => [
+        name,
+        (em: EntityManager, _payload: unknown, event: LoggedEvent) => storeFacts(em, event),
+      ]),
+    ) as ReadModel<AnalyticsEvents>['fold']),
+    'identity.session.refreshed': (em, payload, event) => storeSessionDay(em, payload.userId, event),
+  },
   tables: ['facts'],
 };
 
 /** An event's facts; pure, so a rebuild from the log gives what the live projection gave. */
 export function factsOf(event: LoggedEvent): Fact[] {
   const project = PROJECTION[event.name as keyof AnalyticsEvents] as
-    | ((payload: unknown) => Omit<Fact, 'occurredAt' | 'eventId'>[])
+    | ((payload: unknown, occurredAt: Date) => Omit<Fact, 'occurredAt' | 'eventId'>[])
     | undefined;
   if (!project) return [];
-  return project(event.payload).map((fact) => ({ ...fact, occurredAt: event.occurredAt, eventId: event.id }));
+  return project(event.payload, event.occurredAt).map((fact) => ({
+    ...fact,
+    occurredAt: event.occurredAt,
+    eventId: event.id,
+  }));
 }
+
+/** Which telling of a fact stands, whatever order they come in: the first stored, or the earliest or latest. */
+const ON_CONFLICT = {
+  first: 'do nothing',
+  earliest: `do update set occurred_at = excluded.occurred_at, event_id = excluded.event_id
+    where (excluded.occurred_at, excluded.event_id) < (f.occurred_at, f.event_id)`,
+  latest: `do update set occurred_at = excluded.occurred_at, event_id = excluded.event_id
+    where (excluded.occurred_at, excluded.event_id) > (f.occurred_at, f.event_id)`,
+};
 
 /** The event's facts, each stored once by its key. */
 async function storeFacts(em: EntityManager, event: LoggedEvent) {
   for (const fact of factsOf(event))
     await em.execute(
-      `insert into ${table(em, 'facts')} (key, kind, subject_id, actor_id, amount, currency, occurred_at, event_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do nothing`,
+      `insert into ${table(em, 'facts')} as f (key, kind, subject_id, actor_id, amount, currency, occurred_at, event_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) ${ON_CONFLICT[fact.keep ?? 'first']}`,
       [fact.key, fact.kind, fact.subjectId, fact.actorId, fact.amount, fact.currency, fact.occurredAt, fact.eventId],
     );
+}
+
+/**
+ * A refresh moves its user's first or last of the day, or neither; the log then keeps only the refreshes those two
+ * facts name (all a rebuild needs), not one row per refresh for ever. Every row dropped has been folded already.
+ */
+async function storeSessionDay(em: EntityManager, userId: string, event: LoggedEvent) {
+  const keys = sessionDay(userId, event.occurredAt).map((day) => day.key);
+  const facts = table(em, 'facts');
+  // One refresh of a user's day at a time, so none is left in the log by another that moved the day meanwhile.
+  await lockKey(em, keys[0]!);
+  const before = await em.execute<{ event_id: string }[]>(`select event_id from ${facts} where key in (?, ?)`, keys);
+  await storeFacts(em, event);
+  await em.execute(
+    `delete from ${table(em, 'event_log')} where name = 'identity.session.refreshed' and event_id = any(?::uuid[])
+       and event_id not in (select event_id from ${facts} where key in (?, ?))`,
+    [uuidArray([event.id, ...before.map((row) => row.event_id)]), ...keys],
+  );
 }

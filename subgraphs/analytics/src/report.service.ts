@@ -34,8 +34,10 @@ export const IN_PERIOD =
 export const DAY = `to_char(occurred_at at time zone ?, 'YYYY-MM-DD')`;
 export const bounds = (p: Period) => [p.from, p.timeZone, p.to, p.timeZone];
 
-/** Who did something: every fact with an actor but a refund's or a payout's. */
-const ACTIVE_KINDS = `('SIGN_UP', 'SIGN_IN', 'POST', 'MESSAGE', 'ORDER', 'PAYMENT')`;
+/** Who did something, or used the app signed in (SESSION_ACTIVE): every fact with an actor but refunds and payouts. */
+const ACTIVE_KINDS = `('SIGN_UP', 'SIGN_IN', 'SESSION_ACTIVE', 'POST', 'MESSAGE', 'ORDER', 'PAYMENT')`;
+/** Money taken: sales (a seller's too) and plan subscriptions (the platform's alone). */
+const GROSS_KINDS = `('PAYMENT', 'PLAN_PAYMENT')`;
 
 /** Reports read the facts the projection keeps; none reads another subgraph's data. */
 export class ReportService {
@@ -112,9 +114,10 @@ export class ReportService {
       rows<{ date: string; currency: string; grossVolume: number; refunds: number }>(
         em,
         `select ${DAY} as date, currency,
-           coalesce(sum(amount) filter (where kind = 'PAYMENT'), 0)::bigint as "grossVolume",
+           coalesce(sum(amount) filter (where kind in ${GROSS_KINDS}), 0)::bigint as "grossVolume",
            coalesce(sum(amount) filter (where kind = 'REFUND'), 0)::bigint as refunds
-         from ${facts} where kind in ('PAYMENT', 'REFUND') and ${IN_PERIOD} group by 1, 2 order by 1, 2`,
+         from ${facts} where kind in ('PAYMENT', 'PLAN_PAYMENT', 'REFUND') and ${IN_PERIOD}
+         group by 1, 2 order by 1, 2`,
         [period.timeZone, ...bounds(period)],
       ),
       // Monthly active: anyone active in the 30 days that end with the period.

@@ -8,6 +8,7 @@ import { badInput, conflict, rateLimited, unauthenticated } from '@peerlink/plat
 import type { Outbox, Publish } from '@peerlink/platform/events/outbox';
 import { ActivityKind } from './activity.entity.js';
 import type { ActivityService } from './activity.service.js';
+import { ASSISTANT_USER_ID } from '@peerlink/contracts/assistant';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
 import {
   checkPassword,
@@ -99,7 +100,7 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
-    const result = await this.outbox.transaction(async (em) => {
+    const result = await this.outbox.transaction(async (em, publish) => {
       const token = await em.findOne(
         RefreshToken,
         { tokenHash: sha256(refreshToken) },
@@ -116,7 +117,11 @@ export class AuthService {
         this.activity.record(em, token.session.user, ActivityKind.SESSION_REVOKED, client, 'refresh token reused');
         return 'reused' as const;
       }
-      return this.issueTokens(em, token.session);
+      const { session } = token;
+      // The only sign of a user who stays signed in and only reads (analytics counts them active by it).
+      if (session.user.id !== ASSISTANT_USER_ID)
+        publish('identity.session.refreshed', { userId: session.user.id, sessionId: session.id });
+      return this.issueTokens(em, session);
     });
     if (result === 'invalid') throw unauthenticated('The refresh token is invalid or expired.');
     if (result === 'reused') throw unauthenticated('The refresh token was already used; the session has been ended.');

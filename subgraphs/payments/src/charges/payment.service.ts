@@ -211,7 +211,7 @@ export class PaymentService {
         break;
       case 'FAILED':
         await em.nativeUpdate(Payment, { id }, { ...stored, failureReason: result.failureReason });
-        publish('payments.payment.failed', { ...parties, reason: result.failureReason });
+        publish('payments.payment.failed', { ...parties, reason: result.failureReason, amount, currency });
         break;
       case 'REQUIRES_ACTION':
         await em.nativeUpdate(Payment, { id }, { ...stored, actionUrl: result.actionUrl });
@@ -467,7 +467,16 @@ export class PaymentService {
     await em.flush();
     if (outcome.status === 'SUCCEEDED')
       publish('payments.payment.succeeded', { paymentId, orderId, buyerId, sellerId, amount, currency });
-    else publish('payments.payment.failed', { paymentId, orderId, buyerId, sellerId, reason: outcome.reason });
+    else
+      publish('payments.payment.failed', {
+        paymentId,
+        orderId,
+        buyerId,
+        sellerId,
+        reason: outcome.reason,
+        amount,
+        currency,
+      });
     publish('payments.payment.updated', { id: paymentId, paymentId, orderId, recipientIds: [buyerId, sellerId] });
   }
 }

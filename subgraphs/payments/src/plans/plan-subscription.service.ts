@@ -183,6 +183,7 @@ export class PlanSubscriptionService {
           : { status: PlanSubscriptionStatus.INCOMPLETE, latestPaymentFailure: started.failureReason },
         { updatedAt: new Date() },
       );
+      if (started.status === 'ACTIVE') await this.announcePaid(em, publish, subscription, started.currentPeriodEnd);
       announce(publish, subscription);
       return subscription;
     });
@@ -245,6 +246,7 @@ export class PlanSubscriptionService {
           currentPeriodEnd: event.periodEnd,
           latestPaymentFailure: null,
         });
+        await this.announcePaid(em, publish, subscription, event.periodEnd);
         break;
       case 'invoice.payment_failed': {
         if (event.periodEnd.getTime() <= paidUntil) return;
@@ -264,6 +266,27 @@ export class PlanSubscriptionService {
     subscription.updatedAt = new Date();
     await em.flush();
     announce(publish, subscription);
+  }
+
+  /**
+   * A period paid for, told once: callers tell it only as the period paid for grows (an invoice paid twice, or late,
+   * moves nothing), and `(planSubscriptionId, periodEnd)` names it for those who count it.
+   */
+  private async announcePaid(
+    em: EntityManager,
+    publish: Publish<PaymentsEvents>,
+    subscription: PlanSubscription,
+    periodEnd: Date,
+  ) {
+    const plan = await em.findOneOrFail(Plan, { id: subscription.planId });
+    publish('payments.plan_subscription.paid', {
+      planSubscriptionId: subscription.id,
+      userId: subscription.userId,
+      planId: plan.id,
+      amount: plan.amount,
+      currency: plan.currency,
+      periodEnd: periodEnd.toISOString(),
+    });
   }
 
   private async announceFailure(
