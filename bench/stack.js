@@ -484,9 +484,9 @@ async function freePorts(count) {
 /**
  * The frame of a bench script: `body` starts systems with `start(options)` and returns the report, which is printed and
  * written to `resultsFile`. Every system started is stopped at the end, on failure (after printing what its processes
- * last said) and on Ctrl-C.
+ * last said) and on Ctrl-C. `System` is SystemUnderTest or a subclass that starts a part of the stack.
  */
-export async function runBench(name, resultsFile, body) {
+export async function runBench(name, resultsFile, body, System = SystemUnderTest) {
   const systems = [];
   const log = (line) => console.error(`${name}: ${line}`);
   process.on('exit', () => {
@@ -499,7 +499,7 @@ export async function runBench(name, resultsFile, body) {
     });
   }
   const start = async (options) => {
-    const system = new SystemUnderTest(options);
+    const system = new System(options);
     systems.push(system);
     await system.start();
     return system;
