@@ -181,7 +181,7 @@ export const facts: ReadModel<AnalyticsEvents> = {
     ) as ReadModel<AnalyticsEvents>['fold']),
     'identity.session.refreshed': (em, payload, event) => storeSessionDay(em, payload.userId, event),
   },
-  tables: ['facts'],
+  tables: ['facts', 'fact_slots', 'activity_days'],
 };
 
 /** An event's facts; pure, so a rebuild from the log gives what the live projection gave. */
@@ -206,14 +206,50 @@ const ON_CONFLICT = {
     where (excluded.occurred_at, excluded.event_id) > (f.occurred_at, f.event_id)`,
 };
 
-/** The event's facts, each stored once by its key. */
+/** Facts that say their actor used PeerLink: who did something, or was signed in (SESSION_ACTIVE). */
+export const ACTIVE_KINDS: readonly FactKind[] = [
+  'SIGN_UP',
+  'SIGN_IN',
+  'SESSION_ACTIVE',
+  'POST',
+  'MESSAGE',
+  'ORDER',
+  'PAYMENT',
+];
+
+/** Facts are counted per quarter hour, so days in any time zone (offsets of :30 and :45 too) add up whole. */
+const SLOT_MS = 15 * 60_000;
+const slotOf = (at: Date) => new Date(Math.floor(at.getTime() / SLOT_MS) * SLOT_MS);
+
+/**
+ * The event's facts, each stored once by its key, and what the platform report reads of them: a new fact is counted
+ * (and its amount summed) in its quarter hour's `fact_slots` row, and an activity moves its user's first or last of
+ * that UTC day in `activity_days`. Session facts move with every refresh: they are activity only, never counted.
+ */
 async function storeFacts(em: EntityManager, event: LoggedEvent) {
-  for (const fact of factsOf(event))
-    await em.execute(
+  for (const fact of factsOf(event)) {
+    const stored = await em.execute<{ key: string }[]>(
       `insert into ${table(em, 'facts')} as f (key, kind, subject_id, actor_id, amount, currency, occurred_at, event_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) ${ON_CONFLICT[fact.keep ?? 'first']}`,
+       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) ${ON_CONFLICT[fact.keep ?? 'first']} returning key`,
       [fact.key, fact.kind, fact.subjectId, fact.actorId, fact.amount, fact.currency, fact.occurredAt, fact.eventId],
     );
+    if (stored.length && !fact.keep)
+      await em.execute(
+        `insert into ${table(em, 'fact_slots')} as s (slot, kind, currency, facts, amount, last_at)
+         values (?, ?, ?, 1, ?, ?) on conflict (slot, kind, currency) do update set facts = s.facts + 1,
+           amount = s.amount + excluded.amount, last_at = greatest(s.last_at, excluded.last_at)`,
+        [slotOf(fact.occurredAt), fact.kind, fact.currency ?? '', fact.amount ?? 0, fact.occurredAt],
+      );
+    // Idempotent whatever the order: the earliest and the latest activity of the day.
+    if (fact.actorId && ACTIVE_KINDS.includes(fact.kind))
+      await em.execute(
+        `insert into ${table(em, 'activity_days')} as a (user_id, day, first_at, last_at)
+         values (?, (?::timestamptz at time zone 'UTC')::date, ?, ?) on conflict (user_id, day) do update set
+           first_at = least(a.first_at, excluded.first_at), last_at = greatest(a.last_at, excluded.last_at)
+         where excluded.first_at < a.first_at or excluded.last_at > a.last_at`,
+        [fact.actorId, fact.occurredAt, fact.occurredAt, fact.occurredAt],
+      );
+  }
 }
 
 /**
