@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { waitFor } from '@peerlink/platform/testing/wait-for';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformReportDocument } from './generated/graphql.js';
+import { PlatformReportDocument, StorageReportDocument, TopProductsDocument } from './generated/graphql.js';
 import { launchChromium, watchPage } from './support/browser.js';
 import { chatHelpers } from './support/chat.js';
+import { upload } from './support/drive.js';
 import { ok } from './support/client.js';
 import { buy, listed, orderReaches, refundOrder, seller } from './support/marketplace.js';
 import { member, post } from './support/social.js';
@@ -120,6 +121,12 @@ describe('the admin reports page', () => {
       const refunded = platformReport.money.find((m) => m.refunds.currency === 'eur')?.refunds.amount ?? 0;
       return day.posts && day.messages && day.orders >= 2 && day.failedPayments && refunded >= 1200;
     });
+    await upload(t.url, writer.token, 'notes.txt', Buffer.alloc(2_000_000, 'a'));
+    await waitFor('the upload stored and the lamp ranked', async () => {
+      const { storageReport } = await ok(t.url, StorageReportDocument, { period }, admin.token);
+      const { topProducts } = await ok(t.url, TopProductsDocument, { period });
+      return storageReport!.days[0]!.bytes >= 2_000_000 && topProducts!.byUnits.some((p) => p.title === 'Brass lamp');
+    });
 
     const { context, page, clean } = await openPage();
     try {
@@ -132,7 +139,7 @@ describe('the admin reports page', () => {
       await page.waitForFunction(() => {
         const canvases = Array.from(document.querySelectorAll('canvas'));
         const { Chart } = globalThis as unknown as { Chart: { getChart(canvas: HTMLCanvasElement): unknown } };
-        return canvases.length >= 4 && canvases.every((canvas) => Chart.getChart(canvas));
+        return canvases.length >= 7 && canvases.every((canvas) => Chart.getChart(canvas));
       });
       await expect(
         page.getByText(`Days run midnight to midnight in your time zone, ${TIME_ZONE}.`).count(),
@@ -142,15 +149,31 @@ describe('the admin reports page', () => {
       expect(await page.evaluate(() => sessionStorage.getItem('peerlink.admin.accessToken'))).toBeTruthy();
 
       const charts = await chartsOn(page);
-      expect(charts.map((c) => c.id)).toEqual(['active-users', 'activity', 'money-eur', 'failures']);
-      for (const chart of charts) {
+      expect(charts.map((c) => c.id)).toEqual([
+        'active-users',
+        'activity',
+        'money-eur',
+        'failures',
+        'top-products',
+        'stored',
+        'storage-moves',
+      ]);
+      // Nothing of the rankings is a day: the lamp leads its products; no course sold, and the page says so.
+      const ranked = charts.find((c) => c.id === 'top-products')!;
+      expect(ranked.labels).toContain('Brass lamp');
+      expect(ranked.painted).toBeGreaterThan(1000);
+      await expect(page.getByText('No courses sold in this period.').count()).resolves.toBe(1);
+      const daily = charts.filter((c) => c !== ranked);
+      const stored = daily.find((c) => c.id === 'stored')!.series.Stored!;
+      expect(stored.at(-1)).toBeGreaterThanOrEqual(2);
+      for (const chart of daily) {
         // Thirty days to today in the browser's zone, every one with a value, and pixels on the canvas.
         expect(chart.labels).toHaveLength(30);
         expect(chart.labels.at(-1)).toBe(today());
         for (const values of Object.values(chart.series)) expect(values).toHaveLength(30);
         expect(chart.painted).toBeGreaterThan(1000);
       }
-      const [active, activity, money, failed] = charts.map((c) => c.series);
+      const [active, activity, money, failed] = daily.map((c) => c.series);
       const lastOf = (values: number[] | undefined) => values!.at(-1)!;
       expect(lastOf(active!['Active users'])).toBeGreaterThanOrEqual(3);
       expect(lastOf(activity!['Sign-ups'])).toBeGreaterThanOrEqual(3);
@@ -180,8 +203,11 @@ describe('the admin reports page', () => {
         const { Chart } = globalThis as unknown as {
           Chart: { getChart(canvas: HTMLCanvasElement): { data: { labels: string[] } } | undefined };
         };
-        const canvases = Array.from(document.querySelectorAll('canvas'));
-        return canvases.length === 4 && canvases.every((canvas) => Chart.getChart(canvas)?.data.labels.length === 1);
+        // The daily charts, each now of one day (the rankings are of products, not days).
+        const canvases = Array.from(document.querySelectorAll('canvas')).filter(
+          (c) => c.dataset.chart !== 'top-products',
+        );
+        return canvases.length === 6 && canvases.every((canvas) => Chart.getChart(canvas)?.data.labels.length === 1);
       });
       // A period the API refuses is said in the page, in its words.
       await page.getByLabel('From').fill(daysAfter(today(), 1));
@@ -212,7 +238,8 @@ describe('the admin reports page', () => {
       await expect(page.getByRole('alert').textContent()).resolves.toMatch(
         /FORBIDDEN: only administrators may see these reports/,
       );
-      await expect(page.getByText('Only administrators may see this report.').count()).resolves.toBe(1);
+      // Not even the public rankings: the admins' page shows a non-admin no figures at all.
+      expect(await page.locator('section.report').count()).toBe(0);
       expect(await page.locator('canvas').count()).toBe(0);
       clean();
     } finally {

@@ -60,6 +60,8 @@ export async function startTestStack(
     // Two spec files run at once, each with nine subgraphs' pools: together within PostgreSQL's default 100.
     DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Watched time reaches analytics within a second, not a minute.
+    LEARNING_PROGRESS_ANNOUNCE_SECONDS: '1',
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

@@ -1,5 +1,7 @@
 import { destroyCharts } from './admin-charts.js';
 import { platformReport } from './admin-platform-report.js';
+import { salesReport } from './admin-sales-report.js';
+import { storageReport } from './admin-storage-report.js';
 import { explain, graphql, say } from './api.js';
 
 /**
@@ -7,7 +9,7 @@ import { explain, graphql, say } from './api.js';
  * ({ id, title, query, draw(data, section, period) }, its query taking `$period: ReportPeriod!`) listed
  * here. Each is asked for on its own, so one the viewer may not read, or one that fails, leaves the rest.
  */
-const REPORTS = [platformReport];
+const REPORTS = [platformReport, salesReport, storageReport];
 
 /** How many days the page shows at first, today included. */
 const DEFAULT_DAYS = 30;
@@ -125,6 +127,19 @@ async function load() {
   const codes = answers.flatMap(({ errors }) => errors.map((e) => e.extensions?.code));
   if (codes.includes('UNAUTHENTICATED')) return showSignIn('Your session has ended. Sign in again.');
 
+  const refused = answers.flatMap(({ errors }) => errors).find((e) => e.extensions?.code === 'BAD_USER_INPUT');
+  if (codes.includes('FORBIDDEN') || refused) removeReports();
+  // A period every report refuses alike (from after to, too long) is said once.
+  if (refused) return say(refused.message, 'error');
+  if (codes.includes('FORBIDDEN')) {
+    // Not an admin: no figures at all, not even the public rankings, on the admins' page.
+    document.getElementById('title').textContent = 'Not an administrator';
+    return say(
+      'FORBIDDEN: only administrators may see these reports, and this account is not one. ' +
+        'Sign out, then sign in with an administrator’s account.',
+      'error',
+    );
+  }
   let failures = 0;
   for (const { report, data, errors } of answers) {
     const section = sectionFor(report);
@@ -135,28 +150,17 @@ async function load() {
     failures++;
     const message = document.createElement('p');
     message.className = 'error';
-    message.textContent = whyNot(errors[0]);
+    message.textContent = explain(errors[0]);
     section.append(message);
   }
-  if (codes.includes('FORBIDDEN')) {
-    document.getElementById('title').textContent = 'Not an administrator';
-    say(
-      'FORBIDDEN: only administrators may see these reports, and this account is not one. ' +
-        'Sign out, then sign in with an administrator’s account.',
-      'error',
-    );
-  } else if (failures) say(`${failures} of ${REPORTS.length} reports could not be shown.`, 'error');
+  if (failures) say(`${failures} of ${REPORTS.length} reports could not be shown.`, 'error');
   else say(`Showing ${period.from} to ${period.to}.`);
 }
 
-function whyNot(error) {
-  switch (error?.extensions?.code) {
-    case 'FORBIDDEN':
-      return 'Only administrators may see this report.';
-    case 'BAD_USER_INPUT':
-      return error.message;
-    default:
-      return explain(error);
+function removeReports() {
+  for (const section of reports.querySelectorAll('section.report')) {
+    destroyCharts(section);
+    section.remove();
   }
 }
 

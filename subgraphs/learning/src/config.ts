@@ -32,6 +32,11 @@ const learningSchema = z.object({
     .min(60)
     .max(86_400)
     .default(4 * 3600),
+  /**
+   * How often watched time is told to analytics (learning.progress.recorded): heartbeats publish nothing
+   * themselves, so a student's minutes reach the reports within this long.
+   */
+  LEARNING_PROGRESS_ANNOUNCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type LearningConfig = z.infer<typeof learningSchema>;

@@ -5,6 +5,7 @@ import type { MarketplaceEvents } from '@peerlink/contracts/marketplace';
 import { marketplaceEventHandlers } from './marketplace-events.handler.js';
 import { CourseProductResolver, ProductCourseResolver, productRef } from './product.resolver.js';
 import type { IdentityEvents } from '@peerlink/contracts/identity';
+import { Repeating } from '@peerlink/platform/background/repeating';
 import { consumeEvents } from '@peerlink/platform/events/consumer';
 import { Outbox } from '@peerlink/platform/events/outbox';
 import type { SubgraphDefinition } from '@peerlink/platform/graphql/subgraph';
@@ -109,11 +110,18 @@ export const learning: SubgraphDefinition<LearningServices, LearningLoaders, Lea
     });
     const stopTranscoding = await worker.start();
     const stopCertificates = await certificates.start();
+    const announcer = new Repeating(
+      'progress announcer',
+      settings.LEARNING_PROGRESS_ANNOUNCE_SECONDS * 1000,
+      () => progress.announceProgress(),
+      logger,
+    ).start();
     return {
       services: { courses, curriculum, enrollments, videos, playback, progress, thumbnails: new Thumbnails(storage) },
       routes: { '/media': mediaRoutes(playback, logger) },
       createLoaders: (viewer) => new LearningLoaders(orm.em as never, viewer),
       async stop() {
+        await announcer.stop();
         await stopTranscoding();
         await stopCertificates();
         await stopConsuming();

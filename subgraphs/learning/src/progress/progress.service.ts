@@ -61,8 +61,8 @@ const RETURNING = `returning lecture_id, position_seconds, watched_seconds, comp
 
 /**
  * Students' progress through courses. A heartbeat is one read (the lecture, its course and the
- * student's enrollment, joined) and one upsert, in a transaction with its event when the watched seconds grew
- * (`learning.progress.recorded`, for analytics' time spent). It is idempotent
+ * student's enrollment, joined) and one upsert: no lock, no transaction, no event (announceProgress tells analytics,
+ * a batch at a time, what grew). It is idempotent
  * because the player sends what it knows in total, not what changed: `watchedSeconds` is how much of
  * the lecture the student has seen so far, and the row keeps the largest figure ever sent; a repeated
  * or late heartbeat cannot add time twice or move progress back, and one with the same numbers
@@ -91,10 +91,8 @@ export class ProgressService {
     const need = secondsToComplete(lecture.duration_seconds);
     const progress = table(this.em, 'lecture_progress');
     // A heartbeat that changes nothing matches no row in the update's `where`, so it writes nothing.
-    const written = await this.write(
-      viewer.userId,
-      lecture,
-      lectureId,
+    const [written] = await rows<ProgressRow>(
+      this.em,
       `insert into ${progress} as p
          (user_id, lecture_id, course_id, position_seconds, watched_seconds, completed_at, updated_at)
        values (?, ?, ?, ?, ?, case when ?::int >= ?::int then now() end, now())
@@ -117,10 +115,8 @@ export class ProgressService {
     if (lecture.kind !== LectureKind.ARTICLE)
       throw badInput('A video completes once most of it is watched (recordProgress).', 'lectureId');
     const progress = table(this.em, 'lecture_progress');
-    const written = await this.write(
-      viewer.userId,
-      lecture,
-      lectureId,
+    const [written] = await rows<ProgressRow>(
+      this.em,
       `insert into ${progress} as p
          (user_id, lecture_id, course_id, position_seconds, watched_seconds, completed_at, updated_at)
        values (?, ?, ?, 0, ?, now(), now())
@@ -184,28 +180,48 @@ export class ProgressService {
   }
 
   /**
-   * Runs a progress upsert and, when it made the watched seconds grow, tells analytics the lecture's new total (in
-   * the same transaction). The row is locked first, so of two heartbeats at once the second sees what the first wrote;
-   * two first heartbeats may both tell, which is harmless, as the event carries a total, not a difference.
+   * Tells analytics the watched time that grew since it was last told (`learning.progress.recorded`, one event per
+   * student and lecture with the lecture's new total), a batch at a time, each batch with its events in one
+   * transaction. Run every LEARNING_PROGRESS_ANNOUNCE_SECONDS: a heartbeat itself publishes nothing, so a player
+   * beating every few seconds costs one upsert, and a student's minutes reach the reports within that interval.
+   * Rows another announcer holds are skipped.
    */
-  private write(userId: string, lecture: LectureAccess, lectureId: string, upsert: string, params: unknown[]) {
-    return this.outbox.transaction(async (em, publish) => {
-      const [before] = await rows<{ watched_seconds: number }>(
-        em,
-        `select watched_seconds from ${table(em, 'lecture_progress')} where user_id = ? and lecture_id = ? for update`,
-        [userId, lectureId],
-      );
-      const [written] = await rows<ProgressRow>(em, upsert, params);
-      if (written && written.watched_seconds > (before?.watched_seconds ?? 0))
-        publish('learning.progress.recorded', {
-          userId,
-          lectureId,
-          courseId: lecture.course_id,
-          instructorId: lecture.instructor_id,
-          watchedSeconds: written.watched_seconds,
-        });
-      return written;
-    });
+  async announceProgress(batch = 500): Promise<number> {
+    let told = 0;
+    for (;;) {
+      const grown = await this.outbox.transaction(async (em, publish) => {
+        const progress = table(em, 'lecture_progress');
+        const found = await rows<{
+          user_id: string;
+          lecture_id: string;
+          course_id: string;
+          instructor_id: string;
+          watched_seconds: number;
+        }>(
+          em,
+          `with grown as (
+             select user_id, lecture_id from ${progress} where watched_seconds > announced_seconds
+             limit ? for update skip locked
+           )
+           update ${progress} p set announced_seconds = p.watched_seconds
+           from grown, ${table(em, 'courses')} c
+           where p.user_id = grown.user_id and p.lecture_id = grown.lecture_id and c.id = p.course_id
+           returning p.user_id, p.lecture_id, p.course_id, c.instructor_id, p.watched_seconds`,
+          [batch],
+        );
+        for (const row of found)
+          publish('learning.progress.recorded', {
+            userId: row.user_id,
+            lectureId: row.lecture_id,
+            courseId: row.course_id,
+            instructorId: row.instructor_id,
+            watchedSeconds: row.watched_seconds,
+          });
+        return found.length;
+      });
+      told += grown;
+      if (grown < batch) return told;
+    }
   }
 
   /** The lecture, its course and the viewer's enrollment in one read; only its students may go on. */
