@@ -12,6 +12,7 @@ import { ok } from './support/client.js';
 import { buy, listed, orderReaches, refundOrder, seller } from './support/marketplace.js';
 import { member, post } from './support/social.js';
 import { makeAdmin, startTestStack, type TestStack } from './support/stack.js';
+import { dateIn } from './support/periods.js';
 
 /**
  * The admins' reports page (/admin/reports), driven in headless Chromium: an admin signs in on it and sees
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 const chat = chatHelpers(() => t);
 
-const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(new Date());
+const today = () => dateIn(TIME_ZONE);
 const daysAfter = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 

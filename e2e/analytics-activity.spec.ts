@@ -16,6 +16,7 @@ import { FakeStripe, type StripeEvent } from './support/fake-stripe.js';
 import { savedCard } from './support/payment-methods.js';
 import { admin, plan, subscribe } from './support/plans.js';
 import { newUser, signUp, startTestStack, type TestStack } from './support/stack.js';
+import { around, dateIn } from './support/periods.js';
 
 /**
  * Activity and money the platform report counts beyond actions and sales: a user who stays signed in and only reads
@@ -42,14 +43,6 @@ afterAll(async () => {
   await stripe.stop();
 });
 
-const DAY_MS = 86_400_000;
-const dateIn = (timeZone: string, at = Date.now()) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
-/** Yesterday to tomorrow where the caller is, so a run across midnight finds what it did. */
-const around = (timeZone = 'UTC') => ({
-  from: dateIn(timeZone, Date.now() - DAY_MS),
-  to: dateIn(timeZone, Date.now() + DAY_MS),
-  timeZone,
-});
 const platform = async (token: string, timeZone = 'UTC') =>
   (await ok(t.url, PlatformReportDocument, { period: around(timeZone) }, token)).platformReport;
 const count = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows[0].n as number;

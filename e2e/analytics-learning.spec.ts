@@ -24,6 +24,7 @@ import { draftCourse, instructor, publishedCourse } from './support/learning.js'
 import { type Account, buy, orderReaches, refundOrder } from './support/marketplace.js';
 import { makeAdmin, signUp, startTestStack, type TestStack } from './support/stack.js';
 import { readyVideoLecture, testVideo } from './support/video.js';
+import { around, dateIn } from './support/periods.js';
 
 /**
  * The learning and storage reports, from events alone: after real purchases, a refund, heartbeats, a completion,
@@ -46,11 +47,6 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const DAY_MS = 86_400_000;
-const dayIn = (timeZone: string, shiftDays = 0) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(Date.now() + shiftDays * DAY_MS));
-/** Yesterday to tomorrow: the totals hold even when the test runs across midnight. */
-const around = (timeZone = 'UTC') => ({ from: dayIn(timeZone, -1), to: dayIn(timeZone, 1), timeZone });
 const usd = (amount: number) => ({ amount, currency: 'usd' });
 
 const instructorReport = async (who: Account, timeZone?: string) =>
@@ -282,7 +278,7 @@ describe('the storage report', () => {
       return purged && sum((d) => d.bytesAdded) === 350 ? seen : null;
     });
     const period = around('Asia/Kolkata');
-    expect(report.days.map((d) => d.date)).toEqual([period.from, dayIn('Asia/Kolkata'), period.to]);
+    expect(report.days.map((d) => d.date)).toEqual([period.from, dateIn('Asia/Kolkata'), period.to]);
     // Trashed but not yet purged counts; purged does not; a version adds its bytes to its file.
     expect(report.days.at(-1)).toMatchObject({ files: 1, bytes: 150 });
     expect(report.days.reduce((sum, d) => sum + d.bytesAdded, 0)).toBe(350);

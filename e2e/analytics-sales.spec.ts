@@ -16,6 +16,7 @@ import { codes, ok } from './support/client.js';
 import { instructor, publishedCourse } from './support/learning.js';
 import { type Account, buy, listed, orderReaches, refundOrder, seller } from './support/marketplace.js';
 import { makeAdmin, signUp, startTestStack, type TestStack } from './support/stack.js';
+import { dateIn, todayIn } from './support/periods.js';
 
 /**
  * Sales figures from events alone: after real purchases and refunds through the API, the public
@@ -40,13 +41,10 @@ const FURNITURE = '01a20000-0000-7000-8000-000000000201';
 const KITCHEN = '01a20000-0000-7000-8000-000000000202';
 const BOOKS = '01a20000-0000-7000-8000-000000000400';
 
-const today = (timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-const period = (timeZone = 'UTC') => ({ from: today(timeZone), to: today(timeZone), timeZone });
-
 type Ranked = NonNullable<TopProductsQuery['topProducts']>['byUnits'][number];
 const sales = (ranked: Ranked[]) => ranked.map((r) => ({ id: r.product?.id, title: r.title, units: r.units }));
 const topProducts = async (category?: string, token?: string) =>
-  (await ok(t.url, TopProductsDocument, { period: period(), category, first: 25 }, token)).topProducts;
+  (await ok(t.url, TopProductsDocument, { period: todayIn(), category, first: 25 }, token)).topProducts;
 const unitsOf = (ranking: { byUnits: Ranked[] }, productId: string) =>
   ranking.byUnits.find((r) => r.product?.id === productId)?.units ?? 0;
 
@@ -124,7 +122,7 @@ describe('topProducts', () => {
       book.id,
     ]);
     // `first` cuts each ranking.
-    const one = (await ok(t.url, TopProductsDocument, { period: period(), category: HOME, first: 1 })).topProducts;
+    const one = (await ok(t.url, TopProductsDocument, { period: todayIn(), category: HOME, first: 1 })).topProducts;
     expect(sales(one.byUnits)).toEqual([{ id: lamp.id, title: 'Brass lamp', units: 3 }]);
     expect(one.byRevenue[0]!.products.map((p) => p.product?.id)).toEqual([shelf.id]);
   });
@@ -140,15 +138,15 @@ describe('topProducts', () => {
 
   it('refuses bad input with BAD_USER_INPUT', async () => {
     for (const variables of [
-      { period: period(), first: 0 },
-      { period: period(), first: 26 },
-      { period: period(), category: 'kitchen' },
+      { period: todayIn(), first: 0 },
+      { period: todayIn(), first: 26 },
+      { period: todayIn(), category: 'kitchen' },
       { period: { from: '2026-02-30', to: '2026-03-01' } },
       { period: { from: '2026-03-02', to: '2026-03-01' } },
       { period: { from: '2026-03-01', to: '2026-03-01', timeZone: 'Mars/Olympus' } },
     ])
       expect(await codes(t.url, TopProductsDocument, variables)).toEqual(['BAD_USER_INPUT']);
-    expect(await codes(t.url, TopCoursesDocument, { period: period(), first: -1 })).toEqual(['BAD_USER_INPUT']);
+    expect(await codes(t.url, TopCoursesDocument, { period: todayIn(), first: -1 })).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -156,7 +154,7 @@ describe('the seller report’s units and best sellers', () => {
   it('counts units per day and ranks all the seller’s products, archived ones too; only for them and admins', async () => {
     // The refund's money comes from payments, the refunded order from marketplace: either may be told first.
     const sellerReport = await waitFor('the seller’s figures', async () => {
-      const report = (await ok(t.url, SellerSalesDocument, { period: period('Europe/Zurich') }, shop.token))
+      const report = (await ok(t.url, SellerSalesDocument, { period: todayIn('Europe/Zurich') }, shop.token))
         .sellerReport;
       return report.totals[0]?.refunds.amount === 1000 && report.totals[0].units === 6 ? report : null;
     });
@@ -165,7 +163,7 @@ describe('the seller report’s units and best sellers', () => {
       { orders: 4, units: 6, revenue: { amount: 8500, currency: 'chf' }, refunds: { amount: 1000, currency: 'chf' } },
     ]);
     expect(sellerReport.days).toEqual([
-      { date: today('Europe/Zurich'), orders: 4, units: 6, revenue: { amount: 8500, currency: 'chf' } },
+      { date: dateIn('Europe/Zurich'), orders: 4, units: 6, revenue: { amount: 8500, currency: 'chf' } },
     ]);
     expect(sales(sellerReport.bestSellers.byUnits)).toEqual([
       { id: products.lamp.id, title: 'Brass lamp', units: 3 },
@@ -174,14 +172,16 @@ describe('the seller report’s units and best sellers', () => {
     ]);
 
     const rival = await seller(t);
-    expect(await codes(t.url, SellerSalesDocument, { period: period(), sellerId: shop.id }, rival.token)).toEqual([
+    expect(await codes(t.url, SellerSalesDocument, { period: todayIn(), sellerId: shop.id }, rival.token)).toEqual([
       'FORBIDDEN',
     ]);
-    expect((await ok(t.url, SellerSalesDocument, { period: period() }, rival.token)).sellerReport.bestSellers).toEqual({
-      byUnits: [],
-      byRevenue: [],
-      lastEventAt: null,
-    });
+    expect((await ok(t.url, SellerSalesDocument, { period: todayIn() }, rival.token)).sellerReport.bestSellers).toEqual(
+      {
+        byUnits: [],
+        byRevenue: [],
+        lastEventAt: null,
+      },
+    );
   });
 });
 
@@ -194,7 +194,7 @@ describe('topCourses', () => {
     });
     for (const who of ['student', 'student']) await bought(await signUp(t, who), product.id);
     const ranked = await waitFor('two enrollments sold', async () => {
-      const { topCourses } = await ok(t.url, TopCoursesDocument, { period: period() });
+      const { topCourses } = await ok(t.url, TopCoursesDocument, { period: todayIn() });
       return topCourses.byUnits.find((c) => c.course?.id === course.id)?.units === 2 ? topCourses : null;
     });
     const gbp = {
@@ -209,7 +209,7 @@ describe('topCourses', () => {
 
     await ok(t.url, ArchiveCourseDocument, { id: course.id }, teacher.token);
     await waitFor('the archived course gone', async () => {
-      const { topCourses } = await ok(t.url, TopCoursesDocument, { period: period() });
+      const { topCourses } = await ok(t.url, TopCoursesDocument, { period: todayIn() });
       return topCourses.byUnits.every((c) => c.course?.id !== course.id) || null;
     });
   });
@@ -274,7 +274,7 @@ describe('events told twice or late', () => {
     expect(kitchen.byRevenue.find((r) => r.currencyCode === 'sek')?.products[0]?.revenue).toEqual([
       { amount: 2400, currency: 'sek' },
     ]);
-    const { sellerReport } = await ok(t.url, SellerSalesDocument, { period: period() }, owner.token);
+    const { sellerReport } = await ok(t.url, SellerSalesDocument, { period: todayIn() }, owner.token);
     expect(sellerReport.totals.map((total) => total.units)).toEqual([2]);
   });
 });
@@ -286,8 +286,9 @@ describe('a rebuild', () => {
     const read = async () => ({
       products: await topProducts(),
       home: await topProducts(HOME),
-      courses: (await ok(t.url, TopCoursesDocument, { period: period() })).topCourses,
-      seller: (await ok(t.url, SellerSalesDocument, { period: period(), sellerId: shop.id }, admin.token)).sellerReport,
+      courses: (await ok(t.url, TopCoursesDocument, { period: todayIn() })).topCourses,
+      seller: (await ok(t.url, SellerSalesDocument, { period: todayIn(), sellerId: shop.id }, admin.token))
+        .sellerReport,
     });
     const live = await read();
     expect(live.products.byUnits.length).toBeGreaterThanOrEqual(3);

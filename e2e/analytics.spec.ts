@@ -6,6 +6,7 @@ import { codes, ok } from './support/client.js';
 import { buy, listed, orderReaches, refundOrder, seller } from './support/marketplace.js';
 import { post } from './support/social.js';
 import { makeAdmin, signUp, startTestStack, type TestStack } from './support/stack.js';
+import { dateIn, todayIn } from './support/periods.js';
 
 /**
  * Reports from read models fed only by events: after real sales and refunds through the API, the
@@ -17,9 +18,6 @@ beforeAll(async () => {
   t = await startTestStack();
 });
 afterAll(() => t?.stop());
-
-const today = (timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-const period = (timeZone = 'UTC') => ({ from: today(timeZone), to: today(timeZone), timeZone });
 
 describe('the seller report', () => {
   it('shows a seller’s orders, revenue and refunds per day and in all, only to them (and admins)', async () => {
@@ -33,28 +31,28 @@ describe('the seller report', () => {
     await refundOrder(t, shop, second.id, 1000);
 
     const report = await waitFor('the seller’s figures', async () => {
-      const { sellerReport } = await ok(t.url, SellerReportDocument, { period: period('Europe/Lisbon') }, shop.token);
+      const { sellerReport } = await ok(t.url, SellerReportDocument, { period: todayIn('Europe/Lisbon') }, shop.token);
       return sellerReport.totals[0]?.refunds.amount === 1000 ? sellerReport : null;
     });
     expect(report.sellerId).toBe(shop.id);
     const eur = (amount: number) => ({ amount, currency: 'eur' });
     expect(report.totals).toEqual([{ orders: 2, revenue: eur(5000), refunds: eur(1000), payouts: eur(0) }]);
-    expect(report.days).toEqual([{ date: today('Europe/Lisbon'), ...report.totals[0] }]);
+    expect(report.days).toEqual([{ date: dateIn('Europe/Lisbon'), ...report.totals[0] }]);
     expect(Date.now() - Date.parse(report.lastEventAt!)).toBeLessThan(5 * 60_000);
 
     // Another seller, a buyer and an anonymous caller cannot read it; an admin can.
     const rival = await seller(t);
-    expect(await codes(t.url, SellerReportDocument, { period: period(), sellerId: shop.id }, rival.token)).toEqual([
+    expect(await codes(t.url, SellerReportDocument, { period: todayIn(), sellerId: shop.id }, rival.token)).toEqual([
       'FORBIDDEN',
     ]);
-    expect(await codes(t.url, SellerReportDocument, { period: period() }, buyer.token)).toEqual(['FORBIDDEN']);
-    expect(await codes(t.url, SellerReportDocument, { period: period() })).toEqual(['UNAUTHENTICATED']);
+    expect(await codes(t.url, SellerReportDocument, { period: todayIn() }, buyer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, SellerReportDocument, { period: todayIn() })).toEqual(['UNAUTHENTICATED']);
     const admin = await signUp(t, 'admin');
     await makeAdmin(t, admin.username);
-    const asAdmin = await ok(t.url, SellerReportDocument, { period: period(), sellerId: shop.id }, admin.token);
+    const asAdmin = await ok(t.url, SellerReportDocument, { period: todayIn(), sellerId: shop.id }, admin.token);
     expect(asAdmin.sellerReport.totals).toEqual(report.totals);
     // The rival's own report is empty.
-    expect((await ok(t.url, SellerReportDocument, { period: period() }, rival.token)).sellerReport.totals).toEqual([]);
+    expect((await ok(t.url, SellerReportDocument, { period: todayIn() }, rival.token)).sellerReport.totals).toEqual([]);
   });
 
   it('refuses bad periods with BAD_USER_INPUT', async () => {
@@ -74,21 +72,21 @@ describe('the platform report', () => {
     await makeAdmin(t, admin.username);
     const writer = await signUp(t, 'writer');
     await post(t, writer, 'Hello analytics');
-    expect(await codes(t.url, PlatformReportDocument, { period: period() }, writer.token)).toEqual(['FORBIDDEN']);
+    expect(await codes(t.url, PlatformReportDocument, { period: todayIn() }, writer.token)).toEqual(['FORBIDDEN']);
 
     const report = await waitFor('the platform figures', async () => {
-      const { platformReport } = await ok(t.url, PlatformReportDocument, { period: period() }, admin.token);
-      const day = platformReport.days.find((d) => d.date === today());
+      const { platformReport } = await ok(t.url, PlatformReportDocument, { period: todayIn() }, admin.token);
+      const day = platformReport.days.find((d) => d.date === dateIn());
       return day && day.posts >= 1 && day.signUps >= 2 && platformReport.money.length ? platformReport : null;
     });
-    const day = report.days.find((d) => d.date === today())!;
+    const day = report.days.find((d) => d.date === dateIn())!;
     expect(day.activeUsers).toBeGreaterThanOrEqual(2);
     expect(report.monthlyActiveUsers).toBeGreaterThanOrEqual(day.activeUsers);
     expect(report.money.find((m) => m.grossVolume.currency === 'eur')?.grossVolume.amount).toBeGreaterThanOrEqual(5000);
 
     const { rebuildAnalytics } = await ok(t.url, RebuildAnalyticsDocument, {}, admin.token);
     expect(rebuildAnalytics.events).toBeGreaterThan(0);
-    const rebuilt = (await ok(t.url, PlatformReportDocument, { period: period() }, admin.token)).platformReport;
+    const rebuilt = (await ok(t.url, PlatformReportDocument, { period: todayIn() }, admin.token)).platformReport;
     expect(rebuilt).toEqual(report);
     expect(await codes(t.url, RebuildAnalyticsDocument, {}, writer.token)).toEqual(['FORBIDDEN']);
   });
@@ -109,7 +107,7 @@ describe('the platform report', () => {
     const admin = await signUp(t, 'admin');
     await makeAdmin(t, admin.username);
     const deadLetters = async () =>
-      (await ok(t.url, PlatformReportDocument, { period: period() }, admin.token)).platformReport.days[0]!.deadLetters;
+      (await ok(t.url, PlatformReportDocument, { period: todayIn() }, admin.token)).platformReport.days[0]!.deadLetters;
     const before = await deadLetters();
     // A consumer that cannot handle what it is given: after its last attempt the event is a dead letter.
     const bus = t.stack.infrastructure.bus;
@@ -167,7 +165,7 @@ describe('the platform report', () => {
     const { sellerReport } = await ok(
       t.url,
       SellerReportDocument,
-      { period: period(), sellerId: shop.id },
+      { period: todayIn(), sellerId: shop.id },
       admin.token,
     );
     const usd = (amount: number) => ({ amount, currency: 'usd' });

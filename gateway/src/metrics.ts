@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { processMetrics } from '@peerlink/platform/metrics';
+import { withProcessMetrics } from '@peerlink/platform/metrics';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayContext } from './context.js';
 import type { LiveMetrics } from './live/live-server.js';
@@ -103,8 +103,8 @@ export class GatewayMetrics {
   }
 
   /** The gateway's metrics and its process's (CPU, memory, event loop: peerlink_process_*, as every process's). */
-  async text(): Promise<string> {
-    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+  text(): Promise<string> {
+    return withProcessMetrics(this.registry);
   }
 
   /** Operation names are client-chosen: cap how many distinct ones become label values. */

@@ -29,6 +29,11 @@ export function processMetrics(): Registry {
   return processRegistry;
 }
 
+/** A registry's metrics and the process's, as one Prometheus text: what every process's /metrics serves. */
+export async function withProcessMetrics(registry: Registry): Promise<string> {
+  return `${await registry.metrics()}\n${await processMetrics().metrics()}`;
+}
+
 /**
  * One subgraph's instruments. A process that starts a subgraph again (tests do) gets the same instruments back:
  * prom-client refuses a second metric of one name in a registry, and counters keep counting across restarts as
@@ -159,8 +164,8 @@ export class SubgraphMetrics {
   }
 
   /** The subgraph's metrics and the process's, as Prometheus text. */
-  async text(): Promise<string> {
-    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+  text(): Promise<string> {
+    return withProcessMetrics(this.registry);
   }
 }
 

@@ -3,24 +3,18 @@ import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Orm } from '../db/database.js';
 import type { SubgraphMetrics } from '../metrics.js';
 import { failed, tracer } from '../tracing.js';
-
-type Resolver = (...args: unknown[]) => unknown;
+import { type Resolver, wrapResolvers } from './resolver-map.js';
 
 /**
  * Times root fields and entity lookups (a span each, active while they run so their SQL and events nest under them,
  * and a latency histogram by field). Nested fields are left alone: one span per list item would swamp a trace.
  */
 export function instrumentResolvers(resolvers: Record<string, Record<string, unknown>>, metrics: SubgraphMetrics) {
-  for (const [typeName, fields] of Object.entries(resolvers)) {
-    if (typeof fields !== 'object' || fields === null) continue;
-    const root = typeName === 'Query' || typeName === 'Mutation';
-    for (const [name, resolve] of Object.entries(fields)) {
-      if (typeof resolve !== 'function') continue;
-      if (name === '__resolveReference') fields[name] = timed(resolve as Resolver, `${typeName}._entities`, metrics);
-      else if (root && !name.startsWith('__'))
-        fields[name] = timed(resolve as Resolver, `${typeName}.${name}`, metrics);
-    }
-  }
+  wrapResolvers(resolvers, (resolve, { type, field, kind }) => {
+    if (kind === 'reference') return timed(resolve, `${type}._entities`, metrics);
+    if (kind === 'root') return timed(resolve, `${type}.${field}`, metrics);
+    return undefined;
+  });
 }
 
 function timed(resolve: Resolver, field: string, metrics: SubgraphMetrics): Resolver {

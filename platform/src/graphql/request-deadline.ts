@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
+import { type Resolver, wrapResolvers } from './resolver-map.js';
 
 /** How long the gateway will still wait for this answer, in milliseconds; sent with every subgraph call. */
 export const TIME_LEFT_HEADER = 'x-time-left-ms';
@@ -34,8 +35,6 @@ export class RequestAbandoned extends GraphQLError {
   }
 }
 
-type Resolver = (...args: unknown[]) => unknown;
-
 /**
  * Wraps the resolvers where a request's reads begin (root fields, entity references, and fields
  * that take arguments, which every list does) so that none starts once the request is abandoned:
@@ -46,16 +45,11 @@ export function stoppedWhenAbandoned(
   resolvers: Record<string, Record<string, unknown>>,
   fieldsWithArguments: (type: string, field: string) => boolean,
 ) {
-  for (const [typeName, fields] of Object.entries(resolvers)) {
-    if (typeof fields !== 'object' || fields === null) continue;
-    const root = typeName === 'Query' || typeName === 'Mutation';
-    for (const [name, resolve] of Object.entries(fields)) {
-      if (typeof resolve !== 'function') continue;
-      if (name === '__resolveReference') fields[name] = guarded(resolve as Resolver, 1);
-      else if (!name.startsWith('__') && (root || fieldsWithArguments(typeName, name)))
-        fields[name] = guarded(resolve as Resolver, 2);
-    }
-  }
+  wrapResolvers(resolvers, (resolve, { type, field, kind }) => {
+    if (kind === 'reference') return guarded(resolve, 1);
+    if (kind === 'root' || fieldsWithArguments(type, field)) return guarded(resolve, 2);
+    return undefined;
+  });
 }
 
 function guarded(resolve: Resolver, contextAt: number): Resolver {

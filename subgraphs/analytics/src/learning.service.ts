@@ -2,14 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireRole } from '@peerlink/platform/auth/roles';
 import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { rows, table, uuidArray } from '@peerlink/platform/db/sql';
-import type { Period } from './period.js';
-import { bounds, IN_PERIOD, latest, numbers } from './report.service.js';
-
-/** The start and the end of a period as instants, in SQL (two parameters each: the date and the zone). */
-const START = '(?::date)::timestamp at time zone ?';
-const END = '(?::date + 1)::timestamp at time zone ?';
-const start = (p: Period) => [p.from, p.timeZone];
-const end = (p: Period) => [p.to, p.timeZone];
+import { bounds, endOf, PERIOD_END, PERIOD_START, type Period, startOf } from './period.js';
+import { IN_PERIOD, latest, numbers } from './report.service.js';
 
 /** Rows summed three ways at once: per day and course, per course, in all (null where a set leaves a column out). */
 const PER_DAY_COURSE_AND_ALL = 'group by grouping sets ((date, course_id), (course_id), ())';
@@ -41,17 +35,17 @@ function watchedSql(em: EntityManager, who: 'instructor_id' | 'user_id') {
       select course_id, slot, last_event_at,
         max(watched_seconds) over w
           - coalesce(max(watched_seconds) over (w rows between unbounded preceding and 1 preceding), 0) as seconds
-      from ${table(em, 'watch_slots')} where ${who} = ? and slot < ${END}
+      from ${table(em, 'watch_slots')} where ${who} = ? and slot < ${PERIOD_END}
       window w as (partition by user_id, lecture_id order by slot)
     ), dated as (
       select to_char(slot at time zone ?, 'YYYY-MM-DD') as date, course_id, seconds, last_event_at
-      from grown where slot >= ${START}
+      from grown where slot >= ${PERIOD_START}
     )
     select date, course_id, coalesce(sum(seconds), 0)::bigint as seconds, max(last_event_at) as last
     from dated ${PER_DAY_COURSE_AND_ALL}`;
 }
 
-const watchedParams = (id: string, period: Period) => [id, ...end(period), period.timeZone, ...start(period)];
+const watchedParams = (id: string, period: Period) => [id, ...endOf(period), period.timeZone, ...startOf(period)];
 
 /** Instructors' and students' learning figures, from the learning read models (learning.ts). */
 export class LearningReportService {
@@ -71,7 +65,7 @@ export class LearningReportService {
            select to_char(f.occurred_at at time zone ?, 'YYYY-MM-DD') as date, f.course_id, f.kind, f.enrollment_id,
              f.occurred_at, f.kind = 'ENROLLED' and exists (
                select 1 from ${facts} c where c.enrollment_id = f.enrollment_id and c.kind = 'COMPLETED'
-                 and c.occurred_at < ${END}) as finished
+                 and c.occurred_at < ${PERIOD_END}) as finished
            from ${facts} f where f.instructor_id = ? and ${IN_PERIOD}
          )
          select date, course_id,
@@ -82,7 +76,7 @@ export class LearningReportService {
            (count(distinct enrollment_id) filter (where finished))::int as finished,
            max(occurred_at) as last
          from dated ${PER_DAY_COURSE_AND_ALL}`,
-        [period.timeZone, ...end(period), viewer.userId, ...bounds(period)],
+        [period.timeZone, ...endOf(period), viewer.userId, ...bounds(period)],
       ),
       rows<Summed<{ seconds: number }>>(em, watchedSql(em, 'instructor_id'), watchedParams(viewer.userId, period)),
       // Revenue: the course lines of paid orders (a course's seller is its instructor), on the day they were paid;

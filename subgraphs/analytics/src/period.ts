@@ -43,3 +43,13 @@ export function daysOf(period: Period): string[] {
   const start = Date.parse(`${period.from}T00:00:00Z`);
   return Array.from({ length: count }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
 }
+
+/** A period's first instant and the instant after its last, in SQL: two parameters each, the date and the zone. */
+export const PERIOD_START = '(?::date)::timestamp at time zone ?';
+export const PERIOD_END = '(?::date + 1)::timestamp at time zone ?';
+export const startOf = (p: Period) => [p.from, p.timeZone];
+export const endOf = (p: Period) => [p.to, p.timeZone];
+
+/** `column` (an instant) within the period, in SQL; its parameters are `bounds(period)`. */
+export const inPeriod = (column: string) => `${column} >= ${PERIOD_START} and ${column} < ${PERIOD_END}`;
+export const bounds = (p: Period) => [...startOf(p), ...endOf(p)];

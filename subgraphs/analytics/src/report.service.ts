@@ -4,7 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { rows, table } from '@peerlink/platform/db/sql';
 import { isUuid } from '@peerlink/platform/ids';
 import { notFound } from '@peerlink/platform/errors';
-import { type Period, daysOf } from './period.js';
+import { bounds, daysOf, inPeriod, type Period } from './period.js';
 import { rebuild } from './projection.js';
 import { withSales } from './sales.service.js';
 
@@ -29,14 +29,8 @@ export interface PlatformDay {
 }
 
 /** The facts of a period, as calendar days in its time zone: the bounds and the day of each row, in SQL. */
-export const IN_PERIOD =
-  'occurred_at >= (?::date)::timestamp at time zone ? and occurred_at < (?::date + 1)::timestamp at time zone ?';
+export const IN_PERIOD = inPeriod('occurred_at');
 export const DAY = `to_char(occurred_at at time zone ?, 'YYYY-MM-DD')`;
-export const bounds = (p: Period) => [p.from, p.timeZone, p.to, p.timeZone];
-
-/** The period's first and last instants, in SQL (two parameters each: the date and the zone). */
-const START = '(?::date)::timestamp at time zone ?';
-const END = '(?::date + 1)::timestamp at time zone ?';
 
 /** The platform report's daily counts: each fact kind counted, and the figure it is. */
 const COUNTED = [
@@ -63,14 +57,14 @@ const activeUsersPerDay = (em: EntityManager) =>
      select user_id, last_at from ${table(em, 'activity_days')} where day between ?::date - 1 and ?::date + 1
    )
    select to_char(at at time zone ?, 'YYYY-MM-DD') as date, count(distinct user_id)::int as users, max(at) as last
-   from touched where at >= ${START} and at < ${END} group by 1`;
+   from touched where ${inPeriod('at')} group by 1`;
 const activeUsersParams = (p: Period) => [p.from, p.to, p.from, p.to, p.timeZone, ...bounds(p)];
 
 /** Users active at any time from `from` to the end of the period, by the same reasoning. */
 const activeUsersIn = (em: EntityManager) =>
   `select count(distinct user_id)::int as users from ${table(em, 'activity_days')}
    where day between ?::date - 1 and ?::date + 1
-     and (first_at >= ${START} and first_at < ${END} or last_at >= ${START} and last_at < ${END})`;
+     and (${inPeriod('first_at')} or ${inPeriod('last_at')})`;
 const activeUsersInParams = (from: string, p: Period) => {
   const window = [from, p.timeZone, p.to, p.timeZone];
   return [from, p.to, ...window, ...window];
@@ -139,7 +133,7 @@ export class ReportService {
     requireRole(viewer, 'ADMIN', 'Only admins read platform figures.');
     const em = this.em.fork();
     const slots = table(em, 'fact_slots');
-    const inSlots = `slot >= ${START} and slot < ${END}`;
+    const inSlots = inPeriod('slot');
     const [counted, money, active, [monthly]] = await Promise.all([
       rows<Omit<PlatformDay, 'activeUsers'> & { last: Date }>(
         em,

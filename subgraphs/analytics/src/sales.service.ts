@@ -3,7 +3,7 @@ import { rows, table } from '@peerlink/platform/db/sql';
 import { badInput } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
 import type { Money } from '@peerlink/platform/graphql/money';
-import type { Period } from './period.js';
+import { bounds, inPeriod, type Period } from './period.js';
 
 export const MAX_RANKED = 25;
 const BEST_SELLERS = 10;
@@ -32,9 +32,7 @@ interface Ranked {
 }
 
 /** Lines paid in the period, as calendar days in its time zone. */
-const IN_PERIOD =
-  'l.occurred_at >= (?::date)::timestamp at time zone ? and l.occurred_at < (?::date + 1)::timestamp at time zone ?';
-const bounds = (p: Period) => [p.from, p.timeZone, p.to, p.timeZone];
+const IN_PERIOD = inPeriod('l.occurred_at');
 const ON_SALE = `('ACTIVE', 'SOLD_OUT')`;
 
 export function checkedFirst(first: number | null | undefined): number {

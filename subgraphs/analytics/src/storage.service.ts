@@ -4,7 +4,7 @@ import type { Viewer } from '@peerlink/platform/auth/viewer';
 import { rows, table } from '@peerlink/platform/db/sql';
 import { badInput } from '@peerlink/platform/errors';
 import { isUuid } from '@peerlink/platform/ids';
-import { daysOf, type Period } from './period.js';
+import { daysOf, PERIOD_END, type Period } from './period.js';
 import { latest, numbers } from './report.service.js';
 
 interface Stored {
@@ -58,7 +58,7 @@ export class StorageReportService {
          )
          select to_char(occurred_at at time zone ?, 'YYYY-MM-DD') as date, sum(added)::bigint as added,
            sum(purged)::bigint as purged, max(occurred_at) as last
-         from moves where occurred_at < (?::date + 1)::timestamp at time zone ? group by 1 order by 1`,
+         from moves where occurred_at < ${PERIOD_END} group by 1 order by 1`,
         [owner, owner, owner, owner, period.timeZone, period.to, period.timeZone],
       ),
     ]);
